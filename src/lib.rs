@@ -1,0 +1,54 @@
+//! fargate-sim: what would a container workload cost, and how long would its
+//! tasks wait, on AWS Fargate and its peers versus a cluster of EC2 instances?
+//!
+//! The library holds the whole simulator; the `fargate-sim` binary only parses
+//! arguments and renders errors. Data flows
+//! `scenario` → `workload` → `engine` (driving one `platform` model each) →
+//! `pricing` → `report`.
+
+pub mod defaults;
+pub mod engine;
+pub mod platform;
+pub mod pricing;
+pub mod report;
+pub mod scenario;
+pub mod simulate;
+pub mod stats;
+pub mod table_io;
+pub mod time;
+pub mod units;
+pub mod workload;
+
+/// The tool's version, written into every summary.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario file or an override is wrong.
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
+    /// The trace is wrong or unreadable.
+    #[error(transparent)]
+    Workload(workload::WorkloadError),
+    /// Input found to be wrong while running (an invalid size in exact mode).
+    #[error("{0}")]
+    BadInput(String),
+    /// Results could not be written.
+    #[error("cannot write {path}: {source}")]
+    Output {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit code: 2 for bad input, 1 for a failure while running.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Scenario(_) | Error::Workload(_) | Error::BadInput(_) => 2,
+            Error::Output { .. } => 1,
+        }
+    }
+}

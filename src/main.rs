@@ -1,0 +1,207 @@
+//! The `fargate-sim` command: parses arguments, calls the library, renders
+//! errors. Exit codes: 0 success, 1 failure while running, 2 bad input or usage.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fargate_sim::report::{output, summary, table};
+use fargate_sim::scenario::{self, LoadOptions};
+use fargate_sim::{Error, simulate};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Simulates a container workload on AWS Fargate (and, soon, EC2 clusters and
+/// other serverless platforms) and reports what it would cost and how long
+/// tasks would wait.
+#[derive(Parser)]
+#[command(name = "fargate-sim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write its summary.
+    ///
+    /// Results go to output/<scenario name>/summary.json (or to --out DIR)
+    /// and a comparison table is printed.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Folder for the results (default: output/<scenario name>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// What to print: a table for people, or the summary as JSON for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and its workload without simulating, and say what was found.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// Override a scenario key by its dotted path, e.g.
+    /// --set platforms.fargate.capacity=spot or --set workload.load_scale=2
+    /// (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Replace the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Use this pricing catalog instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pricing: Option<PathBuf>,
+}
+
+impl LoadArgs {
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            overrides: self.set.clone(),
+            seed: self.seed,
+            pricing: self.pricing.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Run {
+            scenario: path,
+            load,
+            out,
+            format,
+            quiet,
+        } => {
+            let (scenario, catalog) = scenario::load(&path, &load.options())?;
+            let started = std::time::Instant::now();
+            let mut result = simulate::run(&scenario, &catalog, None)?;
+            let wall = started.elapsed().as_secs_f64();
+            let summary = summary::summarize(&scenario, &mut result);
+            let dir = out.unwrap_or_else(|| {
+                PathBuf::from("output").join(output::safe_file_name(&scenario.name))
+            });
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
+                path: dir.clone(),
+                source,
+            })?;
+            let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+            let summary_path = dir.join("summary.json");
+            output::write_atomic(&summary_path, json.as_bytes())?;
+            match format {
+                Format::Json => print(&json),
+                Format::Table if !quiet => {
+                    let events: u64 = result.platforms.iter().map(|p| p.end.events).sum();
+                    print(&table::render(&summary));
+                    print(&format!(
+                        "wrote {} ({} events in {:.2}s wall)\n",
+                        summary_path.display(),
+                        events,
+                        wall
+                    ));
+                }
+                Format::Table => {}
+            }
+            Ok(())
+        }
+        Command::Validate {
+            scenario: path,
+            load,
+        } => {
+            let (scenario, catalog) = scenario::load(&path, &load.options())?;
+            let (notes, stream) = scenario.workload.open(scenario.seed)?;
+            let mut n = 0u64;
+            let (mut first, mut last) = (None, 0);
+            let (mut cpu, mut mem) = (0u32, 0u32);
+            for t in stream {
+                let t = t?;
+                n += 1;
+                first.get_or_insert(t.submit);
+                last = t.submit;
+                cpu = cpu.max(t.cpu_milli);
+                mem = mem.max(t.memory_mib);
+                if scenario.horizon.is_some_and(|h| t.submit > h) {
+                    break;
+                }
+            }
+            let mut text = format!(
+                "scenario `{}` is valid (seed {})\n",
+                scenario.name, scenario.seed
+            );
+            if !scenario.description.is_empty() {
+                text.push_str(&format!("  {}\n", scenario.description.trim()));
+            }
+            text.push_str(&format!(
+                "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
+                n,
+                fargate_sim::time::format_span(first.unwrap_or(0)),
+                fargate_sim::time::format_span(last),
+                fargate_sim::units::format_vcpu(cpu),
+                mem
+            ));
+            if let Some(t) = &scenario.workload.trace {
+                text.push_str(&format!("  trace: {}\n", t.display()));
+            }
+            for g in &scenario.workload.generators {
+                text.push_str(&format!("  generator `{}`: {:?}\n", g.name, g.arrivals));
+            }
+            text.push_str(&format!(
+                "pricing: {} ({}, as of {})\n",
+                catalog.name, catalog.origin, catalog.as_of
+            ));
+            for p in &scenario.platforms {
+                text.push_str(&format!("platform `{}`: kind {}\n", p.name(), p.kind()));
+            }
+            for note in notes {
+                text.push_str(&format!("note: {note}\n"));
+            }
+            print(&text);
+            Ok(())
+        }
+    }
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    if let Err(e) = run(cli) {
+        let mut msg = format!("error: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(&format!("\n  caused by: {text}"));
+            }
+            source = s.source();
+        }
+        eprintln!("{msg}");
+        std::process::exit(e.exit_code());
+    }
+}

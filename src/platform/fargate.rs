@@ -1,0 +1,349 @@
+//! AWS Fargate: its size grid, sizing rules and rates, as a profile of the
+//! serverless model (`platform::serverless`).
+//!
+//! Sizing follows AWS: a request is rounded up to the smallest valid
+//! (vCPU, memory) combination that covers it; EKS pods first get 256 MiB added
+//! for the Kubernetes components; Windows tasks use 1 to 4 vCPU. Billing runs
+//! from the start of the image pull to the stop, per second, rounded up, with
+//! a one-minute minimum (five for Windows). All of these numbers come from the
+//! pricing catalog.
+
+use crate::pricing::catalog::{FargateCatalog, SizeRow};
+use crate::pricing::{Arch, Capacity, Catalog, Os, Rate};
+use crate::time::SimTime;
+use crate::units::{format_memory, format_vcpu};
+use crate::workload::SpanDist;
+use serde::{Deserialize, Serialize};
+
+/// Whether the task runs as an ECS task or an EKS pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaunchType {
+    Ecs,
+    Eks,
+}
+
+/// What to do with a request that is not exactly a valid size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sizing {
+    /// Round up to the smallest valid size that covers it (what AWS does for EKS pods).
+    RoundUp,
+    /// Refuse it, naming the nearest valid sizes.
+    Exact,
+}
+
+/// What happens to a task stopped by a Spot interruption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnInterruption {
+    /// Launch it again from the start.
+    Retry,
+    /// Count it as failed.
+    Fail,
+}
+
+/// A validated Fargate platform from a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FargateSpec {
+    pub name: String,
+    pub region: String,
+    pub launch_type: LaunchType,
+    pub os: Os,
+    pub arch: Arch,
+    pub capacity: Capacity,
+    pub sizing: Sizing,
+    /// Token bucket: tasks launched at once.
+    pub launch_burst: u32,
+    /// Token bucket refill, in tokens per second.
+    pub launch_refill_per_s: f64,
+    /// Launch to start of image pull (not billed).
+    pub provisioning: SpanDist,
+    /// Image pull to running (billed).
+    pub image_pull: SpanDist,
+    /// Spot interruptions per task-hour (0 for on-demand).
+    pub interruptions_per_hour: f64,
+    /// Warning between an interruption notice and the stop.
+    pub interruption_notice: SimTime,
+    pub on_interruption: OnInterruption,
+}
+
+/// A valid Fargate size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FargateSize {
+    pub cpu_milli: u32,
+    pub memory_mib: u32,
+}
+
+impl std::fmt::Display for FargateSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} vCPU / {}",
+            format_vcpu(self.cpu_milli),
+            format_memory(self.memory_mib)
+        )
+    }
+}
+
+/// Why a request does not map to a size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SizeMiss {
+    /// Larger than the largest size: the task can never run here.
+    TooLarge(String),
+    /// Not exactly valid, and sizing is `exact`.
+    NotExact { nearest: Vec<FargateSize> },
+}
+
+/// The rows of the grid this OS may use.
+fn rows_for(grid: &FargateCatalog, os: Os) -> impl Iterator<Item = &SizeRow> {
+    grid.size_grid.iter().filter(move |r| {
+        os == Os::Linux
+            || (r.cpu_milli >= grid.windows_min_cpu_milli
+                && r.cpu_milli <= grid.windows_max_cpu_milli)
+    })
+}
+
+/// Maps a request to the smallest valid size covering it. The smallest CPU row
+/// with a memory size large enough is also the cheapest, because both the CPU
+/// and the minimum memory grow down the grid.
+pub fn fit(
+    grid: &FargateCatalog,
+    os: Os,
+    launch_type: LaunchType,
+    sizing: Sizing,
+    cpu_milli: u32,
+    memory_mib: u32,
+) -> Result<FargateSize, SizeMiss> {
+    let memory_mib = match launch_type {
+        LaunchType::Ecs => memory_mib,
+        LaunchType::Eks => memory_mib.saturating_add(grid.eks_pod_overhead_mib),
+    };
+    let found = rows_for(grid, os).find_map(|row| {
+        if row.cpu_milli < cpu_milli {
+            return None;
+        }
+        let mem = *row.memory_mib.iter().find(|m| **m >= memory_mib)?;
+        Some(FargateSize {
+            cpu_milli: row.cpu_milli,
+            memory_mib: mem,
+        })
+    });
+    let Some(size) = found else {
+        let largest_cpu = rows_for(grid, os).map(|r| r.cpu_milli).max().unwrap_or(0);
+        let largest_mem = rows_for(grid, os)
+            .flat_map(|r| r.memory_mib.iter().copied())
+            .max()
+            .unwrap_or(0);
+        let what = if cpu_milli > largest_cpu {
+            format!(
+                "{} vCPU is above the largest size ({} vCPU)",
+                format_vcpu(cpu_milli),
+                format_vcpu(largest_cpu)
+            )
+        } else if memory_mib > largest_mem {
+            format!(
+                "{} is above the largest size ({})",
+                format_memory(memory_mib),
+                format_memory(largest_mem)
+            )
+        } else {
+            format!(
+                "no size has {} vCPU with {}",
+                format_vcpu(cpu_milli),
+                format_memory(memory_mib)
+            )
+        };
+        return Err(SizeMiss::TooLarge(what));
+    };
+    let exact = size.cpu_milli == cpu_milli && size.memory_mib == memory_mib;
+    if sizing == Sizing::Exact && !exact {
+        return Err(SizeMiss::NotExact {
+            nearest: nearest_sizes(grid, os, cpu_milli, memory_mib),
+        });
+    }
+    Ok(size)
+}
+
+/// Up to three valid sizes closest to a request (by relative distance).
+pub fn nearest_sizes(
+    grid: &FargateCatalog,
+    os: Os,
+    cpu_milli: u32,
+    memory_mib: u32,
+) -> Vec<FargateSize> {
+    let mut all: Vec<(f64, FargateSize)> = rows_for(grid, os)
+        .flat_map(|r| {
+            r.memory_mib.iter().map(move |m| FargateSize {
+                cpu_milli: r.cpu_milli,
+                memory_mib: *m,
+            })
+        })
+        .map(|s| {
+            let dc = (s.cpu_milli as f64 / cpu_milli.max(1) as f64).ln();
+            let dm = (s.memory_mib as f64 / memory_mib.max(1) as f64).ln();
+            (dc * dc + dm * dm, s)
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    all.into_iter().take(3).map(|(_, s)| s).collect()
+}
+
+/// The billing rules and rates a Fargate platform uses.
+#[derive(Clone, Debug)]
+pub struct FargateBilling {
+    pub granularity: SimTime,
+    pub minimum: SimTime,
+    pub free_storage_gib: u32,
+    pub max_storage_gib: u32,
+    /// Whether extra ephemeral storage can be configured at all.
+    pub storage_configurable: bool,
+    pub vcpu: Rate,
+    pub memory_gib: Rate,
+    pub storage_gib: Rate,
+    pub os_license_vcpu: Rate,
+    /// The EKS cluster fee, for EKS pods.
+    pub control_plane: Option<Rate>,
+    pub rates_source: String,
+}
+
+impl FargateBilling {
+    /// Looks up the rules and rates for a spec.
+    pub fn for_spec(catalog: &Catalog, spec: &FargateSpec) -> Result<FargateBilling, String> {
+        let rates = catalog.fargate_rates(&spec.region, spec.os, spec.arch, spec.capacity)?;
+        let f = &catalog.fargate;
+        Ok(FargateBilling {
+            granularity: f.billing_granularity,
+            minimum: match spec.os {
+                Os::Linux => f.minimum_billed_linux,
+                Os::Windows => f.minimum_billed_windows,
+            },
+            free_storage_gib: f.free_storage_gib,
+            max_storage_gib: match spec.launch_type {
+                LaunchType::Ecs => f.max_storage_gib_ecs,
+                LaunchType::Eks => f.max_storage_gib_eks,
+            },
+            // "This isn't supported for Windows containers on AWS Fargate"
+            // [AWS] fargate-task-storage.html
+            storage_configurable: spec.os == Os::Linux,
+            vcpu: rates.vcpu,
+            memory_gib: rates.memory_gib,
+            storage_gib: rates.storage_gib,
+            os_license_vcpu: rates.os_license_vcpu,
+            control_plane: (spec.launch_type == LaunchType::Eks)
+                .then_some(catalog.eks_control_plane),
+            rates_source: rates.source.clone(),
+        })
+    }
+
+    /// The span billed for a task that ran `span`: rounded up to the
+    /// granularity, at least the minimum.
+    pub fn billed_span(&self, span: SimTime) -> SimTime {
+        span.div_ceil(self.granularity)
+            .saturating_mul(self.granularity)
+            .max(self.minimum)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> FargateCatalog {
+        Catalog::builtin().fargate
+    }
+
+    fn fit_ecs(cpu: u32, mem: u32) -> Result<FargateSize, SizeMiss> {
+        fit(
+            &grid(),
+            Os::Linux,
+            LaunchType::Ecs,
+            Sizing::RoundUp,
+            cpu,
+            mem,
+        )
+    }
+
+    #[test]
+    fn rounds_up_to_the_smallest_covering_size() {
+        let s = |c, m| FargateSize {
+            cpu_milli: c,
+            memory_mib: m,
+        };
+        assert_eq!(fit_ecs(250, 512), Ok(s(250, 512)));
+        assert_eq!(fit_ecs(100, 600), Ok(s(250, 1024)));
+        assert_eq!(fit_ecs(250, 3000), Ok(s(500, 3072)));
+        assert_eq!(fit_ecs(1500, 1000), Ok(s(2000, 4096)));
+        assert_eq!(fit_ecs(4000, 31 * 1024), Ok(s(8000, 32 * 1024)));
+        assert_eq!(fit_ecs(8000, 61 * 1024), Ok(s(16000, 64 * 1024)));
+        assert!(matches!(fit_ecs(17_000, 1024), Err(SizeMiss::TooLarge(_))));
+        assert!(matches!(
+            fit_ecs(1000, 121 * 1024),
+            Err(SizeMiss::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn eks_adds_256_mib_before_rounding() {
+        // aws-facts.md 2.3: a 1 vCPU / 8 GB pod becomes 2 vCPU / 9 GB.
+        let s = fit(
+            &grid(),
+            Os::Linux,
+            LaunchType::Eks,
+            Sizing::RoundUp,
+            1000,
+            8192,
+        )
+        .unwrap();
+        assert_eq!((s.cpu_milli, s.memory_mib), (2000, 9216));
+    }
+
+    #[test]
+    fn windows_uses_one_to_four_vcpu() {
+        let s = fit(
+            &grid(),
+            Os::Windows,
+            LaunchType::Ecs,
+            Sizing::RoundUp,
+            250,
+            512,
+        )
+        .unwrap();
+        assert_eq!((s.cpu_milli, s.memory_mib), (1000, 2048));
+        assert!(
+            fit(
+                &grid(),
+                Os::Windows,
+                LaunchType::Ecs,
+                Sizing::RoundUp,
+                8000,
+                16384
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn exact_sizing_names_nearest_sizes() {
+        let e = fit(&grid(), Os::Linux, LaunchType::Ecs, Sizing::Exact, 300, 700).unwrap_err();
+        let SizeMiss::NotExact { nearest } = e else {
+            panic!()
+        };
+        assert_eq!(nearest.len(), 3);
+        assert!(nearest.contains(&FargateSize {
+            cpu_milli: 250,
+            memory_mib: 512
+        }));
+        assert!(
+            fit(
+                &grid(),
+                Os::Linux,
+                LaunchType::Ecs,
+                Sizing::Exact,
+                500,
+                2048
+            )
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Deployment models, one file each: `serverless` (the per-task model) with
+//! its `fargate` profile. A platform turns the workload into billed usage,
+//! task outcomes and latencies, gathered in a [`Tally`].
+
+pub mod fargate;
+pub mod serverless;
+
+use crate::pricing::Money;
+use crate::stats::SpanStats;
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+pub use fargate::FargateSpec;
+
+/// A validated platform from a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlatformSpec {
+    Fargate(FargateSpec),
+}
+
+impl PlatformSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            PlatformSpec::Fargate(f) => &f.name,
+        }
+    }
+
+    /// The `kind` as written in a scenario.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlatformSpec::Fargate(_) => "fargate",
+        }
+    }
+}
+
+/// How a task (or one attempt of it) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Interrupted,
+    Unschedulable,
+    RunningAtEnd,
+}
+
+/// One attempt of one task on one platform, as it ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    pub task_id: u64,
+    /// 0 for the first attempt, 1 after one interruption, …
+    pub attempt: u32,
+    pub submit: SimTime,
+    pub launch: Option<SimTime>,
+    pub running: Option<SimTime>,
+    pub end: Option<SimTime>,
+    pub cpu_milli_requested: u32,
+    pub memory_mib_requested: u32,
+    pub cpu_milli_billed: u32,
+    pub memory_mib_billed: u32,
+    /// The span billed (after rounding and minimum).
+    pub billed_span: SimTime,
+    /// The span the task's container was running.
+    pub run_span: SimTime,
+    pub outcome: Outcome,
+}
+
+/// Receives task records as a run goes (for per-task files and tests).
+pub trait RecordSink: Send {
+    fn record(&mut self, record: &TaskRecord);
+}
+
+impl<F: FnMut(&TaskRecord) + Send> RecordSink for F {
+    fn record(&mut self, record: &TaskRecord) {
+        self(record)
+    }
+}
+
+/// What a platform counted during a run. Quantities are exact integers:
+/// milli-vCPU·µs, MiB·µs, GiB·µs.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub submitted: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub interrupted: u64,
+    pub unschedulable: u64,
+    pub running_at_end: u64,
+    pub waiting_at_end: u64,
+    /// Tasks launched and not yet stopped (0 after `finish`).
+    pub in_flight: u64,
+    pub unschedulable_reasons: BTreeMap<String, u64>,
+    pub cpu_milli_us: u128,
+    pub memory_mib_us: u128,
+    pub storage_gib_us: u128,
+    /// Billed task time, summed over tasks.
+    pub billed_task_us: u128,
+    /// Useful run time of completed tasks.
+    pub run_task_us: u128,
+    /// Run time lost to interruptions.
+    pub wasted_task_us: u128,
+    pub control_plane: Money,
+    pub wait: SpanStats,
+    pub startup: SpanStats,
+    pub time_to_start: SpanStats,
+}
+
+impl Tally {
+    pub fn unschedulable(&mut self, reason: &str) {
+        self.unschedulable += 1;
+        *self
+            .unschedulable_reasons
+            .entry(reason.to_string())
+            .or_default() += 1;
+    }
+
+    /// Adds one task's billed usage.
+    #[inline]
+    pub fn add_usage(
+        &mut self,
+        cpu_milli: u32,
+        memory_mib: u32,
+        storage_extra_gib: u32,
+        billed: SimTime,
+    ) {
+        let b = billed as u128;
+        self.cpu_milli_us += cpu_milli as u128 * b;
+        self.memory_mib_us += memory_mib as u128 * b;
+        self.storage_gib_us += storage_extra_gib as u128 * b;
+        self.billed_task_us += b;
+    }
+
+    /// Whether every submitted task is accounted for exactly once.
+    pub fn conserved(&self) -> bool {
+        self.submitted
+            == self.completed
+                + self.failed
+                + self.unschedulable
+                + self.running_at_end
+                + self.waiting_at_end
+                + self.in_flight
+    }
+}

@@ -1,0 +1,403 @@
+//! The serverless deployment model: each task gets its own right-sized
+//! capacity, launched through an account-wide launch limit, after a start-up
+//! delay, billed per task from the start of its image pull to its stop.
+//!
+//! Fargate is the first profile (sizes and rates from `platform::fargate`);
+//! peers with the same shape of rules follow as further profiles.
+
+use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, SizeMiss, fit};
+use super::{Outcome, RecordSink, Tally, TaskRecord};
+use crate::engine::{EventQueue, Model};
+use crate::pricing::catalog::FargateCatalog;
+use crate::pricing::{Capacity, Catalog};
+use crate::time::{HOUR, SimTime};
+use crate::workload::Task;
+use rand::RngExt;
+use rand_pcg::Pcg64Mcg;
+use std::collections::VecDeque;
+
+/// Token units in one launch token (tokens are kept as integers).
+const UNITS_PER_TOKEN: u64 = 1_000_000_000;
+
+/// The account's launch token bucket, refilled continuously.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    /// Current level in token units.
+    level: u64,
+    capacity: u64,
+    /// Refill in token units per microsecond (= milli-tokens per second).
+    refill_per_us: u64,
+    last: SimTime,
+}
+
+impl TokenBucket {
+    /// A full bucket of `burst` tokens refilled at `per_second`.
+    pub fn new(burst: u32, per_second: f64) -> TokenBucket {
+        let capacity = burst as u64 * UNITS_PER_TOKEN;
+        TokenBucket {
+            level: capacity,
+            capacity,
+            refill_per_us: (per_second * 1000.0).round().max(1.0) as u64,
+            last: 0,
+        }
+    }
+
+    fn refill(&mut self, now: SimTime) {
+        let gained = (now - self.last).saturating_mul(self.refill_per_us);
+        self.level = self.level.saturating_add(gained).min(self.capacity);
+        self.last = now;
+    }
+
+    /// Takes one token if there is one.
+    pub fn try_take(&mut self, now: SimTime) -> bool {
+        self.refill(now);
+        if self.level >= UNITS_PER_TOKEN {
+            self.level -= UNITS_PER_TOKEN;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// When the next whole token will be there (after a failed `try_take`).
+    pub fn next_token_at(&self) -> SimTime {
+        let missing = UNITS_PER_TOKEN.saturating_sub(self.level);
+        self.last + missing.div_ceil(self.refill_per_us)
+    }
+}
+
+/// The model's events.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A launch token should be available for the queue's head.
+    Token,
+    /// The task in this slot stops (done or interrupted).
+    Stop(u32),
+}
+
+/// A task waiting for a launch token.
+struct Waiting {
+    task: Task,
+    size: FargateSize,
+    storage_extra_gib: u32,
+    attempt: u32,
+}
+
+/// A launched task.
+struct InFlight {
+    task: Task,
+    size: FargateSize,
+    storage_extra_gib: u32,
+    attempt: u32,
+    launch: SimTime,
+    billing_start: SimTime,
+    running: SimTime,
+
+    interrupted: bool,
+}
+
+/// Fargate (and later its peers) as an engine [`Model`].
+pub struct ServerlessModel {
+    spec: FargateSpec,
+    billing: FargateBilling,
+    grid: FargateCatalog,
+    horizon: Option<SimTime>,
+    bucket: TokenBucket,
+    token_pending: bool,
+    queue: VecDeque<Waiting>,
+    slots: Vec<Option<InFlight>>,
+    free: Vec<u32>,
+    startup_rng: Pcg64Mcg,
+    spot_rng: Pcg64Mcg,
+    /// Interruptions per microsecond of task time.
+    interruption_rate_per_us: f64,
+    pub tally: Tally,
+    sink: Option<Box<dyn RecordSink>>,
+    /// A fatal problem found while running (an invalid size in `exact` mode).
+    pub error: Option<String>,
+}
+
+impl ServerlessModel {
+    /// A model for `spec`, with its random streams derived from `seed`.
+    pub fn new(
+        spec: &FargateSpec,
+        catalog: &Catalog,
+        seed: u64,
+        horizon: Option<SimTime>,
+        sink: Option<Box<dyn RecordSink>>,
+    ) -> Result<ServerlessModel, String> {
+        let billing = FargateBilling::for_spec(catalog, spec)?;
+        let base = format!("platform:{}", spec.name);
+        let rate = if spec.capacity == Capacity::Spot {
+            spec.interruptions_per_hour / HOUR as f64
+        } else {
+            0.0
+        };
+        Ok(ServerlessModel {
+            bucket: TokenBucket::new(spec.launch_burst, spec.launch_refill_per_s),
+            token_pending: false,
+            queue: VecDeque::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            startup_rng: crate::engine::rng::stream(seed, &format!("{base}/startup")),
+            spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
+            interruption_rate_per_us: rate,
+            tally: Tally::default(),
+            sink,
+            error: None,
+            spec: spec.clone(),
+            billing,
+            grid: catalog.fargate.clone(),
+            horizon,
+        })
+    }
+
+    pub fn billing(&self) -> &FargateBilling {
+        &self.billing
+    }
+
+    fn launch(&mut self, w: Waiting, now: SimTime, queue: &mut EventQueue<Event>) {
+        let provisioning = self.spec.provisioning.sample(&mut self.startup_rng);
+        let pull = self.spec.image_pull.sample(&mut self.startup_rng);
+        let billing_start = now.saturating_add(provisioning);
+        let running = billing_start.saturating_add(pull);
+        let natural_stop = running.saturating_add(w.task.duration);
+        let mut stop = natural_stop;
+        let mut interrupted = false;
+        if self.interruption_rate_per_us > 0.0 {
+            let u: f64 = self.spot_rng.random();
+            let notice_after = -(1.0 - u).ln() / self.interruption_rate_per_us;
+            let forced = now as f64 + notice_after + self.spec.interruption_notice as f64;
+            if forced < natural_stop as f64 {
+                stop = forced as SimTime;
+                interrupted = true;
+            }
+        }
+        if w.attempt == 0 {
+            let started_in_time = self.horizon.is_none_or(|h| running <= h);
+            if started_in_time {
+                self.tally.wait.record(now - w.task.submit);
+                self.tally.startup.record(running - now);
+                self.tally.time_to_start.record(running - w.task.submit);
+            }
+        }
+        let flight = InFlight {
+            task: w.task,
+            size: w.size,
+            storage_extra_gib: w.storage_extra_gib,
+            attempt: w.attempt,
+            launch: now,
+            billing_start,
+            running,
+
+            interrupted,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(flight);
+                s
+            }
+            None => {
+                self.slots.push(Some(flight));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.tally.in_flight += 1;
+        queue.schedule_at(stop, Event::Stop(slot));
+    }
+
+    /// Launches queued tasks while tokens last; arranges a wake-up otherwise.
+    fn drain_queue(&mut self, queue: &mut EventQueue<Event>) {
+        let now = queue.now();
+        while !self.queue.is_empty() {
+            if !self.bucket.try_take(now) {
+                if !self.token_pending {
+                    self.token_pending = true;
+                    queue.schedule_at(self.bucket.next_token_at(), Event::Token);
+                }
+                return;
+            }
+            let w = self.queue.pop_front().expect("non-empty");
+            self.launch(w, now, queue);
+        }
+    }
+
+    /// Adds a stopped (or cut) task's billed usage; returns the billed span.
+    fn bill(&mut self, f: &InFlight, end: SimTime, apply_minimum: bool) -> SimTime {
+        let span = end.saturating_sub(f.billing_start);
+        if end <= f.billing_start {
+            return 0;
+        }
+        let billed = if apply_minimum {
+            self.billing.billed_span(span)
+        } else {
+            span.div_ceil(self.billing.granularity) * self.billing.granularity
+        };
+        self.tally.add_usage(
+            f.size.cpu_milli,
+            f.size.memory_mib,
+            f.storage_extra_gib,
+            billed,
+        );
+        billed
+    }
+
+    fn emit(&mut self, f: &InFlight, end: SimTime, billed: SimTime, outcome: Outcome) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink.record(&TaskRecord {
+                task_id: f.task.id,
+                attempt: f.attempt,
+                submit: f.task.submit,
+                launch: Some(f.launch),
+                running: (f.running <= end).then_some(f.running),
+                end: Some(end),
+                cpu_milli_requested: f.task.cpu_milli,
+                memory_mib_requested: f.task.memory_mib,
+                cpu_milli_billed: f.size.cpu_milli,
+                memory_mib_billed: f.size.memory_mib,
+                billed_span: billed,
+                run_span: end.saturating_sub(f.running.min(end)),
+                outcome,
+            });
+        }
+    }
+
+    /// Settles tasks still pending when the run stops at `end`: running tasks
+    /// are billed for the time they ran (no minimum: they have not stopped).
+    pub fn finish(&mut self, end: SimTime) {
+        let slots = std::mem::take(&mut self.slots);
+        for f in slots.into_iter().flatten() {
+            let billed = self.bill(&f, end, false);
+            self.tally.running_at_end += 1;
+            self.tally.in_flight -= 1;
+            self.emit(&f, end, billed, Outcome::RunningAtEnd);
+        }
+        self.tally.waiting_at_end += self.queue.len() as u64;
+        self.queue.clear();
+        if let Some(rate) = self.billing.control_plane {
+            self.tally.control_plane = rate.cost(end as u128, 1);
+        }
+    }
+}
+
+impl Model for ServerlessModel {
+    type Event = Event;
+
+    fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
+        self.tally.submitted += 1;
+        let size = match fit(
+            &self.grid,
+            self.spec.os,
+            self.spec.launch_type,
+            self.spec.sizing,
+            task.cpu_milli,
+            task.memory_mib,
+        ) {
+            Ok(s) => s,
+            Err(SizeMiss::TooLarge(why)) => {
+                self.tally.unschedulable(&why);
+                return;
+            }
+            Err(SizeMiss::NotExact { nearest }) => {
+                if self.error.is_none() {
+                    let near: Vec<String> = nearest.iter().map(|s| s.to_string()).collect();
+                    self.error = Some(format!(
+                        "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size; nearest valid sizes: {}. Use sizing = \"round_up\" or change the task size",
+                        self.spec.name,
+                        task.label
+                            .as_deref()
+                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
+                        crate::units::format_vcpu(task.cpu_milli),
+                        task.memory_mib,
+                        near.join(", ")
+                    ));
+                }
+                self.tally.unschedulable("not an exact Fargate size");
+                return;
+            }
+        };
+        let storage = task.storage_gib.max(self.billing.free_storage_gib);
+        if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
+            self.tally
+                .unschedulable("more than 20 GiB storage on Windows");
+            return;
+        }
+        if storage > self.billing.max_storage_gib {
+            self.tally.unschedulable(&format!(
+                "storage above {} GiB",
+                self.billing.max_storage_gib
+            ));
+            return;
+        }
+        self.queue.push_back(Waiting {
+            task,
+            size,
+            storage_extra_gib: storage - self.billing.free_storage_gib,
+            attempt: 0,
+        });
+        self.drain_queue(queue);
+    }
+
+    fn on_event(&mut self, event: Event, queue: &mut EventQueue<Event>) {
+        match event {
+            Event::Token => {
+                self.token_pending = false;
+                self.drain_queue(queue);
+            }
+            Event::Stop(slot) => {
+                let f = self.slots[slot as usize]
+                    .take()
+                    .expect("a stop event has its task");
+                self.free.push(slot);
+                self.tally.in_flight -= 1;
+                let now = queue.now();
+                let billed = self.bill(&f, now, true);
+                if f.interrupted {
+                    self.tally.interrupted += 1;
+                    self.tally.wasted_task_us += now.saturating_sub(f.running.min(now)) as u128;
+                    self.emit(&f, now, billed, Outcome::Interrupted);
+                    match self.spec.on_interruption {
+                        OnInterruption::Retry => {
+                            self.queue.push_back(Waiting {
+                                task: f.task,
+                                size: f.size,
+                                storage_extra_gib: f.storage_extra_gib,
+                                attempt: f.attempt + 1,
+                            });
+                            self.drain_queue(queue);
+                        }
+                        OnInterruption::Fail => self.tally.failed += 1,
+                    }
+                } else {
+                    self.tally.completed += 1;
+                    self.tally.run_task_us += f.task.duration as u128;
+                    self.emit(&f, now, billed, Outcome::Completed);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SECOND;
+
+    #[test]
+    fn bucket_allows_burst_then_refills_at_rate() {
+        let mut b = TokenBucket::new(100, 20.0);
+        for _ in 0..100 {
+            assert!(b.try_take(0));
+        }
+        assert!(!b.try_take(0));
+        assert_eq!(b.next_token_at(), SECOND / 20);
+        assert!(b.try_take(SECOND / 20));
+        assert!(!b.try_take(SECOND / 20));
+        // After a long idle the bucket is full again, not more.
+        let mut n = 0;
+        while b.try_take(3600 * SECOND) {
+            n += 1;
+        }
+        assert_eq!(n, 100);
+    }
+}

@@ -1,0 +1,383 @@
+//! The pricing catalog: rates, billing rules and size grids, with sources.
+//!
+//! The built-in catalog is `data/pricing.toml`, compiled into the binary so the
+//! tool works from any directory; `--pricing FILE` (or the scenario key
+//! `pricing`) replaces it with a file of the same shape. Nothing in the
+//! simulator hard-codes a price.
+
+use super::money::Price;
+use crate::time::{SimTime, parse_duration};
+use crate::units::{parse_memory_mib, vcpu_to_milli};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The catalog shipped with the tool.
+pub const BUILTIN_PRICING: &str = include_str!("../../data/pricing.toml");
+
+/// Something wrong in a catalog file.
+#[derive(Debug, thiserror::Error)]
+#[error("pricing catalog {origin}: {message}")]
+pub struct CatalogError {
+    /// The file, or "built-in".
+    pub origin: String,
+    pub message: String,
+}
+
+/// A price with the span of usage it prices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub price: Price,
+    /// Microseconds in the priced span (10⁶ for per-second, 3.6·10⁹ for per-hour).
+    pub per_us: u128,
+}
+
+impl Rate {
+    /// Cost of `quantity` in resource-sub-units·µs, where `sub_units` of the
+    /// quantity make one priced unit (1000 milli-vCPU per vCPU, 1024 MiB per GiB).
+    pub fn cost(&self, quantity: u128, sub_units: u128) -> super::Money {
+        self.price.cost(quantity, sub_units * self.per_us)
+    }
+
+    /// The rate per hour as a float, for the assumptions table.
+    pub fn usd_per_hour(&self) -> f64 {
+        self.price.usd() * 3.6e9 / self.per_us as f64
+    }
+}
+
+/// The operating system of a serverless task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Os {
+    Linux,
+    Windows,
+}
+
+/// The CPU architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+/// How capacity is bought.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capacity {
+    OnDemand,
+    Spot,
+}
+
+/// The Fargate rates for one region, OS, architecture and capacity type.
+#[derive(Clone, Debug)]
+pub struct FargateRates {
+    pub region: String,
+    pub os: Os,
+    pub arch: Arch,
+    pub capacity: Capacity,
+    pub vcpu: Rate,
+    pub memory_gib: Rate,
+    pub storage_gib: Rate,
+    pub os_license_vcpu: Rate,
+    pub source: String,
+}
+
+/// One CPU row of the Fargate size grid: the memory sizes valid with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SizeRow {
+    pub cpu_milli: u32,
+    /// Valid memory sizes in MiB, ascending.
+    pub memory_mib: Vec<u32>,
+}
+
+/// Fargate's billing rules, sizes and rates.
+#[derive(Clone, Debug)]
+pub struct FargateCatalog {
+    pub billing_granularity: SimTime,
+    pub minimum_billed_linux: SimTime,
+    pub minimum_billed_windows: SimTime,
+    pub free_storage_gib: u32,
+    pub max_storage_gib_ecs: u32,
+    pub max_storage_gib_eks: u32,
+    pub eks_pod_overhead_mib: u32,
+    pub windows_min_cpu_milli: u32,
+    pub windows_max_cpu_milli: u32,
+    /// Rows ascending by CPU.
+    pub size_grid: Vec<SizeRow>,
+    pub rates: Vec<FargateRates>,
+}
+
+/// The whole catalog.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    /// Where it came from: "built-in" or a path.
+    pub origin: String,
+    pub name: String,
+    pub as_of: String,
+    pub fargate: FargateCatalog,
+    pub eks_control_plane: Rate,
+    pub eks_source: String,
+}
+
+impl Catalog {
+    /// The catalog compiled into the binary.
+    pub fn builtin() -> Catalog {
+        Catalog::parse(BUILTIN_PRICING, "built-in")
+            .expect("the built-in catalog is checked by the test suite")
+    }
+
+    /// Reads a catalog file.
+    pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
+            origin: path.display().to_string(),
+            message: format!("cannot read it: {e}"),
+        })?;
+        Catalog::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses catalog text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
+        let err = |message: String| CatalogError {
+            origin: origin.to_string(),
+            message,
+        };
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let f = raw.fargate;
+        let dur =
+            |key: &str, v: &str| parse_duration(v).map_err(|m| err(format!("fargate.{key}: {m}")));
+        let mut size_grid = Vec::new();
+        for (i, row) in f.size_grid.iter().enumerate() {
+            let at = format!("fargate.size_grid[{i}]");
+            let cpu_milli = vcpu_to_milli(row.vcpu).ok_or_else(|| {
+                err(format!(
+                    "{at}.vcpu: `{}` is not a positive vCPU count",
+                    row.vcpu
+                ))
+            })?;
+            let mem =
+                |k: &str, v: &str| parse_memory_mib(v).map_err(|m| err(format!("{at}.{k}: {m}")));
+            let memory_mib = match (
+                &row.memory,
+                &row.memory_min,
+                &row.memory_max,
+                &row.memory_step,
+            ) {
+                (Some(list), None, None, None) => list
+                    .iter()
+                    .map(|m| mem("memory", m))
+                    .collect::<Result<Vec<_>, _>>()?,
+                (None, Some(lo), Some(hi), Some(step)) => {
+                    let (lo, hi, step) = (
+                        mem("memory_min", lo)?,
+                        mem("memory_max", hi)?,
+                        mem("memory_step", step)?,
+                    );
+                    (lo..=hi).step_by(step as usize).collect()
+                }
+                _ => {
+                    return Err(err(format!(
+                        "{at}: give either `memory = [..]` or all of memory_min, memory_max and memory_step"
+                    )));
+                }
+            };
+            if memory_mib.is_empty() || memory_mib.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(err(format!(
+                    "{at}: memory sizes must be ascending and non-empty"
+                )));
+            }
+            size_grid.push(SizeRow {
+                cpu_milli,
+                memory_mib,
+            });
+        }
+        if size_grid.is_empty()
+            || size_grid
+                .windows(2)
+                .any(|w| w[0].cpu_milli >= w[1].cpu_milli)
+        {
+            return Err(err(
+                "fargate.size_grid: rows must be ascending by vcpu and non-empty".into(),
+            ));
+        }
+        let mut rates = Vec::new();
+        for (i, r) in f.rates.into_iter().enumerate() {
+            let at = format!("fargate.rates[{i}]");
+            rates.push(FargateRates {
+                vcpu: r
+                    .vcpu
+                    .to_rate()
+                    .map_err(|m| err(format!("{at}.vcpu: {m}")))?,
+                memory_gib: r
+                    .memory_gib
+                    .to_rate()
+                    .map_err(|m| err(format!("{at}.memory_gib: {m}")))?,
+                storage_gib: r
+                    .storage_gib
+                    .to_rate()
+                    .map_err(|m| err(format!("{at}.storage_gib: {m}")))?,
+                os_license_vcpu: r
+                    .os_license_vcpu
+                    .to_rate()
+                    .map_err(|m| err(format!("{at}.os_license_vcpu: {m}")))?,
+                region: r.region,
+                os: r.os,
+                arch: r.arch,
+                capacity: r.capacity,
+                source: r.source,
+            });
+        }
+        let cpu = |v: f64, key: &str| {
+            vcpu_to_milli(v)
+                .ok_or_else(|| err(format!("fargate.{key}: `{v}` is not a positive vCPU count")))
+        };
+        Ok(Catalog {
+            origin: origin.to_string(),
+            name: raw.catalog,
+            as_of: raw.as_of,
+            fargate: FargateCatalog {
+                billing_granularity: dur("billing_granularity", &f.billing_granularity)?.max(1),
+                minimum_billed_linux: dur("minimum_billed_linux", &f.minimum_billed_linux)?,
+                minimum_billed_windows: dur("minimum_billed_windows", &f.minimum_billed_windows)?,
+                free_storage_gib: f.free_storage_gib,
+                max_storage_gib_ecs: f.max_storage_gib_ecs,
+                max_storage_gib_eks: f.max_storage_gib_eks,
+                eks_pod_overhead_mib: f.eks_pod_overhead_mib,
+                windows_min_cpu_milli: cpu(f.windows_min_vcpu, "windows_min_vcpu")?,
+                windows_max_cpu_milli: cpu(f.windows_max_vcpu, "windows_max_vcpu")?,
+                size_grid,
+                rates,
+            },
+            eks_control_plane: raw
+                .eks
+                .control_plane
+                .to_rate()
+                .map_err(|m| err(format!("eks.control_plane: {m}")))?,
+            eks_source: raw.eks.source,
+        })
+    }
+
+    /// The Fargate rates for a combination, or an error listing what exists.
+    pub fn fargate_rates(
+        &self,
+        region: &str,
+        os: Os,
+        arch: Arch,
+        capacity: Capacity,
+    ) -> Result<&FargateRates, String> {
+        self.fargate
+            .rates
+            .iter()
+            .find(|r| r.region == region && r.os == os && r.arch == arch && r.capacity == capacity)
+            .ok_or_else(|| {
+                let have: Vec<String> = self
+                    .fargate
+                    .rates
+                    .iter()
+                    .map(|r| format!("{} {:?}/{:?}/{:?}", r.region, r.os, r.arch, r.capacity))
+                    .collect();
+                format!(
+                    "the pricing catalog ({}) has no Fargate rate for {region} {os:?}/{arch:?}/{capacity:?}; it has: {}",
+                    self.origin,
+                    have.join(", ")
+                )
+            })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    catalog: String,
+    as_of: String,
+    fargate: RawFargate,
+    eks: RawEks,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFargate {
+    billing_granularity: String,
+    minimum_billed_linux: String,
+    minimum_billed_windows: String,
+    free_storage_gib: u32,
+    max_storage_gib_ecs: u32,
+    max_storage_gib_eks: u32,
+    eks_pod_overhead_mib: u32,
+    windows_min_vcpu: f64,
+    windows_max_vcpu: f64,
+    size_grid: Vec<RawSizeRow>,
+    rates: Vec<RawFargateRates>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSizeRow {
+    vcpu: f64,
+    memory: Option<Vec<String>>,
+    memory_min: Option<String>,
+    memory_max: Option<String>,
+    memory_step: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFargateRates {
+    region: String,
+    os: Os,
+    arch: Arch,
+    capacity: Capacity,
+    vcpu: RawRate,
+    memory_gib: RawRate,
+    storage_gib: RawRate,
+    os_license_vcpu: RawRate,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEks {
+    control_plane: RawRate,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRate {
+    usd: String,
+    per: String,
+}
+
+impl RawRate {
+    fn to_rate(&self) -> Result<Rate, String> {
+        let per_us = match self.per.as_str() {
+            "second" => 1_000_000,
+            "hour" => 3_600_000_000,
+            other => return Err(format!("per = `{other}`: use \"second\" or \"hour\"")),
+        };
+        Ok(Rate {
+            price: Price::parse(&self.usd)?,
+            per_us,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_and_has_74_linux_sizes() {
+        let c = Catalog::builtin();
+        let combos: usize = c.fargate.size_grid.iter().map(|r| r.memory_mib.len()).sum();
+        // aws-facts.md 2.2: 3 + 4 + 7 + 13 + 23 + 12 + 12 = 74 valid Linux sizes up to 16 vCPU.
+        assert_eq!(combos, 74);
+        assert!(
+            c.fargate_rates("us-east-1", Os::Linux, Arch::X86_64, Capacity::OnDemand)
+                .is_ok()
+        );
+        let e = c
+            .fargate_rates("mars-1", Os::Linux, Arch::X86_64, Capacity::OnDemand)
+            .unwrap_err();
+        assert!(e.contains("us-east-1"), "{e}");
+    }
+}

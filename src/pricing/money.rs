@@ -1,0 +1,215 @@
+//! Exact money.
+//!
+//! Prices are decimal text in the catalog ("0.000011244" dollars per
+//! vCPU-second). They are parsed into integer pico-dollars, billed quantities
+//! are integers (milli-vCPU·µs, MiB·µs, …), and a cost is their product kept in
+//! integer atto-dollars (10⁻¹⁸ USD). Nothing is rounded until a report shows
+//! it, so a bill of a million tasks is exact to far below a cent.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Atto-dollars per pico-dollar.
+const ATTO_PER_PICO: u128 = 1_000_000;
+/// Atto-dollars per dollar.
+pub const ATTO_PER_USD: u128 = 1_000_000_000_000_000_000;
+
+/// An amount of US dollars, exact, in atto-dollars (10⁻¹⁸ USD).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(pub u128);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    /// Dollars as a float, for JSON and charts (exact to ~16 significant digits).
+    pub fn usd(self) -> f64 {
+        let whole = self.0 / ATTO_PER_USD;
+        let frac = self.0 % ATTO_PER_USD;
+        whole as f64 + frac as f64 / ATTO_PER_USD as f64
+    }
+
+    /// The amount rounded half-up to whole cents.
+    pub fn cents(self) -> u128 {
+        (self.0 + ATTO_PER_USD / 200) / (ATTO_PER_USD / 100)
+    }
+
+    pub fn saturating_add(self, other: Money) -> Money {
+        Money(self.0.saturating_add(other.0))
+    }
+
+    /// Divides by a count (cost per task), rounding down to the atto-dollar.
+    pub fn per(self, count: u64) -> Option<Money> {
+        (count > 0).then(|| Money(self.0 / count as u128))
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, other: Money) -> Money {
+        self.saturating_add(other)
+    }
+}
+
+impl std::ops::AddAssign for Money {
+    fn add_assign(&mut self, other: Money) {
+        *self = self.saturating_add(other);
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+/// Shows `$12.34`; amounts under a dollar show four decimals (`$0.0123`) so
+/// small teaching examples do not all read `$0.00`.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < ATTO_PER_USD && self.0 > 0 {
+            let ten_thousandths = (self.0 + ATTO_PER_USD / 20_000) / (ATTO_PER_USD / 10_000);
+            return write!(
+                f,
+                "${}.{:04}",
+                ten_thousandths / 10_000,
+                ten_thousandths % 10_000
+            );
+        }
+        let cents = self.cents();
+        let dollars = cents / 100;
+        let mut grouped = String::new();
+        let digits = dollars.to_string();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        write!(f, "${grouped}.{:02}", cents % 100)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.usd())
+    }
+}
+
+/// A price: exact pico-dollars per one unit of some quantity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Price {
+    pub pico_usd: u128,
+}
+
+impl Price {
+    /// Parses decimal dollars such as `0.000011244`, exactly, with at most
+    /// twelve decimal places.
+    pub fn parse(text: &str) -> Result<Price, String> {
+        let t = text.trim().trim_start_matches('$');
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let frac = frac.trim_end_matches('0');
+        let digits_ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() && frac.is_empty() || !digits_ok(whole) || !digits_ok(frac) {
+            return Err(format!(
+                "`{text}` is not a decimal dollar amount such as \"0.000011244\""
+            ));
+        }
+        if frac.len() > 12 {
+            return Err(format!(
+                "`{text}` has more than 12 decimal places; prices are kept in whole pico-dollars"
+            ));
+        }
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole
+                .parse()
+                .map_err(|_| format!("`{text}` is too large a price"))?
+        };
+        let frac_pico: u128 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<12}")
+                .parse()
+                .expect("twelve ASCII digits parse")
+        };
+        let pico = whole
+            .checked_mul(1_000_000_000_000)
+            .and_then(|w| w.checked_add(frac_pico))
+            .ok_or_else(|| format!("`{text}` is too large a price"))?;
+        Ok(Price { pico_usd: pico })
+    }
+
+    /// The cost of `quantity` base units when this price is per
+    /// `units_per_priced_unit` base units (for example a price per vCPU-second
+    /// applied to milli-vCPU·µs has 10⁹ base units per priced unit).
+    /// Exact to the atto-dollar (rounded down); saturates instead of wrapping.
+    pub fn cost(self, quantity: u128, units_per_priced_unit: u128) -> Money {
+        let product = quantity.saturating_mul(self.pico_usd);
+        let whole = (product / units_per_priced_unit).saturating_mul(ATTO_PER_PICO);
+        let rest = (product % units_per_priced_unit) * ATTO_PER_PICO / units_per_priced_unit;
+        Money(whole.saturating_add(rest))
+    }
+
+    /// Dollars per unit as a float, for reports.
+    pub fn usd(self) -> f64 {
+        self.pico_usd as f64 / 1e12
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.pico_usd / 1_000_000_000_000;
+        let frac = format!("{:012}", self.pico_usd % 1_000_000_000_000);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            write!(f, "${whole}")
+        } else {
+            write!(f, "${whole}.{frac}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prices_exactly() {
+        assert_eq!(Price::parse("0.000011244").unwrap().pico_usd, 11_244_000);
+        assert_eq!(Price::parse("0.10").unwrap().pico_usd, 100_000_000_000);
+        assert_eq!(Price::parse("2").unwrap().pico_usd, 2_000_000_000_000);
+        assert_eq!(Price::parse("0.0000000308").unwrap().pico_usd, 30_800);
+        assert!(Price::parse("0.0000000000001").is_err());
+        assert!(Price::parse("abc").is_err());
+        assert!(Price::parse("-1").is_err());
+        assert_eq!(
+            Price::parse("0.000011244").unwrap().to_string(),
+            "$0.000011244"
+        );
+    }
+
+    #[test]
+    fn cost_is_exact() {
+        // One vCPU for one hour at $0.000011244 per vCPU-second = $0.0404784.
+        let p = Price::parse("0.000011244").unwrap();
+        let q = 1000u128 * 3600 * 1_000_000; // milli-vCPU·µs
+        let m = p.cost(q, 1_000_000_000);
+        assert_eq!(m.0, 40_478_400_000_000_000);
+        // $0.0416 per hour for 61 seconds = 0.0416 * 61 / 3600 = 0.000704888...
+        let h = Price::parse("0.0416").unwrap();
+        let m = h.cost(61 * 1_000_000, 3_600_000_000);
+        assert_eq!(m.0, 704_888_888_888_888);
+    }
+
+    #[test]
+    fn displays_money() {
+        assert_eq!(
+            Money(ATTO_PER_USD * 1234 + ATTO_PER_USD / 2).to_string(),
+            "$1,234.50"
+        );
+        assert_eq!(Money(ATTO_PER_USD / 100 * 3).to_string(), "$0.0300");
+        assert_eq!(Money(0).to_string(), "$0.00");
+        assert_eq!(Money(ATTO_PER_USD * 5 - 1).to_string(), "$5.00");
+    }
+}

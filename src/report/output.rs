@@ -1,0 +1,78 @@
+//! Writing result files so that a crash never leaves a half-written file
+//! under its final name: write a temporary sibling, flush it to disk, rename.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), crate::Error> {
+    let out_err = |source| crate::Error::Output {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(out_err)
+}
+
+/// `dir/.name.tmp-PID`: hidden, and unique per process.
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Makes a scenario name safe as a folder name: letters, digits, `-`, `_`
+/// and `.` stay; anything else becomes `_`; no leading dots; never empty.
+pub fn safe_file_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() {
+        "run".to_string()
+    } else {
+        s.chars().take(100).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_escape_the_output_folder() {
+        assert_eq!(safe_file_name("../../etc"), "_.._etc");
+        assert_eq!(safe_file_name("/abs/path"), "_abs_path");
+        assert_eq!(safe_file_name("a\u{7}b c"), "a_b_c");
+        assert_eq!(safe_file_name(""), "run");
+        assert_eq!(safe_file_name("..."), "run");
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("summary.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,263 @@
+//! `summary.json`: per platform, the cost (total and by component), the
+//! billed quantities, what happened to the tasks, and the latencies. Field
+//! names are a contract documented in the README; later versions add fields
+//! and never rename one.
+
+use crate::platform::{PlatformSpec, Tally};
+use crate::pricing::Money;
+use crate::scenario::Scenario;
+use crate::simulate::{PlatformRun, RunOutput};
+use crate::stats::SpanSummary;
+use crate::time::sim_to_seconds;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The whole summary of a run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub tool: String,
+    pub version: String,
+    pub scenario: ScenarioInfo,
+    pub platforms: Vec<PlatformSummary>,
+    /// Things about the inputs worth knowing (ignored trace columns, …).
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// The horizon in seconds, or null when the run went until the workload drained.
+    pub horizon_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PlatformSummary {
+    pub name: String,
+    pub kind: String,
+    /// The platform's settings after defaults were applied.
+    pub options: BTreeMap<String, String>,
+    pub cost: Cost,
+    pub billed: Billed,
+    pub tasks: Tasks,
+    pub latency: Latency,
+    /// The simulated time the platform's run ended, in seconds.
+    pub simulated_end_s: f64,
+    /// Events the engine handled (arrivals included).
+    pub events: u64,
+    /// The source of the rates used.
+    pub rates_source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Cost {
+    pub total_usd: f64,
+    /// Cost per completed task (null when none completed).
+    pub per_completed_task_usd: Option<f64>,
+    pub components: Components,
+}
+
+/// Cost components in USD. Every component is always present (0 when it
+/// does not apply), so the columns of a table of runs never shift.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Components {
+    pub vcpu_usd: f64,
+    pub memory_usd: f64,
+    pub storage_usd: f64,
+    pub os_license_usd: f64,
+    pub instances_usd: f64,
+    pub control_plane_usd: f64,
+    pub requests_usd: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Billed {
+    pub vcpu_seconds: f64,
+    pub memory_gib_seconds: f64,
+    /// Ephemeral storage above the free allowance, GiB-seconds.
+    pub storage_gib_seconds: f64,
+    /// Billed task time summed over tasks, seconds.
+    pub task_seconds: f64,
+}
+
+/// Task counts. `submitted = completed + failed + unschedulable +
+/// running_at_end + waiting_at_end` always holds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Tasks {
+    pub submitted: u64,
+    pub completed: u64,
+    /// Given up after an interruption (`on_interruption = "fail"`).
+    pub failed: u64,
+    /// Spot interruptions (a task interrupted twice counts twice).
+    pub interrupted: u64,
+    pub unschedulable: u64,
+    /// Launched but not finished when the horizon cut the run.
+    pub running_at_end: u64,
+    /// Not yet launched when the horizon cut the run.
+    pub waiting_at_end: u64,
+    pub unschedulable_reasons: BTreeMap<String, u64>,
+    /// Run time lost to interruptions, seconds.
+    pub wasted_seconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    /// Submit to launch (launch limits, and later waiting for capacity).
+    pub wait: SpanSummary,
+    /// Launch to running (provisioning and image pull).
+    pub startup: SpanSummary,
+    /// Submit to running.
+    pub time_to_start: SpanSummary,
+}
+
+/// Exact costs of one platform, before conversion to floats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactCost {
+    pub vcpu: Money,
+    pub memory: Money,
+    pub storage: Money,
+    pub os_license: Money,
+    pub control_plane: Money,
+}
+
+impl ExactCost {
+    pub fn total(&self) -> Money {
+        self.vcpu + self.memory + self.storage + self.os_license + self.control_plane
+    }
+}
+
+/// Prices a platform's billed quantities, exactly.
+pub fn exact_cost(run: &PlatformRun) -> ExactCost {
+    let t = &run.tally;
+    let b = &run.billing;
+    ExactCost {
+        vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
+        memory: b.memory_gib.cost(t.memory_mib_us, 1024),
+        storage: b.storage_gib.cost(t.storage_gib_us, 1),
+        os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
+        control_plane: t.control_plane,
+    }
+}
+
+fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
+    let mut o = BTreeMap::new();
+    match spec {
+        PlatformSpec::Fargate(f) => {
+            let s = |v: &dyn erased::Show| v.show();
+            o.insert("region".into(), f.region.clone());
+            o.insert("launch_type".into(), s(&f.launch_type));
+            o.insert("os".into(), s(&f.os));
+            o.insert("arch".into(), s(&f.arch));
+            o.insert("capacity".into(), s(&f.capacity));
+            o.insert("sizing".into(), s(&f.sizing));
+            o.insert(
+                "launch_limit".into(),
+                format!(
+                    "burst {}, refill {}/s",
+                    f.launch_burst, f.launch_refill_per_s
+                ),
+            );
+            o.insert(
+                "startup.provisioning".into(),
+                format!("{:?}", f.provisioning),
+            );
+            o.insert("startup.image_pull".into(), format!("{:?}", f.image_pull));
+            if f.capacity == crate::pricing::Capacity::Spot {
+                o.insert(
+                    "spot.interruptions_per_hour".into(),
+                    f.interruptions_per_hour.to_string(),
+                );
+                o.insert(
+                    "spot.notice_s".into(),
+                    sim_to_seconds(f.interruption_notice).to_string(),
+                );
+                o.insert("spot.on_interruption".into(), s(&f.on_interruption));
+            }
+        }
+    }
+    o
+}
+
+/// Serde's snake_case name of a unit enum value.
+mod erased {
+    pub trait Show {
+        fn show(&self) -> String;
+    }
+    impl<T: serde::Serialize> Show for T {
+        fn show(&self) -> String {
+            serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }
+    }
+}
+
+fn tasks(t: &Tally) -> Tasks {
+    Tasks {
+        submitted: t.submitted,
+        completed: t.completed,
+        failed: t.failed,
+        interrupted: t.interrupted,
+        unschedulable: t.unschedulable,
+        running_at_end: t.running_at_end,
+        waiting_at_end: t.waiting_at_end,
+        unschedulable_reasons: t.unschedulable_reasons.clone(),
+        wasted_seconds: t.wasted_task_us as f64 / 1e6,
+    }
+}
+
+/// Builds the summary of one platform.
+pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
+    let cost = exact_cost(run);
+    let t = &mut run.tally;
+    PlatformSummary {
+        name: run.spec.name().to_string(),
+        kind: run.spec.kind().to_string(),
+        options: options(&run.spec),
+        cost: Cost {
+            total_usd: cost.total().usd(),
+            per_completed_task_usd: cost.total().per(t.completed).map(Money::usd),
+            components: Components {
+                vcpu_usd: cost.vcpu.usd(),
+                memory_usd: cost.memory.usd(),
+                storage_usd: cost.storage.usd(),
+                os_license_usd: cost.os_license.usd(),
+                control_plane_usd: cost.control_plane.usd(),
+                ..Components::default()
+            },
+        },
+        billed: Billed {
+            vcpu_seconds: t.cpu_milli_us as f64 / 1e9,
+            memory_gib_seconds: t.memory_mib_us as f64 / (1024.0 * 1e6),
+            storage_gib_seconds: t.storage_gib_us as f64 / 1e6,
+            task_seconds: t.billed_task_us as f64 / 1e6,
+        },
+        tasks: tasks(t),
+        latency: Latency {
+            wait: t.wait.summary(),
+            startup: t.startup.summary(),
+            time_to_start: t.time_to_start.summary(),
+        },
+        simulated_end_s: sim_to_seconds(run.end.end),
+        events: run.end.events,
+        rates_source: run.billing.rates_source.clone(),
+    }
+}
+
+/// Builds the whole summary.
+pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
+    Summary {
+        tool: "fargate-sim".into(),
+        version: crate::VERSION.into(),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            horizon_s: scenario.horizon.map(sim_to_seconds),
+        },
+        platforms: output.platforms.iter_mut().map(platform_summary).collect(),
+        notes: output.notes.clone(),
+    }
+}

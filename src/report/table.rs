@@ -1,0 +1,82 @@
+//! The comparison table printed at the end of a run.
+
+use super::summary::Summary;
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+fn money(usd: f64) -> String {
+    if usd > 0.0 && usd < 1.0 {
+        format!("${usd:.4}")
+    } else {
+        let cents = (usd * 100.0).round() as i128;
+        let dollars = cents / 100;
+        let digits = dollars.to_string();
+        let mut grouped = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("${grouped}.{:02}", cents % 100)
+    }
+}
+
+fn secs(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(s) if s < 120.0 => format!("{s:.1}s"),
+        Some(s) if s < 7200.0 => format!("{:.1}min", s / 60.0),
+        Some(s) => format!("{:.1}h", s / 3600.0),
+    }
+}
+
+/// Renders the per-platform comparison.
+pub fn render(summary: &Summary) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "platform",
+            "kind",
+            "total cost",
+            "cost/task",
+            "completed",
+            "not run",
+            "start p50",
+            "start p95",
+            "start p99",
+        ]);
+    for p in &summary.platforms {
+        let not_run = p.tasks.unschedulable
+            + p.tasks.failed
+            + p.tasks.waiting_at_end
+            + p.tasks.running_at_end;
+        let l = &p.latency.time_to_start;
+        t.add_row(vec![
+            p.name.clone(),
+            format!(
+                "{} {}",
+                p.kind,
+                p.options.get("capacity").map_or("", String::as_str)
+            ),
+            money(p.cost.total_usd),
+            p.cost.per_completed_task_usd.map_or("—".into(), money),
+            format!("{}/{}", p.tasks.completed, p.tasks.submitted),
+            not_run.to_string(),
+            secs(l.p50),
+            secs(l.p95),
+            secs(l.p99),
+        ]);
+    }
+    for col in 2..9 {
+        if let Some(c) = t.column_mut(col) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = format!("{}\n{}\n", summary.scenario.name, t);
+    out.push_str("start = time from submit to running (waiting for launch + start-up)\n");
+    for n in &summary.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}

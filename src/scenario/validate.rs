@@ -1,0 +1,538 @@
+//! From the raw file to typed values that cannot hold a bad one. Every error
+//! names the key path (`platforms[1].spot.notice`), the value and what would
+//! be accepted; `scenario::locate` adds the line and column.
+
+use super::raw::*;
+use super::{Scenario, WorkloadSpec};
+use crate::defaults::Defaults;
+use crate::platform::fargate::{LaunchType, OnInterruption, Sizing};
+use crate::platform::{FargateSpec, PlatformSpec};
+use crate::pricing::{Arch, Capacity, Catalog, Os};
+use crate::time::{SimTime, parse_duration};
+use crate::units::{parse_memory_mib, parse_rate_per_second, vcpu_to_milli};
+use crate::workload::SpanDist;
+use crate::workload::synthetic::{Arrivals, Generator, WeightedSize};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// A value that failed validation: where, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid {
+    /// Dotted key path with indices: `platforms[1].spot.notice`.
+    pub key: String,
+    pub message: String,
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+fn duration(key: &str, text: &str) -> Result<SimTime, Invalid> {
+    parse_duration(text).map_err(|m| invalid(key, m))
+}
+
+/// Validates a span distribution at `key`.
+pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
+    let t = match raw {
+        RawDist::Constant(s) => return Ok(SpanDist::Constant(duration(key, s)?)),
+        RawDist::Table(t) => t,
+    };
+    let need = |field: &str, v: &Option<String>| -> Result<SimTime, Invalid> {
+        let k = format!("{key}.{field}");
+        match v {
+            Some(s) => duration(&k, s),
+            None => Err(invalid(
+                &k,
+                format!("dist = \"{}\" needs `{field}`", t.dist),
+            )),
+        }
+    };
+    let allowed: &[&str] = match t.dist.as_str() {
+        "constant" => &["value"],
+        "exponential" => &["mean"],
+        "lognormal" => &["median", "p90", "mu", "sigma"],
+        "empirical" => &["values"],
+        other => {
+            return Err(invalid(
+                format!("{key}.dist"),
+                format!(
+                    "unknown distribution `{other}`; use constant, exponential, lognormal or empirical"
+                ),
+            ));
+        }
+    };
+    let given = [
+        ("value", t.value.is_some()),
+        ("mean", t.mean.is_some()),
+        ("median", t.median.is_some()),
+        ("p90", t.p90.is_some()),
+        ("mu", t.mu.is_some()),
+        ("sigma", t.sigma.is_some()),
+        ("values", t.values.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(f, g)| *g && !allowed.contains(f)) {
+        return Err(invalid(
+            format!("{key}.{field}"),
+            format!(
+                "`{field}` does not apply to dist = \"{}\" (it takes {})",
+                t.dist,
+                allowed.join(", ")
+            ),
+        ));
+    }
+    match t.dist.as_str() {
+        "constant" => Ok(SpanDist::Constant(need("value", &t.value)?)),
+        "exponential" => Ok(SpanDist::Exponential {
+            mean: need("mean", &t.mean)?,
+        }),
+        "lognormal" => match (t.mu, t.sigma) {
+            (Some(mu), Some(sigma)) if t.median.is_none() && t.p90.is_none() => {
+                if !mu.is_finite() || !sigma.is_finite() || sigma < 0.0 || mu > 30.0 {
+                    return Err(invalid(
+                        key,
+                        format!(
+                            "mu = {mu}, sigma = {sigma}: need finite mu ≤ 30 (ln seconds) and sigma ≥ 0"
+                        ),
+                    ));
+                }
+                Ok(SpanDist::LogNormal { mu, sigma })
+            }
+            (None, None) => SpanDist::lognormal_from_median_p90(
+                need("median", &t.median)?,
+                need("p90", &t.p90)?,
+            )
+            .map_err(|m| invalid(key, m)),
+            _ => Err(invalid(
+                key,
+                "give either median and p90, or mu and sigma (of ln seconds), not a mix",
+            )),
+        },
+        "empirical" => {
+            let values = t
+                .values
+                .as_ref()
+                .ok_or_else(|| invalid(format!("{key}.values"), "needs a list"))?;
+            if values.is_empty() {
+                return Err(invalid(
+                    format!("{key}.values"),
+                    "needs at least one duration",
+                ));
+            }
+            let v = values
+                .iter()
+                .enumerate()
+                .map(|(i, s)| duration(&format!("{key}.values[{i}]"), s))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SpanDist::Empirical(v))
+        }
+        _ => unreachable!("checked above"),
+    }
+}
+
+fn rate(key: &str, text: &str) -> Result<f64, Invalid> {
+    let r = parse_rate_per_second(text).map_err(|m| invalid(key, m))?;
+    // 10^7 tasks per second is far beyond any real account; larger is a typo.
+    if r > 1e7 {
+        return Err(invalid(
+            key,
+            format!("`{text}` is more than 10 million per second"),
+        ));
+    }
+    Ok(r)
+}
+
+fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Generator, Invalid> {
+    let key = format!("workload.generators[{i}]");
+    let name = g
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("generator{}", i + 1));
+    let arrivals = match &g.arrivals {
+        RawArrivals::Poisson { rate: r } => Arrivals::Poisson {
+            rate_per_s: rate(&format!("{key}.arrivals.rate"), r)?,
+        },
+        RawArrivals::Diurnal {
+            min_rate,
+            max_rate,
+            peak_at,
+        } => {
+            let min_per_s = rate(&format!("{key}.arrivals.min_rate"), min_rate)?;
+            let max_per_s = rate(&format!("{key}.arrivals.max_rate"), max_rate)?;
+            if max_per_s < min_per_s {
+                return Err(invalid(
+                    format!("{key}.arrivals.max_rate"),
+                    "must be at least min_rate",
+                ));
+            }
+            let peak_at = duration(&format!("{key}.arrivals.peak_at"), peak_at)?;
+            if peak_at >= crate::time::DAY {
+                return Err(invalid(
+                    format!("{key}.arrivals.peak_at"),
+                    "is a time of day: from 0h to 24h",
+                ));
+            }
+            Arrivals::Diurnal {
+                min_per_s,
+                max_per_s,
+                peak_at,
+            }
+        }
+        RawArrivals::Burst { at, size } => {
+            if *size < 1 || *size > 100_000_000 {
+                return Err(invalid(
+                    format!("{key}.arrivals.size"),
+                    format!("{size}: need 1 to 100,000,000 tasks"),
+                ));
+            }
+            let mut times = at
+                .iter()
+                .enumerate()
+                .map(|(j, s)| duration(&format!("{key}.arrivals.at[{j}]"), s))
+                .collect::<Result<Vec<_>, _>>()?;
+            if times.is_empty() {
+                return Err(invalid(
+                    format!("{key}.arrivals.at"),
+                    "needs at least one time",
+                ));
+            }
+            times.sort_unstable();
+            Arrivals::Burst {
+                at: times,
+                size: *size as u64,
+            }
+        }
+    };
+    let duration_dist = span_dist(&g.duration, &format!("{key}.duration"))?;
+    if g.sizes.is_empty() {
+        return Err(invalid(
+            format!("{key}.sizes"),
+            "needs at least one size, such as [{ cpu = 0.25, memory = \"512MiB\" }]",
+        ));
+    }
+    let mut sizes = Vec::new();
+    for (j, s) in g.sizes.iter().enumerate() {
+        let k = format!("{key}.sizes[{j}]");
+        let cpu_milli = vcpu_to_milli(s.cpu).ok_or_else(|| {
+            invalid(
+                format!("{k}.cpu"),
+                format!("{}: need a vCPU count above 0", s.cpu),
+            )
+        })?;
+        let memory_mib =
+            parse_memory_mib(&s.memory).map_err(|m| invalid(format!("{k}.memory"), m))?;
+        let storage_gib = match &s.storage {
+            None => 0,
+            Some(text) => {
+                let mib = parse_memory_mib(text).map_err(|m| invalid(format!("{k}.storage"), m))?;
+                mib.div_ceil(1024)
+            }
+        };
+        let weight = s.weight.unwrap_or(1.0);
+        if !weight.is_finite() || weight <= 0.0 {
+            return Err(invalid(
+                format!("{k}.weight"),
+                format!("{weight}: need a weight above 0"),
+            ));
+        }
+        sizes.push(WeightedSize {
+            cpu_milli,
+            memory_mib,
+            storage_gib,
+            weight,
+        });
+    }
+    let count = match g.count {
+        None => None,
+        Some(c) if c >= 1 => Some(c as u64),
+        Some(c) => {
+            return Err(invalid(
+                format!("{key}.count"),
+                format!("{c}: need at least 1"),
+            ));
+        }
+    };
+    let start = g
+        .start
+        .as_deref()
+        .map(|s| duration(&format!("{key}.start"), s))
+        .transpose()?
+        .unwrap_or(0);
+    let until = g
+        .until
+        .as_deref()
+        .map(|s| duration(&format!("{key}.until"), s))
+        .transpose()?;
+    let ends = count.is_some()
+        || until.is_some()
+        || horizon.is_some()
+        || matches!(arrivals, Arrivals::Burst { .. });
+    if !ends {
+        return Err(invalid(
+            key,
+            "this generator never stops: give it `count` or `until`, or give the scenario a `horizon`",
+        ));
+    }
+    Ok(Generator {
+        name,
+        arrivals,
+        duration: duration_dist,
+        sizes,
+        count,
+        start,
+        until,
+    })
+}
+
+fn fargate(
+    f: &RawFargate,
+    key: &str,
+    region: &str,
+    catalog: &Catalog,
+    defaults: &Defaults,
+) -> Result<FargateSpec, Invalid> {
+    let launch_type = f.launch_type.unwrap_or(LaunchType::Ecs);
+    let os = f.os.unwrap_or(Os::Linux);
+    let arch = f.arch.unwrap_or(Arch::X86_64);
+    let capacity = f.capacity.unwrap_or(Capacity::OnDemand);
+    // "Windows OS and ARM architecture are currently only available for
+    // Amazon ECS" [AWS] Fargate pricing page; Fargate Spot is Linux only.
+    if launch_type == LaunchType::Eks && (os != Os::Linux || arch != Arch::X86_64) {
+        return Err(invalid(
+            format!("{key}.launch_type"),
+            "EKS pods on Fargate run Linux on x86_64 only; use launch_type = \"ecs\" for Windows or arm64",
+        ));
+    }
+    if os == Os::Windows && arch != Arch::X86_64 {
+        return Err(invalid(
+            format!("{key}.arch"),
+            "Windows on Fargate is x86_64 only",
+        ));
+    }
+    if os == Os::Windows && capacity == Capacity::Spot {
+        return Err(invalid(
+            format!("{key}.capacity"),
+            "Fargate Spot is Linux only; use capacity = \"on_demand\"",
+        ));
+    }
+    let region = f.region.clone().unwrap_or_else(|| region.to_string());
+    catalog
+        .fargate_rates(&region, os, arch, capacity)
+        .map_err(|m| invalid(format!("{key}.region"), m))?;
+    let (launch_burst, launch_refill_per_s) = match &f.launch_limit {
+        None => (
+            defaults.fargate_launch_burst,
+            defaults.fargate_launch_refill_per_s,
+        ),
+        Some(l) => {
+            let burst = match l.burst {
+                None => defaults.fargate_launch_burst,
+                Some(b) if (1..=1_000_000).contains(&b) => b as u32,
+                Some(b) => {
+                    return Err(invalid(
+                        format!("{key}.launch_limit.burst"),
+                        format!("{b}: need 1 to 1,000,000"),
+                    ));
+                }
+            };
+            let refill = match &l.refill {
+                None => defaults.fargate_launch_refill_per_s,
+                Some(r) => {
+                    let v = rate(&format!("{key}.launch_limit.refill"), r)?;
+                    if v < 0.001 {
+                        return Err(invalid(
+                            format!("{key}.launch_limit.refill"),
+                            "must be at least 0.001/s",
+                        ));
+                    }
+                    v
+                }
+            };
+            (burst, refill)
+        }
+    };
+    let (provisioning, image_pull) = match &f.startup {
+        None => (
+            defaults.fargate_provisioning.clone(),
+            defaults.fargate_image_pull.clone(),
+        ),
+        Some(s) => (
+            match &s.provisioning {
+                Some(d) => span_dist(d, &format!("{key}.startup.provisioning"))?,
+                None => defaults.fargate_provisioning.clone(),
+            },
+            match &s.image_pull {
+                Some(d) => span_dist(d, &format!("{key}.startup.image_pull"))?,
+                None => defaults.fargate_image_pull.clone(),
+            },
+        ),
+    };
+    if f.spot.is_some() && capacity != Capacity::Spot {
+        return Err(invalid(
+            format!("{key}.spot"),
+            "Spot settings are given but capacity is \"on_demand\"; set capacity = \"spot\" or remove [spot]",
+        ));
+    }
+    let spot = f.spot.clone().unwrap_or(RawSpot {
+        interruptions_per_hour: None,
+        notice: None,
+        on_interruption: None,
+    });
+    let interruptions_per_hour = spot
+        .interruptions_per_hour
+        .unwrap_or(defaults.fargate_spot_interruptions_per_hour);
+    if !interruptions_per_hour.is_finite() || !(0.0..=3600.0).contains(&interruptions_per_hour) {
+        return Err(invalid(
+            format!("{key}.spot.interruptions_per_hour"),
+            format!("{interruptions_per_hour}: need a rate from 0 to 3600 per task-hour"),
+        ));
+    }
+    let interruption_notice = match &spot.notice {
+        Some(n) => duration(&format!("{key}.spot.notice"), n)?,
+        None => defaults.fargate_spot_notice,
+    };
+    Ok(FargateSpec {
+        name: f.name.clone(),
+        region,
+        launch_type,
+        os,
+        arch,
+        capacity,
+        sizing: f.sizing.unwrap_or(Sizing::RoundUp),
+        launch_burst,
+        launch_refill_per_s,
+        provisioning,
+        image_pull,
+        interruptions_per_hour: if capacity == Capacity::Spot {
+            interruptions_per_hour
+        } else {
+            0.0
+        },
+        interruption_notice,
+        on_interruption: spot.on_interruption.unwrap_or(OnInterruption::Retry),
+    })
+}
+
+fn positive_factor(key: &str, v: Option<f64>) -> Result<f64, Invalid> {
+    match v {
+        None => Ok(1.0),
+        Some(x) if x.is_finite() && x > 0.0 && x <= 1e6 => Ok(x),
+        Some(x) => Err(invalid(
+            key,
+            format!("{x}: need a number above 0 (1 means unchanged)"),
+        )),
+    }
+}
+
+/// Validates a whole scenario. `base_dir` resolves relative paths.
+pub fn scenario(
+    raw: &RawScenario,
+    base_dir: &Path,
+    catalog: &Catalog,
+    defaults: &Defaults,
+) -> Result<Scenario, Invalid> {
+    if raw.name.trim().is_empty() {
+        return Err(invalid("name", "must not be empty"));
+    }
+    let seed = match raw.seed {
+        None => 0,
+        Some(s) if s >= 0 => s as u64,
+        Some(s) => return Err(invalid("seed", format!("{s}: need a non-negative integer"))),
+    };
+    let horizon = raw
+        .horizon
+        .as_deref()
+        .map(|h| duration("horizon", h))
+        .transpose()?;
+    if horizon == Some(0) {
+        return Err(invalid(
+            "horizon",
+            "must be above 0; leave it out to run until the workload drains",
+        ));
+    }
+    let w = &raw.workload;
+    if let Some(f) = &w.format
+        && f != "native"
+    {
+        return Err(invalid(
+            "workload.format",
+            format!("unknown format `{f}`; supported: native"),
+        ));
+    }
+    let trace = w.trace.as_ref().map(|t| base_dir.join(t));
+    if let Some(p) = &trace
+        && !p.is_file()
+    {
+        return Err(invalid(
+            "workload.trace",
+            format!(
+                "no trace file at {} (paths are relative to the scenario file)",
+                p.display()
+            ),
+        ));
+    }
+    let mut generators = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, g) in w.generators.iter().enumerate() {
+        let gen_ = generator(g, i, horizon)?;
+        if !names.insert(gen_.name.clone()) {
+            return Err(invalid(
+                format!("workload.generators[{i}].name"),
+                format!("`{}` is used twice; generator names must differ", gen_.name),
+            ));
+        }
+        generators.push(gen_);
+    }
+    if trace.is_none() && generators.is_empty() {
+        return Err(invalid(
+            "workload",
+            "needs a `trace` file or at least one [[workload.generators]]",
+        ));
+    }
+    let region = raw
+        .region
+        .clone()
+        .unwrap_or_else(|| "us-east-1".to_string());
+    if raw.platforms.is_empty() {
+        return Err(invalid(
+            "platforms",
+            "needs at least one [[platforms]] entry, such as { name = \"fargate\", kind = \"fargate\" }",
+        ));
+    }
+    let mut platforms = Vec::new();
+    let mut pnames = BTreeSet::new();
+    for (i, p) in raw.platforms.iter().enumerate() {
+        let key = format!("platforms[{i}]");
+        let spec = match p {
+            RawPlatform::Fargate(f) => {
+                PlatformSpec::Fargate(fargate(f, &key, &region, catalog, defaults)?)
+            }
+        };
+        let name = spec.name().to_string();
+        if name.trim().is_empty() {
+            return Err(invalid(format!("{key}.name"), "must not be empty"));
+        }
+        if !pnames.insert(name.clone()) {
+            return Err(invalid(
+                format!("{key}.name"),
+                format!("`{name}` is used twice; platform names must differ"),
+            ));
+        }
+        platforms.push(spec);
+    }
+    Ok(Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        seed,
+        horizon,
+        workload: WorkloadSpec {
+            trace,
+            generators,
+            load_scale: positive_factor("workload.load_scale", w.load_scale)?,
+            duration_scale: positive_factor("workload.duration_scale", w.duration_scale)?,
+        },
+        platforms,
+    })
+}

@@ -1,0 +1,187 @@
+//! Latency statistics in bounded memory.
+//!
+//! Up to [`EXACT_LIMIT`] samples are kept as they are and quantiles are exact
+//! (nearest rank). Past that the samples move into a log-linear histogram
+//! whose buckets are at most 1/1024 of their value wide, so a quantile is
+//! within 0.1% of the exact one, and memory stays fixed however long the
+//! trace. Count, mean and max are always exact.
+
+use crate::time::{SimTime, sim_to_seconds};
+use serde::Serialize;
+
+/// Samples kept exactly before switching to the histogram.
+pub const EXACT_LIMIT: usize = 1 << 20;
+/// log2 of the sub-buckets per power of two.
+const SUB_BITS: u32 = 10;
+const SUB: u64 = 1 << SUB_BITS;
+
+/// A distribution of spans of simulated time.
+#[derive(Clone, Debug, Default)]
+pub struct SpanStats {
+    count: u64,
+    sum: u128,
+    max: SimTime,
+    exact: Vec<SimTime>,
+    histogram: Vec<u64>,
+}
+
+fn bucket_of(v: u64) -> usize {
+    if v < SUB {
+        return v as usize;
+    }
+    let e = 63 - v.leading_zeros();
+    let shift = e - SUB_BITS;
+    (((shift as u64 + 1) << SUB_BITS) + ((v >> shift) - SUB)) as usize
+}
+
+/// The midpoint of a bucket (its exact value below `SUB`).
+fn bucket_value(b: usize) -> u64 {
+    let b = b as u64;
+    if b < SUB {
+        return b;
+    }
+    let shift = (b >> SUB_BITS) - 1;
+    let low = ((b & (SUB - 1)) + SUB) << shift;
+    low + ((1u64 << shift) >> 1)
+}
+
+impl SpanStats {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one sample.
+    #[inline]
+    pub fn record(&mut self, v: SimTime) {
+        self.count += 1;
+        self.sum += v as u128;
+        self.max = self.max.max(v);
+        if self.histogram.is_empty() {
+            self.exact.push(v);
+            if self.exact.len() > EXACT_LIMIT {
+                self.histogram = vec![0; bucket_of(u64::MAX) + 1];
+                for x in std::mem::take(&mut self.exact) {
+                    self.histogram[bucket_of(x)] += 1;
+                }
+            }
+        } else {
+            self.histogram[bucket_of(v)] += 1;
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether quantiles are exact (false once the histogram took over).
+    pub fn is_exact(&self) -> bool {
+        self.histogram.is_empty()
+    }
+
+    /// The nearest-rank quantile `q` in [0, 1]: the smallest sample with at
+    /// least a fraction `q` of samples at or below it.
+    pub fn quantile(&mut self, q: f64) -> Option<SimTime> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        if self.histogram.is_empty() {
+            let i = (rank - 1) as usize;
+            let (_, v, _) = self.exact.select_nth_unstable(i);
+            return Some(*v);
+        }
+        let mut seen = 0;
+        for (b, n) in self.histogram.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(bucket_value(b).min(self.max));
+            }
+        }
+        Some(self.max)
+    }
+
+    /// The summary a report prints, in seconds.
+    pub fn summary(&mut self) -> SpanSummary {
+        let s = |v: Option<SimTime>| v.map(sim_to_seconds);
+        SpanSummary {
+            count: self.count,
+            p50: s(self.quantile(0.50)),
+            p95: s(self.quantile(0.95)),
+            p99: s(self.quantile(0.99)),
+            max: s((self.count > 0).then_some(self.max)),
+            mean: (self.count > 0).then(|| self.sum as f64 / self.count as f64 / 1e6),
+            exact: self.is_exact(),
+        }
+    }
+}
+
+/// Quantiles of a span distribution, in seconds (`null` when no samples).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct SpanSummary {
+    pub count: u64,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    /// False when the quantiles come from the histogram (within 0.1%).
+    pub exact: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_nearest_rank() {
+        let mut s = SpanStats::new();
+        for v in [5, 1, 4, 2, 3] {
+            s.record(v);
+        }
+        assert_eq!(s.quantile(0.5), Some(3));
+        assert_eq!(s.quantile(0.95), Some(5));
+        assert_eq!(s.quantile(0.0), Some(1));
+        let sum = s.summary();
+        assert_eq!(sum.mean, Some(3e-6));
+        assert!(sum.exact);
+    }
+
+    #[test]
+    fn buckets_round_trip_within_a_thousandth() {
+        for v in [
+            0u64,
+            1,
+            1023,
+            1024,
+            1025,
+            4097,
+            1_000_000,
+            123_456_789,
+            u64::MAX / 3,
+        ] {
+            let b = bucket_of(v);
+            let back = bucket_value(b);
+            let err = (back as f64 - v as f64).abs() / (v.max(1) as f64);
+            assert!(err <= 1.0 / 1024.0, "{v} -> {b} -> {back}");
+        }
+        // Buckets are monotone in the value.
+        let mut last = 0;
+        for v in (0..5_000_000u64).step_by(997) {
+            let b = bucket_of(v);
+            assert!(b >= last);
+            last = b;
+        }
+    }
+
+    #[test]
+    fn histogram_quantiles_stay_close() {
+        let mut s = SpanStats::new();
+        let n = EXACT_LIMIT as u64 + 1000;
+        for i in 0..n {
+            s.record((i * 7919) % 10_000_000);
+        }
+        assert!(!s.is_exact());
+        let p50 = s.quantile(0.5).unwrap() as f64;
+        assert!((p50 - 5_000_000.0).abs() / 5e6 < 0.002, "{p50}");
+    }
+}

@@ -1,0 +1,107 @@
+//! Distributions of time spans (task durations, start-up times).
+//!
+//! Sampled in seconds as floats and returned as integer microseconds, so a
+//! run is reproducible from its seed on any machine.
+
+use crate::time::{SECOND, SimTime, seconds_to_sim};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, LogNormal};
+use rand_pcg::Pcg64Mcg;
+
+/// The z-score of the 90th percentile of the standard normal distribution.
+const Z90: f64 = 1.281_551_565_544_600_4;
+
+/// A distribution of spans of simulated time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SpanDist {
+    /// Always this span.
+    Constant(SimTime),
+    /// Exponential with this mean.
+    Exponential { mean: SimTime },
+    /// Log-normal: ln(seconds) ~ Normal(mu, sigma).
+    LogNormal { mu: f64, sigma: f64 },
+    /// Uniformly one of these spans.
+    Empirical(Vec<SimTime>),
+}
+
+impl SpanDist {
+    /// A log-normal fitted to a median and a 90th percentile (p90 ≥ median > 0).
+    pub fn lognormal_from_median_p90(median: SimTime, p90: SimTime) -> Result<SpanDist, String> {
+        if median == 0 {
+            return Err(
+                "a log-normal median must be above zero; use a constant \"0s\" for no delay".into(),
+            );
+        }
+        if p90 < median {
+            return Err(format!(
+                "p90 ({}s) must be at least the median ({}s)",
+                p90 as f64 / SECOND as f64,
+                median as f64 / SECOND as f64
+            ));
+        }
+        let mu = (median as f64 / SECOND as f64).ln();
+        let sigma = ((p90 as f64 / median as f64).ln()) / Z90;
+        Ok(SpanDist::LogNormal { mu, sigma })
+    }
+
+    /// The mean span in seconds (used for estimates and M/G/∞ checks).
+    pub fn mean_seconds(&self) -> f64 {
+        match self {
+            SpanDist::Constant(t) => *t as f64 / SECOND as f64,
+            SpanDist::Exponential { mean } => *mean as f64 / SECOND as f64,
+            SpanDist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            SpanDist::Empirical(v) => {
+                v.iter().map(|t| *t as f64).sum::<f64>() / v.len().max(1) as f64 / SECOND as f64
+            }
+        }
+    }
+
+    /// Draws one span. Constant spans consume no randomness.
+    pub fn sample(&self, rng: &mut Pcg64Mcg) -> SimTime {
+        match self {
+            SpanDist::Constant(t) => *t,
+            SpanDist::Exponential { mean } => {
+                if *mean == 0 {
+                    return 0;
+                }
+                let d = Exp::new(SECOND as f64 / *mean as f64).expect("positive rate");
+                let s: f64 = d.sample(rng);
+                seconds_to_sim(s).unwrap_or(crate::time::MAX_SPAN)
+            }
+            SpanDist::LogNormal { mu, sigma } => {
+                let d = LogNormal::new(*mu, *sigma).expect("validated sigma ≥ 0");
+                let s: f64 = d.sample(rng);
+                seconds_to_sim(s).unwrap_or(crate::time::MAX_SPAN)
+            }
+            SpanDist::Empirical(values) => values[rng.random_range(0..values.len())],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn lognormal_fit_reproduces_median_and_p90() {
+        let d = SpanDist::lognormal_from_median_p90(27 * SECOND, 40 * SECOND).unwrap();
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let mut xs: Vec<SimTime> = (0..200_000).map(|_| d.sample(&mut rng)).collect();
+        xs.sort_unstable();
+        let median = xs[xs.len() / 2] as f64 / 1e6;
+        let p90 = xs[xs.len() * 9 / 10] as f64 / 1e6;
+        assert!((median - 27.0).abs() < 0.3, "median {median}");
+        assert!((p90 - 40.0).abs() < 0.5, "p90 {p90}");
+    }
+
+    #[test]
+    fn exponential_mean() {
+        let d = SpanDist::Exponential { mean: 10 * SECOND };
+        let mut rng = Pcg64Mcg::seed_from_u64(1);
+        let n = 200_000;
+        let mean = (0..n).map(|_| d.sample(&mut rng) as f64).sum::<f64>() / n as f64 / 1e6;
+        assert!((mean - 10.0).abs() < 0.1, "mean {mean}");
+        assert!((d.mean_seconds() - 10.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,243 @@
+//! Workloads: every source of tasks becomes one time-ordered stream.
+//!
+//! A trace file (`native`) and synthetic generators each yield tasks in
+//! submit order; [`merge`] interleaves them lazily, so the engine never holds
+//! more of the workload than the next task of each source. Scaling for
+//! what-if questions (`load_scale`, `duration_scale`) is applied here, the same
+//! way for every platform.
+
+pub mod dist;
+pub mod native;
+pub mod synthetic;
+
+use crate::time::SimTime;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use dist::SpanDist;
+
+/// One unit of work: a container task as the workload asks for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    /// Position in the merged workload stream, from 0.
+    pub id: u64,
+    /// The trace's own task id, when it has one.
+    pub label: Option<Box<str>>,
+    /// When the task is submitted.
+    pub submit: SimTime,
+    /// How long it runs once started.
+    pub duration: SimTime,
+    /// Requested CPU in milli-vCPU.
+    pub cpu_milli: u32,
+    /// Requested memory in MiB.
+    pub memory_mib: u32,
+    /// Requested ephemeral storage in GiB (0: the platform default).
+    pub storage_gib: u32,
+    /// The job or service the task belongs to (its image, for caching).
+    pub group: Option<Arc<str>>,
+}
+
+/// Why a workload could not be read. Each names the file and place.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    /// The file could not be opened or read.
+    #[error("cannot read trace {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A required column is not in the header.
+    #[error(
+        "trace {path}: no column `{column}` in the header (found: {found}); the native format needs task_id, submit_s, duration_s, cpu_vcpu, memory_mib"
+    )]
+    MissingColumn {
+        path: PathBuf,
+        column: &'static str,
+        found: String,
+    },
+    /// A value could not be used.
+    #[error("trace {path}, line {line}, column `{column}`: `{value}` is not valid: {expected}")]
+    BadValue {
+        path: PathBuf,
+        /// 1-based line in a CSV file, or 1-based row in a Parquet file.
+        line: u64,
+        column: &'static str,
+        value: String,
+        expected: String,
+    },
+    /// A row has fewer fields than the header.
+    #[error("trace {path}, line {line}: {found} fields where the header has {expected}")]
+    ShortRow {
+        path: PathBuf,
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
+    /// Submit times go backwards.
+    #[error(
+        "trace {path}, line {line}: submit_s {submit_s} is earlier than the previous row's {previous_s}; sort the trace by submit_s (for example `sort -t, -k2 -g`) and run again"
+    )]
+    OutOfOrder {
+        path: PathBuf,
+        line: u64,
+        submit_s: f64,
+        previous_s: f64,
+    },
+    /// The Parquet reader failed.
+    #[error("trace {path}: {message}")]
+    Parquet { path: PathBuf, message: String },
+}
+
+/// A stream of tasks in submit order.
+pub type TaskStream = Box<dyn Iterator<Item = Result<Task, WorkloadError>> + Send>;
+
+/// Interleaves time-ordered sources into one time-ordered stream, renumbering
+/// task ids in merged order. Ties go to the source listed first.
+pub fn merge(sources: Vec<TaskStream>) -> TaskStream {
+    if sources.len() == 1 {
+        let mut next_id = 0u64;
+        return Box::new(sources.into_iter().next().expect("one").map(move |r| {
+            r.map(|mut t| {
+                t.id = next_id;
+                next_id += 1;
+                t
+            })
+        }));
+    }
+    Box::new(Merge {
+        heads: sources.into_iter().map(|s| (None, s)).collect(),
+        primed: false,
+        next_id: 0,
+    })
+}
+
+struct Merge {
+    heads: Vec<(Option<Task>, TaskStream)>,
+    primed: bool,
+    next_id: u64,
+}
+
+impl Iterator for Merge {
+    type Item = Result<Task, WorkloadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if !self.primed {
+            self.primed = true;
+            for (head, src) in &mut self.heads {
+                match src.next() {
+                    Some(Ok(t)) => *head = Some(t),
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => {}
+                }
+            }
+        }
+        let (idx, _) = self
+            .heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (h, _))| h.as_ref().map(|t| (i, t.submit)))
+            .min_by_key(|&(i, submit)| (submit, i))?;
+        let (head, src) = &mut self.heads[idx];
+        let mut task = head.take().expect("chosen head exists");
+        match src.next() {
+            Some(Ok(t)) => *head = Some(t),
+            Some(Err(e)) => return Some(Err(e)),
+            None => {}
+        }
+        task.id = self.next_id;
+        self.next_id += 1;
+        Some(Ok(task))
+    }
+}
+
+/// Multiplies every task's duration by `factor` (a what-if on task length).
+pub fn scale_durations(stream: TaskStream, factor: f64) -> TaskStream {
+    if factor == 1.0 {
+        return stream;
+    }
+    Box::new(stream.map(move |r| {
+        r.map(|mut t| {
+            t.duration = ((t.duration as f64) * factor)
+                .round()
+                .min(crate::time::MAX_SPAN as f64) as SimTime;
+            t
+        })
+    }))
+}
+
+/// Scales the number of tasks of a trace by `factor` while keeping its shape
+/// in time: each task is repeated ⌊factor⌋ times, plus once more with
+/// probability frac(factor) (so 0.5 keeps about half the tasks). Copies share
+/// the submit time of the original. Seeded, so runs repeat exactly.
+pub fn scale_load(stream: TaskStream, factor: f64, mut rng: rand_pcg::Pcg64Mcg) -> TaskStream {
+    use rand::RngExt;
+    if factor == 1.0 {
+        return stream;
+    }
+    let whole = factor.floor() as u64;
+    let frac = factor - factor.floor();
+    let mut pending: Option<(Task, u64)> = None;
+    let mut inner = stream;
+    Box::new(std::iter::from_fn(move || {
+        loop {
+            if let Some((task, left)) = pending.take() {
+                if left > 1 {
+                    pending = Some((task.clone(), left - 1));
+                }
+                return Some(Ok(task));
+            }
+            let task = match inner.next()? {
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+            let copies = whole + u64::from(frac > 0.0 && rng.random::<f64>() < frac);
+            if copies > 0 {
+                pending = Some((task, copies));
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(submit: SimTime) -> Task {
+        Task {
+            id: 0,
+            label: None,
+            submit,
+            duration: 1,
+            cpu_milli: 250,
+            memory_mib: 512,
+            storage_gib: 0,
+            group: None,
+        }
+    }
+
+    fn stream(times: Vec<SimTime>) -> TaskStream {
+        Box::new(times.into_iter().map(|t| Ok(task(t))))
+    }
+
+    #[test]
+    fn merge_interleaves_in_time_order_and_renumbers() {
+        let merged: Vec<Task> = merge(vec![stream(vec![1, 5, 9]), stream(vec![2, 5, 6])])
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let times: Vec<SimTime> = merged.iter().map(|t| t.submit).collect();
+        assert_eq!(times, vec![1, 2, 5, 5, 6, 9]);
+        let ids: Vec<u64> = merged.iter().map(|t| t.id).collect();
+        assert_eq!(ids, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn load_scale_replicates_and_thins() {
+        use rand::SeedableRng;
+        let rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let n = scale_load(stream(vec![1, 2, 3]), 2.0, rng.clone()).count();
+        assert_eq!(n, 6);
+        let n = scale_load(stream((0..10_000).collect()), 0.25, rng).count();
+        assert!((2300..2700).contains(&n), "{n}");
+    }
+}
