@@ -94,7 +94,7 @@ pub fn format_vcpu(milli: u32) -> String {
 
 /// Formats MiB as GiB when whole or half, else as MiB: `2048` → `2 GiB`.
 pub fn format_memory(mib: u32) -> String {
-    if mib % 512 == 0 {
+    if mib.is_multiple_of(512) {
         let gib = mib as f64 / 1024.0;
         format!("{gib} GiB")
     } else {

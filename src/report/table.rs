@@ -3,22 +3,16 @@
 use super::summary::Summary;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+/// Money as people read it; the summary holds dollars as floats, which is
+/// exact to far below the cent shown here.
 fn money(usd: f64) -> String {
-    if usd > 0.0 && usd < 1.0 {
-        format!("${usd:.4}")
-    } else {
-        let cents = (usd * 100.0).round() as i128;
-        let dollars = cents / 100;
-        let digits = dollars.to_string();
-        let mut grouped = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
-        format!("${grouped}.{:02}", cents % 100)
-    }
+    fargate_money(usd).to_string()
+}
+
+fn fargate_money(usd: f64) -> crate::pricing::Money {
+    crate::pricing::Money(
+        (usd.max(0.0) * crate::pricing::money::ATTO_PER_USD as f64).round() as u128,
+    )
 }
 
 fn secs(v: Option<f64>) -> String {

@@ -52,7 +52,7 @@ pub fn locate(text: &str, path: &str) -> Option<Location> {
                     .map(|(_, v)| v)
             }
             Segment::Index(i) => match current {
-                Some(DeValue::Array(a)) => a.iter().nth(i),
+                Some(DeValue::Array(a)) => a.get(i),
                 _ => break,
             },
         };
@@ -93,7 +93,7 @@ mod tests {
     fn finds_nested_keys_in_arrays_of_tables() {
         let text = "name = \"x\"\n\n[[platforms]]\nname = \"a\"\n\n[[platforms]]\nname = \"b\"\nspot = { notice = \"2 min\" }\n";
         let loc = locate(text, "platforms[1].spot.notice").unwrap();
-        assert_eq!((loc.line, loc.column), (8, 18));
+        assert_eq!((loc.line, loc.column), (8, 19));
         assert!(loc.snippet.contains("^^^^^^^"), "{}", loc.snippet);
         let loc = locate(text, "platforms[0].name").unwrap();
         assert_eq!(loc.line, 4);

@@ -113,16 +113,21 @@ impl<'de> Deserialize<'de> for RawDist {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RawPlatform {
-    Fargate(RawFargate),
+/// The deployment models a platform can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformKind {
+    Fargate,
 }
 
+/// One `[[platforms]]` entry. A plain struct holding every kind's keys (not
+/// a serde-tagged enum) so that toml keeps the line and column of each error;
+/// validation refuses keys that do not apply to the entry's kind.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFargate {
+pub struct RawPlatform {
     pub name: String,
+    pub kind: PlatformKind,
     pub region: Option<String>,
     pub launch_type: Option<crate::platform::fargate::LaunchType>,
     pub os: Option<crate::pricing::Os>,

@@ -287,7 +287,7 @@ fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Gen
 }
 
 fn fargate(
-    f: &RawFargate,
+    f: &RawPlatform,
     key: &str,
     region: &str,
     catalog: &Catalog,
@@ -505,9 +505,9 @@ pub fn scenario(
     let mut pnames = BTreeSet::new();
     for (i, p) in raw.platforms.iter().enumerate() {
         let key = format!("platforms[{i}]");
-        let spec = match p {
-            RawPlatform::Fargate(f) => {
-                PlatformSpec::Fargate(fargate(f, &key, &region, catalog, defaults)?)
+        let spec = match p.kind {
+            PlatformKind::Fargate => {
+                PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults)?)
             }
         };
         let name = spec.name().to_string();

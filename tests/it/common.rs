@@ -1,0 +1,109 @@
+//! Helpers shared by the integration tests.
+
+use fargate_sim::platform::TaskRecord;
+use fargate_sim::report::summary::{self, Summary, exact_cost};
+use fargate_sim::scenario::{LoadOptions, load_str};
+use fargate_sim::simulate::{self, RunOutput};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A scenario written to a temporary folder, with an optional trace beside it.
+pub struct Case {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl Case {
+    pub fn new(scenario: &str, trace_csv: Option<&str>) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scenario.toml");
+        std::fs::write(&path, scenario).unwrap();
+        if let Some(t) = trace_csv {
+            std::fs::write(dir.path().join("trace.csv"), t).unwrap();
+        }
+        Case {
+            dir,
+            path,
+            text: scenario.to_string(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The result of running a case through the library.
+pub struct Ran {
+    pub output: RunOutput,
+    pub summary: Summary,
+    pub records: Vec<(String, TaskRecord)>,
+}
+
+impl Ran {
+    /// Exact total cost of a platform in atto-dollars.
+    pub fn total_atto(&self, platform: &str) -> u128 {
+        let run = self
+            .output
+            .platforms
+            .iter()
+            .find(|p| p.spec.name() == platform)
+            .unwrap();
+        exact_cost(run).total().0
+    }
+
+    pub fn platform(&self, name: &str) -> &fargate_sim::report::PlatformSummary {
+        self.summary
+            .platforms
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+    }
+
+    pub fn records_of(&self, platform: &str) -> Vec<&TaskRecord> {
+        self.records
+            .iter()
+            .filter(|(p, _)| p == platform)
+            .map(|(_, r)| r)
+            .collect()
+    }
+}
+
+/// Loads and runs a case, collecting every task record.
+pub fn run(case: &Case, overrides: &[&str]) -> Ran {
+    let options = LoadOptions {
+        overrides: overrides.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let (scenario, catalog) =
+        load_str(&case.text, &case.path, &options).unwrap_or_else(|e| panic!("{e}"));
+    let records: Arc<Mutex<Vec<(String, TaskRecord)>>> = Arc::default();
+    let sink_records = records.clone();
+    let factory = move |spec: &fargate_sim::platform::PlatformSpec| -> Option<Box<dyn fargate_sim::platform::RecordSink>> {
+        let name = spec.name().to_string();
+        let r = sink_records.clone();
+        Some(Box::new(move |rec: &TaskRecord| r.lock().unwrap().push((name.clone(), rec.clone()))))
+    };
+    let mut output =
+        simulate::run(&scenario, &catalog, Some(&factory)).unwrap_or_else(|e| panic!("{e}"));
+    let summary = summary::summarize(&scenario, &mut output);
+    let records = std::mem::take(&mut *records.lock().unwrap());
+    Ran {
+        output,
+        summary,
+        records,
+    }
+}
+
+/// Dollars (as a decimal literal) to atto-dollars, for exact assertions.
+pub fn usd(text: &str) -> u128 {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<18}");
+    whole.parse::<u128>().unwrap() * 1_000_000_000_000_000_000 + frac.parse::<u128>().unwrap()
+}
+
+/// The path of the shared real traces.
+pub fn shared_traces() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
+}

@@ -1,0 +1,260 @@
+//! Bad input gives exit code 2 and a message that names the place.
+
+use std::process::Command;
+
+fn fargate_sim(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = r#"name = "ok"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+
+const TRACE: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n1,0,60,1,2048\n";
+
+fn check(scenario: &str, trace: &str, args: &[&str], expect: &[&str]) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(d.path().join("trace.csv"), trace).unwrap();
+    let mut all = vec!["run", "s.toml", "--out", "out"];
+    all.extend_from_slice(args);
+    let (code, _, stderr) = fargate_sim(&all, d.path());
+    assert_eq!(code, 2, "{stderr}");
+    for e in expect {
+        assert!(stderr.contains(e), "expected `{e}` in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !d.path().join("out/summary.json").exists(),
+        "no summary after a failed run"
+    );
+}
+
+#[test]
+fn good_input_runs() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("s.toml"), GOOD).unwrap();
+    std::fs::write(d.path().join("trace.csv"), TRACE).unwrap();
+    let (code, stdout, stderr) = fargate_sim(&["run", "s.toml", "--out", "out"], d.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("$0.0"), "{stdout}");
+}
+
+#[test]
+fn unknown_key_names_line_and_key() {
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\ncapasity = \"spot\"",
+        ),
+        TRACE,
+        &[],
+        &["s.toml", "line 7", "capasity"],
+    );
+}
+
+#[test]
+fn bad_enum_value_lists_accepted_values() {
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\ncapacity = \"cheap\"",
+        ),
+        TRACE,
+        &[],
+        &["line 7", "cheap", "on_demand", "spot"],
+    );
+}
+
+#[test]
+fn unknown_kind_is_refused() {
+    check(
+        &GOOD.replace("kind = \"fargate\"", "kind = \"lambada\""),
+        TRACE,
+        &[],
+        &["lambada", "fargate"],
+    );
+}
+
+#[test]
+fn bad_duration_points_at_the_value() {
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\nstartup = { image_pull = \"20 parsecs\" }",
+        ),
+        TRACE,
+        &[],
+        &[
+            "s.toml:7:",
+            "platforms[0].startup.image_pull",
+            "parsecs",
+            "^^^",
+        ],
+    );
+}
+
+#[test]
+fn windows_spot_is_refused_with_advice() {
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\nos = \"windows\"\ncapacity = \"spot\"",
+        ),
+        TRACE,
+        &[],
+        &["platforms[0].capacity", "Linux only"],
+    );
+}
+
+#[test]
+fn unknown_region_lists_known_ones() {
+    check(
+        GOOD,
+        TRACE,
+        &["--set", "platforms.f.region=mars-1"],
+        &["mars-1", "us-east-1"],
+    );
+}
+
+#[test]
+fn missing_trace_names_the_path_tried() {
+    check(
+        &GOOD.replace("trace.csv", "nope.csv"),
+        TRACE,
+        &[],
+        &["nope.csv", "relative to the scenario"],
+    );
+}
+
+#[test]
+fn bad_trace_value_names_file_line_and_column() {
+    check(
+        GOOD,
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n1,0,60,1,2048\n2,1,sixty,1,2048\n",
+        &[],
+        &["trace.csv", "line 3", "duration_s", "sixty"],
+    );
+}
+
+#[test]
+fn zero_cpu_in_trace_is_refused() {
+    check(
+        GOOD,
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n1,0,60,0,2048\n",
+        &[],
+        &["line 2", "cpu_vcpu"],
+    );
+}
+
+#[test]
+fn nan_in_trace_is_refused() {
+    check(
+        GOOD,
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n1,NaN,60,1,2048\n",
+        &[],
+        &["line 2", "submit_s"],
+    );
+}
+
+#[test]
+fn unsorted_trace_is_refused_with_advice() {
+    check(
+        GOOD,
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n1,5,60,1,2048\n2,1,60,1,2048\n",
+        &[],
+        &["line 3", "sort"],
+    );
+}
+
+#[test]
+fn missing_column_lists_what_was_found() {
+    check(
+        GOOD,
+        "task_id,submit_s,cpu_vcpu,memory_mib\n1,0,1,2048\n",
+        &[],
+        &["duration_s", "found: task_id, submit_s"],
+    );
+}
+
+#[test]
+fn exact_sizing_names_the_nearest_sizes() {
+    check(
+        GOOD,
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\nt1,0,60,0.3,700\n",
+        &["--set", "platforms.f.sizing=exact"],
+        &["`t1`", "nearest valid sizes", "0.25 vCPU / 0.5 GiB"],
+    );
+}
+
+#[test]
+fn bad_override_names_the_assignment() {
+    check(
+        GOOD,
+        TRACE,
+        &["--set", "platforms.g.os=linux"],
+        &["--set platforms.g.os=linux", "names: f"],
+    );
+    check(GOOD, TRACE, &["--set", "platforms.f.os=beos"], &["beos"]);
+}
+
+#[test]
+fn never_ending_generator_is_refused() {
+    let s = r#"name = "x"
+[workload]
+[[workload.generators]]
+arrivals = { process = "poisson", rate = "1/s" }
+duration = "1s"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+    check(s, TRACE, &[], &["never stops", "count", "horizon"]);
+}
+
+#[test]
+fn decimal_gigabytes_are_refused_with_the_reason() {
+    let s = r#"name = "x"
+[workload]
+[[workload.generators]]
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "1s"
+sizes = [{ cpu = 1, memory = "2GB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+    check(
+        s,
+        TRACE,
+        &[],
+        &["workload.generators[0].sizes[0].memory", "GiB"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(fargate_sim(&["frobnicate"], d.path()).0, 2);
+    assert_eq!(fargate_sim(&["run"], d.path()).0, 2);
+    let (code, out, _) = fargate_sim(&["run", "--help"], d.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("--set"));
+    let (code, _, err) = fargate_sim(&["run", "missing.toml"], d.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.toml"), "{err}");
+}

@@ -1,0 +1,8 @@
+//! The integration tests: one crate, so the binary and library link once.
+
+mod bills;
+mod common;
+mod e2e;
+mod errors;
+mod properties;
+mod timing;
