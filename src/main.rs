@@ -12,7 +12,12 @@ use std::path::PathBuf;
 /// other serverless platforms) and reports what it would cost and how long
 /// tasks would wait.
 #[derive(Parser)]
-#[command(name = "fargate-sim", version, about, long_about = None)]
+#[command(
+    name = "fargate-sim",
+    version,
+    about = "Replays a container workload on AWS Fargate options and reports what it would cost and how long tasks would wait.",
+    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim validate my-scenario.toml\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -158,11 +158,8 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                     f.launch_burst, f.launch_refill_per_s
                 ),
             );
-            o.insert(
-                "startup.provisioning".into(),
-                format!("{:?}", f.provisioning),
-            );
-            o.insert("startup.image_pull".into(), format!("{:?}", f.image_pull));
+            o.insert("startup.provisioning".into(), f.provisioning.to_string());
+            o.insert("startup.image_pull".into(), f.image_pull.to_string());
             if f.capacity == crate::pricing::Capacity::Spot {
                 o.insert(
                     "spot.interruptions_per_hour".into(),

@@ -78,6 +78,26 @@ impl SpanDist {
     }
 }
 
+/// Shows a distribution as a scenario would write it: `30s`,
+/// `exponential mean 6m00s`, `lognormal median 27s p90 40s`.
+impl std::fmt::Display for SpanDist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::time::format_span;
+        let secs = |s: f64| format_span(seconds_to_sim(s).unwrap_or(crate::time::MAX_SPAN));
+        match self {
+            SpanDist::Constant(t) => write!(f, "{}", format_span(*t)),
+            SpanDist::Exponential { mean } => write!(f, "exponential mean {}", format_span(*mean)),
+            SpanDist::LogNormal { mu, sigma } => write!(
+                f,
+                "lognormal median {} p90 {}",
+                secs(mu.exp()),
+                secs((mu + Z90 * sigma).exp())
+            ),
+            SpanDist::Empirical(v) => write!(f, "empirical ({} values)", v.len()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
