@@ -284,6 +284,38 @@ mod tests {
     }
 
     #[test]
+    fn size_grid_matches_the_ecs_developer_guide() {
+        // aws-facts.md 2.2: task cpu units → memory MiB (first, last, step).
+        let expected: [(u32, &[u32]); 7] = [
+            (250, &[512, 1024, 2048]),
+            (500, &[1024, 2048, 3072, 4096]),
+            (1000, &[2048, 3072, 4096, 5120, 6144, 7168, 8192]),
+            (2000, &[]),
+            (4000, &[]),
+            (8000, &[]),
+            (16000, &[]),
+        ];
+        let ranges = [
+            (2000, 4096, 16384, 1024),
+            (4000, 8192, 30720, 1024),
+            (8000, 16384, 61440, 4096),
+            (16000, 32768, 122880, 8192),
+        ];
+        let grid = grid();
+        assert_eq!(grid.size_grid.len(), 7);
+        for (row, (cpu, listed)) in grid.size_grid.iter().zip(expected) {
+            assert_eq!(row.cpu_milli, cpu);
+            if listed.is_empty() {
+                let (_, lo, hi, step) = ranges.iter().find(|r| r.0 == cpu).unwrap();
+                let want: Vec<u32> = (*lo..=*hi).step_by(*step as usize).collect();
+                assert_eq!(row.memory_mib, want, "{cpu}");
+            } else {
+                assert_eq!(row.memory_mib, listed, "{cpu}");
+            }
+        }
+    }
+
+    #[test]
     fn eks_adds_256_mib_before_rounding() {
         // aws-facts.md 2.3: a 1 vCPU / 8 GB pod becomes 2 vCPU / 9 GB.
         let s = fit(

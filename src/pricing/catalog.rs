@@ -9,6 +9,7 @@ use super::money::Price;
 use crate::time::{SimTime, parse_duration};
 use crate::units::{parse_memory_mib, vcpu_to_milli};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The catalog shipped with the tool.
@@ -107,6 +108,27 @@ pub struct FargateCatalog {
     pub rates: Vec<FargateRates>,
 }
 
+/// An EC2 instance type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceType {
+    pub name: String,
+    pub cpu_milli: u32,
+    pub memory_mib: u32,
+    pub arch: Arch,
+    /// On-demand Linux price per instance-hour, by region.
+    pub on_demand: BTreeMap<String, Rate>,
+    /// Where the price comes from.
+    pub note: String,
+}
+
+/// EC2's billing rules and instance types.
+#[derive(Clone, Debug)]
+pub struct Ec2Catalog {
+    pub billing_granularity: SimTime,
+    pub minimum_billed: SimTime,
+    pub instance_types: Vec<InstanceType>,
+}
+
 /// The whole catalog.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -115,6 +137,7 @@ pub struct Catalog {
     pub name: String,
     pub as_of: String,
     pub fargate: FargateCatalog,
+    pub ec2: Ec2Catalog,
     pub eks_control_plane: Rate,
     pub eks_source: String,
 }
@@ -230,8 +253,50 @@ impl Catalog {
             vcpu_to_milli(v)
                 .ok_or_else(|| err(format!("fargate.{key}: `{v}` is not a positive vCPU count")))
         };
+        let mut instance_types = Vec::new();
+        for (i, t) in raw.ec2.instance_types.into_iter().enumerate() {
+            let at = format!("ec2.instance_types[{i}]");
+            let cpu_milli = cpu(t.vcpu, &format!("instance_types[{i}].vcpu"))
+                .map_err(|e| err(format!("{at}: {}", e.message)))?;
+            let memory_mib =
+                parse_memory_mib(&t.memory).map_err(|m| err(format!("{at}.memory: {m}")))?;
+            let mut on_demand = BTreeMap::new();
+            for (region, usd) in t.on_demand_usd_per_hour {
+                let price = Price::parse(&usd)
+                    .map_err(|m| err(format!("{at}.on_demand_usd_per_hour.{region}: {m}")))?;
+                on_demand.insert(
+                    region,
+                    Rate {
+                        price,
+                        per_us: 3_600_000_000,
+                    },
+                );
+            }
+            if instance_types
+                .iter()
+                .any(|x: &InstanceType| x.name == t.name)
+            {
+                return Err(err(format!("{at}.name: `{}` is listed twice", t.name)));
+            }
+            instance_types.push(InstanceType {
+                name: t.name,
+                cpu_milli,
+                memory_mib,
+                arch: t.arch,
+                on_demand,
+                note: t.note,
+            });
+        }
         Ok(Catalog {
             origin: origin.to_string(),
+            ec2: Ec2Catalog {
+                billing_granularity: parse_duration(&raw.ec2.billing_granularity)
+                    .map_err(|m| err(format!("ec2.billing_granularity: {m}")))?
+                    .max(1),
+                minimum_billed: parse_duration(&raw.ec2.minimum_billed)
+                    .map_err(|m| err(format!("ec2.minimum_billed: {m}")))?,
+                instance_types,
+            },
             name: raw.catalog,
             as_of: raw.as_of,
             fargate: FargateCatalog {
@@ -254,6 +319,26 @@ impl Catalog {
                 .map_err(|m| err(format!("eks.control_plane: {m}")))?,
             eks_source: raw.eks.source,
         })
+    }
+
+    /// An instance type by name, or an error naming the closest known names.
+    pub fn instance_type(&self, name: &str) -> Result<&InstanceType, String> {
+        if let Some(t) = self.ec2.instance_types.iter().find(|t| t.name == name) {
+            return Ok(t);
+        }
+        let mut near: Vec<(usize, &str)> = self
+            .ec2
+            .instance_types
+            .iter()
+            .map(|t| (edit_distance(name, &t.name), t.name.as_str()))
+            .collect();
+        near.sort();
+        let near: Vec<&str> = near.iter().take(3).map(|(_, n)| *n).collect();
+        Err(format!(
+            "unknown instance type `{name}`; closest in the pricing catalog ({}): {}",
+            self.origin,
+            near.join(", ")
+        ))
     }
 
     /// The Fargate rates for a combination, or an error listing what exists.
@@ -284,12 +369,48 @@ impl Catalog {
     }
 }
 
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2 {
+    billing_granularity: String,
+    minimum_billed: String,
+    instance_types: Vec<RawInstanceType>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInstanceType {
+    name: String,
+    vcpu: f64,
+    memory: String,
+    arch: Arch,
+    on_demand_usd_per_hour: BTreeMap<String, String>,
+    note: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCatalog {
     catalog: String,
     as_of: String,
     fargate: RawFargate,
+    ec2: RawEc2,
     eks: RawEks,
 }
 
@@ -379,5 +500,31 @@ mod tests {
             .fargate_rates("mars-1", Os::Linux, Arch::X86_64, Capacity::OnDemand)
             .unwrap_err();
         assert!(e.contains("us-east-1"), "{e}");
+    }
+
+    #[test]
+    fn instance_types_match_aws_facts_and_suggest_close_names() {
+        let c = Catalog::builtin();
+        assert_eq!(c.ec2.instance_types.len(), 36);
+        assert_eq!(c.ec2.minimum_billed, 60_000_000);
+        let m5 = c.instance_type("m5.large").unwrap();
+        assert_eq!(
+            (m5.cpu_milli, m5.memory_mib, m5.arch),
+            (2000, 8192, Arch::X86_64)
+        );
+        // 61 s of an m5.large at $0.096/h = $0.0016266…
+        let cost = m5.on_demand["us-east-1"].cost(61_000_000, 1);
+        assert_eq!(cost.0, 1_626_666_666_666_666);
+        assert_eq!(c.instance_type("c7g.large").unwrap().arch, Arch::Arm64);
+        // Prices are linear within a family (aws-facts.md 4.2).
+        let per_vcpu = |n: &str| {
+            let t = c.instance_type(n).unwrap();
+            t.on_demand["us-east-1"].price.pico_usd * 1000 / t.cpu_milli as u128
+        };
+        assert_eq!(per_vcpu("m6i.large"), per_vcpu("m6i.4xlarge"));
+        let e = c.instance_type("m5.larg").unwrap_err();
+        assert!(e.contains("m5.large"), "{e}");
+        let e = c.instance_type("c6g.xlarge").unwrap_err();
+        assert!(e.contains("c6i.xlarge") || e.contains("c7g.xlarge"), "{e}");
     }
 }
