@@ -34,6 +34,9 @@ pub enum Error {
     /// Input found to be wrong while running (an invalid size in exact mode).
     #[error("{0}")]
     BadInput(String),
+    /// A bug: a platform's replay panicked.
+    #[error("internal error: {0}; please report it with the scenario that caused it")]
+    Internal(String),
     /// Results could not be written.
     #[error("cannot write {path}: {source}")]
     Output {
@@ -48,7 +51,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Scenario(_) | Error::Workload(_) | Error::BadInput(_) => 2,
-            Error::Output { .. } => 1,
+            Error::Output { .. } | Error::Internal(_) => 1,
         }
     }
 }

@@ -141,14 +141,14 @@ fn run(cli: Cli) -> Result<(), Error> {
             let (mut cpu, mut mem) = (0u32, 0u32);
             for t in stream {
                 let t = t?;
+                if scenario.horizon.is_some_and(|h| t.submit > h) {
+                    break;
+                }
                 n += 1;
                 first.get_or_insert(t.submit);
                 last = t.submit;
                 cpu = cpu.max(t.cpu_milli);
                 mem = mem.max(t.memory_mib);
-                if scenario.horizon.is_some_and(|h| t.submit > h) {
-                    break;
-                }
             }
             let mut text = format!(
                 "scenario `{}` is valid (seed {})\n",

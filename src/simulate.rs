@@ -83,7 +83,7 @@ pub fn run(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(Error::BadInput("a platform thread panicked".into())))
+                    .unwrap_or_else(|_| Err(Error::Internal("a platform thread panicked".into())))
             })
             .collect()
     });

@@ -318,8 +318,10 @@ impl Model for ServerlessModel {
         };
         let storage = task.storage_gib.max(self.billing.free_storage_gib);
         if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
-            self.tally
-                .unschedulable("more than 20 GiB storage on Windows");
+            self.tally.unschedulable(&format!(
+                "more than {} GiB storage on Windows",
+                self.billing.free_storage_gib
+            ));
             return;
         }
         if storage > self.billing.max_storage_gib {

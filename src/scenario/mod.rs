@@ -59,6 +59,9 @@ impl WorkloadSpec {
             } else {
                 Generator {
                     arrivals: g.arrivals.scaled(self.load_scale),
+                    count: g
+                        .count
+                        .map(|c| (c as f64 * self.load_scale).round().max(1.0) as u64),
                     ..g.clone()
                 }
             };
@@ -163,9 +166,23 @@ pub fn load_str(
     let scenario = validate::scenario(&raw, &base_dir, &catalog, &defaults).map_err(|inv| {
         ScenarioError::Invalid {
             path: path.to_path_buf(),
-            location: locate::locate(text, &inv.key),
+            // After --set the file no longer holds the value that failed,
+            // so pointing into it would mislead.
+            location: if options.overrides.is_empty() {
+                locate::locate(text, &inv.key)
+            } else {
+                None
+            },
             key: inv.key,
-            message: inv.message,
+            message: if options.overrides.is_empty() {
+                inv.message
+            } else {
+                format!(
+                    "{} (after --set {})",
+                    inv.message,
+                    options.overrides.join(" --set ")
+                )
+            },
         }
     })?;
     Ok((scenario, catalog))

@@ -226,6 +226,12 @@ fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Gen
         let storage_gib = match &s.storage {
             None => 0,
             Some(text) => {
+                if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
+                    return Err(invalid(
+                        format!("{k}.storage"),
+                        format!("`{text}` has no unit; write it as \"{text}GiB\""),
+                    ));
+                }
                 let mib = parse_memory_mib(text).map_err(|m| invalid(format!("{k}.storage"), m))?;
                 mib.div_ceil(1024)
             }

@@ -258,3 +258,28 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(code, 2);
     assert!(err.contains("missing.toml"), "{err}");
 }
+
+#[test]
+fn storage_without_a_unit_is_refused() {
+    let s = r#"name = "x"
+[workload]
+[[workload.generators]]
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "1s"
+sizes = [{ cpu = 1, memory = "2GiB", storage = "40" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+    check(s, TRACE, &[], &["sizes[0].storage", "40GiB"]);
+}
+
+#[test]
+fn errors_after_overrides_say_so_and_do_not_point_into_the_file() {
+    check(
+        GOOD,
+        TRACE,
+        &["--set", "platforms.f.startup.image_pull=forever"],
+        &["forever", "after --set"],
+    );
+}
