@@ -107,3 +107,17 @@ pub fn usd(text: &str) -> u128 {
 pub fn shared_traces() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
 }
+
+/// Runs the built `fargate-sim` in `dir`: (exit code, stdout, stderr).
+pub fn bin(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

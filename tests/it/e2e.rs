@@ -1,23 +1,9 @@
 //! The built binary, run as a user would, on the bundled quickstart and on a
 //! real public trace converted to the native format.
 
-use crate::common::{Case, run, shared_traces};
+use crate::common::{Case, bin, run, shared_traces};
 use fargate_sim::report::Summary;
 use std::path::Path;
-use std::process::Command;
-
-fn bin(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn quickstart() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

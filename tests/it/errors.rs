@@ -1,19 +1,6 @@
 //! Bad input gives exit code 2 and a message that names the place.
 
-use std::process::Command;
-
-fn fargate_sim(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::common::bin as fargate_sim;
 
 const GOOD: &str = r#"name = "ok"
 [workload]
