@@ -20,12 +20,106 @@ pub struct Defaults {
     pub fargate_spot_notice: SimTime,
     pub fargate_spot_interruptions_per_hour: f64,
     pub fargate_spot_source: String,
+    pub ec2: Ec2Defaults,
+}
+
+/// Defaults of the EC2 cluster model.
+#[derive(Clone, Debug)]
+pub struct Ec2Defaults {
+    pub instance_launch: SpanDist,
+    pub instance_launch_source: String,
+    pub image_pull: SpanDist,
+    pub cached_start: SpanDist,
+    pub container_start_source: String,
+    pub reserved_memory_percent: f64,
+    pub reserved_cpu_milli: u32,
+    pub reserved_source: String,
+    pub spot_discount: f64,
+    pub spot_notice: SimTime,
+    pub spot_interruptions_per_hour: f64,
+    pub spot_source: String,
+    pub ecs_target_percent: u32,
+    pub ecs_min_step: u32,
+    pub ecs_max_step: u32,
+    pub ecs_warmup: SimTime,
+    pub ecs_scale_in_after: SimTime,
+    pub ecs_metric_period: SimTime,
+    pub ecs_source: String,
+    pub karpenter_batch_idle: SimTime,
+    pub karpenter_batch_max: SimTime,
+    pub karpenter_consolidate_after: SimTime,
+    pub karpenter_source: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     fargate: RawFargate,
+    ec2: RawEc2,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2 {
+    instance_launch: RawEc2Launch,
+    container_start: RawEc2Start,
+    reserved: RawEc2Reserved,
+    spot: RawEc2Spot,
+    ecs_managed: RawEcs,
+    karpenter: RawKarpenter,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2Launch {
+    launch: crate::scenario::raw::RawDist,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2Start {
+    image_pull: crate::scenario::raw::RawDist,
+    cached: crate::scenario::raw::RawDist,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2Reserved {
+    memory_percent: f64,
+    cpu_vcpu: f64,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEc2Spot {
+    discount: f64,
+    notice: String,
+    interruptions_per_hour: f64,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEcs {
+    target_capacity_percent: u32,
+    minimum_scaling_step: u32,
+    maximum_scaling_step: u32,
+    instance_warmup: String,
+    scale_in_after: String,
+    metric_period: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKarpenter {
+    batch_idle: String,
+    batch_max: String,
+    consolidate_after: String,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -70,7 +164,38 @@ impl Defaults {
             crate::scenario::validate::span_dist(d, key)
                 .expect("built-in defaults are valid (checked by tests)")
         };
+        let d = |t: &str| parse_duration(t).expect("valid default duration");
+        let e = raw.ec2;
+        let ec2 = Ec2Defaults {
+            instance_launch: dist(&e.instance_launch.launch, "ec2.instance_launch.launch"),
+            instance_launch_source: e.instance_launch.source,
+            image_pull: dist(
+                &e.container_start.image_pull,
+                "ec2.container_start.image_pull",
+            ),
+            cached_start: dist(&e.container_start.cached, "ec2.container_start.cached"),
+            container_start_source: e.container_start.source,
+            reserved_memory_percent: e.reserved.memory_percent,
+            reserved_cpu_milli: (e.reserved.cpu_vcpu * 1000.0).round() as u32,
+            reserved_source: e.reserved.source,
+            spot_discount: e.spot.discount,
+            spot_notice: d(&e.spot.notice),
+            spot_interruptions_per_hour: e.spot.interruptions_per_hour,
+            spot_source: e.spot.source,
+            ecs_target_percent: e.ecs_managed.target_capacity_percent,
+            ecs_min_step: e.ecs_managed.minimum_scaling_step,
+            ecs_max_step: e.ecs_managed.maximum_scaling_step,
+            ecs_warmup: d(&e.ecs_managed.instance_warmup),
+            ecs_scale_in_after: d(&e.ecs_managed.scale_in_after),
+            ecs_metric_period: d(&e.ecs_managed.metric_period),
+            ecs_source: e.ecs_managed.source,
+            karpenter_batch_idle: d(&e.karpenter.batch_idle),
+            karpenter_batch_max: d(&e.karpenter.batch_max),
+            karpenter_consolidate_after: d(&e.karpenter.consolidate_after),
+            karpenter_source: e.karpenter.source,
+        };
         Defaults {
+            ec2,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,
             fargate_launch_source: f.launch_limit.source,

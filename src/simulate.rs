@@ -3,10 +3,11 @@
 //! share nothing, so adding one never changes another's numbers.
 
 use crate::engine::{self, RunEnd};
-use crate::platform::fargate::FargateBilling;
+use crate::platform::ec2::{ClusterStats, Ec2Model};
 use crate::platform::serverless::ServerlessModel;
 use crate::platform::{PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
+use crate::report::summary::ExactCost;
 use crate::scenario::Scenario;
 use crate::{Error, workload::WorkloadError};
 
@@ -14,7 +15,12 @@ use crate::{Error, workload::WorkloadError};
 pub struct PlatformRun {
     pub spec: PlatformSpec,
     pub tally: Tally,
-    pub billing: FargateBilling,
+    /// The exact bill, by component.
+    pub cost: ExactCost,
+    /// Where the rates came from.
+    pub rates_source: String,
+    /// Cluster statistics (EC2 platforms).
+    pub cluster: Option<ClusterStats>,
     pub end: RunEnd,
     /// Wall-clock seconds the platform's replay took (not in summary.json,
     /// which must be identical run to run).
@@ -40,7 +46,7 @@ pub fn run_platform(
 ) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
     let (notes, mut stream) = scenario.workload.open(scenario.seed)?;
-    match spec {
+    let run = match spec {
         PlatformSpec::Fargate(f) => {
             let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
@@ -49,19 +55,55 @@ pub fn run_platform(
                 return Err(Error::BadInput(e));
             }
             model.finish(end.end);
-            let billing = model.billing().clone();
-            Ok((
-                PlatformRun {
-                    spec: spec.clone(),
-                    tally: std::mem::take(&mut model.tally),
-                    billing,
-                    end,
-                    wall_seconds: started.elapsed().as_secs_f64(),
-                },
-                notes,
-            ))
+            let b = model.billing();
+            let t = &model.tally;
+            let cost = ExactCost {
+                vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
+                memory: b.memory_gib.cost(t.memory_mib_us, 1024),
+                storage: b.storage_gib.cost(t.storage_gib_us, 1),
+                os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
+                control_plane: t.control_plane,
+                ..ExactCost::default()
+            };
+            PlatformRun {
+                spec: spec.clone(),
+                rates_source: b.rates_source.clone(),
+                tally: std::mem::take(&mut model.tally),
+                cost,
+                cluster: None,
+                end,
+                wall_seconds: started.elapsed().as_secs_f64(),
+            }
         }
-    }
+        PlatformSpec::Ec2(e) => {
+            let mut model = Ec2Model::new(e, catalog, scenario.seed, scenario.horizon, sink)
+                .map_err(Error::BadInput)?;
+            let end = engine::run(&mut model, &mut stream, scenario.horizon)?;
+            model.finish(end.end);
+            let s = &model.stats;
+            let cost = ExactCost {
+                instances: s.instances_cost,
+                instances_allocated: s.allocated,
+                control_plane: s.control_plane,
+                ..ExactCost::default()
+            };
+            PlatformRun {
+                spec: spec.clone(),
+                rates_source: e
+                    .instance_types
+                    .iter()
+                    .map(|t| format!("{}: {}", t.name, t.note))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                tally: std::mem::take(&mut model.tally),
+                cost,
+                cluster: Some(model.stats.clone()),
+                end,
+                wall_seconds: started.elapsed().as_secs_f64(),
+            }
+        }
+    };
+    Ok((run, notes))
 }
 
 /// Runs every platform of the scenario, in parallel, results in scenario order.

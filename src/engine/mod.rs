@@ -28,6 +28,13 @@ pub trait Model {
 
     /// One of the model's events fires at `queue.now()`.
     fn on_event(&mut self, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+
+    /// Whether the model still has work that its daemon events will move on
+    /// (tasks waiting for a scale-out, say). When the arrivals are exhausted,
+    /// only daemon events remain and the model is not busy, the run ends.
+    fn busy(&self) -> bool {
+        false
+    }
 }
 
 /// How a run ended.
@@ -56,7 +63,15 @@ pub fn run<M: Model>(
     loop {
         let event_time = queue.peek_time();
         let arrival_time = next_arrival.as_ref().map(|t| t.submit);
+        let drained = arrival_time.is_none() && queue.live() == 0 && !model.busy();
         let take_event = match (event_time, arrival_time) {
+            _ if drained && horizon.is_none() => {
+                return Ok(RunEnd {
+                    end: queue.now(),
+                    events,
+                    cut_by_horizon: false,
+                });
+            }
             (None, None) => {
                 return Ok(RunEnd {
                     end: horizon.unwrap_or(queue.now()),

@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 struct Entry<E> {
     time: SimTime,
     seq: u64,
+    daemon: bool,
     event: E,
 }
 
@@ -33,6 +34,8 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
     now: SimTime,
+    /// Pending events that are not daemons.
+    live: usize,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -47,6 +50,7 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             seq: 0,
             now: 0,
+            live: 0,
         }
     }
 
@@ -59,13 +63,34 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `time`; a time in the past is treated as now.
     #[inline]
     pub fn schedule_at(&mut self, time: SimTime, event: E) {
+        self.push(time, event, false);
+    }
+
+    /// Schedules a daemon event: periodic housekeeping (a metric tick, a
+    /// consolidation check) that happens while the run goes on but does not
+    /// by itself keep the run going.
+    #[inline]
+    pub fn schedule_daemon_at(&mut self, time: SimTime, event: E) {
+        self.push(time, event, true);
+    }
+
+    #[inline]
+    fn push(&mut self, time: SimTime, event: E, daemon: bool) {
         let time = time.max(self.now);
         self.seq += 1;
+        self.live += usize::from(!daemon);
         self.heap.push(Entry {
             time,
             seq: self.seq,
+            daemon,
             event,
         });
+    }
+
+    /// Pending events that are not daemons.
+    #[inline]
+    pub fn live(&self) -> usize {
+        self.live
     }
 
     /// Schedules `event` after `delay`.
@@ -85,6 +110,7 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
         self.now = e.time;
+        self.live -= usize::from(!e.daemon);
         Some((e.time, e.event))
     }
 

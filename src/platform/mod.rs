@@ -2,7 +2,9 @@
 //! its `fargate` profile. A platform turns the workload into billed usage,
 //! task outcomes and latencies, gathered in a [`Tally`].
 
+pub mod ec2;
 pub mod fargate;
+pub mod placement;
 pub mod serverless;
 
 use crate::pricing::Money;
@@ -16,12 +18,14 @@ pub use fargate::FargateSpec;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlatformSpec {
     Fargate(FargateSpec),
+    Ec2(ec2::Ec2Spec),
 }
 
 impl PlatformSpec {
     pub fn name(&self) -> &str {
         match self {
             PlatformSpec::Fargate(f) => &f.name,
+            PlatformSpec::Ec2(e) => &e.name,
         }
     }
 
@@ -29,6 +33,7 @@ impl PlatformSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             PlatformSpec::Fargate(_) => "fargate",
+            PlatformSpec::Ec2(_) => "ec2",
         }
     }
 }

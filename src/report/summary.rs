@@ -48,6 +48,9 @@ pub struct PlatformSummary {
     pub events: u64,
     /// The source of the rates used.
     pub rates_source: String,
+    /// Cluster statistics, for EC2 platforms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -118,26 +121,46 @@ pub struct ExactCost {
     pub memory: Money,
     pub storage: Money,
     pub os_license: Money,
+    pub instances: Money,
+    /// The part of `instances` allocated to tasks (not added to the total again).
+    pub instances_allocated: Money,
     pub control_plane: Money,
 }
 
 impl ExactCost {
     pub fn total(&self) -> Money {
-        self.vcpu + self.memory + self.storage + self.os_license + self.control_plane
+        self.vcpu
+            + self.memory
+            + self.storage
+            + self.os_license
+            + self.instances
+            + self.control_plane
     }
 }
 
-/// Prices a platform's billed quantities, exactly.
+/// A platform's exact bill.
 pub fn exact_cost(run: &PlatformRun) -> ExactCost {
-    let t = &run.tally;
-    let b = &run.billing;
-    ExactCost {
-        vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
-        memory: b.memory_gib.cost(t.memory_mib_us, 1024),
-        storage: b.storage_gib.cost(t.storage_gib_us, 1),
-        os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
-        control_plane: t.control_plane,
-    }
+    run.cost
+}
+
+/// What an EC2 cluster did (absent for serverless platforms).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClusterSummary {
+    pub instances_launched: u64,
+    pub spot_instances_launched: u64,
+    pub instance_interruptions: u64,
+    /// Billed instance-hours (60-second minimum per instance applied).
+    pub instance_hours: f64,
+    pub peak_instances: u64,
+    /// Time-weighted mean number of instances over the run.
+    pub mean_instances: f64,
+    /// Instance cost allocated to tasks: each task's share of its instance
+    /// (the larger of its cpu and memory share) over its time there.
+    pub allocated_usd: f64,
+    /// Instance cost not allocated to any task.
+    pub idle_usd: f64,
+    /// idle_usd / instances_usd.
+    pub idle_fraction: Option<f64>,
 }
 
 fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
@@ -170,6 +193,51 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                     sim_to_seconds(f.interruption_notice).to_string(),
                 );
                 o.insert("spot.on_interruption".into(), s(&f.on_interruption));
+            }
+        }
+        PlatformSpec::Ec2(e) => {
+            let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
+            o.insert("region".into(), e.region.clone());
+            o.insert("orchestrator".into(), erased::Show::show(&e.orchestrator));
+            o.insert("instance_types".into(), names.join(", "));
+            o.insert("initial".into(), e.initial.to_string());
+            o.insert("min".into(), e.min.to_string());
+            o.insert("max".into(), e.max.to_string());
+            let capacity = match (e.on_demand_weight > 0.0, e.spot_weight > 0.0) {
+                (true, false) => "on_demand".to_string(),
+                (false, true) => "spot".to_string(),
+                _ => format!("on_demand {} : spot {}", e.on_demand_weight, e.spot_weight),
+            };
+            o.insert("capacity".into(), capacity);
+            o.insert(
+                "placement".into(),
+                e.placement
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            o.insert("autoscaler".into(), e.autoscaler.name().into());
+            o.insert("instance_launch".into(), e.instance_launch.to_string());
+            o.insert(
+                "container_start.image_pull".into(),
+                e.image_pull.to_string(),
+            );
+            o.insert("container_start.cached".into(), e.cached_start.to_string());
+            o.insert(
+                "reserved".into(),
+                format!(
+                    "{} vCPU, {}% of memory",
+                    crate::units::format_vcpu(e.reserved_cpu_milli),
+                    e.reserved_memory_percent
+                ),
+            );
+            if e.spot_weight > 0.0 {
+                o.insert("spot.discount".into(), e.spot_discount.to_string());
+                o.insert(
+                    "spot.interruptions_per_hour".into(),
+                    e.spot_interruptions_per_hour.to_string(),
+                );
             }
         }
     }
@@ -208,6 +276,25 @@ fn tasks(t: &Tally) -> Tasks {
 /// Builds the summary of one platform.
 pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
     let cost = exact_cost(run);
+    let end_us = run.end.end;
+    let cluster = run.cluster.as_ref().map(|c| {
+        let idle = Money(cost.instances.0.saturating_sub(cost.instances_allocated.0));
+        ClusterSummary {
+            instances_launched: c.instances_launched,
+            spot_instances_launched: c.spot_instances_launched,
+            instance_interruptions: c.instance_interruptions,
+            instance_hours: c.billed_instance_us as f64 / 3.6e9,
+            peak_instances: c.peak_instances,
+            mean_instances: if end_us > 0 {
+                c.instance_us as f64 / end_us as f64
+            } else {
+                0.0
+            },
+            allocated_usd: cost.instances_allocated.usd(),
+            idle_usd: idle.usd(),
+            idle_fraction: (cost.instances.0 > 0).then(|| idle.usd() / cost.instances.usd()),
+        }
+    });
     let t = &mut run.tally;
     PlatformSummary {
         name: run.spec.name().to_string(),
@@ -221,6 +308,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
                 memory_usd: cost.memory.usd(),
                 storage_usd: cost.storage.usd(),
                 os_license_usd: cost.os_license.usd(),
+                instances_usd: cost.instances.usd(),
                 control_plane_usd: cost.control_plane.usd(),
                 ..Components::default()
             },
@@ -239,7 +327,8 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         },
         simulated_end_s: sim_to_seconds(run.end.end),
         events: run.end.events,
-        rates_source: run.billing.rates_source.clone(),
+        rates_source: run.rates_source.clone(),
+        cluster,
     }
 }
 

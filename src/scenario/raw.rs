@@ -118,6 +118,7 @@ impl<'de> Deserialize<'de> for RawDist {
 #[serde(rename_all = "snake_case")]
 pub enum PlatformKind {
     Fargate,
+    Ec2,
 }
 
 /// One `[[platforms]]` entry. A plain struct holding every kind's keys (not
@@ -129,14 +130,172 @@ pub struct RawPlatform {
     pub name: String,
     pub kind: PlatformKind,
     pub region: Option<String>,
+    pub capacity: Option<RawCapacity>,
+    pub spot: Option<RawSpot>,
+    // Fargate keys.
     pub launch_type: Option<crate::platform::fargate::LaunchType>,
     pub os: Option<crate::pricing::Os>,
     pub arch: Option<crate::pricing::Arch>,
-    pub capacity: Option<crate::pricing::Capacity>,
     pub sizing: Option<crate::platform::fargate::Sizing>,
     pub launch_limit: Option<RawLaunchLimit>,
     pub startup: Option<RawStartup>,
-    pub spot: Option<RawSpot>,
+    // EC2 keys.
+    pub orchestrator: Option<crate::platform::ec2::Orchestrator>,
+    pub instance_types: Option<Vec<String>>,
+    pub initial: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub placement: Option<OneOrMany>,
+    pub autoscaler: Option<String>,
+    pub ecs_managed: Option<RawEcsManaged>,
+    pub karpenter: Option<RawKarpenter>,
+    pub instance_launch: Option<RawDist>,
+    pub container_start: Option<RawContainerStart>,
+    pub reserved: Option<RawReserved>,
+}
+
+impl RawPlatform {
+    /// The keys given that belong to the other kind, for a clear error.
+    pub fn foreign_keys(&self) -> Vec<&'static str> {
+        let fargate = [
+            ("launch_type", self.launch_type.is_some()),
+            ("os", self.os.is_some()),
+            ("arch", self.arch.is_some()),
+            ("sizing", self.sizing.is_some()),
+            ("launch_limit", self.launch_limit.is_some()),
+            ("startup", self.startup.is_some()),
+        ];
+        let ec2 = [
+            ("orchestrator", self.orchestrator.is_some()),
+            ("instance_types", self.instance_types.is_some()),
+            ("initial", self.initial.is_some()),
+            ("min", self.min.is_some()),
+            ("max", self.max.is_some()),
+            ("placement", self.placement.is_some()),
+            ("autoscaler", self.autoscaler.is_some()),
+            ("ecs_managed", self.ecs_managed.is_some()),
+            ("karpenter", self.karpenter.is_some()),
+            ("instance_launch", self.instance_launch.is_some()),
+            ("container_start", self.container_start.is_some()),
+            ("reserved", self.reserved.is_some()),
+        ];
+        let other: &[(&'static str, bool)] = match self.kind {
+            PlatformKind::Fargate => &ec2,
+            PlatformKind::Ec2 => &fargate,
+        };
+        other
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+}
+
+/// `capacity`: `"on_demand"`, `"spot"`, or a mix by weight `{ on_demand = 1, spot = 3 }`.
+#[derive(Clone, Debug)]
+pub enum RawCapacity {
+    Named(crate::pricing::Capacity),
+    Mix(RawMix),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMix {
+    #[serde(default)]
+    pub on_demand: f64,
+    #[serde(default)]
+    pub spot: f64,
+}
+
+impl<'de> Deserialize<'de> for RawCapacity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawCapacity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"on_demand\", \"spot\", or a mix such as { on_demand = 1, spot = 3 }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCapacity, E> {
+                match v {
+                    "on_demand" => Ok(RawCapacity::Named(crate::pricing::Capacity::OnDemand)),
+                    "spot" => Ok(RawCapacity::Named(crate::pricing::Capacity::Spot)),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawCapacity, A::Error> {
+                RawMix::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawCapacity::Mix)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One string or a list of strings (`placement = "binpack"` or `["spread", "binpack"]`).
+#[derive(Clone, Debug)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a strategy name or a list of them, such as [\"spread\", \"binpack:memory\"]",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(s);
+                }
+                Ok(OneOrMany(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEcsManaged {
+    pub target_capacity: Option<i64>,
+    pub minimum_scaling_step: Option<i64>,
+    pub maximum_scaling_step: Option<i64>,
+    pub instance_warmup: Option<String>,
+    pub scale_in_after: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKarpenter {
+    pub batch_idle: Option<String>,
+    pub batch_max: Option<String>,
+    pub consolidate_after: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContainerStart {
+    pub image_pull: Option<RawDist>,
+    pub cached: Option<RawDist>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReserved {
+    pub cpu: Option<f64>,
+    pub memory_percent: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -156,6 +315,8 @@ pub struct RawStartup {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
+    /// EC2 only: the Spot discount off on-demand (0 to 0.95).
+    pub discount: Option<f64>,
     pub interruptions_per_hour: Option<f64>,
     pub notice: Option<String>,
     pub on_interruption: Option<crate::platform::fargate::OnInterruption>,

@@ -5,7 +5,9 @@
 use super::raw::*;
 use super::{Scenario, WorkloadSpec};
 use crate::defaults::Defaults;
+use crate::platform::ec2::{Autoscaler, Ec2Spec, Orchestrator};
 use crate::platform::fargate::{LaunchType, OnInterruption, Sizing};
+use crate::platform::placement::{Resource, Strategy};
 use crate::platform::{FargateSpec, PlatformSpec};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
 use crate::time::{SimTime, parse_duration};
@@ -302,7 +304,22 @@ fn fargate(
     let launch_type = f.launch_type.unwrap_or(LaunchType::Ecs);
     let os = f.os.unwrap_or(Os::Linux);
     let arch = f.arch.unwrap_or(Arch::X86_64);
-    let capacity = f.capacity.unwrap_or(Capacity::OnDemand);
+    let capacity = match &f.capacity {
+        None => Capacity::OnDemand,
+        Some(RawCapacity::Named(c)) => *c,
+        Some(RawCapacity::Mix(_)) => {
+            return Err(invalid(
+                format!("{key}.capacity"),
+                "a Fargate platform is either \"on_demand\" or \"spot\"; to mix, add two platforms",
+            ));
+        }
+    };
+    if f.spot.as_ref().is_some_and(|s| s.discount.is_some()) {
+        return Err(invalid(
+            format!("{key}.spot.discount"),
+            "applies to EC2 only; Fargate Spot rates come from the pricing catalog",
+        ));
+    }
     // "Windows OS and ARM architecture are currently only available for
     // Amazon ECS" [AWS] Fargate pricing page; Fargate Spot is Linux only.
     if launch_type == LaunchType::Eks && (os != Os::Linux || arch != Arch::X86_64) {
@@ -382,6 +399,7 @@ fn fargate(
         ));
     }
     let spot = f.spot.clone().unwrap_or(RawSpot {
+        discount: None,
         interruptions_per_hour: None,
         notice: None,
         on_interruption: None,
@@ -418,6 +436,337 @@ fn fargate(
         },
         interruption_notice,
         on_interruption: spot.on_interruption.unwrap_or(OnInterruption::Retry),
+    })
+}
+
+fn count(key: &str, v: Option<i64>, default: u32, max: u32) -> Result<u32, Invalid> {
+    match v {
+        None => Ok(default),
+        Some(n) if (0..=max as i64).contains(&n) => Ok(n as u32),
+        Some(n) => Err(invalid(
+            key,
+            format!("{n}: need a whole number from 0 to {max}"),
+        )),
+    }
+}
+
+fn ec2(
+    p: &RawPlatform,
+    key: &str,
+    region: &str,
+    catalog: &Catalog,
+    defaults: &Defaults,
+) -> Result<Ec2Spec, Invalid> {
+    let d = &defaults.ec2;
+    let region = p.region.clone().unwrap_or_else(|| region.to_string());
+    let names = p.instance_types.as_ref().ok_or_else(|| {
+        invalid(
+            format!("{key}.instance_types"),
+            "an EC2 platform needs instance_types, such as [\"m5.large\"] (see `data/pricing.toml` for the list)",
+        )
+    })?;
+    if names.is_empty() {
+        return Err(invalid(
+            format!("{key}.instance_types"),
+            "needs at least one instance type",
+        ));
+    }
+    let mut instance_types = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let k = format!("{key}.instance_types[{i}]");
+        let t = catalog.instance_type(n).map_err(|m| invalid(&k, m))?;
+        if !t.on_demand.contains_key(&region) {
+            return Err(invalid(
+                &k,
+                format!("the pricing catalog has no {region} price for {n}"),
+            ));
+        }
+        instance_types.push(t.clone());
+    }
+    let autoscaler = match p.autoscaler.as_deref().unwrap_or("none") {
+        "none" => Autoscaler::None,
+        "ecs_managed" => {
+            let e = p.ecs_managed.clone().unwrap_or(RawEcsManaged {
+                target_capacity: None,
+                minimum_scaling_step: None,
+                maximum_scaling_step: None,
+                instance_warmup: None,
+                scale_in_after: None,
+            });
+            let k = format!("{key}.ecs_managed");
+            let target_percent = count(
+                &format!("{k}.target_capacity"),
+                e.target_capacity,
+                d.ecs_target_percent,
+                100,
+            )?;
+            if target_percent == 0 {
+                return Err(invalid(
+                    format!("{k}.target_capacity"),
+                    "0: need 1 to 100 (percent)",
+                ));
+            }
+            let min_step = count(
+                &format!("{k}.minimum_scaling_step"),
+                e.minimum_scaling_step,
+                d.ecs_min_step,
+                10_000,
+            )?
+            .max(1);
+            let max_step = count(
+                &format!("{k}.maximum_scaling_step"),
+                e.maximum_scaling_step,
+                d.ecs_max_step,
+                10_000,
+            )?;
+            if max_step < min_step {
+                return Err(invalid(
+                    format!("{k}.maximum_scaling_step"),
+                    "must be at least minimum_scaling_step",
+                ));
+            }
+            let dur_or =
+                |field: &str, v: &Option<String>, dflt: SimTime| -> Result<SimTime, Invalid> {
+                    v.as_deref()
+                        .map(|s| duration(&format!("{k}.{field}"), s))
+                        .transpose()
+                        .map(|x| x.unwrap_or(dflt))
+                };
+            if instance_types.len() > 1 {
+                return Err(invalid(
+                    format!("{key}.instance_types"),
+                    "ecs_managed scales one Auto Scaling group of one instance type; list one type (or use karpenter for several)",
+                ));
+            }
+            Autoscaler::EcsManaged {
+                target_percent,
+                min_step,
+                max_step,
+                warmup: dur_or("instance_warmup", &e.instance_warmup, d.ecs_warmup)?,
+                scale_in_after: dur_or("scale_in_after", &e.scale_in_after, d.ecs_scale_in_after)?,
+                metric_period: d.ecs_metric_period,
+            }
+        }
+        "karpenter" => {
+            let kp = p.karpenter.clone().unwrap_or(RawKarpenter {
+                batch_idle: None,
+                batch_max: None,
+                consolidate_after: None,
+            });
+            let k = format!("{key}.karpenter");
+            let dur_or =
+                |field: &str, v: &Option<String>, dflt: SimTime| -> Result<SimTime, Invalid> {
+                    v.as_deref()
+                        .map(|s| duration(&format!("{k}.{field}"), s))
+                        .transpose()
+                        .map(|x| x.unwrap_or(dflt))
+                };
+            let batch_idle = dur_or("batch_idle", &kp.batch_idle, d.karpenter_batch_idle)?;
+            let batch_max = dur_or("batch_max", &kp.batch_max, d.karpenter_batch_max)?;
+            if batch_max < batch_idle {
+                return Err(invalid(
+                    format!("{k}.batch_max"),
+                    "must be at least batch_idle",
+                ));
+            }
+            Autoscaler::Karpenter {
+                batch_idle,
+                batch_max,
+                consolidate_after: dur_or(
+                    "consolidate_after",
+                    &kp.consolidate_after,
+                    d.karpenter_consolidate_after,
+                )?,
+            }
+        }
+        other => {
+            return Err(invalid(
+                format!("{key}.autoscaler"),
+                format!(
+                    "unknown autoscaler `{other}`; use \"none\", \"ecs_managed\" or \"karpenter\""
+                ),
+            ));
+        }
+    };
+    if p.ecs_managed.is_some() && !matches!(autoscaler, Autoscaler::EcsManaged { .. }) {
+        return Err(invalid(
+            format!("{key}.ecs_managed"),
+            "is given but autoscaler is not \"ecs_managed\"",
+        ));
+    }
+    if p.karpenter.is_some() && !matches!(autoscaler, Autoscaler::Karpenter { .. }) {
+        return Err(invalid(
+            format!("{key}.karpenter"),
+            "is given but autoscaler is not \"karpenter\"",
+        ));
+    }
+    let fixed = matches!(autoscaler, Autoscaler::None);
+    let initial = count(
+        &format!("{key}.initial"),
+        p.initial,
+        if fixed { 1 } else { 0 },
+        100_000,
+    )?;
+    let min = count(
+        &format!("{key}.min"),
+        p.min,
+        if fixed { initial } else { 0 },
+        100_000,
+    )?;
+    let max = count(
+        &format!("{key}.max"),
+        p.max,
+        if fixed { initial } else { 100 },
+        100_000,
+    )?;
+    if fixed && initial == 0 {
+        return Err(invalid(
+            format!("{key}.initial"),
+            "a fixed fleet (autoscaler = \"none\") needs at least one instance",
+        ));
+    }
+    if min > max || initial > max || initial < min {
+        return Err(invalid(
+            format!("{key}.initial"),
+            format!("need min ≤ initial ≤ max; got min {min}, initial {initial}, max {max}"),
+        ));
+    }
+    let (on_demand_weight, spot_weight) = match &p.capacity {
+        None | Some(RawCapacity::Named(Capacity::OnDemand)) => (1.0, 0.0),
+        Some(RawCapacity::Named(Capacity::Spot)) => (0.0, 1.0),
+        Some(RawCapacity::Mix(m)) => {
+            if !(m.on_demand.is_finite()
+                && m.spot.is_finite()
+                && m.on_demand >= 0.0
+                && m.spot >= 0.0
+                && m.on_demand + m.spot > 0.0)
+            {
+                return Err(invalid(
+                    format!("{key}.capacity"),
+                    "weights must be ≥ 0 and not both 0",
+                ));
+            }
+            (m.on_demand, m.spot)
+        }
+    };
+    if p.spot.is_some() && spot_weight == 0.0 {
+        return Err(invalid(
+            format!("{key}.spot"),
+            "Spot settings are given but capacity has no Spot; set capacity = \"spot\" or a mix",
+        ));
+    }
+    let spot = p.spot.clone();
+    let spot_discount = spot
+        .as_ref()
+        .and_then(|s| s.discount)
+        .unwrap_or(d.spot_discount);
+    if !(0.0..=0.95).contains(&spot_discount) {
+        return Err(invalid(
+            format!("{key}.spot.discount"),
+            format!("{spot_discount}: need 0 to 0.95 (AWS: up to 90%)"),
+        ));
+    }
+    let spot_interruptions_per_hour = spot
+        .as_ref()
+        .and_then(|s| s.interruptions_per_hour)
+        .unwrap_or(d.spot_interruptions_per_hour);
+    if !spot_interruptions_per_hour.is_finite()
+        || !(0.0..=3600.0).contains(&spot_interruptions_per_hour)
+    {
+        return Err(invalid(
+            format!("{key}.spot.interruptions_per_hour"),
+            format!("{spot_interruptions_per_hour}: need a rate from 0 to 3600 per instance-hour"),
+        ));
+    }
+    let spot_notice = match spot.as_ref().and_then(|s| s.notice.as_ref()) {
+        Some(n) => duration(&format!("{key}.spot.notice"), n)?,
+        None => d.spot_notice,
+    };
+    let retry_interrupted = spot
+        .as_ref()
+        .and_then(|s| s.on_interruption)
+        .unwrap_or(OnInterruption::Retry)
+        == OnInterruption::Retry;
+    let placement = match &p.placement {
+        None => vec![Strategy::Binpack(Resource::Memory)],
+        Some(OneOrMany(list)) => {
+            if list.is_empty() {
+                return Err(invalid(
+                    format!("{key}.placement"),
+                    "needs at least one strategy",
+                ));
+            }
+            let v = list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    Strategy::parse(s).map_err(|m| invalid(format!("{key}.placement[{i}]"), m))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if v.len() > 1 && v[0] == Strategy::Random {
+                return Err(invalid(
+                    format!("{key}.placement[0]"),
+                    "random picks one instance; it can only come last",
+                ));
+            }
+            v
+        }
+    };
+    let dist_or = |v: &Option<RawDist>, k: &str, dflt: &SpanDist| -> Result<SpanDist, Invalid> {
+        match v {
+            Some(x) => span_dist(x, &format!("{key}.{k}")),
+            None => Ok(dflt.clone()),
+        }
+    };
+    let cs = p.container_start.clone().unwrap_or(RawContainerStart {
+        image_pull: None,
+        cached: None,
+    });
+    let reserved_cpu_milli = match p.reserved.as_ref().and_then(|r| r.cpu) {
+        None => d.reserved_cpu_milli,
+        Some(c) if c.is_finite() && (0.0..=64.0).contains(&c) => (c * 1000.0).round() as u32,
+        Some(c) => {
+            return Err(invalid(
+                format!("{key}.reserved.cpu"),
+                format!("{c}: need 0 to 64 vCPU"),
+            ));
+        }
+    };
+    let reserved_memory_percent = match p.reserved.as_ref().and_then(|r| r.memory_percent) {
+        None => d.reserved_memory_percent,
+        Some(m) if m.is_finite() && (0.0..90.0).contains(&m) => m,
+        Some(m) => {
+            return Err(invalid(
+                format!("{key}.reserved.memory_percent"),
+                format!("{m}: need 0 to 90"),
+            ));
+        }
+    };
+    Ok(Ec2Spec {
+        name: p.name.clone(),
+        region,
+        orchestrator: p.orchestrator.unwrap_or(Orchestrator::Ecs),
+        instance_types,
+        initial,
+        min,
+        max,
+        on_demand_weight,
+        spot_weight,
+        spot_discount,
+        spot_interruptions_per_hour: if spot_weight > 0.0 {
+            spot_interruptions_per_hour
+        } else {
+            0.0
+        },
+        spot_notice,
+        retry_interrupted,
+        placement,
+        autoscaler,
+        instance_launch: dist_or(&p.instance_launch, "instance_launch", &d.instance_launch)?,
+        image_pull: dist_or(&cs.image_pull, "container_start.image_pull", &d.image_pull)?,
+        cached_start: dist_or(&cs.cached, "container_start.cached", &d.cached_start)?,
+        reserved_cpu_milli,
+        reserved_memory_percent,
     })
 }
 
@@ -511,10 +860,21 @@ pub fn scenario(
     let mut pnames = BTreeSet::new();
     for (i, p) in raw.platforms.iter().enumerate() {
         let key = format!("platforms[{i}]");
+        if let Some(k) = p.foreign_keys().first() {
+            let kind = match p.kind {
+                PlatformKind::Fargate => "fargate",
+                PlatformKind::Ec2 => "ec2",
+            };
+            return Err(invalid(
+                format!("{key}.{k}"),
+                format!("does not apply to kind = \"{kind}\""),
+            ));
+        }
         let spec = match p.kind {
             PlatformKind::Fargate => {
                 PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults)?)
             }
+            PlatformKind::Ec2 => PlatformSpec::Ec2(ec2(p, &key, &region, catalog, defaults)?),
         };
         let name = spec.name().to_string();
         if name.trim().is_empty() {

@@ -1,0 +1,937 @@
+//! An ECS (or EKS) cluster of EC2 instances: tasks are placed on instances by
+//! the placement strategies (`placement`), wait when nothing fits, and the
+//! cluster grows and shrinks by its autoscaler: none (a fixed fleet), ECS
+//! capacity-provider managed scaling, or Karpenter. Instances are billed per
+//! second with a 60-second minimum from launch request to termination, and
+//! their cost is split into what tasks were allocated and what stood idle.
+
+use super::placement::{Placer, Strategy};
+use super::{Outcome, RecordSink, Tally, TaskRecord};
+use crate::engine::{EventQueue, Model};
+use crate::pricing::catalog::InstanceType;
+use crate::pricing::{Catalog, Money, Price, Rate};
+use crate::time::{HOUR, SimTime};
+use crate::workload::{SpanDist, Task};
+use rand::RngExt;
+use rand_pcg::Pcg64Mcg;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Which orchestrator runs the cluster (EKS adds its control-plane fee).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orchestrator {
+    Ecs,
+    Eks,
+}
+
+/// How the cluster changes size.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Autoscaler {
+    /// A fixed fleet (an interrupted Spot instance is still replaced).
+    None,
+    /// ECS capacity-provider managed scaling.
+    EcsManaged {
+        target_percent: u32,
+        min_step: u32,
+        max_step: u32,
+        warmup: SimTime,
+        scale_in_after: SimTime,
+        metric_period: SimTime,
+    },
+    /// Karpenter: batch pending tasks, launch the cheapest fitting type,
+    /// remove empty nodes.
+    Karpenter {
+        batch_idle: SimTime,
+        batch_max: SimTime,
+        consolidate_after: SimTime,
+    },
+}
+
+impl Autoscaler {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Autoscaler::None => "none",
+            Autoscaler::EcsManaged { .. } => "ecs_managed",
+            Autoscaler::Karpenter { .. } => "karpenter",
+        }
+    }
+}
+
+/// A validated EC2 cluster platform.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ec2Spec {
+    pub name: String,
+    pub region: String,
+    pub orchestrator: Orchestrator,
+    /// Allowed instance types, in the scenario's order.
+    pub instance_types: Vec<InstanceType>,
+    /// Instances running at time 0 (cycling through the types).
+    pub initial: u32,
+    pub min: u32,
+    pub max: u32,
+    /// Weights of on-demand and Spot capacity among launched instances.
+    pub on_demand_weight: f64,
+    pub spot_weight: f64,
+    pub spot_discount: f64,
+    pub spot_interruptions_per_hour: f64,
+    pub spot_notice: SimTime,
+    pub retry_interrupted: bool,
+    pub placement: Vec<Strategy>,
+    pub autoscaler: Autoscaler,
+    pub instance_launch: SpanDist,
+    pub image_pull: SpanDist,
+    pub cached_start: SpanDist,
+    pub reserved_cpu_milli: u32,
+    pub reserved_memory_percent: f64,
+}
+
+impl Ec2Spec {
+    /// Schedulable (cpu, memory) of a type after the OS and agent reservation.
+    pub fn schedulable(&self, t: &InstanceType) -> (u32, u32) {
+        let reserved_mem =
+            (t.memory_mib as f64 * self.reserved_memory_percent / 100.0).ceil() as u32;
+        (
+            t.cpu_milli.saturating_sub(self.reserved_cpu_milli),
+            t.memory_mib.saturating_sub(reserved_mem),
+        )
+    }
+}
+
+/// What the cluster did, for the summary.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterStats {
+    pub instances_launched: u64,
+    pub spot_instances_launched: u64,
+    pub instance_interruptions: u64,
+    /// Billed instance time, µs, over all instances.
+    pub billed_instance_us: u128,
+    pub peak_instances: u64,
+    /// ∫ instances dt, µs (mean = this / run length).
+    pub instance_us: u128,
+    pub instances_cost: Money,
+    /// Instance cost allocated to tasks (by the larger of cpu and memory share).
+    pub allocated: Money,
+    pub control_plane: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Launching,
+    Ready,
+    Draining,
+    Terminated,
+}
+
+struct Instance {
+    type_idx: usize,
+    spot: bool,
+    price: Rate,
+    requested: SimTime,
+    state: State,
+    /// Running task slots.
+    tasks: Vec<u32>,
+    /// Images (task groups) already pulled here.
+    images: Vec<Option<Arc<str>>>,
+    /// Bumped whenever the instance stops being empty, to void stale checks.
+    empty_gen: u32,
+}
+
+struct Waiting {
+    task: Task,
+    attempt: u32,
+    nominated: bool,
+}
+
+struct Running {
+    task: Task,
+    attempt: u32,
+    instance: u32,
+    placed: SimTime,
+    running: SimTime,
+}
+
+/// The cluster model's events.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    InstanceReady(u32),
+    TaskStop { slot: u32, generation: u32 },
+    SpotNotice(u32),
+    SpotTerminate(u32),
+    MetricTick,
+    KarpenterBatch,
+    ConsolidateCheck { instance: u32, generation: u32 },
+}
+
+/// The EC2 cluster as an engine [`Model`].
+pub struct Ec2Model {
+    spec: Ec2Spec,
+    /// Schedulable (cpu, memory) per instance type.
+    capacity: Vec<(u32, u32)>,
+    on_demand: Vec<Rate>,
+    spot: Vec<Rate>,
+    horizon: Option<SimTime>,
+    placer: Placer,
+    instances: Vec<Instance>,
+    alive: u64,
+    launching: u64,
+    last_change: SimTime,
+    /// Waiting tasks by id (submit order).
+    waiting: BTreeMap<u64, Waiting>,
+    /// Waiting task ids by size class.
+    classes: BTreeMap<(u32, u32), BTreeSet<u64>>,
+    running: Vec<Option<Running>>,
+    generations: Vec<u32>,
+    free_slots: Vec<u32>,
+    launch_rng: Pcg64Mcg,
+    start_rng: Pcg64Mcg,
+    spot_rng: Pcg64Mcg,
+    // ECS managed scaling state.
+    last_scale_out: Option<SimTime>,
+    below_target_ticks: u32,
+    tick_scheduled: bool,
+    // Karpenter state.
+    batch_open: Option<(SimTime, SimTime)>,
+    pub tally: Tally,
+    pub stats: ClusterStats,
+    control_plane: Option<Rate>,
+    sink: Option<Box<dyn RecordSink>>,
+}
+
+impl Ec2Model {
+    pub fn new(
+        spec: &Ec2Spec,
+        catalog: &Catalog,
+        seed: u64,
+        horizon: Option<SimTime>,
+        sink: Option<Box<dyn RecordSink>>,
+    ) -> Result<Ec2Model, String> {
+        let base = format!("platform:{}", spec.name);
+        let mut on_demand = Vec::new();
+        let mut spot = Vec::new();
+        for t in &spec.instance_types {
+            let rate = *t.on_demand.get(&spec.region).ok_or_else(|| {
+                format!(
+                    "the pricing catalog has no {} price for {} (it has: {})",
+                    spec.region,
+                    t.name,
+                    t.on_demand.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            on_demand.push(rate);
+            let spot_pico =
+                (rate.price.pico_usd as f64 * (1.0 - spec.spot_discount)).round() as u128;
+            spot.push(Rate {
+                price: Price {
+                    pico_usd: spot_pico,
+                },
+                per_us: rate.per_us,
+            });
+        }
+        let mut model = Ec2Model {
+            capacity: spec
+                .instance_types
+                .iter()
+                .map(|t| spec.schedulable(t))
+                .collect(),
+            on_demand,
+            spot,
+            horizon,
+            placer: Placer::new(
+                spec.placement.clone(),
+                crate::engine::rng::stream(seed, &format!("{base}/placement")),
+            ),
+            instances: Vec::new(),
+            alive: 0,
+            launching: 0,
+            last_change: 0,
+            waiting: BTreeMap::new(),
+            classes: BTreeMap::new(),
+            running: Vec::new(),
+            generations: Vec::new(),
+            free_slots: Vec::new(),
+            launch_rng: crate::engine::rng::stream(seed, &format!("{base}/instance_launch")),
+            start_rng: crate::engine::rng::stream(seed, &format!("{base}/container_start")),
+            spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
+            last_scale_out: None,
+            below_target_ticks: 0,
+            tick_scheduled: false,
+            batch_open: None,
+            tally: Tally::default(),
+            stats: ClusterStats::default(),
+            control_plane: (spec.orchestrator == Orchestrator::Eks)
+                .then_some(catalog.eks_control_plane),
+            sink,
+            spec: spec.clone(),
+        };
+        // The fleet that exists when the run starts: ready at time 0.
+        for i in 0..spec.initial {
+            let type_idx = i as usize % spec.instance_types.len();
+            let id = model.add_instance(type_idx, 0);
+            model.instance_ready(id, 0);
+        }
+        Ok(model)
+    }
+
+    /// The largest schedulable capacity, to tell unschedulable tasks.
+    fn fits_some_type(&self, cpu: u32, mem: u32) -> bool {
+        let types: &[(u32, u32)] = match self.spec.autoscaler {
+            // ECS managed scaling only launches the first type.
+            Autoscaler::EcsManaged { .. } => &self.capacity[..1],
+            _ => &self.capacity,
+        };
+        types.iter().any(|&(c, m)| c >= cpu && m >= mem)
+    }
+
+    fn count_change(&mut self, now: SimTime, delta: i64) {
+        self.stats.instance_us += self.alive as u128 * (now - self.last_change) as u128;
+        self.last_change = now;
+        self.alive = (self.alive as i64 + delta) as u64;
+        self.stats.peak_instances = self.stats.peak_instances.max(self.alive);
+    }
+
+    /// Records a new instance (requested at `now`) and returns its id.
+    fn add_instance(&mut self, type_idx: usize, now: SimTime) -> u32 {
+        let total = self.stats.instances_launched as f64;
+        let share = self.spec.spot_weight / (self.spec.spot_weight + self.spec.on_demand_weight);
+        let is_spot = share > 0.0
+            && (self.stats.spot_instances_launched as f64) < (total + 1.0) * share - 1e-9;
+        self.stats.instances_launched += 1;
+        self.stats.spot_instances_launched += u64::from(is_spot);
+        let price = if is_spot {
+            self.spot[type_idx]
+        } else {
+            self.on_demand[type_idx]
+        };
+        self.instances.push(Instance {
+            type_idx,
+            spot: is_spot,
+            price,
+            requested: now,
+            state: State::Launching,
+            tasks: Vec::new(),
+            images: Vec::new(),
+            empty_gen: 0,
+        });
+        self.launching += 1;
+        self.count_change(now, 1);
+        (self.instances.len() - 1) as u32
+    }
+
+    fn launch(&mut self, type_idx: usize, queue: &mut EventQueue<Event>) {
+        let now = queue.now();
+        let id = self.add_instance(type_idx, now);
+        let delay = self.spec.instance_launch.sample(&mut self.launch_rng);
+        queue.schedule_at(now.saturating_add(delay), Event::InstanceReady(id));
+    }
+
+    fn instance_ready(&mut self, id: u32, now: SimTime) -> Option<SimTime> {
+        let inst = &mut self.instances[id as usize];
+        if inst.state != State::Launching {
+            return None;
+        }
+        inst.state = State::Ready;
+        self.launching -= 1;
+        let (cpu, mem) = self.capacity[inst.type_idx];
+        self.placer.open(id, cpu, mem);
+        if inst.spot && self.spec.spot_interruptions_per_hour > 0.0 {
+            let u: f64 = self.spot_rng.random();
+            let rate_per_us = self.spec.spot_interruptions_per_hour / HOUR as f64;
+            let after =
+                (-(1.0 - u).ln() / rate_per_us).min(crate::time::MAX_SPAN as f64) as SimTime;
+            return Some(now.saturating_add(after));
+        }
+        None
+    }
+
+    /// Bills and removes an instance.
+    fn terminate(&mut self, id: u32, now: SimTime) {
+        let inst = &mut self.instances[id as usize];
+        if inst.state == State::Terminated {
+            return;
+        }
+        if inst.state == State::Launching {
+            self.launching -= 1;
+        }
+        let was_open = matches!(inst.state, State::Ready);
+        inst.state = State::Terminated;
+        let span = now - inst.requested;
+        let billed = span
+            .div_ceil(SEC_GRANULARITY)
+            .saturating_mul(SEC_GRANULARITY)
+            .max(MINIMUM_BILLED);
+        self.stats.billed_instance_us += billed as u128;
+        self.stats.instances_cost += inst.price.cost(billed as u128, 1);
+        if was_open {
+            self.placer.close(id);
+        }
+        self.count_change(now, -1);
+    }
+
+    fn enqueue(&mut self, task: Task, attempt: u32) {
+        self.classes
+            .entry((task.cpu_milli, task.memory_mib))
+            .or_default()
+            .insert(task.id);
+        self.waiting.insert(
+            task.id,
+            Waiting {
+                task,
+                attempt,
+                nominated: false,
+            },
+        );
+    }
+
+    /// Places waiting tasks in submit order while any fits; a smaller task may
+    /// go ahead of a larger one that does not fit.
+    fn place_waiting(&mut self, queue: &mut EventQueue<Event>) {
+        let mut blocked: Vec<(u32, u32)> = Vec::new();
+        loop {
+            let next = self
+                .classes
+                .iter()
+                .filter(|(class, _)| !blocked.contains(class))
+                .filter_map(|(class, ids)| ids.first().map(|id| (*id, *class)))
+                .min();
+            let Some((id, class)) = next else { break };
+            match self.placer.place(class.0, class.1) {
+                Some(instance) => {
+                    let ids = self.classes.get_mut(&class).expect("class exists");
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.classes.remove(&class);
+                    }
+                    let w = self.waiting.remove(&id).expect("waiting task exists");
+                    self.start(w.task, w.attempt, instance, queue);
+                }
+                None => blocked.push(class),
+            }
+        }
+    }
+
+    fn start(&mut self, task: Task, attempt: u32, instance: u32, queue: &mut EventQueue<Event>) {
+        let now = queue.now();
+        let inst = &mut self.instances[instance as usize];
+        inst.empty_gen += 1;
+        let cached = inst.images.contains(&task.group);
+        if !cached {
+            inst.images.push(task.group.clone());
+        }
+        let start = if cached {
+            self.spec.cached_start.sample(&mut self.start_rng)
+        } else {
+            self.spec.image_pull.sample(&mut self.start_rng)
+        };
+        let running = now.saturating_add(start);
+        if attempt == 0 && self.horizon.is_none_or(|h| running <= h) {
+            self.tally.wait.record(now - task.submit);
+            self.tally.startup.record(start);
+            self.tally.time_to_start.record(running - task.submit);
+        }
+        let stop = running.saturating_add(task.duration);
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.running.push(None);
+                self.generations.push(0);
+                (self.running.len() - 1) as u32
+            }
+        };
+        self.running[slot as usize] = Some(Running {
+            task,
+            attempt,
+            instance,
+            placed: now,
+            running,
+        });
+        self.instances[instance as usize].tasks.push(slot);
+        self.tally.in_flight += 1;
+        queue.schedule_at(
+            stop,
+            Event::TaskStop {
+                slot,
+                generation: self.generations[slot as usize],
+            },
+        );
+    }
+
+    /// Ends a running task: frees its resources, allocates instance cost to it.
+    fn end_task(
+        &mut self,
+        slot: u32,
+        now: SimTime,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) -> Running {
+        let r = self.running[slot as usize].take().expect("running task");
+        self.generations[slot as usize] += 1;
+        self.free_slots.push(slot);
+        self.tally.in_flight -= 1;
+        let inst = &mut self.instances[r.instance as usize];
+        if let Some(pos) = inst.tasks.iter().position(|s| *s == slot) {
+            inst.tasks.swap_remove(pos);
+        }
+        let t = &self.spec.instance_types[inst.type_idx];
+        let span = (now - r.placed) as u128;
+        // Allocation: the larger of the task's cpu share and memory share.
+        let by_cpu = r.task.cpu_milli as u128 * t.memory_mib as u128
+            >= r.task.memory_mib as u128 * t.cpu_milli as u128;
+        let (part, whole) = if by_cpu {
+            (r.task.cpu_milli as u128, t.cpu_milli as u128)
+        } else {
+            (r.task.memory_mib as u128, t.memory_mib as u128)
+        };
+        self.stats.allocated += inst.price.cost(part * span, whole);
+        if inst.state == State::Ready || inst.state == State::Draining {
+            if inst.state == State::Ready {
+                self.placer
+                    .release(r.instance, r.task.cpu_milli, r.task.memory_mib);
+            }
+            if inst.tasks.is_empty() {
+                inst.empty_gen += 1;
+                if let Autoscaler::Karpenter {
+                    consolidate_after, ..
+                } = self.spec.autoscaler
+                    && inst.state == State::Ready
+                {
+                    let generation = inst.empty_gen;
+                    queue.schedule_daemon_at(
+                        now.saturating_add(consolidate_after),
+                        Event::ConsolidateCheck {
+                            instance: r.instance,
+                            generation,
+                        },
+                    );
+                }
+            }
+        }
+        let run_span = now.saturating_sub(r.running.min(now));
+        self.tally.run_task_us += run_span as u128;
+        self.tally.billed_task_us += span;
+        if let Some(sink) = self.sink.as_mut() {
+            sink.record(&TaskRecord {
+                task_id: r.task.id,
+                attempt: r.attempt,
+                submit: r.task.submit,
+                launch: Some(r.placed),
+                running: (r.running <= now).then_some(r.running),
+                end: Some(now),
+                cpu_milli_requested: r.task.cpu_milli,
+                memory_mib_requested: r.task.memory_mib,
+                cpu_milli_billed: r.task.cpu_milli,
+                memory_mib_billed: r.task.memory_mib,
+                billed_span: span as SimTime,
+                run_span,
+                outcome,
+            });
+        }
+        r
+    }
+
+    fn ensure_tick(&mut self, queue: &mut EventQueue<Event>) {
+        if let Autoscaler::EcsManaged { metric_period, .. } = self.spec.autoscaler
+            && !self.tick_scheduled
+        {
+            self.tick_scheduled = true;
+            let now = queue.now();
+            let next = (now / metric_period + 1) * metric_period;
+            queue.schedule_daemon_at(next, Event::MetricTick);
+        }
+    }
+
+    /// New instances of capacity `cap` needed for the waiting tasks (those not
+    /// `nominated` when `skip_nominated`), after filling `open_bins` — a
+    /// first-fit-decreasing packing by size class.
+    fn bins_needed(
+        &self,
+        cap: (u32, u32),
+        open_bins: &mut Vec<(u32, u32)>,
+        skip_nominated: bool,
+    ) -> u64 {
+        let mut counts: Vec<((u32, u32), u64)> = self
+            .classes
+            .iter()
+            .map(|(class, ids)| {
+                let n = if skip_nominated {
+                    ids.iter().filter(|id| !self.waiting[id].nominated).count() as u64
+                } else {
+                    ids.len() as u64
+                };
+                (*class, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
+        let mut new_bins = 0u64;
+        for ((c, m), mut n) in counts {
+            if c > cap.0 || m > cap.1 {
+                continue;
+            }
+            for bin in open_bins.iter_mut() {
+                if n == 0 {
+                    break;
+                }
+                let k = (bin.0 / c.max(1)).min(bin.1 / m.max(1)) as u64;
+                let k = k.min(n);
+                bin.0 -= c * k as u32;
+                bin.1 -= m * k as u32;
+                n -= k;
+            }
+            if n > 0 {
+                let per_bin = (cap.0 / c.max(1)).min(cap.1 / m.max(1)).max(1) as u64;
+                let full = n / per_bin;
+                let rest = n % per_bin;
+                new_bins += full;
+                if rest > 0 {
+                    new_bins += 1;
+                    open_bins.push((cap.0 - c * rest as u32, cap.1 - m * rest as u32));
+                }
+            }
+        }
+        new_bins
+    }
+
+    /// One ECS managed-scaling metric period.
+    fn ecs_tick(&mut self, queue: &mut EventQueue<Event>) {
+        let Autoscaler::EcsManaged {
+            target_percent,
+            min_step,
+            max_step,
+            warmup,
+            scale_in_after,
+            metric_period,
+        } = self.spec.autoscaler.clone()
+        else {
+            return;
+        };
+        let now = queue.now();
+        let n = self.alive;
+        let non_empty = self
+            .instances
+            .iter()
+            .filter(|i| matches!(i.state, State::Ready | State::Draining) && !i.tasks.is_empty())
+            .count() as u64;
+        // Instances needed (M): with tasks waiting, the running ones plus what
+        // the waiting tasks need beyond the launching ones; otherwise the
+        // non-empty ones. CapacityProviderReservation = M / N × 100.
+        let m = if self.waiting.is_empty() {
+            non_empty
+        } else {
+            let cap = self.capacity[0];
+            let mut launching: Vec<(u32, u32)> = self
+                .instances
+                .iter()
+                .filter(|i| i.state == State::Launching)
+                .map(|_| cap)
+                .collect();
+            n + self.bins_needed(cap, &mut launching, false)
+        };
+        let desired = if n == 0 && !self.waiting.is_empty() {
+            // "When a scale-out process is required and there are no available
+            // container instances, ... ECS always scales-out to 200% (two
+            // instances)" [AWS] cluster-auto-scaling.
+            2
+        } else {
+            (m * 100).div_ceil(target_percent as u64)
+        };
+        let warming = self.last_scale_out.is_some_and(|t| now < t + warmup);
+        if desired > n && !warming {
+            let step = (desired - n).clamp(min_step as u64, max_step as u64);
+            let step = step.min((self.spec.max as u64).saturating_sub(n));
+            if step > 0 {
+                for _ in 0..step {
+                    self.launch(0, queue);
+                }
+                self.last_scale_out = Some(now);
+            }
+            self.below_target_ticks = 0;
+        } else if desired < n && self.waiting.is_empty() {
+            self.below_target_ticks += 1;
+            let needed_ticks = scale_in_after.div_ceil(metric_period) as u32;
+            if self.below_target_ticks >= needed_ticks {
+                // Managed termination protection: only empty instances go.
+                let surplus = n - desired.max(self.spec.min as u64);
+                let empty: Vec<u32> = self
+                    .instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.state == State::Ready && i.tasks.is_empty())
+                    .map(|(id, _)| id as u32)
+                    .take(surplus as usize)
+                    .collect();
+                for id in empty {
+                    self.terminate(id, now);
+                }
+                self.below_target_ticks = 0;
+            }
+        } else {
+            self.below_target_ticks = 0;
+        }
+        self.tick_scheduled = true;
+        queue.schedule_daemon_at(now + metric_period, Event::MetricTick);
+    }
+
+    /// Opens or extends a Karpenter batch window for newly pending tasks.
+    fn karpenter_pending(&mut self, queue: &mut EventQueue<Event>) {
+        let Autoscaler::Karpenter {
+            batch_idle,
+            batch_max,
+            ..
+        } = self.spec.autoscaler
+        else {
+            return;
+        };
+        let now = queue.now();
+        let (start, _) = *self.batch_open.get_or_insert((now, now));
+        self.batch_open = Some((start, now));
+        queue.schedule_at(
+            (now + batch_idle).min(start + batch_max),
+            Event::KarpenterBatch,
+        );
+    }
+
+    /// Closes the batch window: launches the cheapest nodes for the pending tasks.
+    fn karpenter_batch(&mut self, queue: &mut EventQueue<Event>) {
+        let Autoscaler::Karpenter {
+            batch_idle,
+            batch_max,
+            ..
+        } = self.spec.autoscaler
+        else {
+            return;
+        };
+        let now = queue.now();
+        let Some((start, last)) = self.batch_open else {
+            return;
+        };
+        if now < (last + batch_idle).min(start + batch_max) {
+            return; // a later wake-up closes it
+        }
+        self.batch_open = None;
+        // Pending tasks, by class, not yet covered by a launching node.
+        let mut pending: Vec<((u32, u32), Vec<u64>)> = self
+            .classes
+            .iter()
+            .map(|(class, ids)| {
+                (
+                    *class,
+                    ids.iter()
+                        .copied()
+                        .filter(|id| !self.waiting[id].nominated)
+                        .collect::<Vec<u64>>(),
+                )
+            })
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect();
+        pending.sort_by_key(|p| std::cmp::Reverse((p.0.1, p.0.0)));
+        while pending.iter().any(|(_, ids)| !ids.is_empty()) && self.alive < self.spec.max as u64 {
+            // For each type: how many of each class one node packs.
+            let mut best: Option<(usize, Vec<usize>, bool, f64)> = None;
+            for (t, &cap) in self.capacity.iter().enumerate() {
+                let mut free = cap;
+                let mut packed = Vec::with_capacity(pending.len());
+                let mut value = 0.0;
+                for ((c, m), ids) in &pending {
+                    let k =
+                        ((free.0 / (*c).max(1)).min(free.1 / (*m).max(1)) as usize).min(ids.len());
+                    free.0 -= c * k as u32;
+                    free.1 -= m * k as u32;
+                    value += k as f64 * (*c as f64 / 1000.0 + *m as f64 / 4096.0);
+                    packed.push(k);
+                }
+                let all = packed
+                    .iter()
+                    .zip(&pending)
+                    .all(|(k, (_, ids))| *k == ids.len());
+                let price = self.on_demand[t].price.pico_usd as f64;
+                let score = value / price.max(1.0);
+                let better = match &best {
+                    None => value > 0.0,
+                    Some((bt, _, ball, bscore)) => match (all, *ball) {
+                        (true, false) => true,
+                        (false, true) => false,
+                        (true, true) => price < self.on_demand[*bt].price.pico_usd as f64,
+                        (false, false) => score > *bscore,
+                    },
+                };
+                if better {
+                    best = Some((t, packed, all, score));
+                }
+            }
+            let Some((t, packed, _, _)) = best else { break };
+            for ((_, ids), k) in pending.iter_mut().zip(packed) {
+                for id in ids.drain(..k) {
+                    if let Some(w) = self.waiting.get_mut(&id) {
+                        w.nominated = true;
+                    }
+                }
+            }
+            self.launch(t, queue);
+        }
+    }
+
+    /// Settles what is still pending when the run stops at `end`.
+    pub fn finish(&mut self, end: SimTime) {
+        for slot in 0..self.running.len() as u32 {
+            if self.running[slot as usize].is_some() {
+                let mut dummy = EventQueue::new();
+                dummy.advance_to(end);
+                self.end_task(slot, end, Outcome::RunningAtEnd, &mut dummy);
+                self.tally.running_at_end += 1;
+            }
+        }
+        self.tally.waiting_at_end += self.waiting.len() as u64;
+        self.waiting.clear();
+        self.classes.clear();
+        for id in 0..self.instances.len() as u32 {
+            let inst = &self.instances[id as usize];
+            if inst.state != State::Terminated {
+                // Still running at the end: billed for the time so far, no minimum.
+                let span = end - inst.requested;
+                let billed = span.div_ceil(SEC_GRANULARITY) * SEC_GRANULARITY;
+                self.stats.billed_instance_us += billed as u128;
+                self.stats.instances_cost += inst.price.cost(billed as u128, 1);
+                self.instances[id as usize].state = State::Terminated;
+            }
+        }
+        self.count_change(end, 0);
+        if let Some(rate) = self.control_plane {
+            self.stats.control_plane = rate.cost(end as u128, 1);
+        }
+    }
+}
+
+/// EC2 bills per second… [AWS] aws.amazon.com/ec2/pricing/on-demand/
+const SEC_GRANULARITY: SimTime = 1_000_000;
+/// …with a minimum of 60 seconds.
+const MINIMUM_BILLED: SimTime = 60_000_000;
+
+impl Model for Ec2Model {
+    type Event = Event;
+
+    fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
+        self.tally.submitted += 1;
+        self.ensure_tick(queue);
+        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            self.tally.unschedulable(
+                "larger than every allowed instance type (after the OS reservation)",
+            );
+            return;
+        }
+        self.enqueue(task, 0);
+        self.place_waiting(queue);
+        if !self.waiting.is_empty() {
+            self.ensure_tick(queue);
+            self.karpenter_pending(queue);
+        }
+    }
+
+    fn on_event(&mut self, event: Event, queue: &mut EventQueue<Event>) {
+        let now = queue.now();
+        match event {
+            Event::InstanceReady(id) => {
+                if let Some(notice_at) = self.instance_ready(id, now) {
+                    queue.schedule_daemon_at(notice_at, Event::SpotNotice(id));
+                }
+                self.place_waiting(queue);
+                let inst = &self.instances[id as usize];
+                if inst.tasks.is_empty()
+                    && let Autoscaler::Karpenter {
+                        consolidate_after, ..
+                    } = self.spec.autoscaler
+                {
+                    let generation = inst.empty_gen;
+                    queue.schedule_daemon_at(
+                        now.saturating_add(consolidate_after),
+                        Event::ConsolidateCheck {
+                            instance: id,
+                            generation,
+                        },
+                    );
+                }
+                // Karpenter: tasks a new node did not absorb are pending again.
+                if matches!(self.spec.autoscaler, Autoscaler::Karpenter { .. })
+                    && self.launching == 0
+                    && !self.waiting.is_empty()
+                {
+                    for w in self.waiting.values_mut() {
+                        w.nominated = false;
+                    }
+                    self.karpenter_pending(queue);
+                }
+            }
+            Event::TaskStop { slot, generation } => {
+                if self.generations[slot as usize] != generation {
+                    return; // the task was stopped earlier by an interruption
+                }
+                self.end_task(slot, now, Outcome::Completed, queue);
+                self.tally.completed += 1;
+                self.place_waiting(queue);
+            }
+            Event::SpotNotice(id) => {
+                let inst = &mut self.instances[id as usize];
+                if inst.state != State::Ready {
+                    return;
+                }
+                inst.state = State::Draining;
+                self.placer.close(id);
+                queue.schedule_daemon_at(now + self.spec.spot_notice, Event::SpotTerminate(id));
+            }
+            Event::SpotTerminate(id) => {
+                if self.instances[id as usize].state != State::Draining {
+                    return;
+                }
+                self.stats.instance_interruptions += 1;
+                let slots = self.instances[id as usize].tasks.clone();
+                for slot in slots {
+                    let r = self.end_task(slot, now, Outcome::Interrupted, queue);
+                    self.tally.interrupted += 1;
+                    self.tally.wasted_task_us += now.saturating_sub(r.running.min(now)) as u128;
+                    if self.spec.retry_interrupted {
+                        self.enqueue(r.task, r.attempt + 1);
+                    } else {
+                        self.tally.failed += 1;
+                    }
+                }
+                let type_idx = self.instances[id as usize].type_idx;
+                self.terminate(id, now);
+                // The Auto Scaling group keeps its size: a replacement is launched.
+                if !matches!(self.spec.autoscaler, Autoscaler::Karpenter { .. }) {
+                    self.launch(type_idx, queue);
+                }
+                self.place_waiting(queue);
+                if !self.waiting.is_empty() {
+                    self.ensure_tick(queue);
+                    self.karpenter_pending(queue);
+                }
+            }
+            Event::MetricTick => {
+                self.tick_scheduled = false;
+                self.ecs_tick(queue);
+            }
+            Event::KarpenterBatch => self.karpenter_batch(queue),
+            Event::ConsolidateCheck {
+                instance,
+                generation,
+            } => {
+                let inst = &self.instances[instance as usize];
+                if inst.state == State::Ready
+                    && inst.tasks.is_empty()
+                    && inst.empty_gen == generation
+                    && self.alive > self.spec.min as u64
+                {
+                    self.terminate(instance, now);
+                }
+            }
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.waiting.is_empty()
+            && (self.tally.in_flight > 0
+                || self.launching > 0
+                || (!matches!(self.spec.autoscaler, Autoscaler::None)
+                    && self.alive < self.spec.max as u64))
+    }
+}
