@@ -192,6 +192,9 @@ pub struct Ec2Model {
     tick_scheduled: bool,
     // Karpenter state.
     batch_open: Option<(SimTime, SimTime)>,
+    /// Spot notices of the initial fleet, scheduled at the first arrival
+    /// (the model has no event queue before the run starts).
+    initial_notices: Vec<(SimTime, u32)>,
     pub tally: Tally,
     pub stats: ClusterStats,
     control_plane: Option<Rate>,
@@ -257,6 +260,7 @@ impl Ec2Model {
             below_target_ticks: 0,
             tick_scheduled: false,
             batch_open: None,
+            initial_notices: Vec::new(),
             tally: Tally::default(),
             stats: ClusterStats::default(),
             control_plane: (spec.orchestrator == Orchestrator::Eks)
@@ -268,7 +272,9 @@ impl Ec2Model {
         for i in 0..spec.initial {
             let type_idx = i as usize % spec.instance_types.len();
             let id = model.add_instance(type_idx, 0);
-            model.instance_ready(id, 0);
+            if let Some(at) = model.instance_ready(id, 0) {
+                model.initial_notices.push((at, id));
+            }
         }
         Ok(model)
     }
@@ -515,6 +521,7 @@ impl Ec2Model {
                 attempt: r.attempt,
                 submit: r.task.submit,
                 launch: Some(r.placed),
+                instance: Some(r.instance),
                 running: (r.running <= now).then_some(r.running),
                 end: Some(now),
                 cpu_milli_requested: r.task.cpu_milli,
@@ -812,6 +819,9 @@ impl Model for Ec2Model {
 
     fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
         self.tally.submitted += 1;
+        for (at, id) in std::mem::take(&mut self.initial_notices) {
+            queue.schedule_daemon_at(at, Event::SpotNotice(id));
+        }
         self.ensure_tick(queue);
         if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
             self.tally.unschedulable(

@@ -55,7 +55,10 @@ pub struct TaskRecord {
     /// 0 for the first attempt, 1 after one interruption, …
     pub attempt: u32,
     pub submit: SimTime,
+    /// When it was launched (serverless) or placed on an instance (EC2).
     pub launch: Option<SimTime>,
+    /// The instance it ran on (EC2).
+    pub instance: Option<u32>,
     pub running: Option<SimTime>,
     pub end: Option<SimTime>,
     pub cpu_milli_requested: u32,

@@ -173,6 +173,11 @@ impl Placer {
     fn take(&mut self, id: u32, cpu: u32, mem: u32) {
         self.unindex(id);
         let s = &mut self.slots[id as usize];
+        // The invariant every strategy must keep: capacity is never exceeded.
+        assert!(
+            s.open && s.free_cpu >= cpu && s.free_mem >= mem,
+            "placement chose an instance without room"
+        );
         s.free_cpu -= cpu;
         s.free_mem -= mem;
         s.tasks += 1;

@@ -249,6 +249,7 @@ impl ServerlessModel {
                 attempt: f.attempt,
                 submit: f.task.submit,
                 launch: Some(f.launch),
+                instance: None,
                 running: (f.running <= end).then_some(f.running),
                 end: Some(end),
                 cpu_milli_requested: f.task.cpu_milli,

@@ -3,6 +3,7 @@
 mod bills;
 mod common;
 mod e2e;
+mod ec2;
 mod errors;
 mod properties;
 mod timing;

@@ -103,3 +103,108 @@ fn adding_a_platform_changes_no_other_platform() {
     assert_eq!(b.summary.platforms.len(), 1);
     assert_eq!(a.platform("spot"), b.platform("spot"));
 }
+
+fn cluster_scenario(
+    rate: u32,
+    autoscaler: &str,
+    spot: bool,
+    horizon: Option<u32>,
+    seed: u64,
+) -> String {
+    let horizon = horizon
+        .map(|h| format!("horizon = \"{h}min\""))
+        .unwrap_or_default();
+    let capacity = if spot {
+        "capacity = { on_demand = 1, spot = 1 }\nspot = { interruptions_per_hour = 2.0 }"
+    } else {
+        ""
+    };
+    let (initial, max) = if autoscaler == "none" {
+        (6, 6)
+    } else {
+        (1, 40)
+    };
+    format!(
+        r#"
+name = "cluster-prop"
+seed = {seed}
+{horizon}
+[workload]
+[[workload.generators]]
+name = "steady"
+arrivals = {{ process = "poisson", rate = "{rate}/min" }}
+duration = {{ dist = "lognormal", median = "3min", p90 = "12min" }}
+sizes = [{{ cpu = 0.25, memory = "512MiB", weight = 2 }}, {{ cpu = 1, memory = "3GiB" }}, {{ cpu = 2, memory = "7GiB", weight = 0.5 }}, {{ cpu = 4, memory = "1GiB", weight = 0.1 }}]
+until = "90min"
+[[workload.generators]]
+name = "burst"
+arrivals = {{ process = "burst", at = ["20min"], size = 60 }}
+duration = "5min"
+sizes = [{{ cpu = 0.5, memory = "1GiB" }}]
+[[platforms]]
+name = "cluster"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "{autoscaler}"
+initial = {initial}
+max = {max}
+placement = ["spread", "binpack"]
+{capacity}
+"#
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn cluster_invariants_hold(rate in 1u32..30, which in 0usize..3, spot in proptest::bool::ANY,
+                               horizon in proptest::option::of(30u32..200), seed in 0u64..1000) {
+        let autoscaler = ["none", "ecs_managed", "karpenter"][which];
+        let case = Case::new(&cluster_scenario(rate, autoscaler, spot, horizon, seed), None);
+        let ran = run(&case, &[]);
+        let p = ran.platform("cluster");
+        let t = &p.tasks;
+        prop_assert_eq!(t.submitted, t.completed + t.failed + t.unschedulable + t.running_at_end + t.waiting_at_end);
+        // 4 vCPU tasks never fit an m5.large (2 vCPU): unschedulable, not lost.
+        prop_assert!(t.unschedulable > 0 || t.submitted < 30);
+        // Capacity never exceeded: an m5.large schedules 2 vCPU and 8192 − 1.9% MiB.
+        let (cap_cpu, cap_mem) = (2000u64, 8192 - (8192.0f64 * 0.019).ceil() as u64);
+        let mut by_instance: std::collections::BTreeMap<u32, Vec<(u64, i64, i64)>> = Default::default();
+        for r in ran.records_of("cluster") {
+            let i = r.instance.unwrap();
+            let (c, m) = (r.cpu_milli_requested as i64, r.memory_mib_requested as i64);
+            by_instance.entry(i).or_default().push((r.launch.unwrap(), c, m));
+            by_instance.entry(i).or_default().push((r.end.unwrap(), -c, -m));
+        }
+        for (i, mut ev) in by_instance {
+            // Releases before takes at equal times.
+            ev.sort_by_key(|e| (e.0, e.1 > 0));
+            let (mut c, mut m) = (0i64, 0i64);
+            for (time, dc, dm) in ev {
+                c += dc;
+                m += dm;
+                prop_assert!(c <= cap_cpu as i64 && m <= cap_mem as i64, "instance {} over capacity at {}: {} mCPU, {} MiB", i, time, c, m);
+            }
+        }
+        let cl = p.cluster.as_ref().unwrap();
+        // Billed instance time ≥ the time instances existed.
+        prop_assert!(cl.instance_hours * 3.6e9 + 1.0 >= cl.mean_instances * p.simulated_end_s * 1e6,
+            "{} h billed vs {} mean × {} s", cl.instance_hours, cl.mean_instances, p.simulated_end_s);
+        prop_assert!(cl.allocated_usd <= p.cost.components.instances_usd + 1e-12);
+        prop_assert!((cl.allocated_usd + cl.idle_usd - p.cost.components.instances_usd).abs() < 1e-9);
+        if !spot {
+            prop_assert_eq!(t.interrupted, 0);
+        }
+    }
+}
+
+#[test]
+fn cluster_runs_are_deterministic() {
+    for autoscaler in ["none", "ecs_managed", "karpenter"] {
+        let case = Case::new(&cluster_scenario(20, autoscaler, true, Some(120), 3), None);
+        let a = serde_json::to_string(&run(&case, &[]).summary).unwrap();
+        let b = serde_json::to_string(&run(&case, &[]).summary).unwrap();
+        assert_eq!(a, b, "{autoscaler}");
+    }
+}

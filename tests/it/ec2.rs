@@ -1,0 +1,286 @@
+//! The EC2 cluster model: placements, waits and bills computed by hand, the
+//! autoscalers' steps, and the invariants on random scenarios.
+
+use crate::common::{Case, run, usd};
+use fargate_sim::platform::Outcome;
+
+const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n";
+const FOUR_TASKS: &str = "a,0,100,1,4096\nb,0,100,1,2048\nc,10,50,1,4096\nd,20,30,2,1024\n";
+
+fn fixed_fleet(placement: &str) -> String {
+    format!(
+        r#"
+name = "fleet"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 2
+placement = {placement}
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+"#
+    )
+}
+
+/// (task label → (instance, placed at s, wait s)) from the records.
+fn placements(ran: &crate::common::Ran) -> std::collections::BTreeMap<u64, (u32, f64)> {
+    ran.records_of("ec2")
+        .iter()
+        .map(|r| {
+            (
+                r.task_id,
+                (r.instance.unwrap(), r.launch.unwrap() as f64 / 1e6),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn binpack_on_two_instances_by_hand() {
+    let case = Case::new(
+        &fixed_fleet("\"binpack\""),
+        Some(&format!("{HEADER}{FOUR_TASKS}")),
+    );
+    let ran = run(&case, &[]);
+    let p = placements(&ran);
+    // a → 0; b → 0 (least memory left that fits); c (4 GiB) only fits 1;
+    // d (2 vCPU) fits nowhere until c ends at 60 s.
+    assert_eq!(p[&0], (0, 0.0));
+    assert_eq!(p[&1], (0, 0.0));
+    assert_eq!(p[&2], (1, 10.0));
+    assert_eq!(p[&3], (1, 60.0));
+    let s = ran.platform("ec2");
+    assert_eq!(s.latency.wait.max, Some(40.0));
+    assert_eq!(s.simulated_end_s, 100.0);
+    // Two m5.large for 100 s at $0.096/h; tasks were allocated 155 of the 200
+    // instance-seconds: 0.5×100 + 0.5×100 + 0.5×50 + 1×30.
+    // Each instance is priced exactly, then floored to the atto-dollar.
+    assert_eq!(ran.total_atto("ec2"), 2 * (usd("0.096") * 100 / 3600));
+    let c = s.cluster.as_ref().unwrap();
+    assert!((c.allocated_usd - 0.096 * 155.0 / 3600.0).abs() < 1e-15);
+    assert!((c.idle_usd - 0.096 * 45.0 / 3600.0).abs() < 1e-15);
+    assert_eq!(c.peak_instances, 2);
+    assert_eq!(c.instance_hours, 200.0 / 3600.0);
+    assert_eq!(s.cost.components.instances_usd, s.cost.total_usd);
+}
+
+#[test]
+fn spread_on_two_instances_by_hand() {
+    let case = Case::new(
+        &fixed_fleet("\"spread\""),
+        Some(&format!("{HEADER}{FOUR_TASKS}")),
+    );
+    let ran = run(&case, &[]);
+    let p = placements(&ran);
+    // a → 0, b → 1, c → 0 (both run one task: lowest id); d waits until a
+    // and c have left instance 0 at 100 s.
+    assert_eq!(p[&0], (0, 0.0));
+    assert_eq!(p[&1], (1, 0.0));
+    assert_eq!(p[&2], (0, 10.0));
+    assert_eq!(p[&3], (0, 100.0));
+    let s = ran.platform("ec2");
+    assert_eq!(s.latency.wait.max, Some(80.0));
+    assert_eq!(s.simulated_end_s, 130.0);
+    assert_eq!(ran.total_atto("ec2"), 2 * (usd("0.096") * 130 / 3600));
+}
+
+#[test]
+fn a_short_run_pays_the_sixty_second_minimum_per_instance_only_once_stopped() {
+    // The run ends (drains) at 10 s: instances still up are billed for 10 s.
+    let case = Case::new(
+        &fixed_fleet("\"binpack\""),
+        Some(&format!("{HEADER}a,0,10,1,1024\n")),
+    );
+    let ran = run(&case, &[]);
+    assert_eq!(ran.total_atto("ec2"), 2 * (usd("0.096") * 10 / 3600));
+}
+
+fn ecs_managed(initial: u32, burst: u32, horizon: &str) -> String {
+    format!(
+        r#"
+name = "ecs"
+horizon = "{horizon}"
+[workload]
+[[workload.generators]]
+name = "burst"
+arrivals = {{ process = "burst", at = ["0s"], size = {burst} }}
+duration = "10min"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "ecs_managed"
+initial = {initial}
+min = 1
+max = 10
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+"#
+    )
+}
+
+#[test]
+fn ecs_managed_scales_out_by_what_the_waiting_tasks_need_then_scales_in() {
+    let ran = run(&Case::new(&ecs_managed(1, 8, "1h"), None), &[]);
+    let s = ran.platform("ec2");
+    // One instance takes 2 tasks; at the first metric (60 s) the 6 waiting
+    // tasks need 3 more m5.large: M = 4, N = 1 → launch 3, ready at 90 s.
+    let mut waits: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
+        .collect();
+    waits.sort_by(f64::total_cmp);
+    assert_eq!(waits, vec![0.0, 0.0, 90.0, 90.0, 90.0, 90.0, 90.0, 90.0]);
+    let c = s.cluster.as_ref().unwrap();
+    assert_eq!(c.instances_launched, 4);
+    assert_eq!(c.peak_instances, 4);
+    // Instance 0 empties at 600 s, the rest at 690 s. From the 600 s metric on,
+    // the reservation is below target; after 15 datapoints (at 1440 s) the
+    // empty instances go, down to min = 1. Billed: 1440 + 2 × 1380 + 3540 s.
+    assert_eq!(c.instance_hours, (1440.0 + 2.0 * 1380.0 + 3540.0) / 3600.0);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 7740 / 3600);
+    assert_eq!(s.tasks.completed, 8);
+}
+
+#[test]
+fn ecs_managed_from_zero_launches_two_then_waits_for_the_warm_up() {
+    let ran = run(
+        &Case::new(&ecs_managed(0, 8, "2h").replace("min = 1", "min = 0"), None),
+        &[],
+    );
+    let mut waits: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
+        .collect();
+    waits.sort_by(f64::total_cmp);
+    // 60 s: no instances → scale out to two (ready at 90 s, 4 tasks placed).
+    // The next step waits for the 300 s warm-up: at 360 s, 2 more, ready at 390 s.
+    assert_eq!(
+        waits,
+        vec![90.0, 90.0, 90.0, 90.0, 390.0, 390.0, 390.0, 390.0]
+    );
+}
+
+fn karpenter(burst: u32) -> String {
+    format!(
+        r#"
+name = "karpenter"
+[workload]
+[[workload.generators]]
+name = "burst"
+arrivals = {{ process = "burst", at = ["0s"], size = {burst} }}
+duration = "10min"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large", "m5.xlarge"]
+autoscaler = "karpenter"
+initial = 0
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+"#
+    )
+}
+
+#[test]
+fn karpenter_batches_then_launches_the_cheapest_type_that_fits() {
+    // 3 tasks: a batch closes after the 1 s idle window; an m5.large holds
+    // only 2, so the cheapest type holding all 3 is an m5.xlarge, ready at 31 s.
+    let ran = run(&Case::new(&karpenter(3), None), &[]);
+    for r in ran.records_of("ec2") {
+        assert_eq!(r.launch.unwrap(), 31_000_000);
+    }
+    let s = ran.platform("ec2");
+    let c = s.cluster.as_ref().unwrap();
+    assert_eq!(c.instances_launched, 1);
+    // The run drains at 631 s, before consolidation (1 min after empty).
+    assert_eq!(ran.total_atto("ec2"), usd("0.192") * 630 / 3600);
+    // One task fits the cheaper m5.large.
+    let ran = run(&Case::new(&karpenter(1), None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 630 / 3600);
+}
+
+#[test]
+fn karpenter_removes_empty_nodes_after_consolidate_after() {
+    let text = karpenter(1).replace(
+        "name = \"karpenter\"\n",
+        "name = \"karpenter\"\nhorizon = \"1h\"\n",
+    );
+    let ran = run(&Case::new(&text, None), &[]);
+    // Requested at 1 s, empty at 631 s, removed at 691 s: 690 s billed.
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 690 / 3600);
+}
+
+#[test]
+fn tasks_larger_than_every_instance_type_are_unschedulable() {
+    let case = Case::new(
+        &fixed_fleet("\"binpack\""),
+        Some(&format!(
+            "{HEADER}a,0,10,4,1024\nb,0,10,1,8192\nc,0,10,1,9000\n"
+        )),
+    );
+    let s = run(&case, &[]);
+    let p = s.platform("ec2");
+    assert_eq!(p.tasks.unschedulable, 2);
+    assert_eq!(p.tasks.completed, 1);
+}
+
+#[test]
+fn spot_instances_are_discounted_and_interruptions_requeue_tasks() {
+    let text = r#"
+name = "spot"
+seed = 4
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 20 }
+duration = "2h"
+sizes = [{ cpu = 1, memory = "1GiB" }]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "ecs_managed"
+initial = 10
+max = 20
+capacity = "spot"
+spot = { discount = 0.7, interruptions_per_hour = 0.5 }
+"#;
+    let ran = run(&Case::new(text, None), &[]);
+    let p = ran.platform("ec2");
+    let c = p.cluster.as_ref().unwrap();
+    assert!(c.instance_interruptions > 0);
+    assert_eq!(c.spot_instances_launched, c.instances_launched);
+    assert_eq!(p.tasks.completed, 20);
+    assert!(p.tasks.interrupted > 0);
+    let interrupted = ran
+        .records_of("ec2")
+        .iter()
+        .filter(|r| r.outcome == Outcome::Interrupted)
+        .count() as u64;
+    assert_eq!(interrupted, p.tasks.interrupted);
+    // Billed at 30% of $0.096/h.
+    let per_hour = p.cost.components.instances_usd / c.instance_hours;
+    assert!((per_hour - 0.0288).abs() < 1e-9, "{per_hour}");
+}
+
+#[test]
+fn eks_adds_the_control_plane_fee() {
+    let text = fixed_fleet("\"binpack\"")
+        .replace("kind = \"ec2\"", "kind = \"ec2\"\norchestrator = \"eks\"");
+    let ran = run(
+        &Case::new(&text, Some(&format!("{HEADER}a,0,3600,1,1024\n"))),
+        &[],
+    );
+    // 2 × m5.large for an hour + $0.10 for the cluster-hour.
+    assert_eq!(ran.total_atto("ec2"), usd("0.192") + usd("0.10"));
+}
