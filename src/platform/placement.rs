@@ -11,7 +11,7 @@
 
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A resource a `binpack` strategy packs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -75,12 +75,15 @@ pub struct Slot {
 pub struct Placer {
     strategies: Vec<Strategy>,
     slots: Vec<Slot>,
-    /// (free memory, free cpu, id): binpack on memory, and "does it fit anywhere".
-    by_mem: BTreeSet<(u32, u32, u32)>,
-    /// (free cpu, free memory, id), kept only for binpack on cpu.
-    by_cpu: Option<BTreeSet<(u32, u32, u32)>>,
-    /// (tasks, id), kept only for spread.
-    by_tasks: Option<BTreeSet<(u32, u32)>>,
+    /// Open instances bucketed by free CPU, each bucket ordered by
+    /// (free memory, id). Distinct free-CPU values are few (sizes are
+    /// multiples of a quarter vCPU), so "the instance with the least memory
+    /// (or CPU) left that fits" is one range query per bucket, never a scan
+    /// past instances that lack the other resource.
+    grid: BTreeMap<u32, BTreeSet<(u32, u32)>>,
+    /// (tasks, tie-break key, id), kept only for spread; the tie-break key is
+    /// the second strategy's (free memory or CPU for binpack, else 0).
+    by_tasks: Option<BTreeSet<(u32, u32, u32)>>,
     /// Open ids, kept only for first_fit and random.
     open_ids: Option<BTreeSet<u32>>,
     rng: Pcg64Mcg,
@@ -91,12 +94,11 @@ impl Placer {
     pub fn new(strategies: Vec<Strategy>, rng: Pcg64Mcg) -> Placer {
         let uses = |s: Strategy| strategies.contains(&s);
         Placer {
-            by_cpu: uses(Strategy::Binpack(Resource::Cpu)).then(BTreeSet::new),
             by_tasks: uses(Strategy::Spread).then(BTreeSet::new),
             open_ids: (uses(Strategy::FirstFit) || uses(Strategy::Random)).then(BTreeSet::new),
             strategies,
             slots: Vec::new(),
-            by_mem: BTreeSet::new(),
+            grid: BTreeMap::new(),
             rng,
         }
     }
@@ -106,17 +108,27 @@ impl Placer {
         self.slots[id as usize]
     }
 
+    /// The tie-break key that orders spread's candidates within a task count.
+    fn spread_tiebreak(&self, s: Slot) -> u32 {
+        match self.strategies.get(1) {
+            Some(Strategy::Binpack(Resource::Memory)) => s.free_mem,
+            Some(Strategy::Binpack(Resource::Cpu)) => s.free_cpu,
+            _ => 0,
+        }
+    }
+
     fn index(&mut self, id: u32) {
         let s = self.slots[id as usize];
         if !s.open {
             return;
         }
-        self.by_mem.insert((s.free_mem, s.free_cpu, id));
-        if let Some(i) = &mut self.by_cpu {
-            i.insert((s.free_cpu, s.free_mem, id));
-        }
+        self.grid
+            .entry(s.free_cpu)
+            .or_default()
+            .insert((s.free_mem, id));
+        let tie = self.spread_tiebreak(s);
         if let Some(i) = &mut self.by_tasks {
-            i.insert((s.tasks, id));
+            i.insert((s.tasks, tie, id));
         }
         if let Some(i) = &mut self.open_ids {
             i.insert(id);
@@ -128,12 +140,15 @@ impl Placer {
         if !s.open {
             return;
         }
-        self.by_mem.remove(&(s.free_mem, s.free_cpu, id));
-        if let Some(i) = &mut self.by_cpu {
-            i.remove(&(s.free_cpu, s.free_mem, id));
+        if let Some(bucket) = self.grid.get_mut(&s.free_cpu) {
+            bucket.remove(&(s.free_mem, id));
+            if bucket.is_empty() {
+                self.grid.remove(&s.free_cpu);
+            }
         }
+        let tie = self.spread_tiebreak(s);
         if let Some(i) = &mut self.by_tasks {
-            i.remove(&(s.tasks, id));
+            i.remove(&(s.tasks, tie, id));
         }
         if let Some(i) = &mut self.open_ids {
             i.remove(&id);
@@ -184,11 +199,22 @@ impl Placer {
         self.index(id);
     }
 
+    /// Fitting instances, one per free-CPU bucket: (free mem, free cpu, id)
+    /// of the one with the least memory left in each bucket.
+    fn best_per_bucket(&self, cpu: u32, mem: u32) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        self.grid
+            .range(cpu..)
+            .filter_map(move |(&free_cpu, bucket)| {
+                bucket
+                    .range((mem, 0)..)
+                    .next()
+                    .map(|&(free_mem, id)| (free_mem, free_cpu, id))
+            })
+    }
+
     /// Whether a task of this size fits on some open instance.
     pub fn fits_anywhere(&self, cpu: u32, mem: u32) -> bool {
-        self.by_mem
-            .range((mem, cpu, 0)..)
-            .any(|&(_, c, _)| c >= cpu)
+        self.best_per_bucket(cpu, mem).next().is_some()
     }
 
     fn fits(&self, id: u32, cpu: u32, mem: u32) -> bool {
@@ -215,53 +241,52 @@ impl Placer {
         let mut ties: Vec<u32> = Vec::new();
         match primary {
             Strategy::Binpack(Resource::Memory) => {
-                let mut best = None;
-                for &(free_mem, free_cpu, id) in self.by_mem.range((mem, 0, 0)..) {
-                    if best.is_some_and(|b| free_mem != b) {
-                        break;
-                    }
-                    if free_cpu >= cpu {
-                        best = Some(free_mem);
-                        ties.push(id);
-                        if self.strategies.len() == 1 {
-                            break;
-                        }
+                // Least memory left, then least CPU left, then lowest id.
+                let (best, _, id) = self.best_per_bucket(cpu, mem).min()?;
+                if self.strategies.len() == 1 {
+                    ties.push(id);
+                } else {
+                    for bucket in self.grid.range(cpu..).map(|(_, b)| b) {
+                        ties.extend(bucket.range((best, 0)..(best + 1, 0)).map(|&(_, id)| id));
                     }
                 }
             }
             Strategy::Binpack(Resource::Cpu) => {
-                let index = self.by_cpu.as_ref().expect("kept for binpack:cpu");
-                let mut best = None;
-                for &(free_cpu, free_mem, id) in index.range((cpu, 0, 0)..) {
-                    if best.is_some_and(|b| free_cpu != b) {
-                        break;
-                    }
-                    if free_mem >= mem {
-                        best = Some(free_cpu);
-                        ties.push(id);
-                        if self.strategies.len() == 1 {
-                            break;
-                        }
-                    }
-                }
+                // The first bucket (least CPU left) with room for the memory.
+                let (_, bucket) = self
+                    .grid
+                    .range(cpu..)
+                    .find(|(_, b)| b.range((mem, 0)..).next().is_some())?;
+                ties.extend(bucket.range((mem, 0)..).map(|&(_, id)| id).take(
+                    if self.strategies.len() == 1 {
+                        1
+                    } else {
+                        usize::MAX
+                    },
+                ));
             }
             Strategy::Spread => {
                 if !self.fits_anywhere(cpu, mem) {
                     return None;
                 }
                 let index = self.by_tasks.as_ref().expect("kept for spread");
-                let mut best = None;
-                for &(tasks, id) in index {
-                    if best.is_some_and(|b| tasks != b) {
+                let low = match self.strategies.get(1) {
+                    Some(Strategy::Binpack(Resource::Memory)) => mem,
+                    Some(Strategy::Binpack(Resource::Cpu)) => cpu,
+                    _ => 0,
+                };
+                // Walk task counts upwards; within one, start at the least
+                // tie-break key that can fit.
+                let mut k = index.first().map(|e| e.0)?;
+                loop {
+                    let found = index
+                        .range((k, low, 0)..(k + 1, 0, 0))
+                        .find(|&&(_, _, id)| self.fits(id, cpu, mem));
+                    if let Some(&(_, _, id)) = found {
+                        ties.push(id);
                         break;
                     }
-                    if self.fits(id, cpu, mem) {
-                        best = Some(tasks);
-                        ties.push(id);
-                        if self.strategies.len() == 1 {
-                            break;
-                        }
-                    }
+                    k = index.range((k + 1, 0, 0)..).next()?.0;
                 }
             }
             Strategy::FirstFit => {
@@ -298,6 +323,7 @@ impl Placer {
                 }
             }
         }
+        ties.retain(|&id| self.fits(id, cpu, mem));
         let chosen = if ties.len() <= 1 {
             *ties.first()?
         } else {

@@ -33,6 +33,7 @@ pub fn render(summary: &Summary) -> String {
             "platform",
             "kind",
             "total cost",
+            "idle",
             "cost/task",
             "completed",
             "not run",
@@ -54,6 +55,10 @@ pub fn render(summary: &Summary) -> String {
                 p.options.get("capacity").map_or("", String::as_str)
             ),
             money(p.cost.total_usd),
+            p.cluster
+                .as_ref()
+                .and_then(|c| c.idle_fraction)
+                .map_or("—".into(), |f| format!("{:.0}%", f * 100.0)),
             p.cost.per_completed_task_usd.map_or("—".into(), money),
             format!("{}/{}", p.tasks.completed, p.tasks.submitted),
             not_run.to_string(),
@@ -62,13 +67,18 @@ pub fn render(summary: &Summary) -> String {
             secs(l.p99),
         ]);
     }
-    for col in 2..9 {
+    for col in 2..10 {
         if let Some(c) = t.column_mut(col) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
     let mut out = format!("{}\n{}\n", summary.scenario.name, t);
-    out.push_str("start = time from submit to running (waiting for launch + start-up)\n");
+    out.push_str(
+        "start = time from submit to running (waiting for launch or capacity + start-up)\n",
+    );
+    if summary.platforms.iter().any(|p| p.cluster.is_some()) {
+        out.push_str("idle = share of the instance bill not allocated to tasks (EC2)\n");
+    }
     for n in &summary.notes {
         out.push_str(&format!("note: {n}\n"));
     }
