@@ -26,28 +26,30 @@ fn secs(v: Option<f64>) -> String {
 
 /// Renders the per-platform comparison.
 pub fn render(summary: &Summary) -> String {
+    // The idle column only means something for clusters.
+    let clusters = summary.platforms.iter().any(|p| p.cluster.is_some());
     let mut t = Table::new();
+    let mut header = vec!["platform", "kind", "total cost"];
+    if clusters {
+        header.push("idle");
+    }
+    header.extend([
+        "completed",
+        "not run",
+        "start p50",
+        "start p95",
+        "start p99",
+    ]);
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "platform",
-            "kind",
-            "total cost",
-            "idle",
-            "cost/task",
-            "completed",
-            "not run",
-            "start p50",
-            "start p95",
-            "start p99",
-        ]);
+        .set_header(header);
     for p in &summary.platforms {
         let not_run = p.tasks.unschedulable
             + p.tasks.failed
             + p.tasks.waiting_at_end
             + p.tasks.running_at_end;
         let l = &p.latency.time_to_start;
-        t.add_row(vec![
+        let mut row = vec![
             p.name.clone(),
             format!(
                 "{} {}",
@@ -55,10 +57,16 @@ pub fn render(summary: &Summary) -> String {
                 p.options.get("capacity").map_or("", String::as_str)
             ),
             money(p.cost.total_usd),
-            p.cluster
-                .as_ref()
-                .and_then(|c| c.idle_fraction)
-                .map_or("—".into(), |f| format!("{:.0}%", f * 100.0)),
+        ];
+        if clusters {
+            row.push(
+                p.cluster
+                    .as_ref()
+                    .and_then(|c| c.idle_fraction)
+                    .map_or("—".into(), |f| format!("{:.0}%", f * 100.0)),
+            );
+        }
+        row.extend([
             p.cost.per_completed_task_usd.map_or("—".into(), money),
             format!("{}/{}", p.tasks.completed, p.tasks.submitted),
             not_run.to_string(),
@@ -66,6 +74,7 @@ pub fn render(summary: &Summary) -> String {
             secs(l.p95),
             secs(l.p99),
         ]);
+        t.add_row(row);
     }
     for col in 2..10 {
         if let Some(c) = t.column_mut(col) {
