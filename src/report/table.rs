@@ -34,6 +34,7 @@ pub fn render(summary: &Summary) -> String {
         header.push("idle");
     }
     header.extend([
+        "cost/task",
         "completed",
         "not run",
         "start p50",

@@ -242,3 +242,64 @@ kind = "fargate"
     .unwrap();
     assert_eq!(s.platforms[0].tasks.submitted as usize, n);
 }
+
+#[test]
+fn every_bundled_scenario_runs_and_conserves_tasks() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        n += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let case = Case {
+            dir: tempfile::tempdir().unwrap(),
+            path: path.clone(),
+            text,
+        };
+        let ran = run(&case, &[]);
+        for p in &ran.summary.platforms {
+            let t = &p.tasks;
+            assert_eq!(
+                t.submitted,
+                t.completed + t.failed + t.unschedulable + t.running_at_end + t.waiting_at_end,
+                "{}",
+                path.display()
+            );
+            assert!(t.completed > 0, "{}: {}", path.display(), p.name);
+        }
+    }
+    assert!(n >= 2);
+}
+
+#[test]
+fn daily_peak_shows_the_trade_off() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-peak.toml");
+    let case = Case {
+        dir: tempfile::tempdir().unwrap(),
+        text: std::fs::read_to_string(&path).unwrap(),
+        path,
+    };
+    let ran = run(&case, &[]);
+    let f = ran.platform("fargate");
+    for name in ["ecs-managed", "karpenter"] {
+        let c = ran.platform(name);
+        let cl = c.cluster.as_ref().unwrap();
+        // Cached images start in seconds; Fargate pulls every time.
+        assert!(
+            c.latency.time_to_start.p50.unwrap() < 5.0
+                && f.latency.time_to_start.p50.unwrap() > 30.0
+        );
+        // Some of the instance bill is idle, and tasks waited for instances.
+        assert!(cl.idle_fraction.unwrap() > 0.02, "{name}");
+        assert!(c.latency.wait.max.unwrap() > 10.0, "{name}");
+        assert!(cl.peak_instances > cl.mean_instances as u64);
+    }
+    // EKS: $0.10 per cluster-hour for the 48-hour horizon.
+    assert_eq!(
+        ran.platform("karpenter").cost.components.control_plane_usd,
+        4.8
+    );
+}
