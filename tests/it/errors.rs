@@ -270,3 +270,67 @@ fn errors_after_overrides_say_so_and_do_not_point_into_the_file() {
         &["forever", "after --set"],
     );
 }
+
+#[test]
+fn unknown_instance_type_lists_close_matches() {
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.larg\"]",
+    );
+    check(
+        &s,
+        TRACE,
+        &[],
+        &[
+            "platforms[0].instance_types[0]",
+            "m5.larg",
+            "m5.large",
+            "s.toml:7:",
+        ],
+    );
+}
+
+#[test]
+fn keys_of_the_other_kind_are_refused() {
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"fargate\"\ninstance_types = [\"m5.large\"]",
+    );
+    check(
+        &s,
+        TRACE,
+        &[],
+        &[
+            "platforms[0].instance_types",
+            "does not apply to kind = \"fargate\"",
+        ],
+    );
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\"]\nos = \"windows\"",
+    );
+    check(&s, TRACE, &[], &["platforms[0].os", "kind = \"ec2\""]);
+}
+
+#[test]
+fn ecs_managed_with_two_types_is_refused_with_advice() {
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\", \"c5.large\"]\nautoscaler = \"ecs_managed\"",
+    );
+    check(&s, TRACE, &[], &["one instance type", "karpenter"]);
+}
+
+#[test]
+fn unknown_placement_strategy_is_refused() {
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\"]\nplacement = [\"spread\", \"tetris\"]",
+    );
+    check(
+        &s,
+        TRACE,
+        &[],
+        &["platforms[0].placement[1]", "tetris", "binpack"],
+    );
+}
