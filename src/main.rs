@@ -84,6 +84,14 @@ enum Format {
     Json,
 }
 
+/// The name serde gives a unit enum value (`on_demand`, `x86_64`).
+fn snake<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -169,14 +177,42 @@ fn run(cli: Cli) -> Result<(), Error> {
                 text.push_str(&format!("  trace: {}\n", t.display()));
             }
             for g in &scenario.workload.generators {
-                text.push_str(&format!("  generator `{}`: {:?}\n", g.name, g.arrivals));
+                text.push_str(&format!("  generator `{}`: {}\n", g.name, g.arrivals));
             }
             text.push_str(&format!(
                 "pricing: {} ({}, as of {})\n",
                 catalog.name, catalog.origin, catalog.as_of
             ));
             for p in &scenario.platforms {
-                text.push_str(&format!("platform `{}`: kind {}\n", p.name(), p.kind()));
+                let detail = match p {
+                    fargate_sim::platform::PlatformSpec::Fargate(f) => format!(
+                        "{} {}/{}, {}, region {}",
+                        snake(&f.launch_type),
+                        snake(&f.os),
+                        snake(&f.arch),
+                        snake(&f.capacity),
+                        f.region
+                    ),
+                    fargate_sim::platform::PlatformSpec::Ec2(e) => format!(
+                        "{} x {}, autoscaler {}, {}..{} instances (initial {}), region {}",
+                        e.instance_types.len(),
+                        e.instance_types
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                        e.autoscaler.name(),
+                        e.min,
+                        e.max,
+                        e.initial,
+                        e.region
+                    ),
+                };
+                text.push_str(&format!(
+                    "platform `{}`: kind {} ({detail})\n",
+                    p.name(),
+                    p.kind()
+                ));
             }
             for note in notes {
                 text.push_str(&format!("note: {note}\n"));

@@ -67,6 +67,38 @@ impl Arrivals {
     }
 }
 
+/// Shows a rate per second as people write it: `2/s`, `10/min`, `3/h`.
+fn show_rate(per_s: f64) -> String {
+    if per_s >= 1.0 {
+        format!("{}/s", (per_s * 1000.0).round() / 1000.0)
+    } else if per_s * 60.0 >= 1.0 {
+        format!("{}/min", (per_s * 60_000.0).round() / 1000.0)
+    } else {
+        format!("{}/h", (per_s * 3_600_000.0).round() / 1000.0)
+    }
+}
+
+impl std::fmt::Display for Arrivals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::time::format_span;
+        match self {
+            Arrivals::Poisson { rate_per_s } => write!(f, "Poisson, {}", show_rate(*rate_per_s)),
+            Arrivals::Diurnal {
+                min_per_s,
+                max_per_s,
+                peak_at,
+            } => write!(
+                f,
+                "diurnal, {} to {}, peak at {} into the day",
+                show_rate(*min_per_s),
+                show_rate(*max_per_s),
+                format_span(*peak_at)
+            ),
+            Arrivals::Burst { at, size } => write!(f, "{} burst(s) of {size} tasks", at.len()),
+        }
+    }
+}
+
 /// A task size with its relative weight.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightedSize {
