@@ -122,6 +122,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
             let summary_path = dir.join("summary.json");
             output::write_atomic(&summary_path, json.as_bytes())?;
+            output::write_atomic(
+                &dir.join("summary.csv"),
+                fargate_sim::report::csv::render(&summary).as_bytes(),
+            )?;
             match format {
                 Format::Json => print(&json),
                 Format::Table if !quiet => {

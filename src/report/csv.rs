@@ -1,0 +1,126 @@
+//! `summary.csv`: one row per platform with flat columns, for spreadsheets,
+//! notebooks and DuckDB. Column names are the summary.json paths joined
+//! with `_`; a field that does not apply (cluster fields on Fargate, a
+//! latency with no samples) is left empty.
+
+use super::summary::{PlatformSummary, Summary};
+use crate::stats::SpanSummary;
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn latency(prefix: &str, s: &SpanSummary, header: &mut Vec<String>, row: &mut Vec<String>) {
+    for (name, v) in [
+        ("p50", s.p50),
+        ("p95", s.p95),
+        ("p99", s.p99),
+        ("max", s.max),
+        ("mean", s.mean),
+    ] {
+        header.push(format!("latency_{prefix}_{name}_s"));
+        row.push(opt(v));
+    }
+}
+
+fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
+    let mut h: Vec<String> = Vec::new();
+    let mut r: Vec<String> = Vec::new();
+    let mut put = |name: &str, value: String| {
+        h.push(name.to_string());
+        r.push(value);
+    };
+    let c = &p.cost.components;
+    put("name", quote(&p.name));
+    put("kind", p.kind.clone());
+    put("cost_total_usd", p.cost.total_usd.to_string());
+    put(
+        "cost_per_completed_task_usd",
+        opt(p.cost.per_completed_task_usd),
+    );
+    put("cost_vcpu_usd", c.vcpu_usd.to_string());
+    put("cost_memory_usd", c.memory_usd.to_string());
+    put("cost_storage_usd", c.storage_usd.to_string());
+    put("cost_os_license_usd", c.os_license_usd.to_string());
+    put("cost_instances_usd", c.instances_usd.to_string());
+    put("cost_control_plane_usd", c.control_plane_usd.to_string());
+    put("cost_requests_usd", c.requests_usd.to_string());
+    put("billed_vcpu_seconds", p.billed.vcpu_seconds.to_string());
+    put(
+        "billed_memory_gib_seconds",
+        p.billed.memory_gib_seconds.to_string(),
+    );
+    put(
+        "billed_storage_gib_seconds",
+        p.billed.storage_gib_seconds.to_string(),
+    );
+    put("billed_task_seconds", p.billed.task_seconds.to_string());
+    let t = &p.tasks;
+    put("tasks_submitted", t.submitted.to_string());
+    put("tasks_completed", t.completed.to_string());
+    put("tasks_failed", t.failed.to_string());
+    put("tasks_interrupted", t.interrupted.to_string());
+    put("tasks_unschedulable", t.unschedulable.to_string());
+    put("tasks_running_at_end", t.running_at_end.to_string());
+    put("tasks_waiting_at_end", t.waiting_at_end.to_string());
+    put("tasks_wasted_seconds", t.wasted_seconds.to_string());
+    let cl = p.cluster.as_ref();
+    let f = |g: &dyn Fn(&super::summary::ClusterSummary) -> String| cl.map(g).unwrap_or_default();
+    put(
+        "cluster_instances_launched",
+        f(&|c| c.instances_launched.to_string()),
+    );
+    put(
+        "cluster_instance_hours",
+        f(&|c| c.instance_hours.to_string()),
+    );
+    put(
+        "cluster_peak_instances",
+        f(&|c| c.peak_instances.to_string()),
+    );
+    put(
+        "cluster_mean_instances",
+        f(&|c| c.mean_instances.to_string()),
+    );
+    put("cluster_allocated_usd", f(&|c| c.allocated_usd.to_string()));
+    put("cluster_idle_usd", f(&|c| c.idle_usd.to_string()));
+    put("simulated_end_s", p.simulated_end_s.to_string());
+    latency("wait", &p.latency.wait, &mut h, &mut r);
+    latency("startup", &p.latency.startup, &mut h, &mut r);
+    latency("time_to_start", &p.latency.time_to_start, &mut h, &mut r);
+    (h, r)
+}
+
+/// The CSV text: a header and one row per platform.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    for (i, p) in summary.platforms.iter().enumerate() {
+        let (h, r) = columns(p);
+        if i == 0 {
+            out.push_str(&h.join(","));
+            out.push('\n');
+        }
+        out.push_str(&r.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(super::quote("a,b"), "\"a,b\"");
+        assert_eq!(super::quote("say \"hi\""), "say \"hi\"");
+        assert_eq!(super::quote("x\"y,"), "\"x\"\"y,\"");
+        assert_eq!(super::quote("plain"), "plain");
+    }
+}
