@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn quotes_only_when_needed() {
         assert_eq!(super::quote("a,b"), "\"a,b\"");
-        assert_eq!(super::quote("say \"hi\""), "say \"hi\"");
+        assert_eq!(super::quote("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(super::quote("x\"y,"), "\"x\"\"y,\"");
         assert_eq!(super::quote("plain"), "plain");
     }

@@ -65,11 +65,36 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
     );
     assert_eq!(json, text);
     // No temporary files are left behind.
-    let names: Vec<String> = std::fs::read_dir(d.path().join("run1"))
+    let mut names: Vec<String> = std::fs::read_dir(d.path().join("run1"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["summary.json"]);
+    names.sort();
+    assert_eq!(names, vec!["summary.csv", "summary.json"]);
+    // summary.csv: one row per platform, same numbers as the JSON.
+    let csv = std::fs::read_to_string(d.path().join("run1/summary.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines.len(), 1 + s.platforms.len());
+    let col = |name: &str| lines[0].iter().position(|h| *h == name).unwrap();
+    for (row, p) in lines[1..].iter().zip(&s.platforms) {
+        assert_eq!(row.len(), lines[0].len());
+        assert_eq!(row[col("name")], p.name);
+        assert_eq!(
+            row[col("cost_total_usd")].parse::<f64>().unwrap(),
+            p.cost.total_usd
+        );
+        assert_eq!(
+            row[col("tasks_completed")].parse::<u64>().unwrap(),
+            p.tasks.completed
+        );
+        assert_eq!(
+            row[col("latency_time_to_start_p95_s")]
+                .parse::<f64>()
+                .unwrap(),
+            p.latency.time_to_start.p95.unwrap()
+        );
+        assert_eq!(row[col("cluster_idle_usd")], "");
+    }
 }
 
 #[test]
