@@ -7,7 +7,7 @@ use crate::platform::ec2::{ClusterStats, Ec2Model};
 use crate::platform::serverless::ServerlessModel;
 use crate::platform::{PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
-use crate::report::summary::ExactCost;
+use crate::pricing::ExactCost;
 use crate::scenario::Scenario;
 use crate::{Error, workload::WorkloadError};
 
@@ -55,21 +55,11 @@ pub fn run_platform(
                 return Err(Error::BadInput(e));
             }
             model.finish(end.end);
-            let b = model.billing();
-            let t = &model.tally;
-            let cost = ExactCost {
-                vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
-                memory: b.memory_gib.cost(t.memory_mib_us, 1024),
-                storage: b.storage_gib.cost(t.storage_gib_us, 1),
-                os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
-                control_plane: t.control_plane,
-                ..ExactCost::default()
-            };
             PlatformRun {
                 spec: spec.clone(),
-                rates_source: b.rates_source.clone(),
+                rates_source: model.rates_source().to_string(),
+                cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
-                cost,
                 cluster: None,
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
@@ -80,23 +70,11 @@ pub fn run_platform(
                 .map_err(Error::BadInput)?;
             let end = engine::run(&mut model, &mut stream, scenario.horizon)?;
             model.finish(end.end);
-            let s = &model.stats;
-            let cost = ExactCost {
-                instances: s.instances_cost,
-                instances_allocated: s.allocated,
-                control_plane: s.control_plane,
-                ..ExactCost::default()
-            };
             PlatformRun {
                 spec: spec.clone(),
-                rates_source: e
-                    .instance_types
-                    .iter()
-                    .map(|t| format!("{}: {}", t.name, t.note))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                rates_source: model.rates_source(),
+                cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
-                cost,
                 cluster: Some(model.stats.clone()),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),

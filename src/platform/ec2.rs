@@ -9,7 +9,7 @@ use super::placement::{Placer, Strategy};
 use super::{Outcome, RecordSink, Tally, TaskRecord};
 use crate::engine::{EventQueue, Model};
 use crate::pricing::catalog::InstanceType;
-use crate::pricing::{Catalog, Money, Price, Rate};
+use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::time::{HOUR, SimTime};
 use crate::workload::{SpanDist, Task};
 use rand::RngExt;
@@ -198,6 +198,9 @@ pub struct Ec2Model {
     pub tally: Tally,
     pub stats: ClusterStats,
     control_plane: Option<Rate>,
+    /// EC2's billing granularity and minimum, from the pricing catalog.
+    billing_granularity: SimTime,
+    minimum_billed: SimTime,
     sink: Option<Box<dyn RecordSink>>,
 }
 
@@ -263,6 +266,8 @@ impl Ec2Model {
             initial_notices: Vec::new(),
             tally: Tally::default(),
             stats: ClusterStats::default(),
+            billing_granularity: catalog.ec2.billing_granularity,
+            minimum_billed: catalog.ec2.minimum_billed,
             control_plane: (spec.orchestrator == Orchestrator::Eks)
                 .then_some(catalog.eks_control_plane),
             sink,
@@ -363,9 +368,9 @@ impl Ec2Model {
         inst.state = State::Terminated;
         let span = now - inst.requested;
         let billed = span
-            .div_ceil(SEC_GRANULARITY)
-            .saturating_mul(SEC_GRANULARITY)
-            .max(MINIMUM_BILLED);
+            .div_ceil(self.billing_granularity)
+            .saturating_mul(self.billing_granularity)
+            .max(self.minimum_billed);
         self.stats.billed_instance_us += billed as u128;
         self.stats.instances_cost += inst.price.cost(billed as u128, 1);
         if was_open {
@@ -679,14 +684,21 @@ impl Ec2Model {
         queue.schedule_daemon_at(now + metric_period, Event::MetricTick);
     }
 
+    /// Karpenter's batch windows (idle, max), or `None` for other autoscalers.
+    fn batch_windows(&self) -> Option<(SimTime, SimTime)> {
+        match self.spec.autoscaler {
+            Autoscaler::Karpenter {
+                batch_idle,
+                batch_max,
+                ..
+            } => Some((batch_idle, batch_max)),
+            _ => None,
+        }
+    }
+
     /// Opens or extends a Karpenter batch window for newly pending tasks.
     fn karpenter_pending(&mut self, queue: &mut EventQueue<Event>) {
-        let Autoscaler::Karpenter {
-            batch_idle,
-            batch_max,
-            ..
-        } = self.spec.autoscaler
-        else {
+        let Some((batch_idle, batch_max)) = self.batch_windows() else {
             return;
         };
         let now = queue.now();
@@ -700,12 +712,7 @@ impl Ec2Model {
 
     /// Closes the batch window: launches the cheapest nodes for the pending tasks.
     fn karpenter_batch(&mut self, queue: &mut EventQueue<Event>) {
-        let Autoscaler::Karpenter {
-            batch_idle,
-            batch_max,
-            ..
-        } = self.spec.autoscaler
-        else {
+        let Some((batch_idle, batch_max)) = self.batch_windows() else {
             return;
         };
         let now = queue.now();
@@ -778,13 +785,35 @@ impl Ec2Model {
         }
     }
 
+    /// Where the instance prices came from.
+    pub fn rates_source(&self) -> String {
+        self.spec
+            .instance_types
+            .iter()
+            .map(|t| format!("{}: {}", t.name, t.note))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The exact bill so far.
+    pub fn cost(&self) -> ExactCost {
+        ExactCost {
+            instances: self.stats.instances_cost,
+            instances_allocated: self.stats.allocated,
+            control_plane: self.stats.control_plane,
+            ..ExactCost::default()
+        }
+    }
+
     /// Settles what is still pending when the run stops at `end`.
     pub fn finish(&mut self, end: SimTime) {
+        // Ending tasks may schedule consolidation checks; after the end they
+        // never fire, so they go to a queue that is dropped.
+        let mut after_end = EventQueue::new();
+        after_end.advance_to(end);
         for slot in 0..self.running.len() as u32 {
             if self.running[slot as usize].is_some() {
-                let mut dummy = EventQueue::new();
-                dummy.advance_to(end);
-                self.end_task(slot, end, Outcome::RunningAtEnd, &mut dummy);
+                self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
                 self.tally.running_at_end += 1;
             }
         }
@@ -796,7 +825,7 @@ impl Ec2Model {
             if inst.state != State::Terminated {
                 // Still running at the end: billed for the time so far, no minimum.
                 let span = end - inst.requested;
-                let billed = span.div_ceil(SEC_GRANULARITY) * SEC_GRANULARITY;
+                let billed = span.div_ceil(self.billing_granularity) * self.billing_granularity;
                 self.stats.billed_instance_us += billed as u128;
                 self.stats.instances_cost += inst.price.cost(billed as u128, 1);
                 self.instances[id as usize].state = State::Terminated;
@@ -808,11 +837,6 @@ impl Ec2Model {
         }
     }
 }
-
-/// EC2 bills per second… [AWS] aws.amazon.com/ec2/pricing/on-demand/
-const SEC_GRANULARITY: SimTime = 1_000_000;
-/// …with a minimum of 60 seconds.
-const MINIMUM_BILLED: SimTime = 60_000_000;
 
 impl Model for Ec2Model {
     type Event = Event;

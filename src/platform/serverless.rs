@@ -9,7 +9,7 @@ use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, S
 use super::{Outcome, RecordSink, Tally, TaskRecord};
 use crate::engine::{EventQueue, Model};
 use crate::pricing::catalog::FargateCatalog;
-use crate::pricing::{Capacity, Catalog};
+use crate::pricing::{Capacity, Catalog, ExactCost};
 use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
@@ -152,8 +152,22 @@ impl ServerlessModel {
         })
     }
 
-    pub fn billing(&self) -> &FargateBilling {
-        &self.billing
+    /// Where the rates came from.
+    pub fn rates_source(&self) -> &str {
+        &self.billing.rates_source
+    }
+
+    /// The exact bill of the billed quantities counted so far.
+    pub fn cost(&self) -> ExactCost {
+        let (b, t) = (&self.billing, &self.tally);
+        ExactCost {
+            vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
+            memory: b.memory_gib.cost(t.memory_mib_us, 1024),
+            storage: b.storage_gib.cost(t.storage_gib_us, 1),
+            os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
+            control_plane: t.control_plane,
+            ..ExactCost::default()
+        }
     }
 
     fn launch(&mut self, w: Waiting, now: SimTime, queue: &mut EventQueue<Event>) {

@@ -114,34 +114,6 @@ pub struct Latency {
     pub time_to_start: SpanSummary,
 }
 
-/// Exact costs of one platform, before conversion to floats.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ExactCost {
-    pub vcpu: Money,
-    pub memory: Money,
-    pub storage: Money,
-    pub os_license: Money,
-    pub instances: Money,
-    /// The part of `instances` allocated to tasks (not added to the total again).
-    pub instances_allocated: Money,
-    pub control_plane: Money,
-}
-
-impl ExactCost {
-    pub fn total(&self) -> Money {
-        self.vcpu
-            + self.memory
-            + self.storage
-            + self.os_license
-            + self.instances
-            + self.control_plane
-    }
-}
-
-/// A platform's exact bill.
-pub fn exact_cost(run: &PlatformRun) -> ExactCost {
-    run.cost
-}
 
 /// What an EC2 cluster did (absent for serverless platforms).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -275,7 +247,7 @@ fn tasks(t: &Tally) -> Tasks {
 
 /// Builds the summary of one platform.
 pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
-    let cost = exact_cost(run);
+    let cost = run.cost;
     let end_us = run.end.end;
     let cluster = run.cluster.as_ref().map(|c| {
         let idle = Money(cost.instances.0.saturating_sub(cost.instances_allocated.0));

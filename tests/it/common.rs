@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use fargate_sim::platform::TaskRecord;
-use fargate_sim::report::summary::{self, Summary, exact_cost};
+use fargate_sim::report::summary::{self, Summary};
 use fargate_sim::scenario::{LoadOptions, load_str};
 use fargate_sim::simulate::{self, RunOutput};
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ impl Ran {
             .iter()
             .find(|p| p.spec.name() == platform)
             .unwrap();
-        exact_cost(run).total().0
+        run.cost.total().0
     }
 
     pub fn platform(&self, name: &str) -> &fargate_sim::report::PlatformSummary {
