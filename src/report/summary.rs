@@ -114,7 +114,6 @@ pub struct Latency {
     pub time_to_start: SpanSummary,
 }
 
-
 /// What an EC2 cluster did (absent for serverless platforms).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClusterSummary {
