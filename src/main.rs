@@ -2,11 +2,16 @@
 //! errors. Exit codes: 0 success, 1 failure while running, 2 bad input or usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fargate_sim::report::{output, summary, table};
+use fargate_sim::engine::Progress;
+use fargate_sim::platform::RecordSink;
+use fargate_sim::report::progress::ProgressLine;
+use fargate_sim::report::tasks::TaskSpool;
+use fargate_sim::report::{assumptions, output, summary, table, timeseries};
 use fargate_sim::scenario::{self, LoadOptions};
 use fargate_sim::{Error, simulate};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Simulates a container workload on AWS Fargate (and, soon, EC2 clusters and
 /// other serverless platforms) and reports what it would cost and how long
@@ -16,7 +21,7 @@ use std::path::PathBuf;
     name = "fargate-sim",
     version,
     about = "Replays a container workload on AWS Fargate options and reports what it would cost and how long tasks would wait.",
-    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim validate my-scenario.toml\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
+    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim validate my-scenario.toml\n  fargate-sim report output/quickstart\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,10 +30,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write its summary.
+    /// Run a scenario and write its reports.
     ///
-    /// Results go to output/<scenario name>/summary.json (or to --out DIR)
-    /// and a comparison table is printed.
+    /// Results go to output/<scenario name>/ (or to --out DIR): summary.json
+    /// and summary.csv, timeseries.parquet and timeseries.csv (one row per
+    /// platform per simulated minute; change with --set report.interval=5m),
+    /// tasks.parquet (one row per task attempt per platform), charts as PNG
+    /// and SVG, and report.html. A comparison table is printed.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -40,6 +48,18 @@ enum Command {
         /// What to print: a table for people, or the summary as JSON for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Print nothing but errors (no table, no JSON, no progress line).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Do not write tasks.parquet (saves disk and time on huge runs).
+        #[arg(long)]
+        no_task_records: bool,
+    },
+    /// Re-draw the charts and report.html of a finished run from its files,
+    /// without simulating again.
+    Report {
+        /// The run's folder (the one holding summary.json and timeseries.parquet).
+        run_dir: PathBuf,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -106,12 +126,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             out,
             format,
             quiet,
+            no_task_records,
         } => {
             let (scenario, catalog) = scenario::load(&path, &load.options())?;
-            let started = std::time::Instant::now();
-            let mut result = simulate::run(&scenario, &catalog, None)?;
-            let wall = started.elapsed().as_secs_f64();
-            let summary = summary::summarize(&scenario, &mut result);
             let dir = out.unwrap_or_else(|| {
                 PathBuf::from("output").join(output::safe_file_name(&scenario.name))
             });
@@ -119,26 +136,96 @@ fn run(cli: Cli) -> Result<(), Error> {
                 path: dir.clone(),
                 source,
             })?;
+            let started = std::time::Instant::now();
+            let task_records = scenario.report.task_records && !no_task_records;
+            let mut spools = Vec::new();
+            let mut handles = Vec::new();
+            if task_records {
+                for (i, p) in scenario.platforms.iter().enumerate() {
+                    match TaskSpool::create(&dir, i, p.name()) {
+                        Ok((spool, handle)) => {
+                            spools.push(Some(spool));
+                            handles.push(handle);
+                        }
+                        Err(e) => {
+                            drop(spools);
+                            fargate_sim::report::tasks::remove_spools(&handles);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+            let spools = Mutex::new(spools);
+            let sink_for =
+                |spec: &fargate_sim::platform::PlatformSpec| -> Option<Box<dyn RecordSink>> {
+                    let i = scenario
+                        .platforms
+                        .iter()
+                        .position(|p| p.name() == spec.name())?;
+                    let spool = spools.lock().ok()?.get_mut(i)?.take()?;
+                    Some(Box::new(spool))
+                };
+            let progress: Arc<Vec<Progress>> = Arc::new(
+                scenario
+                    .platforms
+                    .iter()
+                    .map(|_| Progress::default())
+                    .collect(),
+            );
+            let line = ProgressLine::start(progress.clone(), scenario.horizon, !quiet);
+            let result = simulate::run_with(
+                &scenario,
+                &catalog,
+                task_records.then_some(&sink_for as simulate::SinkFactory<'_>),
+                simulate::RunOptions {
+                    series_every: Some(scenario.report.interval),
+                    progress: Some(&progress),
+                },
+            );
+            line.finish();
+            drop(spools);
+            let mut result = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    fargate_sim::report::tasks::remove_spools(&handles);
+                    return Err(e);
+                }
+            };
+            let simulated = started.elapsed().as_secs_f64();
+            let mut summary = summary::summarize(&scenario, &mut result);
+            summary.assumptions = assumptions::list(&scenario, &catalog);
             let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-            let summary_path = dir.join("summary.json");
-            output::write_atomic(&summary_path, json.as_bytes())?;
-            output::write_atomic(
-                &dir.join("summary.csv"),
-                fargate_sim::report::csv::render(&summary).as_bytes(),
-            )?;
+            let written = write_reports(&dir, &summary, &json, &result, &handles);
+            if written.is_err() {
+                fargate_sim::report::tasks::remove_spools(&handles);
+            }
+            let files = written?;
             match format {
-                Format::Json => print(&json),
+                Format::Json if !quiet => print(&json),
                 Format::Table if !quiet => {
                     let events: u64 = result.platforms.iter().map(|p| p.end.events).sum();
                     print(&table::render(&summary));
                     print(&format!(
-                        "wrote {} ({} events in {:.2}s wall)\n",
-                        summary_path.display(),
+                        "wrote {}: {}\n({} events; {:.2}s simulating, {:.2}s in all)\n",
+                        dir.display(),
+                        files.join(", "),
                         events,
-                        wall
+                        simulated,
+                        started.elapsed().as_secs_f64()
                     ));
                 }
-                Format::Table => {}
+                _ => {}
+            }
+            Ok(())
+        }
+        Command::Report { run_dir, quiet } => {
+            let files = fargate_sim::report::rerender(&run_dir)?;
+            if !quiet {
+                print(&format!(
+                    "re-drew {}: {}\n",
+                    run_dir.display(),
+                    files.join(", ")
+                ));
             }
             Ok(())
         }
@@ -225,6 +312,42 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Writes every file of a run; returns their names.
+fn write_reports(
+    dir: &Path,
+    summary: &summary::Summary,
+    json: &str,
+    result: &simulate::RunOutput,
+    spools: &[Arc<fargate_sim::report::tasks::SpoolHandle>],
+) -> Result<Vec<String>, Error> {
+    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
+    output::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    output::write_atomic(
+        &dir.join("summary.csv"),
+        fargate_sim::report::csv::render(summary).as_bytes(),
+    )?;
+    let rows: Vec<(&str, &[fargate_sim::platform::series::SeriesRow])> = result
+        .platforms
+        .iter()
+        .map(|p| {
+            (
+                p.spec.name(),
+                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
+            )
+        })
+        .collect();
+    let mut df = timeseries::frame(&rows)?;
+    timeseries::write(dir, &mut df)?;
+    files.push("timeseries.parquet".into());
+    files.push("timeseries.csv".into());
+    if !spools.is_empty() {
+        fargate_sim::report::tasks::assemble(dir, spools)?;
+        files.push("tasks.parquet".into());
+    }
+    files.extend(fargate_sim::report::render(dir, summary, &df)?);
+    Ok(files)
 }
 
 fn main() {

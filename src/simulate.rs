@@ -2,13 +2,15 @@
 //! its own engine, on its own thread, with its own random streams. Platforms
 //! share nothing, so adding one never changes another's numbers.
 
-use crate::engine::{self, RunEnd};
+use crate::engine::{self, Model, Progress, RunEnd};
 use crate::platform::ec2::{ClusterStats, Ec2Model};
+use crate::platform::series::SeriesRecorder;
 use crate::platform::serverless::ServerlessModel;
 use crate::platform::{PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
 use crate::pricing::ExactCost;
 use crate::scenario::Scenario;
+use crate::time::SimTime;
 use crate::{Error, workload::WorkloadError};
 
 /// What one platform produced.
@@ -22,6 +24,8 @@ pub struct PlatformRun {
     /// Cluster statistics (EC2 platforms).
     pub cluster: Option<ClusterStats>,
     pub end: RunEnd,
+    /// The time series, when one was asked for.
+    pub series: Option<SeriesRecorder>,
     /// Wall-clock seconds the platform's replay took (not in summary.json,
     /// which must be identical run to run).
     pub wall_seconds: f64,
@@ -37,6 +41,27 @@ pub struct RunOutput {
 /// Makes a per-task record sink for a platform, if wanted.
 pub type SinkFactory<'a> = &'a (dyn Fn(&PlatformSpec) -> Option<Box<dyn RecordSink>> + Sync);
 
+/// What a run records besides the summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions<'a> {
+    /// Take a time-series row every this many µs.
+    pub series_every: Option<SimTime>,
+    /// Publish progress here, one entry per platform in scenario order.
+    pub progress: Option<&'a [Progress]>,
+}
+
+/// Takes the time-series rows still due before `end`, and one at `end`.
+fn sample_to_end<M: Model>(model: &mut M, end: SimTime) {
+    if model.next_sample_at() == SimTime::MAX {
+        return;
+    }
+    while model.next_sample_at() < end {
+        let at = model.next_sample_at();
+        model.sample(at);
+    }
+    model.sample(end);
+}
+
 /// Replays the scenario's workload on one platform.
 pub fn run_platform(
     scenario: &Scenario,
@@ -44,23 +69,42 @@ pub fn run_platform(
     spec: &PlatformSpec,
     sink: Option<Box<dyn RecordSink>>,
 ) -> Result<(PlatformRun, Vec<String>), Error> {
+    run_platform_with(scenario, catalog, spec, sink, RunOptions::default(), None)
+}
+
+/// [`run_platform`] with a time series and progress.
+pub fn run_platform_with(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    spec: &PlatformSpec,
+    sink: Option<Box<dyn RecordSink>>,
+    options: RunOptions<'_>,
+    progress: Option<&Progress>,
+) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
     let (notes, mut stream) = scenario.workload.open(scenario.seed)?;
     let run = match spec {
         PlatformSpec::Fargate(f) => {
             let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
-            let end = engine::run(&mut model, &mut stream, scenario.horizon)?;
+            if let Some(every) = options.series_every {
+                model.record_series(every);
+            }
+            let end =
+                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
             if let Some(e) = model.error.take() {
                 return Err(Error::BadInput(e));
             }
+            sample_to_end(&mut model, end.end);
             model.finish(end.end);
+            model.settle_series();
             PlatformRun {
                 spec: spec.clone(),
                 rates_source: model.rates_source().to_string(),
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: None,
+                series: model.take_series(),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }
@@ -68,14 +112,21 @@ pub fn run_platform(
         PlatformSpec::Ec2(e) => {
             let mut model = Ec2Model::new(e, catalog, scenario.seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
-            let end = engine::run(&mut model, &mut stream, scenario.horizon)?;
+            if let Some(every) = options.series_every {
+                model.record_series(every);
+            }
+            let end =
+                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
+            sample_to_end(&mut model, end.end);
             model.finish(end.end);
+            model.settle_series();
             PlatformRun {
                 spec: spec.clone(),
                 rates_source: model.rates_source(),
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: Some(model.stats.clone()),
+                series: model.take_series(),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }
@@ -90,13 +141,25 @@ pub fn run(
     catalog: &Catalog,
     sinks: Option<SinkFactory<'_>>,
 ) -> Result<RunOutput, Error> {
+    run_with(scenario, catalog, sinks, RunOptions::default())
+}
+
+/// [`run`] with a time series and progress.
+pub fn run_with(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    sinks: Option<SinkFactory<'_>>,
+    options: RunOptions<'_>,
+) -> Result<RunOutput, Error> {
     let results: Vec<Result<(PlatformRun, Vec<String>), Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = scenario
             .platforms
             .iter()
-            .map(|spec| {
+            .enumerate()
+            .map(|(i, spec)| {
                 let sink = sinks.and_then(|f| f(spec));
-                s.spawn(move || run_platform(scenario, catalog, spec, sink))
+                let progress = options.progress.and_then(|p| p.get(i));
+                s.spawn(move || run_platform_with(scenario, catalog, spec, sink, options, progress))
             })
             .collect();
         handles

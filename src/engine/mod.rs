@@ -17,6 +17,7 @@ pub use queue::EventQueue;
 
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A deployment model driven by the engine.
 pub trait Model {
@@ -35,7 +36,34 @@ pub trait Model {
     fn busy(&self) -> bool {
         false
     }
+
+    /// When the model next wants [`Model::sample`] called (never, by default).
+    fn next_sample_at(&self) -> SimTime {
+        SimTime::MAX
+    }
+
+    /// Records the model's state at `at`, before anything at `at` happens.
+    fn sample(&mut self, _at: SimTime) {}
+
+    /// Tasks finished so far, for progress reports.
+    fn tasks_done(&self) -> u64 {
+        0
+    }
 }
+
+/// Counters a run publishes for a progress display on another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The simulated time reached, µs.
+    pub now: AtomicU64,
+    pub events: AtomicU64,
+    pub tasks_done: AtomicU64,
+    /// Set when the run has returned.
+    pub finished: AtomicBool,
+}
+
+/// Events between two updates of [`Progress`].
+const PROGRESS_EVERY: u64 = 1 << 14;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +83,34 @@ pub fn run<M: Model>(
     model: &mut M,
     arrivals: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
     horizon: Option<SimTime>,
+) -> Result<RunEnd, WorkloadError> {
+    run_with_progress(model, arrivals, horizon, None)
+}
+
+/// [`run`], publishing progress to `progress` as it goes.
+pub fn run_with_progress<M: Model>(
+    model: &mut M,
+    arrivals: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+    horizon: Option<SimTime>,
+    progress: Option<&Progress>,
+) -> Result<RunEnd, WorkloadError> {
+    let result = run_loop(model, arrivals, horizon, progress);
+    if let (Some(p), Ok(end)) = (progress, &result) {
+        p.now.store(end.end, Ordering::Relaxed);
+        p.events.store(end.events, Ordering::Relaxed);
+        p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+    }
+    if let Some(p) = progress {
+        p.finished.store(true, Ordering::Relaxed);
+    }
+    result
+}
+
+fn run_loop<M: Model>(
+    model: &mut M,
+    arrivals: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+    horizon: Option<SimTime>,
+    progress: Option<&Progress>,
 ) -> Result<RunEnd, WorkloadError> {
     let mut queue = EventQueue::new();
     let mut next_arrival = arrivals.next().transpose()?;
@@ -92,7 +148,18 @@ pub fn run<M: Model>(
                 cut_by_horizon: true,
             });
         }
+        while model.next_sample_at() <= t {
+            let at = model.next_sample_at();
+            model.sample(at);
+        }
         events += 1;
+        if let Some(p) = progress
+            && events.is_multiple_of(PROGRESS_EVERY)
+        {
+            p.now.store(t, Ordering::Relaxed);
+            p.events.store(events, Ordering::Relaxed);
+            p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+        }
         if take_event {
             let (_, ev) = queue.pop().expect("peeked");
             model.on_event(ev, &mut queue);

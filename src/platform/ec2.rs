@@ -6,6 +6,7 @@
 //! their cost is split into what tasks were allocated and what stood idle.
 
 use super::placement::{Placer, Strategy};
+use super::series::{Gauges, SeriesRecorder};
 use super::{Outcome, RecordSink, Tally, TaskRecord};
 use crate::engine::{EventQueue, Model};
 use crate::pricing::catalog::InstanceType;
@@ -113,6 +114,8 @@ pub struct ClusterStats {
     /// Instance cost allocated to tasks (by the larger of cpu and memory share).
     pub allocated: Money,
     pub control_plane: Money,
+    /// Spot instances' cost had they been on demand, minus what they cost.
+    pub spot_savings: Money,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +205,7 @@ pub struct Ec2Model {
     billing_granularity: SimTime,
     minimum_billed: SimTime,
     sink: Option<Box<dyn RecordSink>>,
+    series: Option<SeriesRecorder>,
 }
 
 impl Ec2Model {
@@ -271,6 +275,7 @@ impl Ec2Model {
             control_plane: (spec.orchestrator == Orchestrator::Eks)
                 .then_some(catalog.eks_control_plane),
             sink,
+            series: None,
             spec: spec.clone(),
         };
         // The fleet that exists when the run starts: ready at time 0.
@@ -373,6 +378,11 @@ impl Ec2Model {
             .max(self.minimum_billed);
         self.stats.billed_instance_us += billed as u128;
         self.stats.instances_cost += inst.price.cost(billed as u128, 1);
+        if inst.spot {
+            let od = self.on_demand[inst.type_idx].cost(billed as u128, 1);
+            self.stats.spot_savings +=
+                Money(od.0.saturating_sub(inst.price.cost(billed as u128, 1).0));
+        }
         if was_open {
             self.placer.close(id);
         }
@@ -493,7 +503,8 @@ impl Ec2Model {
         } else {
             (r.task.memory_mib as u128, t.memory_mib as u128)
         };
-        self.stats.allocated += inst.price.cost(part * span, whole);
+        let share = inst.price.cost(part * span, whole);
+        self.stats.allocated += share;
         if inst.state == State::Ready || inst.state == State::Draining {
             if inst.state == State::Ready {
                 self.placer
@@ -535,6 +546,7 @@ impl Ec2Model {
                 memory_mib_billed: r.task.memory_mib,
                 billed_span: span as SimTime,
                 run_span,
+                cost: Some(share),
                 outcome,
             });
         }
@@ -801,7 +813,69 @@ impl Ec2Model {
             instances: self.stats.instances_cost,
             instances_allocated: self.stats.allocated,
             control_plane: self.stats.control_plane,
+            spot_savings: self.stats.spot_savings,
             ..ExactCost::default()
+        }
+    }
+
+    /// Records a time series with a row every `every` µs.
+    pub fn record_series(&mut self, every: SimTime) {
+        self.series = Some(SeriesRecorder::new(every));
+    }
+
+    /// The recorded time series (after [`Ec2Model::settle_series`]).
+    pub fn take_series(&mut self) -> Option<SeriesRecorder> {
+        self.series.take()
+    }
+
+    /// What has been spent by `at`: closed instance bills, the time so far of
+    /// instances still alive, and the control plane.
+    fn cost_to(&self, at: SimTime) -> Money {
+        let mut total = self.stats.instances_cost;
+        for inst in &self.instances {
+            if inst.state != State::Terminated && inst.requested < at {
+                total += inst.price.cost((at - inst.requested) as u128, 1);
+            }
+        }
+        if let Some(rate) = self.control_plane {
+            total += rate.cost(at as u128, 1);
+        }
+        total
+    }
+
+    fn gauges(&self, at: SimTime) -> Gauges {
+        let mut g = Gauges {
+            tasks_waiting: self.waiting.len() as u64,
+            instances_launching: Some(self.launching),
+            instances_running: Some(self.alive - self.launching),
+            ..Gauges::default()
+        };
+        for r in self.running.iter().flatten() {
+            if r.running <= at {
+                g.tasks_running += 1;
+            } else {
+                g.tasks_starting += 1;
+            }
+            g.cpu_milli_allocated += r.task.cpu_milli as u64;
+            g.memory_mib_allocated += r.task.memory_mib as u64;
+        }
+        for inst in &self.instances {
+            if inst.state != State::Terminated {
+                let t = &self.spec.instance_types[inst.type_idx];
+                g.cpu_milli_provisioned += t.cpu_milli as u64;
+                g.memory_mib_provisioned += t.memory_mib as u64;
+            }
+        }
+        g
+    }
+
+    /// Closes the time series after [`Ec2Model::finish`]: the last row's
+    /// cumulative cost becomes the total bill.
+    pub fn settle_series(&mut self) {
+        let total = self.cost().total();
+        let completed = self.tally.completed;
+        if let Some(s) = self.series.as_mut() {
+            s.settle(total, completed);
         }
     }
 
@@ -818,7 +892,18 @@ impl Ec2Model {
             }
         }
         self.tally.waiting_at_end += self.waiting.len() as u64;
-        self.waiting.clear();
+        let waiting = std::mem::take(&mut self.waiting);
+        if let Some(sink) = self.sink.as_mut() {
+            for w in waiting.values() {
+                let size = (w.task.cpu_milli, w.task.memory_mib);
+                sink.record(&TaskRecord::not_launched(
+                    &w.task,
+                    w.attempt,
+                    size,
+                    Outcome::WaitingAtEnd,
+                ));
+            }
+        }
         self.classes.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
@@ -828,6 +913,11 @@ impl Ec2Model {
                 let billed = span.div_ceil(self.billing_granularity) * self.billing_granularity;
                 self.stats.billed_instance_us += billed as u128;
                 self.stats.instances_cost += inst.price.cost(billed as u128, 1);
+                if inst.spot {
+                    let od = self.on_demand[inst.type_idx].cost(billed as u128, 1);
+                    let paid = inst.price.cost(billed as u128, 1);
+                    self.stats.spot_savings += Money(od.0.saturating_sub(paid.0));
+                }
                 self.instances[id as usize].state = State::Terminated;
             }
         }
@@ -841,6 +931,24 @@ impl Ec2Model {
 impl Model for Ec2Model {
     type Event = Event;
 
+    #[inline]
+    fn next_sample_at(&self) -> SimTime {
+        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
+    }
+
+    fn sample(&mut self, at: SimTime) {
+        let gauges = self.gauges(at);
+        let cost = self.cost_to(at);
+        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
+        if let Some(s) = self.series.as_mut() {
+            s.push(at, submitted, completed, gauges, cost);
+        }
+    }
+
+    fn tasks_done(&self) -> u64 {
+        self.tally.completed + self.tally.failed + self.tally.unschedulable
+    }
+
     fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
         self.tally.submitted += 1;
         for (at, id) in std::mem::take(&mut self.initial_notices) {
@@ -851,6 +959,14 @@ impl Model for Ec2Model {
             self.tally.unschedulable(
                 "larger than every allowed instance type (after the OS reservation)",
             );
+            if let Some(sink) = self.sink.as_mut() {
+                sink.record(&TaskRecord::not_launched(
+                    &task,
+                    0,
+                    (0, 0),
+                    Outcome::Unschedulable,
+                ));
+            }
             return;
         }
         self.enqueue(task, 0);

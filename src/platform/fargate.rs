@@ -205,6 +205,9 @@ pub struct FargateBilling {
     /// The EKS cluster fee, for EKS pods.
     pub control_plane: Option<Rate>,
     pub rates_source: String,
+    /// The on-demand rates for the same usage (vCPU, GiB, storage, OS
+    /// licence), when this is Spot capacity, to show what Spot saved.
+    pub on_demand: Option<[Rate; 4]>,
 }
 
 impl FargateBilling {
@@ -233,6 +236,14 @@ impl FargateBilling {
             control_plane: (spec.launch_type == LaunchType::Eks)
                 .then_some(catalog.eks_control_plane),
             rates_source: rates.source.clone(),
+            on_demand: if spec.capacity == Capacity::Spot {
+                catalog
+                    .fargate_rates(&spec.region, spec.os, spec.arch, Capacity::OnDemand)
+                    .ok()
+                    .map(|r| [r.vcpu, r.memory_gib, r.storage_gib, r.os_license_vcpu])
+            } else {
+                None
+            },
         })
     }
 

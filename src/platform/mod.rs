@@ -5,6 +5,7 @@
 pub mod ec2;
 pub mod fargate;
 pub mod placement;
+pub mod series;
 pub mod serverless;
 
 use crate::pricing::Money;
@@ -46,6 +47,21 @@ pub enum Outcome {
     Interrupted,
     Unschedulable,
     RunningAtEnd,
+    /// Submitted, never launched or placed before the run ended.
+    WaitingAtEnd,
+}
+
+impl Outcome {
+    /// The name used in files (`completed`, `running_at_end`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Unschedulable => "unschedulable",
+            Outcome::RunningAtEnd => "running_at_end",
+            Outcome::WaitingAtEnd => "waiting_at_end",
+        }
+    }
 }
 
 /// One attempt of one task on one platform, as it ended.
@@ -69,7 +85,40 @@ pub struct TaskRecord {
     pub billed_span: SimTime,
     /// The span the task's container was running.
     pub run_span: SimTime,
+    /// Serverless: what this attempt was billed. EC2: its share of its
+    /// instance's cost (the larger of its cpu and memory share, over its time
+    /// there). None when nothing was billed (never launched).
+    pub cost: Option<Money>,
     pub outcome: Outcome,
+}
+
+impl TaskRecord {
+    /// The record of a task that never launched (unschedulable, or still
+    /// waiting at the end), with the size it would have been billed at.
+    pub fn not_launched(
+        task: &crate::workload::Task,
+        attempt: u32,
+        billed_size: (u32, u32),
+        outcome: Outcome,
+    ) -> TaskRecord {
+        TaskRecord {
+            task_id: task.id,
+            attempt,
+            submit: task.submit,
+            launch: None,
+            instance: None,
+            running: None,
+            end: None,
+            cpu_milli_requested: task.cpu_milli,
+            memory_mib_requested: task.memory_mib,
+            cpu_milli_billed: billed_size.0,
+            memory_mib_billed: billed_size.1,
+            billed_span: 0,
+            run_span: 0,
+            cost: None,
+            outcome,
+        }
+    }
 }
 
 /// Receives task records as a run goes (for per-task files and tests).

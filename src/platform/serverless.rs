@@ -6,10 +6,11 @@
 //! peers with the same shape of rules follow as further profiles.
 
 use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, SizeMiss, fit};
+use super::series::{Gauges, SeriesRecorder};
 use super::{Outcome, RecordSink, Tally, TaskRecord};
 use crate::engine::{EventQueue, Model};
 use crate::pricing::catalog::FargateCatalog;
-use crate::pricing::{Capacity, Catalog, ExactCost};
+use crate::pricing::{Capacity, Catalog, ExactCost, Money};
 use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
@@ -113,6 +114,7 @@ pub struct ServerlessModel {
     interruption_rate_per_us: f64,
     pub tally: Tally,
     sink: Option<Box<dyn RecordSink>>,
+    series: Option<SeriesRecorder>,
     /// A fatal problem found while running (an invalid size in `exact` mode).
     pub error: Option<String>,
 }
@@ -144,6 +146,7 @@ impl ServerlessModel {
             interruption_rate_per_us: rate,
             tally: Tally::default(),
             sink,
+            series: None,
             error: None,
             spec: spec.clone(),
             billing,
@@ -157,16 +160,117 @@ impl ServerlessModel {
         &self.billing.rates_source
     }
 
+    /// Records a time series with a row every `every` µs.
+    pub fn record_series(&mut self, every: SimTime) {
+        self.series = Some(SeriesRecorder::new(every));
+    }
+
+    /// The recorded time series (after [`ServerlessModel::settle_series`]).
+    pub fn take_series(&mut self) -> Option<SeriesRecorder> {
+        self.series.take()
+    }
+
     /// The exact bill of the billed quantities counted so far.
     pub fn cost(&self) -> ExactCost {
-        let (b, t) = (&self.billing, &self.tally);
+        let t = &self.tally;
+        let mut cost = self.usage_cost(
+            t.cpu_milli_us,
+            t.memory_mib_us,
+            t.storage_gib_us,
+            t.control_plane,
+        );
+        if let Some([vcpu, memory, storage, license]) = self.billing.on_demand {
+            let on_demand = vcpu.cost(t.cpu_milli_us, 1000)
+                + memory.cost(t.memory_mib_us, 1024)
+                + storage.cost(t.storage_gib_us, 1)
+                + license.cost(t.cpu_milli_us, 1000);
+            let paid = cost.vcpu + cost.memory + cost.storage + cost.os_license;
+            cost.spot_savings = Money(on_demand.0.saturating_sub(paid.0));
+        }
+        cost
+    }
+
+    /// The bill of usage in milli-vCPU·µs, MiB·µs and extra GiB·µs.
+    fn usage_cost(
+        &self,
+        cpu: u128,
+        memory: u128,
+        storage: u128,
+        control_plane: Money,
+    ) -> ExactCost {
+        let b = &self.billing;
         ExactCost {
-            vcpu: b.vcpu.cost(t.cpu_milli_us, 1000),
-            memory: b.memory_gib.cost(t.memory_mib_us, 1024),
-            storage: b.storage_gib.cost(t.storage_gib_us, 1),
-            os_license: b.os_license_vcpu.cost(t.cpu_milli_us, 1000),
-            control_plane: t.control_plane,
+            vcpu: b.vcpu.cost(cpu, 1000),
+            memory: b.memory_gib.cost(memory, 1024),
+            storage: b.storage_gib.cost(storage, 1),
+            os_license: b.os_license_vcpu.cost(cpu, 1000),
+            control_plane,
             ..ExactCost::default()
+        }
+    }
+
+    /// What has been spent by `at`: finished bills plus the usage accrued by
+    /// launched tasks past their billing start.
+    fn cost_to(&self, at: SimTime) -> Money {
+        let t = &self.tally;
+        let (mut cpu, mut memory, mut storage) =
+            (t.cpu_milli_us, t.memory_mib_us, t.storage_gib_us);
+        for f in self.slots.iter().flatten() {
+            if f.billing_start < at {
+                let span = (at - f.billing_start) as u128;
+                cpu += f.size.cpu_milli as u128 * span;
+                memory += f.size.memory_mib as u128 * span;
+                storage += f.storage_extra_gib as u128 * span;
+            }
+        }
+        let control = self
+            .billing
+            .control_plane
+            .map_or(Money::ZERO, |r| r.cost(at as u128, 1));
+        self.usage_cost(cpu, memory, storage, control).total()
+    }
+
+    fn gauges(&self, at: SimTime) -> Gauges {
+        let mut g = Gauges {
+            tasks_waiting: self.queue.len() as u64,
+            ..Gauges::default()
+        };
+        for f in self.slots.iter().flatten() {
+            if f.running <= at {
+                g.tasks_running += 1;
+            } else {
+                g.tasks_starting += 1;
+            }
+            if f.billing_start < at {
+                g.cpu_milli_provisioned += f.size.cpu_milli as u64;
+                g.memory_mib_provisioned += f.size.memory_mib as u64;
+                g.cpu_milli_allocated += f.task.cpu_milli as u64;
+                g.memory_mib_allocated += f.task.memory_mib as u64;
+            }
+        }
+        g
+    }
+
+    /// Counts and records a task that can never run here.
+    fn reject(&mut self, task: &Task, reason: &str) {
+        self.tally.unschedulable(reason);
+        if let Some(sink) = self.sink.as_mut() {
+            sink.record(&TaskRecord::not_launched(
+                task,
+                0,
+                (0, 0),
+                Outcome::Unschedulable,
+            ));
+        }
+    }
+
+    /// Closes the time series after [`ServerlessModel::finish`]: the last
+    /// row's cumulative cost becomes the total bill.
+    pub fn settle_series(&mut self) {
+        let total = self.cost().total();
+        let completed = self.tally.completed;
+        if let Some(s) = self.series.as_mut() {
+            s.settle(total, completed);
         }
     }
 
@@ -236,11 +340,12 @@ impl ServerlessModel {
         }
     }
 
-    /// Adds a stopped (or cut) task's billed usage; returns the billed span.
-    fn bill(&mut self, f: &InFlight, end: SimTime, apply_minimum: bool) -> SimTime {
+    /// Adds a stopped (or cut) task's billed usage; returns the billed span
+    /// and its cost.
+    fn bill(&mut self, f: &InFlight, end: SimTime, apply_minimum: bool) -> (SimTime, Money) {
         let span = end.saturating_sub(f.billing_start);
         if end <= f.billing_start {
-            return 0;
+            return (0, Money::ZERO);
         }
         let billed = if apply_minimum {
             self.billing.billed_span(span)
@@ -253,10 +358,23 @@ impl ServerlessModel {
             f.storage_extra_gib,
             billed,
         );
-        billed
+        let b = billed as u128;
+        let cost = self.usage_cost(
+            f.size.cpu_milli as u128 * b,
+            f.size.memory_mib as u128 * b,
+            f.storage_extra_gib as u128 * b,
+            Money::ZERO,
+        );
+        (billed, cost.total())
     }
 
-    fn emit(&mut self, f: &InFlight, end: SimTime, billed: SimTime, outcome: Outcome) {
+    fn emit(
+        &mut self,
+        f: &InFlight,
+        end: SimTime,
+        (billed, cost): (SimTime, Money),
+        outcome: Outcome,
+    ) {
         if let Some(sink) = self.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: f.task.id,
@@ -272,6 +390,7 @@ impl ServerlessModel {
                 memory_mib_billed: f.size.memory_mib,
                 billed_span: billed,
                 run_span: end.saturating_sub(f.running.min(end)),
+                cost: Some(cost),
                 outcome,
             });
         }
@@ -288,7 +407,17 @@ impl ServerlessModel {
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
         self.tally.waiting_at_end += self.queue.len() as u64;
-        self.queue.clear();
+        let waiting = std::mem::take(&mut self.queue);
+        if let Some(sink) = self.sink.as_mut() {
+            for w in &waiting {
+                sink.record(&TaskRecord::not_launched(
+                    &w.task,
+                    w.attempt,
+                    (w.size.cpu_milli, w.size.memory_mib),
+                    Outcome::WaitingAtEnd,
+                ));
+            }
+        }
         if let Some(rate) = self.billing.control_plane {
             self.tally.control_plane = rate.cost(end as u128, 1);
         }
@@ -297,6 +426,24 @@ impl ServerlessModel {
 
 impl Model for ServerlessModel {
     type Event = Event;
+
+    #[inline]
+    fn next_sample_at(&self) -> SimTime {
+        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
+    }
+
+    fn sample(&mut self, at: SimTime) {
+        let gauges = self.gauges(at);
+        let cost = self.cost_to(at);
+        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
+        if let Some(s) = self.series.as_mut() {
+            s.push(at, submitted, completed, gauges, cost);
+        }
+    }
+
+    fn tasks_done(&self) -> u64 {
+        self.tally.completed + self.tally.failed + self.tally.unschedulable
+    }
 
     fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
         self.tally.submitted += 1;
@@ -310,7 +457,7 @@ impl Model for ServerlessModel {
         ) {
             Ok(s) => s,
             Err(SizeMiss::TooLarge(why)) => {
-                self.tally.unschedulable(&why);
+                self.reject(&task, &why);
                 return;
             }
             Err(SizeMiss::NotExact { nearest }) => {
@@ -327,23 +474,26 @@ impl Model for ServerlessModel {
                         near.join(", ")
                     ));
                 }
-                self.tally.unschedulable("not an exact Fargate size");
+                self.reject(&task, "not an exact Fargate size");
                 return;
             }
         };
         let storage = task.storage_gib.max(self.billing.free_storage_gib);
         if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
-            self.tally.unschedulable(&format!(
-                "more than {} GiB storage on Windows",
-                self.billing.free_storage_gib
-            ));
+            self.reject(
+                &task,
+                &format!(
+                    "more than {} GiB storage on Windows",
+                    self.billing.free_storage_gib
+                ),
+            );
             return;
         }
         if storage > self.billing.max_storage_gib {
-            self.tally.unschedulable(&format!(
-                "storage above {} GiB",
-                self.billing.max_storage_gib
-            ));
+            self.reject(
+                &task,
+                &format!("storage above {} GiB", self.billing.max_storage_gib),
+            );
             return;
         }
         self.queue.push_back(Waiting {

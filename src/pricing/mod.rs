@@ -17,6 +17,8 @@ pub struct ExactCost {
     /// The part of `instances` allocated to tasks (not added to the total again).
     pub instances_allocated: Money,
     pub control_plane: Money,
+    /// What Spot capacity saved against the same usage on demand (not part of the total).
+    pub spot_savings: Money,
 }
 
 impl ExactCost {

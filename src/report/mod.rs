@@ -1,9 +1,58 @@
 //! What a run writes and prints: `summary.json` (the contract later reports
-//! extend), the terminal comparison table, and atomic file writing.
+//! extend) and `summary.csv`, the time series, per-task records, charts, the
+//! HTML report, the terminal table and progress line, and atomic file writing.
 
+pub mod assumptions;
+pub mod charts;
 pub mod csv;
+pub mod html;
 pub mod output;
+pub mod progress;
 pub mod summary;
 pub mod table;
+pub mod tasks;
+pub mod timeseries;
 
 pub use summary::{PlatformSummary, Summary};
+
+use crate::Error;
+use polars::prelude::DataFrame;
+use std::path::Path;
+
+/// Draws the charts and writes `report.html` in `dir` from a run's summary
+/// and time series (just computed, or read back by `fargate-sim report`).
+/// Returns the file names written.
+pub fn render(dir: &Path, summary: &Summary, series: &DataFrame) -> Result<Vec<String>, Error> {
+    let per_platform = timeseries::split(series)?;
+    let charts = charts::render_all(dir, summary, &per_platform)?;
+    output::write_atomic(
+        &dir.join("report.html"),
+        html::render(summary, &charts).as_bytes(),
+    )?;
+    let mut files: Vec<String> = charts
+        .iter()
+        .flat_map(|c| [format!("{}.png", c.name), format!("{}.svg", c.name)])
+        .collect();
+    files.push("report.html".into());
+    Ok(files)
+}
+
+/// Re-renders charts and HTML of a finished run in `dir` from its
+/// `summary.json` and `timeseries.parquet`, without simulating again.
+pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::BadInput(format!(
+            "{}: cannot read it ({e}); give the folder of a finished run, such as output/quickstart",
+            path.display()
+        ))
+    })?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+        Error::BadInput(format!(
+            "{}: not a fargate-sim summary ({e}); was it written by fargate-sim run?",
+            path.display()
+        ))
+    })?;
+    let df = timeseries::read(&dir.join("timeseries.parquet"))?;
+    render(dir, &summary, &df)
+}

@@ -23,8 +23,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), crate::Error> {
     result.map_err(out_err)
 }
 
+/// Writes `path` atomically through `write`, which fills a temporary file.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
+) -> Result<(), crate::Error> {
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        write(&mut f)?;
+        f.sync_all().map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|message| crate::Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(message),
+    })
+}
+
 /// `dir/.name.tmp-PID`: hidden, and unique per process.
-fn temp_name(path: &Path) -> PathBuf {
+pub fn temp_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

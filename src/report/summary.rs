@@ -21,6 +21,9 @@ pub struct Summary {
     pub platforms: Vec<PlatformSummary>,
     /// Things about the inputs worth knowing (ignored trace columns, …).
     pub notes: Vec<String>,
+    /// Every price and default used, with its source.
+    #[serde(default)]
+    pub assumptions: Vec<crate::report::assumptions::Assumption>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -72,6 +75,9 @@ pub struct Components {
     pub instances_usd: f64,
     pub control_plane_usd: f64,
     pub requests_usd: f64,
+    /// What Spot saved against the same usage on demand (not in the total).
+    #[serde(default)]
+    pub spot_savings_usd: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -112,6 +118,10 @@ pub struct Latency {
     pub startup: SpanSummary,
     /// Submit to running.
     pub time_to_start: SpanSummary,
+    /// Time to start at percentiles 0, 1, …, 100 (101 values, seconds;
+    /// empty when no task started), for the distribution chart.
+    #[serde(default)]
+    pub time_to_start_percentiles_s: Vec<f64>,
 }
 
 /// What an EC2 cluster did (absent for serverless platforms).
@@ -281,6 +291,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
                 os_license_usd: cost.os_license.usd(),
                 instances_usd: cost.instances.usd(),
                 control_plane_usd: cost.control_plane.usd(),
+                spot_savings_usd: cost.spot_savings.usd(),
                 ..Components::default()
             },
         },
@@ -295,6 +306,10 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             wait: t.wait.summary(),
             startup: t.startup.summary(),
             time_to_start: t.time_to_start.summary(),
+            time_to_start_percentiles_s: (0..=100)
+                .filter_map(|p| t.time_to_start.quantile(p as f64 / 100.0))
+                .map(sim_to_seconds)
+                .collect(),
         },
         simulated_end_s: sim_to_seconds(run.end.end),
         events: run.end.events,
@@ -316,5 +331,6 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
         },
         platforms: output.platforms.iter_mut().map(platform_summary).collect(),
         notes: output.notes.clone(),
+        assumptions: Vec::new(),
     }
 }

@@ -25,6 +25,25 @@ pub struct Scenario {
     pub horizon: Option<SimTime>,
     pub workload: WorkloadSpec,
     pub platforms: Vec<PlatformSpec>,
+    pub report: ReportSpec,
+}
+
+/// What a run writes besides the summary (`[report]` in a scenario).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportSpec {
+    /// One time-series row per this span, µs.
+    pub interval: SimTime,
+    /// Whether to write `tasks.parquet`.
+    pub task_records: bool,
+}
+
+impl Default for ReportSpec {
+    fn default() -> Self {
+        ReportSpec {
+            interval: crate::time::MINUTE,
+            task_records: true,
+        }
+    }
 }
 
 /// Where the tasks come from.

@@ -20,6 +20,18 @@ pub struct RawScenario {
     pub workload: RawWorkload,
     #[serde(default)]
     pub platforms: Vec<RawPlatform>,
+    /// What the run writes besides the summary.
+    #[serde(default)]
+    pub report: RawReport,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// The time series' interval ("1m" by default).
+    pub interval: Option<String>,
+    /// Whether to write tasks.parquet (true by default).
+    pub task_records: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

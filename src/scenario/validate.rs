@@ -3,7 +3,7 @@
 //! be accepted; `scenario::locate` adds the line and column.
 
 use super::raw::*;
-use super::{Scenario, WorkloadSpec};
+use super::{ReportSpec, Scenario, WorkloadSpec};
 use crate::defaults::Defaults;
 use crate::platform::ec2::{Autoscaler, Ec2Spec, Orchestrator};
 use crate::platform::fargate::{LaunchType, OnInterruption, Sizing};
@@ -888,7 +888,23 @@ pub fn scenario(
         }
         platforms.push(spec);
     }
+    let mut report = ReportSpec::default();
+    if let Some(text) = &raw.report.interval {
+        report.interval = duration("report.interval", text)?;
+        if report.interval < crate::time::SECOND {
+            return Err(invalid(
+                "report.interval",
+                format!(
+                    "`{text}` is below one second; use \"1s\" or more, such as \"1m\" or \"1h\""
+                ),
+            ));
+        }
+    }
+    if let Some(on) = raw.report.task_records {
+        report.task_records = on;
+    }
     Ok(Scenario {
+        report,
         name: raw.name.clone(),
         description: raw.description.clone(),
         seed,

@@ -1,0 +1,293 @@
+//! Every price and default a run used, with where it came from, so that a
+//! reviewer can challenge it. Written to `summary.json` (`assumptions`) and
+//! shown in `report.html`.
+//!
+//! A behavioural value that equals the built-in default cites the default's
+//! source from `data/defaults.toml`; one that differs says it was set in the
+//! scenario (or by `--set`).
+
+use crate::defaults::Defaults;
+use crate::platform::PlatformSpec;
+use crate::platform::ec2::Autoscaler;
+use crate::pricing::{Capacity, Catalog, Rate};
+use crate::scenario::Scenario;
+use crate::time::format_span;
+use serde::{Deserialize, Serialize};
+
+/// One assumption.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Assumption {
+    /// The platform it applies to, or "all".
+    pub applies_to: String,
+    pub item: String,
+    pub value: String,
+    pub source: String,
+}
+
+const SCENARIO: &str = "set in the scenario (or by --set)";
+
+fn per_hour(r: &Rate) -> String {
+    format!("${:.6}/h", r.usd_per_hour())
+}
+
+/// The assumptions of `scenario` priced by `catalog`.
+pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
+    let d = Defaults::builtin();
+    let mut out = Vec::new();
+    let mut add = |applies: &str, item: &str, value: String, source: &str| {
+        out.push(Assumption {
+            applies_to: applies.to_string(),
+            item: item.to_string(),
+            value,
+            source: source.to_string(),
+        })
+    };
+    let pricing_src = format!("pricing catalog {} ({})", catalog.name, catalog.origin);
+    add(
+        "all",
+        "pricing catalog",
+        format!("{}, prices as of {}", catalog.name, catalog.as_of),
+        &pricing_src,
+    );
+    add(
+        "all",
+        "seed",
+        scenario.seed.to_string(),
+        "scenario (0 when not set)",
+    );
+    for p in &scenario.platforms {
+        let n = p.name();
+        match p {
+            PlatformSpec::Fargate(f) => {
+                let fc = &catalog.fargate;
+                match catalog.fargate_rates(&f.region, f.os, f.arch, f.capacity) {
+                    Ok(r) => {
+                        add(n, "vCPU rate", per_hour(&r.vcpu), &r.source);
+                        add(
+                            n,
+                            "memory rate (per GiB)",
+                            per_hour(&r.memory_gib),
+                            &r.source,
+                        );
+                        add(
+                            n,
+                            "ephemeral storage above the free 20 GiB (per GiB)",
+                            per_hour(&r.storage_gib),
+                            &r.source,
+                        );
+                        if r.os_license_vcpu.price.pico_usd > 0 {
+                            add(
+                                n,
+                                "OS licence (per vCPU)",
+                                per_hour(&r.os_license_vcpu),
+                                &r.source,
+                            );
+                        }
+                    }
+                    Err(e) => add(n, "rates", e, &pricing_src),
+                }
+                let minimum = match f.os {
+                    crate::pricing::Os::Linux => fc.minimum_billed_linux,
+                    crate::pricing::Os::Windows => fc.minimum_billed_windows,
+                };
+                add(
+                    n,
+                    "billing",
+                    format!(
+                        "per {} with a {} minimum, from image pull to stop",
+                        format_span(fc.billing_granularity),
+                        format_span(minimum)
+                    ),
+                    "pricing catalog [fargate], from aws.amazon.com/fargate/pricing",
+                );
+                let same = |a: bool, src: &str| if a { src.to_string() } else { SCENARIO.into() };
+                add(
+                    n,
+                    "launch limit",
+                    format!(
+                        "burst {}, refill {}/s",
+                        f.launch_burst, f.launch_refill_per_s
+                    ),
+                    &same(
+                        f.launch_burst == d.fargate_launch_burst
+                            && f.launch_refill_per_s == d.fargate_launch_refill_per_s,
+                        &d.fargate_launch_source,
+                    ),
+                );
+                add(
+                    n,
+                    "provisioning (launch to image pull, not billed)",
+                    f.provisioning.to_string(),
+                    &same(
+                        f.provisioning == d.fargate_provisioning,
+                        &d.fargate_startup_source,
+                    ),
+                );
+                add(
+                    n,
+                    "image pull and start (billed)",
+                    f.image_pull.to_string(),
+                    &same(
+                        f.image_pull == d.fargate_image_pull,
+                        &d.fargate_startup_source,
+                    ),
+                );
+                if f.capacity == Capacity::Spot {
+                    add(
+                        n,
+                        "Spot interruptions per task-hour",
+                        f.interruptions_per_hour.to_string(),
+                        &same(
+                            f.interruptions_per_hour == d.fargate_spot_interruptions_per_hour,
+                            &d.fargate_spot_source,
+                        ),
+                    );
+                    add(
+                        n,
+                        "Spot interruption notice",
+                        format_span(f.interruption_notice),
+                        &same(
+                            f.interruption_notice == d.fargate_spot_notice,
+                            &d.fargate_spot_source,
+                        ),
+                    );
+                }
+                if f.launch_type == crate::platform::fargate::LaunchType::Eks {
+                    add(
+                        n,
+                        "EKS control plane",
+                        per_hour(&catalog.eks_control_plane),
+                        &catalog.eks_source,
+                    );
+                }
+            }
+            PlatformSpec::Ec2(e) => {
+                let ed = &d.ec2;
+                for t in &e.instance_types {
+                    let value = t.on_demand.get(&e.region).map_or_else(
+                        || "no price in this region".to_string(),
+                        |r| {
+                            format!(
+                                "{} on demand ({} vCPU, {} MiB)",
+                                per_hour(r),
+                                t.cpu_milli / 1000,
+                                t.memory_mib
+                            )
+                        },
+                    );
+                    add(n, &format!("instance {}", t.name), value, &t.note);
+                }
+                add(
+                    n,
+                    "billing",
+                    format!(
+                        "per {} with a {} minimum, from launch request to termination",
+                        format_span(catalog.ec2.billing_granularity),
+                        format_span(catalog.ec2.minimum_billed)
+                    ),
+                    "pricing catalog [ec2], from aws.amazon.com/ec2/pricing/on-demand",
+                );
+                let same = |a: bool, src: &str| if a { src.to_string() } else { SCENARIO.into() };
+                add(
+                    n,
+                    "instance launch (request to ready)",
+                    e.instance_launch.to_string(),
+                    &same(
+                        e.instance_launch == ed.instance_launch,
+                        &ed.instance_launch_source,
+                    ),
+                );
+                add(
+                    n,
+                    "container start (image not cached)",
+                    e.image_pull.to_string(),
+                    &same(e.image_pull == ed.image_pull, &ed.container_start_source),
+                );
+                add(
+                    n,
+                    "container start (image cached)",
+                    e.cached_start.to_string(),
+                    &same(
+                        e.cached_start == ed.cached_start,
+                        &ed.container_start_source,
+                    ),
+                );
+                add(
+                    n,
+                    "reserved for OS and agent",
+                    format!(
+                        "{} vCPU, {}% of memory",
+                        crate::units::format_vcpu(e.reserved_cpu_milli),
+                        e.reserved_memory_percent
+                    ),
+                    &same(
+                        e.reserved_cpu_milli == ed.reserved_cpu_milli
+                            && e.reserved_memory_percent == ed.reserved_memory_percent,
+                        &ed.reserved_source,
+                    ),
+                );
+                if e.spot_weight > 0.0 {
+                    add(
+                        n,
+                        "Spot discount",
+                        format!("{:.0}% below on demand", e.spot_discount * 100.0),
+                        &same(e.spot_discount == ed.spot_discount, &ed.spot_source),
+                    );
+                    add(
+                        n,
+                        "Spot interruptions per instance-hour",
+                        e.spot_interruptions_per_hour.to_string(),
+                        &same(
+                            e.spot_interruptions_per_hour == ed.spot_interruptions_per_hour,
+                            &ed.spot_source,
+                        ),
+                    );
+                }
+                let (value, source) = match &e.autoscaler {
+                    Autoscaler::None => {
+                        ("fixed size, no scaling".to_string(), SCENARIO.to_string())
+                    }
+                    Autoscaler::EcsManaged {
+                        target_percent,
+                        min_step,
+                        max_step,
+                        warmup,
+                        scale_in_after,
+                        metric_period,
+                    } => (
+                        format!(
+                            "ECS managed scaling: target {target_percent}%, steps {min_step}..{max_step}, warm-up {}, scale in after {}, metric every {}",
+                            format_span(*warmup),
+                            format_span(*scale_in_after),
+                            format_span(*metric_period)
+                        ),
+                        ed.ecs_source.clone(),
+                    ),
+                    Autoscaler::Karpenter {
+                        batch_idle,
+                        batch_max,
+                        consolidate_after,
+                    } => (
+                        format!(
+                            "Karpenter: batch idle {}, batch max {}, consolidate empty nodes after {}",
+                            format_span(*batch_idle),
+                            format_span(*batch_max),
+                            format_span(*consolidate_after)
+                        ),
+                        ed.karpenter_source.clone(),
+                    ),
+                };
+                add(n, "autoscaler", value, &source);
+                if e.orchestrator == crate::platform::ec2::Orchestrator::Eks {
+                    add(
+                        n,
+                        "EKS control plane",
+                        per_hour(&catalog.eks_control_plane),
+                        &catalog.eks_source,
+                    );
+                }
+            }
+        }
+    }
+    out
+}

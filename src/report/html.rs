@@ -1,0 +1,273 @@
+//! `report.html`: one self-contained page (charts inline as SVG, no network
+//! fetches) for a design review: the scenario, a verdict computed from the
+//! numbers, the comparison table, the charts, and every assumption with its
+//! source.
+
+use super::charts::{Chart, format_seconds, format_usd_cents as format_usd, platform_color};
+use super::summary::{PlatformSummary, Summary};
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn not_run(p: &PlatformSummary) -> u64 {
+    p.tasks.unschedulable + p.tasks.waiting_at_end + p.tasks.failed
+}
+
+fn p95(p: &PlatformSummary) -> Option<f64> {
+    p.latency.time_to_start.p95
+}
+
+fn pct(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.0}%", (a - b) / b * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// A few sentences a reader can act on, computed from the summary.
+pub fn verdict(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    let ps = &s.platforms;
+    if ps.is_empty() {
+        return out;
+    }
+    let cheapest = ps
+        .iter()
+        .min_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd))
+        .expect("non-empty");
+    if ps.len() == 1 {
+        out.push(format!(
+            "{} costs {} for this workload ({} of {} tasks completed).",
+            cheapest.name,
+            format_usd(cheapest.cost.total_usd),
+            cheapest.tasks.completed,
+            cheapest.tasks.submitted
+        ));
+    } else {
+        let mut others: Vec<&PlatformSummary> =
+            ps.iter().filter(|p| p.name != cheapest.name).collect();
+        others.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+        let runner = others[0];
+        let diff = runner.cost.total_usd - cheapest.cost.total_usd;
+        out.push(format!(
+            "{} is the cheapest option at {}, {} ({}) less than the next, {} at {}.",
+            cheapest.name,
+            format_usd(cheapest.cost.total_usd),
+            format_usd(diff),
+            pct(diff, runner.cost.total_usd).trim_start_matches('-'),
+            runner.name,
+            format_usd(runner.cost.total_usd)
+        ));
+        if others.len() > 1 {
+            let last = others[others.len() - 1];
+            out.push(format!(
+                "The most expensive, {}, costs {} ({} more than {}).",
+                last.name,
+                format_usd(last.cost.total_usd),
+                pct(last.cost.total_usd, cheapest.cost.total_usd),
+                cheapest.name
+            ));
+        }
+        let fastest = ps.iter().filter(|p| p95(p).is_some()).min_by(|a, b| {
+            p95(a)
+                .unwrap_or(f64::MAX)
+                .total_cmp(&p95(b).unwrap_or(f64::MAX))
+        });
+        if let (Some(f), Some(c95)) = (fastest, p95(cheapest)) {
+            let f95 = p95(f).unwrap_or(c95);
+            if f.name == cheapest.name {
+                out.push(format!(
+                    "It is also the fastest to start tasks: p95 time to start {}.",
+                    format_seconds(c95)
+                ));
+            } else {
+                out.push(format!(
+                    "The saving has a latency cost: at p95, tasks start in {} on {} against {} on {}, the fastest option, which costs {} more.",
+                    format_seconds(c95),
+                    cheapest.name,
+                    format_seconds(f95),
+                    f.name,
+                    format_usd(f.cost.total_usd - cheapest.cost.total_usd)
+                ));
+            }
+        }
+    }
+    for p in ps {
+        let missing = not_run(p);
+        if missing > 0 {
+            out.push(format!(
+                "Caution: on {}, {} of {} tasks did not complete (unschedulable {}, still waiting at the end {}, failed {}), so its cost covers less work than the others'.",
+                p.name,
+                missing,
+                p.tasks.submitted,
+                p.tasks.unschedulable,
+                p.tasks.waiting_at_end,
+                p.tasks.failed
+            ));
+        }
+        if let Some(c) = &p.cluster
+            && let Some(idle) = c.idle_fraction
+            && idle >= 0.25
+        {
+            out.push(format!(
+                "{} pays for idle capacity: {:.0}% of its instance cost ({}) was not allocated to any task.",
+                p.name,
+                idle * 100.0,
+                format_usd(c.idle_usd)
+            ));
+        }
+        if p.cost.components.spot_savings_usd > 0.0 {
+            out.push(format!(
+                "Spot saved {} on {} against the same usage on demand, with {} interruption(s).",
+                format_usd(p.cost.components.spot_savings_usd),
+                p.name,
+                p.tasks.interrupted + p.cluster.as_ref().map_or(0, |c| c.instance_interruptions)
+            ));
+        }
+    }
+    out
+}
+
+fn opt_s(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), format_seconds)
+}
+
+fn table(s: &Summary) -> String {
+    let mut h = String::from(
+        "<table class=\"cmp\"><thead><tr><th>platform</th><th>kind</th><th>total cost</th><th>cost per completed task</th><th>completed</th><th>not run</th><th>start p50</th><th>start p95</th><th>start p99</th><th>idle instance cost</th></tr></thead><tbody>\n",
+    );
+    for (i, p) in s.platforms.iter().enumerate() {
+        let c = platform_color(i);
+        let kind = format!(
+            "{} {}",
+            p.kind,
+            p.options.get("capacity").map(String::as_str).unwrap_or("")
+        );
+        let idle = p.cluster.as_ref().map_or("–".to_string(), |c| {
+            format!(
+                "{} ({:.0}%)",
+                format_usd(c.idle_usd),
+                c.idle_fraction.unwrap_or(0.0) * 100.0
+            )
+        });
+        h.push_str(&format!(
+            "<tr><td><span class=\"dot\" style=\"background:rgb({},{},{})\"></span>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            c.0,
+            c.1,
+            c.2,
+            esc(&p.name),
+            esc(kind.trim()),
+            format_usd(p.cost.total_usd),
+            p.cost
+                .per_completed_task_usd
+                .map_or("–".into(), |v| format!("${v:.4}")),
+            p.tasks.completed,
+            p.tasks.submitted,
+            not_run(p),
+            opt_s(p.latency.time_to_start.p50),
+            opt_s(p.latency.time_to_start.p95),
+            opt_s(p.latency.time_to_start.p99),
+            idle
+        ));
+    }
+    h.push_str("</tbody></table>\n");
+    h
+}
+
+/// The whole page.
+pub fn render(s: &Summary, charts: &[Chart]) -> String {
+    let sc = &s.scenario;
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(&format!(
+        "<title>{} — fargate-sim report</title>\n",
+        esc(&sc.name)
+    ));
+    h.push_str("<style>\nbody{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\nh1{margin-bottom:.2em}.meta{color:#666}\ntable{border-collapse:collapse;margin:1em 0}th,td{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left;vertical-align:top}\nth{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\n.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.4em}\n.verdict{background:#f3f8ff;border-left:4px solid #1f77b4;padding:.6em 1em}\nfigure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555}\ntable.assume td{font-size:.9em}\n</style>\n</head>\n<body>\n");
+    h.push_str(&format!("<h1>{}</h1>\n", esc(&sc.name)));
+    if !sc.description.trim().is_empty() {
+        h.push_str(&format!("<p>{}</p>\n", esc(sc.description.trim())));
+    }
+    h.push_str(&format!(
+        "<p class=\"meta\">{} {} · seed {} · {}</p>\n",
+        esc(&s.tool),
+        esc(&s.version),
+        sc.seed,
+        match sc.horizon_s {
+            Some(hz) => format!("horizon {}", format_seconds(hz)),
+            None => "run until the workload drained".into(),
+        }
+    ));
+    h.push_str("<h2 id=\"verdict\">Verdict</h2>\n<div class=\"verdict\">\n");
+    for line in verdict(s) {
+        h.push_str(&format!("<p>{}</p>\n", esc(&line)));
+    }
+    h.push_str("</div>\n<h2 id=\"comparison\">Comparison</h2>\n");
+    h.push_str(&table(s));
+    h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Not run = unschedulable, still waiting at the end, or failed after an interruption.</p>\n");
+    h.push_str("<h2 id=\"charts\">Charts</h2>\n");
+    for c in charts {
+        h.push_str(&format!(
+            "<figure id=\"chart-{}\">\n{}\n<figcaption>{} (also {}.png and {}.svg)</figcaption>\n</figure>\n",
+            c.name,
+            strip_xml_header(&c.svg),
+            esc(&c.title),
+            c.name,
+            c.name
+        ));
+    }
+    h.push_str("<h2 id=\"assumptions\">Assumptions</h2>\n<p>Every price and default this run used, with its source. Challenge any of them with <code>--set</code>, a scenario key, or <code>--pricing</code>.</p>\n<table class=\"assume\"><thead><tr><th>applies to</th><th>item</th><th>value</th><th>source</th></tr></thead><tbody>\n");
+    for a in &s.assumptions {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&a.applies_to),
+            esc(&a.item),
+            esc(&a.value),
+            esc(&a.source)
+        ));
+    }
+    h.push_str("</tbody></table>\n");
+    if !s.notes.is_empty() {
+        h.push_str("<h2 id=\"notes\">Notes on the inputs</h2>\n<ul>\n");
+        for n in &s.notes {
+            h.push_str(&format!("<li>{}</li>\n", esc(n)));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("<p class=\"meta\">Data: summary.json, summary.csv, timeseries.parquet, timeseries.csv and tasks.parquet in this folder.</p>\n</body>\n</html>\n");
+    h
+}
+
+fn strip_xml_header(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

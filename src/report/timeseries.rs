@@ -1,0 +1,232 @@
+//! `timeseries.parquet` and `timeseries.csv`: one row per platform per
+//! interval (a simulated minute unless `[report] interval` says otherwise).
+//! Charts are drawn from the same table, whether it was just computed or read
+//! back from a finished run by `fargate-sim report`.
+
+use super::output::write_atomic_with;
+use crate::Error;
+use crate::platform::series::SeriesRow;
+use crate::pricing::Money;
+use crate::time::sim_to_seconds;
+use polars::prelude::*;
+use std::path::Path;
+
+/// The columns, in file order, with their meaning (the README repeats this).
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("platform", "platform name"),
+    (
+        "t_start_s",
+        "interval start, seconds from the start of the run",
+    ),
+    (
+        "t_end_s",
+        "interval end; gauges are the state at this instant",
+    ),
+    ("tasks_submitted", "tasks submitted during the interval"),
+    ("tasks_completed", "tasks completed during the interval"),
+    ("tasks_waiting", "submitted, not yet launched or placed"),
+    (
+        "tasks_starting",
+        "launched or placed, container not yet running",
+    ),
+    ("tasks_running", "containers running"),
+    (
+        "instances_launching",
+        "EC2 instances requested, not yet ready (null for serverless)",
+    ),
+    (
+        "instances_running",
+        "EC2 instances ready or draining (null for serverless)",
+    ),
+    (
+        "vcpu_provisioned",
+        "vCPU being paid for: every billed instance, or the billed size of serverless tasks",
+    ),
+    (
+        "vcpu_allocated",
+        "vCPU requested by the tasks placed or billed",
+    ),
+    ("memory_gib_provisioned", "memory being paid for, GiB"),
+    (
+        "memory_gib_allocated",
+        "memory requested by the tasks placed or billed, GiB",
+    ),
+    ("cost_usd", "cost accrued during the interval, USD"),
+    (
+        "cost_cumulative_usd",
+        "cost accrued from the start to t_end_s, USD",
+    ),
+];
+
+/// One platform's rows, as charts read them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlatformSeries {
+    pub platform: String,
+    pub t_end_s: Vec<f64>,
+    pub tasks_waiting: Vec<f64>,
+    pub tasks_starting: Vec<f64>,
+    pub tasks_running: Vec<f64>,
+    /// Empty for serverless platforms.
+    pub instances_launching: Vec<f64>,
+    pub instances_running: Vec<f64>,
+    pub vcpu_provisioned: Vec<f64>,
+    pub vcpu_allocated: Vec<f64>,
+    pub cost_cumulative_usd: Vec<f64>,
+}
+
+/// Builds the table from each platform's rows, in scenario order.
+pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<DataFrame, Error> {
+    let n: usize = platforms.iter().map(|(_, r)| r.len()).sum();
+    let mut name = Vec::with_capacity(n);
+    let mut t_start = Vec::with_capacity(n);
+    let mut t_end = Vec::with_capacity(n);
+    let mut submitted = Vec::with_capacity(n);
+    let mut completed = Vec::with_capacity(n);
+    let mut waiting = Vec::with_capacity(n);
+    let mut starting = Vec::with_capacity(n);
+    let mut running = Vec::with_capacity(n);
+    let mut launching_i: Vec<Option<u64>> = Vec::with_capacity(n);
+    let mut running_i: Vec<Option<u64>> = Vec::with_capacity(n);
+    let mut vcpu_p = Vec::with_capacity(n);
+    let mut vcpu_a = Vec::with_capacity(n);
+    let mut mem_p = Vec::with_capacity(n);
+    let mut mem_a = Vec::with_capacity(n);
+    let mut cost = Vec::with_capacity(n);
+    let mut cumulative = Vec::with_capacity(n);
+    for (platform, rows) in platforms {
+        let mut previous = Money::ZERO;
+        for r in rows.iter() {
+            let g = &r.gauges;
+            name.push(platform.to_string());
+            t_start.push(sim_to_seconds(r.start));
+            t_end.push(sim_to_seconds(r.end));
+            submitted.push(r.tasks_submitted);
+            completed.push(r.tasks_completed);
+            waiting.push(g.tasks_waiting);
+            starting.push(g.tasks_starting);
+            running.push(g.tasks_running);
+            launching_i.push(g.instances_launching);
+            running_i.push(g.instances_running);
+            vcpu_p.push(g.cpu_milli_provisioned as f64 / 1000.0);
+            vcpu_a.push(g.cpu_milli_allocated as f64 / 1000.0);
+            mem_p.push(g.memory_mib_provisioned as f64 / 1024.0);
+            mem_a.push(g.memory_mib_allocated as f64 / 1024.0);
+            cost.push(r.cost_since(previous).usd());
+            cumulative.push(r.cost_cumulative.usd());
+            previous = r.cost_cumulative;
+        }
+    }
+    let c = |name: &str, s: Series| -> Column { s.with_name(name.into()).into() };
+    DataFrame::new_infer_height(vec![
+        c("platform", Series::new("".into(), name)),
+        c("t_start_s", Series::new("".into(), t_start)),
+        c("t_end_s", Series::new("".into(), t_end)),
+        c("tasks_submitted", Series::new("".into(), submitted)),
+        c("tasks_completed", Series::new("".into(), completed)),
+        c("tasks_waiting", Series::new("".into(), waiting)),
+        c("tasks_starting", Series::new("".into(), starting)),
+        c("tasks_running", Series::new("".into(), running)),
+        c("instances_launching", Series::new("".into(), launching_i)),
+        c("instances_running", Series::new("".into(), running_i)),
+        c("vcpu_provisioned", Series::new("".into(), vcpu_p)),
+        c("vcpu_allocated", Series::new("".into(), vcpu_a)),
+        c("memory_gib_provisioned", Series::new("".into(), mem_p)),
+        c("memory_gib_allocated", Series::new("".into(), mem_a)),
+        c("cost_usd", Series::new("".into(), cost)),
+        c("cost_cumulative_usd", Series::new("".into(), cumulative)),
+    ])
+    .map_err(|e| Error::Internal(format!("building the time series: {e}")))
+}
+
+/// Writes `timeseries.parquet` and `timeseries.csv` into `dir`.
+pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
+    write_atomic_with(&dir.join("timeseries.parquet"), |f| {
+        ParquetWriter::new(f)
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })?;
+    write_atomic_with(&dir.join("timeseries.csv"), |f| {
+        let mut w = std::io::BufWriter::new(f);
+        CsvWriter::new(&mut w)
+            .include_header(true)
+            .finish(df)
+            .map_err(|e| e.to_string())?;
+        std::io::Write::flush(&mut w).map_err(|e| e.to_string())
+    })
+}
+
+/// Reads `timeseries.parquet` back.
+pub fn read(path: &Path) -> Result<DataFrame, Error> {
+    let bad = |m: String| Error::BadInput(format!("{}: {m}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| {
+        bad(format!(
+            "cannot open it ({e}); is this the folder of a finished run?"
+        ))
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+}
+
+/// Splits the table into one [`PlatformSeries`] per platform, in order of
+/// first appearance.
+pub fn split(df: &DataFrame) -> Result<Vec<PlatformSeries>, Error> {
+    let bad = |m: String| Error::BadInput(format!("timeseries: {m}"));
+    let floats = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+        let col = df
+            .column(name)
+            .map_err(|_| bad(format!("no `{name}` column")))?
+            .cast(&DataType::Float64)
+            .map_err(|e| bad(format!("`{name}`: {e}")))?;
+        Ok(col
+            .f64()
+            .map_err(|e| bad(format!("`{name}`: {e}")))?
+            .iter()
+            .collect())
+    };
+    let names: Vec<String> = df
+        .column("platform")
+        .map_err(|_| bad("no `platform` column".into()))?
+        .str()
+        .map_err(|e| bad(format!("`platform`: {e}")))?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect();
+    let t_end = floats("t_end_s")?;
+    let waiting = floats("tasks_waiting")?;
+    let starting = floats("tasks_starting")?;
+    let running = floats("tasks_running")?;
+    let launching_i = floats("instances_launching")?;
+    let running_i = floats("instances_running")?;
+    let vcpu_p = floats("vcpu_provisioned")?;
+    let vcpu_a = floats("vcpu_allocated")?;
+    let cumulative = floats("cost_cumulative_usd")?;
+    let mut out: Vec<PlatformSeries> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let idx = match out.iter().position(|p| &p.platform == name) {
+            Some(k) => k,
+            None => {
+                out.push(PlatformSeries {
+                    platform: name.clone(),
+                    ..PlatformSeries::default()
+                });
+                out.len() - 1
+            }
+        };
+        let p = &mut out[idx];
+        let v = |c: &[Option<f64>]| c[i].unwrap_or(0.0);
+        p.t_end_s.push(v(&t_end));
+        p.tasks_waiting.push(v(&waiting));
+        p.tasks_starting.push(v(&starting));
+        p.tasks_running.push(v(&running));
+        if let (Some(l), Some(r)) = (launching_i[i], running_i[i]) {
+            p.instances_launching.push(l);
+            p.instances_running.push(r);
+        }
+        p.vcpu_provisioned.push(v(&vcpu_p));
+        p.vcpu_allocated.push(v(&vcpu_a));
+        p.cost_cumulative_usd.push(v(&cumulative));
+    }
+    Ok(out)
+}
