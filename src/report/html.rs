@@ -64,11 +64,15 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         let runner = others[0];
         let diff = runner.cost.total_usd - cheapest.cost.total_usd;
         out.push(format!(
-            "{} is the cheapest option at {}, {} ({}) less than the next, {} at {}.",
+            "{} is the cheapest option at {}: {} ({:.1}%) less than the next, {} at {}.",
             cheapest.name,
             format_usd(cheapest.cost.total_usd),
             format_usd(diff),
-            pct(diff, runner.cost.total_usd).trim_start_matches('-'),
+            if runner.cost.total_usd > 0.0 {
+                diff / runner.cost.total_usd * 100.0
+            } else {
+                0.0
+            },
             runner.name,
             format_usd(runner.cost.total_usd)
         ));

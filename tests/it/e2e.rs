@@ -70,7 +70,25 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, vec!["summary.csv", "summary.json"]);
+    assert_eq!(
+        names,
+        vec![
+            "capacity.png",
+            "capacity.svg",
+            "cost.png",
+            "cost.svg",
+            "cost_breakdown.png",
+            "cost_breakdown.svg",
+            "report.html",
+            "summary.csv",
+            "summary.json",
+            "tasks.parquet",
+            "time_to_start.png",
+            "time_to_start.svg",
+            "timeseries.csv",
+            "timeseries.parquet"
+        ]
+    );
     // summary.csv: one row per platform, same numbers as the JSON.
     let csv = std::fs::read_to_string(d.path().join("run1/summary.csv")).unwrap();
     let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();

@@ -6,4 +6,5 @@ mod e2e;
 mod ec2;
 mod errors;
 mod properties;
+mod reports;
 mod timing;

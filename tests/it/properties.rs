@@ -58,6 +58,11 @@ proptest! {
             prop_assert_eq!(t.submitted, t.completed + t.failed + t.unschedulable + t.running_at_end + t.waiting_at_end,
                 "conservation on {}", p.name);
             let recs = ran.records_of(&p.name);
+            // Every task that never launched has a record saying why.
+            let unlaunched = |o: Outcome| recs.iter().filter(|r| r.launch.is_none() && r.outcome == o).count() as u64;
+            prop_assert_eq!(unlaunched(Outcome::Unschedulable), t.unschedulable);
+            prop_assert_eq!(unlaunched(Outcome::WaitingAtEnd), t.waiting_at_end);
+            let recs: Vec<_> = recs.into_iter().filter(|r| r.launch.is_some()).collect();
             // Billed time ≥ time the container ran, for every attempt.
             for r in &recs {
                 prop_assert!(r.billed_span >= r.run_span, "{:?}", r);
@@ -171,7 +176,11 @@ proptest! {
         // Capacity never exceeded: an m5.large schedules 2 vCPU and 8192 − 1.9% MiB.
         let (cap_cpu, cap_mem) = (2000u64, 8192 - (8192.0f64 * 0.019).ceil() as u64);
         let mut by_instance: std::collections::BTreeMap<u32, Vec<(u64, i64, i64)>> = Default::default();
-        for r in ran.records_of("cluster") {
+        let recs = ran.records_of("cluster");
+        let unlaunched = |o: Outcome| recs.iter().filter(|r| r.launch.is_none() && r.outcome == o).count() as u64;
+        prop_assert_eq!(unlaunched(Outcome::Unschedulable), t.unschedulable);
+        prop_assert_eq!(unlaunched(Outcome::WaitingAtEnd), t.waiting_at_end);
+        for r in recs.into_iter().filter(|r| r.launch.is_some()) {
             let i = r.instance.unwrap();
             let (c, m) = (r.cpu_milli_requested as i64, r.memory_mib_requested as i64);
             by_instance.entry(i).or_default().push((r.launch.unwrap(), c, m));

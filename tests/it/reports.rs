@@ -1,0 +1,472 @@
+//! The files a run writes besides the summary: the time series (checked
+//! against bills computed by hand and against the summary), tasks.parquet
+//! (columns, types, and one row per outcome the summary counts), the charts
+//! and the HTML report, and `fargate-sim report`.
+
+use crate::common::{Case, bin, usd};
+use fargate_sim::platform::series::SeriesRow;
+use fargate_sim::report::summary::Summary;
+use fargate_sim::report::{tasks, timeseries};
+use fargate_sim::scenario::{LoadOptions, load_str};
+use fargate_sim::simulate::{self, RunOptions};
+use polars::prelude::*;
+use std::path::Path;
+
+const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n";
+
+/// Runs a case through the library with a time series every `every_s` seconds.
+fn series(case: &Case, every_s: u64) -> Vec<(String, Vec<SeriesRow>, u128)> {
+    let (scenario, catalog) =
+        load_str(&case.text, &case.path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let out = simulate::run_with(
+        &scenario,
+        &catalog,
+        None,
+        RunOptions {
+            series_every: Some(every_s * 1_000_000),
+            progress: None,
+        },
+    )
+    .unwrap();
+    out.platforms
+        .into_iter()
+        .map(|p| {
+            (
+                p.spec.name().to_string(),
+                p.series.unwrap().rows,
+                p.cost.total().0,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fargate_series_accrues_the_bill_minute_by_minute() {
+    // One 1 vCPU / 2 GiB task for 300 s, no start-up: it costs
+    // $0.000011244 + 2 × $0.000001235 = $0.000013714 per second.
+    let case = Case::new(
+        r#"
+name = "one"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "fg"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+"#,
+        Some(&format!("{HEADER}a,0,300,1,2048\n")),
+    );
+    let runs = series(&case, 60);
+    let (_, rows, total) = &runs[0];
+    assert_eq!(rows.len(), 5);
+    for (k, r) in rows.iter().enumerate() {
+        let secs = 60 * (k as u128 + 1);
+        assert_eq!(
+            (r.start, r.end),
+            (
+                secs as u64 * 1_000_000 - 60_000_000,
+                secs as u64 * 1_000_000
+            )
+        );
+        assert_eq!(
+            r.cost_cumulative.0,
+            usd("0.000013714") * secs,
+            "minute {}",
+            k + 1
+        );
+        if k < 4 {
+            assert_eq!(r.gauges.tasks_running, 1);
+            assert_eq!(r.gauges.cpu_milli_provisioned, 1000);
+            assert_eq!(r.gauges.memory_mib_allocated, 2048);
+            assert_eq!(r.gauges.instances_running, None);
+        }
+    }
+    assert_eq!(rows[0].tasks_submitted, 1);
+    assert_eq!(rows.iter().map(|r| r.tasks_completed).sum::<u64>(), 1);
+    assert_eq!(rows.last().unwrap().cost_cumulative.0, *total);
+}
+
+#[test]
+fn a_short_fargate_task_shows_its_minimum_charge_when_it_stops() {
+    // 30 s of 1 vCPU / 2 GiB, billed 60 s: the first row (state at 60 s,
+    // the run drained at 30 s) carries the whole minimum charge.
+    let case = Case::new(
+        r#"
+name = "short"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "fg"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+"#,
+        Some(&format!("{HEADER}a,0,30,1,2048\n")),
+    );
+    let runs = series(&case, 60);
+    let (_, rows, total) = &runs[0];
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].start, rows[0].end), (0, 30_000_000));
+    assert_eq!(rows[0].cost_cumulative.0, usd("0.000013714") * 60);
+    assert_eq!(rows[0].cost_cumulative.0, *total);
+}
+
+#[test]
+fn ec2_series_accrues_instance_time_and_counts_instances() {
+    // Two m5.large ($0.096/h) for a 10-minute horizon; a 1 vCPU task runs
+    // from 0 to 150 s on one of them.
+    let case = Case::new(
+        r#"
+name = "fleet"
+horizon = "10min"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 2
+container_start = { image_pull = "0s", cached = "0s" }
+reserved = { memory_percent = 0 }
+"#,
+        Some(&format!("{HEADER}a,0,150,1,1024\n")),
+    );
+    let runs = series(&case, 60);
+    let (_, rows, total) = &runs[0];
+    assert_eq!(rows.len(), 10);
+    for (k, r) in rows.iter().enumerate() {
+        let secs = 60 * (k as u128 + 1);
+        // Each instance is priced on its own, floored to the atto-dollar.
+        assert_eq!(r.cost_cumulative.0, 2 * (usd("0.096") * secs / 3600));
+        assert_eq!(r.gauges.instances_running, Some(2));
+        assert_eq!(r.gauges.instances_launching, Some(0));
+        assert_eq!(r.gauges.cpu_milli_provisioned, 4000);
+        let running = u64::from(secs <= 150);
+        assert_eq!(r.gauges.tasks_running, running);
+        assert_eq!(r.gauges.cpu_milli_allocated, 1000 * running);
+    }
+    assert_eq!(rows.last().unwrap().cost_cumulative.0, *total);
+}
+
+fn df(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn run_daily_peak(dir: &Path, extra: &[&str]) -> Summary {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/daily-peak.toml");
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+        // A shorter day keeps the test quick; the Spot platform adds interruptions.
+        "--set",
+        "horizon=6h",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = bin(&args, dir.parent().unwrap());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "", "--quiet prints nothing");
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn col_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name).unwrap().f64().unwrap().iter().collect()
+}
+
+fn col_str(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_run_writes_files_that_agree_with_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let summary = run_daily_peak(&dir, &[]);
+    // Nothing half-written or temporary is left behind.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "left over: {name}");
+    }
+
+    // The time series: documented columns and types, contiguous rows, and
+    // totals equal to the summary's.
+    let ts = df(&dir.join("timeseries.parquet"));
+    let names: Vec<String> = ts
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let documented: Vec<String> = timeseries::COLUMNS
+        .iter()
+        .map(|c| c.0.to_string())
+        .collect();
+    assert_eq!(names, documented);
+    assert_eq!(ts.column("platform").unwrap().dtype(), &DataType::String);
+    assert_eq!(
+        ts.column("tasks_running").unwrap().dtype(),
+        &DataType::UInt64
+    );
+    assert_eq!(
+        ts.column("instances_running").unwrap().dtype(),
+        &DataType::UInt64
+    );
+    assert_eq!(
+        ts.column("cost_cumulative_usd").unwrap().dtype(),
+        &DataType::Float64
+    );
+    let platform = col_str(&ts, "platform");
+    let t_start = col_f64(&ts, "t_start_s");
+    let t_end = col_f64(&ts, "t_end_s");
+    let cost = col_f64(&ts, "cost_usd");
+    let cumulative = col_f64(&ts, "cost_cumulative_usd");
+    let submitted: Vec<u64> = ts
+        .column("tasks_submitted")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let completed: Vec<u64> = ts
+        .column("tasks_completed")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let instances = ts
+        .column("instances_running")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .iter()
+        .collect::<Vec<_>>();
+    for p in &summary.platforms {
+        let idx: Vec<usize> = (0..platform.len())
+            .filter(|i| platform[*i] == p.name)
+            .collect();
+        assert_eq!(idx.len(), 360, "{}: one row per minute of 6 h", p.name);
+        for w in idx.windows(2) {
+            assert_eq!(t_start[w[1]], t_end[w[0]]);
+        }
+        let last = *idx.last().unwrap();
+        assert_eq!(t_end[last], Some(p.simulated_end_s));
+        let total = p.cost.total_usd;
+        assert!(
+            (cumulative[last].unwrap() - total).abs() < 1e-9 * total.max(1.0),
+            "{}",
+            p.name
+        );
+        let summed: f64 = idx.iter().map(|i| cost[*i].unwrap()).sum();
+        assert!(
+            (summed - total).abs() < 1e-6,
+            "{}: {summed} vs {total}",
+            p.name
+        );
+        assert_eq!(
+            idx.iter().map(|i| submitted[*i]).sum::<u64>(),
+            p.tasks.submitted
+        );
+        assert_eq!(
+            idx.iter().map(|i| completed[*i]).sum::<u64>(),
+            p.tasks.completed
+        );
+        assert_eq!(idx.iter().all(|i| instances[*i].is_some()), p.kind == "ec2");
+    }
+    let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    assert_eq!(csv.lines().next().unwrap(), documented.join(","));
+    assert_eq!(csv.lines().count(), ts.height() + 1);
+
+    // tasks.parquet: documented columns, one row per attempt, outcomes that
+    // match the summary's counts.
+    let t = tasks::read(&dir.join("tasks.parquet")).unwrap();
+    let names: Vec<String> = t.get_column_names().iter().map(|s| s.to_string()).collect();
+    let documented: Vec<String> = tasks::COLUMNS.iter().map(|c| c.0.to_string()).collect();
+    assert_eq!(names, documented);
+    assert_eq!(t.column("task_id").unwrap().dtype(), &DataType::UInt64);
+    assert_eq!(t.column("submit_s").unwrap().dtype(), &DataType::Float64);
+    assert_eq!(t.column("instance").unwrap().dtype(), &DataType::UInt32);
+    let tp = col_str(&t, "platform");
+    let outcome = col_str(&t, "outcome");
+    let tcost = col_f64(&t, "cost_usd");
+    for p in &summary.platforms {
+        let count = |o: &str| {
+            (0..tp.len())
+                .filter(|i| tp[*i] == p.name && outcome[*i] == o)
+                .count() as u64
+        };
+        assert_eq!(count("completed"), p.tasks.completed, "{}", p.name);
+        assert_eq!(count("interrupted"), p.tasks.interrupted, "{}", p.name);
+        assert_eq!(count("unschedulable"), p.tasks.unschedulable, "{}", p.name);
+        assert_eq!(
+            count("running_at_end"),
+            p.tasks.running_at_end,
+            "{}",
+            p.name
+        );
+        assert_eq!(
+            count("waiting_at_end"),
+            p.tasks.waiting_at_end,
+            "{}",
+            p.name
+        );
+        let task_cost: f64 = (0..tp.len())
+            .filter(|i| tp[*i] == p.name)
+            .filter_map(|i| tcost[i])
+            .sum();
+        let c = &p.cost.components;
+        let expected = match &p.cluster {
+            // Serverless: the tasks' bills are the bill (less the control plane).
+            None => p.cost.total_usd - c.control_plane_usd,
+            // EC2: the tasks' shares are the allocated part of the instances.
+            Some(cl) => cl.allocated_usd,
+        };
+        assert!(
+            (task_cost - expected).abs() < 1e-6,
+            "{}: {task_cost} vs {expected}",
+            p.name
+        );
+    }
+    assert!(summary.platforms.iter().any(|p| p.tasks.running_at_end > 0));
+
+    // Charts: valid PNG and SVG, not trivially small; the report has every
+    // platform, the table and every chart, and fetches nothing.
+    for name in ["cost", "capacity", "time_to_start", "cost_breakdown"] {
+        let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}.png");
+        assert!(png.len() > 20_000, "{name}.png is {} bytes", png.len());
+        let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
+        assert!(
+            svg.matches("<text").count() >= 5,
+            "{name}.svg has axis labels"
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<table class=\"cmp\">"));
+    for p in &summary.platforms {
+        assert!(
+            html.contains(&format!("</span>{}</td>", p.name)),
+            "{}",
+            p.name
+        );
+    }
+    for name in ["cost", "capacity", "time_to_start", "cost_breakdown"] {
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{name}\">")),
+            "{name}"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(html.contains("id=\"assumptions\""));
+    assert!(html.contains("0.096") || html.contains("m5") || html.contains("instance"));
+    for fetch in ["<script", "<link", "src=\"http", "url(http", "@import"] {
+        assert!(
+            !html.contains(fetch),
+            "the report must not fetch anything: {fetch}"
+        );
+    }
+    assert!(!summary.assumptions.is_empty());
+
+    // `report` re-draws the same files from the run's data.
+    let before = html.clone();
+    let svg_before = std::fs::read_to_string(dir.join("capacity.svg")).unwrap();
+    for name in ["report.html", "capacity.svg", "capacity.png"] {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    let (code, out, err) = bin(&["report", dir.to_str().unwrap()], tmp.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("report.html"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("report.html")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("capacity.svg")).unwrap(),
+        svg_before
+    );
+    assert!(dir.join("capacity.png").is_file());
+}
+
+#[test]
+fn same_seed_same_bytes_and_no_task_records_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    run_daily_peak(&a, &["--set", "horizon=2h"]);
+    run_daily_peak(&b, &["--set", "horizon=2h"]);
+    for f in [
+        "summary.json",
+        "timeseries.parquet",
+        "timeseries.csv",
+        "tasks.parquet",
+        "cost.svg",
+        "report.html",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let c = tmp.path().join("c");
+    run_daily_peak(
+        &c,
+        &[
+            "--no-task-records",
+            "--set",
+            "report.interval=10m",
+            "--set",
+            "horizon=2h",
+        ],
+    );
+    assert!(!c.join("tasks.parquet").exists());
+    assert!(c.join("report.html").is_file());
+    let ts = df(&c.join("timeseries.parquet"));
+    assert_eq!(ts.height(), 3 * 12, "three platforms, 2 h at 10 min");
+}
+
+#[test]
+fn report_on_a_folder_without_a_run_says_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, err) = bin(&["report", "nowhere"], tmp.path());
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("nowhere/summary.json") && err.contains("finished run"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_interval_is_refused_with_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let (code, _, err) = bin(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--set",
+            "report.interval=10ms",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("report.interval") && err.contains("one second"),
+        "{err}"
+    );
+}
