@@ -6,11 +6,11 @@ use fargate_sim::engine::Progress;
 use fargate_sim::platform::RecordSink;
 use fargate_sim::report::progress::ProgressLine;
 use fargate_sim::report::tasks::TaskSpool;
-use fargate_sim::report::{assumptions, output, summary, table, timeseries};
+use fargate_sim::report::{assumptions, output, summary, table};
 use fargate_sim::scenario::{self, LoadOptions};
 use fargate_sim::{Error, simulate};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Simulates a container workload on AWS Fargate (and, soon, EC2 clusters and
@@ -195,7 +195,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let mut summary = summary::summarize(&scenario, &mut result);
             summary.assumptions = assumptions::list(&scenario, &catalog);
             let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-            let written = write_reports(&dir, &summary, &json, &result, &handles);
+            let written = fargate_sim::report::write_all(&dir, &summary, &json, &result, &handles);
             if written.is_err() {
                 fargate_sim::report::tasks::remove_spools(&handles);
             }
@@ -312,42 +312,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
-}
-
-/// Writes every file of a run; returns their names.
-fn write_reports(
-    dir: &Path,
-    summary: &summary::Summary,
-    json: &str,
-    result: &simulate::RunOutput,
-    spools: &[Arc<fargate_sim::report::tasks::SpoolHandle>],
-) -> Result<Vec<String>, Error> {
-    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
-    output::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    output::write_atomic(
-        &dir.join("summary.csv"),
-        fargate_sim::report::csv::render(summary).as_bytes(),
-    )?;
-    let rows: Vec<(&str, &[fargate_sim::platform::series::SeriesRow])> = result
-        .platforms
-        .iter()
-        .map(|p| {
-            (
-                p.spec.name(),
-                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
-            )
-        })
-        .collect();
-    let mut df = timeseries::frame(&rows)?;
-    timeseries::write(dir, &mut df)?;
-    files.push("timeseries.parquet".into());
-    files.push("timeseries.csv".into());
-    if !spools.is_empty() {
-        fargate_sim::report::tasks::assemble(dir, spools)?;
-        files.push("tasks.parquet".into());
-    }
-    files.extend(fargate_sim::report::render(dir, summary, &df)?);
-    Ok(files)
 }
 
 fn main() {

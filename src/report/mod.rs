@@ -19,6 +19,42 @@ use crate::Error;
 use polars::prelude::DataFrame;
 use std::path::Path;
 
+/// Writes every file of a run into `dir`: the summary (`json` is its text),
+/// the time series, `tasks.parquet` from the platforms' spools (none when
+/// task records are off), the charts and the HTML report. Returns the file
+/// names written.
+pub fn write_all(
+    dir: &Path,
+    summary: &Summary,
+    json: &str,
+    result: &crate::simulate::RunOutput,
+    spools: &[std::sync::Arc<tasks::SpoolHandle>],
+) -> Result<Vec<String>, Error> {
+    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
+    output::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    output::write_atomic(&dir.join("summary.csv"), csv::render(summary).as_bytes())?;
+    let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
+        .platforms
+        .iter()
+        .map(|p| {
+            (
+                p.spec.name(),
+                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
+            )
+        })
+        .collect();
+    let mut df = timeseries::frame(&rows)?;
+    timeseries::write(dir, &mut df)?;
+    files.push("timeseries.parquet".into());
+    files.push("timeseries.csv".into());
+    if !spools.is_empty() {
+        tasks::assemble(dir, spools)?;
+        files.push("tasks.parquet".into());
+    }
+    files.extend(render(dir, summary, &df)?);
+    Ok(files)
+}
+
 /// Draws the charts and writes `report.html` in `dir` from a run's summary
 /// and time series (just computed, or read back by `fargate-sim report`).
 /// Returns the file names written.

@@ -62,7 +62,7 @@ const NONE32: u32 = u32::MAX;
 /// Bytes per spooled record.
 const RECORD: usize = 8 + 4 + 1 + 8 * 4 + 4 * 4 + 4 + 8 * 2 + 16 + 1;
 /// Records per Parquet row group.
-const BATCH: usize = 128 * 1024;
+const BATCH: usize = 64 * 1024;
 
 /// Shared state of one platform's spool: where it is, how many records, and
 /// the first write error (a sink cannot return one).
