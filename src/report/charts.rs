@@ -89,7 +89,7 @@ fn time_axis(max_s: f64) -> TimeAxis {
 }
 
 /// Groups the digits of a whole number by thousands: `1234567` → `1,234,567`.
-fn thousands(digits: &str) -> String {
+pub fn thousands(digits: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {

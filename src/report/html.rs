@@ -91,7 +91,17 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 .unwrap_or(f64::MAX)
                 .total_cmp(&p95(b).unwrap_or(f64::MAX))
         });
-        if let (Some(f), Some(c95)) = (fastest, p95(cheapest)) {
+        let all95: Vec<f64> = ps.iter().filter_map(p95).collect();
+        let (lo, hi) = all95
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        if all95.len() == ps.len() && hi <= lo * 1.1 + 1.0 {
+            out.push(format!(
+                "Tasks start in about the same time everywhere (p95 between {} and {}): the choice is about cost.",
+                format_seconds(lo),
+                format_seconds(hi)
+            ));
+        } else if let (Some(f), Some(c95)) = (fastest, p95(cheapest)) {
             let f95 = p95(f).unwrap_or(c95);
             if f.name == cheapest.name {
                 out.push(format!(

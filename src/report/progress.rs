@@ -49,7 +49,8 @@ pub fn line(progress: &[Progress], horizon: Option<SimTime>, elapsed: Duration) 
         _ => format_span(now),
     };
     format!(
-        "simulated {covered} · {done} task(s) done over {} platform(s) · {:.1} M events/s",
+        "simulated {covered} · {} task(s) done over {} platform(s) · {:.1} M events/s",
+        super::charts::thousands(&done.to_string()),
         progress.len(),
         rate / 1e6
     )

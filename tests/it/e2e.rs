@@ -89,6 +89,15 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
             "timeseries.parquet"
         ]
     );
+    // The report's verdict reads the numbers: Spot is cheapest, and the
+    // start-up times differ only by noise.
+    let html = std::fs::read_to_string(d.path().join("run1/report.html")).unwrap();
+    assert!(
+        html.contains("fargate-spot is the cheapest option at $2.95: $4.22 (58.8%) less than the next, fargate-arm at $7.18."),
+        "{html}"
+    );
+    assert!(html.contains("Tasks start in about the same time everywhere"));
+    assert!(html.contains("Spot saved $5.95 on fargate-spot"));
     // summary.csv: one row per platform, same numbers as the JSON.
     let csv = std::fs::read_to_string(d.path().join("run1/summary.csv")).unwrap();
     let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();

@@ -411,10 +411,14 @@ fn same_seed_same_bytes_and_no_task_records_on_request() {
     run_daily_peak(&b, &["--set", "horizon=2h"]);
     for f in [
         "summary.json",
+        "summary.csv",
         "timeseries.parquet",
         "timeseries.csv",
         "tasks.parquet",
         "cost.svg",
+        "capacity.svg",
+        "time_to_start.svg",
+        "cost_breakdown.svg",
         "report.html",
     ] {
         assert_eq!(
