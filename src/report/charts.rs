@@ -434,6 +434,22 @@ impl Draw for StartChart<'_> {
                 )
             })
             .collect();
+        if curves.is_empty() {
+            let (w, h) = area.dim_in_pixel();
+            area.draw(&Text::new(
+                "No task started during the run: nothing to show.",
+                (w as i32 / 2, h as i32 / 2),
+                (FAMILY, 20)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            ))
+            .map_err(draw_err)?;
+            return Ok(());
+        }
         // The axis ends a little past the largest p99, so one straggler does
         // not squash every curve against the left edge.
         let p99 = max_of(curves.iter().map(|c| c.2[99]));

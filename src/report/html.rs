@@ -124,7 +124,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         let missing = not_run(p);
         if missing > 0 {
             out.push(format!(
-                "Caution: on {}, {} of {} tasks did not complete (unschedulable {}, still waiting at the end {}, failed {}), so its cost covers less work than the others'.",
+                "Caution: on {}, {} of {} tasks did not complete (unschedulable {}, still waiting at the end {}, failed {}), so its cost covers only part of the workload.",
                 p.name,
                 missing,
                 p.tasks.submitted,

@@ -474,3 +474,30 @@ fn a_bad_interval_is_refused_with_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_where_nothing_starts_still_writes_every_file() {
+    let case = Case::new(
+        "name = \"edge\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"fg\"\nkind = \"fargate\"\n",
+        Some(&format!("{HEADER}a,0,10,64,1024\nb,5,10,64,1024\n")),
+    );
+    let (code, _, err) = bin(&["run", "scenario.toml", "--out", "out", "-q"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    let out = case.dir().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("2 of 2 tasks did not complete (unschedulable 2"),
+        "{html}"
+    );
+    assert!(
+        std::fs::read_to_string(out.join("time_to_start.svg"))
+            .unwrap()
+            .contains("No task started")
+    );
+    let t = tasks::read(&out.join("tasks.parquet")).unwrap();
+    assert_eq!(
+        col_str(&t, "outcome"),
+        vec!["unschedulable", "unschedulable"]
+    );
+    assert_eq!(col_f64(&t, "cost_usd"), vec![None, None]);
+}
