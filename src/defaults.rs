@@ -21,6 +21,58 @@ pub struct Defaults {
     pub fargate_spot_interruptions_per_hour: f64,
     pub fargate_spot_source: String,
     pub ec2: Ec2Defaults,
+    pub traces: TraceDefaults,
+}
+
+/// Defaults of the trace adapters (`[traces]` in data/defaults.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceDefaults {
+    pub alibaba_2017: MachineDefault,
+    pub alibaba_2018: MachineDefault,
+    pub google: MachineDefault,
+    pub swf: SwfDefault,
+    pub azure_functions: RequestDefault,
+    pub azure_llm: LlmDefault,
+}
+
+/// The machine a trace's normalised resources refer to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineDefault {
+    /// vCPU.
+    pub machine_cpu: f64,
+    /// A memory size ("64GiB").
+    pub machine_memory: String,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwfDefault {
+    pub vcpu_per_processor: f64,
+    pub memory_per_processor: String,
+    pub source: String,
+}
+
+/// The size of a task made from one request or invocation.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDefault {
+    pub request_cpu: f64,
+    pub request_memory: String,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmDefault {
+    pub request_cpu: f64,
+    pub request_memory: String,
+    pub overhead: String,
+    pub prefill_per_token: String,
+    pub decode_per_token: String,
+    pub source: String,
 }
 
 /// Defaults of the EC2 cluster model.
@@ -56,6 +108,7 @@ pub struct Ec2Defaults {
 struct Raw {
     fargate: RawFargate,
     ec2: RawEc2,
+    traces: TraceDefaults,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +249,7 @@ impl Defaults {
         };
         Defaults {
             ec2,
+            traces: raw.traces,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,
             fargate_launch_source: f.launch_limit.source,

@@ -55,6 +55,11 @@ enum Command {
         #[arg(long)]
         no_task_records: bool,
     },
+    /// Look into a trace file, or convert it to the native format.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
     /// Re-draw the charts and report.html of a finished run from its files,
     /// without simulating again.
     Report {
@@ -71,6 +76,92 @@ enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Rows, time span, arrival rate over time, size and duration
+    /// distributions, bad rows by reason, and the Fargate sizes the tasks
+    /// round up to: the first thing to run on a new trace.
+    Inspect {
+        /// The trace file (CSV, gzip-compressed CSV, SWF or native Parquet).
+        file: PathBuf,
+        #[command(flatten)]
+        trace: TraceArgs,
+        /// Stop at the first bad row instead of skipping and counting.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Convert a trace to the native format (Parquet, or CSV if OUT ends in
+    /// .csv), sorted by submit time, so repeated runs skip the parsing.
+    Convert {
+        /// The trace file.
+        file: PathBuf,
+        /// Where to write the native trace.
+        #[arg(long, value_name = "OUT")]
+        to: PathBuf,
+        #[command(flatten)]
+        trace: TraceArgs,
+        /// Skip bad rows (and count them) instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct TraceArgs {
+    /// The trace's format (detected from the header when left out): native,
+    /// alibaba-2017, alibaba-2018, alibaba-2018-instances, alibaba-gpu-2023,
+    /// google-2011, google-2019, swf, azure-functions-2019,
+    /// azure-functions-2021, azure-llm-2023.
+    #[arg(long)]
+    format: Option<String>,
+    /// Any [workload] key, e.g. --set options.machine_memory=96GiB or
+    /// --set from=1h (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl TraceArgs {
+    /// A scenario around the trace, so every workload key and check applies.
+    fn scenario(
+        &self,
+        file: &std::path::Path,
+        on_bad_row: &str,
+        sort: bool,
+    ) -> Result<scenario::Scenario, Error> {
+        let abs = std::path::absolute(file)
+            .map_err(|e| Error::BadInput(format!("{}: {e}", file.display())))?;
+        let mut workload = toml::Table::new();
+        workload.insert(
+            "trace".into(),
+            toml::Value::String(abs.to_string_lossy().into_owned()),
+        );
+        if let Some(f) = &self.format {
+            workload.insert("format".into(), toml::Value::String(f.clone()));
+        }
+        workload.insert("on_bad_row".into(), toml::Value::String(on_bad_row.into()));
+        if sort {
+            workload.insert("order".into(), toml::Value::String("sort".into()));
+        }
+        let mut platform = toml::Table::new();
+        platform.insert("name".into(), toml::Value::String("fargate".into()));
+        platform.insert("kind".into(), toml::Value::String("fargate".into()));
+        let mut root = toml::Table::new();
+        root.insert("name".into(), toml::Value::String("trace".into()));
+        root.insert("workload".into(), toml::Value::Table(workload));
+        root.insert(
+            "platforms".into(),
+            toml::Value::Array(vec![toml::Value::Table(platform)]),
+        );
+        let text = toml::to_string(&root).map_err(|e| Error::Internal(e.to_string()))?;
+        let options = LoadOptions {
+            overrides: self.set.iter().map(|s| format!("workload.{s}")).collect(),
+            ..LoadOptions::default()
+        };
+        let here = std::env::current_dir().unwrap_or_default().join("(trace)");
+        Ok(scenario::load_str(&text, &here, &options)?.0)
+    }
 }
 
 #[derive(clap::Args)]
@@ -218,6 +309,97 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Trace { command } => match command {
+            TraceCommand::Inspect {
+                file,
+                trace,
+                strict,
+            } => {
+                let started = std::time::Instant::now();
+                let sc = trace.scenario(&file, if strict { "error" } else { "skip" }, false)?;
+                let t = sc.workload.trace.as_ref().expect("a trace");
+                // In file order: the report counts rows out of order.
+                let mut t = t.clone();
+                t.order = fargate_sim::workload::shape::Order::Sort;
+                let skipped = fargate_sim::workload::formats::SkipCounter::default();
+                let opened = fargate_sim::workload::formats::open(
+                    &t.path,
+                    t.format,
+                    &t.params,
+                    t.on_bad_row,
+                    false,
+                    &skipped,
+                )?;
+                let stream = fargate_sim::workload::shape::window(opened.stream, t.from, t.until);
+                let catalog = fargate_sim::pricing::Catalog::builtin();
+                let text = fargate_sim::workload::inspect::inspect(
+                    stream,
+                    &skipped,
+                    &opened.notes,
+                    &catalog,
+                    started,
+                )?;
+                print(&format!(
+                    "{} (format {})\n{text}",
+                    t.path.display(),
+                    t.format.name()
+                ));
+                Ok(())
+            }
+            TraceCommand::Convert {
+                file,
+                to,
+                trace,
+                skip_bad_rows,
+            } => {
+                let started = std::time::Instant::now();
+                let sc =
+                    trace.scenario(&file, if skip_bad_rows { "skip" } else { "error" }, true)?;
+                let t = sc.workload.trace.as_ref().expect("a trace");
+                let (notes, mut stream, skipped) = t.open(sc.seed)?;
+                let csv = to
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                let mut rows = 0u64;
+                let mut failure: Option<Error> = None;
+                output::write_atomic_with(&to, |f| {
+                    let result = if csv {
+                        fargate_sim::table_io::write_native_csv(f, &mut stream)
+                    } else {
+                        fargate_sim::table_io::write_native_parquet_stream(f, &mut stream)
+                    };
+                    match result {
+                        Ok(n) => {
+                            rows = n;
+                            Ok(())
+                        }
+                        Err(fargate_sim::table_io::ConvertError::Workload(e)) => {
+                            let m = e.to_string();
+                            failure = Some(Error::Workload(e));
+                            Err(m)
+                        }
+                        Err(fargate_sim::table_io::ConvertError::Other(m)) => Err(m),
+                    }
+                })
+                .map_err(|e| failure.take().unwrap_or(e))?;
+                let mut text = format!(
+                    "wrote {} ({} task(s) from {}, format {}, sorted by submit time) in {:.2}s\n",
+                    to.display(),
+                    rows,
+                    file.display(),
+                    t.format.name(),
+                    started.elapsed().as_secs_f64()
+                );
+                for n in notes {
+                    text.push_str(&format!("note: {n}\n"));
+                }
+                for (reason, n) in skipped.counts() {
+                    text.push_str(&format!("skipped {n} row(s): {reason}\n"));
+                }
+                print(&text);
+                Ok(())
+            }
+        },
         Command::Report { run_dir, quiet } => {
             let files = fargate_sim::report::rerender(&run_dir)?;
             if !quiet {
@@ -234,7 +416,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             load,
         } => {
             let (scenario, catalog) = scenario::load(&path, &load.options())?;
-            let (notes, stream) = scenario.workload.open(scenario.seed)?;
+            let (notes, stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
             let mut n = 0u64;
             let (mut first, mut last) = (None, 0);
             let (mut cpu, mut mem) = (0u32, 0u32);
@@ -265,7 +447,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 mem
             ));
             if let Some(t) = &scenario.workload.trace {
-                text.push_str(&format!("  trace: {}\n", t.display()));
+                text.push_str(&format!(
+                    "  trace: {} (format {})\n",
+                    t.path.display(),
+                    t.format.name()
+                ));
             }
             for g in &scenario.workload.generators {
                 text.push_str(&format!("  generator `{}`: {}\n", g.name, g.arrivals));
@@ -307,6 +493,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             for note in notes {
                 text.push_str(&format!("note: {note}\n"));
+            }
+            let skipped = skipped.counts();
+            if !skipped.is_empty() {
+                text.push_str(&format!(
+                    "skipped {} trace row(s) (on_bad_row = \"skip\"):\n",
+                    skipped.values().sum::<u64>()
+                ));
+                for (reason, n) in skipped {
+                    text.push_str(&format!("  {n:>9}  {reason}\n"));
+                }
             }
             print(&text);
             Ok(())

@@ -26,6 +26,8 @@ pub struct PlatformRun {
     pub end: RunEnd,
     /// The time series, when one was asked for.
     pub series: Option<SeriesRecorder>,
+    /// Trace rows skipped (`on_bad_row = "skip"`), by reason.
+    pub skipped_rows: std::collections::BTreeMap<String, u64>,
     /// Wall-clock seconds the platform's replay took (not in summary.json,
     /// which must be identical run to run).
     pub wall_seconds: f64,
@@ -82,8 +84,8 @@ pub fn run_platform_with(
     progress: Option<&Progress>,
 ) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
-    let (notes, mut stream) = scenario.workload.open(scenario.seed)?;
-    let run = match spec {
+    let (notes, mut stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
+    let mut run = match spec {
         PlatformSpec::Fargate(f) => {
             let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
@@ -104,6 +106,7 @@ pub fn run_platform_with(
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: None,
+                skipped_rows: Default::default(),
                 series: model.take_series(),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
@@ -126,12 +129,14 @@ pub fn run_platform_with(
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: Some(model.stats.clone()),
+                skipped_rows: Default::default(),
                 series: model.take_series(),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }
         }
     };
+    run.skipped_rows = skipped.counts();
     Ok((run, notes))
 }
 

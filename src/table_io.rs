@@ -18,7 +18,12 @@ fn parquet_err(path: &Path, e: impl std::fmt::Display) -> WorkloadError {
 }
 
 /// Opens a native Parquet trace and streams it chunk by chunk.
-pub fn open_native_parquet(path: &Path) -> Result<(TraceInfo, TaskStream), WorkloadError> {
+pub fn open_native_parquet(
+    path: &Path,
+    on_bad_row: crate::workload::formats::OnBadRow,
+    check_order: bool,
+    skipped: crate::workload::formats::SkipCounter,
+) -> Result<(TraceInfo, TaskStream), WorkloadError> {
     let file = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
         path: path.to_path_buf(),
         source,
@@ -50,8 +55,13 @@ pub fn open_native_parquet(path: &Path) -> Result<(TraceInfo, TaskStream), Workl
         rows,
         offset: 0,
         chunk: Vec::new().into_iter(),
-        checker: RowChecker::new(path),
+        checker: {
+            let mut c = RowChecker::new(path);
+            c.check_order = check_order;
+            c
+        },
         failed: false,
+        skip: (on_bad_row == crate::workload::formats::OnBadRow::Skip).then_some(skipped),
     };
     Ok((info, Box::new(stream)))
 }
@@ -67,6 +77,8 @@ struct ParquetRows {
     chunk: std::vec::IntoIter<Result<Task, WorkloadError>>,
     checker: RowChecker,
     failed: bool,
+    /// Skip bad rows and count them here (else stop at the first).
+    skip: Option<crate::workload::formats::SkipCounter>,
 }
 
 impl ParquetRows {
@@ -113,10 +125,20 @@ impl ParquetRows {
                 group: get(6, r),
             };
             let t = self.checker.check((self.offset + r + 1) as u64, &row);
-            let bad = t.is_err();
-            out.push(t);
-            if bad {
-                break;
+            match (t, &self.skip) {
+                (
+                    Err(WorkloadError::BadValue {
+                        column, expected, ..
+                    }),
+                    Some(skip),
+                ) => {
+                    skip.add(&format!("{column}: {expected}"));
+                }
+                (Err(e), _) => {
+                    out.push(Err(e));
+                    break;
+                }
+                (ok, _) => out.push(ok),
             }
         }
         self.offset += len;
@@ -198,4 +220,130 @@ pub fn write_native_parquet(path: &Path, tasks: &[Task]) -> Result<(), String> {
         .finish(&mut df)
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Columns of a batch of native rows.
+#[derive(Default)]
+struct NativeBatch {
+    id: Vec<String>,
+    submit: Vec<f64>,
+    duration: Vec<f64>,
+    cpu: Vec<f64>,
+    memory: Vec<i64>,
+    storage: Vec<i64>,
+    group: Vec<Option<String>>,
+}
+
+impl NativeBatch {
+    fn push(&mut self, t: &Task) {
+        self.id.push(
+            t.label
+                .as_deref()
+                .map_or_else(|| t.id.to_string(), str::to_string),
+        );
+        self.submit.push(t.submit as f64 / 1e6);
+        self.duration.push(t.duration as f64 / 1e6);
+        self.cpu.push(t.cpu_milli as f64 / 1e3);
+        self.memory.push(t.memory_mib as i64);
+        self.storage.push(t.storage_gib as i64);
+        self.group.push(t.group.as_deref().map(str::to_string));
+    }
+
+    fn frame(&mut self) -> PolarsResult<DataFrame> {
+        let b = std::mem::take(self);
+        DataFrame::new_infer_height(vec![
+            Column::new("task_id".into(), b.id),
+            Column::new("submit_s".into(), b.submit),
+            Column::new("duration_s".into(), b.duration),
+            Column::new("cpu_vcpu".into(), b.cpu),
+            Column::new("memory_mib".into(), b.memory),
+            Column::new("storage_gib".into(), b.storage),
+            Column::new("group".into(), b.group),
+        ])
+    }
+}
+
+/// Writes a task stream as a native Parquet trace, in row groups of 256k
+/// rows, so memory stays bounded. Returns the rows written.
+pub fn write_native_parquet_stream(
+    out: &mut std::fs::File,
+    stream: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+) -> Result<u64, ConvertError> {
+    let schema = NativeBatch::default()
+        .frame()
+        .map_err(ConvertError::other)?
+        .schema()
+        .as_ref()
+        .clone();
+    let mut writer = ParquetWriter::new(out)
+        .batched(&schema)
+        .map_err(ConvertError::other)?;
+    let mut batch = NativeBatch::default();
+    let mut rows = 0u64;
+    for r in stream {
+        let t = r.map_err(ConvertError::Workload)?;
+        batch.push(&t);
+        rows += 1;
+        if batch.id.len() >= CHUNK_ROWS {
+            let df = batch.frame().map_err(ConvertError::other)?;
+            writer.write_batch(&df).map_err(ConvertError::other)?;
+        }
+    }
+    if !batch.id.is_empty() {
+        let df = batch.frame().map_err(ConvertError::other)?;
+        writer.write_batch(&df).map_err(ConvertError::other)?;
+    }
+    writer.finish().map_err(ConvertError::other)?;
+    Ok(rows)
+}
+
+/// Why a conversion stopped: the trace, or the writing.
+#[derive(Debug)]
+pub enum ConvertError {
+    Workload(WorkloadError),
+    Other(String),
+}
+
+impl ConvertError {
+    fn other(e: impl std::fmt::Display) -> ConvertError {
+        ConvertError::Other(e.to_string())
+    }
+}
+
+/// Writes a task stream as a native CSV trace. Returns the rows written.
+pub fn write_native_csv(
+    out: &mut std::fs::File,
+    stream: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+) -> Result<u64, ConvertError> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+    let io = |e: std::io::Error| ConvertError::Other(e.to_string());
+    w.write_all(b"task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group\n")
+        .map_err(io)?;
+    let mut rows = 0u64;
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    for r in stream {
+        let t = r.map_err(ConvertError::Workload)?;
+        let id = t.label.as_deref().map_or_else(|| t.id.to_string(), &quote);
+        writeln!(
+            w,
+            "{id},{},{},{},{},{},{}",
+            t.submit as f64 / 1e6,
+            t.duration as f64 / 1e6,
+            t.cpu_milli as f64 / 1e3,
+            t.memory_mib,
+            t.storage_gib,
+            t.group.as_deref().map(quote).unwrap_or_default()
+        )
+        .map_err(io)?;
+        rows += 1;
+    }
+    w.flush().map_err(io)?;
+    Ok(rows)
 }

@@ -255,10 +255,16 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         ));
     }
     h.push_str("</tbody></table>\n");
-    if !s.notes.is_empty() {
+    if !s.notes.is_empty() || !s.skipped_rows.is_empty() {
         h.push_str("<h2 id=\"notes\">Notes on the inputs</h2>\n<ul>\n");
         for n in &s.notes {
             h.push_str(&format!("<li>{}</li>\n", esc(n)));
+        }
+        for (reason, n) in &s.skipped_rows {
+            h.push_str(&format!(
+                "<li>skipped {n} trace row(s): {}</li>\n",
+                esc(reason)
+            ));
         }
         h.push_str("</ul>\n");
     }

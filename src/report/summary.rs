@@ -24,6 +24,9 @@ pub struct Summary {
     /// Every price and default used, with its source.
     #[serde(default)]
     pub assumptions: Vec<crate::report::assumptions::Assumption>,
+    /// Trace rows skipped (`on_bad_row = "skip"`), by reason.
+    #[serde(default)]
+    pub skipped_rows: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -332,5 +335,10 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
         platforms: output.platforms.iter_mut().map(platform_summary).collect(),
         notes: output.notes.clone(),
         assumptions: Vec::new(),
+        skipped_rows: output
+            .platforms
+            .first()
+            .map(|p| p.skipped_rows.clone())
+            .unwrap_or_default(),
     }
 }

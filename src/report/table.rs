@@ -92,5 +92,11 @@ pub fn render(summary: &Summary) -> String {
     for n in &summary.notes {
         out.push_str(&format!("note: {n}\n"));
     }
+    let skipped: u64 = summary.skipped_rows.values().sum();
+    if skipped > 0 {
+        out.push_str(&format!(
+            "note: skipped {skipped} trace row(s) (on_bad_row = \"skip\"); by reason in summary.json `skipped_rows`\n"
+        ));
+    }
     out
 }

@@ -12,7 +12,7 @@ use crate::platform::PlatformSpec;
 use crate::pricing::Catalog;
 use crate::time::SimTime;
 use crate::workload::synthetic::Generator;
-use crate::workload::{TaskStream, WorkloadError, merge, native, scale_durations, scale_load};
+use crate::workload::{TaskStream, WorkloadError, merge, scale_durations, scale_load};
 use std::path::{Path, PathBuf};
 
 /// A validated scenario.
@@ -46,11 +46,63 @@ impl Default for ReportSpec {
     }
 }
 
+/// A trace file and how to read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceSpec {
+    /// Resolved against the scenario's folder.
+    pub path: PathBuf,
+    pub format: crate::workload::formats::Format,
+    pub on_bad_row: crate::workload::formats::OnBadRow,
+    pub order: crate::workload::shape::Order,
+    pub from: Option<SimTime>,
+    pub until: Option<SimTime>,
+    pub sample: Option<f64>,
+    pub time_scale: f64,
+    pub params: crate::workload::formats::FormatParams,
+}
+
+impl TraceSpec {
+    /// Opens the trace, shaped as the scenario says: a stream in submit
+    /// order, its notes, and the counter of skipped rows.
+    pub fn open(
+        &self,
+        seed: u64,
+    ) -> Result<
+        (
+            Vec<String>,
+            TaskStream,
+            crate::workload::formats::SkipCounter,
+        ),
+        WorkloadError,
+    > {
+        use crate::workload::{formats, shape};
+        let skipped = formats::SkipCounter::default();
+        let opened = formats::open(
+            &self.path,
+            self.format,
+            &self.params,
+            self.on_bad_row,
+            self.order == shape::Order::Error,
+            &skipped,
+        )?;
+        let mut stream = shape::window(opened.stream, self.from, self.until);
+        if let Some(f) = self.sample {
+            stream = shape::sample(
+                stream,
+                f,
+                crate::engine::rng::stream(seed, "workload/trace/sample"),
+            );
+        }
+        let stream = shape::order(stream, self.order, &self.path);
+        let stream = shape::time_scale(stream, self.time_scale);
+        Ok((opened.notes, stream, skipped))
+    }
+}
+
 /// Where the tasks come from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadSpec {
-    /// A native trace, resolved against the scenario's folder.
-    pub trace: Option<PathBuf>,
+    pub trace: Option<TraceSpec>,
     pub generators: Vec<Generator>,
     pub load_scale: f64,
     pub duration_scale: f64,
@@ -60,11 +112,29 @@ impl WorkloadSpec {
     /// Opens every source afresh and merges them, scaled. The same seed
     /// always yields the same stream, so each platform sees the same tasks.
     pub fn open(&self, seed: u64) -> Result<(Vec<String>, TaskStream), WorkloadError> {
+        self.open_counted(seed).map(|(n, s, _)| (n, s))
+    }
+
+    /// [`WorkloadSpec::open`], with the counter of the trace's skipped rows
+    /// (complete once the stream is exhausted).
+    pub fn open_counted(
+        &self,
+        seed: u64,
+    ) -> Result<
+        (
+            Vec<String>,
+            TaskStream,
+            crate::workload::formats::SkipCounter,
+        ),
+        WorkloadError,
+    > {
         let mut notes = Vec::new();
         let mut sources: Vec<TaskStream> = Vec::new();
-        if let Some(path) = &self.trace {
-            let (info, stream) = native::open(path)?;
-            notes.extend(info.notes);
+        let mut skipped = crate::workload::formats::SkipCounter::default();
+        if let Some(trace) = &self.trace {
+            let (trace_notes, stream, counter) = trace.open(seed)?;
+            skipped = counter;
+            notes.extend(trace_notes);
             let stream = scale_load(
                 stream,
                 self.load_scale,
@@ -89,7 +159,11 @@ impl WorkloadSpec {
                 &format!("workload/generator:{}", g.name),
             )));
         }
-        Ok((notes, scale_durations(merge(sources), self.duration_scale)))
+        Ok((
+            notes,
+            scale_durations(merge(sources), self.duration_scale),
+            skipped,
+        ))
     }
 }
 

@@ -39,12 +39,43 @@ pub struct RawReport {
 pub struct RawWorkload {
     /// A trace file, relative to the scenario file.
     pub trace: Option<String>,
-    /// The trace's format (only "native" so far).
+    /// The trace's format (detected from the header when left out).
     pub format: Option<String>,
+    /// "error" (default) or "skip".
+    pub on_bad_row: Option<String>,
+    /// "sort" or "error"; the default depends on the format.
+    pub order: Option<String>,
+    /// Keep tasks submitted from here (a duration from the trace's origin).
+    pub from: Option<String>,
+    /// Keep tasks submitted before this.
+    pub until: Option<String>,
+    /// Keep this fraction of the trace's tasks (seeded).
+    pub sample: Option<f64>,
+    /// Multiply the trace's submit times by this.
+    pub time_scale: Option<f64>,
+    /// Parameters of the format's adapter.
+    pub options: Option<RawTraceOptions>,
     pub load_scale: Option<f64>,
     pub duration_scale: Option<f64>,
     #[serde(default)]
     pub generators: Vec<RawGenerator>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceOptions {
+    pub machine_cpu: Option<f64>,
+    pub machine_memory: Option<String>,
+    pub expand_instances: Option<bool>,
+    pub vcpu_per_processor: Option<f64>,
+    pub memory_per_processor: Option<String>,
+    pub request_cpu: Option<f64>,
+    pub request_memory: Option<String>,
+    pub llm_overhead: Option<String>,
+    pub llm_prefill_per_token: Option<String>,
+    pub llm_decode_per_token: Option<String>,
+    pub durations_file: Option<String>,
+    pub memory_file: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -36,6 +36,184 @@ fn duration(key: &str, text: &str) -> Result<SimTime, Invalid> {
     parse_duration(text).map_err(|m| invalid(key, m))
 }
 
+/// Validates the trace keys of `[workload]` for the trace at `path`.
+fn trace_spec(
+    w: &RawWorkload,
+    path: &Path,
+    base_dir: &Path,
+    defaults: &Defaults,
+) -> Result<crate::scenario::TraceSpec, Invalid> {
+    use crate::workload::formats::{Format, FormatParams, OnBadRow};
+    use crate::workload::shape::Order;
+    if !path.is_file() {
+        return Err(invalid(
+            "workload.trace",
+            format!(
+                "no trace file at {} (paths are relative to the scenario file)",
+                path.display()
+            ),
+        ));
+    }
+    let format = match &w.format {
+        Some(f) => Format::parse(f).map_err(|m| invalid("workload.format", m))?,
+        None => Format::detect(path).map_err(|e| invalid("workload.format", e.to_string()))?,
+    };
+    let on_bad_row = match w.on_bad_row.as_deref() {
+        None | Some("error") => OnBadRow::Error,
+        Some("skip") => OnBadRow::Skip,
+        Some(other) => {
+            return Err(invalid(
+                "workload.on_bad_row",
+                format!(
+                    "`{other}`: use \"error\" (stop at the first bad row) or \"skip\" (skip and count them)"
+                ),
+            ));
+        }
+    };
+    let order = match w.order.as_deref() {
+        None if format.usually_sorted() => Order::Error,
+        None | Some("sort") => Order::Sort,
+        Some("error") => Order::Error,
+        Some(other) => {
+            return Err(invalid(
+                "workload.order",
+                format!(
+                    "`{other}`: use \"sort\" (sort by submit time, in bounded memory) or \"error\" (stop at a row out of order)"
+                ),
+            ));
+        }
+    };
+    let from = w
+        .from
+        .as_deref()
+        .map(|t| duration("workload.from", t))
+        .transpose()?;
+    let until = w
+        .until
+        .as_deref()
+        .map(|t| duration("workload.until", t))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (from, until)
+        && b <= a
+    {
+        return Err(invalid("workload.until", "must be after `from`"));
+    }
+    let sample = match w.sample {
+        None => None,
+        Some(f) if f > 0.0 && f <= 1.0 => Some(f),
+        Some(f) => {
+            return Err(invalid(
+                "workload.sample",
+                format!(
+                    "{f}: need a fraction above 0 and at most 1, such as 0.1 for a tenth of the tasks"
+                ),
+            ));
+        }
+    };
+    let time_scale = positive_factor("workload.time_scale", w.time_scale)?;
+    let o = w.options.clone().unwrap_or_default();
+    let t = &defaults.traces;
+    let machine = match format {
+        Format::Alibaba2017 => &t.alibaba_2017,
+        Format::Alibaba2018Task | Format::Alibaba2018Instance => &t.alibaba_2018,
+        _ => &t.google,
+    };
+    let mem = |key: &str, v: &Option<String>, default: &str| -> Result<u32, Invalid> {
+        let text = v.as_deref().unwrap_or(default);
+        parse_memory_mib(text).map_err(|m| invalid(format!("workload.options.{key}"), m))
+    };
+    let cpu = |key: &str, v: Option<f64>, default: f64| -> Result<u32, Invalid> {
+        vcpu_to_milli(v.unwrap_or(default)).ok_or_else(|| {
+            invalid(
+                format!("workload.options.{key}"),
+                format!("{}: need a vCPU count above 0", v.unwrap_or(default)),
+            )
+        })
+    };
+    let dur = |key: &str, v: &Option<String>, default: &str| -> Result<SimTime, Invalid> {
+        duration(
+            &format!("workload.options.{key}"),
+            v.as_deref().unwrap_or(default),
+        )
+    };
+    let (req_cpu, req_mem) = match format {
+        Format::AzureLlm2023 => (t.azure_llm.request_cpu, t.azure_llm.request_memory.as_str()),
+        _ => (
+            t.azure_functions.request_cpu,
+            t.azure_functions.request_memory.as_str(),
+        ),
+    };
+    let vcpu_per_processor = o.vcpu_per_processor.unwrap_or(t.swf.vcpu_per_processor);
+    if !(vcpu_per_processor.is_finite() && vcpu_per_processor > 0.0) {
+        return Err(invalid(
+            "workload.options.vcpu_per_processor",
+            format!("{vcpu_per_processor}: need a number above 0"),
+        ));
+    }
+    let file = |key: &str, v: &Option<String>| -> Result<Option<std::path::PathBuf>, Invalid> {
+        match v {
+            None => Ok(None),
+            Some(p) => {
+                let full = base_dir.join(p);
+                if full.is_file() {
+                    Ok(Some(full))
+                } else {
+                    Err(invalid(
+                        format!("workload.options.{key}"),
+                        format!(
+                            "no file at {} (paths are relative to the scenario file)",
+                            full.display()
+                        ),
+                    ))
+                }
+            }
+        }
+    };
+    let params = FormatParams {
+        machine_cpu_milli: cpu("machine_cpu", o.machine_cpu, machine.machine_cpu)?,
+        machine_memory_mib: mem("machine_memory", &o.machine_memory, &machine.machine_memory)?,
+        expand_instances: o.expand_instances.unwrap_or(true),
+        vcpu_per_processor,
+        memory_per_processor_mib: mem(
+            "memory_per_processor",
+            &o.memory_per_processor,
+            &t.swf.memory_per_processor,
+        )?,
+        request_cpu_milli: cpu("request_cpu", o.request_cpu, req_cpu)?,
+        request_memory_mib: Some(mem("request_memory", &o.request_memory, req_mem)?),
+        llm_overhead_us: dur("llm_overhead", &o.llm_overhead, &t.azure_llm.overhead)?,
+        llm_prefill_us_per_token: dur(
+            "llm_prefill_per_token",
+            &o.llm_prefill_per_token,
+            &t.azure_llm.prefill_per_token,
+        )?,
+        llm_decode_us_per_token: dur(
+            "llm_decode_per_token",
+            &o.llm_decode_per_token,
+            &t.azure_llm.decode_per_token,
+        )?,
+        durations_file: file("durations_file", &o.durations_file)?,
+        memory_file: file("memory_file", &o.memory_file)?,
+    };
+    if format == Format::AzureFunctions2019 && params.durations_file.is_none() {
+        return Err(invalid(
+            "workload.options.durations_file",
+            "azure-functions-2019 needs the day's function_durations_percentiles.anon.dNN.csv",
+        ));
+    }
+    Ok(crate::scenario::TraceSpec {
+        path: path.to_path_buf(),
+        format,
+        on_bad_row,
+        order,
+        from,
+        until,
+        sample,
+        time_scale,
+        params,
+    })
+}
+
 /// Validates a span distribution at `key`.
 pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
     let t = match raw {
@@ -808,26 +986,29 @@ pub fn scenario(
         ));
     }
     let w = &raw.workload;
-    if let Some(f) = &w.format
-        && f != "native"
-    {
-        return Err(invalid(
-            "workload.format",
-            format!("unknown format `{f}`; supported: native"),
-        ));
-    }
-    let trace = w.trace.as_ref().map(|t| base_dir.join(t));
-    if let Some(p) = &trace
-        && !p.is_file()
-    {
-        return Err(invalid(
-            "workload.trace",
-            format!(
-                "no trace file at {} (paths are relative to the scenario file)",
-                p.display()
-            ),
-        ));
-    }
+    let trace = match &w.trace {
+        Some(t) => Some(trace_spec(w, &base_dir.join(t), base_dir, defaults)?),
+        None => {
+            for (key, set) in [
+                ("format", w.format.is_some()),
+                ("on_bad_row", w.on_bad_row.is_some()),
+                ("order", w.order.is_some()),
+                ("from", w.from.is_some()),
+                ("until", w.until.is_some()),
+                ("sample", w.sample.is_some()),
+                ("time_scale", w.time_scale.is_some()),
+                ("options", w.options.is_some()),
+            ] {
+                if set {
+                    return Err(invalid(
+                        format!("workload.{key}"),
+                        "applies to a trace, and this workload has no `trace`",
+                    ));
+                }
+            }
+            None
+        }
+    };
     let mut generators = Vec::new();
     let mut names = BTreeSet::new();
     for (i, g) in w.generators.iter().enumerate() {

@@ -7,8 +7,12 @@
 //! way for every platform.
 
 pub mod dist;
+pub mod formats;
+pub mod inspect;
 pub mod native;
+pub mod shape;
 pub mod synthetic;
+pub mod text;
 
 use crate::time::SimTime;
 use std::path::PathBuf;
@@ -76,7 +80,7 @@ pub enum WorkloadError {
     },
     /// Submit times go backwards.
     #[error(
-        "trace {path}, line {line}: submit_s {submit_s} is earlier than the previous row's {previous_s}; sort the trace by submit_s (for example `sort -t, -k2 -g`) and run again"
+        "trace {path}, line {line}: submitted at {submit_s} s, earlier than the task before ({previous_s} s); set workload.order = \"sort\" to sort the trace as it is read, or sort it once with `fargate-sim trace convert`"
     )]
     OutOfOrder {
         path: PathBuf,
@@ -87,6 +91,9 @@ pub enum WorkloadError {
     /// The Parquet reader failed.
     #[error("trace {path}: {message}")]
     Parquet { path: PathBuf, message: String },
+    /// The file is not in the format it was read as.
+    #[error("trace {path}: {message}")]
+    Format { path: PathBuf, message: String },
 }
 
 /// A stream of tasks in submit order.

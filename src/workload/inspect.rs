@@ -1,0 +1,183 @@
+//! `fargate-sim trace inspect`: what a trace holds, before any run. Reads the
+//! trace once, in file order, with bounded memory.
+
+use super::formats::SkipCounter;
+use super::{TaskStream, WorkloadError};
+use crate::platform::fargate::{LaunchType, Sizing};
+use crate::platform::fargate::{SizeMiss, fit};
+use crate::pricing::Catalog;
+use crate::pricing::Os;
+use crate::stats::SpanStats;
+use crate::time::{SimTime, format_span};
+use crate::units::format_vcpu;
+use std::collections::BTreeMap;
+
+/// Buckets of the arrival-rate profile.
+const PROFILE_BUCKETS: usize = 24;
+
+/// Renders the report of a trace.
+pub fn inspect(
+    stream: TaskStream,
+    skipped: &SkipCounter,
+    notes: &[String],
+    catalog: &Catalog,
+    started: std::time::Instant,
+) -> Result<String, WorkloadError> {
+    let mut n = 0u64;
+    let (mut first, mut last) = (SimTime::MAX, 0);
+    let mut out_of_order = 0u64;
+    let mut previous = 0;
+    let mut durations = SpanStats::new();
+    let mut cpu = SpanStats::new();
+    let mut mem = SpanStats::new();
+    let mut submits: Vec<SimTime> = Vec::new();
+    let mut sample_every = 1u64;
+    let mut sizes: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+    let mut too_big: BTreeMap<String, u64> = BTreeMap::new();
+    let mut cpu_milli_s = 0u128;
+    for r in stream {
+        let t = r?;
+        n += 1;
+        if t.submit < previous {
+            out_of_order += 1;
+        }
+        previous = t.submit;
+        first = first.min(t.submit);
+        last = last.max(t.submit);
+        durations.record(t.duration);
+        cpu.record(t.cpu_milli as SimTime);
+        mem.record(t.memory_mib as SimTime);
+        cpu_milli_s += t.cpu_milli as u128 * t.duration as u128;
+        // A bounded sample of submit times for the rate profile.
+        if n.is_multiple_of(sample_every) {
+            submits.push(t.submit);
+            if submits.len() >= 1 << 20 {
+                submits = submits.into_iter().step_by(2).collect();
+                sample_every *= 2;
+            }
+        }
+        match fit(
+            &catalog.fargate,
+            Os::Linux,
+            LaunchType::Ecs,
+            Sizing::RoundUp,
+            t.cpu_milli,
+            t.memory_mib,
+        ) {
+            Ok(s) => *sizes.entry((s.cpu_milli, s.memory_mib)).or_default() += 1,
+            Err(SizeMiss::TooLarge(why)) => *too_big.entry(why).or_default() += 1,
+            Err(SizeMiss::NotExact { .. }) => {}
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut o = String::new();
+    o.push_str(&format!(
+        "tasks: {n} (read in {elapsed:.2}s, {:.0} tasks/s)\n",
+        n as f64 / elapsed.max(1e-9)
+    ));
+    let skipped = skipped.counts();
+    if !skipped.is_empty() {
+        o.push_str(&format!(
+            "bad rows skipped: {}\n",
+            skipped.values().sum::<u64>()
+        ));
+        for (reason, k) in &skipped {
+            o.push_str(&format!("  {k:>10}  {reason}\n"));
+        }
+    } else {
+        o.push_str("bad rows: none\n");
+    }
+    for note in notes {
+        o.push_str(&format!("note: {note}\n"));
+    }
+    if n == 0 {
+        return Ok(o);
+    }
+    if out_of_order > 0 {
+        o.push_str(&format!(
+            "order: {out_of_order} task(s) submitted earlier than the one before; runs sort it (order = \"sort\"), `trace convert` writes it sorted\n"
+        ));
+    } else {
+        o.push_str("order: sorted by submit time\n");
+    }
+    let span = last - first;
+    o.push_str(&format!(
+        "submitted: from {} to {} (span {}); mean rate {:.2}/s\n",
+        format_span(first),
+        format_span(last),
+        format_span(span),
+        if span > 0 {
+            n as f64 / (span as f64 / 1e6)
+        } else {
+            0.0
+        }
+    ));
+    o.push_str(&format!(
+        "work: {:.1} vCPU-hours requested\n",
+        cpu_milli_s as f64 / 1e3 / 1e6 / 3600.0
+    ));
+    if span > 0 && !submits.is_empty() {
+        let width = span.div_ceil(PROFILE_BUCKETS as u64).max(1);
+        let mut counts = [0u64; PROFILE_BUCKETS];
+        for s in &submits {
+            let b = (((s - first) / width) as usize).min(PROFILE_BUCKETS - 1);
+            counts[b] += sample_every;
+        }
+        let peak = *counts.iter().max().unwrap_or(&1) as f64;
+        o.push_str(&format!(
+            "arrivals per {} (from the start of the trace):\n",
+            format_span(width)
+        ));
+        for (i, c) in counts.iter().enumerate() {
+            let bar = "#".repeat(((*c as f64 / peak.max(1.0)) * 40.0).round() as usize);
+            o.push_str(&format!(
+                "  {:>10}  {:>10}  {bar}\n",
+                format_span(first + i as u64 * width),
+                c
+            ));
+        }
+    }
+    let q = |s: &mut SpanStats, p: f64| s.quantile(p).unwrap_or(0);
+    o.push_str(&format!(
+        "duration: p50 {}  p95 {}  p99 {}  max {}\n",
+        format_span(q(&mut durations, 0.5)),
+        format_span(q(&mut durations, 0.95)),
+        format_span(q(&mut durations, 0.99)),
+        format_span(q(&mut durations, 1.0))
+    ));
+    o.push_str(&format!(
+        "cpu: p50 {}  p95 {}  max {} vCPU\n",
+        format_vcpu(q(&mut cpu, 0.5) as u32),
+        format_vcpu(q(&mut cpu, 0.95) as u32),
+        format_vcpu(q(&mut cpu, 1.0) as u32)
+    ));
+    o.push_str(&format!(
+        "memory: p50 {}  p95 {}  max {} MiB\n",
+        q(&mut mem, 0.5),
+        q(&mut mem, 0.95),
+        q(&mut mem, 1.0)
+    ));
+    let mut by_count: Vec<((u32, u32), u64)> = sizes.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    o.push_str("Fargate sizes the tasks round up to (Linux, ECS):\n");
+    for ((c, m), k) in by_count.iter().take(12) {
+        o.push_str(&format!(
+            "  {:>10}  {} vCPU / {} GiB ({:.1}%)\n",
+            k,
+            format_vcpu(*c),
+            *m as f64 / 1024.0,
+            *k as f64 / n as f64 * 100.0
+        ));
+    }
+    if by_count.len() > 12 {
+        let rest: u64 = by_count[12..].iter().map(|x| x.1).sum();
+        o.push_str(&format!(
+            "  {rest:>10}  in {} other sizes\n",
+            by_count.len() - 12
+        ));
+    }
+    for (why, k) in &too_big {
+        o.push_str(&format!("  {k:>10}  too large for Fargate: {why}\n"));
+    }
+    Ok(o)
+}

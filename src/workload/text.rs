@@ -1,0 +1,96 @@
+//! Reading text traces as downloaded: gzip-compressed or not (told by the
+//! file's first bytes, not its name), LF or CRLF line endings, with or
+//! without a final newline, with or without a byte-order mark.
+
+use super::WorkloadError;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Lines of a text file, numbered from 1, without their line endings.
+pub struct TextLines {
+    path: PathBuf,
+    reader: BufReader<Box<dyn Read + Send>>,
+    line: u64,
+    buf: String,
+}
+
+/// Whether the file starts with the gzip magic bytes.
+pub fn is_gzip(path: &Path) -> Result<bool, WorkloadError> {
+    let mut f = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match f.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(source) => {
+                return Err(WorkloadError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(got == 2 && magic == [0x1f, 0x8b])
+}
+
+impl TextLines {
+    pub fn open(path: &Path) -> Result<TextLines, WorkloadError> {
+        let io = |source| WorkloadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let gz = is_gzip(path)?;
+        let file = std::fs::File::open(path).map_err(io)?;
+        let raw: Box<dyn Read + Send> = if gz {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        };
+        Ok(TextLines {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(1 << 16, raw),
+            line: 0,
+            buf: String::new(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next line and its number, or None at the end of the file.
+    pub fn next_line(&mut self) -> Option<Result<(u64, &str), WorkloadError>> {
+        self.buf.clear();
+        match self.reader.read_line(&mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                self.line += 1;
+                let mut text = self.buf.trim_end_matches(['\r', '\n']);
+                if self.line == 1 {
+                    text = text.trim_start_matches('\u{feff}');
+                }
+                Some(Ok((self.line, text)))
+            }
+            Err(source) => Some(Err(WorkloadError::Io {
+                path: self.path.clone(),
+                source: if source.kind() == std::io::ErrorKind::InvalidData {
+                    std::io::Error::other(format!(
+                        "line {}: not UTF-8 text ({source}); is this the right file and format?",
+                        self.line + 1
+                    ))
+                } else {
+                    source
+                },
+            })),
+        }
+    }
+}
+
+/// Splits on runs of spaces and tabs (SWF).
+pub fn split_whitespace(line: &str) -> Vec<&str> {
+    line.split_ascii_whitespace().collect()
+}
