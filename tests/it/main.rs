@@ -8,3 +8,4 @@ mod errors;
 mod properties;
 mod reports;
 mod timing;
+mod traces;

@@ -104,11 +104,8 @@ impl Format {
             .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
             .collect();
         let has = |c: &str| cols.iter().any(|x| x == c);
-        let found = if ["task_id", "submit_s", "duration_s", "cpu_vcpu"]
-            .iter()
-            .any(|c| has(c))
-        {
-            Some(Format::Native)
+        let found = if has("task_create_time") && has("task_end_time") {
+            Some(Format::Alibaba2017)
         } else if has("cpu_milli") && has("creation_time") && has("deletion_time") {
             Some(Format::AlibabaGpu2023)
         } else if has("timestamp") && has("contexttokens") && has("generatedtokens") {
@@ -117,8 +114,12 @@ impl Format {
             Some(Format::AzureFunctions2021)
         } else if has("hashfunction") && has("trigger") {
             Some(Format::AzureFunctions2019)
-        } else if has("task_create_time") && has("task_end_time") {
-            Some(Format::Alibaba2017)
+        } else if ["submit_s", "duration_s", "cpu_vcpu"]
+            .iter()
+            .any(|c| has(c))
+        {
+            // A native header, perhaps with a column missing (reported then).
+            Some(Format::Native)
         } else if first.trim_start().starts_with(';') {
             Some(Format::Swf)
         } else {
