@@ -95,36 +95,140 @@ impl ParquetRows {
             .with_slice(Some((self.offset, len)))
             .finish()
             .map_err(|e| parquet_err(&self.path, e))?;
-        let text_col =
-            |name: &Option<String>| -> Result<Option<Vec<Option<String>>>, WorkloadError> {
-                let Some(n) = name else { return Ok(None) };
-                let col = df
-                    .column(n)
-                    .and_then(|c| c.cast(&DataType::String))
-                    .map_err(|e| parquet_err(&self.path, e))?;
-                let ca = col.str().map_err(|e| parquet_err(&self.path, e))?;
-                Ok(Some(ca.iter().map(|v| v.map(str::to_string)).collect()))
+        // Numeric columns are read as numbers; text columns (and numbers
+        // stored as text) as text, parsed and checked per row.
+        enum Col {
+            Absent,
+            Text(Vec<Option<String>>),
+            Number(Vec<Option<f64>>),
+        }
+        let column = |idx: usize, name: &Option<String>| -> Result<Col, WorkloadError> {
+            let Some(n) = name else {
+                return Ok(Col::Absent);
             };
-        let cols: Vec<Option<Vec<Option<String>>>> = self
+            let c = df.column(n).map_err(|e| parquet_err(&self.path, e))?;
+            let numeric = (1..=5).contains(&idx) && c.dtype().is_primitive_numeric();
+            if numeric {
+                let f = c
+                    .cast(&DataType::Float64)
+                    .map_err(|e| parquet_err(&self.path, e))?;
+                let ca = f.f64().map_err(|e| parquet_err(&self.path, e))?;
+                Ok(Col::Number(ca.iter().collect()))
+            } else {
+                let t = c
+                    .cast(&DataType::String)
+                    .map_err(|e| parquet_err(&self.path, e))?;
+                let ca = t.str().map_err(|e| parquet_err(&self.path, e))?;
+                Ok(Col::Text(
+                    ca.iter().map(|v| v.map(str::to_string)).collect(),
+                ))
+            }
+        };
+        let cols: Vec<Col> = self
             .present
             .iter()
-            .map(text_col)
+            .enumerate()
+            .map(|(i, n)| column(i, n))
             .collect::<Result<_, _>>()?;
-        let get = |c: usize, r: usize| -> &str {
-            cols[c].as_ref().and_then(|v| v[r].as_deref()).unwrap_or("")
+        let text = |c: usize, r: usize| -> &str {
+            match &cols[c] {
+                Col::Text(v) => v[r].as_deref().unwrap_or(""),
+                _ => "",
+            }
         };
         let mut out = Vec::with_capacity(len);
         for r in 0..len {
             let row = RawRow {
-                task_id: get(0, r),
-                submit_s: get(1, r),
-                duration_s: get(2, r),
-                cpu_vcpu: get(3, r),
-                memory_mib: get(4, r),
-                storage_gib: get(5, r),
-                group: get(6, r),
+                task_id: text(0, r),
+                submit_s: text(1, r),
+                duration_s: text(2, r),
+                cpu_vcpu: text(3, r),
+                memory_mib: text(4, r),
+                storage_gib: text(5, r),
+                group: text(6, r),
             };
-            let t = self.checker.check((self.offset + r + 1) as u64, &row);
+            let line = (self.offset + r + 1) as u64;
+            let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
+                && !matches!(cols[5], Col::Text(_));
+            let t = if all_numeric {
+                let num = |c: usize| match &cols[c] {
+                    Col::Number(v) => v[r],
+                    _ => None,
+                };
+                match (num(1), num(2), num(3), num(4)) {
+                    (Some(submit_s), Some(duration_s), Some(cpu_vcpu), Some(memory_mib)) => {
+                        let values = crate::workload::native::Values {
+                            submit_s,
+                            duration_s,
+                            cpu_vcpu,
+                            memory_mib,
+                            storage_gib: num(5),
+                        };
+                        self.checker
+                            .check_values(line, &row, &values)
+                            .map_err(|e| match e {
+                                // Numbers carry no text: show the value.
+                                WorkloadError::BadValue {
+                                    path,
+                                    line,
+                                    column,
+                                    value,
+                                    expected,
+                                } if value.is_empty() => {
+                                    let idx = [
+                                        "",
+                                        "submit_s",
+                                        "duration_s",
+                                        "cpu_vcpu",
+                                        "memory_mib",
+                                        "storage_gib",
+                                    ]
+                                    .iter()
+                                    .position(|c| *c == column);
+                                    let value = idx
+                                        .and_then(num)
+                                        .map_or_else(String::new, |v| v.to_string());
+                                    WorkloadError::BadValue {
+                                        path,
+                                        line,
+                                        column,
+                                        value,
+                                        expected,
+                                    }
+                                }
+                                other => other,
+                            })
+                    }
+                    _ => {
+                        let missing = (1..=4).find(|c| num(*c).is_none()).unwrap_or(1);
+                        Err(WorkloadError::BadValue {
+                            path: self.path.clone(),
+                            line,
+                            column: ["", "submit_s", "duration_s", "cpu_vcpu", "memory_mib"]
+                                [missing],
+                            value: "null".into(),
+                            expected: "expected a number".into(),
+                        })
+                    }
+                }
+            } else {
+                let owned: Vec<String> = (1..=5)
+                    .map(|c| match &cols[c] {
+                        Col::Number(v) => v[r].map_or_else(String::new, |x| x.to_string()),
+                        Col::Text(v) => v[r].clone().unwrap_or_default(),
+                        Col::Absent => String::new(),
+                    })
+                    .collect();
+                let row = RawRow {
+                    submit_s: &owned[0],
+                    duration_s: &owned[1],
+                    cpu_vcpu: &owned[2],
+                    memory_mib: &owned[3],
+                    storage_gib: &owned[4],
+                    ..row
+                };
+                self.checker.check(line, &row)
+            };
             match (t, &self.skip) {
                 (
                     Err(WorkloadError::BadValue {

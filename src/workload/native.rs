@@ -58,6 +58,35 @@ pub(crate) struct RawRow<'a> {
     pub group: &'a str,
 }
 
+fn finite(
+    path: &Path,
+    line: u64,
+    column: &'static str,
+    x: f64,
+    text: &str,
+) -> Result<f64, WorkloadError> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(WorkloadError::BadValue {
+            path: path.to_path_buf(),
+            line,
+            column,
+            value: text.to_string(),
+            expected: "expected a finite number".into(),
+        })
+    }
+}
+
+/// The numbers of one row.
+pub(crate) struct Values {
+    pub submit_s: f64,
+    pub duration_s: f64,
+    pub cpu_vcpu: f64,
+    pub memory_mib: f64,
+    pub storage_gib: Option<f64>,
+}
+
 /// Turns raw fields into a task, checking each value and the submit order.
 pub(crate) struct RowChecker {
     pub path: PathBuf,
@@ -102,11 +131,33 @@ impl RowChecker {
     }
 
     pub fn check(&mut self, line: u64, row: &RawRow<'_>) -> Result<Task, WorkloadError> {
+        let values = Values {
+            submit_s: self.number(line, "submit_s", row.submit_s)?,
+            duration_s: self.number(line, "duration_s", row.duration_s)?,
+            cpu_vcpu: self.number(line, "cpu_vcpu", row.cpu_vcpu)?,
+            memory_mib: self.number(line, "memory_mib", row.memory_mib)?,
+            storage_gib: if row.storage_gib.trim().is_empty() {
+                None
+            } else {
+                Some(self.number(line, "storage_gib", row.storage_gib)?)
+            },
+        };
+        self.check_values(line, row, &values)
+    }
+
+    /// Checks a row whose numbers are already parsed (typed Parquet columns);
+    /// `row` still gives the text for messages, the id and the group.
+    pub fn check_values(
+        &mut self,
+        line: u64,
+        row: &RawRow<'_>,
+        v: &Values,
+    ) -> Result<Task, WorkloadError> {
         let task_id = row.task_id.trim();
         if task_id.is_empty() {
             return Err(self.bad(line, "task_id", row.task_id, "expected a non-empty id"));
         }
-        let submit_s = self.number(line, "submit_s", row.submit_s)?;
+        let submit_s = finite(&self.path, line, "submit_s", v.submit_s, row.submit_s)?;
         let submit = seconds_to_sim(submit_s).ok_or_else(|| {
             self.bad(
                 line,
@@ -125,7 +176,7 @@ impl RowChecker {
         }
         self.previous_submit = submit;
         self.previous_submit_s = submit_s;
-        let duration_s = self.number(line, "duration_s", row.duration_s)?;
+        let duration_s = finite(&self.path, line, "duration_s", v.duration_s, row.duration_s)?;
         let duration = seconds_to_sim(duration_s).ok_or_else(|| {
             self.bad(
                 line,
@@ -134,7 +185,7 @@ impl RowChecker {
                 "expected seconds from 0 to 100 years",
             )
         })?;
-        let cpu = self.number(line, "cpu_vcpu", row.cpu_vcpu)?;
+        let cpu = finite(&self.path, line, "cpu_vcpu", v.cpu_vcpu, row.cpu_vcpu)?;
         let cpu_milli = vcpu_to_milli(cpu).ok_or_else(|| {
             self.bad(
                 line,
@@ -143,14 +194,12 @@ impl RowChecker {
                 "expected a vCPU count above 0",
             )
         })?;
-        let mem = self.number(line, "memory_mib", row.memory_mib)?;
+        let mem = finite(&self.path, line, "memory_mib", v.memory_mib, row.memory_mib)?;
         if mem <= 0.0 || mem > u32::MAX as f64 {
             return Err(self.bad(line, "memory_mib", row.memory_mib, "expected MiB above 0"));
         }
-        let storage_gib = if row.storage_gib.trim().is_empty() {
-            0
-        } else {
-            let s = self.number(line, "storage_gib", row.storage_gib)?;
+        let storage_gib = if let Some(s) = v.storage_gib {
+            let s = finite(&self.path, line, "storage_gib", s, row.storage_gib)?;
             if !(0.0..=1_000_000.0).contains(&s) {
                 return Err(self.bad(
                     line,
@@ -160,6 +209,8 @@ impl RowChecker {
                 ));
             }
             s.ceil() as u32
+        } else {
+            0
         };
         let group = match row.group.trim() {
             "" => None,

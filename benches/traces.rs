@@ -1,0 +1,186 @@
+//! Trace reading: tasks per second for each real sample in ../shared/traces
+//! (read through its adapter, in file order, as `trace inspect` does), and
+//! the 20,000,000-task replay: a native Parquet trace generated here (not
+//! committed; written in row groups so generation is also bounded), then
+//! replayed on Fargate by the release binary, with its wall time and peak
+//! memory (VmHWM of the child, read from /usr/bin/time).
+//!
+//! Run: `cargo bench --bench traces` (add `--quick` to skip the 20 M replay).
+
+use fargate_sim::scenario::{LoadOptions, load_str};
+use fargate_sim::workload::formats::{self, SkipCounter};
+use std::path::Path;
+use std::time::Instant;
+
+fn samples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
+    let cases = [
+        ("alibaba-v2017/batch_task.csv", "alibaba-2017"),
+        (
+            "alibaba-gpu-v2023/openb_pod_list_default.csv",
+            "alibaba-gpu-2023",
+        ),
+        (
+            "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
+            "azure-llm-2023",
+        ),
+        ("swf-nasa-ipsc/NASA-iPSC-1993-3.1-cln.swf.gz", "swf"),
+    ];
+    println!(
+        "{:<48} {:>10} {:>10} {:>12} {:>14}",
+        "sample", "rows", "tasks", "seconds", "rows/s"
+    );
+    for (file, format) in cases {
+        let path = root.join(file);
+        if !path.is_file() {
+            println!("{file}: missing, skipped");
+            continue;
+        }
+        let text = format!(
+            "name = \"b\"\n[workload]\ntrace = {:?}\nformat = \"{format}\"\non_bad_row = \"skip\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
+            path.to_string_lossy()
+        );
+        let (sc, _) =
+            load_str(&text, Path::new("bench.toml"), &LoadOptions::default()).expect("loads");
+        let t = sc.workload.trace.expect("trace");
+        let mut best = f64::MAX;
+        let mut tasks = 0u64;
+        let mut skipped = 0u64;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let counter = SkipCounter::default();
+            let opened = formats::open(&t.path, t.format, &t.params, t.on_bad_row, false, &counter)
+                .expect("opens");
+            tasks = opened.stream.map(|r| r.expect("reads")).count() as u64;
+            best = best.min(started.elapsed().as_secs_f64());
+            skipped = counter.total();
+        }
+        let rows = data_rows(&path);
+        println!(
+            "{:<48} {:>10} {:>10} {:>12.4} {:>14.0}",
+            file,
+            rows,
+            tasks,
+            best,
+            rows as f64 / best
+        );
+        let _ = skipped;
+    }
+}
+
+/// Data rows of a sample (lines that are neither a header nor a comment).
+fn data_rows(path: &Path) -> u64 {
+    let mut lines = fargate_sim::workload::text::TextLines::open(path).expect("opens");
+    let mut n = 0;
+    let mut first = true;
+    while let Some(r) = lines.next_line() {
+        let (_, l) = r.expect("reads");
+        if l.trim().is_empty() || l.starts_with(';') {
+            continue;
+        }
+        if first {
+            first = false;
+            if l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+        }
+        n += 1;
+    }
+    n
+}
+
+fn twenty_million() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // FARGATE_SIM_KEEP_TRACE=DIR keeps the generated trace there.
+    let keep = std::env::var_os("FARGATE_SIM_KEEP_TRACE").map(std::path::PathBuf::from);
+    let trace = dir.path().join("trace-20m.parquet");
+    let n: u64 = 20_000_000;
+    let started = Instant::now();
+    // 20 M tasks at 16/s (about 14.5 days), under Fargate's sustained launch
+    // rate of 20/s, so the waiting queue stays short and memory measures the
+    // streaming, not a backlog; sizes and durations from a fixed
+    // pseudo-random sequence.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut stream = (0..n).map(move |i| {
+        let r = next();
+        let size = r % 7;
+        let (cpu, mem) = match size {
+            0..=3 => (250, 512),
+            4 | 5 => (1000, 2048),
+            _ => (4000, 16384),
+        };
+        Ok(fargate_sim::workload::Task {
+            id: i,
+            label: None,
+            submit: i * 62_500,
+            duration: 30_000_000 + (r >> 20) % 600_000_000,
+            cpu_milli: cpu,
+            memory_mib: mem,
+            storage_gib: 0,
+            group: None,
+        })
+    });
+    let mut f = std::fs::File::create(&trace).expect("create");
+    let rows =
+        fargate_sim::table_io::write_native_parquet_stream(&mut f, &mut stream).expect("writes");
+    drop(f);
+    let size = std::fs::metadata(&trace).expect("meta").len();
+    println!(
+        "generated {rows} tasks as native Parquet: {:.0} MB in {:.1}s",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(k) = &keep {
+        std::fs::copy(&trace, k.join("trace-20m.parquet")).expect("keeps the trace");
+    }
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"replay-20m\"\n[workload]\ntrace = \"trace-20m.parquet\"\n[report]\ntask_records = false\n[[platforms]]\nname = \"fargate\"\nkind = \"fargate\"\n",
+    )
+    .expect("scenario");
+    let bin = env!("CARGO_BIN_EXE_fargate-sim");
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-v", bin, "run", "s.toml", "--out", "out", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs /usr/bin/time");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for l in err.lines() {
+        if l.contains("Elapsed (wall clock)") || l.contains("Maximum resident set size") {
+            println!("replay: {}", l.trim());
+        }
+    }
+    assert!(out.status.success(), "{err}");
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.json")).expect("summary");
+    let s: serde_json::Value = serde_json::from_str(&summary).expect("json");
+    println!(
+        "replay: {} tasks submitted, {} completed, ${:.2}",
+        s["platforms"][0]["tasks"]["submitted"],
+        s["platforms"][0]["tasks"]["completed"],
+        s["platforms"][0]["cost"]["total_usd"]
+            .as_f64()
+            .unwrap_or(0.0)
+    );
+    // The same trace loaded whole, for comparison: a Task per row plus its
+    // label on the heap.
+    let per_task = std::mem::size_of::<fargate_sim::workload::Task>() + 16;
+    println!(
+        "for comparison: holding the trace whole as tasks would take at least {:.0} MB ({} bytes a task)",
+        (n as usize * per_task) as f64 / 1e6,
+        per_task
+    );
+}
+
+fn main() {
+    samples();
+    if !std::env::args().any(|a| a == "--quick") {
+        twenty_million();
+    }
+}
