@@ -101,16 +101,23 @@ pub fn inspect(
         o.push_str("order: sorted by submit time\n");
     }
     let span = last - first;
+    let per_s = if span > 0 {
+        n as f64 / (span as f64 / 1e6)
+    } else {
+        0.0
+    };
+    let rate = if per_s >= 1.0 || per_s == 0.0 {
+        format!("{per_s:.2}/s")
+    } else if per_s * 60.0 >= 1.0 {
+        format!("{:.2}/min", per_s * 60.0)
+    } else {
+        format!("{:.2}/h", per_s * 3600.0)
+    };
     o.push_str(&format!(
-        "submitted: from {} to {} (span {}); mean rate {:.2}/s\n",
+        "submitted: from {} to {} (span {}); mean rate {rate}\n",
         format_span(first),
         format_span(last),
         format_span(span),
-        if span > 0 {
-            n as f64 / (span as f64 / 1e6)
-        } else {
-            0.0
-        }
     ));
     o.push_str(&format!(
         "work: {:.1} vCPU-hours requested\n",
