@@ -34,8 +34,7 @@ pub struct TraceInfo {
 
 /// Opens a native trace, CSV or Parquet by its extension.
 pub fn open(path: &Path) -> Result<(TraceInfo, TaskStream), WorkloadError> {
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".parquet") || name.ends_with(".pq") {
+    if super::text::is_parquet(path)? {
         crate::table_io::open_native_parquet(
             path,
             super::formats::OnBadRow::Error,

@@ -16,14 +16,23 @@ pub struct TextLines {
 
 /// Whether the file starts with the gzip magic bytes.
 pub fn is_gzip(path: &Path) -> Result<bool, WorkloadError> {
+    starts_with(path, &[0x1f, 0x8b])
+}
+
+/// Whether the file starts with Parquet's magic bytes (`PAR1`).
+pub fn is_parquet(path: &Path) -> Result<bool, WorkloadError> {
+    starts_with(path, b"PAR1")
+}
+
+fn starts_with(path: &Path, magic: &[u8]) -> Result<bool, WorkloadError> {
     let mut f = std::fs::File::open(path).map_err(|source| WorkloadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut magic = [0u8; 2];
+    let mut head = vec![0u8; magic.len()];
     let mut got = 0;
-    while got < 2 {
-        match f.read(&mut magic[got..]) {
+    while got < magic.len() {
+        match f.read(&mut head[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(source) => {
@@ -34,7 +43,7 @@ pub fn is_gzip(path: &Path) -> Result<bool, WorkloadError> {
             }
         }
     }
-    Ok(got == 2 && magic == [0x1f, 0x8b])
+    Ok(got == magic.len() && head == magic)
 }
 
 impl TextLines {

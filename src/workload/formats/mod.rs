@@ -90,8 +90,7 @@ impl Format {
     /// Guesses the format from a file's first line, where that line is
     /// unambiguous (a header, or SWF's comments).
     pub fn detect(path: &Path) -> Result<Format, WorkloadError> {
-        let name = path.to_string_lossy().to_ascii_lowercase();
-        if name.ends_with(".parquet") || name.ends_with(".pq") {
+        if super::text::is_parquet(path)? {
             return Ok(Format::Native);
         }
         let mut lines = TextLines::open(path)?;
@@ -393,8 +392,7 @@ pub fn open(
 ) -> Result<OpenedTrace, WorkloadError> {
     let adapter: Box<dyn Adapter> = match format {
         Format::Native => {
-            let name = path.to_string_lossy().to_ascii_lowercase();
-            if name.ends_with(".parquet") || name.ends_with(".pq") {
+            if super::text::is_parquet(path)? {
                 let (info, stream) = crate::table_io::open_native_parquet(
                     path,
                     on_bad_row,
