@@ -55,6 +55,72 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         scenario.seed.to_string(),
         "scenario (0 when not set)",
     );
+    if let Some(t) = &scenario.workload.trace {
+        use crate::workload::formats::Format;
+        let tr = &d.traces;
+        let mib = |m: u32| format!("{m} MiB");
+        add(
+            "workload",
+            "trace",
+            format!("{} (format {})", t.path.display(), t.format.name()),
+            "scenario",
+        );
+        let p = &t.params;
+        let machine = match t.format {
+            Format::Alibaba2017 => Some(&tr.alibaba_2017),
+            Format::Alibaba2018Task | Format::Alibaba2018Instance => Some(&tr.alibaba_2018),
+            Format::Google2011 | Format::Google2019 => Some(&tr.google),
+            _ => None,
+        };
+        if let Some(m) = machine {
+            add(
+                "workload",
+                "machine that normalised sizes refer to",
+                format!(
+                    "{} vCPU, {}",
+                    crate::units::format_vcpu(p.machine_cpu_milli),
+                    mib(p.machine_memory_mib)
+                ),
+                &m.source,
+            );
+        }
+        match t.format {
+            Format::Swf => add(
+                "workload",
+                "SWF processor",
+                format!(
+                    "{} vCPU, {} when the log has no memory",
+                    p.vcpu_per_processor,
+                    mib(p.memory_per_processor_mib)
+                ),
+                &tr.swf.source,
+            ),
+            Format::AzureFunctions2019 | Format::AzureFunctions2021 => add(
+                "workload",
+                "size of an invocation",
+                format!(
+                    "{} vCPU, {}",
+                    crate::units::format_vcpu(p.request_cpu_milli),
+                    mib(p.request_memory_mib.unwrap_or(0))
+                ),
+                &tr.azure_functions.source,
+            ),
+            Format::AzureLlm2023 => add(
+                "workload",
+                "LLM request",
+                format!(
+                    "{} vCPU, {}; {} ms + {} ms per prompt token + {} ms per generated token",
+                    crate::units::format_vcpu(p.request_cpu_milli),
+                    mib(p.request_memory_mib.unwrap_or(0)),
+                    p.llm_overhead_us as f64 / 1000.0,
+                    p.llm_prefill_us_per_token as f64 / 1000.0,
+                    p.llm_decode_us_per_token as f64 / 1000.0
+                ),
+                &tr.azure_llm.source,
+            ),
+            _ => {}
+        }
+    }
     for p in &scenario.platforms {
         let n = p.name();
         match p {

@@ -2,7 +2,8 @@
 //!
 //! - `alibaba-2017`: cluster-trace-v2017 `batch_task.csv` (no header in the
 //!   original; a header line, as in some copies, is recognised and skipped):
-//!   create time, end time, job id, task id, instance count, status,
+//!   create time, modify time (the end, for Terminated and Failed tasks),
+//!   job id, task id, instance count, status,
 //!   `plan_cpu` (100 = one core), `plan_mem` (normalised to 0..1 of a
 //!   machine's memory). A task runs from its create to its end time; with
 //!   `expand_instances` (the default) each instance becomes a task.
@@ -134,15 +135,35 @@ impl Adapter for Batch2017 {
                 format!("{} fields where batch_task has 8", f.len()),
             ));
         }
+        // The second column is the latest state change: the end, for tasks
+        // that ended (trace_201708.md).
         let status = f[5].trim();
-        if status == "Waiting" || f[6].trim().is_empty() {
-            return Err(BadRow::new(
-                "status",
-                status,
-                format!("never ran (status {status}, no plan_cpu)"),
-            ));
+        match status {
+            "Terminated" | "Failed" => {}
+            "Running" => {
+                return Err(BadRow::new(
+                    "status",
+                    status,
+                    "still running when the trace ends (status Running): no end time",
+                ));
+            }
+            "Waiting" | "Ready" => {
+                return Err(BadRow::new(
+                    "status",
+                    status,
+                    format!("never ran (status {status})"),
+                ));
+            }
+            "Cancelled" => {
+                return Err(BadRow::new(
+                    "status",
+                    status,
+                    "cancelled (status Cancelled)",
+                ));
+            }
+            _ => return Err(BadRow::new("status", status, "unknown status")),
         }
-        let (submit, duration) = span("create_timestamp", f[0], "end_timestamp", f[1], status)?;
+        let (submit, duration) = span("create_timestamp", f[0], "modify_timestamp", f[1], status)?;
         let count = instance_count(f[4])?;
         let cpu = size("plan_cpu", f[6], num("plan_cpu", f[6])? * 10.0)?;
         let mem_frac = num("plan_mem", f[7])?;
