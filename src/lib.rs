@@ -8,6 +8,7 @@
 
 pub mod defaults;
 pub mod engine;
+pub mod experiment;
 pub mod platform;
 pub mod pricing;
 pub mod report;

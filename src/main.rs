@@ -55,6 +55,79 @@ enum Command {
         #[arg(long)]
         no_task_records: bool,
     },
+    /// Run a scenario's [sweep]: every point of its axes, each for its
+    /// replications, in parallel; write results.parquet/.csv (a row per
+    /// point × platform × replication, and the mean, standard deviation and
+    /// 95% interval per point × platform), charts and experiment.html.
+    Sweep {
+        /// The scenario file, with a [sweep] section.
+        scenario: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Folder for the results (default: output/<scenario name>-sweep).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Points run at once (default: the machine's cores). The results do not depend on it.
+        #[arg(short = 'j', long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Run only slice I of N of the points (round robin); merge the
+        /// slices with `fargate-sim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// The number of shards when the index comes from an array job
+        /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID).
+        #[arg(long, value_name = "N")]
+        shards: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Merge the folders of a sharded sweep into the table one machine writes.
+    Merge {
+        /// The shard folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder for the merged results.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Run many scenario files once each and write one combined table.
+    Batch {
+        /// Scenario files (for example scenarios/*.toml).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Folder for results.parquet and results.csv (default: output/batch).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Files run at once (default: the machine's cores).
+        #[arg(short = 'j', long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Find where two platforms' costs cross along one axis, by bisection
+    /// (for example the load at which a cluster becomes cheaper than Fargate).
+    Breakeven {
+        scenario: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// The scenario key to vary, e.g. workload.load_scale.
+        #[arg(long)]
+        axis: String,
+        /// The range to search.
+        #[arg(long, num_args = 2, value_names = ["A", "B"], allow_negative_numbers = true)]
+        between: Vec<f64>,
+        /// The two platforms to compare (default: the first two).
+        #[arg(long, num_args = 2, value_names = ["P1", "P2"])]
+        platforms: Option<Vec<String>>,
+        /// Stop when the bracket is narrower than this share of the range.
+        #[arg(long, default_value_t = 1e-4)]
+        tolerance: f64,
+        /// Folder for breakeven.png/.svg (default: output/<scenario name>-breakeven).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Look into a trace file, or convert it to the native format.
     Trace {
         #[command(subcommand)]
@@ -400,6 +473,201 @@ fn run(cli: Cli) -> Result<(), Error> {
                 Ok(())
             }
         },
+        Command::Sweep {
+            scenario: path,
+            load,
+            out,
+            jobs,
+            shard,
+            shards,
+            quiet,
+        } => {
+            let base = fargate_sim::experiment::Base::read(&path, load.options())?;
+            let sweep = fargate_sim::experiment::Sweep::parse(&base.text, &path)?.ok_or_else(|| {
+                Error::BadInput(format!(
+                    "{} has no [sweep] section; add one (see the README, \"Experiments\") or use `fargate-sim run`",
+                    path.display()
+                ))
+            })?;
+            let shard = match (shard, shards) {
+                (Some(s), _) => fargate_sim::experiment::Shard::parse(&s).map_err(|m| Error::BadInput(format!("--shard {m}")))?,
+                (None, Some(n)) if n > 0 => fargate_sim::experiment::Shard::from_env(n)
+                    .map_err(Error::BadInput)?
+                    .ok_or_else(|| Error::BadInput(format!("--shards {n} but no shard index: give --shard I/{n} or run as an array job (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID)")))?,
+                (None, Some(_)) => return Err(Error::BadInput("--shards must be at least 1".into())),
+                (None, None) => fargate_sim::experiment::Shard::ALL,
+            };
+            let name = scenario::load_str(&base.text, &base.path, &base.options)?
+                .0
+                .name;
+            let dir = out.unwrap_or_else(|| {
+                let mut d = PathBuf::from("output")
+                    .join(format!("{}-sweep", output::safe_file_name(&name)));
+                if shard.count > 1 {
+                    d = d.join(format!("shard-{}-of-{}", shard.index, shard.count));
+                }
+                d
+            });
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let started = std::time::Instant::now();
+            let show = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = |done: usize, total: usize| {
+                if show {
+                    let el = started.elapsed().as_secs_f64();
+                    let left = el / done.max(1) as f64 * (total - done) as f64;
+                    eprint!(
+                        "\r\x1b[2Kpoints {done}/{total} · {el:.0}s elapsed · about {left:.0}s left"
+                    );
+                    if done == total {
+                        eprint!("\r\x1b[2K");
+                    }
+                }
+            };
+            let outcome =
+                fargate_sim::experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &progress)?;
+            if !quiet {
+                print(&format!(
+                    "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\nwrote {}: {}\n",
+                    outcome.points_run,
+                    outcome.points_total,
+                    sweep.replications,
+                    started.elapsed().as_secs_f64(),
+                    dir.display(),
+                    outcome.files.join(", ")
+                ));
+            }
+            Ok(())
+        }
+        Command::Merge { dirs, out } => {
+            let manifest = fargate_sim::experiment::results::merge(&dirs, &out)?;
+            let df = fargate_sim::experiment::results::read(&out)?;
+            let files =
+                fargate_sim::experiment::report::render(&out, &df, &manifest.axes, &manifest)?;
+            print(&format!(
+                "merged {} shard(s) of experiment {} into {}: results.parquet, results.csv, {}\n",
+                dirs.len(),
+                manifest.experiment,
+                out.display(),
+                files.join(", ")
+            ));
+            Ok(())
+        }
+        Command::Batch {
+            scenarios,
+            out,
+            jobs,
+            quiet,
+        } => {
+            let dir = out.unwrap_or_else(|| PathBuf::from("output/batch"));
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let started = std::time::Instant::now();
+            let show = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = |done: usize, total: usize| {
+                if show {
+                    eprint!("\r\x1b[2Kscenarios {done}/{total}");
+                    if done == total {
+                        eprint!("\r\x1b[2K");
+                    }
+                }
+            };
+            let files = fargate_sim::experiment::run_batch(
+                &scenarios,
+                &LoadOptions::default(),
+                jobs,
+                &dir,
+                &progress,
+            )?;
+            if !quiet {
+                print(&format!(
+                    "ran {} scenario(s) in {:.2}s\nwrote {}: {}\n",
+                    scenarios.len(),
+                    started.elapsed().as_secs_f64(),
+                    dir.display(),
+                    files.join(", ")
+                ));
+            }
+            Ok(())
+        }
+        Command::Breakeven {
+            scenario: path,
+            load,
+            axis,
+            between,
+            platforms,
+            tolerance,
+            out,
+        } => {
+            let base = fargate_sim::experiment::Base::read(&path, load.options())?;
+            let names = platforms.map(|p| (p[0].clone(), p[1].clone()));
+            let b = fargate_sim::experiment::breakeven::find(
+                &base, &axis, between[0], between[1], names, tolerance,
+            )?;
+            let name = scenario::load_str(&base.text, &base.path, &base.options)?
+                .0
+                .name;
+            let dir = out.unwrap_or_else(|| {
+                PathBuf::from("output").join(format!("{}-breakeven", output::safe_file_name(&name)))
+            });
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
+                path: dir.clone(),
+                source,
+            })?;
+            let chart = fargate_sim::report::charts::XyChart {
+                title: format!("{} and {} against {}", b.a, b.b, b.axis),
+                x_desc: b.axis.clone(),
+                y_desc: "total cost (USD)".into(),
+                money_y: true,
+                money_x: false,
+                scatter: false,
+                series: vec![
+                    fargate_sim::report::charts::XySeries {
+                        name: b.a.clone(),
+                        color: 0,
+                        points: b.evaluations.iter().map(|e| (e.x, e.cost_a)).collect(),
+                        band: Vec::new(),
+                    },
+                    fargate_sim::report::charts::XySeries {
+                        name: b.b.clone(),
+                        color: 1,
+                        points: b.evaluations.iter().map(|e| (e.x, e.cost_b)).collect(),
+                        band: Vec::new(),
+                    },
+                ],
+                marker: b.crossing.map(|x| (x, format!(" break-even {x:.4}"))),
+                frontier: Vec::new(),
+            };
+            fargate_sim::report::charts::render_xy(&dir, "breakeven", &chart)?;
+            let mut text = String::new();
+            for e in &b.evaluations {
+                text.push_str(&format!(
+                    "  {} = {:<12} {} {:>12}   {} {:>12}\n",
+                    b.axis,
+                    e.x,
+                    b.a,
+                    fargate_sim::report::charts::format_usd_cents(e.cost_a),
+                    b.b,
+                    fargate_sim::report::charts::format_usd_cents(e.cost_b)
+                ));
+            }
+            match b.crossing {
+                Some(x) => text.push_str(&format!(
+                    "{} and {} cost the same at {} = {x:.6} ({} evaluations)\n",
+                    b.a, b.b, b.axis, b.evaluations.len()
+                )),
+                None => text.push_str(&format!(
+                    "{} and {} do not cross between {} and {}: one is cheaper across the whole range\n",
+                    b.a, b.b, between[0], between[1]
+                )),
+            }
+            text.push_str(&format!(
+                "wrote {}/breakeven.png and breakeven.svg\n",
+                dir.display()
+            ));
+            print(&text);
+            Ok(())
+        }
         Command::Report { run_dir, quiet } => {
             let files = fargate_sim::report::rerender(&run_dir)?;
             if !quiet {

@@ -99,6 +99,20 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     (h, r)
 }
 
+/// Every metric of a platform's summary by its flat name (the numeric
+/// columns of summary.csv), None where it does not apply.
+pub fn metrics(p: &PlatformSummary) -> Vec<(String, Option<f64>)> {
+    let (h, r) = columns(p);
+    h.into_iter()
+        .zip(r)
+        .filter(|(name, _)| name != "name" && name != "kind")
+        .map(|(name, v)| {
+            let x = v.parse::<f64>().ok();
+            (name, x)
+        })
+        .collect()
+}
+
 /// The CSV text: a header and one row per platform.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();

@@ -23,6 +23,10 @@ pub struct RawScenario {
     /// What the run writes besides the summary.
     #[serde(default)]
     pub report: RawReport,
+    /// An experiment over this scenario, read by `fargate-sim sweep`
+    /// (`experiment::Sweep`); a single run ignores it.
+    #[serde(default)]
+    pub sweep: Option<toml::Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

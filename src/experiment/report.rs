@@ -1,0 +1,252 @@
+//! An experiment's charts and `experiment.html`, drawn from its results
+//! table (so a merge of shards draws the same).
+
+use super::results::Manifest;
+use crate::Error;
+use crate::report::charts::{XyChart, XySeries, format_seconds, format_usd_cents, render_xy};
+use crate::report::html::esc;
+use polars::prelude::*;
+use std::path::Path;
+
+/// Columns the charts and the page use, by name.
+const COST: &str = "cost_total_usd";
+const P95: &str = "latency_time_to_start_p95_s";
+
+fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .and_then(|c| c.f64().ok().map(|ca| ca.iter().collect()))
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::String).ok())
+        .and_then(|c| {
+            c.str()
+                .ok()
+                .map(|ca| ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
+        })
+        .unwrap_or_else(|| vec![String::new(); df.height()])
+}
+
+/// Points that are not dominated: no other is both cheaper and faster.
+pub fn pareto(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, f64)> = points.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut front = Vec::new();
+    let mut best = f64::INFINITY;
+    for p in sorted {
+        if p.1 < best {
+            front.push(p);
+            best = p.1;
+        }
+    }
+    front
+}
+
+/// Draws the charts and writes `experiment.html`; returns the file names.
+pub fn render(
+    dir: &Path,
+    df: &DataFrame,
+    keys: &[String],
+    manifest: &Manifest,
+) -> Result<Vec<String>, Error> {
+    let agg: Vec<bool> = texts(df, "row").iter().map(|r| r == "aggregate").collect();
+    let rows: Vec<usize> = (0..df.height()).filter(|i| agg[*i]).collect();
+    let platforms = texts(df, "platform");
+    let mut names: Vec<String> = Vec::new();
+    for i in &rows {
+        if !names.contains(&platforms[*i]) {
+            names.push(platforms[*i].clone());
+        }
+    }
+    let color = |p: &str| names.iter().position(|n| n == p).unwrap_or(0);
+    let axis_text: Vec<Vec<String>> = keys.iter().map(|k| texts(df, k)).collect();
+    let mut files = Vec::new();
+    let mut svgs: Vec<(String, String)> = Vec::new();
+    // Each metric against the first axis, the other axes held at their
+    // first value, one line per platform with its 95% band.
+    if let Some(first) = keys.first() {
+        let x = f64s(df, first);
+        let numeric = rows.iter().all(|i| x[*i].is_some());
+        let held: Vec<String> = axis_text
+            .iter()
+            .skip(1)
+            .map(|c| rows.first().map_or(String::new(), |i| c[*i].clone()))
+            .collect();
+        let in_slice = |i: usize| axis_text.iter().skip(1).zip(&held).all(|(c, h)| &c[i] == h);
+        if numeric {
+            for (metric, title, money) in [
+                (COST, "Total cost", true),
+                (P95, "Time to start, p95 (seconds)", false),
+            ] {
+                let y = f64s(df, metric);
+                let lo = f64s(df, &format!("{metric}_ci95_low"));
+                let hi = f64s(df, &format!("{metric}_ci95_high"));
+                let series: Vec<XySeries> = names
+                    .iter()
+                    .map(|n| {
+                        let idx: Vec<usize> = rows
+                            .iter()
+                            .copied()
+                            .filter(|i| &platforms[*i] == n && in_slice(*i) && y[*i].is_some())
+                            .collect();
+                        XySeries {
+                            name: n.clone(),
+                            color: color(n),
+                            points: idx
+                                .iter()
+                                .map(|i| (x[*i].unwrap_or(0.0), y[*i].unwrap_or(0.0)))
+                                .collect(),
+                            band: idx
+                                .iter()
+                                .filter_map(|i| Some((x[*i]?, lo[*i]?, hi[*i]?)))
+                                .collect(),
+                        }
+                    })
+                    .collect();
+                let name = if metric == COST {
+                    "sweep_cost"
+                } else {
+                    "sweep_start_p95"
+                };
+                let mut caption = format!("{title} against {first}");
+                if !held.is_empty() {
+                    caption.push_str(&format!(
+                        " ({})",
+                        keys.iter()
+                            .skip(1)
+                            .zip(&held)
+                            .map(|(k, v)| format!("{k} = {v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                let chart = XyChart {
+                    title: caption.clone(),
+                    x_desc: first.clone(),
+                    y_desc: if money {
+                        "USD (mean, 95% band)".into()
+                    } else {
+                        "seconds (mean, 95% band)".into()
+                    },
+                    money_y: money,
+                    money_x: false,
+                    scatter: false,
+                    series,
+                    marker: None,
+                    frontier: Vec::new(),
+                };
+                svgs.push((caption, render_xy(dir, name, &chart)?));
+                files.push(format!("{name}.png"));
+                files.push(format!("{name}.svg"));
+            }
+        }
+    }
+    // The cost-latency plane.
+    let cost = f64s(df, COST);
+    let p95 = f64s(df, P95);
+    let all: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|i| Some((cost[*i]?, p95[*i]?)))
+        .collect();
+    let plane = XyChart {
+        title: "Cost against time to start (p95), every point and platform".into(),
+        x_desc: "total cost (USD, mean)".into(),
+        y_desc: "time to start p95 (s, mean)".into(),
+        money_y: false,
+        money_x: true,
+        scatter: true,
+        series: names
+            .iter()
+            .map(|n| XySeries {
+                name: n.clone(),
+                color: color(n),
+                points: rows
+                    .iter()
+                    .filter(|i| &platforms[**i] == n)
+                    .filter_map(|i| Some((cost[*i]?, p95[*i]?)))
+                    .collect(),
+                band: Vec::new(),
+            })
+            .collect(),
+        marker: None,
+        frontier: pareto(&all),
+    };
+    svgs.push((
+        "Cost–latency plane with the Pareto frontier".into(),
+        render_xy(dir, "sweep_pareto", &plane)?,
+    ));
+    files.push("sweep_pareto.png".into());
+    files.push("sweep_pareto.svg".into());
+    // The page.
+    let lo = f64s(df, &format!("{COST}_ci95_low"));
+    let hi = f64s(df, &format!("{COST}_ci95_high"));
+    let plo = f64s(df, &format!("{P95}_ci95_low"));
+    let phi = f64s(df, &format!("{P95}_ci95_high"));
+    let point = f64s(df, "point");
+    let mut h =
+        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(&format!(
+        "<title>{} — experiment</title>\n",
+        esc(&manifest.scenario)
+    ));
+    h.push_str("<style>\nbody{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222}\ntable{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\nfigure svg{max-width:100%;height:auto}\n</style>\n</head>\n<body>\n");
+    h.push_str(&format!(
+        "<h1>Experiment: {}</h1>\n<p>{} point(s) × {} replication(s); 95% intervals are Student-t over replications. Full table: results.csv and results.parquet.</p>\n",
+        esc(&manifest.scenario),
+        manifest.points,
+        manifest.replications
+    ));
+    h.push_str("<table class=\"exp\"><thead><tr><th>point</th>");
+    for k in keys {
+        h.push_str(&format!("<th>{}</th>", esc(k)));
+    }
+    h.push_str("<th>platform</th><th>total cost (mean)</th><th>95% interval</th><th>start p95 (mean)</th><th>95% interval</th></tr></thead><tbody>\n");
+    let money = |v: Option<f64>| v.map_or("–".to_string(), format_usd_cents);
+    let secs = |v: Option<f64>| v.map_or("–".to_string(), format_seconds);
+    for i in &rows {
+        h.push_str(&format!(
+            "<tr><td class=\"n\">{}</td>",
+            point[*i].unwrap_or(0.0)
+        ));
+        for c in &axis_text {
+            h.push_str(&format!("<td>{}</td>", esc(&c[*i])));
+        }
+        h.push_str(&format!(
+            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>\n",
+            esc(&platforms[*i]),
+            money(cost[*i]),
+            money(lo[*i]),
+            money(hi[*i]),
+            secs(p95[*i]),
+            secs(plo[*i]),
+            secs(phi[*i])
+        ));
+    }
+    h.push_str("</tbody></table>\n");
+    for (caption, svg) in &svgs {
+        let start = svg.find("<svg").unwrap_or(0);
+        h.push_str(&format!(
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            &svg[start..],
+            esc(caption)
+        ));
+    }
+    h.push_str("</body>\n</html>\n");
+    crate::report::output::write_atomic(&dir.join("experiment.html"), h.as_bytes())?;
+    files.push("experiment.html".into());
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pareto_keeps_the_undominated() {
+        let f = super::pareto(&[(3.0, 1.0), (1.0, 5.0), (2.0, 2.0), (2.5, 3.0), (1.0, 6.0)]);
+        assert_eq!(f, vec![(1.0, 5.0), (2.0, 2.0), (3.0, 1.0)]);
+    }
+}

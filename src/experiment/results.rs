@@ -1,0 +1,355 @@
+//! `results.parquet` and `results.csv` of an experiment, and the merge of
+//! shards. One row per point × platform × replication (`row` =
+//! `replication`), then one per point × platform (`row` = `aggregate`) where
+//! each metric column holds the mean over replications, and
+//! `<metric>_sd`, `<metric>_ci95_low`, `<metric>_ci95_high` its standard
+//! deviation and 95% Student-t confidence interval (empty with one
+//! replication). Axis values are columns named by their key. The table is a
+//! pure function of the experiment, so shards merged give the same bytes as
+//! one machine.
+
+use super::{Point, PointRuns, Sweep};
+use crate::Error;
+use crate::report::output::write_atomic_with;
+use polars::prelude::*;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::path::Path;
+
+/// Mean, sample standard deviation and 95% CI half-width of `xs`.
+pub fn mean_ci(xs: &[f64]) -> Option<(f64, Option<f64>, Option<f64>)> {
+    if xs.is_empty() {
+        return None;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return Some((mean, None, None));
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    let sd = var.sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN);
+    Some((mean, Some(sd), Some(t * sd / n.sqrt())))
+}
+
+/// Axis columns are numbers when every value is one, else text.
+enum AxisCol {
+    Number(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+}
+
+fn axis_is_numeric(sweep: &Sweep, key: &str) -> bool {
+    sweep.axes.iter().all(|a| {
+        a.keys.iter().enumerate().all(|(i, k)| {
+            k != key
+                || a.values
+                    .iter()
+                    .all(|v| v[i].as_float().is_some() || v[i].as_integer().is_some())
+        })
+    })
+}
+
+fn as_f64(v: &toml::Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+fn as_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Builds the table of `points` (with their runs) of `sweep`.
+pub fn table(
+    sweep: &Sweep,
+    points: &[Point],
+    runs: &[PointRuns],
+    base_seed: u64,
+) -> Result<DataFrame, Error> {
+    let keys = sweep.keys();
+    let mut point_col: Vec<u64> = Vec::new();
+    let mut row_col: Vec<&'static str> = Vec::new();
+    let mut rep_col: Vec<Option<u32>> = Vec::new();
+    let mut seed_col: Vec<Option<u64>> = Vec::new();
+    let mut platform_col: Vec<String> = Vec::new();
+    let mut kind_col: Vec<String> = Vec::new();
+    let mut axes: Vec<AxisCol> = keys
+        .iter()
+        .map(|k| {
+            if axis_is_numeric(sweep, k) {
+                AxisCol::Number(Vec::new())
+            } else {
+                AxisCol::Text(Vec::new())
+            }
+        })
+        .collect();
+    let mut metric_names: Vec<String> = Vec::new();
+    let mut metrics: Vec<Vec<Option<f64>>> = Vec::new();
+    let mut extra: Vec<[Vec<Option<f64>>; 3]> = Vec::new();
+    let push_axes = |p: &Point, axes: &mut Vec<AxisCol>| {
+        for (k, col) in keys.iter().zip(axes.iter_mut()) {
+            let v = p.settings.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+            match col {
+                AxisCol::Number(c) => c.push(v.and_then(as_f64)),
+                AxisCol::Text(c) => c.push(v.map(as_text)),
+            }
+        }
+    };
+    for (p, reps) in points.iter().zip(runs) {
+        let Some(first) = reps.first() else { continue };
+        for (pi, plat) in first.platforms.iter().enumerate() {
+            let per_rep: Vec<Vec<(String, Option<f64>)>> = reps
+                .iter()
+                .map(|s| crate::report::csv::metrics(&s.platforms[pi]))
+                .collect();
+            if metric_names.is_empty() {
+                metric_names = per_rep[0].iter().map(|(n, _)| n.clone()).collect();
+                metrics = vec![Vec::new(); metric_names.len()];
+                extra = (0..metric_names.len())
+                    .map(|_| [Vec::new(), Vec::new(), Vec::new()])
+                    .collect();
+            }
+            for (r, m) in per_rep.iter().enumerate() {
+                point_col.push(p.index as u64);
+                row_col.push("replication");
+                rep_col.push(Some(r as u32));
+                seed_col.push(Some(super::replication_seed(base_seed, r as u32)));
+                platform_col.push(plat.name.clone());
+                kind_col.push(plat.kind.clone());
+                push_axes(p, &mut axes);
+                for (j, (_, v)) in m.iter().enumerate() {
+                    metrics[j].push(*v);
+                    for e in extra[j].iter_mut() {
+                        e.push(None);
+                    }
+                }
+            }
+            point_col.push(p.index as u64);
+            row_col.push("aggregate");
+            rep_col.push(None);
+            seed_col.push(None);
+            platform_col.push(plat.name.clone());
+            kind_col.push(plat.kind.clone());
+            push_axes(p, &mut axes);
+            for j in 0..metric_names.len() {
+                let xs: Vec<f64> = per_rep.iter().filter_map(|m| m[j].1).collect();
+                match mean_ci(&xs) {
+                    Some((mean, sd, half)) => {
+                        metrics[j].push(Some(mean));
+                        extra[j][0].push(sd);
+                        extra[j][1].push(half.map(|h| mean - h));
+                        extra[j][2].push(half.map(|h| mean + h));
+                    }
+                    None => {
+                        metrics[j].push(None);
+                        for e in extra[j].iter_mut() {
+                            e.push(None);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut cols: Vec<Column> = vec![
+        Column::new("point".into(), point_col),
+        Column::new("row".into(), row_col),
+        Column::new("replication".into(), rep_col),
+        Column::new("seed".into(), seed_col),
+    ];
+    for (k, c) in keys.iter().zip(axes) {
+        cols.push(match c {
+            AxisCol::Number(v) => Column::new(k.as_str().into(), v),
+            AxisCol::Text(v) => Column::new(k.as_str().into(), v),
+        });
+    }
+    cols.push(Column::new("platform".into(), platform_col));
+    cols.push(Column::new("kind".into(), kind_col));
+    for (j, name) in metric_names.iter().enumerate() {
+        cols.push(Column::new(
+            name.as_str().into(),
+            std::mem::take(&mut metrics[j]),
+        ));
+    }
+    for (j, name) in metric_names.iter().enumerate() {
+        let [sd, lo, hi] = std::mem::take(&mut extra[j]);
+        cols.push(Column::new(format!("{name}_sd").into(), sd));
+        cols.push(Column::new(format!("{name}_ci95_low").into(), lo));
+        cols.push(Column::new(format!("{name}_ci95_high").into(), hi));
+    }
+    DataFrame::new_infer_height(cols).map_err(|e| Error::Internal(format!("results table: {e}")))
+}
+
+/// Writes `results.parquet` and `results.csv` into `dir`.
+pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
+    write_atomic_with(&dir.join("results.parquet"), |f| {
+        ParquetWriter::new(f)
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })?;
+    write_atomic_with(&dir.join("results.csv"), |f| {
+        let mut w = std::io::BufWriter::new(f);
+        CsvWriter::new(&mut w)
+            .include_header(true)
+            .finish(df)
+            .map_err(|e| e.to_string())?;
+        std::io::Write::flush(&mut w).map_err(|e| e.to_string())
+    })
+}
+
+/// What a shard writes beside its results, for `merge` to check.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Manifest {
+    pub experiment: String,
+    pub scenario: String,
+    /// The axis keys, in order (the table's axis columns).
+    pub axes: Vec<String>,
+    pub points: usize,
+    pub replications: u32,
+    pub shard: usize,
+    pub shards: usize,
+}
+
+/// Reads a run's results table.
+pub fn read(dir: &Path) -> Result<DataFrame, Error> {
+    let path = dir.join("results.parquet");
+    let f = std::fs::File::open(&path).map_err(|e| {
+        Error::BadInput(format!(
+            "{}: cannot read it ({e}); is {} the output of `fargate-sim sweep`?",
+            path.display(),
+            dir.display()
+        ))
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))
+}
+
+/// Merges shard folders into `out`: checks that they are one experiment and
+/// every shard is there once, then writes the table one machine would.
+pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error> {
+    let mut manifests = Vec::new();
+    for d in dirs {
+        let p = d.join("experiment.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            Error::BadInput(format!(
+                "{}: cannot read it ({e}); give the folders `fargate-sim sweep --shard` wrote",
+                p.display()
+            ))
+        })?;
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+            Error::BadInput(format!("{}: not an experiment manifest ({e})", p.display()))
+        })?;
+        manifests.push((d.clone(), m));
+    }
+    let Some((first_dir, first)) = manifests.first().cloned() else {
+        return Err(Error::BadInput(
+            "merge needs at least one shard folder".into(),
+        ));
+    };
+    for (d, m) in &manifests {
+        if m.experiment != first.experiment || m.shards != first.shards || m.points != first.points
+        {
+            return Err(Error::BadInput(format!(
+                "{} is from another experiment than {} (experiment {} with {} shards, against {} with {}); merge shards of one sweep only",
+                d.display(),
+                first_dir.display(),
+                m.experiment,
+                m.shards,
+                first.experiment,
+                first.shards
+            )));
+        }
+    }
+    let mut seen = vec![None; first.shards];
+    for (d, m) in &manifests {
+        if let Some(other) = &seen[m.shard] {
+            return Err(Error::BadInput(format!(
+                "shard {}/{} given twice: {} and {}",
+                m.shard,
+                m.shards,
+                (other as &std::path::PathBuf).display(),
+                d.display()
+            )));
+        }
+        seen[m.shard] = Some(d.clone());
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{i}/{}", first.shards))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::BadInput(format!(
+            "incomplete set: shard(s) {} missing; run `fargate-sim sweep … --shard I/{}` for them and merge again",
+            missing.join(", "),
+            first.shards
+        )));
+    }
+    let mut frames = Vec::new();
+    for (d, _) in &manifests {
+        frames.push(read(d)?);
+    }
+    let mut all: Option<DataFrame> = None;
+    for f in frames {
+        match all.as_mut() {
+            None => all = Some(f),
+            Some(a) => {
+                a.vstack_mut(&f).map_err(|e| {
+                    Error::BadInput(format!("shards do not have the same columns: {e}"))
+                })?;
+            }
+        }
+    }
+    let all = all.expect("at least one shard");
+    // One machine writes points in order, rows within a point as run: a
+    // stable sort by point.
+    let n = all.height();
+    let points: Vec<u64> = all
+        .column("point")
+        .and_then(|c| c.u64().map(|ca| ca.into_no_null_iter().collect()))
+        .map_err(|e| Error::BadInput(format!("a shard has no usable `point` column: {e}")))?;
+    let mut order: Vec<IdxSize> = (0..n as IdxSize).collect();
+    order.sort_by_key(|i| points[*i as usize]);
+    let idx = IdxCa::from_vec("idx".into(), order);
+    let mut all = all
+        .take(&idx)
+        .map_err(|e| Error::Internal(format!("merging: {e}")))?;
+    if all.height() != n {
+        return Err(Error::Internal("merge lost rows".into()));
+    }
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    write(out, &mut all)?;
+    let merged = Manifest {
+        shard: 0,
+        shards: 1,
+        ..first
+    };
+    crate::report::output::write_atomic(
+        &out.join("experiment.json"),
+        (serde_json::to_string_pretty(&merged).expect("manifest") + "\n").as_bytes(),
+    )?;
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_interval_by_hand() {
+        // n = 4, mean 2.5, sd = sqrt(5/3); t(0.975, 3) = 3.182446.
+        let (m, sd, h) = mean_ci(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(m, 2.5);
+        assert!((sd.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((h.unwrap() - 3.182_446_305 * (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-6);
+        assert_eq!(mean_ci(&[7.0]), Some((7.0, None, None)));
+        assert_eq!(mean_ci(&[]), None);
+    }
+}
