@@ -369,6 +369,15 @@ fn run(cli: Cli) -> Result<(), Error> {
                 Format::Table if !quiet => {
                     let events: u64 = result.platforms.iter().map(|p| p.end.events).sum();
                     print(&table::render(&summary));
+                    if let Ok(text) = std::fs::read_to_string(&path)
+                        && let Ok(Some(sweep)) = fargate_sim::experiment::Sweep::parse(&text, &path)
+                    {
+                        print(&format!(
+                            "note: this scenario has a [sweep] of {} point(s); this run ignored it, `fargate-sim sweep {}` runs them\n",
+                            sweep.points().len(),
+                            path.display()
+                        ));
+                    }
                     print(&format!(
                         "wrote {}: {}\n({} events; {:.2}s simulating, {:.2}s in all)\n",
                         dir.display(),
@@ -642,13 +651,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             let mut text = String::new();
             for e in &b.evaluations {
                 text.push_str(&format!(
-                    "  {} = {:<12} {} {:>12}   {} {:>12}\n",
-                    b.axis,
-                    e.x,
-                    b.a,
-                    fargate_sim::report::charts::format_usd_cents(e.cost_a),
-                    b.b,
-                    fargate_sim::report::charts::format_usd_cents(e.cost_b)
+                    "  {} = {:<12} {} ${:>12.6}   {} ${:>12.6}\n",
+                    b.axis, e.x, b.a, e.cost_a, b.b, e.cost_b
                 ));
             }
             match b.crossing {

@@ -5,6 +5,7 @@ mod common;
 mod e2e;
 mod ec2;
 mod errors;
+mod experiments;
 mod properties;
 mod reports;
 mod timing;

@@ -1,0 +1,243 @@
+//! Experiments: results that do not depend on -j or sharding, confidence
+//! intervals that cover a known mean at about their rate, and a break-even
+//! point computed by hand.
+
+use crate::common::bin;
+use fargate_sim::experiment::{Base, Shard, Sweep, breakeven, run_points};
+use fargate_sim::scenario::LoadOptions;
+use std::path::Path;
+
+const SWEEP: &str = r#"
+name = "sweep-test"
+seed = 3
+horizon = "1h"
+[workload]
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "poisson", rate = "2/min" }
+duration = { dist = "lognormal", median = "5min", p90 = "15min" }
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+[[platforms]]
+name = "ecs"
+kind = "ec2"
+instance_types = ["m5.xlarge"]
+autoscaler = "ecs_managed"
+initial = 1
+max = 50
+[sweep]
+replications = 3
+[[sweep.axis]]
+key = "workload.load_scale"
+values = [0.5, 1, 2]
+[[sweep.axis]]
+keys = ["platforms.ecs.initial", "platforms.fargate.capacity"]
+values = [[1, "on_demand"], [4, "spot"]]
+"#;
+
+#[test]
+fn results_do_not_depend_on_jobs_or_shards() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("s.toml"), SWEEP).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["sweep", "s.toml", "-q"];
+        all.extend_from_slice(args);
+        let (code, _, err) = bin(&all, d.path());
+        assert_eq!(code, 0, "{err}");
+    };
+    run(&["--out", "j1", "-j", "1"]);
+    run(&["--out", "j2", "-j", "2"]);
+    run(&["--out", "s0", "--shard", "0/3"]);
+    run(&["--out", "s1", "--shard", "1/3"]);
+    run(&["--out", "s2", "--shard", "2/3"]);
+    let read = |p: &str| std::fs::read(d.path().join(p)).unwrap();
+    assert_eq!(read("j1/results.csv"), read("j2/results.csv"));
+    assert_eq!(read("j1/results.parquet"), read("j2/results.parquet"));
+    // 3 × 2 points, 2 platforms, 3 replications + 1 aggregate row each.
+    let csv = String::from_utf8(read("j1/results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 6 * 2 * 4);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for col in [
+        "point",
+        "row",
+        "replication",
+        "seed",
+        "workload.load_scale",
+        "platforms.ecs.initial",
+        "platforms.fargate.capacity",
+        "platform",
+        "cost_total_usd",
+        "cost_total_usd_ci95_low",
+        "cost_total_usd_sd",
+    ] {
+        assert!(header.contains(&col), "{col} in {header:?}");
+    }
+    // Missing shard: refused, naming it.
+    let (code, _, err) = bin(&["merge", "s0", "s2", "--out", "m"], d.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("1/3") && err.contains("missing"), "{err}");
+    // The full set merges into the single-machine bytes.
+    let (code, _, err) = bin(&["merge", "s0", "s1", "s2", "--out", "m"], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read("m/results.csv"), read("j1/results.csv"));
+    assert_eq!(read("m/results.parquet"), read("j1/results.parquet"));
+    assert!(d.path().join("m/experiment.html").is_file());
+    // A shard of another experiment is refused.
+    run(&["--out", "other", "--shard", "1/3", "--set", "seed=4"]);
+    let (code, _, err) = bin(&["merge", "s0", "other", "s2", "--out", "m2"], d.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("another experiment"), "{err}");
+    // Array-job variables pick the shard.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+        .args(["sweep", "s.toml", "-q", "--out", "env1", "--shards", "3"])
+        .env("JOB_COMPLETION_INDEX", "1")
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(read("env1/results.csv"), read("s1/results.csv"));
+}
+
+#[test]
+fn confidence_intervals_cover_the_known_mean() {
+    // Poisson arrivals at 1/min for an hour, each a 2-minute 1 vCPU / 2 GiB
+    // Fargate task with no start-up: E[cost] = 60 tasks × 120 s ×
+    // ($0.000011244 + 2 × $0.000001235) = 60 × $0.00164568 = $0.0987408.
+    let text = r#"
+name = "known"
+[workload]
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "poisson", rate = "1/min" }
+until = "1h"
+duration = "2min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+"#;
+    let truth = 60.0 * 120.0 * (0.000011244 + 2.0 * 0.000001235);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("known.toml");
+    std::fs::write(&path, text).unwrap();
+    let experiments = 80;
+    let mut covered = 0;
+    for m in 0..experiments {
+        let base = Base {
+            path: path.clone(),
+            text: text.to_string(),
+            options: LoadOptions {
+                seed: Some(10_000 + m),
+                ..Default::default()
+            },
+        };
+        let point = fargate_sim::experiment::Point {
+            index: 0,
+            settings: Vec::new(),
+        };
+        let runs = run_points(&base, &[point], 8, 1, &|_| {}).unwrap();
+        let costs: Vec<f64> = runs[0]
+            .iter()
+            .map(|s| s.platforms[0].cost.total_usd)
+            .collect();
+        let (mean, _, half) = fargate_sim::experiment::results::mean_ci(&costs).unwrap();
+        if (mean - truth).abs() <= half.unwrap() {
+            covered += 1;
+        }
+    }
+    // 95% nominal: 76 of 80 expected; the binomial sd is about 2.
+    assert!(
+        (70..=80).contains(&covered),
+        "{covered} of {experiments} intervals cover the mean"
+    );
+}
+
+#[test]
+fn breakeven_agrees_with_the_hand_computation() {
+    // Ten 1 vCPU / 2 GiB tasks of 100 s × duration_scale on Fargate (no
+    // start-up) against one m5.large ($0.096/h) kept for the 1-hour horizon.
+    // Fargate costs 10 × 100 s × s × $0.000013714 = $0.013714 × s, equal to
+    // $0.096 at s = 0.096 / 0.013714 = 7.000146 without rounding. Billing
+    // by whole seconds makes Fargate's cost a staircase: 700 s cost
+    // $0.0959980 and anything above bills 701 s, $0.0961351, so the costs
+    // cross at the step, s = 7.
+    let text = r#"
+name = "be"
+horizon = "1h"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+min = 1
+max = 1
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let mut trace = String::from("task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n");
+    for i in 0..10 {
+        trace.push_str(&format!("t{i},0,100,1,2048\n"));
+    }
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    let path = dir.path().join("be.toml");
+    std::fs::write(&path, text).unwrap();
+    let base = Base::read(&path, LoadOptions::default()).unwrap();
+    let b = breakeven::find(&base, "workload.duration_scale", 1.0, 20.0, None, 1e-6).unwrap();
+    let x = b.crossing.expect("the costs cross");
+    assert!((x - 7.0).abs() < 1e-4, "{x}");
+    assert_eq!((b.a.as_str(), b.b.as_str()), ("fargate", "ec2"));
+    let ec2 = b.evaluations[0].cost_b;
+    assert!((ec2 - 0.096).abs() < 1e-12, "{ec2}");
+    // The binary prints it and draws it.
+    let (code, out, err) = bin(
+        &[
+            "breakeven",
+            "be.toml",
+            "--axis",
+            "workload.duration_scale",
+            "--between",
+            "1",
+            "20",
+            "--tolerance",
+            "1e-6",
+            "--out",
+            "be",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let at: f64 = out
+        .split("cost the same at workload.duration_scale = ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!((at - 7.0).abs() < 1e-4, "{out}");
+    assert!(dir.path().join("be/breakeven.svg").is_file());
+}
+
+#[test]
+fn sweep_parsing_and_shards() {
+    let s = Sweep::parse(SWEEP, Path::new("s.toml")).unwrap().unwrap();
+    assert_eq!(s.points().len(), 6);
+    assert_eq!(Shard::parse("2/3").unwrap(), Shard { index: 2, count: 3 });
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("s.toml"), SWEEP).unwrap();
+    let (code, _, err) = bin(&["sweep", "s.toml", "--shard", "7/7"], d.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("--shard"), "{err}");
+    let (code, _, err) = bin(
+        &["sweep", "s.toml", "--shard", "0/7", "--out", "x"],
+        d.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("at most 6 shards"), "{err}");
+}
