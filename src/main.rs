@@ -78,6 +78,11 @@ enum Command {
         /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID).
         #[arg(long, value_name = "N")]
         shards: Option<usize>,
+        /// A metric to chart against every numeric axis, a column of
+        /// summary.csv (repeatable; default cost_total_usd and
+        /// latency_time_to_start_p95_s).
+        #[arg(long = "metric", value_name = "NAME")]
+        metrics: Vec<String>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -90,6 +95,9 @@ enum Command {
         /// Folder for the merged results.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Metrics to chart (as for sweep).
+        #[arg(long = "metric", value_name = "NAME")]
+        metrics: Vec<String>,
     },
     /// Run many scenario files once each and write one combined table.
     Batch {
@@ -489,8 +497,14 @@ fn run(cli: Cli) -> Result<(), Error> {
             jobs,
             shard,
             shards,
+            metrics,
             quiet,
         } => {
+            let metrics = if metrics.is_empty() {
+                fargate_sim::experiment::report::default_metrics()
+            } else {
+                metrics
+            };
             let base = fargate_sim::experiment::Base::read(&path, load.options())?;
             let sweep = fargate_sim::experiment::Sweep::parse(&base.text, &path)?.ok_or_else(|| {
                 Error::BadInput(format!(
@@ -533,8 +547,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                     }
                 }
             };
-            let outcome =
-                fargate_sim::experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &progress)?;
+            let outcome = fargate_sim::experiment::run_sweep(
+                &base, &sweep, shard, jobs, &dir, &metrics, &progress,
+            )?;
             if !quiet {
                 print(&format!(
                     "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\nwrote {}: {}\n",
@@ -548,11 +563,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Merge { dirs, out } => {
+        Command::Merge { dirs, out, metrics } => {
+            let metrics = if metrics.is_empty() {
+                fargate_sim::experiment::report::default_metrics()
+            } else {
+                metrics
+            };
             let manifest = fargate_sim::experiment::results::merge(&dirs, &out)?;
             let df = fargate_sim::experiment::results::read(&out)?;
-            let files =
-                fargate_sim::experiment::report::render(&out, &df, &manifest.axes, &manifest)?;
+            let files = fargate_sim::experiment::report::render(
+                &out,
+                &df,
+                &manifest.axes,
+                &metrics,
+                &manifest,
+            )?;
             print(&format!(
                 "merged {} shard(s) of experiment {} into {}: results.parquet, results.csv, {}\n",
                 dirs.len(),

@@ -457,6 +457,7 @@ pub fn run_sweep(
     shard: Shard,
     jobs: usize,
     out: &Path,
+    metrics: &[String],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SweepOutcome, Error> {
     let all = sweep.points();
@@ -506,7 +507,7 @@ pub fn run_sweep(
         "experiment.json".to_string(),
     ];
     if shard.count == 1 {
-        files.extend(report::render(out, &df, &sweep.keys(), &manifest)?);
+        files.extend(report::render(out, &df, &sweep.keys(), metrics, &manifest)?);
     }
     Ok(SweepOutcome {
         points_run: mine.len(),

@@ -9,8 +9,13 @@ use polars::prelude::*;
 use std::path::Path;
 
 /// Columns the charts and the page use, by name.
-const COST: &str = "cost_total_usd";
-const P95: &str = "latency_time_to_start_p95_s";
+pub const COST: &str = "cost_total_usd";
+pub const P95: &str = "latency_time_to_start_p95_s";
+
+/// The metrics charted when none are asked for.
+pub fn default_metrics() -> Vec<String> {
+    vec![COST.to_string(), P95.to_string()]
+}
 
 fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name)
@@ -52,8 +57,16 @@ pub fn render(
     dir: &Path,
     df: &DataFrame,
     keys: &[String],
+    metrics: &[String],
     manifest: &Manifest,
 ) -> Result<Vec<String>, Error> {
+    for m in metrics {
+        if df.column(m).is_err() {
+            return Err(Error::BadInput(format!(
+                "--metric {m}: no such column in the results (metrics are the columns of summary.csv, such as {COST} or {P95})"
+            )));
+        }
+    }
     let agg: Vec<bool> = texts(df, "row").iter().map(|r| r == "aggregate").collect();
     let rows: Vec<usize> = (0..df.height()).filter(|i| agg[*i]).collect();
     let platforms = texts(df, "platform");
@@ -67,83 +80,80 @@ pub fn render(
     let axis_text: Vec<Vec<String>> = keys.iter().map(|k| texts(df, k)).collect();
     let mut files = Vec::new();
     let mut svgs: Vec<(String, String)> = Vec::new();
-    // Each metric against the first axis, the other axes held at their
-    // first value, one line per platform with its 95% band.
-    if let Some(first) = keys.first() {
-        let x = f64s(df, first);
-        let numeric = rows.iter().all(|i| x[*i].is_some());
-        let held: Vec<String> = axis_text
-            .iter()
-            .skip(1)
-            .map(|c| rows.first().map_or(String::new(), |i| c[*i].clone()))
+    // Each metric against each numeric axis, the other axes held at their
+    // value in the first point, one line per platform with its 95% band.
+    for (a, key) in keys.iter().enumerate() {
+        let x = f64s(df, key);
+        if !rows.iter().all(|i| x[*i].is_some()) {
+            continue;
+        }
+        let held: Vec<(usize, String)> = (0..keys.len())
+            .filter(|b| *b != a)
+            .map(|b| {
+                (
+                    b,
+                    rows.first()
+                        .map_or(String::new(), |i| axis_text[b][*i].clone()),
+                )
+            })
             .collect();
-        let in_slice = |i: usize| axis_text.iter().skip(1).zip(&held).all(|(c, h)| &c[i] == h);
-        if numeric {
-            for (metric, title, money) in [
-                (COST, "Total cost", true),
-                (P95, "Time to start, p95 (seconds)", false),
-            ] {
-                let y = f64s(df, metric);
-                let lo = f64s(df, &format!("{metric}_ci95_low"));
-                let hi = f64s(df, &format!("{metric}_ci95_high"));
-                let series: Vec<XySeries> = names
-                    .iter()
-                    .map(|n| {
-                        let idx: Vec<usize> = rows
+        let in_slice = |i: usize| held.iter().all(|(b, h)| &axis_text[*b][i] == h);
+        for metric in metrics {
+            let money = metric.ends_with("_usd");
+            let y = f64s(df, metric);
+            let lo = f64s(df, &format!("{metric}_ci95_low"));
+            let hi = f64s(df, &format!("{metric}_ci95_high"));
+            let series: Vec<XySeries> = names
+                .iter()
+                .map(|n| {
+                    let idx: Vec<usize> = rows
+                        .iter()
+                        .copied()
+                        .filter(|i| &platforms[*i] == n && in_slice(*i) && y[*i].is_some())
+                        .collect();
+                    XySeries {
+                        name: n.clone(),
+                        color: color(n),
+                        points: idx
                             .iter()
-                            .copied()
-                            .filter(|i| &platforms[*i] == n && in_slice(*i) && y[*i].is_some())
-                            .collect();
-                        XySeries {
-                            name: n.clone(),
-                            color: color(n),
-                            points: idx
-                                .iter()
-                                .map(|i| (x[*i].unwrap_or(0.0), y[*i].unwrap_or(0.0)))
-                                .collect(),
-                            band: idx
-                                .iter()
-                                .filter_map(|i| Some((x[*i]?, lo[*i]?, hi[*i]?)))
-                                .collect(),
-                        }
-                    })
-                    .collect();
-                let name = if metric == COST {
-                    "sweep_cost"
-                } else {
-                    "sweep_start_p95"
-                };
-                let mut caption = format!("{title} against {first}");
-                if !held.is_empty() {
-                    caption.push_str(&format!(
-                        " ({})",
-                        keys.iter()
-                            .skip(1)
-                            .zip(&held)
-                            .map(|(k, v)| format!("{k} = {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                let chart = XyChart {
-                    title: caption.clone(),
-                    x_desc: first.clone(),
-                    y_desc: if money {
-                        "USD (mean, 95% band)".into()
-                    } else {
-                        "seconds (mean, 95% band)".into()
-                    },
-                    money_y: money,
-                    money_x: false,
-                    scatter: false,
-                    series,
-                    marker: None,
-                    frontier: Vec::new(),
-                };
-                svgs.push((caption, render_xy(dir, name, &chart)?));
-                files.push(format!("{name}.png"));
-                files.push(format!("{name}.svg"));
+                            .map(|i| (x[*i].unwrap_or(0.0), y[*i].unwrap_or(0.0)))
+                            .collect(),
+                        band: idx
+                            .iter()
+                            .filter_map(|i| Some((x[*i]?, lo[*i]?, hi[*i]?)))
+                            .collect(),
+                    }
+                })
+                .collect();
+            let name = format!(
+                "sweep_{}__{}",
+                crate::report::output::safe_file_name(metric),
+                crate::report::output::safe_file_name(key)
+            );
+            let mut caption = format!("{metric} against {key}");
+            if !held.is_empty() {
+                caption.push_str(&format!(
+                    " ({})",
+                    held.iter()
+                        .map(|(b, v)| format!("{} = {v}", keys[*b]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
+            let chart = XyChart {
+                title: caption.clone(),
+                x_desc: key.clone(),
+                y_desc: format!("{metric} (mean, 95% band)"),
+                money_y: money,
+                money_x: false,
+                scatter: false,
+                series,
+                marker: None,
+                frontier: Vec::new(),
+            };
+            svgs.push((caption, render_xy(dir, &name, &chart)?));
+            files.push(format!("{name}.png"));
+            files.push(format!("{name}.svg"));
         }
     }
     // The cost-latency plane.
