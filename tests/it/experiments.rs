@@ -241,3 +241,45 @@ fn sweep_parsing_and_shards() {
     assert_eq!(code, 2);
     assert!(err.contains("at most 6 shards"), "{err}");
 }
+
+#[test]
+fn batch_runs_every_bundled_scenario_into_one_table() {
+    let d = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = ["quickstart.toml", "daily-peak.toml"];
+    let mut args = vec!["batch".to_string(), "--out".into(), "b".into(), "-q".into()];
+    args.extend(files.iter().map(|f| root.join(f).display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = bin(&args, d.path());
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(d.path().join("b/results.csv")).unwrap();
+    // quickstart: 3 platforms, daily-peak: 3; a run row and an aggregate row each.
+    assert_eq!(csv.lines().count(), 1 + 2 * (3 + 3));
+    assert!(csv.lines().next().unwrap().contains("scenario"));
+    let quick: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains("quickstart.toml") && l.contains(",replication,"))
+        .collect();
+    assert_eq!(quick.len(), 3);
+    // The run row carries the same total as a single run of the file.
+    let (code, json, _) = bin(
+        &[
+            "run",
+            root.join("quickstart.toml").to_str().unwrap(),
+            "--out",
+            "q",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let total = s["platforms"][0]["cost"]["total_usd"].as_f64().unwrap();
+    assert!(
+        quick[0].contains(&total.to_string()),
+        "{} not in {}",
+        total,
+        quick[0]
+    );
+}
