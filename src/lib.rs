@@ -38,6 +38,11 @@ pub enum Error {
     /// A bug: a platform's replay panicked.
     #[error("internal error: {0}; please report it with the scenario that caused it")]
     Internal(String),
+    /// Stopped by Ctrl-C or SIGTERM before finishing.
+    #[error(
+        "interrupted: the run stopped before finishing; no new results were written (earlier results in the folder are untouched)"
+    )]
+    Interrupted,
     /// Results could not be written.
     #[error("cannot write {path}: {source}")]
     Output {
@@ -53,6 +58,8 @@ impl Error {
         match self {
             Error::Scenario(_) | Error::Workload(_) | Error::BadInput(_) => 2,
             Error::Output { .. } | Error::Internal(_) => 1,
+            // 128 + SIGINT, as shells report it.
+            Error::Interrupted => 130,
         }
     }
 }

@@ -54,6 +54,12 @@ enum Command {
         /// Do not write tasks.parquet (saves disk and time on huge runs).
         #[arg(long)]
         no_task_records: bool,
+        /// Run even if the estimate of the work looks absurd (billions of tasks).
+        #[arg(long)]
+        allow_huge: bool,
+        /// Replace the results already in the output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Run a scenario's [sweep]: every point of its axes, each for its
     /// replications, in parallel; write results.parquet/.csv (a row per
@@ -83,6 +89,9 @@ enum Command {
         /// latency_time_to_start_p95_s).
         #[arg(long = "metric", value_name = "NAME")]
         metrics: Vec<String>,
+        /// Replace the results already in the output folder.
+        #[arg(long)]
+        force: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -98,6 +107,9 @@ enum Command {
         /// Metrics to chart (as for sweep).
         #[arg(long = "metric", value_name = "NAME")]
         metrics: Vec<String>,
+        /// Replace the results already in the output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Run many scenario files once each and write one combined table.
     Batch {
@@ -110,6 +122,9 @@ enum Command {
         /// Files run at once (default: the machine's cores).
         #[arg(short = 'j', long, value_name = "N")]
         jobs: Option<usize>,
+        /// Replace the results already in the output folder.
+        #[arg(long)]
+        force: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -135,6 +150,9 @@ enum Command {
         /// Folder for breakeven.png/.svg (default: output/<scenario name>-breakeven).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace the results already in the output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Look into a trace file, or convert it to the native format.
     Trace {
@@ -299,11 +317,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             format,
             quiet,
             no_task_records,
+            allow_huge,
+            force,
         } => {
             let (scenario, catalog) = scenario::load(&path, &load.options())?;
+            // A [sweep] this run ignores must still be valid.
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                fargate_sim::experiment::Sweep::parse(&text, &path)?;
+            }
+            scenario
+                .check_size(allow_huge)
+                .map_err(|m| Error::BadInput(format!("{}: {m}", path.display())))?;
             let dir = out.unwrap_or_else(|| {
                 PathBuf::from("output").join(output::safe_file_name(&scenario.name))
             });
+            output::check_fresh(&dir, "summary.json", force)?;
             std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
                 path: dir.clone(),
                 source,
@@ -498,6 +526,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             shard,
             shards,
             metrics,
+            force,
             quiet,
         } => {
             let metrics = if metrics.is_empty() {
@@ -531,6 +560,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
                 d
             });
+            output::check_fresh(&dir, "experiment.json", force)?;
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let started = std::time::Instant::now();
@@ -563,7 +593,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Merge { dirs, out, metrics } => {
+        Command::Merge {
+            dirs,
+            out,
+            metrics,
+            force,
+        } => {
+            output::check_fresh(&out, "results.csv", force)?;
             let metrics = if metrics.is_empty() {
                 fargate_sim::experiment::report::default_metrics()
             } else {
@@ -591,9 +627,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             scenarios,
             out,
             jobs,
+            force,
             quiet,
         } => {
             let dir = out.unwrap_or_else(|| PathBuf::from("output/batch"));
+            output::check_fresh(&dir, "results.csv", force)?;
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let started = std::time::Instant::now();
@@ -632,6 +670,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             platforms,
             tolerance,
             out,
+            force,
         } => {
             let base = fargate_sim::experiment::Base::read(&path, load.options())?;
             let names = platforms.map(|p| (p[0].clone(), p[1].clone()));
@@ -644,6 +683,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let dir = out.unwrap_or_else(|| {
                 PathBuf::from("output").join(format!("{}-breakeven", output::safe_file_name(&name)))
             });
+            output::check_fresh(&dir, "breakeven.svg", force)?;
             std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
                 path: dir.clone(),
                 source,
@@ -808,6 +848,11 @@ fn run(cli: Cli) -> Result<(), Error> {
 }
 
 fn main() {
+    // Ctrl-C and SIGTERM set a flag the engine polls: the run stops, its
+    // temporary files are removed and no half-written result is left.
+    let _ = ctrlc::set_handler(|| {
+        fargate_sim::engine::STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

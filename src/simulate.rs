@@ -189,6 +189,9 @@ pub fn run_with(
 
 impl From<WorkloadError> for Error {
     fn from(e: WorkloadError) -> Self {
-        Error::Workload(e)
+        match e {
+            WorkloadError::Interrupted => Error::Interrupted,
+            e => Error::Workload(e),
+        }
     }
 }

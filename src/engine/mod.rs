@@ -62,7 +62,11 @@ pub struct Progress {
     pub finished: AtomicBool,
 }
 
-/// Events between two updates of [`Progress`].
+/// Set (by a signal handler) to stop every running simulation at its next
+/// check; the run then fails with [`WorkloadError::Interrupted`].
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Events between two updates of [`Progress`] (and checks of [`STOP`]).
 const PROGRESS_EVERY: u64 = 1 << 14;
 
 /// How a run ended.
@@ -153,6 +157,9 @@ fn run_loop<M: Model>(
             model.sample(at);
         }
         events += 1;
+        if events.is_multiple_of(PROGRESS_EVERY) && STOP.load(Ordering::Relaxed) {
+            return Err(WorkloadError::Interrupted);
+        }
         if let Some(p) = progress
             && events.is_multiple_of(PROGRESS_EVERY)
         {

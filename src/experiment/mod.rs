@@ -141,14 +141,18 @@ impl Sweep {
                     }
                 }
                 (None, Some(ks)) => {
-                    let keys: Vec<String> = ks
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|k| k.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let items = ks.as_array().cloned().unwrap_or_default();
+                    if items.iter().any(|k| !k.is_str()) {
+                        return Err(bad(
+                            path,
+                            &format!("{at}.keys"),
+                            "every key must be a dotted key in quotes",
+                        ));
+                    }
+                    let keys: Vec<String> = items
+                        .iter()
+                        .filter_map(|k| k.as_str().map(str::to_string))
+                        .collect();
                     if keys.is_empty() {
                         return Err(bad(
                             path,
@@ -174,6 +178,15 @@ impl Sweep {
                 _ => return Err(bad(path, &at, "needs either `key` or `keys` (not both)")),
             };
             for k in &axis.keys {
+                if axes.iter().any(|a: &Axis| a.keys.contains(k))
+                    || axis.keys.iter().filter(|x| *x == k).count() > 1
+                {
+                    return Err(bad(
+                        path,
+                        &at,
+                        format!("`{k}` is set by more than one axis"),
+                    ));
+                }
                 if k == "seed" {
                     return Err(bad(
                         path,
@@ -223,6 +236,15 @@ impl Sweep {
             .collect()
     }
 
+    /// For each key, the index of the axis that sets it.
+    pub fn groups(&self) -> Vec<usize> {
+        self.axes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| std::iter::repeat_n(i, a.keys.len()))
+            .collect()
+    }
+
     /// Every key an axis sets, in order.
     pub fn keys(&self) -> Vec<String> {
         self.axes
@@ -242,7 +264,8 @@ pub fn replication_seed(base: u64, r: u32) -> u64 {
     let mut z = base.wrapping_add((r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    // 63 bits: scenario seeds are TOML integers (at most i64::MAX).
+    (z ^ (z >> 31)) >> 1
 }
 
 /// A scenario file and how it was asked to be run.
@@ -312,6 +335,27 @@ impl Base {
             eat(o.as_bytes());
         }
         eat(format!("{:?}", self.options.seed).as_bytes());
+        // The files the scenario reads: size and first MiB (enough to tell
+        // versions of a trace apart without reading gigabytes).
+        if let Ok((s, _)) = crate::scenario::load_str(&self.text, &self.path, &self.options)
+            && let Some(t) = &s.workload.trace
+        {
+            let files = [
+                Some(&t.path),
+                t.params.durations_file.as_ref(),
+                t.params.memory_file.as_ref(),
+            ];
+            for f in files.into_iter().flatten() {
+                let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+                eat(&size.to_le_bytes());
+                let mut head = Vec::new();
+                if let Ok(file) = std::fs::File::open(f) {
+                    use std::io::Read;
+                    let _ = file.take(1 << 20).read_to_end(&mut head);
+                }
+                eat(&head);
+            }
+        }
         if let Some(p) = &self.options.pricing {
             eat(std::fs::read(p).unwrap_or_default().as_slice());
         }
@@ -425,6 +469,7 @@ pub fn run_points(
     for (slot, p) in slots.into_iter().zip(points) {
         match slot.into_inner().ok().flatten() {
             Some(Ok(runs)) => out.push(runs),
+            Some(Err(Error::Interrupted)) => return Err(Error::Interrupted),
             Some(Err(e)) => {
                 return Err(Error::BadInput(format!(
                     "point {} ({}): {e}",
@@ -492,6 +537,7 @@ pub fn run_sweep(
         experiment: base.fingerprint(),
         scenario: name,
         axes: sweep.keys(),
+        groups: sweep.groups(),
         points: all.len(),
         replications: sweep.replications,
         shard: shard.index,

@@ -87,8 +87,10 @@ pub fn render(
         if !rows.iter().all(|i| x[*i].is_some()) {
             continue;
         }
+        // Keys varied together with this one move with it; the others are held.
+        let group = |k: usize| manifest.groups.get(k).copied().unwrap_or(k);
         let held: Vec<(usize, String)> = (0..keys.len())
-            .filter(|b| *b != a)
+            .filter(|b| group(*b) != group(a))
             .map(|b| {
                 (
                     b,

@@ -206,6 +206,9 @@ pub struct Manifest {
     pub scenario: String,
     /// The axis keys, in order (the table's axis columns).
     pub axes: Vec<String>,
+    /// For each key, the index of its axis (keys varied together share one).
+    #[serde(default)]
+    pub groups: Vec<usize>,
     pub points: usize,
     pub replications: u32,
     pub shard: usize,
@@ -263,6 +266,16 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
             )));
         }
     }
+    for (d, m) in &manifests {
+        if m.shards == 0 || m.shard >= m.shards {
+            return Err(Error::BadInput(format!(
+                "{}/experiment.json: shard {} of {} is not a valid shard",
+                d.display(),
+                m.shard,
+                m.shards
+            )));
+        }
+    }
     let mut seen = vec![None; first.shards];
     for (d, m) in &manifests {
         if let Some(other) = &seen[m.shard] {
@@ -290,8 +303,36 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
         )));
     }
     let mut frames = Vec::new();
-    for (d, _) in &manifests {
-        frames.push(read(d)?);
+    let mut covered = vec![false; first.points];
+    for (d, m) in &manifests {
+        let f = read(d)?;
+        let points: Vec<u64> = f
+            .column("point")
+            .and_then(|c| c.u64().map(|ca| ca.into_no_null_iter().collect()))
+            .map_err(|e| {
+                Error::BadInput(format!("{}: no usable `point` column: {e}", d.display()))
+            })?;
+        for p in points {
+            let p = p as usize;
+            if p >= first.points || p % m.shards != m.shard {
+                return Err(Error::BadInput(format!(
+                    "{}: point {p} does not belong to shard {}/{} of a {}-point experiment; the folder was edited or mixed up",
+                    d.display(),
+                    m.shard,
+                    m.shards,
+                    first.points
+                )));
+            }
+            covered[p] = true;
+        }
+        frames.push(f);
+    }
+    if let Some(p) = covered.iter().position(|c| !c) {
+        return Err(Error::BadInput(format!(
+            "point {p} is in no shard's results: shard {}/{} is incomplete; run it again",
+            p % first.shards,
+            first.shards
+        )));
     }
     let mut all: Option<DataFrame> = None;
     for f in frames {

@@ -44,6 +44,18 @@ pub fn write_atomic_with(
     })
 }
 
+/// Refuses to write into `dir` if it already holds results (its `marker`
+/// file), unless `force`: a run never silently replaces another.
+pub fn check_fresh(dir: &Path, marker: &str, force: bool) -> Result<(), crate::Error> {
+    if !force && dir.join(marker).exists() {
+        return Err(crate::Error::BadInput(format!(
+            "{} already holds results ({marker}); add --force to replace them, or choose another folder with --out",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `dir/.name.tmp-PID`: hidden, and unique per process.
 pub fn temp_name(path: &Path) -> PathBuf {
     let name = path

@@ -167,6 +167,48 @@ impl WorkloadSpec {
     }
 }
 
+/// Tasks a platform may simulate before a run is refused as absurd.
+pub const MAX_TASKS: f64 = 2e9;
+/// Time-series rows (all platforms) before a run is refused.
+pub const MAX_SERIES_ROWS: f64 = 5e7;
+
+impl Scenario {
+    /// Refuses, before any work, a scenario whose size is absurd (a rate of
+    /// 10^12 tasks a second, a million-year horizon at one-minute rows), with
+    /// the estimate, unless `allow_huge`. Traces are bounded by their file.
+    pub fn check_size(&self, allow_huge: bool) -> Result<(), String> {
+        if allow_huge {
+            return Ok(());
+        }
+        let end = self.horizon.unwrap_or(crate::time::MAX_SPAN);
+        let tasks: f64 = self
+            .workload
+            .generators
+            .iter()
+            .map(|g| g.expected_tasks(end))
+            .sum::<f64>()
+            * self.workload.load_scale;
+        if tasks > MAX_TASKS {
+            return Err(format!(
+                "this scenario would simulate about {tasks:.3e} tasks on each of {} platform(s), hours to days of work at a few million tasks a second; lower the rate, `count`, `until` or `horizon`, or add --allow-huge if you mean it",
+                self.platforms.len()
+            ));
+        }
+        if let Some(h) = self.horizon {
+            let rows =
+                (h as f64 / self.report.interval as f64).ceil() * self.platforms.len() as f64;
+            if rows > MAX_SERIES_ROWS {
+                return Err(format!(
+                    "a horizon of {} at a time-series interval of {} makes about {rows:.3e} rows; set [report] interval longer (such as \"1h\") or add --allow-huge",
+                    crate::time::format_span(h),
+                    crate::time::format_span(self.report.interval)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A scenario that could not be loaded: the file, the place, what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {

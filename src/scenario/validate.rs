@@ -331,9 +331,17 @@ fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Gen
         .clone()
         .unwrap_or_else(|| format!("generator{}", i + 1));
     let arrivals = match &g.arrivals {
-        RawArrivals::Poisson { rate: r } => Arrivals::Poisson {
-            rate_per_s: rate(&format!("{key}.arrivals.rate"), r)?,
-        },
+        RawArrivals::Poisson { rate: r } => {
+            let k = format!("{key}.arrivals.rate");
+            let rate_per_s = rate(&k, r)?;
+            if rate_per_s <= 0.0 {
+                return Err(invalid(
+                    k,
+                    format!("`{r}` makes no tasks; give a rate above 0 or remove the generator"),
+                ));
+            }
+            Arrivals::Poisson { rate_per_s }
+        }
         RawArrivals::Diurnal {
             min_rate,
             max_rate,

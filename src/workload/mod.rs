@@ -91,6 +91,9 @@ pub enum WorkloadError {
     /// The Parquet reader failed.
     #[error("trace {path}: {message}")]
     Parquet { path: PathBuf, message: String },
+    /// The run was stopped (Ctrl-C or SIGTERM).
+    #[error("interrupted")]
+    Interrupted,
     /// The file is not in the format it was read as.
     #[error("trace {path}: {message}")]
     Format { path: PathBuf, message: String },

@@ -197,29 +197,35 @@ fn sort_chunks(
     let spill_dir = std::env::temp_dir();
     let flush = |chunk: &mut Vec<Task>, spills: &mut Vec<Spill>| -> Result<(), WorkloadError> {
         chunk.sort_by_key(|t| t.submit);
-        let name = spill_dir.join(format!(
-            "fargate-sim-sort-{}-{}-{}.bin",
-            std::process::id(),
-            spills.len(),
-            chunk.first().map_or(0, |t| t.submit)
-        ));
+        // Unique in the process: platforms and sweep points sort at once.
+        static SPILLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SPILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = spill_dir.join(format!("fargate-sim-sort-{}-{n}.bin", std::process::id()));
         let file = std::fs::File::create(&name).map_err(|e| io_err(&name, e))?;
+        // The guard exists from here on, so an error below removes the file.
+        spills.push(Spill {
+            path: name.clone(),
+            reader: BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(&name).map_err(|e| io_err(&name, e))?,
+            ),
+            left: chunk.len(),
+        });
         let mut w = BufWriter::with_capacity(1 << 20, file);
         for t in chunk.iter() {
             write_task(&mut w, t).map_err(|e| io_err(&name, e))?;
         }
         w.flush().map_err(|e| io_err(&name, e))?;
-        let file = std::fs::File::open(&name).map_err(|e| io_err(&name, e))?;
-        spills.push(Spill {
-            path: name,
-            reader: BufReader::with_capacity(1 << 16, file),
-            left: chunk.len(),
-        });
         chunk.clear();
         Ok(())
     };
     for r in stream.by_ref() {
         chunk.push(r?);
+        if chunk.len().is_multiple_of(1 << 16)
+            && crate::engine::STOP.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(WorkloadError::Interrupted);
+        }
         if chunk.len() >= chunk_size {
             flush(&mut chunk, &mut spills)?;
         }

@@ -71,6 +71,11 @@ impl TextLines {
         &self.path
     }
 
+    /// The number of the last line read.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// The next line and its number, or None at the end of the file.
     pub fn next_line(&mut self) -> Option<Result<(u64, &str), WorkloadError>> {
         self.buf.clear();

@@ -1,11 +1,13 @@
 //! The integration tests: one crate, so the binary and library link once.
 
 mod bills;
+mod broken;
 mod common;
 mod e2e;
 mod ec2;
 mod errors;
 mod experiments;
+mod fuzz;
 mod properties;
 mod reports;
 mod timing;

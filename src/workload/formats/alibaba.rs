@@ -63,6 +63,13 @@ fn instance_count(v: &str) -> Result<u64, BadRow> {
             "instance_num is not a whole number ≥ 1",
         ));
     }
+    if n > 1e6 {
+        return Err(BadRow::new(
+            "instance_num",
+            v,
+            "instance_num above 1,000,000",
+        ));
+    }
     Ok(n as u64)
 }
 

@@ -32,15 +32,32 @@ pub fn parse_datetime_us(text: &str) -> Option<i64> {
     let y: i64 = d.next()?.parse().ok()?;
     let m: i64 = d.next()?.parse().ok()?;
     let day: i64 = d.next()?.parse().ok()?;
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d.next().is_some() || !(1..=12).contains(&m) || day < 1 || day > month_days[(m - 1) as usize]
+    {
         return None;
     }
     let time = time.trim_end_matches('Z');
     let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
     let mut p = hms.split(':');
-    let h: i64 = p.next()?.parse().ok()?;
-    let mi: i64 = p.next()?.parse().ok()?;
-    let s: i64 = p.next()?.parse().ok()?;
+    // Unsigned: a sign is not part of a time of day.
+    let h = p.next()?.parse::<u32>().ok()? as i64;
+    let mi = p.next()?.parse::<u32>().ok()? as i64;
+    let s = p.next()?.parse::<u32>().ok()? as i64;
     if p.next().is_some() || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -389,6 +406,13 @@ impl Adapter for Functions2019 {
                     "invocation count is not a whole number ≥ 0",
                 ));
             }
+            if n > 1e6 {
+                return Err(BadRow::new(
+                    "invocations",
+                    v,
+                    "more than 1,000,000 invocations in a minute",
+                ));
+            }
             let n = n as u64;
             for i in 0..n {
                 // Spread evenly over the minute: (i + ½) / n of the way through.
@@ -424,5 +448,8 @@ mod tests {
         assert_eq!(a / 86_400_000_000, 19_677);
         assert_eq!(parse_datetime_us("2023-02-30x"), None);
         assert_eq!(parse_datetime_us("2023-13-01 00:00:00"), None);
+        assert_eq!(parse_datetime_us("2023-02-29 00:00:00"), None);
+        assert!(parse_datetime_us("2024-02-29 00:00:00").is_some());
+        assert_eq!(parse_datetime_us("2023-01-01 -1:00:00"), None);
     }
 }

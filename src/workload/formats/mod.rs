@@ -278,11 +278,35 @@ struct AdapterStream {
     pending: VecDeque<Task>,
     out: Vec<Task>,
     started: bool,
+    /// The first non-comment line was a header (read by `open`).
+    skip_first: bool,
     done: bool,
     failed: bool,
 }
 
 impl AdapterStream {
+    /// With `check_order`, stops at a produced task earlier than the one before.
+    fn check_out(&mut self, line: u64) -> Result<(), WorkloadError> {
+        if !self.check_order {
+            return Ok(());
+        }
+        for t in &self.out {
+            if t.submit < self.previous.0 {
+                self.failed = true;
+                let e = WorkloadError::OutOfOrder {
+                    path: self.lines.path().to_path_buf(),
+                    line,
+                    submit_s: t.submit as f64 / 1e6,
+                    previous_s: self.previous.1,
+                };
+                self.out.clear();
+                return Err(e);
+            }
+            self.previous = (t.submit, t.submit as f64 / 1e6);
+        }
+        Ok(())
+    }
+
     fn bad(&self, line: u64, b: BadRow) -> WorkloadError {
         WorkloadError::BadValue {
             path: self.lines.path().to_path_buf(),
@@ -312,6 +336,10 @@ impl Iterator for AdapterStream {
                 None => {
                     self.done = true;
                     self.adapter.finish(&mut self.out);
+                    let line = self.lines.line();
+                    if let Err(e) = self.check_out(line) {
+                        return Some(Err(e));
+                    }
                     self.pending.extend(self.out.drain(..));
                     continue;
                 }
@@ -329,33 +357,17 @@ impl Iterator for AdapterStream {
                 Fields::Whitespace => super::text::split_whitespace(&text),
             };
             if !self.started {
+                // open() already read the header: skip it, or read this
+                // first line as data.
                 self.started = true;
-                match self.adapter.header(self.lines.path(), &fields) {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(e) => {
-                        self.failed = true;
-                        return Some(Err(e));
-                    }
+                if self.skip_first {
+                    continue;
                 }
             }
             match self.adapter.row(&fields, &mut self.out) {
                 Ok(()) => {
-                    if self.check_order {
-                        for t in &self.out {
-                            if t.submit < self.previous.0 {
-                                self.failed = true;
-                                let e = WorkloadError::OutOfOrder {
-                                    path: self.lines.path().to_path_buf(),
-                                    line,
-                                    submit_s: t.submit as f64 / 1e6,
-                                    previous_s: self.previous.1,
-                                };
-                                self.out.clear();
-                                return Some(Err(e));
-                            }
-                            self.previous = (t.submit, t.submit as f64 / 1e6);
-                        }
+                    if let Err(e) = self.check_out(line) {
+                        return Some(Err(e));
                     }
                     self.pending.extend(self.out.drain(..))
                 }
@@ -417,6 +429,23 @@ pub fn open(
         Format::AzureFunctions2021 => Box::new(azure::Functions2021::new(params)),
         Format::AzureLlm2023 => Box::new(azure::Llm2023::new(params)),
     };
+    // Read the header now, so a wrong header is an error before the run and
+    // the adapter's notes (ignored columns, …) are known.
+    let mut adapter = adapter;
+    let mut skip_first = false;
+    let mut peek = TextLines::open(path)?;
+    while let Some(r) = peek.next_line() {
+        let (_, text) = r?;
+        if text.trim().is_empty() || adapter.is_comment(text) {
+            continue;
+        }
+        let fields: Vec<&str> = match adapter.fields() {
+            Fields::Comma => super::native::split_csv(text),
+            Fields::Whitespace => super::text::split_whitespace(text),
+        };
+        skip_first = adapter.header(path, &fields)?;
+        break;
+    }
     let lines = TextLines::open(path)?;
     let notes = adapter.notes();
     Ok(OpenedTrace {
@@ -430,6 +459,7 @@ pub fn open(
             pending: VecDeque::new(),
             out: Vec::new(),
             started: false,
+            skip_first,
             done: false,
             failed: false,
         }),

@@ -1,0 +1,248 @@
+//! Fuzzing, bounded: random and mutated scenario files through the loader,
+//! and random rows through every trace adapter. Nothing may panic; every
+//! rejection must be an error. The number of inputs per target is
+//! `FARGATE_SIM_FUZZ` (default 400; run longer with, for example,
+//! `FARGATE_SIM_FUZZ=20000 cargo test --release --test it fuzz -- --nocapture`).
+//! Each target prints how many inputs it tried and how long it took.
+
+use fargate_sim::scenario::{LoadOptions, load_str};
+use fargate_sim::workload::formats::{self, Format, OnBadRow, SkipCounter};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+fn cases() -> usize {
+    std::env::var("FARGATE_SIM_FUZZ")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+
+const VALID: &str = r#"name = "fuzz"
+seed = 1
+horizon = "2h"
+[report]
+interval = "5m"
+[workload]
+load_scale = 1
+duration_scale = 1
+[[workload.generators]]
+name = "g"
+arrivals = { process = "poisson", rate = "2/min" }
+duration = { dist = "lognormal", median = "5min", p90 = "15min" }
+sizes = [{ cpu = 1, memory = "2GiB", weight = 2 }, { cpu = 0.25, memory = "512MiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+capacity = "spot"
+spot = { interruptions_per_hour = 0.1 }
+launch_limit = { burst = 10, refill_per_second = 2 }
+[[platforms]]
+name = "c"
+kind = "ec2"
+instance_types = ["m5.large", "c5.xlarge"]
+autoscaler = "karpenter"
+initial = 1
+max = 20
+"#;
+
+/// Values that have broken parsers elsewhere.
+const NASTY: &[&str] = &[
+    "nan",
+    "inf",
+    "-inf",
+    "-1",
+    "0",
+    "-0",
+    "1e308",
+    "1e-320",
+    "18446744073709551615",
+    "-9223372036854775808",
+    "\"\"",
+    "\"nan\"",
+    "\"-5min\"",
+    "\"1e999s\"",
+    "\"0s\"",
+    "\"99999999999d\"",
+    "\"../../etc/passwd\"",
+    "\"/abs\"",
+    "\"\\u0000\"",
+    "[]",
+    "{}",
+    "[1, \"a\"]",
+    "{ dist = \"lognormal\", median = \"0s\", p90 = \"0s\" }",
+    "{ dist = \"lognormal\", median = \"9s\", p90 = \"1s\" }",
+    "\"1/0s\"",
+    "\"0/min\"",
+    "\"-3/s\"",
+    "\"1e300/s\"",
+    "true",
+    "\"🙂\"",
+    "\"4096TiB\"",
+    "\"-2GiB\"",
+    "0.0000001",
+];
+
+fn check_scenario(text: &str, dir: &Path) {
+    let path = dir.join("fuzz.toml");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        if let Ok((scenario, _)) = load_str(text, &path, &LoadOptions::default()) {
+            // A loadable scenario must also size-check without panicking.
+            let _ = scenario.check_size(false);
+        }
+    }));
+    assert!(result.is_ok(), "the loader panicked on:\n{text}");
+}
+
+#[test]
+fn fuzz_the_scenario_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Pcg64Mcg::seed_from_u64(0x5eed);
+    let n = cases();
+    let started = std::time::Instant::now();
+    let lines: Vec<&str> = VALID.lines().collect();
+    for i in 0..n {
+        let text = match i % 3 {
+            // Replace one value with a nasty one.
+            0 => {
+                let mut l = lines.clone();
+                let k = rng.random_range(0..l.len());
+                let owned;
+                if let Some((key, _)) = l[k].split_once('=') {
+                    owned = format!("{key}= {}", NASTY[rng.random_range(0..NASTY.len())]);
+                    l[k] = &owned;
+                    l.join("\n")
+                } else {
+                    l.join("\n")
+                }
+            }
+            // Drop or duplicate lines.
+            1 => {
+                let mut l = lines.clone();
+                let k = rng.random_range(0..l.len());
+                if rng.random::<bool>() {
+                    l.remove(k);
+                } else {
+                    let dup = l[k];
+                    l.insert(k, dup);
+                }
+                l.join("\n")
+            }
+            // Random bytes from TOML's alphabet, spliced in.
+            _ => {
+                let alphabet = b"[]{}=\",.#\n 0123456789abcdefnsmih-+e_";
+                let len = rng.random_range(0..80);
+                let noise: String = (0..len)
+                    .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                    .collect();
+                let at = rng.random_range(0..VALID.len());
+                let at = (0..=at)
+                    .rev()
+                    .find(|p| VALID.is_char_boundary(*p))
+                    .unwrap_or(0);
+                format!("{}{noise}{}", &VALID[..at], &VALID[at..])
+            }
+        };
+        check_scenario(&text, dir.path());
+    }
+    eprintln!(
+        "fuzz scenario loader: {n} inputs in {:.2}s, no panic",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// A random field: numbers of every kind, text, nothing.
+fn field(rng: &mut Pcg64Mcg) -> String {
+    match rng.random_range(0..12) {
+        0 => String::new(),
+        1 => "-1".into(),
+        2 => format!("{}", rng.random::<u32>()),
+        3 => format!("{}", rng.random::<f64>() * 1e6),
+        4 => "nan".into(),
+        5 => "1e400".into(),
+        6 => "Terminated".into(),
+        7 => "9223372036854775807".into(),
+        8 => "2023-11-16 18:17:03.9799600".into(),
+        9 => "é,\"q\"".into(),
+        10 => format!("-{}", rng.random::<u16>()),
+        _ => format!("{}", rng.random_range(0..100)),
+    }
+}
+
+#[test]
+fn fuzz_every_trace_adapter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Pcg64Mcg::seed_from_u64(0xada9);
+    let n = cases();
+    let headers: &[(Format, &str)] = &[
+        (
+            Format::Native,
+            "task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group\n",
+        ),
+        (Format::Alibaba2017, ""),
+        (Format::Alibaba2018Task, ""),
+        (Format::Alibaba2018Instance, ""),
+        (
+            Format::AlibabaGpu2023,
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n",
+        ),
+        (Format::Google2011, ""),
+        (
+            Format::Google2019,
+            "time,type,collection_id,instance_index,resource_request.cpus,resource_request.memory\n",
+        ),
+        (Format::Swf, "; a comment\n"),
+        (
+            Format::AzureFunctions2021,
+            "app,func,end_timestamp,duration\n",
+        ),
+        (
+            Format::AzureLlm2023,
+            "TIMESTAMP,ContextTokens,GeneratedTokens\n",
+        ),
+    ];
+    let params = {
+        let text = "name='p'\n[workload]\ntrace='t.csv'\nformat='native'\n[[platforms]]\nname='f'\nkind='fargate'\n";
+        std::fs::write(
+            dir.path().join("t.csv"),
+            "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\na,0,1,1,1\n",
+        )
+        .unwrap();
+        let (s, _) = load_str(text, &dir.path().join("p.toml"), &LoadOptions::default()).unwrap();
+        s.workload.trace.unwrap().params
+    };
+    let started = std::time::Instant::now();
+    let mut tasks = 0u64;
+    for i in 0..n {
+        let (format, header) = headers[i % headers.len()];
+        let mut text = header.to_string();
+        for _ in 0..rng.random_range(0..6) {
+            let width = rng.random_range(0..20);
+            let sep = if format == Format::Swf { " " } else { "," };
+            let row: Vec<String> = (0..width).map(|_| field(&mut rng)).collect();
+            text.push_str(&row.join(sep));
+            text.push_str(if rng.random::<bool>() { "\r\n" } else { "\n" });
+        }
+        let path = dir.path().join(format!("trace-{i}.csv"));
+        std::fs::write(&path, &text).unwrap();
+        for policy in [OnBadRow::Error, OnBadRow::Skip] {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                let skipped = SkipCounter::default();
+                match formats::open(&path, format, &params, policy, true, &skipped) {
+                    Ok(opened) => opened.stream.take(10_000).filter(|r| r.is_ok()).count() as u64,
+                    Err(_) => 0,
+                }
+            }));
+            match result {
+                Ok(k) => tasks += k,
+                Err(_) => panic!("the {} adapter panicked on:\n{text}", format.name()),
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    eprintln!(
+        "fuzz trace adapters: {n} files × 2 policies in {:.2}s ({tasks} tasks produced), no panic",
+        started.elapsed().as_secs_f64()
+    );
+}
