@@ -201,12 +201,14 @@ impl Sweep {
             .iter()
             .try_fold(1usize, |acc, a| acc.checked_mul(a.values.len()))
             .unwrap_or(usize::MAX);
-        if points.saturating_mul(replications as usize) > MAX_POINTS {
+        if points.saturating_mul(replications as usize) > MAX_POINTS
+            && std::env::var_os("FARGATE_SIM_ALLOW_HUGE").is_none()
+        {
             return Err(bad(
                 path,
                 "sweep",
                 format!(
-                    "{points} points × {replications} replications is more than {MAX_POINTS} runs; split it into several experiments"
+                    "{points} points × {replications} replications is more than {MAX_POINTS} runs; split it into several experiments, or set FARGATE_SIM_ALLOW_HUGE=1 if you mean it"
                 ),
             ));
         }

@@ -190,6 +190,25 @@ mod tests {
     }
 
     #[test]
+    fn sums_and_costs_saturate_at_the_edge_instead_of_wrapping() {
+        assert_eq!(Money(u128::MAX - 1) + Money(5), Money(u128::MAX));
+        let mut m = Money(u128::MAX);
+        m += Money(1);
+        assert_eq!(m, Money(u128::MAX));
+        let total: Money = [Money(u128::MAX), Money(u128::MAX)].into_iter().sum();
+        assert_eq!(total, Money(u128::MAX));
+        // A quantity so large its product with the price overflows u128.
+        let p = Price::parse("1000").unwrap();
+        assert_eq!(p.cost(u128::MAX, 1), Money(u128::MAX));
+        // The largest real bill stays far from the edge: a million vCPU for
+        // 100 years at $1 a vCPU-second is 3.2e15 dollars = 3.2e33 atto.
+        let year_us = 365u128 * 86_400 * 1_000_000;
+        let q = 1_000_000u128 * 1000 * 100 * year_us; // milli-vCPU·µs
+        let m = Price::parse("1").unwrap().cost(q, 1_000_000_000);
+        assert!(m.0 < u128::MAX / 1000, "{}", m.0);
+    }
+
+    #[test]
     fn cost_is_exact() {
         // One vCPU for one hour at $0.000011244 per vCPU-second = $0.0404784.
         let p = Price::parse("0.000011244").unwrap();

@@ -37,7 +37,7 @@ name = "f"
 kind = "fargate"
 capacity = "spot"
 spot = { interruptions_per_hour = 0.1 }
-launch_limit = { burst = 10, refill_per_second = 2 }
+launch_limit = { burst = 10, refill = "2/s" }
 [[platforms]]
 name = "c"
 kind = "ec2"
@@ -84,15 +84,23 @@ const NASTY: &[&str] = &[
     "0.0000001",
 ];
 
-fn check_scenario(text: &str, dir: &Path) {
+/// Loads `text`; true if it was accepted.
+fn check_scenario(text: &str, dir: &Path) -> bool {
     let path = dir.join("fuzz.toml");
     let result = catch_unwind(AssertUnwindSafe(|| {
-        if let Ok((scenario, _)) = load_str(text, &path, &LoadOptions::default()) {
-            // A loadable scenario must also size-check without panicking.
-            let _ = scenario.check_size(false);
+        match load_str(text, &path, &LoadOptions::default()) {
+            Ok((scenario, _)) => {
+                // A loadable scenario must also size-check without panicking.
+                let _ = scenario.check_size(false);
+                true
+            }
+            Err(_) => false,
         }
     }));
-    assert!(result.is_ok(), "the loader panicked on:\n{text}");
+    match result {
+        Ok(accepted) => accepted,
+        Err(_) => panic!("the loader panicked on:\n{text}"),
+    }
 }
 
 #[test]
@@ -101,7 +109,12 @@ fn fuzz_the_scenario_loader() {
     let mut rng = Pcg64Mcg::seed_from_u64(0x5eed);
     let n = cases();
     let started = std::time::Instant::now();
+    assert!(
+        check_scenario(VALID, dir.path()),
+        "the fuzzer's base scenario must load"
+    );
     let lines: Vec<&str> = VALID.lines().collect();
+    let mut accepted = 0;
     for i in 0..n {
         let text = match i % 3 {
             // Replace one value with a nasty one.
@@ -144,11 +157,15 @@ fn fuzz_the_scenario_loader() {
                 format!("{}{noise}{}", &VALID[..at], &VALID[at..])
             }
         };
-        check_scenario(&text, dir.path());
+        accepted += usize::from(check_scenario(&text, dir.path()));
     }
     eprintln!(
-        "fuzz scenario loader: {n} inputs in {:.2}s, no panic",
+        "fuzz scenario loader: {n} inputs in {:.2}s ({accepted} accepted, the rest refused), no panic",
         started.elapsed().as_secs_f64()
+    );
+    assert!(
+        accepted > 0,
+        "no mutated scenario was accepted: the fuzzer only tests the parser"
     );
 }
 
@@ -167,6 +184,23 @@ fn field(rng: &mut Pcg64Mcg) -> String {
         9 => "é,\"q\"".into(),
         10 => format!("-{}", rng.random::<u16>()),
         _ => format!("{}", rng.random_range(0..100)),
+    }
+}
+
+/// A valid data row of each format.
+fn template(format: Format) -> &'static str {
+    match format {
+        Format::Native => "t1,10,60,1,2048,0,g",
+        Format::Alibaba2017 => "6459,6524,3,4,2,Terminated,50,0.0079",
+        Format::Alibaba2018Task => "M1,2,j_1,1,Terminated,100,160,50,0.39",
+        Format::Alibaba2018Instance => "i_1,M1,j_1,1,Terminated,100,150,m_1,1,1,40,80,0.2,0.3",
+        Format::AlibabaGpu2023 => "p,6000,12288,1,460,,LS,Running,427061,12902960,427061",
+        Format::Google2011 => "600000000,,7,0,,0,u,0,0,0.5,0.25,0,0",
+        Format::Google2019 => "1000000,SUBMIT,42,0,0.0625,0.03125",
+        Format::Swf => "1 0 -1 1451 128 -1 -1 -1 -1 -1 -1 1 1 -1 -1 -1 -1 -1",
+        Format::AzureFunctions2021 => "a1,f1,10.5,0.5",
+        Format::AzureLlm2023 => "2023-11-16 18:17:03.9799600,4808,10",
+        Format::AzureFunctions2019 => "o,a,f,http,1",
     }
 }
 
@@ -217,10 +251,19 @@ fn fuzz_every_trace_adapter() {
     for i in 0..n {
         let (format, header) = headers[i % headers.len()];
         let mut text = header.to_string();
+        let sep = if format == Format::Swf { " " } else { "," };
         for _ in 0..rng.random_range(0..6) {
-            let width = rng.random_range(0..20);
-            let sep = if format == Format::Swf { " " } else { "," };
-            let row: Vec<String> = (0..width).map(|_| field(&mut rng)).collect();
+            let row: Vec<String> = if rng.random::<bool>() {
+                // A valid row of the format with one field replaced.
+                let mut row: Vec<String> =
+                    template(format).split(sep).map(str::to_string).collect();
+                let k = rng.random_range(0..row.len());
+                row[k] = field(&mut rng);
+                row
+            } else {
+                let width = rng.random_range(0..20);
+                (0..width).map(|_| field(&mut rng)).collect()
+            };
             text.push_str(&row.join(sep));
             text.push_str(if rng.random::<bool>() { "\r\n" } else { "\n" });
         }
