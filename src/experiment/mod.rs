@@ -706,6 +706,9 @@ values = [[1, "x"], [2, "y"], [3, "z"]]
         assert_eq!(mine, [1, 4, 7]);
         assert!(Shard::parse("3/3").is_err());
         assert_eq!(replication_seed(7, 0), 7);
+        // Regression: seeds above i64::MAX were clamped by the loader, so
+        // half the replications ran with the same seed.
+        assert!((1..1000).all(|r| replication_seed(u64::MAX / 3, r) <= i64::MAX as u64));
         assert_ne!(replication_seed(7, 1), replication_seed(7, 2));
     }
 }

@@ -373,6 +373,22 @@ mod tests {
     }
 
     #[test]
+    fn parallel_sorts_do_not_share_spill_files() {
+        // Regression: spill names were pid + chunk number + first submit, so
+        // two platforms sorting the same trace wrote the same files.
+        let run = || {
+            let input: Vec<Task> = (0..50u64).rev().map(|i| t(i, "x")).collect();
+            let s: TaskStream = Box::new(input.into_iter().map(Ok));
+            let sorted = Sorted::Pending(Some(s), PathBuf::from("x"), 4);
+            sorted.map(|r| r.unwrap().submit).collect::<Vec<_>>()
+        };
+        let handles: Vec<_> = (0..4).map(|_| std::thread::spawn(run)).collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), (0..50).collect::<Vec<u64>>());
+        }
+    }
+
+    #[test]
     fn window_sample_and_time_scale() {
         let s: TaskStream = Box::new((0..10).map(|i| Ok(t(i * 10, "x"))));
         let w: Vec<SimTime> = time_scale(window(s, Some(20), Some(60)), 0.5)

@@ -84,6 +84,20 @@ fn results_do_not_depend_on_jobs_or_shards() {
     assert_eq!(read("m/results.csv"), read("j1/results.csv"));
     assert_eq!(read("m/results.parquet"), read("j1/results.parquet"));
     assert!(d.path().join("m/experiment.html").is_file());
+    // A tampered manifest (a shard index out of range) is refused, not a panic.
+    std::fs::create_dir_all(d.path().join("bad")).unwrap();
+    for f in ["results.parquet", "results.csv"] {
+        std::fs::copy(d.path().join("s1").join(f), d.path().join("bad").join(f)).unwrap();
+    }
+    let m = std::fs::read_to_string(d.path().join("s1/experiment.json")).unwrap();
+    std::fs::write(
+        d.path().join("bad/experiment.json"),
+        m.replace("\"shard\": 1", "\"shard\": 9"),
+    )
+    .unwrap();
+    let (code, _, err) = bin(&["merge", "s0", "bad", "s2", "--out", "m3"], d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a valid shard"), "{err}");
     // A shard of another experiment is refused.
     run(&["--out", "other", "--shard", "1/3", "--set", "seed=4"]);
     let (code, _, err) = bin(&["merge", "s0", "other", "s2", "--out", "m2"], d.path());

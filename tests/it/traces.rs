@@ -574,3 +574,18 @@ fn trace_convert_then_run_gives_the_same_bill() {
         "{err}"
     );
 }
+
+#[test]
+fn absurd_counts_in_a_row_are_bad_rows_not_a_hang() {
+    // Regression (review): an instance count or per-minute invocation count
+    // near 2^64 made the adapter try to build that many tasks.
+    let case = Case::new(
+        "name = \"t\"\n[workload]\ntrace = \"trace.csv\"\nformat = \"alibaba-2017\"\non_bad_row = \"skip\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
+        Some(
+            "6459,6524,3,4,18446744073709551615,Terminated,50,0.0079\n6459,6524,3,5,2,Terminated,50,0.0079\n",
+        ),
+    );
+    let (tasks, skipped, _) = read(&case, &[]);
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(skipped.get("instance_num above 1,000,000"), Some(&1));
+}
