@@ -529,11 +529,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             force,
             quiet,
         } => {
-            let metrics = if metrics.is_empty() {
-                fargate_sim::experiment::report::default_metrics()
-            } else {
-                metrics
-            };
+            let metrics = fargate_sim::experiment::report::metrics_or_default(metrics);
             let base = fargate_sim::experiment::Base::read(&path, load.options())?;
             let sweep = fargate_sim::experiment::Sweep::parse(&base.text, &path)?.ok_or_else(|| {
                 Error::BadInput(format!(
@@ -600,11 +596,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             force,
         } => {
             output::check_fresh(&out, "results.csv", force)?;
-            let metrics = if metrics.is_empty() {
-                fargate_sim::experiment::report::default_metrics()
-            } else {
-                metrics
-            };
+            let metrics = fargate_sim::experiment::report::metrics_or_default(metrics);
             let manifest = fargate_sim::experiment::results::merge(&dirs, &out)?;
             let df = fargate_sim::experiment::results::read(&out)?;
             let files = fargate_sim::experiment::report::render(

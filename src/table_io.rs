@@ -425,13 +425,7 @@ pub fn write_native_csv(
     w.write_all(b"task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group\n")
         .map_err(io)?;
     let mut rows = 0u64;
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let quote = crate::report::csv::quote;
     for r in stream {
         let t = r.map_err(ConvertError::Workload)?;
         let id = t.label.as_deref().map_or_else(|| t.id.to_string(), &quote);

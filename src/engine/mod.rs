@@ -157,15 +157,15 @@ fn run_loop<M: Model>(
             model.sample(at);
         }
         events += 1;
-        if events.is_multiple_of(PROGRESS_EVERY) && STOP.load(Ordering::Relaxed) {
-            return Err(WorkloadError::Interrupted);
-        }
-        if let Some(p) = progress
-            && events.is_multiple_of(PROGRESS_EVERY)
-        {
-            p.now.store(t, Ordering::Relaxed);
-            p.events.store(events, Ordering::Relaxed);
-            p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+        if events.is_multiple_of(PROGRESS_EVERY) {
+            if STOP.load(Ordering::Relaxed) {
+                return Err(WorkloadError::Interrupted);
+            }
+            if let Some(p) = progress {
+                p.now.store(t, Ordering::Relaxed);
+                p.events.store(events, Ordering::Relaxed);
+                p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+            }
         }
         if take_event {
             let (_, ev) = queue.pop().expect("peeked");

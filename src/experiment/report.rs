@@ -12,9 +12,13 @@ use std::path::Path;
 pub const COST: &str = "cost_total_usd";
 pub const P95: &str = "latency_time_to_start_p95_s";
 
-/// The metrics charted when none are asked for.
-pub fn default_metrics() -> Vec<String> {
-    vec![COST.to_string(), P95.to_string()]
+/// The metrics asked for, or the cost and start p95 when none are.
+pub fn metrics_or_default(asked: Vec<String>) -> Vec<String> {
+    if asked.is_empty() {
+        vec![COST.to_string(), P95.to_string()]
+    } else {
+        asked
+    }
 }
 
 fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {

@@ -10,7 +10,6 @@
 
 use super::{Point, PointRuns, Sweep};
 use crate::Error;
-use crate::report::output::write_atomic_with;
 use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::path::Path;
@@ -183,20 +182,7 @@ pub fn table(
 
 /// Writes `results.parquet` and `results.csv` into `dir`.
 pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    write_atomic_with(&dir.join("results.parquet"), |f| {
-        ParquetWriter::new(f)
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })?;
-    write_atomic_with(&dir.join("results.csv"), |f| {
-        let mut w = std::io::BufWriter::new(f);
-        CsvWriter::new(&mut w)
-            .include_header(true)
-            .finish(df)
-            .map_err(|e| e.to_string())?;
-        std::io::Write::flush(&mut w).map_err(|e| e.to_string())
-    })
+    crate::report::output::write_table(dir, "results", df)
 }
 
 /// What a shard writes beside its results, for `merge` to check.

@@ -186,6 +186,11 @@ impl Tally {
         self.billed_task_us += b;
     }
 
+    /// Tasks finished one way or another (for progress reports).
+    pub fn done(&self) -> u64 {
+        self.completed + self.failed + self.unschedulable
+    }
+
     /// Whether every submitted task is accounted for exactly once.
     pub fn conserved(&self) -> bool {
         self.submitted

@@ -442,7 +442,7 @@ impl Model for ServerlessModel {
     }
 
     fn tasks_done(&self) -> u64 {
-        self.tally.completed + self.tally.failed + self.tally.unschedulable
+        self.tally.done()
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {

@@ -6,7 +6,8 @@
 use super::summary::{PlatformSummary, Summary};
 use crate::stats::SpanSummary;
 
-fn quote(s: &str) -> String {
+/// Quotes a CSV field when it needs it.
+pub fn quote(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

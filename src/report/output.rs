@@ -44,6 +44,29 @@ pub fn write_atomic_with(
     })
 }
 
+/// Writes `df` as `dir/stem.parquet` and `dir/stem.csv`, each atomically.
+pub fn write_table(
+    dir: &Path,
+    stem: &str,
+    df: &mut polars::prelude::DataFrame,
+) -> Result<(), crate::Error> {
+    use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
+    write_atomic_with(&dir.join(format!("{stem}.parquet")), |f| {
+        ParquetWriter::new(f)
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })?;
+    write_atomic_with(&dir.join(format!("{stem}.csv")), |f| {
+        let mut w = std::io::BufWriter::new(f);
+        CsvWriter::new(&mut w)
+            .include_header(true)
+            .finish(df)
+            .map_err(|e| e.to_string())?;
+        w.flush().map_err(|e| e.to_string())
+    })
+}
+
 /// Refuses to write into `dir` if it already holds results (its `marker`
 /// file), unless `force`: a run never silently replaces another.
 pub fn check_fresh(dir: &Path, marker: &str, force: bool) -> Result<(), crate::Error> {

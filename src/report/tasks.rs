@@ -239,12 +239,11 @@ impl Batch {
 
     fn frame(self) -> PolarsResult<DataFrame> {
         let c = |name: &str, s: Series| -> Column { s.with_name(name.into()).into() };
-        let s = |v| v;
         DataFrame::new_infer_height(vec![
             c("platform", Series::new("".into(), self.platform)),
             c("task_id", Series::new("".into(), self.task_id)),
             c("attempt", Series::new("".into(), self.attempt)),
-            c("outcome", Series::new("".into(), s(self.outcome))),
+            c("outcome", Series::new("".into(), self.outcome)),
             c("submit_s", Series::new("".into(), self.submit)),
             c("launch_s", Series::new("".into(), self.launch)),
             c("running_s", Series::new("".into(), self.running)),

@@ -3,7 +3,6 @@
 //! Charts are drawn from the same table, whether it was just computed or read
 //! back from a finished run by `fargate-sim report`.
 
-use super::output::write_atomic_with;
 use crate::Error;
 use crate::platform::series::SeriesRow;
 use crate::pricing::Money;
@@ -140,20 +139,7 @@ pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<DataFrame, Error> {
 
 /// Writes `timeseries.parquet` and `timeseries.csv` into `dir`.
 pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    write_atomic_with(&dir.join("timeseries.parquet"), |f| {
-        ParquetWriter::new(f)
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })?;
-    write_atomic_with(&dir.join("timeseries.csv"), |f| {
-        let mut w = std::io::BufWriter::new(f);
-        CsvWriter::new(&mut w)
-            .include_header(true)
-            .finish(df)
-            .map_err(|e| e.to_string())?;
-        std::io::Write::flush(&mut w).map_err(|e| e.to_string())
-    })
+    super::output::write_table(dir, "timeseries", df)
 }
 
 /// Reads `timeseries.parquet` back.

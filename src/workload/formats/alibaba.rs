@@ -20,25 +20,22 @@
 //!   from its scheduling to its deletion. GPU requests are not modelled (a
 //!   note counts them).
 
-use super::{Adapter, BadRow, FormatParams, field, num, seconds, size, task};
+use super::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
 use crate::workload::{Task, WorkloadError};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Interns job names so tasks of one job share their group (their image).
-#[derive(Default)]
-struct Groups(HashMap<String, Arc<str>>);
-
-impl Groups {
-    fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(g) = self.0.get(name) {
-            return g.clone();
-        }
-        let g: Arc<str> = Arc::from(name);
-        self.0.insert(name.to_string(), g.clone());
-        g
+/// MiB of a memory value normalised to 0..100 of the machine's memory.
+fn percent_of_machine(column: &'static str, v: &str, machine_mib: u32) -> Result<u32, BadRow> {
+    let pct = num(column, v)?;
+    if pct > 100.0 {
+        return Err(BadRow::new(
+            column,
+            v,
+            format!("{column} above 100 (it is a percentage of a machine)"),
+        ));
     }
+    size(column, v, pct / 100.0 * machine_mib as f64)
 }
 
 /// Pushes `count` copies (or one, without expansion) of a task.
@@ -229,19 +226,7 @@ impl Adapter for Task2018 {
         let count = instance_count(f[1])?;
         let (submit, duration) = span("start_time", f[5], "end_time", f[6], f[4])?;
         let cpu = size("plan_cpu", f[7], num("plan_cpu", f[7])? * 10.0)?;
-        let pct = num("plan_mem", f[8])?;
-        if pct > 100.0 {
-            return Err(BadRow::new(
-                "plan_mem",
-                f[8],
-                "plan_mem above 100 (it is a percentage of a machine)",
-            ));
-        }
-        let mem = size(
-            "plan_mem",
-            f[8],
-            pct / 100.0 * self.machine_memory_mib as f64,
-        )?;
+        let mem = percent_of_machine("plan_mem", f[8], self.machine_memory_mib)?;
         let job = f[2].trim();
         let mut t = task(
             Some(format!("{job}/{}", f[0].trim()).into()),
@@ -285,19 +270,7 @@ impl Adapter for Instance2018 {
         }
         let (submit, duration) = span("start_time", f[5], "end_time", f[6], f[4])?;
         let cpu = size("cpu_max", f[11], num("cpu_max", f[11])? * 10.0)?;
-        let pct = num("mem_max", f[13])?;
-        if pct > 100.0 {
-            return Err(BadRow::new(
-                "mem_max",
-                f[13],
-                "mem_max above 100 (it is a percentage of a machine)",
-            ));
-        }
-        let mem = size(
-            "mem_max",
-            f[13],
-            pct / 100.0 * self.machine_memory_mib as f64,
-        )?;
+        let mem = percent_of_machine("mem_max", f[13], self.machine_memory_mib)?;
         let job = f[2].trim();
         let mut t = task(Some(f[0].trim().into()), submit, duration, cpu, mem);
         t.group = Some(self.groups.get(job));

@@ -16,7 +16,7 @@
 //!   its app's average allocated memory (MB, from `memory_file`,
 //!   `app_memory_percentiles.anon.dNN.csv`, else `request_memory`).
 
-use super::{Adapter, BadRow, FormatParams, field, num, seconds, size, task};
+use super::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
 use crate::time::SimTime;
 use crate::workload::text::TextLines;
 use crate::workload::{Task, WorkloadError};
@@ -164,25 +164,10 @@ impl Adapter for Llm2023 {
     }
 }
 
-/// Interned app names (the group of a function's tasks).
-#[derive(Default)]
-struct Apps(HashMap<String, Arc<str>>);
-
-impl Apps {
-    fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(g) = self.0.get(name) {
-            return g.clone();
-        }
-        let g: Arc<str> = Arc::from(name);
-        self.0.insert(name.to_string(), g.clone());
-        g
-    }
-}
-
 pub struct Functions2021 {
     cpu_milli: u32,
     memory_mib: u32,
-    apps: Apps,
+    apps: Groups,
     cols: [usize; 4],
 }
 
@@ -191,7 +176,7 @@ impl Functions2021 {
         Functions2021 {
             cpu_milli: p.request_cpu_milli,
             memory_mib: p.request_memory_mib.unwrap_or(2048),
-            apps: Apps::default(),
+            apps: Groups::default(),
             cols: [0, 1, 2, 3],
         }
     }
@@ -256,7 +241,7 @@ pub struct Functions2019 {
     durations: HashMap<(String, String, String), SimTime>,
     /// Average allocated memory (MiB) by (owner, app).
     memory: HashMap<(String, String), u32>,
-    apps: Apps,
+    apps: Groups,
     minutes: usize,
     notes: Vec<String>,
 }
@@ -350,7 +335,7 @@ impl Functions2019 {
             default_memory_mib: p.request_memory_mib,
             durations,
             memory,
-            apps: Apps::default(),
+            apps: Groups::default(),
             minutes: 0,
             notes,
         })

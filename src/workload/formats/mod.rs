@@ -211,6 +211,22 @@ impl BadRow {
     }
 }
 
+/// Interns group names (a job, an app) so the tasks of one group share one
+/// `Arc<str>`, as the image cache compares them.
+#[derive(Default)]
+pub struct Groups(std::collections::HashMap<String, Arc<str>>);
+
+impl Groups {
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(g) = self.0.get(name) {
+            return g.clone();
+        }
+        let g: Arc<str> = Arc::from(name);
+        self.0.insert(name.to_string(), g.clone());
+        g
+    }
+}
+
 /// A new task with the fields an adapter fills in (`id` is set when the
 /// workload is merged).
 pub fn task(
