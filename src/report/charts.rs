@@ -164,6 +164,22 @@ pub fn thin(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// Draws a chart's legend in one style everywhere.
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, font_size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(draw_err)
+}
+
 fn max_of(v: impl Iterator<Item = f64>) -> f64 {
     v.fold(0.0, f64::max)
 }
@@ -258,14 +274,7 @@ impl Draw for CostChart<'_> {
                     PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, 15))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(draw_err)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)
     }
 }
 
@@ -339,14 +348,7 @@ impl Draw for CapacityChart<'_> {
                         PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
                     });
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FAMILY, 12))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .draw()
-                .map_err(draw_err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
             // Right: vCPU paid for versus used.
             let ymax = max_of(
                 p.vcpu_provisioned
@@ -400,14 +402,7 @@ impl Draw for CapacityChart<'_> {
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], ALLOCATED.stroke_width(2))
                 });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FAMILY, 12))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .draw()
-                .map_err(draw_err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
         }
         Ok(())
     }
@@ -527,14 +522,7 @@ impl Draw for StartChart<'_> {
                     .map_err(draw_err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(draw_err)
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 14)
     }
 }
 
@@ -701,14 +689,7 @@ impl Draw for BreakdownChart<'_> {
                 )))
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(draw_err)
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)
     }
 }
 
@@ -924,14 +905,7 @@ impl Draw for XyChart {
                 )))
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(draw_err)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)
     }
 }
 
