@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench engine`. Each figure is the best of five
 //! repetitions; compare ratios between runs on the same machine.
 
-use fargate_sim::engine::{EventQueue, Model, run};
+use fargate_sim::engine::{EventQueue, Model, Schedule, run};
 use fargate_sim::workload::synthetic::{Arrivals, Generator, WeightedSize};
 use fargate_sim::workload::{SpanDist, Task};
 use rand::SeedableRng;
@@ -38,10 +38,10 @@ fn hold(pending: usize, ops: u64) -> f64 {
 struct Count(u64);
 impl Model for Count {
     type Event = ();
-    fn on_arrival(&mut self, task: Task, _: &mut EventQueue<()>) {
+    fn on_arrival(&mut self, task: Task, _: &mut impl Schedule<()>) {
         self.0 += black_box(task.cpu_milli) as u64;
     }
-    fn on_event(&mut self, _: (), _: &mut EventQueue<()>) {}
+    fn on_event(&mut self, _: (), _: &mut impl Schedule<()>) {}
 }
 
 fn arrivals(n: u64) -> f64 {

@@ -13,7 +13,7 @@
 pub mod queue;
 pub mod rng;
 
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Mapped, Schedule};
 
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
@@ -25,10 +25,10 @@ pub trait Model {
     type Event;
 
     /// A task is submitted at `queue.now()`.
-    fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Self::Event>);
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Self::Event>);
 
     /// One of the model's events fires at `queue.now()`.
-    fn on_event(&mut self, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+    fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>);
 
     /// Whether the model still has work that its daemon events will move on
     /// (tasks waiting for a scale-out, say). When the arrivals are exhausted,

@@ -130,6 +130,61 @@ impl<E> EventQueue<E> {
     }
 }
 
+/// Where a model schedules its events: the engine's [`EventQueue`], or a
+/// [`Mapped`] view of it when the model is hosted inside another model (a
+/// platform inside a service host) whose events wrap its own.
+pub trait Schedule<E> {
+    /// The current simulated time.
+    fn now(&self) -> SimTime;
+    /// Schedules `event` at `time`; a time in the past is treated as now.
+    fn schedule_at(&mut self, time: SimTime, event: E);
+    /// Schedules a daemon event (see [`EventQueue::schedule_daemon_at`]).
+    fn schedule_daemon_at(&mut self, time: SimTime, event: E);
+}
+
+impl<E> Schedule<E> for EventQueue<E> {
+    #[inline]
+    fn now(&self) -> SimTime {
+        EventQueue::now(self)
+    }
+    #[inline]
+    fn schedule_at(&mut self, time: SimTime, event: E) {
+        EventQueue::schedule_at(self, time, event)
+    }
+    #[inline]
+    fn schedule_daemon_at(&mut self, time: SimTime, event: E) {
+        EventQueue::schedule_daemon_at(self, time, event)
+    }
+}
+
+/// A scheduler for inner events `E` that wraps each into an outer event with
+/// `wrap` before handing it to `outer`.
+pub struct Mapped<'a, S, F> {
+    outer: &'a mut S,
+    wrap: F,
+}
+
+impl<'a, S, F> Mapped<'a, S, F> {
+    pub fn new(outer: &'a mut S, wrap: F) -> Self {
+        Mapped { outer, wrap }
+    }
+}
+
+impl<E, O, S: Schedule<O>, F: Fn(E) -> O> Schedule<E> for Mapped<'_, S, F> {
+    #[inline]
+    fn now(&self) -> SimTime {
+        self.outer.now()
+    }
+    #[inline]
+    fn schedule_at(&mut self, time: SimTime, event: E) {
+        self.outer.schedule_at(time, (self.wrap)(event))
+    }
+    #[inline]
+    fn schedule_daemon_at(&mut self, time: SimTime, event: E) {
+        self.outer.schedule_daemon_at(time, (self.wrap)(event))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

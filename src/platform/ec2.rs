@@ -8,7 +8,7 @@
 use super::placement::{Placer, Strategy};
 use super::series::{Gauges, SeriesRecorder};
 use super::{Outcome, RecordSink, Tally, TaskRecord};
-use crate::engine::{EventQueue, Model};
+use crate::engine::{EventQueue, Model, Schedule};
 use crate::pricing::catalog::InstanceType;
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::time::{HOUR, SimTime};
@@ -334,7 +334,7 @@ impl Ec2Model {
         (self.instances.len() - 1) as u32
     }
 
-    fn launch(&mut self, type_idx: usize, queue: &mut EventQueue<Event>) {
+    fn launch(&mut self, type_idx: usize, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         let id = self.add_instance(type_idx, now);
         let delay = self.spec.instance_launch.sample(&mut self.launch_rng);
@@ -406,7 +406,7 @@ impl Ec2Model {
 
     /// Places waiting tasks in submit order while any fits; a smaller task may
     /// go ahead of a larger one that does not fit.
-    fn place_waiting(&mut self, queue: &mut EventQueue<Event>) {
+    fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
         let mut blocked: Vec<(u32, u32)> = Vec::new();
         loop {
             let next = self
@@ -431,7 +431,7 @@ impl Ec2Model {
         }
     }
 
-    fn start(&mut self, task: Task, attempt: u32, instance: u32, queue: &mut EventQueue<Event>) {
+    fn start(&mut self, task: Task, attempt: u32, instance: u32, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         let inst = &mut self.instances[instance as usize];
         inst.empty_gen += 1;
@@ -483,7 +483,7 @@ impl Ec2Model {
         slot: u32,
         now: SimTime,
         outcome: Outcome,
-        queue: &mut EventQueue<Event>,
+        queue: &mut impl Schedule<Event>,
     ) -> Running {
         let r = self.running[slot as usize].take().expect("running task");
         self.generations[slot as usize] += 1;
@@ -553,7 +553,7 @@ impl Ec2Model {
         r
     }
 
-    fn ensure_tick(&mut self, queue: &mut EventQueue<Event>) {
+    fn ensure_tick(&mut self, queue: &mut impl Schedule<Event>) {
         if let Autoscaler::EcsManaged { metric_period, .. } = self.spec.autoscaler
             && !self.tick_scheduled
         {
@@ -617,7 +617,7 @@ impl Ec2Model {
     }
 
     /// One ECS managed-scaling metric period.
-    fn ecs_tick(&mut self, queue: &mut EventQueue<Event>) {
+    fn ecs_tick(&mut self, queue: &mut impl Schedule<Event>) {
         let Autoscaler::EcsManaged {
             target_percent,
             min_step,
@@ -709,7 +709,7 @@ impl Ec2Model {
     }
 
     /// Opens or extends a Karpenter batch window for newly pending tasks.
-    fn karpenter_pending(&mut self, queue: &mut EventQueue<Event>) {
+    fn karpenter_pending(&mut self, queue: &mut impl Schedule<Event>) {
         let Some((batch_idle, batch_max)) = self.batch_windows() else {
             return;
         };
@@ -723,7 +723,7 @@ impl Ec2Model {
     }
 
     /// Closes the batch window: launches the cheapest nodes for the pending tasks.
-    fn karpenter_batch(&mut self, queue: &mut EventQueue<Event>) {
+    fn karpenter_batch(&mut self, queue: &mut impl Schedule<Event>) {
         let Some((batch_idle, batch_max)) = self.batch_windows() else {
             return;
         };
@@ -949,7 +949,7 @@ impl Model for Ec2Model {
         self.tally.done()
     }
 
-    fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.tally.submitted += 1;
         for (at, id) in std::mem::take(&mut self.initial_notices) {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
@@ -977,7 +977,7 @@ impl Model for Ec2Model {
         }
     }
 
-    fn on_event(&mut self, event: Event, queue: &mut EventQueue<Event>) {
+    fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         match event {
             Event::InstanceReady(id) => {

@@ -8,7 +8,7 @@
 use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, SizeMiss, fit};
 use super::series::{Gauges, SeriesRecorder};
 use super::{Outcome, RecordSink, Tally, TaskRecord};
-use crate::engine::{EventQueue, Model};
+use crate::engine::{Model, Schedule};
 use crate::pricing::catalog::FargateCatalog;
 use crate::pricing::{Capacity, Catalog, ExactCost, Money};
 use crate::time::{HOUR, SimTime};
@@ -274,7 +274,7 @@ impl ServerlessModel {
         }
     }
 
-    fn launch(&mut self, w: Waiting, now: SimTime, queue: &mut EventQueue<Event>) {
+    fn launch(&mut self, w: Waiting, now: SimTime, queue: &mut impl Schedule<Event>) {
         let provisioning = self.spec.provisioning.sample(&mut self.startup_rng);
         let pull = self.spec.image_pull.sample(&mut self.startup_rng);
         let billing_start = now.saturating_add(provisioning);
@@ -325,7 +325,7 @@ impl ServerlessModel {
     }
 
     /// Launches queued tasks while tokens last; arranges a wake-up otherwise.
-    fn drain_queue(&mut self, queue: &mut EventQueue<Event>) {
+    fn drain_queue(&mut self, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         while !self.queue.is_empty() {
             if !self.bucket.try_take(now) {
@@ -445,7 +445,7 @@ impl Model for ServerlessModel {
         self.tally.done()
     }
 
-    fn on_arrival(&mut self, task: Task, queue: &mut EventQueue<Event>) {
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.tally.submitted += 1;
         let size = match fit(
             &self.grid,
@@ -505,7 +505,7 @@ impl Model for ServerlessModel {
         self.drain_queue(queue);
     }
 
-    fn on_event(&mut self, event: Event, queue: &mut EventQueue<Event>) {
+    fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
         match event {
             Event::Token => {
                 self.token_pending = false;
