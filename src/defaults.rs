@@ -22,6 +22,39 @@ pub struct Defaults {
     pub fargate_spot_source: String,
     pub ec2: Ec2Defaults,
     pub traces: TraceDefaults,
+    pub service: ServiceDefaults,
+}
+
+/// Defaults of services and their autoscaling (`[service]`).
+#[derive(Clone, Debug)]
+pub struct ServiceDefaults {
+    pub scale_out_minutes: u32,
+    pub scale_in_minutes: u32,
+    pub scale_in_ratio: f64,
+    pub scale_out_cooldown: SimTime,
+    pub scale_in_cooldown: SimTime,
+    pub step_minutes: u32,
+    pub step_cooldown: SimTime,
+    pub concurrency: u32,
+    pub queue_limit: u32,
+    pub timeout: SimTime,
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServiceDefaults {
+    scale_out_minutes: u32,
+    scale_in_minutes: u32,
+    scale_in_ratio: f64,
+    scale_out_cooldown: String,
+    scale_in_cooldown: String,
+    step_minutes: u32,
+    step_cooldown: String,
+    concurrency: u32,
+    queue_limit: u32,
+    timeout: String,
+    source: String,
 }
 
 /// Defaults of the trace adapters (`[traces]` in data/defaults.toml).
@@ -109,6 +142,7 @@ struct Raw {
     fargate: RawFargate,
     ec2: RawEc2,
     traces: TraceDefaults,
+    service: RawServiceDefaults,
 }
 
 #[derive(Deserialize)]
@@ -247,8 +281,23 @@ impl Defaults {
             karpenter_consolidate_after: d(&e.karpenter.consolidate_after),
             karpenter_source: e.karpenter.source,
         };
+        let sv = raw.service;
+        let service = ServiceDefaults {
+            scale_out_minutes: sv.scale_out_minutes,
+            scale_in_minutes: sv.scale_in_minutes,
+            scale_in_ratio: sv.scale_in_ratio,
+            scale_out_cooldown: d(&sv.scale_out_cooldown),
+            scale_in_cooldown: d(&sv.scale_in_cooldown),
+            step_minutes: sv.step_minutes,
+            step_cooldown: d(&sv.step_cooldown),
+            concurrency: sv.concurrency,
+            queue_limit: sv.queue_limit,
+            timeout: d(&sv.timeout),
+            source: sv.source,
+        };
         Defaults {
             ec2,
+            service,
             traces: raw.traces,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,

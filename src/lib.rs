@@ -13,6 +13,7 @@ pub mod platform;
 pub mod pricing;
 pub mod report;
 pub mod scenario;
+pub mod service;
 pub mod simulate;
 pub mod stats;
 pub mod table_io;

@@ -6,10 +6,11 @@ use crate::engine::{self, Model, Progress, RunEnd};
 use crate::platform::ec2::{ClusterStats, Ec2Model};
 use crate::platform::series::SeriesRecorder;
 use crate::platform::serverless::ServerlessModel;
-use crate::platform::{PlatformSpec, RecordSink, Tally};
+use crate::platform::{PlatformSpec, RecordSink, ReplicaHost, Tally};
 use crate::pricing::Catalog;
 use crate::pricing::ExactCost;
 use crate::scenario::Scenario;
+use crate::service::{ServiceHost, ServiceReport};
 use crate::time::SimTime;
 use crate::{Error, workload::WorkloadError};
 
@@ -26,6 +27,8 @@ pub struct PlatformRun {
     pub end: RunEnd,
     /// The time series, when one was asked for.
     pub series: Option<SeriesRecorder>,
+    /// Each service's requests, latency, replicas and cost (scenario order).
+    pub services: Vec<ServiceReport>,
     /// Trace rows skipped (`on_bad_row = "skip"`), by reason.
     pub skipped_rows: std::collections::BTreeMap<String, u64>,
     /// Wall-clock seconds the platform's replay took (not in summary.json,
@@ -64,6 +67,33 @@ fn sample_to_end<M: Model>(model: &mut M, end: SimTime) {
     model.sample(end);
 }
 
+/// Runs the engine over `model` (inside a service host when the scenario
+/// has services), takes the last time-series rows and settles the run.
+fn replay<P: ReplicaHost>(
+    mut model: P,
+    scenario: &Scenario,
+    stream: &mut crate::workload::TaskStream,
+    progress: Option<&Progress>,
+    notes: &mut Vec<String>,
+) -> Result<(P, RunEnd, Vec<ServiceReport>), Error> {
+    let services = &scenario.workload.services;
+    if services.is_empty() {
+        let end = engine::run_with_progress(&mut model, stream, scenario.horizon, progress)?;
+        sample_to_end(&mut model, end.end);
+        model.finish_at(end.end);
+        return Ok((model, end, Vec::new()));
+    }
+    let mut host = ServiceHost::new(model, services, scenario.seed, scenario.horizon)?;
+    let end = engine::run_with_progress(&mut host, stream, scenario.horizon, progress)?;
+    if let Some(e) = host.error.take() {
+        return Err(e.into());
+    }
+    notes.append(&mut host.notes);
+    sample_to_end(&mut host, end.end);
+    let (model, reports) = host.finish(end.end);
+    Ok((model, end, reports))
+}
+
 /// Replays the scenario's workload on one platform.
 pub fn run_platform(
     scenario: &Scenario,
@@ -84,7 +114,7 @@ pub fn run_platform_with(
     progress: Option<&Progress>,
 ) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
-    let (notes, mut stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
+    let (mut notes, mut stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
     let mut run = match spec {
         PlatformSpec::Fargate(f) => {
             let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
@@ -92,13 +122,11 @@ pub fn run_platform_with(
             if let Some(every) = options.series_every {
                 model.record_series(every);
             }
-            let end =
-                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
+            let (mut model, end, services) =
+                replay(model, scenario, &mut stream, progress, &mut notes)?;
             if let Some(e) = model.error.take() {
                 return Err(Error::BadInput(e));
             }
-            sample_to_end(&mut model, end.end);
-            model.finish(end.end);
             model.settle_series();
             PlatformRun {
                 spec: spec.clone(),
@@ -108,6 +136,7 @@ pub fn run_platform_with(
                 cluster: None,
                 skipped_rows: Default::default(),
                 series: model.take_series(),
+                services,
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }
@@ -118,10 +147,8 @@ pub fn run_platform_with(
             if let Some(every) = options.series_every {
                 model.record_series(every);
             }
-            let end =
-                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
-            sample_to_end(&mut model, end.end);
-            model.finish(end.end);
+            let (mut model, end, services) =
+                replay(model, scenario, &mut stream, progress, &mut notes)?;
             model.settle_series();
             PlatformRun {
                 spec: spec.clone(),
@@ -131,6 +158,7 @@ pub fn run_platform_with(
                 cluster: Some(model.stats.clone()),
                 skipped_rows: Default::default(),
                 series: model.take_series(),
+                services,
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }

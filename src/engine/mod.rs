@@ -24,6 +24,10 @@ pub trait Model {
     /// The model's own events.
     type Event;
 
+    /// Called once at time 0, before anything else happens (a service host
+    /// launches its first replicas here).
+    fn start(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
     /// A task is submitted at `queue.now()`.
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Self::Event>);
 
@@ -117,6 +121,7 @@ fn run_loop<M: Model>(
     progress: Option<&Progress>,
 ) -> Result<RunEnd, WorkloadError> {
     let mut queue = EventQueue::new();
+    model.start(&mut queue);
     let mut next_arrival = arrivals.next().transpose()?;
     let limit = horizon.unwrap_or(SimTime::MAX);
     let mut events = 0u64;

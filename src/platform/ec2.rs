@@ -7,7 +7,7 @@
 
 use super::placement::{Placer, Strategy};
 use super::series::{Gauges, SeriesRecorder};
-use super::{Outcome, RecordSink, Tally, TaskRecord};
+use super::{Outcome, RecordSink, ReplicaHost, ReplicaNews, ReplicaWatch, Tally, TaskRecord};
 use crate::engine::{EventQueue, Model, Schedule};
 use crate::pricing::catalog::InstanceType;
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
@@ -206,6 +206,7 @@ pub struct Ec2Model {
     minimum_billed: SimTime,
     sink: Option<Box<dyn RecordSink>>,
     series: Option<SeriesRecorder>,
+    replicas: ReplicaWatch,
 }
 
 impl Ec2Model {
@@ -276,6 +277,7 @@ impl Ec2Model {
                 .then_some(catalog.eks_control_plane),
             sink,
             series: None,
+            replicas: ReplicaWatch::default(),
             spec: spec.clone(),
         };
         // The fleet that exists when the run starts: ready at time 0.
@@ -451,6 +453,7 @@ impl Ec2Model {
             self.tally.time_to_start.record(running - task.submit);
         }
         let stop = running.saturating_add(task.duration);
+        let task_id = task.id;
         let slot = match self.free_slots.pop() {
             Some(s) => s,
             None => {
@@ -468,13 +471,19 @@ impl Ec2Model {
         });
         self.instances[instance as usize].tasks.push(slot);
         self.tally.in_flight += 1;
-        queue.schedule_at(
-            stop,
-            Event::TaskStop {
-                slot,
-                generation: self.generations[slot as usize],
-            },
-        );
+        if ReplicaWatch::is_replica(task_id) {
+            self.replicas.started(task_id, slot, running);
+        }
+        // A replica runs until its service stops it.
+        if stop != SimTime::MAX {
+            queue.schedule_at(
+                stop,
+                Event::TaskStop {
+                    slot,
+                    generation: self.generations[slot as usize],
+                },
+            );
+        }
     }
 
     /// Ends a running task: frees its resources, allocates instance cost to it.
@@ -530,6 +539,10 @@ impl Ec2Model {
         }
         let run_span = now.saturating_sub(r.running.min(now));
         self.tally.run_task_us += run_span as u128;
+        if ReplicaWatch::is_replica(r.task.id) {
+            let retrying = outcome == Outcome::Interrupted && self.spec.retry_interrupted;
+            self.replicas.ended(r.task.id, share, retrying);
+        }
         self.tally.billed_task_us += span;
         if let Some(sink) = self.sink.as_mut() {
             sink.record(&TaskRecord {
@@ -1083,5 +1096,26 @@ impl Model for Ec2Model {
                 || self.launching > 0
                 || (!matches!(self.spec.autoscaler, Autoscaler::None)
                     && self.alive < self.spec.max as u64))
+    }
+}
+
+impl ReplicaHost for Ec2Model {
+    fn stop_replica(&mut self, task_id: u64, queue: &mut impl Schedule<Event>) -> bool {
+        let Some(slot) = self.replicas.slot(task_id) else {
+            return false;
+        };
+        let now = queue.now();
+        self.end_task(slot, now, Outcome::Completed, queue);
+        self.tally.completed += 1;
+        self.place_waiting(queue);
+        true
+    }
+
+    fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>) {
+        into.append(&mut self.replicas.news);
+    }
+
+    fn finish_at(&mut self, end: SimTime) {
+        Ec2Model::finish(self, end)
     }
 }

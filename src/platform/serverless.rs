@@ -7,7 +7,7 @@
 
 use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, SizeMiss, fit};
 use super::series::{Gauges, SeriesRecorder};
-use super::{Outcome, RecordSink, Tally, TaskRecord};
+use super::{Outcome, RecordSink, ReplicaHost, ReplicaNews, ReplicaWatch, Tally, TaskRecord};
 use crate::engine::{Model, Schedule};
 use crate::pricing::catalog::FargateCatalog;
 use crate::pricing::{Capacity, Catalog, ExactCost, Money};
@@ -72,8 +72,9 @@ impl TokenBucket {
 pub enum Event {
     /// A launch token should be available for the queue's head.
     Token,
-    /// The task in this slot stops (done or interrupted).
-    Stop(u32),
+    /// The task in this slot stops (done or interrupted), unless the slot
+    /// has moved on to another generation (a replica stopped by its service).
+    Stop { slot: u32, generation: u32 },
 }
 
 /// A task waiting for a launch token.
@@ -107,7 +108,9 @@ pub struct ServerlessModel {
     token_pending: bool,
     queue: VecDeque<Waiting>,
     slots: Vec<Option<InFlight>>,
+    generations: Vec<u32>,
     free: Vec<u32>,
+    replicas: ReplicaWatch,
     startup_rng: Pcg64Mcg,
     spot_rng: Pcg64Mcg,
     /// Interruptions per microsecond of task time.
@@ -140,7 +143,9 @@ impl ServerlessModel {
             token_pending: false,
             queue: VecDeque::new(),
             slots: Vec::new(),
+            generations: Vec::new(),
             free: Vec::new(),
+            replicas: ReplicaWatch::default(),
             startup_rng: crate::engine::rng::stream(seed, &format!("{base}/startup")),
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
             interruption_rate_per_us: rate,
@@ -310,6 +315,7 @@ impl ServerlessModel {
 
             interrupted,
         };
+        let task_id = flight.task.id;
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(flight);
@@ -317,11 +323,20 @@ impl ServerlessModel {
             }
             None => {
                 self.slots.push(Some(flight));
+                self.generations.push(0);
                 (self.slots.len() - 1) as u32
             }
         };
         self.tally.in_flight += 1;
-        queue.schedule_at(stop, Event::Stop(slot));
+        if ReplicaWatch::is_replica(task_id) {
+            self.replicas.started(task_id, slot, running);
+        }
+        // A replica runs until its service stops it: no stop event unless
+        // it is interrupted.
+        if stop != SimTime::MAX {
+            let generation = self.generations[slot as usize];
+            queue.schedule_at(stop, Event::Stop { slot, generation });
+        }
     }
 
     /// Launches queued tasks while tokens last; arranges a wake-up otherwise.
@@ -402,6 +417,9 @@ impl ServerlessModel {
         let slots = std::mem::take(&mut self.slots);
         for f in slots.into_iter().flatten() {
             let billed = self.bill(&f, end, false);
+            if ReplicaWatch::is_replica(f.task.id) {
+                self.replicas.ended(f.task.id, billed.1, false);
+            }
             self.tally.running_at_end += 1;
             self.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
@@ -511,10 +529,14 @@ impl Model for ServerlessModel {
                 self.token_pending = false;
                 self.drain_queue(queue);
             }
-            Event::Stop(slot) => {
+            Event::Stop { slot, generation } => {
+                if self.generations[slot as usize] != generation {
+                    return; // a replica its service stopped before this
+                }
                 let f = self.slots[slot as usize]
                     .take()
                     .expect("a stop event has its task");
+                self.generations[slot as usize] += 1;
                 self.free.push(slot);
                 self.tally.in_flight -= 1;
                 let now = queue.now();
@@ -523,6 +545,10 @@ impl Model for ServerlessModel {
                     self.tally.interrupted += 1;
                     self.tally.wasted_task_us += now.saturating_sub(f.running.min(now)) as u128;
                     self.emit(&f, now, billed, Outcome::Interrupted);
+                    if ReplicaWatch::is_replica(f.task.id) {
+                        let retrying = self.spec.on_interruption == OnInterruption::Retry;
+                        self.replicas.ended(f.task.id, billed.1, retrying);
+                    }
                     match self.spec.on_interruption {
                         OnInterruption::Retry => {
                             self.queue.push_back(Waiting {
@@ -542,6 +568,35 @@ impl Model for ServerlessModel {
                 }
             }
         }
+    }
+}
+
+impl ReplicaHost for ServerlessModel {
+    fn stop_replica(&mut self, task_id: u64, queue: &mut impl Schedule<Event>) -> bool {
+        let Some(slot) = self.replicas.slot(task_id) else {
+            return false;
+        };
+        let now = queue.now();
+        let f = self.slots[slot as usize]
+            .take()
+            .expect("a launched replica has its slot");
+        self.generations[slot as usize] += 1;
+        self.free.push(slot);
+        self.tally.in_flight -= 1;
+        let billed = self.bill(&f, now, true);
+        self.tally.completed += 1;
+        self.tally.run_task_us += now.saturating_sub(f.running.min(now)) as u128;
+        self.emit(&f, now, billed, Outcome::Completed);
+        self.replicas.ended(task_id, billed.1, false);
+        true
+    }
+
+    fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>) {
+        into.append(&mut self.replicas.news);
+    }
+
+    fn finish_at(&mut self, end: SimTime) {
+        ServerlessModel::finish(self, end)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod html;
 pub mod output;
 pub mod progress;
+pub mod services;
 pub mod summary;
 pub mod table;
 pub mod tasks;
@@ -50,6 +51,18 @@ pub fn write_all(
     if !spools.is_empty() {
         tasks::assemble(dir, spools)?;
         files.push("tasks.parquet".into());
+    }
+    let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result
+        .platforms
+        .iter()
+        .filter(|p| !p.services.is_empty())
+        .map(|p| (p.spec.name(), p.services.as_slice()))
+        .collect();
+    if !service_runs.is_empty() {
+        let mut minutes = services::frame(&service_runs)?;
+        services::write(dir, &mut minutes)?;
+        files.push("service_minutes.parquet".into());
+        files.push("service_minutes.csv".into());
     }
     files.extend(render(dir, summary, &df)?);
     Ok(files)

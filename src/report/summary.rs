@@ -57,6 +57,9 @@ pub struct PlatformSummary {
     /// Cluster statistics, for EC2 platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// The scenario's services on this platform (absent when it has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<crate::report::services::ServiceSummary>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -318,6 +321,11 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         events: run.end.events,
         rates_source: run.rates_source.clone(),
         cluster,
+        services: run
+            .services
+            .iter()
+            .map(crate::report::services::summary)
+            .collect(),
     }
 }
 

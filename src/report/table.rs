@@ -24,6 +24,71 @@ fn secs(v: Option<f64>) -> String {
     }
 }
 
+/// A latency as people read it: `72ms`, `2.64s`.
+fn latency(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(s) if s < 1.0 => format!("{:.0}ms", s * 1000.0),
+        Some(s) => secs(Some(s)),
+    }
+}
+
+/// The services table: one row per service per platform.
+fn services(summary: &Summary) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "service",
+            "platform",
+            "cost",
+            "per 1M served",
+            "served",
+            "timed out",
+            "rejected",
+            "p50",
+            "p99",
+            "p99.9",
+            "SLO missed",
+            "replicas mean/peak",
+        ]);
+    let mut rows = Vec::new();
+    for p in &summary.platforms {
+        for s in &p.services {
+            rows.push((s.name.clone(), p.name.clone(), s));
+        }
+    }
+    // Grouped by service, platforms in scenario order within each.
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for (service, platform, s) in rows {
+        let r = &s.requests;
+        t.add_row(vec![
+            service,
+            platform,
+            money(s.cost_usd),
+            s.cost_per_million_served_usd.map_or("—".into(), money),
+            format!("{}/{}", r.served, r.arrived),
+            r.timed_out.to_string(),
+            (r.rejected + r.failed).to_string(),
+            latency(s.latency_s.p50),
+            latency(s.latency_s.p99),
+            latency(s.latency_s.p99_9),
+            s.slo.as_ref().map_or("—".into(), |o| {
+                format!("{}/{} min", o.minutes_violated, o.minutes)
+            }),
+            format!("{:.1}/{}", s.replicas.mean_running, s.replicas.peak_running),
+        ]);
+    }
+    for col in 2..12 {
+        if let Some(c) = t.column_mut(col) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!(
+        "{t}\nlatency = queue + service time of served requests; rejected includes requests lost with an interrupted replica\n"
+    )
+}
+
 /// Renders the per-platform comparison.
 pub fn render(summary: &Summary) -> String {
     // The idle column only means something for clusters.
@@ -88,6 +153,12 @@ pub fn render(summary: &Summary) -> String {
     );
     if summary.platforms.iter().any(|p| p.cluster.is_some()) {
         out.push_str("idle = share of the instance bill not allocated to tasks (EC2)\n");
+    }
+    if summary.platforms.iter().any(|p| !p.services.is_empty()) {
+        out.push_str(
+            "tasks include the services' replicas; a replica still up at the end counts as not run\n",
+        );
+        out.push_str(&services(summary));
     }
     for n in &summary.notes {
         out.push_str(&format!("note: {n}\n"));

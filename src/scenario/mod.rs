@@ -5,6 +5,7 @@
 pub mod locate;
 pub mod overrides;
 pub mod raw;
+pub mod services;
 pub mod validate;
 
 use crate::defaults::Defaults;
@@ -104,6 +105,8 @@ impl TraceSpec {
 pub struct WorkloadSpec {
     pub trace: Option<TraceSpec>,
     pub generators: Vec<Generator>,
+    /// Long-running services fed by requests.
+    pub services: Vec<crate::service::ServiceSpec>,
     pub load_scale: f64,
     pub duration_scale: f64,
 }

@@ -63,6 +63,115 @@ pub struct RawWorkload {
     pub duration_scale: Option<f64>,
     #[serde(default)]
     pub generators: Vec<RawGenerator>,
+    /// Long-running services fed by requests (`crate::service`).
+    #[serde(default)]
+    pub services: Vec<RawService>,
+}
+
+/// One `[[workload.services]]` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: String,
+    /// Each replica's vCPU and memory.
+    pub cpu: f64,
+    pub memory: String,
+    pub replicas: RawReplicas,
+    pub concurrency: Option<i64>,
+    /// "replica" (default) or "shared".
+    pub queue: Option<String>,
+    pub queue_limit: Option<i64>,
+    pub timeout: Option<String>,
+    /// A distribution, or "trace" for the request trace's own durations.
+    pub service_time: Option<RawDist>,
+    pub requests: RawRequests,
+    #[serde(default)]
+    pub scaling: Vec<RawScaling>,
+    #[serde(default)]
+    pub schedule: Vec<RawScheduled>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplicas {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub desired: Option<i64>,
+}
+
+/// Where a service's requests come from: a rate curve (`curve`) or a request
+/// trace (`trace` and the trace keys of `[workload]`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequests {
+    /// "constant", "diurnal", "step" or "spike".
+    pub curve: Option<String>,
+    /// "poisson" (default) or "even".
+    pub arrivals: Option<String>,
+    pub rate: Option<String>,
+    pub min_rate: Option<String>,
+    pub max_rate: Option<String>,
+    pub peak_at: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub base: Option<String>,
+    pub peak: Option<String>,
+    pub at: Option<String>,
+    pub length: Option<String>,
+    // A request trace, read like `[workload]`'s trace.
+    pub trace: Option<String>,
+    pub format: Option<String>,
+    pub on_bad_row: Option<String>,
+    pub order: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub sample: Option<f64>,
+    pub time_scale: Option<f64>,
+    pub options: Option<RawTraceOptions>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaling {
+    /// "target_tracking" or "step".
+    pub policy: String,
+    /// "cpu" or "requests_per_target".
+    pub metric: String,
+    pub target: Option<f64>,
+    pub scale_out_minutes: Option<i64>,
+    pub scale_in_minutes: Option<i64>,
+    pub scale_in_ratio: Option<f64>,
+    pub scale_out_cooldown: Option<String>,
+    pub scale_in_cooldown: Option<String>,
+    pub disable_scale_in: Option<bool>,
+    pub minutes: Option<i64>,
+    pub cooldown: Option<String>,
+    pub steps: Option<Vec<RawStep>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub above: Option<f64>,
+    pub below: Option<f64>,
+    pub change: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduled {
+    /// A time of day, "08:00".
+    pub at: String,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub percentile: f64,
+    pub latency: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

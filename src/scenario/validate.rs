@@ -25,19 +25,19 @@ pub struct Invalid {
     pub message: String,
 }
 
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+pub(super) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
     Invalid {
         key: key.into(),
         message: message.into(),
     }
 }
 
-fn duration(key: &str, text: &str) -> Result<SimTime, Invalid> {
+pub(super) fn duration(key: &str, text: &str) -> Result<SimTime, Invalid> {
     parse_duration(text).map_err(|m| invalid(key, m))
 }
 
 /// Validates the trace keys of `[workload]` for the trace at `path`.
-fn trace_spec(
+pub(super) fn trace_spec(
     w: &RawWorkload,
     path: &Path,
     base_dir: &Path,
@@ -312,7 +312,7 @@ pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
     }
 }
 
-fn rate(key: &str, text: &str) -> Result<f64, Invalid> {
+pub(super) fn rate(key: &str, text: &str) -> Result<f64, Invalid> {
     let r = parse_rate_per_second(text).map_err(|m| invalid(key, m))?;
     // 10^7 tasks per second is far beyond any real account; larger is a typo.
     if r > 1e7 {
@@ -625,7 +625,7 @@ fn fargate(
     })
 }
 
-fn count(key: &str, v: Option<i64>, default: u32, max: u32) -> Result<u32, Invalid> {
+pub(super) fn count(key: &str, v: Option<i64>, default: u32, max: u32) -> Result<u32, Invalid> {
     match v {
         None => Ok(default),
         Some(n) if (0..=max as i64).contains(&n) => Ok(n as u32),
@@ -1029,10 +1029,11 @@ pub fn scenario(
         }
         generators.push(gen_);
     }
-    if trace.is_none() && generators.is_empty() {
+    let services = super::services::services(w, horizon, base_dir, defaults)?;
+    if trace.is_none() && generators.is_empty() && services.is_empty() {
         return Err(invalid(
             "workload",
-            "needs a `trace` file or at least one [[workload.generators]]",
+            "needs a `trace` file, at least one [[workload.generators]], or at least one [[workload.services]]",
         ));
     }
     let region = raw
@@ -1101,6 +1102,7 @@ pub fn scenario(
         workload: WorkloadSpec {
             trace,
             generators,
+            services,
             load_scale: positive_factor("workload.load_scale", w.load_scale)?,
             duration_scale: positive_factor("workload.duration_scale", w.duration_scale)?,
         },

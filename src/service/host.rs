@@ -1,0 +1,895 @@
+//! The service host: a platform model with services on top.
+//!
+//! Batch tasks pass straight through to the platform. Each service keeps its
+//! desired number of replicas as platform tasks that run until stopped; the
+//! platform reports when one is launched (and from when it runs) and when one
+//! ends. Requests are the host's own events: routed to the running replica
+//! with the fewest outstanding requests, queued, timed out, served, measured.
+//! A one-minute tick closes each minute's metrics and runs the autoscaler.
+
+use super::latency::LatencyHist;
+use super::report::{ServiceMinute, ServiceReport};
+use super::scaling::{PolicyState, Proposal, combine};
+use super::source::{self, Request, RequestStream};
+use super::{QueueMode, ServiceSpec, ServiceTime};
+use crate::engine::{Mapped, Model, Schedule};
+use crate::platform::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
+use crate::time::{DAY, MINUTE, SimTime};
+use crate::workload::{Task, WorkloadError};
+use rand_pcg::Pcg64Mcg;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// The host's events: the platform's own, and the services'.
+#[derive(Clone, Copy, Debug)]
+pub enum HostEvent<E> {
+    Platform(E),
+    /// The service's next request arrives.
+    Request(u16),
+    /// A request finishes on a replica (ignored if the replica was lost:
+    /// its epoch moved on).
+    Done {
+        replica: u32,
+        epoch: u32,
+        arrival: SimTime,
+    },
+    /// The request `seq` times out if it is still at the head of `queue`.
+    Timeout {
+        queue: u32,
+        seq: u64,
+    },
+    /// A started replica's container is running and joins the load balancer.
+    Up {
+        replica: u32,
+        epoch: u32,
+    },
+    /// The one-minute metric period ends.
+    Tick,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Submitted to the platform, not launched or placed yet.
+    Pending,
+    /// Launched, its container not running yet.
+    Starting,
+    /// Taking requests.
+    Running,
+    /// Out of the load balancer, finishing its requests before it stops.
+    Draining,
+    Gone,
+}
+
+struct Replica {
+    service: u16,
+    state: State,
+    epoch: u32,
+    in_service: u32,
+    /// Its queue (its own, or the service's shared one).
+    queue: u32,
+    /// Outstanding requests as the router counts them.
+    load: u32,
+    /// Position in its router bucket.
+    pos: u32,
+    /// Stop as soon as the platform launches it (scaled in while pending).
+    cancel: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    arrival: SimTime,
+    seq: u64,
+    work: SimTime,
+}
+
+/// A minute's counters.
+#[derive(Default)]
+struct Minute {
+    start: SimTime,
+    arrived: u64,
+    served: u64,
+    timed_out: u64,
+    rejected: u64,
+    failed: u64,
+    /// Served slower than the SLO.
+    slow: u64,
+    hist: LatencyHist,
+    busy_at_start: u128,
+    capacity_at_start: u128,
+    routable_at_start: u128,
+}
+
+struct Service {
+    spec: ServiceSpec,
+    image: Arc<str>,
+    source: RequestStream,
+    next: Option<Request>,
+    work_rng: Pcg64Mcg,
+    /// Routable replicas by load: `buckets[k]` holds those with k outstanding.
+    buckets: Vec<Vec<u32>>,
+    min_bucket: usize,
+    shared_queue: Option<u32>,
+    /// Replicas not gone, in launch order.
+    members: Vec<u32>,
+    desired: u32,
+    min: u32,
+    max: u32,
+    policies: Vec<PolicyState>,
+    // Levels and their integrals over time (∫ level dt, µs).
+    last: SimTime,
+    busy: u64,
+    capacity: u64,
+    routable: u64,
+    running: u64,
+    in_system: u64,
+    busy_int: u128,
+    capacity_int: u128,
+    routable_int: u128,
+    minute: Minute,
+    report: ServiceReport,
+}
+
+impl Service {
+    /// Brings the integrals up to `now`.
+    #[inline]
+    fn advance(&mut self, now: SimTime) {
+        let dt = now.saturating_sub(self.last) as u128;
+        if dt > 0 {
+            self.busy_int += self.busy as u128 * dt;
+            self.capacity_int += self.capacity as u128 * dt;
+            self.routable_int += self.routable as u128 * dt;
+            self.report.replica_us += self.running as u128 * dt;
+            self.report.in_system_us += self.in_system as u128 * dt;
+            self.last = now;
+        }
+    }
+
+    fn record_served(&mut self, latency: SimTime) {
+        self.report.served += 1;
+        self.report.latency.record(latency);
+        self.minute.served += 1;
+        self.minute.hist.record(latency);
+        if self.spec.slo.is_some_and(|s| latency > s.latency) {
+            self.minute.slow += 1;
+        }
+    }
+}
+
+/// A platform with services on top, as one engine [`Model`].
+pub struct ServiceHost<P: ReplicaHost> {
+    pub platform: P,
+    services: Vec<Service>,
+    replicas: Vec<Replica>,
+    queues: Vec<VecDeque<Waiting>>,
+    /// The replica that owns each queue (None: a shared queue).
+    queue_owner: Vec<Option<u32>>,
+    seq: u64,
+    news: Vec<ReplicaNews>,
+    /// The first problem reading a request source.
+    pub error: Option<WorkloadError>,
+    /// Notes from the request sources.
+    pub notes: Vec<String>,
+}
+
+type Ev<P> = HostEvent<<P as Model>::Event>;
+
+impl<P: ReplicaHost> ServiceHost<P> {
+    /// Hosts `services` on `platform`; each service's requests and service
+    /// times come from its own random streams derived from `seed`, so every
+    /// platform sees the same requests.
+    pub fn new(
+        platform: P,
+        services: &[ServiceSpec],
+        seed: u64,
+        horizon: Option<SimTime>,
+    ) -> Result<ServiceHost<P>, WorkloadError> {
+        let mut host = ServiceHost {
+            platform,
+            services: Vec::new(),
+            replicas: Vec::new(),
+            queues: Vec::new(),
+            queue_owner: Vec::new(),
+            seq: 0,
+            news: Vec::new(),
+            error: None,
+            notes: Vec::new(),
+        };
+        for spec in services {
+            let base = format!("service:{}", spec.name);
+            let (notes, source) = source::open(
+                &spec.requests,
+                seed,
+                horizon,
+                crate::engine::rng::stream(seed, &format!("{base}/arrivals")),
+            )?;
+            host.notes.extend(notes);
+            let shared_queue = (spec.queue == QueueMode::Shared).then(|| host.new_queue(None));
+            host.services.push(Service {
+                image: Arc::from(format!("service:{}", spec.name)),
+                source,
+                next: None,
+                work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
+                buckets: Vec::new(),
+                min_bucket: 0,
+                shared_queue,
+                members: Vec::new(),
+                desired: spec.desired,
+                min: spec.min,
+                max: spec.max,
+                policies: vec![PolicyState::default(); spec.scaling.len()],
+                last: 0,
+                busy: 0,
+                capacity: 0,
+                routable: 0,
+                running: 0,
+                in_system: 0,
+                busy_int: 0,
+                capacity_int: 0,
+                routable_int: 0,
+                minute: Minute::default(),
+                report: ServiceReport::new(&spec.name, spec.slo),
+                spec: spec.clone(),
+            });
+        }
+        Ok(host)
+    }
+
+    fn new_queue(&mut self, owner: Option<u32>) -> u32 {
+        self.queues.push(VecDeque::new());
+        self.queue_owner.push(owner);
+        (self.queues.len() - 1) as u32
+    }
+
+    // ---- the router: least outstanding requests ----
+
+    fn route_insert(&mut self, r: u32) {
+        let rep = &mut self.replicas[r as usize];
+        let svc = &mut self.services[rep.service as usize];
+        let b = rep.load as usize;
+        if svc.buckets.len() <= b {
+            svc.buckets.resize_with(b + 1, Vec::new);
+        }
+        rep.pos = svc.buckets[b].len() as u32;
+        svc.buckets[b].push(r);
+        svc.min_bucket = svc.min_bucket.min(b);
+    }
+
+    fn route_remove(&mut self, r: u32) {
+        let (service, load, pos) = {
+            let rep = &self.replicas[r as usize];
+            (rep.service, rep.load, rep.pos)
+        };
+        let bucket = &mut self.services[service as usize].buckets[load as usize];
+        bucket.swap_remove(pos as usize);
+        if let Some(&moved) = bucket.get(pos as usize) {
+            self.replicas[moved as usize].pos = pos;
+        }
+    }
+
+    /// The routable replica with the fewest outstanding requests.
+    fn route_pick(&mut self, service: usize) -> Option<u32> {
+        let svc = &mut self.services[service];
+        while svc.min_bucket < svc.buckets.len() && svc.buckets[svc.min_bucket].is_empty() {
+            svc.min_bucket += 1;
+        }
+        svc.buckets
+            .get(svc.min_bucket)
+            .and_then(|b| b.last().copied())
+    }
+
+    /// Recomputes a replica's load (and its place in the router).
+    fn update_load(&mut self, r: u32) {
+        let rep = &self.replicas[r as usize];
+        let own_queue = if self.queue_owner[rep.queue as usize].is_some() {
+            self.queues[rep.queue as usize].len() as u32
+        } else {
+            0
+        };
+        let load = rep.in_service + own_queue;
+        if load == rep.load {
+            return;
+        }
+        if rep.state == State::Running {
+            self.route_remove(r);
+            self.replicas[r as usize].load = load;
+            self.route_insert(r);
+        } else {
+            self.replicas[r as usize].load = load;
+        }
+    }
+
+    // ---- requests ----
+
+    fn start_request(&mut self, r: u32, w: Waiting, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &mut self.replicas[r as usize];
+        rep.in_service += 1;
+        let epoch = rep.epoch;
+        let svc = &mut self.services[rep.service as usize];
+        svc.advance(now);
+        svc.busy += 1;
+        svc.report.started += 1;
+        svc.report.wait_sum += (now - w.arrival) as u128;
+        queue.schedule_at(
+            now.saturating_add(w.work),
+            HostEvent::Done {
+                replica: r,
+                epoch,
+                arrival: w.arrival,
+            },
+        );
+    }
+
+    fn on_request(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let Some(req) = self.services[service].next.take() else {
+            return;
+        };
+        self.pull_request(service, queue);
+        let svc = &mut self.services[service];
+        let work = match &svc.spec.service_time {
+            ServiceTime::Dist(d) => d.sample(&mut svc.work_rng),
+            ServiceTime::FromTrace => req.work.unwrap_or(0),
+        };
+        svc.advance(now);
+        svc.report.arrived += 1;
+        svc.minute.arrived += 1;
+        let w = Waiting {
+            arrival: now,
+            seq: self.seq,
+            work,
+        };
+        self.seq += 1;
+        let Some(r) = self.route_pick(service) else {
+            self.reject(service);
+            return;
+        };
+        let (concurrency, limit, timeout) = {
+            let s = &self.services[service].spec;
+            (s.concurrency, s.queue_limit, s.timeout)
+        };
+        let rep = &self.replicas[r as usize];
+        if rep.in_service < concurrency {
+            self.services[service].in_system += 1;
+            self.start_request(r, w, queue);
+        } else {
+            let q = rep.queue;
+            if self.queues[q as usize].len() >= limit as usize {
+                self.reject(service);
+                return;
+            }
+            self.services[service].in_system += 1;
+            self.queues[q as usize].push_back(w);
+            if let Some(t) = timeout {
+                queue.schedule_at(
+                    now.saturating_add(t),
+                    HostEvent::Timeout {
+                        queue: q,
+                        seq: w.seq,
+                    },
+                );
+            }
+        }
+        self.update_load(r);
+    }
+
+    fn reject(&mut self, service: usize) {
+        let svc = &mut self.services[service];
+        svc.report.rejected += 1;
+        svc.minute.rejected += 1;
+    }
+
+    /// Reads the service's next request and schedules its arrival.
+    fn pull_request(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        if self.error.is_some() {
+            return;
+        }
+        match self.services[service].source.next() {
+            None => {}
+            Some(Err(e)) => self.error = Some(e),
+            Some(Ok(req)) => {
+                queue.schedule_at(req.arrival, HostEvent::Request(service as u16));
+                self.services[service].next = Some(req);
+            }
+        }
+    }
+
+    fn on_done(&mut self, r: u32, epoch: u32, arrival: SimTime, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &mut self.replicas[r as usize];
+        if rep.epoch != epoch {
+            return; // lost with its replica, counted then
+        }
+        rep.in_service -= 1;
+        let service = rep.service as usize;
+        let svc = &mut self.services[service];
+        svc.advance(now);
+        svc.busy -= 1;
+        svc.in_system -= 1;
+        svc.record_served(now - arrival);
+        self.refill(r, queue);
+        self.update_load(r);
+        self.stop_if_drained(r, queue);
+    }
+
+    /// Fills the replica's free slots from its queue.
+    fn refill(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let rep = &self.replicas[r as usize];
+        let shared = self.queue_owner[rep.queue as usize].is_none();
+        // A draining replica serves its own queue, not the shared one.
+        let serves = match rep.state {
+            State::Running => true,
+            State::Draining => !shared,
+            _ => false,
+        };
+        if !serves {
+            return;
+        }
+        let q = rep.queue as usize;
+        let concurrency = self.services[rep.service as usize].spec.concurrency;
+        while self.replicas[r as usize].in_service < concurrency {
+            let Some(w) = self.queues[q].pop_front() else {
+                break;
+            };
+            self.start_request(r, w, queue);
+        }
+    }
+
+    fn on_timeout(&mut self, q: u32, seq: u64, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        if self.queues[q as usize].front().is_none_or(|w| w.seq != seq) {
+            return; // it started (or was lost) before its deadline
+        }
+        self.queues[q as usize].pop_front();
+        let service = match self.queue_owner[q as usize] {
+            Some(r) => self.replicas[r as usize].service,
+            None => self
+                .services
+                .iter()
+                .position(|s| s.shared_queue == Some(q))
+                .expect("a shared queue has its service") as u16,
+        } as usize;
+        let svc = &mut self.services[service];
+        svc.advance(now);
+        svc.in_system -= 1;
+        svc.report.timed_out += 1;
+        svc.minute.timed_out += 1;
+        if let Some(r) = self.queue_owner[q as usize] {
+            self.update_load(r);
+            self.stop_if_drained(r, queue);
+        }
+    }
+
+    // ---- replicas ----
+
+    fn launch_replica(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        let r = self.replicas.len() as u32;
+        let q = match self.services[service].shared_queue {
+            Some(q) => q,
+            None => self.new_queue(Some(r)),
+        };
+        self.replicas.push(Replica {
+            service: service as u16,
+            state: State::Pending,
+            epoch: 0,
+            in_service: 0,
+            queue: q,
+            load: 0,
+            pos: 0,
+            cancel: false,
+        });
+        let svc = &mut self.services[service];
+        svc.members.push(r);
+        svc.report.replicas_launched += 1;
+        let task = Task {
+            id: REPLICA_ID_BASE + r as u64,
+            label: Some(format!("{}#{}", svc.spec.name, svc.report.replicas_launched).into()),
+            submit: queue.now(),
+            duration: UNTIL_STOPPED,
+            cpu_milli: svc.spec.cpu_milli,
+            memory_mib: svc.spec.memory_mib,
+            storage_gib: 0,
+            group: Some(svc.image.clone()),
+        };
+        self.platform
+            .on_arrival(task, &mut Mapped::new(queue, HostEvent::Platform));
+        self.read_news(queue);
+    }
+
+    /// Stops a launched replica (now gone from the host's point of view).
+    fn stop_replica(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &mut self.replicas[r as usize];
+        let was = rep.state;
+        rep.state = State::Gone;
+        rep.epoch += 1;
+        let svc = &mut self.services[rep.service as usize];
+        svc.advance(now);
+        if was == State::Running || was == State::Draining {
+            svc.capacity -= svc.spec.concurrency as u64;
+            svc.running -= 1;
+        }
+        if was == State::Running {
+            svc.routable -= 1;
+            self.route_remove(r);
+        }
+        let stopped = self.platform.stop_replica(
+            REPLICA_ID_BASE + r as u64,
+            &mut Mapped::new(queue, HostEvent::Platform),
+        );
+        debug_assert!(stopped, "only launched replicas are stopped");
+        self.read_news(queue);
+    }
+
+    fn stop_if_drained(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let rep = &self.replicas[r as usize];
+        if rep.state == State::Draining && rep.load == 0 && rep.in_service == 0 {
+            self.stop_replica(r, queue);
+        }
+    }
+
+    /// A replica ended without the host asking (an interruption): its
+    /// requests are lost.
+    fn lose_replica(&mut self, r: u32, now: SimTime) {
+        let rep = &mut self.replicas[r as usize];
+        let was = rep.state;
+        rep.epoch += 1;
+        let in_service = std::mem::take(&mut rep.in_service) as u64;
+        let own_queue = self.queue_owner[rep.queue as usize].is_some();
+        let q = rep.queue as usize;
+        let service = rep.service as usize;
+        let svc = &mut self.services[service];
+        svc.advance(now);
+        if was == State::Running || was == State::Draining {
+            svc.capacity -= svc.spec.concurrency as u64;
+            svc.running -= 1;
+            svc.busy -= in_service;
+        }
+        let mut lost = in_service;
+        if own_queue {
+            lost += self.queues[q].len() as u64;
+            self.queues[q].clear();
+        }
+        svc.in_system -= lost;
+        svc.report.failed += lost;
+        svc.minute.failed += lost;
+        if was == State::Running {
+            svc.routable -= 1;
+            self.route_remove(r);
+        }
+        self.replicas[r as usize].load = 0;
+    }
+
+    fn read_news(&mut self, queue: &mut impl Schedule<Ev<P>>) {
+        loop {
+            self.platform.take_replica_news(&mut self.news);
+            if self.news.is_empty() {
+                return;
+            }
+            let news = std::mem::take(&mut self.news);
+            for n in &news {
+                match *n {
+                    ReplicaNews::Started { task_id, running } => {
+                        let r = (task_id - REPLICA_ID_BASE) as u32;
+                        let rep = &mut self.replicas[r as usize];
+                        if rep.cancel {
+                            rep.cancel = false;
+                            rep.state = State::Starting;
+                            self.stop_replica(r, queue);
+                        } else {
+                            rep.state = State::Starting;
+                            let epoch = rep.epoch;
+                            queue.schedule_daemon_at(running, HostEvent::Up { replica: r, epoch });
+                        }
+                    }
+                    ReplicaNews::Ended {
+                        task_id,
+                        cost,
+                        retrying,
+                    } => {
+                        let r = (task_id - REPLICA_ID_BASE) as u32;
+                        let service = self.replicas[r as usize].service as usize;
+                        self.services[service].report.cost += cost;
+                        if self.replicas[r as usize].state != State::Gone {
+                            self.lose_replica(r, queue.now());
+                            if retrying {
+                                self.replicas[r as usize].state = State::Pending;
+                            } else {
+                                self.replicas[r as usize].state = State::Gone;
+                                self.reconcile(service, queue);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut news = news;
+            news.clear();
+            if self.news.is_empty() {
+                self.news = news;
+            }
+        }
+    }
+
+    fn on_up(&mut self, r: u32, epoch: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &mut self.replicas[r as usize];
+        if rep.epoch != epoch || rep.state != State::Starting {
+            return;
+        }
+        rep.state = State::Running;
+        rep.load = 0;
+        let svc = &mut self.services[rep.service as usize];
+        svc.advance(now);
+        svc.capacity += svc.spec.concurrency as u64;
+        svc.running += 1;
+        svc.routable += 1;
+        svc.report.peak_running = svc.report.peak_running.max(svc.running as u32);
+        self.route_insert(r);
+        self.refill(r, queue);
+        self.update_load(r);
+    }
+
+    /// Launches or stops replicas to meet the desired count. Scale-in takes
+    /// pending replicas first, then starting ones, then drains the running
+    /// replicas with the fewest outstanding requests.
+    fn reconcile(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        let replicas = &self.replicas;
+        self.services[service]
+            .members
+            .retain(|&r| replicas[r as usize].state != State::Gone);
+        let active = |h: &Self, r: u32| {
+            let rep = &h.replicas[r as usize];
+            match rep.state {
+                State::Pending => !rep.cancel,
+                State::Starting | State::Running => true,
+                State::Draining | State::Gone => false,
+            }
+        };
+        let count = self.services[service]
+            .members
+            .iter()
+            .filter(|&&r| active(self, r))
+            .count() as u32;
+        let desired = self.services[service].desired;
+        if count < desired {
+            for _ in count..desired {
+                self.launch_replica(service, queue);
+            }
+            return;
+        }
+        let mut surplus = count - desired;
+        for wanted in [State::Pending, State::Starting] {
+            let members = self.services[service].members.clone();
+            for &r in members.iter().rev() {
+                if surplus == 0 {
+                    return;
+                }
+                if active(self, r) && self.replicas[r as usize].state == wanted {
+                    surplus -= 1;
+                    if wanted == State::Pending {
+                        self.replicas[r as usize].cancel = true;
+                    } else {
+                        self.stop_replica(r, queue);
+                    }
+                }
+            }
+        }
+        while surplus > 0 {
+            let Some(r) = self.route_pick(service) else {
+                return;
+            };
+            surplus -= 1;
+            self.route_remove(r);
+            let now = queue.now();
+            let svc = &mut self.services[service];
+            svc.advance(now);
+            svc.routable -= 1;
+            self.replicas[r as usize].state = State::Draining;
+            self.stop_if_drained(r, queue);
+        }
+    }
+
+    /// Closes the minute that ends at `now` (its metrics, the SLO check),
+    /// then, at a whole minute, applies scheduled actions and the policies.
+    fn close_minute(&mut self, service: usize, now: SimTime, scale: bool) {
+        let svc = &mut self.services[service];
+        svc.advance(now);
+        let m = std::mem::take(&mut svc.minute);
+        let span = now.saturating_sub(m.start);
+        let capacity = svc.capacity_int - m.capacity_at_start;
+        let busy = svc.busy_int - m.busy_at_start;
+        let routable = svc.routable_int - m.routable_at_start;
+        let cpu = (capacity > 0).then(|| 100.0 * busy as f64 / capacity as f64);
+        let rpt = (routable > 0).then(|| m.arrived as f64 / (routable as f64 / span.max(1) as f64));
+        let finished = m.served + m.timed_out + m.rejected + m.failed;
+        let violated = svc.spec.slo.is_some_and(|slo| {
+            let bad = m.slow + m.timed_out + m.rejected + m.failed;
+            finished > 0 && bad as f64 * 100.0 > (100.0 - slo.percentile) * finished as f64
+        });
+        svc.report.slo_minutes_violated += u64::from(violated);
+        let starting = svc
+            .members
+            .iter()
+            .filter(|&&r| {
+                matches!(
+                    self.replicas[r as usize].state,
+                    State::Pending | State::Starting
+                )
+            })
+            .count() as u32;
+        svc.report.minutes.push(ServiceMinute {
+            start: m.start,
+            end: now,
+            arrived: m.arrived,
+            served: m.served,
+            timed_out: m.timed_out,
+            rejected: m.rejected,
+            failed: m.failed,
+            p50: m.hist.quantile(0.5),
+            p95: m.hist.quantile(0.95),
+            p99: m.hist.quantile(0.99),
+            p999: m.hist.quantile(0.999),
+            mean_latency: (m.hist.count > 0).then(|| m.hist.mean()),
+            desired: svc.desired,
+            running: svc.running as u32,
+            starting,
+            cpu_percent: cpu,
+            requests_per_target: rpt,
+            slo_violated: violated,
+        });
+        let mut hist = m.hist;
+        hist.clear();
+        svc.minute = Minute {
+            start: now,
+            hist,
+            busy_at_start: svc.busy_int,
+            capacity_at_start: svc.capacity_int,
+            routable_at_start: svc.routable_int,
+            ..Minute::default()
+        };
+        if !scale {
+            return;
+        }
+        for a in svc.spec.schedule.clone() {
+            if now % DAY == a.at {
+                apply_schedule(svc, a);
+            }
+        }
+        let mut proposals = Vec::with_capacity(svc.spec.scaling.len());
+        for (p, state) in svc.spec.scaling.iter().zip(svc.policies.iter_mut()) {
+            let (value, base) = match p.metric() {
+                super::scaling::Metric::Cpu => (
+                    cpu.or((m.arrived > 0).then_some(f64::INFINITY)),
+                    capacity as f64 / (svc.spec.concurrency as f64 * span.max(1) as f64),
+                ),
+                super::scaling::Metric::RequestsPerTarget => (
+                    rpt.or((m.arrived > 0).then_some(f64::INFINITY)),
+                    routable as f64 / span.max(1) as f64,
+                ),
+            };
+            proposals.push(p.evaluate(state, value, base, svc.desired, now));
+        }
+        if let Some((n, out)) = combine(&proposals, svc.desired) {
+            let n = n.clamp(svc.min, svc.max);
+            if n != svc.desired {
+                svc.desired = n;
+                for (state, p) in svc.policies.iter_mut().zip(&proposals) {
+                    if matches!(p, Proposal::Out(_)) == out {
+                        state.acted(now, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Settles the run at `end`: closes the last minute, counts what is still
+    /// in flight, settles the platform, and returns it with the reports.
+    pub fn finish(mut self, end: SimTime) -> (P, Vec<ServiceReport>) {
+        for s in 0..self.services.len() {
+            if end > self.services[s].minute.start || self.services[s].report.minutes.is_empty() {
+                self.close_minute(s, end, false);
+            }
+            let svc = &mut self.services[s];
+            svc.report.in_flight_at_end = svc.in_system;
+            svc.report.end = end;
+        }
+        for rep in &mut self.replicas {
+            rep.state = State::Gone;
+        }
+        self.platform.finish_at(end);
+        self.platform.take_replica_news(&mut self.news);
+        for n in &self.news {
+            if let ReplicaNews::Ended { task_id, cost, .. } = *n {
+                let service = self.replicas[(task_id - REPLICA_ID_BASE) as usize].service;
+                self.services[service as usize].report.cost += cost;
+            }
+        }
+        let reports = self.services.into_iter().map(|s| s.report).collect();
+        (self.platform, reports)
+    }
+}
+
+fn apply_schedule(svc: &mut Service, a: super::scaling::ScheduledAction) {
+    if let Some(min) = a.min {
+        svc.min = min;
+    }
+    if let Some(max) = a.max {
+        svc.max = max;
+    }
+    svc.max = svc.max.max(svc.min);
+    svc.desired = svc.desired.clamp(svc.min, svc.max);
+}
+
+impl<P: ReplicaHost> Model for ServiceHost<P> {
+    type Event = HostEvent<P::Event>;
+
+    fn start(&mut self, queue: &mut impl Schedule<Self::Event>) {
+        self.platform
+            .start(&mut Mapped::new(queue, HostEvent::Platform));
+        for s in 0..self.services.len() {
+            // At midnight the last action of the day before holds.
+            if let Some(a) = self.services[s]
+                .spec
+                .schedule
+                .iter()
+                .max_by_key(|a| a.at)
+                .copied()
+            {
+                apply_schedule(&mut self.services[s], a);
+            }
+            self.pull_request(s, queue);
+            self.reconcile(s, queue);
+        }
+        if !self.services.is_empty() {
+            queue.schedule_daemon_at(MINUTE, HostEvent::Tick);
+        }
+    }
+
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Self::Event>) {
+        self.platform
+            .on_arrival(task, &mut Mapped::new(queue, HostEvent::Platform));
+        self.read_news(queue);
+    }
+
+    fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>) {
+        match event {
+            HostEvent::Platform(e) => {
+                self.platform
+                    .on_event(e, &mut Mapped::new(queue, HostEvent::Platform));
+                self.read_news(queue);
+            }
+            HostEvent::Request(s) => self.on_request(s as usize, queue),
+            HostEvent::Done {
+                replica,
+                epoch,
+                arrival,
+            } => self.on_done(replica, epoch, arrival, queue),
+            HostEvent::Timeout { queue: q, seq } => self.on_timeout(q, seq, queue),
+            HostEvent::Up { replica, epoch } => self.on_up(replica, epoch, queue),
+            HostEvent::Tick => {
+                let now = queue.now();
+                for s in 0..self.services.len() {
+                    self.close_minute(s, now, true);
+                    self.reconcile(s, queue);
+                }
+                queue.schedule_daemon_at(now + MINUTE, HostEvent::Tick);
+            }
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.platform.busy()
+    }
+
+    fn next_sample_at(&self) -> SimTime {
+        self.platform.next_sample_at()
+    }
+
+    fn sample(&mut self, at: SimTime) {
+        self.platform.sample(at)
+    }
+
+    fn tasks_done(&self) -> u64 {
+        self.platform.tasks_done()
+    }
+}

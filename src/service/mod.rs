@@ -1,0 +1,213 @@
+//! Long-running services: replicas behind a load balancer, fed by a stream
+//! of requests, scaled by a service autoscaler.
+//!
+//! A service runs on top of a platform. [`host::ServiceHost`] wraps any
+//! platform that can hold replicas ([`crate::platform::ReplicaHost`]): the
+//! replicas are tasks that run until the service stops them, so on Fargate
+//! they launch through the launch limits and start-up time, and on EC2 they
+//! are placed on instances or wait for the cluster autoscaler. Requests never
+//! reach the platform: the host routes them to running replicas, queues them,
+//! times them out, and measures their latency.
+//!
+//! - `source`: where requests come from (a rate curve or a request trace).
+//! - `scaling`: target tracking, step and scheduled scaling.
+//! - `latency`: the latency histogram.
+//! - `host`: the model itself; `report` what it measured.
+
+pub mod host;
+pub mod latency;
+pub mod report;
+pub mod scaling;
+pub mod source;
+
+use crate::scenario::TraceSpec;
+use crate::time::SimTime;
+use crate::workload::SpanDist;
+
+pub use host::ServiceHost;
+pub use report::{ServiceMinute, ServiceReport};
+
+/// A validated `[[workload.services]]` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// Each replica's task size.
+    pub cpu_milli: u32,
+    pub memory_mib: u32,
+    pub min: u32,
+    pub max: u32,
+    /// Replicas at the start.
+    pub desired: u32,
+    /// Requests one replica serves at once.
+    pub concurrency: u32,
+    /// Where requests wait when every slot they could use is busy.
+    pub queue: QueueMode,
+    /// Requests a queue holds (each replica's, or the one shared queue);
+    /// a request that finds it full is rejected.
+    pub queue_limit: u32,
+    /// A request still waiting this long after it arrived is dropped as
+    /// timed out (a request already in service is served to the end).
+    pub timeout: Option<SimTime>,
+    /// How long a request takes once a replica serves it.
+    pub service_time: ServiceTime,
+    pub requests: RequestSource,
+    pub scaling: Vec<scaling::Policy>,
+    pub schedule: Vec<scaling::ScheduledAction>,
+    pub slo: Option<Slo>,
+}
+
+/// Where requests wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueMode {
+    /// As behind an application load balancer: a request goes at once to the
+    /// replica with the fewest outstanding requests and waits there.
+    Replica,
+    /// One queue for the service, served by whichever slot frees first (a
+    /// worker pool fed from a queue; the M/M/c model).
+    Shared,
+}
+
+/// How long a request takes to serve.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceTime {
+    /// Drawn from a distribution for each request.
+    Dist(SpanDist),
+    /// The request trace's own duration (the Azure LLM token model, the
+    /// Functions trace's durations, a native `service_s` column).
+    FromTrace,
+}
+
+/// Where requests come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestSource {
+    /// A rate that follows a curve over time, until the horizon.
+    Curve {
+        curve: RateCurve,
+        arrivals: ArrivalProcess,
+    },
+    /// One request per trace row (or per invocation of a per-minute count).
+    Trace(TraceSpec),
+}
+
+/// How arrivals follow the rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalProcess {
+    /// A (non-homogeneous) Poisson process.
+    Poisson,
+    /// Evenly spaced: the next request comes 1/rate after the last.
+    Even,
+}
+
+/// A request rate over time, per second.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RateCurve {
+    Constant {
+        rate: f64,
+    },
+    /// A cosine over the day from `min` to `max`, highest at `peak_at`.
+    Diurnal {
+        min: f64,
+        max: f64,
+        peak_at: SimTime,
+    },
+    /// `before` until `at`, then `after`.
+    Step {
+        before: f64,
+        after: f64,
+        at: SimTime,
+    },
+    /// `base`, except `peak` from `at` for `length`.
+    Spike {
+        base: f64,
+        peak: f64,
+        at: SimTime,
+        length: SimTime,
+    },
+}
+
+impl RateCurve {
+    /// The rate at `t`, per second.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        match *self {
+            RateCurve::Constant { rate } => rate,
+            RateCurve::Diurnal { min, max, peak_at } => {
+                let day = crate::time::DAY;
+                let phase = ((t % day) as f64 - peak_at as f64) / day as f64;
+                min + (max - min) * (1.0 + (std::f64::consts::TAU * phase).cos()) / 2.0
+            }
+            RateCurve::Step { before, after, at } => {
+                if t < at {
+                    before
+                } else {
+                    after
+                }
+            }
+            RateCurve::Spike {
+                base,
+                peak,
+                at,
+                length,
+            } => {
+                if t >= at && t - at < length {
+                    peak
+                } else {
+                    base
+                }
+            }
+        }
+    }
+
+    /// The highest rate the curve reaches.
+    pub fn max_rate(&self) -> f64 {
+        match *self {
+            RateCurve::Constant { rate } => rate,
+            RateCurve::Diurnal { max, .. } => max,
+            RateCurve::Step { before, after, .. } => before.max(after),
+            RateCurve::Spike { base, peak, .. } => base.max(peak),
+        }
+    }
+
+    /// The mean rate over `[0, end)`, for size estimates.
+    pub fn mean_rate(&self, end: SimTime) -> f64 {
+        let end = end.max(1);
+        let share = |from: SimTime, to: SimTime| (to.min(end).saturating_sub(from.min(end))) as f64;
+        match *self {
+            RateCurve::Constant { rate } => rate,
+            RateCurve::Diurnal { min, max, .. } => (min + max) / 2.0,
+            RateCurve::Step { before, after, at } => {
+                (before * share(0, at) + after * share(at, end)) / end as f64
+            }
+            RateCurve::Spike {
+                base,
+                peak,
+                at,
+                length,
+            } => {
+                let spike = share(at, at.saturating_add(length));
+                (base * (end as f64 - spike) + peak * spike) / end as f64
+            }
+        }
+    }
+
+    /// The first time after `t` at which the rate changes by a step (for
+    /// evenly spaced arrivals over a zero rate), if any.
+    pub fn next_change(&self, t: SimTime) -> Option<SimTime> {
+        match *self {
+            RateCurve::Step { at, .. } if t < at => Some(at),
+            RateCurve::Spike { at, .. } if t < at => Some(at),
+            RateCurve::Spike { at, length, .. } if t < at.saturating_add(length) => {
+                Some(at.saturating_add(length))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A latency objective: `percentile` of each minute's requests within
+/// `latency`. A minute violates it when more than (100 − percentile) % of its
+/// requests were slower, timed out or were rejected.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slo {
+    pub percentile: f64,
+    pub latency: SimTime,
+}
