@@ -73,6 +73,16 @@ impl SpanStats {
         self.count
     }
 
+    /// The exact mean, µs (None when empty).
+    pub fn mean_us(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum as f64 / self.count as f64)
+    }
+
+    /// The largest sample (0 when empty).
+    pub fn max(&self) -> SimTime {
+        self.max
+    }
+
     /// Whether quantiles are exact (false once the histogram took over).
     pub fn is_exact(&self) -> bool {
         self.histogram.is_empty()
@@ -183,5 +193,43 @@ mod tests {
         assert!(!s.is_exact());
         let p50 = s.quantile(0.5).unwrap() as f64;
         assert!((p50 - 5_000_000.0).abs() / 5e6 < 0.002, "{p50}");
+    }
+}
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with
+/// `servers` servers and offered load `a` = λ/μ (< servers).
+pub fn erlang_c(servers: u32, a: f64) -> f64 {
+    // Terms a^k / k! built up one at a time, so large c does not overflow.
+    let c = servers as f64;
+    let mut term = 1.0;
+    let mut below = 0.0;
+    for k in 0..servers {
+        if k > 0 {
+            term *= a / k as f64;
+        }
+        below += term;
+    }
+    let top = term * a / c * c / (c - a);
+    top / (below + top)
+}
+
+/// The mean wait in the queue of an M/M/c system, seconds: C(c, a) / (cμ − λ).
+pub fn mmc_mean_wait(servers: u32, arrival_rate: f64, service_rate: f64) -> f64 {
+    let a = arrival_rate / service_rate;
+    erlang_c(servers, a) / (servers as f64 * service_rate - arrival_rate)
+}
+
+#[cfg(test)]
+mod queueing_tests {
+    use super::*;
+
+    #[test]
+    fn erlang_c_known_values() {
+        // One server: the probability of waiting is the utilisation.
+        assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+        // Two servers, a = 1: (1/2 · 2) / (1 + 1 + 1) = 1/3.
+        assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+        // M/M/1 at λ = 8, μ = 10: Wq = ρ / (μ − λ) = 0.4 s.
+        assert!((mmc_mean_wait(1, 8.0, 10.0) - 0.4).abs() < 1e-12);
     }
 }

@@ -73,7 +73,7 @@ pub struct ReplicaSummary {
 }
 
 /// The summary of one service's report.
-pub fn summary(r: &ServiceReport) -> ServiceSummary {
+pub fn summary(r: &mut ServiceReport) -> ServiceSummary {
     let served = r.served > 0;
     let cost = r.cost.usd();
     ServiceSummary {
@@ -92,7 +92,7 @@ pub fn summary(r: &ServiceReport) -> ServiceSummary {
             p95: r.latency_s(95.0),
             p99: r.latency_s(99.0),
             p99_9: r.latency_s(99.9),
-            max: served.then(|| sim_to_seconds(r.latency.max)),
+            max: served.then(|| sim_to_seconds(r.latency.max())),
         },
         queue_wait_mean_s: r.mean_wait_s(),
         mean_in_system: r.mean_in_system(),

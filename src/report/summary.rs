@@ -323,7 +323,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         cluster,
         services: run
             .services
-            .iter()
+            .iter_mut()
             .map(crate::report::services::summary)
             .collect(),
     }

@@ -7,13 +7,13 @@
 //! with the fewest outstanding requests, queued, timed out, served, measured.
 //! A one-minute tick closes each minute's metrics and runs the autoscaler.
 
-use super::latency::LatencyHist;
 use super::report::{ServiceMinute, ServiceReport};
 use super::scaling::{PolicyState, Proposal, combine};
 use super::source::{self, Request, RequestStream};
 use super::{QueueMode, ServiceSpec, ServiceTime};
 use crate::engine::{Mapped, Model, Schedule};
 use crate::platform::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
+use crate::stats::SpanStats;
 use crate::time::{DAY, MINUTE, SimTime};
 use crate::workload::{Task, WorkloadError};
 use rand_pcg::Pcg64Mcg;
@@ -93,7 +93,7 @@ struct Minute {
     failed: u64,
     /// Served slower than the SLO.
     slow: u64,
-    hist: LatencyHist,
+    hist: SpanStats,
     busy_at_start: u128,
     capacity_at_start: u128,
     routable_at_start: u128,
@@ -694,7 +694,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     fn close_minute(&mut self, service: usize, now: SimTime, scale: bool) {
         let svc = &mut self.services[service];
         svc.advance(now);
-        let m = std::mem::take(&mut svc.minute);
+        let mut m = std::mem::take(&mut svc.minute);
         let span = now.saturating_sub(m.start);
         let capacity = svc.capacity_int - m.capacity_at_start;
         let busy = svc.busy_int - m.busy_at_start;
@@ -729,7 +729,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             p95: m.hist.quantile(0.95),
             p99: m.hist.quantile(0.99),
             p999: m.hist.quantile(0.999),
-            mean_latency: (m.hist.count > 0).then(|| m.hist.mean()),
+            mean_latency: m.hist.mean_us(),
             desired: svc.desired,
             running: svc.running as u32,
             starting,
@@ -737,11 +737,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
             requests_per_target: rpt,
             slo_violated: violated,
         });
-        let mut hist = m.hist;
-        hist.clear();
         svc.minute = Minute {
             start: now,
-            hist,
             busy_at_start: svc.busy_int,
             capacity_at_start: svc.capacity_int,
             routable_at_start: svc.routable_int,

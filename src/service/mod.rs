@@ -11,11 +11,9 @@
 //!
 //! - `source`: where requests come from (a rate curve or a request trace).
 //! - `scaling`: target tracking, step and scheduled scaling.
-//! - `latency`: the latency histogram.
 //! - `host`: the model itself; `report` what it measured.
 
 pub mod host;
-pub mod latency;
 pub mod report;
 pub mod scaling;
 pub mod source;

@@ -2,8 +2,8 @@
 //! replicas and cost, over the run and minute by minute.
 
 use super::Slo;
-use super::latency::LatencyHist;
 use crate::pricing::Money;
+use crate::stats::SpanStats;
 use crate::time::SimTime;
 
 /// One minute of one service (the last may be shorter: the run's end).
@@ -46,7 +46,7 @@ pub struct ServiceReport {
     /// Queued or in service when the run stopped.
     pub in_flight_at_end: u64,
     /// Latency (queue + service) of served requests.
-    pub latency: LatencyHist,
+    pub latency: SpanStats,
     /// Requests that started service, and their summed queue waits, µs.
     pub started: u64,
     pub wait_sum: u128,
@@ -75,7 +75,7 @@ impl ServiceReport {
             rejected: 0,
             failed: 0,
             in_flight_at_end: 0,
-            latency: LatencyHist::default(),
+            latency: SpanStats::default(),
             started: 0,
             wait_sum: 0,
             in_system_us: 0,
@@ -107,7 +107,7 @@ impl ServiceReport {
 
     /// Mean latency of served requests, seconds.
     pub fn mean_latency_s(&self) -> f64 {
-        self.latency.mean() / 1e6
+        self.latency.mean_us().unwrap_or(0.0) / 1e6
     }
 
     /// Time-averaged replicas running.
@@ -129,7 +129,7 @@ impl ServiceReport {
     }
 
     /// A latency percentile (0–100) of served requests, seconds.
-    pub fn latency_s(&self, percentile: f64) -> Option<f64> {
+    pub fn latency_s(&mut self, percentile: f64) -> Option<f64> {
         self.latency
             .quantile(percentile / 100.0)
             .map(|v| v as f64 / 1e6)

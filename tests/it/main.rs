@@ -10,5 +10,6 @@ mod experiments;
 mod fuzz;
 mod properties;
 mod reports;
+mod services;
 mod timing;
 mod traces;

@@ -1,0 +1,291 @@
+//! Services: queueing theory (Erlang C, Little's law), the exact response
+//! to a step in traffic, and request conservation on random services.
+
+use crate::common::{Case, run, usd};
+use fargate_sim::experiment::results::mean_ci;
+use fargate_sim::service::ServiceReport;
+use proptest::prelude::*;
+
+/// A Fargate platform whose tasks run the instant they launch.
+const INSTANT_FARGATE: &str = r#"
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+"#;
+
+fn service_of<'a>(ran: &'a crate::common::Ran, platform: &str) -> &'a ServiceReport {
+    &ran.output
+        .platforms
+        .iter()
+        .find(|p| p.spec.name() == platform)
+        .unwrap()
+        .services[0]
+}
+
+/// An M/M/c system: `replicas` × `concurrency` servers, Poisson arrivals at
+/// λ, exponential service of mean 1/μ, no timeout, no queue limit.
+fn mmc(
+    replicas: u32,
+    concurrency: u32,
+    queue: &str,
+    lambda: f64,
+    mean_ms: u32,
+    seed: u64,
+) -> String {
+    format!(
+        r#"
+name = "mmc"
+seed = {seed}
+horizon = "2h"
+[[workload.services]]
+name = "mmc"
+cpu = 0.25
+memory = "512MiB"
+replicas = {{ min = {replicas}, max = {replicas} }}
+concurrency = {concurrency}
+queue = "{queue}"
+queue_limit = 100000000
+timeout = "none"
+service_time = {{ dist = "exponential", mean = "{mean_ms}ms" }}
+requests = {{ curve = "constant", rate = "{lambda}/s" }}
+{INSTANT_FARGATE}"#
+    )
+}
+
+/// Ten replications of an M/M/4 at ρ = 0.8: the mean queue wait's 95 %
+/// confidence interval holds the Erlang C value, and it is tight enough to
+/// mean something (within 6 % of it).
+fn check_erlang_c(replicas: u32, concurrency: u32, queue: &str) {
+    let (lambda, mu) = (32.0, 10.0);
+    let expected = fargate_sim::stats::mmc_mean_wait(replicas * concurrency, lambda, mu);
+    let waits: Vec<f64> = (1..=10)
+        .map(|seed| {
+            let case = Case::new(&mmc(replicas, concurrency, queue, lambda, 100, seed), None);
+            let ran = run(&case, &[]);
+            let s = service_of(&ran, "fargate");
+            assert!(s.conserved());
+            assert_eq!(s.rejected + s.timed_out + s.failed, 0);
+            s.mean_wait_s()
+        })
+        .collect();
+    let (mean, _, half) = mean_ci(&waits).unwrap();
+    let half = half.unwrap();
+    eprintln!(
+        "{replicas}×{concurrency} {queue}: Wq {mean:.5} ± {half:.5} s; Erlang C {expected:.5} s"
+    );
+    assert!(
+        (mean - expected).abs() <= half,
+        "{replicas}×{concurrency} {queue}: mean wait {mean:.5} s ± {half:.5}, Erlang C {expected:.5} s"
+    );
+    assert!(half < 0.06 * expected, "interval too wide: ±{half}");
+}
+
+#[test]
+fn mean_wait_matches_erlang_c_with_a_shared_queue() {
+    // Four replicas, one request each, one queue: M/M/4 (Wq ≈ 0.0746 s).
+    check_erlang_c(4, 1, "shared");
+}
+
+#[test]
+fn mean_wait_matches_erlang_c_on_one_replica_with_four_slots() {
+    // Behind the load balancer, one replica serving four at once is M/M/4 too.
+    check_erlang_c(1, 4, "replica");
+}
+
+#[test]
+fn least_outstanding_routing_waits_more_than_one_queue_but_not_much() {
+    // Four replicas with their own queues (join the shortest queue) wait
+    // longer than M/M/4 and far less than four separate M/M/1 queues.
+    let case = Case::new(&mmc(4, 1, "replica", 32.0, 100, 1), None);
+    let ran = run(&case, &[]);
+    let w = service_of(&ran, "fargate").mean_wait_s();
+    let mmc = fargate_sim::stats::mmc_mean_wait(4, 32.0, 10.0);
+    let mm1 = fargate_sim::stats::mmc_mean_wait(1, 8.0, 10.0);
+    assert!(w > mmc * 1.05 && w < mm1 / 2.0, "{w} vs {mmc} and {mm1}");
+}
+
+#[test]
+fn littles_law_holds_on_the_runs_own_measurements() {
+    for (replicas, concurrency, queue) in [(4, 1, "shared"), (4, 1, "replica"), (2, 3, "replica")] {
+        let case = Case::new(&mmc(replicas, concurrency, queue, 32.0, 100, 3), None);
+        let ran = run(&case, &[]);
+        let s = service_of(&ran, "fargate");
+        // L = λ W: time-averaged requests in the system against the arrival
+        // rate times the mean time in the system.
+        let lambda = s.arrived as f64 / (s.end as f64 / 1e6);
+        let l = s.mean_in_system();
+        let w = s.mean_latency_s();
+        assert!(
+            (l - lambda * w).abs() < 0.01 * l,
+            "{replicas}×{concurrency} {queue}: L = {l}, λW = {}",
+            lambda * w
+        );
+    }
+}
+
+/// A step from 10 to 30 requests a second at 10 min, evenly spaced, each
+/// served in exactly 100 ms, one at a time; Fargate tasks are billed from 5 s
+/// and run 30 s after launch; the policy tracks 300 requests a minute per
+/// replica.
+const STEP: &str = r#"
+name = "step"
+horizon = "20m"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = { min = 2, max = 50 }
+concurrency = 1
+queue_limit = 100
+timeout = "none"
+service_time = "100ms"
+requests = { curve = "step", before = "10/s", after = "30/s", at = "10m", arrivals = "even" }
+[[workload.services.scaling]]
+policy = "target_tracking"
+metric = "requests_per_target"
+target = 300
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "5s", image_pull = "25s" }
+"#;
+
+#[test]
+fn a_step_in_traffic_is_answered_with_the_configured_delays() {
+    let case = Case::new(STEP, None);
+    let ran = run(&case, &[]);
+    let s = service_of(&ran, "fargate");
+    let m = &s.minutes;
+    assert_eq!(m.len(), 20);
+    // Before the step: 600 requests a minute on 2 replicas = the target.
+    // Nothing queues: every request takes exactly its 100 ms.
+    for (i, row) in m[1..10].iter().enumerate() {
+        assert_eq!((row.desired, row.running), (2, 2), "minute {}", i + 1);
+        assert_eq!(row.arrived, 600);
+        assert_eq!(row.p99, Some(100_000));
+        assert_eq!(row.rejected, 0);
+    }
+    // 1,800 a minute from 10:00 = 900 per replica: three breaching minutes
+    // (10, 11, 12), then at 13:00 desired = ceil(2 × 900 / 300) = 6; the four
+    // new replicas run 30 s later.
+    for row in &m[10..13] {
+        assert_eq!((row.desired, row.running), (2, 2));
+        assert!(row.p99.unwrap() > 5_000_000, "queues build: {:?}", row.p99);
+    }
+    assert!(m[10..13].iter().map(|r| r.rejected).sum::<u64>() > 0);
+    // Minute 13: 2 replicas for 30 s, 6 for 30 s: 1,800 / 4 = 450 per target,
+    // still above 300, but ceil(4 × 450 / 300) = 6 is no change.
+    assert_eq!((m[13].desired, m[13].running, m[13].starting), (6, 6, 0));
+    assert_eq!(m[13].requests_per_target, Some(450.0));
+    // From 14:00 six replicas hold 300 each and the backlog is gone.
+    for row in &m[14..20] {
+        assert_eq!((row.desired, row.running), (6, 6));
+        assert_eq!(row.p99, Some(100_000));
+        assert_eq!(row.rejected, 0);
+        assert_eq!(row.requests_per_target, Some(300.0));
+    }
+    assert_eq!(s.replicas_launched, 6);
+    assert_eq!(s.peak_running, 6);
+    // Cost: 2 replicas billed 0:05 → 20:00 (1,195 s) and 4 billed 13:05 →
+    // 20:00 (415 s): 4,050 task-seconds of 0.25 vCPU and 0.5 GiB at
+    // $0.000011244 per vCPU-second and $0.000001235 per GiB-second.
+    let vcpu_atto = 4_050u128 * usd("0.000011244") / 4;
+    let gb_atto = 4_050u128 * usd("0.000001235") / 2;
+    assert_eq!(s.cost.0, vcpu_atto + gb_atto);
+    assert!(s.conserved());
+}
+
+fn random_service(
+    rate: u32,
+    concurrency: u32,
+    queue_limit: u32,
+    timeout_s: u32,
+    shared: bool,
+    min: u32,
+    spot_rate: f64,
+    seed: u64,
+) -> String {
+    let queue = if shared { "shared" } else { "replica" };
+    format!(
+        r#"
+name = "prop"
+seed = {seed}
+horizon = "30m"
+[workload]
+[[workload.generators]]
+name = "batch"
+arrivals = {{ process = "poisson", rate = "2/min" }}
+duration = {{ dist = "exponential", mean = "3min" }}
+sizes = [{{ cpu = 1, memory = "2GiB" }}]
+[[workload.services]]
+name = "api"
+cpu = 0.5
+memory = "1GiB"
+replicas = {{ min = {min}, max = 12 }}
+concurrency = {concurrency}
+queue = "{queue}"
+queue_limit = {queue_limit}
+timeout = "{timeout_s}s"
+service_time = {{ dist = "lognormal", median = "80ms", p90 = "400ms" }}
+requests = {{ curve = "spike", base = "{rate}/s", peak = "{}/s", at = "10m", length = "5m" }}
+[[workload.services.scaling]]
+policy = "target_tracking"
+metric = "cpu"
+target = 50
+scale_in_minutes = 3
+scale_in_cooldown = "60s"
+[[workload.services.scaling]]
+policy = "step"
+metric = "requests_per_target"
+steps = [{{ above = 3000, change = 2 }}, {{ below = 100, change = -1 }}]
+cooldown = "60s"
+[[workload.services.schedule]]
+at = "00:20"
+min = 1
+[[platforms]]
+name = "spot"
+kind = "fargate"
+capacity = "spot"
+spot = {{ interruptions_per_hour = {spot_rate} }}
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+min = 0
+max = 6
+autoscaler = "karpenter"
+capacity = {{ on_demand = 1, spot = 1 }}
+spot = {{ interruptions_per_hour = {spot_rate} }}
+"#,
+        rate * 5
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    #[test]
+    fn requests_and_tasks_are_conserved(rate in 1u32..60, concurrency in 1u32..8,
+            queue_limit in 0u32..50, timeout_s in 1u32..20, shared in proptest::bool::ANY,
+            min in 0u32..3, spot_rate in 0.0f64..6.0, seed in 0u64..1000) {
+        let text = random_service(rate, concurrency, queue_limit, timeout_s, shared, min, spot_rate, seed);
+        let case = Case::new(&text, None);
+        let ran = run(&case, &[]);
+        for p in &ran.output.platforms {
+            let s = &p.services[0];
+            prop_assert!(s.conserved(), "{}: {} arrived, {} served, {} timed out, {} rejected, {} failed, {} in flight",
+                p.spec.name(), s.arrived, s.served, s.timed_out, s.rejected, s.failed, s.in_flight_at_end);
+            prop_assert!(p.tally.conserved(), "tasks on {}", p.spec.name());
+            let minutes: u64 = s.minutes.iter().map(|m| m.arrived).sum();
+            prop_assert_eq!(minutes, s.arrived);
+            prop_assert!(s.minutes.iter().all(|m| m.running <= 12 && m.desired <= 12));
+            // A service never costs more than its platform.
+            prop_assert!(s.cost.0 <= p.cost.total().0);
+        }
+        // Every platform saw the same requests.
+        let arrived: Vec<u64> = ran.output.platforms.iter().map(|p| p.services[0].arrived).collect();
+        prop_assert!(arrived.windows(2).all(|w| w[0] == w[1]));
+    }
+}
