@@ -196,6 +196,7 @@ fn a_step_in_traffic_is_answered_with_the_configured_delays() {
     assert!(s.conserved());
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per proptest dimension
 fn random_service(
     rate: u32,
     concurrency: u32,
