@@ -107,7 +107,7 @@ fn main() {
         .expect("parses");
         let df = fargate_sim::report::timeseries::read(&dir.path().join("timeseries.parquet"))
             .expect("series");
-        fargate_sim::report::render(dir.path(), &summary, &df).expect("renders")
+        fargate_sim::report::render(dir.path(), &summary, &df, None).expect("renders")
     });
     println!("charts and HTML alone (report command) {render:8.3} s");
     let mut entries: Vec<_> = std::fs::read_dir(dir.path())

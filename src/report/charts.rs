@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::Once;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+pub(super) const FAMILY: &str = "sans-serif";
 /// Points per line drawn, at most (twice the buckets: a minimum and a maximum each).
 const MAX_BUCKETS: usize = 1200;
 
@@ -41,14 +41,15 @@ pub fn platform_color(i: usize) -> RGBColor {
 /// A chart written to disk.
 #[derive(Clone, Debug)]
 pub struct Chart {
-    /// File stem: `cost`, `capacity`, `time_to_start`, `cost_breakdown`.
-    pub name: &'static str,
+    /// File stem: `cost`, `capacity`, `time_to_start`, `cost_breakdown`,
+    /// `service_<name>_latency`, `service_<name>_scale_out`.
+    pub name: String,
     pub title: String,
     /// The SVG text, for inlining into the HTML report.
     pub svg: String,
 }
 
-fn register_font() {
+pub(super) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold] {
@@ -58,18 +59,18 @@ fn register_font() {
     });
 }
 
-fn draw_err<E: std::fmt::Debug>(e: E) -> String {
+pub(super) fn draw_err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing a chart: {e:?}")
 }
 
 /// How a time axis reads: seconds are divided by `scale` and labelled `unit`.
 #[derive(Clone, Copy)]
-struct TimeAxis {
-    scale: f64,
-    unit: &'static str,
+pub(super) struct TimeAxis {
+    pub scale: f64,
+    pub unit: &'static str,
 }
 
-fn time_axis(max_s: f64) -> TimeAxis {
+pub(super) fn time_axis(max_s: f64) -> TimeAxis {
     if max_s <= 3.0 * 3600.0 {
         TimeAxis {
             scale: 60.0,
@@ -165,7 +166,7 @@ pub fn thin(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
 }
 
 /// Draws a chart's legend in one style everywhere.
-fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+pub(super) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
     font_size: u32,
@@ -180,17 +181,17 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
         .map_err(draw_err)
 }
 
-fn max_of(v: impl Iterator<Item = f64>) -> f64 {
+pub(super) fn max_of(v: impl Iterator<Item = f64>) -> f64 {
     v.fold(0.0, f64::max)
 }
 
 /// One chart drawn on any backend.
-trait Draw {
+pub(super) trait Draw {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
 /// Draws `chart` as `dir/name.svg` and `dir/name.png`; returns the SVG text.
-fn render_both(
+pub(super) fn render_both(
     dir: &Path,
     name: &str,
     size: (u32, u32),
@@ -703,12 +704,12 @@ pub fn render_all(
     let n = series.len().max(1) as u32;
     Ok(vec![
         Chart {
-            name: "cost",
+            name: "cost".into(),
             title: "Cumulative cost over time".into(),
             svg: render_both(dir, "cost", (1000, 560), &CostChart { series })?,
         },
         Chart {
-            name: "capacity",
+            name: "capacity".into(),
             title: "Capacity over time".into(),
             svg: render_both(
                 dir,
@@ -718,12 +719,12 @@ pub fn render_all(
             )?,
         },
         Chart {
-            name: "time_to_start",
+            name: "time_to_start".into(),
             title: "Time-to-start distribution".into(),
             svg: render_both(dir, "time_to_start", (1000, 560), &StartChart { summary })?,
         },
         Chart {
-            name: "cost_breakdown",
+            name: "cost_breakdown".into(),
             title: "Cost breakdown".into(),
             svg: render_both(
                 dir,

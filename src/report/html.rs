@@ -3,7 +3,9 @@
 //! numbers, the comparison table, the charts, and every assumption with its
 //! source.
 
-use super::charts::{Chart, format_seconds, format_usd_cents as format_usd, platform_color};
+use super::charts::{
+    Chart, format_seconds, format_usd_cents as format_usd, platform_color, thousands,
+};
 use super::summary::{PlatformSummary, Summary};
 
 /// Escapes text for HTML.
@@ -153,7 +155,53 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             ));
         }
     }
+    out.extend(service_verdict(s));
     out
+}
+
+/// One line per service: each platform's SLO record (or p99) and cost.
+fn service_verdict(s: &Summary) -> Vec<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for p in &s.platforms {
+        for sv in &p.services {
+            if !names.contains(&sv.name.as_str()) {
+                names.push(&sv.name);
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let parts: Vec<String> = s
+                .platforms
+                .iter()
+                .filter_map(|p| {
+                    p.services
+                        .iter()
+                        .find(|sv| sv.name == name)
+                        .map(|sv| (p, sv))
+                })
+                .map(|(p, sv)| {
+                    let lost = sv.requests.timed_out + sv.requests.rejected + sv.requests.failed;
+                    let record = match &sv.slo {
+                        Some(o) => format!(
+                            "met its SLO in {} of {} minutes",
+                            o.minutes - o.minutes_violated,
+                            o.minutes
+                        ),
+                        None => format!("p99 {}", opt_s(sv.latency_s.p99)),
+                    };
+                    format!(
+                        "{} {record}, {:.2}% of requests not served, for {}",
+                        p.name,
+                        100.0 * lost as f64 / sv.requests.arrived.max(1) as f64,
+                        format_usd(sv.cost_usd)
+                    )
+                })
+                .collect();
+            format!("Service {name}: {}.", parts.join("; "))
+        })
+        .collect()
 }
 
 fn opt_s(v: Option<f64>) -> String {
@@ -202,6 +250,57 @@ fn table(s: &Summary) -> String {
     h
 }
 
+/// The services table: one row per service per platform.
+fn services_table(s: &Summary) -> String {
+    let mut h = String::from(
+        "<table class=\"cmp\"><thead><tr><th>service</th><th>platform</th><th>cost</th><th>per million served</th><th>served / arrived</th><th>timed out</th><th>rejected or lost</th><th>latency p50</th><th>p99</th><th>p99.9</th><th>SLO missed</th><th>replicas mean / peak</th></tr></thead><tbody>\n",
+    );
+    let mut rows = Vec::new();
+    for (i, p) in s.platforms.iter().enumerate() {
+        for sv in &p.services {
+            rows.push((i, p, sv));
+        }
+    }
+    rows.sort_by(|a, b| a.2.name.cmp(&b.2.name));
+    let ms = |v: Option<f64>| match v {
+        None => "–".to_string(),
+        Some(x) if x < 1.0 => format!("{:.0} ms", x * 1000.0),
+        Some(x) => format_seconds(x),
+    };
+    for (i, p, sv) in rows {
+        let c = platform_color(i);
+        let r = &sv.requests;
+        h.push_str(&format!(
+            "<tr><td>{}</td><td><span class=\"dot\" style=\"background:rgb({},{},{})\"></span>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} / {}</td></tr>\n",
+            esc(&sv.name),
+            c.0,
+            c.1,
+            c.2,
+            esc(&p.name),
+            format_usd(sv.cost_usd),
+            sv.cost_per_million_served_usd.map_or("–".into(), format_usd),
+            thousands(&r.served.to_string()),
+            thousands(&r.arrived.to_string()),
+            thousands(&r.timed_out.to_string()),
+            thousands(&(r.rejected + r.failed).to_string()),
+            ms(sv.latency_s.p50),
+            ms(sv.latency_s.p99),
+            ms(sv.latency_s.p99_9),
+            sv.slo.as_ref().map_or("–".into(), |o| format!(
+                "{} of {} min (p{} ≤ {})",
+                o.minutes_violated,
+                o.minutes,
+                o.percentile,
+                ms(Some(o.latency_s))
+            )),
+            sv.replicas.mean_running,
+            sv.replicas.peak_running,
+        ));
+    }
+    h.push_str("</tbody></table>\n<p class=\"meta\">latency = queue + service time of served requests. A service's cost is its replicas' bills on serverless platforms and their share of the instances on EC2 (the idle part of an instance is not charged to a service). Per-minute figures are in service_minutes.csv.</p>\n");
+    h
+}
+
 /// The whole page.
 pub fn render(s: &Summary, charts: &[Chart]) -> String {
     let sc = &s.scenario;
@@ -233,6 +332,10 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     h.push_str("</div>\n<h2 id=\"comparison\">Comparison</h2>\n");
     h.push_str(&table(s));
     h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Not run = unschedulable, still waiting at the end, or failed after an interruption.</p>\n");
+    if s.platforms.iter().any(|p| !p.services.is_empty()) {
+        h.push_str("<h2 id=\"services\">Services</h2>\n");
+        h.push_str(&services_table(s));
+    }
     h.push_str("<h2 id=\"charts\">Charts</h2>\n");
     for c in charts {
         h.push_str(&format!(

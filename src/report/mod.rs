@@ -8,6 +8,7 @@ pub mod csv;
 pub mod html;
 pub mod output;
 pub mod progress;
+pub mod service_charts;
 pub mod services;
 pub mod summary;
 pub mod table;
@@ -32,6 +33,7 @@ pub fn write_all(
     spools: &[std::sync::Arc<tasks::SpoolHandle>],
 ) -> Result<Vec<String>, Error> {
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
+    let mut minutes = None;
     output::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     output::write_atomic(&dir.join("summary.csv"), csv::render(summary).as_bytes())?;
     let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
@@ -59,21 +61,30 @@ pub fn write_all(
         .map(|p| (p.spec.name(), p.services.as_slice()))
         .collect();
     if !service_runs.is_empty() {
-        let mut minutes = services::frame(&service_runs)?;
-        services::write(dir, &mut minutes)?;
+        let mut df = services::frame(&service_runs)?;
+        services::write(dir, &mut df)?;
         files.push("service_minutes.parquet".into());
         files.push("service_minutes.csv".into());
+        minutes = Some(df);
     }
-    files.extend(render(dir, summary, &df)?);
+    files.extend(render(dir, summary, &df, minutes.as_ref())?);
     Ok(files)
 }
 
 /// Draws the charts and writes `report.html` in `dir` from a run's summary
 /// and time series (just computed, or read back by `fargate-sim report`).
 /// Returns the file names written.
-pub fn render(dir: &Path, summary: &Summary, series: &DataFrame) -> Result<Vec<String>, Error> {
+pub fn render(
+    dir: &Path,
+    summary: &Summary,
+    series: &DataFrame,
+    service_minutes: Option<&DataFrame>,
+) -> Result<Vec<String>, Error> {
     let per_platform = timeseries::split(series)?;
-    let charts = charts::render_all(dir, summary, &per_platform)?;
+    let mut charts = charts::render_all(dir, summary, &per_platform)?;
+    if let Some(m) = service_minutes {
+        charts.extend(service_charts::render_all(dir, &services::split(m)?)?);
+    }
     output::write_atomic(
         &dir.join("report.html"),
         html::render(summary, &charts).as_bytes(),
@@ -103,5 +114,11 @@ pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
         ))
     })?;
     let df = timeseries::read(&dir.join("timeseries.parquet"))?;
-    render(dir, &summary, &df)
+    let minutes_path = dir.join("service_minutes.parquet");
+    let minutes = if summary.platforms.iter().any(|p| !p.services.is_empty()) {
+        Some(timeseries::read(&minutes_path)?)
+    } else {
+        None
+    };
+    render(dir, &summary, &df, minutes.as_ref())
 }
