@@ -995,7 +995,16 @@ pub fn scenario(
     }
     let w = &raw.workload;
     let trace = match &w.trace {
-        Some(t) => Some(trace_spec(w, &base_dir.join(t), base_dir, defaults)?),
+        Some(t) => {
+            let spec = trace_spec(w, &base_dir.join(t), base_dir, defaults)?;
+            if spec.format == crate::workload::formats::Format::Requests {
+                return Err(invalid(
+                    "workload.trace",
+                    "is a request trace (`request_s`), which has no task sizes; give it to a service instead: [[workload.services]] requests = { trace = \"…\" }",
+                ));
+            }
+            Some(spec)
+        }
         None => {
             for (key, set) in [
                 ("format", w.format.is_some()),

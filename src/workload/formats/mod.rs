@@ -11,6 +11,7 @@
 pub mod alibaba;
 pub mod azure;
 pub mod google;
+pub mod requests;
 pub mod swf;
 
 use super::native::{ColumnMap, RawRow, RowChecker};
@@ -34,10 +35,12 @@ pub enum Format {
     AzureFunctions2019,
     AzureFunctions2021,
     AzureLlm2023,
+    /// A native request trace (`request_s`, optional `service_s`).
+    Requests,
 }
 
 impl Format {
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -49,6 +52,7 @@ impl Format {
         Format::AzureFunctions2019,
         Format::AzureFunctions2021,
         Format::AzureLlm2023,
+        Format::Requests,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -65,6 +69,7 @@ impl Format {
             Format::AzureFunctions2019 => "azure-functions-2019",
             Format::AzureFunctions2021 => "azure-functions-2021",
             Format::AzureLlm2023 => "azure-llm-2023",
+            Format::Requests => "requests",
         }
     }
 
@@ -84,7 +89,10 @@ impl Format {
     /// Whether rows of this format usually come in submit order. Formats
     /// that do not are sorted by default (`order = "sort"`).
     pub fn usually_sorted(self) -> bool {
-        matches!(self, Format::Native | Format::Swf | Format::AzureLlm2023)
+        matches!(
+            self,
+            Format::Native | Format::Swf | Format::AzureLlm2023 | Format::Requests
+        )
     }
 
     /// Guesses the format from a file's first line, where that line is
@@ -111,6 +119,8 @@ impl Format {
             Some(Format::AzureLlm2023)
         } else if has("end_timestamp") && has("duration") && has("func") {
             Some(Format::AzureFunctions2021)
+        } else if has("request_s") {
+            Some(Format::Requests)
         } else if has("hashfunction") && has("trigger") {
             Some(Format::AzureFunctions2019)
         } else if ["submit_s", "duration_s", "cpu_vcpu"]
@@ -444,6 +454,7 @@ pub fn open(
         Format::AzureFunctions2019 => Box::new(azure::Functions2019::new(params)?),
         Format::AzureFunctions2021 => Box::new(azure::Functions2021::new(params)),
         Format::AzureLlm2023 => Box::new(azure::Llm2023::new(params)),
+        Format::Requests => Box::new(requests::Requests::default()),
     };
     // Read the header now, so a wrong header is an error before the run and
     // the adapter's notes (ignored columns, …) are known.
