@@ -201,6 +201,7 @@ fn template(format: Format) -> &'static str {
         Format::AzureFunctions2021 => "a1,f1,10.5,0.5",
         Format::AzureLlm2023 => "2023-11-16 18:17:03.9799600,4808,10",
         Format::AzureFunctions2019 => "o,a,f,http,1",
+        Format::Requests => "12.5,0.08,x",
     }
 }
 
@@ -235,6 +236,7 @@ fn fuzz_every_trace_adapter() {
             Format::AzureLlm2023,
             "TIMESTAMP,ContextTokens,GeneratedTokens\n",
         ),
+        (Format::Requests, "request_s,service_s,note\n"),
     ];
     let params = {
         let text = "name='p'\n[workload]\ntrace='t.csv'\nformat='native'\n[[platforms]]\nname='f'\nkind='fargate'\n";
