@@ -834,8 +834,10 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
             {
                 apply_schedule(&mut self.services[s], a);
             }
-            self.pull_request(s, queue);
+            // Replicas first: one that is running at once takes a request
+            // arriving at time 0.
             self.reconcile(s, queue);
+            self.pull_request(s, queue);
         }
         if !self.services.is_empty() {
             queue.schedule_daemon_at(MINUTE, HostEvent::Tick);

@@ -319,10 +319,23 @@ fn every_bundled_scenario_runs_and_conserves_tasks() {
                 "{}",
                 path.display()
             );
-            assert!(t.completed > 0, "{}: {}", path.display(), p.name);
+            if p.services.is_empty() {
+                assert!(t.completed > 0, "{}: {}", path.display(), p.name);
+            }
+            for s in &p.services {
+                let r = &s.requests;
+                assert_eq!(
+                    r.arrived,
+                    r.served + r.timed_out + r.rejected + r.failed + r.in_flight_at_end,
+                    "{}: {}",
+                    path.display(),
+                    s.name
+                );
+                assert!(r.served > r.arrived / 2, "{}: {}", path.display(), s.name);
+            }
         }
     }
-    assert!(n >= 2);
+    assert!(n >= 5);
 }
 
 #[test]
@@ -353,4 +366,75 @@ fn daily_peak_shows_the_trade_off() {
         ran.platform("karpenter").cost.components.control_plane_usd,
         4.8
     );
+}
+
+#[test]
+fn a_service_run_writes_its_minutes_and_charts_and_report_redraws_them() {
+    let case = Case::new(
+        r#"
+name = "svc"
+horizon = "30m"
+[[workload.services]]
+name = "web api"
+cpu = 0.25
+memory = "512MiB"
+replicas = { min = 1, max = 10 }
+concurrency = 2
+service_time = { dist = "exponential", mean = "100ms" }
+slo = { percentile = 95, latency = "1s" }
+requests = { curve = "spike", base = "5/s", peak = "40/s", at = "10m", length = "10m" }
+[[workload.services.scaling]]
+policy = "target_tracking"
+metric = "requests_per_target"
+target = 600
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+[[platforms]]
+name = "ecs"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "ecs_managed"
+initial = 1
+max = 5
+"#,
+        None,
+    );
+    let (code, out, err) = bin(&["run", "scenario.toml", "--out", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("web api") && out.contains("SLO missed"),
+        "{out}"
+    );
+    let dir = case.dir().join("out");
+    for f in [
+        "service_minutes.parquet",
+        "service_minutes.csv",
+        "service_web_api_latency.png",
+        "service_web_api_latency.svg",
+        "service_web_api_scale_out.png",
+        "service_web_api_scale_out.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("service_minutes.csv")).unwrap();
+    // 30 minutes on each of two platforms, and a header.
+    assert_eq!(csv.lines().count(), 61);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let svc = &json["platforms"][0]["services"][0];
+    assert_eq!(svc["name"], "web api");
+    assert_eq!(svc["slo"]["minutes"], 30);
+    // The spike needs more than one replica of 600 requests a minute.
+    assert!(
+        svc["replicas"]["peak_running"].as_u64().unwrap() >= 4,
+        "{svc}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("id=\"services\"") && html.contains("Service web api:"));
+    // Redraw from the files alone.
+    std::fs::remove_file(dir.join("service_web_api_latency.png")).unwrap();
+    let (code, _, err) = bin(&["report", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.join("service_web_api_latency.png").is_file());
 }

@@ -290,3 +290,52 @@ proptest! {
         prop_assert!(arrived.windows(2).all(|w| w[0] == w[1]));
     }
 }
+
+/// The real Azure LLM 2023 code trace as a service's requests, on enough
+/// replicas that every request is served: each request's service time is
+/// its token cost, so the mean latency less the mean wait equals the mean
+/// token cost worked out here from the CSV itself.
+#[test]
+fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times() {
+    let path =
+        crate::common::shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut n = 0u64;
+    let mut work_us = 0u128;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.trim().split(',').collect();
+        let (ctx, gen_): (u128, u128) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        work_us += 50_000 + ctx * 250 + gen_ * 25_000;
+        n += 1;
+    }
+    assert_eq!(n, 8_819);
+    let scenario = format!(
+        r#"
+name = "llm"
+[[workload.services]]
+name = "llm"
+cpu = 4
+memory = "16GiB"
+replicas = {{ min = 40, max = 40 }}
+concurrency = 4
+timeout = "none"
+queue_limit = 1000000
+requests = {{ trace = "{}" }}
+{INSTANT_FARGATE}"#,
+        path.display()
+    );
+    let case = Case::new(&scenario, None);
+    let ran = run(&case, &[]);
+    let s = service_of(&ran, "fargate");
+    assert_eq!(s.arrived, 8_819);
+    assert_eq!(s.served, 8_819);
+    assert!(s.conserved());
+    let mean_work = (s.latency.mean_us().unwrap() - s.wait_sum as f64 / s.started as f64) / 1e6;
+    let expected = work_us as f64 / n as f64 / 1e6;
+    assert!(
+        (mean_work - expected).abs() < 1e-9,
+        "{mean_work} vs {expected}"
+    );
+    // The run ends when the last request is served, not at the last arrival.
+    assert!(s.end > 3_400_000_000, "{}", s.end);
+}
