@@ -767,14 +767,18 @@ fn run(cli: Cli) -> Result<(), Error> {
             if !scenario.description.is_empty() {
                 text.push_str(&format!("  {}\n", scenario.description.trim()));
             }
-            text.push_str(&format!(
-                "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
-                n,
-                fargate_sim::time::format_span(first.unwrap_or(0)),
-                fargate_sim::time::format_span(last),
-                fargate_sim::units::format_vcpu(cpu),
-                mem
-            ));
+            if n > 0 || scenario.workload.services.is_empty() {
+                text.push_str(&format!(
+                    "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
+                    n,
+                    fargate_sim::time::format_span(first.unwrap_or(0)),
+                    fargate_sim::time::format_span(last),
+                    fargate_sim::units::format_vcpu(cpu),
+                    mem
+                ));
+            } else {
+                text.push_str("workload: services only\n");
+            }
             if let Some(t) = &scenario.workload.trace {
                 text.push_str(&format!(
                     "  trace: {} (format {})\n",
@@ -784,6 +788,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             for g in &scenario.workload.generators {
                 text.push_str(&format!("  generator `{}`: {}\n", g.name, g.arrivals));
+            }
+            for sv in &scenario.workload.services {
+                text.push_str(&format!("  service `{}`: {}\n", sv.name, sv.describe()));
             }
             text.push_str(&format!(
                 "pricing: {} ({}, as of {})\n",

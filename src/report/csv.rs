@@ -1,7 +1,8 @@
 //! `summary.csv`: one row per platform with flat columns, for spreadsheets,
 //! notebooks and DuckDB. Column names are the summary.json paths joined
 //! with `_`; a field that does not apply (cluster fields on Fargate, a
-//! latency with no samples) is left empty.
+//! latency with no samples) is left empty. Each service adds columns
+//! `service_<name>_…` (served, latency percentiles, SLO minutes, cost).
 
 use super::summary::{PlatformSummary, Summary};
 use crate::stats::SpanSummary;
@@ -97,6 +98,41 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     latency("wait", &p.latency.wait, &mut h, &mut r);
     latency("startup", &p.latency.startup, &mut h, &mut r);
     latency("time_to_start", &p.latency.time_to_start, &mut h, &mut r);
+    // Services: every platform runs the same ones, so the columns line up.
+    for sv in &p.services {
+        let key = super::output::safe_file_name(&sv.name);
+        let q = &sv.requests;
+        let l = &sv.latency_s;
+        let columns: [(&str, String); 14] = [
+            ("arrived", q.arrived.to_string()),
+            ("served", q.served.to_string()),
+            ("timed_out", q.timed_out.to_string()),
+            ("rejected", q.rejected.to_string()),
+            ("failed", q.failed.to_string()),
+            ("latency_p50_s", opt(l.p50)),
+            ("latency_p99_s", opt(l.p99)),
+            ("latency_p99_9_s", opt(l.p99_9)),
+            ("latency_mean_s", opt(l.mean)),
+            (
+                "slo_minutes_violated",
+                sv.slo
+                    .as_ref()
+                    .map(|o| o.minutes_violated.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("replicas_mean", sv.replicas.mean_running.to_string()),
+            ("replicas_peak", sv.replicas.peak_running.to_string()),
+            ("cost_usd", sv.cost_usd.to_string()),
+            (
+                "cost_per_million_served_usd",
+                opt(sv.cost_per_million_served_usd),
+            ),
+        ];
+        for (name, value) in columns {
+            h.push(format!("service_{key}_{name}"));
+            r.push(value);
+        }
+    }
     (h, r)
 }
 

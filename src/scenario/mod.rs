@@ -191,6 +191,23 @@ impl Scenario {
             .map(|g| g.expected_tasks(end))
             .sum::<f64>()
             * self.workload.load_scale;
+        let requests: f64 = self
+            .workload
+            .services
+            .iter()
+            .map(|s| match &s.requests {
+                crate::service::RequestSource::Curve { curve, .. } => {
+                    curve.mean_rate(end) * crate::time::sim_to_seconds(end)
+                }
+                crate::service::RequestSource::Trace(_) => 0.0,
+            })
+            .sum();
+        if requests > MAX_TASKS {
+            return Err(format!(
+                "this scenario's services would simulate about {requests:.3e} requests on each of {} platform(s), hours of work at a few million requests a second; lower the rates or the `horizon`, or add --allow-huge if you mean it",
+                self.platforms.len()
+            ));
+        }
         if tasks > MAX_TASKS {
             return Err(format!(
                 "this scenario would simulate about {tasks:.3e} tasks on each of {} platform(s), hours to days of work at a few million tasks a second; lower the rate, `count`, `until` or `horizon`, or add --allow-huge if you mean it",

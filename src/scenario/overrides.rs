@@ -1,6 +1,7 @@
 //! `--set KEY=VALUE`: change any scenario key by its dotted path without
 //! editing the file. Arrays of tables are addressed by an element's `name`
-//! (`platforms.fargate.capacity=spot`) or by index (`platforms.0.capacity`).
+//! (`platforms.fargate.capacity=spot`) or by index (`platforms.0.capacity`,
+//! also written `platforms[0].capacity`).
 //! The value is read as TOML (`2`, `true`, `"x"`, `{ a = 1 }`); anything that
 //! is not valid TOML is taken as a string (`capacity=spot`).
 
@@ -16,6 +17,8 @@ pub fn apply(root: &mut Table, assignment: &str) -> Result<(), String> {
         return Err("the key is empty".into());
     }
     let value = parse_value(value_text.trim());
+    // `services[0]` (as error messages write keys) is `services.0`.
+    let path = path.replace('[', ".").replace(']', "");
     let parts: Vec<&str> = path.split('.').collect();
     let mut table = root;
     let mut i = 0;

@@ -54,6 +54,90 @@ pub struct ServiceSpec {
     pub slo: Option<Slo>,
 }
 
+impl ServiceSpec {
+    /// One line for `fargate-sim validate`.
+    pub fn describe(&self) -> String {
+        use crate::time::format_span;
+        let rate = |r: f64| {
+            if r >= 1.0 {
+                format!("{}/s", (r * 1000.0).round() / 1000.0)
+            } else {
+                format!("{}/min", (r * 60_000.0).round() / 1000.0)
+            }
+        };
+        let requests = match &self.requests {
+            RequestSource::Curve { curve, arrivals } => {
+                let shape = match curve {
+                    RateCurve::Constant { rate: r } => format!("constant {}", rate(*r)),
+                    RateCurve::Diurnal { min, max, peak_at } => format!(
+                        "diurnal {} to {} peaking at {}",
+                        rate(*min),
+                        rate(*max),
+                        format_span(*peak_at)
+                    ),
+                    RateCurve::Step { before, after, at } => format!(
+                        "step {} to {} at {}",
+                        rate(*before),
+                        rate(*after),
+                        format_span(*at)
+                    ),
+                    RateCurve::Spike {
+                        base,
+                        peak,
+                        at,
+                        length,
+                    } => format!(
+                        "spike {} to {} at {} for {}",
+                        rate(*base),
+                        rate(*peak),
+                        format_span(*at),
+                        format_span(*length)
+                    ),
+                };
+                let kind = match arrivals {
+                    ArrivalProcess::Poisson => "Poisson",
+                    ArrivalProcess::Even => "evenly spaced",
+                };
+                format!("{shape} ({kind})")
+            }
+            RequestSource::Trace(t) => {
+                format!("trace {} (format {})", t.path.display(), t.format.name())
+            }
+        };
+        let policies: Vec<String> = self
+            .scaling
+            .iter()
+            .map(|p| match p {
+                scaling::Policy::TargetTracking(t) => {
+                    format!("target tracking {} at {}", t.metric.name(), t.target)
+                }
+                scaling::Policy::Step(s) => {
+                    format!(
+                        "step scaling on {} ({} steps)",
+                        s.metric.name(),
+                        s.steps.len()
+                    )
+                }
+            })
+            .collect();
+        format!(
+            "{} vCPU / {} MiB replicas, {}..{} (start {}), {} at once each; requests {}; {}",
+            crate::units::format_vcpu(self.cpu_milli),
+            self.memory_mib,
+            self.min,
+            self.max,
+            self.desired,
+            self.concurrency,
+            requests,
+            if policies.is_empty() {
+                "no autoscaling".to_string()
+            } else {
+                policies.join(", ")
+            }
+        )
+    }
+}
+
 /// Where requests wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueMode {
