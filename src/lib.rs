@@ -19,6 +19,7 @@ pub mod stats;
 pub mod table_io;
 pub mod time;
 pub mod units;
+pub mod validation;
 pub mod workload;
 
 /// The tool's version, written into every summary.

@@ -170,8 +170,15 @@ enum Command {
     },
     /// Check a scenario and its workload without simulating, and say what was found.
     Validate {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
+        /// The scenario file (TOML). Not needed with --self-check.
+        #[arg(required_unless_present = "self_check")]
+        scenario: Option<PathBuf>,
+        /// Run the validation suite instead: published and hand-worked bills,
+        /// queueing theory, measured scaling speed and the invariants of every
+        /// bundled scenario; prints the table (docs/validation.md) and fails
+        /// if any check fails.
+        #[arg(long)]
+        self_check: bool,
         #[command(flatten)]
         load: LoadArgs,
     },
@@ -741,9 +748,28 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Validate {
+            self_check: true, ..
+        } => {
+            // The bundled scenarios: ./scenarios, else the source tree's.
+            let here = PathBuf::from("scenarios");
+            let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+            let dir = [here, built].into_iter().find(|d| d.is_dir());
+            if dir.is_none() {
+                eprintln!("note: no scenarios/ folder here; skipping the bundled-scenario checks");
+            }
+            let checks = fargate_sim::validation::run_all(dir.as_deref())?;
+            print!("{}", fargate_sim::validation::render(&checks));
+            if checks.iter().any(|c| !c.passed) {
+                return Err(Error::Internal("a validation check failed (see the table)".into()));
+            }
+            Ok(())
+        }
+        Command::Validate {
             scenario: path,
             load,
+            ..
         } => {
+            let path = path.expect("clap requires it without --self-check");
             let (scenario, catalog) = scenario::load(&path, &load.options())?;
             let (notes, stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
             let mut n = 0u64;

@@ -25,10 +25,23 @@ pub struct ServiceSummary {
     pub mean_in_system: f64,
     pub slo: Option<SloSummary>,
     pub replicas: ReplicaSummary,
+    /// A self-check: Little's law on the run's own measurements.
+    #[serde(default)]
+    pub littles_law: LittlesLaw,
     /// What the service's replicas cost: serverless, their bills; EC2, their
     /// share of their instances.
     pub cost_usd: f64,
     pub cost_per_million_served_usd: Option<f64>,
+}
+
+/// L (time-averaged requests in the system, from the integral of the
+/// count) against λW (arrival rate × mean time in the system, summed request
+/// by request). They agree unless the bookkeeping is wrong.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LittlesLaw {
+    pub l: f64,
+    pub lambda_w: f64,
+    pub relative_error: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -76,6 +89,7 @@ pub struct ReplicaSummary {
 pub fn summary(r: &mut ServiceReport) -> ServiceSummary {
     let served = r.served > 0;
     let cost = r.cost.usd();
+    let (l, lambda_w) = r.littles_law();
     ServiceSummary {
         name: r.name.clone(),
         requests: RequestCounts {
@@ -106,6 +120,15 @@ pub fn summary(r: &mut ServiceReport) -> ServiceSummary {
             launched: r.replicas_launched,
             peak_running: r.peak_running,
             mean_running: r.mean_replicas(),
+        },
+        littles_law: LittlesLaw {
+            l,
+            lambda_w,
+            relative_error: if l > 0.0 {
+                (l - lambda_w).abs() / l
+            } else {
+                0.0
+            },
         },
         cost_usd: cost,
         cost_per_million_served_usd: served.then(|| cost / r.served as f64 * 1e6),

@@ -65,6 +65,9 @@ struct Replica {
     state: State,
     epoch: u32,
     in_service: u32,
+    /// Sum of the arrival times of the requests in service, µs (for the
+    /// time in system of requests lost with the replica).
+    arrivals_in_service: u128,
     /// Its queue (its own, or the service's shared one).
     queue: u32,
     /// Outstanding requests as the router counts them.
@@ -304,6 +307,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let now = queue.now();
         let rep = &mut self.replicas[r as usize];
         rep.in_service += 1;
+        rep.arrivals_in_service += w.arrival as u128;
         let epoch = rep.epoch;
         let svc = &mut self.services[rep.service as usize];
         svc.advance(now);
@@ -401,11 +405,13 @@ impl<P: ReplicaHost> ServiceHost<P> {
             return; // lost with its replica, counted then
         }
         rep.in_service -= 1;
+        rep.arrivals_in_service -= arrival as u128;
         let service = rep.service as usize;
         let svc = &mut self.services[service];
         svc.advance(now);
         svc.busy -= 1;
         svc.in_system -= 1;
+        svc.report.time_in_system_us += (now - arrival) as u128;
         svc.record_served(now - arrival);
         self.refill(r, queue);
         self.update_load(r);
@@ -440,7 +446,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         if self.queues[q as usize].front().is_none_or(|w| w.seq != seq) {
             return; // it started (or was lost) before its deadline
         }
-        self.queues[q as usize].pop_front();
+        let w = self.queues[q as usize].pop_front().expect("checked above");
         let service = match self.queue_owner[q as usize] {
             Some(r) => self.replicas[r as usize].service,
             None => self
@@ -452,6 +458,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let svc = &mut self.services[service];
         svc.advance(now);
         svc.in_system -= 1;
+        svc.report.time_in_system_us += (now - w.arrival) as u128;
         svc.report.timed_out += 1;
         svc.minute.timed_out += 1;
         if let Some(r) = self.queue_owner[q as usize] {
@@ -473,6 +480,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             state: State::Pending,
             epoch: 0,
             in_service: 0,
+            arrivals_in_service: 0,
             queue: q,
             load: 0,
             pos: 0,
@@ -535,6 +543,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let was = rep.state;
         rep.epoch += 1;
         let in_service = std::mem::take(&mut rep.in_service) as u64;
+        let arrivals = std::mem::take(&mut rep.arrivals_in_service);
         let own_queue = self.queue_owner[rep.queue as usize].is_some();
         let q = rep.queue as usize;
         let service = rep.service as usize;
@@ -546,10 +555,15 @@ impl<P: ReplicaHost> ServiceHost<P> {
             svc.busy -= in_service;
         }
         let mut lost = in_service;
+        let mut time = in_service as u128 * now as u128 - arrivals;
         if own_queue {
             lost += self.queues[q].len() as u64;
-            self.queues[q].clear();
+            time += self.queues[q]
+                .drain(..)
+                .map(|w| (now - w.arrival) as u128)
+                .sum::<u128>();
         }
+        svc.report.time_in_system_us += time;
         svc.in_system -= lost;
         svc.report.failed += lost;
         svc.minute.failed += lost;
@@ -790,8 +804,26 @@ impl<P: ReplicaHost> ServiceHost<P> {
             svc.report.in_flight_at_end = svc.in_system;
             svc.report.end = end;
         }
+        // Time in the system of what is still in flight, up to the end.
         for rep in &mut self.replicas {
+            let report = &mut self.services[rep.service as usize].report;
+            report.time_in_system_us +=
+                rep.in_service as u128 * end as u128 - rep.arrivals_in_service;
             rep.state = State::Gone;
+        }
+        for (q, waiting) in self.queues.iter().enumerate() {
+            let service = match self.queue_owner[q] {
+                Some(r) => self.replicas[r as usize].service as usize,
+                None => self
+                    .services
+                    .iter()
+                    .position(|s| s.shared_queue == Some(q as u32))
+                    .expect("a shared queue has its service"),
+            };
+            self.services[service].report.time_in_system_us += waiting
+                .iter()
+                .map(|w| (end - w.arrival) as u128)
+                .sum::<u128>();
         }
         self.platform.finish_at(end);
         self.platform.take_replica_news(&mut self.news);

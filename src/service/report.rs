@@ -52,6 +52,10 @@ pub struct ServiceReport {
     pub wait_sum: u128,
     /// ∫ requests in the system dt, request·µs (Little's law: L = this / T).
     pub in_system_us: u128,
+    /// The same, summed request by request: each request's time in the
+    /// system (to its departure, or to the end). Little's law says the two
+    /// are equal; they are counted independently.
+    pub time_in_system_us: u128,
     /// ∫ running replicas dt, replica·µs.
     pub replica_us: u128,
     pub replicas_launched: u64,
@@ -79,6 +83,7 @@ impl ServiceReport {
             started: 0,
             wait_sum: 0,
             in_system_us: 0,
+            time_in_system_us: 0,
             replica_us: 0,
             replicas_launched: 0,
             peak_running: 0,
@@ -126,6 +131,18 @@ impl ServiceReport {
         } else {
             self.in_system_us as f64 / self.end as f64
         }
+    }
+
+    /// Little's law: (L, λW) with L the time-averaged requests in the system
+    /// and λW the arrival rate times the mean time in the system.
+    pub fn littles_law(&self) -> (f64, f64) {
+        if self.end == 0 || self.arrived == 0 {
+            return (0.0, 0.0);
+        }
+        let t = self.end as f64;
+        let lambda = self.arrived as f64 / t;
+        let w = self.time_in_system_us as f64 / self.arrived as f64;
+        (self.in_system_us as f64 / t, lambda * w)
     }
 
     /// A latency percentile (0–100) of served requests, seconds.

@@ -13,3 +13,4 @@ mod reports;
 mod services;
 mod timing;
 mod traces;
+mod validation;

@@ -1,0 +1,537 @@
+//! The validation suite: checks of the simulator's numbers against
+//! published bills, bills worked by hand, queueing theory, measured scaling
+//! speed, and its own invariants. `cargo test` runs it (tests/it/validation.rs)
+//! and `fargate-sim validate --self-check` runs it for a user and prints the
+//! table; docs/validation.md explains each check and its source.
+
+use crate::Error;
+use crate::report::summary::{self, Summary};
+use crate::scenario::{LoadOptions, Scenario, load_str};
+use crate::simulate::{self, RunOptions, RunOutput};
+use crate::time::MINUTE;
+use std::path::Path;
+
+/// One check: what was expected (and from where), what the simulator gave.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Check {
+    /// `billing`, `queueing`, `scaling` or `invariants`.
+    pub group: &'static str,
+    pub name: String,
+    pub source: String,
+    pub expected: String,
+    pub simulated: String,
+    /// The relative error, or "exact".
+    pub error: String,
+    pub tolerance: String,
+    pub passed: bool,
+}
+
+/// Compares two numbers within a relative tolerance.
+fn near(
+    group: &'static str,
+    name: &str,
+    source: &str,
+    expected: f64,
+    simulated: f64,
+    tolerance: f64,
+    unit: &str,
+) -> Check {
+    let error = if expected == 0.0 {
+        simulated.abs()
+    } else {
+        (simulated - expected).abs() / expected.abs()
+    };
+    Check {
+        group,
+        name: name.to_string(),
+        source: source.to_string(),
+        expected: format!("{expected:.6} {unit}"),
+        simulated: format!("{simulated:.6} {unit}"),
+        error: format!("{:.3}%", error * 100.0),
+        tolerance: format!("{:.1}%", tolerance * 100.0),
+        passed: error <= tolerance,
+    }
+}
+
+/// Compares exact amounts (atto-dollars, counts) for equality.
+fn exact(
+    group: &'static str,
+    name: &str,
+    source: &str,
+    expected: String,
+    simulated: String,
+) -> Check {
+    Check {
+        group,
+        name: name.to_string(),
+        source: source.to_string(),
+        passed: expected == simulated,
+        error: if expected == simulated {
+            "exact".into()
+        } else {
+            "differs".into()
+        },
+        expected,
+        simulated,
+        tolerance: "exact".into(),
+    }
+}
+
+/// Loads a scenario written in the check itself.
+fn scenario(name: &str, text: &str) -> Result<(Scenario, crate::pricing::Catalog), Error> {
+    let path = Path::new("self-check").join(format!("{name}.toml"));
+    load_str(text, &path, &LoadOptions::default()).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Runs a scenario with a one-minute time series; returns the output and summary.
+fn run(name: &str, text: &str) -> Result<(RunOutput, Summary), Error> {
+    let (sc, catalog) = scenario(name, text)?;
+    let mut out = simulate::run_with(
+        &sc,
+        &catalog,
+        None,
+        RunOptions {
+            series_every: Some(MINUTE),
+            progress: None,
+        },
+    )?;
+    let s = summary::summarize(&sc, &mut out);
+    Ok((out, s))
+}
+
+/// Mean and 95 % half-width over replications.
+fn replicate(values: &[f64]) -> (f64, f64) {
+    let (mean, _, half) = crate::experiment::results::mean_ci(values).unwrap_or((0.0, None, None));
+    (mean, half.unwrap_or(f64::INFINITY))
+}
+
+/// Passes when the expected value lies in the replications' 95 % interval
+/// and that interval is narrower than `max_half` of the expected value.
+fn within_ci(
+    group: &'static str,
+    name: &str,
+    source: &str,
+    expected: f64,
+    values: &[f64],
+    max_half: f64,
+    unit: &str,
+) -> Check {
+    let (mean, half) = replicate(values);
+    Check {
+        group,
+        name: name.to_string(),
+        source: source.to_string(),
+        expected: format!("{expected:.5} {unit}"),
+        simulated: format!("{mean:.5} ± {half:.5} {unit} ({} runs)", values.len()),
+        error: format!("{:.2}%", (mean - expected).abs() / expected * 100.0),
+        tolerance: format!("in the 95% interval, itself within {:.0}%", max_half * 100.0),
+        passed: (mean - expected).abs() <= half && half <= max_half * expected,
+    }
+}
+
+// ---- queueing theory ----
+
+/// M/M/8 on a fixed EC2 fleet: four m5.large, two 1-vCPU tasks each, Poisson
+/// arrivals, exponential run times, no start-up: mean wait and probability
+/// of waiting against Erlang C.
+fn erlang_c_on_ec2() -> Result<Vec<Check>, Error> {
+    let (c, mean_s, rho) = (8u32, 60.0, 0.8);
+    let lambda = rho * c as f64 / mean_s;
+    let mut waits = Vec::new();
+    let mut p_wait = Vec::new();
+    for seed in 1..=5 {
+        let text = format!(
+            r#"
+name = "erlang-c-ec2"
+seed = {seed}
+horizon = "100h"
+[[workload.generators]]
+name = "jobs"
+arrivals = {{ process = "poisson", rate = "{}/min" }}
+duration = {{ dist = "exponential", mean = "{mean_s}s" }}
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "fleet"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 4
+min = 4
+max = 4
+container_start = {{ image_pull = "0s", cached = "0s" }}
+"#,
+            lambda * 60.0
+        );
+        let (sc, catalog) = scenario("erlang-c-ec2", &text)?;
+        let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
+        let sink_counts = counts.clone();
+        let factory = move |_: &crate::platform::PlatformSpec| -> Option<Box<dyn crate::platform::RecordSink>> {
+            let c = sink_counts.clone();
+            Some(Box::new(move |r: &crate::platform::TaskRecord| {
+                if r.attempt == 0 && let Some(l) = r.launch {
+                    let mut g = c.lock().expect("not poisoned");
+                    g.0 += 1;
+                    g.1 += u64::from(l > r.submit);
+                }
+            }))
+        };
+        let mut out = simulate::run(&sc, &catalog, Some(&factory))?;
+        let s = summary::summarize(&sc, &mut out);
+        waits.push(s.platforms[0].latency.wait.mean.unwrap_or(0.0));
+        let (n, waited) = *counts.lock().expect("not poisoned");
+        p_wait.push(waited as f64 / n.max(1) as f64);
+    }
+    let a = lambda * mean_s;
+    let source = "Erlang C: P(wait) = C(c, a), Wq = C(c, a) / (cμ − λ); c = 8 slots, a = 6.4 (ρ = 0.8)";
+    Ok(vec![
+        within_ci(
+            "queueing",
+            "M/M/8 on a fixed EC2 fleet: mean wait",
+            source,
+            crate::stats::mmc_mean_wait(c, lambda, 1.0 / mean_s),
+            &waits,
+            0.08,
+            "s",
+        ),
+        within_ci(
+            "queueing",
+            "M/M/8 on a fixed EC2 fleet: probability of waiting",
+            source,
+            crate::stats::erlang_c(c, a),
+            &p_wait,
+            0.05,
+            "",
+        ),
+    ])
+}
+
+/// M/M/4 as a service: four replicas with one slot and a shared queue.
+fn erlang_c_service() -> Result<Check, Error> {
+    let mut waits = Vec::new();
+    for seed in 1..=5 {
+        let text = format!(
+            r#"
+name = "erlang-c-service"
+seed = {seed}
+horizon = "4h"
+[[workload.services]]
+name = "mmc"
+cpu = 0.25
+memory = "512MiB"
+replicas = {{ min = 4, max = 4 }}
+concurrency = 1
+queue = "shared"
+queue_limit = 100000000
+timeout = "none"
+service_time = {{ dist = "exponential", mean = "100ms" }}
+requests = {{ curve = "constant", rate = "32/s" }}
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = {{ provisioning = "0s", image_pull = "0s" }}
+"#
+        );
+        let (out, _) = run("erlang-c-service", &text)?;
+        waits.push(out.platforms[0].services[0].mean_wait_s());
+    }
+    Ok(within_ci(
+        "queueing",
+        "M/M/4 service (4 replicas × 1 slot, shared queue): mean wait",
+        "Erlang C with c = 4, λ = 32/s, μ = 10/s (ρ = 0.8)",
+        crate::stats::mmc_mean_wait(4, 32.0, 10.0),
+        &waits,
+        0.05,
+        "s",
+    ))
+}
+
+/// M/G/∞ on Fargate: with no launch limit in the way and no start-up, the
+/// mean number of running tasks is λ·E[S] whatever the distribution of S.
+fn mg_infinity() -> Result<Check, Error> {
+    let text = r#"
+name = "mg-inf"
+seed = 4
+horizon = "48h"
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "poisson", rate = "30/min" }
+duration = { dist = "lognormal", median = "60s", p90 = "180s" }
+sizes = [{ cpu = 0.25, memory = "512MiB" }]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+"#;
+    let (out, _) = run("mg-inf", text)?;
+    let rows = &out.platforms[0].series.as_ref().expect("series").rows;
+    // Skip the first hour (the system fills up).
+    let kept: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.end > 60 * MINUTE)
+        .map(|r| r.gauges.tasks_running as f64)
+        .collect();
+    let mean_running = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
+    let dist = crate::workload::SpanDist::lognormal_from_median_p90(
+        60 * crate::time::SECOND,
+        180 * crate::time::SECOND,
+    )
+    .expect("valid");
+    let expected = 0.5 * dist.mean_seconds();
+    Ok(near(
+        "queueing",
+        "M/G/∞ on Fargate: mean tasks running",
+        "λ·E[S], λ = 0.5/s, S log-normal (median 60 s, p90 180 s)",
+        expected,
+        mean_running,
+        0.02,
+        "tasks",
+    ))
+}
+
+/// Little's law on a service with timeouts, rejections and scaling: L from
+/// the integral of requests in the system, λW from per-request times.
+fn littles_law() -> Result<Check, Error> {
+    let text = r#"
+name = "little"
+seed = 9
+horizon = "3h"
+[[workload.services]]
+name = "api"
+cpu = 0.5
+memory = "1GiB"
+replicas = { min = 1, max = 12 }
+concurrency = 4
+queue_limit = 40
+timeout = "5s"
+service_time = { dist = "lognormal", median = "80ms", p90 = "400ms" }
+requests = { curve = "spike", base = "20/s", peak = "200/s", at = "1h", length = "20m" }
+[[workload.services.scaling]]
+policy = "target_tracking"
+metric = "cpu"
+target = 50
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+"#;
+    let (_, s) = run("little", text)?;
+    let l = &s.platforms[0].services[0].littles_law;
+    Ok(near(
+        "queueing",
+        "Little's law on a scaling service with timeouts and rejections",
+        "L = λW: time-averaged requests in the system against arrival rate × mean time in the system",
+        l.lambda_w,
+        l.l,
+        1e-9,
+        "requests",
+    ))
+}
+
+// ---- billing worked by hand ----
+
+/// EC2 instance bills: a fixed fleet on demand and on Spot for two hours,
+/// and a Karpenter node that lives 35 s and pays the 60-second minimum.
+fn ec2_bills() -> Result<Vec<Check>, Error> {
+    let fleet = |capacity: &str| {
+        format!(
+            r#"
+name = "ec2-bill"
+horizon = "2h"
+[[workload.generators]]
+name = "one"
+arrivals = {{ process = "burst", at = ["10m"], size = 1 }}
+duration = "1m"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "fleet"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 3
+min = 3
+max = 3
+{capacity}
+"#
+        )
+    };
+    let source = "m5.large us-east-1 $0.096 per hour (data/pricing.toml, AWS Price List API); per-second billing";
+    let (out, _) = run("ec2-on-demand", &fleet(""))?;
+    let on_demand = out.platforms[0].cost.instances;
+    let (out, _) = run(
+        "ec2-spot",
+        &fleet("capacity = { spot = 1 }\nspot = { discount = 0.7, interruptions_per_hour = 0 }"),
+    )?;
+    let spot = out.platforms[0].cost.instances;
+    // The horizon keeps the run going past the node's consolidation.
+    let karpenter = r#"
+name = "ec2-minimum"
+horizon = "5m"
+[[workload.generators]]
+name = "one"
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "5s"
+sizes = [{ cpu = 1, memory = "1GiB" }]
+[[platforms]]
+name = "karpenter"
+kind = "ec2"
+orchestrator = "eks"
+instance_types = ["m5.large"]
+autoscaler = "karpenter"
+initial = 0
+max = 1
+instance_launch = "20s"
+container_start = { image_pull = "0s", cached = "0s" }
+karpenter = { consolidate_after = "10s" }
+"#;
+    let (out, s) = run("ec2-minimum", karpenter)?;
+    let short = out.platforms[0].cost.instances;
+    let hours = s.platforms[0].cluster.as_ref().map_or(0.0, |c| c.instance_hours);
+    Ok(vec![
+        exact(
+            "billing",
+            "EC2 on demand: 3 × m5.large for 2 h",
+            source,
+            "$0.576000".into(),
+            format!("${:.6}", on_demand.usd()),
+        ),
+        exact(
+            "billing",
+            "EC2 Spot at a 70% discount: 3 × m5.large for 2 h",
+            "3 × 2 h × $0.096 × 0.3 = $0.1728",
+            "$0.172800".into(),
+            format!("${:.6}", spot.usd()),
+        ),
+        exact(
+            "billing",
+            "EC2 60-second minimum: a node that lives 35 s",
+            "EC2 per-second billing with a 60-second minimum (aws-facts.md §2): 60 s × $0.096 / 3600",
+            format!("$0.001600 for {:.6} h", 60.0 / 3600.0),
+            format!("${:.6} for {hours:.6} h", short.usd()),
+        ),
+    ])
+}
+
+// ---- invariants ----
+
+/// Every bundled scenario, run twice (capped at two simulated hours): the
+/// same summary both times, tasks and requests conserved, and on EC2 the
+/// allocated vCPU never above the provisioned vCPU.
+fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
+    let mut out = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::BadInput(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let options = LoadOptions {
+            overrides: vec!["horizon=\"2h\"".into()],
+            ..LoadOptions::default()
+        };
+        let (sc, catalog) = crate::scenario::load(&path, &options)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let once = |sc: &Scenario| -> Result<(RunOutput, String), Error> {
+            let mut o = simulate::run_with(
+                sc,
+                &catalog,
+                None,
+                RunOptions {
+                    series_every: Some(MINUTE),
+                    progress: None,
+                },
+            )?;
+            let s = summary::summarize(sc, &mut o);
+            let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
+            Ok((o, json))
+        };
+        let (a, json_a) = once(&sc)?;
+        let (_, json_b) = once(&sc)?;
+        let mut broken = Vec::new();
+        if json_a != json_b {
+            broken.push("a second run differs".to_string());
+        }
+        for p in &a.platforms {
+            if !p.tally.conserved() {
+                broken.push(format!("tasks not conserved on {}", p.spec.name()));
+            }
+            for s in &p.services {
+                if !s.conserved() {
+                    broken.push(format!("requests of {} not conserved on {}", s.name, p.spec.name()));
+                }
+            }
+            if let Some(series) = &p.series
+                && series.rows.iter().any(|r| {
+                    r.gauges.instances_running.is_some()
+                        && r.gauges.cpu_milli_allocated > r.gauges.cpu_milli_provisioned
+                })
+            {
+                broken.push(format!("allocated above provisioned on {}", p.spec.name()));
+            }
+        }
+        out.push(Check {
+            group: "invariants",
+            name: format!("scenarios/{name}.toml (first 2 h)"),
+            source: "same seed, same summary; tasks and requests conserved; capacity never exceeded".into(),
+            expected: "all hold".into(),
+            simulated: if broken.is_empty() {
+                "all hold".into()
+            } else {
+                broken.join("; ")
+            },
+            error: if broken.is_empty() { "exact".into() } else { "broken".into() },
+            tolerance: "exact".into(),
+            passed: broken.is_empty(),
+        });
+    }
+    Ok(out)
+}
+
+/// Runs every check. `scenarios` is the folder of bundled scenarios (the
+/// invariant checks are skipped when it is None).
+pub fn run_all(scenarios: Option<&Path>) -> Result<Vec<Check>, Error> {
+    let mut checks = Vec::new();
+    checks.extend(aws_examples()?);
+    checks.extend(ec2_bills()?);
+    checks.extend(erlang_c_on_ec2()?);
+    checks.push(erlang_c_service()?);
+    checks.push(mg_infinity()?);
+    checks.push(littles_law()?);
+    checks.extend(scaling_speed()?);
+    if let Some(dir) = scenarios {
+        checks.extend(bundled_scenarios(dir)?);
+    }
+    Ok(checks)
+}
+
+/// The table `validate --self-check` prints.
+pub fn render(checks: &[Check]) -> String {
+    use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["", "check", "expected", "simulated", "error", "tolerance"]);
+    for c in checks {
+        t.add_row(vec![
+            if c.passed { "ok" } else { "FAIL" }.to_string(),
+            format!("[{}] {}", c.group, c.name),
+            c.expected.clone(),
+            c.simulated.clone(),
+            c.error.clone(),
+            c.tolerance.clone(),
+        ]);
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    format!(
+        "{t}\n{} of {} checks passed{}; sources and reproduction: docs/validation.md\n",
+        checks.len() - failed,
+        checks.len(),
+        if failed > 0 { format!(", {failed} FAILED") } else { String::new() }
+    )
+}
+
+fn aws_examples() -> Result<Vec<Check>, Error> {
+    Ok(Vec::new())
+}
+
+fn scaling_speed() -> Result<Vec<Check>, Error> {
+    Ok(Vec::new())
+}
