@@ -760,7 +760,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             let checks = fargate_sim::validation::run_all(dir.as_deref())?;
             print!("{}", fargate_sim::validation::render(&checks));
             if checks.iter().any(|c| !c.passed) {
-                return Err(Error::Internal("a validation check failed (see the table)".into()));
+                return Err(Error::Internal(
+                    "a validation check failed (see the table)".into(),
+                ));
             }
             Ok(())
         }

@@ -124,7 +124,10 @@ fn within_ci(
         expected: format!("{expected:.5} {unit}"),
         simulated: format!("{mean:.5} ± {half:.5} {unit} ({} runs)", values.len()),
         error: format!("{:.2}%", (mean - expected).abs() / expected * 100.0),
-        tolerance: format!("in the 95% interval, itself within {:.0}%", max_half * 100.0),
+        tolerance: format!(
+            "in the 95% interval, itself within {:.0}%",
+            max_half * 100.0
+        ),
         passed: (mean - expected).abs() <= half && half <= max_half * expected,
     }
 }
@@ -181,7 +184,8 @@ container_start = {{ image_pull = "0s", cached = "0s" }}
         p_wait.push(waited as f64 / n.max(1) as f64);
     }
     let a = lambda * mean_s;
-    let source = "Erlang C: P(wait) = C(c, a), Wq = C(c, a) / (cμ − λ); c = 8 slots, a = 6.4 (ρ = 0.8)";
+    let source =
+        "Erlang C: P(wait) = C(c, a), Wq = C(c, a) / (cμ − λ); c = 8 slots, a = 6.4 (ρ = 0.8)";
     Ok(vec![
         within_ci(
             "queueing",
@@ -382,7 +386,10 @@ karpenter = { consolidate_after = "10s" }
 "#;
     let (out, s) = run("ec2-minimum", karpenter)?;
     let short = out.platforms[0].cost.instances;
-    let hours = s.platforms[0].cluster.as_ref().map_or(0.0, |c| c.instance_hours);
+    let hours = s.platforms[0]
+        .cluster
+        .as_ref()
+        .map_or(0.0, |c| c.instance_hours);
     Ok(vec![
         exact(
             "billing",
@@ -422,13 +429,15 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
         .collect();
     paths.sort();
     for path in paths {
-        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let name = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let options = LoadOptions {
             overrides: vec!["horizon=\"2h\"".into()],
             ..LoadOptions::default()
         };
-        let (sc, catalog) = crate::scenario::load(&path, &options)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let (sc, catalog) =
+            crate::scenario::load(&path, &options).map_err(|e| Error::Internal(e.to_string()))?;
         let once = |sc: &Scenario| -> Result<(RunOutput, String), Error> {
             let mut o = simulate::run_with(
                 sc,
@@ -455,7 +464,11 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
             }
             for s in &p.services {
                 if !s.conserved() {
-                    broken.push(format!("requests of {} not conserved on {}", s.name, p.spec.name()));
+                    broken.push(format!(
+                        "requests of {} not conserved on {}",
+                        s.name,
+                        p.spec.name()
+                    ));
                 }
             }
             if let Some(series) = &p.series
@@ -470,14 +483,20 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
         out.push(Check {
             group: "invariants",
             name: format!("scenarios/{name}.toml (first 2 h)"),
-            source: "same seed, same summary; tasks and requests conserved; capacity never exceeded".into(),
+            source:
+                "same seed, same summary; tasks and requests conserved; capacity never exceeded"
+                    .into(),
             expected: "all hold".into(),
             simulated: if broken.is_empty() {
                 "all hold".into()
             } else {
                 broken.join("; ")
             },
-            error: if broken.is_empty() { "exact".into() } else { "broken".into() },
+            error: if broken.is_empty() {
+                "exact".into()
+            } else {
+                "broken".into()
+            },
             tolerance: "exact".into(),
             passed: broken.is_empty(),
         });
@@ -508,7 +527,14 @@ pub fn render(checks: &[Check]) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["", "check", "expected", "simulated", "error", "tolerance"]);
+        .set_header(vec![
+            "",
+            "check",
+            "expected",
+            "simulated",
+            "error",
+            "tolerance",
+        ]);
     for c in checks {
         t.add_row(vec![
             if c.passed { "ok" } else { "FAIL" }.to_string(),
@@ -524,14 +550,285 @@ pub fn render(checks: &[Check]) -> String {
         "{t}\n{} of {} checks passed{}; sources and reproduction: docs/validation.md\n",
         checks.len() - failed,
         checks.len(),
-        if failed > 0 { format!(", {failed} FAILED") } else { String::new() }
+        if failed > 0 {
+            format!(", {failed} FAILED")
+        } else {
+            String::new()
+        }
     )
 }
 
+// ---- AWS's published Fargate bills ----
+
+/// One of the worked examples on the AWS Fargate pricing page: `count`
+/// tasks a day for 30 days, each running `seconds`, as a scenario; its
+/// components (vCPU, OS licence, memory, storage) against the page.
+struct AwsExample {
+    name: &'static str,
+    /// Platform keys.
+    platform: &'static str,
+    count: u32,
+    seconds: u32,
+    cpu: f64,
+    /// The task's memory request (EKS adds 256 MiB before sizing).
+    memory: &'static str,
+    storage: &'static str,
+    /// The page's lines, in dollars: (component, printed, exact formula).
+    lines: &'static [(&'static str, &'static str, f64)],
+    total: &'static str,
+}
+
+const AWS_EXAMPLES: &[AwsExample] = &[
+    AwsExample {
+        name: "Example 1: 5 ECS tasks, Linux/x86, 1 vCPU / 2 GB / 30 GB, 10 min a day for 30 days",
+        platform: "",
+        count: 5,
+        seconds: 600,
+        cpu: 1.0,
+        memory: "2GiB",
+        storage: "30GiB",
+        lines: &[
+            ("vcpu", "1.01", 5.0 * 1.0 * 0.000011244 * 600.0 * 30.0),
+            ("memory", "0.22", 5.0 * 2.0 * 0.000001235 * 600.0 * 30.0),
+            ("storage", "0.03", 5.0 * 10.0 * 0.0000000308 * 600.0 * 30.0),
+        ],
+        total: "1.26",
+    },
+    AwsExample {
+        name: "Example 2: the same on Linux/ARM (Graviton2)",
+        platform: "arch = \"arm64\"",
+        count: 5,
+        seconds: 600,
+        cpu: 1.0,
+        memory: "2GiB",
+        storage: "30GiB",
+        lines: &[
+            ("vcpu", "0.81", 5.0 * 1.0 * 0.0000089944 * 600.0 * 30.0),
+            ("memory", "0.18", 5.0 * 2.0 * 0.0000009889 * 600.0 * 30.0),
+            ("storage", "0.03", 5.0 * 10.0 * 0.0000000308 * 600.0 * 30.0),
+        ],
+        total: "1.02",
+    },
+    AwsExample {
+        name: "Example 3: 10 EKS pods of 0.25 vCPU / 1 GB, 1 h a day for 30 days",
+        platform: "launch_type = \"eks\"",
+        count: 10,
+        seconds: 3600,
+        cpu: 0.25,
+        // 768 MiB + the 256 MiB EKS adds = the 1 GB pod the example bills.
+        memory: "768MiB",
+        storage: "20GiB",
+        lines: &[
+            ("vcpu", "3.04", 10.0 * 0.25 * 0.000011244 * 3600.0 * 30.0),
+            ("memory", "1.33", 10.0 * 1.0 * 0.000001235 * 3600.0 * 30.0),
+        ],
+        total: "4.37",
+    },
+    AwsExample {
+        name: "Example 4: 10 ECS tasks on Windows, 1 vCPU / 2 GB, 1 h a day for 30 days",
+        platform: "os = \"windows\"",
+        count: 10,
+        seconds: 3600,
+        cpu: 1.0,
+        memory: "2GiB",
+        storage: "20GiB",
+        lines: &[
+            ("vcpu", "27.45", 10.0 * 1.0 * 0.0000254167 * 3600.0 * 30.0),
+            (
+                "os_license",
+                "13.80",
+                10.0 * 1.0 * 0.0000127778 * 3600.0 * 30.0,
+            ),
+            ("memory", "6.00", 10.0 * 2.0 * 0.0000027778 * 3600.0 * 30.0),
+        ],
+        total: "47.25",
+    },
+];
+
 fn aws_examples() -> Result<Vec<Check>, Error> {
-    Ok(Vec::new())
+    let mut out = Vec::new();
+    for ex in AWS_EXAMPLES {
+        let days: Vec<String> = (0..30).map(|d| format!("\"{}h\"", d * 24)).collect();
+        let text = format!(
+            r#"
+name = "aws-example"
+[[workload.generators]]
+name = "tasks"
+arrivals = {{ process = "burst", at = [{}], size = {} }}
+duration = "{}s"
+sizes = [{{ cpu = {}, memory = "{}", storage = "{}" }}]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = {{ provisioning = "0s", image_pull = "0s" }}
+{}
+"#,
+            days.join(", "),
+            ex.count,
+            ex.seconds,
+            ex.cpu,
+            ex.memory,
+            ex.storage,
+            ex.platform
+        );
+        let (out_run, _) = run("aws-example", &text)?;
+        let cost = out_run.platforms[0].cost;
+        let cents = |usd: f64| format!("{:.2}", (usd * 100.0).round() / 100.0);
+        let mut expected = Vec::new();
+        let mut simulated = Vec::new();
+        let mut exact_ok = true;
+        let mut sum = 0.0;
+        for (component, printed, formula) in ex.lines {
+            let got = match *component {
+                "vcpu" => cost.vcpu,
+                "memory" => cost.memory,
+                "storage" => cost.storage,
+                "os_license" => cost.os_license,
+                _ => unreachable!("the table names known components"),
+            }
+            .usd();
+            sum += got;
+            expected.push(format!("{component} ${printed}"));
+            simulated.push(format!("{component} ${}", cents(got)));
+            // The formula in floating point against the exact bill.
+            exact_ok &= (got - formula).abs() < 1e-9 && cents(got) == *printed;
+        }
+        let compute = cost.vcpu + cost.memory + cost.storage + cost.os_license;
+        expected.push(format!("total ${}", ex.total));
+        simulated.push(format!(
+            "total ${} (exact ${:.6})",
+            cents(sum),
+            compute.usd()
+        ));
+        out.push(Check {
+            group: "billing",
+            name: format!("AWS Fargate pricing {}", ex.name),
+            source: "https://aws.amazon.com/fargate/pricing/ pricing examples (us-east-1)".into(),
+            passed: exact_ok && cents(compute.usd()) == ex.total,
+            error: if exact_ok {
+                "to the cent".into()
+            } else {
+                "differs".into()
+            },
+            expected: expected.join(", "),
+            simulated: simulated.join(", "),
+            tolerance: "each line to the cent".into(),
+        });
+    }
+    Ok(out)
+}
+
+// ---- scaling speed against published measurements ----
+
+/// Runs `text` and returns when the k-th task (1-based) was running, s.
+fn time_to_running(name: &str, text: &str, ks: &[usize]) -> Result<Vec<f64>, Error> {
+    let (sc, catalog) = scenario(name, text)?;
+    let times = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink_times = times.clone();
+    let factory =
+        move |_: &crate::platform::PlatformSpec| -> Option<Box<dyn crate::platform::RecordSink>> {
+            let t = sink_times.clone();
+            Some(Box::new(move |r: &crate::platform::TaskRecord| {
+                if let Some(at) = r.running {
+                    t.lock().expect("not poisoned").push(at);
+                }
+            }))
+        };
+    simulate::run(&sc, &catalog, Some(&factory))?;
+    let mut t = times.lock().expect("not poisoned").clone();
+    t.sort_unstable();
+    Ok(ks
+        .iter()
+        .map(|&k| t.get(k - 1).map_or(f64::INFINITY, |v| *v as f64 / 1e6))
+        .collect())
 }
 
 fn scaling_speed() -> Result<Vec<Check>, Error> {
-    Ok(Vec::new())
+    // 3,500 tasks of 1 vCPU / 2 GB asked for at once (a service's desired
+    // count set from 0), each running for an hour.
+    let burst = |platform: &str| {
+        format!(
+            r#"
+name = "scale-out"
+seed = 1
+[[workload.generators]]
+name = "service"
+arrivals = {{ process = "burst", at = ["0s"], size = 3500 }}
+duration = "1h"
+sizes = [{{ cpu = 1, memory = "2GiB" }}]
+[[platforms]]
+{platform}
+"#
+        )
+    };
+    let mut out = Vec::new();
+    // ECS on Fargate, 2022: "close to 3500" at about 4.5 minutes, scaling
+    // from about 30 s (read from the published graph: approximate).
+    let t = time_to_running(
+        "fargate-2022",
+        &burst("name = \"fargate\"\nkind = \"fargate\"\ncapacity = \"spot\""),
+        &[1, 3500],
+    )?;
+    out.push(near(
+        "scaling",
+        "ECS on Fargate, 0 → 3,500 tasks (2022): time until all run",
+        "Vlad Ionescu, \"Scaling containers on AWS in 2022\" (vladionescu.me), us-east-1, 1 vCPU / 2 GB Fargate Spot: ~4.5 min",
+        270.0,
+        t[1],
+        0.30,
+        "s",
+    ));
+    out.push(near(
+        "scaling",
+        "ECS on Fargate, 0 → 3,500 tasks (2022): first task running",
+        "the same graph: scaling starts after ~30 s",
+        30.0,
+        t[0],
+        0.50,
+        "s",
+    ));
+    // ECS on Fargate, 2020, with that year's launch quota (a burst of 10,
+    // then 1 task a second): 1,007 running at minute 18, 3,117 at minute 56.
+    let old = burst(
+        "name = \"fargate\"\nkind = \"fargate\"\ncapacity = \"spot\"\nlaunch_limit = { burst = 10, refill = \"1/s\" }",
+    );
+    let t = time_to_running("fargate-2020", &old, &[1007, 3117])?;
+    let source = "Vlad Ionescu, \"Scaling containers on AWS in 2020\" (vladionescu.me; raw data graph-results.csv in Vlaaaaaaad/blog-scaling-containers-in-aws), 2020 quota of 1 task/s";
+    out.push(near(
+        "scaling",
+        "ECS on Fargate with the 2020 launch quota: 1,007 tasks running",
+        source,
+        18.0 * 60.0,
+        t[0],
+        0.10,
+        "s",
+    ));
+    out.push(near(
+        "scaling",
+        "ECS on Fargate with the 2020 launch quota: 3,117 tasks running",
+        source,
+        56.0 * 60.0,
+        t[1],
+        0.10,
+        "s",
+    ));
+    // ECS on EC2, 2022: c6g.4xlarge Spot instances through ECS managed
+    // scaling from none; ~10 min to 3,500 (c7g.4xlarge here: same size).
+    let t = time_to_running(
+        "ecs-ec2-2022",
+        &burst(
+            "name = \"ecs\"\nkind = \"ec2\"\ninstance_types = [\"c7g.4xlarge\"]\nautoscaler = \"ecs_managed\"\ninitial = 0\nmax = 250",
+        ),
+        &[3500],
+    )?;
+    out.push(near(
+        "scaling",
+        "ECS on EC2 (managed scaling from zero), 0 → 3,500 tasks (2022): time until all run",
+        "Vlad Ionescu 2022 (as above): ~10 min on c6g.4xlarge Spot, ASG max 250",
+        600.0,
+        t[0],
+        0.30,
+        "s",
+    ));
+    Ok(out)
 }
