@@ -438,7 +438,7 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
         };
         let (sc, catalog) =
             crate::scenario::load(&path, &options).map_err(|e| Error::Internal(e.to_string()))?;
-        let once = |sc: &Scenario| -> Result<(RunOutput, String), Error> {
+        let once = |sc: &Scenario| -> Result<(RunOutput, String, Summary), Error> {
             let mut o = simulate::run_with(
                 sc,
                 &catalog,
@@ -450,11 +450,27 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
             )?;
             let s = summary::summarize(sc, &mut o);
             let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
-            Ok((o, json))
+            Ok((o, json, s))
         };
-        let (a, json_a) = once(&sc)?;
-        let (_, json_b) = once(&sc)?;
+        let (a, json_a, summary_a) = once(&sc)?;
+        let (_, json_b, _) = once(&sc)?;
         let mut broken = Vec::new();
+        for p in &summary_a.platforms {
+            let mut laws = vec![(p.name.clone(), &p.littles_law)];
+            laws.extend(
+                p.services
+                    .iter()
+                    .map(|s| (format!("{} on {}", s.name, p.name), &s.littles_law)),
+            );
+            for (who, law) in laws {
+                if law.relative_error > 1e-9 {
+                    broken.push(format!(
+                        "Little's law off by {:.2e} for {who}",
+                        law.relative_error
+                    ));
+                }
+            }
+        }
         if json_a != json_b {
             broken.push("a second run differs".to_string());
         }

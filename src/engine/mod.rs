@@ -53,6 +53,12 @@ pub trait Model {
     fn tasks_done(&self) -> u64 {
         0
     }
+
+    /// Tasks in the system now (submitted, not yet gone); the engine
+    /// integrates it over time for the Little's-law self-check.
+    fn tasks_in_system(&self) -> u64 {
+        0
+    }
 }
 
 /// Counters a run publishes for a progress display on another thread.
@@ -83,6 +89,8 @@ pub struct RunEnd {
     pub events: u64,
     /// Whether the run was cut by the horizon with work still pending.
     pub cut_by_horizon: bool,
+    /// ∫ tasks in the system dt over the run, task·µs (L × the run's length).
+    pub tasks_in_system_us: u128,
 }
 
 /// Runs `model` over `arrivals` until both are exhausted or the next thing to
@@ -125,23 +133,32 @@ fn run_loop<M: Model>(
     let mut next_arrival = arrivals.next().transpose()?;
     let limit = horizon.unwrap_or(SimTime::MAX);
     let mut events = 0u64;
+    // ∫ tasks in the system dt, brought up to `last`.
+    let (mut area, mut last) = (0u128, 0 as SimTime);
+    let settle = |model: &M, area: u128, last: SimTime, end: SimTime| {
+        area + model.tasks_in_system() as u128 * end.saturating_sub(last) as u128
+    };
     loop {
         let event_time = queue.peek_time();
         let arrival_time = next_arrival.as_ref().map(|t| t.submit);
         let drained = arrival_time.is_none() && queue.live() == 0 && !model.busy();
         let take_event = match (event_time, arrival_time) {
             _ if drained && horizon.is_none() => {
+                let end = queue.now();
                 return Ok(RunEnd {
-                    end: queue.now(),
+                    end,
                     events,
                     cut_by_horizon: false,
+                    tasks_in_system_us: settle(model, area, last, end),
                 });
             }
             (None, None) => {
+                let end = horizon.unwrap_or(queue.now());
                 return Ok(RunEnd {
-                    end: horizon.unwrap_or(queue.now()),
+                    end,
                     events,
                     cut_by_horizon: false,
+                    tasks_in_system_us: settle(model, area, last, end),
                 });
             }
             (Some(e), Some(a)) => e <= a,
@@ -155,8 +172,11 @@ fn run_loop<M: Model>(
                 end: limit,
                 events,
                 cut_by_horizon: true,
+                tasks_in_system_us: settle(model, area, last, limit),
             });
         }
+        area = settle(model, area, last, t);
+        last = t;
         while model.next_sample_at() <= t {
             let at = model.next_sample_at();
             model.sample(at);

@@ -900,12 +900,16 @@ impl Ec2Model {
         after_end.advance_to(end);
         for slot in 0..self.running.len() as u32 {
             if self.running[slot as usize].is_some() {
-                self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
+                let r = self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
                 self.tally.running_at_end += 1;
+                self.tally.stayed(r.task.submit, end);
             }
         }
         self.tally.waiting_at_end += self.waiting.len() as u64;
         let waiting = std::mem::take(&mut self.waiting);
+        for w in waiting.values() {
+            self.tally.stayed(w.task.submit, end);
+        }
         if let Some(sink) = self.sink.as_mut() {
             for w in waiting.values() {
                 let size = (w.task.cpu_milli, w.task.memory_mib);
@@ -960,6 +964,11 @@ impl Model for Ec2Model {
 
     fn tasks_done(&self) -> u64 {
         self.tally.done()
+    }
+
+    #[inline]
+    fn tasks_in_system(&self) -> u64 {
+        self.tally.in_system()
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
@@ -1028,8 +1037,9 @@ impl Model for Ec2Model {
                 if self.generations[slot as usize] != generation {
                     return; // the task was stopped earlier by an interruption
                 }
-                self.end_task(slot, now, Outcome::Completed, queue);
+                let r = self.end_task(slot, now, Outcome::Completed, queue);
                 self.tally.completed += 1;
+                self.tally.stayed(r.task.submit, now);
                 self.place_waiting(queue);
             }
             Event::SpotNotice(id) => {
@@ -1055,6 +1065,7 @@ impl Model for Ec2Model {
                         self.enqueue(r.task, r.attempt + 1);
                     } else {
                         self.tally.failed += 1;
+                        self.tally.stayed(r.task.submit, now);
                     }
                 }
                 let type_idx = self.instances[id as usize].type_idx;
@@ -1105,8 +1116,9 @@ impl ReplicaHost for Ec2Model {
             return false;
         };
         let now = queue.now();
-        self.end_task(slot, now, Outcome::Completed, queue);
+        let r = self.end_task(slot, now, Outcome::Completed, queue);
         self.tally.completed += 1;
+        self.tally.stayed(r.task.submit, now);
         self.place_waiting(queue);
         true
     }

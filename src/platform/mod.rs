@@ -156,6 +156,9 @@ pub struct Tally {
     /// Run time lost to interruptions.
     pub wasted_task_us: u128,
     pub control_plane: Money,
+    /// Each task's time in the system (submit to its last departure, or to
+    /// the end), summed: λW of Little's law, times the run's length.
+    pub time_in_system_us: u128,
     pub wait: SpanStats,
     pub startup: SpanStats,
     pub time_to_start: SpanStats,
@@ -184,6 +187,20 @@ impl Tally {
         self.memory_mib_us += memory_mib as u128 * b;
         self.storage_gib_us += storage_extra_gib as u128 * b;
         self.billed_task_us += b;
+    }
+
+    /// A task that was submitted at `submit` left the system (or the run
+    /// ended) at `until`.
+    #[inline]
+    pub fn stayed(&mut self, submit: SimTime, until: SimTime) {
+        self.time_in_system_us += until.saturating_sub(submit) as u128;
+    }
+
+    /// Tasks submitted and not yet completed, failed or refused: still
+    /// waiting, starting or running (retries included).
+    #[inline]
+    pub fn in_system(&self) -> u64 {
+        self.submitted - self.done()
     }
 
     /// Tasks finished one way or another (for progress reports).

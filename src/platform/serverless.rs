@@ -421,11 +421,15 @@ impl ServerlessModel {
                 self.replicas.ended(f.task.id, billed.1, false);
             }
             self.tally.running_at_end += 1;
+            self.tally.stayed(f.task.submit, end);
             self.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
         self.tally.waiting_at_end += self.queue.len() as u64;
         let waiting = std::mem::take(&mut self.queue);
+        for w in &waiting {
+            self.tally.stayed(w.task.submit, end);
+        }
         if let Some(sink) = self.sink.as_mut() {
             for w in &waiting {
                 sink.record(&TaskRecord::not_launched(
@@ -461,6 +465,11 @@ impl Model for ServerlessModel {
 
     fn tasks_done(&self) -> u64 {
         self.tally.done()
+    }
+
+    #[inline]
+    fn tasks_in_system(&self) -> u64 {
+        self.tally.in_system()
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
@@ -559,10 +568,14 @@ impl Model for ServerlessModel {
                             });
                             self.drain_queue(queue);
                         }
-                        OnInterruption::Fail => self.tally.failed += 1,
+                        OnInterruption::Fail => {
+                            self.tally.failed += 1;
+                            self.tally.stayed(f.task.submit, now);
+                        }
                     }
                 } else {
                     self.tally.completed += 1;
+                    self.tally.stayed(f.task.submit, now);
                     self.tally.run_task_us += f.task.duration as u128;
                     self.emit(&f, now, billed, Outcome::Completed);
                 }
@@ -585,6 +598,7 @@ impl ReplicaHost for ServerlessModel {
         self.tally.in_flight -= 1;
         let billed = self.bill(&f, now, true);
         self.tally.completed += 1;
+        self.tally.stayed(f.task.submit, now);
         self.tally.run_task_us += now.saturating_sub(f.running.min(now)) as u128;
         self.emit(&f, now, billed, Outcome::Completed);
         self.replicas.ended(task_id, billed.1, false);

@@ -44,6 +44,27 @@ pub struct LittlesLaw {
     pub relative_error: f64,
 }
 
+impl LittlesLaw {
+    /// From ∫N dt (`area`, item·µs), the summed times in the system (µs) and
+    /// the run's length (µs). λW = (n / T)·(Σw / n) = Σw / T.
+    pub fn of(area: u128, summed: u128, end: u64) -> LittlesLaw {
+        if end == 0 {
+            return LittlesLaw::default();
+        }
+        let l = area as f64 / end as f64;
+        let lambda_w = summed as f64 / end as f64;
+        LittlesLaw {
+            l,
+            lambda_w,
+            relative_error: if l > 0.0 {
+                (l - lambda_w).abs() / l
+            } else {
+                lambda_w.abs()
+            },
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RequestCounts {
     pub arrived: u64,
@@ -89,7 +110,7 @@ pub struct ReplicaSummary {
 pub fn summary(r: &mut ServiceReport) -> ServiceSummary {
     let served = r.served > 0;
     let cost = r.cost.usd();
-    let (l, lambda_w) = r.littles_law();
+
     ServiceSummary {
         name: r.name.clone(),
         requests: RequestCounts {
@@ -121,15 +142,7 @@ pub fn summary(r: &mut ServiceReport) -> ServiceSummary {
             peak_running: r.peak_running,
             mean_running: r.mean_replicas(),
         },
-        littles_law: LittlesLaw {
-            l,
-            lambda_w,
-            relative_error: if l > 0.0 {
-                (l - lambda_w).abs() / l
-            } else {
-                0.0
-            },
-        },
+        littles_law: LittlesLaw::of(r.in_system_us, r.time_in_system_us, r.end),
         cost_usd: cost,
         cost_per_million_served_usd: served.then(|| cost / r.served as f64 * 1e6),
     }

@@ -57,6 +57,11 @@ pub struct PlatformSummary {
     /// Cluster statistics, for EC2 platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// A self-check: Little's law on the platform's tasks. L integrates the
+    /// count of tasks in the system event by event; λW sums each task's time
+    /// in the system. They agree unless the bookkeeping is wrong.
+    #[serde(default)]
+    pub littles_law: crate::report::services::LittlesLaw,
     /// The scenario's services on this platform (absent when it has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<crate::report::services::ServiceSummary>,
@@ -321,6 +326,11 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         events: run.end.events,
         rates_source: run.rates_source.clone(),
         cluster,
+        littles_law: crate::report::services::LittlesLaw::of(
+            run.end.tasks_in_system_us,
+            run.tally.time_in_system_us,
+            run.end.end,
+        ),
         services: run
             .services
             .iter_mut()

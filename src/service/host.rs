@@ -923,4 +923,8 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
     fn tasks_done(&self) -> u64 {
         self.platform.tasks_done()
     }
+
+    fn tasks_in_system(&self) -> u64 {
+        self.platform.tasks_in_system()
+    }
 }

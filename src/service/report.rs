@@ -133,18 +133,6 @@ impl ServiceReport {
         }
     }
 
-    /// Little's law: (L, λW) with L the time-averaged requests in the system
-    /// and λW the arrival rate times the mean time in the system.
-    pub fn littles_law(&self) -> (f64, f64) {
-        if self.end == 0 || self.arrived == 0 {
-            return (0.0, 0.0);
-        }
-        let t = self.end as f64;
-        let lambda = self.arrived as f64 / t;
-        let w = self.time_in_system_us as f64 / self.arrived as f64;
-        (self.in_system_us as f64 / t, lambda * w)
-    }
-
     /// A latency percentile (0–100) of served requests, seconds.
     pub fn latency_s(&mut self, percentile: f64) -> Option<f64> {
         self.latency

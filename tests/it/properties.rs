@@ -57,6 +57,7 @@ proptest! {
             let t = &p.tasks;
             prop_assert_eq!(t.submitted, t.completed + t.failed + t.unschedulable + t.running_at_end + t.waiting_at_end,
                 "conservation on {}", p.name);
+            prop_assert!(p.littles_law.relative_error < 1e-9, "Little's law on {}: {:?}", p.name, p.littles_law);
             let recs = ran.records_of(&p.name);
             // Every task that never launched has a record saying why.
             let unlaunched = |o: Outcome| recs.iter().filter(|r| r.launch.is_none() && r.outcome == o).count() as u64;
