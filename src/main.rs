@@ -129,6 +129,20 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// List the pricing catalog: Fargate rates by region, OS, architecture
+    /// and capacity; the Fargate size grid; EC2 instance types and prices;
+    /// billing rules; and where each number comes from.
+    Prices {
+        /// Only this part: fargate, sizes or ec2 (default: all).
+        #[arg(value_enum, default_value_t = PriceSection::All)]
+        what: PriceSection,
+        /// Only this region (such as us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// List this catalog file instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        pricing: Option<PathBuf>,
+    },
     /// Find where two platforms' costs cross along one axis, by bisection
     /// (for example the load at which a cluster becomes cheaper than Fargate).
     Breakeven {
@@ -293,6 +307,14 @@ impl LoadArgs {
             pricing: self.pricing.clone(),
         }
     }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PriceSection {
+    All,
+    Fargate,
+    Sizes,
+    Ec2,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -734,6 +756,40 @@ fn run(cli: Cli) -> Result<(), Error> {
                 dir.display()
             ));
             print(&text);
+            Ok(())
+        }
+        Command::Prices {
+            what,
+            region,
+            pricing,
+        } => {
+            let catalog = match &pricing {
+                Some(p) => fargate_sim::pricing::Catalog::load(p).map_err(|e| {
+                    Error::BadInput(format!("{}: {}", e.origin, e.message))
+                })?,
+                None => fargate_sim::pricing::Catalog::builtin(),
+            };
+            use fargate_sim::pricing::listing::{Section, render};
+            let section = match what {
+                PriceSection::All => Section::All,
+                PriceSection::Fargate => Section::Fargate,
+                PriceSection::Sizes => Section::Sizes,
+                PriceSection::Ec2 => Section::Ec2,
+            };
+            if let Some(r) = &region {
+                let known = catalog.fargate.rates.iter().any(|x| &x.region == r)
+                    || catalog
+                        .ec2
+                        .instance_types
+                        .iter()
+                        .any(|t| t.on_demand.contains_key(r));
+                if !known {
+                    return Err(Error::BadInput(format!(
+                        "--region {r}: the catalog has no prices for it; run `fargate-sim prices` to see its regions"
+                    )));
+                }
+            }
+            print(&render(&catalog, section, region.as_deref()));
             Ok(())
         }
         Command::Report { run_dir, quiet } => {

@@ -1,6 +1,7 @@
 //! Prices and billing arithmetic: the catalog of rates and exact money.
 
 pub mod catalog;
+pub mod listing;
 pub mod money;
 
 pub use catalog::{Arch, Capacity, Catalog, Os, Rate};
