@@ -129,6 +129,18 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a commented starter scenario that runs as written.
+    New {
+        /// The file to write (default: scenario.toml).
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Replay this trace (its format is detected from the file).
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the pricing catalog: Fargate rates by region, OS, architecture
     /// and capacity; the Fargate size grid; EC2 instance types and prices;
     /// billing rules; and where each number comes from.
@@ -758,15 +770,59 @@ fn run(cli: Cli) -> Result<(), Error> {
             print(&text);
             Ok(())
         }
+        Command::New { file, trace, force } => {
+            if file.exists() && !force {
+                return Err(Error::BadInput(format!(
+                    "{} exists; choose another name or add --force to replace it",
+                    file.display()
+                )));
+            }
+            let name = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".into());
+            let detected = match &trace {
+                Some(t) => {
+                    let format = fargate_sim::workload::formats::Format::detect(t)?;
+                    // The scenario refers to the trace relative to its own folder.
+                    let base = file
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map(|p| p.to_path_buf())
+                        .unwrap_or_else(|| PathBuf::from("."));
+                    Some((relative_to(t, &base), format))
+                }
+                None => None,
+            };
+            let text = fargate_sim::scenario::starter::text(
+                &name,
+                detected
+                    .as_ref()
+                    .zip(trace.as_deref())
+                    .map(
+                        |((rel, format), given)| fargate_sim::scenario::starter::StarterTrace {
+                            given,
+                            from_scenario: rel,
+                            format: *format,
+                        },
+                    ),
+            );
+            fargate_sim::report::output::write_atomic(&file, text.as_bytes())?;
+            print(&format!(
+                "wrote {}; run it with `fargate-sim run {}`\n",
+                file.display(),
+                file.display()
+            ));
+            Ok(())
+        }
         Command::Prices {
             what,
             region,
             pricing,
         } => {
             let catalog = match &pricing {
-                Some(p) => fargate_sim::pricing::Catalog::load(p).map_err(|e| {
-                    Error::BadInput(format!("{}: {}", e.origin, e.message))
-                })?,
+                Some(p) => fargate_sim::pricing::Catalog::load(p)
+                    .map_err(|e| Error::BadInput(format!("{}: {}", e.origin, e.message)))?,
                 None => fargate_sim::pricing::Catalog::builtin(),
             };
             use fargate_sim::pricing::listing::{Section, render};
@@ -957,4 +1013,24 @@ fn main() {
         eprintln!("{msg}");
         std::process::exit(e.exit_code());
     }
+}
+
+/// `path` as seen from the folder `base` (both as given, made absolute).
+fn relative_to(path: &std::path::Path, base: &std::path::Path) -> PathBuf {
+    let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (p, b) = (abs(path), abs(base));
+    let pc: Vec<_> = p.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = pc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return p;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c);
+    }
+    out
 }

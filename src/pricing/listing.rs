@@ -67,7 +67,11 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
             "licence per vCPU-hour",
             "source",
         ]);
-        for r in f.rates.iter().filter(|r| region.is_none_or(|x| x == r.region)) {
+        for r in f
+            .rates
+            .iter()
+            .filter(|r| region.is_none_or(|x| x == r.region))
+        {
             t.add_row(vec![
                 r.region.clone(),
                 match r.os {
@@ -80,7 +84,9 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
                     Arch::Arm64 => "arm64",
                 }
                 .to_string(),
-                format!("{:?}", r.capacity).to_lowercase().replace("ondemand", "on_demand"),
+                format!("{:?}", r.capacity)
+                    .to_lowercase()
+                    .replace("ondemand", "on_demand"),
                 usd(r.vcpu.usd_per_hour()),
                 usd(r.memory_gib.usd_per_hour()),
                 usd(r.storage_gib.usd_per_hour()),
@@ -109,7 +115,11 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
                 let step = row.memory_mib.get(1).map_or(0, |m| m - first);
                 format!("{} to {} in steps of {}", gib(first), gib(last), gib(step))
             } else {
-                row.memory_mib.iter().map(|m| gib(*m)).collect::<Vec<_>>().join(", ")
+                row.memory_mib
+                    .iter()
+                    .map(|m| gib(*m))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             t.add_row(vec![
                 crate::units::format_vcpu(row.cpu_milli),
@@ -133,7 +143,12 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
             .collect();
         regions.sort();
         regions.dedup();
-        let mut header = vec!["type".to_string(), "vCPU".into(), "memory (GiB)".into(), "arch".into()];
+        let mut header = vec![
+            "type".to_string(),
+            "vCPU".into(),
+            "memory (GiB)".into(),
+            "arch".into(),
+        ];
         header.extend(regions.iter().map(|r| format!("{r} per hour")));
         header.push("source".into());
         let mut t = table(header.iter().map(String::as_str).collect());
@@ -148,11 +163,11 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
                 }
                 .to_string(),
             ];
-            row.extend(
-                regions
-                    .iter()
-                    .map(|r| it.on_demand.get(*r).map_or("—".into(), |p| usd(p.usd_per_hour()))),
-            );
+            row.extend(regions.iter().map(|r| {
+                it.on_demand
+                    .get(*r)
+                    .map_or("—".into(), |p| usd(p.usd_per_hour()))
+            }));
             row.push(it.note.clone());
             t.add_row(row);
         }

@@ -6,6 +6,7 @@ pub mod locate;
 pub mod overrides;
 pub mod raw;
 pub mod services;
+pub mod starter;
 pub mod validate;
 
 use crate::defaults::Defaults;

@@ -1,0 +1,129 @@
+//! `fargate-sim new`: a commented starter scenario that runs as written,
+//! optionally reading a trace file (its format detected from the file).
+
+use crate::workload::formats::Format;
+use std::path::Path;
+
+/// A trace for the starter: its path as given on the command line, as the
+/// scenario refers to it (relative to the scenario's folder), and its format.
+pub struct StarterTrace<'a> {
+    pub given: &'a Path,
+    pub from_scenario: &'a Path,
+    pub format: Format,
+}
+
+/// The text of a starter scenario named `name`. With a trace, the workload
+/// reads it; otherwise it is a synthetic generator to edit.
+pub fn text(name: &str, trace: Option<StarterTrace<'_>>) -> String {
+    let has_trace = trace.is_some();
+    let workload = match trace {
+        Some(StarterTrace {
+            given,
+            from_scenario: path,
+            format,
+        }) => {
+            let options = match format {
+                Format::Alibaba2017 | Format::Alibaba2018Task | Format::Alibaba2018Instance => {
+                    "# Sizes in this trace are shares of a machine; say which machine:\n# options = { machine_cpu = 96, machine_memory = \"512GiB\" }\n"
+                }
+                Format::Google2011 | Format::Google2019 => {
+                    "# Sizes in this trace are normalised to the largest machine; say which:\n# options = { machine_cpu = 32, machine_memory = \"128GiB\" }\n"
+                }
+                Format::AzureFunctions2019 => {
+                    "# Per-minute counts need the durations file of the same day:\noptions = { durations_file = \"function_durations_percentiles.anon.d01.csv\" }\n"
+                }
+                Format::AzureLlm2023 => {
+                    "# Each request's run time is built from its tokens; set them from your model:\n# options = { llm_overhead = \"50ms\", llm_prefill_per_token = \"0.25ms\", llm_decode_per_token = \"25ms\" }\n"
+                }
+                _ => "",
+            };
+            format!(
+                r#"[workload]
+# `fargate-sim trace inspect {given}` shows what the trace holds: rows, time
+# span, arrival rate, sizes and durations. Keep a window of it with `from`
+# and `until`, a fraction with `sample`, or replay it faster with `time_scale`.
+trace = "{path}"
+format = "{format}"
+# on_bad_row = "skip"   # count and skip unusable rows instead of stopping
+{options}"#,
+                path = path.display().to_string().replace('\\', "/"),
+                given = given.display(),
+                format = format.name(),
+            )
+        }
+        None => r#"[workload]
+# Tasks from a generator; replace it with `trace = "your-trace.csv"` to replay
+# real tasks (see the README, "Trace formats").
+[[workload.generators]]
+name = "jobs"
+# A Poisson process; also "diurnal" (min_rate, max_rate, peak_at) and "burst".
+arrivals = { process = "poisson", rate = "20/min" }
+# How long each task runs: a duration, or a distribution.
+duration = { dist = "lognormal", median = "3min", p90 = "12min" }
+# Task sizes, picked by weight. memory takes "512MiB", "2GiB", …
+sizes = [
+  { cpu = 0.5, memory = "1GiB", weight = 3 },
+  { cpu = 2, memory = "4GiB", weight = 1 },
+]
+
+# A long-running service instead of (or as well as) batch tasks: uncomment.
+# [[workload.services]]
+# name = "api"
+# cpu = 0.5
+# memory = "1GiB"
+# replicas = { min = 2, max = 20 }
+# concurrency = 10
+# service_time = { dist = "exponential", mean = "50ms" }
+# slo = { percentile = 99, latency = "500ms" }
+# requests = { curve = "diurnal", min_rate = "20/s", max_rate = "200/s", peak_at = "14h" }
+# [[workload.services.scaling]]
+# policy = "target_tracking"
+# metric = "cpu"
+# target = 60
+"#
+        .to_string(),
+    };
+    let horizon = if has_trace {
+        "# horizon = \"24h\"      # stop here; without it the run goes until the workload drains"
+    } else {
+        "horizon = \"24h\"        # stop here (a generator needs an end)"
+    };
+    format!(
+        r#"# A fargate-sim scenario. Run it with:
+#   fargate-sim run {file}
+# and open output/{name}/report.html. Every key is described in the README
+# ("Scenario format"); change any of them without editing with
+#   --set KEY=VALUE, such as --set workload.load_scale=2
+name = "{name}"
+description = "What question does this scenario answer?"
+seed = 1
+{horizon}
+# region = "us-east-1"
+
+{workload}
+# Each platform replays the same tasks. Compare them in the report.
+
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+# arch = "arm64"             # Graviton rates
+# capacity = "spot"          # Fargate Spot (interruptions with a 2-minute notice)
+
+[[platforms]]
+name = "fargate-spot"
+kind = "fargate"
+capacity = "spot"
+
+[[platforms]]
+name = "ecs-ec2"
+kind = "ec2"
+# `fargate-sim prices ec2` lists the instance types and their prices.
+instance_types = ["m5.xlarge"]
+autoscaler = "ecs_managed"  # or "karpenter" (with orchestrator = "eks"), or "none"
+initial = 2
+min = 1
+max = 50
+"#,
+        file = format!("{name}.toml"),
+    )
+}
