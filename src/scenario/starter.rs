@@ -90,7 +90,7 @@ sizes = [
     };
     format!(
         r#"# A fargate-sim scenario. Run it with:
-#   fargate-sim run {file}
+#   fargate-sim run {name}.toml
 # and open output/{name}/report.html. Every key is described in the README
 # ("Scenario format"); change any of them without editing with
 #   --set KEY=VALUE, such as --set workload.load_scale=2
@@ -124,6 +124,5 @@ initial = 2
 min = 1
 max = 50
 "#,
-        file = format!("{name}.toml"),
     )
 }
