@@ -129,6 +129,13 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Explain a finished run in plain language: where each platform's money
+    /// went, what made tasks wait, how services held their objective, and the
+    /// single change that would save the most.
+    Explain {
+        /// The run's folder (with summary.json).
+        run_dir: PathBuf,
+    },
     /// Write a commented starter scenario that runs as written.
     New {
         /// The file to write (default: scenario.toml).
@@ -768,6 +775,12 @@ fn run(cli: Cli) -> Result<(), Error> {
                 dir.display()
             ));
             print(&text);
+            Ok(())
+        }
+        Command::Explain { run_dir } => {
+            let summary = fargate_sim::report::read_summary(&run_dir)?;
+            let catalog = fargate_sim::pricing::Catalog::builtin();
+            print(&fargate_sim::report::explain::explain(&summary, &catalog));
             Ok(())
         }
         Command::New { file, trace, force } => {

@@ -538,7 +538,10 @@ impl Ec2Model {
             }
         }
         let run_span = now.saturating_sub(r.running.min(now));
-        self.tally.run_task_us += run_span as u128;
+        if outcome != Outcome::Interrupted {
+            // An interrupted run is wasted time, counted by the caller.
+            self.tally.run_task_us += run_span as u128;
+        }
         if ReplicaWatch::is_replica(r.task.id) {
             let retrying = outcome == Outcome::Interrupted && self.spec.retry_interrupted;
             self.replicas.ended(r.task.id, share, retrying);

@@ -151,7 +151,9 @@ pub struct Tally {
     pub storage_gib_us: u128,
     /// Billed task time, summed over tasks.
     pub billed_task_us: u128,
-    /// Useful run time of completed tasks.
+    /// Useful run time: the container run time of completed tasks, and of
+    /// tasks still running when the run ends, up to the end (interrupted
+    /// runs are `wasted_task_us`).
     pub run_task_us: u128,
     /// Run time lost to interruptions.
     pub wasted_task_us: u128,

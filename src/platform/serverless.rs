@@ -422,6 +422,7 @@ impl ServerlessModel {
             }
             self.tally.running_at_end += 1;
             self.tally.stayed(f.task.submit, end);
+            self.tally.run_task_us += end.saturating_sub(f.running.min(end)) as u128;
             self.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }

@@ -5,6 +5,7 @@
 pub mod assumptions;
 pub mod charts;
 pub mod csv;
+pub mod explain;
 pub mod html;
 pub mod output;
 pub mod progress;
@@ -97,9 +98,8 @@ pub fn render(
     Ok(files)
 }
 
-/// Re-renders charts and HTML of a finished run in `dir` from its
-/// `summary.json` and `timeseries.parquet`, without simulating again.
-pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
+/// Reads a finished run's `summary.json`.
+pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Error::BadInput(format!(
@@ -107,12 +107,18 @@ pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
             path.display()
         ))
     })?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         Error::BadInput(format!(
             "{}: not a fargate-sim summary ({e}); was it written by fargate-sim run?",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// Re-renders charts and HTML of a finished run in `dir` from its
+/// `summary.json` and `timeseries.parquet`, without simulating again.
+pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
+    let summary = read_summary(dir)?;
     let df = timeseries::read(&dir.join("timeseries.parquet"))?;
     let minutes_path = dir.join("service_minutes.parquet");
     let minutes = if summary.platforms.iter().any(|p| !p.services.is_empty()) {

@@ -119,6 +119,10 @@ pub struct Tasks {
     pub unschedulable_reasons: BTreeMap<String, u64>,
     /// Run time lost to interruptions, seconds.
     pub wasted_seconds: f64,
+    /// Useful container run time (completed tasks, and tasks still running
+    /// at the end up to the end), seconds.
+    #[serde(default)]
+    pub run_seconds: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -262,6 +266,7 @@ fn tasks(t: &Tally) -> Tasks {
         waiting_at_end: t.waiting_at_end,
         unschedulable_reasons: t.unschedulable_reasons.clone(),
         wasted_seconds: t.wasted_task_us as f64 / 1e6,
+        run_seconds: t.run_task_us as f64 / 1e6,
     }
 }
 

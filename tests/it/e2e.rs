@@ -438,3 +438,75 @@ max = 5
     assert_eq!(code, 0, "{err}");
     assert!(dir.join("service_web_api_latency.png").is_file());
 }
+
+#[test]
+fn new_writes_a_scenario_that_runs_and_explain_reads_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = bin(&["new", "mine.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote mine.toml"));
+    // It refuses to overwrite.
+    let (code, _, err) = bin(&["new", "mine.toml"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("--force"), "{err}");
+    let (code, _, err) = bin(
+        &["run", "mine.toml", "--set", "horizon=\"2h\"", "-q"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(&["explain", "output/mine"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    for part in [
+        "Where the money went",
+        "What made tasks wait",
+        "The one change that would save the most",
+    ] {
+        assert!(out.contains(part), "{out}");
+    }
+    // The starter has on-demand Fargate and a cluster: the top saving is
+    // computed from this run's own bill.
+    let summary: Summary = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("output/mine/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let fargate = &summary.platforms[0];
+    let spot_ratio = 0.01264355 / 0.04048;
+    let compute = fargate.cost.components.vcpu_usd + fargate.cost.components.memory_usd;
+    let expected = fargate_sim::report::charts::format_usd_cents(compute * (1.0 - spot_ratio));
+    assert!(
+        out.contains(&format!(
+            "run fargate on Fargate Spot: about {expected} less"
+        )),
+        "{out}"
+    );
+    // A trace starter detects the format.
+    let trace = shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+    let (code, _, err) = bin(
+        &["new", "llm.toml", "--trace", trace.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.path().join("llm.toml")).unwrap();
+    assert!(text.contains("format = \"azure-llm-2023\""), "{text}");
+    let (code, out, err) = bin(&["validate", "llm.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("8819 task(s)"), "{out}");
+}
+
+#[test]
+fn prices_lists_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = bin(&["prices"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    // The AWS example's per-second x86 vCPU rate, per hour; the size grid;
+    // an instance type with its price.
+    assert!(out.contains("$0.040478"), "{out}");
+    assert!(out.contains("2 to 8 in steps of 1"), "{out}");
+    assert!(out.contains("m5.large") && out.contains("$0.096"), "{out}");
+    let (code, out, _) = bin(&["prices", "sizes"], dir.path());
+    assert_eq!(code, 0);
+    assert!(!out.contains("m5.large"));
+    let (code, _, err) = bin(&["prices", "--region", "mars-1"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("no prices"), "{err}");
+}

@@ -1,0 +1,352 @@
+//! `fargate-sim explain RUN_DIR`: what happened in a finished run, in plain
+//! language, computed from its summary: where each platform's money went,
+//! what made tasks wait, how each service held its objective, and the one
+//! change that would save the most, with its estimated effect.
+
+use super::charts::{format_seconds, format_usd_cents as usd};
+use super::summary::{PlatformSummary, Summary};
+use crate::pricing::{Arch, Capacity, Catalog, Os};
+
+fn pct(part: f64, whole: f64) -> String {
+    let p = if whole <= 0.0 {
+        0.0
+    } else {
+        100.0 * part / whole
+    };
+    if p > 0.0 && p < 1.0 {
+        "<1%".into()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+fn opt_s(v: Option<f64>) -> String {
+    v.map_or("–".into(), format_seconds)
+}
+
+/// A change and what it would save, in dollars.
+struct Saving {
+    dollars: f64,
+    text: String,
+}
+
+/// The Fargate rate ratio `to / from` for a platform's region and OS (vCPU
+/// rate; memory follows it closely).
+fn fargate_ratio(
+    catalog: &Catalog,
+    p: &PlatformSummary,
+    arch: Arch,
+    capacity: Capacity,
+) -> Option<f64> {
+    let region = p.options.get("region")?;
+    let os = match p.options.get("os").map(String::as_str) {
+        Some("windows") => Os::Windows,
+        _ => Os::Linux,
+    };
+    let from_arch = match p.options.get("arch").map(String::as_str) {
+        Some("arm64") => Arch::Arm64,
+        _ => Arch::X86_64,
+    };
+    let from_cap = match p.options.get("capacity").map(String::as_str) {
+        Some("spot") => Capacity::Spot,
+        _ => Capacity::OnDemand,
+    };
+    let find = |a: Arch, c: Capacity| {
+        catalog
+            .fargate
+            .rates
+            .iter()
+            .find(|r| &r.region == region && r.os == os && r.arch == a && r.capacity == c)
+    };
+    let from = find(from_arch, from_cap)?;
+    let to = find(arch, capacity)?;
+    let base = from.vcpu.usd_per_hour();
+    (base > 0.0).then(|| to.vcpu.usd_per_hour() / base)
+}
+
+/// The changes worth making on one platform, with their estimated savings.
+fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
+    let mut out = Vec::new();
+    let c = &p.cost.components;
+    let total = p.cost.total_usd;
+    if p.kind == "fargate" {
+        let compute = c.vcpu_usd + c.memory_usd + c.storage_usd + c.os_license_usd;
+        let on_demand = p.options.get("capacity").is_none_or(|v| v != "spot");
+        let x86 = p.options.get("arch").is_none_or(|v| v != "arm64");
+        if on_demand
+            && let Some(r) = fargate_ratio(catalog, p, Arch::X86_64, Capacity::Spot)
+                .filter(|_| x86)
+                .or_else(|| fargate_ratio(catalog, p, Arch::Arm64, Capacity::Spot))
+        {
+            out.push(Saving {
+                dollars: compute * (1.0 - r),
+                text: format!(
+                    "run {} on Fargate Spot: about {} less ({} of its cost), if the tasks can take a 2-minute interruption notice",
+                    p.name,
+                    usd(compute * (1.0 - r)),
+                    pct(compute * (1.0 - r), total)
+                ),
+            });
+        }
+        if x86
+            && p.options.get("os").is_none_or(|v| v == "linux")
+            && let Some(r) = fargate_ratio(
+                catalog,
+                p,
+                Arch::Arm64,
+                if on_demand {
+                    Capacity::OnDemand
+                } else {
+                    Capacity::Spot
+                },
+            )
+        {
+            out.push(Saving {
+                dollars: compute * (1.0 - r),
+                text: format!(
+                    "build the images for ARM and run {} on Graviton: about {} less ({}), with no change in behaviour",
+                    p.name,
+                    usd(compute * (1.0 - r)),
+                    pct(compute * (1.0 - r), total)
+                ),
+            });
+        }
+        // Billed time that ran no task: image pulls, the one-minute minimum,
+        // interrupted runs.
+        let billed = p.billed.task_seconds;
+        let useful = p.tasks.run_seconds;
+        if billed > 0.0 && useful > 0.0 && billed > useful {
+            let overhead = (billed - useful) / billed;
+            if overhead > 0.15 {
+                out.push(Saving {
+                    dollars: compute * overhead,
+                    text: format!(
+                        "{} pays for {} of its billed task time while no task code runs (image pulls, the one-minute minimum, interruptions): smaller images or fewer, longer tasks would recover part of up to {}",
+                        p.name,
+                        pct(billed - useful, billed),
+                        usd(compute * overhead)
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(cl) = &p.cluster
+        && cl.idle_usd > 0.0
+    {
+        let share = cl.idle_fraction.unwrap_or(0.0);
+        if share > 0.2 {
+            out.push(Saving {
+                dollars: cl.idle_usd,
+                text: format!(
+                    "{} leaves {} of its instance bill idle ({}): a lower `min`, a smaller instance type or a higher target capacity would recover part of it; at this utilisation Fargate may be cheaper (try `fargate-sim breakeven`)",
+                    p.name,
+                    pct(cl.idle_usd, c.instances_usd),
+                    usd(cl.idle_usd)
+                ),
+            });
+        }
+        if c.spot_savings_usd == 0.0 {
+            // Half the instances on Spot, at the default discount (sourced in
+            // data/defaults.toml).
+            let discount = crate::defaults::Defaults::builtin().ec2.spot_discount;
+            let saved = c.instances_usd * 0.5 * discount;
+            out.push(Saving {
+                dollars: saved,
+                text: format!(
+                    "putting half of {}'s instances on Spot (capacity = {{ on_demand = 1, spot = 1 }}) would save about {} at the default {:.0}% Spot discount, less what interruptions cost",
+                    p.name,
+                    usd(saved),
+                    discount * 100.0
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// What made the tasks of one platform wait, in one sentence.
+fn waiting(p: &PlatformSummary) -> Option<String> {
+    let l = &p.latency;
+    let start = l.time_to_start.p95?;
+    let wait = l.wait.p95.unwrap_or(0.0);
+    let startup = l.startup.p95.unwrap_or(0.0);
+    let cause = if wait > startup {
+        if p.kind == "ec2" {
+            "mostly waiting for room on an instance (new instances, and the autoscaler's warm-up between steps)"
+        } else {
+            "mostly waiting for launch tokens (the account's launch rate limit)"
+        }
+    } else if p.kind == "ec2" {
+        "mostly the container start (image pull on an instance without the image)"
+    } else {
+        "mostly Fargate's own start-up (capacity, network interface and image pull)"
+    };
+    Some(format!(
+        "{}: 95% of tasks ran within {} of being submitted; the wait for a launch or a place was {} at p95 and the start-up {}: {cause}.",
+        p.name,
+        format_seconds(start),
+        format_seconds(wait),
+        format_seconds(startup)
+    ))
+}
+
+/// The explanation of a finished run.
+pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
+    let mut out = format!("{}\n", summary.scenario.name);
+    let ps = &summary.platforms;
+    if ps.is_empty() {
+        return out;
+    }
+    out.push_str("\nWhere the money went\n");
+    for p in ps {
+        let c = &p.cost.components;
+        let mut parts = Vec::new();
+        for (name, v) in [
+            ("vCPU", c.vcpu_usd),
+            ("memory", c.memory_usd),
+            ("storage", c.storage_usd),
+            ("Windows licence", c.os_license_usd),
+            ("control plane", c.control_plane_usd),
+            ("requests", c.requests_usd),
+        ] {
+            if v > 0.0 {
+                parts.push(format!("{name} {} ({})", usd(v), pct(v, p.cost.total_usd)));
+            }
+        }
+        if let Some(cl) = &p.cluster {
+            parts.push(format!(
+                "instances {} ({}), of which {} ran tasks and {} stood idle",
+                usd(c.instances_usd),
+                pct(c.instances_usd, p.cost.total_usd),
+                usd(cl.allocated_usd),
+                usd(cl.idle_usd)
+            ));
+        }
+        out.push_str(&format!(
+            "- {} ({}) cost {}: {}.",
+            p.name,
+            p.kind,
+            usd(p.cost.total_usd),
+            parts.join(", ")
+        ));
+        if c.spot_savings_usd > 0.0 {
+            out.push_str(&format!(
+                " Spot saved {} against on demand",
+                usd(c.spot_savings_usd)
+            ));
+            let interruptions =
+                p.tasks.interrupted + p.cluster.as_ref().map_or(0, |c| c.instance_interruptions);
+            if interruptions > 0 {
+                out.push_str(&format!(
+                    ", at the price of {interruptions} interruption(s) that threw away {} of task run time",
+                    format_seconds(p.tasks.wasted_seconds)
+                ));
+            }
+            out.push('.');
+        }
+        if p.kind == "fargate" && p.billed.task_seconds > 0.0 && p.tasks.run_seconds > 0.0 {
+            out.push_str(&format!(
+                " {} of the billed task time ran task code; the rest was image pulls, the billing minimum and rounding.",
+                pct(p.tasks.run_seconds, p.billed.task_seconds)
+            ));
+        }
+        out.push('\n');
+    }
+    let cheapest = ps
+        .iter()
+        .min_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd))
+        .expect("non-empty");
+    if ps.len() > 1 {
+        out.push_str(&format!(
+            "Cheapest: {} at {}.\n",
+            cheapest.name,
+            usd(cheapest.cost.total_usd)
+        ));
+    }
+    let waits: Vec<String> = ps.iter().filter_map(waiting).collect();
+    if !waits.is_empty() {
+        out.push_str("\nWhat made tasks wait\n");
+        for w in waits {
+            out.push_str(&format!("- {w}\n"));
+        }
+    }
+    let not_run: Vec<String> = ps
+        .iter()
+        .filter(|p| p.tasks.unschedulable > 0)
+        .map(|p| {
+            let reasons: Vec<String> = p
+                .tasks
+                .unschedulable_reasons
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
+            format!(
+                "- {} could not run {} task(s): {}.\n",
+                p.name,
+                p.tasks.unschedulable,
+                reasons.join("; ")
+            )
+        })
+        .collect();
+    if !not_run.is_empty() {
+        out.push_str("\nTasks that could not run\n");
+        out.extend(not_run);
+    }
+    let services: Vec<String> = ps
+        .iter()
+        .flat_map(|p| {
+            p.services.iter().map(move |s| {
+                let r = &s.requests;
+                let lost = r.timed_out + r.rejected + r.failed;
+                let slo = s.slo.as_ref().map_or(String::new(), |o| {
+                    format!(
+                        ", missed its p{} ≤ {} objective in {} of {} minutes",
+                        o.percentile,
+                        opt_s(Some(o.latency_s)),
+                        o.minutes_violated,
+                        o.minutes
+                    )
+                });
+                let why = if lost == 0 {
+                    String::new()
+                } else if r.rejected + r.timed_out > 0 && s.replicas.peak_running as f64 > 1.5 * s.replicas.mean_running {
+                    " Most lost requests came while replicas were being added: a higher minimum, a lower scaling target or faster start-up would absorb the rise.".into()
+                } else {
+                    " Requests were lost even at steady state: the service needs more replicas (a higher minimum or a lower target).".into()
+                };
+                format!(
+                    "- {} on {}: {} of {} requests served (p99 {}){slo}; {} replicas on average, {} at peak, {}.{why}\n",
+                    s.name,
+                    p.name,
+                    r.served,
+                    r.arrived,
+                    opt_s(s.latency_s.p99),
+                    format!("{:.1}", s.replicas.mean_running),
+                    s.replicas.peak_running,
+                    usd(s.cost_usd)
+                )
+            })
+        })
+        .collect();
+    if !services.is_empty() {
+        out.push_str("\nServices\n");
+        out.extend(services);
+    }
+    let mut all: Vec<Saving> = ps.iter().flat_map(|p| savings(catalog, p)).collect();
+    all.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
+    out.push_str("\nThe one change that would save the most\n");
+    match all.first() {
+        Some(best) => {
+            out.push_str(&format!("- {}.\n", best.text));
+            if all.len() > 1 {
+                out.push_str("Other changes, by estimated effect:\n");
+                for s in all.iter().skip(1).take(3) {
+                    out.push_str(&format!("- {}.\n", s.text));
+                }
+            }
+        }
+        None => out.push_str("- nothing obvious: no Spot, ARM, idle-capacity or start-up saving applies to these platforms.\n"),
+    }
+    out.push_str("\nThe estimates scale this run's bill by catalog rate ratios; run the change as a scenario (--set …) to know for sure.\n");
+    out
+}
