@@ -315,13 +315,13 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                     " Requests were lost even at steady state: the service needs more replicas (a higher minimum or a lower target).".into()
                 };
                 format!(
-                    "- {} on {}: {} of {} requests served (p99 {}){slo}; {} replicas on average, {} at peak, {}.{why}\n",
+                    "- {} on {}: {} of {} requests served (p99 {}){slo}; {:.1} replicas on average, {} at peak, {}.{why}\n",
                     s.name,
                     p.name,
                     r.served,
                     r.arrived,
                     opt_s(s.latency_s.p99),
-                    format!("{:.1}", s.replicas.mean_running),
+                    s.replicas.mean_running,
                     s.replicas.peak_running,
                     usd(s.cost_usd)
                 )
