@@ -136,6 +136,17 @@ pub fn format_seconds(s: f64) -> String {
     }
 }
 
+/// A request latency for text: `72ms`, `2.64s`, then as [`format_seconds`].
+pub fn format_latency(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.0}ms", s * 1000.0)
+    } else if s < 10.0 {
+        format!("{s:.2}s")
+    } else {
+        format_seconds(s)
+    }
+}
+
 /// Thins `(x, y)` to at most `2 * MAX_BUCKETS` points, keeping each
 /// bucket's minimum and maximum in time order.
 pub fn thin(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {

@@ -3,7 +3,7 @@
 //! what made tasks wait, how each service held its objective, and the one
 //! change that would save the most, with its estimated effect.
 
-use super::charts::{format_seconds, format_usd_cents as usd};
+use super::charts::{format_latency, format_seconds, format_usd_cents as usd};
 use super::summary::{PlatformSummary, Summary};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
 
@@ -302,7 +302,7 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                     format!(
                         ", missed its p{} ≤ {} objective in {} of {} minutes",
                         o.percentile,
-                        opt_s(Some(o.latency_s)),
+                        format_latency(o.latency_s),
                         o.minutes_violated,
                         o.minutes
                     )
@@ -320,7 +320,7 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                     p.name,
                     r.served,
                     r.arrived,
-                    opt_s(s.latency_s.p99),
+                    s.latency_s.p99.map_or("–".into(), format_latency),
                     s.replicas.mean_running,
                     s.replicas.peak_running,
                     usd(s.cost_usd)

@@ -262,11 +262,7 @@ fn services_table(s: &Summary) -> String {
         }
     }
     rows.sort_by(|a, b| a.2.name.cmp(&b.2.name));
-    let ms = |v: Option<f64>| match v {
-        None => "–".to_string(),
-        Some(x) if x < 1.0 => format!("{:.0} ms", x * 1000.0),
-        Some(x) => format_seconds(x),
-    };
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), super::charts::format_latency);
     for (i, p, sv) in rows {
         let c = platform_color(i);
         let r = &sv.requests;

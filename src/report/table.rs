@@ -26,11 +26,7 @@ fn secs(v: Option<f64>) -> String {
 
 /// A latency as people read it: `72ms`, `2.64s`.
 fn latency(v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(s) if s < 1.0 => format!("{:.0}ms", s * 1000.0),
-        Some(s) => secs(Some(s)),
-    }
+    v.map_or("—".into(), super::charts::format_latency)
 }
 
 /// The services table: one row per service per platform.
