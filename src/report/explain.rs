@@ -20,10 +20,6 @@ fn pct(part: f64, whole: f64) -> String {
     }
 }
 
-fn opt_s(v: Option<f64>) -> String {
-    v.map_or("–".into(), format_seconds)
-}
-
 /// A change and what it would save, in dollars.
 struct Saving {
     dollars: f64,
