@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
     name = "fargate-sim",
     version,
     about = "Replays a container workload on AWS Fargate options and reports what it would cost and how long tasks would wait.",
-    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim validate my-scenario.toml\n  fargate-sim report output/quickstart\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
+    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,6 +30,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a commented starter scenario that runs as written.
+    New {
+        /// The file to write (default: scenario.toml).
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Replay this trace (its format is detected from the file).
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run a scenario and write its reports.
     ///
     /// Results go to output/<scenario name>/ (or to --out DIR): summary.json
@@ -60,6 +72,55 @@ enum Command {
         /// Replace the results already in the output folder.
         #[arg(long)]
         force: bool,
+    },
+    /// Explain a finished run in plain language: where each platform's money
+    /// went, what made tasks wait, how services held their objective, and the
+    /// single change that would save the most.
+    Explain {
+        /// The run's folder (with summary.json).
+        run_dir: PathBuf,
+    },
+    /// Re-draw the charts and report.html of a finished run from its files,
+    /// without simulating again.
+    Report {
+        /// The run's folder (the one holding summary.json and timeseries.parquet).
+        run_dir: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and its workload without simulating, and say what was found.
+    Validate {
+        /// The scenario file (TOML). Not needed with --self-check.
+        #[arg(required_unless_present = "self_check")]
+        scenario: Option<PathBuf>,
+        /// Run the validation suite instead: published and hand-worked bills,
+        /// queueing theory, measured scaling speed and the invariants of every
+        /// bundled scenario; prints the table (docs/validation.md) and fails
+        /// if any check fails.
+        #[arg(long)]
+        self_check: bool,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// List the pricing catalog: Fargate rates by region, OS, architecture
+    /// and capacity; the Fargate size grid; EC2 instance types and prices;
+    /// billing rules; and where each number comes from.
+    Prices {
+        /// Only this part: fargate, sizes or ec2 (default: all).
+        #[arg(value_enum, default_value_t = PriceSection::All)]
+        what: PriceSection,
+        /// Only this region (such as us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// List this catalog file instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        pricing: Option<PathBuf>,
+    },
+    /// Look into a trace file, or convert it to the native format.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
     },
     /// Run a scenario's [sweep]: every point of its axes, each for its
     /// replications, in parallel; write results.parquet/.csv (a row per
@@ -129,39 +190,6 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Explain a finished run in plain language: where each platform's money
-    /// went, what made tasks wait, how services held their objective, and the
-    /// single change that would save the most.
-    Explain {
-        /// The run's folder (with summary.json).
-        run_dir: PathBuf,
-    },
-    /// Write a commented starter scenario that runs as written.
-    New {
-        /// The file to write (default: scenario.toml).
-        #[arg(default_value = "scenario.toml")]
-        file: PathBuf,
-        /// Replay this trace (its format is detected from the file).
-        #[arg(long, value_name = "FILE")]
-        trace: Option<PathBuf>,
-        /// Replace the file if it exists.
-        #[arg(long)]
-        force: bool,
-    },
-    /// List the pricing catalog: Fargate rates by region, OS, architecture
-    /// and capacity; the Fargate size grid; EC2 instance types and prices;
-    /// billing rules; and where each number comes from.
-    Prices {
-        /// Only this part: fargate, sizes or ec2 (default: all).
-        #[arg(value_enum, default_value_t = PriceSection::All)]
-        what: PriceSection,
-        /// Only this region (such as us-east-1).
-        #[arg(long)]
-        region: Option<String>,
-        /// List this catalog file instead of the built-in one.
-        #[arg(long, value_name = "FILE")]
-        pricing: Option<PathBuf>,
-    },
     /// Find where two platforms' costs cross along one axis, by bisection
     /// (for example the load at which a cluster becomes cheaper than Fargate).
     Breakeven {
@@ -187,33 +215,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Look into a trace file, or convert it to the native format.
-    Trace {
-        #[command(subcommand)]
-        command: TraceCommand,
-    },
-    /// Re-draw the charts and report.html of a finished run from its files,
-    /// without simulating again.
-    Report {
-        /// The run's folder (the one holding summary.json and timeseries.parquet).
-        run_dir: PathBuf,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
-    },
-    /// Check a scenario and its workload without simulating, and say what was found.
-    Validate {
-        /// The scenario file (TOML). Not needed with --self-check.
-        #[arg(required_unless_present = "self_check")]
-        scenario: Option<PathBuf>,
-        /// Run the validation suite instead: published and hand-worked bills,
-        /// queueing theory, measured scaling speed and the invariants of every
-        /// bundled scenario; prints the table (docs/validation.md) and fails
-        /// if any check fails.
-        #[arg(long)]
-        self_check: bool,
-        #[command(flatten)]
-        load: LoadArgs,
+    /// Print a shell completion script, for example
+    /// `fargate-sim completions bash > ~/.local/share/bash-completion/completions/fargate-sim`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -775,6 +781,12 @@ fn run(cli: Cli) -> Result<(), Error> {
                 dir.display()
             ));
             print(&text);
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "fargate-sim", &mut std::io::stdout());
             Ok(())
         }
         Command::Explain { run_dir } => {
