@@ -3,6 +3,7 @@
 mod bills;
 mod broken;
 mod common;
+mod docs;
 mod e2e;
 mod ec2;
 mod errors;
