@@ -587,7 +587,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let base = fargate_sim::experiment::Base::read(&path, load.options())?;
             let sweep = fargate_sim::experiment::Sweep::parse(&base.text, &path)?.ok_or_else(|| {
                 Error::BadInput(format!(
-                    "{} has no [sweep] section; add one (see the README, \"Experiments\") or use `fargate-sim run`",
+                    "{} has no [sweep] section; add one (see docs/experiments.md) or use `fargate-sim run`",
                     path.display()
                 ))
             })?;

@@ -1,6 +1,6 @@
 //! `summary.json`: per platform, the cost (total and by component), the
 //! billed quantities, what happened to the tasks, and the latencies. Field
-//! names are a contract documented in the README; later versions add fields
+//! names are a contract documented in docs/outputs.md; later versions add fields
 //! and never rename one.
 
 use crate::platform::{PlatformSpec, Tally};

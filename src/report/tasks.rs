@@ -16,7 +16,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// The columns, in file order, with their meaning (the README repeats this).
+/// The columns, in file order, with their meaning (docs/outputs.md repeats this).
 pub const COLUMNS: &[(&str, &str)] = &[
     ("platform", "platform name"),
     ("task_id", "the task's id in the workload (its row order)"),

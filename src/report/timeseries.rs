@@ -10,7 +10,7 @@ use crate::time::sim_to_seconds;
 use polars::prelude::*;
 use std::path::Path;
 
-/// The columns, in file order, with their meaning (the README repeats this).
+/// The columns, in file order, with their meaning (docs/outputs.md repeats this).
 pub const COLUMNS: &[(&str, &str)] = &[
     ("platform", "platform name"),
     (

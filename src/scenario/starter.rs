@@ -53,7 +53,7 @@ format = "{format}"
         }
         None => r#"[workload]
 # Tasks from a generator; replace it with `trace = "your-trace.csv"` to replay
-# real tasks (see the README, "Trace formats").
+# real tasks (see docs/traces.md).
 [[workload.generators]]
 name = "jobs"
 # A Poisson process; also "diurnal" (min_rate, max_rate, peak_at) and "burst".
@@ -91,8 +91,8 @@ sizes = [
     format!(
         r#"# A fargate-sim scenario. Run it with:
 #   fargate-sim run {name}.toml
-# and open output/{name}/report.html. Every key is described in the README
-# ("Scenario format"); change any of them without editing with
+# and open output/{name}/report.html. Every key is described in
+# docs/scenarios.md; change any of them without editing with
 #   --set KEY=VALUE, such as --set workload.load_scale=2
 name = "{name}"
 description = "What question does this scenario answer?"
