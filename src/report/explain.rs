@@ -186,6 +186,67 @@ fn waiting(p: &PlatformSummary) -> Option<String> {
     ))
 }
 
+/// For the platform whose tasks wait longest to run (p95), the change that
+/// attacks the larger part of that wait, with the seconds at stake.
+fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
+    let p = ps
+        .iter()
+        .filter(|p| p.latency.time_to_start.p95.is_some())
+        .max_by(|a, b| {
+            a.latency
+                .time_to_start
+                .p95
+                .unwrap_or(0.0)
+                .total_cmp(&b.latency.time_to_start.p95.unwrap_or(0.0))
+        })?;
+    let wait = p.latency.wait.p95.unwrap_or(0.0);
+    let startup = p.latency.startup.p95.unwrap_or(0.0);
+    let total = p.latency.time_to_start.p95.unwrap_or(0.0);
+    if total < 1.0 {
+        return None;
+    }
+    let fastest = ps
+        .iter()
+        .filter_map(|q| q.latency.time_to_start.p95.map(|t| (q, t)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|(q, _)| q.name != p.name);
+    let compare = fastest.map_or(String::new(), |(q, t)| {
+        format!(
+            " (for comparison, {} starts 95% of its tasks within {})",
+            q.name,
+            format_seconds(t)
+        )
+    });
+    Some(if wait > startup {
+        if p.kind == "ec2" {
+            format!(
+                "{}: tasks wait up to {} (p95) for room on an instance; keep headroom (a lower ECS managed-scaling target capacity, or a higher `min`) so that bursts land on running instances{compare}",
+                p.name,
+                format_seconds(wait)
+            )
+        } else {
+            format!(
+                "{}: tasks wait up to {} (p95) for launch tokens; spread bursts over time or ask AWS for a higher Fargate launch rate (`launch_limit` shows the effect){compare}",
+                p.name,
+                format_seconds(wait)
+            )
+        }
+    } else if p.kind == "ec2" {
+        format!(
+            "{}: the container start takes up to {} (p95); smaller images, or pre-pulled images on the instances, shorten it{compare}",
+            p.name,
+            format_seconds(startup)
+        )
+    } else {
+        format!(
+            "{}: Fargate's start-up takes up to {} (p95) of the {} tasks wait; smaller or lazily loaded (SOCI) images shorten the billed image pull, and warm EC2 capacity avoids it altogether{compare}",
+            p.name,
+            format_seconds(startup),
+            format_seconds(total)
+        )
+    })
+}
+
 /// The explanation of a finished run.
 pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
     let mut out = format!("{}\n", summary.scenario.name);
@@ -342,6 +403,10 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
             }
         }
         None => out.push_str("- nothing obvious: no Spot, ARM, idle-capacity or start-up saving applies to these platforms.\n"),
+    }
+    if let Some(line) = latency_change(ps) {
+        out.push_str("\nThe one change that would cut the wait the most\n");
+        out.push_str(&format!("- {line}.\n"));
     }
     out.push_str("\nThe estimates scale this run's bill by catalog rate ratios; run the change as a scenario (--set …) to know for sure.\n");
     out

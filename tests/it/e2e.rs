@@ -466,6 +466,7 @@ fn new_writes_a_scenario_that_runs_and_explain_reads_the_run() {
         "Where the money went",
         "What made tasks wait",
         "The one change that would save the most",
+        "The one change that would cut the wait the most",
     ] {
         assert!(out.contains(part), "{out}");
     }
