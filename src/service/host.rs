@@ -586,7 +586,9 @@ impl<P: ReplicaHost> ServiceHost<P> {
                     ReplicaNews::Started { task_id, running } => {
                         let r = (task_id - REPLICA_ID_BASE) as u32;
                         let rep = &mut self.replicas[r as usize];
-                        if rep.cancel {
+                        // Cancelled while pending, or (defensively) already
+                        // gone: stop it as soon as it launches.
+                        if rep.cancel || rep.state == State::Gone {
                             rep.cancel = false;
                             rep.state = State::Starting;
                             self.stop_replica(r, queue);
@@ -604,10 +606,15 @@ impl<P: ReplicaHost> ServiceHost<P> {
                         let r = (task_id - REPLICA_ID_BASE) as u32;
                         let service = self.replicas[r as usize].service as usize;
                         self.services[service].report.cost += cost;
-                        if self.replicas[r as usize].state != State::Gone {
+                        let was = self.replicas[r as usize].state;
+                        if was != State::Gone {
                             self.lose_replica(r, queue.now());
                             if retrying {
-                                self.replicas[r as usize].state = State::Pending;
+                                // The platform relaunches it; a replica that
+                                // was draining is stopped when it does.
+                                let rep = &mut self.replicas[r as usize];
+                                rep.state = State::Pending;
+                                rep.cancel = was == State::Draining;
                             } else {
                                 self.replicas[r as usize].state = State::Gone;
                                 self.reconcile(service, queue);
@@ -666,7 +673,18 @@ impl<P: ReplicaHost> ServiceHost<P> {
             .count() as u32;
         let desired = self.services[service].desired;
         if count < desired {
-            for _ in count..desired {
+            // Replicas cancelled while pending are still queued on the
+            // platform: keep them (oldest first) before launching new ones.
+            let mut missing = desired - count;
+            let members = self.services[service].members.clone();
+            for r in members {
+                let rep = &mut self.replicas[r as usize];
+                if missing > 0 && rep.state == State::Pending && rep.cancel {
+                    rep.cancel = false;
+                    missing -= 1;
+                }
+            }
+            for _ in 0..missing {
                 self.launch_replica(service, queue);
             }
             return;
@@ -725,10 +743,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
             .members
             .iter()
             .filter(|&&r| {
-                matches!(
-                    self.replicas[r as usize].state,
-                    State::Pending | State::Starting
-                )
+                let rep = &self.replicas[r as usize];
+                matches!(rep.state, State::Pending | State::Starting) && !rep.cancel
             })
             .count() as u32;
         svc.report.minutes.push(ServiceMinute {
@@ -856,14 +872,12 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
         self.platform
             .start(&mut Mapped::new(queue, HostEvent::Platform));
         for s in 0..self.services.len() {
-            // At midnight the last action of the day before holds.
-            if let Some(a) = self.services[s]
-                .spec
-                .schedule
-                .iter()
-                .max_by_key(|a| a.at)
-                .copied()
-            {
+            // At midnight the day before's actions hold (replayed in time
+            // order), then those set for 00:00 apply; ticks handle the rest.
+            let mut actions = self.services[s].spec.schedule.clone();
+            actions.sort_by_key(|a| a.at);
+            let midnight: Vec<_> = actions.iter().filter(|a| a.at == 0).copied().collect();
+            for a in actions.into_iter().chain(midnight) {
                 apply_schedule(&mut self.services[s], a);
             }
             // Replicas first: one that is running at once takes a request

@@ -339,3 +339,40 @@ requests = {{ trace = "{}" }}
     // The run ends when the last request is served, not at the last arrival.
     assert!(s.end > 3_400_000_000, "{}", s.end);
 }
+
+/// Scheduled actions: the day before's actions hold at midnight, an action
+/// at 00:00 applies from the start of day 0, and each fires at its minute.
+#[test]
+fn scheduled_actions_apply_from_midnight() {
+    let text = format!(
+        r#"
+name = "schedule"
+horizon = "20h"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = {{ min = 1, max = 20 }}
+concurrency = 1
+service_time = "10ms"
+requests = {{ curve = "constant", rate = "1/s", arrivals = "even" }}
+[[workload.services.schedule]]
+at = "00:00"
+min = 2
+max = 4
+[[workload.services.schedule]]
+at = "18:00"
+min = 10
+max = 12
+{INSTANT_FARGATE}"#
+    );
+    let ran = run(&Case::new(&text, None), &[]);
+    let s = service_of(&ran, "fargate");
+    // Minute rows record the desired count at each minute's end. At
+    // midnight the evening before left 10 replicas (min 10), and the 00:00
+    // action caps them at its max of 4; with no policy it stays there.
+    assert_eq!(s.minutes[0].desired, 4, "00:00 applies on day 0");
+    assert_eq!(s.minutes[17 * 60].desired, 4);
+    assert_eq!(s.minutes[18 * 60].desired, 10, "18:00 raises the floor");
+    assert_eq!(s.replicas_launched, 10);
+}
