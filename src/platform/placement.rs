@@ -80,13 +80,27 @@ pub struct Placer {
     /// multiples of a quarter vCPU), so "the instance with the least memory
     /// (or CPU) left that fits" is one range query per bucket, never a scan
     /// past instances that lack the other resource.
-    grid: BTreeMap<u32, BTreeSet<(u32, u32)>>,
+    /// Bucket entries are `pack(free memory, id)`: one u64 compares faster
+    /// than a tuple.
+    grid: BTreeMap<u32, BTreeSet<u64>>,
     /// (tasks, tie-break key, id), kept only for spread; the tie-break key is
     /// the second strategy's (free memory or CPU for binpack, else 0).
     by_tasks: Option<BTreeSet<(u32, u32, u32)>>,
     /// Open ids, kept only for first_fit and random.
     open_ids: Option<BTreeSet<u32>>,
     rng: Pcg64Mcg,
+}
+
+/// A grid entry: free memory in the high half, the id in the low half, so
+/// entries order by (free memory, id).
+#[inline]
+fn pack(free_mem: u32, id: u32) -> u64 {
+    ((free_mem as u64) << 32) | id as u64
+}
+
+#[inline]
+fn unpack(key: u64) -> (u32, u32) {
+    ((key >> 32) as u32, key as u32)
 }
 
 impl Placer {
@@ -125,7 +139,7 @@ impl Placer {
         self.grid
             .entry(s.free_cpu)
             .or_default()
-            .insert((s.free_mem, id));
+            .insert(pack(s.free_mem, id));
         let tie = self.spread_tiebreak(s);
         if let Some(i) = &mut self.by_tasks {
             i.insert((s.tasks, tie, id));
@@ -141,7 +155,7 @@ impl Placer {
             return;
         }
         if let Some(bucket) = self.grid.get_mut(&s.free_cpu) {
-            bucket.remove(&(s.free_mem, id));
+            bucket.remove(&pack(s.free_mem, id));
             if bucket.is_empty() {
                 self.grid.remove(&s.free_cpu);
             }
@@ -205,10 +219,10 @@ impl Placer {
         self.grid
             .range(cpu..)
             .filter_map(move |(&free_cpu, bucket)| {
-                bucket
-                    .range((mem, 0)..)
-                    .next()
-                    .map(|&(free_mem, id)| (free_mem, free_cpu, id))
+                bucket.range(pack(mem, 0)..).next().map(|&k| {
+                    let (free_mem, id) = unpack(k);
+                    (free_mem, free_cpu, id)
+                })
             })
     }
 
@@ -247,7 +261,11 @@ impl Placer {
                     ties.push(id);
                 } else {
                     for bucket in self.grid.range(cpu..).map(|(_, b)| b) {
-                        ties.extend(bucket.range((best, 0)..(best + 1, 0)).map(|&(_, id)| id));
+                        ties.extend(
+                            bucket
+                                .range(pack(best, 0)..=pack(best, u32::MAX))
+                                .map(|&k| unpack(k).1),
+                        );
                     }
                 }
             }
@@ -256,8 +274,8 @@ impl Placer {
                 let (_, bucket) = self
                     .grid
                     .range(cpu..)
-                    .find(|(_, b)| b.range((mem, 0)..).next().is_some())?;
-                ties.extend(bucket.range((mem, 0)..).map(|&(_, id)| id).take(
+                    .find(|(_, b)| b.range(pack(mem, 0)..).next().is_some())?;
+                ties.extend(bucket.range(pack(mem, 0)..).map(|&k| unpack(k).1).take(
                     if self.strategies.len() == 1 {
                         1
                     } else {
