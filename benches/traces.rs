@@ -182,8 +182,104 @@ fn twenty_million() {
     );
 }
 
+/// Runs the built binary under `/usr/bin/time -v` in `dir`; prints wall
+/// time and peak memory.
+fn timed_run(dir: &std::path::Path, label: &str, args: &[&str]) {
+    let bin = env!("CARGO_BIN_EXE_fargate-sim");
+    let mut all = vec!["-v", bin];
+    all.extend_from_slice(args);
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(&all)
+        .current_dir(dir)
+        .output()
+        .expect("runs /usr/bin/time");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let pick = |key: &str| {
+        err.lines()
+            .find(|l| l.contains(key))
+            .and_then(|l| l.rsplit(": ").next())
+            .unwrap_or("?")
+            .trim()
+            .to_string()
+    };
+    let rss_mb = pick("Maximum resident set size")
+        .parse::<f64>()
+        .map_or("?".into(), |kb| format!("{:.1} MB", kb / 1024.0));
+    println!(
+        "  {label:<48} wall {:>8}, peak {rss_mb}",
+        pick("Elapsed (wall clock)")
+    );
+}
+
+/// The 1,000,000-task benchmark workload (benches/scenarios/fargate_1m.toml)
+/// written as a native Parquet trace, then replayed as a user runs it, trace
+/// read included: on Fargate and on the ECS managed-scaling cluster, with
+/// every report file and with `--no-task-records`.
+fn one_million() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (scenario, _) = fargate_sim::scenario::load(
+        &root.join("benches/scenarios/fargate_1m.toml"),
+        &fargate_sim::scenario::LoadOptions::default(),
+    )
+    .expect("scenario");
+    let (_, mut stream) = scenario.workload.open(scenario.seed).expect("workload");
+    let trace = dir.path().join("trace-1m.parquet");
+    let mut f = std::fs::File::create(&trace).expect("create");
+    let rows =
+        fargate_sim::table_io::write_native_parquet_stream(&mut f, &mut stream).expect("writes");
+    drop(f);
+    println!(
+        "1 M tasks as a native Parquet trace: {rows} rows, {:.0} MB",
+        std::fs::metadata(&trace).expect("meta").len() as f64 / 1e6
+    );
+    for (name, platform) in [
+        ("fargate", "name = \"fargate\"\nkind = \"fargate\"\n"),
+        (
+            "ecs",
+            "name = \"ecs-managed\"\nkind = \"ec2\"\ninstance_types = [\"m5.4xlarge\"]\nautoscaler = \"ecs_managed\"\ninitial = 10\nmax = 2000\n",
+        ),
+    ] {
+        std::fs::write(
+            dir.path().join(format!("{name}.toml")),
+            format!(
+                "name = \"trace-1m-{name}\"\n[workload]\ntrace = \"trace-1m.parquet\"\n[[platforms]]\n{platform}"
+            ),
+        )
+        .expect("scenario");
+        let file = format!("{name}.toml");
+        timed_run(
+            dir.path(),
+            &format!("{name}, trace read, every report file"),
+            &[
+                "run",
+                &file,
+                "--out",
+                &format!("out-{name}"),
+                "-q",
+                "--force",
+            ],
+        );
+        timed_run(
+            dir.path(),
+            &format!("{name}, trace read, --no-task-records"),
+            &[
+                "run",
+                &file,
+                "--out",
+                &format!("out-{name}-lean"),
+                "-q",
+                "--force",
+                "--no-task-records",
+            ],
+        );
+    }
+}
+
 fn main() {
     samples();
+    one_million();
     if !std::env::args().any(|a| a == "--quick") {
         twenty_million();
     }
