@@ -5,7 +5,8 @@
 //! replayed on Fargate by the release binary, with its wall time and peak
 //! memory (VmHWM of the child, read from /usr/bin/time).
 //!
-//! Run: `cargo bench --bench traces` (add `--quick` to skip the 20 M replay).
+//! Run: `cargo bench --bench traces` (add `--quick` to skip the 20 M replay;
+//! set `FARGATE_SIM_KEEP_TRACE=DIR` to keep the generated traces in DIR).
 
 use fargate_sim::scenario::{LoadOptions, load_str};
 use fargate_sim::workload::formats::{self, SkipCounter};
@@ -234,6 +235,11 @@ fn one_million() {
         "1 M tasks as a native Parquet trace: {rows} rows, {:.0} MB",
         std::fs::metadata(&trace).expect("meta").len() as f64 / 1e6
     );
+    // FARGATE_SIM_KEEP_TRACE=DIR keeps the trace there, for profiling.
+    if let Some(k) = std::env::var_os("FARGATE_SIM_KEEP_TRACE") {
+        let k = std::path::PathBuf::from(k);
+        std::fs::copy(&trace, k.join("trace-1m.parquet")).expect("keeps the trace");
+    }
     for (name, platform) in [
         ("fargate", "name = \"fargate\"\nkind = \"fargate\"\n"),
         (

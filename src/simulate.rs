@@ -114,7 +114,72 @@ pub fn run_platform_with(
     progress: Option<&Progress>,
 ) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
-    let (mut notes, mut stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
+    let opened = open_workload(scenario, 1)?
+        .pop()
+        .ok_or_else(|| Error::Internal("no workload stream".into()))?;
+    run_platform_on(
+        scenario, catalog, spec, sink, options, progress, opened, started,
+    )
+}
+
+/// The workload as one platform receives it.
+struct Opened {
+    notes: Vec<String>,
+    stream: crate::workload::TaskStream,
+    skipped: crate::workload::formats::SkipCounter,
+}
+
+/// Opens the workload for `platforms` platforms. A trace is parsed once, on
+/// a reader thread of its own, and its tasks are handed to every platform
+/// (see [`crate::workload::fanout`]); generated tasks cost less to make than
+/// to pass between threads, so each platform generates its own.
+fn open_workload(scenario: &Scenario, platforms: usize) -> Result<Vec<Opened>, Error> {
+    let open = || -> Result<Opened, Error> {
+        let (notes, stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
+        Ok(Opened {
+            notes,
+            stream,
+            skipped,
+        })
+    };
+    if scenario.workload.trace.is_none() {
+        return (0..platforms).map(|_| open()).collect();
+    }
+    let Opened {
+        notes,
+        stream,
+        skipped,
+    } = open()?;
+    let out = crate::workload::fanout::fan_out(stream, skipped, platforms)
+        .map_err(|e| Error::Internal(format!("cannot start the trace reader thread: {e}")))?;
+    Ok(out
+        .fed
+        .into_iter()
+        .map(|f| Opened {
+            notes: notes.clone(),
+            stream: f.stream,
+            skipped: f.skipped,
+        })
+        .collect())
+}
+
+/// Replays an opened workload on one platform.
+#[allow(clippy::too_many_arguments)]
+fn run_platform_on(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    spec: &PlatformSpec,
+    sink: Option<Box<dyn RecordSink>>,
+    options: RunOptions<'_>,
+    progress: Option<&Progress>,
+    opened: Opened,
+    started: std::time::Instant,
+) -> Result<(PlatformRun, Vec<String>), Error> {
+    let Opened {
+        mut notes,
+        mut stream,
+        skipped,
+    } = opened;
     let mut run = match spec {
         PlatformSpec::Fargate(f) => {
             let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
@@ -124,6 +189,8 @@ pub fn run_platform_with(
             }
             let (mut model, end, services) =
                 replay(model, scenario, &mut stream, progress, &mut notes)?;
+            // Let a shared trace reader go on for the other platforms.
+            drop(stream);
             if let Some(e) = model.error.take() {
                 return Err(Error::BadInput(e));
             }
@@ -149,6 +216,8 @@ pub fn run_platform_with(
             }
             let (mut model, end, services) =
                 replay(model, scenario, &mut stream, progress, &mut notes)?;
+            // Let a shared trace reader go on for the other platforms.
+            drop(stream);
             model.settle_series();
             PlatformRun {
                 spec: spec.clone(),
@@ -184,15 +253,22 @@ pub fn run_with(
     sinks: Option<SinkFactory<'_>>,
     options: RunOptions<'_>,
 ) -> Result<RunOutput, Error> {
+    let started = std::time::Instant::now();
+    let opened = open_workload(scenario, scenario.platforms.len())?;
     let results: Vec<Result<(PlatformRun, Vec<String>), Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = scenario
             .platforms
             .iter()
+            .zip(opened)
             .enumerate()
-            .map(|(i, spec)| {
+            .map(|(i, (spec, opened))| {
                 let sink = sinks.and_then(|f| f(spec));
                 let progress = options.progress.and_then(|p| p.get(i));
-                s.spawn(move || run_platform_with(scenario, catalog, spec, sink, options, progress))
+                s.spawn(move || {
+                    run_platform_on(
+                        scenario, catalog, spec, sink, options, progress, opened, started,
+                    )
+                })
             })
             .collect();
         handles

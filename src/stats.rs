@@ -110,19 +110,58 @@ impl SpanStats {
         Some(self.max)
     }
 
+    /// Several nearest-rank quantiles at once, in the order asked. Exact
+    /// samples are partitioned around the middle rank and each side searched
+    /// for the ranks that fall in it, so k quantiles of n samples cost about
+    /// n·log2(k) steps rather than the n·k of asking one at a time (101
+    /// percentiles of a million samples: one selection pass per level, not
+    /// 101 passes).
+    pub fn quantiles(&mut self, qs: &[f64]) -> Vec<Option<SimTime>> {
+        if self.count == 0 {
+            return vec![None; qs.len()];
+        }
+        if !self.histogram.is_empty() {
+            return qs.iter().map(|&q| self.quantile(q)).collect();
+        }
+        let ranks: Vec<usize> = qs
+            .iter()
+            .map(|&q| (((q * self.count as f64).ceil() as u64).clamp(1, self.count) - 1) as usize)
+            .collect();
+        let mut wanted = ranks.clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        select_ranks(&mut self.exact, 0, &wanted);
+        ranks.iter().map(|&r| Some(self.exact[r])).collect()
+    }
+
     /// The summary a report prints, in seconds.
     pub fn summary(&mut self) -> SpanSummary {
         let s = |v: Option<SimTime>| v.map(sim_to_seconds);
+        let q = self.quantiles(&[0.50, 0.95, 0.99]);
         SpanSummary {
             count: self.count,
-            p50: s(self.quantile(0.50)),
-            p95: s(self.quantile(0.95)),
-            p99: s(self.quantile(0.99)),
+            p50: s(q[0]),
+            p95: s(q[1]),
+            p99: s(q[2]),
             max: s((self.count > 0).then_some(self.max)),
             mean: (self.count > 0).then(|| self.sum as f64 / self.count as f64 / 1e6),
             exact: self.is_exact(),
         }
     }
+}
+
+/// Puts the element of each rank in `ranks` (sorted, distinct, relative
+/// to `offset`, the position of `v` in the whole) where a full sort would.
+fn select_ranks(v: &mut [SimTime], offset: usize, ranks: &[usize]) {
+    if ranks.is_empty() || v.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let at = ranks[mid] - offset;
+    v.select_nth_unstable(at);
+    let (left, rest) = v.split_at_mut(at);
+    select_ranks(left, offset, &ranks[..mid]);
+    select_ranks(&mut rest[1..], offset + at + 1, &ranks[mid + 1..]);
 }
 
 /// Quantiles of a span distribution, in seconds (`null` when no samples).
@@ -154,6 +193,32 @@ mod tests {
         let sum = s.summary();
         assert_eq!(sum.mean, Some(3e-6));
         assert!(sum.exact);
+    }
+
+    #[test]
+    fn many_quantiles_at_once_match_a_full_sort() {
+        // Pseudo-random samples with many repeats, quantiles asked out of
+        // order and twice: each must be the nearest-rank value of the sorted
+        // samples, as one `quantile` call gives.
+        let mut s = SpanStats::new();
+        let mut x: u64 = 88172645463325252;
+        for _ in 0..10_007 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.record(x % 5_000);
+        }
+        let mut sorted = s.exact.clone();
+        sorted.sort_unstable();
+        let mut qs: Vec<f64> = (0..=100).map(|p| p as f64 / 100.0).collect();
+        qs.extend([0.999, 0.5, 0.0001, 0.37]);
+        let got = s.quantiles(&qs);
+        for (q, v) in qs.iter().zip(got) {
+            let rank = ((q * 10_007.0).ceil() as usize).clamp(1, 10_007);
+            assert_eq!(v, Some(sorted[rank - 1]), "q = {q}");
+            assert_eq!(s.clone().quantile(*q), v, "q = {q}");
+        }
+        assert_eq!(SpanStats::new().quantiles(&[0.5, 0.9]), vec![None, None]);
     }
 
     #[test]

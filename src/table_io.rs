@@ -8,7 +8,7 @@ use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Rows read per chunk: bounded memory whatever the file's size.
-const CHUNK_ROWS: usize = 256 * 1024;
+const CHUNK_ROWS: usize = 64 * 1024;
 
 fn parquet_err(path: &Path, e: impl std::fmt::Display) -> WorkloadError {
     WorkloadError::Parquet {
@@ -96,43 +96,55 @@ impl ParquetRows {
             .finish()
             .map_err(|e| parquet_err(&self.path, e))?;
         // Numeric columns are read as numbers; text columns (and numbers
-        // stored as text) as text, parsed and checked per row.
-        enum Col {
+        // stored as text) as text, borrowed from the frame, parsed and
+        // checked per row.
+        enum Col<'a> {
             Absent,
-            Text(Vec<Option<String>>),
+            Text(Vec<Option<&'a str>>),
             Number(Vec<Option<f64>>),
         }
-        let column = |idx: usize, name: &Option<String>| -> Result<Col, WorkloadError> {
-            let Some(n) = name else {
-                return Ok(Col::Absent);
-            };
-            let c = df.column(n).map_err(|e| parquet_err(&self.path, e))?;
-            let numeric = (1..=5).contains(&idx) && c.dtype().is_primitive_numeric();
-            if numeric {
-                let f = c
-                    .cast(&DataType::Float64)
-                    .map_err(|e| parquet_err(&self.path, e))?;
-                let ca = f.f64().map_err(|e| parquet_err(&self.path, e))?;
-                Ok(Col::Number(ca.iter().collect()))
-            } else {
-                let t = c
-                    .cast(&DataType::String)
-                    .map_err(|e| parquet_err(&self.path, e))?;
-                let ca = t.str().map_err(|e| parquet_err(&self.path, e))?;
-                Ok(Col::Text(
-                    ca.iter().map(|v| v.map(str::to_string)).collect(),
-                ))
-            }
-        };
-        let cols: Vec<Col> = self
+        let casted: Vec<Option<(bool, Column)>> = self
             .present
             .iter()
             .enumerate()
-            .map(|(i, n)| column(i, n))
+            .map(|(idx, name)| -> Result<_, WorkloadError> {
+                let Some(n) = name else {
+                    return Ok(None);
+                };
+                let c = df.column(n).map_err(|e| parquet_err(&self.path, e))?;
+                let numeric = (1..=5).contains(&idx) && c.dtype().is_primitive_numeric();
+                let to = if numeric {
+                    DataType::Float64
+                } else {
+                    DataType::String
+                };
+                let c = c.cast(&to).map_err(|e| parquet_err(&self.path, e))?;
+                Ok(Some((numeric, c)))
+            })
+            .collect::<Result<_, _>>()?;
+        let cols: Vec<Col> = casted
+            .iter()
+            .map(|c| -> Result<Col, WorkloadError> {
+                Ok(match c {
+                    None => Col::Absent,
+                    Some((true, c)) => Col::Number(
+                        c.f64()
+                            .map_err(|e| parquet_err(&self.path, e))?
+                            .iter()
+                            .collect(),
+                    ),
+                    Some((false, c)) => Col::Text(
+                        c.str()
+                            .map_err(|e| parquet_err(&self.path, e))?
+                            .iter()
+                            .collect(),
+                    ),
+                })
+            })
             .collect::<Result<_, _>>()?;
         let text = |c: usize, r: usize| -> &str {
             match &cols[c] {
-                Col::Text(v) => v[r].as_deref().unwrap_or(""),
+                Col::Text(v) => v[r].unwrap_or(""),
                 _ => "",
             }
         };
@@ -215,7 +227,7 @@ impl ParquetRows {
                 let owned: Vec<String> = (1..=5)
                     .map(|c| match &cols[c] {
                         Col::Number(v) => v[r].map_or_else(String::new, |x| x.to_string()),
-                        Col::Text(v) => v[r].clone().unwrap_or_default(),
+                        Col::Text(v) => v[r].unwrap_or_default().to_string(),
                         Col::Absent => String::new(),
                     })
                     .collect();

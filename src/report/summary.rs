@@ -322,8 +322,11 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             wait: t.wait.summary(),
             startup: t.startup.summary(),
             time_to_start: t.time_to_start.summary(),
-            time_to_start_percentiles_s: (0..=100)
-                .filter_map(|p| t.time_to_start.quantile(p as f64 / 100.0))
+            time_to_start_percentiles_s: t
+                .time_to_start
+                .quantiles(&(0..=100).map(|p| p as f64 / 100.0).collect::<Vec<_>>())
+                .into_iter()
+                .flatten()
                 .map(sim_to_seconds)
                 .collect(),
         },

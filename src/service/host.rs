@@ -747,6 +747,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 matches!(rep.state, State::Pending | State::Starting) && !rep.cancel
             })
             .count() as u32;
+        let q = m.hist.quantiles(&[0.5, 0.95, 0.99, 0.999]);
         svc.report.minutes.push(ServiceMinute {
             start: m.start,
             end: now,
@@ -755,10 +756,10 @@ impl<P: ReplicaHost> ServiceHost<P> {
             timed_out: m.timed_out,
             rejected: m.rejected,
             failed: m.failed,
-            p50: m.hist.quantile(0.5),
-            p95: m.hist.quantile(0.95),
-            p99: m.hist.quantile(0.99),
-            p999: m.hist.quantile(0.999),
+            p50: q[0],
+            p95: q[1],
+            p99: q[2],
+            p999: q[3],
             mean_latency: m.hist.mean_us(),
             desired: svc.desired,
             running: svc.running as u32,

@@ -7,6 +7,7 @@
 //! way for every platform.
 
 pub mod dist;
+pub mod fanout;
 pub mod formats;
 pub mod inspect;
 pub mod native;
@@ -26,7 +27,7 @@ pub struct Task {
     /// Position in the merged workload stream, from 0.
     pub id: u64,
     /// The trace's own task id, when it has one.
-    pub label: Option<Box<str>>,
+    pub label: Option<Label>,
     /// When the task is submitted.
     pub submit: SimTime,
     /// How long it runs once started.
@@ -39,6 +40,81 @@ pub struct Task {
     pub storage_gib: u32,
     /// The job or service the task belongs to (its image, for caching).
     pub group: Option<Arc<str>>,
+}
+
+/// A task's own id from its trace. Ids of up to 22 bytes (nearly every
+/// trace's) are kept inline, so reading a trace of a million tasks does not
+/// allocate, and later free, a million strings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Label(LabelRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum LabelRepr {
+    Inline { len: u8, bytes: [u8; LABEL_INLINE] },
+    Heap(Box<str>),
+}
+
+/// Bytes of a label kept inline.
+const LABEL_INLINE: usize = 22;
+
+impl Label {
+    pub fn new(text: &str) -> Label {
+        if text.len() <= LABEL_INLINE {
+            let mut bytes = [0u8; LABEL_INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Label(LabelRepr::Inline {
+                len: text.len() as u8,
+                bytes,
+            })
+        } else {
+            Label(LabelRepr::Heap(text.into()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Built from a whole &str, so the bytes are UTF-8.
+            LabelRepr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default()
+            }
+            LabelRepr::Heap(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Label {
+    fn from(s: &str) -> Label {
+        Label::new(s)
+    }
+}
+
+impl From<String> for Label {
+    fn from(s: String) -> Label {
+        if s.len() <= LABEL_INLINE {
+            Label::new(&s)
+        } else {
+            Label(LabelRepr::Heap(s.into_boxed_str()))
+        }
+    }
+}
+
+impl std::fmt::Debug for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why a workload could not be read. Each names the file and place.
@@ -97,6 +173,73 @@ pub enum WorkloadError {
     /// The file is not in the format it was read as.
     #[error("trace {path}: {message}")]
     Format { path: PathBuf, message: String },
+}
+
+impl WorkloadError {
+    /// A copy of the error, for handing one failure to several platforms.
+    /// An I/O error keeps its kind and message.
+    pub fn duplicate(&self) -> WorkloadError {
+        use WorkloadError as E;
+        match self {
+            E::Io { path, source } => E::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            E::MissingColumn {
+                path,
+                column,
+                found,
+            } => E::MissingColumn {
+                path: path.clone(),
+                column,
+                found: found.clone(),
+            },
+            E::BadValue {
+                path,
+                line,
+                column,
+                value,
+                expected,
+            } => E::BadValue {
+                path: path.clone(),
+                line: *line,
+                column,
+                value: value.clone(),
+                expected: expected.clone(),
+            },
+            E::ShortRow {
+                path,
+                line,
+                found,
+                expected,
+            } => E::ShortRow {
+                path: path.clone(),
+                line: *line,
+                found: *found,
+                expected: *expected,
+            },
+            E::OutOfOrder {
+                path,
+                line,
+                submit_s,
+                previous_s,
+            } => E::OutOfOrder {
+                path: path.clone(),
+                line: *line,
+                submit_s: *submit_s,
+                previous_s: *previous_s,
+            },
+            E::Parquet { path, message } => E::Parquet {
+                path: path.clone(),
+                message: message.clone(),
+            },
+            E::Interrupted => E::Interrupted,
+            E::Format { path, message } => E::Format {
+                path: path.clone(),
+                message: message.clone(),
+            },
+        }
+    }
 }
 
 /// A stream of tasks in submit order.
@@ -228,6 +371,29 @@ mod tests {
 
     fn stream(times: Vec<SimTime>) -> TaskStream {
         Box::new(times.into_iter().map(|t| Ok(task(t))))
+    }
+
+    #[test]
+    fn labels_keep_their_text_inline_or_not() {
+        for text in [
+            "",
+            "a",
+            "job-1#3",
+            "exactly-22-bytes-long.",
+            "é",
+            "longer than twenty-two bytes, on the heap",
+        ] {
+            let l = Label::from(text);
+            assert_eq!(l.as_str(), text);
+            assert_eq!(Label::from(text.to_string()), l);
+            assert_eq!(format!("{l}"), text);
+        }
+        assert!(matches!(
+            Label::from("exactly-22-bytes-long.").0,
+            LabelRepr::Inline { .. }
+        ));
+        assert!(matches!(Label::from("x".repeat(23)).0, LabelRepr::Heap(_)));
+        assert_eq!(std::mem::size_of::<Option<Label>>(), 24);
     }
 
     #[test]

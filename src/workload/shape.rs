@@ -166,7 +166,7 @@ fn read_task(r: &mut impl Read, groups: &mut HashMap<String, Arc<str>>) -> std::
     let memory_mib = u32::from_le_bytes(b4);
     r.read_exact(&mut b4)?;
     let storage_gib = u32::from_le_bytes(b4);
-    let label = read_str(r)?.map(|s| s.into_boxed_str());
+    let label = read_str(r)?.map(super::Label::from);
     let group = read_str(r)?.map(|g| {
         groups
             .entry(g.clone())

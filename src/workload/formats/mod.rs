@@ -200,6 +200,13 @@ impl SkipCounter {
     pub fn total(&self) -> u64 {
         self.counts().values().sum()
     }
+
+    /// Sets the counts (a platform following a shared reader).
+    pub fn replace(&self, counts: BTreeMap<String, u64>) {
+        if let Ok(mut m) = self.0.lock() {
+            *m = counts;
+        }
+    }
 }
 
 /// Why one row cannot be used.
@@ -240,7 +247,7 @@ impl Groups {
 /// A new task with the fields an adapter fills in (`id` is set when the
 /// workload is merged).
 pub fn task(
-    label: Option<Box<str>>,
+    label: Option<super::Label>,
     submit: u64,
     duration: u64,
     cpu_milli: u32,

@@ -1,0 +1,319 @@
+//! Reading a trace once for every platform, on its own thread.
+//!
+//! Parsing a trace costs about as much as simulating it. Each platform used
+//! to open and parse the file itself, on the thread that also simulates, so a
+//! run paid for the parsing once per platform and never overlapped it with
+//! the simulation. [`fan_out`] moves the reading to one reader thread that
+//! sends the tasks, in chunks, to every platform through bounded channels:
+//! the trace is parsed once, and the platforms simulate while the next chunk
+//! is being read. Memory stays bounded (the reader waits for the slowest
+//! platform), and each platform sees exactly the stream it would have read
+//! itself, so results do not change.
+
+use super::formats::SkipCounter;
+use super::{Task, TaskStream, WorkloadError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+/// Tasks per message.
+const CHUNK: usize = 4096;
+/// Messages a platform may fall behind the reader before the reader waits.
+const DEPTH: usize = 32;
+
+/// What the reader sends.
+enum Message {
+    /// The next tasks, and the skipped-row counts as of the last of them
+    /// when they changed since the previous chunk.
+    Tasks(Arc<Vec<Task>>, Option<Arc<BTreeMap<String, u64>>>),
+    /// The stream failed here; nothing follows.
+    Failed(WorkloadError),
+}
+
+/// One platform's end of a [`fan_out`].
+pub struct Fed {
+    /// The tasks, in the source's order.
+    pub stream: TaskStream,
+    /// Rows skipped among the tasks this platform has taken so far.
+    pub skipped: SkipCounter,
+}
+
+/// What [`fan_out`] returns: one feed per platform, and the reader thread.
+pub struct FanOut {
+    pub fed: Vec<Fed>,
+    /// Ends once the stream is read, fails, or every feed is dropped.
+    pub reader: std::thread::JoinHandle<()>,
+}
+
+/// Reads `stream` on a new thread and gives each of `consumers` platforms
+/// the same tasks. `skipped` is the source's own counter of skipped rows;
+/// each consumer gets a counter that follows it as far as that consumer has
+/// read, so what a platform reports never depends on how far ahead the
+/// reader happens to be. Fails only when no thread can be started.
+pub fn fan_out(
+    stream: TaskStream,
+    skipped: SkipCounter,
+    consumers: usize,
+) -> std::io::Result<FanOut> {
+    let mut senders = Vec::with_capacity(consumers);
+    let mut fed = Vec::with_capacity(consumers);
+    for _ in 0..consumers {
+        let (tx, rx) = sync_channel(DEPTH);
+        senders.push(Some(tx));
+        let counter = SkipCounter::default();
+        fed.push(Fed {
+            stream: Box::new(Receiving {
+                rx,
+                chunk: Vec::new().into_iter(),
+                shared: None,
+                at: 0,
+                counter: counter.clone(),
+                done: false,
+            }),
+            skipped: counter,
+        });
+    }
+    let reader = std::thread::Builder::new()
+        .name("trace reader".into())
+        .spawn(move || read(stream, skipped, senders))?;
+    Ok(FanOut { fed, reader })
+}
+
+/// The reader thread: chunks the stream and sends each chunk to every
+/// platform still listening; stops at the end, at the first error, or when
+/// no platform listens any more.
+fn read(
+    mut stream: TaskStream,
+    skipped: SkipCounter,
+    mut senders: Vec<Option<SyncSender<Message>>>,
+) {
+    let mut last_counts = BTreeMap::new();
+    loop {
+        let mut tasks = Vec::with_capacity(CHUNK);
+        let mut failure = None;
+        for item in stream.by_ref() {
+            match item {
+                Ok(t) => {
+                    tasks.push(t);
+                    if tasks.len() == CHUNK {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let at_end = tasks.len() < CHUNK || failure.is_some();
+        let counts = skipped.counts();
+        let changed = (counts != last_counts).then(|| Arc::new(counts.clone()));
+        last_counts = counts;
+        // Rows skipped after the last task still count: an empty chunk
+        // carries them.
+        if !tasks.is_empty() || changed.is_some() {
+            send_all(&mut senders, Arc::new(tasks), changed);
+        }
+        if let Some(e) = failure {
+            for tx in senders.iter().flatten() {
+                let _ = tx.send(Message::Failed(e.duplicate()));
+            }
+        }
+        if at_end || senders.iter().all(Option::is_none) {
+            return;
+        }
+    }
+}
+
+/// Sends a chunk to every platform still listening, forgetting those that
+/// left. The last one gets the chunk itself, so a single platform takes the
+/// tasks without copying them.
+fn send_all(
+    senders: &mut [Option<SyncSender<Message>>],
+    tasks: Arc<Vec<Task>>,
+    counts: Option<Arc<BTreeMap<String, u64>>>,
+) {
+    let live: Vec<usize> = (0..senders.len())
+        .filter(|&i| senders[i].is_some())
+        .collect();
+    let mut tasks = Some(tasks);
+    for (k, &i) in live.iter().enumerate() {
+        let chunk = if k + 1 == live.len() {
+            tasks.take().expect("sent once")
+        } else {
+            tasks.clone().expect("kept until the last")
+        };
+        let tx = senders[i].as_ref().expect("live");
+        if tx.send(Message::Tasks(chunk, counts.clone())).is_err() {
+            senders[i] = None;
+        }
+    }
+}
+
+/// A platform's side: yields the tasks of each chunk in turn.
+struct Receiving {
+    rx: Receiver<Message>,
+    /// Tasks of a chunk this platform alone holds (moved, not cloned).
+    chunk: std::vec::IntoIter<Task>,
+    /// A chunk shared with other platforms, and the next index in it.
+    shared: Option<Arc<Vec<Task>>>,
+    at: usize,
+    counter: SkipCounter,
+    done: bool,
+}
+
+impl Iterator for Receiving {
+    type Item = Result<Task, WorkloadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(t) = self.chunk.next() {
+                return Some(Ok(t));
+            }
+            if let Some(shared) = &self.shared {
+                if let Some(t) = shared.get(self.at) {
+                    self.at += 1;
+                    return Some(Ok(t.clone()));
+                }
+                self.shared = None;
+            }
+            if self.done {
+                return None;
+            }
+            match self.rx.recv() {
+                Ok(Message::Tasks(tasks, counts)) => {
+                    if let Some(c) = counts {
+                        self.counter.replace((*c).clone());
+                    }
+                    match Arc::try_unwrap(tasks) {
+                        Ok(own) => self.chunk = own.into_iter(),
+                        Err(shared) => {
+                            self.shared = Some(shared);
+                            self.at = 0;
+                        }
+                    }
+                }
+                Ok(Message::Failed(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Err(_) => {
+                    self.done = true;
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(i: u64) -> Task {
+        Task {
+            id: i,
+            label: Some(format!("t{i}").into()),
+            submit: i * 10,
+            duration: 5,
+            cpu_milli: 250,
+            memory_mib: 512,
+            storage_gib: 0,
+            group: None,
+        }
+    }
+
+    #[test]
+    fn every_consumer_sees_the_whole_stream_in_order() {
+        let n = (CHUNK * 3 + 17) as u64;
+        let fed = fan_out(
+            Box::new((0..n).map(|i| Ok(task(i)))),
+            SkipCounter::default(),
+            3,
+        )
+        .unwrap()
+        .fed;
+        assert_eq!(fed.len(), 3);
+        let handles: Vec<_> = fed
+            .into_iter()
+            .map(|f| std::thread::spawn(move || f.stream.collect::<Result<Vec<_>, _>>()))
+            .collect();
+        for h in handles {
+            let got = h.join().unwrap().unwrap();
+            assert_eq!(got.len() as u64, n);
+            assert!(got.iter().enumerate().all(|(i, t)| *t == task(i as u64)));
+        }
+    }
+
+    #[test]
+    fn an_error_reaches_every_consumer_after_the_tasks_before_it() {
+        let stream = (0..10u64).map(|i| {
+            if i == 7 {
+                Err(WorkloadError::Format {
+                    path: "t.csv".into(),
+                    message: "bad".into(),
+                })
+            } else {
+                Ok(task(i))
+            }
+        });
+        for f in fan_out(Box::new(stream), SkipCounter::default(), 2)
+            .unwrap()
+            .fed
+        {
+            let items: Vec<_> = f.stream.collect();
+            assert_eq!(items.len(), 8);
+            assert!(items[..7].iter().all(Result::is_ok));
+            assert_eq!(
+                items[7].as_ref().unwrap_err().to_string(),
+                "trace t.csv: bad"
+            );
+        }
+    }
+
+    #[test]
+    fn skipped_counts_follow_the_consumer_not_the_reader() {
+        // The source skips a row before task 0 and another after the last
+        // chunk's tasks; a consumer that stops in the first chunk sees only
+        // the first, one that reads to the end sees both.
+        let source = SkipCounter::default();
+        let s2 = source.clone();
+        let n = (CHUNK * 2) as u64;
+        let stream = (0..=n).filter_map(move |i| {
+            if i == 0 || i == n {
+                s2.add("negative duration");
+            }
+            (i < n).then(|| Ok(task(i)))
+        });
+        let mut fed = fan_out(Box::new(stream), source, 2).unwrap().fed;
+        let mut whole = fed.pop().unwrap();
+        let mut partial = fed.pop().unwrap();
+        assert!(partial.stream.next().is_some());
+        assert_eq!(whole.stream.by_ref().count() as u64, n);
+        assert_eq!(whole.skipped.total(), 2);
+        // The reader has long finished; the partial consumer still reports
+        // what it had read.
+        assert_eq!(partial.skipped.total(), 1);
+        drop(partial);
+    }
+
+    #[test]
+    fn the_reader_stops_when_every_consumer_leaves() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let pulled = Arc::new(AtomicU64::new(0));
+        let p = pulled.clone();
+        let endless = (0..).map(move |i| {
+            p.fetch_add(1, Ordering::Relaxed);
+            Ok(task(i))
+        });
+        let out = fan_out(Box::new(endless), SkipCounter::default(), 2).unwrap();
+        let mut fed = out.fed;
+        assert_eq!(fed[0].stream.by_ref().take(10).count(), 10);
+        drop(fed);
+        // Joining returns (the test would hang otherwise), and the reader
+        // read no further than the channels hold plus the chunk it was on.
+        out.reader.join().unwrap();
+        let n = pulled.load(Ordering::Relaxed);
+        assert!(n <= ((DEPTH + 3) * CHUNK) as u64, "read {n} tasks");
+    }
+}
