@@ -985,6 +985,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                         e.initial,
                         e.region
                     ),
+                    fargate_sim::platform::PlatformSpec::Function(f) => format!(
+                        "{}, region {}, up to {} instances, {} at once each",
+                        f.profile.provider, f.profile.region, f.max_instances, f.concurrency
+                    ),
                 };
                 text.push_str(&format!(
                     "platform `{}`: kind {} ({detail})\n",

@@ -4,6 +4,7 @@
 
 use crate::engine::{self, Model, Progress, RunEnd};
 use crate::platform::ec2::{ClusterStats, Ec2Model};
+use crate::platform::function::FunctionModel;
 use crate::platform::series::SeriesRecorder;
 use crate::platform::serverless::ServerlessModel;
 use crate::platform::{PlatformSpec, RecordSink, ReplicaHost, Tally};
@@ -24,6 +25,8 @@ pub struct PlatformRun {
     pub rates_source: String,
     /// Cluster statistics (EC2 platforms).
     pub cluster: Option<ClusterStats>,
+    /// Invocations, cold starts and throttles (function platforms).
+    pub function: Option<crate::report::summary::FunctionSummary>,
     pub end: RunEnd,
     /// The time series, when one was asked for.
     pub series: Option<SeriesRecorder>,
@@ -201,6 +204,7 @@ fn run_platform_on(
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: None,
+                function: None,
                 skipped_rows: Default::default(),
                 series: model.take_series(),
                 services,
@@ -225,9 +229,42 @@ fn run_platform_on(
                 cost: model.cost(),
                 tally: std::mem::take(&mut model.tally),
                 cluster: Some(model.stats.clone()),
+                function: None,
                 skipped_rows: Default::default(),
                 series: model.take_series(),
                 services,
+                end,
+                wall_seconds: started.elapsed().as_secs_f64(),
+            }
+        }
+        PlatformSpec::Function(f) => {
+            if !scenario.workload.services.is_empty() {
+                return Err(Error::BadInput(format!(
+                    "platform `{}` is a function platform; services on function platforms are not simulated yet: run the services on fargate or ec2 platforms, or give this scenario batch tasks only",
+                    f.name
+                )));
+            }
+            let mut model = FunctionModel::new(f, scenario.seed, scenario.horizon, sink);
+            if let Some(every) = options.series_every {
+                model.record_series(every);
+            }
+            let end =
+                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
+            drop(stream);
+            sample_to_end(&mut model, end.end);
+            model.finish(end.end);
+            model.settle_series();
+            let function = Some(model.summary());
+            PlatformRun {
+                spec: spec.clone(),
+                rates_source: model.rates_source().to_string(),
+                cost: model.cost(),
+                tally: std::mem::take(&mut model.tally),
+                cluster: None,
+                function,
+                skipped_rows: Default::default(),
+                series: model.take_series(),
+                services: Vec::new(),
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }

@@ -4,6 +4,7 @@
 
 pub mod ec2;
 pub mod fargate;
+pub mod function;
 pub mod placement;
 pub mod series;
 pub mod serverless;
@@ -20,6 +21,7 @@ pub use fargate::FargateSpec;
 pub enum PlatformSpec {
     Fargate(FargateSpec),
     Ec2(ec2::Ec2Spec),
+    Function(Box<function::FunctionSpec>),
 }
 
 impl PlatformSpec {
@@ -27,6 +29,7 @@ impl PlatformSpec {
         match self {
             PlatformSpec::Fargate(f) => &f.name,
             PlatformSpec::Ec2(e) => &e.name,
+            PlatformSpec::Function(f) => &f.name,
         }
     }
 
@@ -35,6 +38,7 @@ impl PlatformSpec {
         match self {
             PlatformSpec::Fargate(_) => "fargate",
             PlatformSpec::Ec2(_) => "ec2",
+            PlatformSpec::Function(_) => "function",
         }
     }
 }

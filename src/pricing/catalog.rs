@@ -140,6 +140,8 @@ pub struct Catalog {
     pub ec2: Ec2Catalog,
     pub eks_control_plane: Rate,
     pub eks_source: String,
+    /// Serverless peers (Lambda, Cloud Run, ACI), by profile name.
+    pub functions: Vec<crate::platform::function::FunctionProfile>,
 }
 
 impl Catalog {
@@ -318,6 +320,20 @@ impl Catalog {
                 .to_rate()
                 .map_err(|m| err(format!("eks.control_plane: {m}")))?,
             eks_source: raw.eks.source,
+            functions: {
+                let mut out: Vec<crate::platform::function::FunctionProfile> = Vec::new();
+                for (i, f) in raw.functions.into_iter().enumerate() {
+                    let p = f.parse(i).map_err(err)?;
+                    if out.iter().any(|o| o.name == p.name) {
+                        return Err(err(format!(
+                            "functions[{i}].name: `{}` is listed twice",
+                            p.name
+                        )));
+                    }
+                    out.push(p);
+                }
+                out
+            },
         })
     }
 
@@ -412,6 +428,125 @@ struct RawCatalog {
     fargate: RawFargate,
     ec2: RawEc2,
     eks: RawEks,
+    /// Absent from catalogs written before the serverless peers.
+    #[serde(default)]
+    functions: Vec<RawFunction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    name: String,
+    provider: String,
+    region: String,
+    sizing: String,
+    mib_per_vcpu: Option<u32>,
+    vcpu_min: Option<f64>,
+    vcpu_max: Option<f64>,
+    vcpu_step: Option<f64>,
+    memory_min: String,
+    memory_max: String,
+    memory_step: String,
+    billing: crate::platform::function::FunctionBilling,
+    granularity: String,
+    minimum_billed: String,
+    max_duration: Option<String>,
+    concurrency: u32,
+    max_instances: u32,
+    keep_alive: String,
+    cold_start: String,
+    vcpu: RawRate,
+    memory_gib: RawRate,
+    request_usd: String,
+    warm_vcpu: Option<RawRate>,
+    warm_memory_gib: Option<RawRate>,
+    warm_active_vcpu: Option<RawRate>,
+    warm_active_memory_gib: Option<RawRate>,
+    source: String,
+}
+
+impl RawFunction {
+    fn parse(self, i: usize) -> Result<crate::platform::function::FunctionProfile, String> {
+        use crate::platform::function::{FunctionProfile, FunctionSizing};
+        let at = format!("functions[{i}] (`{}`)", self.name);
+        let dur = |k: &str, v: &str| parse_duration(v).map_err(|m| format!("{at}.{k}: {m}"));
+        let mem = |k: &str, v: &str| parse_memory_mib(v).map_err(|m| format!("{at}.{k}: {m}"));
+        let rate = |k: &str, r: &RawRate| r.to_rate().map_err(|m| format!("{at}.{k}: {m}"));
+        let cpu = |k: &str, v: Option<f64>| {
+            v.and_then(vcpu_to_milli)
+                .ok_or_else(|| format!("{at}.{k}: give a positive vCPU count"))
+        };
+        let (min_mib, max_mib, step_mib) = (
+            mem("memory_min", &self.memory_min)?,
+            mem("memory_max", &self.memory_max)?,
+            mem("memory_step", &self.memory_step)?.max(1),
+        );
+        if min_mib > max_mib {
+            return Err(format!("{at}: memory_min is above memory_max"));
+        }
+        let sizing = match self.sizing.as_str() {
+            "memory" => FunctionSizing::Memory {
+                mib_per_vcpu: self.mib_per_vcpu.filter(|m| *m > 0).ok_or_else(|| {
+                    format!(
+                        "{at}.mib_per_vcpu: sizing = \"memory\" needs the MiB that give one vCPU"
+                    )
+                })?,
+                min_mib,
+                max_mib,
+                step_mib,
+            },
+            "cpu_memory" => FunctionSizing::CpuMemory {
+                min_cpu_milli: cpu("vcpu_min", self.vcpu_min)?,
+                max_cpu_milli: cpu("vcpu_max", self.vcpu_max)?,
+                step_cpu_milli: cpu("vcpu_step", self.vcpu_step)?,
+                min_mib,
+                max_mib,
+                step_mib,
+            },
+            other => {
+                return Err(format!(
+                    "{at}.sizing: `{other}` is not a sizing; use \"memory\" (Lambda) or \"cpu_memory\""
+                ));
+            }
+        };
+        if self.concurrency == 0 || self.max_instances == 0 {
+            return Err(format!(
+                "{at}: concurrency and max_instances must be at least 1"
+            ));
+        }
+        let opt = |k: &str, r: &Option<RawRate>| r.as_ref().map(|r| rate(k, r)).transpose();
+        let zero = Rate {
+            price: Price::parse("0").expect("zero"),
+            per_us: 1_000_000,
+        };
+        Ok(FunctionProfile {
+            sizing,
+            billing: self.billing,
+            granularity: dur("granularity", &self.granularity)?.max(1),
+            minimum_billed: dur("minimum_billed", &self.minimum_billed)?,
+            max_duration: self
+                .max_duration
+                .as_deref()
+                .map(|v| dur("max_duration", v))
+                .transpose()?,
+            concurrency: self.concurrency,
+            max_instances: self.max_instances,
+            keep_alive: dur("keep_alive", &self.keep_alive)?,
+            cold_start: dur("cold_start", &self.cold_start)?,
+            vcpu: rate("vcpu", &self.vcpu)?,
+            memory_gib: rate("memory_gib", &self.memory_gib)?,
+            request: Price::parse(&self.request_usd)
+                .map_err(|m| format!("{at}.request_usd: {m}"))?,
+            warm_vcpu: opt("warm_vcpu", &self.warm_vcpu)?.unwrap_or(zero),
+            warm_memory_gib: opt("warm_memory_gib", &self.warm_memory_gib)?.unwrap_or(zero),
+            warm_active_vcpu: opt("warm_active_vcpu", &self.warm_active_vcpu)?,
+            warm_active_memory_gib: opt("warm_active_memory_gib", &self.warm_active_memory_gib)?,
+            name: self.name,
+            provider: self.provider,
+            region: self.region,
+            source: self.source,
+        })
+    }
 }
 
 #[derive(Deserialize)]

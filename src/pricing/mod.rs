@@ -18,6 +18,8 @@ pub struct ExactCost {
     /// The part of `instances` allocated to tasks (not added to the total again).
     pub instances_allocated: Money,
     pub control_plane: Money,
+    /// Per-request fees (Lambda, Cloud Run).
+    pub requests: Money,
     /// What Spot capacity saved against the same usage on demand (not part of the total).
     pub spot_savings: Money,
 }
@@ -30,5 +32,6 @@ impl ExactCost {
             + self.os_license
             + self.instances
             + self.control_plane
+            + self.requests
     }
 }

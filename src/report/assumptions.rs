@@ -124,6 +124,48 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     for p in &scenario.platforms {
         let n = p.name();
         match p {
+            PlatformSpec::Function(f) => {
+                let pr = &f.profile;
+                add(
+                    n,
+                    "profile",
+                    format!("{} ({})", pr.name, pr.provider),
+                    &pr.source,
+                );
+                add(n, "vCPU rate", per_hour(&pr.vcpu), &pr.source);
+                add(
+                    n,
+                    "memory rate (per GiB)",
+                    per_hour(&pr.memory_gib),
+                    &pr.source,
+                );
+                add(
+                    n,
+                    "request fee",
+                    format!("${} per million", pr.request.usd() * 1e6),
+                    &pr.source,
+                );
+                add(
+                    n,
+                    "billing",
+                    format!(
+                        "{:?}, rounded up to {}",
+                        pr.billing,
+                        crate::time::format_span(pr.granularity)
+                    ),
+                    &pricing_src,
+                );
+                add(
+                    n,
+                    "cold start / keep-alive",
+                    format!(
+                        "{} / {}",
+                        f.cold_start,
+                        crate::time::format_span(f.keep_alive)
+                    ),
+                    &pricing_src,
+                );
+            }
             PlatformSpec::Fargate(f) => {
                 let fc = &catalog.fargate;
                 match catalog.fargate_rates(&f.region, f.os, f.arch, f.capacity) {

@@ -57,6 +57,9 @@ pub struct PlatformSummary {
     /// Cluster statistics, for EC2 platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// Invocations, cold starts and throttles, for function platforms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<FunctionSummary>,
     /// A self-check: Little's law on the platform's tasks. L integrates the
     /// count of tasks in the system event by event; λW sums each task's time
     /// in the system. They agree unless the bookkeeping is wrong.
@@ -139,6 +142,38 @@ pub struct Latency {
     pub time_to_start_percentiles_s: Vec<f64>,
 }
 
+/// What a function platform (Lambda, Cloud Run, ACI) did.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FunctionSummary {
+    pub profile: String,
+    pub provider: String,
+    /// Tasks started, each one invocation or request.
+    pub invocations: u64,
+    /// Instances started on demand, each paying a cold start.
+    pub cold_starts: u64,
+    /// Tasks that waited for a cold start, and tasks that found a warm instance.
+    pub cold_invocations: u64,
+    pub warm_invocations: u64,
+    /// cold_invocations / invocations.
+    pub cold_start_rate: Option<f64>,
+    /// Tasks that found every allowed instance busy.
+    pub throttles: u64,
+    pub peak_instances: u64,
+    /// What keeping minimum instances (provisioned concurrency) warm cost,
+    /// part of the total.
+    pub kept_warm_usd: f64,
+    /// Submit to start of tasks that waited for a cold start, and of the rest.
+    pub cold_time_to_start: SpanSummary,
+    pub warm_time_to_start: SpanSummary,
+}
+
+impl FunctionSummary {
+    pub fn with_kept_warm(mut self, usd: f64) -> Self {
+        self.kept_warm_usd = usd;
+        self
+    }
+}
+
 /// What an EC2 cluster did (absent for serverless platforms).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClusterSummary {
@@ -190,6 +225,19 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 );
                 o.insert("spot.on_interruption".into(), s(&f.on_interruption));
             }
+        }
+        PlatformSpec::Function(f) => {
+            o.insert("profile".into(), f.profile.name.clone());
+            o.insert("region".into(), f.profile.region.clone());
+            o.insert("cold_start".into(), f.cold_start.to_string());
+            o.insert(
+                "keep_alive_s".into(),
+                sim_to_seconds(f.keep_alive).to_string(),
+            );
+            o.insert("concurrency".into(), f.concurrency.to_string());
+            o.insert("min_instances".into(), f.min_instances.to_string());
+            o.insert("max_instances".into(), f.max_instances.to_string());
+            o.insert("on_throttle".into(), erased::Show::show(&f.on_throttle));
         }
         PlatformSpec::Ec2(e) => {
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
@@ -308,7 +356,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
                 instances_usd: cost.instances.usd(),
                 control_plane_usd: cost.control_plane.usd(),
                 spot_savings_usd: cost.spot_savings.usd(),
-                ..Components::default()
+                requests_usd: cost.requests.usd(),
             },
         },
         billed: Billed {
@@ -334,6 +382,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         events: run.end.events,
         rates_source: run.rates_source.clone(),
         cluster,
+        function: run.function.take(),
         littles_law: crate::report::services::LittlesLaw::of(
             run.end.tasks_in_system_us,
             run.tally.time_in_system_us,

@@ -275,6 +275,8 @@ impl<'de> Deserialize<'de> for RawDist {
 pub enum PlatformKind {
     Fargate,
     Ec2,
+    /// A serverless peer (Lambda, Cloud Run, ACI) named by `profile`.
+    Function,
 }
 
 /// One `[[platforms]]` entry. A plain struct holding every kind's keys (not
@@ -308,6 +310,14 @@ pub struct RawPlatform {
     pub instance_launch: Option<RawDist>,
     pub container_start: Option<RawContainerStart>,
     pub reserved: Option<RawReserved>,
+    // Function keys.
+    pub profile: Option<String>,
+    pub cold_start: Option<RawDist>,
+    pub keep_alive: Option<String>,
+    pub concurrency: Option<i64>,
+    pub min_instances: Option<i64>,
+    pub max_instances: Option<i64>,
+    pub on_throttle: Option<crate::platform::function::OnThrottle>,
 }
 
 impl RawPlatform {
@@ -335,12 +345,26 @@ impl RawPlatform {
             ("container_start", self.container_start.is_some()),
             ("reserved", self.reserved.is_some()),
         ];
-        let other: &[(&'static str, bool)] = match self.kind {
-            PlatformKind::Fargate => &ec2,
-            PlatformKind::Ec2 => &fargate,
+        let function = [
+            ("profile", self.profile.is_some()),
+            ("cold_start", self.cold_start.is_some()),
+            ("keep_alive", self.keep_alive.is_some()),
+            ("concurrency", self.concurrency.is_some()),
+            ("min_instances", self.min_instances.is_some()),
+            ("max_instances", self.max_instances.is_some()),
+            ("on_throttle", self.on_throttle.is_some()),
+        ];
+        let other: Vec<&(&'static str, bool)> = match self.kind {
+            PlatformKind::Fargate => ec2.iter().chain(&function).collect(),
+            PlatformKind::Ec2 => fargate.iter().chain(&function).collect(),
+            PlatformKind::Function => fargate
+                .iter()
+                .chain(&ec2)
+                .filter(|(k, _)| *k != "capacity")
+                .collect(),
         };
         other
-            .iter()
+            .into_iter()
             .filter(|(_, set)| *set)
             .map(|(k, _)| *k)
             .collect()

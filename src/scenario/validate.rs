@@ -480,6 +480,82 @@ fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Gen
     })
 }
 
+/// A serverless peer: its profile from the catalog, with the scenario's
+/// overrides of cold start, keep-alive, concurrency and instance limits.
+fn function(
+    f: &RawPlatform,
+    key: &str,
+    catalog: &Catalog,
+) -> Result<crate::platform::function::FunctionSpec, Invalid> {
+    use crate::platform::function::{FunctionSpec, OnThrottle};
+    let names = || {
+        catalog
+            .functions
+            .iter()
+            .map(|p| format!("\"{}\"", p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(name) = &f.profile else {
+        return Err(invalid(
+            format!("{key}.profile"),
+            format!(
+                "kind = \"function\" needs a profile; the catalog has {}",
+                names()
+            ),
+        ));
+    };
+    let Some(profile) = catalog.functions.iter().find(|p| &p.name == name) else {
+        return Err(invalid(
+            format!("{key}.profile"),
+            format!("`{name}` is not in the pricing catalog; it has {}", names()),
+        ));
+    };
+    if f.capacity.is_some() {
+        return Err(invalid(
+            format!("{key}.capacity"),
+            "a function profile sets its own rates; for Spot use a Spot profile such as \"aci-spot\"",
+        ));
+    }
+    let count = |k: &str, v: Option<i64>, default: u32, lo: i64| -> Result<u32, Invalid> {
+        match v {
+            None => Ok(default),
+            Some(n) if (lo..=1_000_000).contains(&n) => Ok(n as u32),
+            Some(n) => Err(invalid(
+                format!("{key}.{k}"),
+                format!("{n}: need {lo} to 1,000,000"),
+            )),
+        }
+    };
+    let concurrency = count("concurrency", f.concurrency, profile.concurrency, 1)?;
+    let max_instances = count("max_instances", f.max_instances, profile.max_instances, 1)?;
+    let min_instances = count("min_instances", f.min_instances, 0, 0)?;
+    if min_instances > max_instances {
+        return Err(invalid(
+            format!("{key}.min_instances"),
+            format!("{min_instances} is above max_instances ({max_instances})"),
+        ));
+    }
+    let keep_alive = match &f.keep_alive {
+        None => profile.keep_alive,
+        Some(t) => duration(&format!("{key}.keep_alive"), t)?,
+    };
+    let cold_start = match &f.cold_start {
+        None => crate::workload::SpanDist::Constant(profile.cold_start),
+        Some(d) => span_dist(d, &format!("{key}.cold_start"))?,
+    };
+    Ok(FunctionSpec {
+        name: f.name.clone(),
+        profile: profile.clone(),
+        cold_start,
+        keep_alive,
+        concurrency,
+        min_instances,
+        max_instances,
+        on_throttle: f.on_throttle.unwrap_or(OnThrottle::Queue),
+    })
+}
+
 fn fargate(
     f: &RawPlatform,
     key: &str,
@@ -1063,6 +1139,7 @@ pub fn scenario(
             let kind = match p.kind {
                 PlatformKind::Fargate => "fargate",
                 PlatformKind::Ec2 => "ec2",
+                PlatformKind::Function => "function",
             };
             return Err(invalid(
                 format!("{key}.{k}"),
@@ -1074,6 +1151,7 @@ pub fn scenario(
                 PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults)?)
             }
             PlatformKind::Ec2 => PlatformSpec::Ec2(ec2(p, &key, &region, catalog, defaults)?),
+            PlatformKind::Function => PlatformSpec::Function(Box::new(function(p, &key, catalog)?)),
         };
         let name = spec.name().to_string();
         if name.trim().is_empty() {
