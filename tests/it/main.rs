@@ -8,6 +8,7 @@ mod e2e;
 mod ec2;
 mod errors;
 mod experiments;
+mod functions;
 mod fuzz;
 mod properties;
 mod reports;
