@@ -238,23 +238,23 @@ fn run_platform_on(
             }
         }
         PlatformSpec::Function(f) => {
-            if !scenario.workload.services.is_empty() {
-                return Err(Error::BadInput(format!(
-                    "platform `{}` is a function platform; services on function platforms are not simulated yet: run the services on fargate or ec2 platforms, or give this scenario batch tasks only",
-                    f.name
-                )));
-            }
             let mut model = FunctionModel::new(f, scenario.seed, scenario.horizon, sink);
+            model.add_services(&scenario.workload.services, scenario.seed)?;
             if let Some(every) = options.series_every {
                 model.record_series(every);
             }
             let end =
                 engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
             drop(stream);
+            if let Some(e) = model.error.take() {
+                return Err(e.into());
+            }
+            notes.append(&mut model.notes);
             sample_to_end(&mut model, end.end);
             model.finish(end.end);
             model.settle_series();
             let function = Some(model.summary());
+            let services = model.take_service_reports();
             PlatformRun {
                 spec: spec.clone(),
                 rates_source: model.rates_source().to_string(),
@@ -264,7 +264,7 @@ fn run_platform_on(
                 function,
                 skipped_rows: Default::default(),
                 series: model.take_series(),
-                services: Vec::new(),
+                services,
                 end,
                 wall_seconds: started.elapsed().as_secs_f64(),
             }

@@ -27,11 +27,16 @@ use super::{Outcome, RecordSink, Tally, TaskRecord};
 use crate::engine::{Model, Schedule};
 use crate::pricing::catalog::Rate;
 use crate::pricing::{ExactCost, Money, Price};
+use crate::service::report::{ServiceMinute, ServiceReport};
+use crate::service::source::{Request, RequestStream};
+use crate::service::{ServiceSpec, ServiceTime};
 use crate::stats::SpanStats;
+use crate::time::MINUTE;
 use crate::time::SimTime;
 use crate::workload::{SpanDist, Task};
 use rand_pcg::Pcg64Mcg;
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 /// How a profile turns a task's CPU and memory into an instance size.
 #[derive(Clone, Debug, PartialEq)]
@@ -252,14 +257,19 @@ struct Instance {
     created: SimTime,
     ready_at: SimTime,
     load: u32,
-    /// Start of the current busy period (instance_active billing).
+    /// Start of the current busy period (instance_active billing), and
+    /// whether one is open.
     busy_since: SimTime,
+    busy_open: bool,
     /// Bumped when it is reused, so a stale reclaim is ignored.
     generation: u32,
     gone: bool,
     minimum: bool,
     /// Whether it is in the stack of instances with a free slot.
     listed: bool,
+    /// The service it belongs to (each service is its own function, with
+    /// its own instances), or None for batch tasks.
+    owner: Option<u16>,
 }
 
 /// The model's events.
@@ -269,10 +279,13 @@ pub enum Event {
     End { slot: u32 },
     /// An idle instance's keep-alive runs out.
     Reclaim { instance: u32, generation: u32 },
+    /// A service's next request arrives.
+    Request { service: u16 },
 }
 
 struct Running {
     task: Task,
+    service: Option<u16>,
     instance: u32,
     launch: SimTime,
     start: SimTime,
@@ -281,8 +294,39 @@ struct Running {
 
 struct Waiting {
     task: Task,
+    service: Option<u16>,
     size: FunctionSize,
     duration: SimTime,
+}
+
+/// A service's requests on a function platform: each request is one
+/// invocation of the service's own function.
+struct FnService {
+    spec: ServiceSpec,
+    source: RequestStream,
+    next: Option<Request>,
+    work_rng: Pcg64Mcg,
+    report: ServiceReport,
+    /// Requests arrived and not yet gone.
+    in_system: u64,
+    /// Instances alive, and the ready times of those still starting.
+    alive: u32,
+    starting: BinaryHeap<Reverse<SimTime>>,
+    /// When the integrals were last brought up to date.
+    last: SimTime,
+    minute: MinuteAcc,
+}
+
+/// The minute being counted.
+#[derive(Default)]
+struct MinuteAcc {
+    start: SimTime,
+    arrived: u64,
+    served: u64,
+    timed_out: u64,
+    rejected: u64,
+    slow: u64,
+    hist: SpanStats,
 }
 
 /// The function model.
@@ -290,9 +334,18 @@ pub struct FunctionModel {
     spec: FunctionSpec,
     horizon: Option<SimTime>,
     instances: Vec<Instance>,
-    /// For each size, instances that may have a free slot, most recently
-    /// freed last (entries are checked when taken).
-    pools: HashMap<FunctionSize, Vec<u32>>,
+    /// For each size and owner, instances that may have a free slot, most
+    /// recently freed last (entries are checked when taken).
+    pools: HashMap<(FunctionSize, Option<u16>), Vec<u32>>,
+    /// Slots of instances that are gone, for reuse.
+    free_instances: Vec<u32>,
+    services: Vec<FnService>,
+    /// A request source failed.
+    pub error: Option<crate::workload::WorkloadError>,
+    /// Notes from the request sources.
+    pub notes: Vec<String>,
+    /// Owners (batch: None) whose minimum instances exist.
+    minimum_made: Vec<Option<u16>>,
     alive: u64,
     running: Vec<Option<Running>>,
     free_running: Vec<u32>,
@@ -317,6 +370,11 @@ impl FunctionModel {
             horizon,
             instances: Vec::new(),
             pools: HashMap::new(),
+            free_instances: Vec::new(),
+            services: Vec::new(),
+            error: None,
+            notes: Vec::new(),
+            minimum_made: Vec::new(),
             alive: 0,
             running: Vec::new(),
             free_running: Vec::new(),
@@ -326,6 +384,47 @@ impl FunctionModel {
             sink,
             series: None,
         }
+    }
+
+    /// Adds the scenario's services: each request becomes one invocation of
+    /// the service's own function, drawn from the same random streams as on
+    /// every other platform, so each platform sees the same requests.
+    pub fn add_services(
+        &mut self,
+        services: &[ServiceSpec],
+        seed: u64,
+    ) -> Result<(), crate::workload::WorkloadError> {
+        for spec in services {
+            let base = format!("service:{}", spec.name);
+            let (notes, source) = crate::service::source::open(
+                &spec.requests,
+                seed,
+                self.horizon,
+                crate::engine::rng::stream(seed, &format!("{base}/arrivals")),
+            )?;
+            self.notes.extend(notes);
+            self.services.push(FnService {
+                report: ServiceReport::new(&spec.name, spec.slo),
+                spec: spec.clone(),
+                source,
+                next: None,
+                work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
+                in_system: 0,
+                alive: 0,
+                starting: BinaryHeap::new(),
+                last: 0,
+                minute: MinuteAcc::default(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The services' reports (after [`Self::finish`]), in scenario order.
+    pub fn take_service_reports(&mut self) -> Vec<ServiceReport> {
+        std::mem::take(&mut self.services)
+            .into_iter()
+            .map(|s| s.report)
+            .collect()
     }
 
     pub fn rates_source(&self) -> &str {
@@ -381,62 +480,122 @@ impl FunctionModel {
         (span.div_ceil(g) * g).max(p.minimum_billed)
     }
 
-    /// Adds `span` µs of an instance's size to the bill: at the warm-active
-    /// rates on a minimum instance, else on demand.
-    fn add_active(&mut self, size: FunctionSize, span: SimTime, minimum: bool) {
+    /// Adds `span` µs of an instance's size to the bill, at the
+    /// warm-active rates on a minimum instance, else on demand; charges it
+    /// to the instance's service, if any.
+    fn add_active(&mut self, id: u32, span: SimTime) {
+        let inst = &self.instances[id as usize];
+        let (size, minimum, owner) = (inst.size, inst.minimum, inst.owner);
         let (c, m) = (
             size.cpu_milli as u128 * span as u128,
             size.memory_mib as u128 * span as u128,
         );
-        if minimum {
+        let p = &self.spec.profile;
+        let cost = if minimum {
             self.stats.warm_active_cpu += c;
             self.stats.warm_active_memory += m;
+            p.warm_active_vcpu.unwrap_or(p.vcpu).cost(c, 1000)
+                + p.warm_active_memory_gib
+                    .unwrap_or(p.memory_gib)
+                    .cost(m, 1024)
         } else {
             self.stats.active_cpu += c;
             self.stats.active_memory += m;
-        }
+            p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 1024)
+        };
         self.tally
             .add_usage(size.cpu_milli, size.memory_mib, 0, span);
+        if let Some(s) = owner {
+            self.services[s as usize].report.cost += cost;
+        }
     }
 
     /// Creates an instance at `now`, ready after a cold start (minimum
     /// instances are ready at once: they are initialised before the run).
-    fn create(&mut self, size: FunctionSize, now: SimTime, minimum: bool) -> u32 {
+    fn create(
+        &mut self,
+        size: FunctionSize,
+        owner: Option<u16>,
+        now: SimTime,
+        minimum: bool,
+    ) -> u32 {
         let ready_at = if minimum {
             now
         } else {
             now.saturating_add(self.spec.cold_start.sample(&mut self.rng))
         };
-        self.instances.push(Instance {
+        let inst = Instance {
             size,
             created: now,
             ready_at,
             load: 0,
             busy_since: now,
+            busy_open: false,
             generation: 0,
             gone: false,
             minimum,
             listed: false,
-        });
+            owner,
+        };
+        let id = match self.free_instances.pop() {
+            Some(id) => {
+                // Keep counting generations, so reclaims scheduled for the
+                // instance that had this slot before stay stale.
+                let generation = self.instances[id as usize].generation + 1;
+                self.instances[id as usize] = Instance { generation, ..inst };
+                id
+            }
+            None => {
+                self.instances.push(inst);
+                (self.instances.len() - 1) as u32
+            }
+        };
         self.alive += 1;
         self.stats.peak_instances = self.stats.peak_instances.max(self.alive);
-        (self.instances.len() - 1) as u32
+        if let Some(s) = owner {
+            self.advance(s as usize, now);
+            let svc = &mut self.services[s as usize];
+            svc.alive += 1;
+            svc.report.replicas_launched += 1;
+            svc.report.peak_running = svc.report.peak_running.max(svc.alive);
+            if ready_at > now {
+                svc.starting.push(Reverse(ready_at));
+            }
+        }
+        id
     }
 
-    /// An instance of `size` with a free slot, the most recently freed
-    /// first. Entries for instances that are gone or full are dropped here.
-    fn take_free(&mut self, size: FunctionSize) -> Option<u32> {
-        let conc = self.spec.concurrency;
-        let stack = self.pools.get_mut(&size)?;
+    /// An instance of `size` and `owner` with a free slot, the most recently
+    /// freed first. Entries for instances that are gone, full, or whose slot
+    /// now holds another instance are dropped here.
+    fn take_free(&mut self, size: FunctionSize, owner: Option<u16>) -> Option<u32> {
+        let conc = self.concurrency_of(owner);
+        let stack = self.pools.get_mut(&(size, owner))?;
         while let Some(&id) = stack.last() {
             let inst = &mut self.instances[id as usize];
-            if !inst.gone && inst.load < conc {
+            let same = inst.size == size && inst.owner == owner;
+            if same && !inst.gone && inst.load < conc {
                 return Some(id);
             }
-            inst.listed = false;
+            if same {
+                inst.listed = false;
+            }
             stack.pop();
         }
         None
+    }
+
+    /// Tasks one instance serves at once: the platform's concurrency, and
+    /// for a service no more than the service's own (the requests one of
+    /// its containers can serve at once, as on every other platform).
+    fn concurrency_of(&self, owner: Option<u16>) -> u32 {
+        match owner {
+            Some(s) => self
+                .spec
+                .concurrency
+                .min(self.services[s as usize].spec.concurrency.max(1)),
+            None => self.spec.concurrency,
+        }
     }
 
     /// Lists an instance as having a free slot (once).
@@ -444,29 +603,90 @@ impl FunctionModel {
         let inst = &mut self.instances[id as usize];
         if !inst.listed {
             inst.listed = true;
-            let size = inst.size;
-            self.pools.entry(size).or_default().push(id);
+            let key = (inst.size, inst.owner);
+            self.pools.entry(key).or_default().push(id);
         }
     }
 
+    /// Brings a service's integrals (requests in the system, instances
+    /// alive) up to `now`.
+    fn advance(&mut self, s: usize, now: SimTime) {
+        let svc = &mut self.services[s];
+        let dt = now.saturating_sub(svc.last) as u128;
+        svc.report.in_system_us += svc.in_system as u128 * dt;
+        svc.report.replica_us += svc.alive as u128 * dt;
+        svc.last = svc.last.max(now);
+    }
+
+    /// Closes every service's minutes that ended by `now`.
+    fn roll_minutes(&mut self, now: SimTime) {
+        for s in 0..self.services.len() {
+            while now >= self.services[s].minute.start + MINUTE {
+                let at = self.services[s].minute.start + MINUTE;
+                self.close_minute(s, at);
+            }
+        }
+    }
+
+    /// Writes service `s`'s minute ending at `at` and starts the next.
+    fn close_minute(&mut self, s: usize, at: SimTime) {
+        self.advance(s, at);
+        let svc = &mut self.services[s];
+        while svc.starting.peek().is_some_and(|r| r.0 <= at) {
+            svc.starting.pop();
+        }
+        let m = std::mem::take(&mut svc.minute);
+        let finished = m.served + m.timed_out + m.rejected;
+        let violated = svc.spec.slo.is_some_and(|slo| {
+            let bad = m.slow + m.timed_out + m.rejected;
+            finished > 0 && bad as f64 * 100.0 > (100.0 - slo.percentile) * finished as f64
+        });
+        svc.report.slo_minutes_violated += u64::from(violated);
+        let starting = svc.starting.len() as u32;
+        let running = svc.alive.saturating_sub(starting);
+        let mut hist = m.hist;
+        let q = hist.quantiles(&[0.5, 0.95, 0.99, 0.999]);
+        svc.report.minutes.push(ServiceMinute {
+            start: m.start,
+            end: at,
+            arrived: m.arrived,
+            served: m.served,
+            timed_out: m.timed_out,
+            rejected: m.rejected,
+            failed: 0,
+            p50: q[0],
+            p95: q[1],
+            p99: q[2],
+            p999: q[3],
+            mean_latency: hist.mean_us(),
+            desired: svc.alive,
+            running,
+            starting,
+            cpu_percent: None,
+            requests_per_target: (running > 0).then(|| m.arrived as f64 / running as f64),
+            slo_violated: violated,
+        });
+        svc.minute = MinuteAcc {
+            start: at,
+            ..MinuteAcc::default()
+        };
+    }
+
     /// Starts a task on instance `id` at `now` (or when it is ready).
-    fn start_on(
-        &mut self,
-        id: u32,
-        task: Task,
-        duration: SimTime,
-        now: SimTime,
-        queue: &mut impl Schedule<Event>,
-    ) {
+    fn start_on(&mut self, id: u32, w: Waiting, now: SimTime, queue: &mut impl Schedule<Event>) {
         let inst = &mut self.instances[id as usize];
         inst.generation += 1;
-        if inst.load == 0 && now > inst.ready_at {
+        if !inst.busy_open {
+            // A new instance's first period starts at its creation (now),
+            // so its start-up is billed with it.
+            inst.busy_open = true;
             inst.busy_since = now;
         }
         inst.load += 1;
         let start = now.max(inst.ready_at);
         let cold = inst.ready_at > now;
-        let end = start.saturating_add(duration);
+        let task = w.task;
+        let end = start.saturating_add(w.duration);
         let latency = start - task.submit;
         self.stats.invocations += 1;
         self.stats.requests += 1;
@@ -477,14 +697,26 @@ impl FunctionModel {
             self.stats.warm_invocations += 1;
             self.stats.warm_start_latency.record(latency);
         }
-        if self.horizon.is_none_or(|h| start <= h) {
-            self.tally.wait.record(now - task.submit);
-            self.tally.startup.record(start - now);
-            self.tally.time_to_start.record(latency);
+        let fee = self.spec.profile.request.cost(1, 1);
+        match w.service {
+            Some(s) => {
+                let r = &mut self.services[s as usize].report;
+                r.started += 1;
+                r.wait_sum += latency as u128;
+                r.cost += fee;
+            }
+            None => {
+                if self.horizon.is_none_or(|h| start <= h) {
+                    self.tally.wait.record(now - task.submit);
+                    self.tally.startup.record(start - now);
+                    self.tally.time_to_start.record(latency);
+                }
+                self.tally.in_flight += 1;
+            }
         }
-        self.tally.in_flight += 1;
         let r = Running {
             task,
+            service: w.service,
             instance: id,
             launch: now,
             start,
@@ -503,25 +735,44 @@ impl FunctionModel {
         queue.schedule_at(end, Event::End { slot });
     }
 
+    /// A service request that will not be served: `timed_out` or rejected.
+    fn drop_request(&mut self, s: u16, submit: SimTime, now: SimTime, timed_out: bool) {
+        self.advance(s as usize, now);
+        let svc = &mut self.services[s as usize];
+        svc.in_system -= 1;
+        svc.report.time_in_system_us += now.saturating_sub(submit) as u128;
+        if timed_out {
+            svc.report.timed_out += 1;
+            svc.minute.timed_out += 1;
+        } else {
+            svc.report.rejected += 1;
+            svc.minute.rejected += 1;
+        }
+    }
+
     /// Finds or makes an instance for a task, or throttles it.
     fn dispatch(&mut self, w: Waiting, now: SimTime, queue: &mut impl Schedule<Event>) {
-        if let Some(id) = self.take_free(w.size) {
-            self.start_on(id, w.task, w.duration, now, queue);
+        if let Some(id) = self.take_free(w.size, w.service) {
+            self.start_on(id, w, now, queue);
             return;
         }
+        if self.alive >= self.spec.max_instances as u64 {
+            self.reclaim_an_idle_instance(now);
+        }
         if self.alive < self.spec.max_instances as u64 {
-            let id = self.create(w.size, now, false);
+            let id = self.create(w.size, w.service, now, false);
             self.stats.cold_starts += 1;
-            if self.spec.concurrency > 1 {
+            if self.concurrency_of(w.service) > 1 {
                 self.list(id);
             }
-            self.start_on(id, w.task, w.duration, now, queue);
+            self.start_on(id, w, now, queue);
             return;
         }
         self.stats.throttles += 1;
-        match self.spec.on_throttle {
-            OnThrottle::Queue => self.waiting.push_back(w),
-            OnThrottle::Fail => {
+        match (self.spec.on_throttle, w.service) {
+            (OnThrottle::Queue, _) => self.waiting.push_back(w),
+            (OnThrottle::Fail, Some(s)) => self.drop_request(s, w.task.submit, now, false),
+            (OnThrottle::Fail, None) => {
                 self.tally.failed += 1;
                 self.tally.stayed(w.task.submit, now);
                 if let Some(sink) = self.sink.as_mut() {
@@ -536,43 +787,102 @@ impl FunctionModel {
         }
     }
 
-    /// Bills the busy period ending at `now` of an instance that has just
-    /// gone idle (instance_active billing).
-    fn close_busy(&mut self, id: u32, now: SimTime) {
-        if self.spec.profile.billing == FunctionBilling::InstanceActive {
-            let inst = &self.instances[id as usize];
-            let (size, minimum) = (inst.size, inst.minimum);
-            let billed = self.round(now.saturating_sub(inst.busy_since));
-            self.add_active(size, billed, minimum);
+    /// At the instance limit, retires one idle (kept-warm, not minimum)
+    /// instance of another size or service, so that idle instances never
+    /// block work that needs a new one: an idle execution environment does
+    /// not count against Lambda's concurrency.
+    fn reclaim_an_idle_instance(&mut self, now: SimTime) {
+        let idle = (0..self.instances.len() as u32).find(|&i| {
+            let inst = &self.instances[i as usize];
+            !inst.gone && inst.load == 0 && !inst.minimum
+        });
+        if let Some(id) = idle {
+            self.retire(id, now);
         }
     }
 
-    /// Bills an instance's life up to `end` and marks it gone.
+    /// Takes the next waiting task that can start now and starts it on a
+    /// free or new instance; drops service requests past their timeout.
+    fn drain_waiting(&mut self, now: SimTime, queue: &mut impl Schedule<Event>) {
+        while let Some(w) = self.waiting.pop_front() {
+            if let Some(s) = w.service {
+                let timeout = self.services[s as usize].spec.timeout;
+                if timeout.is_some_and(|t| now.saturating_sub(w.task.submit) > t) {
+                    self.drop_request(s, w.task.submit, now, true);
+                    continue;
+                }
+            }
+            let before = self.waiting.len();
+            let throttles = self.stats.throttles;
+            self.dispatch(w, now, queue);
+            if self.waiting.len() > before {
+                // Still no room: put it back at the head, uncounted.
+                let w = self.waiting.pop_back().expect("just queued");
+                self.waiting.push_front(w);
+                self.stats.throttles = throttles;
+                return;
+            }
+        }
+    }
+
+    /// Bills the busy period ending at `now` of an instance that has just
+    /// gone idle (instance_active billing).
+    fn close_busy(&mut self, id: u32, now: SimTime) {
+        let inst = &mut self.instances[id as usize];
+        if !inst.busy_open {
+            return;
+        }
+        inst.busy_open = false;
+        if self.spec.profile.billing == FunctionBilling::InstanceActive {
+            let busy_since = inst.busy_since;
+            let billed = self.round(now.saturating_sub(busy_since));
+            self.add_active(id, billed);
+        }
+    }
+
+    /// Bills an instance's life up to `end`, marks it gone and frees its slot.
     fn retire(&mut self, id: u32, end: SimTime) {
+        self.close_busy(id, end);
         let inst = self.instances[id as usize].clone();
         self.instances[id as usize].gone = true;
+        self.free_instances.push(id);
         self.alive -= 1;
         let life = end.saturating_sub(inst.created);
         if inst.minimum {
             let b = life as u128;
-            self.stats.warm_cpu += inst.size.cpu_milli as u128 * b;
-            self.stats.warm_memory += inst.size.memory_mib as u128 * b;
+            let (c, m) = (
+                inst.size.cpu_milli as u128 * b,
+                inst.size.memory_mib as u128 * b,
+            );
+            self.stats.warm_cpu += c;
+            self.stats.warm_memory += m;
+            if let Some(s) = inst.owner {
+                let p = &self.spec.profile;
+                let cost = p.warm_vcpu.cost(c, 1000) + p.warm_memory_gib.cost(m, 1024);
+                self.services[s as usize].report.cost += cost;
+            }
         } else if self.spec.profile.billing == FunctionBilling::InstanceLifetime {
             let billed = self.round(life);
-            self.add_active(inst.size, billed, false);
+            self.add_active(id, billed);
+        }
+        if let Some(s) = inst.owner {
+            self.advance(s as usize, end);
+            self.services[s as usize].alive -= 1;
         }
     }
 
     fn gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges {
-            tasks_waiting: self.waiting.len() as u64,
+            tasks_waiting: self.waiting.iter().filter(|w| w.service.is_none()).count() as u64,
             ..Gauges::default()
         };
         for r in self.running.iter().flatten() {
-            if r.start <= at {
-                g.tasks_running += 1;
-            } else {
-                g.tasks_starting += 1;
+            if r.service.is_none() {
+                if r.start <= at {
+                    g.tasks_running += 1;
+                } else {
+                    g.tasks_starting += 1;
+                }
             }
             g.cpu_milli_allocated += r.task.cpu_milli as u64;
             g.memory_mib_allocated += r.task.memory_mib as u64;
@@ -587,48 +897,70 @@ impl FunctionModel {
     /// Settles the run at `end`: tasks still running are billed for the
     /// time they ran, instances still alive for their life so far.
     pub fn finish(&mut self, end: SimTime) {
+        self.roll_minutes(end);
         let running = std::mem::take(&mut self.running);
         for r in running.into_iter().flatten() {
-            let inst = self.instances[r.instance as usize].clone();
             let ran = end.saturating_sub(r.start.min(end));
             if self.spec.profile.billing == FunctionBilling::Invocation {
-                let span = end.saturating_sub(r.start.min(end));
-                self.add_active(inst.size, span, inst.minimum);
+                self.add_active(r.instance, ran);
             }
-            self.tally.running_at_end += 1;
-            self.tally.in_flight -= 1;
-            self.tally.stayed(r.task.submit, end);
-            self.tally.run_task_us += ran as u128;
-            self.emit(&r, end, Outcome::RunningAtEnd);
+            match r.service {
+                Some(s) => {
+                    let svc = &mut self.services[s as usize];
+                    svc.report.time_in_system_us += end.saturating_sub(r.task.submit) as u128;
+                }
+                None => {
+                    self.tally.running_at_end += 1;
+                    self.tally.in_flight -= 1;
+                    self.tally.stayed(r.task.submit, end);
+                    self.tally.run_task_us += ran as u128;
+                    self.emit(&r, end, ran, Outcome::RunningAtEnd);
+                }
+            }
         }
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
             if inst.gone {
                 continue;
             }
-            if inst.load > 0 && self.spec.profile.billing == FunctionBilling::InstanceActive {
-                let span = end.saturating_sub(inst.busy_since);
-                let (size, minimum) = (inst.size, inst.minimum);
-                self.add_active(size, span, minimum);
-            }
             self.retire(id, end);
         }
-        self.tally.waiting_at_end += self.waiting.len() as u64;
         let waiting = std::mem::take(&mut self.waiting);
         for w in &waiting {
-            self.tally.stayed(w.task.submit, end);
-            if let Some(sink) = self.sink.as_mut() {
-                sink.record(&TaskRecord::not_launched(
-                    &w.task,
-                    0,
-                    (w.size.cpu_milli, w.size.memory_mib),
-                    Outcome::WaitingAtEnd,
-                ));
+            match w.service {
+                Some(s) => {
+                    self.services[s as usize].report.time_in_system_us +=
+                        end.saturating_sub(w.task.submit) as u128;
+                }
+                None => {
+                    self.tally.waiting_at_end += 1;
+                    self.tally.stayed(w.task.submit, end);
+                    if let Some(sink) = self.sink.as_mut() {
+                        sink.record(&TaskRecord::not_launched(
+                            &w.task,
+                            0,
+                            (w.size.cpu_milli, w.size.memory_mib),
+                            Outcome::WaitingAtEnd,
+                        ));
+                    }
+                }
             }
+        }
+        for s in 0..self.services.len() {
+            self.advance(s, end);
+            if self.services[s].minute.start < end {
+                self.close_minute(s, end);
+            }
+            let svc = &mut self.services[s];
+            svc.report.in_flight_at_end = svc.in_system;
+            svc.report.end = end;
         }
     }
 
-    fn emit(&mut self, r: &Running, end: SimTime, outcome: Outcome) {
+    /// Records a batch task's end. `billed` is its own billed time under
+    /// invocation billing (its run time otherwise: an instance-billed
+    /// profile bills instances, not tasks).
+    fn emit(&mut self, r: &Running, end: SimTime, billed: SimTime, outcome: Outcome) {
         let size = self.instances[r.instance as usize].size;
         if let Some(sink) = self.sink.as_mut() {
             sink.record(&TaskRecord {
@@ -643,7 +975,7 @@ impl FunctionModel {
                 memory_mib_requested: r.task.memory_mib,
                 cpu_milli_billed: size.cpu_milli,
                 memory_mib_billed: size.memory_mib,
-                billed_span: end.saturating_sub(r.start.min(end)),
+                billed_span: billed,
                 run_span: end.saturating_sub(r.start.min(end)),
                 cost: None,
                 outcome,
@@ -653,6 +985,7 @@ impl FunctionModel {
 
     /// The report block of the run (after [`Self::finish`]).
     pub fn summary(&mut self) -> crate::report::summary::FunctionSummary {
+        let kept_warm_usd = self.kept_warm_cost().usd();
         let st = &mut self.stats;
         crate::report::summary::FunctionSummary {
             profile: self.spec.profile.name.clone(),
@@ -665,24 +998,107 @@ impl FunctionModel {
                 .then(|| st.cold_invocations as f64 / st.invocations as f64),
             throttles: st.throttles,
             peak_instances: st.peak_instances,
-            kept_warm_usd: 0.0,
+            kept_warm_usd,
             cold_time_to_start: st.cold_start_latency.summary(),
             warm_time_to_start: st.warm_start_latency.summary(),
         }
-        .with_kept_warm(self.kept_warm_cost().usd())
     }
 
-    /// Creates the minimum instances (call once, at time 0).
-    fn create_minimum(&mut self, size: FunctionSize) {
+    /// Creates the minimum instances for `owner` at time 0, sized for the
+    /// first task (or request) that needs them.
+    fn create_minimum(&mut self, size: FunctionSize, owner: Option<u16>) {
+        if self.spec.min_instances == 0 || self.minimum_made.contains(&owner) {
+            return;
+        }
+        self.minimum_made.push(owner);
+        // Each function (the batch tasks, each service) keeps its own
+        // minimum, within the platform's instance limit.
         for _ in 0..self.spec.min_instances {
-            let id = self.create(size, 0, true);
+            if self.alive >= self.spec.max_instances as u64 {
+                break;
+            }
+            let id = self.create(size, owner, 0, true);
             self.list(id);
+        }
+    }
+
+    /// Pulls service `s`'s next request and schedules its arrival.
+    fn pull_request(&mut self, s: usize, queue: &mut impl Schedule<Event>) {
+        match self.services[s].source.next() {
+            Some(Ok(req)) => {
+                let at = req.arrival.max(queue.now());
+                self.services[s].next = Some(req);
+                queue.schedule_at(at, Event::Request { service: s as u16 });
+            }
+            Some(Err(e)) if self.error.is_none() => self.error = Some(e),
+            _ => {}
+        }
+    }
+
+    /// A service request arrives: it becomes an invocation of the service's
+    /// function.
+    fn on_request(&mut self, s: u16, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        let Some(req) = self.services[s as usize].next.take() else {
+            return;
+        };
+        self.pull_request(s as usize, queue);
+        self.advance(s as usize, now);
+        let svc = &mut self.services[s as usize];
+        let work = match &svc.spec.service_time {
+            ServiceTime::Dist(d) => d.sample(&mut svc.work_rng),
+            ServiceTime::FromTrace => req.work.unwrap_or(0),
+        };
+        svc.report.arrived += 1;
+        svc.minute.arrived += 1;
+        svc.in_system += 1;
+        let (cpu, mem) = (svc.spec.cpu_milli, svc.spec.memory_mib);
+        match size_task(&self.spec.profile, cpu, mem, work) {
+            Ok((size, duration)) => {
+                self.create_minimum(size, Some(s));
+                let task = Task {
+                    id: crate::platform::REPLICA_ID_BASE - 1,
+                    label: None,
+                    submit: now,
+                    duration,
+                    cpu_milli: cpu,
+                    memory_mib: mem,
+                    storage_gib: 0,
+                    group: None,
+                };
+                self.dispatch(
+                    Waiting {
+                        task,
+                        service: Some(s),
+                        size,
+                        duration,
+                    },
+                    now,
+                    queue,
+                );
+            }
+            Err(why) => {
+                let first = self.services[s as usize].report.rejected == 0;
+                self.drop_request(s, now, now, false);
+                if first {
+                    self.notes.push(format!(
+                        "service `{}` on platform `{}`: requests rejected: {why}",
+                        self.services[s as usize].spec.name, self.spec.name
+                    ));
+                }
+            }
         }
     }
 }
 
 impl Model for FunctionModel {
     type Event = Event;
+
+    fn start(&mut self, queue: &mut impl Schedule<Event>) {
+        for s in 0..self.services.len() {
+            self.pull_request(s, queue);
+        }
+    }
 
     #[inline]
     fn next_sample_at(&self) -> SimTime {
@@ -710,6 +1126,9 @@ impl Model for FunctionModel {
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.tally.submitted += 1;
         let now = queue.now();
+        if !self.services.is_empty() {
+            self.roll_minutes(now);
+        }
         match size_task(
             &self.spec.profile,
             task.cpu_milli,
@@ -717,12 +1136,11 @@ impl Model for FunctionModel {
             task.duration,
         ) {
             Ok((size, duration)) => {
-                if self.instances.is_empty() && self.spec.min_instances > 0 {
-                    self.create_minimum(size);
-                }
+                self.create_minimum(size, None);
                 self.dispatch(
                     Waiting {
                         task,
+                        service: None,
                         size,
                         duration,
                     },
@@ -746,44 +1164,55 @@ impl Model for FunctionModel {
 
     fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
+        if !self.services.is_empty() {
+            self.roll_minutes(now);
+        }
         match event {
+            Event::Request { service } => self.on_request(service, queue),
             Event::End { slot } => {
                 let r = self.running[slot as usize]
                     .take()
                     .expect("an end event has its task");
                 self.free_running.push(slot);
-                self.tally.in_flight -= 1;
-                self.tally.completed += 1;
-                self.tally.stayed(r.task.submit, now);
-                self.tally.run_task_us += (r.end - r.start) as u128;
                 let id = r.instance;
-                let (size, minimum) = {
-                    let i = &self.instances[id as usize];
-                    (i.size, i.minimum)
-                };
-                if self.spec.profile.billing == FunctionBilling::Invocation {
+                let billed = if self.spec.profile.billing == FunctionBilling::Invocation {
                     let billed = self.round(r.end - r.start);
-                    self.add_active(size, billed, minimum);
+                    self.add_active(id, billed);
+                    billed
+                } else {
+                    r.end - r.start
+                };
+                match r.service {
+                    Some(s) => {
+                        self.advance(s as usize, now);
+                        let svc = &mut self.services[s as usize];
+                        let latency = now - r.task.submit;
+                        svc.in_system -= 1;
+                        svc.report.served += 1;
+                        svc.report.latency.record(latency);
+                        svc.report.time_in_system_us += latency as u128;
+                        svc.minute.served += 1;
+                        svc.minute.hist.record(latency);
+                        if svc.spec.slo.is_some_and(|slo| latency > slo.latency) {
+                            svc.minute.slow += 1;
+                        }
+                    }
+                    None => {
+                        self.tally.in_flight -= 1;
+                        self.tally.completed += 1;
+                        self.tally.stayed(r.task.submit, now);
+                        self.tally.run_task_us += (r.end - r.start) as u128;
+                        self.emit(&r, now, billed, Outcome::Completed);
+                    }
                 }
-                self.emit(&r, now, Outcome::Completed);
                 self.instances[id as usize].load -= 1;
-                // Waiting (throttled) work takes the freed slot at once; on
-                // an instance of another size, the idle instance is
-                // reclaimed to make room for one of the right size.
-                if let Some(w) = self.waiting.pop_front() {
-                    if w.size == size {
-                        self.start_on(id, w.task, w.duration, now, queue);
-                        return;
-                    }
-                    if self.instances[id as usize].load == 0 && !minimum {
-                        self.close_busy(id, now);
-                        self.retire(id, now);
-                        self.dispatch(w, now, queue);
-                        return;
-                    }
-                    self.waiting.push_front(w);
-                }
-                if self.instances[id as usize].load == 0 {
+                self.list(id);
+                // Waiting (throttled) work takes the freed slot at once, or
+                // the room of an idle instance of another kind.
+                self.drain_waiting(now, queue);
+                let inst = &self.instances[id as usize];
+                if !inst.gone && inst.load == 0 {
+                    let minimum = inst.minimum;
                     self.close_busy(id, now);
                     if !minimum {
                         if self.spec.keep_alive == 0 {
@@ -800,7 +1229,6 @@ impl Model for FunctionModel {
                         );
                     }
                 }
-                self.list(id);
             }
             Event::Reclaim {
                 instance,

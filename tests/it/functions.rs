@@ -139,3 +139,165 @@ fn provisioned_concurrency_is_paid_for_the_whole_run_and_starts_warm() {
     assert_eq!((f.cold_starts, f.warm_invocations), (0, 1));
     assert!((f.kept_warm_usd - 101.0 * 0.0000041667).abs() < 1e-15);
 }
+
+/// A service on function platforms: one request a second, evenly spaced,
+/// 100 ms each, for ten minutes. Each request finishes before the next, so
+/// one instance serves them all after one cold start.
+fn service_on(platform: &str) -> crate::common::Ran {
+    let text = format!(
+        r#"
+name = "svc"
+seed = 1
+horizon = "10m"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "1GiB"
+replicas = {{ min = 1, max = 4 }}
+concurrency = 1
+service_time = {{ dist = "constant", value = "100ms" }}
+requests = {{ curve = "constant", rate = "1/s", arrivals = "even" }}
+[[platforms]]
+name = "p"
+kind = "function"
+cold_start = {{ dist = "constant", value = "0s" }}
+{platform}
+"#
+    );
+    run(&Case::new(&text, None), &[])
+}
+
+#[test]
+fn a_service_on_lambda_pays_each_request_to_the_millisecond() {
+    let r = service_on("profile = \"lambda\"");
+    let run = &r.output.platforms[0];
+    let s = &run.services[0];
+    assert!(s.arrived >= 599, "{}", s.arrived);
+    assert!(s.conserved());
+    let served = s.served as u128;
+    // Each: 0.1 s × 1 GiB × $0.0000166667 + $0.0000002 = $0.00000186667.
+    assert_eq!(run.cost.total().0, served * usd("0.00000186667"));
+    assert_eq!(s.cost, run.cost.total());
+    let f = r.platform("p").function.clone().unwrap();
+    assert_eq!(
+        (f.cold_starts, f.invocations),
+        (1, s.served + s.in_flight_at_end)
+    );
+    assert_eq!(s.latency.max(), 100_000);
+}
+
+#[test]
+fn a_service_on_cloud_run_pays_each_busy_period_at_request_rates() {
+    let r = service_on("profile = \"cloud-run\"");
+    let run = &r.output.platforms[0];
+    let s = &run.services[0];
+    assert!(s.conserved());
+    let served = s.served as u128;
+    // Each request is its own 100 ms busy period:
+    // 0.25 × 0.1 × $0.000024 + 1 × 0.1 × $0.0000025 + $0.0000004 = $0.00000125.
+    assert_eq!(run.cost.total().0, served * usd("0.00000125"));
+    assert_eq!(s.cost, run.cost.total());
+}
+
+fn random_functions(
+    rate: u32,
+    max_instances: u32,
+    keep_alive_s: u32,
+    conc: u32,
+    min: u32,
+    fail: bool,
+    seed: u64,
+) -> String {
+    let on_throttle = if fail { "fail" } else { "queue" };
+    format!(
+        r#"
+name = "prop"
+seed = {seed}
+horizon = "40min"
+[workload]
+[[workload.generators]]
+name = "jobs"
+arrivals = {{ process = "poisson", rate = "{rate}/min" }}
+duration = {{ dist = "lognormal", median = "20s", p90 = "8min" }}
+sizes = [{{ cpu = 0.25, memory = "512MiB", weight = 3 }}, {{ cpu = 2, memory = "4GiB" }}]
+[[workload.services]]
+name = "api"
+cpu = 0.5
+memory = "1GiB"
+replicas = {{ min = 1, max = 10 }}
+concurrency = {conc}
+timeout = "20s"
+service_time = {{ dist = "exponential", mean = "300ms" }}
+requests = {{ curve = "spike", base = "{rate}/s", peak = "{}/s", at = "10min", length = "5min" }}
+[[platforms]]
+name = "lambda"
+kind = "function"
+profile = "lambda"
+max_instances = {max_instances}
+keep_alive = "{keep_alive_s}s"
+on_throttle = "{on_throttle}"
+cold_start = {{ dist = "lognormal", median = "300ms", p90 = "2s" }}
+[[platforms]]
+name = "cloud-run"
+kind = "function"
+profile = "cloud-run"
+max_instances = {max_instances}
+min_instances = {min}
+keep_alive = "{keep_alive_s}s"
+[[platforms]]
+name = "cloud-run-instance"
+kind = "function"
+profile = "cloud-run-instance"
+max_instances = {max_instances}
+[[platforms]]
+name = "aci"
+kind = "function"
+profile = "aci"
+max_instances = {max_instances}
+on_throttle = "{on_throttle}"
+"#,
+        rate * 8
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, .. proptest::prelude::ProptestConfig::default() })]
+
+    /// Conservation of tasks and requests, Little's law, the instance
+    /// limit, billed ≥ run time, and the bill's parts, on random traffic.
+    #[test]
+    fn function_platform_invariants(rate in 1u32..20, max_instances in 1u32..30,
+            keep_alive_s in 0u32..300, conc in 1u32..10, min in 0u32..3,
+            fail in proptest::bool::ANY, seed in 0u64..1000) {
+        let min = min.min(max_instances);
+        let text = random_functions(rate, max_instances, keep_alive_s, conc, min, fail, seed);
+        let ran = run(&Case::new(&text, None), &[]);
+        for p in &ran.summary.platforms {
+            let t = &p.tasks;
+            proptest::prop_assert_eq!(t.submitted,
+                t.completed + t.failed + t.unschedulable + t.running_at_end + t.waiting_at_end,
+                "tasks on {}", p.name);
+            proptest::prop_assert!(p.littles_law.relative_error < 1e-9, "{}: {:?}", p.name, p.littles_law);
+            let f = p.function.as_ref().unwrap();
+            proptest::prop_assert!(f.peak_instances <= max_instances as u64, "{}: {} instances", p.name, f.peak_instances);
+            proptest::prop_assert_eq!(f.cold_invocations + f.warm_invocations, f.invocations);
+            let fee = if p.name == "lambda" { 0.0000002 } else if p.name == "cloud-run" { 0.0000004 } else { 0.0 };
+            proptest::prop_assert!((p.cost.components.requests_usd - fee * f.invocations as f64).abs() < 1e-12);
+            let c = &p.cost.components;
+            proptest::prop_assert!((c.vcpu_usd + c.memory_usd + c.requests_usd - p.cost.total_usd).abs() < 1e-9);
+            for s in &p.services {
+                proptest::prop_assert!(s.littles_law.relative_error < 1e-9, "api on {}", p.name);
+                let r = &s.requests;
+                proptest::prop_assert_eq!(r.arrived, r.served + r.timed_out + r.rejected + r.failed + r.in_flight_at_end, "requests on {}", p.name);
+            }
+            for r in ran.records_of(&p.name) {
+                proptest::prop_assert!(r.billed_span >= r.run_span, "{:?}", r);
+            }
+        }
+        for s in &ran.output.platforms {
+            let svc = &s.services[0];
+            proptest::prop_assert!(svc.cost.0 <= s.cost.total().0);
+            proptest::prop_assert!(svc.minutes.iter().all(|m| m.running + m.starting <= max_instances));
+        }
+    }
+}

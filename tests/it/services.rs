@@ -259,6 +259,18 @@ max = 6
 autoscaler = "karpenter"
 capacity = {{ on_demand = 1, spot = 1 }}
 spot = {{ interruptions_per_hour = {spot_rate} }}
+[[platforms]]
+name = "lambda"
+kind = "function"
+profile = "lambda"
+max_instances = 5
+keep_alive = "2min"
+[[platforms]]
+name = "cloud-run"
+kind = "function"
+profile = "cloud-run"
+max_instances = 12
+min_instances = {min}
 "#,
         rate * 5
     )
