@@ -169,9 +169,13 @@ fn waiting(p: &PlatformSummary) -> Option<String> {
     let cause = if wait > startup {
         if p.kind == "ec2" {
             "mostly waiting for room on an instance (new instances, and the autoscaler's warm-up between steps)"
+        } else if p.kind == "function" {
+            "mostly throttled, waiting for a free instance under the instance limit (max_instances)"
         } else {
             "mostly waiting for launch tokens (the account's launch rate limit)"
         }
+    } else if p.kind == "function" {
+        "mostly cold starts (a new instance initialising; warm instances start at once)"
     } else if p.kind == "ec2" {
         "mostly the container start (image pull on an instance without the image)"
     } else {
@@ -217,7 +221,27 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
             format_seconds(t)
         )
     });
-    Some(if wait > startup {
+    Some(if p.kind == "function" {
+        let cold = p
+            .function
+            .as_ref()
+            .and_then(|f| f.cold_start_rate)
+            .unwrap_or(0.0);
+        if wait > startup {
+            format!(
+                "{}: tasks wait up to {} (p95) for a free instance under the instance limit; raise max_instances (Lambda: ask for more account concurrency){compare}",
+                p.name,
+                format_seconds(wait)
+            )
+        } else {
+            format!(
+                "{}: cold starts take up to {} (p95), and {:.1}% of invocations waited for one; minimum instances (Lambda provisioned concurrency, Cloud Run minimum instances) keep instances warm, at a price{compare}",
+                p.name,
+                format_seconds(startup),
+                cold * 100.0
+            )
+        }
+    } else if wait > startup {
         if p.kind == "ec2" {
             format!(
                 "{}: tasks wait up to {} (p95) for room on an instance; keep headroom (a lower ECS managed-scaling target capacity, or a higher `min`) so that bursts land on running instances{compare}",

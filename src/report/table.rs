@@ -89,10 +89,14 @@ fn services(summary: &Summary) -> String {
 pub fn render(summary: &Summary) -> String {
     // The idle column only means something for clusters.
     let clusters = summary.platforms.iter().any(|p| p.cluster.is_some());
+    let functions = summary.platforms.iter().any(|p| p.function.is_some());
     let mut t = Table::new();
     let mut header = vec!["platform", "kind", "total cost"];
     if clusters {
         header.push("idle");
+    }
+    if functions {
+        header.push("cold starts");
     }
     header.extend([
         "cost/task",
@@ -116,7 +120,10 @@ pub fn render(summary: &Summary) -> String {
             format!(
                 "{} {}",
                 p.kind,
-                p.options.get("capacity").map_or("", String::as_str)
+                p.options
+                    .get("capacity")
+                    .or(p.options.get("profile"))
+                    .map_or("", String::as_str)
             ),
             money(p.cost.total_usd),
         ];
@@ -128,6 +135,17 @@ pub fn render(summary: &Summary) -> String {
                     .map_or("—".into(), |f| format!("{:.0}%", f * 100.0)),
             );
         }
+        if functions {
+            row.push(p.function.as_ref().map_or("—".into(), |f| {
+                let rate = f.cold_start_rate.unwrap_or(0.0) * 100.0;
+                let throttled = if f.throttles > 0 {
+                    format!(", {} throttled", f.throttles)
+                } else {
+                    String::new()
+                };
+                format!("{} ({rate:.2}%){throttled}", f.cold_starts)
+            }));
+        }
         row.extend([
             p.cost.per_completed_task_usd.map_or("—".into(), money),
             format!("{}/{}", p.tasks.completed, p.tasks.submitted),
@@ -138,7 +156,7 @@ pub fn render(summary: &Summary) -> String {
         ]);
         t.add_row(row);
     }
-    for col in 2..10 {
+    for col in 2..12 {
         if let Some(c) = t.column_mut(col) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -150,9 +168,12 @@ pub fn render(summary: &Summary) -> String {
     if summary.platforms.iter().any(|p| p.cluster.is_some()) {
         out.push_str("idle = share of the instance bill not allocated to tasks (EC2)\n");
     }
+    if functions {
+        out.push_str("cold starts = instances started on demand (and the share of invocations that waited for one); function platforms only\n");
+    }
     if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         out.push_str(
-            "tasks include the services' replicas; a replica still up at the end counts as not run\n",
+            "tasks include the services' replicas on Fargate and EC2 (a replica still up at the end counts as not run); on function platforms each request is an invocation, not a task\n",
         );
         out.push_str(&services(summary));
     }
