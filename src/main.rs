@@ -105,9 +105,10 @@ enum Command {
     },
     /// List the pricing catalog: Fargate rates by region, OS, architecture
     /// and capacity; the Fargate size grid; EC2 instance types and prices;
-    /// billing rules; and where each number comes from.
+    /// the serverless peers (Lambda, Cloud Run, ACI); billing rules; and
+    /// where each number comes from.
     Prices {
-        /// Only this part: fargate, sizes or ec2 (default: all).
+        /// Only this part: fargate, sizes, ec2 or functions (default: all).
         #[arg(value_enum, default_value_t = PriceSection::All)]
         what: PriceSection,
         /// Only this region (such as us-east-1).
@@ -340,6 +341,7 @@ enum PriceSection {
     Fargate,
     Sizes,
     Ec2,
+    Functions,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -856,6 +858,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 PriceSection::Fargate => Section::Fargate,
                 PriceSection::Sizes => Section::Sizes,
                 PriceSection::Ec2 => Section::Ec2,
+                PriceSection::Functions => Section::Functions,
             };
             if let Some(r) = &region {
                 let known = catalog.fargate.rates.iter().any(|x| &x.region == r)
@@ -863,7 +866,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                         .ec2
                         .instance_types
                         .iter()
-                        .any(|t| t.on_demand.contains_key(r));
+                        .any(|t| t.on_demand.contains_key(r))
+                    || catalog.functions.iter().any(|p| &p.region == r);
                 if !known {
                     return Err(Error::BadInput(format!(
                         "--region {r}: the catalog has no prices for it; run `fargate-sim prices` to see its regions"

@@ -101,8 +101,23 @@ pub struct FunctionProfile {
     /// concurrency's duration at a lower rate); the normal rates if absent.
     pub warm_active_vcpu: Option<Rate>,
     pub warm_active_memory_gib: Option<Rate>,
+    /// The monthly free tier, when the provider has one: vCPU-seconds,
+    /// GiB-seconds and requests a month.
+    pub free_tier: Option<FreeTier>,
     pub source: String,
 }
+
+/// A monthly free allowance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FreeTier {
+    pub vcpu_seconds: u64,
+    pub gib_seconds: u64,
+    pub requests: u64,
+}
+
+/// An average month (365.25 / 12 days), for prorating a monthly free tier
+/// over a run that covers part of one.
+pub const MONTH: SimTime = 2_629_800 * crate::time::SECOND;
 
 /// What happens to work when every instance allowed is busy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -125,6 +140,8 @@ pub struct FunctionSpec {
     pub min_instances: u32,
     pub max_instances: u32,
     pub on_throttle: OnThrottle,
+    /// Apply the profile's monthly free tier, prorated to the run's length.
+    pub free_tier: bool,
 }
 
 /// An instance size.
@@ -346,6 +363,8 @@ pub struct FunctionModel {
     pub notes: Vec<String>,
     /// Owners (batch: None) whose minimum instances exist.
     minimum_made: Vec<Option<u16>>,
+    /// The run's end, once [`Self::finish`] has run.
+    end: SimTime,
     alive: u64,
     running: Vec<Option<Running>>,
     free_running: Vec<u32>,
@@ -375,6 +394,7 @@ impl FunctionModel {
             error: None,
             notes: Vec::new(),
             minimum_made: Vec::new(),
+            end: 0,
             alive: 0,
             running: Vec::new(),
             free_running: Vec::new(),
@@ -447,23 +467,73 @@ impl FunctionModel {
         }
     }
 
-    /// The exact bill so far, by component: usage in `vcpu` and `memory`,
-    /// the request fees in `requests`.
+    /// The exact bill, by component: usage in `vcpu` and `memory`, the
+    /// request fees in `requests`, after the free tier if one applies.
     pub fn cost(&self) -> ExactCost {
+        self.cost_at(self.end)
+    }
+
+    /// The bill of the usage counted so far, with the free tier prorated to
+    /// a run of `at` µs: on-demand usage and requests are reduced by the
+    /// allowance (never below zero); minimum instances get no free tier.
+    pub fn cost_at(&self, at: SimTime) -> ExactCost {
         let p = &self.spec.profile;
         let s = &self.stats;
+        let (free_cpu, free_mem, free_req) = self.free_allowance(at);
+        let active_cpu = s.active_cpu.saturating_sub(free_cpu);
+        let active_mem = s.active_memory.saturating_sub(free_mem);
+        let requests = (s.requests as u128).saturating_sub(free_req);
         let wa_cpu = p.warm_active_vcpu.unwrap_or(p.vcpu);
         let wa_mem = p.warm_active_memory_gib.unwrap_or(p.memory_gib);
         ExactCost {
-            vcpu: p.vcpu.cost(s.active_cpu, 1000)
+            vcpu: p.vcpu.cost(active_cpu, 1000)
                 + wa_cpu.cost(s.warm_active_cpu, 1000)
                 + p.warm_vcpu.cost(s.warm_cpu, 1000),
-            memory: p.memory_gib.cost(s.active_memory, 1024)
+            memory: p.memory_gib.cost(active_mem, 1024)
                 + wa_mem.cost(s.warm_active_memory, 1024)
                 + p.warm_memory_gib.cost(s.warm_memory, 1024),
-            requests: p.request.cost(s.requests as u128, 1),
+            requests: p.request.cost(requests, 1),
             ..ExactCost::default()
         }
+    }
+
+    /// The free tier for a run of `at` µs, in milli-vCPU·µs, MiB·µs and
+    /// requests (all zero when it does not apply).
+    fn free_allowance(&self, at: SimTime) -> (u128, u128, u128) {
+        let Some(f) = self.spec.profile.free_tier.filter(|_| self.spec.free_tier) else {
+            return (0, 0, 0);
+        };
+        let prorate = |per_month: u128| per_month * at as u128 / MONTH as u128;
+        (
+            prorate(f.vcpu_seconds as u128 * 1000 * 1_000_000),
+            prorate(f.gib_seconds as u128 * 1024 * 1_000_000),
+            prorate(f.requests as u128),
+        )
+    }
+
+    /// What the free tier saved.
+    pub fn free_tier_savings(&self) -> Money {
+        Money(
+            self.cost_without_free_tier()
+                .0
+                .saturating_sub(self.cost().total().0),
+        )
+    }
+
+    /// The bill without any free tier.
+    fn cost_without_free_tier(&self) -> Money {
+        let p = &self.spec.profile;
+        let s = &self.stats;
+        p.vcpu.cost(s.active_cpu, 1000)
+            + p.memory_gib.cost(s.active_memory, 1024)
+            + p.request.cost(s.requests as u128, 1)
+            + p.warm_active_vcpu
+                .unwrap_or(p.vcpu)
+                .cost(s.warm_active_cpu, 1000)
+            + p.warm_active_memory_gib
+                .unwrap_or(p.memory_gib)
+                .cost(s.warm_active_memory, 1024)
+            + self.kept_warm_cost()
     }
 
     /// What keeping minimum instances warm cost (part of [`Self::cost`]).
@@ -897,6 +967,7 @@ impl FunctionModel {
     /// Settles the run at `end`: tasks still running are billed for the
     /// time they ran, instances still alive for their life so far.
     pub fn finish(&mut self, end: SimTime) {
+        self.end = end;
         self.roll_minutes(end);
         let running = std::mem::take(&mut self.running);
         for r in running.into_iter().flatten() {
@@ -986,6 +1057,7 @@ impl FunctionModel {
     /// The report block of the run (after [`Self::finish`]).
     pub fn summary(&mut self) -> crate::report::summary::FunctionSummary {
         let kept_warm_usd = self.kept_warm_cost().usd();
+        let free_tier_usd = self.free_tier_savings().usd();
         let st = &mut self.stats;
         crate::report::summary::FunctionSummary {
             profile: self.spec.profile.name.clone(),
@@ -999,6 +1071,7 @@ impl FunctionModel {
             throttles: st.throttles,
             peak_instances: st.peak_instances,
             kept_warm_usd,
+            free_tier_usd,
             cold_time_to_start: st.cold_start_latency.summary(),
             warm_time_to_start: st.warm_start_latency.summary(),
         }
@@ -1107,7 +1180,7 @@ impl Model for FunctionModel {
 
     fn sample(&mut self, at: SimTime) {
         let gauges = self.gauges(at);
-        let cost = self.cost().total();
+        let cost = self.cost_at(at).total();
         let (submitted, completed) = (self.tally.submitted, self.tally.completed);
         if let Some(s) = self.series.as_mut() {
             s.push(at, submitted, completed, gauges, cost);

@@ -462,6 +462,9 @@ struct RawFunction {
     warm_memory_gib: Option<RawRate>,
     warm_active_vcpu: Option<RawRate>,
     warm_active_memory_gib: Option<RawRate>,
+    free_vcpu_seconds: Option<u64>,
+    free_gib_seconds: Option<u64>,
+    free_requests: Option<u64>,
     source: String,
 }
 
@@ -541,6 +544,18 @@ impl RawFunction {
             warm_memory_gib: opt("warm_memory_gib", &self.warm_memory_gib)?.unwrap_or(zero),
             warm_active_vcpu: opt("warm_active_vcpu", &self.warm_active_vcpu)?,
             warm_active_memory_gib: opt("warm_active_memory_gib", &self.warm_active_memory_gib)?,
+            free_tier: match (
+                self.free_vcpu_seconds,
+                self.free_gib_seconds,
+                self.free_requests,
+            ) {
+                (None, None, None) => None,
+                (c, m, r) => Some(crate::platform::function::FreeTier {
+                    vcpu_seconds: c.unwrap_or(0),
+                    gib_seconds: m.unwrap_or(0),
+                    requests: r.unwrap_or(0),
+                }),
+            },
             name: self.name,
             provider: self.provider,
             region: self.region,

@@ -45,6 +45,7 @@ pub enum Section {
     Fargate,
     Sizes,
     Ec2,
+    Functions,
 }
 
 /// Renders the catalog, limited to `region` when given.
@@ -179,6 +180,74 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
             catalog.ec2.minimum_billed / 1_000_000,
             usd(catalog.eks_control_plane.usd_per_hour()),
             catalog.eks_source
+        ));
+    }
+    if show(Section::Functions) && !catalog.functions.is_empty() {
+        use crate::platform::function::{FunctionBilling, FunctionSizing};
+        let mut t = table(vec![
+            "profile",
+            "provider",
+            "region",
+            "per vCPU-hour",
+            "per GiB-hour",
+            "per 1M requests",
+            "billing",
+            "sizes",
+            "at once",
+            "instances",
+            "cold start / keep-alive",
+            "source",
+        ]);
+        for p in catalog
+            .functions
+            .iter()
+            .filter(|p| region.is_none_or(|x| x == p.region))
+        {
+            let span = crate::time::format_span;
+            let billing = match p.billing {
+                FunctionBilling::Invocation => "each invocation",
+                FunctionBilling::InstanceActive => "busy instances",
+                FunctionBilling::InstanceLifetime => "instance lifetime",
+            };
+            let sizes = match &p.sizing {
+                FunctionSizing::Memory {
+                    mib_per_vcpu,
+                    min_mib,
+                    max_mib,
+                    ..
+                } => format!("{min_mib}–{max_mib} MiB, 1 vCPU per {mib_per_vcpu} MiB"),
+                FunctionSizing::CpuMemory {
+                    min_cpu_milli,
+                    max_cpu_milli,
+                    min_mib,
+                    max_mib,
+                    ..
+                } => format!(
+                    "{}–{} vCPU, {}–{} GiB",
+                    crate::units::format_vcpu(*min_cpu_milli),
+                    crate::units::format_vcpu(*max_cpu_milli),
+                    gib(*min_mib),
+                    gib(*max_mib)
+                ),
+            };
+            t.add_row(vec![
+                p.name.clone(),
+                p.provider.clone(),
+                p.region.clone(),
+                usd(p.vcpu.usd_per_hour()),
+                usd(p.memory_gib.usd_per_hour()),
+                usd(p.request.usd() * 1e6),
+                format!("{billing}, per {}", span(p.granularity)),
+                sizes,
+                p.concurrency.to_string(),
+                p.max_instances.to_string(),
+                format!("{} / {}", span(p.cold_start), span(p.keep_alive)),
+                p.source.clone(),
+            ]);
+        }
+        right(&mut t, 3..6);
+        out.push_str(&format!(
+            "\nServerless peers (kind = \"function\", profile = …; each key can be overridden per platform)\n{t}\n"
         ));
     }
     out

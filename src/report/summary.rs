@@ -162,6 +162,9 @@ pub struct FunctionSummary {
     /// What keeping minimum instances (provisioned concurrency) warm cost,
     /// part of the total.
     pub kept_warm_usd: f64,
+    /// What the monthly free tier (prorated to the run) took off the bill,
+    /// when `free_tier = true`.
+    pub free_tier_usd: f64,
     /// Submit to start of tasks that waited for a cold start, and of the rest.
     pub cold_time_to_start: SpanSummary,
     pub warm_time_to_start: SpanSummary,
@@ -228,6 +231,7 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
         }
         PlatformSpec::Function(f) => {
             o.insert("profile".into(), f.profile.name.clone());
+            o.insert("free_tier".into(), f.free_tier.to_string());
             o.insert("region".into(), f.profile.region.clone());
             o.insert("cold_start".into(), f.cold_start.to_string());
             o.insert(

@@ -318,6 +318,7 @@ pub struct RawPlatform {
     pub min_instances: Option<i64>,
     pub max_instances: Option<i64>,
     pub on_throttle: Option<crate::platform::function::OnThrottle>,
+    pub free_tier: Option<bool>,
 }
 
 impl RawPlatform {
@@ -353,6 +354,7 @@ impl RawPlatform {
             ("min_instances", self.min_instances.is_some()),
             ("max_instances", self.max_instances.is_some()),
             ("on_throttle", self.on_throttle.is_some()),
+            ("free_tier", self.free_tier.is_some()),
         ];
         let other: Vec<&(&'static str, bool)> = match self.kind {
             PlatformKind::Fargate => ec2.iter().chain(&function).collect(),

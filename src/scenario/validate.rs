@@ -553,6 +553,15 @@ fn function(
         min_instances,
         max_instances,
         on_throttle: f.on_throttle.unwrap_or(OnThrottle::Queue),
+        free_tier: match f.free_tier {
+            Some(true) if profile.free_tier.is_none() => {
+                return Err(invalid(
+                    format!("{key}.free_tier"),
+                    format!("profile `{name}` has no free tier in the pricing catalog"),
+                ));
+            }
+            v => v.unwrap_or(false),
+        },
     })
 }
 

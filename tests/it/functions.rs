@@ -301,3 +301,86 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_monthly_free_tier_is_prorated_to_the_run() {
+    // A one-hour run gets 3,600 / 2,629,800 of Lambda's monthly 400,000
+    // GB-s and 1 M requests: 560,711,841,204 MiB·µs (547.57 GiB-s) and 1,368
+    // requests. 2,000 one-second 1 GiB invocations use 2,000 GiB-s:
+    // (2,048,000,000,000 − 560,711,841,204) MiB·µs × $0.0000166667 per GiB-s
+    // = $0.024207212457231731, plus 632 × $0.0000002 = $0.0001264.
+    let rows: String = (0..2000)
+        .map(|i| format!("t{i},{},1,0.25,1024,\n", i as f64 * 1.5))
+        .collect();
+    let text = |free: bool| {
+        format!(
+            "profile = \"lambda\"\ncold_start = {{ dist = \"constant\", value = \"0s\" }}\nfree_tier = {free}"
+        )
+    };
+    let with_horizon = |platform: String| {
+        let scenario = format!(
+            "name = \"fn\"\nseed = 1\nhorizon = \"1h\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"p\"\nkind = \"function\"\n{platform}\n"
+        );
+        run(&Case::new(&scenario, Some(&format!("{HEADER}{rows}"))), &[])
+    };
+    let free = with_horizon(text(true));
+    assert_eq!(free.total_atto("p"), usd("0.024333612457231731"));
+    let paid = with_horizon(text(false));
+    // Without it: 2,000 GiB-s × $0.0000166667 + 2,000 × $0.0000002.
+    assert_eq!(paid.total_atto("p"), usd("0.0337334"));
+    let f = free.platform("p").function.clone().unwrap();
+    assert!((f.free_tier_usd - (0.0337334 - 0.024333612457231731)).abs() < 1e-15);
+}
+
+#[test]
+fn a_profile_without_a_free_tier_refuses_the_option() {
+    let text = "name = \"fn\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"p\"\nkind = \"function\"\nprofile = \"aci\"\nfree_tier = true\n";
+    let case = Case::new(text, Some(&format!("{HEADER}a,0,1,1,1024,\n")));
+    let err = fargate_sim::scenario::load_str(text, &case.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("free_tier") && err.contains("no free tier"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_custom_profile_is_data_not_code() {
+    // A provider that bills whole instance lives per second at $0.01 per
+    // vCPU-hour and $0.001 per GiB-hour, from a catalog of the user's own.
+    let builtin = include_str!("../../data/pricing.toml");
+    let custom = format!(
+        r#"{builtin}
+[[functions]]
+name = "my-faas"
+provider = "Example FaaS"
+region = "lab-1"
+sizing = "cpu_memory"
+vcpu_min = 1
+vcpu_max = 2
+vcpu_step = 1
+memory_min = "1GiB"
+memory_max = "4GiB"
+memory_step = "1GiB"
+billing = "instance_lifetime"
+granularity = "1s"
+minimum_billed = "10s"
+concurrency = 1
+max_instances = 10
+keep_alive = "0s"
+cold_start = "2s"
+vcpu = {{ usd = "0.01", per = "hour" }}
+memory_gib = {{ usd = "0.001", per = "hour" }}
+request_usd = "0"
+source = "a test catalog"
+"#
+    );
+    let text = "name = \"fn\"\npricing = \"custom.toml\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"p\"\nkind = \"function\"\nprofile = \"my-faas\"\n";
+    let case = Case::new(text, Some(&format!("{HEADER}a,0,3598,0.5,1500,\n")));
+    std::fs::write(case.dir().join("custom.toml"), custom).unwrap();
+    // 0.5 vCPU / 1,500 MiB → 1 vCPU / 2 GiB; 2 s start + 3,598 s = one hour:
+    // $0.01 + 2 × $0.001.
+    assert_eq!(run(&case, &[]).total_atto("p"), usd("0.012"));
+}
