@@ -2,6 +2,7 @@
 //! validate into typed values (`validate`), and point errors at the line
 //! (`locate`).
 
+pub mod artifacts;
 pub mod locate;
 pub mod overrides;
 pub mod raw;

@@ -73,9 +73,12 @@ pub struct RawWorkload {
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub name: String,
-    /// Each replica's vCPU and memory.
-    pub cpu: f64,
-    pub memory: String,
+    /// Each replica's vCPU and memory (or `task_definition` / `pod`).
+    pub cpu: Option<f64>,
+    pub memory: Option<String>,
+    pub task_definition: Option<String>,
+    pub pod: Option<String>,
+    #[serde(default)]
     pub replicas: RawReplicas,
     pub concurrency: Option<i64>,
     /// "replica" (default) or "shared".
@@ -92,7 +95,7 @@ pub struct RawService {
     pub slo: Option<RawSlo>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReplicas {
     pub min: Option<i64>,
@@ -223,10 +226,14 @@ pub enum RawArrivals {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSize {
-    pub cpu: f64,
-    pub memory: String,
+    pub cpu: Option<f64>,
+    pub memory: Option<String>,
     pub storage: Option<String>,
     pub weight: Option<f64>,
+    /// Take cpu, memory and storage from an ECS task definition (JSON).
+    pub task_definition: Option<String>,
+    /// Take cpu and memory from a Kubernetes pod spec or Deployment (YAML).
+    pub pod: Option<String>,
 }
 
 /// A distribution of spans: a plain duration (`"30s"`) or a table.
@@ -297,6 +304,8 @@ pub struct RawPlatform {
     pub sizing: Option<crate::platform::fargate::Sizing>,
     pub launch_limit: Option<RawLaunchLimit>,
     pub startup: Option<RawStartup>,
+    /// An ECS task definition whose runtimePlatform sets os and arch.
+    pub task_definition: Option<String>,
     // EC2 keys.
     pub orchestrator: Option<crate::platform::ec2::Orchestrator>,
     pub instance_types: Option<Vec<String>>,
@@ -331,6 +340,7 @@ impl RawPlatform {
             ("sizing", self.sizing.is_some()),
             ("launch_limit", self.launch_limit.is_some()),
             ("startup", self.startup.is_some()),
+            ("task_definition", self.task_definition.is_some()),
         ];
         let ec2 = [
             ("orchestrator", self.orchestrator.is_some()),

@@ -10,7 +10,7 @@ use crate::service::{
     ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo,
 };
 use crate::time::{DAY, MINUTE, SimTime};
-use crate::units::{parse_memory_mib, vcpu_to_milli};
+
 use std::path::Path;
 
 /// Replicas a service may ask for.
@@ -52,20 +52,25 @@ fn service(
     if s.name.trim().is_empty() {
         return Err(invalid(format!("{key}.name"), "must not be empty"));
     }
-    let cpu_milli = vcpu_to_milli(s.cpu).ok_or_else(|| {
-        invalid(
-            format!("{key}.cpu"),
-            format!("{}: need a vCPU count above 0, such as 0.5", s.cpu),
-        )
-    })?;
-    let memory_mib =
-        parse_memory_mib(&s.memory).map_err(|m| invalid(format!("{key}.memory"), m))?;
+    let (cpu_milli, memory_mib, shape) = super::validate::size_input(
+        &super::validate::SizeInput {
+            cpu: s.cpu,
+            memory: s.memory.as_deref(),
+            task_definition: s.task_definition.as_deref(),
+            pod: s.pod.as_deref(),
+        },
+        key,
+        base_dir,
+    )?;
     let r = &s.replicas;
+    // A Deployment's replicas are the service's desired count at the start
+    // (and its maximum, unless the scenario sets one).
+    let from_file = shape.and_then(|sh| sh.replicas);
     let min = count(&format!("{key}.replicas.min"), r.min, 1, MAX_REPLICAS)?;
     let max = count(
         &format!("{key}.replicas.max"),
         r.max,
-        min.max(1),
+        min.max(1).max(from_file.unwrap_or(0)),
         MAX_REPLICAS,
     )?;
     if max < min {
@@ -76,7 +81,7 @@ fn service(
     }
     let desired = count(
         &format!("{key}.replicas.desired"),
-        r.desired,
+        r.desired.or(from_file.map(i64::from)),
         min,
         MAX_REPLICAS,
     )?;

@@ -324,7 +324,68 @@ pub(super) fn rate(key: &str, text: &str) -> Result<f64, Invalid> {
     Ok(r)
 }
 
-fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Generator, Invalid> {
+/// A task size as a scenario gives it: `cpu` and `memory` written out, or
+/// read from an ECS task definition (`task_definition`) or a Kubernetes
+/// pod spec or Deployment (`pod`), a path relative to the scenario.
+pub(super) struct SizeInput<'a> {
+    pub cpu: Option<f64>,
+    pub memory: Option<&'a str>,
+    pub task_definition: Option<&'a str>,
+    pub pod: Option<&'a str>,
+}
+
+/// Resolves a [`SizeInput`] to milli-vCPU and MiB, with the file's shape
+/// when it came from one.
+pub(super) fn size_input(
+    s: &SizeInput<'_>,
+    key: &str,
+    base_dir: &Path,
+) -> Result<(u32, u32, Option<super::artifacts::Shape>), Invalid> {
+    let file = match (s.task_definition, s.pod) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                format!("{key}.pod"),
+                "give either task_definition or pod, not both",
+            ));
+        }
+        (Some(f), None) => Some(("task_definition", f)),
+        (None, Some(f)) => Some(("pod", f)),
+        (None, None) => None,
+    };
+    if let Some((k, f)) = file {
+        if s.cpu.is_some() || s.memory.is_some() {
+            return Err(invalid(
+                format!("{key}.{k}"),
+                "the size comes from this file; remove cpu and memory (or the file)",
+            ));
+        }
+        let shape = super::artifacts::read(&base_dir.join(f))
+            .map_err(|m| invalid(format!("{key}.{k}"), m))?;
+        return Ok((shape.cpu_milli, shape.memory_mib, Some(shape)));
+    }
+    let (Some(cpu), Some(memory)) = (s.cpu, s.memory) else {
+        let missing = if s.cpu.is_none() { "cpu" } else { "memory" };
+        return Err(invalid(
+            format!("{key}.{missing}"),
+            "missing: give cpu and memory (such as cpu = 0.5, memory = \"1GiB\"), or task_definition = \"taskdef.json\", or pod = \"pod.yaml\"",
+        ));
+    };
+    let cpu_milli = vcpu_to_milli(cpu).ok_or_else(|| {
+        invalid(
+            format!("{key}.cpu"),
+            format!("{cpu}: need a vCPU count above 0, such as 0.5"),
+        )
+    })?;
+    let memory_mib = parse_memory_mib(memory).map_err(|m| invalid(format!("{key}.memory"), m))?;
+    Ok((cpu_milli, memory_mib, None))
+}
+
+fn generator(
+    g: &RawGenerator,
+    i: usize,
+    horizon: Option<SimTime>,
+    base_dir: &Path,
+) -> Result<Generator, Invalid> {
     let key = format!("workload.generators[{i}]");
     let name = g
         .name
@@ -403,16 +464,18 @@ fn generator(g: &RawGenerator, i: usize, horizon: Option<SimTime>) -> Result<Gen
     let mut sizes = Vec::new();
     for (j, s) in g.sizes.iter().enumerate() {
         let k = format!("{key}.sizes[{j}]");
-        let cpu_milli = vcpu_to_milli(s.cpu).ok_or_else(|| {
-            invalid(
-                format!("{k}.cpu"),
-                format!("{}: need a vCPU count above 0", s.cpu),
-            )
-        })?;
-        let memory_mib =
-            parse_memory_mib(&s.memory).map_err(|m| invalid(format!("{k}.memory"), m))?;
+        let (cpu_milli, memory_mib, shape) = size_input(
+            &SizeInput {
+                cpu: s.cpu,
+                memory: s.memory.as_deref(),
+                task_definition: s.task_definition.as_deref(),
+                pod: s.pod.as_deref(),
+            },
+            &k,
+            base_dir,
+        )?;
         let storage_gib = match &s.storage {
-            None => 0,
+            None => shape.as_ref().map_or(0, |sh| sh.storage_gib),
             Some(text) => {
                 if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
                     return Err(invalid(
@@ -571,10 +634,34 @@ fn fargate(
     region: &str,
     catalog: &Catalog,
     defaults: &Defaults,
+    base_dir: &Path,
 ) -> Result<FargateSpec, Invalid> {
+    // A task definition gives the platform its OS and architecture
+    // (`runtimePlatform`), unless the scenario sets them.
+    let from_td = match &f.task_definition {
+        None => None,
+        Some(t) => {
+            let shape = super::artifacts::read(&base_dir.join(t))
+                .map_err(|m| invalid(format!("{key}.task_definition"), m))?;
+            if shape.fargate_compatible == Some(false) {
+                return Err(invalid(
+                    format!("{key}.task_definition"),
+                    format!(
+                        "{t}: requiresCompatibilities does not include FARGATE, so ECS would refuse to run it on Fargate; add \"FARGATE\" there, or compare it on an ec2 platform"
+                    ),
+                ));
+            }
+            Some(shape)
+        }
+    };
     let launch_type = f.launch_type.unwrap_or(LaunchType::Ecs);
-    let os = f.os.unwrap_or(Os::Linux);
-    let arch = f.arch.unwrap_or(Arch::X86_64);
+    let os =
+        f.os.or(from_td.as_ref().and_then(|s| s.os))
+            .unwrap_or(Os::Linux);
+    let arch = f
+        .arch
+        .or(from_td.as_ref().and_then(|s| s.arch))
+        .unwrap_or(Arch::X86_64);
     let capacity = match &f.capacity {
         None => Capacity::OnDemand,
         Some(RawCapacity::Named(c)) => *c,
@@ -1114,7 +1201,7 @@ pub fn scenario(
     let mut generators = Vec::new();
     let mut names = BTreeSet::new();
     for (i, g) in w.generators.iter().enumerate() {
-        let gen_ = generator(g, i, horizon)?;
+        let gen_ = generator(g, i, horizon, base_dir)?;
         if !names.insert(gen_.name.clone()) {
             return Err(invalid(
                 format!("workload.generators[{i}].name"),
@@ -1157,7 +1244,7 @@ pub fn scenario(
         }
         let spec = match p.kind {
             PlatformKind::Fargate => {
-                PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults)?)
+                PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults, base_dir)?)
             }
             PlatformKind::Ec2 => PlatformSpec::Ec2(ec2(p, &key, &region, catalog, defaults)?),
             PlatformKind::Function => PlatformSpec::Function(Box::new(function(p, &key, catalog)?)),

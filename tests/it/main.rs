@@ -10,6 +10,7 @@ mod errors;
 mod experiments;
 mod functions;
 mod fuzz;
+mod inputs;
 mod properties;
 mod reports;
 mod services;
