@@ -370,16 +370,25 @@ impl Catalog {
             .iter()
             .find(|r| r.region == region && r.os == os && r.arch == arch && r.capacity == capacity)
             .ok_or_else(|| {
-                let have: Vec<String> = self
+                let here: Vec<String> = self
                     .fargate
                     .rates
                     .iter()
-                    .map(|r| format!("{} {:?}/{:?}/{:?}", r.region, r.os, r.arch, r.capacity))
+                    .filter(|r| r.region == region)
+                    .map(|r| format!("{:?}/{:?}/{:?}", r.os, r.arch, r.capacity))
+                    .collect();
+                let elsewhere: Vec<&str> = self
+                    .fargate
+                    .rates
+                    .iter()
+                    .filter(|r| r.os == os && r.arch == arch && r.capacity == capacity)
+                    .map(|r| r.region.as_str())
                     .collect();
                 format!(
-                    "the pricing catalog ({}) has no Fargate rate for {region} {os:?}/{arch:?}/{capacity:?}; it has: {}",
+                    "the pricing catalog ({}) has no Fargate rate for {region} {os:?}/{arch:?}/{capacity:?}; for {region} it has {}; {os:?}/{arch:?}/{capacity:?} is priced in {} (`fargate-sim prices fargate` lists them all)",
                     self.origin,
-                    have.join(", ")
+                    if here.is_empty() { "nothing".to_string() } else { here.join(", ") },
+                    if elsewhere.is_empty() { "no region".to_string() } else { elsewhere.join(", ") },
                 )
             })
     }

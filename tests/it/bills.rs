@@ -157,3 +157,32 @@ fn too_large_tasks_are_unschedulable_not_lost() {
             .any(|k| k.contains("storage above 200 GiB"))
     );
 }
+
+#[test]
+fn a_region_uses_its_own_rates_and_a_missing_price_is_an_error() {
+    // eu-west-2 Linux/x86: $0.04656 per vCPU-hour, $0.00511 per GB-hour
+    // (aws-facts.md 1.3). 1 vCPU / 2 GiB for an hour: $0.05678.
+    let text = scenario("region = \"eu-west-2\"");
+    let case = Case::new(&text, Some(&format!("{HEADER}a,0,3600,1,2048,\n")));
+    assert_eq!(run(&case, &[]).total_atto("p"), usd("0.05678"));
+    // No ARM rate in eu-west-2: an error that says where ARM is priced.
+    let text = scenario("region = \"eu-west-2\"\narch = \"arm64\"");
+    let case = Case::new(&text, Some(&format!("{HEADER}a,0,3600,1,2048,\n")));
+    let err = fargate_sim::scenario::load(&case.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("no Fargate rate for eu-west-2 Linux/Arm64/OnDemand"),
+        "{err}"
+    );
+    assert!(err.contains("is priced in us-east-1, sa-east-1"), "{err}");
+    // No EC2 price outside us-east-1 in the built-in catalog.
+    let text = "name = \"r\"\nregion = \"eu-west-2\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"e\"\nkind = \"ec2\"\ninstance_types = [\"m5.large\"]\n";
+    let case = Case::new(text, Some(&format!("{HEADER}a,0,3600,1,2048,\n")));
+    let err = fargate_sim::scenario::load(&case.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("no eu-west-2 price for m5.large"), "{err}");
+}
