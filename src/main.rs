@@ -80,6 +80,23 @@ enum Command {
         /// The run's folder (with summary.json).
         run_dir: PathBuf,
     },
+    /// Recommend a Savings Plan commitment for each platform of a finished
+    /// run, simulated hour by hour from its time series, with the cost
+    /// curve against the commitment (commit.csv, commit.png).
+    Commit {
+        /// The run's folder (with summary.json and timeseries.parquet).
+        run_dir: PathBuf,
+        /// compute (Fargate, Lambda, EC2) or ec2-instance (EC2 only).
+        #[arg(long, value_enum, default_value_t = PlanArg::Compute)]
+        plan: PlanArg,
+        /// Your plan's discount off on-demand, such as 0.3 (default: the
+        /// catalog's "up to" figure for each platform).
+        #[arg(long)]
+        discount: Option<f64>,
+        /// Also evaluate this commitment, in dollars an hour.
+        #[arg(long)]
+        commitment: Option<f64>,
+    },
     /// Re-draw the charts and report.html of a finished run from its files,
     /// without simulating again.
     Report {
@@ -342,6 +359,12 @@ enum PriceSection {
     Sizes,
     Ec2,
     Functions,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanArg {
+    Compute,
+    Ec2Instance,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -789,6 +812,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "fargate-sim", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Commit {
+            run_dir,
+            plan,
+            discount,
+            commitment,
+        } => {
+            use fargate_sim::report::commit::{Plan, commit};
+            let plan = match plan {
+                PlanArg::Compute => Plan::Compute,
+                PlanArg::Ec2Instance => Plan::Ec2Instance,
+            };
+            let catalog = fargate_sim::pricing::Catalog::builtin();
+            print(&commit(&run_dir, plan, discount, commitment, &catalog)?);
             Ok(())
         }
         Command::Explain { run_dir } => {

@@ -142,6 +142,18 @@ pub struct Catalog {
     pub eks_source: String,
     /// Serverless peers (Lambda, Cloud Run, ACI), by profile name.
     pub functions: Vec<crate::platform::function::FunctionProfile>,
+    /// Savings Plan discounts, for `fargate-sim commit`.
+    pub savings_plans: SavingsPlanRates,
+}
+
+/// Savings Plan discounts off on-demand (fractions).
+#[derive(Clone, Copy, Debug, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavingsPlanRates {
+    pub compute_fargate: f64,
+    pub compute_ec2: f64,
+    pub compute_lambda: f64,
+    pub ec2_instance: f64,
 }
 
 impl Catalog {
@@ -320,6 +332,22 @@ impl Catalog {
                 .to_rate()
                 .map_err(|m| err(format!("eks.control_plane: {m}")))?,
             eks_source: raw.eks.source,
+            savings_plans: {
+                let sp = raw.savings_plans;
+                for (k, v) in [
+                    ("compute_fargate", sp.compute_fargate),
+                    ("compute_ec2", sp.compute_ec2),
+                    ("compute_lambda", sp.compute_lambda),
+                    ("ec2_instance", sp.ec2_instance),
+                ] {
+                    if !(0.0..1.0).contains(&v) {
+                        return Err(err(format!(
+                            "savings_plans.{k}: {v} is not a discount from 0 up to 1"
+                        )));
+                    }
+                }
+                sp
+            },
             functions: {
                 let mut out: Vec<crate::platform::function::FunctionProfile> = Vec::new();
                 for (i, f) in raw.functions.into_iter().enumerate() {
@@ -440,6 +468,8 @@ struct RawCatalog {
     /// Absent from catalogs written before the serverless peers.
     #[serde(default)]
     functions: Vec<RawFunction>,
+    #[serde(default)]
+    savings_plans: SavingsPlanRates,
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 
 pub mod assumptions;
 pub mod charts;
+pub mod commit;
 pub mod csv;
 pub mod explain;
 pub mod html;

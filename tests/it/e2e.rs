@@ -517,3 +517,48 @@ fn prices_lists_the_catalog() {
     assert_eq!(code, 2);
     assert!(err.contains("no prices"), "{err}");
 }
+
+#[test]
+fn commit_recommends_a_savings_plan_from_a_finished_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root.join("scenarios/quickstart.toml");
+    let (code, _, err) = bin(
+        &["run", scenario.to_str().unwrap(), "--out", "q", "-q"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(&["commit", "q", "--commitment", "0.1"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("fargate-x86") && out.contains("(asked)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not eligible: fargate-spot: Fargate Spot is not covered"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("q/commit.csv")).unwrap();
+    // 101 points for each of the two eligible platforms, and a header.
+    assert_eq!(csv.lines().count(), 1 + 2 * 101);
+    // The first point is no commitment: the whole bill on demand.
+    let summary = fargate_sim::report::read_summary(&dir.path().join("q")).unwrap();
+    let x86 = summary
+        .platforms
+        .iter()
+        .find(|p| p.name == "fargate-x86")
+        .unwrap();
+    let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first[0], "fargate-x86");
+    let cost: f64 = first[2].parse().unwrap();
+    assert!(
+        (cost - x86.cost.total_usd).abs() < 1e-9,
+        "{cost} vs {}",
+        x86.cost.total_usd
+    );
+    assert!(dir.path().join("q/commit.png").is_file());
+    // No EC2 platform: an EC2 Instance plan applies to none, and says so.
+    let (code, _, err) = bin(&["commit", "q", "--plan", "ec2-instance"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cover EC2 only"), "{err}");
+}
