@@ -125,9 +125,16 @@ enum Command {
     /// the serverless peers (Lambda, Cloud Run, ACI); billing rules; and
     /// where each number comes from.
     Prices {
-        /// Only this part: fargate, sizes, ec2 or functions (default: all).
+        /// Only this part: fargate, sizes, ec2 or functions (default: all);
+        /// or `import FILE`: write a catalog updated from an AWS Price List
+        /// offer file (the AmazonEC2 or AmazonECS JSON).
         #[arg(value_enum, default_value_t = PriceSection::All)]
         what: PriceSection,
+        /// With `import`: the offer file to read.
+        file: Option<PathBuf>,
+        /// With `import`: where to write the new catalog.
+        #[arg(long, value_name = "FILE", default_value = "pricing.toml")]
+        out: PathBuf,
         /// Only this region (such as us-east-1).
         #[arg(long)]
         region: Option<String>,
@@ -359,6 +366,7 @@ enum PriceSection {
     Sizes,
     Ec2,
     Functions,
+    Import,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -881,9 +889,45 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Prices {
+            what: PriceSection::Import,
+            file,
+            out,
+            pricing,
+            ..
+        } => {
+            let Some(file) = file else {
+                return Err(Error::BadInput(
+                    "prices import needs the offer file: fargate-sim prices import AmazonEC2.json --out pricing.toml".into(),
+                ));
+            };
+            let base = match &pricing {
+                Some(p) => std::fs::read_to_string(p)
+                    .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?,
+                None => fargate_sim::pricing::catalog::BUILTIN_PRICING.to_string(),
+            };
+            let r = fargate_sim::pricing::import::import(&file, &base, &out)
+                .map_err(Error::BadInput)?;
+            print(&format!(
+                "wrote {}: {} EC2 instance prices{}, {} Fargate rates, as published {}; use it with --pricing {} or pricing = \"{}\" in a scenario\n",
+                out.display(),
+                r.ec2_prices,
+                if r.ec2_types_added.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (new types: {})", r.ec2_types_added.join(", "))
+                },
+                r.fargate_rates,
+                r.publication,
+                out.display(),
+                out.display()
+            ));
+            Ok(())
+        }
+        Command::Prices {
             what,
             region,
             pricing,
+            ..
         } => {
             let catalog = match &pricing {
                 Some(p) => fargate_sim::pricing::Catalog::load(p)
@@ -897,6 +941,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                 PriceSection::Sizes => Section::Sizes,
                 PriceSection::Ec2 => Section::Ec2,
                 PriceSection::Functions => Section::Functions,
+                PriceSection::Import => {
+                    return Err(Error::Internal("prices import is handled above".into()));
+                }
             };
             if let Some(r) = &region {
                 let known = catalog.fargate.rates.iter().any(|x| &x.region == r)

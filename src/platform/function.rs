@@ -104,6 +104,9 @@ pub struct FunctionProfile {
     /// The monthly free tier, when the provider has one: vCPU-seconds,
     /// GiB-seconds and requests a month.
     pub free_tier: Option<FreeTier>,
+    /// Whether an invocation that starts a new instance also pays for the
+    /// instance's initialisation (Lambda since 1 August 2025).
+    pub bill_init: bool,
     pub source: String,
 }
 
@@ -287,6 +290,8 @@ struct Instance {
     /// The service it belongs to (each service is its own function, with
     /// its own instances), or None for batch tasks.
     owner: Option<u16>,
+    /// Initialisation time not yet billed to an invocation (`bill_init`).
+    init_unbilled: SimTime,
 }
 
 /// The model's events.
@@ -304,6 +309,8 @@ struct Running {
     task: Task,
     service: Option<u16>,
     instance: u32,
+    /// The instance's initialisation, billed with this invocation.
+    init: SimTime,
     launch: SimTime,
     start: SimTime,
     end: SimTime,
@@ -606,6 +613,11 @@ impl FunctionModel {
             minimum,
             listed: false,
             owner,
+            init_unbilled: if self.spec.profile.bill_init {
+                ready_at - now
+            } else {
+                0
+            },
         };
         let id = match self.free_instances.pop() {
             Some(id) => {
@@ -755,6 +767,7 @@ impl FunctionModel {
         inst.load += 1;
         let start = now.max(inst.ready_at);
         let cold = inst.ready_at > now;
+        let init = std::mem::take(&mut inst.init_unbilled);
         let task = w.task;
         let end = start.saturating_add(w.duration);
         let latency = start - task.submit;
@@ -788,6 +801,7 @@ impl FunctionModel {
             task,
             service: w.service,
             instance: id,
+            init,
             launch: now,
             start,
             end,
@@ -973,7 +987,13 @@ impl FunctionModel {
         for r in running.into_iter().flatten() {
             let ran = end.saturating_sub(r.start.min(end));
             if self.spec.profile.billing == FunctionBilling::Invocation {
-                self.add_active(r.instance, ran);
+                let init = if end > r.start.saturating_sub(r.init) {
+                    r.init
+                        .min(end.saturating_sub(r.start.saturating_sub(r.init)))
+                } else {
+                    0
+                };
+                self.add_active(r.instance, ran + init);
             }
             match r.service {
                 Some(s) => {
@@ -1249,7 +1269,7 @@ impl Model for FunctionModel {
                 self.free_running.push(slot);
                 let id = r.instance;
                 let billed = if self.spec.profile.billing == FunctionBilling::Invocation {
-                    let billed = self.round(r.end - r.start);
+                    let billed = self.round(r.end - r.start + r.init);
                     self.add_active(id, billed);
                     billed
                 } else {

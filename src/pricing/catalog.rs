@@ -504,6 +504,8 @@ struct RawFunction {
     free_vcpu_seconds: Option<u64>,
     free_gib_seconds: Option<u64>,
     free_requests: Option<u64>,
+    #[serde(default)]
+    bill_init: bool,
     source: String,
 }
 
@@ -595,6 +597,7 @@ impl RawFunction {
                     requests: r.unwrap_or(0),
                 }),
             },
+            bill_init: self.bill_init,
             name: self.name,
             provider: self.provider,
             region: self.region,

@@ -1,6 +1,7 @@
 //! Prices and billing arithmetic: the catalog of rates and exact money.
 
 pub mod catalog;
+pub mod import;
 pub mod listing;
 pub mod money;
 

@@ -562,3 +562,72 @@ fn commit_recommends_a_savings_plan_from_a_finished_run() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cover EC2 only"), "{err}");
 }
+
+#[test]
+fn prices_import_reads_a_price_list_offer_file_into_a_catalog() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let offer = root.join("tests/data/price-list-offer.json");
+    let (code, out, err) = bin(
+        &[
+            "prices",
+            "import",
+            offer.to_str().unwrap(),
+            "--out",
+            "imported.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    // m5.large in us-east-1 and eu-west-1 (not the Windows SKU), m8g.large
+    // added, one Fargate rate (eu-west-3).
+    assert!(
+        out.contains("3 EC2 instance prices (new types: m8g.large), 1 Fargate rates"),
+        "{out}"
+    );
+    let catalog = fargate_sim::pricing::Catalog::load(&dir.path().join("imported.toml")).unwrap();
+    assert_eq!(catalog.as_of, "2026-11-01T00:00:00Z");
+    let m5 = catalog.instance_type("m5.large").unwrap();
+    assert_eq!(
+        m5.on_demand["us-east-1"].price,
+        fargate_sim::pricing::Price::parse("0.095").unwrap()
+    );
+    assert_eq!(
+        m5.on_demand["eu-west-1"].price,
+        fargate_sim::pricing::Price::parse("0.107").unwrap()
+    );
+    let m8g = catalog.instance_type("m8g.large").unwrap();
+    assert_eq!(m8g.arch, fargate_sim::pricing::Arch::Arm64);
+    let paris = catalog
+        .fargate_rates(
+            "eu-west-3",
+            fargate_sim::pricing::Os::Linux,
+            fargate_sim::pricing::Arch::X86_64,
+            fargate_sim::pricing::Capacity::OnDemand,
+        )
+        .unwrap();
+    assert!(paris.source.contains(
+        "[AWS Price List] AmazonEC2 offer file price-list-offer.json, published 2026-11-01"
+    ));
+    // A run priced from it: an m5.large in eu-west-1 for an hour, $0.107.
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "name = \"eu\"\nregion = \"eu-west-1\"\npricing = \"imported.toml\"\n[workload]\n[[workload.generators]]\nname = \"j\"\narrivals = { process = \"burst\", at = [\"0s\"], size = 1 }\nduration = \"1h\"\nsizes = [{ cpu = 1, memory = \"2GiB\" }]\n[[platforms]]\nname = \"e\"\nkind = \"ec2\"\ninstance_types = [\"m5.large\"]\ninitial = 1\nmin = 1\nmax = 1\n",
+    )
+    .unwrap();
+    let (code, _, err) = bin(
+        &["run", "s.toml", "--out", "o", "-q", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let summary = fargate_sim::report::read_summary(&dir.path().join("o")).unwrap();
+    // The instance runs from 0 to the task's end (an hour plus its container
+    // start of a few seconds): $0.107 an hour, at the imported rate.
+    let cost = summary.platforms[0].cost.total_usd;
+    assert!((0.107..0.107 * 1.02).contains(&cost), "{cost}");
+    // A file that is not an offer file: a clear error.
+    std::fs::write(dir.path().join("bad.json"), "{\"hello\": 1}").unwrap();
+    let (code, _, err) = bin(&["prices", "import", "bad.json"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.json: products: missing"), "{err}");
+}

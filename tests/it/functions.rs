@@ -384,3 +384,17 @@ source = "a test catalog"
     // $0.01 + 2 × $0.001.
     assert_eq!(run(&case, &[]).total_atto("p"), usd("0.012"));
 }
+
+#[test]
+fn lambda_bills_the_init_phase_of_a_cold_start_once() {
+    // Since 1 August 2025 Lambda bills INIT: the first invocation pays its
+    // 250 ms cold start with its 1 s; the second, warm, pays 1 s.
+    // 2.25 GiB-s × $0.0000166667 + 2 × $0.0000002 = $0.000037900075.
+    let r = ran(
+        "profile = \"lambda\"\ncold_start = { dist = \"constant\", value = \"250ms\" }",
+        "a,0,1,0.25,1024,\nb,60,1,0.25,1024,\n",
+    );
+    assert_eq!(r.total_atto("p"), usd("0.000037900075"));
+    let f = r.platform("p").function.clone().unwrap();
+    assert_eq!((f.cold_invocations, f.warm_invocations), (1, 1));
+}
