@@ -85,6 +85,9 @@ pub struct Ec2Spec {
     pub cached_start: SpanDist,
     pub reserved_cpu_milli: u32,
     pub reserved_memory_percent: f64,
+    /// Reserved instances of the first instance type, paid for the whole
+    /// run whether used or not.
+    pub reservations: Option<Reservations>,
 }
 
 impl Ec2Spec {
@@ -97,6 +100,16 @@ impl Ec2Spec {
             t.memory_mib.saturating_sub(reserved_mem),
         )
     }
+}
+
+/// A reserved baseline: `count` instances of the cluster's first type at
+/// `discount` off on-demand, paid for the whole run. At any moment up to
+/// `count` running on-demand instances of that type are covered (as AWS
+/// applies reservations to any matching usage), so they cost nothing more.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reservations {
+    pub count: u32,
+    pub discount: f64,
 }
 
 /// What the cluster did, for the summary.
@@ -116,6 +129,12 @@ pub struct ClusterStats {
     pub control_plane: Money,
     /// Spot instances' cost had they been on demand, minus what they cost.
     pub spot_savings: Money,
+    /// ∫ min(on-demand instances of the reserved type, reservations) dt, µs.
+    pub reserved_covered_us: u128,
+    /// What the reservations cost (the whole run), and the on-demand cost
+    /// of the instance time they covered (taken off `instances_cost`).
+    pub reserved_fee: Money,
+    pub reserved_credit: Money,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +198,9 @@ pub struct Ec2Model {
     alive: u64,
     launching: u64,
     last_change: SimTime,
+    /// On-demand instances of the reserved type alive, since when.
+    reservable: u64,
+    reservable_since: SimTime,
     /// Waiting tasks by id (submit order).
     waiting: BTreeMap<u64, Waiting>,
     /// Waiting task ids by size class.
@@ -256,6 +278,8 @@ impl Ec2Model {
             alive: 0,
             launching: 0,
             last_change: 0,
+            reservable: 0,
+            reservable_since: 0,
             waiting: BTreeMap::new(),
             classes: BTreeMap::new(),
             running: Vec::new(),
@@ -301,6 +325,16 @@ impl Ec2Model {
         types.iter().any(|&(c, m)| c >= cpu && m >= mem)
     }
 
+    /// A change in on-demand instances of the reserved type (the first).
+    fn reservable_change(&mut self, now: SimTime, delta: i64) {
+        if let Some(r) = self.spec.reservations {
+            let covered = self.reservable.min(r.count as u64) as u128;
+            self.stats.reserved_covered_us += covered * (now - self.reservable_since) as u128;
+            self.reservable_since = now;
+            self.reservable = (self.reservable as i64 + delta) as u64;
+        }
+    }
+
     fn count_change(&mut self, now: SimTime, delta: i64) {
         self.stats.instance_us += self.alive as u128 * (now - self.last_change) as u128;
         self.last_change = now;
@@ -333,6 +367,9 @@ impl Ec2Model {
         });
         self.launching += 1;
         self.count_change(now, 1);
+        if type_idx == 0 && !is_spot {
+            self.reservable_change(now, 1);
+        }
         (self.instances.len() - 1) as u32
     }
 
@@ -385,10 +422,14 @@ impl Ec2Model {
             self.stats.spot_savings +=
                 Money(od.0.saturating_sub(inst.price.cost(billed as u128, 1).0));
         }
+        let reservable = inst.type_idx == 0 && !inst.spot;
         if was_open {
             self.placer.close(id);
         }
         self.count_change(now, -1);
+        if reservable {
+            self.reservable_change(now, -1);
+        }
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
@@ -826,7 +867,11 @@ impl Ec2Model {
     /// The exact bill so far.
     pub fn cost(&self) -> ExactCost {
         ExactCost {
-            instances: self.stats.instances_cost,
+            instances: Money(
+                (self.stats.instances_cost + self.stats.reserved_fee)
+                    .0
+                    .saturating_sub(self.stats.reserved_credit.0),
+            ),
             instances_allocated: self.stats.allocated,
             control_plane: self.stats.control_plane,
             spot_savings: self.stats.spot_savings,
@@ -942,6 +987,17 @@ impl Ec2Model {
             }
         }
         self.count_change(end, 0);
+        self.reservable_change(end, 0);
+        if let Some(r) = self.spec.reservations {
+            let od = self.on_demand[0];
+            self.stats.reserved_credit = od.cost(self.stats.reserved_covered_us, 1);
+            let fee = od.cost(r.count as u128 * end as u128, 1);
+            // The fee is the on-demand price less the discount, exactly:
+            // fee × (1 − discount) with the discount in millionths.
+            let keep = ((1.0 - r.discount) * 1e6).round() as u128;
+            self.stats.reserved_fee =
+                Money(fee.0 / 1_000_000 * keep + fee.0 % 1_000_000 * keep / 1_000_000);
+        }
         if let Some(rate) = self.control_plane {
             self.stats.control_plane = rate.cost(end as u128, 1);
         }

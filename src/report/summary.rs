@@ -195,6 +195,25 @@ pub struct ClusterSummary {
     pub idle_usd: f64,
     /// idle_usd / instances_usd.
     pub idle_fraction: Option<f64>,
+    /// The reserved baseline, when the platform has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<ReservedSummary>,
+}
+
+/// Reserved instances: what they cost and how much of them was used.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReservedSummary {
+    pub instance_type: String,
+    pub count: u32,
+    pub discount: f64,
+    /// Paid for the whole run, used or not (part of instances_usd).
+    pub fee_usd: f64,
+    /// Instance-hours the reservations covered, and what those hours would
+    /// have cost on demand (taken off instances_usd).
+    pub covered_instance_hours: f64,
+    pub covered_on_demand_usd: f64,
+    /// covered hours / (count × the run's hours).
+    pub utilisation: f64,
 }
 
 fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
@@ -342,6 +361,25 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             allocated_usd: cost.instances_allocated.usd(),
             idle_usd: idle.usd(),
             idle_fraction: (cost.instances.0 > 0).then(|| idle.usd() / cost.instances.usd()),
+            reserved: match &run.spec {
+                PlatformSpec::Ec2(e) => e.reservations.map(|r| ReservedSummary {
+                    instance_type: e
+                        .instance_types
+                        .first()
+                        .map_or_else(String::new, |t| t.name.clone()),
+                    count: r.count,
+                    discount: r.discount,
+                    fee_usd: c.reserved_fee.usd(),
+                    covered_instance_hours: c.reserved_covered_us as f64 / 3.6e9,
+                    covered_on_demand_usd: c.reserved_credit.usd(),
+                    utilisation: if end_us > 0 {
+                        c.reserved_covered_us as f64 / (r.count as f64 * end_us as f64)
+                    } else {
+                        0.0
+                    },
+                }),
+                _ => None,
+            },
         }
     });
     let t = &mut run.tally;

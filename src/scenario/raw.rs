@@ -319,6 +319,7 @@ pub struct RawPlatform {
     pub instance_launch: Option<RawDist>,
     pub container_start: Option<RawContainerStart>,
     pub reserved: Option<RawReserved>,
+    pub reserved_instances: Option<RawReservations>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,
@@ -355,6 +356,7 @@ impl RawPlatform {
             ("instance_launch", self.instance_launch.is_some()),
             ("container_start", self.container_start.is_some()),
             ("reserved", self.reserved.is_some()),
+            ("reserved_instances", self.reserved_instances.is_some()),
         ];
         let function = [
             ("profile", self.profile.is_some()),
@@ -488,6 +490,14 @@ pub struct RawContainerStart {
 pub struct RawReserved {
     pub cpu: Option<f64>,
     pub memory_percent: Option<f64>,
+}
+
+/// Reserved instances of the cluster's first type.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReservations {
+    pub count: i64,
+    pub discount: f64,
 }
 
 #[derive(Clone, Debug, Deserialize)]

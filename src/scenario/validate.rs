@@ -1090,6 +1090,30 @@ fn ec2(
             ));
         }
     };
+    let reservations = match &p.reserved_instances {
+        None => None,
+        Some(r) => {
+            if !(1..=100_000).contains(&r.count) {
+                return Err(invalid(
+                    format!("{key}.reserved_instances.count"),
+                    format!("{}: need 1 to 100,000 reserved instances", r.count),
+                ));
+            }
+            if !(r.discount.is_finite() && (0.0..1.0).contains(&r.discount)) {
+                return Err(invalid(
+                    format!("{key}.reserved_instances.discount"),
+                    format!(
+                        "{}: need the reservation's discount off on-demand, from 0 up to 1 (such as 0.35 for a typical one-year reservation quote)",
+                        r.discount
+                    ),
+                ));
+            }
+            Some(crate::platform::ec2::Reservations {
+                count: r.count as u32,
+                discount: r.discount,
+            })
+        }
+    };
     let reserved_memory_percent = match p.reserved.as_ref().and_then(|r| r.memory_percent) {
         None => d.reserved_memory_percent,
         Some(m) if m.is_finite() && (0.0..90.0).contains(&m) => m,
@@ -1125,6 +1149,7 @@ fn ec2(
         cached_start: dist_or(&cs.cached, "container_start.cached", &d.cached_start)?,
         reserved_cpu_milli,
         reserved_memory_percent,
+        reservations,
     })
 }
 

@@ -284,3 +284,49 @@ fn eks_adds_the_control_plane_fee() {
     // 2 × m5.large for an hour + $0.10 for the cluster-hour.
     assert_eq!(ran.total_atto("ec2"), usd("0.192") + usd("0.10"));
 }
+
+/// Three m5.large ($0.096 an hour) for a two-hour horizon: $0.576 on
+/// demand. Reservations at 40 % off cover up to their count at any moment
+/// and are paid for the whole run, used or not.
+fn reserved_bill(count: u32) -> (u128, fargate_sim::report::summary::ReservedSummary) {
+    let text = format!(
+        r#"
+name = "ri"
+seed = 1
+horizon = "2h"
+[workload]
+[[workload.generators]]
+name = "j"
+arrivals = {{ process = "burst", at = ["0s"], size = 3 }}
+duration = "30min"
+sizes = [{{ cpu = 1, memory = "2GiB" }}]
+[[platforms]]
+name = "e"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 3
+min = 3
+max = 3
+reserved_instances = {{ count = {count}, discount = 0.4 }}
+"#
+    );
+    let ran = run(&Case::new(&text, None), &[]);
+    let r = ran.platform("e").cluster.clone().unwrap().reserved.unwrap();
+    (ran.total_atto("e"), r)
+}
+
+#[test]
+fn reserved_instances_below_and_above_the_fleet_by_hand() {
+    // Two reservations: they cover 2 × 2 h = 4 instance-hours ($0.384 on
+    // demand) and cost 2 × 2 h × $0.096 × 0.6 = $0.2304:
+    // $0.576 − $0.384 + $0.2304 = $0.4224.
+    let (total, r) = reserved_bill(2);
+    assert_eq!(total, usd("0.4224"));
+    assert_eq!((r.covered_instance_hours, r.utilisation), (4.0, 1.0));
+    // Five reservations for three instances: all 6 instance-hours covered,
+    // but all five are paid: 5 × 2 × $0.096 × 0.6 = $0.576; utilisation 60 %.
+    let (total, r) = reserved_bill(5);
+    assert_eq!(total, usd("0.576"));
+    assert_eq!(r.covered_instance_hours, 6.0);
+    assert!((r.utilisation - 0.6).abs() < 1e-12);
+}
