@@ -1,6 +1,6 @@
 //! `fargate-sim prices import FILE`: refresh the catalog from an AWS Price
-//! List bulk offer file (the JSON a user downloads for `AmazonEC2` or
-//! `AmazonECS`), so prices can be updated without a release.
+//! List bulk offer file (the JSON or CSV a user downloads for `AmazonEC2`
+//! or `AmazonECS`), so prices can be updated without a release.
 //!
 //! The offer file lists `products` by SKU (with `attributes`) and
 //! `terms.OnDemand` by SKU (with `priceDimensions` and `pricePerUnit.USD`).
@@ -41,11 +41,15 @@ pub struct Imported {
 pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> {
     let at = offer.display().to_string();
     let text = std::fs::read_to_string(offer).map_err(|e| format!("cannot read {at}: {e}"))?;
-    let root: Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{at}: not an AWS Price List offer file in JSON ({e}); download the JSON of the AmazonEC2 or AmazonECS offer"
-        )
-    })?;
+    let root: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{at}: not an AWS Price List offer file in JSON ({e}); download the JSON or CSV of the AmazonEC2 or AmazonECS offer"
+            )
+        })?
+    } else {
+        from_csv(&text, &at)?
+    };
     let products = root
         .get("products")
         .and_then(Value::as_object)
@@ -251,6 +255,108 @@ pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> 
         .map_err(|e| format!("the imported catalog does not check: {}", e.message))?;
     crate::report::output::write_atomic(out, text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(result)
+}
+
+/// An offer file in CSV (a few `"Key","Value"` lines, then a header and
+/// one row per price), turned into the JSON offer's shape: `products` by
+/// SKU with the attributes read here, and `terms.OnDemand` by SKU.
+fn from_csv(text: &str, at: &str) -> Result<Value, String> {
+    use crate::workload::native::split_csv;
+    let mut lines = text.lines().enumerate();
+    let mut meta = serde_json::Map::new();
+    let header: Vec<String> = loop {
+        let Some((_, line)) = lines.next() else {
+            return Err(format!(
+                "{at}: no header row with SKU, TermType and PricePerUnit; is this a Price List offer file (JSON or CSV)?"
+            ));
+        };
+        let fields = split_csv(line.trim_start_matches('\u{feff}'));
+        if fields.contains(&"SKU") && fields.contains(&"PricePerUnit") {
+            break fields.iter().map(|f| f.to_string()).collect();
+        }
+        if fields.len() == 2 {
+            meta.insert(fields[0].to_string(), Value::from(fields[1]));
+        }
+    };
+    let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let need =
+        |name: &str| col(name).ok_or_else(|| format!("{at}: the header has no `{name}` column"));
+    let (sku, term_type, term_code, rate_code, unit, price) = (
+        need("SKU")?,
+        need("TermType")?,
+        need("OfferTermCode")?,
+        need("RateCode")?,
+        need("Unit")?,
+        need("PricePerUnit")?,
+    );
+    let family = col("Product Family");
+    let attributes = [
+        ("instanceType", "Instance Type"),
+        ("vcpu", "vCPU"),
+        ("memory", "Memory"),
+        ("regionCode", "Region Code"),
+        ("operatingSystem", "Operating System"),
+        ("tenancy", "Tenancy"),
+        ("preInstalledSw", "Pre Installed S/W"),
+        ("capacitystatus", "CapacityStatus"),
+        ("physicalProcessor", "Physical Processor"),
+        ("usagetype", "usageType"),
+    ]
+    .map(|(key, name)| (key, col(name)));
+    let mut products = serde_json::Map::new();
+    let mut on_demand = serde_json::Map::new();
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = split_csv(line);
+        let get = |c: usize| f.get(c).copied().unwrap_or("");
+        if f.len() < header.len() {
+            return Err(format!(
+                "{at}, line {}: {} fields where the header has {}",
+                i + 1,
+                f.len(),
+                header.len()
+            ));
+        }
+        if get(term_type) != "OnDemand" {
+            continue;
+        }
+        let id = get(sku).to_string();
+        let mut attrs = serde_json::Map::new();
+        for (key, c) in &attributes {
+            if let Some(c) = c {
+                attrs.insert(key.to_string(), Value::from(get(*c)));
+            }
+        }
+        products.insert(
+            id.clone(),
+            serde_json::json!({
+                "sku": id,
+                "productFamily": family.map_or("", |c| get(c)),
+                "attributes": attrs,
+            }),
+        );
+        on_demand.insert(
+            id.clone(),
+            serde_json::json!({
+                get(term_code): {
+                    "priceDimensions": {
+                        get(rate_code): {
+                            "unit": get(unit),
+                            "pricePerUnit": { "USD": get(price) },
+                        }
+                    }
+                }
+            }),
+        );
+    }
+    Ok(serde_json::json!({
+        "offerCode": meta.get("OfferCode").cloned().unwrap_or(Value::from("?")),
+        "publicationDate": meta.get("Publication Date").cloned().unwrap_or(Value::from("unknown date")),
+        "products": products,
+        "terms": { "OnDemand": on_demand },
+    }))
 }
 
 /// The hourly USD price of an on-demand term, if it has one.

@@ -74,7 +74,7 @@ fn every_command_in_the_docs_runs() {
             continue;
         }
         let work = tempfile::tempdir().unwrap();
-        for dir in ["scenarios", "benches"] {
+        for dir in ["scenarios", "benches", "tests"] {
             std::os::unix::fs::symlink(root.join(dir), work.path().join(dir)).unwrap();
         }
         for cmd in cmds {

@@ -631,3 +631,40 @@ fn prices_import_reads_a_price_list_offer_file_into_a_catalog() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.json: products: missing"), "{err}");
 }
+
+#[test]
+fn prices_import_reads_the_csv_offer_file_too() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let offer = root.join("tests/data/price-list-offer.csv");
+    let (code, out, err) = bin(
+        &[
+            "prices",
+            "import",
+            offer.to_str().unwrap(),
+            "--out",
+            "c.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    // The on-demand m5.large only: the reserved term and the dedicated
+    // m5.xlarge are not on-demand shared-tenancy prices.
+    assert!(
+        out.contains("1 EC2 instance prices, 0 Fargate rates"),
+        "{out}"
+    );
+    let catalog = fargate_sim::pricing::Catalog::load(&dir.path().join("c.toml")).unwrap();
+    assert_eq!(catalog.as_of, "2026-11-02T00:00:00Z");
+    let m5 = catalog.instance_type("m5.large").unwrap();
+    assert_eq!(
+        m5.on_demand["us-east-1"].price,
+        fargate_sim::pricing::Price::parse("0.094").unwrap()
+    );
+    // The dedicated-tenancy price ($0.2112) leaves the built-in $0.192 alone.
+    let m5x = catalog.instance_type("m5.xlarge").unwrap();
+    assert_eq!(
+        m5x.on_demand["us-east-1"].price,
+        fargate_sim::pricing::Price::parse("0.192").unwrap()
+    );
+}
