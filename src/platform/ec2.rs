@@ -112,6 +112,13 @@ pub struct Reservations {
     pub discount: f64,
 }
 
+/// The reservations' fee: their on-demand value less the discount, exactly
+/// (the discount taken in millionths).
+fn reserved_fee(on_demand: Money, discount: f64) -> Money {
+    let keep = ((1.0 - discount) * 1e6).round() as u128;
+    Money(on_demand.0 / 1_000_000 * keep + on_demand.0 % 1_000_000 * keep / 1_000_000)
+}
+
 /// What the cluster did, for the summary.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterStats {
@@ -901,6 +908,16 @@ impl Ec2Model {
         if let Some(rate) = self.control_plane {
             total += rate.cost(at as u128, 1);
         }
+        if let Some(r) = self.spec.reservations {
+            // The reservations' fee so far, less the on-demand time they
+            // covered so far.
+            let od = self.on_demand[0];
+            let covered = self.stats.reserved_covered_us
+                + self.reservable.min(r.count as u64) as u128
+                    * at.saturating_sub(self.reservable_since) as u128;
+            total += reserved_fee(od.cost(r.count as u128 * at as u128, 1), r.discount);
+            total = Money(total.0.saturating_sub(od.cost(covered, 1).0));
+        }
         total
     }
 
@@ -991,12 +1008,8 @@ impl Ec2Model {
         if let Some(r) = self.spec.reservations {
             let od = self.on_demand[0];
             self.stats.reserved_credit = od.cost(self.stats.reserved_covered_us, 1);
-            let fee = od.cost(r.count as u128 * end as u128, 1);
-            // The fee is the on-demand price less the discount, exactly:
-            // fee × (1 − discount) with the discount in millionths.
-            let keep = ((1.0 - r.discount) * 1e6).round() as u128;
             self.stats.reserved_fee =
-                Money(fee.0 / 1_000_000 * keep + fee.0 % 1_000_000 * keep / 1_000_000);
+                reserved_fee(od.cost(r.count as u128 * end as u128, 1), r.discount);
         }
         if let Some(rate) = self.control_plane {
             self.stats.control_plane = rate.cost(end as u128, 1);

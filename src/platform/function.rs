@@ -107,6 +107,9 @@ pub struct FunctionProfile {
     /// Whether an invocation that starts a new instance also pays for the
     /// instance's initialisation (Lambda since 1 August 2025).
     pub bill_init: bool,
+    /// Whether a minimum instance pays its kept-warm rate while busy too
+    /// (Lambda provisioned concurrency: yes; Cloud Run's idle rate: no).
+    pub warm_while_busy: bool,
     pub source: String,
 }
 
@@ -292,6 +295,8 @@ struct Instance {
     owner: Option<u16>,
     /// Initialisation time not yet billed to an invocation (`bill_init`).
     init_unbilled: SimTime,
+    /// Busy time so far in closed periods, µs.
+    busy_total: SimTime,
 }
 
 /// The model's events.
@@ -492,6 +497,15 @@ impl FunctionModel {
         let requests = (s.requests as u128).saturating_sub(free_req);
         let wa_cpu = p.warm_active_vcpu.unwrap_or(p.vcpu);
         let wa_mem = p.warm_active_memory_gib.unwrap_or(p.memory_gib);
+        let accrued = self.accrued(at);
+        let (active_cpu, active_mem) = (active_cpu + accrued.0, active_mem + accrued.1);
+        let s = &FunctionStats {
+            warm_cpu: s.warm_cpu + accrued.2,
+            warm_memory: s.warm_memory + accrued.3,
+            warm_active_cpu: s.warm_active_cpu,
+            warm_active_memory: s.warm_active_memory,
+            ..FunctionStats::default()
+        };
         ExactCost {
             vcpu: p.vcpu.cost(active_cpu, 1000)
                 + wa_cpu.cost(s.warm_active_cpu, 1000)
@@ -502,6 +516,40 @@ impl FunctionModel {
             requests: p.request.cost(requests, 1),
             ..ExactCost::default()
         }
+    }
+
+    /// Usage of instances still alive at `at` that is billed only when they
+    /// go (instance lives, open busy periods, minimum instances kept warm):
+    /// on-demand milli-vCPU·µs and MiB·µs, then kept-warm ones. Zero after
+    /// [`Self::finish`], which bills them.
+    fn accrued(&self, at: SimTime) -> (u128, u128, u128, u128) {
+        let p = &self.spec.profile;
+        let mut out = (0u128, 0u128, 0u128, 0u128);
+        for i in self.instances.iter().filter(|i| !i.gone && i.created < at) {
+            let (c, m) = (i.size.cpu_milli as u128, i.size.memory_mib as u128);
+            let life = (at - i.created) as u128;
+            let open = if i.busy_open {
+                at.saturating_sub(i.busy_since) as u128
+            } else {
+                0
+            };
+            if i.minimum {
+                let warm = if p.warm_while_busy {
+                    life
+                } else {
+                    life.saturating_sub(i.busy_total as u128 + open)
+                };
+                out.2 += c * warm;
+                out.3 += m * warm;
+            } else if p.billing == FunctionBilling::InstanceLifetime {
+                out.0 += c * life;
+                out.1 += m * life;
+            } else if p.billing == FunctionBilling::InstanceActive {
+                out.0 += c * open;
+                out.1 += m * open;
+            }
+        }
+        out
     }
 
     /// The free tier for a run of `at` µs, in milli-vCPU·µs, MiB·µs and
@@ -613,6 +661,7 @@ impl FunctionModel {
             minimum,
             listed: false,
             owner,
+            busy_total: 0,
             init_unbilled: if self.spec.profile.bill_init {
                 ready_at - now
             } else {
@@ -917,6 +966,7 @@ impl FunctionModel {
             return;
         }
         inst.busy_open = false;
+        inst.busy_total += now.saturating_sub(inst.busy_since);
         if self.spec.profile.billing == FunctionBilling::InstanceActive {
             let busy_since = inst.busy_since;
             let billed = self.round(now.saturating_sub(busy_since));
@@ -933,7 +983,12 @@ impl FunctionModel {
         self.alive -= 1;
         let life = end.saturating_sub(inst.created);
         if inst.minimum {
-            let b = life as u128;
+            let warm = if self.spec.profile.warm_while_busy {
+                life
+            } else {
+                life.saturating_sub(inst.busy_total)
+            };
+            let b = warm as u128;
             let (c, m) = (
                 inst.size.cpu_milli as u128 * b,
                 inst.size.memory_mib as u128 * b,
@@ -1009,6 +1064,13 @@ impl FunctionModel {
                 }
             }
         }
+        // The last minute rows, with the instances still alive in them.
+        for s in 0..self.services.len() {
+            self.advance(s, end);
+            if self.services[s].minute.start < end {
+                self.close_minute(s, end);
+            }
+        }
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
             if inst.gone {
@@ -1039,9 +1101,6 @@ impl FunctionModel {
         }
         for s in 0..self.services.len() {
             self.advance(s, end);
-            if self.services[s].minute.start < end {
-                self.close_minute(s, end);
-            }
             let svc = &mut self.services[s];
             svc.report.in_flight_at_end = svc.in_system;
             svc.report.end = end;
@@ -1189,6 +1248,13 @@ impl Model for FunctionModel {
 
     fn start(&mut self, queue: &mut impl Schedule<Event>) {
         for s in 0..self.services.len() {
+            // A service's minimum instances exist from time 0, sized for
+            // its requests (a batch task's size is known only when it comes).
+            let spec = &self.services[s].spec;
+            if let Ok((size, _)) = size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0)
+            {
+                self.create_minimum(size, Some(s as u16));
+            }
             self.pull_request(s, queue);
         }
     }

@@ -506,6 +506,8 @@ struct RawFunction {
     free_requests: Option<u64>,
     #[serde(default)]
     bill_init: bool,
+    #[serde(default)]
+    warm_while_busy: bool,
     source: String,
 }
 
@@ -598,6 +600,7 @@ impl RawFunction {
                 }),
             },
             bill_init: self.bill_init,
+            warm_while_busy: self.warm_while_busy,
             name: self.name,
             provider: self.provider,
             region: self.region,

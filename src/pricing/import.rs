@@ -99,7 +99,10 @@ pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> 
             .get("productFamily")
             .and_then(Value::as_str)
             .unwrap_or("");
+        // Local Zones and Wavelength carry their parent region's code.
+        let in_region = matches!(attr("locationType"), "" | "AWS Region");
         if family == "Compute Instance"
+            && in_region
             && attr("operatingSystem") == "Linux"
             && attr("tenancy") == "Shared"
             && attr("preInstalledSw") == "NA"
@@ -123,7 +126,8 @@ pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> 
                             attr("vcpu")
                         )
                     })?;
-                    let memory = attr("memory").replace(' ', "");
+                    // "1,952 GiB" in the offer file.
+                    let memory = attr("memory").replace([' ', ','], "");
                     let arch = if attr("physicalProcessor").contains("Graviton") {
                         "arm64"
                     } else {
@@ -301,6 +305,7 @@ fn from_csv(text: &str, at: &str) -> Result<Value, String> {
         ("capacitystatus", "CapacityStatus"),
         ("physicalProcessor", "Physical Processor"),
         ("usagetype", "usageType"),
+        ("locationType", "Location Type"),
     ]
     .map(|(key, name)| (key, col(name)));
     let mut products = serde_json::Map::new();

@@ -54,15 +54,23 @@ impl Outcome {
 /// Applies a commitment of `commitment` $/h at discount `discount` to the
 /// hourly on-demand usage `hours` ($ per hour).
 pub fn evaluate(hours: &[f64], commitment: f64, discount: f64) -> Outcome {
-    let reach = commitment / (1.0 - discount);
-    let (mut cost, mut on_demand, mut covered) = (0.0, 0.0, 0.0);
-    for &u in hours {
-        let c = u.min(reach);
+    evaluate_part(hours, 1.0, commitment, discount)
+}
+
+/// [`evaluate`] for a run whose last hour is only `last` (0 to 1) long: the
+/// commitment is paid, and covers usage, for that fraction of it.
+pub fn evaluate_part(hours: &[f64], last: f64, commitment: f64, discount: f64) -> Outcome {
+    let (mut cost, mut on_demand, mut covered, mut paid) = (0.0, 0.0, 0.0, 0.0);
+    let n = hours.len();
+    for (h, &u) in hours.iter().enumerate() {
+        let share = if h + 1 == n { last } else { 1.0 };
+        let hour_commitment = commitment * share;
+        let c = u.min(hour_commitment / (1.0 - discount));
         covered += c;
         on_demand += u;
-        cost += commitment + (u - c);
+        paid += hour_commitment;
+        cost += hour_commitment + (u - c);
     }
-    let paid = commitment * hours.len() as f64;
     Outcome {
         commitment,
         cost,
@@ -82,9 +90,16 @@ pub fn evaluate(hours: &[f64], commitment: f64, discount: f64) -> Outcome {
 
 /// The cheapest commitment (the smallest, on a tie).
 pub fn best(hours: &[f64], discount: f64) -> Outcome {
-    let mut best = evaluate(hours, 0.0, discount);
-    for &u in hours {
-        let o = evaluate(hours, u * (1.0 - discount), discount);
+    best_part(hours, 1.0, discount)
+}
+
+/// [`best`] for a run whose last hour is `last` long.
+pub fn best_part(hours: &[f64], last: f64, discount: f64) -> Outcome {
+    let mut best = evaluate_part(hours, last, 0.0, discount);
+    let n = hours.len();
+    for (h, &u) in hours.iter().enumerate() {
+        let share = if h + 1 == n { last.max(1e-9) } else { 1.0 };
+        let o = evaluate_part(hours, last, u * (1.0 - discount) / share, discount);
         if o.cost < best.cost - 1e-12
             || (o.cost <= best.cost + 1e-12 && o.commitment < best.commitment)
         {
@@ -171,6 +186,8 @@ pub struct PlatformPlan {
     /// The cheapest commitment, and the one asked for (if any).
     pub best: Outcome,
     pub asked: Option<Outcome>,
+    /// How much of the last hour the run covers.
+    pub last: f64,
 }
 
 /// Runs `commit` on a finished run: recommends (or evaluates) a commitment
@@ -226,8 +243,15 @@ pub fn commit(
             .into_iter()
             .map(|u| u * share)
             .collect();
-        let best = best(&hours, d);
-        let asked = commitment.map(|c| evaluate(&hours, c, d));
+        let end_s = s.t_end_s.last().copied().unwrap_or(0.0);
+        let last = if hours.is_empty() {
+            1.0
+        } else {
+            let frac = end_s / 3600.0 - (hours.len() - 1) as f64;
+            frac.clamp(0.0, 1.0)
+        };
+        let best = best_part(&hours, last, d);
+        let asked = commitment.map(|c| evaluate_part(&hours, last, c, d));
         plans.push(PlatformPlan {
             platform: p.name.clone(),
             discount: d,
@@ -236,6 +260,7 @@ pub fn commit(
             hours,
             best,
             asked,
+            last,
         });
     }
     if plans.is_empty() {
@@ -317,7 +342,7 @@ fn write_outputs(dir: &Path, plans: &[PlatformPlan]) -> Result<(), Error> {
         let mut points = Vec::new();
         for k in 0..=100 {
             let c = top * k as f64 / 100.0;
-            let o = evaluate(&p.hours, c, p.discount);
+            let o = evaluate_part(&p.hours, p.last, c, p.discount);
             csv.push_str(&format!(
                 "{},{c},{},{},{},{}\n",
                 crate::report::csv::quote(&p.platform),
@@ -381,6 +406,15 @@ mod tests {
         assert_eq!(evaluate(&[1.0, 2.0, 4.0], 2.0, 0.5).cost, 6.0);
         let b = best(&[1.0, 2.0, 4.0], 0.5);
         assert_eq!((b.commitment, b.cost), (1.0, 5.0));
+    }
+
+    #[test]
+    fn a_last_partial_hour_pays_its_share_of_the_commitment() {
+        // Two hours of $2, the second only half an hour long ($2 in it): at
+        // $1/h and 50 % off, the half hour pays $0.50 and covers $1.
+        let o = evaluate_part(&[2.0, 2.0], 0.5, 1.0, 0.5);
+        assert_eq!(o.cost, 1.0 + 0.5 + 1.0);
+        assert!((o.utilisation - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -398,3 +398,23 @@ fn lambda_bills_the_init_phase_of_a_cold_start_once() {
     let f = r.platform("p").function.clone().unwrap();
     assert_eq!((f.cold_invocations, f.warm_invocations), (1, 1));
 }
+
+#[test]
+fn a_cloud_run_minimum_instance_pays_the_idle_rate_only_while_idle() {
+    // One minimum instance, busy 0–100 s with a 1 vCPU / 1 GiB task, then
+    // the run ends: 100 s at the active rates ($0.000024 + $0.0000025) and
+    // no idle time, plus one request: $0.0026504. (Lambda's provisioned
+    // concurrency, by contrast, is paid busy or not.)
+    let r = ran(
+        "profile = \"cloud-run\"\nmin_instances = 1",
+        "a,0,100,1,1024,\n",
+    );
+    assert_eq!(r.total_atto("p"), usd("0.0026504"));
+    // Idle for another 100 s before a second request: 100 s × ($0.0000025
+    // + $0.0000025) idle on top, and one more busy period and request.
+    let r = ran(
+        "profile = \"cloud-run\"\nmin_instances = 1",
+        "a,0,100,1,1024,\nb,200,100,1,1024,\n",
+    );
+    assert_eq!(r.total_atto("p"), usd("0.0058008"));
+}
