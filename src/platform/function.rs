@@ -245,7 +245,8 @@ pub fn size_task(
 /// Counters a function platform reports besides the common tally.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionStats {
-    /// Tasks started (each an invocation or request).
+    /// Tasks started (each an invocation or request, each billed the
+    /// request fee).
     pub invocations: u64,
     /// Instances started on demand, each paying a cold start.
     pub cold_starts: u64,
@@ -269,8 +270,6 @@ pub struct FunctionStats {
     /// Minimum instances kept warm, their whole life.
     pub warm_cpu: u128,
     pub warm_memory: u128,
-    /// Requests billed (tasks started).
-    pub requests: u64,
 }
 
 /// One instance.
@@ -489,30 +488,27 @@ impl FunctionModel {
     /// a run of `at` µs: on-demand usage and requests are reduced by the
     /// allowance (never below zero); minimum instances get no free tier.
     pub fn cost_at(&self, at: SimTime) -> ExactCost {
+        self.bill(at, self.free_allowance(at))
+    }
+
+    /// The bill at `at` less a free allowance (milli-vCPU·µs, MiB·µs,
+    /// requests), with the usage of instances still alive accrued to `at`.
+    fn bill(&self, at: SimTime, (free_cpu, free_mem, free_req): (u128, u128, u128)) -> ExactCost {
         let p = &self.spec.profile;
         let s = &self.stats;
-        let (free_cpu, free_mem, free_req) = self.free_allowance(at);
-        let active_cpu = s.active_cpu.saturating_sub(free_cpu);
-        let active_mem = s.active_memory.saturating_sub(free_mem);
-        let requests = (s.requests as u128).saturating_sub(free_req);
+        let (acc_cpu, acc_mem, acc_warm_cpu, acc_warm_mem) = self.accrued(at);
+        let active_cpu = s.active_cpu.saturating_sub(free_cpu) + acc_cpu;
+        let active_mem = s.active_memory.saturating_sub(free_mem) + acc_mem;
+        let requests = (s.invocations as u128).saturating_sub(free_req);
         let wa_cpu = p.warm_active_vcpu.unwrap_or(p.vcpu);
         let wa_mem = p.warm_active_memory_gib.unwrap_or(p.memory_gib);
-        let accrued = self.accrued(at);
-        let (active_cpu, active_mem) = (active_cpu + accrued.0, active_mem + accrued.1);
-        let s = &FunctionStats {
-            warm_cpu: s.warm_cpu + accrued.2,
-            warm_memory: s.warm_memory + accrued.3,
-            warm_active_cpu: s.warm_active_cpu,
-            warm_active_memory: s.warm_active_memory,
-            ..FunctionStats::default()
-        };
         ExactCost {
             vcpu: p.vcpu.cost(active_cpu, 1000)
                 + wa_cpu.cost(s.warm_active_cpu, 1000)
-                + p.warm_vcpu.cost(s.warm_cpu, 1000),
+                + p.warm_vcpu.cost(s.warm_cpu + acc_warm_cpu, 1000),
             memory: p.memory_gib.cost(active_mem, 1024)
                 + wa_mem.cost(s.warm_active_memory, 1024)
-                + p.warm_memory_gib.cost(s.warm_memory, 1024),
+                + p.warm_memory_gib.cost(s.warm_memory + acc_warm_mem, 1024),
             requests: p.request.cost(requests, 1),
             ..ExactCost::default()
         }
@@ -568,27 +564,8 @@ impl FunctionModel {
 
     /// What the free tier saved.
     pub fn free_tier_savings(&self) -> Money {
-        Money(
-            self.cost_without_free_tier()
-                .0
-                .saturating_sub(self.cost().total().0),
-        )
-    }
-
-    /// The bill without any free tier.
-    fn cost_without_free_tier(&self) -> Money {
-        let p = &self.spec.profile;
-        let s = &self.stats;
-        p.vcpu.cost(s.active_cpu, 1000)
-            + p.memory_gib.cost(s.active_memory, 1024)
-            + p.request.cost(s.requests as u128, 1)
-            + p.warm_active_vcpu
-                .unwrap_or(p.vcpu)
-                .cost(s.warm_active_cpu, 1000)
-            + p.warm_active_memory_gib
-                .unwrap_or(p.memory_gib)
-                .cost(s.warm_active_memory, 1024)
-            + self.kept_warm_cost()
+        let without = self.bill(self.end, (0, 0, 0)).total();
+        Money(without.0.saturating_sub(self.cost().total().0))
     }
 
     /// What keeping minimum instances warm cost (part of [`Self::cost`]).
@@ -821,7 +798,6 @@ impl FunctionModel {
         let end = start.saturating_add(w.duration);
         let latency = start - task.submit;
         self.stats.invocations += 1;
-        self.stats.requests += 1;
         if cold {
             self.stats.cold_invocations += 1;
             self.stats.cold_start_latency.record(latency);
@@ -829,9 +805,9 @@ impl FunctionModel {
             self.stats.warm_invocations += 1;
             self.stats.warm_start_latency.record(latency);
         }
-        let fee = self.spec.profile.request.cost(1, 1);
         match w.service {
             Some(s) => {
+                let fee = self.spec.profile.request.cost(1, 1);
                 let r = &mut self.services[s as usize].report;
                 r.started += 1;
                 r.wait_sum += latency as u128;
