@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 #[command(
     name = "fargate-sim",
     version,
-    about = "Replays a container workload on AWS Fargate options and reports what it would cost and how long tasks would wait.",
+    about = "Replays a container workload on AWS Fargate, EC2 clusters, Lambda, Cloud Run and Azure Container Instances, and reports what it would cost and how long tasks would wait.",
     after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
 )]
 struct Cli {
@@ -127,7 +127,7 @@ enum Command {
     Prices {
         /// Only this part: fargate, sizes, ec2 or functions (default: all);
         /// or `import FILE`: write a catalog updated from an AWS Price List
-        /// offer file (the AmazonEC2 or AmazonECS JSON).
+        /// offer file (the AmazonEC2 or AmazonECS JSON or CSV).
         #[arg(value_enum, default_value_t = PriceSection::All)]
         what: PriceSection,
         /// With `import`: the offer file to read.
@@ -138,7 +138,8 @@ enum Command {
         /// Only this region (such as us-east-1).
         #[arg(long)]
         region: Option<String>,
-        /// List this catalog file instead of the built-in one.
+        /// List this catalog file instead of the built-in one (with
+        /// `import`: the catalog to update).
         #[arg(long, value_name = "FILE")]
         pricing: Option<PathBuf>,
     },
