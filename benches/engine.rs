@@ -38,6 +38,7 @@ fn hold(pending: usize, ops: u64) -> f64 {
 struct Count(u64);
 impl Model for Count {
     type Event = ();
+    type Arrival = Task;
     fn on_arrival(&mut self, task: Task, _: &mut impl Schedule<()>) {
         self.0 += black_box(task.cpu_milli) as u64;
     }

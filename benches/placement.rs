@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench --bench placement`. Best of five repetitions.
 
-use fargate_sim::platform::placement::{Placer, Resource, Strategy};
+use fargate_sim::platform::ec2::placement::{Placer, Resource, Strategy};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use std::time::Instant;

@@ -6,7 +6,6 @@
 //! `scenario` → `workload` → `engine` (driving one `platform` model each) →
 //! `pricing` → `report`.
 
-pub mod defaults;
 pub mod engine;
 pub mod experiment;
 pub mod platform;

@@ -2,16 +2,17 @@
 //! its own engine, on its own thread, with its own random streams. Platforms
 //! share nothing, so adding one never changes another's numbers.
 
-use crate::engine::{self, Model, Progress, RunEnd};
-use crate::platform::ec2::{ClusterStats, Ec2Model};
+use crate::engine::{self, Progress, RunEnd};
+use crate::platform::books::Failure;
+use crate::platform::ec2::Ec2Model;
+use crate::platform::fargate::FargateModel;
 use crate::platform::function::FunctionModel;
 use crate::platform::series::SeriesRecorder;
-use crate::platform::serverless::ServerlessModel;
-use crate::platform::{PlatformSpec, RecordSink, ReplicaHost, Tally};
+use crate::platform::{Detail, Platform, PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
 use crate::pricing::ExactCost;
 use crate::scenario::Scenario;
-use crate::service::{ServiceHost, ServiceReport};
+use crate::service::{ReplicaHost, ServiceHost, ServiceReport};
 use crate::time::SimTime;
 use crate::{Error, workload::WorkloadError};
 
@@ -23,10 +24,9 @@ pub struct PlatformRun {
     pub cost: ExactCost,
     /// Where the rates came from.
     pub rates_source: String,
-    /// Cluster statistics (EC2 platforms).
-    pub cluster: Option<ClusterStats>,
-    /// Invocations, cold starts and throttles (function platforms).
-    pub function: Option<crate::report::summary::FunctionSummary>,
+    /// What the kind reports beyond the books: cluster statistics (EC2),
+    /// invocations, cold starts and throttles (function platforms).
+    pub detail: Detail,
     pub end: RunEnd,
     /// The time series, when one was asked for.
     pub series: Option<SeriesRecorder>,
@@ -58,8 +58,15 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a [Progress]>,
 }
 
+/// Starts the model's time series, when one was asked for.
+fn record_series<P: Platform>(model: &mut P, options: RunOptions<'_>) {
+    if let Some(every) = options.series_every {
+        model.books_mut().record_series(every);
+    }
+}
+
 /// Takes the time-series rows still due before `end`, and one at `end`.
-fn sample_to_end<M: Model>(model: &mut M, end: SimTime) {
+fn sample_to_end<M: engine::Model>(model: &mut M, end: SimTime) {
     if model.next_sample_at() == SimTime::MAX {
         return;
     }
@@ -70,10 +77,11 @@ fn sample_to_end<M: Model>(model: &mut M, end: SimTime) {
     model.sample(end);
 }
 
-/// Runs the engine over `model` (inside a service host when the scenario
-/// has services), takes the last time-series rows and settles the run.
-fn replay<P: ReplicaHost>(
-    mut model: P,
+/// Runs the engine over `model`, inside a service host when the scenario
+/// has services the model does not run itself, takes the last time-series
+/// rows and settles the run.
+fn replay<P: Platform + ReplicaHost>(
+    model: P,
     scenario: &Scenario,
     stream: &mut crate::workload::TaskStream,
     progress: Option<&Progress>,
@@ -81,10 +89,7 @@ fn replay<P: ReplicaHost>(
 ) -> Result<(P, RunEnd, Vec<ServiceReport>), Error> {
     let services = &scenario.workload.services;
     if services.is_empty() {
-        let end = engine::run_with_progress(&mut model, stream, scenario.horizon, progress)?;
-        sample_to_end(&mut model, end.end);
-        model.finish_at(end.end);
-        return Ok((model, end, Vec::new()));
+        return replay_alone(model, scenario, stream, progress);
     }
     let mut host = ServiceHost::new(model, services, scenario.seed, scenario.horizon)?;
     let end = engine::run_with_progress(&mut host, stream, scenario.horizon, progress)?;
@@ -95,6 +100,58 @@ fn replay<P: ReplicaHost>(
     sample_to_end(&mut host, end.end);
     let (model, reports) = host.finish(end.end);
     Ok((model, end, reports))
+}
+
+/// Runs the engine over a model that runs the scenario's services itself
+/// (if it has any), and settles the run.
+fn replay_alone<P: Platform>(
+    mut model: P,
+    scenario: &Scenario,
+    stream: &mut crate::workload::TaskStream,
+    progress: Option<&Progress>,
+) -> Result<(P, RunEnd, Vec<ServiceReport>), Error> {
+    let end = engine::run_with_progress(&mut model, stream, scenario.horizon, progress)?;
+    if let Some(Failure::Workload(e)) = model.books_mut().failure.take() {
+        return Err(e.into());
+    }
+    sample_to_end(&mut model, end.end);
+    model.finish(end.end);
+    let services = model.take_service_reports();
+    Ok((model, end, services))
+}
+
+/// What a platform's replay left: the model, how the run ended, the
+/// services' reports.
+type Replayed<P> = (P, RunEnd, Vec<ServiceReport>);
+
+/// Gathers a settled model's results.
+fn collect<P: Platform>(
+    (mut model, end, services): Replayed<P>,
+    spec: &PlatformSpec,
+    notes: &mut Vec<String>,
+    started: std::time::Instant,
+) -> Result<PlatformRun, Error> {
+    let books = model.books_mut();
+    match books.failure.take() {
+        Some(Failure::BadInput(m)) => return Err(Error::BadInput(m)),
+        Some(Failure::Workload(e)) => return Err(e.into()),
+        None => {}
+    }
+    notes.append(&mut books.notes);
+    let total = model.cost().total();
+    model.books_mut().settle_series(total);
+    Ok(PlatformRun {
+        spec: spec.clone(),
+        rates_source: model.rates_source(),
+        cost: model.cost(),
+        detail: model.detail(),
+        tally: std::mem::take(&mut model.books_mut().tally),
+        skipped_rows: Default::default(),
+        series: model.books_mut().series.take(),
+        services,
+        end,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// Replays the scenario's workload on one platform.
@@ -183,93 +240,48 @@ fn run_platform_on(
         mut stream,
         skipped,
     } = opened;
-    let mut run = match spec {
+    let seed = scenario.seed;
+    let services = &scenario.workload.services;
+    // One arm per kind: build the model; the one fork is how services
+    // attach (on replicas through the service host, or run by the model).
+    let replayed = match spec {
         PlatformSpec::Fargate(f) => {
-            let mut model = ServerlessModel::new(f, catalog, scenario.seed, scenario.horizon, sink)
+            let mut model = FargateModel::new(f, catalog, seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
-            if let Some(every) = options.series_every {
-                model.record_series(every);
-            }
-            let (mut model, end, services) =
-                replay(model, scenario, &mut stream, progress, &mut notes)?;
-            // Let a shared trace reader go on for the other platforms.
-            drop(stream);
-            if let Some(e) = model.error.take() {
-                return Err(Error::BadInput(e));
-            }
-            model.settle_series();
-            PlatformRun {
-                spec: spec.clone(),
-                rates_source: model.rates_source().to_string(),
-                cost: model.cost(),
-                tally: std::mem::take(&mut model.tally),
-                cluster: None,
-                function: None,
-                skipped_rows: Default::default(),
-                series: model.take_series(),
-                services,
-                end,
-                wall_seconds: started.elapsed().as_secs_f64(),
-            }
+            record_series(&mut model, options);
+            collect(
+                replay(model, scenario, &mut stream, progress, &mut notes)?,
+                spec,
+                &mut notes,
+                started,
+            )
         }
         PlatformSpec::Ec2(e) => {
-            let mut model = Ec2Model::new(e, catalog, scenario.seed, scenario.horizon, sink)
-                .map_err(Error::BadInput)?;
-            if let Some(every) = options.series_every {
-                model.record_series(every);
-            }
-            let (mut model, end, services) =
-                replay(model, scenario, &mut stream, progress, &mut notes)?;
-            // Let a shared trace reader go on for the other platforms.
-            drop(stream);
-            model.settle_series();
-            PlatformRun {
-                spec: spec.clone(),
-                rates_source: model.rates_source(),
-                cost: model.cost(),
-                tally: std::mem::take(&mut model.tally),
-                cluster: Some(model.stats.clone()),
-                function: None,
-                skipped_rows: Default::default(),
-                series: model.take_series(),
-                services,
-                end,
-                wall_seconds: started.elapsed().as_secs_f64(),
-            }
+            let mut model =
+                Ec2Model::new(e, catalog, seed, scenario.horizon, sink).map_err(Error::BadInput)?;
+            record_series(&mut model, options);
+            collect(
+                replay(model, scenario, &mut stream, progress, &mut notes)?,
+                spec,
+                &mut notes,
+                started,
+            )
         }
         PlatformSpec::Function(f) => {
-            let mut model = FunctionModel::new(f, scenario.seed, scenario.horizon, sink);
-            model.add_services(&scenario.workload.services, scenario.seed)?;
-            if let Some(every) = options.series_every {
-                model.record_series(every);
-            }
-            let end =
-                engine::run_with_progress(&mut model, &mut stream, scenario.horizon, progress)?;
-            drop(stream);
-            if let Some(e) = model.error.take() {
-                return Err(e.into());
-            }
-            notes.append(&mut model.notes);
-            sample_to_end(&mut model, end.end);
-            model.finish(end.end);
-            model.settle_series();
-            let function = Some(model.summary());
-            let services = model.take_service_reports();
-            PlatformRun {
-                spec: spec.clone(),
-                rates_source: model.rates_source().to_string(),
-                cost: model.cost(),
-                tally: std::mem::take(&mut model.tally),
-                cluster: None,
-                function,
-                skipped_rows: Default::default(),
-                series: model.take_series(),
-                services,
-                end,
-                wall_seconds: started.elapsed().as_secs_f64(),
-            }
+            let mut model = FunctionModel::new(f, seed, scenario.horizon, sink);
+            model.own_services(services, seed)?;
+            record_series(&mut model, options);
+            collect(
+                replay_alone(model, scenario, &mut stream, progress)?,
+                spec,
+                &mut notes,
+                started,
+            )
         }
     };
+    // Let a shared trace reader go on for the other platforms.
+    drop(stream);
+    let mut run = replayed?;
     run.skipped_rows = skipped.counts();
     Ok((run, notes))
 }

@@ -8,8 +8,8 @@
 #   tools/same-outputs.sh --compare DIR_A DIR_B   compare two such folders
 #
 # Charts (PNG, SVG) and report.html are compared too; only the printed
-# timings ("0.42s simulating") are removed from captured terminal output,
-# since wall time differs run to run.
+# timings ("0.42s simulating", "tasks/s") and the output folder's own name
+# are masked in captured terminal output, since they differ run to run.
 set -euo pipefail
 
 if [[ "${1:-}" == "--compare" ]]; then
@@ -35,7 +35,7 @@ capture() {
     local name="$1"
     shift
     "$@" 2>"$out/$name.stderr" \
-        | sed -E 's/[0-9]+\.[0-9]+s (simulating|in all)/Xs \1/g; s/in [0-9]+\.[0-9]+s/in Xs/g' \
+        | sed -E "s#$out#OUT#g; s/[0-9]+\.[0-9]+s (simulating|in all)/Xs \1/g; s/in [0-9]+\.[0-9]+s/in Xs/g; s/[0-9]+ tasks\/s/N tasks\/s/g" \
         >"$out/$name.stdout" || echo "exit $?" >>"$out/$name.stdout"
 }
 

@@ -5,7 +5,7 @@
 //! `pricing`) replaces it with a file of the same shape. Nothing in the
 //! simulator hard-codes a price.
 
-use super::money::Price;
+use super::money::{Price, Rate};
 use crate::time::{SimTime, parse_duration};
 use crate::units::{parse_memory_mib, vcpu_to_milli};
 use serde::Deserialize;
@@ -22,27 +22,6 @@ pub struct CatalogError {
     /// The file, or "built-in".
     pub origin: String,
     pub message: String,
-}
-
-/// A price with the span of usage it prices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
-    pub price: Price,
-    /// Microseconds in the priced span (10⁶ for per-second, 3.6·10⁹ for per-hour).
-    pub per_us: u128,
-}
-
-impl Rate {
-    /// Cost of `quantity` in resource-sub-units·µs, where `sub_units` of the
-    /// quantity make one priced unit (1000 milli-vCPU per vCPU, 1024 MiB per GiB).
-    pub fn cost(&self, quantity: u128, sub_units: u128) -> super::Money {
-        self.price.cost(quantity, sub_units * self.per_us)
-    }
-
-    /// The rate per hour as a float, for the assumptions table.
-    pub fn usd_per_hour(&self) -> f64 {
-        self.price.usd() * 3.6e9 / self.per_us as f64
-    }
 }
 
 /// The operating system of a serverless task.
@@ -141,7 +120,7 @@ pub struct Catalog {
     pub eks_control_plane: Rate,
     pub eks_source: String,
     /// Serverless peers (Lambda, Cloud Run, ACI), by profile name.
-    pub functions: Vec<crate::platform::function::FunctionProfile>,
+    pub functions: Vec<super::functions::FunctionProfile>,
     /// Savings Plan discounts, for `fargate-sim commit`.
     pub savings_plans: SavingsPlanRates,
 }
@@ -349,7 +328,7 @@ impl Catalog {
                 sp
             },
             functions: {
-                let mut out: Vec<crate::platform::function::FunctionProfile> = Vec::new();
+                let mut out: Vec<super::functions::FunctionProfile> = Vec::new();
                 for (i, f) in raw.functions.into_iter().enumerate() {
                     let p = f.parse(i).map_err(err)?;
                     if out.iter().any(|o| o.name == p.name) {
@@ -486,7 +465,7 @@ struct RawFunction {
     memory_min: String,
     memory_max: String,
     memory_step: String,
-    billing: crate::platform::function::FunctionBilling,
+    billing: super::functions::FunctionBilling,
     granularity: String,
     minimum_billed: String,
     max_duration: Option<String>,
@@ -512,8 +491,8 @@ struct RawFunction {
 }
 
 impl RawFunction {
-    fn parse(self, i: usize) -> Result<crate::platform::function::FunctionProfile, String> {
-        use crate::platform::function::{FunctionProfile, FunctionSizing};
+    fn parse(self, i: usize) -> Result<super::functions::FunctionProfile, String> {
+        use super::functions::{FunctionProfile, FunctionSizing};
         let at = format!("functions[{i}] (`{}`)", self.name);
         let dur = |k: &str, v: &str| parse_duration(v).map_err(|m| format!("{at}.{k}: {m}"));
         let mem = |k: &str, v: &str| parse_memory_mib(v).map_err(|m| format!("{at}.{k}: {m}"));
@@ -593,7 +572,7 @@ impl RawFunction {
                 self.free_requests,
             ) {
                 (None, None, None) => None,
-                (c, m, r) => Some(crate::platform::function::FreeTier {
+                (c, m, r) => Some(super::functions::FreeTier {
                     vcpu_seconds: c.unwrap_or(0),
                     gib_seconds: m.unwrap_or(0),
                     requests: r.unwrap_or(0),

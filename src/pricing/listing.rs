@@ -183,7 +183,7 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
         ));
     }
     if show(Section::Functions) && !catalog.functions.is_empty() {
-        use crate::platform::function::{FunctionBilling, FunctionSizing};
+        use super::functions::{FunctionBilling, FunctionSizing};
         let mut t = table(vec![
             "profile",
             "provider",

@@ -170,6 +170,56 @@ impl fmt::Display for Price {
     }
 }
 
+/// A price with the span of usage it prices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub price: Price,
+    /// Microseconds in the priced span (10⁶ for per-second, 3.6·10⁹ for per-hour).
+    pub per_us: u128,
+}
+
+impl Rate {
+    /// Cost of `quantity` in resource-sub-units·µs, where `sub_units` of the
+    /// quantity make one priced unit (1000 milli-vCPU per vCPU, 1024 MiB per GiB).
+    pub fn cost(&self, quantity: u128, sub_units: u128) -> Money {
+        self.price.cost(quantity, sub_units * self.per_us)
+    }
+
+    /// The rate per hour as a float, for the assumptions table.
+    pub fn usd_per_hour(&self) -> f64 {
+        self.price.usd() * 3.6e9 / self.per_us as f64
+    }
+}
+
+/// Exact costs of one platform, before conversion to floats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactCost {
+    pub vcpu: Money,
+    pub memory: Money,
+    pub storage: Money,
+    pub os_license: Money,
+    pub instances: Money,
+    /// The part of `instances` allocated to tasks (not added to the total again).
+    pub instances_allocated: Money,
+    pub control_plane: Money,
+    /// Per-request fees (Lambda, Cloud Run).
+    pub requests: Money,
+    /// What Spot capacity saved against the same usage on demand (not part of the total).
+    pub spot_savings: Money,
+}
+
+impl ExactCost {
+    pub fn total(&self) -> Money {
+        self.vcpu
+            + self.memory
+            + self.storage
+            + self.os_license
+            + self.instances
+            + self.control_plane
+            + self.requests
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

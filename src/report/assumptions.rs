@@ -6,11 +6,11 @@
 //! source from `data/defaults.toml`; one that differs says it was set in the
 //! scenario (or by `--set`).
 
-use crate::defaults::Defaults;
 use crate::platform::PlatformSpec;
 use crate::platform::ec2::Autoscaler;
 use crate::pricing::{Capacity, Catalog, Rate};
 use crate::scenario::Scenario;
+use crate::scenario::defaults::Defaults;
 use crate::time::format_span;
 use serde::{Deserialize, Serialize};
 

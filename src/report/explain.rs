@@ -144,7 +144,9 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
         if c.spot_savings_usd == 0.0 {
             // Half the instances on Spot, at the default discount (sourced in
             // data/defaults.toml).
-            let discount = crate::defaults::Defaults::builtin().ec2.spot_discount;
+            let discount = crate::scenario::defaults::Defaults::builtin()
+                .ec2
+                .spot_discount;
             let saved = c.instances_usd * 0.5 * discount;
             out.push(Saving {
                 dollars: saved,

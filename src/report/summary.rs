@@ -3,7 +3,7 @@
 //! names are a contract documented in docs/outputs.md; later versions add fields
 //! and never rename one.
 
-use crate::platform::{PlatformSpec, Tally};
+use crate::platform::{Detail, PlatformSpec, Tally};
 use crate::pricing::Money;
 use crate::scenario::Scenario;
 use crate::simulate::{PlatformRun, RunOutput};
@@ -170,11 +170,27 @@ pub struct FunctionSummary {
     pub warm_time_to_start: SpanSummary,
 }
 
-impl FunctionSummary {
-    pub fn with_kept_warm(mut self, usd: f64) -> Self {
-        self.kept_warm_usd = usd;
-        self
-    }
+/// The function block of a function platform's run.
+fn function_summary(run: &mut PlatformRun) -> Option<FunctionSummary> {
+    let (Detail::Function(st), PlatformSpec::Function(spec)) = (&mut run.detail, &run.spec) else {
+        return None;
+    };
+    Some(FunctionSummary {
+        profile: spec.profile.name.clone(),
+        provider: spec.profile.provider.clone(),
+        invocations: st.invocations,
+        cold_starts: st.cold_starts,
+        cold_invocations: st.cold_invocations,
+        warm_invocations: st.warm_invocations,
+        cold_start_rate: (st.invocations > 0)
+            .then(|| st.cold_invocations as f64 / st.invocations as f64),
+        throttles: st.throttles,
+        peak_instances: st.peak_instances,
+        kept_warm_usd: st.kept_warm.usd(),
+        free_tier_usd: st.free_tier_saving.usd(),
+        cold_time_to_start: st.cold_start_latency.summary(),
+        warm_time_to_start: st.warm_start_latency.summary(),
+    })
 }
 
 /// What an EC2 cluster did (absent for serverless platforms).
@@ -345,7 +361,11 @@ fn tasks(t: &Tally) -> Tasks {
 pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
     let cost = run.cost;
     let end_us = run.end.end;
-    let cluster = run.cluster.as_ref().map(|c| {
+    let cluster = match &run.detail {
+        Detail::Cluster(c) => Some(c),
+        _ => None,
+    }
+    .map(|c| {
         let idle = Money(cost.instances.0.saturating_sub(cost.instances_allocated.0));
         ClusterSummary {
             instances_launched: c.instances_launched,
@@ -424,7 +444,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         events: run.end.events,
         rates_source: run.rates_source.clone(),
         cluster,
-        function: run.function.take(),
+        function: function_summary(run),
         littles_law: crate::report::services::LittlesLaw::of(
             run.end.tasks_in_system_us,
             run.tally.time_in_system_us,

@@ -2,7 +2,7 @@
 
 use super::raw::{RawRequests, RawScaling, RawService, RawWorkload};
 use super::validate::{Invalid, count, duration, invalid, rate, span_dist, trace_spec};
-use crate::defaults::Defaults;
+use crate::scenario::defaults::Defaults;
 use crate::service::scaling::{
     Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
 };

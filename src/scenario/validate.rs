@@ -4,12 +4,12 @@
 
 use super::raw::*;
 use super::{ReportSpec, Scenario, WorkloadSpec};
-use crate::defaults::Defaults;
+use crate::platform::ec2::placement::{Resource, Strategy};
 use crate::platform::ec2::{Autoscaler, Ec2Spec, Orchestrator};
 use crate::platform::fargate::{LaunchType, OnInterruption, Sizing};
-use crate::platform::placement::{Resource, Strategy};
 use crate::platform::{FargateSpec, PlatformSpec};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
+use crate::scenario::defaults::Defaults;
 use crate::time::{SimTime, parse_duration};
 use crate::units::{parse_memory_mib, parse_rate_per_second, vcpu_to_milli};
 use crate::workload::SpanDist;

@@ -7,13 +7,13 @@
 //! with the fewest outstanding requests, queued, timed out, served, measured.
 //! A one-minute tick closes each minute's metrics and runs the autoscaler.
 
-use super::report::{ServiceMinute, ServiceReport};
+use super::minutes::{MinuteBook, MinuteGauges};
+use super::replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
+use super::report::ServiceReport;
 use super::scaling::{PolicyState, Proposal, combine};
 use super::source::{self, Request, RequestStream};
 use super::{QueueMode, ServiceSpec, ServiceTime};
 use crate::engine::{Mapped, Model, Schedule};
-use crate::platform::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
-use crate::stats::SpanStats;
 use crate::time::{DAY, MINUTE, SimTime};
 use crate::workload::{Task, WorkloadError};
 use rand_pcg::Pcg64Mcg;
@@ -88,15 +88,7 @@ struct Waiting {
 /// A minute's counters.
 #[derive(Default)]
 struct Minute {
-    start: SimTime,
-    arrived: u64,
-    served: u64,
-    timed_out: u64,
-    rejected: u64,
-    failed: u64,
-    /// Served slower than the SLO.
-    slow: u64,
-    hist: SpanStats,
+    book: MinuteBook,
     busy_at_start: u128,
     capacity_at_start: u128,
     routable_at_start: u128,
@@ -150,11 +142,7 @@ impl Service {
     fn record_served(&mut self, latency: SimTime) {
         self.report.served += 1;
         self.report.latency.record(latency);
-        self.minute.served += 1;
-        self.minute.hist.record(latency);
-        if self.spec.slo.is_some_and(|s| latency > s.latency) {
-            self.minute.slow += 1;
-        }
+        self.minute.book.served(latency, self.spec.slo);
     }
 }
 
@@ -337,7 +325,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         };
         svc.advance(now);
         svc.report.arrived += 1;
-        svc.minute.arrived += 1;
+        svc.minute.book.arrived += 1;
         let w = Waiting {
             arrival: now,
             seq: self.seq,
@@ -380,7 +368,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     fn reject(&mut self, service: usize) {
         let svc = &mut self.services[service];
         svc.report.rejected += 1;
-        svc.minute.rejected += 1;
+        svc.minute.book.rejected += 1;
     }
 
     /// Reads the service's next request and schedules its arrival.
@@ -460,7 +448,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         svc.in_system -= 1;
         svc.report.time_in_system_us += (now - w.arrival) as u128;
         svc.report.timed_out += 1;
-        svc.minute.timed_out += 1;
+        svc.minute.book.timed_out += 1;
         if let Some(r) = self.queue_owner[q as usize] {
             self.update_load(r);
             self.stop_if_drained(r, queue);
@@ -566,7 +554,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         svc.report.time_in_system_us += time;
         svc.in_system -= lost;
         svc.report.failed += lost;
-        svc.minute.failed += lost;
+        svc.minute.book.failed += lost;
         if was == State::Running {
             svc.routable -= 1;
             self.route_remove(r);
@@ -726,19 +714,14 @@ impl<P: ReplicaHost> ServiceHost<P> {
     fn close_minute(&mut self, service: usize, now: SimTime, scale: bool) {
         let svc = &mut self.services[service];
         svc.advance(now);
-        let mut m = std::mem::take(&mut svc.minute);
-        let span = now.saturating_sub(m.start);
+        let m = std::mem::take(&mut svc.minute);
+        let span = now.saturating_sub(m.book.start);
         let capacity = svc.capacity_int - m.capacity_at_start;
         let busy = svc.busy_int - m.busy_at_start;
         let routable = svc.routable_int - m.routable_at_start;
         let cpu = (capacity > 0).then(|| 100.0 * busy as f64 / capacity as f64);
-        let rpt = (routable > 0).then(|| m.arrived as f64 / (routable as f64 / span.max(1) as f64));
-        let finished = m.served + m.timed_out + m.rejected + m.failed;
-        let violated = svc.spec.slo.is_some_and(|slo| {
-            let bad = m.slow + m.timed_out + m.rejected + m.failed;
-            finished > 0 && bad as f64 * 100.0 > (100.0 - slo.percentile) * finished as f64
-        });
-        svc.report.slo_minutes_violated += u64::from(violated);
+        let rpt =
+            (routable > 0).then(|| m.book.arrived as f64 / (routable as f64 / span.max(1) as f64));
         let starting = svc
             .members
             .iter()
@@ -747,29 +730,19 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 matches!(rep.state, State::Pending | State::Starting) && !rep.cancel
             })
             .count() as u32;
-        let q = m.hist.quantiles(&[0.5, 0.95, 0.99, 0.999]);
-        svc.report.minutes.push(ServiceMinute {
-            start: m.start,
-            end: now,
-            arrived: m.arrived,
-            served: m.served,
-            timed_out: m.timed_out,
-            rejected: m.rejected,
-            failed: m.failed,
-            p50: q[0],
-            p95: q[1],
-            p99: q[2],
-            p999: q[3],
-            mean_latency: m.hist.mean_us(),
+        let gauges = MinuteGauges {
             desired: svc.desired,
             running: svc.running as u32,
             starting,
             cpu_percent: cpu,
             requests_per_target: rpt,
-            slo_violated: violated,
-        });
+        };
+        let arrived = m.book.arrived;
+        let row = m.book.close(now, gauges, svc.spec.slo);
+        svc.report.slo_minutes_violated += u64::from(row.slo_violated);
+        svc.report.minutes.push(row);
         svc.minute = Minute {
-            start: now,
+            book: MinuteBook::starting_at(now),
             busy_at_start: svc.busy_int,
             capacity_at_start: svc.capacity_int,
             routable_at_start: svc.routable_int,
@@ -787,11 +760,11 @@ impl<P: ReplicaHost> ServiceHost<P> {
         for (p, state) in svc.spec.scaling.iter().zip(svc.policies.iter_mut()) {
             let (value, base) = match p.metric() {
                 super::scaling::Metric::Cpu => (
-                    cpu.or((m.arrived > 0).then_some(f64::INFINITY)),
+                    cpu.or((arrived > 0).then_some(f64::INFINITY)),
                     capacity as f64 / (svc.spec.concurrency as f64 * span.max(1) as f64),
                 ),
                 super::scaling::Metric::RequestsPerTarget => (
-                    rpt.or((m.arrived > 0).then_some(f64::INFINITY)),
+                    rpt.or((arrived > 0).then_some(f64::INFINITY)),
                     routable as f64 / span.max(1) as f64,
                 ),
             };
@@ -814,7 +787,9 @@ impl<P: ReplicaHost> ServiceHost<P> {
     /// in flight, settles the platform, and returns it with the reports.
     pub fn finish(mut self, end: SimTime) -> (P, Vec<ServiceReport>) {
         for s in 0..self.services.len() {
-            if end > self.services[s].minute.start || self.services[s].report.minutes.is_empty() {
+            if end > self.services[s].minute.book.start
+                || self.services[s].report.minutes.is_empty()
+            {
                 self.close_minute(s, end, false);
             }
             let svc = &mut self.services[s];
@@ -868,6 +843,7 @@ fn apply_schedule(svc: &mut Service, a: super::scaling::ScheduledAction) {
 
 impl<P: ReplicaHost> Model for ServiceHost<P> {
     type Event = HostEvent<P::Event>;
+    type Arrival = Task;
 
     fn start(&mut self, queue: &mut impl Schedule<Self::Event>) {
         self.platform

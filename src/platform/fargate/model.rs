@@ -1,71 +1,24 @@
-//! The serverless deployment model: each task gets its own right-sized
-//! capacity, launched through an account-wide launch limit, after a start-up
-//! delay, billed per task from the start of its image pull to its stop.
-//!
-//! Fargate is the first profile (sizes and rates from `platform::fargate`);
-//! peers with the same shape of rules follow as further profiles.
+//! The Fargate model: each task gets its own right-sized capacity, launched
+//! through the account's launch rate (`launch.rs`), after provisioning and
+//! an image pull, billed per task from the start of its image pull to its
+//! stop (`billing.rs`), on demand or as Spot with interruptions.
 
-use super::fargate::{FargateBilling, FargateSize, FargateSpec, OnInterruption, SizeMiss, fit};
-use super::series::{Gauges, SeriesRecorder};
-use super::{Outcome, RecordSink, ReplicaHost, ReplicaNews, ReplicaWatch, Tally, TaskRecord};
-use crate::engine::{Model, Schedule};
+use super::billing::FargateBilling;
+use super::launch::TokenBucket;
+use super::sizing::{FargateSize, SizeMiss, fit};
+use super::spec::{FargateSpec, OnInterruption};
+use crate::engine::Schedule;
+use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
+use crate::platform::model::Platform;
+use crate::platform::series::Gauges;
 use crate::pricing::catalog::FargateCatalog;
 use crate::pricing::{Capacity, Catalog, ExactCost, Money};
+use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 use std::collections::VecDeque;
-
-/// Token units in one launch token (tokens are kept as integers).
-const UNITS_PER_TOKEN: u64 = 1_000_000_000;
-
-/// The account's launch token bucket, refilled continuously.
-#[derive(Clone, Debug)]
-pub struct TokenBucket {
-    /// Current level in token units.
-    level: u64,
-    capacity: u64,
-    /// Refill in token units per microsecond (= milli-tokens per second).
-    refill_per_us: u64,
-    last: SimTime,
-}
-
-impl TokenBucket {
-    /// A full bucket of `burst` tokens refilled at `per_second`.
-    pub fn new(burst: u32, per_second: f64) -> TokenBucket {
-        let capacity = burst as u64 * UNITS_PER_TOKEN;
-        TokenBucket {
-            level: capacity,
-            capacity,
-            refill_per_us: (per_second * 1000.0).round().max(1.0) as u64,
-            last: 0,
-        }
-    }
-
-    fn refill(&mut self, now: SimTime) {
-        let gained = (now - self.last).saturating_mul(self.refill_per_us);
-        self.level = self.level.saturating_add(gained).min(self.capacity);
-        self.last = now;
-    }
-
-    /// Takes one token if there is one.
-    pub fn try_take(&mut self, now: SimTime) -> bool {
-        self.refill(now);
-        if self.level >= UNITS_PER_TOKEN {
-            self.level -= UNITS_PER_TOKEN;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// When the next whole token will be there (after a failed `try_take`).
-    pub fn next_token_at(&self) -> SimTime {
-        let missing = UNITS_PER_TOKEN.saturating_sub(self.level);
-        self.last + missing.div_ceil(self.refill_per_us)
-    }
-}
 
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
@@ -99,7 +52,7 @@ struct InFlight {
 }
 
 /// Fargate (and later its peers) as an engine [`Model`].
-pub struct ServerlessModel {
+pub struct FargateModel {
     spec: FargateSpec,
     billing: FargateBilling,
     grid: FargateCatalog,
@@ -115,14 +68,10 @@ pub struct ServerlessModel {
     spot_rng: Pcg64Mcg,
     /// Interruptions per microsecond of task time.
     interruption_rate_per_us: f64,
-    pub tally: Tally,
-    sink: Option<Box<dyn RecordSink>>,
-    series: Option<SeriesRecorder>,
-    /// A fatal problem found while running (an invalid size in `exact` mode).
-    pub error: Option<String>,
+    books: Books,
 }
 
-impl ServerlessModel {
+impl FargateModel {
     /// A model for `spec`, with its random streams derived from `seed`.
     pub fn new(
         spec: &FargateSpec,
@@ -130,7 +79,7 @@ impl ServerlessModel {
         seed: u64,
         horizon: Option<SimTime>,
         sink: Option<Box<dyn RecordSink>>,
-    ) -> Result<ServerlessModel, String> {
+    ) -> Result<FargateModel, String> {
         let billing = FargateBilling::for_spec(catalog, spec)?;
         let base = format!("platform:{}", spec.name);
         let rate = if spec.capacity == Capacity::Spot {
@@ -138,7 +87,7 @@ impl ServerlessModel {
         } else {
             0.0
         };
-        Ok(ServerlessModel {
+        Ok(FargateModel {
             bucket: TokenBucket::new(spec.launch_burst, spec.launch_refill_per_s),
             token_pending: false,
             queue: VecDeque::new(),
@@ -149,50 +98,12 @@ impl ServerlessModel {
             startup_rng: crate::engine::rng::stream(seed, &format!("{base}/startup")),
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
             interruption_rate_per_us: rate,
-            tally: Tally::default(),
-            sink,
-            series: None,
-            error: None,
+            books: Books::new(sink),
             spec: spec.clone(),
             billing,
             grid: catalog.fargate.clone(),
             horizon,
         })
-    }
-
-    /// Where the rates came from.
-    pub fn rates_source(&self) -> &str {
-        &self.billing.rates_source
-    }
-
-    /// Records a time series with a row every `every` µs.
-    pub fn record_series(&mut self, every: SimTime) {
-        self.series = Some(SeriesRecorder::new(every));
-    }
-
-    /// The recorded time series (after [`ServerlessModel::settle_series`]).
-    pub fn take_series(&mut self) -> Option<SeriesRecorder> {
-        self.series.take()
-    }
-
-    /// The exact bill of the billed quantities counted so far.
-    pub fn cost(&self) -> ExactCost {
-        let t = &self.tally;
-        let mut cost = self.usage_cost(
-            t.cpu_milli_us,
-            t.memory_mib_us,
-            t.storage_gib_us,
-            t.control_plane,
-        );
-        if let Some([vcpu, memory, storage, license]) = self.billing.on_demand {
-            let on_demand = vcpu.cost(t.cpu_milli_us, 1000)
-                + memory.cost(t.memory_mib_us, 1024)
-                + storage.cost(t.storage_gib_us, 1)
-                + license.cost(t.cpu_milli_us, 1000);
-            let paid = cost.vcpu + cost.memory + cost.storage + cost.os_license;
-            cost.spot_savings = Money(on_demand.0.saturating_sub(paid.0));
-        }
-        cost
     }
 
     /// The bill of usage in milli-vCPU·µs, MiB·µs and extra GiB·µs.
@@ -214,68 +125,16 @@ impl ServerlessModel {
         }
     }
 
-    /// What has been spent by `at`: finished bills plus the usage accrued by
-    /// launched tasks past their billing start.
-    fn cost_to(&self, at: SimTime) -> Money {
-        let t = &self.tally;
-        let (mut cpu, mut memory, mut storage) =
-            (t.cpu_milli_us, t.memory_mib_us, t.storage_gib_us);
-        for f in self.slots.iter().flatten() {
-            if f.billing_start < at {
-                let span = (at - f.billing_start) as u128;
-                cpu += f.size.cpu_milli as u128 * span;
-                memory += f.size.memory_mib as u128 * span;
-                storage += f.storage_extra_gib as u128 * span;
-            }
-        }
-        let control = self
-            .billing
-            .control_plane
-            .map_or(Money::ZERO, |r| r.cost(at as u128, 1));
-        self.usage_cost(cpu, memory, storage, control).total()
-    }
-
-    fn gauges(&self, at: SimTime) -> Gauges {
-        let mut g = Gauges {
-            tasks_waiting: self.queue.len() as u64,
-            ..Gauges::default()
-        };
-        for f in self.slots.iter().flatten() {
-            if f.running <= at {
-                g.tasks_running += 1;
-            } else {
-                g.tasks_starting += 1;
-            }
-            if f.billing_start < at {
-                g.cpu_milli_provisioned += f.size.cpu_milli as u64;
-                g.memory_mib_provisioned += f.size.memory_mib as u64;
-                g.cpu_milli_allocated += f.task.cpu_milli as u64;
-                g.memory_mib_allocated += f.task.memory_mib as u64;
-            }
-        }
-        g
-    }
-
     /// Counts and records a task that can never run here.
     fn reject(&mut self, task: &Task, reason: &str) {
-        self.tally.unschedulable(reason);
-        if let Some(sink) = self.sink.as_mut() {
+        self.books.tally.unschedulable(reason);
+        if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord::not_launched(
                 task,
                 0,
                 (0, 0),
                 Outcome::Unschedulable,
             ));
-        }
-    }
-
-    /// Closes the time series after [`ServerlessModel::finish`]: the last
-    /// row's cumulative cost becomes the total bill.
-    pub fn settle_series(&mut self) {
-        let total = self.cost().total();
-        let completed = self.tally.completed;
-        if let Some(s) = self.series.as_mut() {
-            s.settle(total, completed);
         }
     }
 
@@ -299,9 +158,12 @@ impl ServerlessModel {
         if w.attempt == 0 {
             let started_in_time = self.horizon.is_none_or(|h| running <= h);
             if started_in_time {
-                self.tally.wait.record(now - w.task.submit);
-                self.tally.startup.record(running - now);
-                self.tally.time_to_start.record(running - w.task.submit);
+                self.books.tally.wait.record(now - w.task.submit);
+                self.books.tally.startup.record(running - now);
+                self.books
+                    .tally
+                    .time_to_start
+                    .record(running - w.task.submit);
             }
         }
         let flight = InFlight {
@@ -327,7 +189,7 @@ impl ServerlessModel {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.tally.in_flight += 1;
+        self.books.tally.in_flight += 1;
         if ReplicaWatch::is_replica(task_id) {
             self.replicas.started(task_id, slot, running);
         }
@@ -367,7 +229,7 @@ impl ServerlessModel {
         } else {
             span.div_ceil(self.billing.granularity) * self.billing.granularity
         };
-        self.tally.add_usage(
+        self.books.tally.add_usage(
             f.size.cpu_milli,
             f.size.memory_mib,
             f.storage_extra_gib,
@@ -390,7 +252,7 @@ impl ServerlessModel {
         (billed, cost): (SimTime, Money),
         outcome: Outcome,
     ) {
-        if let Some(sink) = self.sink.as_mut() {
+        if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: f.task.id,
                 attempt: f.attempt,
@@ -410,28 +272,82 @@ impl ServerlessModel {
             });
         }
     }
+}
+
+impl Platform for FargateModel {
+    type Event = Event;
+
+    fn books(&self) -> &Books {
+        &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut Books {
+        &mut self.books
+    }
+
+    fn gauges(&self, at: SimTime) -> Gauges {
+        let mut g = Gauges {
+            tasks_waiting: self.queue.len() as u64,
+            ..Gauges::default()
+        };
+        for f in self.slots.iter().flatten() {
+            if f.running <= at {
+                g.tasks_running += 1;
+            } else {
+                g.tasks_starting += 1;
+            }
+            if f.billing_start < at {
+                g.cpu_milli_provisioned += f.size.cpu_milli as u64;
+                g.memory_mib_provisioned += f.size.memory_mib as u64;
+                g.cpu_milli_allocated += f.task.cpu_milli as u64;
+                g.memory_mib_allocated += f.task.memory_mib as u64;
+            }
+        }
+        g
+    }
+
+    /// What has been spent by `at`: finished bills plus the usage accrued by
+    /// launched tasks past their billing start.
+    fn cost_to(&self, at: SimTime) -> Money {
+        let t = &self.books.tally;
+        let (mut cpu, mut memory, mut storage) =
+            (t.cpu_milli_us, t.memory_mib_us, t.storage_gib_us);
+        for f in self.slots.iter().flatten() {
+            if f.billing_start < at {
+                let span = (at - f.billing_start) as u128;
+                cpu += f.size.cpu_milli as u128 * span;
+                memory += f.size.memory_mib as u128 * span;
+                storage += f.storage_extra_gib as u128 * span;
+            }
+        }
+        let control = self
+            .billing
+            .control_plane
+            .map_or(Money::ZERO, |r| r.cost(at as u128, 1));
+        self.usage_cost(cpu, memory, storage, control).total()
+    }
 
     /// Settles tasks still pending when the run stops at `end`: running tasks
     /// are billed for the time they ran (no minimum: they have not stopped).
-    pub fn finish(&mut self, end: SimTime) {
+    fn finish(&mut self, end: SimTime) {
         let slots = std::mem::take(&mut self.slots);
         for f in slots.into_iter().flatten() {
             let billed = self.bill(&f, end, false);
             if ReplicaWatch::is_replica(f.task.id) {
                 self.replicas.ended(f.task.id, billed.1, false);
             }
-            self.tally.running_at_end += 1;
-            self.tally.stayed(f.task.submit, end);
-            self.tally.run_task_us += end.saturating_sub(f.running.min(end)) as u128;
-            self.tally.in_flight -= 1;
+            self.books.tally.running_at_end += 1;
+            self.books.tally.stayed(f.task.submit, end);
+            self.books.tally.run_task_us += end.saturating_sub(f.running.min(end)) as u128;
+            self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
-        self.tally.waiting_at_end += self.queue.len() as u64;
+        self.books.tally.waiting_at_end += self.queue.len() as u64;
         let waiting = std::mem::take(&mut self.queue);
         for w in &waiting {
-            self.tally.stayed(w.task.submit, end);
+            self.books.tally.stayed(w.task.submit, end);
         }
-        if let Some(sink) = self.sink.as_mut() {
+        if let Some(sink) = self.books.sink.as_mut() {
             for w in &waiting {
                 sink.record(&TaskRecord::not_launched(
                     &w.task,
@@ -442,39 +358,37 @@ impl ServerlessModel {
             }
         }
         if let Some(rate) = self.billing.control_plane {
-            self.tally.control_plane = rate.cost(end as u128, 1);
-        }
-    }
-}
-
-impl Model for ServerlessModel {
-    type Event = Event;
-
-    #[inline]
-    fn next_sample_at(&self) -> SimTime {
-        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
-    }
-
-    fn sample(&mut self, at: SimTime) {
-        let gauges = self.gauges(at);
-        let cost = self.cost_to(at);
-        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
-        if let Some(s) = self.series.as_mut() {
-            s.push(at, submitted, completed, gauges, cost);
+            self.books.tally.control_plane = rate.cost(end as u128, 1);
         }
     }
 
-    fn tasks_done(&self) -> u64 {
-        self.tally.done()
+    /// The exact bill of the billed quantities counted so far.
+    fn cost(&self) -> ExactCost {
+        let t = &self.books.tally;
+        let mut cost = self.usage_cost(
+            t.cpu_milli_us,
+            t.memory_mib_us,
+            t.storage_gib_us,
+            t.control_plane,
+        );
+        if let Some([vcpu, memory, storage, license]) = self.billing.on_demand {
+            let on_demand = vcpu.cost(t.cpu_milli_us, 1000)
+                + memory.cost(t.memory_mib_us, 1024)
+                + storage.cost(t.storage_gib_us, 1)
+                + license.cost(t.cpu_milli_us, 1000);
+            let paid = cost.vcpu + cost.memory + cost.storage + cost.os_license;
+            cost.spot_savings = Money(on_demand.0.saturating_sub(paid.0));
+        }
+        cost
     }
 
-    #[inline]
-    fn tasks_in_system(&self) -> u64 {
-        self.tally.in_system()
+    /// Where the rates came from.
+    fn rates_source(&self) -> String {
+        self.billing.rates_source.clone()
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
-        self.tally.submitted += 1;
+        self.books.tally.submitted += 1;
         let size = match fit(
             &self.grid,
             self.spec.os,
@@ -489,9 +403,9 @@ impl Model for ServerlessModel {
                 return;
             }
             Err(SizeMiss::NotExact { nearest }) => {
-                if self.error.is_none() {
+                if self.books.failure.is_none() {
                     let near: Vec<String> = nearest.iter().map(|s| s.to_string()).collect();
-                    self.error = Some(format!(
+                    self.books.failure = Some(Failure::BadInput(format!(
                         "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size; nearest valid sizes: {}. Use sizing = \"round_up\" or change the task size",
                         self.spec.name,
                         task.label
@@ -500,7 +414,7 @@ impl Model for ServerlessModel {
                         crate::units::format_vcpu(task.cpu_milli),
                         task.memory_mib,
                         near.join(", ")
-                    ));
+                    )));
                 }
                 self.reject(&task, "not an exact Fargate size");
                 return;
@@ -548,12 +462,13 @@ impl Model for ServerlessModel {
                     .expect("a stop event has its task");
                 self.generations[slot as usize] += 1;
                 self.free.push(slot);
-                self.tally.in_flight -= 1;
+                self.books.tally.in_flight -= 1;
                 let now = queue.now();
                 let billed = self.bill(&f, now, true);
                 if f.interrupted {
-                    self.tally.interrupted += 1;
-                    self.tally.wasted_task_us += now.saturating_sub(f.running.min(now)) as u128;
+                    self.books.tally.interrupted += 1;
+                    self.books.tally.wasted_task_us +=
+                        now.saturating_sub(f.running.min(now)) as u128;
                     self.emit(&f, now, billed, Outcome::Interrupted);
                     if ReplicaWatch::is_replica(f.task.id) {
                         let retrying = self.spec.on_interruption == OnInterruption::Retry;
@@ -570,14 +485,14 @@ impl Model for ServerlessModel {
                             self.drain_queue(queue);
                         }
                         OnInterruption::Fail => {
-                            self.tally.failed += 1;
-                            self.tally.stayed(f.task.submit, now);
+                            self.books.tally.failed += 1;
+                            self.books.tally.stayed(f.task.submit, now);
                         }
                     }
                 } else {
-                    self.tally.completed += 1;
-                    self.tally.stayed(f.task.submit, now);
-                    self.tally.run_task_us += f.task.duration as u128;
+                    self.books.tally.completed += 1;
+                    self.books.tally.stayed(f.task.submit, now);
+                    self.books.tally.run_task_us += f.task.duration as u128;
                     self.emit(&f, now, billed, Outcome::Completed);
                 }
             }
@@ -585,7 +500,7 @@ impl Model for ServerlessModel {
     }
 }
 
-impl ReplicaHost for ServerlessModel {
+impl ReplicaHost for FargateModel {
     fn stop_replica(&mut self, task_id: u64, queue: &mut impl Schedule<Event>) -> bool {
         let Some(slot) = self.replicas.slot(task_id) else {
             return false;
@@ -596,11 +511,11 @@ impl ReplicaHost for ServerlessModel {
             .expect("a launched replica has its slot");
         self.generations[slot as usize] += 1;
         self.free.push(slot);
-        self.tally.in_flight -= 1;
+        self.books.tally.in_flight -= 1;
         let billed = self.bill(&f, now, true);
-        self.tally.completed += 1;
-        self.tally.stayed(f.task.submit, now);
-        self.tally.run_task_us += now.saturating_sub(f.running.min(now)) as u128;
+        self.books.tally.completed += 1;
+        self.books.tally.stayed(f.task.submit, now);
+        self.books.tally.run_task_us += now.saturating_sub(f.running.min(now)) as u128;
         self.emit(&f, now, billed, Outcome::Completed);
         self.replicas.ended(task_id, billed.1, false);
         true
@@ -611,30 +526,6 @@ impl ReplicaHost for ServerlessModel {
     }
 
     fn finish_at(&mut self, end: SimTime) {
-        ServerlessModel::finish(self, end)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::time::SECOND;
-
-    #[test]
-    fn bucket_allows_burst_then_refills_at_rate() {
-        let mut b = TokenBucket::new(100, 20.0);
-        for _ in 0..100 {
-            assert!(b.try_take(0));
-        }
-        assert!(!b.try_take(0));
-        assert_eq!(b.next_token_at(), SECOND / 20);
-        assert!(b.try_take(SECOND / 20));
-        assert!(!b.try_take(SECOND / 20));
-        // After a long idle the bucket is full again, not more.
-        let mut n = 0;
-        while b.try_take(3600 * SECOND) {
-            n += 1;
-        }
-        assert_eq!(n, 100);
+        FargateModel::finish(self, end)
     }
 }

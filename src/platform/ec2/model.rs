@@ -5,112 +5,21 @@
 //! second with a 60-second minimum from launch request to termination, and
 //! their cost is split into what tasks were allocated and what stood idle.
 
-use super::placement::{Placer, Strategy};
-use super::series::{Gauges, SeriesRecorder};
-use super::{Outcome, RecordSink, ReplicaHost, ReplicaNews, ReplicaWatch, Tally, TaskRecord};
-use crate::engine::{EventQueue, Model, Schedule};
-use crate::pricing::catalog::InstanceType;
+use super::autoscale::{EcsDecision, EcsManagedScaling, EcsView, Karpenter};
+use super::placement::Placer;
+use super::spec::{Autoscaler, Ec2Spec, Orchestrator};
+use crate::engine::{EventQueue, Schedule};
+use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
+use crate::platform::model::{Detail, Platform};
+use crate::platform::series::Gauges;
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
+use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
-use crate::workload::{SpanDist, Task};
+use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// Which orchestrator runs the cluster (EKS adds its control-plane fee).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Orchestrator {
-    Ecs,
-    Eks,
-}
-
-/// How the cluster changes size.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Autoscaler {
-    /// A fixed fleet (an interrupted Spot instance is still replaced).
-    None,
-    /// ECS capacity-provider managed scaling.
-    EcsManaged {
-        target_percent: u32,
-        min_step: u32,
-        max_step: u32,
-        warmup: SimTime,
-        scale_in_after: SimTime,
-        metric_period: SimTime,
-    },
-    /// Karpenter: batch pending tasks, launch the cheapest fitting type,
-    /// remove empty nodes.
-    Karpenter {
-        batch_idle: SimTime,
-        batch_max: SimTime,
-        consolidate_after: SimTime,
-    },
-}
-
-impl Autoscaler {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Autoscaler::None => "none",
-            Autoscaler::EcsManaged { .. } => "ecs_managed",
-            Autoscaler::Karpenter { .. } => "karpenter",
-        }
-    }
-}
-
-/// A validated EC2 cluster platform.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Ec2Spec {
-    pub name: String,
-    pub region: String,
-    pub orchestrator: Orchestrator,
-    /// Allowed instance types, in the scenario's order.
-    pub instance_types: Vec<InstanceType>,
-    /// Instances running at time 0 (cycling through the types).
-    pub initial: u32,
-    pub min: u32,
-    pub max: u32,
-    /// Weights of on-demand and Spot capacity among launched instances.
-    pub on_demand_weight: f64,
-    pub spot_weight: f64,
-    pub spot_discount: f64,
-    pub spot_interruptions_per_hour: f64,
-    pub spot_notice: SimTime,
-    pub retry_interrupted: bool,
-    pub placement: Vec<Strategy>,
-    pub autoscaler: Autoscaler,
-    pub instance_launch: SpanDist,
-    pub image_pull: SpanDist,
-    pub cached_start: SpanDist,
-    pub reserved_cpu_milli: u32,
-    pub reserved_memory_percent: f64,
-    /// Reserved instances of the first instance type, paid for the whole
-    /// run whether used or not.
-    pub reservations: Option<Reservations>,
-}
-
-impl Ec2Spec {
-    /// Schedulable (cpu, memory) of a type after the OS and agent reservation.
-    pub fn schedulable(&self, t: &InstanceType) -> (u32, u32) {
-        let reserved_mem =
-            (t.memory_mib as f64 * self.reserved_memory_percent / 100.0).ceil() as u32;
-        (
-            t.cpu_milli.saturating_sub(self.reserved_cpu_milli),
-            t.memory_mib.saturating_sub(reserved_mem),
-        )
-    }
-}
-
-/// A reserved baseline: `count` instances of the cluster's first type at
-/// `discount` off on-demand, paid for the whole run. At any moment up to
-/// `count` running on-demand instances of that type are covered (as AWS
-/// applies reservations to any matching usage), so they cost nothing more.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Reservations {
-    pub count: u32,
-    pub discount: f64,
-}
 
 /// The reservations' fee: their on-demand value less the discount, exactly
 /// (the discount taken in millionths).
@@ -192,6 +101,41 @@ pub enum Event {
     ConsolidateCheck { instance: u32, generation: u32 },
 }
 
+/// The autoscaler's policy, with its state.
+enum Scaler {
+    None,
+    Ecs(EcsManagedScaling),
+    Karpenter(Karpenter),
+}
+
+impl Scaler {
+    fn of(spec: &Autoscaler) -> Scaler {
+        match *spec {
+            Autoscaler::None => Scaler::None,
+            Autoscaler::EcsManaged {
+                target_percent,
+                min_step,
+                max_step,
+                warmup,
+                scale_in_after,
+                metric_period,
+            } => Scaler::Ecs(EcsManagedScaling::new(
+                target_percent,
+                min_step,
+                max_step,
+                warmup,
+                scale_in_after,
+                metric_period,
+            )),
+            Autoscaler::Karpenter {
+                batch_idle,
+                batch_max,
+                ..
+            } => Scaler::Karpenter(Karpenter::new(batch_idle, batch_max)),
+        }
+    }
+}
+
 /// The EC2 cluster as an engine [`Model`].
 pub struct Ec2Model {
     spec: Ec2Spec,
@@ -218,23 +162,19 @@ pub struct Ec2Model {
     launch_rng: Pcg64Mcg,
     start_rng: Pcg64Mcg,
     spot_rng: Pcg64Mcg,
-    // ECS managed scaling state.
-    last_scale_out: Option<SimTime>,
-    below_target_ticks: u32,
+    /// The autoscaler's policy and its state.
+    scaler: Scaler,
+    /// Whether the next ECS metric tick is scheduled.
     tick_scheduled: bool,
-    // Karpenter state.
-    batch_open: Option<(SimTime, SimTime)>,
     /// Spot notices of the initial fleet, scheduled at the first arrival
     /// (the model has no event queue before the run starts).
     initial_notices: Vec<(SimTime, u32)>,
-    pub tally: Tally,
+    books: Books,
     pub stats: ClusterStats,
     control_plane: Option<Rate>,
     /// EC2's billing granularity and minimum, from the pricing catalog.
     billing_granularity: SimTime,
     minimum_billed: SimTime,
-    sink: Option<Box<dyn RecordSink>>,
-    series: Option<SeriesRecorder>,
     replicas: ReplicaWatch,
 }
 
@@ -295,19 +235,15 @@ impl Ec2Model {
             launch_rng: crate::engine::rng::stream(seed, &format!("{base}/instance_launch")),
             start_rng: crate::engine::rng::stream(seed, &format!("{base}/container_start")),
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
-            last_scale_out: None,
-            below_target_ticks: 0,
+            scaler: Scaler::of(&spec.autoscaler),
             tick_scheduled: false,
-            batch_open: None,
             initial_notices: Vec::new(),
-            tally: Tally::default(),
+            books: Books::new(sink),
             stats: ClusterStats::default(),
             billing_granularity: catalog.ec2.billing_granularity,
             minimum_billed: catalog.ec2.minimum_billed,
             control_plane: (spec.orchestrator == Orchestrator::Eks)
                 .then_some(catalog.eks_control_plane),
-            sink,
-            series: None,
             replicas: ReplicaWatch::default(),
             spec: spec.clone(),
         };
@@ -496,9 +432,9 @@ impl Ec2Model {
         };
         let running = now.saturating_add(start);
         if attempt == 0 && self.horizon.is_none_or(|h| running <= h) {
-            self.tally.wait.record(now - task.submit);
-            self.tally.startup.record(start);
-            self.tally.time_to_start.record(running - task.submit);
+            self.books.tally.wait.record(now - task.submit);
+            self.books.tally.startup.record(start);
+            self.books.tally.time_to_start.record(running - task.submit);
         }
         let stop = running.saturating_add(task.duration);
         let task_id = task.id;
@@ -518,7 +454,7 @@ impl Ec2Model {
             running,
         });
         self.instances[instance as usize].tasks.push(slot);
-        self.tally.in_flight += 1;
+        self.books.tally.in_flight += 1;
         if ReplicaWatch::is_replica(task_id) {
             self.replicas.started(task_id, slot, running);
         }
@@ -545,7 +481,7 @@ impl Ec2Model {
         let r = self.running[slot as usize].take().expect("running task");
         self.generations[slot as usize] += 1;
         self.free_slots.push(slot);
-        self.tally.in_flight -= 1;
+        self.books.tally.in_flight -= 1;
         let inst = &mut self.instances[r.instance as usize];
         if let Some(pos) = inst.tasks.iter().position(|s| *s == slot) {
             inst.tasks.swap_remove(pos);
@@ -588,14 +524,14 @@ impl Ec2Model {
         let run_span = now.saturating_sub(r.running.min(now));
         if outcome != Outcome::Interrupted {
             // An interrupted run is wasted time, counted by the caller.
-            self.tally.run_task_us += run_span as u128;
+            self.books.tally.run_task_us += run_span as u128;
         }
         if ReplicaWatch::is_replica(r.task.id) {
             let retrying = outcome == Outcome::Interrupted && self.spec.retry_interrupted;
             self.replicas.ended(r.task.id, share, retrying);
         }
-        self.tally.billed_task_us += span;
-        if let Some(sink) = self.sink.as_mut() {
+        self.books.tally.billed_task_us += span;
+        if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: r.task.id,
                 attempt: r.attempt,
@@ -618,128 +554,73 @@ impl Ec2Model {
     }
 
     fn ensure_tick(&mut self, queue: &mut impl Schedule<Event>) {
-        if let Autoscaler::EcsManaged { metric_period, .. } = self.spec.autoscaler
+        if let Scaler::Ecs(policy) = &self.scaler
             && !self.tick_scheduled
         {
             self.tick_scheduled = true;
-            let now = queue.now();
-            let next = (now / metric_period + 1) * metric_period;
+            let next = policy.next_tick(queue.now());
             queue.schedule_daemon_at(next, Event::MetricTick);
         }
     }
 
-    /// New instances of capacity `cap` needed for the waiting tasks (those not
-    /// `nominated` when `skip_nominated`), after filling `open_bins` — a
-    /// first-fit-decreasing packing by size class.
-    fn bins_needed(
-        &self,
-        cap: (u32, u32),
-        open_bins: &mut Vec<(u32, u32)>,
-        skip_nominated: bool,
-    ) -> u64 {
-        let mut counts: Vec<((u32, u32), u64)> = self
+    /// Waiting tasks by size class, largest memory first: all of them, or
+    /// those no launching node is meant for (`skip_nominated`).
+    fn waiting_classes(&self, skip_nominated: bool) -> Vec<((u32, u32), Vec<u64>)> {
+        let mut classes: Vec<((u32, u32), Vec<u64>)> = self
             .classes
             .iter()
             .map(|(class, ids)| {
-                let n = if skip_nominated {
-                    ids.iter().filter(|id| !self.waiting[id].nominated).count() as u64
-                } else {
-                    ids.len() as u64
-                };
-                (*class, n)
+                let ids = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| !skip_nominated || !self.waiting[id].nominated)
+                    .collect::<Vec<u64>>();
+                (*class, ids)
             })
-            .filter(|(_, n)| *n > 0)
+            .filter(|(_, ids)| !ids.is_empty())
             .collect();
-        counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
-        let mut new_bins = 0u64;
-        for ((c, m), mut n) in counts {
-            if c > cap.0 || m > cap.1 {
-                continue;
-            }
-            for bin in open_bins.iter_mut() {
-                if n == 0 {
-                    break;
-                }
-                let k = (bin.0 / c.max(1)).min(bin.1 / m.max(1)) as u64;
-                let k = k.min(n);
-                bin.0 -= c * k as u32;
-                bin.1 -= m * k as u32;
-                n -= k;
-            }
-            if n > 0 {
-                let per_bin = (cap.0 / c.max(1)).min(cap.1 / m.max(1)).max(1) as u64;
-                let full = n / per_bin;
-                let rest = n % per_bin;
-                new_bins += full;
-                if rest > 0 {
-                    new_bins += 1;
-                    open_bins.push((cap.0 - c * rest as u32, cap.1 - m * rest as u32));
-                }
-            }
-        }
-        new_bins
+        classes.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
+        classes
     }
 
-    /// One ECS managed-scaling metric period.
+    /// One ECS managed-scaling metric period: shows the policy the cluster
+    /// and carries out its decision.
     fn ecs_tick(&mut self, queue: &mut impl Schedule<Event>) {
-        let Autoscaler::EcsManaged {
-            target_percent,
-            min_step,
-            max_step,
-            warmup,
-            scale_in_after,
-            metric_period,
-        } = self.spec.autoscaler.clone()
-        else {
-            return;
-        };
         let now = queue.now();
-        let n = self.alive;
-        let non_empty = self
-            .instances
-            .iter()
-            .filter(|i| matches!(i.state, State::Ready | State::Draining) && !i.tasks.is_empty())
-            .count() as u64;
-        // Instances needed (M): with tasks waiting, the running ones plus what
-        // the waiting tasks need beyond the launching ones; otherwise the
-        // non-empty ones. CapacityProviderReservation = M / N × 100.
-        let m = if self.waiting.is_empty() {
-            non_empty
-        } else {
-            let cap = self.capacity[0];
-            let mut launching: Vec<(u32, u32)> = self
+        let view = EcsView {
+            alive: self.alive,
+            non_empty: self
+                .instances
+                .iter()
+                .filter(|i| {
+                    matches!(i.state, State::Ready | State::Draining) && !i.tasks.is_empty()
+                })
+                .count() as u64,
+            launching: self
                 .instances
                 .iter()
                 .filter(|i| i.state == State::Launching)
-                .map(|_| cap)
-                .collect();
-            n + self.bins_needed(cap, &mut launching, false)
+                .count() as u64,
+            waiting: self
+                .waiting_classes(false)
+                .into_iter()
+                .map(|(class, ids)| (class, ids.len() as u64))
+                .collect(),
+            capacity: self.capacity[0],
+            min: self.spec.min,
+            max: self.spec.max,
         };
-        let desired = if n == 0 && !self.waiting.is_empty() {
-            // "When a scale-out process is required and there are no available
-            // container instances, ... ECS always scales-out to 200% (two
-            // instances)" [AWS] cluster-auto-scaling.
-            2
-        } else {
-            (m * 100).div_ceil(target_percent as u64)
+        let Scaler::Ecs(policy) = &mut self.scaler else {
+            return;
         };
-        let warming = self.last_scale_out.is_some_and(|t| now < t + warmup);
-        if desired > n && !warming {
-            let step = (desired - n).clamp(min_step as u64, max_step as u64);
-            let step = step.min((self.spec.max as u64).saturating_sub(n));
-            if step > 0 {
+        let period = policy.metric_period;
+        match policy.tick(now, view) {
+            EcsDecision::Launch(step) => {
                 for _ in 0..step {
                     self.launch(0, queue);
                 }
-                self.last_scale_out = Some(now);
             }
-            self.below_target_ticks = 0;
-        } else if desired < n && self.waiting.is_empty() {
-            self.below_target_ticks += 1;
-            let needed_ticks = scale_in_after.div_ceil(metric_period) as u32;
-            if self.below_target_ticks >= needed_ticks {
-                // Managed termination protection: only empty instances go.
-                let surplus = n - desired.max(self.spec.min as u64);
+            EcsDecision::RemoveEmpty(surplus) => {
                 let empty: Vec<u32> = self
                     .instances
                     .iter()
@@ -751,174 +632,53 @@ impl Ec2Model {
                 for id in empty {
                     self.terminate(id, now);
                 }
-                self.below_target_ticks = 0;
             }
-        } else {
-            self.below_target_ticks = 0;
+            EcsDecision::Hold => {}
         }
         self.tick_scheduled = true;
-        queue.schedule_daemon_at(now + metric_period, Event::MetricTick);
-    }
-
-    /// Karpenter's batch windows (idle, max), or `None` for other autoscalers.
-    fn batch_windows(&self) -> Option<(SimTime, SimTime)> {
-        match self.spec.autoscaler {
-            Autoscaler::Karpenter {
-                batch_idle,
-                batch_max,
-                ..
-            } => Some((batch_idle, batch_max)),
-            _ => None,
-        }
+        queue.schedule_daemon_at(now + period, Event::MetricTick);
     }
 
     /// Opens or extends a Karpenter batch window for newly pending tasks.
     fn karpenter_pending(&mut self, queue: &mut impl Schedule<Event>) {
-        let Some((batch_idle, batch_max)) = self.batch_windows() else {
-            return;
-        };
-        let now = queue.now();
-        let (start, _) = *self.batch_open.get_or_insert((now, now));
-        self.batch_open = Some((start, now));
-        queue.schedule_at(
-            (now + batch_idle).min(start + batch_max),
-            Event::KarpenterBatch,
-        );
+        if let Scaler::Karpenter(k) = &mut self.scaler {
+            let wake = k.pending(queue.now());
+            queue.schedule_at(wake, Event::KarpenterBatch);
+        }
     }
 
-    /// Closes the batch window: launches the cheapest nodes for the pending tasks.
+    /// Closes the batch window: launches the nodes Karpenter chose for the
+    /// pending tasks.
     fn karpenter_batch(&mut self, queue: &mut impl Schedule<Event>) {
-        let Some((batch_idle, batch_max)) = self.batch_windows() else {
+        let Scaler::Karpenter(k) = &mut self.scaler else {
             return;
         };
-        let now = queue.now();
-        let Some((start, last)) = self.batch_open else {
+        if !k.closes(queue.now()) {
             return;
-        };
-        if now < (last + batch_idle).min(start + batch_max) {
-            return; // a later wake-up closes it
         }
-        self.batch_open = None;
-        // Pending tasks, by class, not yet covered by a launching node.
-        let mut pending: Vec<((u32, u32), Vec<u64>)> = self
-            .classes
-            .iter()
-            .map(|(class, ids)| {
-                (
-                    *class,
-                    ids.iter()
-                        .copied()
-                        .filter(|id| !self.waiting[id].nominated)
-                        .collect::<Vec<u64>>(),
-                )
-            })
-            .filter(|(_, ids)| !ids.is_empty())
-            .collect();
-        pending.sort_by_key(|p| std::cmp::Reverse((p.0.1, p.0.0)));
-        while pending.iter().any(|(_, ids)| !ids.is_empty()) && self.alive < self.spec.max as u64 {
-            // For each type: how many of each class one node packs.
-            let mut best: Option<(usize, Vec<usize>, bool, f64)> = None;
-            for (t, &cap) in self.capacity.iter().enumerate() {
-                let mut free = cap;
-                let mut packed = Vec::with_capacity(pending.len());
-                let mut value = 0.0;
-                for ((c, m), ids) in &pending {
-                    let k =
-                        ((free.0 / (*c).max(1)).min(free.1 / (*m).max(1)) as usize).min(ids.len());
-                    free.0 -= c * k as u32;
-                    free.1 -= m * k as u32;
-                    value += k as f64 * (*c as f64 / 1000.0 + *m as f64 / 4096.0);
-                    packed.push(k);
-                }
-                let all = packed
-                    .iter()
-                    .zip(&pending)
-                    .all(|(k, (_, ids))| *k == ids.len());
-                let price = self.on_demand[t].price.pico_usd as f64;
-                let score = value / price.max(1.0);
-                let better = match &best {
-                    None => value > 0.0,
-                    Some((bt, _, ball, bscore)) => match (all, *ball) {
-                        (true, false) => true,
-                        (false, true) => false,
-                        (true, true) => price < self.on_demand[*bt].price.pico_usd as f64,
-                        (false, false) => score > *bscore,
-                    },
-                };
-                if better {
-                    best = Some((t, packed, all, score));
-                }
-            }
-            let Some((t, packed, _, _)) = best else { break };
-            for ((_, ids), k) in pending.iter_mut().zip(packed) {
-                for id in ids.drain(..k) {
-                    if let Some(w) = self.waiting.get_mut(&id) {
-                        w.nominated = true;
-                    }
+        let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
+        let room = (self.spec.max as u64).saturating_sub(self.alive);
+        let plan = Karpenter::plan(self.waiting_classes(true), &self.capacity, &prices, room);
+        for (t, ids) in plan {
+            for id in ids {
+                if let Some(w) = self.waiting.get_mut(&id) {
+                    w.nominated = true;
                 }
             }
             self.launch(t, queue);
         }
     }
+}
 
-    /// Where the instance prices came from.
-    pub fn rates_source(&self) -> String {
-        self.spec
-            .instance_types
-            .iter()
-            .map(|t| format!("{}: {}", t.name, t.note))
-            .collect::<Vec<_>>()
-            .join("; ")
+impl Platform for Ec2Model {
+    type Event = Event;
+
+    fn books(&self) -> &Books {
+        &self.books
     }
 
-    /// The exact bill so far.
-    pub fn cost(&self) -> ExactCost {
-        ExactCost {
-            instances: Money(
-                (self.stats.instances_cost + self.stats.reserved_fee)
-                    .0
-                    .saturating_sub(self.stats.reserved_credit.0),
-            ),
-            instances_allocated: self.stats.allocated,
-            control_plane: self.stats.control_plane,
-            spot_savings: self.stats.spot_savings,
-            ..ExactCost::default()
-        }
-    }
-
-    /// Records a time series with a row every `every` µs.
-    pub fn record_series(&mut self, every: SimTime) {
-        self.series = Some(SeriesRecorder::new(every));
-    }
-
-    /// The recorded time series (after [`Ec2Model::settle_series`]).
-    pub fn take_series(&mut self) -> Option<SeriesRecorder> {
-        self.series.take()
-    }
-
-    /// What has been spent by `at`: closed instance bills, the time so far of
-    /// instances still alive, and the control plane.
-    fn cost_to(&self, at: SimTime) -> Money {
-        let mut total = self.stats.instances_cost;
-        for inst in &self.instances {
-            if inst.state != State::Terminated && inst.requested < at {
-                total += inst.price.cost((at - inst.requested) as u128, 1);
-            }
-        }
-        if let Some(rate) = self.control_plane {
-            total += rate.cost(at as u128, 1);
-        }
-        if let Some(r) = self.spec.reservations {
-            // The reservations' fee so far, less the on-demand time they
-            // covered so far.
-            let od = self.on_demand[0];
-            let covered = self.stats.reserved_covered_us
-                + self.reservable.min(r.count as u64) as u128
-                    * at.saturating_sub(self.reservable_since) as u128;
-            total += reserved_fee(od.cost(r.count as u128 * at as u128, 1), r.discount);
-            total = Money(total.0.saturating_sub(od.cost(covered, 1).0));
-        }
-        total
+    fn books_mut(&mut self) -> &mut Books {
+        &mut self.books
     }
 
     fn gauges(&self, at: SimTime) -> Gauges {
@@ -947,18 +707,33 @@ impl Ec2Model {
         g
     }
 
-    /// Closes the time series after [`Ec2Model::finish`]: the last row's
-    /// cumulative cost becomes the total bill.
-    pub fn settle_series(&mut self) {
-        let total = self.cost().total();
-        let completed = self.tally.completed;
-        if let Some(s) = self.series.as_mut() {
-            s.settle(total, completed);
+    /// What has been spent by `at`: closed instance bills, the time so far of
+    /// instances still alive, and the control plane.
+    fn cost_to(&self, at: SimTime) -> Money {
+        let mut total = self.stats.instances_cost;
+        for inst in &self.instances {
+            if inst.state != State::Terminated && inst.requested < at {
+                total += inst.price.cost((at - inst.requested) as u128, 1);
+            }
         }
+        if let Some(rate) = self.control_plane {
+            total += rate.cost(at as u128, 1);
+        }
+        if let Some(r) = self.spec.reservations {
+            // The reservations' fee so far, less the on-demand time they
+            // covered so far.
+            let od = self.on_demand[0];
+            let covered = self.stats.reserved_covered_us
+                + self.reservable.min(r.count as u64) as u128
+                    * at.saturating_sub(self.reservable_since) as u128;
+            total += reserved_fee(od.cost(r.count as u128 * at as u128, 1), r.discount);
+            total = Money(total.0.saturating_sub(od.cost(covered, 1).0));
+        }
+        total
     }
 
     /// Settles what is still pending when the run stops at `end`.
-    pub fn finish(&mut self, end: SimTime) {
+    fn finish(&mut self, end: SimTime) {
         // Ending tasks may schedule consolidation checks; after the end they
         // never fire, so they go to a queue that is dropped.
         let mut after_end = EventQueue::new();
@@ -966,16 +741,16 @@ impl Ec2Model {
         for slot in 0..self.running.len() as u32 {
             if self.running[slot as usize].is_some() {
                 let r = self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
-                self.tally.running_at_end += 1;
-                self.tally.stayed(r.task.submit, end);
+                self.books.tally.running_at_end += 1;
+                self.books.tally.stayed(r.task.submit, end);
             }
         }
-        self.tally.waiting_at_end += self.waiting.len() as u64;
+        self.books.tally.waiting_at_end += self.waiting.len() as u64;
         let waiting = std::mem::take(&mut self.waiting);
         for w in waiting.values() {
-            self.tally.stayed(w.task.submit, end);
+            self.books.tally.stayed(w.task.submit, end);
         }
-        if let Some(sink) = self.sink.as_mut() {
+        if let Some(sink) = self.books.sink.as_mut() {
             for w in waiting.values() {
                 let size = (w.task.cpu_milli, w.task.memory_mib);
                 sink.record(&TaskRecord::not_launched(
@@ -1015,45 +790,47 @@ impl Ec2Model {
             self.stats.control_plane = rate.cost(end as u128, 1);
         }
     }
-}
 
-impl Model for Ec2Model {
-    type Event = Event;
-
-    #[inline]
-    fn next_sample_at(&self) -> SimTime {
-        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
-    }
-
-    fn sample(&mut self, at: SimTime) {
-        let gauges = self.gauges(at);
-        let cost = self.cost_to(at);
-        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
-        if let Some(s) = self.series.as_mut() {
-            s.push(at, submitted, completed, gauges, cost);
+    /// The exact bill so far.
+    fn cost(&self) -> ExactCost {
+        ExactCost {
+            instances: Money(
+                (self.stats.instances_cost + self.stats.reserved_fee)
+                    .0
+                    .saturating_sub(self.stats.reserved_credit.0),
+            ),
+            instances_allocated: self.stats.allocated,
+            control_plane: self.stats.control_plane,
+            spot_savings: self.stats.spot_savings,
+            ..ExactCost::default()
         }
     }
 
-    fn tasks_done(&self) -> u64 {
-        self.tally.done()
+    /// Where the instance prices came from.
+    fn detail(&mut self) -> Detail {
+        Detail::Cluster(self.stats.clone())
     }
 
-    #[inline]
-    fn tasks_in_system(&self) -> u64 {
-        self.tally.in_system()
+    fn rates_source(&self) -> String {
+        self.spec
+            .instance_types
+            .iter()
+            .map(|t| format!("{}: {}", t.name, t.note))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
-        self.tally.submitted += 1;
+        self.books.tally.submitted += 1;
         for (at, id) in std::mem::take(&mut self.initial_notices) {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
         }
         self.ensure_tick(queue);
         if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
-            self.tally.unschedulable(
+            self.books.tally.unschedulable(
                 "larger than every allowed instance type (after the OS reservation)",
             );
-            if let Some(sink) = self.sink.as_mut() {
+            if let Some(sink) = self.books.sink.as_mut() {
                 sink.record(&TaskRecord::not_launched(
                     &task,
                     0,
@@ -1110,8 +887,8 @@ impl Model for Ec2Model {
                     return; // the task was stopped earlier by an interruption
                 }
                 let r = self.end_task(slot, now, Outcome::Completed, queue);
-                self.tally.completed += 1;
-                self.tally.stayed(r.task.submit, now);
+                self.books.tally.completed += 1;
+                self.books.tally.stayed(r.task.submit, now);
                 self.place_waiting(queue);
             }
             Event::SpotNotice(id) => {
@@ -1131,13 +908,14 @@ impl Model for Ec2Model {
                 let slots = self.instances[id as usize].tasks.clone();
                 for slot in slots {
                     let r = self.end_task(slot, now, Outcome::Interrupted, queue);
-                    self.tally.interrupted += 1;
-                    self.tally.wasted_task_us += now.saturating_sub(r.running.min(now)) as u128;
+                    self.books.tally.interrupted += 1;
+                    self.books.tally.wasted_task_us +=
+                        now.saturating_sub(r.running.min(now)) as u128;
                     if self.spec.retry_interrupted {
                         self.enqueue(r.task, r.attempt + 1);
                     } else {
-                        self.tally.failed += 1;
-                        self.tally.stayed(r.task.submit, now);
+                        self.books.tally.failed += 1;
+                        self.books.tally.stayed(r.task.submit, now);
                     }
                 }
                 let type_idx = self.instances[id as usize].type_idx;
@@ -1175,7 +953,7 @@ impl Model for Ec2Model {
 
     fn busy(&self) -> bool {
         !self.waiting.is_empty()
-            && (self.tally.in_flight > 0
+            && (self.books.tally.in_flight > 0
                 || self.launching > 0
                 || (!matches!(self.spec.autoscaler, Autoscaler::None)
                     && self.alive < self.spec.max as u64))
@@ -1189,8 +967,8 @@ impl ReplicaHost for Ec2Model {
         };
         let now = queue.now();
         let r = self.end_task(slot, now, Outcome::Completed, queue);
-        self.tally.completed += 1;
-        self.tally.stayed(r.task.submit, now);
+        self.books.tally.completed += 1;
+        self.books.tally.stayed(r.task.submit, now);
         self.place_waiting(queue);
         true
     }

@@ -6,7 +6,7 @@ use crate::workload::SpanDist;
 use serde::Deserialize;
 
 /// The defaults file shipped with the tool.
-pub const BUILTIN_DEFAULTS: &str = include_str!("../data/defaults.toml");
+pub const BUILTIN_DEFAULTS: &str = include_str!("../../data/defaults.toml");
 
 /// Typed defaults.
 #[derive(Clone, Debug)]

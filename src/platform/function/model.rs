@@ -22,225 +22,25 @@
 //!   the start of its cold start until it is reclaimed, rounded up, with the
 //!   profile's minimum.
 
-use super::series::{Gauges, SeriesRecorder};
-use super::{Outcome, RecordSink, Tally, TaskRecord};
-use crate::engine::{Model, Schedule};
-use crate::pricing::catalog::Rate;
-use crate::pricing::{ExactCost, Money, Price};
-use crate::service::report::{ServiceMinute, ServiceReport};
+use super::sizing::{FunctionSize, size_task};
+use super::spec::{FunctionSpec, OnThrottle};
+use crate::engine::Schedule;
+use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
+use crate::platform::model::{Detail, Platform};
+use crate::platform::series::Gauges;
+use crate::pricing::functions::{FunctionBilling, MONTH};
+use crate::pricing::{ExactCost, Money};
+use crate::service::minutes::{MinuteBook, MinuteGauges};
+use crate::service::report::ServiceReport;
 use crate::service::source::{Request, RequestStream};
 use crate::service::{ServiceSpec, ServiceTime};
 use crate::stats::SpanStats;
 use crate::time::MINUTE;
 use crate::time::SimTime;
-use crate::workload::{SpanDist, Task};
+use crate::workload::{Task, WorkloadError};
 use rand_pcg::Pcg64Mcg;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-
-/// How a profile turns a task's CPU and memory into an instance size.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FunctionSizing {
-    /// Memory only, CPU in proportion (Lambda: one vCPU per 1,769 MiB). A
-    /// task gets the memory that gives it the CPU it asks for; where the
-    /// largest memory still gives less, the task runs longer in proportion
-    /// (its work is taken to be CPU-bound).
-    Memory {
-        mib_per_vcpu: u32,
-        min_mib: u32,
-        max_mib: u32,
-        step_mib: u32,
-    },
-    /// CPU and memory chosen separately, each rounded up to its step.
-    CpuMemory {
-        min_cpu_milli: u32,
-        max_cpu_milli: u32,
-        step_cpu_milli: u32,
-        min_mib: u32,
-        max_mib: u32,
-        step_mib: u32,
-    },
-}
-
-/// What is billed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FunctionBilling {
-    /// Each task's run time (Lambda).
-    Invocation,
-    /// Each instance's busy time, start-up included (Cloud Run request-based).
-    InstanceActive,
-    /// Each instance's whole life (Cloud Run instance-based, ACI).
-    InstanceLifetime,
-}
-
-/// A provider's rules and rates, from the pricing catalog.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FunctionProfile {
-    pub name: String,
-    pub provider: String,
-    pub region: String,
-    pub sizing: FunctionSizing,
-    pub billing: FunctionBilling,
-    pub granularity: SimTime,
-    pub minimum_billed: SimTime,
-    /// Longest a task may run (Lambda: 15 minutes); longer tasks are not
-    /// runnable here.
-    pub max_duration: Option<SimTime>,
-    pub concurrency: u32,
-    pub max_instances: u32,
-    pub keep_alive: SimTime,
-    pub cold_start: SimTime,
-    pub vcpu: Rate,
-    pub memory_gib: Rate,
-    pub request: Price,
-    /// Rates for keeping a minimum instance warm, paid for its whole life.
-    pub warm_vcpu: Rate,
-    pub warm_memory_gib: Rate,
-    /// Rates for work done on a minimum instance (Lambda bills provisioned
-    /// concurrency's duration at a lower rate); the normal rates if absent.
-    pub warm_active_vcpu: Option<Rate>,
-    pub warm_active_memory_gib: Option<Rate>,
-    /// The monthly free tier, when the provider has one: vCPU-seconds,
-    /// GiB-seconds and requests a month.
-    pub free_tier: Option<FreeTier>,
-    /// Whether an invocation that starts a new instance also pays for the
-    /// instance's initialisation (Lambda since 1 August 2025).
-    pub bill_init: bool,
-    /// Whether a minimum instance pays its kept-warm rate while busy too
-    /// (Lambda provisioned concurrency: yes; Cloud Run's idle rate: no).
-    pub warm_while_busy: bool,
-    pub source: String,
-}
-
-/// A monthly free allowance.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FreeTier {
-    pub vcpu_seconds: u64,
-    pub gib_seconds: u64,
-    pub requests: u64,
-}
-
-/// An average month (365.25 / 12 days), for prorating a monthly free tier
-/// over a run that covers part of one.
-pub const MONTH: SimTime = 2_629_800 * crate::time::SECOND;
-
-/// What happens to work when every instance allowed is busy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnThrottle {
-    /// Wait for the next free slot (an asynchronous invocation retried).
-    Queue,
-    /// Count it as failed (a synchronous caller given a 429).
-    Fail,
-}
-
-/// A validated function platform from a scenario.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FunctionSpec {
-    pub name: String,
-    pub profile: FunctionProfile,
-    pub cold_start: SpanDist,
-    pub keep_alive: SimTime,
-    pub concurrency: u32,
-    pub min_instances: u32,
-    pub max_instances: u32,
-    pub on_throttle: OnThrottle,
-    /// Apply the profile's monthly free tier, prorated to the run's length.
-    pub free_tier: bool,
-}
-
-/// An instance size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FunctionSize {
-    pub cpu_milli: u32,
-    pub memory_mib: u32,
-}
-
-/// Sizes a task: its instance size and its run time there, or why it can
-/// never run on this profile.
-pub fn size_task(
-    profile: &FunctionProfile,
-    cpu_milli: u32,
-    memory_mib: u32,
-    duration: SimTime,
-) -> Result<(FunctionSize, SimTime), String> {
-    let up = |v: u32, step: u32| v.div_ceil(step.max(1)) * step.max(1);
-    let (size, duration) = match &profile.sizing {
-        FunctionSizing::Memory {
-            mib_per_vcpu,
-            min_mib,
-            max_mib,
-            step_mib,
-        } => {
-            if memory_mib > *max_mib {
-                return Err(format!(
-                    "{memory_mib} MiB is above {}'s largest memory ({max_mib} MiB)",
-                    profile.name
-                ));
-            }
-            let for_cpu = (cpu_milli as u64 * *mib_per_vcpu as u64).div_ceil(1000);
-            let want = (for_cpu.min(u32::MAX as u64) as u32).max(memory_mib);
-            let mem = up(want.max(*min_mib), *step_mib).min(*max_mib);
-            // The CPU this memory gives, in milli-vCPU.
-            let given = (mem as u64 * 1000) / *mib_per_vcpu as u64;
-            let duration = if (given as u32) < cpu_milli && given > 0 {
-                ((duration as u128 * cpu_milli as u128).div_ceil(given as u128))
-                    .min(crate::time::MAX_SPAN as u128) as SimTime
-            } else {
-                duration
-            };
-            (
-                FunctionSize {
-                    cpu_milli: given as u32,
-                    memory_mib: mem,
-                },
-                duration,
-            )
-        }
-        FunctionSizing::CpuMemory {
-            min_cpu_milli,
-            max_cpu_milli,
-            step_cpu_milli,
-            min_mib,
-            max_mib,
-            step_mib,
-        } => {
-            if cpu_milli > *max_cpu_milli {
-                return Err(format!(
-                    "{} vCPU is above {}'s largest ({} vCPU)",
-                    crate::units::format_vcpu(cpu_milli),
-                    profile.name,
-                    crate::units::format_vcpu(*max_cpu_milli)
-                ));
-            }
-            if memory_mib > *max_mib {
-                return Err(format!(
-                    "{memory_mib} MiB is above {}'s largest memory ({max_mib} MiB)",
-                    profile.name
-                ));
-            }
-            (
-                FunctionSize {
-                    cpu_milli: up(cpu_milli.max(*min_cpu_milli), *step_cpu_milli)
-                        .min(*max_cpu_milli),
-                    memory_mib: up(memory_mib.max(*min_mib), *step_mib).min(*max_mib),
-                },
-                duration,
-            )
-        }
-    };
-    if let Some(max) = profile.max_duration
-        && duration > max
-    {
-        return Err(format!(
-            "runs longer than {}'s limit of {}",
-            profile.name,
-            crate::time::format_span(max)
-        ));
-    }
-    Ok((size, duration))
-}
 
 /// Counters a function platform reports besides the common tally.
 #[derive(Clone, Debug, Default)]
@@ -270,6 +70,10 @@ pub struct FunctionStats {
     /// Minimum instances kept warm, their whole life.
     pub warm_cpu: u128,
     pub warm_memory: u128,
+    /// What keeping minimum instances warm cost, and what the free tier
+    /// saved (set when the run is settled).
+    pub kept_warm: Money,
+    pub free_tier_saving: Money,
 }
 
 /// One instance.
@@ -342,19 +146,7 @@ struct FnService {
     starting: BinaryHeap<Reverse<SimTime>>,
     /// When the integrals were last brought up to date.
     last: SimTime,
-    minute: MinuteAcc,
-}
-
-/// The minute being counted.
-#[derive(Default)]
-struct MinuteAcc {
-    start: SimTime,
-    arrived: u64,
-    served: u64,
-    timed_out: u64,
-    rejected: u64,
-    slow: u64,
-    hist: SpanStats,
+    minute: MinuteBook,
 }
 
 /// The function model.
@@ -368,10 +160,6 @@ pub struct FunctionModel {
     /// Slots of instances that are gone, for reuse.
     free_instances: Vec<u32>,
     services: Vec<FnService>,
-    /// A request source failed.
-    pub error: Option<crate::workload::WorkloadError>,
-    /// Notes from the request sources.
-    pub notes: Vec<String>,
     /// Owners (batch: None) whose minimum instances exist.
     minimum_made: Vec<Option<u16>>,
     /// The run's end, once [`Self::finish`] has run.
@@ -381,10 +169,8 @@ pub struct FunctionModel {
     free_running: Vec<u32>,
     waiting: VecDeque<Waiting>,
     rng: Pcg64Mcg,
-    pub tally: Tally,
+    books: Books,
     pub stats: FunctionStats,
-    sink: Option<Box<dyn RecordSink>>,
-    series: Option<SeriesRecorder>,
 }
 
 impl FunctionModel {
@@ -402,86 +188,15 @@ impl FunctionModel {
             pools: HashMap::new(),
             free_instances: Vec::new(),
             services: Vec::new(),
-            error: None,
-            notes: Vec::new(),
             minimum_made: Vec::new(),
             end: 0,
             alive: 0,
             running: Vec::new(),
             free_running: Vec::new(),
             waiting: VecDeque::new(),
-            tally: Tally::default(),
+            books: Books::new(sink),
             stats: FunctionStats::default(),
-            sink,
-            series: None,
         }
-    }
-
-    /// Adds the scenario's services: each request becomes one invocation of
-    /// the service's own function, drawn from the same random streams as on
-    /// every other platform, so each platform sees the same requests.
-    pub fn add_services(
-        &mut self,
-        services: &[ServiceSpec],
-        seed: u64,
-    ) -> Result<(), crate::workload::WorkloadError> {
-        for spec in services {
-            let base = format!("service:{}", spec.name);
-            let (notes, source) = crate::service::source::open(
-                &spec.requests,
-                seed,
-                self.horizon,
-                crate::engine::rng::stream(seed, &format!("{base}/arrivals")),
-            )?;
-            self.notes.extend(notes);
-            self.services.push(FnService {
-                report: ServiceReport::new(&spec.name, spec.slo),
-                spec: spec.clone(),
-                source,
-                next: None,
-                work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
-                in_system: 0,
-                alive: 0,
-                starting: BinaryHeap::new(),
-                last: 0,
-                minute: MinuteAcc::default(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The services' reports (after [`Self::finish`]), in scenario order.
-    pub fn take_service_reports(&mut self) -> Vec<ServiceReport> {
-        std::mem::take(&mut self.services)
-            .into_iter()
-            .map(|s| s.report)
-            .collect()
-    }
-
-    pub fn rates_source(&self) -> &str {
-        &self.spec.profile.source
-    }
-
-    pub fn record_series(&mut self, every: SimTime) {
-        self.series = Some(SeriesRecorder::new(every));
-    }
-
-    pub fn take_series(&mut self) -> Option<SeriesRecorder> {
-        self.series.take()
-    }
-
-    pub fn settle_series(&mut self) {
-        let total = self.cost().total();
-        let completed = self.tally.completed;
-        if let Some(s) = self.series.as_mut() {
-            s.settle(total, completed);
-        }
-    }
-
-    /// The exact bill, by component: usage in `vcpu` and `memory`, the
-    /// request fees in `requests`, after the free tier if one applies.
-    pub fn cost(&self) -> ExactCost {
-        self.cost_at(self.end)
     }
 
     /// The bill of the usage counted so far, with the free tier prorated to
@@ -605,7 +320,8 @@ impl FunctionModel {
             self.stats.active_memory += m;
             p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 1024)
         };
-        self.tally
+        self.books
+            .tally
             .add_usage(size.cpu_milli, size.memory_mib, 0, span);
         if let Some(s) = owner {
             self.services[s as usize].report.cost += cost;
@@ -744,40 +460,19 @@ impl FunctionModel {
             svc.starting.pop();
         }
         let m = std::mem::take(&mut svc.minute);
-        let finished = m.served + m.timed_out + m.rejected;
-        let violated = svc.spec.slo.is_some_and(|slo| {
-            let bad = m.slow + m.timed_out + m.rejected;
-            finished > 0 && bad as f64 * 100.0 > (100.0 - slo.percentile) * finished as f64
-        });
-        svc.report.slo_minutes_violated += u64::from(violated);
         let starting = svc.starting.len() as u32;
         let running = svc.alive.saturating_sub(starting);
-        let mut hist = m.hist;
-        let q = hist.quantiles(&[0.5, 0.95, 0.99, 0.999]);
-        svc.report.minutes.push(ServiceMinute {
-            start: m.start,
-            end: at,
-            arrived: m.arrived,
-            served: m.served,
-            timed_out: m.timed_out,
-            rejected: m.rejected,
-            failed: 0,
-            p50: q[0],
-            p95: q[1],
-            p99: q[2],
-            p999: q[3],
-            mean_latency: hist.mean_us(),
+        let gauges = MinuteGauges {
             desired: svc.alive,
             running,
             starting,
             cpu_percent: None,
             requests_per_target: (running > 0).then(|| m.arrived as f64 / running as f64),
-            slo_violated: violated,
-        });
-        svc.minute = MinuteAcc {
-            start: at,
-            ..MinuteAcc::default()
         };
+        let row = m.close(at, gauges, svc.spec.slo);
+        svc.report.slo_minutes_violated += u64::from(row.slo_violated);
+        svc.report.minutes.push(row);
+        svc.minute = MinuteBook::starting_at(at);
     }
 
     /// Starts a task on instance `id` at `now` (or when it is ready).
@@ -815,11 +510,11 @@ impl FunctionModel {
             }
             None => {
                 if self.horizon.is_none_or(|h| start <= h) {
-                    self.tally.wait.record(now - task.submit);
-                    self.tally.startup.record(start - now);
-                    self.tally.time_to_start.record(latency);
+                    self.books.tally.wait.record(now - task.submit);
+                    self.books.tally.startup.record(start - now);
+                    self.books.tally.time_to_start.record(latency);
                 }
-                self.tally.in_flight += 1;
+                self.books.tally.in_flight += 1;
             }
         }
         let r = Running {
@@ -882,9 +577,9 @@ impl FunctionModel {
             (OnThrottle::Queue, _) => self.waiting.push_back(w),
             (OnThrottle::Fail, Some(s)) => self.drop_request(s, w.task.submit, now, false),
             (OnThrottle::Fail, None) => {
-                self.tally.failed += 1;
-                self.tally.stayed(w.task.submit, now);
-                if let Some(sink) = self.sink.as_mut() {
+                self.books.tally.failed += 1;
+                self.books.tally.stayed(w.task.submit, now);
+                if let Some(sink) = self.books.sink.as_mut() {
                     sink.record(&TaskRecord::not_launched(
                         &w.task,
                         0,
@@ -986,109 +681,12 @@ impl FunctionModel {
         }
     }
 
-    fn gauges(&self, at: SimTime) -> Gauges {
-        let mut g = Gauges {
-            tasks_waiting: self.waiting.iter().filter(|w| w.service.is_none()).count() as u64,
-            ..Gauges::default()
-        };
-        for r in self.running.iter().flatten() {
-            if r.service.is_none() {
-                if r.start <= at {
-                    g.tasks_running += 1;
-                } else {
-                    g.tasks_starting += 1;
-                }
-            }
-            g.cpu_milli_allocated += r.task.cpu_milli as u64;
-            g.memory_mib_allocated += r.task.memory_mib as u64;
-        }
-        for i in self.instances.iter().filter(|i| !i.gone) {
-            g.cpu_milli_provisioned += i.size.cpu_milli as u64;
-            g.memory_mib_provisioned += i.size.memory_mib as u64;
-        }
-        g
-    }
-
-    /// Settles the run at `end`: tasks still running are billed for the
-    /// time they ran, instances still alive for their life so far.
-    pub fn finish(&mut self, end: SimTime) {
-        self.end = end;
-        self.roll_minutes(end);
-        let running = std::mem::take(&mut self.running);
-        for r in running.into_iter().flatten() {
-            let ran = end.saturating_sub(r.start.min(end));
-            if self.spec.profile.billing == FunctionBilling::Invocation {
-                let init = if end > r.start.saturating_sub(r.init) {
-                    r.init
-                        .min(end.saturating_sub(r.start.saturating_sub(r.init)))
-                } else {
-                    0
-                };
-                self.add_active(r.instance, ran + init);
-            }
-            match r.service {
-                Some(s) => {
-                    let svc = &mut self.services[s as usize];
-                    svc.report.time_in_system_us += end.saturating_sub(r.task.submit) as u128;
-                }
-                None => {
-                    self.tally.running_at_end += 1;
-                    self.tally.in_flight -= 1;
-                    self.tally.stayed(r.task.submit, end);
-                    self.tally.run_task_us += ran as u128;
-                    self.emit(&r, end, ran, Outcome::RunningAtEnd);
-                }
-            }
-        }
-        // The last minute rows, with the instances still alive in them.
-        for s in 0..self.services.len() {
-            self.advance(s, end);
-            if self.services[s].minute.start < end {
-                self.close_minute(s, end);
-            }
-        }
-        for id in 0..self.instances.len() as u32 {
-            let inst = &self.instances[id as usize];
-            if inst.gone {
-                continue;
-            }
-            self.retire(id, end);
-        }
-        let waiting = std::mem::take(&mut self.waiting);
-        for w in &waiting {
-            match w.service {
-                Some(s) => {
-                    self.services[s as usize].report.time_in_system_us +=
-                        end.saturating_sub(w.task.submit) as u128;
-                }
-                None => {
-                    self.tally.waiting_at_end += 1;
-                    self.tally.stayed(w.task.submit, end);
-                    if let Some(sink) = self.sink.as_mut() {
-                        sink.record(&TaskRecord::not_launched(
-                            &w.task,
-                            0,
-                            (w.size.cpu_milli, w.size.memory_mib),
-                            Outcome::WaitingAtEnd,
-                        ));
-                    }
-                }
-            }
-        }
-        for s in 0..self.services.len() {
-            self.advance(s, end);
-            let svc = &mut self.services[s];
-            svc.report.in_flight_at_end = svc.in_system;
-            svc.report.end = end;
-        }
-    }
-
     /// Records a batch task's end. `billed` is its own billed time under
     /// invocation billing (its run time otherwise: an instance-billed
     /// profile bills instances, not tasks).
     fn emit(&mut self, r: &Running, end: SimTime, billed: SimTime, outcome: Outcome) {
         let size = self.instances[r.instance as usize].size;
-        if let Some(sink) = self.sink.as_mut() {
+        if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: r.task.id,
                 attempt: 0,
@@ -1106,29 +704,6 @@ impl FunctionModel {
                 cost: None,
                 outcome,
             });
-        }
-    }
-
-    /// The report block of the run (after [`Self::finish`]).
-    pub fn summary(&mut self) -> crate::report::summary::FunctionSummary {
-        let kept_warm_usd = self.kept_warm_cost().usd();
-        let free_tier_usd = self.free_tier_savings().usd();
-        let st = &mut self.stats;
-        crate::report::summary::FunctionSummary {
-            profile: self.spec.profile.name.clone(),
-            provider: self.spec.profile.provider.clone(),
-            invocations: st.invocations,
-            cold_starts: st.cold_starts,
-            cold_invocations: st.cold_invocations,
-            warm_invocations: st.warm_invocations,
-            cold_start_rate: (st.invocations > 0)
-                .then(|| st.cold_invocations as f64 / st.invocations as f64),
-            throttles: st.throttles,
-            peak_instances: st.peak_instances,
-            kept_warm_usd,
-            free_tier_usd,
-            cold_time_to_start: st.cold_start_latency.summary(),
-            warm_time_to_start: st.warm_start_latency.summary(),
         }
     }
 
@@ -1158,7 +733,9 @@ impl FunctionModel {
                 self.services[s].next = Some(req);
                 queue.schedule_at(at, Event::Request { service: s as u16 });
             }
-            Some(Err(e)) if self.error.is_none() => self.error = Some(e),
+            Some(Err(e)) if self.books.failure.is_none() => {
+                self.books.failure = Some(Failure::Workload(e))
+            }
             _ => {}
         }
     }
@@ -1185,7 +762,7 @@ impl FunctionModel {
             Ok((size, duration)) => {
                 self.create_minimum(size, Some(s));
                 let task = Task {
-                    id: crate::platform::REPLICA_ID_BASE - 1,
+                    id: crate::service::REPLICA_ID_BASE - 1,
                     label: None,
                     submit: now,
                     duration,
@@ -1209,7 +786,7 @@ impl FunctionModel {
                 let first = self.services[s as usize].report.rejected == 0;
                 self.drop_request(s, now, now, false);
                 if first {
-                    self.notes.push(format!(
+                    self.books.notes.push(format!(
                         "service `{}` on platform `{}`: requests rejected: {why}",
                         self.services[s as usize].spec.name, self.spec.name
                     ));
@@ -1219,8 +796,171 @@ impl FunctionModel {
     }
 }
 
-impl Model for FunctionModel {
+impl Platform for FunctionModel {
     type Event = Event;
+
+    fn books(&self) -> &Books {
+        &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut Books {
+        &mut self.books
+    }
+
+    fn cost_to(&self, at: SimTime) -> Money {
+        self.cost_at(at).total()
+    }
+
+    fn detail(&mut self) -> Detail {
+        let mut stats = self.stats.clone();
+        stats.kept_warm = self.kept_warm_cost();
+        stats.free_tier_saving = self.free_tier_savings();
+        Detail::Function(Box::new(stats))
+    }
+
+    /// Adds the scenario's services: each request becomes one invocation of
+    /// the service's own function, drawn from the same random streams as on
+    /// every other platform, so each platform sees the same requests.
+    fn own_services(&mut self, services: &[ServiceSpec], seed: u64) -> Result<bool, WorkloadError> {
+        for spec in services {
+            let base = format!("service:{}", spec.name);
+            let (notes, source) = crate::service::source::open(
+                &spec.requests,
+                seed,
+                self.horizon,
+                crate::engine::rng::stream(seed, &format!("{base}/arrivals")),
+            )?;
+            self.books.notes.extend(notes);
+            self.services.push(FnService {
+                report: ServiceReport::new(&spec.name, spec.slo),
+                spec: spec.clone(),
+                source,
+                next: None,
+                work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
+                in_system: 0,
+                alive: 0,
+                starting: BinaryHeap::new(),
+                last: 0,
+                minute: MinuteBook::default(),
+            });
+        }
+        Ok(true)
+    }
+
+    /// The services' reports (after [`Self::finish`]), in scenario order.
+    fn take_service_reports(&mut self) -> Vec<ServiceReport> {
+        std::mem::take(&mut self.services)
+            .into_iter()
+            .map(|s| s.report)
+            .collect()
+    }
+
+    fn gauges(&self, at: SimTime) -> Gauges {
+        let mut g = Gauges {
+            tasks_waiting: self.waiting.iter().filter(|w| w.service.is_none()).count() as u64,
+            ..Gauges::default()
+        };
+        for r in self.running.iter().flatten() {
+            if r.service.is_none() {
+                if r.start <= at {
+                    g.tasks_running += 1;
+                } else {
+                    g.tasks_starting += 1;
+                }
+            }
+            g.cpu_milli_allocated += r.task.cpu_milli as u64;
+            g.memory_mib_allocated += r.task.memory_mib as u64;
+        }
+        for i in self.instances.iter().filter(|i| !i.gone) {
+            g.cpu_milli_provisioned += i.size.cpu_milli as u64;
+            g.memory_mib_provisioned += i.size.memory_mib as u64;
+        }
+        g
+    }
+
+    /// Settles the run at `end`: tasks still running are billed for the
+    /// time they ran, instances still alive for their life so far.
+    fn finish(&mut self, end: SimTime) {
+        self.end = end;
+        self.roll_minutes(end);
+        let running = std::mem::take(&mut self.running);
+        for r in running.into_iter().flatten() {
+            let ran = end.saturating_sub(r.start.min(end));
+            if self.spec.profile.billing == FunctionBilling::Invocation {
+                let init = if end > r.start.saturating_sub(r.init) {
+                    r.init
+                        .min(end.saturating_sub(r.start.saturating_sub(r.init)))
+                } else {
+                    0
+                };
+                self.add_active(r.instance, ran + init);
+            }
+            match r.service {
+                Some(s) => {
+                    let svc = &mut self.services[s as usize];
+                    svc.report.time_in_system_us += end.saturating_sub(r.task.submit) as u128;
+                }
+                None => {
+                    self.books.tally.running_at_end += 1;
+                    self.books.tally.in_flight -= 1;
+                    self.books.tally.stayed(r.task.submit, end);
+                    self.books.tally.run_task_us += ran as u128;
+                    self.emit(&r, end, ran, Outcome::RunningAtEnd);
+                }
+            }
+        }
+        // The last minute rows, with the instances still alive in them.
+        for s in 0..self.services.len() {
+            self.advance(s, end);
+            if self.services[s].minute.start < end {
+                self.close_minute(s, end);
+            }
+        }
+        for id in 0..self.instances.len() as u32 {
+            let inst = &self.instances[id as usize];
+            if inst.gone {
+                continue;
+            }
+            self.retire(id, end);
+        }
+        let waiting = std::mem::take(&mut self.waiting);
+        for w in &waiting {
+            match w.service {
+                Some(s) => {
+                    self.services[s as usize].report.time_in_system_us +=
+                        end.saturating_sub(w.task.submit) as u128;
+                }
+                None => {
+                    self.books.tally.waiting_at_end += 1;
+                    self.books.tally.stayed(w.task.submit, end);
+                    if let Some(sink) = self.books.sink.as_mut() {
+                        sink.record(&TaskRecord::not_launched(
+                            &w.task,
+                            0,
+                            (w.size.cpu_milli, w.size.memory_mib),
+                            Outcome::WaitingAtEnd,
+                        ));
+                    }
+                }
+            }
+        }
+        for s in 0..self.services.len() {
+            self.advance(s, end);
+            let svc = &mut self.services[s];
+            svc.report.in_flight_at_end = svc.in_system;
+            svc.report.end = end;
+        }
+    }
+
+    /// The exact bill, by component: usage in `vcpu` and `memory`, the
+    /// request fees in `requests`, after the free tier if one applies.
+    fn cost(&self) -> ExactCost {
+        self.cost_at(self.end)
+    }
+
+    fn rates_source(&self) -> String {
+        self.spec.profile.source.clone()
+    }
 
     fn start(&mut self, queue: &mut impl Schedule<Event>) {
         for s in 0..self.services.len() {
@@ -1235,31 +975,8 @@ impl Model for FunctionModel {
         }
     }
 
-    #[inline]
-    fn next_sample_at(&self) -> SimTime {
-        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
-    }
-
-    fn sample(&mut self, at: SimTime) {
-        let gauges = self.gauges(at);
-        let cost = self.cost_at(at).total();
-        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
-        if let Some(s) = self.series.as_mut() {
-            s.push(at, submitted, completed, gauges, cost);
-        }
-    }
-
-    fn tasks_done(&self) -> u64 {
-        self.tally.done()
-    }
-
-    #[inline]
-    fn tasks_in_system(&self) -> u64 {
-        self.tally.in_system()
-    }
-
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
-        self.tally.submitted += 1;
+        self.books.tally.submitted += 1;
         let now = queue.now();
         if !self.services.is_empty() {
             self.roll_minutes(now);
@@ -1284,8 +1001,8 @@ impl Model for FunctionModel {
                 )
             }
             Err(why) => {
-                self.tally.unschedulable(&why);
-                if let Some(sink) = self.sink.as_mut() {
+                self.books.tally.unschedulable(&why);
+                if let Some(sink) = self.books.sink.as_mut() {
                     sink.record(&TaskRecord::not_launched(
                         &task,
                         0,
@@ -1326,17 +1043,13 @@ impl Model for FunctionModel {
                         svc.report.served += 1;
                         svc.report.latency.record(latency);
                         svc.report.time_in_system_us += latency as u128;
-                        svc.minute.served += 1;
-                        svc.minute.hist.record(latency);
-                        if svc.spec.slo.is_some_and(|slo| latency > slo.latency) {
-                            svc.minute.slow += 1;
-                        }
+                        svc.minute.served(latency, svc.spec.slo);
                     }
                     None => {
-                        self.tally.in_flight -= 1;
-                        self.tally.completed += 1;
-                        self.tally.stayed(r.task.submit, now);
-                        self.tally.run_task_us += (r.end - r.start) as u128;
+                        self.books.tally.in_flight -= 1;
+                        self.books.tally.completed += 1;
+                        self.books.tally.stayed(r.task.submit, now);
+                        self.books.tally.run_task_us += (r.end - r.start) as u128;
                         self.emit(&r, now, billed, Outcome::Completed);
                     }
                 }

@@ -1,5 +1,5 @@
 //! AWS Fargate: its size grid, sizing rules and rates, as a profile of the
-//! serverless model (`platform::serverless`).
+//! Fargate model (`fargate/model.rs`).
 //!
 //! Sizing follows AWS: a request is rounded up to the smallest valid
 //! (vCPU, memory) combination that covers it; EKS pods first get 256 MiB added
@@ -8,65 +8,10 @@
 //! a one-minute minimum (five for Windows). All of these numbers come from the
 //! pricing catalog.
 
+use super::spec::{LaunchType, Sizing};
+use crate::pricing::Os;
 use crate::pricing::catalog::{FargateCatalog, SizeRow};
-use crate::pricing::{Arch, Capacity, Catalog, Os, Rate};
-use crate::time::SimTime;
 use crate::units::{format_memory, format_vcpu};
-use crate::workload::SpanDist;
-use serde::{Deserialize, Serialize};
-
-/// Whether the task runs as an ECS task or an EKS pod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LaunchType {
-    Ecs,
-    Eks,
-}
-
-/// What to do with a request that is not exactly a valid size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sizing {
-    /// Round up to the smallest valid size that covers it (what AWS does for EKS pods).
-    RoundUp,
-    /// Refuse it, naming the nearest valid sizes.
-    Exact,
-}
-
-/// What happens to a task stopped by a Spot interruption.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnInterruption {
-    /// Launch it again from the start.
-    Retry,
-    /// Count it as failed.
-    Fail,
-}
-
-/// A validated Fargate platform from a scenario.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FargateSpec {
-    pub name: String,
-    pub region: String,
-    pub launch_type: LaunchType,
-    pub os: Os,
-    pub arch: Arch,
-    pub capacity: Capacity,
-    pub sizing: Sizing,
-    /// Token bucket: tasks launched at once.
-    pub launch_burst: u32,
-    /// Token bucket refill, in tokens per second.
-    pub launch_refill_per_s: f64,
-    /// Launch to start of image pull (not billed).
-    pub provisioning: SpanDist,
-    /// Image pull to running (billed).
-    pub image_pull: SpanDist,
-    /// Spot interruptions per task-hour (0 for on-demand).
-    pub interruptions_per_hour: f64,
-    /// Warning between an interruption notice and the stop.
-    pub interruption_notice: SimTime,
-    pub on_interruption: OnInterruption,
-}
 
 /// A valid Fargate size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -187,73 +132,6 @@ pub fn nearest_sizes(
         .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     all.into_iter().take(3).map(|(_, s)| s).collect()
-}
-
-/// The billing rules and rates a Fargate platform uses.
-#[derive(Clone, Debug)]
-pub struct FargateBilling {
-    pub granularity: SimTime,
-    pub minimum: SimTime,
-    pub free_storage_gib: u32,
-    pub max_storage_gib: u32,
-    /// Whether extra ephemeral storage can be configured at all.
-    pub storage_configurable: bool,
-    pub vcpu: Rate,
-    pub memory_gib: Rate,
-    pub storage_gib: Rate,
-    pub os_license_vcpu: Rate,
-    /// The EKS cluster fee, for EKS pods.
-    pub control_plane: Option<Rate>,
-    pub rates_source: String,
-    /// The on-demand rates for the same usage (vCPU, GiB, storage, OS
-    /// licence), when this is Spot capacity, to show what Spot saved.
-    pub on_demand: Option<[Rate; 4]>,
-}
-
-impl FargateBilling {
-    /// Looks up the rules and rates for a spec.
-    pub fn for_spec(catalog: &Catalog, spec: &FargateSpec) -> Result<FargateBilling, String> {
-        let rates = catalog.fargate_rates(&spec.region, spec.os, spec.arch, spec.capacity)?;
-        let f = &catalog.fargate;
-        Ok(FargateBilling {
-            granularity: f.billing_granularity,
-            minimum: match spec.os {
-                Os::Linux => f.minimum_billed_linux,
-                Os::Windows => f.minimum_billed_windows,
-            },
-            free_storage_gib: f.free_storage_gib,
-            max_storage_gib: match spec.launch_type {
-                LaunchType::Ecs => f.max_storage_gib_ecs,
-                LaunchType::Eks => f.max_storage_gib_eks,
-            },
-            // "This isn't supported for Windows containers on AWS Fargate"
-            // [AWS] fargate-task-storage.html
-            storage_configurable: spec.os == Os::Linux,
-            vcpu: rates.vcpu,
-            memory_gib: rates.memory_gib,
-            storage_gib: rates.storage_gib,
-            os_license_vcpu: rates.os_license_vcpu,
-            control_plane: (spec.launch_type == LaunchType::Eks)
-                .then_some(catalog.eks_control_plane),
-            rates_source: rates.source.clone(),
-            on_demand: if spec.capacity == Capacity::Spot {
-                catalog
-                    .fargate_rates(&spec.region, spec.os, spec.arch, Capacity::OnDemand)
-                    .ok()
-                    .map(|r| [r.vcpu, r.memory_gib, r.storage_gib, r.os_license_vcpu])
-            } else {
-                None
-            },
-        })
-    }
-
-    /// The span billed for a task that ran `span`: rounded up to the
-    /// granularity, at least the minimum.
-    pub fn billed_span(&self, span: SimTime) -> SimTime {
-        span.div_ceil(self.granularity)
-            .saturating_mul(self.granularity)
-            .max(self.minimum)
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,204 @@
+//! The engine's loop: the [`Model`] a simulation drives, the merge of
+//! arrivals with the event queue, progress and the stop flag.
+
+use super::queue::{EventQueue, Schedule};
+use crate::time::SimTime;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Something that arrives at a known time (a task of a workload).
+pub trait Timed {
+    /// When it arrives.
+    fn at(&self) -> SimTime;
+}
+
+/// A run stopped by [`STOP`] (Ctrl-C or SIGTERM). An arrival stream's error
+/// type says how it is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
+
+/// A model driven by the engine.
+pub trait Model {
+    /// The model's own events.
+    type Event;
+    /// What arrives from outside, in time order.
+    type Arrival: Timed;
+
+    /// Called once at time 0, before anything else happens (a service host
+    /// launches its first replicas here).
+    fn start(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
+    /// An arrival at `queue.now()`.
+    fn on_arrival(&mut self, arrival: Self::Arrival, queue: &mut impl Schedule<Self::Event>);
+
+    /// One of the model's events fires at `queue.now()`.
+    fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>);
+
+    /// Whether the model still has work that its daemon events will move on
+    /// (tasks waiting for a scale-out, say). When the arrivals are exhausted,
+    /// only daemon events remain and the model is not busy, the run ends.
+    fn busy(&self) -> bool {
+        false
+    }
+
+    /// When the model next wants [`Model::sample`] called (never, by default).
+    fn next_sample_at(&self) -> SimTime {
+        SimTime::MAX
+    }
+
+    /// Records the model's state at `at`, before anything at `at` happens.
+    fn sample(&mut self, _at: SimTime) {}
+
+    /// Tasks finished so far, for progress reports.
+    fn tasks_done(&self) -> u64 {
+        0
+    }
+
+    /// Tasks in the system now (submitted, not yet gone); the engine
+    /// integrates it over time for the Little's-law self-check.
+    fn tasks_in_system(&self) -> u64 {
+        0
+    }
+}
+
+/// Counters a run publishes for a progress display on another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The simulated time reached, µs.
+    pub now: AtomicU64,
+    pub events: AtomicU64,
+    pub tasks_done: AtomicU64,
+    /// Set when the run has returned.
+    pub finished: AtomicBool,
+}
+
+/// Set (by a signal handler) to stop every running simulation at its next
+/// check; the run then fails with [`Stopped`].
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Events between two updates of [`Progress`] (and checks of [`STOP`]).
+const PROGRESS_EVERY: u64 = 1 << 14;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunEnd {
+    /// The simulated time the run stopped at: the horizon, or the time of the
+    /// last event when the workload drained.
+    pub end: SimTime,
+    /// Events handled (arrivals included).
+    pub events: u64,
+    /// Whether the run was cut by the horizon with work still pending.
+    pub cut_by_horizon: bool,
+    /// ∫ tasks in the system dt over the run, task·µs (L × the run's length).
+    pub tasks_in_system_us: u128,
+}
+
+/// Runs `model` over `arrivals` until both are exhausted or the next thing to
+/// happen lies beyond `horizon`.
+pub fn run<M: Model, E: From<Stopped>>(
+    model: &mut M,
+    arrivals: &mut dyn Iterator<Item = Result<M::Arrival, E>>,
+    horizon: Option<SimTime>,
+) -> Result<RunEnd, E> {
+    run_with_progress(model, arrivals, horizon, None)
+}
+
+/// [`run`], publishing progress to `progress` as it goes.
+pub fn run_with_progress<M: Model, E: From<Stopped>>(
+    model: &mut M,
+    arrivals: &mut dyn Iterator<Item = Result<M::Arrival, E>>,
+    horizon: Option<SimTime>,
+    progress: Option<&Progress>,
+) -> Result<RunEnd, E> {
+    let result = run_loop(model, arrivals, horizon, progress);
+    if let (Some(p), Ok(end)) = (progress, &result) {
+        p.now.store(end.end, Ordering::Relaxed);
+        p.events.store(end.events, Ordering::Relaxed);
+        p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+    }
+    if let Some(p) = progress {
+        p.finished.store(true, Ordering::Relaxed);
+    }
+    result
+}
+
+fn run_loop<M: Model, E: From<Stopped>>(
+    model: &mut M,
+    arrivals: &mut dyn Iterator<Item = Result<M::Arrival, E>>,
+    horizon: Option<SimTime>,
+    progress: Option<&Progress>,
+) -> Result<RunEnd, E> {
+    let mut queue = EventQueue::new();
+    model.start(&mut queue);
+    let mut next_arrival = arrivals.next().transpose()?;
+    let limit = horizon.unwrap_or(SimTime::MAX);
+    let mut events = 0u64;
+    // ∫ tasks in the system dt, brought up to `last`.
+    let (mut area, mut last) = (0u128, 0 as SimTime);
+    let settle = |model: &M, area: u128, last: SimTime, end: SimTime| {
+        area + model.tasks_in_system() as u128 * end.saturating_sub(last) as u128
+    };
+    loop {
+        let event_time = queue.peek_time();
+        let arrival_time = next_arrival.as_ref().map(Timed::at);
+        let drained = arrival_time.is_none() && queue.live() == 0 && !model.busy();
+        let take_event = match (event_time, arrival_time) {
+            _ if drained && horizon.is_none() => {
+                let end = queue.now();
+                return Ok(RunEnd {
+                    end,
+                    events,
+                    cut_by_horizon: false,
+                    tasks_in_system_us: settle(model, area, last, end),
+                });
+            }
+            (None, None) => {
+                let end = horizon.unwrap_or(queue.now());
+                return Ok(RunEnd {
+                    end,
+                    events,
+                    cut_by_horizon: false,
+                    tasks_in_system_us: settle(model, area, last, end),
+                });
+            }
+            (Some(e), Some(a)) => e <= a,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        let t = if take_event { event_time } else { arrival_time }.expect("chosen side exists");
+        if t > limit {
+            queue.advance_to(limit);
+            return Ok(RunEnd {
+                end: limit,
+                events,
+                cut_by_horizon: true,
+                tasks_in_system_us: settle(model, area, last, limit),
+            });
+        }
+        area = settle(model, area, last, t);
+        last = t;
+        while model.next_sample_at() <= t {
+            let at = model.next_sample_at();
+            model.sample(at);
+        }
+        events += 1;
+        if events.is_multiple_of(PROGRESS_EVERY) {
+            if STOP.load(Ordering::Relaxed) {
+                return Err(Stopped.into());
+            }
+            if let Some(p) = progress {
+                p.now.store(t, Ordering::Relaxed);
+                p.events.store(events, Ordering::Relaxed);
+                p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
+            }
+        }
+        if take_event {
+            let (_, ev) = queue.pop().expect("peeked");
+            model.on_event(ev, &mut queue);
+        } else {
+            let arrival = next_arrival.take().expect("peeked");
+            queue.advance_to(arrival.at());
+            next_arrival = arrivals.next().transpose()?;
+            model.on_arrival(arrival, &mut queue);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! What every platform model counts the same way: how each task ended
+//! ([`Outcome`], [`TaskRecord`]), where records go ([`RecordSink`]), the
+//! run's counters ([`Tally`]), and the [`Books`] that hold them with the
+//! time series.
+
+use super::series::{Gauges, SeriesRecorder};
+use crate::pricing::Money;
+use crate::stats::SpanStats;
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// How a task (or one attempt of it) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Interrupted,
+    Unschedulable,
+    RunningAtEnd,
+    /// Submitted, never launched or placed before the run ended.
+    WaitingAtEnd,
+}
+
+impl Outcome {
+    /// The name used in files (`completed`, `running_at_end`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Unschedulable => "unschedulable",
+            Outcome::RunningAtEnd => "running_at_end",
+            Outcome::WaitingAtEnd => "waiting_at_end",
+        }
+    }
+}
+
+/// One attempt of one task on one platform, as it ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    pub task_id: u64,
+    /// 0 for the first attempt, 1 after one interruption, …
+    pub attempt: u32,
+    pub submit: SimTime,
+    /// When it was launched (serverless) or placed on an instance (EC2).
+    pub launch: Option<SimTime>,
+    /// The instance it ran on (EC2).
+    pub instance: Option<u32>,
+    pub running: Option<SimTime>,
+    pub end: Option<SimTime>,
+    pub cpu_milli_requested: u32,
+    pub memory_mib_requested: u32,
+    pub cpu_milli_billed: u32,
+    pub memory_mib_billed: u32,
+    /// The span billed (after rounding and minimum).
+    pub billed_span: SimTime,
+    /// The span the task's container was running.
+    pub run_span: SimTime,
+    /// Serverless: what this attempt was billed. EC2: its share of its
+    /// instance's cost (the larger of its cpu and memory share, over its time
+    /// there). None when nothing was billed (never launched).
+    pub cost: Option<Money>,
+    pub outcome: Outcome,
+}
+
+impl TaskRecord {
+    /// The record of a task that never launched (unschedulable, or still
+    /// waiting at the end), with the size it would have been billed at.
+    pub fn not_launched(
+        task: &crate::workload::Task,
+        attempt: u32,
+        billed_size: (u32, u32),
+        outcome: Outcome,
+    ) -> TaskRecord {
+        TaskRecord {
+            task_id: task.id,
+            attempt,
+            submit: task.submit,
+            launch: None,
+            instance: None,
+            running: None,
+            end: None,
+            cpu_milli_requested: task.cpu_milli,
+            memory_mib_requested: task.memory_mib,
+            cpu_milli_billed: billed_size.0,
+            memory_mib_billed: billed_size.1,
+            billed_span: 0,
+            run_span: 0,
+            cost: None,
+            outcome,
+        }
+    }
+}
+
+/// Receives task records as a run goes (for per-task files and tests).
+pub trait RecordSink: Send {
+    fn record(&mut self, record: &TaskRecord);
+}
+
+impl<F: FnMut(&TaskRecord) + Send> RecordSink for F {
+    fn record(&mut self, record: &TaskRecord) {
+        self(record)
+    }
+}
+
+/// What a platform counted during a run. Quantities are exact integers:
+/// milli-vCPU·µs, MiB·µs, GiB·µs.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub submitted: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub interrupted: u64,
+    pub unschedulable: u64,
+    pub running_at_end: u64,
+    pub waiting_at_end: u64,
+    /// Tasks launched and not yet stopped (0 after `finish`).
+    pub in_flight: u64,
+    pub unschedulable_reasons: BTreeMap<String, u64>,
+    pub cpu_milli_us: u128,
+    pub memory_mib_us: u128,
+    pub storage_gib_us: u128,
+    /// Billed task time, summed over tasks.
+    pub billed_task_us: u128,
+    /// Useful run time: the container run time of completed tasks, and of
+    /// tasks still running when the run ends, up to the end (interrupted
+    /// runs are `wasted_task_us`).
+    pub run_task_us: u128,
+    /// Run time lost to interruptions.
+    pub wasted_task_us: u128,
+    pub control_plane: Money,
+    /// Each task's time in the system (submit to its last departure, or to
+    /// the end), summed: λW of Little's law, times the run's length.
+    pub time_in_system_us: u128,
+    pub wait: SpanStats,
+    pub startup: SpanStats,
+    pub time_to_start: SpanStats,
+}
+
+impl Tally {
+    pub fn unschedulable(&mut self, reason: &str) {
+        self.unschedulable += 1;
+        *self
+            .unschedulable_reasons
+            .entry(reason.to_string())
+            .or_default() += 1;
+    }
+
+    /// Adds one task's billed usage.
+    #[inline]
+    pub fn add_usage(
+        &mut self,
+        cpu_milli: u32,
+        memory_mib: u32,
+        storage_extra_gib: u32,
+        billed: SimTime,
+    ) {
+        let b = billed as u128;
+        self.cpu_milli_us += cpu_milli as u128 * b;
+        self.memory_mib_us += memory_mib as u128 * b;
+        self.storage_gib_us += storage_extra_gib as u128 * b;
+        self.billed_task_us += b;
+    }
+
+    /// A task that was submitted at `submit` left the system (or the run
+    /// ended) at `until`.
+    #[inline]
+    pub fn stayed(&mut self, submit: SimTime, until: SimTime) {
+        self.time_in_system_us += until.saturating_sub(submit) as u128;
+    }
+
+    /// Tasks submitted and not yet completed, failed or refused: still
+    /// waiting, starting or running (retries included).
+    #[inline]
+    pub fn in_system(&self) -> u64 {
+        self.submitted - self.done()
+    }
+
+    /// Tasks finished one way or another (for progress reports).
+    pub fn done(&self) -> u64 {
+        self.completed + self.failed + self.unschedulable
+    }
+
+    /// Whether every submitted task is accounted for exactly once.
+    pub fn conserved(&self) -> bool {
+        self.submitted
+            == self.completed
+                + self.failed
+                + self.unschedulable
+                + self.running_at_end
+                + self.waiting_at_end
+                + self.in_flight
+    }
+}
+
+/// A problem that stops a platform's run.
+#[derive(Debug)]
+pub enum Failure {
+    /// Input found to be wrong while running (an invalid size in `exact` mode).
+    BadInput(String),
+    /// A request source (a service's trace) failed.
+    Workload(crate::workload::WorkloadError),
+}
+
+/// The books every model keeps the same way: its counters, its time series
+/// (when one was asked for), where its task records go, and what it found
+/// wrong or worth noting. The engine's sampling, progress and Little's-law
+/// hooks read them (see [`super::Platform`]).
+pub struct Books {
+    pub tally: Tally,
+    pub series: Option<SeriesRecorder>,
+    pub sink: Option<Box<dyn RecordSink>>,
+    /// A fatal problem found while running; the run fails with it.
+    pub failure: Option<Failure>,
+    /// Notes for the report (a request source's ignored columns, …).
+    pub notes: Vec<String>,
+}
+
+impl Books {
+    pub fn new(sink: Option<Box<dyn RecordSink>>) -> Books {
+        Books {
+            tally: Tally::default(),
+            series: None,
+            sink,
+            failure: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Records a time series with a row every `every` µs.
+    pub fn record_series(&mut self, every: SimTime) {
+        self.series = Some(SeriesRecorder::new(every));
+    }
+
+    /// When the next time-series row is due (never without a series).
+    #[inline]
+    pub fn next_sample_at(&self) -> SimTime {
+        self.series.as_ref().map_or(SimTime::MAX, |s| s.next_at())
+    }
+
+    /// Adds a time-series row at `at`.
+    pub fn push_sample(&mut self, at: SimTime, gauges: Gauges, cost: Money) {
+        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
+        if let Some(s) = self.series.as_mut() {
+            s.push(at, submitted, completed, gauges, cost);
+        }
+    }
+
+    /// Closes the time series after the run is settled: the last row's
+    /// cumulative cost becomes the total bill.
+    pub fn settle_series(&mut self, total: Money) {
+        let completed = self.tally.completed;
+        if let Some(s) = self.series.as_mut() {
+            s.settle(total, completed);
+        }
+    }
+
+    /// Sends a task record to the sink, if there is one.
+    #[inline]
+    pub fn record(&mut self, record: &TaskRecord) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink.record(record);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! An ECS or EKS cluster of EC2 instances: its spec, the placement of tasks
+//! on instances, and the model that launches, bills and retires instances.
+
+pub mod autoscale;
+pub mod model;
+pub mod placement;
+pub mod spec;
+
+pub use model::{ClusterStats, Ec2Model};
+pub use spec::{Autoscaler, Ec2Spec, Orchestrator, Reservations};

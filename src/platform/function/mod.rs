@@ -1,0 +1,11 @@
+//! Function platforms with warm instances (AWS Lambda, Google Cloud Run,
+//! Azure Container Instances): the spec, the sizing of a task on a profile,
+//! and the model. Profiles (rules and rates) live in `pricing::functions`.
+
+pub mod model;
+pub mod sizing;
+pub mod spec;
+
+pub use model::{FunctionModel, FunctionStats};
+pub use sizing::{FunctionSize, size_task};
+pub use spec::{FunctionSpec, OnThrottle};

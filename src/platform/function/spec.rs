@@ -1,0 +1,32 @@
+//! A validated function platform: what a scenario's `kind = "function"`
+//! entry becomes after checking (a catalog profile and the scenario's
+//! overrides of its limits).
+
+use crate::pricing::functions::FunctionProfile;
+use crate::time::SimTime;
+use crate::workload::SpanDist;
+
+/// What happens to work when every instance allowed is busy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnThrottle {
+    /// Wait for the next free slot (an asynchronous invocation retried).
+    Queue,
+    /// Count it as failed (a synchronous caller given a 429).
+    Fail,
+}
+
+/// A validated function platform from a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionSpec {
+    pub name: String,
+    pub profile: FunctionProfile,
+    pub cold_start: SpanDist,
+    pub keep_alive: SimTime,
+    pub concurrency: u32,
+    pub min_instances: u32,
+    pub max_instances: u32,
+    pub on_throttle: OnThrottle,
+    /// Apply the profile's monthly free tier, prorated to the run's length.
+    pub free_tier: bool,
+}

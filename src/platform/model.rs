@@ -1,0 +1,133 @@
+//! The one face of a deployment model: what the run and the reports see of
+//! Fargate, an EC2 cluster or a function platform.
+//!
+//! A model implements [`Platform`]; the engine's [`Model`] hooks that are the
+//! same for every model (time-series sampling, progress, Little's law) are
+//! answered once here, from the model's [`Books`].
+
+use super::books::Books;
+use super::ec2::ClusterStats;
+use super::function::FunctionStats;
+use super::series::Gauges;
+use crate::engine::{Model, Schedule};
+use crate::pricing::{ExactCost, Money};
+use crate::service::{ServiceReport, ServiceSpec};
+use crate::time::SimTime;
+use crate::workload::{Task, WorkloadError};
+
+/// What a kind of model reports beyond the common books.
+#[derive(Clone, Debug, Default)]
+pub enum Detail {
+    /// Nothing more (Fargate).
+    #[default]
+    None,
+    /// Instances launched, billed and interrupted (EC2 clusters).
+    Cluster(ClusterStats),
+    /// Invocations, cold starts and throttles (function platforms).
+    Function(Box<FunctionStats>),
+}
+
+/// A deployment model driven by the engine.
+pub trait Platform {
+    /// The model's own events.
+    type Event;
+
+    /// Called once at time 0, before anything else happens.
+    fn start(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
+    /// A task is submitted at `queue.now()`.
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Self::Event>);
+
+    /// One of the model's events fires at `queue.now()`.
+    fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>);
+
+    /// Whether work is left that the model's daemon events will move on
+    /// (tasks waiting for a scale-out, say).
+    fn busy(&self) -> bool {
+        false
+    }
+
+    fn books(&self) -> &Books;
+    fn books_mut(&mut self) -> &mut Books;
+
+    /// Work and capacity at `at`, for a time-series row.
+    fn gauges(&self, at: SimTime) -> Gauges;
+
+    /// What has been spent by `at`.
+    fn cost_to(&self, at: SimTime) -> Money;
+
+    /// Settles what is still open when the run stops at `end`.
+    fn finish(&mut self, end: SimTime);
+
+    /// The exact bill, by component (after [`Platform::finish`]).
+    fn cost(&self) -> ExactCost;
+
+    /// Where the rates came from.
+    fn rates_source(&self) -> String;
+
+    /// What this kind reports beyond the books (after [`Platform::finish`]).
+    fn detail(&mut self) -> Detail {
+        Detail::None
+    }
+
+    /// Takes on the scenario's services itself, if this kind runs them
+    /// natively (a function platform: each request is an invocation).
+    /// False: the service host runs them on replicas of this platform.
+    fn own_services(
+        &mut self,
+        _services: &[ServiceSpec],
+        _seed: u64,
+    ) -> Result<bool, WorkloadError> {
+        Ok(false)
+    }
+
+    /// The reports of the services taken on by [`Platform::own_services`].
+    fn take_service_reports(&mut self) -> Vec<ServiceReport> {
+        Vec::new()
+    }
+}
+
+impl<P: Platform> Model for P {
+    type Event = P::Event;
+    type Arrival = Task;
+
+    #[inline]
+    fn start(&mut self, queue: &mut impl Schedule<Self::Event>) {
+        Platform::start(self, queue)
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Self::Event>) {
+        Platform::on_arrival(self, task, queue)
+    }
+
+    #[inline]
+    fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>) {
+        Platform::on_event(self, event, queue)
+    }
+
+    #[inline]
+    fn busy(&self) -> bool {
+        Platform::busy(self)
+    }
+
+    #[inline]
+    fn next_sample_at(&self) -> SimTime {
+        self.books().next_sample_at()
+    }
+
+    fn sample(&mut self, at: SimTime) {
+        let gauges = self.gauges(at);
+        let cost = self.cost_to(at);
+        self.books_mut().push_sample(at, gauges, cost);
+    }
+
+    fn tasks_done(&self) -> u64 {
+        self.books().tally.done()
+    }
+
+    #[inline]
+    fn tasks_in_system(&self) -> u64 {
+        self.books().tally.in_system()
+    }
+}
