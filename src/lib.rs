@@ -13,13 +13,13 @@ pub mod platform;
 pub mod pricing;
 pub mod report;
 pub mod scenario;
+pub mod selfcheck;
 pub mod service;
 pub mod simulate;
 pub mod stats;
 pub mod table_io;
 pub mod time;
 pub mod units;
-pub mod validation;
 pub mod workload;
 
 /// The tool's version, written into every summary.

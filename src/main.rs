@@ -984,8 +984,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             if dir.is_none() {
                 eprintln!("note: no scenarios/ folder here; skipping the bundled-scenario checks");
             }
-            let checks = fargate_sim::validation::run_all(dir.as_deref())?;
-            print!("{}", fargate_sim::validation::render(&checks));
+            let checks = fargate_sim::selfcheck::run_all(dir.as_deref())?;
+            print!("{}", fargate_sim::selfcheck::render(&checks));
             if checks.iter().any(|c| !c.passed) {
                 return Err(Error::Internal(
                     "a validation check failed (see the table)".into(),
