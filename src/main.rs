@@ -6,6 +6,7 @@ use fargate_sim::engine::Progress;
 use fargate_sim::platform::RecordSink;
 use fargate_sim::report::progress::ProgressLine;
 use fargate_sim::report::tasks::TaskSpool;
+use fargate_sim::report::format::snake;
 use fargate_sim::report::{assumptions, output, summary, table};
 use fargate_sim::scenario::{self, LoadOptions};
 use fargate_sim::{Error, simulate};
@@ -380,14 +381,6 @@ enum PlanArg {
 enum Format {
     Table,
     Json,
-}
-
-/// The name serde gives a unit enum value (`on_demand`, `x86_64`).
-fn snake<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -768,7 +761,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 path: dir.clone(),
                 source,
             })?;
-            let chart = fargate_sim::report::charts::XyChart {
+            let chart = fargate_sim::report::xy_chart::XyChart {
                 title: format!("{} and {} against {}", b.a, b.b, b.axis),
                 x_desc: b.axis.clone(),
                 y_desc: "total cost (USD)".into(),
@@ -776,13 +769,13 @@ fn run(cli: Cli) -> Result<(), Error> {
                 money_x: false,
                 scatter: false,
                 series: vec![
-                    fargate_sim::report::charts::XySeries {
+                    fargate_sim::report::xy_chart::XySeries {
                         name: b.a.clone(),
                         color: 0,
                         points: b.evaluations.iter().map(|e| (e.x, e.cost_a)).collect(),
                         band: Vec::new(),
                     },
-                    fargate_sim::report::charts::XySeries {
+                    fargate_sim::report::xy_chart::XySeries {
                         name: b.b.clone(),
                         color: 1,
                         points: b.evaluations.iter().map(|e| (e.x, e.cost_b)).collect(),
@@ -792,7 +785,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 marker: b.crossing.map(|x| (x, format!(" break-even {x:.4}"))),
                 frontier: Vec::new(),
             };
-            fargate_sim::report::charts::render_xy(&dir, "breakeven", &chart)?;
+            fargate_sim::report::xy_chart::render_xy(&dir, "breakeven", &chart)?;
             let mut text = String::new();
             for e in &b.evaluations {
                 text.push_str(&format!(
