@@ -6,6 +6,7 @@
 //! `scenario` → `workload` → `engine` (driving one `platform` model each) →
 //! `pricing` → `report`.
 
+pub mod commands;
 pub mod defaults;
 pub mod engine;
 pub mod experiment;
