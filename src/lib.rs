@@ -1,8 +1,9 @@
 //! fargate-sim: what would a container workload cost, and how long would its
 //! tasks wait, on AWS Fargate and its peers versus a cluster of EC2 instances?
 //!
-//! The library holds the whole simulator; the `fargate-sim` binary only parses
-//! arguments and renders errors. Data flows
+//! The library holds the whole simulator, each subcommand included
+//! (`commands`); the `fargate-sim` binary only parses arguments, dispatches
+//! and renders errors. Data flows
 //! `scenario` → `workload` → `engine` (driving one `platform` model each) →
 //! `pricing` → `report`.
 
