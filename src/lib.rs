@@ -1,24 +1,26 @@
 //! fargate-sim: what would a container workload cost, and how long would its
 //! tasks wait, on AWS Fargate and its peers versus a cluster of EC2 instances?
 //!
-//! The library holds the whole simulator; the `fargate-sim` binary only parses
-//! arguments and renders errors. Data flows
+//! The library holds the whole simulator, each subcommand included
+//! (`commands`); the `fargate-sim` binary only parses arguments, dispatches
+//! and renders errors. Data flows
 //! `scenario` → `workload` → `engine` (driving one `platform` model each) →
 //! `pricing` → `report`.
 
+pub mod commands;
 pub mod engine;
 pub mod experiment;
 pub mod platform;
 pub mod pricing;
 pub mod report;
 pub mod scenario;
+pub mod selfcheck;
 pub mod service;
 pub mod simulate;
 pub mod stats;
 pub mod table_io;
 pub mod time;
 pub mod units;
-pub mod validation;
 pub mod workload;
 
 /// The tool's version, written into every summary.

@@ -8,8 +8,9 @@
 #   tools/same-outputs.sh --compare DIR_A DIR_B   compare two such folders
 #
 # Charts (PNG, SVG) and report.html are compared too; only the printed
-# timings ("0.42s simulating", "tasks/s") and the output folder's own name
-# are masked in captured terminal output, since they differ run to run.
+# timings ("0.42s simulating", "1723225 tasks/s") are masked in captured
+# terminal output, since wall time differs run to run, and the output folder
+# and source tree are printed as OUT and ROOT.
 set -euo pipefail
 
 if [[ "${1:-}" == "--compare" ]]; then
@@ -30,12 +31,16 @@ mkdir -p "$out"
 out="$(realpath "$out")"
 cd "$root"
 
-# Captures a command's standard output with wall times masked.
+# Captures a command's standard output with wall times and read rates masked,
+# and the output folder and source tree named OUT and ROOT, so two binaries
+# writing to different folders (or run from different worktrees) compare.
 capture() {
     local name="$1"
     shift
     "$@" 2>"$out/$name.stderr" \
-        | sed -E "s#$out#OUT#g; s/[0-9]+\.[0-9]+s (simulating|in all)/Xs \1/g; s/in [0-9]+\.[0-9]+s/in Xs/g; s/[0-9]+ tasks\/s/N tasks\/s/g" \
+        | sed -E 's/[0-9]+\.[0-9]+s (simulating|in all)/Xs \1/g; s/in [0-9]+\.[0-9]+s/in Xs/g' \
+        | sed -E 's/, [0-9]+ tasks\/s\)/, N tasks\/s)/g' \
+        | sed -e "s#$out#OUT#g; s#$root#ROOT#g" \
         >"$out/$name.stdout" || echo "exit $?" >>"$out/$name.stdout"
 }
 

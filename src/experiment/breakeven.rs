@@ -2,10 +2,12 @@
 //! (the load at which an EC2 cluster becomes cheaper than Fargate, say),
 //! found by bisection. Each evaluation is one run of the scenario with the
 //! axis set; the search stops when the bracket is narrower than the
-//! tolerance or after 60 steps.
+//! tolerance or after 60 steps. The chart draws both costs against the
+//! axis with the crossing marked.
 
 use super::Base;
 use crate::Error;
+use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 
 /// One evaluation: the axis value and the two platforms' costs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,4 +131,58 @@ pub fn find(
         crossing,
         evaluations,
     })
+}
+
+impl Breakeven {
+    /// Draws both platforms' cost against the axis, with the crossing
+    /// marked, as `dir/breakeven.png` and `.svg`; returns the SVG.
+    pub fn chart(&self, dir: &std::path::Path) -> Result<String, Error> {
+        let series = |name: &str, color: usize, cost: fn(&Evaluation) -> f64| XySeries {
+            name: name.to_string(),
+            color,
+            points: self.evaluations.iter().map(|e| (e.x, cost(e))).collect(),
+            band: Vec::new(),
+        };
+        let chart = XyChart {
+            title: format!("{} and {} against {}", self.a, self.b, self.axis),
+            x_desc: self.axis.clone(),
+            y_desc: "total cost (USD)".into(),
+            money_y: true,
+            money_x: false,
+            scatter: false,
+            series: vec![
+                series(&self.a, 0, |e| e.cost_a),
+                series(&self.b, 1, |e| e.cost_b),
+            ],
+            marker: self.crossing.map(|x| (x, format!(" break-even {x:.4}"))),
+            frontier: Vec::new(),
+        };
+        render_xy(dir, "breakeven", &chart)
+    }
+
+    /// Every evaluation, one line each, then where the costs cross (or that
+    /// they do not between `lo` and `hi`).
+    pub fn describe(&self, lo: f64, hi: f64) -> String {
+        let mut text = String::new();
+        for e in &self.evaluations {
+            text.push_str(&format!(
+                "  {} = {:<12} {} ${:>12.6}   {} ${:>12.6}\n",
+                self.axis, e.x, self.a, e.cost_a, self.b, e.cost_b
+            ));
+        }
+        match self.crossing {
+            Some(x) => text.push_str(&format!(
+                "{} and {} cost the same at {} = {x:.6} ({} evaluations)\n",
+                self.a,
+                self.b,
+                self.axis,
+                self.evaluations.len()
+            )),
+            None => text.push_str(&format!(
+                "{} and {} do not cross between {} and {}: one is cheaper across the whole range\n",
+                self.a, self.b, lo, hi
+            )),
+        }
+        text
+    }
 }

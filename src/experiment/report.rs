@@ -3,8 +3,9 @@
 
 use super::results::Manifest;
 use crate::Error;
-use crate::report::charts::{XyChart, XySeries, format_seconds, format_usd_cents, render_xy};
+use crate::report::format::{format_seconds, format_usd_cents};
 use crate::report::html::esc;
+use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 use polars::prelude::*;
 use std::path::Path;
 

@@ -17,8 +17,9 @@
 
 use crate::Error;
 use crate::report::PlatformSummary;
-use crate::report::charts::{XyChart, XySeries, format_usd};
+use crate::report::format::format_usd;
 use crate::report::summary::Summary;
+use crate::report::xy_chart::{XyChart, XySeries};
 use std::path::Path;
 
 /// Which plan.
@@ -382,7 +383,7 @@ fn write_outputs(dir: &Path, plans: &[PlatformPlan]) -> Result<(), Error> {
         )),
         frontier: Vec::new(),
     };
-    super::charts::render_xy(dir, "commit", &chart)?;
+    super::xy_chart::render_xy(dir, "commit", &chart)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! what made tasks wait, how each service held its objective, and the one
 //! change that would save the most, with its estimated effect.
 
-use super::charts::{format_latency, format_seconds, format_usd_cents as usd};
+use super::format::{format_latency, format_seconds, format_usd_cents as usd};
 use super::summary::{PlatformSummary, Summary};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
 

@@ -3,9 +3,8 @@
 //! numbers, the comparison table, the charts, and every assumption with its
 //! source.
 
-use super::charts::{
-    Chart, format_seconds, format_usd_cents as format_usd, platform_color, thousands,
-};
+use super::format::{format_seconds, format_usd_cents as format_usd, thousands};
+use super::plot::{Chart, platform_color};
 use super::summary::{PlatformSummary, Summary};
 
 /// Escapes text for HTML.
@@ -262,7 +261,7 @@ fn services_table(s: &Summary) -> String {
         }
     }
     rows.sort_by(|a, b| a.2.name.cmp(&b.2.name));
-    let ms = |v: Option<f64>| v.map_or("–".to_string(), super::charts::format_latency);
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), super::format::format_latency);
     for (i, p, sv) in rows {
         let c = platform_color(i);
         let r = &sv.requests;

@@ -7,8 +7,10 @@ pub mod charts;
 pub mod commit;
 pub mod csv;
 pub mod explain;
+pub mod format;
 pub mod html;
 pub mod output;
+pub mod plot;
 pub mod progress;
 pub mod service_charts;
 pub mod services;
@@ -16,6 +18,7 @@ pub mod summary;
 pub mod table;
 pub mod tasks;
 pub mod timeseries;
+pub mod xy_chart;
 
 pub use summary::{PlatformSummary, Summary};
 

@@ -50,7 +50,7 @@ pub fn line(progress: &[Progress], horizon: Option<SimTime>, elapsed: Duration) 
     };
     format!(
         "simulated {covered} · {} task(s) done over {} platform(s) · {:.1} M events/s",
-        super::charts::thousands(&done.to_string()),
+        super::format::thousands(&done.to_string()),
         progress.len(),
         rate / 1e6
     )

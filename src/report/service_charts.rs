@@ -5,11 +5,12 @@
 //!   sharpest rise in traffic: replicas desired and running against the
 //!   request rate, to show how fast each one adds capacity.
 
-use super::charts::{
+use super::format::format_latency_axis;
+use super::output::safe_file_name;
+use super::plot::{
     Chart, Draw, FAMILY, draw_err, legend, max_of, platform_color, register_font, render_both,
     time_axis,
 };
-use super::output::safe_file_name;
 use super::services::ServiceSeries;
 use crate::Error;
 use plotters::coord::Shift;
@@ -100,7 +101,7 @@ impl Draw for LatencyChart<'_> {
                 .x_desc(format!("simulated time ({})", axis.unit))
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .y_desc("latency (s, log scale)")
-                .y_label_formatter(&|v| format_latency(*v))
+                .y_label_formatter(&|v| format_latency_axis(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
                 .light_line_style(RGBColor(244, 244, 244))
@@ -145,17 +146,6 @@ impl Draw for LatencyChart<'_> {
             legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         }
         Ok(())
-    }
-}
-
-/// A latency for an axis: `50ms`, `2s`.
-fn format_latency(s: f64) -> String {
-    if s < 0.001 {
-        format!("{:.0}µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.0}ms", s * 1e3)
-    } else {
-        format!("{s:.0}s")
     }
 }
 

@@ -236,7 +236,7 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
     let mut o = BTreeMap::new();
     match spec {
         PlatformSpec::Fargate(f) => {
-            let s = |v: &dyn erased::Show| v.show();
+            use super::format::snake as s;
             o.insert("region".into(), f.region.clone());
             o.insert("launch_type".into(), s(&f.launch_type));
             o.insert("os".into(), s(&f.os));
@@ -276,12 +276,12 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("concurrency".into(), f.concurrency.to_string());
             o.insert("min_instances".into(), f.min_instances.to_string());
             o.insert("max_instances".into(), f.max_instances.to_string());
-            o.insert("on_throttle".into(), erased::Show::show(&f.on_throttle));
+            o.insert("on_throttle".into(), super::format::snake(&f.on_throttle));
         }
         PlatformSpec::Ec2(e) => {
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
             o.insert("region".into(), e.region.clone());
-            o.insert("orchestrator".into(), erased::Show::show(&e.orchestrator));
+            o.insert("orchestrator".into(), super::format::snake(&e.orchestrator));
             o.insert("instance_types".into(), names.join(", "));
             o.insert("initial".into(), e.initial.to_string());
             o.insert("min".into(), e.min.to_string());
@@ -325,21 +325,6 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
         }
     }
     o
-}
-
-/// Serde's snake_case name of a unit enum value.
-mod erased {
-    pub trait Show {
-        fn show(&self) -> String;
-    }
-    impl<T: serde::Serialize> Show for T {
-        fn show(&self) -> String {
-            serde_json::to_value(self)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        }
-    }
 }
 
 fn tasks(t: &Tally) -> Tasks {

@@ -26,7 +26,7 @@ fn secs(v: Option<f64>) -> String {
 
 /// A latency as people read it: `72ms`, `2.64s`.
 fn latency(v: Option<f64>) -> String {
-    v.map_or("—".into(), super::charts::format_latency)
+    v.map_or("—".into(), super::format::format_latency)
 }
 
 /// The services table: one row per service per platform.

@@ -9,7 +9,6 @@
 pub mod dist;
 pub mod fanout;
 pub mod formats;
-pub mod inspect;
 pub mod native;
 pub mod shape;
 pub mod synthetic;

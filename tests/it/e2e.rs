@@ -479,7 +479,7 @@ fn new_writes_a_scenario_that_runs_and_explain_reads_the_run() {
     let fargate = &summary.platforms[0];
     let spot_ratio = 0.01264355 / 0.04048;
     let compute = fargate.cost.components.vcpu_usd + fargate.cost.components.memory_usd;
-    let expected = fargate_sim::report::charts::format_usd_cents(compute * (1.0 - spot_ratio));
+    let expected = fargate_sim::report::format::format_usd_cents(compute * (1.0 - spot_ratio));
     assert!(
         out.contains(&format!(
             "run fargate on Fargate Spot: about {expected} less"

@@ -2,6 +2,7 @@
 
 mod bills;
 mod broken;
+mod commands;
 mod common;
 mod docs;
 mod e2e;

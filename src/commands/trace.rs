@@ -1,22 +1,167 @@
-//! `fargate-sim trace inspect`: what a trace holds, before any run. Reads the
-//! trace once, in file order, with bounded memory.
+//! `fargate-sim trace inspect` and `trace convert`: what a trace holds,
+//! before any run (read once, in file order, with bounded memory), and the
+//! trace rewritten in the native format, sorted by submit time.
 
-use super::formats::SkipCounter;
-use super::{TaskStream, WorkloadError};
+use crate::Error;
 use crate::platform::fargate::{LaunchType, Sizing};
 use crate::platform::fargate::{SizeMiss, fit};
 use crate::pricing::Catalog;
 use crate::pricing::Os;
+use crate::report::output;
+use crate::scenario::{self, LoadOptions, Scenario};
 use crate::stats::SpanStats;
 use crate::time::{SimTime, format_span};
 use crate::units::format_vcpu;
+use crate::workload::formats::SkipCounter;
+use crate::workload::{TaskStream, WorkloadError};
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The trace to read and how: the file, its format when not detected, and
+/// `[workload]` keys (`from=1h`, `options.machine_memory=96GiB`).
+struct TraceInput<'a> {
+    file: &'a Path,
+    format: Option<&'a str>,
+    set: &'a [String],
+}
+
+impl TraceInput<'_> {
+    /// A scenario around the trace, so every workload key and check applies.
+    fn scenario(&self, on_bad_row: &str, sort: bool) -> Result<Scenario, Error> {
+        let file = self.file;
+        let abs = std::path::absolute(file)
+            .map_err(|e| Error::BadInput(format!("{}: {e}", file.display())))?;
+        let mut workload = toml::Table::new();
+        workload.insert(
+            "trace".into(),
+            toml::Value::String(abs.to_string_lossy().into_owned()),
+        );
+        if let Some(f) = self.format {
+            workload.insert("format".into(), toml::Value::String(f.to_string()));
+        }
+        workload.insert("on_bad_row".into(), toml::Value::String(on_bad_row.into()));
+        if sort {
+            workload.insert("order".into(), toml::Value::String("sort".into()));
+        }
+        let mut platform = toml::Table::new();
+        platform.insert("name".into(), toml::Value::String("fargate".into()));
+        platform.insert("kind".into(), toml::Value::String("fargate".into()));
+        let mut root = toml::Table::new();
+        root.insert("name".into(), toml::Value::String("trace".into()));
+        root.insert("workload".into(), toml::Value::Table(workload));
+        root.insert(
+            "platforms".into(),
+            toml::Value::Array(vec![toml::Value::Table(platform)]),
+        );
+        let text = toml::to_string(&root).map_err(|e| Error::Internal(e.to_string()))?;
+        let options = LoadOptions {
+            overrides: self.set.iter().map(|s| format!("workload.{s}")).collect(),
+            ..LoadOptions::default()
+        };
+        let here = std::env::current_dir().unwrap_or_default().join("(trace)");
+        Ok(scenario::load_str(&text, &here, &options)?.0)
+    }
+}
+
+/// `trace inspect`: rows, span, arrival profile, size and duration
+/// distributions, bad rows by reason and the Fargate sizes the tasks round
+/// up to, of the trace `file` in `format` (detected when not given) with the
+/// `[workload]` keys `set` (`from=1h`). `strict` stops at the first bad row
+/// instead of counting.
+pub fn inspect(
+    file: &Path,
+    format: Option<&str>,
+    set: &[String],
+    strict: bool,
+) -> Result<String, Error> {
+    let started = std::time::Instant::now();
+    let input = TraceInput { file, format, set };
+    let sc = input.scenario(if strict { "error" } else { "skip" }, false)?;
+    let t = sc.workload.trace.as_ref().expect("a trace");
+    // In file order: the report counts rows out of order.
+    let mut t = t.clone();
+    t.order = crate::workload::shape::Order::Sort;
+    let skipped = SkipCounter::default();
+    let opened = crate::workload::formats::open(
+        &t.path,
+        t.format,
+        &t.params,
+        t.on_bad_row,
+        false,
+        &skipped,
+    )?;
+    let stream = crate::workload::shape::window(opened.stream, t.from, t.until);
+    let catalog = Catalog::builtin();
+    let text = report(stream, &skipped, &opened.notes, &catalog, started)?;
+    Ok(format!(
+        "{} (format {})\n{text}",
+        t.path.display(),
+        t.format.name()
+    ))
+}
+
+/// `trace convert`: writes the trace to `to` in the native format (CSV when
+/// `to` ends in `.csv`, else Parquet), sorted by submit time. Bad rows stop
+/// it unless `skip_bad_rows`. `file`, `format` and `set` as for [`inspect`].
+pub fn convert(
+    file: &Path,
+    format: Option<&str>,
+    set: &[String],
+    to: &Path,
+    skip_bad_rows: bool,
+) -> Result<String, Error> {
+    let started = std::time::Instant::now();
+    let input = TraceInput { file, format, set };
+    let sc = input.scenario(if skip_bad_rows { "skip" } else { "error" }, true)?;
+    let t = sc.workload.trace.as_ref().expect("a trace");
+    let (notes, mut stream, skipped) = t.open(sc.seed)?;
+    let csv = to
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let mut rows = 0u64;
+    let mut failure: Option<Error> = None;
+    output::write_atomic_with(to, |f| {
+        let result = if csv {
+            crate::table_io::write_native_csv(f, &mut stream)
+        } else {
+            crate::table_io::write_native_parquet_stream(f, &mut stream)
+        };
+        match result {
+            Ok(n) => {
+                rows = n;
+                Ok(())
+            }
+            Err(crate::table_io::ConvertError::Workload(e)) => {
+                let m = e.to_string();
+                failure = Some(Error::Workload(e));
+                Err(m)
+            }
+            Err(crate::table_io::ConvertError::Other(m)) => Err(m),
+        }
+    })
+    .map_err(|e| failure.take().unwrap_or(e))?;
+    let mut text = format!(
+        "wrote {} ({} task(s) from {}, format {}, sorted by submit time) in {:.2}s\n",
+        to.display(),
+        rows,
+        file.display(),
+        t.format.name(),
+        started.elapsed().as_secs_f64()
+    );
+    for n in notes {
+        text.push_str(&format!("note: {n}\n"));
+    }
+    for (reason, n) in skipped.counts() {
+        text.push_str(&format!("skipped {n} row(s): {reason}\n"));
+    }
+    Ok(text)
+}
 
 /// Buckets of the arrival-rate profile.
 const PROFILE_BUCKETS: usize = 24;
 
-/// Renders the report of a trace.
-pub fn inspect(
+/// Renders what a trace holds, reading `stream` once.
+pub fn report(
     stream: TaskStream,
     skipped: &SkipCounter,
     notes: &[String],

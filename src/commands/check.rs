@@ -1,0 +1,165 @@
+//! `fargate-sim validate`: check a scenario and its workload without
+//! simulating and describe what was found; or, with `--self-check`, run the
+//! validation suite ([`crate::selfcheck`]) and print its table.
+
+use crate::Error;
+use crate::platform::PlatformSpec;
+use crate::report::format::snake;
+use crate::scenario::{self, LoadOptions};
+use crate::time::format_span;
+use crate::units::format_vcpu;
+use std::path::{Path, PathBuf};
+
+/// Loads the scenario at `path`, reads its whole workload (up to the
+/// horizon) and describes it: tasks, trace, generators, services, pricing,
+/// platforms, notes and skipped rows.
+pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
+    let (scenario, catalog) = scenario::load(path, options)?;
+    let (notes, stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
+    let mut n = 0u64;
+    let (mut first, mut last) = (None, 0);
+    let (mut cpu, mut mem) = (0u32, 0u32);
+    for t in stream {
+        let t = t?;
+        if scenario.horizon.is_some_and(|h| t.submit > h) {
+            break;
+        }
+        n += 1;
+        first.get_or_insert(t.submit);
+        last = t.submit;
+        cpu = cpu.max(t.cpu_milli);
+        mem = mem.max(t.memory_mib);
+    }
+    let mut text = format!(
+        "scenario `{}` is valid (seed {})\n",
+        scenario.name, scenario.seed
+    );
+    if !scenario.description.is_empty() {
+        text.push_str(&format!("  {}\n", scenario.description.trim()));
+    }
+    if n > 0 || scenario.workload.services.is_empty() {
+        text.push_str(&format!(
+            "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
+            n,
+            format_span(first.unwrap_or(0)),
+            format_span(last),
+            format_vcpu(cpu),
+            mem
+        ));
+    } else {
+        text.push_str("workload: services only\n");
+    }
+    if let Some(t) = &scenario.workload.trace {
+        text.push_str(&format!(
+            "  trace: {} (format {})\n",
+            t.path.display(),
+            t.format.name()
+        ));
+    }
+    for g in &scenario.workload.generators {
+        text.push_str(&format!("  generator `{}`: {}\n", g.name, g.arrivals));
+    }
+    for sv in &scenario.workload.services {
+        text.push_str(&format!("  service `{}`: {}\n", sv.name, sv.describe()));
+    }
+    text.push_str(&format!(
+        "pricing: {} ({}, as of {})\n",
+        catalog.name, catalog.origin, catalog.as_of
+    ));
+    for p in &scenario.platforms {
+        text.push_str(&format!(
+            "platform `{}`: kind {} ({})\n",
+            p.name(),
+            p.kind(),
+            describe(p)
+        ));
+    }
+    for note in notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    let skipped = skipped.counts();
+    if !skipped.is_empty() {
+        text.push_str(&format!(
+            "skipped {} trace row(s) (on_bad_row = \"skip\"):\n",
+            skipped.values().sum::<u64>()
+        ));
+        for (reason, n) in skipped {
+            text.push_str(&format!("  {n:>9}  {reason}\n"));
+        }
+    }
+    Ok(text)
+}
+
+/// One line on a platform's settings.
+fn describe(p: &PlatformSpec) -> String {
+    match p {
+        PlatformSpec::Fargate(f) => format!(
+            "{} {}/{}, {}, region {}",
+            snake(&f.launch_type),
+            snake(&f.os),
+            snake(&f.arch),
+            snake(&f.capacity),
+            f.region
+        ),
+        PlatformSpec::Ec2(e) => format!(
+            "{} x {}, autoscaler {}, {}..{} instances (initial {}), region {}",
+            e.instance_types.len(),
+            e.instance_types
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join("/"),
+            e.autoscaler.name(),
+            e.min,
+            e.max,
+            e.initial,
+            e.region
+        ),
+        PlatformSpec::Function(f) => format!(
+            "{}, region {}, up to {} instances, {} at once each",
+            f.profile.provider, f.profile.region, f.max_instances, f.concurrency
+        ),
+    }
+}
+
+/// The bundled scenarios the self-check runs: `./scenarios`, else the
+/// source tree's. Says so on standard error when there are none.
+pub fn bundled_scenarios() -> Option<PathBuf> {
+    let here = PathBuf::from("scenarios");
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = [here, built].into_iter().find(|d| d.is_dir());
+    if dir.is_none() {
+        eprintln!("note: no scenarios/ folder here; skipping the bundled-scenario checks");
+    }
+    dir
+}
+
+/// The validation suite's table, and whether every check passed.
+#[derive(Clone, Debug)]
+pub struct SelfCheck {
+    pub table: String,
+    pub passed: bool,
+}
+
+impl SelfCheck {
+    /// Fails when a check failed (after the table is printed).
+    pub fn verdict(&self) -> Result<(), Error> {
+        if self.passed {
+            Ok(())
+        } else {
+            Err(Error::Internal(
+                "a validation check failed (see the table)".into(),
+            ))
+        }
+    }
+}
+
+/// `validate --self-check`: runs every check of the validation suite, with
+/// the bundled-scenario invariants when `scenarios` is given.
+pub fn self_check(scenarios: Option<&Path>) -> Result<SelfCheck, Error> {
+    let checks = crate::selfcheck::run_all(scenarios)?;
+    Ok(SelfCheck {
+        table: crate::selfcheck::render(&checks),
+        passed: checks.iter().all(|c| c.passed),
+    })
+}

@@ -1,0 +1,16 @@
+//! The subcommands, one file each, in the library so tests can call them:
+//! each takes its arguments as plain values, returns the text to print (or
+//! writes its files) and fails with a [`crate::Error`]. The binary only
+//! parses arguments, dispatches here, prints and maps errors to exit codes.
+
+pub mod batch;
+pub mod breakeven;
+pub mod check;
+pub mod commit;
+pub mod explain;
+pub mod new;
+pub mod prices;
+pub mod redraw;
+pub mod run;
+pub mod sweep;
+pub mod trace;

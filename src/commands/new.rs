@@ -1,0 +1,73 @@
+//! `fargate-sim new`: write a commented starter scenario that runs as
+//! written, replaying a trace when one is given.
+
+use crate::Error;
+use crate::report::output::write_atomic;
+use crate::scenario::starter::{self, StarterTrace};
+use crate::workload::formats::Format;
+use std::path::{Path, PathBuf};
+
+/// Writes the starter scenario to `file` (replacing it only with `force`),
+/// replaying `trace` (its format detected from the file) when given.
+pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Error> {
+    if file.exists() && !force {
+        return Err(Error::BadInput(format!(
+            "{} exists; choose another name or add --force to replace it",
+            file.display()
+        )));
+    }
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let detected = match trace {
+        Some(t) => {
+            let format = Format::detect(t)?;
+            // The scenario refers to the trace relative to its own folder.
+            let base = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| p.to_path_buf())
+                .unwrap_or_else(|| PathBuf::from("."));
+            Some((relative_to(t, &base), format))
+        }
+        None => None,
+    };
+    let text = starter::text(
+        &name,
+        detected
+            .as_ref()
+            .zip(trace)
+            .map(|((rel, format), given)| StarterTrace {
+                given,
+                from_scenario: rel,
+                format: *format,
+            }),
+    );
+    write_atomic(file, text.as_bytes())?;
+    Ok(format!(
+        "wrote {}; run it with `fargate-sim run {}`\n",
+        file.display(),
+        file.display()
+    ))
+}
+
+/// `path` as seen from the folder `base` (both as given, made absolute).
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (p, b) = (abs(path), abs(base));
+    let pc: Vec<_> = p.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = pc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return p;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c);
+    }
+    out
+}

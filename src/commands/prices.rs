@@ -1,0 +1,68 @@
+//! `fargate-sim prices`: list the pricing catalog (the built-in one or a
+//! file), or write a catalog updated from an AWS Price List offer file.
+
+use crate::Error;
+use crate::pricing::Catalog;
+use crate::pricing::listing::{Section, render};
+use std::path::Path;
+
+/// The catalog's listing: one `section` (or all), one `region` (or all), of
+/// the catalog file `pricing` (or the built-in one).
+pub fn list(
+    section: Section,
+    region: Option<&str>,
+    pricing: Option<&Path>,
+) -> Result<String, Error> {
+    let catalog = match pricing {
+        Some(p) => {
+            Catalog::load(p).map_err(|e| Error::BadInput(format!("{}: {}", e.origin, e.message)))?
+        }
+        None => Catalog::builtin(),
+    };
+    if let Some(r) = region {
+        let known = catalog.fargate.rates.iter().any(|x| x.region == r)
+            || catalog
+                .ec2
+                .instance_types
+                .iter()
+                .any(|t| t.on_demand.contains_key(r))
+            || catalog.functions.iter().any(|p| p.region == r);
+        if !known {
+            return Err(Error::BadInput(format!(
+                "--region {r}: the catalog has no prices for it; run `fargate-sim prices` to see its regions"
+            )));
+        }
+    }
+    Ok(render(&catalog, section, region))
+}
+
+/// `prices import`: reads the offer file `file` (the AmazonEC2 or AmazonECS
+/// JSON or CSV), updates the catalog `pricing` (or the built-in one) with it
+/// and writes the result to `out`.
+pub fn import(file: Option<&Path>, out: &Path, pricing: Option<&Path>) -> Result<String, Error> {
+    let Some(file) = file else {
+        return Err(Error::BadInput(
+            "prices import needs the offer file: fargate-sim prices import AmazonEC2.json --out pricing.toml".into(),
+        ));
+    };
+    let base = match pricing {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?,
+        None => crate::pricing::catalog::BUILTIN_PRICING.to_string(),
+    };
+    let r = crate::pricing::import::import(file, &base, out).map_err(Error::BadInput)?;
+    Ok(format!(
+        "wrote {}: {} EC2 instance prices{}, {} Fargate rates, as published {}; use it with --pricing {} or pricing = \"{}\" in a scenario\n",
+        out.display(),
+        r.ec2_prices,
+        if r.ec2_types_added.is_empty() {
+            String::new()
+        } else {
+            format!(" (new types: {})", r.ec2_types_added.join(", "))
+        },
+        r.fargate_rates,
+        r.publication,
+        out.display(),
+        out.display()
+    ))
+}

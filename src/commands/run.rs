@@ -1,0 +1,155 @@
+//! `fargate-sim run`: load a scenario, replay its workload on every platform,
+//! write the run's files (summary, time series, task records, charts, HTML)
+//! and say what was written.
+
+use crate::Error;
+use crate::engine::Progress;
+use crate::platform::{PlatformSpec, RecordSink};
+use crate::report::progress::ProgressLine;
+use crate::report::tasks::{TaskSpool, remove_spools};
+use crate::report::{assumptions, output, summary, table};
+use crate::scenario::{self, LoadOptions};
+use crate::simulate;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// What a finished run prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Print {
+    /// The comparison table, then the files written.
+    Table,
+    /// `summary.json`, for scripts.
+    Json,
+}
+
+/// A run's arguments.
+#[derive(Clone, Debug)]
+pub struct Args {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    pub load: LoadOptions,
+    /// The results folder (default: `output/<scenario name>`).
+    pub out: Option<PathBuf>,
+    pub print: Print,
+    /// Print nothing (no table, no JSON, no progress line).
+    pub quiet: bool,
+    /// Do not write `tasks.parquet`.
+    pub no_task_records: bool,
+    /// Run even when the estimate of the work looks absurd.
+    pub allow_huge: bool,
+    /// Replace the results already in the folder.
+    pub force: bool,
+}
+
+/// Runs the scenario and writes its files; returns the text to print
+/// (empty with `quiet`). The progress line goes to standard error.
+pub fn run(args: &Args) -> Result<String, Error> {
+    let path = &args.scenario;
+    let (scenario, catalog) = scenario::load(path, &args.load)?;
+    // A [sweep] this run ignores must still be valid.
+    if let Ok(text) = std::fs::read_to_string(path) {
+        crate::experiment::Sweep::parse(&text, path)?;
+    }
+    scenario
+        .check_size(args.allow_huge)
+        .map_err(|m| Error::BadInput(format!("{}: {m}", path.display())))?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(output::safe_file_name(&scenario.name)));
+    output::check_fresh(&dir, "summary.json", args.force)?;
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
+        path: dir.clone(),
+        source,
+    })?;
+    let started = std::time::Instant::now();
+    let task_records = scenario.report.task_records && !args.no_task_records;
+    let mut spools = Vec::new();
+    let mut handles = Vec::new();
+    if task_records {
+        for (i, p) in scenario.platforms.iter().enumerate() {
+            match TaskSpool::create(&dir, i, p.name()) {
+                Ok((spool, handle)) => {
+                    spools.push(Some(spool));
+                    handles.push(handle);
+                }
+                Err(e) => {
+                    drop(spools);
+                    remove_spools(&handles);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    let spools = Mutex::new(spools);
+    let sink_for = |spec: &PlatformSpec| -> Option<Box<dyn RecordSink>> {
+        let i = scenario
+            .platforms
+            .iter()
+            .position(|p| p.name() == spec.name())?;
+        let spool = spools.lock().ok()?.get_mut(i)?.take()?;
+        Some(Box::new(spool))
+    };
+    let progress: Arc<Vec<Progress>> = Arc::new(
+        scenario
+            .platforms
+            .iter()
+            .map(|_| Progress::default())
+            .collect(),
+    );
+    let line = ProgressLine::start(progress.clone(), scenario.horizon, !args.quiet);
+    let result = simulate::run_with(
+        &scenario,
+        &catalog,
+        task_records.then_some(&sink_for as simulate::SinkFactory<'_>),
+        simulate::RunOptions {
+            series_every: Some(scenario.report.interval),
+            progress: Some(&progress),
+        },
+    );
+    line.finish();
+    drop(spools);
+    let mut result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            remove_spools(&handles);
+            return Err(e);
+        }
+    };
+    let simulated = started.elapsed().as_secs_f64();
+    let mut summary = summary::summarize(&scenario, &mut result);
+    summary.assumptions = assumptions::list(&scenario, &catalog);
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    let written = crate::report::write_all(&dir, &summary, &json, &result, &handles);
+    if written.is_err() {
+        remove_spools(&handles);
+    }
+    let files = written?;
+    let mut text = String::new();
+    match args.print {
+        _ if args.quiet => {}
+        Print::Json => text = json,
+        Print::Table => {
+            let events: u64 = result.platforms.iter().map(|p| p.end.events).sum();
+            text.push_str(&table::render(&summary));
+            if let Ok(source) = std::fs::read_to_string(path)
+                && let Ok(Some(sweep)) = crate::experiment::Sweep::parse(&source, path)
+            {
+                text.push_str(&format!(
+                    "note: this scenario has a [sweep] of {} point(s); this run ignored it, `fargate-sim sweep {}` runs them\n",
+                    sweep.points().len(),
+                    path.display()
+                ));
+            }
+            text.push_str(&format!(
+                "wrote {}: {}\n({} events; {:.2}s simulating, {:.2}s in all)\n",
+                dir.display(),
+                files.join(", "),
+                events,
+                simulated,
+                started.elapsed().as_secs_f64()
+            ));
+        }
+    }
+    Ok(text)
+}

@@ -1,0 +1,115 @@
+//! `fargate-sim sweep` and `merge`: run a scenario's [sweep] (every point of
+//! its axes, each for its replications, in parallel, or one shard of them),
+//! and merge the folders of a sharded sweep into the table one machine
+//! writes.
+
+use crate::Error;
+use crate::experiment::{self, Base, Shard, Sweep};
+use crate::report::output;
+use crate::scenario::{self, LoadOptions};
+use std::path::PathBuf;
+
+/// A sweep's arguments.
+#[derive(Clone, Debug)]
+pub struct Args {
+    /// The scenario file, with a [sweep] section.
+    pub scenario: PathBuf,
+    pub load: LoadOptions,
+    /// The results folder (default: `output/<scenario name>-sweep`).
+    pub out: Option<PathBuf>,
+    /// Points run at once (default: the machine's cores).
+    pub jobs: Option<usize>,
+    /// Only this slice of the points, as `I/N`.
+    pub shard: Option<String>,
+    /// The number of shards when the index comes from an array job.
+    pub shards: Option<usize>,
+    /// Metrics to chart (default: cost and p95 time to start).
+    pub metrics: Vec<String>,
+    pub force: bool,
+    /// Print nothing (no progress line either).
+    pub quiet: bool,
+}
+
+/// Runs the sweep and writes its results; returns the text to print (empty
+/// with `quiet`). Progress goes to standard error when it is a terminal.
+pub fn sweep(args: Args) -> Result<String, Error> {
+    let path = &args.scenario;
+    let metrics = experiment::report::metrics_or_default(args.metrics);
+    let base = Base::read(path, args.load)?;
+    let sweep = Sweep::parse(&base.text, path)?.ok_or_else(|| {
+        Error::BadInput(format!(
+            "{} has no [sweep] section; add one (see docs/experiments.md) or use `fargate-sim run`",
+            path.display()
+        ))
+    })?;
+    let shard = match (args.shard, args.shards) {
+        (Some(s), _) => Shard::parse(&s).map_err(|m| Error::BadInput(format!("--shard {m}")))?,
+        (None, Some(n)) if n > 0 => Shard::from_env(n)
+            .map_err(Error::BadInput)?
+            .ok_or_else(|| Error::BadInput(format!("--shards {n} but no shard index: give --shard I/{n} or run as an array job (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID)")))?,
+        (None, Some(_)) => return Err(Error::BadInput("--shards must be at least 1".into())),
+        (None, None) => Shard::ALL,
+    };
+    let name = scenario::load_str(&base.text, &base.path, &base.options)?
+        .0
+        .name;
+    let dir = args.out.unwrap_or_else(|| {
+        let mut d =
+            PathBuf::from("output").join(format!("{}-sweep", output::safe_file_name(&name)));
+        if shard.count > 1 {
+            d = d.join(format!("shard-{}-of-{}", shard.index, shard.count));
+        }
+        d
+    });
+    output::check_fresh(&dir, "experiment.json", args.force)?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = std::time::Instant::now();
+    let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |done: usize, total: usize| {
+        if show {
+            let el = started.elapsed().as_secs_f64();
+            let left = el / done.max(1) as f64 * (total - done) as f64;
+            eprint!("\r\x1b[2Kpoints {done}/{total} · {el:.0}s elapsed · about {left:.0}s left");
+            if done == total {
+                eprint!("\r\x1b[2K");
+            }
+        }
+    };
+    let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress)?;
+    if args.quiet {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\nwrote {}: {}\n",
+        outcome.points_run,
+        outcome.points_total,
+        sweep.replications,
+        started.elapsed().as_secs_f64(),
+        dir.display(),
+        outcome.files.join(", ")
+    ))
+}
+
+/// Merges the shard folders `dirs` into `out` and draws the charts of
+/// `metrics` (as for a sweep).
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &std::path::Path,
+    metrics: Vec<String>,
+    force: bool,
+) -> Result<String, Error> {
+    output::check_fresh(out, "results.csv", force)?;
+    let metrics = experiment::report::metrics_or_default(metrics);
+    let manifest = experiment::results::merge(dirs, out)?;
+    let df = experiment::results::read(out)?;
+    let files = experiment::report::render(out, &df, &manifest.axes, &metrics, &manifest)?;
+    Ok(format!(
+        "merged {} shard(s) of experiment {} into {}: results.parquet, results.csv, {}\n",
+        dirs.len(),
+        manifest.experiment,
+        out.display(),
+        files.join(", ")
+    ))
+}
