@@ -95,7 +95,9 @@ fn several_tasks_add_up_and_components_are_reported() {
 
 #[test]
 fn eks_pods_get_256_mib_and_pay_the_control_plane() {
-    // 1 vCPU / 8 GiB pod → 2 vCPU / 9 GiB (aws-facts.md 2.3), for 3600 s:
+    // 1 vCPU / 8 GiB pod → 2 vCPU / 9 GiB (the example in AWS's EKS guide,
+    // docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html),
+    // for 3600 s:
     // 2 × 3600 × 0.000011244 = 0.0809568; 9 × 3600 × 0.000001235 = 0.040014;
     // cluster: $0.10/h for the 3600 s the run lasts = 0.10.
     let total = bill("launch_type = \"eks\"", "a,0,3600,1,8192,\n");
@@ -161,7 +163,8 @@ fn too_large_tasks_are_unschedulable_not_lost() {
 #[test]
 fn a_region_uses_its_own_rates_and_a_missing_price_is_an_error() {
     // eu-west-2 Linux/x86: $0.04656 per vCPU-hour, $0.00511 per GB-hour
-    // (aws-facts.md 1.3). 1 vCPU / 2 GiB for an hour: $0.05678.
+    // (data/pricing.toml, from theuves/fgcalc). 1 vCPU / 2 GiB for an hour:
+    // $0.05678.
     let text = scenario("region = \"eu-west-2\"");
     let case = Case::new(&text, Some(&format!("{HEADER}a,0,3600,1,2048,\n")));
     assert_eq!(run(&case, &[]).total_atto("p"), usd("0.05678"));

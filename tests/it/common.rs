@@ -103,9 +103,42 @@ pub fn usd(text: &str) -> u128 {
     whole.parse::<u128>().unwrap() * 1_000_000_000_000_000_000 + frac.parse::<u128>().unwrap()
 }
 
-/// The path of the shared real traces.
-pub fn shared_traces() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
+/// Excerpts of the real trace samples, shipped with the repository: the same
+/// folders, file names and formats as the full samples (see each folder's
+/// SOURCE.md for the origin, the licence and how the excerpt was cut).
+pub fn excerpt_traces() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/traces")
+}
+
+/// The full real trace samples, laid out as `tests/data/traces`
+/// (`DIR/<sample>/<file>`): the folder named by `FARGATE_SIM_TRACES`
+/// (absolute, or relative to the repository root), which must then exist;
+/// else the team's copy in `../shared/traces` beside the repository, when
+/// present. Without either, prints one line to stderr saying that the
+/// test `test` was skipped and how to get the data, and returns `None`.
+pub fn full_traces(test: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(dir) = std::env::var_os("FARGATE_SIM_TRACES") {
+        let dir = root.join(dir);
+        assert!(
+            dir.is_dir(),
+            "FARGATE_SIM_TRACES={} is not a folder",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let team = root.join("../shared/traces");
+    if team.is_dir() {
+        return Some(team);
+    }
+    // Straight to stderr, so the line shows even though the test passes
+    // (the test harness captures only print! and eprint!).
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: full trace samples not found; set FARGATE_SIM_TRACES=DIR, DIR holding the files named in tests/data/traces/*/SOURCE.md (DIR/<sample>/<file>), to run it"
+    );
+    None
 }
 
 /// Runs the built `fargate-sim` in `dir`: (exit code, stdout, stderr).

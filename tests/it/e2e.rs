@@ -1,7 +1,7 @@
 //! The built binary, run as a user would, on the bundled quickstart and on a
 //! real public trace converted to the native format.
 
-use crate::common::{Case, bin, run, shared_traces};
+use crate::common::{Case, bin, excerpt_traces, full_traces, run};
 use fargate_sim::report::Summary;
 use std::path::Path;
 
@@ -198,11 +198,9 @@ fn set_overrides_change_the_run() {
 
 /// Converts the Alibaba GPU 2023 pod list (a real trace) to the native
 /// format: creation time → submit, deletion − creation → duration.
-fn alibaba_gpu_to_native() -> (String, usize, usize) {
-    let text = std::fs::read_to_string(
-        shared_traces().join("alibaba-gpu-v2023/openb_pod_list_default.csv"),
-    )
-    .unwrap();
+fn alibaba_gpu_to_native(root: &Path) -> (String, usize, usize) {
+    let text =
+        std::fs::read_to_string(root.join("alibaba-gpu-v2023/openb_pod_list_default.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
@@ -248,9 +246,24 @@ fn alibaba_gpu_to_native() -> (String, usize, usize) {
 }
 
 #[test]
-fn a_real_trace_runs_with_every_pod_accounted_for() {
-    let (csv, n, too_big) = alibaba_gpu_to_native();
-    assert!(n > 7000, "{n} pods converted");
+fn a_real_trace_runs_with_every_pod_accounted_for_excerpt() {
+    // The first 2,000 pods less the one of 0 MiB; 200 of them ask for more
+    // than 16 vCPU or 120 GiB.
+    a_real_trace_runs_with_every_pod_accounted_for(&excerpt_traces(), (1_999, 200));
+}
+
+#[test]
+fn a_real_trace_runs_with_every_pod_accounted_for_full() {
+    if let Some(root) = full_traces("e2e::a_real_trace_runs_with_every_pod_accounted_for_full") {
+        a_real_trace_runs_with_every_pod_accounted_for(&root, (8_151, 826));
+    }
+}
+
+/// The GPU pod list run on Fargate; `expected` (pods converted, pods too
+/// big for Fargate) as counted by awk.
+fn a_real_trace_runs_with_every_pod_accounted_for(root: &Path, expected: (usize, usize)) {
+    let (csv, n, too_big) = alibaba_gpu_to_native(root);
+    assert_eq!((n, too_big), expected);
     let scenario = r#"
 name = "alibaba-gpu"
 [workload]
@@ -486,8 +499,25 @@ fn new_writes_a_scenario_that_runs_and_explain_reads_the_run() {
         )),
         "{out}"
     );
-    // A trace starter detects the format.
-    let trace = shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+}
+
+#[test]
+fn new_with_a_trace_detects_its_format_excerpt() {
+    new_with_a_trace_detects_its_format(&excerpt_traces(), 1_000);
+}
+
+#[test]
+fn new_with_a_trace_detects_its_format_full() {
+    if let Some(root) = full_traces("e2e::new_with_a_trace_detects_its_format_full") {
+        new_with_a_trace_detects_its_format(&root, 8_819);
+    }
+}
+
+/// A trace starter on the Azure LLM code trace of `requests` rows detects
+/// the format, and the scenario it writes reads every request.
+fn new_with_a_trace_detects_its_format(root: &Path, requests: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = root.join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
     let (code, _, err) = bin(
         &["new", "llm.toml", "--trace", trace.to_str().unwrap()],
         dir.path(),
@@ -497,7 +527,7 @@ fn new_writes_a_scenario_that_runs_and_explain_reads_the_run() {
     assert!(text.contains("format = \"azure-llm-2023\""), "{text}");
     let (code, out, err) = bin(&["validate", "llm.toml"], dir.path());
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("8819 task(s)"), "{out}");
+    assert!(out.contains(&format!("{requests} task(s)")), "{out}");
 }
 
 #[test]

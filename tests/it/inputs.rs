@@ -1,5 +1,6 @@
 //! Task sizes from ECS task definitions and Kubernetes pod specs, run end
-//! to end, against the examples in aws-facts.md section 2.3.
+//! to end, against the examples of AWS's EKS pod sizing page
+//! (docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html).
 
 use crate::common::{Case, run};
 

@@ -303,14 +303,37 @@ proptest! {
     }
 }
 
+#[test]
+fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times_excerpt() {
+    // The first 1,000 requests, the last 521.588576 s after the first.
+    the_azure_llm_trace_feeds_a_service_with_its_own_service_times(
+        &crate::common::excerpt_traces(),
+        1_000,
+        521_588_576,
+    );
+}
+
+#[test]
+fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times_full() {
+    if let Some(root) = crate::common::full_traces(
+        "services::the_azure_llm_trace_feeds_a_service_with_its_own_service_times_full",
+    ) {
+        // 8,819 requests, the last 3435.948056 s after the first.
+        the_azure_llm_trace_feeds_a_service_with_its_own_service_times(&root, 8_819, 3_435_948_056);
+    }
+}
+
 /// The real Azure LLM 2023 code trace as a service's requests, on enough
 /// replicas that every request is served: each request's service time is
 /// its token cost, so the mean latency less the mean wait equals the mean
-/// token cost worked out here from the CSV itself.
-#[test]
-fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times() {
-    let path =
-        crate::common::shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+/// token cost worked out here from the CSV itself. The trace holds
+/// `requests` rows, the last arriving `last_us` after the first.
+fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times(
+    root: &std::path::Path,
+    requests: u64,
+    last_us: u64,
+) {
+    let path = root.join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut n = 0u64;
     let mut work_us = 0u128;
@@ -320,7 +343,7 @@ fn the_azure_llm_trace_feeds_a_service_with_its_own_service_times() {
         work_us += 50_000 + ctx * 250 + gen_ * 25_000;
         n += 1;
     }
-    assert_eq!(n, 8_819);
+    assert_eq!(n, requests);
     let scenario = format!(
         r#"
 name = "llm"
@@ -339,8 +362,8 @@ requests = {{ trace = "{}" }}
     let case = Case::new(&scenario, None);
     let ran = run(&case, &[]);
     let s = service_of(&ran, "fargate");
-    assert_eq!(s.arrived, 8_819);
-    assert_eq!(s.served, 8_819);
+    assert_eq!(s.arrived, requests);
+    assert_eq!(s.served, requests);
     assert!(s.conserved());
     let mean_work = (s.latency.mean_us().unwrap() - s.wait_sum as f64 / s.started as f64) / 1e6;
     let expected = work_us as f64 / n as f64 / 1e6;
@@ -348,8 +371,8 @@ requests = {{ trace = "{}" }}
         (mean_work - expected).abs() < 1e-9,
         "{mean_work} vs {expected}"
     );
-    // The run ends when the last request is served, not at the last arrival.
-    assert!(s.end > 3_400_000_000, "{}", s.end);
+    // The run ends when the last request is served, after the last arrival.
+    assert!(s.end > last_us, "{}", s.end);
 }
 
 /// Scheduled actions: the day before's actions hold at midnight, an action

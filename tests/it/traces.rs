@@ -1,10 +1,16 @@
-//! Trace adapters against the real samples in ../shared/traces (expected
-//! counts computed here independently of the adapters, from the files), and
-//! against small fixtures written by hand from the published schemas where no
-//! sample exists (said at each test). Also: bad-row policies, ordering,
-//! windows, sampling, time scaling, gzip and CRLF, and `trace convert`.
+//! Trace adapters against real trace samples (expected counts computed
+//! independently of the adapters, from the files), and against small
+//! fixtures written by hand from the published schemas where no sample
+//! exists (said at each test). Also: bad-row policies, ordering, windows,
+//! sampling, time scaling, gzip and CRLF, and `trace convert`.
+//!
+//! Each sample test runs twice: `_excerpt` on the excerpts shipped in
+//! tests/data/traces (always), `_full` on the full samples when they are
+//! present (see `common::full_traces`; skipped with a line on stderr
+//! otherwise). The expected numbers of each were counted from its files with
+//! awk, python and zcat, not with this tool.
 
-use crate::common::{Case, bin, shared_traces};
+use crate::common::{Case, bin, excerpt_traces, full_traces};
 use fargate_sim::scenario::{LoadOptions, load_str};
 use fargate_sim::workload::Task;
 use std::collections::BTreeMap;
@@ -56,12 +62,25 @@ fn sorted(tasks: &[Task]) -> bool {
 }
 
 #[test]
-fn swf_nasa_ipsc_log() {
-    let path = shared_traces().join("swf-nasa-ipsc/NASA-iPSC-1993-3.1-cln.swf.gz");
+fn swf_nasa_ipsc_log_excerpt() {
+    // The first 1,000 jobs after the 32 comment lines, gzipped again.
+    swf_nasa_ipsc_log(&excerpt_traces(), 1_000);
+}
+
+#[test]
+fn swf_nasa_ipsc_log_full() {
+    if let Some(root) = full_traces("traces::swf_nasa_ipsc_log_full") {
+        // 18,239 jobs after 32 comment lines.
+        swf_nasa_ipsc_log(&root, 18_239);
+    }
+}
+
+/// The NASA iPSC log holding `jobs` jobs, none with a -1 run time.
+fn swf_nasa_ipsc_log(root: &Path, jobs: usize) {
+    let path = root.join("swf-nasa-ipsc/NASA-iPSC-1993-3.1-cln.swf.gz");
     let case = Case::new(&scenario_for(&path, ""), None);
     let (tasks, skipped, _) = read(&case, &[]);
-    // SOURCE.txt: 18,239 jobs after 32 comment lines; none has -1 run time.
-    assert_eq!(tasks.len(), 18_239);
+    assert_eq!(tasks.len(), jobs);
     assert!(skipped.is_empty());
     assert!(sorted(&tasks));
     // Job 1: submit 0, run 1451 s, 128 processors, no memory in the log:
@@ -94,13 +113,26 @@ fn swf_nasa_ipsc_log() {
 }
 
 #[test]
-fn azure_llm_2023_requests() {
-    let path = shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+fn azure_llm_2023_requests_excerpt() {
+    // The first 1,000 requests of each service.
+    azure_llm_2023_requests(&excerpt_traces(), 1_000, 1_000);
+}
+
+#[test]
+fn azure_llm_2023_requests_full() {
+    if let Some(root) = full_traces("traces::azure_llm_2023_requests_full") {
+        azure_llm_2023_requests(&root, 8_819, 19_366);
+    }
+}
+
+/// The code and conversation traces, of `code` and `conv` requests; both
+/// have CRLF line endings and no newline after the last row.
+fn azure_llm_2023_requests(root: &Path, code: usize, conv: usize) {
+    let path = root.join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
     let extra = "options = { llm_overhead = \"50ms\", llm_prefill_per_token = \"0.25ms\", llm_decode_per_token = \"25ms\", request_cpu = 2, request_memory = \"4GiB\" }";
     let case = Case::new(&scenario_for(&path, extra), None);
     let (tasks, skipped, _) = read(&case, &[]);
-    // SOURCE.txt: 8,819 requests, CRLF line endings, no final newline.
-    assert_eq!(tasks.len(), 8_819);
+    assert_eq!(tasks.len(), code);
     assert!(skipped.is_empty());
     // First rows: 18:17:03.9799600 (4808, 10) and 18:17:04.0319600 (3180, 8).
     assert_eq!(tasks[0].submit, 0);
@@ -109,17 +141,14 @@ fn azure_llm_2023_requests() {
     assert_eq!(tasks[0].duration, 1_502_000);
     assert_eq!(tasks[1].duration, 50_000 + 3180 * 250 + 8 * 25_000);
     assert_eq!((tasks[0].cpu_milli, tasks[0].memory_mib), (2000, 4096));
-    let conv = shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
-    let case = Case::new(&scenario_for(&conv, ""), None);
-    assert_eq!(read(&case, &[]).0.len(), 19_366);
+    let conv_path = root.join("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+    let case = Case::new(&scenario_for(&conv_path, ""), None);
+    assert_eq!(read(&case, &[]).0.len(), conv);
 }
 
 /// The GPU pod list read independently: (usable pods, never scheduled, zero size).
-fn gpu_expected() -> (usize, u64, u64) {
-    let text = std::fs::read_to_string(
-        shared_traces().join("alibaba-gpu-v2023/openb_pod_list_default.csv"),
-    )
-    .unwrap();
+fn gpu_expected(path: &Path) -> (usize, u64, u64) {
+    let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
@@ -139,13 +168,27 @@ fn gpu_expected() -> (usize, u64, u64) {
 }
 
 #[test]
-fn alibaba_gpu_2023_pods() {
-    let path = shared_traces().join("alibaba-gpu-v2023/openb_pod_list_default.csv");
+fn alibaba_gpu_2023_pods_excerpt() {
+    // The first 2,000 pods: 158 never scheduled, one (openb-pod-1523) of 0 MiB.
+    alibaba_gpu_2023_pods(&excerpt_traces(), (1_841, 158, 1));
+}
+
+#[test]
+fn alibaba_gpu_2023_pods_full() {
+    if let Some(root) = full_traces("traces::alibaba_gpu_2023_pods_full") {
+        alibaba_gpu_2023_pods(&root, (7_254, 897, 1));
+    }
+}
+
+/// The pod list, with `expected` (usable pods, never scheduled, zero size)
+/// as counted by awk.
+fn alibaba_gpu_2023_pods(root: &Path, expected: (usize, u64, u64)) {
+    let path = root.join("alibaba-gpu-v2023/openb_pod_list_default.csv");
     let case = Case::new(&scenario_for(&path, "on_bad_row = \"skip\""), None);
     let (tasks, skipped, _) = read(&case, &[]);
-    let (ok, unscheduled, zero) = gpu_expected();
+    let (ok, unscheduled, zero) = gpu_expected(&path);
     assert_eq!(tasks.len(), ok);
-    assert_eq!((ok, unscheduled, zero), (7_254, 897, 1));
+    assert_eq!((ok, unscheduled, zero), expected);
     assert_eq!(skipped.values().sum::<u64>(), unscheduled + zero);
     assert!(sorted(&tasks), "the adapter sorts pods by creation time");
     // openb-pod-0001: created 427061, scheduled 427061, deleted 12902960.
@@ -158,17 +201,17 @@ fn alibaba_gpu_2023_pods() {
         (427_061_000_000, (12_902_960 - 427_061) * 1_000_000)
     );
     assert_eq!((p.cpu_milli, p.memory_mib), (6000, 12288));
-    // Without skipping, the first unusable pod stops the run with its line.
+    // Without skipping, the first unusable pod stops the run with its line
+    // (line 63, openb-pod-0061, never scheduled).
     let case = Case::new(&scenario_for(&path, ""), None);
     let e = read_err(&case, &[]);
-    assert!(e.contains("line ") && e.contains("on_bad_row"), "{e}");
+    assert!(e.contains("line 63") && e.contains("on_bad_row"), "{e}");
 }
 
 /// Accepted rows of the 2017 batch tasks created before `until` seconds,
 /// read independently: (rows, instances).
-fn alibaba_2017_expected(until: f64) -> (usize, u64) {
-    let text =
-        std::fs::read_to_string(shared_traces().join("alibaba-v2017/batch_task.csv")).unwrap();
+fn alibaba_2017_expected(path: &Path, until: f64) -> (usize, u64) {
+    let text = std::fs::read_to_string(path).unwrap();
     let (mut rows, mut instances) = (0, 0);
     for l in text.lines().skip(1) {
         let f: Vec<&str> = l.split(',').map(str::trim).collect();
@@ -186,8 +229,58 @@ fn alibaba_2017_expected(until: f64) -> (usize, u64) {
 }
 
 #[test]
-fn alibaba_2017_batch_tasks() {
-    let path = shared_traces().join("alibaba-v2017/batch_task.csv");
+fn alibaba_2017_batch_tasks_excerpt() {
+    // The first 1,500 rows and three whole jobs further on: 6168 (created
+    // before the trace, 8 of its tasks ending before it too), 8561 (no
+    // plan_cpu, one task ending before it starts) and 4656 (Running, and a
+    // Failed task with no plan_cpu).
+    alibaba_2017_batch_tasks(&excerpt_traces(), (1_327, [59, 132, 8, 1, 10]));
+}
+
+#[test]
+fn alibaba_2017_batch_tasks_full() {
+    if let Some(root) = full_traces("traces::alibaba_2017_batch_tasks_full") {
+        alibaba_2017_batch_tasks(&root, (68_011, [8_847, 3_567, 117, 1, 10]));
+    }
+}
+
+/// The batch tasks, with `expected`: the rows accepted over the whole file
+/// and the rows skipped for each reason (Waiting, Running, ended before the
+/// trace, ended before created, no plan_cpu), as counted by awk.
+fn alibaba_2017_batch_tasks(root: &Path, expected: (usize, [u64; 5])) {
+    let path = root.join("alibaba-v2017/batch_task.csv");
+    // The whole file: every bad row counted under its reason.
+    let case = Case::new(
+        &scenario_for(
+            &path,
+            "on_bad_row = \"skip\"\noptions = { expand_instances = false }",
+        ),
+        None,
+    );
+    let (tasks, skipped, _) = read(&case, &[]);
+    let (rows, reasons) = expected;
+    assert_eq!(tasks.len(), rows);
+    assert_eq!(alibaba_2017_expected(&path, f64::INFINITY).0, rows);
+    let want: BTreeMap<String, u64> = [
+        "never ran (status Waiting)",
+        "still running when the trace ends (status Running): no end time",
+        "ended before the trace window",
+        "ends before it starts",
+        "plan_cpu: not a number",
+    ]
+    .into_iter()
+    .map(String::from)
+    .zip(reasons)
+    .collect();
+    assert_eq!(skipped, want);
+    // Job 6168 task 37200, created 60 s before the trace and ended at 110 s:
+    // submitted at 0.
+    let t = tasks
+        .iter()
+        .find(|t| t.label.as_deref() == Some("6168/37200"))
+        .unwrap();
+    assert_eq!((t.submit, t.duration), (0, 110_000_000));
+    // The first two hours.
     let case = Case::new(
         &scenario_for(
             &path,
@@ -196,7 +289,7 @@ fn alibaba_2017_batch_tasks() {
         None,
     );
     let (tasks, skipped, _) = read(&case, &[]);
-    let (rows, instances) = alibaba_2017_expected(7200.0);
+    let (rows, instances) = alibaba_2017_expected(&path, 7200.0);
     assert_eq!(tasks.len(), rows);
     assert!(sorted(&tasks));
     assert!(
@@ -248,7 +341,7 @@ fn alibaba_2017_without_a_header_as_the_original_files_are() {
 fn alibaba_2018_fixture() {
     // Hand-made from the cluster-trace-v2018 schema (batch_task: task_name,
     // instance_num, job_name, task_type, status, start_time, end_time,
-    // plan_cpu, plan_mem; no sample in ../shared/traces).
+    // plan_cpu, plan_mem; no sample in tests/data/traces).
     let tasks_csv = "M1,2,j_1,1,Terminated,100,160,50,0.39\nR2_1,1,j_2,1,Terminated,90,100,200,1.5\nM3,1,j_3,1,Running,95,0,100,0.5\n";
     let case = Case::new(
         "name = \"t\"\n[workload]\ntrace = \"trace.csv\"\nformat = \"alibaba-2018\"\non_bad_row = \"skip\"\noptions = { machine_memory = \"100GiB\" }\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
@@ -286,7 +379,7 @@ fn alibaba_2018_fixture() {
 fn google_2011_fixture() {
     // Hand-made from the clusterdata-2011-2 task_events schema (time µs,
     // missing, job, index, machine, type, user, class, priority, cpu, mem,
-    // disk, constraint; no sample in ../shared/traces): job 7 task 0 runs
+    // disk, constraint; no sample in tests/data/traces): job 7 task 0 runs
     // 600-700 s; task 1 was already running before the window (time 0) and
     // finishes at 650 s; task 2 is evicted at 800 s and resubmitted; task 3
     // is still running at the end.
@@ -338,7 +431,7 @@ fn google_2011_fixture() {
 fn google_2019_fixture() {
     // Hand-made from the ClusterData2019 instance_events schema, as a CSV
     // export with a header and event types by name (no sample in
-    // ../shared/traces). 2^63-1 means "after the trace window".
+    // tests/data/traces). 2^63-1 means "after the trace window".
     let events = "time,type,collection_id,instance_index,machine_id,resource_request.cpus,resource_request.memory
 1000000,SUBMIT,42,0,,0.0625,0.03125
 2000000,SCHEDULE,42,0,9,0.0625,0.03125
@@ -372,7 +465,7 @@ fn google_2019_fixture() {
 #[test]
 fn azure_functions_fixtures() {
     // 2021 invocation trace, hand-made from its schema (app, func,
-    // end_timestamp, duration in seconds; no sample in ../shared/traces),
+    // end_timestamp, duration in seconds; no sample in tests/data/traces),
     // out of submit order on purpose.
     let case = Case::new(
         "name = \"t\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
@@ -517,8 +610,20 @@ fn order_window_sample_and_time_scale() {
 }
 
 #[test]
-fn trace_convert_then_run_gives_the_same_bill() {
-    let path = shared_traces().join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
+fn trace_convert_then_run_gives_the_same_bill_excerpt() {
+    trace_convert_then_run_gives_the_same_bill(&excerpt_traces(), 1_000);
+}
+
+#[test]
+fn trace_convert_then_run_gives_the_same_bill_full() {
+    if let Some(root) = full_traces("traces::trace_convert_then_run_gives_the_same_bill_full") {
+        trace_convert_then_run_gives_the_same_bill(&root, 8_819);
+    }
+}
+
+/// The Azure LLM code trace of `requests` rows, converted to Parquet.
+fn trace_convert_then_run_gives_the_same_bill(root: &Path, requests: usize) {
+    let path = root.join("azure-llm-2023/AzureLLMInferenceTrace_code.csv");
     let d = tempfile::tempdir().unwrap();
     let (code, out, err) = bin(
         &[
@@ -531,11 +636,11 @@ fn trace_convert_then_run_gives_the_same_bill() {
         d.path(),
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("8819 task(s)"), "{out}");
+    assert!(out.contains(&format!("{requests} task(s)")), "{out}");
     let (code, out, _) = bin(&["trace", "inspect", "llm.parquet"], d.path());
     assert_eq!(code, 0);
     assert!(
-        out.contains("tasks: 8819") && out.contains("order: sorted"),
+        out.contains(&format!("tasks: {requests}")) && out.contains("order: sorted"),
         "{out}"
     );
     let run = |trace: &str, dir: &str| {
