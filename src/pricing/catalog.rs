@@ -664,7 +664,7 @@ mod tests {
     fn builtin_catalog_parses_and_has_74_linux_sizes() {
         let c = Catalog::builtin();
         let combos: usize = c.fargate.size_grid.iter().map(|r| r.memory_mib.len()).sum();
-        // aws-facts.md 2.2: 3 + 4 + 7 + 13 + 23 + 12 + 12 = 74 valid Linux sizes up to 16 vCPU.
+        // [AWS] ECS task size table: 3 + 4 + 7 + 13 + 23 + 12 + 12 = 74 valid Linux sizes up to 16 vCPU.
         assert_eq!(combos, 74);
         assert!(
             c.fargate_rates("us-east-1", Os::Linux, Arch::X86_64, Capacity::OnDemand)
@@ -690,7 +690,7 @@ mod tests {
         let cost = m5.on_demand["us-east-1"].cost(61_000_000, 1);
         assert_eq!(cost.0, 1_626_666_666_666_666);
         assert_eq!(c.instance_type("c7g.large").unwrap().arch, Arch::Arm64);
-        // Prices are linear within a family (aws-facts.md 4.2).
+        // Prices are linear within a family (AWS EC2 On-Demand price list: each size doubles the one below).
         let per_vcpu = |n: &str| {
             let t = c.instance_type(n).unwrap();
             t.on_demand["us-east-1"].price.pico_usd * 1000 / t.cpu_milli as u128

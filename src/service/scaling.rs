@@ -1,5 +1,5 @@
-//! Service autoscaling as ECS Service Auto Scaling does it (aws-facts.md
-//! §6.1): a metric per one-minute period, alarms that need several
+//! Service autoscaling as ECS Service Auto Scaling does it (Application Auto
+//! Scaling user guide, target tracking and step scaling policies): a metric per one-minute period, alarms that need several
 //! consecutive breaching periods, target tracking that scales out in
 //! proportion to the metric and in more slowly, step scaling, cooldowns, and
 //! scheduled actions that set min and max at a time of day.

@@ -137,6 +137,7 @@ pub fn nearest_sizes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricing::Catalog;
 
     fn grid() -> FargateCatalog {
         Catalog::builtin().fargate
@@ -174,7 +175,7 @@ mod tests {
 
     #[test]
     fn size_grid_matches_the_ecs_developer_guide() {
-        // aws-facts.md 2.2: task cpu units → memory MiB (first, last, step).
+        // [AWS] ECS developer guide, "Task definition parameters", task size table: task cpu units → memory MiB (first, last, step).
         let expected: [(u32, &[u32]); 7] = [
             (250, &[512, 1024, 2048]),
             (500, &[1024, 2048, 3072, 4096]),
@@ -206,7 +207,7 @@ mod tests {
 
     #[test]
     fn eks_adds_256_mib_before_rounding() {
-        // aws-facts.md 2.3: a 1 vCPU / 8 GB pod becomes 2 vCPU / 9 GB.
+        // [AWS] EKS user guide, "Fargate pod configuration": a 1 vCPU / 8 GB pod becomes 2 vCPU / 9 GB.
         let s = fit(
             &grid(),
             Os::Linux,
