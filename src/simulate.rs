@@ -111,7 +111,11 @@ fn replay_alone<P: Platform>(
     progress: Option<&Progress>,
 ) -> Result<(P, RunEnd, Vec<ServiceReport>), Error> {
     let end = engine::run_with_progress(&mut model, stream, scenario.horizon, progress)?;
-    if let Some(Failure::Workload(e)) = model.books_mut().failure.take() {
+    // A request source that failed stops the run before it is settled; a
+    // bad input found while running is reported after (see `collect`).
+    if matches!(model.books().failure, Some(Failure::Workload(_)))
+        && let Some(Failure::Workload(e)) = model.books_mut().failure.take()
+    {
         return Err(e.into());
     }
     sample_to_end(&mut model, end.end);

@@ -746,7 +746,6 @@ impl<P: ReplicaHost> ServiceHost<P> {
             busy_at_start: svc.busy_int,
             capacity_at_start: svc.capacity_int,
             routable_at_start: svc.routable_int,
-            ..Minute::default()
         };
         if !scale {
             return;
