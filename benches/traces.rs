@@ -155,8 +155,8 @@ fn twenty_million() {
         })
     });
     let mut f = std::fs::File::create(&trace).expect("create");
-    let rows =
-        fargate_sim::table_io::write_native_parquet_stream(&mut f, &mut stream).expect("writes");
+    let rows = fargate_sim::workload::native::write_native_parquet_stream(&mut f, &mut stream)
+        .expect("writes");
     drop(f);
     let size = std::fs::metadata(&trace).expect("meta").len();
     println!(
@@ -251,8 +251,8 @@ fn one_million() {
     let (_, mut stream) = scenario.workload.open(scenario.seed).expect("workload");
     let trace = dir.path().join("trace-1m.parquet");
     let mut f = std::fs::File::create(&trace).expect("create");
-    let rows =
-        fargate_sim::table_io::write_native_parquet_stream(&mut f, &mut stream).expect("writes");
+    let rows = fargate_sim::workload::native::write_native_parquet_stream(&mut f, &mut stream)
+        .expect("writes");
     drop(f);
     println!(
         "1 M tasks as a native Parquet trace: {rows} rows, {:.0} MB",

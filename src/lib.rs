@@ -10,6 +10,7 @@
 pub mod commands;
 pub mod engine;
 pub mod experiment;
+pub mod io;
 pub mod platform;
 pub mod pricing;
 pub mod report;
@@ -18,7 +19,6 @@ pub mod selfcheck;
 pub mod service;
 pub mod simulate;
 pub mod stats;
-pub mod table_io;
 pub mod time;
 pub mod units;
 pub mod workload;
@@ -53,6 +53,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<io::files::WriteError> for Error {
+    fn from(e: io::files::WriteError) -> Error {
+        Error::Output {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
+impl From<io::files::AlreadyHoldsResults> for Error {
+    fn from(e: io::files::AlreadyHoldsResults) -> Error {
+        Error::BadInput(e.to_string())
+    }
 }
 
 impl Error {

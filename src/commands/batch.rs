@@ -2,7 +2,7 @@
 //! combined table.
 
 use crate::Error;
-use crate::report::output;
+use crate::io::files::check_fresh;
 use crate::scenario::LoadOptions;
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ pub fn batch(
     quiet: bool,
 ) -> Result<String, Error> {
     let dir = out.unwrap_or_else(|| PathBuf::from("output/batch"));
-    output::check_fresh(&dir, "results.csv", force)?;
+    check_fresh(&dir, "results.csv", force)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let show = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -3,7 +3,7 @@
 
 use crate::Error;
 use crate::experiment::{Base, breakeven};
-use crate::report::output;
+use crate::io::files::{check_fresh, safe_file_name};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
 
@@ -34,9 +34,9 @@ pub fn breakeven(args: Args) -> Result<String, Error> {
         .0
         .name;
     let dir = args.out.unwrap_or_else(|| {
-        PathBuf::from("output").join(format!("{}-breakeven", output::safe_file_name(&name)))
+        PathBuf::from("output").join(format!("{}-breakeven", safe_file_name(&name)))
     });
-    output::check_fresh(&dir, "breakeven.svg", args.force)?;
+    check_fresh(&dir, "breakeven.svg", args.force)?;
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
         path: dir.clone(),
         source,

@@ -2,7 +2,7 @@
 //! written, replaying a trace when one is given.
 
 use crate::Error;
-use crate::report::output::write_atomic;
+use crate::io::files::write_atomic;
 use crate::scenario::starter::{self, StarterTrace};
 use crate::workload::formats::Format;
 use std::path::{Path, PathBuf};

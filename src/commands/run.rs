@@ -4,10 +4,11 @@
 
 use crate::Error;
 use crate::engine::Progress;
+use crate::io::files::{check_fresh, safe_file_name};
 use crate::platform::{PlatformSpec, RecordSink};
 use crate::report::progress::ProgressLine;
 use crate::report::tasks::{TaskSpool, remove_spools};
-use crate::report::{assumptions, output, summary, table};
+use crate::report::{assumptions, summary, table};
 use crate::scenario::{self, LoadOptions};
 use crate::simulate;
 use std::path::PathBuf;
@@ -56,8 +57,8 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(output::safe_file_name(&scenario.name)));
-    output::check_fresh(&dir, "summary.json", args.force)?;
+        .unwrap_or_else(|| PathBuf::from("output").join(safe_file_name(&scenario.name)));
+    check_fresh(&dir, "summary.json", args.force)?;
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
         path: dir.clone(),
         source,

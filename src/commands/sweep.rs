@@ -5,7 +5,7 @@
 
 use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
-use crate::report::output;
+use crate::io::files::{check_fresh, safe_file_name};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
 
@@ -54,14 +54,13 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         .0
         .name;
     let dir = args.out.unwrap_or_else(|| {
-        let mut d =
-            PathBuf::from("output").join(format!("{}-sweep", output::safe_file_name(&name)));
+        let mut d = PathBuf::from("output").join(format!("{}-sweep", safe_file_name(&name)));
         if shard.count > 1 {
             d = d.join(format!("shard-{}-of-{}", shard.index, shard.count));
         }
         d
     });
-    output::check_fresh(&dir, "experiment.json", args.force)?;
+    check_fresh(&dir, "experiment.json", args.force)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -100,7 +99,7 @@ pub fn merge(
     metrics: Vec<String>,
     force: bool,
 ) -> Result<String, Error> {
-    output::check_fresh(out, "results.csv", force)?;
+    check_fresh(out, "results.csv", force)?;
     let metrics = experiment::report::metrics_or_default(metrics);
     let manifest = experiment::results::merge(dirs, out)?;
     let df = experiment::results::read(out)?;

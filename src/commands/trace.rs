@@ -3,16 +3,17 @@
 //! trace rewritten in the native format, sorted by submit time.
 
 use crate::Error;
+use crate::io::files::write_atomic_with;
 use crate::platform::fargate::{LaunchType, Sizing};
 use crate::platform::fargate::{SizeMiss, fit};
 use crate::pricing::Catalog;
 use crate::pricing::Os;
-use crate::report::output;
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::stats::SpanStats;
 use crate::time::{SimTime, format_span};
 use crate::units::format_vcpu;
 use crate::workload::formats::SkipCounter;
+use crate::workload::native::{ConvertError, write_native_csv, write_native_parquet_stream};
 use crate::workload::{TaskStream, WorkloadError};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -120,26 +121,26 @@ pub fn convert(
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let mut rows = 0u64;
     let mut failure: Option<Error> = None;
-    output::write_atomic_with(to, |f| {
+    write_atomic_with(to, |f| {
         let result = if csv {
-            crate::table_io::write_native_csv(f, &mut stream)
+            write_native_csv(f, &mut stream)
         } else {
-            crate::table_io::write_native_parquet_stream(f, &mut stream)
+            write_native_parquet_stream(f, &mut stream)
         };
         match result {
             Ok(n) => {
                 rows = n;
                 Ok(())
             }
-            Err(crate::table_io::ConvertError::Workload(e)) => {
+            Err(ConvertError::Workload(e)) => {
                 let m = e.to_string();
                 failure = Some(Error::Workload(e));
                 Err(m)
             }
-            Err(crate::table_io::ConvertError::Other(m)) => Err(m),
+            Err(ConvertError::Other(m)) => Err(m),
         }
     })
-    .map_err(|e| failure.take().unwrap_or(e))?;
+    .map_err(|e| failure.take().unwrap_or_else(|| e.into()))?;
     let mut text = format!(
         "wrote {} ({} task(s) from {}, format {}, sorted by submit time) in {:.2}s\n",
         to.display(),

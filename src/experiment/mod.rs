@@ -24,7 +24,6 @@ pub mod results;
 use crate::Error;
 use crate::report::summary::{self, Summary};
 use crate::scenario::{LoadOptions, ScenarioError};
-use polars::prelude::{NamedFrom, Series};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -545,7 +544,7 @@ pub fn run_sweep(
         shard: shard.index,
         shards: shard.count,
     };
-    crate::report::output::write_atomic(
+    crate::io::files::write_atomic(
         &out.join("experiment.json"),
         (serde_json::to_string_pretty(&manifest).expect("manifest") + "\n").as_bytes(),
     )?;
@@ -629,7 +628,7 @@ pub fn run_batch(
         })
         .collect();
     if seeds.len() == df.height() {
-        df.replace("seed", Series::new("seed".into(), seeds).into())
+        df.replace("seed", seeds.into())
             .map_err(|e| Error::Internal(e.to_string()))?;
     }
     std::fs::create_dir_all(out).map_err(|source| Error::Output {

@@ -3,10 +3,11 @@
 
 use super::results::Manifest;
 use crate::Error;
+use crate::io::files::{safe_file_name, write_atomic};
+use crate::io::table::Table;
 use crate::report::format::{format_seconds, format_usd_cents};
 use crate::report::html::esc;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
-use polars::prelude::*;
 use std::path::Path;
 
 /// Columns the charts and the page use, by name.
@@ -22,24 +23,19 @@ pub fn metrics_or_default(asked: Vec<String>) -> Vec<String> {
     }
 }
 
-fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    df.column(name)
-        .ok()
-        .and_then(|c| c.cast(&DataType::Float64).ok())
-        .and_then(|c| c.f64().ok().map(|ca| ca.iter().collect()))
-        .unwrap_or_else(|| vec![None; df.height()])
+fn f64s(df: &Table, name: &str) -> Vec<Option<f64>> {
+    df.f64s(name).unwrap_or_else(|_| vec![None; df.height()])
 }
 
-fn texts(df: &DataFrame, name: &str) -> Vec<String> {
-    df.column(name)
-        .ok()
-        .and_then(|c| c.cast(&DataType::String).ok())
-        .and_then(|c| {
-            c.str()
-                .ok()
-                .map(|ca| ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
+fn texts(df: &Table, name: &str) -> Vec<String> {
+    df.text(name)
+        .map(|t| {
+            t.values()
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect()
         })
-        .unwrap_or_else(|| vec![String::new(); df.height()])
+        .unwrap_or_else(|_| vec![String::new(); df.height()])
 }
 
 /// Points that are not dominated: no other is both cheaper and faster.
@@ -60,13 +56,13 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 /// Draws the charts and writes `experiment.html`; returns the file names.
 pub fn render(
     dir: &Path,
-    df: &DataFrame,
+    df: &Table,
     keys: &[String],
     metrics: &[String],
     manifest: &Manifest,
 ) -> Result<Vec<String>, Error> {
     for m in metrics {
-        if df.column(m).is_err() {
+        if !df.has(m) {
             return Err(Error::BadInput(format!(
                 "--metric {m}: no such column in the results (metrics are the columns of summary.csv, such as {COST} or {P95})"
             )));
@@ -132,11 +128,7 @@ pub fn render(
                     }
                 })
                 .collect();
-            let name = format!(
-                "sweep_{}__{}",
-                crate::report::output::safe_file_name(metric),
-                crate::report::output::safe_file_name(key)
-            );
+            let name = format!("sweep_{}__{}", safe_file_name(metric), safe_file_name(key));
             let mut caption = format!("{metric} against {key}");
             if !held.is_empty() {
                 caption.push_str(&format!(
@@ -254,7 +246,7 @@ pub fn render(
         ));
     }
     h.push_str("</body>\n</html>\n");
-    crate::report::output::write_atomic(&dir.join("experiment.html"), h.as_bytes())?;
+    write_atomic(&dir.join("experiment.html"), h.as_bytes())?;
     files.push("experiment.html".into());
     Ok(files)
 }

@@ -10,7 +10,7 @@
 
 use super::{Point, PointRuns, Sweep};
 use crate::Error;
-use polars::prelude::*;
+use crate::io::table::{self, Column, ReadError, Table};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::path::Path;
 
@@ -66,7 +66,7 @@ pub fn table(
     points: &[Point],
     runs: &[PointRuns],
     base_seed: u64,
-) -> Result<DataFrame, Error> {
+) -> Result<Table, Error> {
     let keys = sweep.keys();
     let mut point_col: Vec<u64> = Vec::new();
     let mut row_col: Vec<&'static str> = Vec::new();
@@ -151,38 +151,38 @@ pub fn table(
             }
         }
     }
-    let mut cols: Vec<Column> = vec![
-        Column::new("point".into(), point_col),
-        Column::new("row".into(), row_col),
-        Column::new("replication".into(), rep_col),
-        Column::new("seed".into(), seed_col),
+    let mut cols: Vec<(String, Column)> = vec![
+        ("point".into(), point_col.into()),
+        ("row".into(), row_col.into()),
+        ("replication".into(), rep_col.into()),
+        ("seed".into(), seed_col.into()),
     ];
     for (k, c) in keys.iter().zip(axes) {
-        cols.push(match c {
-            AxisCol::Number(v) => Column::new(k.as_str().into(), v),
-            AxisCol::Text(v) => Column::new(k.as_str().into(), v),
-        });
-    }
-    cols.push(Column::new("platform".into(), platform_col));
-    cols.push(Column::new("kind".into(), kind_col));
-    for (j, name) in metric_names.iter().enumerate() {
-        cols.push(Column::new(
-            name.as_str().into(),
-            std::mem::take(&mut metrics[j]),
+        cols.push((
+            k.clone(),
+            match c {
+                AxisCol::Number(v) => v.into(),
+                AxisCol::Text(v) => v.into(),
+            },
         ));
+    }
+    cols.push(("platform".into(), platform_col.into()));
+    cols.push(("kind".into(), kind_col.into()));
+    for (j, name) in metric_names.iter().enumerate() {
+        cols.push((name.clone(), std::mem::take(&mut metrics[j]).into()));
     }
     for (j, name) in metric_names.iter().enumerate() {
         let [sd, lo, hi] = std::mem::take(&mut extra[j]);
-        cols.push(Column::new(format!("{name}_sd").into(), sd));
-        cols.push(Column::new(format!("{name}_ci95_low").into(), lo));
-        cols.push(Column::new(format!("{name}_ci95_high").into(), hi));
+        cols.push((format!("{name}_sd"), sd.into()));
+        cols.push((format!("{name}_ci95_low"), lo.into()));
+        cols.push((format!("{name}_ci95_high"), hi.into()));
     }
-    DataFrame::new_infer_height(cols).map_err(|e| Error::Internal(format!("results table: {e}")))
+    Table::new(cols).map_err(|e| Error::Internal(format!("results table: {e}")))
 }
 
 /// Writes `results.parquet` and `results.csv` into `dir`.
-pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    crate::report::output::write_table(dir, "results", df)
+pub fn write(dir: &Path, table: &mut Table) -> Result<(), Error> {
+    Ok(table::write_parquet_and_csv(dir, "results", table)?)
 }
 
 /// What a shard writes beside its results, for `merge` to check.
@@ -202,18 +202,16 @@ pub struct Manifest {
 }
 
 /// Reads a run's results table.
-pub fn read(dir: &Path) -> Result<DataFrame, Error> {
+pub fn read(dir: &Path) -> Result<Table, Error> {
     let path = dir.join("results.parquet");
-    let f = std::fs::File::open(&path).map_err(|e| {
-        Error::BadInput(format!(
+    Table::read_parquet(&path).map_err(|e| match e {
+        ReadError::Open(e) => Error::BadInput(format!(
             "{}: cannot read it ({e}); is {} the output of `fargate-sim sweep`?",
             path.display(),
             dir.display()
-        ))
-    })?;
-    ParquetReader::new(f)
-        .finish()
-        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))
+        )),
+        ReadError::Table(e) => Error::BadInput(format!("{}: {e}", path.display())),
+    })
 }
 
 /// Merges shard folders into `out`: checks that they are one experiment and
@@ -292,12 +290,9 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
     let mut covered = vec![false; first.points];
     for (d, m) in &manifests {
         let f = read(d)?;
-        let points: Vec<u64> = f
-            .column("point")
-            .and_then(|c| c.u64().map(|ca| ca.into_no_null_iter().collect()))
-            .map_err(|e| {
-                Error::BadInput(format!("{}: no usable `point` column: {e}", d.display()))
-            })?;
+        let points: Vec<u64> = f.u64s("point").map_err(|e| {
+            Error::BadInput(format!("{}: no usable `point` column: {e}", d.display()))
+        })?;
         for p in points {
             let p = p as usize;
             if p >= first.points || p % m.shards != m.shard {
@@ -320,12 +315,12 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
             first.shards
         )));
     }
-    let mut all: Option<DataFrame> = None;
+    let mut all: Option<Table> = None;
     for f in frames {
         match all.as_mut() {
             None => all = Some(f),
             Some(a) => {
-                a.vstack_mut(&f).map_err(|e| {
+                a.append(&f).map_err(|e| {
                     Error::BadInput(format!("shards do not have the same columns: {e}"))
                 })?;
             }
@@ -336,14 +331,12 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
     // stable sort by point.
     let n = all.height();
     let points: Vec<u64> = all
-        .column("point")
-        .and_then(|c| c.u64().map(|ca| ca.into_no_null_iter().collect()))
+        .u64s("point")
         .map_err(|e| Error::BadInput(format!("a shard has no usable `point` column: {e}")))?;
-    let mut order: Vec<IdxSize> = (0..n as IdxSize).collect();
-    order.sort_by_key(|i| points[*i as usize]);
-    let idx = IdxCa::from_vec("idx".into(), order);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|i| points[*i]);
     let mut all = all
-        .take(&idx)
+        .take(&order)
         .map_err(|e| Error::Internal(format!("merging: {e}")))?;
     if all.height() != n {
         return Err(Error::Internal("merge lost rows".into()));
@@ -358,7 +351,7 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
         shards: 1,
         ..first
     };
-    crate::report::output::write_atomic(
+    crate::io::files::write_atomic(
         &out.join("experiment.json"),
         (serde_json::to_string_pretty(&merged).expect("manifest") + "\n").as_bytes(),
     )?;

@@ -257,7 +257,7 @@ pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> 
     );
     crate::pricing::Catalog::parse(&text, &out.display().to_string())
         .map_err(|e| format!("the imported catalog does not check: {}", e.message))?;
-    crate::report::output::write_atomic(out, text.as_bytes()).map_err(|e| e.to_string())?;
+    crate::io::files::write_atomic(out, text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(result)
 }
 
@@ -265,7 +265,7 @@ pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> 
 /// one row per price), turned into the JSON offer's shape: `products` by
 /// SKU with the attributes read here, and `terms.OnDemand` by SKU.
 fn from_csv(text: &str, at: &str) -> Result<Value, String> {
-    use crate::workload::native::split_csv;
+    use crate::io::csv::split_csv;
     let mut lines = text.lines().enumerate();
     let mut meta = serde_json::Map::new();
     let header: Vec<String> = loop {

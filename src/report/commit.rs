@@ -346,7 +346,7 @@ fn write_outputs(dir: &Path, plans: &[PlatformPlan]) -> Result<(), Error> {
             let o = evaluate_part(&p.hours, p.last, c, p.discount);
             csv.push_str(&format!(
                 "{},{c},{},{},{},{}\n",
-                crate::report::csv::quote(&p.platform),
+                crate::io::csv::quote(&p.platform),
                 o.cost + other,
                 p.total_on_demand,
                 o.coverage,
@@ -361,7 +361,7 @@ fn write_outputs(dir: &Path, plans: &[PlatformPlan]) -> Result<(), Error> {
             band: Vec::new(),
         });
     }
-    super::output::write_atomic(&dir.join("commit.csv"), csv.as_bytes())?;
+    crate::io::files::write_atomic(&dir.join("commit.csv"), csv.as_bytes())?;
     let cheapest = plans
         .iter()
         .min_by(|a, b| {

@@ -5,16 +5,8 @@
 //! `service_<name>_…` (served, latency percentiles, SLO minutes, cost).
 
 use super::summary::{PlatformSummary, Summary};
+use crate::io::csv::quote;
 use crate::stats::SpanSummary;
-
-/// Quotes a CSV field when it needs it.
-pub fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
 
 fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
@@ -100,7 +92,7 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     latency("time_to_start", &p.latency.time_to_start, &mut h, &mut r);
     // Services: every platform runs the same ones, so the columns line up.
     for sv in &p.services {
-        let key = super::output::safe_file_name(&sv.name);
+        let key = crate::io::files::safe_file_name(&sv.name);
         let q = &sv.requests;
         let l = &sv.latency_s;
         let columns: [(&str, String); 14] = [
@@ -163,15 +155,4 @@ pub fn render(summary: &Summary) -> String {
         out.push('\n');
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_only_when_needed() {
-        assert_eq!(super::quote("a,b"), "\"a,b\"");
-        assert_eq!(super::quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::quote("x\"y,"), "\"x\"\"y,\"");
-        assert_eq!(super::quote("plain"), "plain");
-    }
 }

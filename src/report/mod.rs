@@ -9,7 +9,6 @@ pub mod csv;
 pub mod explain;
 pub mod format;
 pub mod html;
-pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod service_charts;
@@ -23,7 +22,8 @@ pub mod xy_chart;
 pub use summary::{PlatformSummary, Summary};
 
 use crate::Error;
-use polars::prelude::DataFrame;
+use crate::io::files::write_atomic;
+use crate::io::table::Table;
 use std::path::Path;
 
 /// Writes every file of a run into `dir`: the summary (`json` is its text),
@@ -39,8 +39,8 @@ pub fn write_all(
 ) -> Result<Vec<String>, Error> {
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
-    output::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    output::write_atomic(&dir.join("summary.csv"), csv::render(summary).as_bytes())?;
+    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    write_atomic(&dir.join("summary.csv"), csv::render(summary).as_bytes())?;
     let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
         .platforms
         .iter()
@@ -82,15 +82,15 @@ pub fn write_all(
 pub fn render(
     dir: &Path,
     summary: &Summary,
-    series: &DataFrame,
-    service_minutes: Option<&DataFrame>,
+    series: &Table,
+    service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
     let per_platform = timeseries::split(series)?;
     let mut charts = charts::render_all(dir, summary, &per_platform)?;
     if let Some(m) = service_minutes {
         charts.extend(service_charts::render_all(dir, &services::split(m)?)?);
     }
-    output::write_atomic(
+    write_atomic(
         &dir.join("report.html"),
         html::render(summary, &charts).as_bytes(),
     )?;

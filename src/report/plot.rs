@@ -8,8 +8,8 @@
 //! minimum and maximum of each pixel-wide bucket are kept, so spikes stay
 //! visible); the data files keep every row.
 
-use super::output::write_atomic;
 use crate::Error;
+use crate::io::files::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

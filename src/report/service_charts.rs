@@ -6,13 +6,13 @@
 //!   request rate, to show how fast each one adds capacity.
 
 use super::format::format_latency_axis;
-use super::output::safe_file_name;
 use super::plot::{
     Chart, Draw, FAMILY, draw_err, legend, max_of, platform_color, register_font, render_both,
     time_axis,
 };
 use super::services::ServiceSeries;
 use crate::Error;
+use crate::io::files::safe_file_name;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

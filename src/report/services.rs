@@ -4,9 +4,9 @@
 //! table, so `fargate-sim report` redraws them without simulating.
 
 use crate::Error;
+use crate::io::table::{self, Table};
 use crate::service::ServiceReport;
 use crate::time::sim_to_seconds;
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -194,7 +194,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// The table of every platform's services' minutes.
-pub fn frame(runs: &[(&str, &[ServiceReport])]) -> Result<DataFrame, Error> {
+pub fn frame(runs: &[(&str, &[ServiceReport])]) -> Result<Table, Error> {
     let mut platform = Vec::new();
     let mut service = Vec::new();
     let (mut t0, mut t1) = (Vec::new(), Vec::new());
@@ -231,35 +231,34 @@ pub fn frame(runs: &[(&str, &[ServiceReport])]) -> Result<DataFrame, Error> {
             }
         }
     }
-    let c = |name: &str, s: Series| -> Column { s.with_name(name.into()).into() };
-    DataFrame::new_infer_height(vec![
-        c("platform", Series::new("".into(), platform)),
-        c("service", Series::new("".into(), service)),
-        c("t_start_s", Series::new("".into(), t0)),
-        c("t_end_s", Series::new("".into(), t1)),
-        c("arrived", Series::new("".into(), arrived)),
-        c("served", Series::new("".into(), served)),
-        c("timed_out", Series::new("".into(), timed_out)),
-        c("rejected", Series::new("".into(), rejected)),
-        c("failed", Series::new("".into(), failed)),
-        c("latency_p50_s", Series::new("".into(), p50)),
-        c("latency_p95_s", Series::new("".into(), p95)),
-        c("latency_p99_s", Series::new("".into(), p99)),
-        c("latency_p99_9_s", Series::new("".into(), p999)),
-        c("latency_mean_s", Series::new("".into(), mean)),
-        c("replicas_desired", Series::new("".into(), desired)),
-        c("replicas_running", Series::new("".into(), running)),
-        c("replicas_starting", Series::new("".into(), starting)),
-        c("cpu_percent", Series::new("".into(), cpu)),
-        c("requests_per_target", Series::new("".into(), rpt)),
-        c("slo_violated", Series::new("".into(), violated)),
+    Table::new(vec![
+        ("platform", platform.into()),
+        ("service", service.into()),
+        ("t_start_s", t0.into()),
+        ("t_end_s", t1.into()),
+        ("arrived", arrived.into()),
+        ("served", served.into()),
+        ("timed_out", timed_out.into()),
+        ("rejected", rejected.into()),
+        ("failed", failed.into()),
+        ("latency_p50_s", p50.into()),
+        ("latency_p95_s", p95.into()),
+        ("latency_p99_s", p99.into()),
+        ("latency_p99_9_s", p999.into()),
+        ("latency_mean_s", mean.into()),
+        ("replicas_desired", desired.into()),
+        ("replicas_running", running.into()),
+        ("replicas_starting", starting.into()),
+        ("cpu_percent", cpu.into()),
+        ("requests_per_target", rpt.into()),
+        ("slo_violated", violated.into()),
     ])
     .map_err(|e| Error::Internal(format!("building the service minutes table: {e}")))
 }
 
 /// Writes `service_minutes.parquet` and `.csv` into `dir`.
-pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    super::output::write_table(dir, "service_minutes", df)
+pub fn write(dir: &Path, table: &mut Table) -> Result<(), Error> {
+    Ok(table::write_parquet_and_csv(dir, "service_minutes", table)?)
 }
 
 /// One service on one platform, minute by minute, as charts read it.
@@ -277,15 +276,11 @@ pub struct ServiceSeries {
 }
 
 /// Splits the table into one series per (platform, service), in table order.
-pub fn split(df: &DataFrame) -> Result<Vec<ServiceSeries>, Error> {
-    let err = |e: PolarsError| Error::Internal(format!("reading the service minutes: {e}"));
-    let col = |n: &str| df.column(n).map_err(err);
-    let platform = col("platform")?.str().map_err(err)?.clone();
-    let service = col("service")?.str().map_err(err)?.clone();
-    let f = |n: &str| -> Result<Vec<Option<f64>>, Error> {
-        let c = col(n)?.cast(&DataType::Float64).map_err(err)?;
-        Ok(c.f64().map_err(err)?.iter().collect())
-    };
+pub fn split(table: &Table) -> Result<Vec<ServiceSeries>, Error> {
+    let err = |e: table::TableError| Error::Internal(format!("reading the service minutes: {e}"));
+    let platform = table.strs("platform").map_err(err)?;
+    let service = table.strs("service").map_err(err)?;
+    let f = |n: &str| table.f64s(n).map_err(err);
     let (t0, t1, arrived) = (f("t_start_s")?, f("t_end_s")?, f("arrived")?);
     let (p50, p95, p99) = (
         f("latency_p50_s")?,
@@ -294,8 +289,11 @@ pub fn split(df: &DataFrame) -> Result<Vec<ServiceSeries>, Error> {
     );
     let (desired, running) = (f("replicas_desired")?, f("replicas_running")?);
     let mut out: Vec<ServiceSeries> = Vec::new();
-    for i in 0..df.height() {
-        let (p, s) = (platform.get(i).unwrap_or(""), service.get(i).unwrap_or(""));
+    for i in 0..table.height() {
+        let (p, s) = (
+            platform[i].as_deref().unwrap_or(""),
+            service[i].as_deref().unwrap_or(""),
+        );
         if out.last().is_none_or(|l| l.platform != p || l.service != s) {
             out.push(ServiceSeries {
                 platform: p.to_string(),

@@ -7,11 +7,11 @@
 //! Parquet row groups to a temporary name that is renamed at the end. The
 //! file is the same bytes for the same seed, whatever the thread timing.
 
-use super::output::write_atomic_with;
 use crate::Error;
+use crate::io::files::write_atomic_with;
+use crate::io::table::{Compression, ParquetBatches, Table};
 use crate::platform::{Outcome, RecordSink, TaskRecord};
 use crate::time::SimTime;
-use polars::prelude::*;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -237,26 +237,26 @@ impl Batch {
         Ok(())
     }
 
-    fn frame(self) -> PolarsResult<DataFrame> {
-        let c = |name: &str, s: Series| -> Column { s.with_name(name.into()).into() };
-        DataFrame::new_infer_height(vec![
-            c("platform", Series::new("".into(), self.platform)),
-            c("task_id", Series::new("".into(), self.task_id)),
-            c("attempt", Series::new("".into(), self.attempt)),
-            c("outcome", Series::new("".into(), self.outcome)),
-            c("submit_s", Series::new("".into(), self.submit)),
-            c("launch_s", Series::new("".into(), self.launch)),
-            c("running_s", Series::new("".into(), self.running)),
-            c("end_s", Series::new("".into(), self.end)),
-            c("cpu_vcpu_requested", Series::new("".into(), self.cpu_req)),
-            c("memory_mib_requested", Series::new("".into(), self.mem_req)),
-            c("cpu_vcpu_billed", Series::new("".into(), self.cpu_billed)),
-            c("memory_mib_billed", Series::new("".into(), self.mem_billed)),
-            c("instance", Series::new("".into(), self.instance)),
-            c("billed_s", Series::new("".into(), self.billed)),
-            c("run_s", Series::new("".into(), self.run)),
-            c("cost_usd", Series::new("".into(), self.cost)),
+    fn table(self) -> Result<Table, String> {
+        Table::new(vec![
+            ("platform", self.platform.into()),
+            ("task_id", self.task_id.into()),
+            ("attempt", self.attempt.into()),
+            ("outcome", self.outcome.into()),
+            ("submit_s", self.submit.into()),
+            ("launch_s", self.launch.into()),
+            ("running_s", self.running.into()),
+            ("end_s", self.end.into()),
+            ("cpu_vcpu_requested", self.cpu_req.into()),
+            ("memory_mib_requested", self.mem_req.into()),
+            ("cpu_vcpu_billed", self.cpu_billed.into()),
+            ("memory_mib_billed", self.mem_billed.into()),
+            ("instance", self.instance.into()),
+            ("billed_s", self.billed.into()),
+            ("run_s", self.run.into()),
+            ("cost_usd", self.cost.into()),
         ])
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -277,8 +277,7 @@ pub fn assemble(dir: &Path, spools: &[Arc<SpoolHandle>]) -> Result<u64, Error> {
     }
     let mut rows = 0u64;
     let result = write_atomic_with(&dir.join("tasks.parquet"), |f| {
-        let mut writer: Option<polars::io::parquet::write::BatchedWriter<&mut std::fs::File>> =
-            None;
+        let mut writer: Option<ParquetBatches<&mut std::fs::File>> = None;
         let mut f = Some(f);
         for spool in spools {
             let file = std::fs::File::open(&spool.path)
@@ -297,47 +296,42 @@ pub fn assemble(dir: &Path, spools: &[Arc<SpoolHandle>]) -> Result<u64, Error> {
                 }
                 left -= n as u64;
                 rows += n as u64;
-                let df = batch.frame().map_err(|e| e.to_string())?;
+                let table = batch.table()?;
                 if writer.is_none() {
                     let out = f.take().expect("one writer");
                     writer = Some(
-                        ParquetWriter::new(out)
-                            .with_compression(TASKS_COMPRESSION)
-                            .batched(df.schema())
+                        ParquetBatches::new(out, &table, TASKS_COMPRESSION)
                             .map_err(|e| e.to_string())?,
                     );
                 }
                 writer
                     .as_mut()
                     .expect("created above")
-                    .write_batch(&df)
+                    .write(&table)
                     .map_err(|e| e.to_string())?;
             }
         }
         match writer {
-            Some(w) => w.finish().map(|_| ()).map_err(|e| e.to_string()),
+            Some(w) => w.finish().map_err(|e| e.to_string()),
             None => {
                 // No records at all: still write a file with the columns.
-                let mut df = Batch::default().frame().map_err(|e| e.to_string())?;
+                let mut table = Batch::default().table()?;
                 let out = f.take().expect("unused");
-                ParquetWriter::new(out)
-                    .with_compression(TASKS_COMPRESSION)
-                    .finish(&mut df)
-                    .map(|_| ())
+                table
+                    .write_parquet(out, TASKS_COMPRESSION)
                     .map_err(|e| e.to_string())
             }
         }
     });
     remove_spools(spools);
-    result.map(|_| rows)
+    result.map(|_| rows).map_err(Error::from)
 }
 
 /// `tasks.parquet` is the largest file a run writes (a row per attempt).
 /// Snappy, which every Parquet reader supports, writes it in 0.37 s instead
 /// of zstd's 0.60 s for 1 M tasks, at 54 MB instead of 41 MB
 /// (`cargo bench --bench reports`).
-const TASKS_COMPRESSION: polars::prelude::ParquetCompression =
-    polars::prelude::ParquetCompression::Snappy;
+const TASKS_COMPRESSION: Compression = Compression::Snappy;
 
 /// Deletes spool files (after assembly, or when a run fails).
 pub fn remove_spools(spools: &[Arc<SpoolHandle>]) {
@@ -347,12 +341,8 @@ pub fn remove_spools(spools: &[Arc<SpoolHandle>]) {
 }
 
 /// Reads `tasks.parquet` (for tests and `report`).
-pub fn read(path: &Path) -> Result<DataFrame, Error> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))
+pub fn read(path: &Path) -> Result<Table, Error> {
+    Table::read_parquet(path).map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -400,22 +390,14 @@ mod tests {
         drop(spool);
         assert_eq!(handle.records(), 2);
         assert_eq!(assemble(dir.path(), &[handle]).unwrap(), 2);
-        let df = read(&dir.path().join("tasks.parquet")).unwrap();
-        assert_eq!(df.height(), 2);
-        let outcome = df
-            .column("outcome")
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(0)
-            .unwrap()
-            .to_string();
-        assert_eq!(outcome, "interrupted");
-        let cost = df.column("cost_usd").unwrap().f64().unwrap();
-        assert_eq!(cost.get(0), Some(0.001234));
-        assert_eq!(cost.get(1), None);
-        let billed = df.column("billed_s").unwrap().f64().unwrap().get(0);
-        assert_eq!(billed, Some(61.0));
+        let t = read(&dir.path().join("tasks.parquet")).unwrap();
+        assert_eq!(t.height(), 2);
+        let outcome = t.strs("outcome").unwrap();
+        assert_eq!(outcome[0].as_deref(), Some("interrupted"));
+        let cost = t.f64s("cost_usd").unwrap();
+        assert_eq!(cost, vec![Some(0.001234), None]);
+        let billed = t.f64s("billed_s").unwrap();
+        assert_eq!(billed[0], Some(61.0));
         // Only tasks.parquet remains: the spool is gone.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

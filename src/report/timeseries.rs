@@ -4,10 +4,10 @@
 //! back from a finished run by `fargate-sim report`.
 
 use crate::Error;
+use crate::io::table::{self, ReadError, Table};
 use crate::platform::series::SeriesRow;
 use crate::pricing::Money;
 use crate::time::sim_to_seconds;
-use polars::prelude::*;
 use std::path::Path;
 
 /// The columns, in file order, with their meaning (docs/outputs.md repeats this).
@@ -74,7 +74,7 @@ pub struct PlatformSeries {
 }
 
 /// Builds the table from each platform's rows, in scenario order.
-pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<DataFrame, Error> {
+pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<Table, Error> {
     let n: usize = platforms.iter().map(|(_, r)| r.len()).sum();
     let mut name = Vec::with_capacity(n);
     let mut t_start = Vec::with_capacity(n);
@@ -115,69 +115,61 @@ pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<DataFrame, Error> {
             previous = r.cost_cumulative;
         }
     }
-    let c = |name: &str, s: Series| -> Column { s.with_name(name.into()).into() };
-    DataFrame::new_infer_height(vec![
-        c("platform", Series::new("".into(), name)),
-        c("t_start_s", Series::new("".into(), t_start)),
-        c("t_end_s", Series::new("".into(), t_end)),
-        c("tasks_submitted", Series::new("".into(), submitted)),
-        c("tasks_completed", Series::new("".into(), completed)),
-        c("tasks_waiting", Series::new("".into(), waiting)),
-        c("tasks_starting", Series::new("".into(), starting)),
-        c("tasks_running", Series::new("".into(), running)),
-        c("instances_launching", Series::new("".into(), launching_i)),
-        c("instances_running", Series::new("".into(), running_i)),
-        c("vcpu_provisioned", Series::new("".into(), vcpu_p)),
-        c("vcpu_allocated", Series::new("".into(), vcpu_a)),
-        c("memory_gib_provisioned", Series::new("".into(), mem_p)),
-        c("memory_gib_allocated", Series::new("".into(), mem_a)),
-        c("cost_usd", Series::new("".into(), cost)),
-        c("cost_cumulative_usd", Series::new("".into(), cumulative)),
+    Table::new(vec![
+        ("platform", name.into()),
+        ("t_start_s", t_start.into()),
+        ("t_end_s", t_end.into()),
+        ("tasks_submitted", submitted.into()),
+        ("tasks_completed", completed.into()),
+        ("tasks_waiting", waiting.into()),
+        ("tasks_starting", starting.into()),
+        ("tasks_running", running.into()),
+        ("instances_launching", launching_i.into()),
+        ("instances_running", running_i.into()),
+        ("vcpu_provisioned", vcpu_p.into()),
+        ("vcpu_allocated", vcpu_a.into()),
+        ("memory_gib_provisioned", mem_p.into()),
+        ("memory_gib_allocated", mem_a.into()),
+        ("cost_usd", cost.into()),
+        ("cost_cumulative_usd", cumulative.into()),
     ])
     .map_err(|e| Error::Internal(format!("building the time series: {e}")))
 }
 
 /// Writes `timeseries.parquet` and `timeseries.csv` into `dir`.
-pub fn write(dir: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    super::output::write_table(dir, "timeseries", df)
+pub fn write(dir: &Path, table: &mut Table) -> Result<(), Error> {
+    Ok(table::write_parquet_and_csv(dir, "timeseries", table)?)
 }
 
 /// Reads `timeseries.parquet` back.
-pub fn read(path: &Path) -> Result<DataFrame, Error> {
+pub fn read(path: &Path) -> Result<Table, Error> {
     let bad = |m: String| Error::BadInput(format!("{}: {m}", path.display()));
-    let file = std::fs::File::open(path).map_err(|e| {
-        bad(format!(
+    Table::read_parquet(path).map_err(|e| match e {
+        ReadError::Open(e) => bad(format!(
             "cannot open it ({e}); is this the folder of a finished run?"
-        ))
-    })?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+        )),
+        ReadError::Table(e) => bad(format!("not a readable Parquet file: {e}")),
+    })
 }
 
 /// Splits the table into one [`PlatformSeries`] per platform, in order of
 /// first appearance.
-pub fn split(df: &DataFrame) -> Result<Vec<PlatformSeries>, Error> {
+pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
     let bad = |m: String| Error::BadInput(format!("timeseries: {m}"));
     let floats = |name: &str| -> Result<Vec<Option<f64>>, Error> {
-        let col = df
-            .column(name)
-            .map_err(|_| bad(format!("no `{name}` column")))?
-            .cast(&DataType::Float64)
-            .map_err(|e| bad(format!("`{name}`: {e}")))?;
-        Ok(col
-            .f64()
-            .map_err(|e| bad(format!("`{name}`: {e}")))?
-            .iter()
-            .collect())
+        if !table.has(name) {
+            return Err(bad(format!("no `{name}` column")));
+        }
+        table.f64s(name).map_err(|e| bad(format!("`{name}`: {e}")))
     };
-    let names: Vec<String> = df
-        .column("platform")
-        .map_err(|_| bad("no `platform` column".into()))?
-        .str()
+    if !table.has("platform") {
+        return Err(bad("no `platform` column".into()));
+    }
+    let names: Vec<String> = table
+        .strs("platform")
         .map_err(|e| bad(format!("`platform`: {e}")))?
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect();
     let t_end = floats("t_end_s")?;
     let waiting = floats("tasks_waiting")?;

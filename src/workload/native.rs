@@ -4,9 +4,12 @@
 //! `task_id, submit_s, duration_s, cpu_vcpu, memory_mib`, optional
 //! `storage_gib` and `group`. CSV (optionally `.gz`) or Parquet. Rows must be
 //! in submit order; the reader checks it as it goes and never loads the whole
-//! file.
+//! file (Parquet is read in chunks of rows). The writers of the format
+//! (`trace convert`, tests, benchmarks) are here too.
 
 use super::{Task, TaskStream, WorkloadError};
+use crate::io::csv::{quote, split_csv};
+use crate::io::table::{self, Compression, ParquetBatches, ParquetFile, Table};
 use crate::time::{SimTime, seconds_to_sim};
 use crate::units::vcpu_to_milli;
 use std::collections::HashMap;
@@ -35,7 +38,7 @@ pub struct TraceInfo {
 /// Opens a native trace, CSV or Parquet by its extension.
 pub fn open(path: &Path) -> Result<(TraceInfo, TaskStream), WorkloadError> {
     if super::text::is_parquet(path)? {
-        crate::table_io::open_native_parquet(
+        open_parquet(
             path,
             super::formats::OnBadRow::Error,
             true,
@@ -375,37 +378,434 @@ impl Iterator for CsvRows {
     }
 }
 
-/// Splits one CSV line into fields. Double-quoted fields may hold commas;
-/// their quotes are removed (a doubled quote inside stays doubled, which no
-/// native column needs).
-pub(crate) fn split_csv(line: &str) -> Vec<&str> {
-    let mut fields = Vec::with_capacity(8);
-    let bytes = line.as_bytes();
-    let mut start = 0;
-    let mut in_quotes = false;
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => {
-                fields.push(unquote(&line[start..i]));
-                start = i + 1;
+/// Rows read (and written) per chunk of a Parquet trace: bounded memory
+/// whatever the file's size.
+const CHUNK_ROWS: usize = 64 * 1024;
+
+fn parquet_err(path: &Path, e: impl std::fmt::Display) -> WorkloadError {
+    WorkloadError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn read_err(path: &Path, e: table::ReadError) -> WorkloadError {
+    match e {
+        table::ReadError::Open(source) => WorkloadError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        table::ReadError::Table(e) => parquet_err(path, e),
+    }
+}
+
+/// Opens a native Parquet trace and streams it chunk by chunk.
+pub fn open_parquet(
+    path: &Path,
+    on_bad_row: super::formats::OnBadRow,
+    check_order: bool,
+    skipped: super::formats::SkipCounter,
+) -> Result<(TraceInfo, TaskStream), WorkloadError> {
+    let file = ParquetFile::open(path).map_err(|e| read_err(path, e))?;
+    let names = file.names().to_vec();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let map = ColumnMap::from_header(path, &name_refs)?;
+    let wanted: Vec<String> = map
+        .index
+        .iter()
+        .flatten()
+        .map(|i| names[*i].clone())
+        .collect();
+    let info = TraceInfo {
+        notes: map.notes.clone(),
+    };
+    let stream = ParquetRows {
+        path: path.to_path_buf(),
+        rows: file.rows(),
+        file,
+        wanted,
+        present: map.index.map(|i| i.map(|c| names[c].clone())),
+        offset: 0,
+        chunk: Vec::new().into_iter(),
+        checker: {
+            let mut c = RowChecker::new(path);
+            c.check_order = check_order;
+            c
+        },
+        failed: false,
+        skip: (on_bad_row == super::formats::OnBadRow::Skip).then_some(skipped),
+    };
+    Ok((info, Box::new(stream)))
+}
+
+struct ParquetRows {
+    path: PathBuf,
+    file: ParquetFile,
+    wanted: Vec<String>,
+    /// Column names for the seven known fields, in `ColumnMap` order.
+    present: [Option<String>; 7],
+    rows: usize,
+    offset: usize,
+    chunk: std::vec::IntoIter<Result<Task, WorkloadError>>,
+    checker: RowChecker,
+    failed: bool,
+    /// Skip bad rows and count them here (else stop at the first).
+    skip: Option<super::formats::SkipCounter>,
+}
+
+impl ParquetRows {
+    fn read_chunk(&mut self) -> Result<Vec<Result<Task, WorkloadError>>, WorkloadError> {
+        let len = CHUNK_ROWS.min(self.rows - self.offset);
+        let df = self
+            .file
+            .read(&self.wanted, self.offset, len)
+            .map_err(|e| read_err(&self.path, e))?;
+        // Numeric columns are read as numbers; text columns (and numbers
+        // stored as text) as text, borrowed from the table, parsed and
+        // checked per row.
+        enum Col<'a> {
+            Absent,
+            Text(Vec<Option<&'a str>>),
+            Number(&'a [Option<f64>]),
+        }
+        enum Read {
+            Text(table::Text),
+            Number(Vec<Option<f64>>),
+        }
+        let read: Vec<Option<Read>> = self
+            .present
+            .iter()
+            .enumerate()
+            .map(|(idx, name)| -> Result<_, WorkloadError> {
+                let Some(n) = name else {
+                    return Ok(None);
+                };
+                let perr = |e| parquet_err(&self.path, e);
+                let numeric = (1..=5).contains(&idx) && df.is_numeric(n).map_err(perr)?;
+                Ok(Some(if numeric {
+                    Read::Number(df.f64s(n).map_err(perr)?)
+                } else {
+                    Read::Text(df.text(n).map_err(perr)?)
+                }))
+            })
+            .collect::<Result<_, _>>()?;
+        let cols: Vec<Col> = read
+            .iter()
+            .map(|c| match c {
+                None => Col::Absent,
+                Some(Read::Number(v)) => Col::Number(v),
+                Some(Read::Text(t)) => Col::Text(t.values()),
+            })
+            .collect();
+        let text = |c: usize, r: usize| -> &str {
+            match &cols[c] {
+                Col::Text(v) => v[r].unwrap_or(""),
+                _ => "",
             }
-            _ => {}
+        };
+        let mut out = Vec::with_capacity(len);
+        for r in 0..len {
+            let row = RawRow {
+                task_id: text(0, r),
+                submit_s: text(1, r),
+                duration_s: text(2, r),
+                cpu_vcpu: text(3, r),
+                memory_mib: text(4, r),
+                storage_gib: text(5, r),
+                group: text(6, r),
+            };
+            let line = (self.offset + r + 1) as u64;
+            let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
+                && !matches!(cols[5], Col::Text(_));
+            let t = if all_numeric {
+                let num = |c: usize| match &cols[c] {
+                    Col::Number(v) => v[r],
+                    _ => None,
+                };
+                match (num(1), num(2), num(3), num(4)) {
+                    (Some(submit_s), Some(duration_s), Some(cpu_vcpu), Some(memory_mib)) => {
+                        let values = Values {
+                            submit_s,
+                            duration_s,
+                            cpu_vcpu,
+                            memory_mib,
+                            storage_gib: num(5),
+                        };
+                        self.checker
+                            .check_values(line, &row, &values)
+                            .map_err(|e| match e {
+                                // Numbers carry no text: show the value.
+                                WorkloadError::BadValue {
+                                    path,
+                                    line,
+                                    column,
+                                    value,
+                                    expected,
+                                } if value.is_empty() => {
+                                    let idx = [
+                                        "",
+                                        "submit_s",
+                                        "duration_s",
+                                        "cpu_vcpu",
+                                        "memory_mib",
+                                        "storage_gib",
+                                    ]
+                                    .iter()
+                                    .position(|c| *c == column);
+                                    let value = idx
+                                        .and_then(num)
+                                        .map_or_else(String::new, |v| v.to_string());
+                                    WorkloadError::BadValue {
+                                        path,
+                                        line,
+                                        column,
+                                        value,
+                                        expected,
+                                    }
+                                }
+                                other => other,
+                            })
+                    }
+                    _ => {
+                        let missing = (1..=4).find(|c| num(*c).is_none()).unwrap_or(1);
+                        Err(WorkloadError::BadValue {
+                            path: self.path.clone(),
+                            line,
+                            column: ["", "submit_s", "duration_s", "cpu_vcpu", "memory_mib"]
+                                [missing],
+                            value: "null".into(),
+                            expected: "expected a number".into(),
+                        })
+                    }
+                }
+            } else {
+                let owned: Vec<String> = (1..=5)
+                    .map(|c| match &cols[c] {
+                        Col::Number(v) => v[r].map_or_else(String::new, |x| x.to_string()),
+                        Col::Text(v) => v[r].unwrap_or_default().to_string(),
+                        Col::Absent => String::new(),
+                    })
+                    .collect();
+                let row = RawRow {
+                    submit_s: &owned[0],
+                    duration_s: &owned[1],
+                    cpu_vcpu: &owned[2],
+                    memory_mib: &owned[3],
+                    storage_gib: &owned[4],
+                    ..row
+                };
+                self.checker.check(line, &row)
+            };
+            match (t, &self.skip) {
+                (
+                    Err(WorkloadError::BadValue {
+                        column, expected, ..
+                    }),
+                    Some(skip),
+                ) => {
+                    skip.add(&format!("{column}: {expected}"));
+                }
+                (Err(e), _) => {
+                    out.push(Err(e));
+                    break;
+                }
+                (ok, _) => out.push(ok),
+            }
+        }
+        self.offset += len;
+        Ok(out)
+    }
+}
+
+impl Iterator for ParquetRows {
+    type Item = Result<Task, WorkloadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            if let Some(t) = self.chunk.next() {
+                self.failed = t.is_err();
+                return Some(t);
+            }
+            if self.offset >= self.rows {
+                return None;
+            }
+            match self.read_chunk() {
+                Ok(c) => self.chunk = c.into_iter(),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
         }
     }
-    fields.push(unquote(&line[start..]));
-    fields
 }
 
-fn unquote(field: &str) -> &str {
-    let t = field.trim();
-    if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-        &t[1..t.len() - 1]
-    } else {
-        t
+/// A task's id in a native trace: its label, or its number.
+fn native_id(t: &Task) -> String {
+    t.label
+        .as_deref()
+        .map_or_else(|| t.id.to_string(), str::to_string)
+}
+
+/// Writes tasks as a native Parquet trace (for tests, benchmarks and
+/// `trace convert`).
+pub fn write_native_parquet(path: &Path, tasks: &[Task]) -> Result<(), String> {
+    let ids: Vec<String> = tasks.iter().map(native_id).collect();
+    let mut t = Table::new(vec![
+        ("task_id", ids.into()),
+        (
+            "submit_s",
+            tasks
+                .iter()
+                .map(|t| t.submit as f64 / 1e6)
+                .collect::<Vec<f64>>()
+                .into(),
+        ),
+        (
+            "duration_s",
+            tasks
+                .iter()
+                .map(|t| t.duration as f64 / 1e6)
+                .collect::<Vec<f64>>()
+                .into(),
+        ),
+        (
+            "cpu_vcpu",
+            tasks
+                .iter()
+                .map(|t| t.cpu_milli as f64 / 1e3)
+                .collect::<Vec<f64>>()
+                .into(),
+        ),
+        (
+            "memory_mib",
+            tasks
+                .iter()
+                .map(|t| t.memory_mib as i64)
+                .collect::<Vec<i64>>()
+                .into(),
+        ),
+    ])
+    .map_err(|e| e.to_string())?;
+    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    t.write_parquet(file, Compression::Zstd)
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Columns of a batch of native rows.
+#[derive(Default)]
+struct NativeBatch {
+    id: Vec<String>,
+    submit: Vec<f64>,
+    duration: Vec<f64>,
+    cpu: Vec<f64>,
+    memory: Vec<i64>,
+    storage: Vec<i64>,
+    group: Vec<Option<String>>,
+}
+
+impl NativeBatch {
+    fn push(&mut self, t: &Task) {
+        self.id.push(native_id(t));
+        self.submit.push(t.submit as f64 / 1e6);
+        self.duration.push(t.duration as f64 / 1e6);
+        self.cpu.push(t.cpu_milli as f64 / 1e3);
+        self.memory.push(t.memory_mib as i64);
+        self.storage.push(t.storage_gib as i64);
+        self.group.push(t.group.as_deref().map(str::to_string));
+    }
+
+    fn table(&mut self) -> Result<Table, table::TableError> {
+        let b = std::mem::take(self);
+        Table::new(vec![
+            ("task_id", b.id.into()),
+            ("submit_s", b.submit.into()),
+            ("duration_s", b.duration.into()),
+            ("cpu_vcpu", b.cpu.into()),
+            ("memory_mib", b.memory.into()),
+            ("storage_gib", b.storage.into()),
+            ("group", b.group.into()),
+        ])
     }
 }
 
+/// Writes a task stream as a native Parquet trace, in row groups of
+/// `CHUNK_ROWS` rows, so memory stays bounded. Returns the rows written.
+pub fn write_native_parquet_stream(
+    out: &mut std::fs::File,
+    stream: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+) -> Result<u64, ConvertError> {
+    let like = NativeBatch::default()
+        .table()
+        .map_err(ConvertError::other)?;
+    let mut writer =
+        ParquetBatches::new(out, &like, Compression::Zstd).map_err(ConvertError::other)?;
+    let mut batch = NativeBatch::default();
+    let mut rows = 0u64;
+    for r in stream {
+        let t = r.map_err(ConvertError::Workload)?;
+        batch.push(&t);
+        rows += 1;
+        if batch.id.len() >= CHUNK_ROWS {
+            let t = batch.table().map_err(ConvertError::other)?;
+            writer.write(&t).map_err(ConvertError::other)?;
+        }
+    }
+    if !batch.id.is_empty() {
+        let t = batch.table().map_err(ConvertError::other)?;
+        writer.write(&t).map_err(ConvertError::other)?;
+    }
+    writer.finish().map_err(ConvertError::other)?;
+    Ok(rows)
+}
+
+/// Why a conversion stopped: the trace, or the writing.
+#[derive(Debug)]
+pub enum ConvertError {
+    Workload(WorkloadError),
+    Other(String),
+}
+
+impl ConvertError {
+    fn other(e: impl std::fmt::Display) -> ConvertError {
+        ConvertError::Other(e.to_string())
+    }
+}
+
+/// Writes a task stream as a native CSV trace. Returns the rows written.
+pub fn write_native_csv(
+    out: &mut std::fs::File,
+    stream: &mut dyn Iterator<Item = Result<Task, WorkloadError>>,
+) -> Result<u64, ConvertError> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+    let io = |e: std::io::Error| ConvertError::Other(e.to_string());
+    w.write_all(b"task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group\n")
+        .map_err(io)?;
+    let mut rows = 0u64;
+    for r in stream {
+        let t = r.map_err(ConvertError::Workload)?;
+        let id = t.label.as_deref().map_or_else(|| t.id.to_string(), quote);
+        writeln!(
+            w,
+            "{id},{},{},{},{},{},{}",
+            t.submit as f64 / 1e6,
+            t.duration as f64 / 1e6,
+            t.cpu_milli as f64 / 1e3,
+            t.memory_mib,
+            t.storage_gib,
+            t.group.as_deref().map(quote).unwrap_or_default()
+        )
+        .map_err(io)?;
+        rows += 1;
+    }
+    w.flush().map_err(io)?;
+    Ok(rows)
+}
 #[cfg(test)]
 mod tests {
     use super::*;

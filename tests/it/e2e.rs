@@ -287,7 +287,8 @@ kind = "fargate"
         .1
         .collect::<Result<_, _>>()
         .unwrap();
-    fargate_sim::table_io::write_native_parquet(&dir.join("trace.parquet"), &tasks).unwrap();
+    fargate_sim::workload::native::write_native_parquet(&dir.join("trace.parquet"), &tasks)
+        .unwrap();
     let pq = Case::new(&scenario.replace("trace.csv", "trace.parquet"), None);
     std::fs::copy(dir.join("trace.parquet"), pq.dir().join("trace.parquet")).unwrap();
     let ran_pq = run(&pq, &[]);

@@ -4,12 +4,12 @@
 //! and the HTML report, and `fargate-sim report`.
 
 use crate::common::{Case, bin, usd};
+use fargate_sim::io::table::{Kind, Table};
 use fargate_sim::platform::series::SeriesRow;
 use fargate_sim::report::summary::Summary;
 use fargate_sim::report::{tasks, timeseries};
 use fargate_sim::scenario::{LoadOptions, load_str};
 use fargate_sim::simulate::{self, RunOptions};
-use polars::prelude::*;
 use std::path::Path;
 
 const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n";
@@ -147,10 +147,8 @@ reserved = { memory_percent = 0 }
     assert_eq!(rows.last().unwrap().cost_cumulative.0, *total);
 }
 
-fn df(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
+fn df(path: &Path) -> Table {
+    Table::read_parquet(path).unwrap()
 }
 
 fn run_daily_peak(dir: &Path, extra: &[&str]) -> Summary {
@@ -172,17 +170,16 @@ fn run_daily_peak(dir: &Path, extra: &[&str]) -> Summary {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
 
-fn col_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    df.column(name).unwrap().f64().unwrap().iter().collect()
+fn col_f64(df: &Table, name: &str) -> Vec<Option<f64>> {
+    assert_eq!(df.kind(name), Some(Kind::F64), "{name}");
+    df.f64s(name).unwrap()
 }
 
-fn col_str(df: &DataFrame, name: &str) -> Vec<String> {
-    df.column(name)
+fn col_str(df: &Table, name: &str) -> Vec<String> {
+    df.strs(name)
         .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
+        .into_iter()
+        .map(|s| s.unwrap())
         .collect()
 }
 
@@ -200,57 +197,24 @@ fn a_run_writes_files_that_agree_with_the_summary() {
     // The time series: documented columns and types, contiguous rows, and
     // totals equal to the summary's.
     let ts = df(&dir.join("timeseries.parquet"));
-    let names: Vec<String> = ts
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let names: Vec<String> = ts.names();
     let documented: Vec<String> = timeseries::COLUMNS
         .iter()
         .map(|c| c.0.to_string())
         .collect();
     assert_eq!(names, documented);
-    assert_eq!(ts.column("platform").unwrap().dtype(), &DataType::String);
-    assert_eq!(
-        ts.column("tasks_running").unwrap().dtype(),
-        &DataType::UInt64
-    );
-    assert_eq!(
-        ts.column("instances_running").unwrap().dtype(),
-        &DataType::UInt64
-    );
-    assert_eq!(
-        ts.column("cost_cumulative_usd").unwrap().dtype(),
-        &DataType::Float64
-    );
+    assert_eq!(ts.kind("platform"), Some(Kind::Str));
+    assert_eq!(ts.kind("tasks_running"), Some(Kind::U64));
+    assert_eq!(ts.kind("instances_running"), Some(Kind::U64));
+    assert_eq!(ts.kind("cost_cumulative_usd"), Some(Kind::F64));
     let platform = col_str(&ts, "platform");
     let t_start = col_f64(&ts, "t_start_s");
     let t_end = col_f64(&ts, "t_end_s");
     let cost = col_f64(&ts, "cost_usd");
     let cumulative = col_f64(&ts, "cost_cumulative_usd");
-    let submitted: Vec<u64> = ts
-        .column("tasks_submitted")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect();
-    let completed: Vec<u64> = ts
-        .column("tasks_completed")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect();
-    let instances = ts
-        .column("instances_running")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .iter()
-        .collect::<Vec<_>>();
+    let submitted: Vec<u64> = ts.u64s("tasks_submitted").unwrap();
+    let completed: Vec<u64> = ts.u64s("tasks_completed").unwrap();
+    let instances = ts.f64s("instances_running").unwrap();
     for p in &summary.platforms {
         let idx: Vec<usize> = (0..platform.len())
             .filter(|i| platform[*i] == p.name)
@@ -290,12 +254,12 @@ fn a_run_writes_files_that_agree_with_the_summary() {
     // tasks.parquet: documented columns, one row per attempt, outcomes that
     // match the summary's counts.
     let t = tasks::read(&dir.join("tasks.parquet")).unwrap();
-    let names: Vec<String> = t.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = t.names();
     let documented: Vec<String> = tasks::COLUMNS.iter().map(|c| c.0.to_string()).collect();
     assert_eq!(names, documented);
-    assert_eq!(t.column("task_id").unwrap().dtype(), &DataType::UInt64);
-    assert_eq!(t.column("submit_s").unwrap().dtype(), &DataType::Float64);
-    assert_eq!(t.column("instance").unwrap().dtype(), &DataType::UInt32);
+    assert_eq!(t.kind("task_id"), Some(Kind::U64));
+    assert_eq!(t.kind("submit_s"), Some(Kind::F64));
+    assert_eq!(t.kind("instance"), Some(Kind::U32));
     let tp = col_str(&t, "platform");
     let outcome = col_str(&t, "outcome");
     let tcost = col_f64(&t, "cost_usd");

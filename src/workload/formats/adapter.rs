@@ -373,7 +373,7 @@ impl Iterator for AdapterStream {
                 continue;
             }
             let fields: Vec<&str> = match self.adapter.fields() {
-                Fields::Comma => crate::workload::native::split_csv(&text),
+                Fields::Comma => crate::io::csv::split_csv(&text),
                 Fields::Whitespace => crate::workload::text::split_whitespace(&text),
             };
             if !self.started {
@@ -425,7 +425,7 @@ pub fn open(
     let adapter: Box<dyn Adapter> = match format {
         Format::Native => {
             if crate::workload::text::is_parquet(path)? {
-                let (info, stream) = crate::table_io::open_native_parquet(
+                let (info, stream) = crate::workload::native::open_parquet(
                     path,
                     on_bad_row,
                     check_order,
@@ -461,7 +461,7 @@ pub fn open(
             continue;
         }
         let fields: Vec<&str> = match adapter.fields() {
-            Fields::Comma => crate::workload::native::split_csv(text),
+            Fields::Comma => crate::io::csv::split_csv(text),
             Fields::Whitespace => crate::workload::text::split_whitespace(text),
         };
         skip_first = adapter.header(path, &fields)?;

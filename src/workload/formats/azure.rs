@@ -254,7 +254,7 @@ fn read_table(
 ) -> Result<Vec<(Vec<String>, f64)>, WorkloadError> {
     let mut lines = TextLines::open(path)?;
     let header: Vec<String> = match lines.next_line() {
-        Some(r) => crate::workload::native::split_csv(r?.1)
+        Some(r) => crate::io::csv::split_csv(r?.1)
             .iter()
             .map(|s| s.to_string())
             .collect(),
@@ -277,7 +277,7 @@ fn read_table(
         if text.trim().is_empty() {
             continue;
         }
-        let f = crate::workload::native::split_csv(text);
+        let f = crate::io::csv::split_csv(text);
         let v: f64 = f
             .get(value)
             .and_then(|v| v.trim().parse().ok())

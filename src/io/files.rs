@@ -1,15 +1,31 @@
-//! Writing result files so that a crash never leaves a half-written file
-//! under its final name: write a temporary sibling, flush it to disk, rename.
+//! Writing files so that a crash never leaves a half-written file under its
+//! final name: write a temporary sibling, flush it to disk, rename.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// A folder already holds results (its marker file) and `force` was not given.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} already holds results ({marker}); add --force to replace them, or choose another folder with --out",
+    dir.display()
+)]
+pub struct AlreadyHoldsResults {
+    pub dir: PathBuf,
+    pub marker: String,
+}
+
 /// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), crate::Error> {
-    let out_err = |source| crate::Error::Output {
-        path: path.to_path_buf(),
-        source,
-    };
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let tmp = temp_name(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -20,14 +36,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), crate::Error> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(out_err)
+    result.map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `path` atomically through `write`, which fills a temporary file.
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
-) -> Result<(), crate::Error> {
+) -> Result<(), WriteError> {
     let tmp = temp_name(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
@@ -38,43 +57,20 @@ pub fn write_atomic_with(
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(|message| crate::Error::Output {
+    result.map_err(|message| WriteError {
         path: path.to_path_buf(),
         source: std::io::Error::other(message),
     })
 }
 
-/// Writes `df` as `dir/stem.parquet` and `dir/stem.csv`, each atomically.
-pub fn write_table(
-    dir: &Path,
-    stem: &str,
-    df: &mut polars::prelude::DataFrame,
-) -> Result<(), crate::Error> {
-    use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
-    write_atomic_with(&dir.join(format!("{stem}.parquet")), |f| {
-        ParquetWriter::new(f)
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })?;
-    write_atomic_with(&dir.join(format!("{stem}.csv")), |f| {
-        let mut w = std::io::BufWriter::new(f);
-        CsvWriter::new(&mut w)
-            .include_header(true)
-            .finish(df)
-            .map_err(|e| e.to_string())?;
-        w.flush().map_err(|e| e.to_string())
-    })
-}
-
 /// Refuses to write into `dir` if it already holds results (its `marker`
 /// file), unless `force`: a run never silently replaces another.
-pub fn check_fresh(dir: &Path, marker: &str, force: bool) -> Result<(), crate::Error> {
+pub fn check_fresh(dir: &Path, marker: &str, force: bool) -> Result<(), AlreadyHoldsResults> {
     if !force && dir.join(marker).exists() {
-        return Err(crate::Error::BadInput(format!(
-            "{} already holds results ({marker}); add --force to replace them, or choose another folder with --out",
-            dir.display()
-        )));
+        return Err(AlreadyHoldsResults {
+            dir: dir.to_path_buf(),
+            marker: marker.to_string(),
+        });
     }
     Ok(())
 }
@@ -88,7 +84,7 @@ pub fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// Makes a scenario name safe as a folder name: letters, digits, `-`, `_`
+/// Makes a name safe as a file or folder name: letters, digits, `-`, `_`
 /// and `.` stay; anything else becomes `_`; no leading dots; never empty.
 pub fn safe_file_name(name: &str) -> String {
     let s: String = name
@@ -130,5 +126,21 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_folder_with_results_is_refused_without_force() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("summary.json"), "{}").unwrap();
+        let e = check_fresh(d.path(), "summary.json", false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} already holds results (summary.json); add --force to replace them, or choose another folder with --out",
+                d.path().display()
+            )
+        );
+        assert!(check_fresh(d.path(), "summary.json", true).is_ok());
+        assert!(check_fresh(d.path(), "results.csv", false).is_ok());
     }
 }

@@ -1,0 +1,446 @@
+//! Tables of named, typed columns, written and read as Parquet or CSV. Every
+//! call into polars lives here (its API changes between releases; an upgrade
+//! should touch this file only). The table knows columns, not tasks or
+//! platforms: callers build [`Column`]s from their own rows and read typed
+//! values back by column name.
+//!
+//! - [`Table::new`] builds a table; [`write_parquet_and_csv`] writes it as
+//!   `stem.parquet` and `stem.csv`, each atomically; [`Table::write_parquet`]
+//!   writes one Parquet file.
+//! - [`ParquetBatches`] writes a stream of tables as row groups of one file,
+//!   so memory stays bounded.
+//! - [`Table::read_parquet`] reads a whole file back; [`ParquetFile`] reads a
+//!   large one in slices of chosen columns.
+
+use super::files::{WriteError, write_atomic_with};
+use polars::prelude as pl;
+use polars::prelude::{SerReader, SerWriter};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The values of one column, as written: the Rust type decides the Parquet
+/// and CSV type (`Opt*` columns may hold nulls).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    Str(Vec<String>),
+    StaticStr(Vec<&'static str>),
+    OptStr(Vec<Option<String>>),
+    F64(Vec<f64>),
+    OptF64(Vec<Option<f64>>),
+    U64(Vec<u64>),
+    OptU64(Vec<Option<u64>>),
+    U32(Vec<u32>),
+    OptU32(Vec<Option<u32>>),
+    I64(Vec<i64>),
+    Bool(Vec<bool>),
+}
+
+macro_rules! column_from {
+    ($($t:ty => $v:ident),* $(,)?) => {
+        $(impl From<Vec<$t>> for Column {
+            fn from(v: Vec<$t>) -> Column {
+                Column::$v(v)
+            }
+        })*
+    };
+}
+
+column_from!(
+    String => Str,
+    &'static str => StaticStr,
+    Option<String> => OptStr,
+    f64 => F64,
+    Option<f64> => OptF64,
+    u64 => U64,
+    Option<u64> => OptU64,
+    u32 => U32,
+    Option<u32> => OptU32,
+    i64 => I64,
+    bool => Bool,
+);
+
+impl Column {
+    fn named(self, name: &str) -> pl::Column {
+        let name = name.into();
+        match self {
+            Column::Str(v) => pl::Column::new(name, v),
+            Column::StaticStr(v) => pl::Column::new(name, v),
+            Column::OptStr(v) => pl::Column::new(name, v),
+            Column::F64(v) => pl::Column::new(name, v),
+            Column::OptF64(v) => pl::Column::new(name, v),
+            Column::U64(v) => pl::Column::new(name, v),
+            Column::OptU64(v) => pl::Column::new(name, v),
+            Column::U32(v) => pl::Column::new(name, v),
+            Column::OptU32(v) => pl::Column::new(name, v),
+            Column::I64(v) => pl::Column::new(name, v),
+            Column::Bool(v) => pl::Column::new(name, v),
+        }
+    }
+}
+
+/// The type of a column read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    F64,
+    U64,
+    U32,
+    I64,
+    Bool,
+    Other,
+}
+
+/// Why the table library refused: its own message.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct TableError(pub String);
+
+fn err(e: impl std::fmt::Display) -> TableError {
+    TableError(e.to_string())
+}
+
+/// Why a file could not be read: opening it, or its content.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Open(std::io::Error),
+    #[error("{0}")]
+    Table(TableError),
+}
+
+/// Parquet compression. `Zstd` is the writer's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    #[default]
+    Zstd,
+    Snappy,
+}
+
+impl Compression {
+    fn polars(self) -> pl::ParquetCompression {
+        match self {
+            Compression::Zstd => pl::ParquetCompression::Zstd(None),
+            Compression::Snappy => pl::ParquetCompression::Snappy,
+        }
+    }
+}
+
+/// Named columns of equal length, in order.
+#[derive(Clone, Debug)]
+pub struct Table {
+    df: pl::DataFrame,
+}
+
+/// A text column (cast to text if it was not), read with [`Text::values`].
+pub struct Text(pl::Column);
+
+impl Text {
+    /// The values, borrowed from the column.
+    pub fn values(&self) -> Vec<Option<&str>> {
+        match self.0.str() {
+            Ok(ca) => ca.iter().collect(),
+            // Unreachable: `Table::text` checked the type.
+            Err(_) => vec![None; self.0.len()],
+        }
+    }
+}
+
+impl Table {
+    /// A table of `columns`, in order; they must have the same length.
+    pub fn new<N: AsRef<str>>(columns: Vec<(N, Column)>) -> Result<Table, TableError> {
+        let cols = columns
+            .into_iter()
+            .map(|(n, c)| c.named(n.as_ref()))
+            .collect();
+        pl::DataFrame::new_infer_height(cols)
+            .map(|df| Table { df })
+            .map_err(err)
+    }
+
+    /// Reads a whole Parquet file.
+    pub fn read_parquet(path: &Path) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(path).map_err(ReadError::Open)?;
+        pl::ParquetReader::new(file)
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
+    }
+
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Column names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.df.column(name).is_ok()
+    }
+
+    fn column(&self, name: &str) -> Result<&pl::Column, TableError> {
+        self.df.column(name).map_err(err)
+    }
+
+    /// The type of column `name`, if there is one.
+    pub fn kind(&self, name: &str) -> Option<Kind> {
+        Some(match self.df.column(name).ok()?.dtype() {
+            pl::DataType::String => Kind::Str,
+            pl::DataType::Float64 => Kind::F64,
+            pl::DataType::UInt64 => Kind::U64,
+            pl::DataType::UInt32 => Kind::U32,
+            pl::DataType::Int64 => Kind::I64,
+            pl::DataType::Boolean => Kind::Bool,
+            _ => Kind::Other,
+        })
+    }
+
+    /// Whether column `name` holds numbers (integers or floats).
+    pub fn is_numeric(&self, name: &str) -> Result<bool, TableError> {
+        Ok(self.column(name)?.dtype().is_primitive_numeric())
+    }
+
+    /// Column `name` as floats (converting numbers, parsing text).
+    pub fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, TableError> {
+        let c = self
+            .column(name)?
+            .cast(&pl::DataType::Float64)
+            .map_err(err)?;
+        Ok(c.f64().map_err(err)?.iter().collect())
+    }
+
+    /// Column `name`, which must hold unsigned 64-bit integers and no nulls.
+    pub fn u64s(&self, name: &str) -> Result<Vec<u64>, TableError> {
+        self.column(name)?
+            .u64()
+            .map(|ca| ca.into_no_null_iter().collect())
+            .map_err(err)
+    }
+
+    /// Column `name`, which must hold text.
+    pub fn strs(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
+        Ok(self
+            .column(name)?
+            .str()
+            .map_err(err)?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    }
+
+    /// Column `name` as text (numbers are written out), to borrow from.
+    pub fn text(&self, name: &str) -> Result<Text, TableError> {
+        let c = self
+            .column(name)?
+            .cast(&pl::DataType::String)
+            .map_err(err)?;
+        c.str().map_err(err)?;
+        Ok(Text(c))
+    }
+
+    /// Replaces column `name` with `values`.
+    pub fn replace(&mut self, name: &str, values: Column) -> Result<(), TableError> {
+        self.df
+            .replace(name, values.named(name))
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Appends the rows of `other`, which must have the same columns.
+    pub fn append(&mut self, other: &Table) -> Result<(), TableError> {
+        self.df.vstack_mut(&other.df).map(|_| ()).map_err(err)
+    }
+
+    /// The rows at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Result<Table, TableError> {
+        let idx: Vec<pl::IdxSize> = rows.iter().map(|r| *r as pl::IdxSize).collect();
+        let idx = pl::IdxCa::from_vec("idx".into(), idx);
+        self.df.take(&idx).map(|df| Table { df }).map_err(err)
+    }
+
+    /// Writes the table as one Parquet file.
+    pub fn write_parquet(
+        &mut self,
+        out: impl Write,
+        compression: Compression,
+    ) -> Result<(), TableError> {
+        pl::ParquetWriter::new(out)
+            .with_compression(compression.polars())
+            .finish(&mut self.df)
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Writes the table as CSV with a header line.
+    pub fn write_csv(&mut self, out: impl Write) -> Result<(), TableError> {
+        let mut w = std::io::BufWriter::new(out);
+        pl::CsvWriter::new(&mut w)
+            .include_header(true)
+            .finish(&mut self.df)
+            .map_err(err)?;
+        w.flush().map_err(err)
+    }
+}
+
+/// Writes `table` as `dir/stem.parquet` and `dir/stem.csv`, each atomically.
+pub fn write_parquet_and_csv(dir: &Path, stem: &str, table: &mut Table) -> Result<(), WriteError> {
+    write_atomic_with(&dir.join(format!("{stem}.parquet")), |f| {
+        table
+            .write_parquet(f, Compression::default())
+            .map_err(|e| e.0)
+    })?;
+    write_atomic_with(&dir.join(format!("{stem}.csv")), |f| {
+        table.write_csv(f).map_err(|e| e.0)
+    })
+}
+
+/// One Parquet file written batch by batch: each [`ParquetBatches::write`]
+/// adds the batch's rows as row groups, so memory stays bounded.
+pub struct ParquetBatches<W: Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+}
+
+impl<W: Write> ParquetBatches<W> {
+    /// Starts a file whose columns are those of `like` (names and types).
+    pub fn new(
+        out: W,
+        like: &Table,
+        compression: Compression,
+    ) -> Result<ParquetBatches<W>, TableError> {
+        let writer = pl::ParquetWriter::new(out)
+            .with_compression(compression.polars())
+            .batched(like.df.schema())
+            .map_err(err)?;
+        Ok(ParquetBatches { writer })
+    }
+
+    /// Adds the rows of `batch`.
+    pub fn write(&mut self, batch: &Table) -> Result<(), TableError> {
+        self.writer.write_batch(&batch.df).map_err(err)
+    }
+
+    /// Writes the file's footer.
+    pub fn finish(self) -> Result<(), TableError> {
+        self.writer.finish().map(|_| ()).map_err(err)
+    }
+}
+
+/// A Parquet file read in slices: its column names and row count come from
+/// the footer, read once.
+pub struct ParquetFile {
+    path: PathBuf,
+    metadata: std::sync::Arc<pl::FileMetadata>,
+    names: Vec<String>,
+    rows: usize,
+}
+
+impl ParquetFile {
+    pub fn open(path: &Path) -> Result<ParquetFile, ReadError> {
+        let file = std::fs::File::open(path).map_err(ReadError::Open)?;
+        let table = |e| ReadError::Table(err(e));
+        let mut reader = pl::ParquetReader::new(file);
+        let schema = reader.schema().map_err(table)?;
+        let names = schema.iter_names().map(|n| n.to_string()).collect();
+        let rows = reader.num_rows().map_err(table)?;
+        let metadata = reader.get_metadata().map_err(table)?.clone();
+        Ok(ParquetFile {
+            path: path.to_path_buf(),
+            metadata,
+            names,
+            rows,
+        })
+    }
+
+    /// Column names, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Reads `len` rows from row `offset` of the `columns` named.
+    pub fn read(&self, columns: &[String], offset: usize, len: usize) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(&self.path).map_err(ReadError::Open)?;
+        let mut reader = pl::ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_columns(Some(columns.to_vec()))
+            .with_slice(Some((offset, len)))
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_round_trips_through_parquet_with_its_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Table::new(vec![
+            ("name", Column::from(vec!["a".to_string(), "b".into()])),
+            ("x", vec![1.5, 2.0].into()),
+            ("n", vec![Some(3u64), None].into()),
+            ("k", vec![7u32, 8].into()),
+            ("ok", vec![true, false].into()),
+        ])
+        .unwrap();
+        write_parquet_and_csv(dir.path(), "t", &mut t).unwrap();
+        let back = Table::read_parquet(&dir.path().join("t.parquet")).unwrap();
+        assert_eq!(back.names(), vec!["name", "x", "n", "k", "ok"]);
+        assert_eq!(back.height(), 2);
+        assert_eq!(back.kind("n"), Some(Kind::U64));
+        assert_eq!(back.kind("k"), Some(Kind::U32));
+        assert_eq!(back.kind("nope"), None);
+        assert_eq!(
+            back.strs("name").unwrap(),
+            vec![Some("a".into()), Some("b".into())]
+        );
+        assert_eq!(back.f64s("n").unwrap(), vec![Some(3.0), None]);
+        assert_eq!(
+            back.text("x").unwrap().values(),
+            vec![Some("1.5"), Some("2.0")]
+        );
+        assert!(back.is_numeric("k").unwrap() && !back.is_numeric("name").unwrap());
+        let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+        assert_eq!(csv, "name,x,n,k,ok\na,1.5,3,7,true\nb,2.0,,8,false\n");
+        let f = ParquetFile::open(&dir.path().join("t.parquet")).unwrap();
+        assert_eq!(f.rows(), 2);
+        let slice = f.read(&["k".to_string()], 1, 1).unwrap();
+        assert_eq!(slice.names(), vec!["k"]);
+        assert_eq!(slice.f64s("k").unwrap(), vec![Some(8.0)]);
+    }
+
+    #[test]
+    fn batches_make_one_file_and_tables_stack_and_reorder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.parquet");
+        let batch = |v: Vec<u64>| Table::new(vec![("point", Column::from(v))]).unwrap();
+        let mut w = ParquetBatches::new(
+            std::fs::File::create(&path).unwrap(),
+            &batch(vec![]),
+            Compression::Snappy,
+        )
+        .unwrap();
+        w.write(&batch(vec![2, 0])).unwrap();
+        w.write(&batch(vec![1])).unwrap();
+        w.finish().unwrap();
+        let mut t = Table::read_parquet(&path).unwrap();
+        assert_eq!(t.u64s("point").unwrap(), vec![2, 0, 1]);
+        t.append(&batch(vec![3])).unwrap();
+        let sorted = t.take(&[1, 2, 0, 3]).unwrap();
+        assert_eq!(sorted.u64s("point").unwrap(), vec![0, 1, 2, 3]);
+        t.replace("point", vec![9u64, 9, 9, 9].into()).unwrap();
+        assert_eq!(t.u64s("point").unwrap(), vec![9; 4]);
+        assert!(t.u64s("other").is_err());
+    }
+}
