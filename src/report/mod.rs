@@ -7,6 +7,7 @@ pub mod charts;
 pub mod commit;
 pub mod csv;
 pub mod explain;
+pub mod files;
 pub mod format;
 pub mod html;
 pub mod plot;
@@ -19,116 +20,5 @@ pub mod tasks;
 pub mod timeseries;
 pub mod xy_chart;
 
+pub use files::*;
 pub use summary::{PlatformSummary, Summary};
-
-use crate::Error;
-use crate::io::files::write_atomic;
-use crate::io::table::Table;
-use std::path::Path;
-
-/// Writes every file of a run into `dir`: the summary (`json` is its text),
-/// the time series, `tasks.parquet` from the platforms' spools (none when
-/// task records are off), the charts and the HTML report. Returns the file
-/// names written.
-pub fn write_all(
-    dir: &Path,
-    summary: &Summary,
-    json: &str,
-    result: &crate::simulate::RunOutput,
-    spools: &[std::sync::Arc<tasks::SpoolHandle>],
-) -> Result<Vec<String>, Error> {
-    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
-    let mut minutes = None;
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    write_atomic(&dir.join("summary.csv"), csv::render(summary).as_bytes())?;
-    let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
-        .platforms
-        .iter()
-        .map(|p| {
-            (
-                p.spec.name(),
-                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
-            )
-        })
-        .collect();
-    let mut df = timeseries::frame(&rows)?;
-    timeseries::write(dir, &mut df)?;
-    files.push("timeseries.parquet".into());
-    files.push("timeseries.csv".into());
-    if !spools.is_empty() {
-        tasks::assemble(dir, spools)?;
-        files.push("tasks.parquet".into());
-    }
-    let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result
-        .platforms
-        .iter()
-        .filter(|p| !p.services.is_empty())
-        .map(|p| (p.spec.name(), p.services.as_slice()))
-        .collect();
-    if !service_runs.is_empty() {
-        let mut df = services::frame(&service_runs)?;
-        services::write(dir, &mut df)?;
-        files.push("service_minutes.parquet".into());
-        files.push("service_minutes.csv".into());
-        minutes = Some(df);
-    }
-    files.extend(render(dir, summary, &df, minutes.as_ref())?);
-    Ok(files)
-}
-
-/// Draws the charts and writes `report.html` in `dir` from a run's summary
-/// and time series (just computed, or read back by `fargate-sim report`).
-/// Returns the file names written.
-pub fn render(
-    dir: &Path,
-    summary: &Summary,
-    series: &Table,
-    service_minutes: Option<&Table>,
-) -> Result<Vec<String>, Error> {
-    let per_platform = timeseries::split(series)?;
-    let mut charts = charts::render_all(dir, summary, &per_platform)?;
-    if let Some(m) = service_minutes {
-        charts.extend(service_charts::render_all(dir, &services::split(m)?)?);
-    }
-    write_atomic(
-        &dir.join("report.html"),
-        html::render(summary, &charts).as_bytes(),
-    )?;
-    let mut files: Vec<String> = charts
-        .iter()
-        .flat_map(|c| [format!("{}.png", c.name), format!("{}.svg", c.name)])
-        .collect();
-    files.push("report.html".into());
-    Ok(files)
-}
-
-/// Reads a finished run's `summary.json`.
-pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::BadInput(format!(
-            "{}: cannot read it ({e}); give the folder of a finished run, such as output/quickstart",
-            path.display()
-        ))
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::BadInput(format!(
-            "{}: not a fargate-sim summary ({e}); was it written by fargate-sim run?",
-            path.display()
-        ))
-    })
-}
-
-/// Re-renders charts and HTML of a finished run in `dir` from its
-/// `summary.json` and `timeseries.parquet`, without simulating again.
-pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
-    let summary = read_summary(dir)?;
-    let df = timeseries::read(&dir.join("timeseries.parquet"))?;
-    let minutes_path = dir.join("service_minutes.parquet");
-    let minutes = if summary.platforms.iter().any(|p| !p.services.is_empty()) {
-        Some(timeseries::read(&minutes_path)?)
-    } else {
-        None
-    };
-    render(dir, &summary, &df, minutes.as_ref())
-}

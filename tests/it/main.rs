@@ -12,6 +12,7 @@ mod experiments;
 mod functions;
 mod fuzz;
 mod inputs;
+mod layers;
 mod properties;
 mod reports;
 mod services;
