@@ -5,7 +5,7 @@
 //! tolerance or after 60 steps. The chart draws both costs against the
 //! axis with the crossing marked.
 
-use super::Base;
+use super::plan::Base;
 use crate::Error;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 

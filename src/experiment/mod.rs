@@ -18,8 +18,10 @@
 //! ```
 
 pub mod breakeven;
+pub mod plan;
 pub mod report;
 pub mod results;
-pub mod sweep;
+pub mod run;
 
-pub use sweep::*;
+pub use plan::*;
+pub use run::*;

@@ -8,7 +8,7 @@
 //! pure function of the experiment, so shards merged give the same bytes as
 //! one machine.
 
-use super::{Point, PointRuns, Sweep};
+use super::plan::{Point, PointRuns, Sweep};
 use crate::Error;
 use crate::io::table::{self, Column, ReadError, Table};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -114,7 +114,7 @@ pub fn table(
                 point_col.push(p.index as u64);
                 row_col.push("replication");
                 rep_col.push(Some(r as u32));
-                seed_col.push(Some(super::replication_seed(base_seed, r as u32)));
+                seed_col.push(Some(super::plan::replication_seed(base_seed, r as u32)));
                 platform_col.push(plat.name.clone());
                 kind_col.push(plat.kind.clone());
                 push_axes(p, &mut axes);

@@ -6,8 +6,8 @@
 //! answered once here, from the model's [`Books`].
 
 use super::books::Books;
-use super::ec2::ClusterStats;
-use super::function::FunctionStats;
+use super::ec2::stats::ClusterStats;
+use super::function::stats::FunctionStats;
 use super::series::Gauges;
 use crate::engine::{Model, Schedule};
 use crate::pricing::{ExactCost, Money};

@@ -2,7 +2,7 @@
 //! Fargate rates, the Fargate size grid, EC2 instance types, billing rules,
 //! each with where it came from.
 
-use super::{Arch, Catalog, Os};
+use super::catalog::{Arch, Catalog, Os};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 fn table(header: Vec<&str>) -> Table {

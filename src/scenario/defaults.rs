@@ -248,7 +248,7 @@ impl Defaults {
             toml::from_str(BUILTIN_DEFAULTS).expect("built-in defaults parse (checked by tests)");
         let f = raw.fargate;
         let dist = |d: &crate::scenario::raw::RawDist, key: &str| {
-            crate::scenario::validate::span_dist(d, key)
+            crate::scenario::check::span_dist(d, key)
                 .expect("built-in defaults are valid (checked by tests)")
         };
         let d = |t: &str| parse_duration(t).expect("valid default duration");

@@ -3,7 +3,9 @@
 //! (`locate`).
 
 pub mod artifacts;
+pub mod check;
 pub mod defaults;
+pub mod load;
 pub mod locate;
 pub mod overrides;
 pub mod raw;
@@ -11,6 +13,8 @@ pub mod services;
 pub mod spec;
 pub mod starter;
 pub mod validate;
+pub mod workload;
 
 pub use crate::workload::trace::TraceSpec;
+pub use load::*;
 pub use spec::*;

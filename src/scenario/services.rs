@@ -1,7 +1,8 @@
 //! Validates `[[workload.services]]` into [`ServiceSpec`]s.
 
+use super::check::{Invalid, count, duration, invalid, rate, span_dist};
 use super::raw::{RawRequests, RawScaling, RawService, RawWorkload};
-use super::validate::{Invalid, count, duration, invalid, rate, span_dist, trace_spec};
+use super::workload::trace_spec;
 use crate::scenario::defaults::Defaults;
 use crate::service::scaling::{
     Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
@@ -52,8 +53,8 @@ fn service(
     if s.name.trim().is_empty() {
         return Err(invalid(format!("{key}.name"), "must not be empty"));
     }
-    let (cpu_milli, memory_mib, shape) = super::validate::size_input(
-        &super::validate::SizeInput {
+    let (cpu_milli, memory_mib, shape) = super::check::size_input(
+        &super::check::SizeInput {
             cpu: s.cpu,
             memory: s.memory.as_deref(),
             task_definition: s.task_definition.as_deref(),

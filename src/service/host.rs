@@ -12,7 +12,7 @@ use super::replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
 use super::report::ServiceReport;
 use super::scaling::{PolicyState, Proposal, combine};
 use super::source::{self, Request, RequestStream};
-use super::{QueueMode, ServiceSpec, ServiceTime};
+use super::spec::{QueueMode, ServiceSpec, ServiceTime};
 use crate::engine::{Mapped, Model, Schedule};
 use crate::time::{DAY, MINUTE, SimTime};
 use crate::workload::{Task, WorkloadError};

@@ -1,7 +1,7 @@
 //! What a service host measured, per service: counts, latency, SLO minutes,
 //! replicas and cost, over the run and minute by minute.
 
-use super::Slo;
+use super::spec::Slo;
 use crate::pricing::Money;
 use crate::stats::SpanStats;
 use crate::time::SimTime;

@@ -1,7 +1,7 @@
 //! Request streams: a rate curve drawn as arrivals, or a request trace read
 //! through the workload's trace adapters (one request per task they yield).
 
-use super::{ArrivalProcess, RateCurve, RequestSource};
+use super::spec::{ArrivalProcess, RateCurve, RequestSource};
 use crate::time::{SECOND, SimTime};
 use crate::workload::WorkloadError;
 use rand::RngExt;

@@ -11,7 +11,7 @@
 //! itself, so results do not change.
 
 use super::formats::SkipCounter;
-use super::{Task, TaskStream, WorkloadError};
+use super::task::{Task, TaskStream, WorkloadError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};

@@ -7,7 +7,7 @@
 //! file (Parquet is read in chunks of rows). The writers of the format
 //! (`trace convert`, tests, benchmarks) are here too.
 
-use super::{Task, TaskStream, WorkloadError};
+use super::task::{Task, TaskStream, WorkloadError};
 use crate::io::csv::{quote, split_csv};
 use crate::io::table::{self, Compression, ParquetBatches, ParquetFile, Table};
 use crate::time::{SimTime, seconds_to_sim};
@@ -40,9 +40,9 @@ pub fn open(path: &Path) -> Result<(TraceInfo, TaskStream), WorkloadError> {
     if super::text::is_parquet(path)? {
         open_parquet(
             path,
-            super::formats::OnBadRow::Error,
+            super::formats::adapter::OnBadRow::Error,
             true,
-            super::formats::SkipCounter::default(),
+            super::formats::adapter::SkipCounter::default(),
         )
     } else {
         open_csv(path)
@@ -402,9 +402,9 @@ fn read_err(path: &Path, e: table::ReadError) -> WorkloadError {
 /// Opens a native Parquet trace and streams it chunk by chunk.
 pub fn open_parquet(
     path: &Path,
-    on_bad_row: super::formats::OnBadRow,
+    on_bad_row: super::formats::adapter::OnBadRow,
     check_order: bool,
-    skipped: super::formats::SkipCounter,
+    skipped: super::formats::adapter::SkipCounter,
 ) -> Result<(TraceInfo, TaskStream), WorkloadError> {
     let file = ParquetFile::open(path).map_err(|e| read_err(path, e))?;
     let names = file.names().to_vec();
@@ -433,7 +433,7 @@ pub fn open_parquet(
             c
         },
         failed: false,
-        skip: (on_bad_row == super::formats::OnBadRow::Skip).then_some(skipped),
+        skip: (on_bad_row == super::formats::adapter::OnBadRow::Skip).then_some(skipped),
     };
     Ok((info, Box::new(stream)))
 }
@@ -450,7 +450,7 @@ struct ParquetRows {
     checker: RowChecker,
     failed: bool,
     /// Skip bad rows and count them here (else stop at the first).
-    skip: Option<super::formats::SkipCounter>,
+    skip: Option<super::formats::adapter::SkipCounter>,
 }
 
 impl ParquetRows {

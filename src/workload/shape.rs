@@ -11,7 +11,7 @@
 //! size whatever the trace's length. The sort is stable: tasks with equal
 //! submit times keep their order in the file.
 
-use super::{Task, TaskStream, WorkloadError};
+use super::task::{Task, TaskStream, WorkloadError};
 use crate::time::SimTime;
 use rand::RngExt;
 use std::cmp::Reverse;
@@ -166,7 +166,7 @@ fn read_task(r: &mut impl Read, groups: &mut HashMap<String, Arc<str>>) -> std::
     let memory_mib = u32::from_le_bytes(b4);
     r.read_exact(&mut b4)?;
     let storage_gib = u32::from_le_bytes(b4);
-    let label = read_str(r)?.map(super::Label::from);
+    let label = read_str(r)?.map(super::task::Label::from);
     let group = read_str(r)?.map(|g| {
         groups
             .entry(g.clone())

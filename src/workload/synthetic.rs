@@ -4,7 +4,8 @@
 //! Each generator draws from its own random stream, so adding a generator to
 //! a scenario leaves the tasks of the others unchanged.
 
-use super::{SpanDist, Task, TaskStream};
+use super::dist::SpanDist;
+use super::task::{Task, TaskStream};
 use crate::time::{DAY, SECOND, SimTime, seconds_to_sim};
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
@@ -231,7 +232,7 @@ fn exp_sample(rng: &mut Pcg64Mcg, rate: f64) -> f64 {
 }
 
 impl Iterator for GeneratorIter {
-    type Item = Result<Task, super::WorkloadError>;
+    type Item = Result<Task, super::task::WorkloadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.spec.count.is_some_and(|c| self.made >= c) {

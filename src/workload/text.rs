@@ -2,7 +2,7 @@
 //! file's first bytes, not its name), LF or CRLF line endings, with or
 //! without a final newline, with or without a byte-order mark.
 
-use super::WorkloadError;
+use super::task::WorkloadError;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 

@@ -245,3 +245,194 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The file a module path names: the longest prefix of `parts` that is a
+/// file (`a/b.rs` or `a/b/mod.rs`) under `src`.
+fn file_of(src: &Path, parts: &[String]) -> Option<PathBuf> {
+    for n in (1..=parts.len()).rev() {
+        let base = parts[..n].iter().fold(src.to_path_buf(), |p, s| p.join(s));
+        for candidate in [base.with_extension("rs"), base.join("mod.rs")] {
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// The module path of a file: `["platform", "ec2", "model"]` for
+/// `src/platform/ec2/model.rs`, `["platform"]` for `src/platform/mod.rs`.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap_or(file);
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
+        parts.pop();
+    }
+    parts
+}
+
+/// The files a source file imports from: every `crate::…`, `super::…` and
+/// `self::…` path (grouped imports included), resolved to a file. A mod.rs
+/// counts only its re-exports (declaring a child module is not importing
+/// from it).
+fn file_imports(src: &Path, file: &Path, text: &str) -> Vec<PathBuf> {
+    let here = module_path(src, file);
+    let is_mod = file
+        .file_name()
+        .is_some_and(|f| f == "mod.rs" || f == "lib.rs");
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    // Unit tests (at the end of a file, by the house style) are inside the
+    // file's own module: their `super` is the file, not its parent.
+    let code_part = text.split("\n#[cfg(test)]").next().unwrap_or(text);
+    for line in code_part.lines() {
+        let code = line.trim_start();
+        if code.starts_with("//") || (is_mod && !code.starts_with("pub use")) {
+            continue;
+        }
+        // A mod.rs re-exports from its children by relative paths.
+        if is_mod && let Some(rel) = code.strip_prefix("pub use ") {
+            let first = rel.split("::").next().unwrap_or("");
+            if !["crate", "super", "self"].contains(&first) {
+                let mut base = here.clone();
+                base.push(first.to_string());
+                if let Some(f) = file_of(src, &base) {
+                    out.push(f);
+                }
+            }
+        }
+        for root in ["crate::", "super::", "self::"] {
+            for (i, _) in code.match_indices(root) {
+                if code[..i].ends_with(|c: char| word(c) || c == ':') {
+                    continue;
+                }
+                let tail = &code[i..];
+                let end = tail
+                    .find(|c: char| !(word(c) || c == ':'))
+                    .unwrap_or(tail.len());
+                let mut paths = vec![tail[..end].trim_end_matches(':').to_string()];
+                if tail[end..].starts_with('{') {
+                    let group = &tail[end + 1..];
+                    let close = group.find('}').unwrap_or(group.len());
+                    paths = group[..close]
+                        .split(',')
+                        .map(|item| format!("{}{}", &tail[..end], item.trim()))
+                        .collect();
+                }
+                for path in paths {
+                    let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+                    let ups = parts.iter().take_while(|p| **p == "super").count();
+                    let (mut base, rest) = match parts.first() {
+                        Some(&"crate") => (Vec::new(), &parts[1..]),
+                        Some(&"self") => (here.clone(), &parts[1..]),
+                        _ => {
+                            let mut b = here.clone();
+                            for _ in 0..ups {
+                                b.pop();
+                            }
+                            (b, &parts[ups..])
+                        }
+                    };
+                    base.extend(rest.iter().map(|p| p.to_string()));
+                    if let Some(f) = file_of(src, &base)
+                        && f != file
+                    {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A circle of imports among the files under `src`, if there is one.
+fn import_circle(src: &Path) -> Option<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    files.sort();
+    let edges: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            (f.clone(), file_imports(src, f, &text))
+        })
+        .collect();
+    // Depth-first search with colours: 1 on the path, 2 done.
+    let mut colour: std::collections::BTreeMap<&PathBuf, u8> = Default::default();
+    fn visit<'a>(
+        f: &'a PathBuf,
+        edges: &'a std::collections::BTreeMap<PathBuf, Vec<PathBuf>>,
+        colour: &mut std::collections::BTreeMap<&'a PathBuf, u8>,
+        path: &mut Vec<&'a PathBuf>,
+    ) -> Option<Vec<PathBuf>> {
+        colour.insert(f, 1);
+        path.push(f);
+        for g in edges.get(f).into_iter().flatten() {
+            match colour.get(g) {
+                Some(1) => {
+                    let at = path.iter().position(|p| *p == g).unwrap_or(0);
+                    return Some(path[at..].iter().map(|p| (*p).clone()).collect());
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(c) = visit(g, edges, colour, path) {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        path.pop();
+        colour.insert(f, 2);
+        None
+    }
+    for f in edges.keys() {
+        if !colour.contains_key(f)
+            && let Some(c) = visit(f, &edges, &mut colour, &mut Vec::new())
+        {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[test]
+fn no_import_circle_among_source_files() {
+    let src = src();
+    if let Some(circle) = import_circle(&src) {
+        let names: Vec<String> = circle
+            .iter()
+            .map(|p| p.strip_prefix(&src).unwrap_or(p).display().to_string())
+            .collect();
+        panic!(
+            "an import circle among src/ files: {} -> back to the first",
+            names.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn an_import_circle_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("src");
+    copy_tree(&src(), &copy);
+    // books.rs already uses series.rs; series.rs using books.rs closes a circle.
+    let series = copy.join("platform").join("series.rs");
+    let text = std::fs::read_to_string(&series).unwrap();
+    std::fs::write(&series, format!("use super::books::Tally;\n{text}")).unwrap();
+    let circle = import_circle(&copy).expect("a circle");
+    assert_eq!(circle.len(), 2, "{circle:?}");
+}

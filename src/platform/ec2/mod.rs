@@ -5,6 +5,8 @@ pub mod autoscale;
 pub mod model;
 pub mod placement;
 pub mod spec;
+pub mod stats;
 
-pub use model::{ClusterStats, Ec2Model};
+pub use model::Ec2Model;
 pub use spec::{Autoscaler, Ec2Spec, Orchestrator, Reservations};
+pub use stats::ClusterStats;

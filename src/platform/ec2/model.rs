@@ -8,6 +8,7 @@
 use super::autoscale::{EcsDecision, EcsManagedScaling, EcsView, Karpenter};
 use super::placement::Placer;
 use super::spec::{Autoscaler, Ec2Spec, Orchestrator};
+use super::stats::ClusterStats;
 use crate::engine::{EventQueue, Schedule};
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
@@ -26,31 +27,6 @@ use std::sync::Arc;
 fn reserved_fee(on_demand: Money, discount: f64) -> Money {
     let keep = ((1.0 - discount) * 1e6).round() as u128;
     Money(on_demand.0 / 1_000_000 * keep + on_demand.0 % 1_000_000 * keep / 1_000_000)
-}
-
-/// What the cluster did, for the summary.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterStats {
-    pub instances_launched: u64,
-    pub spot_instances_launched: u64,
-    pub instance_interruptions: u64,
-    /// Billed instance time, µs, over all instances.
-    pub billed_instance_us: u128,
-    pub peak_instances: u64,
-    /// ∫ instances dt, µs (mean = this / run length).
-    pub instance_us: u128,
-    pub instances_cost: Money,
-    /// Instance cost allocated to tasks (by the larger of cpu and memory share).
-    pub allocated: Money,
-    pub control_plane: Money,
-    /// Spot instances' cost had they been on demand, minus what they cost.
-    pub spot_savings: Money,
-    /// ∫ min(on-demand instances of the reserved type, reservations) dt, µs.
-    pub reserved_covered_us: u128,
-    /// What the reservations cost (the whole run), and the on-demand cost
-    /// of the instance time they covered (taken off `instances_cost`).
-    pub reserved_fee: Money,
-    pub reserved_credit: Money,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 pub mod model;
 pub mod sizing;
 pub mod spec;
+pub mod stats;
 
-pub use model::{FunctionModel, FunctionStats};
+pub use model::FunctionModel;
 pub use sizing::{FunctionSize, size_task};
 pub use spec::{FunctionSpec, OnThrottle};
+pub use stats::FunctionStats;

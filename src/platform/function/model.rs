@@ -24,6 +24,7 @@
 
 use super::sizing::{FunctionSize, size_task};
 use super::spec::{FunctionSpec, OnThrottle};
+use super::stats::FunctionStats;
 use crate::engine::Schedule;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
@@ -34,47 +35,12 @@ use crate::service::minutes::{MinuteBook, MinuteGauges};
 use crate::service::report::ServiceReport;
 use crate::service::source::{Request, RequestStream};
 use crate::service::{ServiceSpec, ServiceTime};
-use crate::stats::SpanStats;
 use crate::time::MINUTE;
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
 use rand_pcg::Pcg64Mcg;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-
-/// Counters a function platform reports besides the common tally.
-#[derive(Clone, Debug, Default)]
-pub struct FunctionStats {
-    /// Tasks started (each an invocation or request, each billed the
-    /// request fee).
-    pub invocations: u64,
-    /// Instances started on demand, each paying a cold start.
-    pub cold_starts: u64,
-    /// Tasks that waited for an instance's cold start.
-    pub cold_invocations: u64,
-    /// Tasks that found a warm instance ready.
-    pub warm_invocations: u64,
-    /// Tasks that found every allowed instance busy.
-    pub throttles: u64,
-    /// The most instances alive at once.
-    pub peak_instances: u64,
-    /// Submit to start, for tasks that waited for a cold start and for the rest.
-    pub cold_start_latency: SpanStats,
-    pub warm_start_latency: SpanStats,
-    /// Billed usage on demand: milli-vCPU·µs and MiB·µs.
-    pub active_cpu: u128,
-    pub active_memory: u128,
-    /// Work done on minimum instances, at their active rates.
-    pub warm_active_cpu: u128,
-    pub warm_active_memory: u128,
-    /// Minimum instances kept warm, their whole life.
-    pub warm_cpu: u128,
-    pub warm_memory: u128,
-    /// What keeping minimum instances warm cost, and what the free tier
-    /// saved (set when the run is settled).
-    pub kept_warm: Money,
-    pub free_tier_saving: Money,
-}
 
 /// One instance.
 #[derive(Clone, Debug)]

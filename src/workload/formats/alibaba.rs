@@ -20,7 +20,7 @@
 //!   from its scheduling to its deletion. GPU requests are not modelled (a
 //!   note counts them).
 
-use super::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
+use super::adapter::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
 use crate::workload::{Task, WorkloadError};
 use std::path::Path;
 use std::sync::Arc;

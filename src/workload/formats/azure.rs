@@ -16,7 +16,7 @@
 //!   its app's average allocated memory (MB, from `memory_file`,
 //!   `app_memory_percentiles.anon.dNN.csv`, else `request_memory`).
 
-use super::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
+use super::adapter::{Adapter, BadRow, FormatParams, Groups, field, num, seconds, size, task};
 use crate::time::SimTime;
 use crate::workload::text::TextLines;
 use crate::workload::{Task, WorkloadError};

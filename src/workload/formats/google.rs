@@ -22,7 +22,7 @@
 //!   `collection_id`, `instance_index`, `resource_request.cpus`,
 //!   `resource_request.memory` (dotted or underscored).
 
-use super::{Adapter, BadRow, FormatParams, field, num, size, task};
+use super::adapter::{Adapter, BadRow, FormatParams, field, num, size, task};
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
 use std::collections::HashMap;

@@ -12,7 +12,9 @@ pub mod adapter;
 pub mod alibaba;
 pub mod azure;
 pub mod google;
+pub mod open;
 pub mod requests;
 pub mod swf;
 
 pub use adapter::*;
+pub use open::*;

@@ -4,7 +4,7 @@
 //! request; as a task it has that duration and no size, so the format is
 //! meant for `[[workload.services]]` requests.
 
-use super::{Adapter, BadRow, field, num, seconds, task};
+use super::adapter::{Adapter, BadRow, field, num, seconds, task};
 use crate::workload::{Task, WorkloadError};
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! `memory_per_processor_mib`) times processors. The log's own wait time
 //! (field 3) is not used: each platform makes its own.
 
-use super::{Adapter, BadRow, Fields, FormatParams, field, num, seconds, size, task};
+use super::adapter::{Adapter, BadRow, Fields, FormatParams, field, num, seconds, size, task};
 use crate::workload::{Task, WorkloadError};
 use std::path::Path;
 

@@ -1,0 +1,29 @@
+//! What a cluster reports beyond the common books: instances launched,
+//! interrupted and billed, and what reservations covered.
+
+use crate::pricing::Money;
+
+/// What the cluster did, for the summary.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterStats {
+    pub instances_launched: u64,
+    pub spot_instances_launched: u64,
+    pub instance_interruptions: u64,
+    /// Billed instance time, µs, over all instances.
+    pub billed_instance_us: u128,
+    pub peak_instances: u64,
+    /// ∫ instances dt, µs (mean = this / run length).
+    pub instance_us: u128,
+    pub instances_cost: Money,
+    /// Instance cost allocated to tasks (by the larger of cpu and memory share).
+    pub allocated: Money,
+    pub control_plane: Money,
+    /// Spot instances' cost had they been on demand, minus what they cost.
+    pub spot_savings: Money,
+    /// ∫ min(on-demand instances of the reserved type, reservations) dt, µs.
+    pub reserved_covered_us: u128,
+    /// What the reservations cost (the whole run), and the on-demand cost
+    /// of the instance time they covered (taken off `instances_cost`).
+    pub reserved_fee: Money,
+    pub reserved_credit: Money,
+}
