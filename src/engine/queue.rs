@@ -200,4 +200,31 @@ mod tests {
         assert_eq!(order, vec!["z", "a", "b", "c"]);
         assert_eq!(q.now(), 5);
     }
+
+    #[test]
+    fn pops_in_key_order_through_random_pushes_and_pops() {
+        // Against a sorted reference: every pop is the smallest (time, seq).
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut seq = 0u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 3 != 0 || reference.is_empty() {
+                let time = q.now() + x % 1000;
+                seq += 1;
+                q.schedule_at(time, seq);
+                reference.insert((time, seq));
+            } else {
+                let expected = reference.pop_first().expect("not empty");
+                assert_eq!(q.pop(), Some(expected));
+            }
+        }
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert!(q.is_empty());
+    }
 }

@@ -649,10 +649,12 @@ impl Ec2Model {
 impl Platform for Ec2Model {
     type Event = Event;
 
+    #[inline]
     fn books(&self) -> &Books {
         &self.books
     }
 
+    #[inline]
     fn books_mut(&mut self) -> &mut Books {
         &mut self.books
     }

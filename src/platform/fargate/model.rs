@@ -277,10 +277,12 @@ impl FargateModel {
 impl Platform for FargateModel {
     type Event = Event;
 
+    #[inline]
     fn books(&self) -> &Books {
         &self.books
     }
 
+    #[inline]
     fn books_mut(&mut self) -> &mut Books {
         &mut self.books
     }

@@ -765,10 +765,12 @@ impl FunctionModel {
 impl Platform for FunctionModel {
     type Event = Event;
 
+    #[inline]
     fn books(&self) -> &Books {
         &self.books
     }
 
+    #[inline]
     fn books_mut(&mut self) -> &mut Books {
         &mut self.books
     }
