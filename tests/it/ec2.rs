@@ -330,3 +330,39 @@ fn reserved_instances_below_and_above_the_fleet_by_hand() {
     assert_eq!(r.covered_instance_hours, 6.0);
     assert!((r.utilisation - 0.6).abs() < 1e-12);
 }
+
+#[test]
+fn an_image_pull_is_shared_by_tasks_placed_during_it() {
+    // One instance; the image takes 10 s to pull, a cached start 2 s. Task a
+    // starts the pull at 0 and runs at 10 s; b, placed at 3 s while the pull
+    // is still running, waits for it and runs at 10 s too (not at 3 + 2 s);
+    // c, placed at 20 s, finds the image there and runs at 22 s.
+    let text = r#"
+name = "image-cache"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+container_start = { image_pull = "10s", cached = "2s" }
+reserved = { memory_percent = 0 }
+"#;
+    let case = Case::new(
+        text,
+        Some(&format!("{HEADER}a,0,100,0.25,512\nb,3,100,0.25,512\nc,20,100,0.25,512\n")),
+    );
+    let ran = run(&case, &[]);
+    let running: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| r.running.unwrap() as f64 / 1e6)
+        .collect();
+    assert_eq!(running, vec![10.0, 10.0, 22.0]);
+    let s = ran.platform("ec2");
+    // Start-up (placed to running): 10 s, 7 s and 2 s.
+    assert_eq!(s.latency.startup.max, Some(10.0));
+    assert_eq!(s.latency.startup.p50, Some(7.0));
+    assert_eq!(s.latency.startup.count, 3);
+}

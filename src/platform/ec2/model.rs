@@ -45,8 +45,9 @@ struct Instance {
     state: State,
     /// Running task slots.
     tasks: Vec<u32>,
-    /// Images (task groups) already pulled here.
-    images: Vec<Option<Arc<str>>>,
+    /// Images (task groups) pulled here or being pulled, with when each
+    /// pull ends.
+    images: Vec<(Option<Arc<str>>, SimTime)>,
     /// Bumped whenever the instance stops being empty, to void stale checks.
     empty_gen: u32,
 }
@@ -397,16 +398,27 @@ impl Ec2Model {
         let now = queue.now();
         let inst = &mut self.instances[instance as usize];
         inst.empty_gen += 1;
-        let cached = inst.images.contains(&task.group);
-        if !cached {
-            inst.images.push(task.group.clone());
-        }
-        let start = if cached {
-            self.spec.cached_start.sample(&mut self.start_rng)
-        } else {
-            self.spec.image_pull.sample(&mut self.start_rng)
+        // A task whose image is on the instance starts after the cached
+        // start; one whose image is still being pulled for another task
+        // waits for that pull to end; otherwise it pulls the image itself.
+        let pulled = inst
+            .images
+            .iter()
+            .find(|(image, _)| *image == task.group)
+            .map(|(_, ready)| *ready);
+        let running = match pulled {
+            Some(ready) => {
+                let cached = self.spec.cached_start.sample(&mut self.start_rng);
+                now.saturating_add(cached).max(ready)
+            }
+            None => {
+                let pull = self.spec.image_pull.sample(&mut self.start_rng);
+                let ready = now.saturating_add(pull);
+                inst.images.push((task.group.clone(), ready));
+                ready
+            }
         };
-        let running = now.saturating_add(start);
+        let start = running - now;
         if attempt == 0 && self.horizon.is_none_or(|h| running <= h) {
             self.books.tally.wait.record(now - task.submit);
             self.books.tally.startup.record(start);
