@@ -166,6 +166,14 @@ fn fargate(
             "Windows on Fargate is x86_64 only",
         ));
     }
+    // EKS on Fargate has no Spot capacity (aws/containers-roadmap issue 622
+    // is the open request for it).
+    if launch_type == LaunchType::Eks && capacity == Capacity::Spot {
+        return Err(invalid(
+            format!("{key}.capacity"),
+            "EKS pods on Fargate cannot run on Fargate Spot (it is an open request, aws/containers-roadmap issue 622); use capacity = \"on_demand\", or launch_type = \"ecs\" to compare Fargate Spot",
+        ));
+    }
     if os == Os::Windows && capacity == Capacity::Spot {
         return Err(invalid(
             format!("{key}.capacity"),
