@@ -98,6 +98,20 @@ pub struct InstanceType {
     pub on_demand: BTreeMap<String, Rate>,
     /// Where the price comes from.
     pub note: String,
+    /// Network interfaces the type can attach, and IPv4 addresses each
+    /// interface holds (unknown for types imported without them).
+    pub enis: Option<u32>,
+    pub ipv4_per_eni: Option<u32>,
+}
+
+impl InstanceType {
+    /// Pods a node of this type may run with the VPC CNI in its default
+    /// (secondary IP) mode: ENIs × (IPv4 per ENI − 1) + 2, the first address
+    /// of each interface being the node's and the 2 the host-network pods
+    /// (aws-node, kube-proxy) [AWS] amazon-eks-ami files/eni-max-pods.txt.
+    pub fn max_pods(&self) -> Option<u32> {
+        Some(self.enis? * self.ipv4_per_eni?.saturating_sub(1) + 2)
+    }
 }
 
 /// EC2's billing rules and instance types.
@@ -278,6 +292,8 @@ impl Catalog {
                 arch: t.arch,
                 on_demand,
                 note: t.note,
+                enis: t.enis,
+                ipv4_per_eni: t.ipv4_per_eni,
             });
         }
         Ok(Catalog {
@@ -434,6 +450,10 @@ struct RawInstanceType {
     arch: Arch,
     on_demand_usd_per_hour: BTreeMap<String, String>,
     note: String,
+    #[serde(default)]
+    enis: Option<u32>,
+    #[serde(default)]
+    ipv4_per_eni: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -119,6 +119,9 @@ pub struct Ec2Defaults {
     pub reserved_memory_percent: f64,
     pub reserved_cpu_milli: u32,
     pub reserved_source: String,
+    /// What an EKS node keeps for itself (kubelet, eviction, DaemonSets).
+    pub eks_node: crate::platform::ec2::EksNode,
+    pub eks_node_source: String,
     pub spot_discount: f64,
     pub spot_notice: SimTime,
     pub spot_interruptions_per_hour: f64,
@@ -151,6 +154,7 @@ struct RawEc2 {
     instance_launch: RawEc2Launch,
     container_start: RawEc2Start,
     reserved: RawEc2Reserved,
+    eks_node: RawEksNode,
     spot: RawEc2Spot,
     ecs_managed: RawEcs,
     karpenter: RawKarpenter,
@@ -168,6 +172,20 @@ struct RawEc2Launch {
 struct RawEc2Start {
     image_pull: crate::scenario::raw::RawDist,
     cached: crate::scenario::raw::RawDist,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEksNode {
+    memory_mib: u32,
+    memory_mib_per_pod: u32,
+    eviction_memory_mib: u32,
+    cpu_percent_of_cores: Vec<f64>,
+    cpu_percent_of_other_cores: f64,
+    daemonset_cpu_vcpu: f64,
+    daemonset_memory_mib: u32,
+    max_pods_unknown: u32,
     source: String,
 }
 
@@ -265,6 +283,17 @@ impl Defaults {
             reserved_memory_percent: e.reserved.memory_percent,
             reserved_cpu_milli: (e.reserved.cpu_vcpu * 1000.0).round() as u32,
             reserved_source: e.reserved.source,
+            eks_node: crate::platform::ec2::EksNode {
+                memory_mib: e.eks_node.memory_mib,
+                memory_mib_per_pod: e.eks_node.memory_mib_per_pod,
+                eviction_memory_mib: e.eks_node.eviction_memory_mib,
+                cpu_percent_of_cores: e.eks_node.cpu_percent_of_cores,
+                cpu_percent_of_other_cores: e.eks_node.cpu_percent_of_other_cores,
+                daemonset_cpu_milli: (e.eks_node.daemonset_cpu_vcpu * 1000.0).round() as u32,
+                daemonset_memory_mib: e.eks_node.daemonset_memory_mib,
+                max_pods_unknown: e.eks_node.max_pods_unknown,
+            },
+            eks_node_source: e.eks_node.source,
             spot_discount: e.spot.discount,
             spot_notice: d(&e.spot.notice),
             spot_interruptions_per_hour: e.spot.interruptions_per_hour,

@@ -320,6 +320,8 @@ pub struct RawPlatform {
     pub container_start: Option<RawContainerStart>,
     pub reserved: Option<RawReserved>,
     pub reserved_instances: Option<RawReservations>,
+    /// EKS only: DaemonSets of the scenario's own on every node.
+    pub daemonsets: Option<Vec<RawDaemonSet>>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,
@@ -357,6 +359,7 @@ impl RawPlatform {
             ("container_start", self.container_start.is_some()),
             ("reserved", self.reserved.is_some()),
             ("reserved_instances", self.reserved_instances.is_some()),
+            ("daemonsets", self.daemonsets.is_some()),
         ];
         let function = [
             ("profile", self.profile.is_some()),
@@ -483,6 +486,15 @@ pub struct RawKarpenter {
 pub struct RawContainerStart {
     pub image_pull: Option<RawDist>,
     pub cached: Option<RawDist>,
+}
+
+/// A DaemonSet's requests on every node of an EKS cluster.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemonSet {
+    pub name: Option<String>,
+    pub cpu: Option<f64>,
+    pub memory: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -595,10 +595,53 @@ fn ec2(
             ));
         }
     };
+    let orchestrator = p.orchestrator.unwrap_or(Orchestrator::Ecs);
+    // An EKS node keeps room for the kubelet, eviction and its DaemonSets
+    // (the EKS AMI's rules), unless the scenario sets `reserved` itself.
+    if p.daemonsets.is_some() && orchestrator != Orchestrator::Eks {
+        return Err(invalid(
+            format!("{key}.daemonsets"),
+            "DaemonSets run on EKS nodes; set orchestrator = \"eks\" or remove daemonsets",
+        ));
+    }
+    let eks_node = if orchestrator == Orchestrator::Eks && p.reserved.is_none() {
+        let mut node = d.eks_node.clone();
+        for (i, ds) in p.daemonsets.iter().flatten().enumerate() {
+            let at = format!("{key}.daemonsets[{i}]");
+            let cpu = match ds.cpu {
+                None => 0,
+                Some(c) if c.is_finite() && (0.0..=64.0).contains(&c) => {
+                    (c * 1000.0).round() as u32
+                }
+                Some(c) => {
+                    return Err(invalid(
+                        format!("{at}.cpu"),
+                        format!("{c}: need 0 to 64 vCPU"),
+                    ));
+                }
+            };
+            let memory = match &ds.memory {
+                None => 0,
+                Some(m) => crate::units::parse_memory_mib(m)
+                    .map_err(|e| invalid(format!("{at}.memory"), e))?,
+            };
+            node.daemonset_cpu_milli += cpu;
+            node.daemonset_memory_mib += memory;
+        }
+        Some(node)
+    } else {
+        if p.daemonsets.is_some() {
+            return Err(invalid(
+                format!("{key}.daemonsets"),
+                "`reserved` replaces the EKS node's own reservation, DaemonSets included; put their requests in reserved, or remove reserved",
+            ));
+        }
+        None
+    };
     Ok(Ec2Spec {
         name: p.name.clone(),
         region,
-        orchestrator: p.orchestrator.unwrap_or(Orchestrator::Ecs),
+        orchestrator,
         instance_types,
         initial,
         min,
@@ -621,6 +664,7 @@ fn ec2(
         reserved_cpu_milli,
         reserved_memory_percent,
         reservations,
+        eks_node,
     })
 }
 

@@ -351,7 +351,9 @@ reserved = { memory_percent = 0 }
 "#;
     let case = Case::new(
         text,
-        Some(&format!("{HEADER}a,0,100,0.25,512\nb,3,100,0.25,512\nc,20,100,0.25,512\n")),
+        Some(&format!(
+            "{HEADER}a,0,100,0.25,512\nb,3,100,0.25,512\nc,20,100,0.25,512\n"
+        )),
     );
     let ran = run(&case, &[]);
     let running: Vec<f64> = ran
@@ -365,4 +367,82 @@ reserved = { memory_percent = 0 }
     assert_eq!(s.latency.startup.max, Some(10.0));
     assert_eq!(s.latency.startup.p50, Some(7.0));
     assert_eq!(s.latency.startup.count, 3);
+}
+
+#[test]
+fn an_m5_large_eks_node_offers_pods_1805_millicores_and_7518_mib() {
+    use fargate_sim::scenario::defaults::Defaults;
+    let node = Defaults::builtin().ec2.eks_node;
+    let catalog = fargate_sim::pricing::Catalog::builtin();
+    let t = catalog.instance_type("m5.large").expect("in the catalog");
+    // 3 ENIs × (10 − 1) + 2, as amazon-eks-ami's eni-max-pods.txt lists.
+    assert_eq!(t.max_pods(), Some(29));
+    // 6 % of the first core and 1 % of the second: 70 m.
+    assert_eq!(node.reserved_cpu_milli(2000), 70);
+    // 255 + 11 × 29 = 574 MiB kube-reserved, and 100 MiB for eviction.
+    assert_eq!(node.reserved_memory_mib(29), 674);
+    // aws-node (25 m) and kube-proxy (100 m) take their CPU too.
+    assert_eq!(node.allocatable(t), (1805, 7518));
+    // 16 cores: 60 + 10 + 5 + 5 + 12 × 2.5 = 110 m.
+    assert_eq!(node.reserved_cpu_milli(16_000), 110);
+    let big = catalog.instance_type("m5.4xlarge").expect("in the catalog");
+    assert_eq!(big.max_pods(), Some(234));
+}
+
+fn forty_pods(orchestrator: &str, extra: &str) -> crate::common::Ran {
+    let text = format!(
+        r#"
+name = "forty-pods"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "c"
+kind = "ec2"
+orchestrator = "{orchestrator}"
+instance_types = ["m5.large"]
+autoscaler = "karpenter"
+initial = 0
+max = 100
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+{extra}
+"#
+    );
+    let rows: String = (0..40).map(|i| format!("p{i},0,600,0.5,1024\n")).collect();
+    run(&Case::new(&text, Some(&format!("{HEADER}{rows}"))), &[])
+}
+
+#[test]
+fn forty_half_vcpu_pods_need_fourteen_m5_large_eks_nodes_not_ten() {
+    // An EKS m5.large offers pods 1,805 m CPU: three 0.5 vCPU pods per node,
+    // so 40 pods need ⌈40 / 3⌉ = 14 nodes. On ECS the node offers its 2 vCPU:
+    // four tasks per node, 10 nodes.
+    let eks = forty_pods("eks", "");
+    let c = eks.platform("c").cluster.clone().unwrap();
+    assert_eq!(c.instances_launched, 14);
+    assert_eq!(eks.platform("c").tasks.completed, 40);
+    let ecs = forty_pods("ecs", "");
+    assert_eq!(
+        ecs.platform("c")
+            .cluster
+            .clone()
+            .unwrap()
+            .instances_launched,
+        10
+    );
+    // A DaemonSet of the scenario's own (0.3 vCPU on every node) leaves
+    // 1,505 m: three pods still fit. At 0.4 vCPU (1,405 m) only two do.
+    let ds = forty_pods(
+        "eks",
+        "daemonsets = [{ name = \"logs\", cpu = 0.3, memory = \"200MiB\" }]",
+    );
+    assert_eq!(
+        ds.platform("c").cluster.clone().unwrap().instances_launched,
+        14
+    );
+    let ds = forty_pods("eks", "daemonsets = [{ name = \"logs\", cpu = 0.4 }]");
+    assert_eq!(
+        ds.platform("c").cluster.clone().unwrap().instances_launched,
+        20
+    );
 }

@@ -77,11 +77,75 @@ pub struct Ec2Spec {
     /// Reserved instances of the first instance type, paid for the whole
     /// run whether used or not.
     pub reservations: Option<Reservations>,
+    /// On an EKS cluster, what each node keeps for the kubelet, eviction and
+    /// DaemonSets (replaces `reserved_*`); None on ECS or when the scenario
+    /// sets `reserved` itself.
+    pub eks_node: Option<EksNode>,
+}
+
+/// What an EKS node keeps for itself on the EKS-optimised AMI: kube-reserved
+/// memory and CPU, the eviction threshold, and the DaemonSets every node runs
+/// (aws-node, kube-proxy and the scenario's own). Values from
+/// data/defaults.toml `[ec2.eks_node]`, with their sources.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EksNode {
+    pub memory_mib: u32,
+    pub memory_mib_per_pod: u32,
+    pub eviction_memory_mib: u32,
+    /// Percent of each of the first cores reserved, then of every other core.
+    pub cpu_percent_of_cores: Vec<f64>,
+    pub cpu_percent_of_other_cores: f64,
+    /// The DaemonSets' requests on every node.
+    pub daemonset_cpu_milli: u32,
+    pub daemonset_memory_mib: u32,
+    /// Pods per node when a type's ENI limits are unknown.
+    pub max_pods_unknown: u32,
+}
+
+impl EksNode {
+    /// kube-reserved CPU of a node with `cpu_milli`, in milli-vCPU (rounded
+    /// up: the kubelet reserves whole millicores).
+    pub fn reserved_cpu_milli(&self, cpu_milli: u32) -> u32 {
+        let cores = cpu_milli as f64 / 1000.0;
+        let mut left = cores;
+        let mut milli = 0.0;
+        for pct in &self.cpu_percent_of_cores {
+            let take = left.min(1.0);
+            milli += take * pct * 10.0;
+            left -= take;
+        }
+        milli += left.max(0.0) * self.cpu_percent_of_other_cores * 10.0;
+        (milli - 1e-9).ceil().max(0.0) as u32
+    }
+
+    /// kube-reserved memory plus the eviction threshold of a node that may
+    /// run `max_pods` pods, in MiB.
+    pub fn reserved_memory_mib(&self, max_pods: u32) -> u32 {
+        self.memory_mib + self.memory_mib_per_pod * max_pods + self.eviction_memory_mib
+    }
+
+    /// What pods can request on a node of type `t`: its size less the
+    /// kubelet's reservation, the eviction threshold and the DaemonSets.
+    pub fn allocatable(&self, t: &InstanceType) -> (u32, u32) {
+        let pods = t.max_pods().unwrap_or(self.max_pods_unknown);
+        (
+            t.cpu_milli
+                .saturating_sub(self.reserved_cpu_milli(t.cpu_milli))
+                .saturating_sub(self.daemonset_cpu_milli),
+            t.memory_mib
+                .saturating_sub(self.reserved_memory_mib(pods))
+                .saturating_sub(self.daemonset_memory_mib),
+        )
+    }
 }
 
 impl Ec2Spec {
-    /// Schedulable (cpu, memory) of a type after the OS and agent reservation.
+    /// Schedulable (cpu, memory) of a type after the OS and agent
+    /// reservation (ECS), or the kubelet's and the DaemonSets' (EKS).
     pub fn schedulable(&self, t: &InstanceType) -> (u32, u32) {
+        if let Some(node) = &self.eks_node {
+            return node.allocatable(t);
+        }
         let reserved_mem =
             (t.memory_mib as f64 * self.reserved_memory_percent / 100.0).ceil() as u32;
         (
