@@ -60,6 +60,9 @@ fn as_text(v: &toml::Value) -> String {
     }
 }
 
+/// One run's metrics as (column index, value).
+type SparseRow = Vec<(usize, Option<f64>)>;
+
 /// Builds the table of `points` (with their runs) of `sweep`.
 pub fn table(
     sweep: &Sweep,
@@ -84,9 +87,59 @@ pub fn table(
             }
         })
         .collect();
+    // The metric columns are the union of every platform's, in the order
+    // first seen: runs need not have the same ones (a scenario with services
+    // adds `service_<name>_…` columns, another scenario other names), so
+    // each value is filed under its own name and left empty where a run has
+    // no such metric.
     let mut metric_names: Vec<String> = Vec::new();
-    let mut metrics: Vec<Vec<Option<f64>>> = Vec::new();
-    let mut extra: Vec<[Vec<Option<f64>>; 3]> = Vec::new();
+    let mut index: std::collections::BTreeMap<String, usize> = Default::default();
+    // Per point, per platform, per replication: (metric column, value).
+    let mut per_point: Vec<Vec<Vec<SparseRow>>> = Vec::new();
+    for reps in runs {
+        let Some(first) = reps.first() else {
+            per_point.push(Vec::new());
+            continue;
+        };
+        let mut per_platform = Vec::new();
+        for pi in 0..first.platforms.len() {
+            let mut per_rep = Vec::new();
+            for s in reps {
+                let Some(plat) = s.platforms.get(pi) else {
+                    return Err(Error::Internal(format!(
+                        "results table: a replication has {} platform(s), the first {}",
+                        s.platforms.len(),
+                        first.platforms.len()
+                    )));
+                };
+                let row: SparseRow = crate::report::csv::metrics(plat)
+                    .into_iter()
+                    .map(|(name, v)| {
+                        let j = *index.entry(name.clone()).or_insert_with(|| {
+                            metric_names.push(name);
+                            metric_names.len() - 1
+                        });
+                        (j, v)
+                    })
+                    .collect();
+                per_rep.push(row);
+            }
+            per_platform.push(per_rep);
+        }
+        per_point.push(per_platform);
+    }
+    let width = metric_names.len();
+    let dense = |row: &SparseRow| {
+        let mut out = vec![None; width];
+        for (j, v) in row {
+            out[*j] = *v;
+        }
+        out
+    };
+    let mut metrics: Vec<Vec<Option<f64>>> = vec![Vec::new(); width];
+    let mut extra: Vec<[Vec<Option<f64>>; 3]> = (0..width)
+        .map(|_| [Vec::new(), Vec::new(), Vec::new()])
+        .collect();
     let push_axes = |p: &Point, axes: &mut Vec<AxisCol>| {
         for (k, col) in keys.iter().zip(axes.iter_mut()) {
             let v = p.settings.iter().find(|(key, _)| key == k).map(|(_, v)| v);
@@ -96,20 +149,10 @@ pub fn table(
             }
         }
     };
-    for (p, reps) in points.iter().zip(runs) {
+    for ((p, reps), rows) in points.iter().zip(runs).zip(&per_point) {
         let Some(first) = reps.first() else { continue };
-        for (pi, plat) in first.platforms.iter().enumerate() {
-            let per_rep: Vec<Vec<(String, Option<f64>)>> = reps
-                .iter()
-                .map(|s| crate::report::csv::metrics(&s.platforms[pi]))
-                .collect();
-            if metric_names.is_empty() {
-                metric_names = per_rep[0].iter().map(|(n, _)| n.clone()).collect();
-                metrics = vec![Vec::new(); metric_names.len()];
-                extra = (0..metric_names.len())
-                    .map(|_| [Vec::new(), Vec::new(), Vec::new()])
-                    .collect();
-            }
+        for (plat, per_rep) in first.platforms.iter().zip(rows) {
+            let per_rep: Vec<Vec<Option<f64>>> = per_rep.iter().map(dense).collect();
             for (r, m) in per_rep.iter().enumerate() {
                 point_col.push(p.index as u64);
                 row_col.push("replication");
@@ -118,7 +161,7 @@ pub fn table(
                 platform_col.push(plat.name.clone());
                 kind_col.push(plat.kind.clone());
                 push_axes(p, &mut axes);
-                for (j, (_, v)) in m.iter().enumerate() {
+                for (j, v) in m.iter().enumerate() {
                     metrics[j].push(*v);
                     for e in extra[j].iter_mut() {
                         e.push(None);
@@ -132,8 +175,8 @@ pub fn table(
             platform_col.push(plat.name.clone());
             kind_col.push(plat.kind.clone());
             push_axes(p, &mut axes);
-            for j in 0..metric_names.len() {
-                let xs: Vec<f64> = per_rep.iter().filter_map(|m| m[j].1).collect();
+            for j in 0..width {
+                let xs: Vec<f64> = per_rep.iter().filter_map(|m| m[j]).collect();
                 match mean_ci(&xs) {
                     Some((mean, sd, half)) => {
                         metrics[j].push(Some(mean));

@@ -699,3 +699,21 @@ fn prices_import_reads_the_csv_offer_file_too() {
         fargate_sim::pricing::Price::parse("0.192").unwrap()
     );
 }
+
+#[test]
+fn breakeven_without_between_is_a_usage_error_not_a_panic() {
+    // Regression: index out of bounds in main.rs, exit 101.
+    let d = tempfile::tempdir().unwrap();
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            &quickstart(),
+            "--axis",
+            "workload.load_scale",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--between <A> <B>"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
