@@ -223,6 +223,19 @@ pub fn table(
     Table::new(cols).map_err(|e| Error::Internal(format!("results table: {e}")))
 }
 
+/// Whether `name` is a file a sweep, `merge` or `batch` writes into its
+/// folder (results, manifest, charts, page): what `--force` may remove when
+/// the new results do not write it again. Keep it in step with
+/// `experiment::report::render`.
+pub fn is_experiment_file(name: &str) -> bool {
+    matches!(
+        name,
+        "results.parquet" | "results.csv" | "experiment.json" | "experiment.html"
+    ) || name
+        .strip_prefix("sweep_")
+        .is_some_and(|r| r.ends_with(".png") || r.ends_with(".svg"))
+}
+
 /// Writes `results.parquet` and `results.csv` into `dir`.
 pub fn write(dir: &Path, table: &mut Table) -> Result<(), Error> {
     Ok(table::write_parquet_and_csv(dir, "results", table)?)
@@ -260,6 +273,29 @@ pub fn read(dir: &Path) -> Result<Table, Error> {
 /// Merges shard folders into `out`: checks that they are one experiment and
 /// every shard is there once, then writes the table one machine would.
 pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error> {
+    let (manifest, mut table) = gather(dirs)?;
+    write_merged(out, &manifest, &mut table)?;
+    Ok(manifest)
+}
+
+/// Writes a merged experiment into `out`: its table and its manifest.
+pub fn write_merged(out: &Path, manifest: &Manifest, table: &mut Table) -> Result<(), Error> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    write(out, table)?;
+    crate::io::files::write_atomic(
+        &out.join("experiment.json"),
+        (serde_json::to_string_pretty(manifest).expect("manifest") + "\n").as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// Reads and checks shard folders (one experiment, every shard once, every
+/// point covered) and returns the manifest and the table one machine would
+/// have written, without writing anything.
+pub fn gather(dirs: &[std::path::PathBuf]) -> Result<(Manifest, Table), Error> {
     let mut manifests = Vec::new();
     for d in dirs {
         let p = d.join("experiment.json");
@@ -378,27 +414,18 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
         .map_err(|e| Error::BadInput(format!("a shard has no usable `point` column: {e}")))?;
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|i| points[*i]);
-    let mut all = all
+    let all = all
         .take(&order)
         .map_err(|e| Error::Internal(format!("merging: {e}")))?;
     if all.height() != n {
         return Err(Error::Internal("merge lost rows".into()));
     }
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write(out, &mut all)?;
     let merged = Manifest {
         shard: 0,
         shards: 1,
         ..first
     };
-    crate::io::files::write_atomic(
-        &out.join("experiment.json"),
-        (serde_json::to_string_pretty(&merged).expect("manifest") + "\n").as_bytes(),
-    )?;
-    Ok(merged)
+    Ok((merged, all))
 }
 
 #[cfg(test)]

@@ -390,3 +390,84 @@ fn batch_of_scenarios_with_and_without_services_does_not_panic() {
             .any(|r| r[api].parse::<f64>().is_ok_and(|x| x > 0.0))
     );
 }
+
+#[test]
+fn force_removes_stale_sweep_files_and_refuses_folders_that_are_not_results() {
+    // Regression: --force left the earlier results' charts beside new ones.
+    let d = tempfile::tempdir().unwrap();
+    let scenario = format!("{}{}", crate::common::TINY, crate::common::TINY_SWEEP);
+    std::fs::write(d.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        d.path().join("plain.toml"),
+        crate::common::TINY.replace("tiny", "plain"),
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let (code, out, err) = bin(args, d.path());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let names = |dir: &str| {
+        let mut n: Vec<String> = std::fs::read_dir(d.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    ok(&[
+        "sweep",
+        "s.toml",
+        "--out",
+        "x",
+        "--metric",
+        "tasks_completed",
+    ]);
+    let first = names("x");
+    assert!(first.contains(&"sweep_tasks_completed__workload.load_scale.png".to_string()));
+    for n in &first {
+        assert!(
+            fargate_sim::experiment::results::is_experiment_file(n),
+            "{n} is not known"
+        );
+    }
+    std::fs::write(d.path().join("x/notes.md"), "mine").unwrap();
+    let out = ok(&["sweep", "s.toml", "--out", "x", "--force", "-j", "1"]);
+    assert!(out.contains("removed the earlier results' sweep_tasks_completed__workload.load_scale.png, sweep_tasks_completed__workload.load_scale.svg"), "{out}");
+    let second = names("x");
+    assert!(
+        !second.iter().any(|n| n.contains("tasks_completed")),
+        "{second:?}"
+    );
+    assert!(second.contains(&"sweep_cost_total_usd__workload.load_scale.svg".to_string()));
+    assert!(second.contains(&"notes.md".to_string()));
+    // A batch replacing the sweep leaves no sweep chart or manifest behind.
+    ok(&["batch", "plain.toml", "--out", "x", "--force", "-q"]);
+    assert_eq!(
+        names("x"),
+        vec!["notes.md", "results.csv", "results.parquet"]
+    );
+    // The breakeven folder: a folder of other things is refused.
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            "plain.toml",
+            "--axis",
+            "workload.load_scale",
+            "--between",
+            "1",
+            "2",
+            "--out",
+            "x",
+            "--force",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "x is not empty and holds no earlier results of this command (no breakeven.svg)"
+        ),
+        "{err}"
+    );
+}
