@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 /// Writes the starter scenario to `file` (replacing it only with `force`),
 /// replaying `trace` (its format detected from the file) when given.
 pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Error> {
+    if file.is_dir() {
+        return Err(Error::BadInput(format!(
+            "{} is a folder; name the scenario file to write, such as {}",
+            file.display(),
+            file.join("scenario.toml").display()
+        )));
+    }
     if file.exists() && !force {
         return Err(Error::BadInput(format!(
             "{} exists; choose another name or add --force to replace it",

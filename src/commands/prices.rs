@@ -29,7 +29,8 @@ pub fn list(
             || catalog.functions.iter().any(|p| p.region == r);
         if !known {
             return Err(Error::BadInput(format!(
-                "--region {r}: the catalog has no prices for it; run `fargate-sim prices` to see its regions"
+                "--region {r}: the catalog has no prices for it{}; run `fargate-sim prices` to see its regions",
+                catalog.region_hint(r)
             )));
         }
     }
@@ -46,8 +47,13 @@ pub fn import(file: Option<&Path>, out: &Path, pricing: Option<&Path>) -> Result
         ));
     };
     let base = match pricing {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?,
+        Some(p) => {
+            // Refused here, naming the file, rather than after the offer is read.
+            Catalog::load(p)
+                .map_err(|e| Error::BadInput(format!("{}: {}", e.origin, e.message)))?;
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?
+        }
         None => crate::pricing::catalog::BUILTIN_PRICING.to_string(),
     };
     let r = crate::pricing::import::import(file, &base, out).map_err(Error::BadInput)?;
