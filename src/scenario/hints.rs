@@ -216,16 +216,13 @@ pub fn hint(message: &str, key: &str, form: Form<'_>) -> Option<String> {
             form.write(&k, "true")
         ));
     }
-    if expected.starts_with("a sequence") {
+    // A list of one written as the one (`instance_types = "m5.large"`);
+    // other shapes (a number for a list of tables) have no one fix.
+    if expected.starts_with("a sequence") && message.starts_with("invalid type: string") {
         let k = key_or("the key");
-        let item = if value.is_empty() || number.is_some() {
-            value.clone()
-        } else {
-            format!("\"{value}\"")
-        };
         return Some(format!(
             "`{k}` takes a list in brackets, even of one: {}",
-            form.write(&k, &format!("[{item}]"))
+            form.write(&k, &format!("[\"{value}\"]"))
         ));
     }
     None
@@ -304,6 +301,17 @@ mod tests {
         // Nothing close: no guess.
         let m = "unknown field `zzzzzzzz`, expected one of `name`, `kind`";
         assert_eq!(hint(m, "", Form::File), None);
+    }
+
+    #[test]
+    fn a_list_of_one_gets_its_brackets() {
+        let m = "invalid type: string \"m5.large\", expected a sequence";
+        assert_eq!(
+            hint(m, "instance_types", Form::File).unwrap(),
+            "`instance_types` takes a list in brackets, even of one: instance_types = [\"m5.large\"]"
+        );
+        let m = "invalid type: integer `1`, expected a sequence";
+        assert_eq!(hint(m, "platforms", Form::File), None);
     }
 
     #[test]
