@@ -146,7 +146,9 @@ impl Catalog {
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
         let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
             origin: path.display().to_string(),
-            message: format!("cannot read it: {e}"),
+            message: format!(
+                "cannot read it: {e}; give a pricing catalog file (TOML), such as one `fargate-sim prices import` wrote"
+            ),
         })?;
         Catalog::parse(&text, &path.display().to_string())
     }
@@ -157,7 +159,19 @@ impl Catalog {
             origin: origin.to_string(),
             message,
         };
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| {
+            let mut m = e.to_string();
+            // No top-level `catalog` name at all: another kind of file (a
+            // scenario, say), not a catalog with a typo.
+            let named = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("catalog"));
+            if e.message().contains("`catalog`") && !named {
+                m = format!(
+                    "{}\nhint: this is not a pricing catalog; `fargate-sim prices import` writes one from an AWS Price List offer file",
+                    m.trim_end()
+                );
+            }
+            err(m)
+        })?;
         let f = raw.fargate;
         let dur =
             |key: &str, v: &str| parse_duration(v).map_err(|m| err(format!("fargate.{key}: {m}")));

@@ -128,7 +128,14 @@ const WRONG: &[Wrong] = &[
         &["run", "good.toml", "--pricing", "garbage.toml"],
         &["garbage.toml", "line 1"],
     ),
-    wrong(&["run", "good.toml", "--pricing", "adir"], &["adir"]),
+    wrong(
+        &["run", "good.toml", "--pricing", "adir"],
+        &["adir", "give a pricing catalog file"],
+    ),
+    wrong(
+        &["run", "good.toml", "--pricing", "good.toml"],
+        &["good.toml", "not a pricing catalog", "prices import"],
+    ),
     // run: the output folder.
     wrong(
         &["run", "good.toml", "--out", "afile"],
