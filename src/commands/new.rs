@@ -29,6 +29,17 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
         .unwrap_or_else(|| "scenario".into());
     let detected = match trace {
         Some(t) => {
+            if !t.is_file() {
+                let why = if t.is_dir() {
+                    "it is a folder"
+                } else {
+                    "no such file"
+                };
+                return Err(Error::BadInput(format!(
+                    "--trace {}: {why}; give the path of a trace file (CSV, gzip-compressed CSV, SWF or native Parquet)",
+                    t.display()
+                )));
+            }
             let format = Format::detect(t)?;
             // The scenario refers to the trace relative to its own folder.
             let base = file

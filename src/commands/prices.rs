@@ -28,9 +28,14 @@ pub fn list(
                 .any(|t| t.on_demand.contains_key(r))
             || catalog.functions.iter().any(|p| p.region == r);
         if !known {
+            let hint = catalog.region_hint(r);
+            let list = if hint.is_empty() {
+                "; run `fargate-sim prices` to see its regions"
+            } else {
+                " (`fargate-sim prices` lists its regions)"
+            };
             return Err(Error::BadInput(format!(
-                "--region {r}: the catalog has no prices for it{}; run `fargate-sim prices` to see its regions",
-                catalog.region_hint(r)
+                "--region {r}: the catalog has no prices for it{hint}{list}"
             )));
         }
     }

@@ -81,7 +81,10 @@ impl TraceInput<'_> {
                     None => key.clone(),
                 };
                 let ours = format!("trace {}: ", abs.display());
-                let message = message.strip_prefix(&ours).unwrap_or(&message);
+                let message = message
+                    .strip_prefix(&ours)
+                    .unwrap_or(&message)
+                    .replace("name it with workload.format =", "name it with --format,");
                 Error::BadInput(format!("trace {}: {option}: {message}", file.display()))
             }
             other => other.into(),

@@ -306,7 +306,10 @@ pub fn gather(dirs: &[std::path::PathBuf]) -> Result<(Manifest, Table), Error> {
             ))
         })?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::BadInput(format!("{}: not an experiment manifest ({e})", p.display()))
+            Error::BadInput(format!(
+                "{}: not an experiment manifest ({e}); give the folders `fargate-sim sweep --shard` wrote, or run that shard again",
+                p.display()
+            ))
         })?;
         manifests.push((d.clone(), m));
     }
@@ -343,7 +346,7 @@ pub fn gather(dirs: &[std::path::PathBuf]) -> Result<(Manifest, Table), Error> {
     for (d, m) in &manifests {
         if let Some(other) = &seen[m.shard] {
             return Err(Error::BadInput(format!(
-                "shard {}/{} given twice: {} and {}",
+                "shard {}/{} given twice: {} and {}; give each shard's folder once",
                 m.shard,
                 m.shards,
                 (other as &std::path::PathBuf).display(),

@@ -448,13 +448,14 @@ impl Catalog {
 }
 
 /// The candidate nearest to `word`, when it is near enough to be a slip of
-/// the keyboard (case aside, at most 1 edit for a word of up to 3
-/// characters, 2 up to 7, 3 beyond): for "did you mean" suggestions.
+/// the keyboard (case aside, at most 1 edit for a word of up to 5
+/// characters, 2 up to 8, 3 beyond; `nope` is not a slip for `name`): for
+/// "did you mean" suggestions.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let w = word.to_lowercase();
     let limit = match w.chars().count() {
-        0..=3 => 1,
-        4..=7 => 2,
+        0..=5 => 1,
+        6..=8 => 2,
         _ => 3,
     };
     candidates

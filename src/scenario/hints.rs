@@ -301,6 +301,9 @@ mod tests {
         // Nothing close: no guess.
         let m = "unknown field `zzzzzzzz`, expected one of `name`, `kind`";
         assert_eq!(hint(m, "", Form::File), None);
+        // Two edits in four letters is another word, not a slip.
+        let m = "unknown field `nope`, expected one of `name`, `kind`";
+        assert_eq!(hint(m, "", Form::File), None);
     }
 
     #[test]

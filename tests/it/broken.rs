@@ -282,7 +282,11 @@ const WRONG: &[Wrong] = &[
     ),
     wrong(
         &["merge", "badshard", "--out", "m"],
-        &["badshard/experiment.json", "manifest"],
+        &[
+            "badshard/experiment.json",
+            "manifest",
+            "run that shard again",
+        ],
     ),
     wrong(
         &["merge", "shard0", "--out", "m"],
@@ -290,7 +294,7 @@ const WRONG: &[Wrong] = &[
     ),
     wrong(
         &["merge", "shard0", "shard0", "shard1", "--out", "m"],
-        &["given twice"],
+        &["given twice", "once"],
     ),
     wrong(
         &["merge", "shard0", "shard1", "--out", "afile"],
@@ -457,7 +461,7 @@ const WRONG: &[Wrong] = &[
             "1",
             "2",
         ],
-        &["nope"],
+        &["unknown field `nope`"],
     ),
     wrong(
         &[
@@ -562,7 +566,7 @@ const WRONG: &[Wrong] = &[
     wrong(&["trace", "inspect", "adir"], &["adir", "is a folder"]),
     wrong(
         &["trace", "inspect", "empty.csv"],
-        &["empty.csv", "--format"],
+        &["empty.csv", "name it with --format, one of"],
     ),
     wrong(&["trace", "inspect", "afile"], &["afile", "--format"]),
     wrong(
@@ -640,7 +644,10 @@ const WRONG: &[Wrong] = &[
     wrong(&["prices", "--pricing", "adir"], &["adir"]),
     wrong(&["prices", "--pricing", "garbage.toml"], &["garbage.toml"]),
     wrong(&["prices", "import"], &["offer file", "prices import"]),
-    wrong(&["prices", "import", "missing.json"], &["missing.json"]),
+    wrong(
+        &["prices", "import", "missing.json"],
+        &["missing.json", "offer file"],
+    ),
     wrong(&["prices", "import", "adir"], &["adir"]),
     wrong(
         &["prices", "import", "empty.csv"],
@@ -677,9 +684,12 @@ const WRONG: &[Wrong] = &[
     ),
     wrong(
         &["new", "n.toml", "--trace", "missing.csv"],
-        &["missing.csv"],
+        &["--trace missing.csv", "no such file", "trace file"],
     ),
-    wrong(&["new", "n.toml", "--trace", "adir"], &["adir"]),
+    wrong(
+        &["new", "n.toml", "--trace", "adir"],
+        &["--trace adir", "folder"],
+    ),
     wrong(&["new", "n.toml", "--trace", "afile"], &["afile", "format"]),
     // completions.
     wrong(&["completions", "nosh"], &["nosh", "bash"]),
