@@ -47,7 +47,7 @@ pub enum Error {
     )]
     Interrupted,
     /// Results could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {}: {source}{}", path.display(), io::files::write_hint(source))]
     Output {
         path: std::path::PathBuf,
         #[source]
@@ -64,8 +64,9 @@ impl From<io::files::WriteError> for Error {
     }
 }
 
-impl From<io::files::AlreadyHoldsResults> for Error {
-    fn from(e: io::files::AlreadyHoldsResults) -> Error {
+impl From<io::files::OutputDirError> for Error {
+    /// Every refusal of an output folder is bad input: the user chose it.
+    fn from(e: io::files::OutputDirError) -> Error {
         Error::BadInput(e.to_string())
     }
 }

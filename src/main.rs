@@ -244,8 +244,14 @@ struct BreakevenArgs {
     /// The scenario key to vary, e.g. workload.load_scale.
     #[arg(long)]
     axis: String,
-    /// The range to search.
-    #[arg(long, num_args = 2, value_names = ["A", "B"], allow_negative_numbers = true)]
+    /// The range to search, such as `--between 0.5 4`.
+    #[arg(
+        long,
+        required = true,
+        num_args = 2,
+        value_names = ["A", "B"],
+        allow_negative_numbers = true
+    )]
     between: Vec<f64>,
     /// The two platforms to compare (default: the first two).
     #[arg(long, num_args = 2, value_names = ["P1", "P2"])]

@@ -2,7 +2,7 @@
 //! combined table.
 
 use crate::Error;
-use crate::io::files::check_fresh;
+use crate::io::files::{prepare_dir, remove_stale};
 use crate::scenario::LoadOptions;
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ pub fn batch(
     quiet: bool,
 ) -> Result<String, Error> {
     let dir = out.unwrap_or_else(|| PathBuf::from("output/batch"));
-    check_fresh(&dir, "results.csv", force)?;
+    prepare_dir(&dir, "results.csv", force)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let show = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -31,13 +31,15 @@ pub fn batch(
     };
     let files =
         crate::experiment::run_batch(scenarios, &LoadOptions::default(), jobs, &dir, &progress)?;
+    let removed = remove_stale(&dir, &files, crate::experiment::results::is_experiment_file)?;
     if quiet {
         return Ok(String::new());
     }
     Ok(format!(
-        "ran {} scenario(s) in {:.2}s\nwrote {}: {}\n",
+        "ran {} scenario(s) in {:.2}s\n{}wrote {}: {}\n",
         scenarios.len(),
         started.elapsed().as_secs_f64(),
+        super::sweep::removed_line(&removed),
         dir.display(),
         files.join(", ")
     ))

@@ -3,8 +3,8 @@
 
 use crate::Error;
 use crate::experiment::{Base, breakeven};
-use crate::io::files::{check_fresh, safe_file_name};
-use crate::scenario::{self, LoadOptions};
+use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
+use crate::scenario::{self, LoadOptions, ScenarioError};
 use std::path::PathBuf;
 
 /// A search's arguments.
@@ -25,24 +25,60 @@ pub struct Args {
     pub force: bool,
 }
 
+/// Whether `name` is a file `breakeven` writes into its folder: what
+/// `--force` may remove when the new search does not write it again.
+pub fn is_breakeven_file(name: &str) -> bool {
+    matches!(name, "breakeven.png" | "breakeven.svg")
+}
+
 /// Searches, draws `breakeven.png`/`.svg` and returns the text to print.
 pub fn breakeven(args: Args) -> Result<String, Error> {
-    let base = Base::read(&args.scenario, args.load)?;
     let (lo, hi) = args.between;
-    let b = breakeven::find(&base, &args.axis, lo, hi, args.platforms, args.tolerance)?;
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(Error::BadInput(format!(
+            "--between {lo} {hi}: need two finite numbers, the first smaller, such as --between 0.5 4"
+        )));
+    }
+    if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
+        return Err(Error::BadInput(format!(
+            "--tolerance {}: need a share of the range above 0 and below 1, such as 0.001",
+            args.tolerance
+        )));
+    }
+    if let Some((a, b)) = &args.platforms
+        && a == b
+    {
+        return Err(Error::BadInput(format!(
+            "--platforms {a} {b}: name two different platforms of the scenario"
+        )));
+    }
+    let base = Base::read(&args.scenario, args.load)?;
     let name = scenario::load_str(&base.text, &base.path, &base.options)?
         .0
         .name;
     let dir = args.out.unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-breakeven", safe_file_name(&name)))
     });
-    check_fresh(&dir, "breakeven.svg", args.force)?;
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
-        path: dir.clone(),
-        source,
-    })?;
+    // Before the search, so a folder it cannot use fails in a second.
+    prepare_dir(&dir, "breakeven.svg", args.force)?;
+    let axis = args.axis.clone();
+    let b = breakeven::find(&base, &args.axis, lo, hi, args.platforms, args.tolerance).map_err(
+        |e| match e {
+            Error::Scenario(ScenarioError::Override { message, .. })
+                if message.contains("expected a string") =>
+            {
+                Error::BadInput(format!(
+                    "--axis {axis}: breakeven varies a number, and `{axis}` takes text (a duration, size or name); choose a numeric key, such as workload.load_scale, workload.duration_scale or platforms.NAME.max"
+                ))
+            }
+            e => e,
+        },
+    )?;
     b.chart(&dir)?;
+    let files = ["breakeven.png", "breakeven.svg"].map(String::from);
+    let removed = remove_stale(&dir, &files, is_breakeven_file)?;
     let mut text = b.describe(lo, hi);
+    text.push_str(&super::sweep::removed_line(&removed));
     text.push_str(&format!(
         "wrote {}/breakeven.png and breakeven.svg\n",
         dir.display()

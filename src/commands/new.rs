@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 /// Writes the starter scenario to `file` (replacing it only with `force`),
 /// replaying `trace` (its format detected from the file) when given.
 pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Error> {
+    if file.is_dir() {
+        return Err(Error::BadInput(format!(
+            "{} is a folder; name the scenario file to write, such as {}",
+            file.display(),
+            file.join("scenario.toml").display()
+        )));
+    }
     if file.exists() && !force {
         return Err(Error::BadInput(format!(
             "{} exists; choose another name or add --force to replace it",
@@ -22,6 +29,17 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
         .unwrap_or_else(|| "scenario".into());
     let detected = match trace {
         Some(t) => {
+            if !t.is_file() {
+                let why = if t.is_dir() {
+                    "it is a folder"
+                } else {
+                    "no such file"
+                };
+                return Err(Error::BadInput(format!(
+                    "--trace {}: {why}; give the path of a trace file (CSV, gzip-compressed CSV, SWF or native Parquet)",
+                    t.display()
+                )));
+            }
             let format = Format::detect(t)?;
             // The scenario refers to the trace relative to its own folder.
             let base = file

@@ -28,8 +28,14 @@ pub fn list(
                 .any(|t| t.on_demand.contains_key(r))
             || catalog.functions.iter().any(|p| p.region == r);
         if !known {
+            let hint = catalog.region_hint(r);
+            let list = if hint.is_empty() {
+                "; run `fargate-sim prices` to see its regions"
+            } else {
+                " (`fargate-sim prices` lists its regions)"
+            };
             return Err(Error::BadInput(format!(
-                "--region {r}: the catalog has no prices for it; run `fargate-sim prices` to see its regions"
+                "--region {r}: the catalog has no prices for it{hint}{list}"
             )));
         }
     }
@@ -46,8 +52,13 @@ pub fn import(file: Option<&Path>, out: &Path, pricing: Option<&Path>) -> Result
         ));
     };
     let base = match pricing {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?,
+        Some(p) => {
+            // Refused here, naming the file, rather than after the offer is read.
+            Catalog::load(p)
+                .map_err(|e| Error::BadInput(format!("{}: {}", e.origin, e.message)))?;
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::BadInput(format!("{}: {e}", p.display())))?
+        }
         None => crate::pricing::catalog::BUILTIN_PRICING.to_string(),
     };
     let r = crate::pricing::import::import(file, &base, out).map_err(Error::BadInput)?;

@@ -4,7 +4,7 @@
 
 use crate::Error;
 use crate::engine::Progress;
-use crate::io::files::{check_fresh, safe_file_name};
+use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
 use crate::platform::{PlatformSpec, RecordSink};
 use crate::report::progress::ProgressLine;
 use crate::report::tasks::{TaskSpool, remove_spools};
@@ -58,11 +58,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(safe_file_name(&scenario.name)));
-    check_fresh(&dir, "summary.json", args.force)?;
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
-        path: dir.clone(),
-        source,
-    })?;
+    prepare_dir(&dir, crate::report::RUN_MARKER, args.force)?;
     let started = std::time::Instant::now();
     let task_records = scenario.report.task_records && !args.no_task_records;
     let mut spools = Vec::new();
@@ -126,6 +122,9 @@ pub fn run(args: &Args) -> Result<String, Error> {
         remove_spools(&handles);
     }
     let files = written?;
+    // With --force: what the earlier run wrote and this one did not (its
+    // service charts, tasks.parquet) would read as this run's.
+    let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;
     let mut text = String::new();
     match args.print {
         _ if args.quiet => {}
@@ -140,6 +139,12 @@ pub fn run(args: &Args) -> Result<String, Error> {
                     "note: this scenario has a [sweep] of {} point(s); this run ignored it, `fargate-sim sweep {}` runs them\n",
                     sweep.points().len(),
                     path.display()
+                ));
+            }
+            if !removed.is_empty() {
+                text.push_str(&format!(
+                    "removed the earlier run's {}, which this run does not write\n",
+                    removed.join(", ")
                 ));
             }
             text.push_str(&format!(

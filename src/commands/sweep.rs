@@ -5,7 +5,7 @@
 
 use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
-use crate::io::files::{check_fresh, safe_file_name};
+use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
 
@@ -60,7 +60,7 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         }
         d
     });
-    check_fresh(&dir, "experiment.json", args.force)?;
+    prepare_dir(&dir, "experiment.json", args.force)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -77,15 +77,21 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         }
     };
     let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress)?;
+    let removed = remove_stale(
+        &dir,
+        &outcome.files,
+        experiment::results::is_experiment_file,
+    )?;
     if args.quiet {
         return Ok(String::new());
     }
     Ok(format!(
-        "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\nwrote {}: {}\n",
+        "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\n{}wrote {}: {}\n",
         outcome.points_run,
         outcome.points_total,
         sweep.replications,
         started.elapsed().as_secs_f64(),
+        removed_line(&removed),
         dir.display(),
         outcome.files.join(", ")
     ))
@@ -99,16 +105,41 @@ pub fn merge(
     metrics: Vec<String>,
     force: bool,
 ) -> Result<String, Error> {
-    check_fresh(out, "results.csv", force)?;
+    prepare_dir(out, "results.csv", force)?;
     let metrics = experiment::report::metrics_or_default(metrics);
-    let manifest = experiment::results::merge(dirs, out)?;
+    let (manifest, mut table) = experiment::results::gather(dirs)?;
+    experiment::report::check_metrics(&table, &metrics)?;
+    experiment::results::write_merged(out, &manifest, &mut table)?;
     let df = experiment::results::read(out)?;
-    let files = experiment::report::render(out, &df, &manifest.axes, &metrics, &manifest)?;
+    let mut files: Vec<String> = ["results.parquet", "results.csv", "experiment.json"]
+        .map(String::from)
+        .to_vec();
+    files.extend(experiment::report::render(
+        out,
+        &df,
+        &manifest.axes,
+        &metrics,
+        &manifest,
+    )?);
+    let removed = remove_stale(out, &files, experiment::results::is_experiment_file)?;
     Ok(format!(
-        "merged {} shard(s) of experiment {} into {}: results.parquet, results.csv, {}\n",
+        "merged {} shard(s) of experiment {} into {}: {}\n{}",
         dirs.len(),
         manifest.experiment,
         out.display(),
-        files.join(", ")
+        files.join(", "),
+        removed_line(&removed)
     ))
+}
+
+/// The line that says which files of earlier results `--force` removed.
+pub fn removed_line(removed: &[String]) -> String {
+    if removed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "removed the earlier results' {}, which these results do not write\n",
+            removed.join(", ")
+        )
+    }
 }

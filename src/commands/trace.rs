@@ -8,7 +8,7 @@ use crate::platform::fargate::{LaunchType, Sizing};
 use crate::platform::fargate::{SizeMiss, fit};
 use crate::pricing::Catalog;
 use crate::pricing::Os;
-use crate::scenario::{self, LoadOptions, Scenario};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
 use crate::stats::SpanStats;
 use crate::time::{SimTime, format_span};
 use crate::units::format_vcpu;
@@ -30,6 +30,17 @@ impl TraceInput<'_> {
     /// A scenario around the trace, so every workload key and check applies.
     fn scenario(&self, on_bad_row: &str, sort: bool) -> Result<Scenario, Error> {
         let file = self.file;
+        if !file.is_file() {
+            let why = if file.is_dir() {
+                "it is a folder"
+            } else {
+                "no such file"
+            };
+            return Err(Error::BadInput(format!(
+                "cannot read trace {}: {why}; give the path of a trace file (CSV, gzip-compressed CSV, SWF or native Parquet)",
+                file.display()
+            )));
+        }
         let abs = std::path::absolute(file)
             .map_err(|e| Error::BadInput(format!("{}: {e}", file.display())))?;
         let mut workload = toml::Table::new();
@@ -60,7 +71,25 @@ impl TraceInput<'_> {
             ..LoadOptions::default()
         };
         let here = std::env::current_dir().unwrap_or_default().join("(trace)");
-        Ok(scenario::load_str(&text, &here, &options)?.0)
+        // The scenario is ours, not the user's: name the trace and the
+        // option, not a line of a file they never wrote.
+        let loaded = scenario::load_str(&text, &here, &options).map_err(|e| match e {
+            ScenarioError::Invalid { key, message, .. } => {
+                let option = match key.strip_prefix("workload.") {
+                    Some("format") => "--format".to_string(),
+                    Some(k) => format!("--set {k}"),
+                    None => key.clone(),
+                };
+                let ours = format!("trace {}: ", abs.display());
+                let message = message
+                    .strip_prefix(&ours)
+                    .unwrap_or(&message)
+                    .replace("name it with workload.format =", "name it with --format,");
+                Error::BadInput(format!("trace {}: {option}: {message}", file.display()))
+            }
+            other => other.into(),
+        })?;
+        Ok(loaded.0)
     }
 }
 

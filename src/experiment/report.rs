@@ -53,6 +53,19 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     front
 }
 
+/// Refuses a `--metric` that is not a column of the results, before any
+/// file is written.
+pub fn check_metrics(df: &Table, metrics: &[String]) -> Result<(), Error> {
+    for m in metrics {
+        if !df.has(m) {
+            return Err(Error::BadInput(format!(
+                "--metric {m}: no such column in the results (metrics are the columns of summary.csv, such as {COST} or {P95})"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Draws the charts and writes `experiment.html`; returns the file names.
 pub fn render(
     dir: &Path,
@@ -61,13 +74,7 @@ pub fn render(
     metrics: &[String],
     manifest: &Manifest,
 ) -> Result<Vec<String>, Error> {
-    for m in metrics {
-        if !df.has(m) {
-            return Err(Error::BadInput(format!(
-                "--metric {m}: no such column in the results (metrics are the columns of summary.csv, such as {COST} or {P95})"
-            )));
-        }
-    }
+    check_metrics(df, metrics)?;
     let agg: Vec<bool> = texts(df, "row").iter().map(|r| r == "aggregate").collect();
     let rows: Vec<usize> = (0..df.height()).filter(|i| agg[*i]).collect();
     let platforms = texts(df, "platform");

@@ -60,6 +60,9 @@ fn as_text(v: &toml::Value) -> String {
     }
 }
 
+/// One run's metrics as (column index, value).
+type SparseRow = Vec<(usize, Option<f64>)>;
+
 /// Builds the table of `points` (with their runs) of `sweep`.
 pub fn table(
     sweep: &Sweep,
@@ -84,9 +87,59 @@ pub fn table(
             }
         })
         .collect();
+    // The metric columns are the union of every platform's, in the order
+    // first seen: runs need not have the same ones (a scenario with services
+    // adds `service_<name>_…` columns, another scenario other names), so
+    // each value is filed under its own name and left empty where a run has
+    // no such metric.
     let mut metric_names: Vec<String> = Vec::new();
-    let mut metrics: Vec<Vec<Option<f64>>> = Vec::new();
-    let mut extra: Vec<[Vec<Option<f64>>; 3]> = Vec::new();
+    let mut index: std::collections::BTreeMap<String, usize> = Default::default();
+    // Per point, per platform, per replication: (metric column, value).
+    let mut per_point: Vec<Vec<Vec<SparseRow>>> = Vec::new();
+    for reps in runs {
+        let Some(first) = reps.first() else {
+            per_point.push(Vec::new());
+            continue;
+        };
+        let mut per_platform = Vec::new();
+        for pi in 0..first.platforms.len() {
+            let mut per_rep = Vec::new();
+            for s in reps {
+                let Some(plat) = s.platforms.get(pi) else {
+                    return Err(Error::Internal(format!(
+                        "results table: a replication has {} platform(s), the first {}",
+                        s.platforms.len(),
+                        first.platforms.len()
+                    )));
+                };
+                let row: SparseRow = crate::report::csv::metrics(plat)
+                    .into_iter()
+                    .map(|(name, v)| {
+                        let j = *index.entry(name.clone()).or_insert_with(|| {
+                            metric_names.push(name);
+                            metric_names.len() - 1
+                        });
+                        (j, v)
+                    })
+                    .collect();
+                per_rep.push(row);
+            }
+            per_platform.push(per_rep);
+        }
+        per_point.push(per_platform);
+    }
+    let width = metric_names.len();
+    let dense = |row: &SparseRow| {
+        let mut out = vec![None; width];
+        for (j, v) in row {
+            out[*j] = *v;
+        }
+        out
+    };
+    let mut metrics: Vec<Vec<Option<f64>>> = vec![Vec::new(); width];
+    let mut extra: Vec<[Vec<Option<f64>>; 3]> = (0..width)
+        .map(|_| [Vec::new(), Vec::new(), Vec::new()])
+        .collect();
     let push_axes = |p: &Point, axes: &mut Vec<AxisCol>| {
         for (k, col) in keys.iter().zip(axes.iter_mut()) {
             let v = p.settings.iter().find(|(key, _)| key == k).map(|(_, v)| v);
@@ -96,20 +149,10 @@ pub fn table(
             }
         }
     };
-    for (p, reps) in points.iter().zip(runs) {
+    for ((p, reps), rows) in points.iter().zip(runs).zip(&per_point) {
         let Some(first) = reps.first() else { continue };
-        for (pi, plat) in first.platforms.iter().enumerate() {
-            let per_rep: Vec<Vec<(String, Option<f64>)>> = reps
-                .iter()
-                .map(|s| crate::report::csv::metrics(&s.platforms[pi]))
-                .collect();
-            if metric_names.is_empty() {
-                metric_names = per_rep[0].iter().map(|(n, _)| n.clone()).collect();
-                metrics = vec![Vec::new(); metric_names.len()];
-                extra = (0..metric_names.len())
-                    .map(|_| [Vec::new(), Vec::new(), Vec::new()])
-                    .collect();
-            }
+        for (plat, per_rep) in first.platforms.iter().zip(rows) {
+            let per_rep: Vec<Vec<Option<f64>>> = per_rep.iter().map(dense).collect();
             for (r, m) in per_rep.iter().enumerate() {
                 point_col.push(p.index as u64);
                 row_col.push("replication");
@@ -118,7 +161,7 @@ pub fn table(
                 platform_col.push(plat.name.clone());
                 kind_col.push(plat.kind.clone());
                 push_axes(p, &mut axes);
-                for (j, (_, v)) in m.iter().enumerate() {
+                for (j, v) in m.iter().enumerate() {
                     metrics[j].push(*v);
                     for e in extra[j].iter_mut() {
                         e.push(None);
@@ -132,8 +175,8 @@ pub fn table(
             platform_col.push(plat.name.clone());
             kind_col.push(plat.kind.clone());
             push_axes(p, &mut axes);
-            for j in 0..metric_names.len() {
-                let xs: Vec<f64> = per_rep.iter().filter_map(|m| m[j].1).collect();
+            for j in 0..width {
+                let xs: Vec<f64> = per_rep.iter().filter_map(|m| m[j]).collect();
                 match mean_ci(&xs) {
                     Some((mean, sd, half)) => {
                         metrics[j].push(Some(mean));
@@ -180,6 +223,19 @@ pub fn table(
     Table::new(cols).map_err(|e| Error::Internal(format!("results table: {e}")))
 }
 
+/// Whether `name` is a file a sweep, `merge` or `batch` writes into its
+/// folder (results, manifest, charts, page): what `--force` may remove when
+/// the new results do not write it again. Keep it in step with
+/// `experiment::report::render`.
+pub fn is_experiment_file(name: &str) -> bool {
+    matches!(
+        name,
+        "results.parquet" | "results.csv" | "experiment.json" | "experiment.html"
+    ) || name
+        .strip_prefix("sweep_")
+        .is_some_and(|r| r.ends_with(".png") || r.ends_with(".svg"))
+}
+
 /// Writes `results.parquet` and `results.csv` into `dir`.
 pub fn write(dir: &Path, table: &mut Table) -> Result<(), Error> {
     Ok(table::write_parquet_and_csv(dir, "results", table)?)
@@ -217,6 +273,29 @@ pub fn read(dir: &Path) -> Result<Table, Error> {
 /// Merges shard folders into `out`: checks that they are one experiment and
 /// every shard is there once, then writes the table one machine would.
 pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error> {
+    let (manifest, mut table) = gather(dirs)?;
+    write_merged(out, &manifest, &mut table)?;
+    Ok(manifest)
+}
+
+/// Writes a merged experiment into `out`: its table and its manifest.
+pub fn write_merged(out: &Path, manifest: &Manifest, table: &mut Table) -> Result<(), Error> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    write(out, table)?;
+    crate::io::files::write_atomic(
+        &out.join("experiment.json"),
+        (serde_json::to_string_pretty(manifest).expect("manifest") + "\n").as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// Reads and checks shard folders (one experiment, every shard once, every
+/// point covered) and returns the manifest and the table one machine would
+/// have written, without writing anything.
+pub fn gather(dirs: &[std::path::PathBuf]) -> Result<(Manifest, Table), Error> {
     let mut manifests = Vec::new();
     for d in dirs {
         let p = d.join("experiment.json");
@@ -227,7 +306,10 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
             ))
         })?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::BadInput(format!("{}: not an experiment manifest ({e})", p.display()))
+            Error::BadInput(format!(
+                "{}: not an experiment manifest ({e}); give the folders `fargate-sim sweep --shard` wrote, or run that shard again",
+                p.display()
+            ))
         })?;
         manifests.push((d.clone(), m));
     }
@@ -264,7 +346,7 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
     for (d, m) in &manifests {
         if let Some(other) = &seen[m.shard] {
             return Err(Error::BadInput(format!(
-                "shard {}/{} given twice: {} and {}",
+                "shard {}/{} given twice: {} and {}; give each shard's folder once",
                 m.shard,
                 m.shards,
                 (other as &std::path::PathBuf).display(),
@@ -335,27 +417,18 @@ pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<Manifest, Error>
         .map_err(|e| Error::BadInput(format!("a shard has no usable `point` column: {e}")))?;
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|i| points[*i]);
-    let mut all = all
+    let all = all
         .take(&order)
         .map_err(|e| Error::Internal(format!("merging: {e}")))?;
     if all.height() != n {
         return Err(Error::Internal("merge lost rows".into()));
     }
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write(out, &mut all)?;
     let merged = Manifest {
         shard: 0,
         shards: 1,
         ..first
     };
-    crate::io::files::write_atomic(
-        &out.join("experiment.json"),
-        (serde_json::to_string_pretty(&merged).expect("manifest") + "\n").as_bytes(),
-    )?;
-    Ok(merged)
+    Ok((merged, all))
 }
 
 #[cfg(test)]

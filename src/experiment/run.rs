@@ -110,6 +110,7 @@ pub fn run_sweep(
     })?;
     let seed = base.seed()?;
     let mut df = super::results::table(sweep, &mine, &runs, seed)?;
+    super::report::check_metrics(&df, metrics)?;
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,

@@ -160,7 +160,9 @@ impl Catalog {
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
         let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
             origin: path.display().to_string(),
-            message: format!("cannot read it: {e}"),
+            message: format!(
+                "cannot read it: {e}; give a pricing catalog file (TOML), such as one `fargate-sim prices import` wrote"
+            ),
         })?;
         Catalog::parse(&text, &path.display().to_string())
     }
@@ -171,7 +173,19 @@ impl Catalog {
             origin: origin.to_string(),
             message,
         };
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| {
+            let mut m = e.to_string();
+            // No top-level `catalog` name at all: another kind of file (a
+            // scenario, say), not a catalog with a typo.
+            let named = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("catalog"));
+            if e.message().contains("`catalog`") && !named {
+                m = format!(
+                    "{}\nhint: this is not a pricing catalog; `fargate-sim prices import` writes one from an AWS Price List offer file",
+                    m.trim_end()
+                );
+            }
+            err(m)
+        })?;
         let f = raw.fargate;
         let dur =
             |key: &str, v: &str| parse_duration(v).map_err(|m| err(format!("fargate.{key}: {m}")));
@@ -360,6 +374,38 @@ impl Catalog {
         })
     }
 
+    /// Every region the catalog prices something in, sorted.
+    pub fn regions(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .fargate
+            .rates
+            .iter()
+            .map(|r| r.region.as_str())
+            .chain(
+                self.ec2
+                    .instance_types
+                    .iter()
+                    .flat_map(|t| t.on_demand.keys().map(String::as_str)),
+            )
+            .chain(self.functions.iter().map(|p| p.region.as_str()))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// `; did you mean `us-east-1`?` when `region` is unknown to the
+    /// catalog and a slip away from a region it knows; else empty.
+    pub fn region_hint(&self, region: &str) -> String {
+        let known = self.regions();
+        if known.contains(&region) {
+            return String::new();
+        }
+        closest(region, known.iter().copied())
+            .map(|r| format!("; did you mean `{r}`?"))
+            .unwrap_or_default()
+    }
+
     /// An instance type by name, or an error naming the closest known names.
     pub fn instance_type(&self, name: &str) -> Result<&InstanceType, String> {
         if let Some(t) = self.ec2.instance_types.iter().find(|t| t.name == name) {
@@ -417,8 +463,27 @@ impl Catalog {
     }
 }
 
+/// The candidate nearest to `word`, when it is near enough to be a slip of
+/// the keyboard (case aside, at most 1 edit for a word of up to 5
+/// characters, 2 up to 8, 3 beyond; `nope` is not a slip for `name`): for
+/// "did you mean" suggestions.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    let limit = match w.chars().count() {
+        0..=5 => 1,
+        6..=8 => 2,
+        _ => 3,
+    };
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&w, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 /// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -40,7 +40,11 @@ pub struct Imported {
 /// text of the catalog to update).
 pub fn import(offer: &Path, base: &str, out: &Path) -> Result<Imported, String> {
     let at = offer.display().to_string();
-    let text = std::fs::read_to_string(offer).map_err(|e| format!("cannot read {at}: {e}"))?;
+    let text = std::fs::read_to_string(offer).map_err(|e| {
+        format!(
+            "cannot read {at}: {e}; give an AWS Price List offer file (the AmazonEC2 or AmazonECS JSON or CSV)"
+        )
+    })?;
     let root: Value = if text.trim_start().starts_with('{') {
         serde_json::from_str(&text).map_err(|e| {
             format!(

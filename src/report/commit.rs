@@ -265,10 +265,14 @@ pub fn commit(
         });
     }
     if plans.is_empty() {
-        return Err(Error::BadInput(format!(
-            "no platform of {} can use this Savings Plan: {}",
-            dir.display(),
+        let why = if skipped.is_empty() {
+            "its summary.json lists no platform; run the scenario again".to_string()
+        } else {
             skipped.join("; ")
+        };
+        return Err(Error::BadInput(format!(
+            "no platform of {} can use this Savings Plan: {why}",
+            dir.display(),
         )));
     }
     write_outputs(dir, &plans)?;

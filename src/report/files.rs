@@ -7,6 +7,51 @@ use crate::io::files::write_atomic;
 use crate::io::table::Table;
 use std::path::Path;
 
+/// The marker of a run's folder: a folder holding it holds a run.
+pub const RUN_MARKER: &str = "summary.json";
+
+/// Whether `name` is a file that `fargate-sim run` (or `commit`, on the
+/// run's folder) writes into a run's folder: what `--force` may remove when
+/// the new run does not write it again. Keep it in step with
+/// [`write_all`], the charts and `commit`; a test checks every file a run
+/// writes against it.
+pub fn is_run_file(name: &str) -> bool {
+    const FILES: &[&str] = &[
+        "summary.json",
+        "summary.csv",
+        "timeseries.parquet",
+        "timeseries.csv",
+        "tasks.parquet",
+        "service_minutes.parquet",
+        "service_minutes.csv",
+        "report.html",
+        "commit.csv",
+    ];
+    const CHARTS: &[&str] = &[
+        "cost",
+        "capacity",
+        "time_to_start",
+        "cost_breakdown",
+        "commit",
+    ];
+    if FILES.contains(&name) {
+        return true;
+    }
+    let Some(stem) = name
+        .strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg"))
+    else {
+        return false;
+    };
+    // Service charts: service_<name>_latency and service_<name>_scale_out.
+    let service = stem.strip_prefix("service_").is_some_and(|rest| {
+        ["_latency", "_scale_out"]
+            .iter()
+            .any(|end| rest.strip_suffix(end).is_some_and(|n| !n.is_empty()))
+    });
+    CHARTS.contains(&stem) || service
+}
+
 /// Writes every file of a run into `dir`: the summary (`json` is its text),
 /// the time series, `tasks.parquet` from the platforms' spools (none when
 /// task records are off), the charts and the HTML report. Returns the file

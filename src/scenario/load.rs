@@ -1,6 +1,7 @@
 //! Loading a scenario: read the file, apply `--set` overrides, validate,
 //! and point an error at its line.
 
+use super::hints;
 use super::spec::Scenario;
 use crate::pricing::Catalog;
 use crate::scenario::defaults::Defaults;
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario {path}: {source}")]
+    #[error("cannot read scenario {}: {source}{}", path.display(), read_hint(path))]
     Read {
         path: PathBuf,
         #[source]
@@ -33,6 +34,17 @@ pub enum ScenarioError {
     /// The pricing catalog named by the scenario or `--pricing`.
     #[error(transparent)]
     Catalog(#[from] crate::pricing::catalog::CatalogError),
+}
+
+/// What to do about a scenario file that could not be read.
+fn read_hint(path: &Path) -> &'static str {
+    if path.is_dir() {
+        "; that is a folder: give the scenario file (.toml) to read"
+    } else if !path.exists() {
+        "; check the path, or write a starter with `fargate-sim new FILE`"
+    } else {
+        ""
+    }
 }
 
 /// How to load a scenario.
@@ -62,15 +74,26 @@ pub fn load_str(
     path: &Path,
     options: &LoadOptions,
 ) -> Result<(Scenario, Catalog), ScenarioError> {
-    let parse_err = |message: String| ScenarioError::Parse {
-        path: path.to_path_buf(),
-        message,
+    // toml's message (line, column, caret) and, under it, what to write
+    // instead when serde's words are Rust's.
+    let parse_err = |e: toml::de::Error| {
+        let key = e
+            .span()
+            .map(|s| hints::key_before(text, s.start))
+            .unwrap_or_default();
+        let mut message = e.to_string();
+        if let Some(h) = hints::hint(e.message(), &key, hints::Form::File) {
+            message = format!("{}\nhint: {h}", message.trim_end());
+        }
+        ScenarioError::Parse {
+            path: path.to_path_buf(),
+            message,
+        }
     };
     // Parse once as written, so shape errors carry toml's line and caret.
-    let mut raw: super::raw::RawScenario =
-        toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+    let mut raw: super::raw::RawScenario = toml::from_str(text).map_err(parse_err)?;
     if !options.overrides.is_empty() {
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(parse_err)?;
         for assignment in &options.overrides {
             super::overrides::apply(&mut table, assignment).map_err(|message| {
                 ScenarioError::Override {
@@ -83,7 +106,7 @@ pub fn load_str(
             .try_into()
             .map_err(|e: toml::de::Error| ScenarioError::Override {
                 assignment: options.overrides.join(" "),
-                message: e.message().to_string(),
+                message: with_set_hint(e.message(), &options.overrides),
             })?;
     }
     if let Some(seed) = options.seed {
@@ -120,4 +143,34 @@ pub fn load_str(
             }
         })?;
     Ok((scenario, catalog))
+}
+
+/// serde's `message` about the overrides `sets`, with a hint of what to
+/// write instead, for the override it is about: the only one, or the one
+/// whose value the message quotes.
+fn with_set_hint(message: &str, sets: &[String]) -> String {
+    let pairs: Vec<(&str, &str)> = sets.iter().filter_map(|s| s.split_once('=')).collect();
+    let quoted = |v: &str| {
+        let v = v.trim().trim_matches('"');
+        message.contains(&format!("`{v}`")) || message.contains(&format!("\"{v}\""))
+    };
+    let about = match pairs.as_slice() {
+        [one] => Some(*one),
+        many => many.iter().rev().find(|(_, v)| quoted(v)).copied(),
+    };
+    let hint = match about {
+        Some((path, _)) => {
+            let path = path.trim();
+            let key = path
+                .rsplit(['.', '[', ']'])
+                .find(|k| !k.is_empty())
+                .unwrap_or("");
+            hints::hint(message, key, hints::Form::Set { path })
+        }
+        None => hints::hint(message, "", hints::Form::Set { path: "KEY" }),
+    };
+    match hint {
+        Some(h) => format!("{message}\nhint: {h}"),
+        None => message.to_string(),
+    }
 }

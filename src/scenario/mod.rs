@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod check;
 pub mod defaults;
+pub mod hints;
 pub mod load;
 pub mod locate;
 pub mod overrides;

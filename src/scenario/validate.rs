@@ -183,7 +183,10 @@ fn fargate(
     let region = f.region.clone().unwrap_or_else(|| region.to_string());
     catalog
         .fargate_rates(&region, os, arch, capacity)
-        .map_err(|m| invalid(format!("{key}.region"), m))?;
+        .map_err(|m| {
+            let hint = catalog.region_hint(&region);
+            invalid(format!("{key}.region"), format!("{m}{hint}"))
+        })?;
     let (launch_burst, launch_refill_per_s) = match &f.launch_limit {
         None => (
             defaults.fargate_launch_burst,
@@ -305,9 +308,20 @@ fn ec2(
         let k = format!("{key}.instance_types[{i}]");
         let t = catalog.instance_type(n).map_err(|m| invalid(&k, m))?;
         if !t.on_demand.contains_key(&region) {
+            let hint = catalog.region_hint(&region);
+            let fix = if hint.is_empty() {
+                format!(
+                    "; write a catalog that has it from an AWS Price List offer file with `fargate-sim prices import AmazonEC2.json --out my-pricing.toml`, then run with `--pricing my-pricing.toml` (or pricing = \"my-pricing.toml\" in the scenario); `fargate-sim prices ec2 --region {region}` lists what the catalog has there"
+                )
+            } else {
+                hint
+            };
             return Err(invalid(
                 &k,
-                format!("the pricing catalog has no {region} price for {n}"),
+                format!(
+                    "the pricing catalog ({}) has no {region} price for {n}{fix}",
+                    catalog.origin
+                ),
             ));
         }
         instance_types.push(t.clone());

@@ -154,3 +154,97 @@ pub fn bin(args: &[&str], dir: &Path) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A small scenario that runs in a blink: two Fargate platforms, one generator.
+pub const TINY: &str = r#"name = "tiny"
+horizon = "30min"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "poisson", rate = "1/min" }
+duration = "5min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+[[platforms]]
+name = "s"
+kind = "fargate"
+capacity = "spot"
+"#;
+
+/// [`TINY`] with a two-point sweep.
+pub const TINY_SWEEP: &str = r#"
+[sweep]
+replications = 1
+[[sweep.axis]]
+key = "workload.load_scale"
+values = [1, 2]
+"#;
+
+/// A folder of wrong inputs for the commands: missing, empty and garbage
+/// files, a folder where a file goes and the reverse, a folder that is not
+/// a run, a finished run, sweep shards, a trace and an offer file.
+pub fn fixture() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let write = |name: &str, text: &str| std::fs::write(p.join(name), text).unwrap();
+    write("good.toml", TINY);
+    write("sweep.toml", &format!("{TINY}{TINY_SWEEP}"));
+    write(
+        "sweep-unknown-key.toml",
+        &format!("{TINY}{}", TINY_SWEEP.replace("load_scale", "load_scal")),
+    );
+    write(
+        "one.toml",
+        &TINY[..TINY.find("[[platforms]]\nname = \"s\"").unwrap()],
+    );
+    write("empty.toml", "");
+    write("empty.csv", "");
+    write("garbage.toml", "name = [\n");
+    write("afile", "not a folder\n");
+    write(
+        "trace.csv",
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\nt1,0,60,1,2048\nt2,5,sixty,1,2048\n",
+    );
+    write(
+        "good-trace.csv",
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\nt1,0,60,1,2048\n",
+    );
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/price-list-offer.json"),
+        p.join("offer.json"),
+    )
+    .unwrap();
+    for dir in ["adir", "notrun", "fakerun", "halfrun", "badshard"] {
+        std::fs::create_dir(p.join(dir)).unwrap();
+    }
+    write("notrun/notes.md", "mine\n");
+    write("fakerun/summary.json", "{}\n");
+    write("badshard/experiment.json", "{\n");
+    let ok = |args: &[&str]| {
+        let (code, _, err) = bin(args, p);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    };
+    ok(&["run", "good.toml", "--out", "run", "-q"]);
+    ok(&[
+        "sweep",
+        "sweep.toml",
+        "--shard",
+        "0/2",
+        "--out",
+        "shard0",
+        "-q",
+    ]);
+    ok(&[
+        "sweep",
+        "sweep.toml",
+        "--shard",
+        "1/2",
+        "--out",
+        "shard1",
+        "-q",
+    ]);
+    std::fs::copy(p.join("run/summary.json"), p.join("halfrun/summary.json")).unwrap();
+    d
+}

@@ -699,3 +699,160 @@ fn prices_import_reads_the_csv_offer_file_too() {
         fargate_sim::pricing::Price::parse("0.192").unwrap()
     );
 }
+
+/// The names in a folder, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn force_removes_the_earlier_runs_files_that_the_new_run_does_not_write() {
+    // Regression: `--force` left the earlier run's service charts, service
+    // minutes and tasks.parquet beside the new summary, as if they were its.
+    let d = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let llm = scenarios.join("llm-inference.toml").display().to_string();
+    let (code, _, err) = bin(&["run", &llm, "--out", "out", "-q"], d.path());
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = bin(&["commit", "out"], d.path());
+    assert_eq!(code, 0, "{err}");
+    let before = listing(&d.path().join("out"));
+    for name in [
+        "service_minutes.parquet",
+        "service_code-llm_latency.png",
+        "tasks.parquet",
+        "commit.csv",
+    ] {
+        assert!(before.contains(&name.to_string()), "{before:?}");
+    }
+    // Every file the run and commit wrote is one --force knows as ours.
+    for name in &before {
+        assert!(
+            fargate_sim::report::is_run_file(name),
+            "{name} is not known"
+        );
+    }
+    // The user's own things in the folder are not ours to remove.
+    std::fs::write(d.path().join("out/notes.md"), "mine").unwrap();
+    std::fs::write(d.path().join("out/cost.txt"), "mine").unwrap();
+    std::fs::create_dir(d.path().join("out/mine")).unwrap();
+    let (code, out, err) = bin(
+        &[
+            "run",
+            &quickstart(),
+            "--out",
+            "out",
+            "--force",
+            "--no-task-records",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("removed the earlier run's commit.csv, commit.png, commit.svg, service_code-llm_latency.png"),
+        "{out}"
+    );
+    assert_eq!(
+        listing(&d.path().join("out")),
+        vec![
+            "capacity.png",
+            "capacity.svg",
+            "cost.png",
+            "cost.svg",
+            "cost.txt",
+            "cost_breakdown.png",
+            "cost_breakdown.svg",
+            "mine",
+            "notes.md",
+            "report.html",
+            "summary.csv",
+            "summary.json",
+            "time_to_start.png",
+            "time_to_start.svg",
+            "timeseries.csv",
+            "timeseries.parquet"
+        ]
+    );
+    let s: Summary =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s.scenario.name, "quickstart");
+}
+
+#[test]
+fn out_into_a_folder_that_is_not_a_run_is_refused() {
+    // Regression: `--out docs` wrote 14 files into the repository's docs/.
+    let d = tempfile::tempdir().unwrap();
+    let docs = d.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["guide.md", "experiments.md"] {
+        std::fs::copy(root.join("docs").join(name), docs.join(name)).unwrap();
+    }
+    for force in [false, true] {
+        let mut args = vec!["run", quickstart_str(), "--out", "docs"];
+        if force {
+            args.push("--force");
+        }
+        let (code, _, err) = bin(&args, d.path());
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(
+                "docs is not empty and holds no earlier results of this command (no summary.json)"
+            ) && err.contains("choose another folder with --out"),
+            "{err}"
+        );
+        assert_eq!(listing(&docs), vec!["experiments.md", "guide.md"]);
+    }
+    // An empty folder is fine.
+    std::fs::create_dir(d.path().join("empty")).unwrap();
+    let (code, _, err) = bin(&["run", quickstart_str(), "--out", "empty", "-q"], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(d.path().join("empty/summary.json").is_file());
+}
+
+fn quickstart_str() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(quickstart)
+}
+
+#[test]
+fn out_naming_a_file_is_bad_input_not_an_os_error() {
+    // Regression: `--out FILE` gave "File exists (os error 17)", exit 1.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("results.txt"), "mine").unwrap();
+    let (code, _, err) = bin(&["run", quickstart_str(), "--out", "results.txt"], d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("results.txt is a file, not a folder; give --out a new folder"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("results.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn breakeven_without_between_is_a_usage_error_not_a_panic() {
+    // Regression: index out of bounds in main.rs, exit 101.
+    let d = tempfile::tempdir().unwrap();
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            quickstart_str(),
+            "--axis",
+            "workload.load_scale",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--between <A> <B>"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -334,3 +334,119 @@ fn unknown_placement_strategy_is_refused() {
         &["platforms[0].placement[1]", "tetris", "binpack"],
     );
 }
+
+#[test]
+fn a_number_in_quotes_says_to_write_the_number() {
+    // Regression: `invalid type: string "2 vcpu", expected f64` said what
+    // Rust expected, not what to write; the line and caret stay.
+    let s = r#"name = "x"
+[workload]
+[[workload.generators]]
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "1s"
+sizes = [{ cpu = "2 vcpu", memory = "2GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+    check(
+        s,
+        TRACE,
+        &[],
+        &[
+            "s.toml",
+            "line 6",
+            "^",
+            "invalid type: string \"2 vcpu\", expected f64",
+            "hint: `cpu` takes a number, without quotes or units: cpu = 2",
+        ],
+    );
+}
+
+#[test]
+fn a_bare_number_for_a_duration_says_to_write_its_unit() {
+    // Regression: `horizon = 24` got only "expected a string".
+    check(
+        &GOOD.replace("name = \"ok\"", "name = \"ok\"\nhorizon = 24"),
+        TRACE,
+        &[],
+        &[
+            "line 2",
+            "expected a string",
+            "hint: `horizon` takes a duration in quotes, with its unit (s, min, h or d), such as horizon = \"24h\"",
+        ],
+    );
+    check(
+        GOOD,
+        TRACE,
+        &["--set", "horizon=24"],
+        &["--set horizon=24", "such as --set horizon=24h"],
+    );
+    check(
+        GOOD,
+        TRACE,
+        &["--set", "report.task_records=yes"],
+        &["`task_records` takes true or false, without quotes: --set report.task_records=true"],
+    );
+}
+
+#[test]
+fn a_near_miss_key_or_region_gets_did_you_mean() {
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\ncapasity = \"spot\"",
+        ),
+        TRACE,
+        &[],
+        &["line 7", "capasity", "hint: did you mean `capacity`?"],
+    );
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\ncapacity = \"spott\"",
+        ),
+        TRACE,
+        &[],
+        &["spott", "did you mean `spot`?"],
+    );
+    check(
+        &GOOD.replace("name = \"ok\"", "name = \"ok\"\nregion = \"us-east1\""),
+        TRACE,
+        &[],
+        &[
+            "platforms[0].region",
+            "us-east1",
+            "did you mean `us-east-1`?",
+        ],
+    );
+    let ec2 = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\"]\nregion = \"eu-wset-1\"",
+    );
+    check(
+        &ec2,
+        TRACE,
+        &[],
+        &["eu-wset-1", "did you mean `eu-west-1`?"],
+    );
+}
+
+#[test]
+fn a_missing_ec2_price_names_prices_import_and_pricing() {
+    let s = GOOD.replace(
+        "kind = \"fargate\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\"]\nregion = \"eu-west-1\"",
+    );
+    check(
+        &s,
+        TRACE,
+        &[],
+        &[
+            "platforms[0].instance_types[0]",
+            "no eu-west-1 price for m5.large",
+            "fargate-sim prices import",
+            "--pricing",
+        ],
+    );
+}

@@ -297,3 +297,177 @@ fn batch_runs_every_bundled_scenario_into_one_table() {
         quick[0]
     );
 }
+
+/// Splits results.csv into a header and rows (no field holds a comma).
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines();
+    let split = |l: &str| l.split(',').map(str::to_string).collect::<Vec<_>>();
+    let header = split(lines.next().unwrap_or_default());
+    (header, lines.map(split).collect())
+}
+
+#[test]
+fn batch_of_scenarios_with_and_without_services_does_not_panic() {
+    // quickstart has no service, llm-inference a service `code-llm`,
+    // serverless-peers a service `api`. The batch used to panic (index out
+    // of bounds) on the first mix and, on the second, to file api's numbers
+    // under code-llm's columns.
+    let d = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = [
+        "quickstart.toml",
+        "llm-inference.toml",
+        "serverless-peers.toml",
+    ];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| root.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["batch", "--out", "b", "-q"];
+    args.extend(paths.iter().map(String::as_str));
+    let (code, _, err) = bin(&args, d.path());
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) =
+        csv_rows(&std::fs::read_to_string(d.path().join("b/results.csv")).unwrap());
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
+    let (llm, api) = (col("service_code-llm_served"), col("service_api_served"));
+    let (scenario, platform, row) = (col("scenario"), col("platform"), col("row"));
+    // Every column once.
+    let mut unique = header.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), header.len(), "{header:?}");
+    for (i, file) in files.iter().enumerate() {
+        // The values of one scenario's single run, platform by platform.
+        let (code, json, err) = bin(
+            &[
+                "run",
+                &paths[i],
+                "--out",
+                &format!("run{i}"),
+                "--format",
+                "json",
+                "--no-task-records",
+            ],
+            d.path(),
+        );
+        assert_eq!(code, 0, "{err}");
+        let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mine: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r[scenario].ends_with(file) && r[row] == "replication")
+            .collect();
+        let platforms = s["platforms"].as_array().unwrap();
+        assert_eq!(mine.len(), platforms.len(), "{file}");
+        for (r, p) in mine.iter().zip(platforms) {
+            assert_eq!(r.len(), header.len(), "{file}: {r:?}");
+            assert_eq!(r[platform], p["name"].as_str().unwrap());
+            let served = |service: &str| {
+                p["services"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|sv| sv["name"] == service)
+                    .map(|sv| sv["requests"]["served"].as_f64().unwrap())
+            };
+            let cell = |c: usize| r[c].parse::<f64>().ok();
+            assert_eq!(cell(llm), served("code-llm"), "{file} {}", r[platform]);
+            assert_eq!(cell(api), served("api"), "{file} {}", r[platform]);
+        }
+    }
+    // The scenarios with a service do serve requests.
+    assert!(
+        rows.iter()
+            .any(|r| r[llm].parse::<f64>().is_ok_and(|x| x > 0.0))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[api].parse::<f64>().is_ok_and(|x| x > 0.0))
+    );
+}
+
+#[test]
+fn force_removes_stale_sweep_files_and_refuses_folders_that_are_not_results() {
+    // Regression: --force left the earlier results' charts beside new ones.
+    let d = tempfile::tempdir().unwrap();
+    let scenario = format!("{}{}", crate::common::TINY, crate::common::TINY_SWEEP);
+    std::fs::write(d.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        d.path().join("plain.toml"),
+        crate::common::TINY.replace("tiny", "plain"),
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let (code, out, err) = bin(args, d.path());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let names = |dir: &str| {
+        let mut n: Vec<String> = std::fs::read_dir(d.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    ok(&[
+        "sweep",
+        "s.toml",
+        "--out",
+        "x",
+        "--metric",
+        "tasks_completed",
+    ]);
+    let first = names("x");
+    assert!(first.contains(&"sweep_tasks_completed__workload.load_scale.png".to_string()));
+    for n in &first {
+        assert!(
+            fargate_sim::experiment::results::is_experiment_file(n),
+            "{n} is not known"
+        );
+    }
+    std::fs::write(d.path().join("x/notes.md"), "mine").unwrap();
+    let out = ok(&["sweep", "s.toml", "--out", "x", "--force", "-j", "1"]);
+    assert!(out.contains("removed the earlier results' sweep_tasks_completed__workload.load_scale.png, sweep_tasks_completed__workload.load_scale.svg"), "{out}");
+    let second = names("x");
+    assert!(
+        !second.iter().any(|n| n.contains("tasks_completed")),
+        "{second:?}"
+    );
+    assert!(second.contains(&"sweep_cost_total_usd__workload.load_scale.svg".to_string()));
+    assert!(second.contains(&"notes.md".to_string()));
+    // A batch replacing the sweep leaves no sweep chart or manifest behind.
+    ok(&["batch", "plain.toml", "--out", "x", "--force", "-q"]);
+    assert_eq!(
+        names("x"),
+        vec!["notes.md", "results.csv", "results.parquet"]
+    );
+    // The breakeven folder: a folder of other things is refused.
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            "plain.toml",
+            "--axis",
+            "workload.load_scale",
+            "--between",
+            "1",
+            "2",
+            "--out",
+            "x",
+            "--force",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "x is not empty and holds no earlier results of this command (no breakeven.svg)"
+        ),
+        "{err}"
+    );
+}

@@ -675,7 +675,7 @@ fn trace_convert_then_run_gives_the_same_bill(root: &Path, requests: usize) {
     let (code, _, err) = bin(&["trace", "inspect", "x.csv"], d.path());
     assert_eq!(code, 2);
     assert!(
-        err.contains("workload.format") && err.contains("alibaba-2017"),
+        err.contains("name it with --format, one of") && err.contains("alibaba-2017"),
         "{err}"
     );
 }
