@@ -28,4 +28,5 @@ pub use replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, ReplicaWatch, UNTI
 pub use report::{ServiceMinute, ServiceReport};
 pub use spec::{
     ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo,
+    StartState,
 };
