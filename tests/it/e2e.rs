@@ -423,7 +423,7 @@ max = 5
     let (code, out, err) = bin(&["run", "scenario.toml", "--out", "out"], case.dir());
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("web api") && out.contains("SLO missed"),
+        out.contains("web api") && out.contains("SLO") && out.contains("missed"),
         "{out}"
     );
     let dir = case.dir().join("out");
