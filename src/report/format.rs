@@ -170,6 +170,20 @@ pub fn latency_column(values: &[Option<f64>]) -> Vec<String> {
     }
 }
 
+/// A number written in text as a person would: `2`, not `2.0`; `0.6`,
+/// not `0.6000000000000001` (ten significant digits at most). Text that is
+/// not a number is returned as it is.
+pub fn clean_number(text: &str) -> String {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && text.trim().starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+            let digits = 10 - (v.abs().max(1e-300).log10().floor() as i32 + 1);
+            let scale = 10f64.powi(digits.clamp(0, 300));
+            format!("{}", (v * scale).round() / scale)
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The name serde gives a unit enum value (`on_demand`, `x86_64`).
 pub fn snake<T: serde::Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_value(v)
@@ -191,6 +205,16 @@ mod tests {
         assert_eq!(format_usd_cents(1027.615), "$1,027.62");
         assert_eq!(format_usd_cents(0.004), "$0.00");
         assert_eq!(format_usd_cents(-1234567.891), "-$1,234,567.89");
+    }
+
+    #[test]
+    fn numbers_in_text_have_no_float_noise() {
+        assert_eq!(clean_number("0.6000000000000001"), "0.6");
+        assert_eq!(clean_number("2.0"), "2");
+        assert_eq!(clean_number("1250"), "1250");
+        assert_eq!(clean_number("0.05"), "0.05");
+        assert_eq!(clean_number("spot"), "spot");
+        assert_eq!(clean_number("inf"), "inf");
     }
 
     #[test]

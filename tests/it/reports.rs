@@ -524,3 +524,22 @@ fn the_terminal_tables_fit_100_columns_without_wrapping_a_cell() {
         assert!(text.contains("2/114/204s"), "{text}");
     }
 }
+
+#[test]
+fn the_cost_breakdown_adds_up_to_each_total() {
+    // Regression: the breakdown left out request fees, so the bars of
+    // function platforms stopped short of their labels.
+    for name in ["serverless-peers.toml", "web-api-day.toml", "daily-peak.toml"] {
+        let s = bundled(name, "2h").summary;
+        let parts = fargate_sim::report::charts::components(&s);
+        for (i, p) in s.platforms.iter().enumerate() {
+            let sum: f64 = parts.iter().map(|c| c.2[i]).sum();
+            assert!(
+                (sum - p.cost.total_usd).abs() < 1e-9,
+                "{name}/{}: parts {sum} against {}",
+                p.name,
+                p.cost.total_usd
+            );
+        }
+    }
+}
