@@ -7,10 +7,10 @@ use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
 use crate::io::files::{check_fresh, safe_file_name};
 use crate::report::progress::{self, ProgressLine};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A sweep's arguments.
 #[derive(Clone, Debug)]
@@ -70,8 +70,16 @@ pub fn sweep(args: Args) -> Result<String, Error> {
     let started = std::time::Instant::now();
     // Points done, points in all, and the share of the work done (in
     // millionths), read by the progress display.
-    let state = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)]);
-    let mine = sweep.points().iter().filter(|p| shard.owns(p.index)).count();
+    let state = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
+    let mine = sweep
+        .points()
+        .iter()
+        .filter(|p| shard.owns(p.index))
+        .count();
     state[1].store(mine, Ordering::Relaxed);
     let shown = state.clone();
     let line = ProgressLine::spawn(

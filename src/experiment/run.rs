@@ -107,7 +107,10 @@ pub fn run_sweep(
         .cloned()
         .collect();
     let total = mine.len();
-    let weights: Vec<f64> = mine.iter().map(|p| base.expected_work(&p.settings)).collect();
+    let weights: Vec<f64> = mine
+        .iter()
+        .map(|p| base.expected_work(&p.settings))
+        .collect();
     let all_work: f64 = weights.iter().sum();
     let done = Mutex::new((0usize, 0.0f64));
     let runs = run_points(base, &mine, sweep.replications, jobs, &|i| {

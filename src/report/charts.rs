@@ -51,10 +51,7 @@ impl Draw for CostChart<'_> {
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d(
-                xt.over(0.0..xmax_s / axis.scale),
-                yt.over(0.0..ymax),
-            )
+            .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
             .map_err(draw_err)?;
         chart
             .configure_mesh()
@@ -136,10 +133,7 @@ impl Draw for CapacityChart<'_> {
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(60)
-                .build_cartesian_2d(
-                    xt.over(0.0..xmax_s / axis.scale),
-                    yt.over(0.0..ymax),
-                )
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
@@ -185,10 +179,7 @@ impl Draw for CapacityChart<'_> {
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(60)
-                .build_cartesian_2d(
-                    xt.over(0.0..xmax_s / axis.scale),
-                    yt.over(0.0..ymax),
-                )
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
@@ -303,10 +294,7 @@ impl Draw for StartChart<'_> {
             .x_label_area_size(44)
             .y_label_area_size(70)
             .right_y_label_area_size(44)
-            .build_cartesian_2d(
-                xt.over(0.0..xmax / scale),
-                yt.over(0.0..1.0),
-            )
+            .build_cartesian_2d(xt.over(0.0..xmax / scale), yt.over(0.0..1.0))
             .map_err(draw_err)?
             .set_secondary_coord(
                 0.0..xmax / scale,
@@ -464,10 +452,7 @@ impl Draw for BreakdownChart<'_> {
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d(
-                -0.5..(n as f64 - 0.5),
-                yt.over(0.0..ymax),
-            )
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), yt.over(0.0..ymax))
             .map_err(draw_err)?;
         chart
             .configure_mesh()

@@ -113,7 +113,11 @@ pub fn seconds_column(values: &[Option<f64>]) -> Vec<String> {
     };
     values
         .iter()
-        .map(|v| v.map_or("—".into(), |s| format!("{:.*}{unit}", decimals, s / scale)))
+        .map(|v| {
+            v.map_or("—".into(), |s| {
+                format!("{:.*}{unit}", decimals, s / scale)
+            })
+        })
         .collect()
 }
 
@@ -175,7 +179,12 @@ pub fn latency_column(values: &[Option<f64>]) -> Vec<String> {
 /// not a number is returned as it is.
 pub fn clean_number(text: &str) -> String {
     match text.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && text.trim().starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+        Ok(v)
+            if v.is_finite()
+                && text
+                    .trim()
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '-') =>
+        {
             let digits = 10 - (v.abs().max(1e-300).log10().floor() as i32 + 1);
             let scale = 10f64.powi(digits.clamp(0, 300));
             format!("{}", (v * scale).round() / scale)
@@ -231,8 +240,14 @@ mod tests {
         let c = seconds_column(&[Some(118.1), Some(204.0), None, Some(2.1)]);
         assert_eq!(c, ["118s", "204s", "—", "2s"]);
         assert_eq!(seconds_column(&[Some(35.3), Some(2.0)]), ["35.3s", "2.0s"]);
-        assert_eq!(seconds_column(&[Some(1200.0), Some(30.0)]), ["20.0min", "0.5min"]);
-        assert_eq!(seconds_column(&[Some(9000.0), Some(60.0)]), ["2.5h", "0.0h"]);
+        assert_eq!(
+            seconds_column(&[Some(1200.0), Some(30.0)]),
+            ["20.0min", "0.5min"]
+        );
+        assert_eq!(
+            seconds_column(&[Some(9000.0), Some(60.0)]),
+            ["2.5h", "0.0h"]
+        );
         let g = seconds_group_column(&[
             vec![Some(31.0), Some(55.1), Some(55.14)],
             vec![Some(2.1), Some(113.8), Some(113.8)],
@@ -244,7 +259,10 @@ mod tests {
         let c = latency_column(&[Some(0.072), Some(2.644)]);
         assert_eq!(c, ["0.07s", "2.64s"]);
         assert_eq!(latency_column(&[Some(0.072), Some(0.5)]), ["72ms", "500ms"]);
-        assert_eq!(latency_column(&[Some(0.072), Some(30.0)]), ["0.1s", "30.0s"]);
+        assert_eq!(
+            latency_column(&[Some(0.072), Some(30.0)]),
+            ["0.1s", "30.0s"]
+        );
     }
 
     #[test]

@@ -209,7 +209,11 @@ impl Ticks {
     pub fn label(&self, v: f64) -> String {
         let text = format!("{:.*}", self.decimals(), v);
         // No "-0".
-        if text.trim_start_matches('-').bytes().all(|b| b == b'0' || b == b'.') {
+        if text
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b == b'0' || b == b'.')
+        {
             text.trim_start_matches('-').to_string()
         } else {
             text
@@ -224,7 +228,9 @@ impl Ticks {
             d => d.max(2),
         };
         let text = format!("{:.*}", d, v.abs());
-        let (whole, frac) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+        let (whole, frac) = text
+            .split_once('.')
+            .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
         let neg = v < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
         format!(
             "{}${}{}",
@@ -274,9 +280,10 @@ fn legend_layout<DB: DrawingBackend>(
     let (mut x, mut row) = (10, 0);
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        let text_w = area
-            .estimate_text_size(&e.label, &font)
-            .map_or(e.label.chars().count() as i32 * font_size as i32 * 6 / 10, |s| s.0 as i32);
+        let text_w = area.estimate_text_size(&e.label, &font).map_or(
+            e.label.chars().count() as i32 * font_size as i32 * 6 / 10,
+            |s| s.0 as i32,
+        );
         let w = SWATCH_W + 6 + text_w;
         if x > 10 && x + w > width - 10 {
             x = 10;
@@ -307,36 +314,50 @@ pub(super) fn with_legend<DB: DrawingBackend>(
     let rows = layout.last().map_or(0, |l| l.1) + 1;
     let strip_h = rows * row_height(font_size) + 6;
     let (plot, strip) = area.split_vertically(h as i32 - strip_h);
-    let font = (FAMILY, font_size).into_font().color(&BLACK).pos(
-        plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Left,
-            plotters::style::text_anchor::VPos::Center,
-        ),
-    );
+    let font =
+        (FAMILY, font_size)
+            .into_font()
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ));
     for (e, (x, row)) in entries.iter().zip(layout) {
         let y = 3 + row * row_height(font_size) + row_height(font_size) / 2;
         let (a, b) = ((x, y), (x + SWATCH_W, y));
         match e.swatch {
-            Swatch::Line(c, width) => strip.draw(&PathElement::new(vec![a, b], c.stroke_width(width))),
+            Swatch::Line(c, width) => {
+                strip.draw(&PathElement::new(vec![a, b], c.stroke_width(width)))
+            }
             Swatch::Dashed(c) => {
                 for i in 0..3 {
                     let x0 = x + i * 8;
-                    strip.draw(&PathElement::new(vec![(x0, y), (x0 + 5, y)], c.stroke_width(2)))
+                    strip
+                        .draw(&PathElement::new(
+                            vec![(x0, y), (x0 + 5, y)],
+                            c.stroke_width(2),
+                        ))
                         .map_err(draw_err)?;
                 }
                 Ok(())
             }
-            Swatch::Area(c, alpha) => {
-                strip.draw(&Rectangle::new([(x, y - 6), (x + SWATCH_W, y + 6)], c.mix(alpha).filled()))
-            }
+            Swatch::Area(c, alpha) => strip.draw(&Rectangle::new(
+                [(x, y - 6), (x + SWATCH_W, y + 6)],
+                c.mix(alpha).filled(),
+            )),
             Swatch::Dot(c) => strip.draw(&Circle::new((x + SWATCH_W / 2, y), 5, c.filled())),
-            Swatch::Outline(c) => {
-                strip.draw(&Rectangle::new([(x, y - 6), (x + SWATCH_W, y + 6)], c.stroke_width(2)))
-            }
+            Swatch::Outline(c) => strip.draw(&Rectangle::new(
+                [(x, y - 6), (x + SWATCH_W, y + 6)],
+                c.stroke_width(2),
+            )),
         }
         .map_err(draw_err)?;
         strip
-            .draw(&Text::new(e.label.clone(), (x + SWATCH_W + 6, y), font.clone()))
+            .draw(&Text::new(
+                e.label.clone(),
+                (x + SWATCH_W + 6, y),
+                font.clone(),
+            ))
             .map_err(draw_err)?;
     }
     Ok(plot)
@@ -368,10 +389,12 @@ pub(super) fn titled<DB: DrawingBackend>(
         }
     }
     let line_h = font_size as i32 + 6;
-    let style = font.color(color).pos(plotters::style::text_anchor::Pos::new(
-        plotters::style::text_anchor::HPos::Center,
-        plotters::style::text_anchor::VPos::Top,
-    ));
+    let style = font
+        .color(color)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ));
     for (i, line) in lines.iter().enumerate() {
         area.draw(&Text::new(
             line.clone(),

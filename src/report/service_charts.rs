@@ -10,8 +10,8 @@ use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, draw_err, max_of, platform_color, register_font,
     render_both, ticks, time_axis, titled, with_legend,
 };
-use super::summary::Summary;
 use super::services::ServiceSeries;
+use super::summary::Summary;
 use crate::Error;
 use crate::io::files::safe_file_name;
 use plotters::coord::Shift;
@@ -124,15 +124,9 @@ impl Draw for LatencyChart<'_> {
                 .x_label_area_size(36)
                 .y_label_area_size(64)
                 .right_y_label_area_size(56)
-                .build_cartesian_2d(
-                    xt.over(0.0..xmax_s / axis.scale),
-                    (lo..hi).log_scale(),
-                )
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), (lo..hi).log_scale())
                 .map_err(draw_err)?
-                .set_secondary_coord(
-                    0.0..xmax_s / axis.scale,
-                    rt.over(0.0..rmax),
-                );
+                .set_secondary_coord(0.0..xmax_s / axis.scale, rt.over(0.0..rmax));
             chart
                 .configure_mesh()
                 .x_desc(format!("simulated time ({})", axis.unit))
@@ -266,10 +260,7 @@ impl Draw for ScaleOutChart<'_> {
                 .x_label_area_size(36)
                 .y_label_area_size(48)
                 .right_y_label_area_size(72)
-                .build_cartesian_2d(
-                    xt.over(x0..x1),
-                    rt.over(0.0..rmax),
-                )
+                .build_cartesian_2d(xt.over(x0..x1), rt.over(0.0..rmax))
                 .map_err(draw_err)?
                 .set_secondary_coord(x0..x1, qt.over(0.0..qmax));
             chart

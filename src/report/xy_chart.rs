@@ -100,10 +100,7 @@ impl Draw for XyChart {
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d(
-                xt.over(x0..x1),
-                yt.over(y0..y1),
-            )
+            .build_cartesian_2d(xt.over(x0..x1), yt.over(y0..y1))
             .map_err(draw_err)?;
         chart
             .configure_mesh()

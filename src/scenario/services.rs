@@ -8,8 +8,7 @@ use crate::service::scaling::{
     Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
 };
 use crate::service::{
-    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo,
-    StartState,
+    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
 };
 use crate::time::{DAY, MINUTE, SimTime};
 

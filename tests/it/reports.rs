@@ -485,7 +485,11 @@ fn the_terminal_tables_fit_100_columns_without_wrapping_a_cell() {
     // Regression: on a 100-column terminal the tables wrapped inside cells.
     // Each bundled shape (clusters, function platforms, services), with its
     // numbers inflated to a busy day's worth.
-    for name in ["web-api-day.toml", "serverless-peers.toml", "daily-peak.toml"] {
+    for name in [
+        "web-api-day.toml",
+        "serverless-peers.toml",
+        "daily-peak.toml",
+    ] {
         let mut s = bundled(name, "30m").summary;
         for p in &mut s.platforms {
             p.cost.total_usd = 1_234.56;
@@ -529,7 +533,11 @@ fn the_terminal_tables_fit_100_columns_without_wrapping_a_cell() {
 fn the_cost_breakdown_adds_up_to_each_total() {
     // Regression: the breakdown left out request fees, so the bars of
     // function platforms stopped short of their labels.
-    for name in ["serverless-peers.toml", "web-api-day.toml", "daily-peak.toml"] {
+    for name in [
+        "serverless-peers.toml",
+        "web-api-day.toml",
+        "daily-peak.toml",
+    ] {
         let s = bundled(name, "2h").summary;
         let parts = fargate_sim::report::charts::components(&s);
         for (i, p) in s.platforms.iter().enumerate() {

@@ -432,11 +432,7 @@ fn a_warm_service_rejects_nothing_in_its_first_minute_on_any_platform() {
         let m0 = &p.services[0].minutes[0];
         // About 64 requests a second at midnight on the diurnal curve.
         assert!(m0.arrived > 3_000, "{name}: {}", m0.arrived);
-        assert_eq!(
-            (m0.rejected, m0.timed_out, m0.failed),
-            (0, 0, 0),
-            "{name}"
-        );
+        assert_eq!((m0.rejected, m0.timed_out, m0.failed), (0, 0, 0), "{name}");
         assert!(!m0.slo_violated, "{name}: p99 {:?}", m0.p99);
         // At midnight the day before's actions hold: the 08:00 floor of 6
         // raised the count, the 20:00 floor of 2 did not lower it.
@@ -576,5 +572,8 @@ fn start_takes_warm_or_cold_and_nothing_else() {
         .unwrap()
         .to_string();
     assert!(err.contains("workload.services[0].start"), "{err}");
-    assert!(err.contains("\"warm\"") && err.contains("\"cold\""), "{err}");
+    assert!(
+        err.contains("\"warm\"") && err.contains("\"cold\""),
+        "{err}"
+    );
 }

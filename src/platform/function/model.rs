@@ -716,8 +716,7 @@ impl FunctionModel {
         let spec = &self.services[s].spec;
         let slots = spec.desired as u64 * spec.concurrency.max(1) as u64;
         let want = slots.div_ceil(self.concurrency_of(Some(s as u16)) as u64);
-        while (self.services[s].alive as u64) < want
-            && self.alive < self.spec.max_instances as u64
+        while (self.services[s].alive as u64) < want && self.alive < self.spec.max_instances as u64
         {
             let id = self.create(size, Some(s as u16), now, Origin::Warm);
             self.list(id);
