@@ -130,7 +130,7 @@ pub struct Ticks {
 pub fn ticks(lo: f64, hi: f64, max: usize, integer: bool) -> Ticks {
     let max = max.max(2);
     let span = (hi - lo).abs();
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
         return Ticks {
             values: vec![lo],
             step: 1.0,
