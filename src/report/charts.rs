@@ -2,7 +2,7 @@
 //! time, the time-to-start distribution, and the cost breakdown. The house
 //! style (font, palette, legend, thinning) is in `plot.rs`.
 
-use super::format::{format_seconds, format_usd_cents};
+use super::format::{format_usd_cents, seconds_group_column};
 use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, Ticks, draw_err, max_of, platform_color, register_font,
     render_both, thin, ticks, time_axis, titled, with_legend,
@@ -269,16 +269,19 @@ impl Draw for StartChart<'_> {
             "Time to start (submit to running)".to_string()
         };
         let area = titled(area, &caption, 24, &BLACK)?;
+        // One unit for every platform's percentiles, as in the table.
+        let starts = seconds_group_column(
+            &curves
+                .iter()
+                .map(|c| vec![Some(c.2[50]), Some(c.2[95]), Some(c.2[99])])
+                .collect::<Vec<_>>(),
+        );
         let entries: Vec<Entry> = curves
             .iter()
-            .map(|(i, name, pct)| {
+            .zip(&starts)
+            .map(|((i, name, _), start)| {
                 Entry::new(
-                    format!(
-                        "{name}: p50 {}, p95 {}, p99 {}",
-                        format_seconds(pct[50]),
-                        format_seconds(pct[95]),
-                        format_seconds(pct[99])
-                    ),
+                    format!("{name}: p50/p95/p99 {start}"),
                     Swatch::Line(platform_color(*i), 3),
                 )
             })

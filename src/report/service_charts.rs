@@ -5,7 +5,7 @@
 //!   sharpest rise in traffic: replicas desired and running against the
 //!   request rate, to show how fast each one adds capacity.
 
-use super::format::{format_latency, format_latency_axis};
+use super::format::{clean_number, format_latency_axis};
 use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, draw_err, max_of, platform_color, register_font,
     render_both, ticks, time_axis, titled, with_legend,
@@ -24,6 +24,15 @@ const P99: RGBColor = RGBColor(214, 39, 40);
 const RUNNING: RGBColor = RGBColor(60, 60, 60);
 const DESIRED: RGBColor = RGBColor(44, 160, 44);
 const RATE: RGBColor = RGBColor(255, 160, 60);
+
+/// An objective's latency as written in a scenario: `500ms`, `1s`, `2.5s`.
+fn slo_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{}ms", clean_number(&(seconds * 1000.0).to_string()))
+    } else {
+        format!("{}s", clean_number(&seconds.to_string()))
+    }
+}
 
 /// Points where the value exists.
 fn present(x: &[f64], y: &[Option<f64>]) -> Vec<(f64, f64)> {
@@ -79,9 +88,11 @@ impl Draw for LatencyChart<'_> {
         let (lo, hi) = if all.is_empty() {
             (0.001, 1.0)
         } else {
+            // The top decade lies above the highest value, so an SLO of
+            // exactly 1 s is not drawn on the frame.
             (
                 10f64.powf(lo.log10().floor()),
-                10f64.powf(hi.log10().ceil()).max(lo * 10.0),
+                10f64.powf(hi.log10().floor() + 1.0).max(lo * 10.0),
             )
         };
         let rmax = max_of(
@@ -98,7 +109,7 @@ impl Draw for LatencyChart<'_> {
         ];
         if let Some((pct, l)) = self.slo {
             entries.push(Entry::new(
-                format!("SLO: p{pct} ≤ {}", format_latency(l)),
+                format!("SLO: p{pct} ≤ {}", slo_text(l)),
                 Swatch::Dashed(SLO),
             ));
         }
@@ -360,4 +371,14 @@ pub fn render_all(
         }
     }
     Ok(charts)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_slo_reads_as_the_scenario_wrote_it() {
+        assert_eq!(super::slo_text(0.5), "500ms");
+        assert_eq!(super::slo_text(1.0), "1s");
+        assert_eq!(super::slo_text(2.5), "2.5s");
+    }
 }
