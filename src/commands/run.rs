@@ -94,7 +94,12 @@ pub fn run(args: &Args) -> Result<String, Error> {
             .map(|_| Progress::default())
             .collect(),
     );
-    let line = ProgressLine::start(progress.clone(), scenario.horizon, !args.quiet);
+    let line = ProgressLine::start(
+        progress.clone(),
+        scenario.horizon,
+        workload_span(scenario.workload.clone(), scenario.seed),
+        !args.quiet,
+    );
     let result = simulate::run_with(
         &scenario,
         &catalog,
@@ -158,4 +163,17 @@ pub fn run(args: &Args) -> Result<String, Error> {
         }
     }
     Ok(text)
+}
+
+/// The simulated time the workload's tasks span (up to the last submit),
+/// for the progress line of a run without a horizon: read on the display's
+/// own thread, from a fresh copy of the same stream.
+fn workload_span(
+    workload: crate::scenario::WorkloadSpec,
+    seed: u64,
+) -> impl FnOnce() -> Option<crate::time::SimTime> + Send + 'static {
+    move || {
+        let (_, stream) = workload.open(seed).ok()?;
+        stream.map_while(Result::ok).map(|t| t.submit).max()
+    }
 }

@@ -6,8 +6,11 @@
 use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
 use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
+use crate::report::progress::{self, ProgressLine};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A sweep's arguments.
 #[derive(Clone, Debug)]
@@ -31,7 +34,7 @@ pub struct Args {
 }
 
 /// Runs the sweep and writes its results; returns the text to print (empty
-/// with `quiet`). Progress goes to standard error when it is a terminal.
+/// with `quiet`). Progress goes to standard error (see [`ProgressLine`]).
 pub fn sweep(args: Args) -> Result<String, Error> {
     let path = &args.scenario;
     let metrics = experiment::report::metrics_or_default(args.metrics);
@@ -65,18 +68,40 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
-    let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = |done: usize, total: usize| {
-        if show {
-            let el = started.elapsed().as_secs_f64();
-            let left = el / done.max(1) as f64 * (total - done) as f64;
-            eprint!("\r\x1b[2Kpoints {done}/{total} · {el:.0}s elapsed · about {left:.0}s left");
-            if done == total {
-                eprint!("\r\x1b[2K");
-            }
-        }
+    // Points done, points in all, and the share of the work done (in
+    // millionths), read by the progress display.
+    let state = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
+    let mine = sweep
+        .points()
+        .iter()
+        .filter(|p| shard.owns(p.index))
+        .count();
+    state[1].store(mine, Ordering::Relaxed);
+    let shown = state.clone();
+    let line = ProgressLine::spawn(
+        move |elapsed| {
+            let [done, total, work] = &*shown;
+            progress::sweep_line(
+                done.load(Ordering::Relaxed),
+                total.load(Ordering::Relaxed),
+                work.load(Ordering::Relaxed) as f64 / 1e6,
+                elapsed,
+            )
+        },
+        !args.quiet,
+    );
+    let progress = |done: usize, total: usize, work: f64| {
+        state[0].store(done, Ordering::Relaxed);
+        state[1].store(total, Ordering::Relaxed);
+        state[2].store((work.clamp(0.0, 1.0) * 1e6) as usize, Ordering::Relaxed);
     };
-    let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress)?;
+    let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress);
+    line.finish();
+    let outcome = outcome?;
     let removed = remove_stale(
         &dir,
         &outcome.files,

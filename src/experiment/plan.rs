@@ -288,6 +288,17 @@ impl Base {
         Ok(summary::summarize(&scenario, &mut out))
     }
 
+    /// About how much work a run with `settings` is (see
+    /// [`crate::scenario::Scenario::expected_work`]); at least 1.
+    pub fn expected_work(&self, settings: &[(String, toml::Value)]) -> f64 {
+        let mut options = self.options.clone();
+        options
+            .overrides
+            .extend(settings.iter().map(|(k, v)| format!("{k}={v}")));
+        crate::scenario::load_str(&self.text, &self.path, &options)
+            .map_or(1.0, |(s, _)| s.expected_work().max(1.0))
+    }
+
     /// The scenario's seed after overrides (the base of replication seeds).
     pub fn seed(&self) -> Result<u64, Error> {
         Ok(

@@ -5,7 +5,7 @@ use super::results::Manifest;
 use crate::Error;
 use crate::io::files::{safe_file_name, write_atomic};
 use crate::io::table::Table;
-use crate::report::format::{format_seconds, format_usd_cents};
+use crate::report::format::{clean_number, format_seconds, format_usd_cents};
 use crate::report::html::esc;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 use std::path::Path;
@@ -141,7 +141,7 @@ pub fn render(
                 caption.push_str(&format!(
                     " ({})",
                     held.iter()
-                        .map(|(b, v)| format!("{} = {v}", keys[*b]))
+                        .map(|(b, v)| format!("{} = {}", keys[*b], clean_number(v)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
@@ -230,7 +230,7 @@ pub fn render(
             point[*i].unwrap_or(0.0)
         ));
         for c in &axis_text {
-            h.push_str(&format!("<td>{}</td>", esc(&c[*i])));
+            h.push_str(&format!("<td>{}</td>", esc(&clean_number(&c[*i]))));
         }
         h.push_str(&format!(
             "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>\n",

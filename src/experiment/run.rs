@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs `points` × `replications` on `jobs` threads. The results come back
-/// in point order whatever the number of threads. `progress` is told each
-/// finished point.
+/// in point order whatever the number of threads. `progress` is told the
+/// index (in `points`) of each finished point.
 pub fn run_points(
     base: &Base,
     points: &[Point],
@@ -21,7 +21,6 @@ pub fn run_points(
 ) -> Result<Vec<PointRuns>, Error> {
     let seed = base.seed()?;
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Result<PointRuns, Error>>>> =
         points.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -40,7 +39,7 @@ pub fn run_points(
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(result);
                     }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    progress(i);
                     if failed {
                         // Stop handing out points: the first error is reported.
                         next.store(points.len(), Ordering::Relaxed);
@@ -81,6 +80,9 @@ pub struct SweepOutcome {
 
 /// Runs the sweep's points of `shard` on `jobs` threads and writes the
 /// results (and, for a whole experiment, its charts and page) into `out`.
+/// `progress` is told, after each point, the points done, the points in
+/// all, and the share of the expected work done (points weighted by the
+/// tasks and requests each simulates).
 pub fn run_sweep(
     base: &Base,
     sweep: &Sweep,
@@ -88,7 +90,7 @@ pub fn run_sweep(
     jobs: usize,
     out: &Path,
     metrics: &[String],
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(usize, usize, f64) + Sync),
 ) -> Result<SweepOutcome, Error> {
     let all = sweep.points();
     if shard.count > all.len() {
@@ -105,8 +107,18 @@ pub fn run_sweep(
         .cloned()
         .collect();
     let total = mine.len();
-    let runs = run_points(base, &mine, sweep.replications, jobs, &|done| {
-        progress(done, total)
+    let weights: Vec<f64> = mine
+        .iter()
+        .map(|p| base.expected_work(&p.settings))
+        .collect();
+    let all_work: f64 = weights.iter().sum();
+    let done = Mutex::new((0usize, 0.0f64));
+    let runs = run_points(base, &mine, sweep.replications, jobs, &|i| {
+        if let Ok(mut d) = done.lock() {
+            d.0 += 1;
+            d.1 += weights[i];
+            progress(d.0, total, d.1 / all_work);
+        }
     })?;
     let seed = base.seed()?;
     let mut df = super::results::table(sweep, &mine, &runs, seed)?;

@@ -2,10 +2,10 @@
 //! time, the time-to-start distribution, and the cost breakdown. The house
 //! style (font, palette, legend, thinning) is in `plot.rs`.
 
-use super::format::{format_seconds, format_usd, format_usd_cents};
+use super::format::{format_usd_cents, seconds_group_column};
 use super::plot::{
-    Chart, Draw, FAMILY, draw_err, legend, max_of, platform_color, register_font, render_both,
-    thin, time_axis,
+    Chart, Draw, Entry, FAMILY, Swatch, Ticks, draw_err, max_of, platform_color, register_font,
+    render_both, thin, ticks, time_axis, titled, with_legend,
 };
 use super::summary::Summary;
 use super::timeseries::PlatformSeries;
@@ -21,6 +21,7 @@ struct CostChart<'a> {
 impl Draw for CostChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
+        let area = titled(area, "Cumulative cost", 24, &BLACK)?;
         let xmax_s = max_of(self.series.iter().flat_map(|p| p.t_end_s.iter().copied())).max(1.0);
         let axis = time_axis(xmax_s);
         let ymax = max_of(
@@ -29,21 +30,38 @@ impl Draw for CostChart<'_> {
                 .flat_map(|p| p.cost_cumulative_usd.iter().copied()),
         );
         let ymax = if ymax > 0.0 { ymax * 1.08 } else { 1.0 };
-        let mut chart = ChartBuilder::on(area)
-            .caption("Cumulative cost", (FAMILY, 24))
+        let entries: Vec<Entry> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let total = p.cost_cumulative_usd.last().copied().unwrap_or(0.0);
+                Entry::new(
+                    format!("{} ({})", p.platform, format_usd_cents(total)),
+                    Swatch::Line(platform_color(i), 3),
+                )
+            })
+            .collect();
+        let plot = with_legend(&area, &entries, 15)?;
+        let (xt, yt) = (
+            ticks(0.0, xmax_s / axis.scale, 12, false),
+            ticks(0.0, ymax, 8, false),
+        );
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d(0.0..xmax_s / axis.scale, 0.0..ymax)
+            .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
             .map_err(draw_err)?;
         chart
             .configure_mesh()
             .x_desc(format!("simulated time ({})", axis.unit))
             .y_desc("cost so far (USD)")
-            .y_label_formatter(&|v| format_usd(*v))
+            .x_label_formatter(&|v| xt.label(*v))
+            .y_label_formatter(&|v| yt.usd(*v))
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 15))
-            .light_line_style(RGBColor(244, 244, 244))
+            .bold_line_style(RGBColor(236, 236, 236))
             .draw()
             .map_err(draw_err)?;
         for (i, p) in self.series.iter().enumerate() {
@@ -51,16 +69,11 @@ impl Draw for CostChart<'_> {
             let x: Vec<f64> = p.t_end_s.iter().map(|t| t / axis.scale).collect();
             let mut points = thin(&x, &p.cost_cumulative_usd);
             points.insert(0, (0.0, 0.0));
-            let total = p.cost_cumulative_usd.last().copied().unwrap_or(0.0);
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(3)))
-                .map_err(draw_err)?
-                .label(format!("{} ({})", p.platform, format_usd_cents(total)))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                });
+                .map_err(draw_err)?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)
+        Ok(())
     }
 }
 
@@ -80,17 +93,16 @@ const ALLOCATED: RGBColor = RGBColor(20, 70, 140);
 impl Draw for CapacityChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
-        let area = area
-            .titled("Capacity over time", (FAMILY, 24))
-            .map_err(draw_err)?;
+        let area = titled(area, "Capacity over time", 24, &BLACK)?;
         let xmax_s = max_of(self.series.iter().flat_map(|p| p.t_end_s.iter().copied())).max(1.0);
         let axis = time_axis(xmax_s);
+        let xt = ticks(0.0, xmax_s / axis.scale, 10, false);
         let rows = area.split_evenly((self.series.len().max(1), 2));
         for (i, p) in self.series.iter().enumerate() {
             let x: Vec<f64> = p.t_end_s.iter().map(|t| t / axis.scale).collect();
             let color = platform_color(i);
             let ec2 = !p.instances_running.is_empty();
-            // Left: tasks (and instances).
+            // Left: tasks (and instances), whole counts.
             let mut lines: Vec<(&str, RGBColor, &[f64])> = vec![
                 ("tasks running", RUNNING, &p.tasks_running),
                 ("tasks waiting", WAITING, &p.tasks_waiting),
@@ -101,41 +113,45 @@ impl Draw for CapacityChart<'_> {
                 lines.push(("instances launching", LAUNCHING, &p.instances_launching));
             }
             let ymax = max_of(lines.iter().flat_map(|l| l.2.iter().copied())).max(1.0) * 1.1;
-            let mut chart = ChartBuilder::on(&rows[2 * i])
-                .caption(
-                    format!(
-                        "{}: tasks{}",
-                        p.platform,
-                        if ec2 { " and instances" } else { "" }
-                    ),
-                    (FAMILY, 17).into_font().color(&color),
-                )
+            let entries: Vec<Entry> = lines
+                .iter()
+                .map(|(label, c, _)| Entry::new(*label, Swatch::Line(*c, 2)))
+                .collect();
+            let panel = titled(
+                &rows[2 * i],
+                &format!(
+                    "{}: tasks{}",
+                    p.platform,
+                    if ec2 { " and instances" } else { "" }
+                ),
+                17,
+                &color,
+            )?;
+            let plot = with_legend(&panel, &entries, 12)?;
+            let yt = ticks(0.0, ymax, 6, true);
+            let mut chart = ChartBuilder::on(&plot)
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(60)
-                .build_cartesian_2d(0.0..xmax_s / axis.scale, 0.0..ymax)
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
                 .x_desc(format!("simulated time ({})", axis.unit))
                 .y_desc("count")
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .x_label_formatter(&|v| xt.label(*v))
+                .y_label_formatter(&|v| yt.label(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
-                .light_line_style(RGBColor(244, 244, 244))
+                .bold_line_style(RGBColor(236, 236, 236))
                 .draw()
                 .map_err(draw_err)?;
-            for (label, c, y) in lines {
+            for (_, c, y) in lines {
                 chart
                     .draw_series(LineSeries::new(thin(&x, y), c.stroke_width(2)))
-                    .map_err(draw_err)?
-                    .label(label)
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                    });
+                    .map_err(draw_err)?;
             }
-            legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
-            // Right: vCPU paid for versus used.
+            // Right: vCPU paid for versus used (fractions of a vCPU count).
             let ymax = max_of(
                 p.vcpu_provisioned
                     .iter()
@@ -144,24 +160,36 @@ impl Draw for CapacityChart<'_> {
             )
             .max(1.0)
                 * 1.1;
-            let mut chart = ChartBuilder::on(&rows[2 * i + 1])
-                .caption(
-                    format!("{}: vCPU provisioned vs allocated", p.platform),
-                    (FAMILY, 17).into_font().color(&color),
-                )
+            let panel = titled(
+                &rows[2 * i + 1],
+                &format!("{}: vCPU provisioned vs allocated", p.platform),
+                17,
+                &color,
+            )?;
+            let plot = with_legend(
+                &panel,
+                &[
+                    Entry::new("provisioned (paid for)", Swatch::Area(PROVISIONED, 0.45)),
+                    Entry::new("allocated (requested by tasks)", Swatch::Line(ALLOCATED, 2)),
+                ],
+                12,
+            )?;
+            let yt = ticks(0.0, ymax, 6, false);
+            let mut chart = ChartBuilder::on(&plot)
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(60)
-                .build_cartesian_2d(0.0..xmax_s / axis.scale, 0.0..ymax)
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), yt.over(0.0..ymax))
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
                 .x_desc(format!("simulated time ({})", axis.unit))
                 .y_desc("vCPU")
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .x_label_formatter(&|v| xt.label(*v))
+                .y_label_formatter(&|v| yt.label(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
-                .light_line_style(RGBColor(244, 244, 244))
+                .bold_line_style(RGBColor(236, 236, 236))
                 .draw()
                 .map_err(draw_err)?;
             chart
@@ -170,25 +198,13 @@ impl Draw for CapacityChart<'_> {
                     0.0,
                     PROVISIONED.mix(0.45),
                 ))
-                .map_err(draw_err)?
-                .label("provisioned (paid for)")
-                .legend(|(x, y)| {
-                    Rectangle::new(
-                        [(x, y - 5), (x + 18, y + 5)],
-                        PROVISIONED.mix(0.45).filled(),
-                    )
-                });
+                .map_err(draw_err)?;
             chart
                 .draw_series(LineSeries::new(
                     thin(&x, &p.vcpu_allocated),
                     ALLOCATED.stroke_width(2),
                 ))
-                .map_err(draw_err)?
-                .label("allocated (requested by tasks)")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], ALLOCATED.stroke_width(2))
-                });
-            legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
+                .map_err(draw_err)?;
         }
         Ok(())
     }
@@ -252,24 +268,73 @@ impl Draw for StartChart<'_> {
         } else {
             "Time to start (submit to running)".to_string()
         };
-        let mut chart = ChartBuilder::on(area)
-            .caption(caption, (FAMILY, 24))
+        let area = titled(area, &caption, 24, &BLACK)?;
+        // One unit for every platform's percentiles, as in the table.
+        let starts = seconds_group_column(
+            &curves
+                .iter()
+                .map(|c| vec![Some(c.2[50]), Some(c.2[95]), Some(c.2[99])])
+                .collect::<Vec<_>>(),
+        );
+        let entries: Vec<Entry> = curves
+            .iter()
+            .zip(&starts)
+            .map(|((i, name, _), start)| {
+                Entry::new(
+                    format!("{name}: p50/p95/p99 {start}"),
+                    Swatch::Line(platform_color(*i), 3),
+                )
+            })
+            .collect();
+        let plot = with_legend(&area, &entries, 14)?;
+        let xt = ticks(0.0, xmax / scale, 10, false);
+        let yt = Ticks {
+            values: (0..=10).map(|i| i as f64 / 10.0).collect(),
+            step: 0.1,
+        };
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..xmax / scale, 0.0..1.0)
-            .map_err(draw_err)?;
+            .right_y_label_area_size(44)
+            .build_cartesian_2d(xt.over(0.0..xmax / scale), yt.over(0.0..1.0))
+            .map_err(draw_err)?
+            .set_secondary_coord(
+                0.0..xmax / scale,
+                Ticks {
+                    values: vec![0.5, 0.95, 0.99],
+                    step: 0.01,
+                }
+                .over(0.0..1.0),
+            );
         chart
             .configure_mesh()
             .x_desc(format!("time to start ({unit})"))
             .y_desc("share of tasks started")
+            .x_label_formatter(&|v| xt.label(*v))
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 15))
-            .light_line_style(RGBColor(244, 244, 244))
+            .bold_line_style(RGBColor(236, 236, 236))
             .draw()
             .map_err(draw_err)?;
-        for (i, name, pct) in &curves {
+        // The percentiles marked on the curves are named once, on the right
+        // axis, so labels of platforms that agree cannot pile up ("p99p99").
+        chart
+            .configure_secondary_axes()
+            .y_label_formatter(&|v| format!("p{:.0}", v * 100.0))
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(draw_err)?;
+        for q in [0.5, 0.95, 0.99] {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, q), (xmax / scale, q)],
+                    RGBColor(200, 200, 200).stroke_width(1),
+                )))
+                .map_err(draw_err)?;
+        }
+        for (i, _, pct) in &curves {
             let color = platform_color(*i);
             let points: Vec<(f64, f64)> = pct
                 .iter()
@@ -278,37 +343,15 @@ impl Draw for StartChart<'_> {
                 .collect();
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(3)))
-                .map_err(draw_err)?
-                .label(format!(
-                    "{name}: p50 {}, p95 {}, p99 {}",
-                    format_seconds(pct[50]),
-                    format_seconds(pct[95]),
-                    format_seconds(pct[99])
-                ))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                });
+                .map_err(draw_err)?;
             for q in [50usize, 95, 99] {
                 let at = ((pct[q] / scale).min(xmax / scale), q as f64 / 100.0);
                 chart
                     .draw_series(std::iter::once(Circle::new(at, 5, color.filled())))
                     .map_err(draw_err)?;
-                let text = format!("p{q}");
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        text,
-                        at,
-                        (FAMILY, 13).into_font().color(&color).pos(
-                            plotters::style::text_anchor::Pos::new(
-                                plotters::style::text_anchor::HPos::Left,
-                                plotters::style::text_anchor::VPos::Bottom,
-                            ),
-                        ),
-                    )))
-                    .map_err(draw_err)?;
             }
         }
-        legend(&mut chart, SeriesLabelPosition::LowerRight, 14)
+        Ok(())
     }
 }
 
@@ -316,8 +359,9 @@ struct BreakdownChart<'a> {
     summary: &'a Summary,
 }
 
-/// Cost components as stacked: label, colour, USD per platform.
-fn components(summary: &Summary) -> Vec<(&'static str, RGBColor, Vec<f64>)> {
+/// Cost components as stacked: label, colour, USD per platform. They add
+/// up to each platform's total (Spot savings are not part of it).
+pub fn components(summary: &Summary) -> Vec<(&'static str, RGBColor, Vec<f64>)> {
     let get = |f: &dyn Fn(&super::summary::PlatformSummary) -> f64| -> Vec<f64> {
         summary.platforms.iter().map(f).collect()
     };
@@ -355,6 +399,11 @@ fn components(summary: &Summary) -> Vec<(&'static str, RGBColor, Vec<f64>)> {
             RGBColor(140, 86, 75),
             get(&|p| p.cost.components.control_plane_usd),
         ),
+        (
+            "request fees",
+            RGBColor(227, 119, 194),
+            get(&|p| p.cost.components.requests_usd),
+        ),
     ]
 }
 
@@ -376,20 +425,37 @@ impl Draw for BreakdownChart<'_> {
             .map(|p| p.cost.total_usd)
             .collect();
         let ymax = (0..n).map(|i| totals[i] + savings[i]).fold(0.0, f64::max);
-        // Headroom above the bars for the legend.
-        let ymax = if ymax > 0.0 { ymax * 1.5 } else { 1.0 };
+        // Headroom above the bars for their totals.
+        let ymax = if ymax > 0.0 { ymax * 1.12 } else { 1.0 };
         let names: Vec<String> = self
             .summary
             .platforms
             .iter()
             .map(|p| p.name.clone())
             .collect();
-        let mut chart = ChartBuilder::on(area)
-            .caption("Cost breakdown", (FAMILY, 24))
+        let area = titled(area, "Cost breakdown", 24, &BLACK)?;
+        let shown: Vec<&(&str, RGBColor, Vec<f64>)> = parts
+            .iter()
+            .filter(|p| p.2.iter().any(|v| *v > 0.0))
+            .collect();
+        let mut entries: Vec<Entry> = shown
+            .iter()
+            .map(|(label, color, _)| Entry::new(*label, Swatch::Area(*color, 1.0)))
+            .collect();
+        let grey = RGBColor(110, 110, 110);
+        if savings.iter().any(|s| *s > 0.0) {
+            entries.push(Entry::new(
+                "Spot savings (on-demand equivalent above the bar)",
+                Swatch::Outline(grey),
+            ));
+        }
+        let plot = with_legend(&area, &entries, 13)?;
+        let yt = ticks(0.0, ymax, 8, false);
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..ymax)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), yt.over(0.0..ymax))
             .map_err(draw_err)?;
         chart
             .configure_mesh()
@@ -404,61 +470,39 @@ impl Draw for BreakdownChart<'_> {
                 }
             })
             .y_desc("cost over the run (USD)")
-            .y_label_formatter(&|v| format_usd(*v))
+            .y_label_formatter(&|v| yt.usd(*v))
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 15))
-            .light_line_style(RGBColor(244, 244, 244))
+            .bold_line_style(RGBColor(236, 236, 236))
             .draw()
             .map_err(draw_err)?;
-        for (label, color, values) in &parts {
-            if values.iter().all(|v| *v <= 0.0) {
-                continue;
-            }
+        for (k, (_, color, values)) in parts.iter().enumerate() {
             let color = *color;
             let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
                 .filter(|i| values[*i] > 0.0)
                 .map(|i| {
-                    let below: f64 = parts
-                        .iter()
-                        .take_while(|p| p.0 != *label)
-                        .map(|p| p.2[i])
-                        .sum();
+                    let below: f64 = parts[..k].iter().map(|p| p.2[i]).sum();
                     Rectangle::new(
                         [(i as f64 - 0.3, below), (i as f64 + 0.3, below + values[i])],
                         color.filled(),
                     )
                 })
                 .collect();
-            chart
-                .draw_series(bars)
-                .map_err(draw_err)?
-                .label(*label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
-                });
+            chart.draw_series(bars).map_err(draw_err)?;
         }
-        if savings.iter().any(|s| *s > 0.0) {
-            let grey = RGBColor(110, 110, 110);
-            let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
-                .filter(|i| savings[*i] > 0.0)
-                .map(|i| {
-                    Rectangle::new(
-                        [
-                            (i as f64 - 0.3, totals[i]),
-                            (i as f64 + 0.3, totals[i] + savings[i]),
-                        ],
-                        grey.stroke_width(2),
-                    )
-                })
-                .collect();
-            chart
-                .draw_series(bars)
-                .map_err(draw_err)?
-                .label("Spot savings (on-demand equivalent above the bar)")
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], grey.stroke_width(2))
-                });
-        }
+        let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
+            .filter(|i| savings[*i] > 0.0)
+            .map(|i| {
+                Rectangle::new(
+                    [
+                        (i as f64 - 0.3, totals[i]),
+                        (i as f64 + 0.3, totals[i] + savings[i]),
+                    ],
+                    grey.stroke_width(2),
+                )
+            })
+            .collect();
+        chart.draw_series(bars).map_err(draw_err)?;
         for i in 0..n {
             let top = totals[i] + savings[i];
             let label = format_usd_cents(totals[i]);
@@ -475,7 +519,7 @@ impl Draw for BreakdownChart<'_> {
                 )))
                 .map_err(draw_err)?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)
+        Ok(())
     }
 }
 

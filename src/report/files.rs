@@ -120,6 +120,7 @@ pub fn render(
         charts.extend(super::service_charts::render_all(
             dir,
             &super::services::split(m)?,
+            summary,
         )?);
     }
     write_atomic(

@@ -71,6 +71,128 @@ pub fn format_latency_axis(s: f64) -> String {
     }
 }
 
+/// Dollars for one table column, all with the same number of decimals: 2,
+/// or 4 when the smallest non-zero value is under 10 cents (so $0.0035 and
+/// $26.2500 share a column, never $0.0035 beside $26.25). `—` for none.
+pub fn usd_column(values: &[Option<f64>]) -> Vec<String> {
+    let smallest = values
+        .iter()
+        .flatten()
+        .map(|v| v.abs())
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let decimals = if smallest < 0.1 { 4 } else { 2 };
+    values
+        .iter()
+        .map(|v| match v {
+            None => "—".into(),
+            Some(v) => {
+                let text = format!("{:.*}", decimals, v.abs());
+                let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+                let neg = *v < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+                format!("{}${}.{frac}", if neg { "-" } else { "" }, thousands(whole))
+            }
+        })
+        .collect()
+}
+
+/// Durations (seconds) for one table column, all in one unit and with one
+/// precision, chosen by the largest: seconds (one decimal below 100 s,
+/// whole from there), minutes from 1,000 s, hours from 6,000 s. `—` for
+/// none.
+pub fn seconds_column(values: &[Option<f64>]) -> Vec<String> {
+    let largest = values.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
+    let (scale, unit, decimals) = if largest < 100.0 {
+        (1.0, "s", 1)
+    } else if largest < 1000.0 {
+        (1.0, "s", 0)
+    } else if largest < 6000.0 {
+        (60.0, "min", 1)
+    } else {
+        (3600.0, "h", 1)
+    };
+    values
+        .iter()
+        .map(|v| {
+            v.map_or("—".into(), |s| {
+                format!("{:.*}{unit}", decimals, s / scale)
+            })
+        })
+        .collect()
+}
+
+/// Groups of durations (seconds) for one table column, each group written
+/// `a/b/c` with the unit once at the end, all in the unit
+/// [`seconds_column`] would choose for the largest: `31.0/55.1/55.1s`.
+pub fn seconds_group_column(groups: &[Vec<Option<f64>>]) -> Vec<String> {
+    let all: Vec<Option<f64>> = groups.iter().flatten().copied().collect();
+    let cells = seconds_column(&all);
+    let unit: String = cells
+        .iter()
+        .find(|c| c.as_str() != "—")
+        .map_or(String::new(), |c| {
+            c.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '.')
+                .to_string()
+        });
+    let mut cells = cells.into_iter();
+    groups
+        .iter()
+        .map(|g| {
+            let parts: Vec<String> = g
+                .iter()
+                .map(|_| {
+                    let c = cells.next().unwrap_or_default();
+                    c.strip_suffix(unit.as_str()).unwrap_or(&c).to_string()
+                })
+                .collect();
+            if parts.iter().all(|p| p == "—") {
+                "—".to_string()
+            } else {
+                format!("{}{unit}", parts.join("/"))
+            }
+        })
+        .collect()
+}
+
+/// Request latencies (seconds) for one table column, in one unit chosen by
+/// the largest: whole milliseconds below 1 s, seconds with two decimals
+/// below 10 s, then as [`seconds_column`]. `—` for none.
+pub fn latency_column(values: &[Option<f64>]) -> Vec<String> {
+    let largest = values.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
+    if largest < 1.0 {
+        values
+            .iter()
+            .map(|v| v.map_or("—".into(), |s| format!("{:.0}ms", s * 1000.0)))
+            .collect()
+    } else if largest < 10.0 {
+        values
+            .iter()
+            .map(|v| v.map_or("—".into(), |s| format!("{s:.2}s")))
+            .collect()
+    } else {
+        seconds_column(values)
+    }
+}
+
+/// A number written in text as a person would: `2`, not `2.0`; `0.6`,
+/// not `0.6000000000000001` (ten significant digits at most). Text that is
+/// not a number is returned as it is.
+pub fn clean_number(text: &str) -> String {
+    match text.trim().parse::<f64>() {
+        Ok(v)
+            if v.is_finite()
+                && text
+                    .trim()
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '-') =>
+        {
+            let digits = 10 - (v.abs().max(1e-300).log10().floor() as i32 + 1);
+            let scale = 10f64.powi(digits.clamp(0, 300));
+            format!("{}", (v * scale).round() / scale)
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The name serde gives a unit enum value (`on_demand`, `x86_64`).
 pub fn snake<T: serde::Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_value(v)
@@ -92,6 +214,55 @@ mod tests {
         assert_eq!(format_usd_cents(1027.615), "$1,027.62");
         assert_eq!(format_usd_cents(0.004), "$0.00");
         assert_eq!(format_usd_cents(-1234567.891), "-$1,234,567.89");
+    }
+
+    #[test]
+    fn numbers_in_text_have_no_float_noise() {
+        assert_eq!(clean_number("0.6000000000000001"), "0.6");
+        assert_eq!(clean_number("2.0"), "2");
+        assert_eq!(clean_number("1250"), "1250");
+        assert_eq!(clean_number("0.05"), "0.05");
+        assert_eq!(clean_number("spot"), "spot");
+        assert_eq!(clean_number("inf"), "inf");
+    }
+
+    #[test]
+    fn a_column_has_one_money_format() {
+        let c = usd_column(&[Some(0.984), Some(26.25), None, Some(1234.5)]);
+        assert_eq!(c, ["$0.98", "$26.25", "—", "$1,234.50"]);
+        let c = usd_column(&[Some(0.0035), Some(26.25), Some(0.0)]);
+        assert_eq!(c, ["$0.0035", "$26.2500", "$0.0000"]);
+    }
+
+    #[test]
+    fn a_column_has_one_unit() {
+        // Regression: 118.1s beside 3.4min in one column.
+        let c = seconds_column(&[Some(118.1), Some(204.0), None, Some(2.1)]);
+        assert_eq!(c, ["118s", "204s", "—", "2s"]);
+        assert_eq!(seconds_column(&[Some(35.3), Some(2.0)]), ["35.3s", "2.0s"]);
+        assert_eq!(
+            seconds_column(&[Some(1200.0), Some(30.0)]),
+            ["20.0min", "0.5min"]
+        );
+        assert_eq!(
+            seconds_column(&[Some(9000.0), Some(60.0)]),
+            ["2.5h", "0.0h"]
+        );
+        let g = seconds_group_column(&[
+            vec![Some(31.0), Some(55.1), Some(55.14)],
+            vec![Some(2.1), Some(113.8), Some(113.8)],
+            vec![None, None, None],
+        ]);
+        assert_eq!(g, ["31/55/55s", "2/114/114s", "—"]);
+        let g = seconds_group_column(&[vec![Some(35.3), Some(54.4), Some(62.5)]]);
+        assert_eq!(g, ["35.3/54.4/62.5s"]);
+        let c = latency_column(&[Some(0.072), Some(2.644)]);
+        assert_eq!(c, ["0.07s", "2.64s"]);
+        assert_eq!(latency_column(&[Some(0.072), Some(0.5)]), ["72ms", "500ms"]);
+        assert_eq!(
+            latency_column(&[Some(0.072), Some(30.0)]),
+            ["0.1s", "30.0s"]
+        );
     }
 
     #[test]

@@ -117,20 +117,293 @@ pub fn thin(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
-/// Draws a chart's legend in one style everywhere.
-pub(super) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
+/// Ticks of one axis: multiples of a round step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ticks {
+    pub values: Vec<f64>,
+    pub step: f64,
+}
+
+/// Ticks over `[lo, hi]`: multiples of a step of 1, 2 or 5 × 10^k, at most
+/// `max` of them. A count axis (`integer`) never steps below 1, so no two
+/// ticks share a label (the old 0, 0, 1, 1, 2, 2).
+pub fn ticks(lo: f64, hi: f64, max: usize, integer: bool) -> Ticks {
+    let max = max.max(2);
+    let span = (hi - lo).abs();
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
+        return Ticks {
+            values: vec![lo],
+            step: 1.0,
+        };
+    }
+    let mut k = (span / max as f64).log10().floor() as i32 - 1;
+    let step = 'found: loop {
+        for m in [1.0, 2.0, 5.0] {
+            let step = m * 10f64.powi(k);
+            if integer && step < 1.0 {
+                continue;
+            }
+            let n = (hi / step).floor() - (lo / step).ceil() + 1.0;
+            if n <= max as f64 {
+                break 'found step;
+            }
+        }
+        k += 1;
+    };
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    Ticks {
+        values: (first..=last).map(|i| i as f64 * step).collect(),
+        step,
+    }
+}
+
+/// A linear axis that puts its ticks (and grid lines) at chosen values.
+#[derive(Clone)]
+pub struct TickRange {
+    inner: plotters::coord::types::RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl plotters::coord::ranged1d::Ranged for TickRange {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+impl Ticks {
+    /// The axis over `range` with these ticks.
+    pub fn over(&self, range: std::ops::Range<f64>) -> TickRange {
+        TickRange {
+            inner: range.into(),
+            ticks: self.values.clone(),
+        }
+    }
+
+    /// Digits after the point that the step needs (0.5 → 1, 0.05 → 2).
+    pub fn decimals(&self) -> usize {
+        if self.step >= 1.0 {
+            0
+        } else {
+            (-self.step.log10().floor()) as usize
+        }
+    }
+
+    /// A tick's label with just the digits the step needs: 0.6, never
+    /// 0.6000000000000001.
+    pub fn label(&self, v: f64) -> String {
+        let text = format!("{:.*}", self.decimals(), v);
+        // No "-0".
+        if text
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b == b'0' || b == b'.')
+        {
+            text.trim_start_matches('-').to_string()
+        } else {
+            text
+        }
+    }
+
+    /// A money tick: whole dollars (thousands grouped) on a step of $1 or
+    /// more, else cents or finer as the step needs.
+    pub fn usd(&self, v: f64) -> String {
+        let d = match self.decimals() {
+            0 => 0,
+            d => d.max(2),
+        };
+        let text = format!("{:.*}", d, v.abs());
+        let (whole, frac) = text
+            .split_once('.')
+            .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+        let neg = v < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+        format!(
+            "{}${}{}",
+            if neg { "-" } else { "" },
+            super::format::thousands(whole),
+            frac.map_or(String::new(), |f| format!(".{f}"))
+        )
+    }
+}
+
+/// How a legend entry shows its series.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Swatch {
+    Line(RGBColor, u32),
+    Dashed(RGBColor),
+    Area(RGBColor, f64),
+    Dot(RGBColor),
+    Outline(RGBColor),
+}
+
+/// One entry of a legend.
+#[derive(Clone, Debug)]
+pub(super) struct Entry {
+    pub label: String,
+    pub swatch: Swatch,
+}
+
+impl Entry {
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> Entry {
+        Entry {
+            label: label.into(),
+            swatch,
+        }
+    }
+}
+
+const SWATCH_W: i32 = 22;
+
+/// Where each legend entry goes in a strip `width` px wide: (x, row).
+fn legend_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
     font_size: u32,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FAMILY, font_size))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()
-        .map_err(draw_err)
+    width: i32,
+) -> Vec<(i32, i32)> {
+    let font = TextStyle::from((FAMILY, font_size).into_font());
+    let (mut x, mut row) = (10, 0);
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let text_w = area.estimate_text_size(&e.label, &font).map_or(
+            e.label.chars().count() as i32 * font_size as i32 * 6 / 10,
+            |s| s.0 as i32,
+        );
+        let w = SWATCH_W + 6 + text_w;
+        if x > 10 && x + w > width - 10 {
+            x = 10;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w + 20;
+    }
+    out
+}
+
+fn row_height(font_size: u32) -> i32 {
+    font_size as i32 + 8
+}
+
+/// Splits `area` into the plot (above) and a legend strip (below) that
+/// holds `entries`, and draws the legend there: a legend never covers data.
+pub(super) fn with_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    font_size: u32,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let (w, h) = area.dim_in_pixel();
+    let layout = legend_layout(area, entries, font_size, w as i32);
+    let rows = layout.last().map_or(0, |l| l.1) + 1;
+    let strip_h = rows * row_height(font_size) + 6;
+    let (plot, strip) = area.split_vertically(h as i32 - strip_h);
+    let font =
+        (FAMILY, font_size)
+            .into_font()
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+    for (e, (x, row)) in entries.iter().zip(layout) {
+        let y = 3 + row * row_height(font_size) + row_height(font_size) / 2;
+        let (a, b) = ((x, y), (x + SWATCH_W, y));
+        match e.swatch {
+            Swatch::Line(c, width) => {
+                strip.draw(&PathElement::new(vec![a, b], c.stroke_width(width)))
+            }
+            Swatch::Dashed(c) => {
+                for i in 0..3 {
+                    let x0 = x + i * 8;
+                    strip
+                        .draw(&PathElement::new(
+                            vec![(x0, y), (x0 + 5, y)],
+                            c.stroke_width(2),
+                        ))
+                        .map_err(draw_err)?;
+                }
+                Ok(())
+            }
+            Swatch::Area(c, alpha) => strip.draw(&Rectangle::new(
+                [(x, y - 6), (x + SWATCH_W, y + 6)],
+                c.mix(alpha).filled(),
+            )),
+            Swatch::Dot(c) => strip.draw(&Circle::new((x + SWATCH_W / 2, y), 5, c.filled())),
+            Swatch::Outline(c) => strip.draw(&Rectangle::new(
+                [(x, y - 6), (x + SWATCH_W, y + 6)],
+                c.stroke_width(2),
+            )),
+        }
+        .map_err(draw_err)?;
+        strip
+            .draw(&Text::new(
+                e.label.clone(),
+                (x + SWATCH_W + 6, y),
+                font.clone(),
+            ))
+            .map_err(draw_err)?;
+    }
+    Ok(plot)
+}
+
+/// Writes `title` above `area`, on as many lines as its width needs (a
+/// long title is wrapped, never clipped), and returns the area below it.
+pub(super) fn titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    font_size: u32,
+    color: &RGBColor,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let (w, _) = area.dim_in_pixel();
+    let font = TextStyle::from((FAMILY, font_size).into_font());
+    let fits = |text: &str| {
+        area.estimate_text_size(text, &font)
+            .map_or(text.chars().count() as u32 * font_size * 6 / 10, |s| s.0)
+            <= w.saturating_sub(24)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for word in title.split(' ') {
+        match lines.last_mut() {
+            Some(line) if fits(&format!("{line} {word}")) => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let line_h = font_size as i32 + 6;
+    let style = font
+        .color(color)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ));
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            (w as i32 / 2, 8 + i as i32 * line_h),
+            style.clone(),
+        ))
+        .map_err(draw_err)?;
+    }
+    Ok(area.split_vertically(12 + lines.len() as i32 * line_h).1)
 }
 
 pub(super) fn max_of(v: impl Iterator<Item = f64>) -> f64 {
@@ -184,6 +457,37 @@ pub(super) fn render_both(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_axis_has_integer_ticks() {
+        // Regression: a count axis up to 2.2 read 0, 0, 1, 1, 2, 2.
+        let t = ticks(0.0, 2.2, 10, true);
+        let labels: Vec<String> = t.values.iter().map(|v| t.label(*v)).collect();
+        assert_eq!(labels, ["0", "1", "2"]);
+        let t = ticks(0.0, 440.0, 8, true);
+        let labels: Vec<String> = t.values.iter().map(|v| t.label(*v)).collect();
+        assert_eq!(labels, ["0", "100", "200", "300", "400"]);
+        // A vCPU axis keeps its halves: 0.5 is not labelled 0.
+        let t = ticks(0.0, 2.2, 6, false);
+        let labels: Vec<String> = t.values.iter().map(|v| t.label(*v)).collect();
+        assert_eq!(labels, ["0.0", "0.5", "1.0", "1.5", "2.0"]);
+    }
+
+    #[test]
+    fn tick_labels_have_no_float_noise() {
+        // Regression: a sweep axis read 0.6000000000000001.
+        let t = ticks(0.0, 1.0, 6, false);
+        assert_eq!(t.values[3], 3.0 * 0.2); // 0.6000000000000001
+        let labels: Vec<String> = t.values.iter().map(|v| t.label(*v)).collect();
+        assert_eq!(labels, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        let labels: Vec<String> = t.values.iter().map(|v| t.usd(*v)).collect();
+        assert!(labels.iter().all(|l| l.starts_with('$')));
+        let t = ticks(0.0, 2500.0, 6, false);
+        assert_eq!(t.usd(2000.0), "$2,000");
+        let t = ticks(0.0, 0.004, 5, false);
+        assert_eq!(t.usd(0.002), "$0.002");
+        assert_eq!(ticks(0.0, 1.0, 6, false).usd(0.6), "$0.60");
+    }
 
     #[test]
     fn thinning_keeps_spikes() {

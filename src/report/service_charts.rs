@@ -5,12 +5,13 @@
 //!   sharpest rise in traffic: replicas desired and running against the
 //!   request rate, to show how fast each one adds capacity.
 
-use super::format::format_latency_axis;
+use super::format::{clean_number, format_latency_axis};
 use super::plot::{
-    Chart, Draw, FAMILY, draw_err, legend, max_of, platform_color, register_font, render_both,
-    time_axis,
+    Chart, Draw, Entry, FAMILY, Swatch, draw_err, max_of, platform_color, register_font,
+    render_both, ticks, time_axis, titled, with_legend,
 };
 use super::services::ServiceSeries;
+use super::summary::Summary;
 use crate::Error;
 use crate::io::files::safe_file_name;
 use plotters::coord::Shift;
@@ -23,6 +24,15 @@ const P99: RGBColor = RGBColor(214, 39, 40);
 const RUNNING: RGBColor = RGBColor(60, 60, 60);
 const DESIRED: RGBColor = RGBColor(44, 160, 44);
 const RATE: RGBColor = RGBColor(255, 160, 60);
+
+/// An objective's latency as written in a scenario: `500ms`, `1s`, `2.5s`.
+fn slo_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{}ms", clean_number(&(seconds * 1000.0).to_string()))
+    } else {
+        format!("{}s", clean_number(&seconds.to_string()))
+    }
+}
 
 /// Points where the value exists.
 fn present(x: &[f64], y: &[Option<f64>]) -> Vec<(f64, f64)> {
@@ -47,33 +57,42 @@ fn steps(t_end: &[f64], v: &[f64], scale: f64) -> Vec<(f64, f64)> {
 struct LatencyChart<'a> {
     service: &'a str,
     panels: Vec<&'a ServiceSeries>,
+    /// The service's objective: (percentile, latency in seconds).
+    slo: Option<(f64, f64)>,
 }
+
+const SLO: RGBColor = RGBColor(120, 0, 0);
 
 impl Draw for LatencyChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
-        let area = area
-            .titled(
-                &format!("{}: request latency per minute, and replicas", self.service),
-                (FAMILY, 22),
-            )
-            .map_err(draw_err)?;
+        let area = titled(
+            area,
+            &format!("{}: request latency per minute, and replicas", self.service),
+            22,
+            &BLACK,
+        )?;
         let xmax_s = max_of(self.panels.iter().flat_map(|p| p.t_end_s.iter().copied())).max(1.0);
         let axis = time_axis(xmax_s);
-        let all: Vec<f64> = self
+        let mut all: Vec<f64> = self
             .panels
             .iter()
             .flat_map(|p| p.p50_s.iter().chain(&p.p99_s).flatten().copied())
             .filter(|v| *v > 0.0)
             .collect();
+        if let Some((_, l)) = self.slo {
+            all.push(l);
+        }
         let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = all.iter().copied().fold(0.0, f64::max);
         let (lo, hi) = if all.is_empty() {
             (0.001, 1.0)
         } else {
+            // The top decade lies above the highest value, so an SLO of
+            // exactly 1 s is not drawn on the frame.
             (
                 10f64.powf(lo.log10().floor()),
-                10f64.powf(hi.log10().ceil()).max(lo * 10.0),
+                10f64.powf(hi.log10().floor() + 1.0).max(lo * 10.0),
             )
         };
         let rmax = max_of(
@@ -83,23 +102,46 @@ impl Draw for LatencyChart<'_> {
         )
         .max(1.0)
             * 1.15;
+        let mut entries = vec![
+            Entry::new("latency p50", Swatch::Line(P50, 2)),
+            Entry::new("latency p95", Swatch::Line(P95, 2)),
+            Entry::new("latency p99", Swatch::Line(P99, 2)),
+        ];
+        if let Some((pct, l)) = self.slo {
+            entries.push(Entry::new(
+                format!("SLO: p{pct} ≤ {}", slo_text(l)),
+                Swatch::Dashed(SLO),
+            ));
+        }
+        entries.push(Entry::new(
+            "replicas desired (right axis)",
+            Swatch::Line(DESIRED, 2),
+        ));
+        entries.push(Entry::new(
+            "replicas running (right axis)",
+            Swatch::Line(RUNNING, 2),
+        ));
+        // One legend for every panel: they share their lines.
+        let area = with_legend(&area, &entries, 13)?;
+        let xt = ticks(0.0, xmax_s / axis.scale, 12, false);
+        let rt = ticks(0.0, rmax, 6, true);
         let rows = area.split_evenly((self.panels.len().max(1), 1));
         for (i, p) in self.panels.iter().enumerate() {
             let x: Vec<f64> = p.t_end_s.iter().map(|t| t / axis.scale).collect();
             let color = platform_color(i);
-            let mut chart = ChartBuilder::on(&rows[i])
-                .caption(&p.platform, (FAMILY, 17).into_font().color(&color))
+            let panel = titled(&rows[i], &p.platform, 17, &color)?;
+            let mut chart = ChartBuilder::on(&panel)
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(64)
                 .right_y_label_area_size(56)
-                .build_cartesian_2d(0.0..xmax_s / axis.scale, (lo..hi).log_scale())
+                .build_cartesian_2d(xt.over(0.0..xmax_s / axis.scale), (lo..hi).log_scale())
                 .map_err(draw_err)?
-                .set_secondary_coord(0.0..xmax_s / axis.scale, 0.0..rmax);
+                .set_secondary_coord(0.0..xmax_s / axis.scale, rt.over(0.0..rmax));
             chart
                 .configure_mesh()
                 .x_desc(format!("simulated time ({})", axis.unit))
-                .x_label_formatter(&|v| format!("{v:.0}"))
+                .x_label_formatter(&|v| xt.label(*v))
                 .y_desc("latency (s, log scale)")
                 .y_label_formatter(&|v| format_latency_axis(*v))
                 .label_style((FAMILY, 12))
@@ -110,40 +152,34 @@ impl Draw for LatencyChart<'_> {
             chart
                 .configure_secondary_axes()
                 .y_desc("replicas")
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| rt.label(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
                 .draw()
                 .map_err(draw_err)?;
-            for (label, c, y) in [
-                ("p50", P50, &p.p50_s),
-                ("p95", P95, &p.p95_s),
-                ("p99", P99, &p.p99_s),
-            ] {
+            if let Some((_, l)) = self.slo {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(0.0, l), (xmax_s / axis.scale, l)],
+                        8,
+                        5,
+                        SLO.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?;
+            }
+            for (c, y) in [(P50, &p.p50_s), (P95, &p.p95_s), (P99, &p.p99_s)] {
                 chart
                     .draw_series(LineSeries::new(present(&x, y), c.stroke_width(2)))
-                    .map_err(draw_err)?
-                    .label(format!("latency {label}"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                    });
+                    .map_err(draw_err)?;
             }
-            for (label, c, v) in [
-                ("replicas desired", DESIRED, &p.desired),
-                ("replicas running", RUNNING, &p.running),
-            ] {
+            for (c, v) in [(DESIRED, &p.desired), (RUNNING, &p.running)] {
                 chart
                     .draw_secondary_series(LineSeries::new(
                         steps(&p.t_end_s, v, axis.scale),
                         c.stroke_width(2),
                     ))
-                    .map_err(draw_err)?
-                    .label(format!("{label} (right axis)"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                    });
+                    .map_err(draw_err)?;
             }
-            legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         }
         Ok(())
     }
@@ -171,16 +207,25 @@ struct ScaleOutChart<'a> {
 impl Draw for ScaleOutChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
-        let area = area
-            .titled(
-                &format!(
-                    "{}: scale-out after the sharpest rise in traffic (at {:.0} min)",
-                    self.service,
-                    (self.from + 5.0 * 60.0) / 60.0
-                ),
-                (FAMILY, 22),
-            )
-            .map_err(draw_err)?;
+        let area = titled(
+            area,
+            &format!(
+                "{}: scale-out after the sharpest rise in traffic (at {:.0} min)",
+                self.service,
+                (self.from + 5.0 * 60.0) / 60.0
+            ),
+            22,
+            &BLACK,
+        )?;
+        let area = with_legend(
+            &area,
+            &[
+                Entry::new("requests/s (right axis)", Swatch::Area(RATE, 0.25)),
+                Entry::new("replicas desired", Swatch::Line(DESIRED, 2)),
+                Entry::new("replicas running", Swatch::Line(RUNNING, 2)),
+            ],
+            13,
+        )?;
         let inside = |p: &ServiceSeries| -> Vec<usize> {
             (0..p.t_end_s.len())
                 .filter(|&i| p.t_end_s[i] > self.from && p.t_end_s[i] - 60.0 < self.to)
@@ -204,6 +249,8 @@ impl Draw for ScaleOutChart<'_> {
             * 1.15;
         let cols = area.split_evenly((1, self.panels.len().max(1)));
         let (x0, x1) = (self.from / 60.0, self.to / 60.0);
+        let xt = ticks(x0, x1, 7, false);
+        let (rt, qt) = (ticks(0.0, rmax, 6, true), ticks(0.0, qmax, 6, false));
         for (i, p) in self.panels.iter().enumerate() {
             let idx = inside(p);
             let t: Vec<f64> = idx.iter().map(|&i| p.t_end_s[i]).collect();
@@ -218,58 +265,54 @@ impl Draw for ScaleOutChart<'_> {
             let (running, desired, rate) =
                 (pts(&p.running), pts(&p.desired), pts(&p.arrived_per_s));
             let color = platform_color(i);
-            let mut chart = ChartBuilder::on(&cols[i])
-                .caption(&p.platform, (FAMILY, 17).into_font().color(&color))
+            let panel = titled(&cols[i], &p.platform, 17, &color)?;
+            let mut chart = ChartBuilder::on(&panel)
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(48)
                 .right_y_label_area_size(72)
-                .build_cartesian_2d(x0..x1, 0.0..rmax)
+                .build_cartesian_2d(xt.over(x0..x1), rt.over(0.0..rmax))
                 .map_err(draw_err)?
-                .set_secondary_coord(x0..x1, 0.0..qmax);
+                .set_secondary_coord(x0..x1, qt.over(0.0..qmax));
             chart
                 .configure_mesh()
                 .x_desc("simulated time (minutes)")
-                .x_label_formatter(&|v| format!("{v:.0}"))
+                .x_label_formatter(&|v| xt.label(*v))
                 .y_desc("replicas")
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| rt.label(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
-                .light_line_style(RGBColor(244, 244, 244))
+                .bold_line_style(RGBColor(236, 236, 236))
                 .draw()
                 .map_err(draw_err)?;
             chart
                 .configure_secondary_axes()
                 .y_desc("requests per second")
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| qt.label(*v))
                 .label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
                 .draw()
                 .map_err(draw_err)?;
             chart
                 .draw_secondary_series(AreaSeries::new(rate, 0.0, RATE.mix(0.25)))
-                .map_err(draw_err)?
-                .label("requests/s (right axis)")
-                .legend(|(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 18, y + 5)], RATE.mix(0.25).filled())
-                });
-            for (label, c, pts) in [("desired", DESIRED, desired), ("running", RUNNING, running)] {
+                .map_err(draw_err)?;
+            for (c, pts) in [(DESIRED, desired), (RUNNING, running)] {
                 chart
                     .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                    .map_err(draw_err)?
-                    .label(format!("replicas {label}"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                    });
+                    .map_err(draw_err)?;
             }
-            legend(&mut chart, SeriesLabelPosition::LowerRight, 12)?;
         }
         Ok(())
     }
 }
 
-/// Draws both charts of every service; returns them in service order.
-pub fn render_all(dir: &Path, series: &[ServiceSeries]) -> Result<Vec<Chart>, Error> {
+/// Draws both charts of every service; returns them in service order. The
+/// summary gives each service's objective (its SLO line).
+pub fn render_all(
+    dir: &Path,
+    series: &[ServiceSeries],
+    summary: &Summary,
+) -> Result<Vec<Chart>, Error> {
     register_font();
     let mut names: Vec<&str> = Vec::new();
     for s in series {
@@ -291,6 +334,13 @@ pub fn render_all(dir: &Path, series: &[ServiceSeries]) -> Result<Vec<Chart>, Er
                 &LatencyChart {
                     service: name,
                     panels: panels.clone(),
+                    slo: summary
+                        .platforms
+                        .iter()
+                        .flat_map(|p| &p.services)
+                        .find(|s| s.name == name)
+                        .and_then(|s| s.slo.as_ref())
+                        .map(|o| (o.percentile, o.latency_s)),
                 },
             )?,
             title: format!("{name}: request latency percentiles per minute, with replicas"),
@@ -321,4 +371,14 @@ pub fn render_all(dir: &Path, series: &[ServiceSeries]) -> Result<Vec<Chart>, Er
         }
     }
     Ok(charts)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_slo_reads_as_the_scenario_wrote_it() {
+        assert_eq!(super::slo_text(0.5), "500ms");
+        assert_eq!(super::slo_text(1.0), "1s");
+        assert_eq!(super::slo_text(2.5), "2.5s");
+    }
 }

@@ -3,51 +3,40 @@
 use super::summary::Summary;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-/// Money as people read it; the summary holds dollars as floats, which is
-/// exact to far below the cent shown here.
-fn money(usd: f64) -> String {
-    fargate_money(usd).to_string()
+use super::format::{latency_column, seconds_group_column, usd_column};
+
+/// One column's cells, formatted together (one unit, one money format), from
+/// a value of each row.
+fn column<T>(
+    rows: &[T],
+    value: impl Fn(&T) -> Option<f64>,
+    format: fn(&[Option<f64>]) -> Vec<String>,
+) -> Vec<String> {
+    format(&rows.iter().map(value).collect::<Vec<_>>())
 }
 
-fn fargate_money(usd: f64) -> crate::pricing::Money {
-    crate::pricing::Money(
-        (usd.max(0.0) * crate::pricing::money::ATTO_PER_USD as f64).round() as u128,
-    )
-}
-
-fn secs(v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(s) if s < 120.0 => format!("{s:.1}s"),
-        Some(s) if s < 7200.0 => format!("{:.1}min", s / 60.0),
-        Some(s) => format!("{:.1}h", s / 3600.0),
-    }
-}
-
-/// A latency as people read it: `72ms`, `2.64s`.
-fn latency(v: Option<f64>) -> String {
-    v.map_or("—".into(), super::format::format_latency)
-}
-
-/// The services table: one row per service per platform.
-fn services(summary: &Summary) -> String {
+/// A table in the house style: headers may break into two lines, so that
+/// a table fits 100 columns without wrapping inside a cell.
+fn table(header: Vec<&str>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "service",
-            "platform",
-            "cost",
-            "per 1M served",
-            "served",
-            "timed out",
-            "rejected",
-            "p50",
-            "p99",
-            "p99.9",
-            "SLO missed",
-            "replicas mean/peak",
-        ]);
+        .set_header(header);
+    t
+}
+
+/// Numbers read right-aligned, from column `from` on.
+fn align_numbers(t: &mut Table, from: usize) {
+    for col in from..t.column_count() {
+        if let Some(c) = t.column_mut(col) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// The services tables: one row per service per platform, what it cost and
+/// served, then how fast and how many replicas.
+fn services(summary: &Summary) -> String {
     let mut rows = Vec::new();
     for p in &summary.platforms {
         for s in &p.services {
@@ -56,32 +45,56 @@ fn services(summary: &Summary) -> String {
     }
     // Grouped by service, platforms in scenario order within each.
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    for (service, platform, s) in rows {
+    let cost = column(&rows, |r| Some(r.2.cost_usd), usd_column);
+    let per_million = column(&rows, |r| r.2.cost_per_million_served_usd, usd_column);
+    let p50 = column(&rows, |r| r.2.latency_s.p50, latency_column);
+    let p99 = column(&rows, |r| r.2.latency_s.p99, latency_column);
+    let p99_9 = column(&rows, |r| r.2.latency_s.p99_9, latency_column);
+    let mut served = table(vec![
+        "service",
+        "platform",
+        "cost",
+        "per 1M\nserved",
+        "served/arrived",
+        "timed\nout",
+        "rejected",
+    ]);
+    let mut speed = table(vec![
+        "service",
+        "platform",
+        "p50",
+        "p99",
+        "p99.9",
+        "SLO\nmissed",
+        "replicas\nmean/peak",
+    ]);
+    for (i, (service, platform, s)) in rows.into_iter().enumerate() {
         let r = &s.requests;
-        t.add_row(vec![
-            service,
-            platform,
-            money(s.cost_usd),
-            s.cost_per_million_served_usd.map_or("—".into(), money),
+        served.add_row(vec![
+            service.clone(),
+            platform.clone(),
+            cost[i].clone(),
+            per_million[i].clone(),
             format!("{}/{}", r.served, r.arrived),
             r.timed_out.to_string(),
             (r.rejected + r.failed).to_string(),
-            latency(s.latency_s.p50),
-            latency(s.latency_s.p99),
-            latency(s.latency_s.p99_9),
+        ]);
+        speed.add_row(vec![
+            service,
+            platform,
+            p50[i].clone(),
+            p99[i].clone(),
+            p99_9[i].clone(),
             s.slo.as_ref().map_or("—".into(), |o| {
                 format!("{}/{} min", o.minutes_violated, o.minutes)
             }),
             format!("{:.1}/{}", s.replicas.mean_running, s.replicas.peak_running),
         ]);
     }
-    for col in 2..12 {
-        if let Some(c) = t.column_mut(col) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    align_numbers(&mut served, 2);
+    align_numbers(&mut speed, 2);
     format!(
-        "{t}\nlatency = queue + service time of served requests; rejected includes requests lost with an interrupted replica\n"
+        "{served}\n{speed}\nlatency = queue + service time of served requests; rejected includes requests lost with an interrupted replica\n"
     )
 }
 
@@ -90,42 +103,45 @@ pub fn render(summary: &Summary) -> String {
     // The idle column only means something for clusters.
     let clusters = summary.platforms.iter().any(|p| p.cluster.is_some());
     let functions = summary.platforms.iter().any(|p| p.function.is_some());
-    let mut t = Table::new();
-    let mut header = vec!["platform", "kind", "total cost"];
+    let mut header = vec!["platform", "kind", "total\ncost"];
     if clusters {
         header.push("idle");
     }
     if functions {
         header.push("cold starts");
     }
-    header.extend([
-        "cost/task",
-        "completed",
-        "not run",
-        "start p50",
-        "start p95",
-        "start p99",
-    ]);
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header);
-    for p in &summary.platforms {
+    header.extend(["cost/\ntask", "completed", "not\nrun", "start\np50/p95/p99"]);
+    let mut t = table(header);
+    let ps = &summary.platforms;
+    let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
+    let per_task = column(ps, |p| p.cost.per_completed_task_usd, usd_column);
+    let start = seconds_group_column(
+        &ps.iter()
+            .map(|p| {
+                let l = &p.latency.time_to_start;
+                vec![l.p50, l.p95, l.p99]
+            })
+            .collect::<Vec<_>>(),
+    );
+    for (i, p) in summary.platforms.iter().enumerate() {
         let not_run = p.tasks.unschedulable
             + p.tasks.failed
             + p.tasks.waiting_at_end
             + p.tasks.running_at_end;
-        let l = &p.latency.time_to_start;
         let mut row = vec![
             p.name.clone(),
-            format!(
-                "{} {}",
-                p.kind,
-                p.options
-                    .get("capacity")
-                    .or(p.options.get("profile"))
-                    .map_or("", String::as_str)
-            ),
-            money(p.cost.total_usd),
+            // On demand is the default, said once in the note below; a
+            // function platform is named by its profile.
+            match (p.kind.as_str(), p.options.get("capacity")) {
+                ("function", _) => p
+                    .options
+                    .get("profile")
+                    .map_or_else(|| p.kind.clone(), String::clone),
+                (_, None) => p.kind.clone(),
+                (_, Some(c)) if c == "on_demand" => p.kind.clone(),
+                (kind, Some(c)) => format!("{kind} {c}"),
+            },
+            total[i].clone(),
         ];
         if clusters {
             row.push(
@@ -147,23 +163,17 @@ pub fn render(summary: &Summary) -> String {
             }));
         }
         row.extend([
-            p.cost.per_completed_task_usd.map_or("—".into(), money),
+            per_task[i].clone(),
             format!("{}/{}", p.tasks.completed, p.tasks.submitted),
             not_run.to_string(),
-            secs(l.p50),
-            secs(l.p95),
-            secs(l.p99),
+            start[i].clone(),
         ]);
         t.add_row(row);
     }
-    for col in 2..12 {
-        if let Some(c) = t.column_mut(col) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    align_numbers(&mut t, 2);
     let mut out = format!("{}\n{}\n", summary.scenario.name, t);
     out.push_str(
-        "start = time from submit to running (waiting for launch or capacity + start-up)\n",
+        "start = time from submit to running (waiting for launch or capacity + start-up); kind: on demand unless it says spot\n",
     );
     if summary.platforms.iter().any(|p| p.cluster.is_some()) {
         out.push_str("idle = share of the instance bill not allocated to tasks (EC2)\n");

@@ -1,8 +1,10 @@
 //! A line (or scatter) chart of y against x in the house style, for
 //! experiments: sweep metrics, the break-even search, the commitment curve.
 
-use super::format::format_usd;
-use super::plot::{Draw, FAMILY, draw_err, legend, platform_color, register_font, render_both};
+use super::plot::{
+    Draw, Entry, FAMILY, Swatch, draw_err, platform_color, register_font, render_both, ticks,
+    titled, with_legend,
+};
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -61,36 +63,54 @@ impl Draw for XyChart {
         let pad_x = ((xmax - xmin) * 0.05).max(1e-9);
         let ymin = ymin.min(0.0);
         let pad_y = ((ymax - ymin) * 0.08).max(1e-9);
-        let money_x = self.money_x;
-        let money_y = self.money_y;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FAMILY, 22))
+        let area = titled(area, &self.title, 22, &BLACK)?;
+        let mut entries: Vec<Entry> = self
+            .series
+            .iter()
+            .map(|s| {
+                let c = platform_color(s.color);
+                Entry::new(
+                    s.name.as_str(),
+                    if self.scatter {
+                        Swatch::Dot(c)
+                    } else {
+                        Swatch::Line(c, 3)
+                    },
+                )
+            })
+            .collect();
+        if self.series.iter().any(|s| !s.band.is_empty()) {
+            entries.push(Entry::new(
+                "95% confidence band",
+                Swatch::Area(RGBColor(120, 120, 120), 0.25),
+            ));
+        }
+        if self.frontier.len() > 1 {
+            entries.push(Entry::new(
+                "Pareto frontier (nothing is both cheaper and faster)",
+                Swatch::Line(BLACK, 2),
+            ));
+        }
+        let plot = with_legend(&area, &entries, 14)?;
+        let (x0, x1) = (xmin - pad_x, xmax + pad_x);
+        let (y0, y1) = (ymin, ymax + pad_y);
+        let (xt, yt) = (ticks(x0, x1, 10, false), ticks(y0, y1, 8, false));
+        let (money_x, money_y) = (self.money_x, self.money_y);
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(84)
-            .build_cartesian_2d((xmin - pad_x)..(xmax + pad_x), ymin..(ymax + pad_y))
+            .build_cartesian_2d(xt.over(x0..x1), yt.over(y0..y1))
             .map_err(draw_err)?;
         chart
             .configure_mesh()
             .x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
-            .x_label_formatter(&|v| {
-                if money_x {
-                    format_usd(*v)
-                } else {
-                    format!("{v}")
-                }
-            })
-            .y_label_formatter(&|v| {
-                if money_y {
-                    format_usd(*v)
-                } else {
-                    format!("{v:.1}")
-                }
-            })
+            .x_label_formatter(&|v| if money_x { xt.usd(*v) } else { xt.label(*v) })
+            .y_label_formatter(&|v| if money_y { yt.usd(*v) } else { yt.label(*v) })
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 15))
-            .light_line_style(RGBColor(244, 244, 244))
+            .bold_line_style(RGBColor(236, 236, 236))
             .draw()
             .map_err(draw_err)?;
         for s in &self.series {
@@ -108,17 +128,11 @@ impl Draw for XyChart {
             if self.scatter {
                 chart
                     .draw_series(s.points.iter().map(|p| Circle::new(*p, 5, color.filled())))
-                    .map_err(draw_err)?
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
+                    .map_err(draw_err)?;
             } else {
                 chart
                     .draw_series(LineSeries::new(s.points.clone(), color.stroke_width(3)))
-                    .map_err(draw_err)?
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                    });
+                    .map_err(draw_err)?;
                 chart
                     .draw_series(s.points.iter().map(|p| Circle::new(*p, 3, color.filled())))
                     .map_err(draw_err)?;
@@ -130,11 +144,7 @@ impl Draw for XyChart {
                     self.frontier.clone(),
                     BLACK.stroke_width(2),
                 ))
-                .map_err(draw_err)?
-                .label("Pareto frontier (nothing is both cheaper and faster)")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], BLACK.stroke_width(2))
-                });
+                .map_err(draw_err)?;
         }
         if let Some((x, label)) = &self.marker {
             chart
@@ -151,7 +161,7 @@ impl Draw for XyChart {
                 )))
                 .map_err(draw_err)?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)
+        Ok(())
     }
 }
 

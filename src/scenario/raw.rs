@@ -93,6 +93,8 @@ pub struct RawService {
     #[serde(default)]
     pub schedule: Vec<RawScheduled>,
     pub slo: Option<RawSlo>,
+    /// "warm" (default: replicas already running at time 0) or "cold".
+    pub start: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

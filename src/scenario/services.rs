@@ -8,7 +8,7 @@ use crate::service::scaling::{
     Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
 };
 use crate::service::{
-    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo,
+    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
 };
 use crate::time::{DAY, MINUTE, SimTime};
 
@@ -215,6 +215,18 @@ fn service(
             })
         }
     };
+    let start = match s.start.as_deref() {
+        None | Some("warm") => StartState::Warm,
+        Some("cold") => StartState::Cold,
+        Some(other) => {
+            return Err(invalid(
+                format!("{key}.start"),
+                format!(
+                    "`{other}`: use \"warm\" (the service is already up at time 0: its desired replicas running) or \"cold\" (every replica launches at time 0 and pays its start-up)"
+                ),
+            ));
+        }
+    };
     Ok(ServiceSpec {
         name: s.name.clone(),
         cpu_milli,
@@ -231,6 +243,7 @@ fn service(
         scaling,
         schedule,
         slo,
+        start,
     })
 }
 

@@ -114,13 +114,9 @@ pub const MAX_TASKS: f64 = 2e9;
 pub const MAX_SERIES_ROWS: f64 = 5e7;
 
 impl Scenario {
-    /// Refuses, before any work, a scenario whose size is absurd (a rate of
-    /// 10^12 tasks a second, a million-year horizon at one-minute rows), with
-    /// the estimate, unless `allow_huge`. Traces are bounded by their file.
-    pub fn check_size(&self, allow_huge: bool) -> Result<(), String> {
-        if allow_huge {
-            return Ok(());
-        }
+    /// The tasks the generators submit and the requests the rate curves
+    /// send, expected over the run (traces are not counted).
+    fn expected_tasks_and_requests(&self) -> (f64, f64) {
         let end = self.horizon.unwrap_or(crate::time::MAX_SPAN);
         let tasks: f64 = self
             .workload
@@ -140,6 +136,30 @@ impl Scenario {
                 crate::service::RequestSource::Trace(_) => 0.0,
             })
             .sum();
+        (tasks, requests)
+    }
+
+    /// About how much work a run is, for progress estimates: the expected
+    /// tasks and requests on every platform, a trace counted by its size
+    /// (one task per 64 bytes, scaled by its sample).
+    pub fn expected_work(&self) -> f64 {
+        let (tasks, requests) = self.expected_tasks_and_requests();
+        let trace = self.workload.trace.as_ref().map_or(0.0, |t| {
+            std::fs::metadata(&t.path).map_or(0.0, |m| m.len() as f64 / 64.0)
+                * t.sample.unwrap_or(1.0)
+                * self.workload.load_scale
+        });
+        (tasks + requests + trace) * self.platforms.len().max(1) as f64
+    }
+
+    /// Refuses, before any work, a scenario whose size is absurd (a rate of
+    /// 10^12 tasks a second, a million-year horizon at one-minute rows), with
+    /// the estimate, unless `allow_huge`. Traces are bounded by their file.
+    pub fn check_size(&self, allow_huge: bool) -> Result<(), String> {
+        if allow_huge {
+            return Ok(());
+        }
+        let (tasks, requests) = self.expected_tasks_and_requests();
         if requests > MAX_TASKS {
             return Err(format!(
                 "this scenario's services would simulate about {requests:.3e} requests on each of {} platform(s), hours of work at a few million requests a second; lower the rates or the `horizon`, or add --allow-huge if you mean it",

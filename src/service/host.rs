@@ -3,7 +3,8 @@
 //! Batch tasks pass straight through to the platform. Each service keeps its
 //! desired number of replicas as platform tasks that run until stopped; the
 //! platform reports when one is launched (and from when it runs) and when one
-//! ends. Requests are the host's own events: routed to the running replica
+//! ends. A service that starts warm (the default) has its desired replicas
+//! handed to the platform as already running at time 0. Requests are the host's own events: routed to the running replica
 //! with the fewest outstanding requests, queued, timed out, served, measured.
 //! A one-minute tick closes each minute's metrics and runs the autoscaler.
 
@@ -12,7 +13,7 @@ use super::replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
 use super::report::ServiceReport;
 use super::scaling::{PolicyState, Proposal, combine};
 use super::source::{self, Request, RequestStream};
-use super::spec::{QueueMode, ServiceSpec, ServiceTime};
+use super::spec::{QueueMode, ServiceSpec, ServiceTime, StartState};
 use crate::engine::{Mapped, Model, Schedule};
 use crate::time::{DAY, MINUTE, SimTime};
 use crate::workload::{Task, WorkloadError};
@@ -457,7 +458,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     // ---- replicas ----
 
-    fn launch_replica(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+    /// Adds a replica of `service`, pending, and returns its platform task.
+    fn new_replica(&mut self, service: usize, now: SimTime) -> Task {
         let r = self.replicas.len() as u32;
         let q = match self.services[service].shared_queue {
             Some(q) => q,
@@ -477,18 +479,34 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let svc = &mut self.services[service];
         svc.members.push(r);
         svc.report.replicas_launched += 1;
-        let task = Task {
+        Task {
             id: REPLICA_ID_BASE + r as u64,
             label: Some(format!("{}#{}", svc.spec.name, svc.report.replicas_launched).into()),
-            submit: queue.now(),
+            submit: now,
             duration: UNTIL_STOPPED,
             cpu_milli: svc.spec.cpu_milli,
             memory_mib: svc.spec.memory_mib,
             storage_gib: 0,
             group: Some(svc.image.clone()),
-        };
+        }
+    }
+
+    fn launch_replica(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        let task = self.new_replica(service, queue.now());
         self.platform
             .on_arrival(task, &mut Mapped::new(queue, HostEvent::Platform));
+        self.read_news(queue);
+    }
+
+    /// Puts the service's desired replicas on the platform already running
+    /// (a service that starts in steady state).
+    fn start_warm(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let tasks: Vec<Task> = (0..self.services[service].desired)
+            .map(|_| self.new_replica(service, now))
+            .collect();
+        self.platform
+            .start_running(tasks, &mut Mapped::new(queue, HostEvent::Platform));
         self.read_news(queue);
     }
 
@@ -857,7 +875,11 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
                 apply_schedule(&mut self.services[s], a);
             }
             // Replicas first: one that is running at once takes a request
-            // arriving at time 0.
+            // arriving at time 0. A warm service's replicas are up already
+            // (the platform may leave some waiting: reconcile counts them).
+            if self.services[s].spec.start == StartState::Warm {
+                self.start_warm(s, queue);
+            }
             self.reconcile(s, queue);
             self.pull_request(s, queue);
         }

@@ -71,6 +71,18 @@ pub trait ReplicaHost: crate::engine::Model<Arrival = crate::workload::Task> {
         queue: &mut impl crate::engine::Schedule<Self::Event>,
     ) -> bool;
 
+    /// Takes `replicas` as already running at `queue.now()`: a service that
+    /// starts in steady state. They pay no launch queue, provisioning or
+    /// image pull, and each is billed from now like any running replica;
+    /// the platform reports each as `Started` with `running` = now. One
+    /// the platform cannot hold at once (a fixed fleet without room, a
+    /// cluster at its maximum) waits and launches as any task does.
+    fn start_running(
+        &mut self,
+        replicas: Vec<crate::workload::Task>,
+        queue: &mut impl crate::engine::Schedule<Self::Event>,
+    );
+
     /// The news since the last call, appended to `into`.
     fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>);
 

@@ -32,6 +32,21 @@ pub struct ServiceSpec {
     pub scaling: Vec<scaling::Policy>,
     pub schedule: Vec<scaling::ScheduledAction>,
     pub slo: Option<Slo>,
+    /// Whether the run starts with the service already up.
+    pub start: StartState,
+}
+
+/// How a service is at time 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StartState {
+    /// In steady state: its desired replicas already running, and billed
+    /// from time 0 (on EC2, with the instances they need; on a function
+    /// platform, with warm instances for them).
+    #[default]
+    Warm,
+    /// Deployed at time 0: every replica launches then and pays its
+    /// start-up before it takes requests.
+    Cold,
 }
 
 impl ServiceSpec {
@@ -101,12 +116,16 @@ impl ServiceSpec {
             })
             .collect();
         format!(
-            "{} vCPU / {} MiB replicas, {}..{} (start {}), {} at once each; requests {}; {}",
+            "{} vCPU / {} MiB replicas, {}..{} (start {}, {}), {} at once each; requests {}; {}",
             crate::units::format_vcpu(self.cpu_milli),
             self.memory_mib,
             self.min,
             self.max,
             self.desired,
+            match self.start {
+                StartState::Warm => "warm",
+                StartState::Cold => "cold",
+            },
             self.concurrency,
             requests,
             if policies.is_empty() {

@@ -17,7 +17,7 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
     let d = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = bin(&["run", &quickstart(), "--out", "run1"], d.path());
     assert_eq!(code, 0, "{stderr}");
-    for name in ["fargate-x86", "fargate-arm", "fargate-spot", "start p95"] {
+    for name in ["fargate-x86", "fargate-arm", "fargate-spot", "p50/p95/p99"] {
         assert!(stdout.contains(name), "{stdout}");
     }
     let text = std::fs::read_to_string(d.path().join("run1/summary.json")).unwrap();
@@ -423,7 +423,7 @@ max = 5
     let (code, out, err) = bin(&["run", "scenario.toml", "--out", "out"], case.dir());
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("web api") && out.contains("SLO missed"),
+        out.contains("web api") && out.contains("SLO") && out.contains("missed"),
         "{out}"
     );
     let dir = case.dir().join("out");

@@ -465,3 +465,89 @@ fn a_run_where_nothing_starts_still_writes_every_file() {
     );
     assert_eq!(col_f64(&t, "cost_usd"), vec![None, None]);
 }
+
+/// A bundled scenario, cut to `horizon`, through the library.
+fn bundled(name: &str, horizon: &str) -> crate::common::Ran {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("scenarios").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Relative trace paths resolve beside the bundled file.
+    let case = crate::common::Case {
+        dir: tempfile::tempdir().unwrap(),
+        path,
+        text,
+    };
+    crate::common::run(&case, &[&format!("horizon={horizon}")])
+}
+
+#[test]
+fn the_terminal_tables_fit_100_columns_without_wrapping_a_cell() {
+    // Regression: on a 100-column terminal the tables wrapped inside cells.
+    // Each bundled shape (clusters, function platforms, services), with its
+    // numbers inflated to a busy day's worth.
+    for name in [
+        "web-api-day.toml",
+        "serverless-peers.toml",
+        "daily-peak.toml",
+    ] {
+        let mut s = bundled(name, "30m").summary;
+        for p in &mut s.platforms {
+            p.cost.total_usd = 1_234.56;
+            p.cost.per_completed_task_usd = Some(0.0123);
+            p.tasks.submitted = 123_456;
+            p.tasks.completed = 123_000;
+            p.tasks.waiting_at_end = 456;
+            let l = &mut p.latency.time_to_start;
+            (l.p50, l.p95, l.p99) = (Some(2.1), Some(113.8), Some(204.0));
+            if let Some(f) = &mut p.function {
+                f.cold_starts = 1_234;
+                f.cold_start_rate = Some(0.1234);
+            }
+            for svc in &mut p.services {
+                svc.requests.arrived = 19_010_651;
+                svc.requests.served = 19_010_645;
+                svc.requests.rejected = 1_558;
+                svc.cost_usd = 4_729.38;
+                svc.cost_per_million_served_usd = Some(248.8);
+                if let Some(o) = &mut svc.slo {
+                    (o.minutes_violated, o.minutes) = (1_440, 14_400);
+                }
+                svc.replicas.mean_running = 123.4;
+                svc.replicas.peak_running = 1_234;
+            }
+        }
+        let text = fargate_sim::report::table::render(&s);
+        for line in text.lines().filter(|l| l.starts_with(['│', '┌', '└', '╞'])) {
+            assert!(
+                line.chars().count() <= 100,
+                "{name}: {} columns:\n{text}",
+                line.chars().count()
+            );
+        }
+        // One unit per column: the three start percentiles share theirs.
+        assert!(text.contains("2/114/204s"), "{text}");
+    }
+}
+
+#[test]
+fn the_cost_breakdown_adds_up_to_each_total() {
+    // Regression: the breakdown left out request fees, so the bars of
+    // function platforms stopped short of their labels.
+    for name in [
+        "serverless-peers.toml",
+        "web-api-day.toml",
+        "daily-peak.toml",
+    ] {
+        let s = bundled(name, "2h").summary;
+        let parts = fargate_sim::report::charts::components(&s);
+        for (i, p) in s.platforms.iter().enumerate() {
+            let sum: f64 = parts.iter().map(|c| c.2[i]).sum();
+            assert!(
+                (sum - p.cost.total_usd).abs() < 1e-9,
+                "{name}/{}: parts {sum} against {}",
+                p.name,
+                p.cost.total_usd
+            );
+        }
+    }
+}

@@ -159,10 +159,12 @@ fn a_step_in_traffic_is_answered_with_the_configured_delays() {
     let m = &s.minutes;
     assert_eq!(m.len(), 20);
     // Before the step: 600 requests a minute on 2 replicas = the target.
-    // Nothing queues: every request takes exactly its 100 ms.
-    for (i, row) in m[1..10].iter().enumerate() {
-        assert_eq!((row.desired, row.running), (2, 2), "minute {}", i + 1);
-        assert_eq!(row.arrived, 600);
+    // Nothing queues: every request takes exactly its 100 ms. The service
+    // starts warm, so this holds from minute 0.
+    for (i, row) in m[0..10].iter().enumerate() {
+        assert_eq!((row.desired, row.running), (2, 2), "minute {i}");
+        // The first request comes 1/rate after time 0: 599 in minute 0.
+        assert_eq!(row.arrived, if i == 0 { 599 } else { 600 });
         assert_eq!(row.p99, Some(100_000));
         assert_eq!(row.rejected, 0);
     }
@@ -187,11 +189,11 @@ fn a_step_in_traffic_is_answered_with_the_configured_delays() {
     }
     assert_eq!(s.replicas_launched, 6);
     assert_eq!(s.peak_running, 6);
-    // Cost: 2 replicas billed 0:05 → 20:00 (1,195 s) and 4 billed 13:05 →
-    // 20:00 (415 s): 4,050 task-seconds of 0.25 vCPU and 0.5 GiB at
+    // Cost: 2 warm replicas billed 0:00 → 20:00 (1,200 s) and 4 billed
+    // 13:05 → 20:00 (415 s): 4,060 task-seconds of 0.25 vCPU and 0.5 GiB at
     // $0.000011244 per vCPU-second and $0.000001235 per GiB-second.
-    let vcpu_atto = 4_050u128 * usd("0.000011244") / 4;
-    let gb_atto = 4_050u128 * usd("0.000001235") / 2;
+    let vcpu_atto = 4_060u128 * usd("0.000011244") / 4;
+    let gb_atto = 4_060u128 * usd("0.000001235") / 2;
     assert_eq!(s.cost.0, vcpu_atto + gb_atto);
     assert!(s.conserved());
 }
@@ -410,4 +412,168 @@ max = 12
     assert_eq!(s.minutes[17 * 60].desired, 4);
     assert_eq!(s.minutes[18 * 60].desired, 10, "18:00 raises the floor");
     assert_eq!(s.replicas_launched, 10);
+}
+
+/// The bundled web-api-day scenario, cut to its first `horizon`.
+fn web_api_day(overrides: &[&str]) -> crate::common::Ran {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/web-api-day.toml")).unwrap();
+    run(&Case::new(&text, None), overrides)
+}
+
+#[test]
+fn a_warm_service_rejects_nothing_in_its_first_minute_on_any_platform() {
+    // Regression: every replica used to launch at time 0, so minute 0
+    // rejected requests and missed the SLO on every platform.
+    let ran = web_api_day(&["horizon=5m"]);
+    assert_eq!(ran.output.platforms.len(), 3);
+    for p in &ran.output.platforms {
+        let name = p.spec.name();
+        let m0 = &p.services[0].minutes[0];
+        // About 64 requests a second at midnight on the diurnal curve.
+        assert!(m0.arrived > 3_000, "{name}: {}", m0.arrived);
+        assert_eq!((m0.rejected, m0.timed_out, m0.failed), (0, 0, 0), "{name}");
+        assert!(!m0.slo_violated, "{name}: p99 {:?}", m0.p99);
+        // At midnight the day before's actions hold: the 08:00 floor of 6
+        // raised the count, the 20:00 floor of 2 did not lower it.
+        assert_eq!((m0.desired, m0.running, m0.starting), (6, 6, 0), "{name}");
+        // The six replicas ran, and were billed, from time 0.
+        let replicas: Vec<_> = ran
+            .records_of(name)
+            .into_iter()
+            .filter(|r| r.task_id >= fargate_sim::service::REPLICA_ID_BASE)
+            .filter(|r| r.task_id < fargate_sim::service::REPLICA_ID_BASE + 6)
+            .collect();
+        assert_eq!(replicas.len(), 6, "{name}");
+        for r in replicas {
+            assert_eq!((r.launch, r.running), (Some(0), Some(0)), "{name}: {r:?}");
+            assert_eq!(r.billed_span, 5 * 60_000_000, "{name}: {r:?}");
+        }
+    }
+    // Warm replicas did not start during the run: no start-up is recorded
+    // for them (only for replicas added by scaling, if any).
+    let fargate = ran.platform("fargate");
+    assert!(fargate.latency.time_to_start.p50.is_none_or(|s| s > 1.0));
+}
+
+#[test]
+fn a_cold_service_still_pays_its_start_up_in_the_first_minute() {
+    let ran = web_api_day(&["horizon=5m", "workload.services.api.start=cold"]);
+    for p in &ran.output.platforms {
+        let name = p.spec.name();
+        let m0 = &p.services[0].minutes[0];
+        // Nothing runs until the first replica is up: requests until then
+        // are rejected, and the minute misses p99 ≤ 500 ms.
+        assert!(m0.rejected > 0, "{name}");
+        assert!(m0.slo_violated, "{name}");
+        let first = ran
+            .records_of(name)
+            .into_iter()
+            .find(|r| r.task_id == fargate_sim::service::REPLICA_ID_BASE)
+            .unwrap();
+        assert_eq!(first.launch, Some(0), "{name}");
+        assert!(first.running.unwrap() > 0, "{name}: {first:?}");
+    }
+    // Fargate's cold replica is billed from its image pull, not from 0.
+    let r = ran
+        .records_of("fargate")
+        .into_iter()
+        .find(|r| r.task_id == fargate_sim::service::REPLICA_ID_BASE)
+        .unwrap();
+    assert!(r.billed_span < 5 * 60_000_000);
+}
+
+#[test]
+fn a_warm_service_gets_the_instances_its_autoscaler_would_have_running() {
+    // No instance at the start; six 1 vCPU / 2 GiB replicas need some. ECS
+    // managed scaling packs four per m5.xlarge (4 vCPU, no CPU reserved):
+    // two instances, running and billed from 0. Karpenter packs all six on
+    // one m5.2xlarge. A fixed fleet of one m5.large holds two replicas; the
+    // other four wait.
+    let text = r#"
+name = "warm-ec2"
+seed = 1
+horizon = "2m"
+[[workload.services]]
+name = "api"
+cpu = 1
+memory = "2GiB"
+replicas = { min = 6, max = 6 }
+concurrency = 4
+service_time = "50ms"
+requests = { curve = "constant", rate = "100/s" }
+[[platforms]]
+name = "ecs"
+kind = "ec2"
+instance_types = ["m5.xlarge"]
+autoscaler = "ecs_managed"
+initial = 0
+min = 0
+max = 10
+[[platforms]]
+name = "karpenter"
+kind = "ec2"
+orchestrator = "eks"
+instance_types = ["m5.large", "m5.xlarge", "m5.2xlarge"]
+autoscaler = "karpenter"
+initial = 0
+min = 0
+max = 10
+[[platforms]]
+name = "fixed"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "none"
+initial = 1
+min = 1
+max = 1
+"#;
+    let ran = run(&Case::new(text, None), &[]);
+    for name in ["ecs", "karpenter"] {
+        let p = ran
+            .output
+            .platforms
+            .iter()
+            .find(|p| p.spec.name() == name)
+            .unwrap();
+        let m0 = &p.services[0].minutes[0];
+        assert_eq!((m0.running, m0.starting, m0.rejected), (6, 0, 0), "{name}");
+        for r in ran.records_of(name) {
+            assert_eq!((r.launch, r.running), (Some(0), Some(0)), "{name}: {r:?}");
+        }
+    }
+    let ecs = ran.platform("ecs").cluster.clone().unwrap();
+    assert_eq!(ecs.instances_launched, 2);
+    let karpenter = ran.platform("karpenter").cluster.clone().unwrap();
+    assert_eq!(karpenter.instances_launched, 1);
+    // Two m5.xlarge for the two minutes, billed from time 0.
+    assert!((ecs.instance_hours - 2.0 * 2.0 / 60.0).abs() < 1e-12);
+    let fixed = ran
+        .output
+        .platforms
+        .iter()
+        .find(|p| p.spec.name() == "fixed")
+        .unwrap();
+    assert_eq!(fixed.services[0].minutes[0].running, 2);
+    assert_eq!(fixed.tally.waiting_at_end, 4);
+    assert!(fixed.tally.conserved());
+}
+
+#[test]
+fn start_takes_warm_or_cold_and_nothing_else() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/web-api-day.toml"),
+    )
+    .unwrap()
+    .replace("name = \"api\"\n", "name = \"api\"\nstart = \"tepid\"\n");
+    let case = Case::new(&text, None);
+    let err = fargate_sim::scenario::load(&case.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("workload.services[0].start"), "{err}");
+    assert!(
+        err.contains("\"warm\"") && err.contains("\"cold\""),
+        "{err}"
+    );
 }

@@ -245,6 +245,21 @@ impl Ec2Model {
         types.iter().any(|&(c, m)| c >= cpu && m >= mem)
     }
 
+    /// Counts and records a task larger than every type the cluster may launch.
+    fn refuse(&mut self, task: Task) {
+        self.books
+            .tally
+            .unschedulable("larger than every allowed instance type (after the OS reservation)");
+        if let Some(sink) = self.books.sink.as_mut() {
+            sink.record(&TaskRecord::not_launched(
+                &task,
+                0,
+                (0, 0),
+                Outcome::Unschedulable,
+            ));
+        }
+    }
+
     /// A change in on-demand instances of the reserved type (the first).
     fn reservable_change(&mut self, now: SimTime, delta: i64) {
         if let Some(r) = self.spec.reservations {
@@ -387,26 +402,42 @@ impl Ec2Model {
                         self.classes.remove(&class);
                     }
                     let w = self.waiting.remove(&id).expect("waiting task exists");
-                    self.start(w.task, w.attempt, instance, queue);
+                    self.start(w.task, w.attempt, instance, false, queue);
                 }
                 None => blocked.push(class),
             }
         }
     }
 
-    fn start(&mut self, task: Task, attempt: u32, instance: u32, queue: &mut impl Schedule<Event>) {
+    /// Starts a task on `instance` now. `warm`: it was running there
+    /// before the run began (its image pulled, its container up).
+    fn start(
+        &mut self,
+        task: Task,
+        attempt: u32,
+        instance: u32,
+        warm: bool,
+        queue: &mut impl Schedule<Event>,
+    ) {
         let now = queue.now();
         let inst = &mut self.instances[instance as usize];
         inst.empty_gen += 1;
-        // A task whose image is on the instance starts after the cached
-        // start; one whose image is still being pulled for another task
-        // waits for that pull to end; otherwise it pulls the image itself.
+        // A warm replica's image is there and it is running already. A task
+        // whose image is on the instance starts after the cached start; one
+        // whose image is still being pulled for another task waits for that
+        // pull to end; otherwise it pulls the image itself.
         let pulled = inst
             .images
             .iter()
             .find(|(image, _)| *image == task.group)
             .map(|(_, ready)| *ready);
         let running = match pulled {
+            _ if warm => {
+                if pulled.is_none() {
+                    inst.images.push((task.group.clone(), now));
+                }
+                now
+            }
             Some(ready) => {
                 let cached = self.spec.cached_start.sample(&mut self.start_rng);
                 now.saturating_add(cached).max(ready)
@@ -419,7 +450,7 @@ impl Ec2Model {
             }
         };
         let start = running - now;
-        if attempt == 0 && self.horizon.is_none_or(|h| running <= h) {
+        if attempt == 0 && !warm && self.horizon.is_none_or(|h| running <= h) {
             self.books.tally.wait.record(now - task.submit);
             self.books.tally.startup.record(start);
             self.books.tally.time_to_start.record(running - task.submit);
@@ -539,6 +570,63 @@ impl Ec2Model {
             });
         }
         r
+    }
+
+    /// An instance of `type_idx` that was running before the run began:
+    /// billed from now, ready now.
+    fn add_running_instance(&mut self, type_idx: usize, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        let id = self.add_instance(type_idx, now);
+        if let Some(at) = self.instance_ready(id, now) {
+            queue.schedule_daemon_at(at, Event::SpotNotice(id));
+        }
+    }
+
+    /// Places each task that fits on a ready instance, already running;
+    /// returns those that did not fit.
+    fn place_running(&mut self, tasks: Vec<Task>, queue: &mut impl Schedule<Event>) -> Vec<Task> {
+        let mut left = Vec::new();
+        for task in tasks {
+            match self.placer.place(task.cpu_milli, task.memory_mib) {
+                Some(instance) => self.start(task, 0, instance, true, queue),
+                None => left.push(task),
+            }
+        }
+        left
+    }
+
+    /// The instances the autoscaler would have running for `tasks` (none
+    /// for a fixed fleet), within the cluster's maximum, by type.
+    fn instances_for(&self, tasks: &[Task]) -> Vec<usize> {
+        let room = (self.spec.max as u64).saturating_sub(self.alive);
+        let mut classes: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
+        for t in tasks {
+            classes
+                .entry((t.cpu_milli, t.memory_mib))
+                .or_default()
+                .push(t.id);
+        }
+        let mut classes: Vec<((u32, u32), Vec<u64>)> = classes.into_iter().collect();
+        classes.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
+        match self.spec.autoscaler {
+            Autoscaler::None => Vec::new(),
+            // ECS managed scaling launches the first type only.
+            Autoscaler::EcsManaged { .. } => {
+                let counts = classes
+                    .into_iter()
+                    .map(|(c, ids)| (c, ids.len() as u64))
+                    .collect();
+                let n = super::autoscale::bins_needed(self.capacity[0], &mut Vec::new(), counts);
+                vec![0; n.min(room) as usize]
+            }
+            Autoscaler::Karpenter { .. } => {
+                let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
+                Karpenter::plan(classes, &self.capacity, &prices, room)
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect()
+            }
+        }
     }
 
     fn ensure_tick(&mut self, queue: &mut impl Schedule<Event>) {
@@ -817,17 +905,7 @@ impl Platform for Ec2Model {
         }
         self.ensure_tick(queue);
         if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
-            self.books.tally.unschedulable(
-                "larger than every allowed instance type (after the OS reservation)",
-            );
-            if let Some(sink) = self.books.sink.as_mut() {
-                sink.record(&TaskRecord::not_launched(
-                    &task,
-                    0,
-                    (0, 0),
-                    Outcome::Unschedulable,
-                ));
-            }
+            self.refuse(task);
             return;
         }
         self.enqueue(task, 0);
@@ -961,6 +1039,42 @@ impl ReplicaHost for Ec2Model {
         self.books.tally.stayed(r.task.submit, now);
         self.place_waiting(queue);
         true
+    }
+
+    /// Warm replicas run on the fleet that exists at the start; those that
+    /// do not fit get the instances the autoscaler would have launched for
+    /// them, running from now (billed from now). What still does not fit (a
+    /// fixed fleet, the cluster's maximum) waits like any task.
+    fn start_running(&mut self, replicas: Vec<Task>, queue: &mut impl Schedule<Event>) {
+        for (at, id) in std::mem::take(&mut self.initial_notices) {
+            queue.schedule_daemon_at(at, Event::SpotNotice(id));
+        }
+        let mut fit = Vec::new();
+        for task in replicas {
+            self.books.tally.submitted += 1;
+            if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+                fit.push(task);
+            } else {
+                self.refuse(task);
+            }
+        }
+        let left = self.place_running(fit, queue);
+        let left = if left.is_empty() {
+            left
+        } else {
+            for type_idx in self.instances_for(&left) {
+                self.add_running_instance(type_idx, queue);
+            }
+            self.place_running(left, queue)
+        };
+        for task in left {
+            self.enqueue(task, 0);
+        }
+        self.ensure_tick(queue);
+        self.place_waiting(queue);
+        if !self.waiting.is_empty() {
+            self.karpenter_pending(queue);
+        }
     }
 
     fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>) {

@@ -138,9 +138,18 @@ impl FargateModel {
         }
     }
 
-    fn launch(&mut self, w: Waiting, now: SimTime, queue: &mut impl Schedule<Event>) {
-        let provisioning = self.spec.provisioning.sample(&mut self.startup_rng);
-        let pull = self.spec.image_pull.sample(&mut self.startup_rng);
+    /// Launches a task now. `warm`: it was running before the run began (a
+    /// replica of a service that starts in steady state): no provisioning
+    /// or image pull, billed from now, no start-up to record.
+    fn launch(&mut self, w: Waiting, now: SimTime, warm: bool, queue: &mut impl Schedule<Event>) {
+        let (provisioning, pull) = if warm {
+            (0, 0)
+        } else {
+            (
+                self.spec.provisioning.sample(&mut self.startup_rng),
+                self.spec.image_pull.sample(&mut self.startup_rng),
+            )
+        };
         let billing_start = now.saturating_add(provisioning);
         let running = billing_start.saturating_add(pull);
         let natural_stop = running.saturating_add(w.task.duration);
@@ -155,7 +164,7 @@ impl FargateModel {
                 interrupted = true;
             }
         }
-        if w.attempt == 0 {
+        if w.attempt == 0 && !warm {
             let started_in_time = self.horizon.is_none_or(|h| running <= h);
             if started_in_time {
                 self.books.tally.wait.record(now - w.task.submit);
@@ -213,7 +222,7 @@ impl FargateModel {
                 return;
             }
             let w = self.queue.pop_front().expect("non-empty");
-            self.launch(w, now, queue);
+            self.launch(w, now, false, queue);
         }
     }
 
@@ -243,6 +252,65 @@ impl FargateModel {
             Money::ZERO,
         );
         (billed, cost.total())
+    }
+
+    /// Sizes a submitted task, or refuses it (counted and recorded).
+    fn admit(&mut self, task: Task) -> Option<Waiting> {
+        let size = match fit(
+            &self.grid,
+            self.spec.os,
+            self.spec.launch_type,
+            self.spec.sizing,
+            task.cpu_milli,
+            task.memory_mib,
+        ) {
+            Ok(s) => s,
+            Err(SizeMiss::TooLarge(why)) => {
+                self.reject(&task, &why);
+                return None;
+            }
+            Err(SizeMiss::NotExact { nearest }) => {
+                if self.books.failure.is_none() {
+                    let near: Vec<String> = nearest.iter().map(|s| s.to_string()).collect();
+                    self.books.failure = Some(Failure::BadInput(format!(
+                        "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size; nearest valid sizes: {}. Use sizing = \"round_up\" or change the task size",
+                        self.spec.name,
+                        task.label
+                            .as_deref()
+                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
+                        crate::units::format_vcpu(task.cpu_milli),
+                        task.memory_mib,
+                        near.join(", ")
+                    )));
+                }
+                self.reject(&task, "not an exact Fargate size");
+                return None;
+            }
+        };
+        let storage = task.storage_gib.max(self.billing.free_storage_gib);
+        if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
+            self.reject(
+                &task,
+                &format!(
+                    "more than {} GiB storage on Windows",
+                    self.billing.free_storage_gib
+                ),
+            );
+            return None;
+        }
+        if storage > self.billing.max_storage_gib {
+            self.reject(
+                &task,
+                &format!("storage above {} GiB", self.billing.max_storage_gib),
+            );
+            return None;
+        }
+        Some(Waiting {
+            task,
+            size,
+            storage_extra_gib: storage - self.billing.free_storage_gib,
+            attempt: 0,
+        })
     }
 
     fn emit(
@@ -391,62 +459,10 @@ impl Platform for FargateModel {
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submitted += 1;
-        let size = match fit(
-            &self.grid,
-            self.spec.os,
-            self.spec.launch_type,
-            self.spec.sizing,
-            task.cpu_milli,
-            task.memory_mib,
-        ) {
-            Ok(s) => s,
-            Err(SizeMiss::TooLarge(why)) => {
-                self.reject(&task, &why);
-                return;
-            }
-            Err(SizeMiss::NotExact { nearest }) => {
-                if self.books.failure.is_none() {
-                    let near: Vec<String> = nearest.iter().map(|s| s.to_string()).collect();
-                    self.books.failure = Some(Failure::BadInput(format!(
-                        "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size; nearest valid sizes: {}. Use sizing = \"round_up\" or change the task size",
-                        self.spec.name,
-                        task.label
-                            .as_deref()
-                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
-                        crate::units::format_vcpu(task.cpu_milli),
-                        task.memory_mib,
-                        near.join(", ")
-                    )));
-                }
-                self.reject(&task, "not an exact Fargate size");
-                return;
-            }
-        };
-        let storage = task.storage_gib.max(self.billing.free_storage_gib);
-        if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
-            self.reject(
-                &task,
-                &format!(
-                    "more than {} GiB storage on Windows",
-                    self.billing.free_storage_gib
-                ),
-            );
-            return;
+        if let Some(w) = self.admit(task) {
+            self.queue.push_back(w);
+            self.drain_queue(queue);
         }
-        if storage > self.billing.max_storage_gib {
-            self.reject(
-                &task,
-                &format!("storage above {} GiB", self.billing.max_storage_gib),
-            );
-            return;
-        }
-        self.queue.push_back(Waiting {
-            task,
-            size,
-            storage_extra_gib: storage - self.billing.free_storage_gib,
-            attempt: 0,
-        });
-        self.drain_queue(queue);
     }
 
     fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
@@ -521,6 +537,18 @@ impl ReplicaHost for FargateModel {
         self.emit(&f, now, billed, Outcome::Completed);
         self.replicas.ended(task_id, billed.1, false);
         true
+    }
+
+    /// Warm replicas were launched before the run: they take no launch
+    /// token and run from now.
+    fn start_running(&mut self, replicas: Vec<Task>, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        for task in replicas {
+            self.books.tally.submitted += 1;
+            if let Some(w) = self.admit(task) {
+                self.launch(w, now, true, queue);
+            }
+        }
     }
 
     fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>) {

@@ -11,7 +11,10 @@
 //! maximum instances); work beyond that is throttled and waits for the next
 //! free slot. `min_instances` (Lambda's provisioned concurrency, Cloud Run's
 //! minimum instances) are warm from the start and never reclaimed, and are
-//! paid for the whole run at the profile's kept-warm rates.
+//! paid for the whole run at the profile's kept-warm rates. A service that
+//! starts warm (the default) also finds instances for its desired replicas'
+//! requests ready at time 0, reclaimed after the keep-alive like any idle
+//! instance (none on a profile that keeps nothing warm).
 //!
 //! Three billing rules cover the three providers:
 //! - `invocation` (Lambda): each task's run time, rounded up to the
@@ -34,7 +37,7 @@ use crate::pricing::{ExactCost, Money};
 use crate::service::minutes::{MinuteBook, MinuteGauges};
 use crate::service::report::ServiceReport;
 use crate::service::source::{Request, RequestStream};
-use crate::service::{ServiceSpec, ServiceTime};
+use crate::service::{ServiceSpec, ServiceTime, StartState};
 use crate::time::MINUTE;
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
@@ -66,6 +69,18 @@ struct Instance {
     init_unbilled: SimTime,
     /// Busy time so far in closed periods, µs.
     busy_total: SimTime,
+}
+
+/// Where a new instance comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Created on demand: it pays a cold start.
+    Cold,
+    /// Up when the run starts (a service that starts warm), reclaimed when
+    /// idle like any instance.
+    Warm,
+    /// One of the minimum instances, kept warm for the whole run.
+    Minimum,
 }
 
 /// The model's events.
@@ -294,19 +309,20 @@ impl FunctionModel {
         }
     }
 
-    /// Creates an instance at `now`, ready after a cold start (minimum
-    /// instances are ready at once: they are initialised before the run).
+    /// Creates an instance at `now`, ready after a cold start, or at once
+    /// if it was initialised before the run (minimum and warm instances).
     fn create(
         &mut self,
         size: FunctionSize,
         owner: Option<u16>,
         now: SimTime,
-        minimum: bool,
+        origin: Origin,
     ) -> u32 {
-        let ready_at = if minimum {
-            now
-        } else {
+        let minimum = origin == Origin::Minimum;
+        let ready_at = if origin == Origin::Cold {
             now.saturating_add(self.spec.cold_start.sample(&mut self.rng))
+        } else {
+            now
         };
         let inst = Instance {
             size,
@@ -530,7 +546,7 @@ impl FunctionModel {
             self.reclaim_an_idle_instance(now);
         }
         if self.alive < self.spec.max_instances as u64 {
-            let id = self.create(w.size, w.service, now, false);
+            let id = self.create(w.size, w.service, now, Origin::Cold);
             self.stats.cold_starts += 1;
             if self.concurrency_of(w.service) > 1 {
                 self.list(id);
@@ -686,8 +702,32 @@ impl FunctionModel {
             if self.alive >= self.spec.max_instances as u64 {
                 break;
             }
-            let id = self.create(size, owner, 0, true);
+            let id = self.create(size, owner, 0, Origin::Minimum);
             self.list(id);
+        }
+    }
+
+    /// Makes service `s` warm at `now`: instances (beyond its minimum ones)
+    /// for its desired replicas' requests at once, as a service in steady
+    /// state has. Each is reclaimed after the keep-alive if no request
+    /// comes, as any idle instance is.
+    fn create_warm(&mut self, s: usize, size: FunctionSize, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        let spec = &self.services[s].spec;
+        let slots = spec.desired as u64 * spec.concurrency.max(1) as u64;
+        let want = slots.div_ceil(self.concurrency_of(Some(s as u16)) as u64);
+        while (self.services[s].alive as u64) < want && self.alive < self.spec.max_instances as u64
+        {
+            let id = self.create(size, Some(s as u16), now, Origin::Warm);
+            self.list(id);
+            let generation = self.instances[id as usize].generation;
+            queue.schedule_at(
+                now.saturating_add(self.spec.keep_alive),
+                Event::Reclaim {
+                    instance: id,
+                    generation,
+                },
+            );
         }
     }
 
@@ -935,9 +975,13 @@ impl Platform for FunctionModel {
             // A service's minimum instances exist from time 0, sized for
             // its requests (a batch task's size is known only when it comes).
             let spec = &self.services[s].spec;
+            let warm = spec.start == StartState::Warm;
             if let Ok((size, _)) = size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0)
             {
                 self.create_minimum(size, Some(s as u16));
+                if warm && self.spec.keep_alive > 0 {
+                    self.create_warm(s, size, queue);
+                }
             }
             self.pull_request(s, queue);
         }
