@@ -212,7 +212,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 3 != 0 || reference.is_empty() {
+            if !x.is_multiple_of(3) || reference.is_empty() {
                 let time = q.now() + x % 1000;
                 seq += 1;
                 q.schedule_at(time, seq);

@@ -8,7 +8,7 @@ use super::function::FunctionSpec;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlatformSpec {
     Fargate(FargateSpec),
-    Ec2(Ec2Spec),
+    Ec2(Box<Ec2Spec>),
     Function(Box<FunctionSpec>),
 }
 

@@ -789,7 +789,9 @@ pub fn scenario(
             PlatformKind::Fargate => {
                 PlatformSpec::Fargate(fargate(p, &key, &region, catalog, defaults, base_dir)?)
             }
-            PlatformKind::Ec2 => PlatformSpec::Ec2(ec2(p, &key, &region, catalog, defaults)?),
+            PlatformKind::Ec2 => {
+                PlatformSpec::Ec2(Box::new(ec2(p, &key, &region, catalog, defaults)?))
+            }
             PlatformKind::Function => PlatformSpec::Function(Box::new(function(p, &key, catalog)?)),
         };
         let name = spec.name().to_string();
