@@ -25,7 +25,8 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Searches, draws `breakeven.png`/`.svg` and returns the text to print.
+/// Searches, writes `breakeven.json` (the crossing, its span and every
+/// evaluation), draws `breakeven.png`/`.svg` and returns the text to print.
 pub fn breakeven(args: Args) -> Result<String, Error> {
     let base = Base::read(&args.scenario, args.load)?;
     let (lo, hi) = args.between;
@@ -42,9 +43,12 @@ pub fn breakeven(args: Args) -> Result<String, Error> {
         source,
     })?;
     b.chart(&dir)?;
+    let json = serde_json::to_string_pretty(&b.to_json()).expect("breakeven serialises") + "\n";
+    let data = dir.join("breakeven.json");
+    crate::io::files::write_atomic(&data, json.as_bytes())?;
     let mut text = b.describe(lo, hi);
     text.push_str(&format!(
-        "wrote {}/breakeven.png and breakeven.svg\n",
+        "wrote {}/breakeven.json, breakeven.png and breakeven.svg\n",
         dir.display()
     ));
     Ok(text)
