@@ -52,16 +52,16 @@ pub struct Breakeven {
 
 /// A platform's total and why it cannot be compared (its undone work).
 fn cost_of(s: &crate::report::Summary, name: &str) -> Result<(f64, Option<String>), Error> {
-    let best = s.platforms.iter().map(|p| p.tasks.completed).max().unwrap_or(0);
+    let best = s
+        .platforms
+        .iter()
+        .map(|p| p.tasks.completed)
+        .max()
+        .unwrap_or(0);
     s.platforms
         .iter()
         .find(|p| p.name == name)
-        .map(|p| {
-            (
-                p.cost.total_usd,
-                compare::excluded_because(p, best),
-            )
-        })
+        .map(|p| (p.cost.total_usd, compare::excluded_because(p, best)))
         .ok_or_else(|| {
             Error::BadInput(format!(
                 "no platform `{name}` in the scenario (it has: {})",
@@ -168,25 +168,24 @@ pub fn find(
     })
 }
 
-/// The span of evaluated axis values around `x` (and the final bracket)
-/// where the two costs are within the noise of each other.
+/// The span of axis values over which the crossing is uncertain: from the
+/// final bracket around `x`, out to every evaluation where the two costs
+/// are within the noise of each other, and every pair of neighbours whose
+/// difference changes sign (a jumpy cost can cross more than once).
 fn noise_span(evaluations: &[Evaluation], x: f64, bracket: (f64, f64)) -> (f64, f64) {
-    let (start_lo, start_hi) = (bracket.0.min(x), bracket.1.max(x));
-    let (mut lo, mut hi) = (start_lo, start_hi);
-    let close =
-        |e: &Evaluation| compare::same_cost(e.cost_a, e.cost_b) || e.cost_a == e.cost_b;
-    // Walk outwards from the crossing while the costs stay within the noise.
-    for e in evaluations.iter().rev().filter(|e| e.x <= start_lo) {
-        if !close(e) {
-            break;
+    let (mut lo, mut hi) = (bracket.0.min(x), bracket.1.max(x));
+    let diff = |e: &Evaluation| e.cost_a - e.cost_b;
+    for e in evaluations {
+        if e.cost_a == e.cost_b || compare::same_cost(e.cost_a, e.cost_b) {
+            lo = lo.min(e.x);
+            hi = hi.max(e.x);
         }
-        lo = e.x;
     }
-    for e in evaluations.iter().filter(|e| e.x >= start_hi) {
-        if !close(e) {
-            break;
+    for w in evaluations.windows(2) {
+        if diff(&w[0]).signum() != diff(&w[1]).signum() {
+            lo = lo.min(w[0].x);
+            hi = hi.max(w[1].x);
         }
-        hi = e.x;
     }
     (lo, hi)
 }

@@ -173,7 +173,9 @@ impl Tally {
         self.unschedulable(reason);
         if let Some(r) = self.replica(task_id) {
             r.unschedulable += 1;
-            *r.unschedulable_reasons.entry(reason.to_string()).or_default() += 1;
+            *r.unschedulable_reasons
+                .entry(reason.to_string())
+                .or_default() += 1;
         }
     }
 

@@ -46,17 +46,26 @@ impl PlatformSpec {
     ) -> Option<String> {
         match self {
             PlatformSpec::Fargate(f) => {
-                match fit(&catalog.fargate, f.os, f.launch_type, f.sizing, cpu_milli, memory_mib) {
+                match fit(
+                    &catalog.fargate,
+                    f.os,
+                    f.launch_type,
+                    f.sizing,
+                    cpu_milli,
+                    memory_mib,
+                ) {
                     Ok(_) => None,
                     Err(SizeMiss::TooLarge(why)) => Some(why),
-                    Err(SizeMiss::NotExact { .. }) => Some(
-                        "not an exact Fargate size (sizing = \"exact\" stops the run)".into(),
-                    ),
+                    Err(SizeMiss::NotExact { .. }) => {
+                        Some("not an exact Fargate size (sizing = \"exact\" stops the run)".into())
+                    }
                 }
             }
             PlatformSpec::Ec2(e) => (!e.fits_some_type(cpu_milli, memory_mib))
                 .then(|| TOO_LARGE_FOR_EVERY_TYPE.to_string()),
-            PlatformSpec::Function(f) => size_task(&f.profile, cpu_milli, memory_mib, duration).err(),
+            PlatformSpec::Function(f) => {
+                size_task(&f.profile, cpu_milli, memory_mib, duration).err()
+            }
         }
     }
 }

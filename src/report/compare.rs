@@ -43,10 +43,16 @@ pub fn undone_work(p: &PlatformSummary) -> Option<String> {
     let t = &p.tasks;
     let mut parts = Vec::new();
     if t.waiting_at_end > 0 {
-        parts.push(format!("{} still waiting at the end", count(t.waiting_at_end)));
+        parts.push(format!(
+            "{} still waiting at the end",
+            count(t.waiting_at_end)
+        ));
     }
     if t.failed > 0 {
-        parts.push(format!("{} given up after an interruption", count(t.failed)));
+        parts.push(format!(
+            "{} given up after an interruption",
+            count(t.failed)
+        ));
     }
     if t.unschedulable > 0 {
         let reasons: Vec<String> = if t.unschedulable_reasons.len() == 1 {
@@ -82,11 +88,24 @@ pub fn excluded_because(p: &PlatformSummary, best_completed: u64) -> Option<Stri
         return undone;
     }
     if (t.completed as f64) < COMPLETED_SHARE * best_completed as f64 {
+        let mut left = Vec::new();
+        if t.running_at_end > 0 {
+            left.push(format!(
+                "{} still running at the end",
+                count(t.running_at_end)
+            ));
+        }
+        left.extend(undone);
         return Some(format!(
-            "it completed {} tasks against {} on the best option{}",
+            "completed {} of {} tasks, against {} on the best option{}",
             count(t.completed),
+            count(t.submitted),
             count(best_completed),
-            undone.map_or(String::new(), |u| format!(" ({u})"))
+            if left.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", left.join("; "))
+            }
         ));
     }
     None

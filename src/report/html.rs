@@ -178,9 +178,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
     }
     for p in ps {
         let missing = not_run(p);
-        if missing > 0
-            && (ps.len() == 1 || !field.excluded.iter().any(|(q, _)| q.name == p.name))
-        {
+        if missing > 0 && (ps.len() == 1 || !field.excluded.iter().any(|(q, _)| q.name == p.name)) {
             out.push(format!(
                 "Caution: on {}, {}, so its cost covers only part of the workload.",
                 p.name,

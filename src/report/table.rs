@@ -194,12 +194,7 @@ pub fn render(summary: &Summary) -> String {
         if cut {
             row.push(p.tasks.running_at_end.to_string());
         }
-        row.extend([
-            not_run.to_string(),
-            secs(l.p50),
-            secs(l.p95),
-            secs(l.p99),
-        ]);
+        row.extend([not_run.to_string(), secs(l.p50), secs(l.p95), secs(l.p99)]);
         t.add_row(row);
     }
     for col in 2..13 {
@@ -212,7 +207,12 @@ pub fn render(summary: &Summary) -> String {
     out.push_str(
         "start = time from submit to running (waiting for launch or capacity + start-up)\n",
     );
-    if cut || summary.platforms.iter().any(|p| super::compare::not_run(&p.tasks) > 0) {
+    if cut
+        || summary
+            .platforms
+            .iter()
+            .any(|p| super::compare::not_run(&p.tasks) > 0)
+    {
         out.push_str(NOT_RUN_LEGEND);
     }
     if summary.platforms.iter().any(|p| p.cluster.is_some()) {

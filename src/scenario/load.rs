@@ -126,7 +126,8 @@ pub fn load_str(
         })?;
     scenario.overrides = options.overrides.clone();
     if options.seed.is_some() {
-        scenario.seed_source = "--seed (given to the command, or an experiment's replication)".into();
+        scenario.seed_source =
+            "--seed (given to the command, or an experiment's replication)".into();
     } else if let Some(a) = seed_set {
         scenario.seed_source = format!("--set {}", a.trim());
     }

@@ -56,7 +56,11 @@ fn a_cluster_that_ran_nothing_is_not_the_cheapest() {
         verdict[0].starts_with("fargate is the only option that did the work, at $"),
         "{verdict:#?}"
     );
-    assert!(verdict.iter().all(|l| !l.contains("ecs-ec2 is the cheapest")));
+    assert!(
+        verdict
+            .iter()
+            .all(|l| !l.contains("ecs-ec2 is the cheapest"))
+    );
     assert!(
         verdict.contains(&format!(
             "ecs-ec2 is not compared: {undone}; its $0.19 pays for only the work it did."
@@ -194,7 +198,11 @@ kind = "fargate"
         page.contains("<td class=\"n\">1/2</td><td class=\"n\">1</td><td class=\"n\">0</td>"),
         "{page}"
     );
-    assert!(html::verdict(&ran.summary).iter().all(|l| !l.contains("Caution")));
+    assert!(
+        html::verdict(&ran.summary)
+            .iter()
+            .all(|l| !l.contains("Caution"))
+    );
 }
 
 #[test]
@@ -297,9 +305,13 @@ capacity = "spot"
         "{e}"
     );
     let c = Catalog::builtin();
-    assert!(c.fargate.rates.iter().all(|r| !(r.arch
-        == fargate_sim::pricing::Arch::Arm64
-        && r.capacity == fargate_sim::pricing::Capacity::Spot)));
+    assert!(
+        c.fargate
+            .rates
+            .iter()
+            .all(|r| !(r.arch == fargate_sim::pricing::Arch::Arm64
+                && r.capacity == fargate_sim::pricing::Capacity::Spot))
+    );
     let bad = fargate_sim::pricing::catalog::BUILTIN_PRICING.replacen(
         "arch = \"arm64\"\ncapacity = \"on_demand\"",
         "arch = \"arm64\"\ncapacity = \"spot\"",
@@ -341,13 +353,15 @@ fn overrides_and_the_seed_source_are_recorded() {
         out.starts_with("o (--set workload.load_scale=0.5, --seed 5)\n"),
         "{out}"
     );
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(case.dir().join("r/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case.dir().join("r/summary.json")).unwrap())
+            .unwrap();
     let sc = &json["scenario"];
     assert_eq!(sc["seed"], 5);
-    assert_eq!(sc["overrides"], serde_json::json!(["workload.load_scale=0.5"]));
+    assert_eq!(
+        sc["overrides"],
+        serde_json::json!(["workload.load_scale=0.5"])
+    );
     assert!(sc["seed_source"].as_str().unwrap().starts_with("--seed"));
     let page = std::fs::read_to_string(case.dir().join("r/report.html")).unwrap();
     assert!(
@@ -395,7 +409,9 @@ capacity = "spot"
     ran.summary.platforms[1].latency.time_to_start.p95 = Some(84.0);
     let v = html::verdict(&ran.summary);
     assert!(
-        v.iter().any(|l| l.starts_with("The saving has a latency cost: at p95, tasks start in 84s on b against 64s on a")),
+        v.iter().any(|l| l.starts_with(
+            "The saving has a latency cost: at p95, tasks start in 84s on b against 64s on a"
+        )),
         "{v:#?}"
     );
     // explain names both when they tie, not the one a second slower.
