@@ -427,3 +427,89 @@ fn a_crossing_is_printed_with_the_precision_it_has() {
     assert_eq!(with_precision(7.000146, 0.06), "7.00");
     assert_eq!(with_precision(123.4, 3.0), "123");
 }
+
+#[test]
+fn breakeven_flags_points_where_a_side_left_work_undone() {
+    // Ten 1 vCPU / 2 GiB tasks and one 4 vCPU / 16 GiB task, which no
+    // m5.large can hold: the cluster's total never pays for the big task.
+    let mut t = trace(10, 100, 1.0, 2048);
+    t.push_str("big,0,100,4,16384\n");
+    let case = Case::new(
+        r#"
+name = "be"
+horizon = "1h"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "0s", image_pull = "0s" }
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+min = 1
+max = 1
+"#,
+        Some(&t),
+    );
+    let (code, out, err) = bin(
+        &[
+            "breakeven",
+            "scenario.toml",
+            "--axis",
+            "workload.duration_scale",
+            "--between",
+            "1",
+            "20",
+            "--out",
+            "be",
+        ],
+        case.dir(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let points: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  workload.duration_scale = "))
+        .collect();
+    assert!(points.len() > 10, "{out}");
+    for p in &points {
+        assert!(
+            p.contains("   ! ec2 left work undone: ")
+                && p.contains(
+                    "could never run: larger than every allowed instance type (after the OS reservation))"
+                ),
+            "{out}"
+        );
+    }
+    assert!(
+        points[0].ends_with("   ! ec2 left work undone: 1 of 11 tasks not run (1 could never run: larger than every allowed instance type (after the OS reservation))"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: not a like-for-like crossing: next to it, a side left work undone (marked ! above), so its lower total pays for less work\n"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(case.dir().join("be/breakeven.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["like_for_like"], false);
+    assert_eq!(json["a"], "fargate");
+    assert!(json["crossing"].as_f64().is_some());
+    let text = json["crossing_text"].as_str().unwrap();
+    assert!(
+        out.contains(&format!(
+            "cost the same at workload.duration_scale = {text} (within 1% of each other from "
+        )),
+        "{out}"
+    );
+    assert!(json["evaluations"][0]["undone_a"].is_null());
+    assert!(
+        json["evaluations"][0]["undone_b"]
+            .as_str()
+            .unwrap()
+            .contains("could never run")
+    );
+}
