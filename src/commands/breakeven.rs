@@ -28,10 +28,11 @@ pub struct Args {
 /// Whether `name` is a file `breakeven` writes into its folder: what
 /// `--force` may remove when the new search does not write it again.
 pub fn is_breakeven_file(name: &str) -> bool {
-    matches!(name, "breakeven.png" | "breakeven.svg")
+    matches!(name, "breakeven.png" | "breakeven.svg" | "breakeven.json")
 }
 
-/// Searches, draws `breakeven.png`/`.svg` and returns the text to print.
+/// Searches, writes `breakeven.json` (the crossing, its span and every
+/// evaluation), draws `breakeven.png`/`.svg` and returns the text to print.
 pub fn breakeven(args: Args) -> Result<String, Error> {
     let (lo, hi) = args.between;
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
@@ -75,12 +76,15 @@ pub fn breakeven(args: Args) -> Result<String, Error> {
         },
     )?;
     b.chart(&dir)?;
-    let files = ["breakeven.png", "breakeven.svg"].map(String::from);
+    let json = serde_json::to_string_pretty(&b.to_json()).expect("breakeven serialises") + "\n";
+    let data = dir.join("breakeven.json");
+    crate::io::files::write_atomic(&data, json.as_bytes())?;
+    let files = ["breakeven.png", "breakeven.svg", "breakeven.json"].map(String::from);
     let removed = remove_stale(&dir, &files, is_breakeven_file)?;
     let mut text = b.describe(lo, hi);
     text.push_str(&super::sweep::removed_line(&removed));
     text.push_str(&format!(
-        "wrote {}/breakeven.png and breakeven.svg\n",
+        "wrote {}/breakeven.json, breakeven.png and breakeven.svg\n",
         dir.display()
     ));
     Ok(text)

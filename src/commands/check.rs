@@ -8,6 +8,7 @@ use crate::report::format::snake;
 use crate::scenario::{self, LoadOptions};
 use crate::time::format_span;
 use crate::units::format_vcpu;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Loads the scenario at `path`, reads its whole workload (up to the
@@ -19,6 +20,15 @@ pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
     let mut n = 0u64;
     let (mut first, mut last) = (None, 0);
     let (mut cpu, mut mem) = (0u32, 0u32);
+    // Per platform, the tasks it can never run, by reason; a size is asked
+    // once per platform.
+    let mut never: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); scenario.platforms.len()];
+    let mut asked: HashMap<(u32, u32, crate::time::SimTime), Vec<Option<String>>> = HashMap::new();
+    // Only function platforms have a run-time limit.
+    let by_duration = scenario
+        .platforms
+        .iter()
+        .any(|p| matches!(p, PlatformSpec::Function(_)));
     for t in stream {
         let t = t?;
         if scenario.horizon.is_some_and(|h| t.submit > h) {
@@ -29,6 +39,24 @@ pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
         last = t.submit;
         cpu = cpu.max(t.cpu_milli);
         mem = mem.max(t.memory_mib);
+        let whys = asked
+            .entry((
+                t.cpu_milli,
+                t.memory_mib,
+                if by_duration { t.duration } else { 0 },
+            ))
+            .or_insert_with(|| {
+                scenario
+                    .platforms
+                    .iter()
+                    .map(|p| p.never_runs(&catalog, t.cpu_milli, t.memory_mib, t.duration))
+                    .collect()
+            });
+        for (i, why) in whys.iter().enumerate() {
+            if let Some(why) = why {
+                *never[i].entry(why.clone()).or_default() += 1;
+            }
+        }
     }
     let mut text = format!(
         "scenario `{}` is valid (seed {})\n",
@@ -72,6 +100,18 @@ pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
             p.name(),
             p.kind(),
             describe(p)
+        ));
+    }
+    for (p, reasons) in scenario.platforms.iter().zip(&never) {
+        if reasons.is_empty() {
+            continue;
+        }
+        let count: u64 = reasons.values().sum();
+        let why: Vec<String> = reasons.iter().map(|(r, k)| format!("{k} {r}")).collect();
+        text.push_str(&format!(
+            "warning: platform `{}` can never run {count} of {n} task(s): {}; a run counts them as not run and leaves them out of its cost\n",
+            p.name(),
+            why.join("; ")
         ));
     }
     for note in notes {

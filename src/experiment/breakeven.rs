@@ -4,17 +4,36 @@
 //! axis set; the search stops when the bracket is narrower than the
 //! tolerance or after 60 steps. The chart draws both costs against the
 //! axis with the crossing marked.
+//!
+//! Totals compare only when both sides did the same work: an evaluation
+//! where either side left work undone (tasks that could never run, still
+//! waiting at the end, far fewer completed) is flagged, and a crossing
+//! next to one is not a like-for-like crossing. A cost is noisy (start-up
+//! draws, billing steps), so the crossing is printed with the precision the
+//! evaluations give it: the span of axis values where the two costs are
+//! within [`crate::report::compare::COST_NOISE_SHARE`] of each other.
 
 use super::plan::Base;
 use crate::Error;
+use crate::report::compare;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 
-/// One evaluation: the axis value and the two platforms' costs.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One evaluation: the axis value, the two platforms' costs, and the work
+/// each left undone (None when it did the work).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
     pub x: f64,
     pub cost_a: f64,
     pub cost_b: f64,
+    pub undone_a: Option<String>,
+    pub undone_b: Option<String>,
+}
+
+impl Evaluation {
+    /// Whether both sides did the same work, so their totals compare.
+    pub fn like_for_like(&self) -> bool {
+        self.undone_a.is_none() && self.undone_b.is_none()
+    }
 }
 
 /// The result of a search.
@@ -25,14 +44,24 @@ pub struct Breakeven {
     pub axis: String,
     /// The crossing, when the costs cross between the bounds.
     pub crossing: Option<f64>,
+    /// The axis values around the crossing where the two costs are within
+    /// the noise of each other: the crossing is known only to this span.
+    pub span: Option<(f64, f64)>,
     pub evaluations: Vec<Evaluation>,
 }
 
-fn cost_of(s: &crate::report::Summary, name: &str) -> Result<f64, Error> {
+/// A platform's total and why it cannot be compared (its undone work).
+fn cost_of(s: &crate::report::Summary, name: &str) -> Result<(f64, Option<String>), Error> {
+    let best = s
+        .platforms
+        .iter()
+        .map(|p| p.tasks.completed)
+        .max()
+        .unwrap_or(0);
     s.platforms
         .iter()
         .find(|p| p.name == name)
-        .map(|p| p.cost.total_usd)
+        .map(|p| (p.cost.total_usd, compare::excluded_because(p, best)))
         .ok_or_else(|| {
             Error::BadInput(format!(
                 "no platform `{name}` in the scenario (it has: {})",
@@ -74,11 +103,15 @@ pub fn find(
                     (s.platforms[0].name.clone(), s.platforms[1].name.clone())
                 }
             };
+            let (cost_a, undone_a) = cost_of(&s, &a)?;
+            let (cost_b, undone_b) = cost_of(&s, &b)?;
             Ok((
                 Evaluation {
                     x,
-                    cost_a: cost_of(&s, &a)?,
-                    cost_b: cost_of(&s, &b)?,
+                    cost_a,
+                    cost_b,
+                    undone_a,
+                    undone_b,
                 },
                 a,
                 b,
@@ -87,7 +120,7 @@ pub fn find(
     let (e_lo, a, b) = eval(lo, &names)?;
     let names = Some((a.clone(), b.clone()));
     let (e_hi, _, _) = eval(hi, &names)?;
-    let mut evaluations = vec![e_lo, e_hi];
+    let mut evaluations = vec![e_lo.clone(), e_hi.clone()];
     let diff = |e: &Evaluation| e.cost_a - e.cost_b;
     let (mut l, mut h) = (e_lo, e_hi);
     let crossing = if diff(&l) == 0.0 {
@@ -102,9 +135,9 @@ pub fn find(
         while h.x - l.x > width && steps < 60 {
             let mid = 0.5 * (l.x + h.x);
             let (m, _, _) = eval(mid, &names)?;
-            evaluations.push(m);
+            evaluations.push(m.clone());
             if diff(&m) == 0.0 {
-                l = m;
+                l = m.clone();
                 h = m;
                 break;
             }
@@ -124,7 +157,9 @@ pub fn find(
         })
     };
     evaluations.sort_by(|p, q| p.x.total_cmp(&q.x));
+    let span = crossing.map(|x| noise_span(&evaluations, x, (l.x, h.x)));
     Ok(Breakeven {
+        span,
         a,
         b,
         axis: axis.to_string(),
@@ -133,7 +168,82 @@ pub fn find(
     })
 }
 
+/// The span of axis values over which the crossing is uncertain: from the
+/// final bracket around `x`, out to every evaluation where the two costs
+/// are within the noise of each other, and every pair of neighbours whose
+/// difference changes sign (a jumpy cost can cross more than once).
+fn noise_span(evaluations: &[Evaluation], x: f64, bracket: (f64, f64)) -> (f64, f64) {
+    let (mut lo, mut hi) = (bracket.0.min(x), bracket.1.max(x));
+    let diff = |e: &Evaluation| e.cost_a - e.cost_b;
+    for e in evaluations {
+        if e.cost_a == e.cost_b || compare::same_cost(e.cost_a, e.cost_b) {
+            lo = lo.min(e.x);
+            hi = hi.max(e.x);
+        }
+    }
+    for w in evaluations.windows(2) {
+        if diff(&w[0]).signum() != diff(&w[1]).signum() {
+            lo = lo.min(w[0].x);
+            hi = hi.max(w[1].x);
+        }
+    }
+    (lo, hi)
+}
+
+/// `x` rounded to the decimals its uncertainty (a half-width) allows.
+pub fn with_precision(x: f64, half_width: f64) -> String {
+    let decimals = if half_width > 0.0 && half_width.is_finite() {
+        (-half_width.log10().floor()).clamp(0.0, 12.0) as usize
+    } else {
+        6
+    };
+    format!("{x:.decimals$}")
+}
+
 impl Breakeven {
+    /// The crossing as printed: rounded to the precision its span allows.
+    pub fn crossing_text(&self) -> Option<String> {
+        let x = self.crossing?;
+        let (lo, hi) = self.span.unwrap_or((x, x));
+        Some(with_precision(x, 0.5 * (hi - lo)))
+    }
+
+    /// Evaluations next to the crossing where a side left work undone.
+    pub fn unlike_near_crossing(&self) -> Vec<&Evaluation> {
+        let Some(x) = self.crossing else {
+            return Vec::new();
+        };
+        let below = self.evaluations.iter().rfind(|e| e.x <= x);
+        let above = self.evaluations.iter().find(|e| e.x >= x);
+        let mut out: Vec<&Evaluation> = below.into_iter().chain(above).collect();
+        out.dedup_by(|a, b| a.x == b.x);
+        out.retain(|e| !e.like_for_like());
+        out
+    }
+
+    /// `breakeven.json`: the crossing, its span, whether it compares like
+    /// with like, and every evaluation.
+    pub fn to_json(&self) -> serde_json::Value {
+        let flagged = self.unlike_near_crossing();
+        serde_json::json!({
+            "a": self.a,
+            "b": self.b,
+            "axis": self.axis,
+            "crossing": self.crossing,
+            "crossing_text": self.crossing_text(),
+            "crossing_span": self.span.map(|(lo, hi)| [lo, hi]),
+            "cost_noise_share": compare::COST_NOISE_SHARE,
+            "like_for_like": self.crossing.is_some() && flagged.is_empty(),
+            "evaluations": self.evaluations.iter().map(|e| serde_json::json!({
+                "x": e.x,
+                "cost_a_usd": e.cost_a,
+                "cost_b_usd": e.cost_b,
+                "undone_a": e.undone_a,
+                "undone_b": e.undone_b,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
     /// Draws both platforms' cost against the axis, with the crossing
     /// marked, as `dir/breakeven.png` and `.svg`; returns the SVG.
     pub fn chart(&self, dir: &std::path::Path) -> Result<String, Error> {
@@ -154,7 +264,12 @@ impl Breakeven {
                 series(&self.a, 0, |e| e.cost_a),
                 series(&self.b, 1, |e| e.cost_b),
             ],
-            marker: self.crossing.map(|x| (x, format!(" break-even {x:.4}"))),
+            marker: self.crossing.map(|x| {
+                (
+                    x,
+                    format!(" break-even {}", self.crossing_text().unwrap_or_default()),
+                )
+            }),
             frontier: Vec::new(),
         };
         render_xy(dir, "breakeven", &chart)
@@ -165,23 +280,46 @@ impl Breakeven {
     pub fn describe(&self, lo: f64, hi: f64) -> String {
         let mut text = String::new();
         for e in &self.evaluations {
+            let mut flag = String::new();
+            for (name, undone) in [(&self.a, &e.undone_a), (&self.b, &e.undone_b)] {
+                if let Some(u) = undone {
+                    flag.push_str(&format!("   ! {name} left work undone: {u}"));
+                }
+            }
             text.push_str(&format!(
-                "  {} = {:<12} {} ${:>12.6}   {} ${:>12.6}\n",
+                "  {} = {:<12} {} ${:>12.6}   {} ${:>12.6}{flag}\n",
                 self.axis, e.x, self.a, e.cost_a, self.b, e.cost_b
             ));
         }
-        match self.crossing {
-            Some(x) => text.push_str(&format!(
-                "{} and {} cost the same at {} = {x:.6} ({} evaluations)\n",
-                self.a,
-                self.b,
-                self.axis,
-                self.evaluations.len()
-            )),
-            None => text.push_str(&format!(
+        match (self.crossing, self.crossing_text()) {
+            (Some(_), Some(x)) => {
+                let (lo, hi) = self.span.unwrap_or_default();
+                text.push_str(&format!(
+                    "{} and {} cost the same at {} = {x} (within {:.0}% of each other from {} to {}; {} evaluations)\n",
+                    self.a,
+                    self.b,
+                    self.axis,
+                    compare::COST_NOISE_SHARE * 100.0,
+                    with_precision(lo, 0.5 * (hi - lo)),
+                    with_precision(hi, 0.5 * (hi - lo)),
+                    self.evaluations.len()
+                ));
+                let flagged = self.unlike_near_crossing();
+                if !flagged.is_empty() {
+                    text.push_str(
+                        "warning: not a like-for-like crossing: next to it, a side left work undone (marked ! above), so its lower total pays for less work\n",
+                    );
+                }
+            }
+            _ => text.push_str(&format!(
                 "{} and {} do not cross between {} and {}: one is cheaper across the whole range\n",
                 self.a, self.b, lo, hi
             )),
+        }
+        if self.crossing.is_none() && self.evaluations.iter().any(|e| !e.like_for_like()) {
+            text.push_str(
+                "warning: a side left work undone at the evaluations marked ! above: their totals pay for less work and do not compare\n",
+            );
         }
         text
     }

@@ -131,12 +131,54 @@ pub struct Tally {
     /// Each task's time in the system (submit to its last departure, or to
     /// the end), summed: λW of Little's law, times the run's length.
     pub time_in_system_us: u128,
+    /// Of the workload's tasks only (service replicas are not recorded).
     pub wait: SpanStats,
     pub startup: SpanStats,
     pub time_to_start: SpanStats,
+    /// The service replicas among the counts above: capacity a service
+    /// asked for, not the workload's tasks, so the summary reports them
+    /// apart.
+    pub replicas: ReplicaTally,
+}
+
+/// What became of service replicas (each also counted in [`Tally`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplicaTally {
+    pub submitted: u64,
+    /// Stopped by their service (scale-in), or ended normally.
+    pub completed: u64,
+    pub failed: u64,
+    pub interrupted: u64,
+    pub unschedulable: u64,
+    pub running_at_end: u64,
+    pub waiting_at_end: u64,
+    pub unschedulable_reasons: BTreeMap<String, u64>,
+}
+
+/// Whether a task id is a service replica's (see `service::replicas`).
+#[inline]
+pub fn is_replica(task_id: u64) -> bool {
+    crate::service::replicas::ReplicaWatch::is_replica(task_id)
 }
 
 impl Tally {
+    /// The replicas' counters when `task_id` is a replica's.
+    #[inline]
+    pub fn replica(&mut self, task_id: u64) -> Option<&mut ReplicaTally> {
+        is_replica(task_id).then_some(&mut self.replicas)
+    }
+
+    /// Counts an unschedulable task, and apart when it is a replica.
+    pub fn unschedulable_task(&mut self, task_id: u64, reason: &str) {
+        self.unschedulable(reason);
+        if let Some(r) = self.replica(task_id) {
+            r.unschedulable += 1;
+            *r.unschedulable_reasons
+                .entry(reason.to_string())
+                .or_default() += 1;
+        }
+    }
+
     pub fn unschedulable(&mut self, reason: &str) {
         self.unschedulable += 1;
         *self

@@ -15,6 +15,9 @@ use std::path::Path;
 /// The catalog shipped with the tool.
 pub const BUILTIN_PRICING: &str = include_str!("../../data/pricing.toml");
 
+/// Why Fargate Spot has no ARM64 rate and a scenario may not ask for it.
+pub const ARM64_SPOT: &str = "Fargate Spot does not run ARM64 tasks (AWS: \"Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider\", Amazon ECS Developer Guide, Fargate capacity providers)";
+
 /// Something wrong in a catalog file.
 #[derive(Debug, thiserror::Error)]
 #[error("pricing catalog {origin}: {message}")]
@@ -246,6 +249,9 @@ impl Catalog {
         let mut rates = Vec::new();
         for (i, r) in f.rates.into_iter().enumerate() {
             let at = format!("fargate.rates[{i}]");
+            if r.arch == Arch::Arm64 && r.capacity == Capacity::Spot {
+                return Err(err(format!("{at}: {ARM64_SPOT}; remove this row")));
+            }
             rates.push(FargateRates {
                 vcpu: r
                     .vcpu

@@ -53,8 +53,17 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         "all",
         "seed",
         scenario.seed.to_string(),
-        "scenario (0 when not set)",
+        &scenario.seed_source,
     );
+    for o in &scenario.overrides {
+        let (key, value) = o.split_once('=').unwrap_or((o.as_str(), ""));
+        add(
+            "all",
+            &format!("override {}", key.trim()),
+            value.trim().to_string(),
+            "--set on the command line (replaces the scenario file's value)",
+        );
+    }
     if let Some(t) = &scenario.workload.trace {
         use crate::workload::formats::Format;
         let tr = &d.traces;

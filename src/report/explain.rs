@@ -3,6 +3,7 @@
 //! what made tasks wait, how each service held its objective, and the one
 //! change that would save the most, with its estimated effect.
 
+use super::compare;
 use super::format::{format_latency, format_seconds, format_usd_cents as usd};
 use super::summary::{PlatformSummary, Summary};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
@@ -63,16 +64,17 @@ fn fargate_ratio(
 /// The changes worth making on one platform, with their estimated savings.
 fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
     let mut out = Vec::new();
+    let karpenter = is_karpenter(p);
     let c = &p.cost.components;
     let total = p.cost.total_usd;
     if p.kind == "fargate" {
         let compute = c.vcpu_usd + c.memory_usd + c.storage_usd + c.os_license_usd;
         let on_demand = p.options.get("capacity").is_none_or(|v| v != "spot");
         let x86 = p.options.get("arch").is_none_or(|v| v != "arm64");
+        // Fargate Spot runs x86_64 tasks only: never suggested for ARM64.
         if on_demand
+            && x86
             && let Some(r) = fargate_ratio(catalog, p, Arch::X86_64, Capacity::Spot)
-                .filter(|_| x86)
-                .or_else(|| fargate_ratio(catalog, p, Arch::Arm64, Capacity::Spot))
         {
             out.push(Saving {
                 dollars: compute * (1.0 - r),
@@ -84,18 +86,11 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
                 ),
             });
         }
+        // ARM64 only on demand: moving a Spot platform to ARM would lose Spot.
         if x86
+            && on_demand
             && p.options.get("os").is_none_or(|v| v == "linux")
-            && let Some(r) = fargate_ratio(
-                catalog,
-                p,
-                Arch::Arm64,
-                if on_demand {
-                    Capacity::OnDemand
-                } else {
-                    Capacity::Spot
-                },
-            )
+            && let Some(r) = fargate_ratio(catalog, p, Arch::Arm64, Capacity::OnDemand)
         {
             out.push(Saving {
                 dollars: compute * (1.0 - r),
@@ -131,10 +126,15 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
     {
         let share = cl.idle_fraction.unwrap_or(0.0);
         if share > 0.2 {
+            let levers = if karpenter {
+                "a lower `min`, a shorter `consolidate_after` or more instance types to choose from"
+            } else {
+                "a lower `min`, a smaller instance type or a higher target capacity"
+            };
             out.push(Saving {
                 dollars: cl.idle_usd,
                 text: format!(
-                    "{} leaves {} of its instance bill idle ({}): a lower `min`, a smaller instance type or a higher target capacity would recover part of it; at this utilisation Fargate may be cheaper (try `fargate-sim breakeven`)",
+                    "{} leaves {} of its instance bill idle ({}): {levers} would recover part of it; at this utilisation Fargate may be cheaper (try `fargate-sim breakeven`)",
                     p.name,
                     pct(cl.idle_usd, c.instances_usd),
                     usd(cl.idle_usd)
@@ -162,6 +162,17 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
     out
 }
 
+/// Whether a cluster is scaled by Karpenter (its advice speaks of nodes,
+/// pods and NodePools, not ECS's target capacity and warm-up).
+fn is_karpenter(p: &PlatformSummary) -> bool {
+    p.options.get("autoscaler").map(String::as_str) == Some("karpenter")
+}
+
+/// Whether a cluster sat at its `max` with tasks waiting long enough to say so.
+fn is_pinned(p: &PlatformSummary) -> bool {
+    compare::pinned(p).is_some()
+}
+
 /// What made the tasks of one platform wait, in one sentence.
 fn waiting(p: &PlatformSummary) -> Option<String> {
     let l = &p.latency;
@@ -169,7 +180,11 @@ fn waiting(p: &PlatformSummary) -> Option<String> {
     let wait = l.wait.p95.unwrap_or(0.0);
     let startup = l.startup.p95.unwrap_or(0.0);
     let cause = if wait > startup {
-        if p.kind == "ec2" {
+        if p.kind == "ec2" && is_pinned(p) {
+            "mostly waiting for room while the cluster sat at its `max`"
+        } else if p.kind == "ec2" && is_karpenter(p) {
+            "mostly waiting for room on a node (Karpenter's batch window, then new nodes launching)"
+        } else if p.kind == "ec2" {
             "mostly waiting for room on an instance (new instances, and the autoscaler's warm-up between steps)"
         } else if p.kind == "function" {
             "mostly throttled, waiting for a free instance under the instance limit (max_instances)"
@@ -211,11 +226,24 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
     if total < 1.0 {
         return None;
     }
+    // Options whose p95 is within the noise of the slowest are named
+    // together: a second between them is a random draw, not a finding.
+    let tied: Vec<&str> = ps
+        .iter()
+        .filter(|q| {
+            q.kind == p.kind
+                && q.latency
+                    .time_to_start
+                    .p95
+                    .is_some_and(|t| compare::same_latency(t, total))
+        })
+        .map(|q| q.name.as_str())
+        .collect();
     let fastest = ps
         .iter()
         .filter_map(|q| q.latency.time_to_start.p95.map(|t| (q, t)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|(q, _)| q.name != p.name);
+        .filter(|(q, t)| q.name != p.name && !compare::same_latency(*t, total));
     let compare = fastest.map_or(String::new(), |(q, t)| {
         format!(
             " (for comparison, {} starts 95% of its tasks within {})",
@@ -223,6 +251,10 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
             format_seconds(t)
         )
     });
+    let p = &PlatformSummary {
+        name: names(&tied),
+        ..p.clone()
+    };
     Some(if p.kind == "function" {
         let cold = p
             .function
@@ -244,7 +276,20 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
             )
         }
     } else if wait > startup {
-        if p.kind == "ec2" {
+        if p.kind == "ec2" && is_pinned(p) {
+            format!(
+                "{}: tasks wait up to {} (p95) for room; {}{compare}",
+                p.name,
+                format_seconds(wait),
+                compare::pinned(p).unwrap_or_default()
+            )
+        } else if p.kind == "ec2" && is_karpenter(p) {
+            format!(
+                "{}: pods wait up to {} (p95) for a node; keep headroom (a higher `min`, or low-priority placeholder pods that Karpenter keeps nodes for) so that bursts land on running nodes{compare}",
+                p.name,
+                format_seconds(wait)
+            )
+        } else if p.kind == "ec2" {
             format!(
                 "{}: tasks wait up to {} (p95) for room on an instance; keep headroom (a lower ECS managed-scaling target capacity, or a higher `min`) so that bursts land on running instances{compare}",
                 p.name,
@@ -271,6 +316,15 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
             format_seconds(total)
         )
     })
+}
+
+/// Names as a list: `a`, `a and b`, `a, b and c`.
+fn names(list: &[&str]) -> String {
+    match list {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// The explanation of a finished run.
@@ -335,16 +389,47 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
         }
         out.push('\n');
     }
-    let cheapest = ps
-        .iter()
-        .min_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd))
-        .expect("non-empty");
+    let field = compare::field(ps);
     if ps.len() > 1 {
-        out.push_str(&format!(
-            "Cheapest: {} at {}.\n",
-            cheapest.name,
-            usd(cheapest.cost.total_usd)
-        ));
+        let mut compared = field.compared.clone();
+        compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+        match compared.as_slice() {
+            [] => out.push_str("Cheapest: none; no option did all the work.\n"),
+            [only] => out.push_str(&format!(
+                "Cheapest: {} at {}, the only option that did the work.\n",
+                only.name,
+                usd(only.cost.total_usd)
+            )),
+            [first, second, ..]
+                if compare::same_cost(first.cost.total_usd, second.cost.total_usd) =>
+            {
+                out.push_str(&format!(
+                    "Cheapest: {} and {} cost about the same ({} and {}).\n",
+                    first.name,
+                    second.name,
+                    usd(first.cost.total_usd),
+                    usd(second.cost.total_usd)
+                ))
+            }
+            [first, ..] => out.push_str(&format!(
+                "Cheapest: {} at {}.\n",
+                first.name,
+                usd(first.cost.total_usd)
+            )),
+        }
+        for (p, why) in &field.excluded {
+            out.push_str(&format!(
+                "Not compared: {} ({}); its cost pays for only the work it did.\n",
+                p.name, why
+            ));
+        }
+    }
+    let pinned: Vec<String> = ps.iter().filter_map(compare::pinned).collect();
+    if !pinned.is_empty() {
+        out.push_str("\nClusters held at their limit\n");
+        for line in pinned {
+            out.push_str(&format!("- {line}.\n"));
+        }
     }
     let waits: Vec<String> = ps.iter().filter_map(waiting).collect();
     if !waits.is_empty() {
@@ -363,8 +448,26 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                 .iter()
                 .map(|(r, n)| format!("{n} {r}"))
                 .collect();
+            let too_large = p
+                .tasks
+                .unschedulable_reasons
+                .keys()
+                .any(|r| r.contains("larger than") || r.contains("above the largest"));
+            let fix = match p.kind.as_str() {
+                "ec2" if is_karpenter(p) => {
+                    " Allow a larger instance type in the NodePool, or make the pods smaller."
+                }
+                "ec2" if p.options.get("autoscaler").map(String::as_str) == Some("ecs_managed") => {
+                    " Put a larger instance type first (ECS managed scaling launches only the first), or make the tasks smaller."
+                }
+                "ec2" => " Use a larger instance type, or make the tasks smaller.",
+                "fargate" if too_large => {
+                    " Fargate has no larger size: split the tasks or run them on EC2."
+                }
+                _ => "",
+            };
             format!(
-                "- {} could not run {} task(s): {}.\n",
+                "- {} could not run {} task(s): {}.{fix}\n",
                 p.name,
                 p.tasks.unschedulable,
                 reasons.join("; ")
@@ -415,7 +518,13 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
         out.push_str("\nServices\n");
         out.extend(services);
     }
-    let mut all: Vec<Saving> = ps.iter().flat_map(|p| savings(catalog, p)).collect();
+    // Savings only for options that did the work: shrinking a cluster whose
+    // tasks did not fit would not save anything real.
+    let mut all: Vec<Saving> = field
+        .compared
+        .iter()
+        .flat_map(|p| savings(catalog, p))
+        .collect();
     all.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
     out.push_str("\nThe one change that would save the most\n");
     match all.first() {

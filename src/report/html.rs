@@ -3,6 +3,7 @@
 //! numbers, the comparison table, the charts, and every assumption with its
 //! source.
 
+use super::compare;
 use super::format::{format_seconds, format_usd_cents as format_usd, thousands};
 use super::plot::{Chart, platform_color};
 use super::summary::{PlatformSummary, Summary};
@@ -24,7 +25,7 @@ pub fn esc(s: &str) -> String {
 }
 
 fn not_run(p: &PlatformSummary) -> u64 {
-    p.tasks.unschedulable + p.tasks.waiting_at_end + p.tasks.failed
+    compare::not_run(&p.tasks)
 }
 
 fn p95(p: &PlatformSummary) -> Option<f64> {
@@ -39,46 +40,81 @@ fn pct(a: f64, b: f64) -> String {
     }
 }
 
-/// A few sentences a reader can act on, computed from the summary.
+/// "N of M tasks completed", or nothing when the run had no tasks (services only).
+fn completed_part(p: &PlatformSummary) -> String {
+    if p.tasks.submitted == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} of {} tasks completed)",
+            thousands(&p.tasks.completed.to_string()),
+            thousands(&p.tasks.submitted.to_string())
+        )
+    }
+}
+
+/// A few sentences a reader can act on, computed from the summary. Only
+/// options that did the same work are compared ([`compare::field`]); the
+/// others are named with the work they left undone.
 pub fn verdict(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     let ps = &s.platforms;
     if ps.is_empty() {
         return out;
     }
-    let cheapest = ps
-        .iter()
-        .min_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd))
-        .expect("non-empty");
+    let field = compare::field(ps);
+    let mut compared = field.compared.clone();
+    compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
     if ps.len() == 1 {
+        let only = &ps[0];
         out.push(format!(
-            "{} costs {} for this workload ({} of {} tasks completed).",
-            cheapest.name,
-            format_usd(cheapest.cost.total_usd),
-            cheapest.tasks.completed,
-            cheapest.tasks.submitted
+            "{} costs {} for this workload{}.",
+            only.name,
+            format_usd(only.cost.total_usd),
+            completed_part(only)
+        ));
+    } else if compared.is_empty() {
+        out.push(
+            "No option did all the work, so none is called the cheapest or the fastest: each total below pays for a different part of the workload.".to_string(),
+        );
+    } else if compared.len() == 1 {
+        let only = compared[0];
+        out.push(format!(
+            "{} is the only option that did the work, at {}{}.",
+            only.name,
+            format_usd(only.cost.total_usd),
+            completed_part(only)
         ));
     } else {
-        let mut others: Vec<&PlatformSummary> =
-            ps.iter().filter(|p| p.name != cheapest.name).collect();
-        others.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
-        let runner = others[0];
+        let cheapest = compared[0];
+        let runner = compared[1];
         let diff = runner.cost.total_usd - cheapest.cost.total_usd;
-        out.push(format!(
-            "{} is the cheapest option at {}: {} ({:.1}%) less than the next, {} at {}.",
-            cheapest.name,
-            format_usd(cheapest.cost.total_usd),
-            format_usd(diff),
-            if runner.cost.total_usd > 0.0 {
-                diff / runner.cost.total_usd * 100.0
-            } else {
-                0.0
-            },
-            runner.name,
-            format_usd(runner.cost.total_usd)
-        ));
-        if others.len() > 1 {
-            let last = others[others.len() - 1];
+        if compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd) {
+            out.push(format!(
+                "{} and {} cost about the same ({} and {}, within {:.0}%).",
+                cheapest.name,
+                runner.name,
+                format_usd(cheapest.cost.total_usd),
+                format_usd(runner.cost.total_usd),
+                compare::COST_NOISE_SHARE * 100.0
+            ));
+        } else {
+            out.push(format!(
+                "{} is the cheapest option at {}: {} ({:.1}%) less than the next, {} at {}.",
+                cheapest.name,
+                format_usd(cheapest.cost.total_usd),
+                format_usd(diff),
+                if runner.cost.total_usd > 0.0 {
+                    diff / runner.cost.total_usd * 100.0
+                } else {
+                    0.0
+                },
+                runner.name,
+                format_usd(runner.cost.total_usd)
+            ));
+        }
+        if compared.len() > 2 {
+            let last = compared[compared.len() - 1];
             out.push(format!(
                 "The most expensive, {}, costs {} ({} more than {}).",
                 last.name,
@@ -87,18 +123,22 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 cheapest.name
             ));
         }
-        let fastest = ps.iter().filter(|p| p95(p).is_some()).min_by(|a, b| {
-            p95(a)
-                .unwrap_or(f64::MAX)
-                .total_cmp(&p95(b).unwrap_or(f64::MAX))
-        });
-        let all95: Vec<f64> = ps.iter().filter_map(p95).collect();
+        let fastest = compared
+            .iter()
+            .copied()
+            .filter(|p| p95(p).is_some())
+            .min_by(|a, b| {
+                p95(a)
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&p95(b).unwrap_or(f64::MAX))
+            });
+        let all95: Vec<f64> = compared.iter().copied().filter_map(p95).collect();
         let (lo, hi) = all95
             .iter()
             .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-        if all95.len() == ps.len() && hi <= lo * 1.1 + 1.0 {
+        if all95.len() == compared.len() && compare::same_latency(lo, hi) {
             out.push(format!(
-                "Tasks start in about the same time everywhere (p95 between {} and {}): the choice is about cost.",
+                "Tasks start in about the same time on every option compared (p95 between {} and {}): the choice is about cost.",
                 format_seconds(lo),
                 format_seconds(hi)
             ));
@@ -108,6 +148,13 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 out.push(format!(
                     "It is also the fastest to start tasks: p95 time to start {}.",
                     format_seconds(c95)
+                ));
+            } else if compare::same_latency(c95, f95) {
+                out.push(format!(
+                    "It starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
+                    f.name,
+                    format_seconds(c95),
+                    format_seconds(f95)
                 ));
             } else {
                 out.push(format!(
@@ -121,18 +168,25 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             }
         }
     }
+    for (p, why) in field.excluded.iter().filter(|_| ps.len() > 1) {
+        out.push(format!(
+            "{} is not compared: {}; its {} pays for only the work it did.",
+            p.name,
+            why,
+            format_usd(p.cost.total_usd)
+        ));
+    }
     for p in ps {
         let missing = not_run(p);
-        if missing > 0 {
+        if missing > 0 && (ps.len() == 1 || !field.excluded.iter().any(|(q, _)| q.name == p.name)) {
             out.push(format!(
-                "Caution: on {}, {} of {} tasks did not complete (unschedulable {}, still waiting at the end {}, failed {}), so its cost covers only part of the workload.",
+                "Caution: on {}, {}, so its cost covers only part of the workload.",
                 p.name,
-                missing,
-                p.tasks.submitted,
-                p.tasks.unschedulable,
-                p.tasks.waiting_at_end,
-                p.tasks.failed
+                compare::undone_work(p).unwrap_or_default()
             ));
+        }
+        if let Some(line) = compare::pinned(p) {
+            out.push(format!("{line}."));
         }
         if let Some(c) = &p.cluster
             && let Some(idle) = c.idle_fraction
@@ -209,7 +263,7 @@ fn opt_s(v: Option<f64>) -> String {
 
 fn table(s: &Summary) -> String {
     let mut h = String::from(
-        "<table class=\"cmp\"><thead><tr><th>platform</th><th>kind</th><th>total cost</th><th>cost per completed task</th><th>completed</th><th>not run</th><th>start p50</th><th>start p95</th><th>start p99</th><th>idle instance cost</th></tr></thead><tbody>\n",
+        "<table class=\"cmp\"><thead><tr><th>platform</th><th>kind</th><th>total cost</th><th>cost per completed task</th><th>completed</th><th>running at end</th><th>not run</th><th>start p50</th><th>start p95</th><th>start p99</th><th>idle instance cost</th></tr></thead><tbody>\n",
     );
     for (i, p) in s.platforms.iter().enumerate() {
         let c = platform_color(i);
@@ -226,7 +280,7 @@ fn table(s: &Summary) -> String {
             )
         });
         h.push_str(&format!(
-            "<tr><td><span class=\"dot\" style=\"background:rgb({},{},{})\"></span>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            "<tr><td><span class=\"dot\" style=\"background:rgb({},{},{})\"></span>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
             c.0,
             c.1,
             c.2,
@@ -236,8 +290,12 @@ fn table(s: &Summary) -> String {
             p.cost
                 .per_completed_task_usd
                 .map_or("–".into(), |v| format!("${v:.4}")),
-            p.tasks.completed,
-            p.tasks.submitted,
+            if p.tasks.submitted == 0 {
+                "–".to_string()
+            } else {
+                format!("{}/{}", p.tasks.completed, p.tasks.submitted)
+            },
+            p.tasks.running_at_end,
             not_run(p),
             opt_s(p.latency.time_to_start.p50),
             opt_s(p.latency.time_to_start.p95),
@@ -310,11 +368,26 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     if !sc.description.trim().is_empty() {
         h.push_str(&format!("<p>{}</p>\n", esc(sc.description.trim())));
     }
+    if !sc.overrides.is_empty() {
+        h.push_str(&format!(
+            "<p class=\"meta\">Changed from the scenario file: {}</p>\n",
+            sc.overrides
+                .iter()
+                .map(|o| format!("<code>--set {}</code>", esc(o)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
     h.push_str(&format!(
-        "<p class=\"meta\">{} {} · seed {} · {}</p>\n",
+        "<p class=\"meta\">{} {} · seed {}{} · {}</p>\n",
         esc(&s.tool),
         esc(&s.version),
         sc.seed,
+        if sc.seed_source.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", esc(&sc.seed_source))
+        },
         match sc.horizon_s {
             Some(hz) => format!("horizon {}", format_seconds(hz)),
             None => "run until the workload drained".into(),
@@ -326,7 +399,7 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     }
     h.push_str("</div>\n<h2 id=\"comparison\">Comparison</h2>\n");
     h.push_str(&table(s));
-    h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Not run = unschedulable, still waiting at the end, or failed after an interruption.</p>\n");
+    h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Running at end = cut by the horizon. Not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption. Service replicas are not tasks.</p>\n");
     if s.platforms.iter().any(|p| !p.services.is_empty()) {
         h.push_str("<h2 id=\"services\">Services</h2>\n");
         h.push_str(&services_table(s));

@@ -5,6 +5,7 @@
 pub mod assumptions;
 pub mod charts;
 pub mod commit;
+pub mod compare;
 pub mod csv;
 pub mod explain;
 pub mod files;

@@ -34,6 +34,14 @@ pub struct ScenarioInfo {
     pub name: String,
     pub description: String,
     pub seed: u64,
+    /// Where the seed came from: "scenario file", "--seed …", "--set seed=…"
+    /// or the default.
+    #[serde(default)]
+    pub seed_source: String,
+    /// The `--set KEY=VALUE` overrides this run applied to the file, in
+    /// order (empty for the file as written).
+    #[serde(default)]
+    pub overrides: Vec<String>,
     /// The horizon in seconds, or null when the run went until the workload drained.
     pub horizon_s: Option<f64>,
 }
@@ -104,8 +112,10 @@ pub struct Billed {
     pub task_seconds: f64,
 }
 
-/// Task counts. `submitted = completed + failed + unschedulable +
-/// running_at_end + waiting_at_end` always holds.
+/// Task counts: the workload's tasks, without service replicas (those are
+/// in `service_replicas`). `submitted = completed + failed + unschedulable +
+/// running_at_end + waiting_at_end` always holds; "not run" in every
+/// output is `unschedulable + waiting_at_end + failed`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Tasks {
     pub submitted: u64,
@@ -126,6 +136,24 @@ pub struct Tasks {
     /// at the end up to the end), seconds.
     #[serde(default)]
     pub run_seconds: f64,
+    /// What became of the services' replicas on Fargate and EC2 (absent
+    /// when the platform ran none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_replicas: Option<ReplicaCounts>,
+}
+
+/// Service replicas by how they ended; the same identity as [`Tasks`]
+/// holds. A replica stopped by scale-in counts as completed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReplicaCounts {
+    pub submitted: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub interrupted: u64,
+    pub unschedulable: u64,
+    pub running_at_end: u64,
+    pub waiting_at_end: u64,
+    pub unschedulable_reasons: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -202,6 +230,10 @@ pub struct ClusterSummary {
     /// Billed instance-hours (60-second minimum per instance applied).
     pub instance_hours: f64,
     pub peak_instances: u64,
+    /// Seconds the cluster sat at its `max` instances while tasks waited
+    /// for room (0 for a fixed fleet).
+    #[serde(default)]
+    pub pinned_at_max_s: f64,
     /// Time-weighted mean number of instances over the run.
     pub mean_instances: f64,
     /// Instance cost allocated to tasks: each task's share of its instance
@@ -328,15 +360,35 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
 }
 
 fn tasks(t: &Tally) -> Tasks {
+    let r = &t.replicas;
+    let mut reasons = t.unschedulable_reasons.clone();
+    for (why, n) in &r.unschedulable_reasons {
+        if let Some(v) = reasons.get_mut(why) {
+            *v -= n;
+            if *v == 0 {
+                reasons.remove(why);
+            }
+        }
+    }
     Tasks {
-        submitted: t.submitted,
-        completed: t.completed,
-        failed: t.failed,
-        interrupted: t.interrupted,
-        unschedulable: t.unschedulable,
-        running_at_end: t.running_at_end,
-        waiting_at_end: t.waiting_at_end,
-        unschedulable_reasons: t.unschedulable_reasons.clone(),
+        submitted: t.submitted - r.submitted,
+        completed: t.completed - r.completed,
+        failed: t.failed - r.failed,
+        interrupted: t.interrupted - r.interrupted,
+        unschedulable: t.unschedulable - r.unschedulable,
+        running_at_end: t.running_at_end - r.running_at_end,
+        waiting_at_end: t.waiting_at_end - r.waiting_at_end,
+        unschedulable_reasons: reasons,
+        service_replicas: (r.submitted > 0).then(|| ReplicaCounts {
+            submitted: r.submitted,
+            completed: r.completed,
+            failed: r.failed,
+            interrupted: r.interrupted,
+            unschedulable: r.unschedulable,
+            running_at_end: r.running_at_end,
+            waiting_at_end: r.waiting_at_end,
+            unschedulable_reasons: r.unschedulable_reasons.clone(),
+        }),
         wasted_seconds: t.wasted_task_us as f64 / 1e6,
         run_seconds: t.run_task_us as f64 / 1e6,
     }
@@ -358,6 +410,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             instance_interruptions: c.instance_interruptions,
             instance_hours: c.billed_instance_us as f64 / 3.6e9,
             peak_instances: c.peak_instances,
+            pinned_at_max_s: c.pinned_at_max_us as f64 / 1e6,
             mean_instances: if end_us > 0 {
                 c.instance_us as f64 / end_us as f64
             } else {
@@ -388,13 +441,14 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         }
     });
     let t = &mut run.tally;
+    let task_counts = tasks(t);
     PlatformSummary {
         name: run.spec.name().to_string(),
         kind: run.spec.kind().to_string(),
         options: options(&run.spec),
         cost: Cost {
             total_usd: cost.total().usd(),
-            per_completed_task_usd: cost.total().per(t.completed).map(Money::usd),
+            per_completed_task_usd: cost.total().per(task_counts.completed).map(Money::usd),
             components: Components {
                 vcpu_usd: cost.vcpu.usd(),
                 memory_usd: cost.memory.usd(),
@@ -412,7 +466,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             storage_gib_seconds: t.storage_gib_us as f64 / 1e6,
             task_seconds: t.billed_task_us as f64 / 1e6,
         },
-        tasks: tasks(t),
+        tasks: task_counts,
         latency: Latency {
             wait: t.wait.summary(),
             startup: t.startup.summary(),
@@ -452,6 +506,8 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
             name: scenario.name.clone(),
             description: scenario.description.clone(),
             seed: scenario.seed,
+            seed_source: scenario.seed_source.clone(),
+            overrides: scenario.overrides.clone(),
             horizon_s: scenario.horizon.map(sim_to_seconds),
         },
         platforms: output.platforms.iter_mut().map(platform_summary).collect(),

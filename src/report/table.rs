@@ -98,11 +98,54 @@ fn services(summary: &Summary) -> String {
     )
 }
 
+/// What this run changed from the scenario file, for the title line:
+/// ` (--set workload.load_scale=0.2, --seed 5)`, or nothing.
+fn changed(summary: &Summary) -> String {
+    let sc = &summary.scenario;
+    let mut parts: Vec<String> = sc.overrides.iter().map(|o| format!("--set {o}")).collect();
+    if sc.seed_source.starts_with("--seed") {
+        parts.push(format!("--seed {}", sc.seed));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// What "running at end" and "not run" mean, the same in every output.
+const NOT_RUN_LEGEND: &str = "not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption; running at end = cut by the horizon\n";
+
+/// One line per option the others cannot be compared with (it left work
+/// undone, tasks that could never run named with why), per option that left
+/// a little work undone, and per cluster held at its `max`.
+fn warnings(summary: &Summary) -> String {
+    let field = super::compare::field(&summary.platforms);
+    let mut out = String::new();
+    for p in &summary.platforms {
+        let excluded = field.excluded.iter().find(|(q, _)| q.name == p.name);
+        if let Some((_, why)) = excluded.filter(|_| summary.platforms.len() > 1) {
+            out.push_str(&format!(
+                "warning: {}: {why}; not compared with the others on cost or start time\n",
+                p.name
+            ));
+        } else if let Some(undone) = super::compare::undone_work(p) {
+            out.push_str(&format!("warning: {}: {undone}\n", p.name));
+        }
+        if let Some(line) = super::compare::pinned(p) {
+            out.push_str(&format!("warning: {line}\n"));
+        }
+    }
+    out
+}
+
 /// Renders the per-platform comparison.
 pub fn render(summary: &Summary) -> String {
     // The idle column only means something for clusters.
     let clusters = summary.platforms.iter().any(|p| p.cluster.is_some());
     let functions = summary.platforms.iter().any(|p| p.function.is_some());
+    // Tasks cut by the horizon are neither done nor undone: their own column.
+    let cut = summary.platforms.iter().any(|p| p.tasks.running_at_end > 0);
     let mut header = vec!["platform", "kind", "total\ncost"];
     if clusters {
         header.push("idle");
@@ -110,7 +153,11 @@ pub fn render(summary: &Summary) -> String {
     if functions {
         header.push("cold starts");
     }
-    header.extend(["cost/\ntask", "completed", "not\nrun", "start\np50/p95/p99"]);
+    header.extend(["cost/\ntask", "completed"]);
+    if cut {
+        header.push("running\nat end");
+    }
+    header.extend(["not\nrun", "start\np50/p95/p99"]);
     let mut t = table(header);
     let ps = &summary.platforms;
     let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
@@ -124,10 +171,7 @@ pub fn render(summary: &Summary) -> String {
             .collect::<Vec<_>>(),
     );
     for (i, p) in summary.platforms.iter().enumerate() {
-        let not_run = p.tasks.unschedulable
-            + p.tasks.failed
-            + p.tasks.waiting_at_end
-            + p.tasks.running_at_end;
+        let not_run = super::compare::not_run(&p.tasks);
         let mut row = vec![
             p.name.clone(),
             // On demand is the default, said once in the note below; a
@@ -164,17 +208,32 @@ pub fn render(summary: &Summary) -> String {
         }
         row.extend([
             per_task[i].clone(),
-            format!("{}/{}", p.tasks.completed, p.tasks.submitted),
-            not_run.to_string(),
-            start[i].clone(),
+            if p.tasks.submitted == 0 {
+                "—".into()
+            } else {
+                format!("{}/{}", p.tasks.completed, p.tasks.submitted)
+            },
         ]);
+        if cut {
+            row.push(p.tasks.running_at_end.to_string());
+        }
+        row.extend([not_run.to_string(), start[i].clone()]);
         t.add_row(row);
     }
     align_numbers(&mut t, 2);
-    let mut out = format!("{}\n{}\n", summary.scenario.name, t);
+    let mut out = format!("{}{}\n{}\n", summary.scenario.name, changed(summary), t);
+    out.push_str(&warnings(summary));
     out.push_str(
         "start = time from submit to running (waiting for launch or capacity + start-up); kind: on demand unless it says spot\n",
     );
+    if cut
+        || summary
+            .platforms
+            .iter()
+            .any(|p| super::compare::not_run(&p.tasks) > 0)
+    {
+        out.push_str(NOT_RUN_LEGEND);
+    }
     if summary.platforms.iter().any(|p| p.cluster.is_some()) {
         out.push_str("idle = share of the instance bill not allocated to tasks (EC2)\n");
     }
@@ -183,7 +242,7 @@ pub fn render(summary: &Summary) -> String {
     }
     if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         out.push_str(
-            "tasks include the services' replicas on Fargate and EC2 (a replica still up at the end counts as not run); on function platforms each request is an invocation, not a task\n",
+            "tasks are the workload's own: service replicas are not tasks (summary.json `tasks.service_replicas` counts them), and on function platforms each request is an invocation\n",
         );
         out.push_str(&services(summary));
     }

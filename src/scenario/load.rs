@@ -109,6 +109,11 @@ pub fn load_str(
                 message: with_set_hint(e.message(), &options.overrides),
             })?;
     }
+    let seed_set = options
+        .overrides
+        .iter()
+        .rev()
+        .find(|a| a.split('=').next().is_some_and(|k| k.trim() == "seed"));
     if let Some(seed) = options.seed {
         raw.seed = Some(seed.min(i64::MAX as u64) as i64);
     }
@@ -119,7 +124,7 @@ pub fn load_str(
         (None, None) => Catalog::builtin(),
     };
     let defaults = Defaults::builtin();
-    let scenario =
+    let mut scenario =
         super::validate::scenario(&raw, &base_dir, &catalog, &defaults).map_err(|inv| {
             ScenarioError::Invalid {
                 path: path.to_path_buf(),
@@ -142,6 +147,13 @@ pub fn load_str(
                 },
             }
         })?;
+    scenario.overrides = options.overrides.clone();
+    if options.seed.is_some() {
+        scenario.seed_source =
+            "--seed (given to the command, or an experiment's replication)".into();
+    } else if let Some(a) = seed_set {
+        scenario.seed_source = format!("--set {}", a.trim());
+    }
     Ok((scenario, catalog))
 }
 

@@ -13,6 +13,11 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub seed: u64,
+    /// Where the seed came from: the scenario file, `--seed`, a `--set`, or
+    /// the default.
+    pub seed_source: String,
+    /// The `--set KEY=VALUE` overrides applied to the file, in order.
+    pub overrides: Vec<String>,
     /// Stop here; `None` runs until the workload drains.
     pub horizon: Option<SimTime>,
     pub workload: WorkloadSpec,

@@ -174,6 +174,15 @@ fn fargate(
             "EKS pods on Fargate cannot run on Fargate Spot (it is an open request, aws/containers-roadmap issue 622); use capacity = \"on_demand\", or launch_type = \"ecs\" to compare Fargate Spot",
         ));
     }
+    if arch == Arch::Arm64 && capacity == Capacity::Spot {
+        return Err(invalid(
+            format!("{key}.capacity"),
+            format!(
+                "{}; use arch = \"x86_64\" with Spot, or capacity = \"on_demand\" on arm64",
+                crate::pricing::catalog::ARM64_SPOT
+            ),
+        ));
+    }
     if os == Os::Windows && capacity == Capacity::Spot {
         return Err(invalid(
             format!("{key}.capacity"),
@@ -826,6 +835,12 @@ pub fn scenario(
         name: raw.name.clone(),
         description: raw.description.clone(),
         seed,
+        seed_source: if raw.seed.is_some() {
+            "scenario file".into()
+        } else {
+            "default (the scenario sets no seed)".into()
+        },
+        overrides: Vec::new(),
         horizon,
         workload: WorkloadSpec {
             trace,

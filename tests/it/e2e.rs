@@ -96,7 +96,7 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
         html.contains("fargate-spot is the cheapest option at $2.95: $4.22 (58.8%) less than the next, fargate-arm at $7.18."),
         "{html}"
     );
-    assert!(html.contains("Tasks start in about the same time everywhere"));
+    assert!(html.contains("Tasks start in about the same time on every option compared"));
     assert!(html.contains("Spot saved $5.95 on fargate-spot"));
     // summary.csv: one row per platform, same numbers as the JSON.
     let csv = std::fs::read_to_string(d.path().join("run1/summary.csv")).unwrap();

@@ -11,6 +11,7 @@ mod errors;
 mod experiments;
 mod functions;
 mod fuzz;
+mod honest;
 mod inputs;
 mod layers;
 mod properties;

@@ -450,7 +450,7 @@ fn a_run_where_nothing_starts_still_writes_every_file() {
     let out = case.dir().join("out");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.contains("2 of 2 tasks did not complete (unschedulable 2"),
+        html.contains("Caution: on fg, 2 of 2 tasks not run (2 could never run: 64 vCPU is above the largest size (16 vCPU)), so its cost covers only part of the workload."),
         "{html}"
     );
     assert!(

@@ -153,6 +153,8 @@ pub struct Ec2Model {
     billing_granularity: SimTime,
     minimum_billed: SimTime,
     replicas: ReplicaWatch,
+    /// Since when the cluster has sat at its `max` with tasks waiting.
+    pinned_since: Option<SimTime>,
 }
 
 impl Ec2Model {
@@ -222,6 +224,7 @@ impl Ec2Model {
             control_plane: (spec.orchestrator == Orchestrator::Eks)
                 .then_some(catalog.eks_control_plane),
             replicas: ReplicaWatch::default(),
+            pinned_since: None,
             spec: spec.clone(),
         };
         // The fleet that exists when the run starts: ready at time 0.
@@ -235,21 +238,27 @@ impl Ec2Model {
         Ok(model)
     }
 
-    /// The largest schedulable capacity, to tell unschedulable tasks.
-    fn fits_some_type(&self, cpu: u32, mem: u32) -> bool {
-        let types: &[(u32, u32)] = match self.spec.autoscaler {
-            // ECS managed scaling only launches the first type.
-            Autoscaler::EcsManaged { .. } => &self.capacity[..1],
-            _ => &self.capacity,
-        };
-        types.iter().any(|&(c, m)| c >= cpu && m >= mem)
+    /// Starts or stops the clock of time spent at `max` with tasks
+    /// waiting; called after every change of the fleet or the queue.
+    fn track_pinned(&mut self, now: SimTime) {
+        let pinned = !matches!(self.spec.autoscaler, Autoscaler::None)
+            && self.alive >= self.spec.max as u64
+            && !self.waiting.is_empty();
+        match (self.pinned_since, pinned) {
+            (None, true) => self.pinned_since = Some(now),
+            (Some(since), false) => {
+                self.stats.pinned_at_max_us += now.saturating_sub(since) as u128;
+                self.pinned_since = None;
+            }
+            _ => {}
+        }
     }
 
     /// Counts and records a task larger than every type the cluster may launch.
     fn refuse(&mut self, task: Task) {
         self.books
             .tally
-            .unschedulable("larger than every allowed instance type (after the OS reservation)");
+            .unschedulable_task(task.id, super::spec::TOO_LARGE_FOR_EVERY_TYPE);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord::not_launched(
                 &task,
@@ -450,7 +459,11 @@ impl Ec2Model {
             }
         };
         let start = running - now;
-        if attempt == 0 && !warm && self.horizon.is_none_or(|h| running <= h) {
+        if attempt == 0
+            && !warm
+            && !ReplicaWatch::is_replica(task.id)
+            && self.horizon.is_none_or(|h| running <= h)
+        {
             self.books.tally.wait.record(now - task.submit);
             self.books.tally.startup.record(start);
             self.books.tally.time_to_start.record(running - task.submit);
@@ -812,6 +825,9 @@ impl Platform for Ec2Model {
 
     /// Settles what is still pending when the run stops at `end`.
     fn finish(&mut self, end: SimTime) {
+        if let Some(since) = self.pinned_since.take() {
+            self.stats.pinned_at_max_us += end.saturating_sub(since) as u128;
+        }
         // Ending tasks may schedule consolidation checks; after the end they
         // never fire, so they go to a queue that is dropped.
         let mut after_end = EventQueue::new();
@@ -820,10 +836,17 @@ impl Platform for Ec2Model {
             if self.running[slot as usize].is_some() {
                 let r = self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
                 self.books.tally.running_at_end += 1;
+                if let Some(rt) = self.books.tally.replica(r.task.id) {
+                    rt.running_at_end += 1;
+                }
                 self.books.tally.stayed(r.task.submit, end);
             }
         }
         self.books.tally.waiting_at_end += self.waiting.len() as u64;
+        self.books.tally.replicas.waiting_at_end += self
+            .waiting
+            .range(crate::service::replicas::REPLICA_ID_BASE..)
+            .count() as u64;
         let waiting = std::mem::take(&mut self.waiting);
         for w in waiting.values() {
             self.books.tally.stayed(w.task.submit, end);
@@ -900,11 +923,14 @@ impl Platform for Ec2Model {
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submitted += 1;
+        if let Some(r) = self.books.tally.replica(task.id) {
+            r.submitted += 1;
+        }
         for (at, id) in std::mem::take(&mut self.initial_notices) {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
         }
         self.ensure_tick(queue);
-        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
             self.refuse(task);
             return;
         }
@@ -914,6 +940,7 @@ impl Platform for Ec2Model {
             self.ensure_tick(queue);
             self.karpenter_pending(queue);
         }
+        self.track_pinned(queue.now());
     }
 
     fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
@@ -956,6 +983,9 @@ impl Platform for Ec2Model {
                 }
                 let r = self.end_task(slot, now, Outcome::Completed, queue);
                 self.books.tally.completed += 1;
+                if let Some(rt) = self.books.tally.replica(r.task.id) {
+                    rt.completed += 1;
+                }
                 self.books.tally.stayed(r.task.submit, now);
                 self.place_waiting(queue);
             }
@@ -979,7 +1009,12 @@ impl Platform for Ec2Model {
                     self.books.tally.interrupted += 1;
                     self.books.tally.wasted_task_us +=
                         now.saturating_sub(r.running.min(now)) as u128;
-                    if self.spec.retry_interrupted {
+                    let retry = self.spec.retry_interrupted;
+                    if let Some(rt) = self.books.tally.replica(r.task.id) {
+                        rt.interrupted += 1;
+                        rt.failed += u64::from(!retry);
+                    }
+                    if retry {
                         self.enqueue(r.task, r.attempt + 1);
                     } else {
                         self.books.tally.failed += 1;
@@ -1017,6 +1052,7 @@ impl Platform for Ec2Model {
                 }
             }
         }
+        self.track_pinned(now);
     }
 
     fn busy(&self) -> bool {
@@ -1036,8 +1072,10 @@ impl ReplicaHost for Ec2Model {
         let now = queue.now();
         let r = self.end_task(slot, now, Outcome::Completed, queue);
         self.books.tally.completed += 1;
+        self.books.tally.replicas.completed += 1;
         self.books.tally.stayed(r.task.submit, now);
         self.place_waiting(queue);
+        self.track_pinned(now);
         true
     }
 
@@ -1052,7 +1090,10 @@ impl ReplicaHost for Ec2Model {
         let mut fit = Vec::new();
         for task in replicas {
             self.books.tally.submitted += 1;
-            if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            if let Some(r) = self.books.tally.replica(task.id) {
+                r.submitted += 1;
+            }
+            if self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
                 fit.push(task);
             } else {
                 self.refuse(task);

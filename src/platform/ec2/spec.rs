@@ -7,6 +7,10 @@ use crate::pricing::catalog::InstanceType;
 use crate::time::SimTime;
 use crate::workload::SpanDist;
 
+/// Why a task larger than every type the cluster may launch never runs.
+pub const TOO_LARGE_FOR_EVERY_TYPE: &str =
+    "larger than every allowed instance type (after the OS reservation)";
+
 /// Which orchestrator runs the cluster (EKS adds its control-plane fee).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +144,19 @@ impl EksNode {
 }
 
 impl Ec2Spec {
+    /// Whether a task of this size fits some type the cluster may launch
+    /// (ECS managed scaling launches only the first type).
+    pub fn fits_some_type(&self, cpu_milli: u32, memory_mib: u32) -> bool {
+        let types = match self.autoscaler {
+            Autoscaler::EcsManaged { .. } => &self.instance_types[..1],
+            _ => &self.instance_types[..],
+        };
+        types.iter().any(|t| {
+            let (c, m) = self.schedulable(t);
+            c >= cpu_milli && m >= memory_mib
+        })
+    }
+
     /// Schedulable (cpu, memory) of a type after the OS and agent
     /// reservation (ECS), or the kubelet's and the DaemonSets' (EKS).
     pub fn schedulable(&self, t: &InstanceType) -> (u32, u32) {

@@ -12,6 +12,9 @@ pub struct ClusterStats {
     /// Billed instance time, µs, over all instances.
     pub billed_instance_us: u128,
     pub peak_instances: u64,
+    /// Time the cluster sat at its `max` instances (launching ones
+    /// included) while tasks waited for room, µs (autoscaled clusters).
+    pub pinned_at_max_us: u128,
     /// ∫ instances dt, µs (mean = this / run length).
     pub instance_us: u128,
     pub instances_cost: Money,

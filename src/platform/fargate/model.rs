@@ -6,7 +6,7 @@
 use super::billing::FargateBilling;
 use super::launch::TokenBucket;
 use super::sizing::{FargateSize, SizeMiss, fit};
-use super::spec::{FargateSpec, OnInterruption};
+use super::spec::{FargateSpec, OnInterruption, Sizing};
 use crate::engine::Schedule;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::Platform;
@@ -127,7 +127,7 @@ impl FargateModel {
 
     /// Counts and records a task that can never run here.
     fn reject(&mut self, task: &Task, reason: &str) {
-        self.books.tally.unschedulable(reason);
+        self.books.tally.unschedulable_task(task.id, reason);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord::not_launched(
                 task,
@@ -164,7 +164,7 @@ impl FargateModel {
                 interrupted = true;
             }
         }
-        if w.attempt == 0 && !warm {
+        if w.attempt == 0 && !warm && !ReplicaWatch::is_replica(w.task.id) {
             let started_in_time = self.horizon.is_none_or(|h| running <= h);
             if started_in_time {
                 self.books.tally.wait.record(now - w.task.submit);
@@ -266,6 +266,19 @@ impl FargateModel {
         ) {
             Ok(s) => s,
             Err(SizeMiss::TooLarge(why)) => {
+                // `exact` promises to stop on any request that is not a
+                // Fargate size; one larger than every size is not one.
+                if self.spec.sizing == Sizing::Exact && self.books.failure.is_none() {
+                    self.books.failure = Some(Failure::BadInput(format!(
+                        "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size: {why}. Make the task smaller or run it on EC2",
+                        self.spec.name,
+                        task.label
+                            .as_deref()
+                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
+                        crate::units::format_vcpu(task.cpu_milli),
+                        task.memory_mib,
+                    )));
+                }
                 self.reject(&task, &why);
                 return None;
             }
@@ -407,12 +420,20 @@ impl Platform for FargateModel {
                 self.replicas.ended(f.task.id, billed.1, false);
             }
             self.books.tally.running_at_end += 1;
+            if let Some(r) = self.books.tally.replica(f.task.id) {
+                r.running_at_end += 1;
+            }
             self.books.tally.stayed(f.task.submit, end);
             self.books.tally.run_task_us += end.saturating_sub(f.running.min(end)) as u128;
             self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
         self.books.tally.waiting_at_end += self.queue.len() as u64;
+        self.books.tally.replicas.waiting_at_end += self
+            .queue
+            .iter()
+            .filter(|w| ReplicaWatch::is_replica(w.task.id))
+            .count() as u64;
         let waiting = std::mem::take(&mut self.queue);
         for w in &waiting {
             self.books.tally.stayed(w.task.submit, end);
@@ -459,6 +480,9 @@ impl Platform for FargateModel {
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submitted += 1;
+        if let Some(r) = self.books.tally.replica(task.id) {
+            r.submitted += 1;
+        }
         if let Some(w) = self.admit(task) {
             self.queue.push_back(w);
             self.drain_queue(queue);
@@ -485,6 +509,10 @@ impl Platform for FargateModel {
                 let billed = self.bill(&f, now, true);
                 if f.interrupted {
                     self.books.tally.interrupted += 1;
+                    if let Some(r) = self.books.tally.replica(f.task.id) {
+                        r.interrupted += 1;
+                        r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
+                    }
                     self.books.tally.wasted_task_us +=
                         now.saturating_sub(f.running.min(now)) as u128;
                     self.emit(&f, now, billed, Outcome::Interrupted);
@@ -509,6 +537,9 @@ impl Platform for FargateModel {
                     }
                 } else {
                     self.books.tally.completed += 1;
+                    if let Some(r) = self.books.tally.replica(f.task.id) {
+                        r.completed += 1;
+                    }
                     self.books.tally.stayed(f.task.submit, now);
                     self.books.tally.run_task_us += f.task.duration as u128;
                     self.emit(&f, now, billed, Outcome::Completed);
@@ -532,6 +563,7 @@ impl ReplicaHost for FargateModel {
         self.books.tally.in_flight -= 1;
         let billed = self.bill(&f, now, true);
         self.books.tally.completed += 1;
+        self.books.tally.replicas.completed += 1;
         self.books.tally.stayed(f.task.submit, now);
         self.books.tally.run_task_us += now.saturating_sub(f.running.min(now)) as u128;
         self.emit(&f, now, billed, Outcome::Completed);
@@ -545,6 +577,9 @@ impl ReplicaHost for FargateModel {
         let now = queue.now();
         for task in replicas {
             self.books.tally.submitted += 1;
+            if let Some(r) = self.books.tally.replica(task.id) {
+                r.submitted += 1;
+            }
             if let Some(w) = self.admit(task) {
                 self.launch(w, now, true, queue);
             }
