@@ -72,6 +72,21 @@ impl From<io::files::OutputDirError> for Error {
 }
 
 impl Error {
+    /// The message for a person: `error: …`, then each cause not already
+    /// said, one `caused by:` line each.
+    pub fn render(&self) -> String {
+        let mut msg = format!("error: {self}");
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(&format!("\n  caused by: {text}"));
+            }
+            source = s.source();
+        }
+        msg
+    }
+
     /// The process exit code: 2 for bad input, 1 for a failure while running.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -489,16 +489,7 @@ fn main() {
         }
     };
     if let Err(e) = run(cli) {
-        let mut msg = format!("error: {e}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !msg.contains(&text) {
-                msg.push_str(&format!("\n  caused by: {text}"));
-            }
-            source = s.source();
-        }
-        eprintln!("{msg}");
+        eprintln!("{}", e.render());
         std::process::exit(e.exit_code());
     }
 }
