@@ -432,11 +432,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             out: a.out,
             force: a.force,
         })?,
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "fargate-sim", &mut std::io::stdout());
-            return Ok(());
-        }
+        Command::Completions { shell } => commands::completions::script(shell, &mut Cli::command()),
         Command::Commit(a) => {
             let plan = match a.plan {
                 PlanArg::Compute => Plan::Compute,

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod breakeven;
 pub mod check;
 pub mod commit;
+pub mod completions;
 pub mod explain;
 pub mod new;
 pub mod prices;

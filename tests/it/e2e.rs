@@ -856,3 +856,29 @@ fn breakeven_without_between_is_a_usage_error_not_a_panic() {
     assert!(err.contains("--between <A> <B>"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn bash_completes_a_subcommands_options() {
+    // `fargate-sim run --f<TAB>` must offer run's --force and --format
+    // (clap-rs/clap issue 6421 broke this for names with a hyphen).
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = bin(&["completions", "bash"], dir.path());
+    assert_eq!(code, 0);
+    let script = dir.path().join("fargate-sim.bash");
+    std::fs::write(&script, stdout).unwrap();
+    let probe = format!(
+        "source '{}'\nCOMP_WORDS=(fargate-sim run --f); COMP_CWORD=2\n_fargate__sim fargate-sim --f run\necho \"${{COMPREPLY[*]}}\"\n",
+        script.display()
+    );
+    let ran = std::process::Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .unwrap();
+    let offered = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        offered.contains("--force") && offered.contains("--format"),
+        "bash offered {offered:?}; stderr {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(!offered.contains("--between"), "{offered}");
+}
