@@ -48,11 +48,12 @@ pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
         "exponential" => &["mean"],
         "lognormal" => &["median", "p90", "mu", "sigma"],
         "empirical" => &["values"],
+        "uniform" => &["min", "max"],
         other => {
             return Err(invalid(
                 format!("{key}.dist"),
                 format!(
-                    "unknown distribution `{other}`; use constant, exponential, lognormal or empirical"
+                    "unknown distribution `{other}`; use constant, exponential, lognormal, uniform or empirical"
                 ),
             ));
         }
@@ -65,6 +66,8 @@ pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
         ("mu", t.mu.is_some()),
         ("sigma", t.sigma.is_some()),
         ("values", t.values.is_some()),
+        ("min", t.min.is_some()),
+        ("max", t.max.is_some()),
     ];
     if let Some((field, _)) = given.iter().find(|(f, g)| *g && !allowed.contains(f)) {
         return Err(invalid(
@@ -120,6 +123,20 @@ pub fn span_dist(raw: &RawDist, key: &str) -> Result<SpanDist, Invalid> {
                 .map(|(i, s)| duration(&format!("{key}.values[{i}]"), s))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(SpanDist::Empirical(v))
+        }
+        "uniform" => {
+            let (min, max) = (need("min", &t.min)?, need("max", &t.max)?);
+            if max < min {
+                return Err(invalid(
+                    format!("{key}.max"),
+                    format!(
+                        "{}: must be at least min ({}); write {{ dist = \"uniform\", min = \"20min\", max = \"40min\" }}",
+                        t.max.as_deref().unwrap_or(""),
+                        t.min.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+            Ok(SpanDist::Uniform { min, max })
         }
         _ => unreachable!("checked above"),
     }

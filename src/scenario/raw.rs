@@ -256,6 +256,8 @@ pub struct RawDistTable {
     pub mu: Option<f64>,
     pub sigma: Option<f64>,
     pub values: Option<Vec<String>>,
+    pub min: Option<String>,
+    pub max: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawDist {

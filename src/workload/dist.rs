@@ -26,6 +26,8 @@ pub enum SpanDist {
     LogNormal { mu: f64, sigma: f64 },
     /// Uniformly one of these spans.
     Empirical(Vec<SimTime>),
+    /// Uniform between `min` and `max` (both included), to the microsecond.
+    Uniform { min: SimTime, max: SimTime },
 }
 
 impl SpanDist {
@@ -57,6 +59,7 @@ impl SpanDist {
             SpanDist::Empirical(v) => {
                 v.iter().map(|t| *t as f64).sum::<f64>() / v.len().max(1) as f64 / SECOND as f64
             }
+            SpanDist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0 / SECOND as f64,
         }
     }
 
@@ -78,6 +81,7 @@ impl SpanDist {
                 seconds_to_sim(s).unwrap_or(crate::time::MAX_SPAN)
             }
             SpanDist::Empirical(values) => values[rng.random_range(0..values.len())],
+            SpanDist::Uniform { min, max } => rng.random_range(*min..=*max),
         }
     }
 }
@@ -98,6 +102,9 @@ impl std::fmt::Display for SpanDist {
                 secs((mu + z90() * sigma).exp())
             ),
             SpanDist::Empirical(v) => write!(f, "empirical ({} values)", v.len()),
+            SpanDist::Uniform { min, max } => {
+                write!(f, "uniform {} to {}", format_span(*min), format_span(*max))
+            }
         }
     }
 }
@@ -106,6 +113,33 @@ impl std::fmt::Display for SpanDist {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn uniform_spans_stay_in_their_range_with_the_middle_as_mean() {
+        let d = SpanDist::Uniform {
+            min: 20 * 60 * SECOND,
+            max: 40 * 60 * SECOND,
+        };
+        assert_eq!(d.mean_seconds(), 1800.0);
+        assert_eq!(d.to_string(), "uniform 20m00s to 40m00s");
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let draws: Vec<SimTime> = (0..100_000).map(|_| d.sample(&mut rng)).collect();
+        assert!(
+            draws
+                .iter()
+                .all(|&t| (1200 * SECOND..=2400 * SECOND).contains(&t))
+        );
+        let mean = draws.iter().map(|&t| t as f64).sum::<f64>() / draws.len() as f64 / 1e6;
+        // Standard error of the mean: 1200 s / sqrt(12 × 100,000) ≈ 1.1 s.
+        assert!((mean - 1800.0).abs() < 5.0, "{mean}");
+        // Both ends can be drawn when the range is one microsecond wide.
+        let narrow = SpanDist::Uniform { min: 5, max: 6 };
+        let mut seen = [false; 2];
+        for _ in 0..100 {
+            seen[(narrow.sample(&mut rng) - 5) as usize] = true;
+        }
+        assert_eq!(seen, [true, true]);
+    }
 
     #[test]
     fn lognormal_fit_reproduces_median_and_p90() {
