@@ -142,12 +142,12 @@ fn collect<P: Platform>(
         None => {}
     }
     notes.append(&mut books.notes);
-    let total = model.cost().total();
-    model.books_mut().settle_series(total);
+    let cost = model.cost();
+    model.books_mut().settle_series(cost.total());
     Ok(PlatformRun {
         spec: spec.clone(),
         rates_source: model.rates_source(),
-        cost: model.cost(),
+        cost,
         detail: model.detail(),
         tally: std::mem::take(&mut model.books_mut().tally),
         skipped_rows: Default::default(),

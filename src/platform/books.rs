@@ -295,12 +295,4 @@ impl Books {
             s.settle(total, completed);
         }
     }
-
-    /// Sends a task record to the sink, if there is one.
-    #[inline]
-    pub fn record(&mut self, record: &TaskRecord) {
-        if let Some(sink) = self.sink.as_mut() {
-            sink.record(record);
-        }
-    }
 }

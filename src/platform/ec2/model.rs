@@ -5,7 +5,7 @@
 //! second with a 60-second minimum from launch request to termination, and
 //! their cost is split into what tasks were allocated and what stood idle.
 
-use super::autoscale::{EcsDecision, EcsManagedScaling, EcsView, Karpenter};
+use super::autoscale::{Classes, EcsDecision, EcsManagedScaling, EcsView, Karpenter};
 use super::placement::Placer;
 use super::spec::{Autoscaler, Ec2Spec, Orchestrator};
 use super::stats::ClusterStats;
@@ -652,9 +652,21 @@ impl Ec2Model {
         }
     }
 
-    /// Waiting tasks by size class, largest memory first: all of them, or
-    /// those no launching node is meant for (`skip_nominated`).
-    fn waiting_classes(&self, skip_nominated: bool) -> Vec<((u32, u32), Vec<u64>)> {
+    /// Waiting tasks per size class, largest memory first (what ECS counts).
+    fn waiting_counts(&self) -> Classes {
+        let mut counts: Classes = self
+            .classes
+            .iter()
+            .map(|(class, ids)| (*class, ids.len() as u64))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
+        counts
+    }
+
+    /// Waiting tasks no launching node is meant for, by size class, largest
+    /// memory first (what Karpenter provisions for).
+    fn pending_ids(&self) -> Vec<((u32, u32), Vec<u64>)> {
         let mut classes: Vec<((u32, u32), Vec<u64>)> = self
             .classes
             .iter()
@@ -662,7 +674,7 @@ impl Ec2Model {
                 let ids = ids
                     .iter()
                     .copied()
-                    .filter(|id| !skip_nominated || !self.waiting[id].nominated)
+                    .filter(|id| !self.waiting[id].nominated)
                     .collect::<Vec<u64>>();
                 (*class, ids)
             })
@@ -690,11 +702,7 @@ impl Ec2Model {
                 .iter()
                 .filter(|i| i.state == State::Launching)
                 .count() as u64,
-            waiting: self
-                .waiting_classes(false)
-                .into_iter()
-                .map(|(class, ids)| (class, ids.len() as u64))
-                .collect(),
+            waiting: self.waiting_counts(),
             capacity: self.capacity[0],
             min: self.spec.min,
             max: self.spec.max,
@@ -747,7 +755,7 @@ impl Ec2Model {
         }
         let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
         let room = (self.spec.max as u64).saturating_sub(self.alive);
-        let plan = Karpenter::plan(self.waiting_classes(true), &self.capacity, &prices, room);
+        let plan = Karpenter::plan(self.pending_ids(), &self.capacity, &prices, room);
         for (t, ids) in plan {
             for id in ids {
                 if let Some(w) = self.waiting.get_mut(&id) {

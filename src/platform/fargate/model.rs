@@ -272,9 +272,7 @@ impl FargateModel {
                     self.books.failure = Some(Failure::BadInput(format!(
                         "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size: {why}. Make the task smaller or run it on EC2",
                         self.spec.name,
-                        task.label
-                            .as_deref()
-                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
+                        task_name(&task),
                         crate::units::format_vcpu(task.cpu_milli),
                         task.memory_mib,
                     )));
@@ -288,9 +286,7 @@ impl FargateModel {
                     self.books.failure = Some(Failure::BadInput(format!(
                         "platform `{}` has sizing = \"exact\", and task {} asks for {} vCPU / {} MiB, which is not a Fargate size; nearest valid sizes: {}. Use sizing = \"round_up\" or change the task size",
                         self.spec.name,
-                        task.label
-                            .as_deref()
-                            .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`")),
+                        task_name(&task),
                         crate::units::format_vcpu(task.cpu_milli),
                         task.memory_mib,
                         near.join(", ")
@@ -593,4 +589,11 @@ impl ReplicaHost for FargateModel {
     fn finish_at(&mut self, end: SimTime) {
         FargateModel::finish(self, end)
     }
+}
+
+/// How an error names a task: its trace label, else its position.
+fn task_name(task: &Task) -> String {
+    task.label
+        .as_deref()
+        .map_or_else(|| format!("#{}", task.id), |l| format!("`{l}`"))
 }
