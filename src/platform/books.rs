@@ -168,6 +168,15 @@ impl Tally {
         is_replica(task_id).then_some(&mut self.replicas)
     }
 
+    /// Counts a submitted task, and apart when it is a replica.
+    #[inline]
+    pub fn submit(&mut self, task_id: u64) {
+        self.submitted += 1;
+        if let Some(r) = self.replica(task_id) {
+            r.submitted += 1;
+        }
+    }
+
     /// Counts an unschedulable task, and apart when it is a replica.
     pub fn unschedulable_task(&mut self, task_id: u64, reason: &str) {
         self.unschedulable(reason);

@@ -930,10 +930,7 @@ impl Platform for Ec2Model {
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
-        self.books.tally.submitted += 1;
-        if let Some(r) = self.books.tally.replica(task.id) {
-            r.submitted += 1;
-        }
+        self.books.tally.submit(task.id);
         for (at, id) in std::mem::take(&mut self.initial_notices) {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
         }
@@ -1097,10 +1094,7 @@ impl ReplicaHost for Ec2Model {
         }
         let mut fit = Vec::new();
         for task in replicas {
-            self.books.tally.submitted += 1;
-            if let Some(r) = self.books.tally.replica(task.id) {
-                r.submitted += 1;
-            }
+            self.books.tally.submit(task.id);
             if self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
                 fit.push(task);
             } else {

@@ -475,10 +475,7 @@ impl Platform for FargateModel {
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
-        self.books.tally.submitted += 1;
-        if let Some(r) = self.books.tally.replica(task.id) {
-            r.submitted += 1;
-        }
+        self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
             self.queue.push_back(w);
             self.drain_queue(queue);
@@ -572,10 +569,7 @@ impl ReplicaHost for FargateModel {
     fn start_running(&mut self, replicas: Vec<Task>, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         for task in replicas {
-            self.books.tally.submitted += 1;
-            if let Some(r) = self.books.tally.replica(task.id) {
-                r.submitted += 1;
-            }
+            self.books.tally.submit(task.id);
             if let Some(w) = self.admit(task) {
                 self.launch(w, now, true, queue);
             }
