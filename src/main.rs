@@ -50,6 +50,10 @@ enum Command {
     Explain {
         /// The run's folder (with summary.json).
         run_dir: PathBuf,
+        /// What to print on stdout: text for people, or one JSON document
+        /// for scripts (docs/outputs.md).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Recommend a Savings Plan commitment for each platform of a finished
     /// run, simulated hour by hour from its time series, with the cost
@@ -77,6 +81,10 @@ enum Command {
         self_check: bool,
         #[command(flatten)]
         load: LoadArgs,
+        /// What to print on stdout: text for people, or one JSON document
+        /// for scripts (docs/outputs.md).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// List the pricing catalog: Fargate rates by region, OS, architecture
     /// and capacity; the Fargate size grid; EC2 instance types and prices;
@@ -100,6 +108,10 @@ enum Command {
         /// `import`: the catalog to update).
         #[arg(long, value_name = "FILE")]
         pricing: Option<PathBuf>,
+        /// What to print on stdout: text for people, or one JSON document
+        /// for scripts (docs/outputs.md).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Look into a trace file, or convert it to the native format.
     Trace {
@@ -166,6 +178,10 @@ struct CommitArgs {
     /// Also evaluate this commitment, in dollars an hour.
     #[arg(long)]
     commitment: Option<f64>,
+    /// What to print on stdout: text for people, or one JSON document
+    /// for scripts (docs/outputs.md).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -177,7 +193,7 @@ struct SweepArgs {
     /// Folder for the results (default: output/<scenario name>-sweep).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Points run at once (default: the machine's cores). The results do not depend on it.
+    /// Points run at once (default: the machine's cores; at least 1). The results do not depend on it.
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
     /// Run only slice I of N of the points (round robin); merge the
@@ -196,9 +212,13 @@ struct SweepArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no table, no JSON, no progress line).
     #[arg(long, short)]
     quiet: bool,
+    /// What to print on stdout: a table of the results (one row per point
+    /// and platform), or one JSON document for scripts (docs/outputs.md).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -225,15 +245,19 @@ struct BatchArgs {
     /// Folder for results.parquet and results.csv (default: output/batch).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Files run at once (default: the machine's cores).
+    /// Files run at once (default: the machine's cores; at least 1).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no table, no JSON, no progress line).
     #[arg(long, short)]
     quiet: bool,
+    /// What to print on stdout: a table of the results (one row per file
+    /// and platform), or one JSON document for scripts (docs/outputs.md).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -265,6 +289,10 @@ struct BreakevenArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
+    /// What to print on stdout: the evaluations and the crossing, or the
+    /// document written to breakeven.json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Subcommand)]
@@ -294,6 +322,9 @@ enum TraceCommand {
         /// Skip bad rows (and count them) instead of stopping at the first.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -372,6 +403,15 @@ enum Format {
     Json,
 }
 
+impl Format {
+    fn lib(self) -> commands::Format {
+        match self {
+            Format::Table => commands::Format::Table,
+            Format::Json => commands::Format::Json,
+        }
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -384,10 +424,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             scenario: a.scenario,
             load: a.load.options(),
             out: a.out,
-            print: match a.format {
-                Format::Table => commands::run::Print::Table,
-                Format::Json => commands::run::Print::Json,
-            },
+            print: a.format.lib(),
             quiet: a.quiet,
             no_task_records: a.no_task_records,
             allow_huge: a.allow_huge,
@@ -404,9 +441,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 to,
                 trace,
                 skip_bad_rows,
+                force,
             } => {
                 let (format, set) = (trace.format.as_deref(), &trace.set);
-                commands::trace::convert(&file, format, set, &to, skip_bad_rows)?
+                commands::trace::convert(&file, format, set, &to, skip_bad_rows, force)?
             }
         },
         Command::Sweep(a) => commands::sweep::sweep(commands::sweep::Args {
@@ -419,9 +457,17 @@ fn run(cli: Cli) -> Result<(), Error> {
             metrics: a.metrics,
             force: a.force,
             quiet: a.quiet,
+            format: a.format.lib(),
         })?,
         Command::Merge(a) => commands::sweep::merge(&a.dirs, &a.out, a.metrics, a.force)?,
-        Command::Batch(a) => commands::batch::batch(&a.scenarios, a.out, a.jobs, a.force, a.quiet)?,
+        Command::Batch(a) => commands::batch::batch(commands::batch::Args {
+            scenarios: a.scenarios,
+            out: a.out,
+            jobs: a.jobs,
+            force: a.force,
+            quiet: a.quiet,
+            format: a.format.lib(),
+        })?,
         Command::Breakeven(a) => commands::breakeven::breakeven(commands::breakeven::Args {
             scenario: a.scenario,
             load: a.load.options(),
@@ -431,6 +477,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             tolerance: a.tolerance,
             out: a.out,
             force: a.force,
+            format: a.format.lib(),
         })?,
         Command::Completions { shell } => commands::completions::script(shell, &mut Cli::command()),
         Command::Commit(a) => {
@@ -438,9 +485,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                 PlanArg::Compute => Plan::Compute,
                 PlanArg::Ec2Instance => Plan::Ec2Instance,
             };
-            commands::commit::commit(&a.run_dir, plan, a.discount, a.commitment)?
+            commands::commit::commit(&a.run_dir, plan, a.discount, a.commitment, a.format.lib())?
         }
-        Command::Explain { run_dir } => commands::explain::explain(&run_dir)?,
+        Command::Explain { run_dir, format } => commands::explain::explain(&run_dir, format.lib())?,
         Command::New { file, trace, force } => commands::new::new(&file, trace.as_deref(), force)?,
         Command::Prices {
             what,
@@ -448,22 +495,42 @@ fn run(cli: Cli) -> Result<(), Error> {
             out,
             region,
             pricing,
+            format,
         } => match what.section() {
-            None => commands::prices::import(file.as_deref(), &out, pricing.as_deref())?,
-            Some(s) => commands::prices::list(s, region.as_deref(), pricing.as_deref())?,
+            None => {
+                commands::prices::import(file.as_deref(), &out, pricing.as_deref(), format.lib())?
+            }
+            Some(s) => {
+                commands::prices::list(s, region.as_deref(), pricing.as_deref(), format.lib())?
+            }
         },
         Command::Report { run_dir, quiet } => commands::redraw::redraw(&run_dir, quiet)?,
         Command::Validate {
-            self_check: true, ..
+            self_check: true,
+            format,
+            ..
         } => {
             let checked =
                 commands::check::self_check(commands::check::bundled_scenarios().as_deref())?;
-            print!("{}", checked.table);
+            print(&checked.text(format.lib())?);
             return checked.verdict();
         }
-        Command::Validate { scenario, load, .. } => {
-            let path = scenario.expect("clap requires it without --self-check");
-            commands::check::validate(&path, &load.options())?
+        Command::Validate {
+            scenario,
+            load,
+            format,
+            ..
+        } => {
+            let Some(path) = scenario else {
+                return Err(Error::BadInput(
+                    "validate needs a scenario file, or --self-check".into(),
+                ));
+            };
+            let found = commands::check::validation(&path, &load.options())?;
+            match format {
+                Format::Table => found.render(),
+                Format::Json => commands::output::json(&found)?,
+            }
         }
     };
     print(&text);

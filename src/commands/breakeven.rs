@@ -23,6 +23,8 @@ pub struct Args {
     /// Folder for the chart (default: `output/<scenario name>-breakeven`).
     pub out: Option<PathBuf>,
     pub force: bool,
+    /// The evaluations and the crossing as text, or `breakeven.json`.
+    pub format: super::Format,
 }
 
 /// Whether `name` is a file `breakeven` writes into its folder: what
@@ -32,7 +34,8 @@ pub fn is_breakeven_file(name: &str) -> bool {
 }
 
 /// Searches, writes `breakeven.json` (the crossing, its span and every
-/// evaluation), draws `breakeven.png`/`.svg` and returns the text to print.
+/// evaluation), draws `breakeven.png`/`.svg` and returns the text to print
+/// (with `--format json`, the document written to `breakeven.json`).
 pub fn breakeven(args: Args) -> Result<String, Error> {
     let (lo, hi) = args.between;
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
@@ -76,11 +79,14 @@ pub fn breakeven(args: Args) -> Result<String, Error> {
         },
     )?;
     b.chart(&dir)?;
-    let json = serde_json::to_string_pretty(&b.to_json()).expect("breakeven serialises") + "\n";
+    let json = super::output::json(&b.to_json())?;
     let data = dir.join("breakeven.json");
     crate::io::files::write_atomic(&data, json.as_bytes())?;
     let files = ["breakeven.png", "breakeven.svg", "breakeven.json"].map(String::from);
     let removed = remove_stale(&dir, &files, is_breakeven_file)?;
+    if args.format == super::Format::Json {
+        return Ok(json);
+    }
     let mut text = b.describe(lo, hi);
     text.push_str(&super::sweep::removed_line(&removed));
     text.push_str(&format!(

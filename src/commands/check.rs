@@ -6,15 +6,85 @@ use crate::Error;
 use crate::platform::PlatformSpec;
 use crate::report::format::snake;
 use crate::scenario::{self, LoadOptions};
-use crate::time::format_span;
+use crate::time::{SimTime, format_span};
 use crate::units::format_vcpu;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+
+/// What `validate` found in a scenario and its workload: what it prints,
+/// and its `--format json` (docs/outputs.md).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Validation {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    /// Seconds; null without a horizon.
+    pub horizon_s: Option<f64>,
+    /// The workload's tasks up to the horizon.
+    pub tasks: u64,
+    /// The first and last submit times, seconds; null without tasks.
+    pub first_submit_s: Option<f64>,
+    pub last_submit_s: Option<f64>,
+    /// The largest request: vCPU and MiB.
+    pub largest_vcpu: f64,
+    pub largest_memory_mib: u32,
+    pub trace: Option<TraceFound>,
+    pub generators: Vec<Described>,
+    pub services: Vec<Described>,
+    pub pricing: PricingFound,
+    pub platforms: Vec<PlatformFound>,
+    pub notes: Vec<String>,
+    /// Trace rows skipped (`on_bad_row = "skip"`), by reason.
+    pub skipped_rows: BTreeMap<String, u64>,
+    #[serde(skip)]
+    first: Option<SimTime>,
+    #[serde(skip)]
+    last: SimTime,
+    #[serde(skip)]
+    largest_cpu_milli: u32,
+}
+
+/// The scenario's trace.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TraceFound {
+    pub path: String,
+    pub format: String,
+}
+
+/// A generator or service, by name, in one line.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Described {
+    pub name: String,
+    pub description: String,
+}
+
+/// The pricing catalog the scenario uses.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PricingFound {
+    pub name: String,
+    pub origin: String,
+    pub as_of: String,
+}
+
+/// A platform, its settings in one line, and the tasks it can never run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PlatformFound {
+    pub name: String,
+    pub kind: String,
+    pub settings: String,
+    pub never_runs: u64,
+    pub never_runs_reasons: BTreeMap<String, u64>,
+}
 
 /// Loads the scenario at `path`, reads its whole workload (up to the
 /// horizon) and describes it: tasks, trace, generators, services, pricing,
 /// platforms, notes and skipped rows.
 pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
+    Ok(validation(path, options)?.render())
+}
+
+/// What [`validate`] prints, as a value.
+pub fn validation(path: &Path, options: &LoadOptions) -> Result<Validation, Error> {
     let (scenario, catalog) = scenario::load(path, options)?;
     let (notes, stream, skipped) = scenario.workload.open_counted(scenario.seed)?;
     let mut n = 0u64;
@@ -58,76 +128,134 @@ pub fn validate(path: &Path, options: &LoadOptions) -> Result<String, Error> {
             }
         }
     }
-    let mut text = format!(
-        "scenario `{}` is valid (seed {})\n",
-        scenario.name, scenario.seed
-    );
-    if !scenario.description.is_empty() {
-        text.push_str(&format!("  {}\n", scenario.description.trim()));
-    }
-    if n > 0 || scenario.workload.services.is_empty() {
-        text.push_str(&format!(
-            "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
-            n,
-            format_span(first.unwrap_or(0)),
-            format_span(last),
-            format_vcpu(cpu),
-            mem
-        ));
-    } else {
-        text.push_str("workload: services only\n");
-    }
-    if let Some(t) = &scenario.workload.trace {
-        text.push_str(&format!(
-            "  trace: {} (format {})\n",
-            t.path.display(),
-            t.format.name()
-        ));
-    }
-    for g in &scenario.workload.generators {
-        text.push_str(&format!("  generator `{}`: {}\n", g.name, g.arrivals));
-    }
-    for sv in &scenario.workload.services {
-        text.push_str(&format!("  service `{}`: {}\n", sv.name, sv.describe()));
-    }
-    text.push_str(&format!(
-        "pricing: {} ({}, as of {})\n",
-        catalog.name, catalog.origin, catalog.as_of
-    ));
-    for p in &scenario.platforms {
-        text.push_str(&format!(
-            "platform `{}`: kind {} ({})\n",
-            p.name(),
-            p.kind(),
-            describe(p)
-        ));
-    }
-    for (p, reasons) in scenario.platforms.iter().zip(&never) {
-        if reasons.is_empty() {
-            continue;
+    let secs = |t: SimTime| t as f64 / 1e6;
+    Ok(Validation {
+        scenario: scenario.name.clone(),
+        description: scenario.description.trim().to_string(),
+        seed: scenario.seed,
+        horizon_s: scenario.horizon.map(secs),
+        tasks: n,
+        first_submit_s: first.map(secs),
+        last_submit_s: first.map(|_| secs(last)),
+        largest_vcpu: cpu as f64 / 1000.0,
+        largest_memory_mib: mem,
+        trace: scenario.workload.trace.as_ref().map(|t| TraceFound {
+            path: t.path.display().to_string(),
+            format: t.format.name().to_string(),
+        }),
+        generators: scenario
+            .workload
+            .generators
+            .iter()
+            .map(|g| Described {
+                name: g.name.clone(),
+                description: g.arrivals.to_string(),
+            })
+            .collect(),
+        services: scenario
+            .workload
+            .services
+            .iter()
+            .map(|sv| Described {
+                name: sv.name.clone(),
+                description: sv.describe(),
+            })
+            .collect(),
+        pricing: PricingFound {
+            name: catalog.name.clone(),
+            origin: catalog.origin.clone(),
+            as_of: catalog.as_of.clone(),
+        },
+        platforms: scenario
+            .platforms
+            .iter()
+            .zip(never)
+            .map(|(p, reasons)| PlatformFound {
+                name: p.name().to_string(),
+                kind: p.kind().to_string(),
+                settings: describe(p),
+                never_runs: reasons.values().sum(),
+                never_runs_reasons: reasons,
+            })
+            .collect(),
+        notes,
+        skipped_rows: skipped.counts(),
+        first,
+        last,
+        largest_cpu_milli: cpu,
+    })
+}
+
+impl Validation {
+    /// The text `validate` prints.
+    pub fn render(&self) -> String {
+        let n = self.tasks;
+        let mut text = format!("scenario `{}` is valid (seed {})\n", self.scenario, self.seed);
+        if !self.description.is_empty() {
+            text.push_str(&format!("  {}\n", self.description));
         }
-        let count: u64 = reasons.values().sum();
-        let why: Vec<String> = reasons.iter().map(|(r, k)| format!("{k} {r}")).collect();
-        text.push_str(&format!(
-            "warning: platform `{}` can never run {count} of {n} task(s): {}; a run counts them as not run and leaves them out of its cost\n",
-            p.name(),
-            why.join("; ")
-        ));
-    }
-    for note in notes {
-        text.push_str(&format!("note: {note}\n"));
-    }
-    let skipped = skipped.counts();
-    if !skipped.is_empty() {
-        text.push_str(&format!(
-            "skipped {} trace row(s) (on_bad_row = \"skip\"):\n",
-            skipped.values().sum::<u64>()
-        ));
-        for (reason, n) in skipped {
-            text.push_str(&format!("  {n:>9}  {reason}\n"));
+        if n > 0 || self.services.is_empty() {
+            text.push_str(&format!(
+                "workload: {} task(s), submitted from {} to {}; largest request {} vCPU, {} MiB\n",
+                n,
+                format_span(self.first.unwrap_or(0)),
+                format_span(self.last),
+                format_vcpu(self.largest_cpu_milli),
+                self.largest_memory_mib
+            ));
+        } else {
+            text.push_str("workload: services only\n");
         }
+        if let Some(t) = &self.trace {
+            text.push_str(&format!("  trace: {} (format {})\n", t.path, t.format));
+        }
+        for g in &self.generators {
+            text.push_str(&format!("  generator `{}`: {}\n", g.name, g.description));
+        }
+        for sv in &self.services {
+            text.push_str(&format!("  service `{}`: {}\n", sv.name, sv.description));
+        }
+        let c = &self.pricing;
+        text.push_str(&format!(
+            "pricing: {} ({}, as of {})\n",
+            c.name, c.origin, c.as_of
+        ));
+        for p in &self.platforms {
+            text.push_str(&format!(
+                "platform `{}`: kind {} ({})\n",
+                p.name, p.kind, p.settings
+            ));
+        }
+        for p in &self.platforms {
+            if p.never_runs_reasons.is_empty() {
+                continue;
+            }
+            let why: Vec<String> = p
+                .never_runs_reasons
+                .iter()
+                .map(|(r, k)| format!("{k} {r}"))
+                .collect();
+            text.push_str(&format!(
+                "warning: platform `{}` can never run {} of {n} task(s): {}; a run counts them as not run and leaves them out of its cost\n",
+                p.name,
+                p.never_runs,
+                why.join("; ")
+            ));
+        }
+        for note in &self.notes {
+            text.push_str(&format!("note: {note}\n"));
+        }
+        if !self.skipped_rows.is_empty() {
+            text.push_str(&format!(
+                "skipped {} trace row(s) (on_bad_row = \"skip\"):\n",
+                self.skipped_rows.values().sum::<u64>()
+            ));
+            for (reason, n) in &self.skipped_rows {
+                text.push_str(&format!("  {n:>9}  {reason}\n"));
+            }
+        }
+        text
     }
-    Ok(text)
 }
 
 /// One line on a platform's settings.
@@ -179,9 +307,22 @@ pub fn bundled_scenarios() -> Option<PathBuf> {
 pub struct SelfCheck {
     pub table: String,
     pub passed: bool,
+    /// Every check, for `--format json`.
+    pub checks: Vec<crate::selfcheck::Check>,
 }
 
 impl SelfCheck {
+    /// The table, or the JSON document `{ "passed", "checks": [...] }`.
+    pub fn text(&self, format: super::Format) -> Result<String, Error> {
+        match format {
+            super::Format::Table => Ok(self.table.clone()),
+            super::Format::Json => super::output::json(&serde_json::json!({
+                "passed": self.passed,
+                "checks": self.checks,
+            })),
+        }
+    }
+
     /// Fails when a check failed (after the table is printed).
     pub fn verdict(&self) -> Result<(), Error> {
         if self.passed {
@@ -201,5 +342,6 @@ pub fn self_check(scenarios: Option<&Path>) -> Result<SelfCheck, Error> {
     Ok(SelfCheck {
         table: crate::selfcheck::render(&checks),
         passed: checks.iter().all(|c| c.passed),
+        checks,
     })
 }

@@ -10,8 +10,11 @@ pub mod commit;
 pub mod completions;
 pub mod explain;
 pub mod new;
+pub mod output;
 pub mod prices;
 pub mod redraw;
 pub mod run;
 pub mod sweep;
 pub mod trace;
+
+pub use output::Format;

@@ -3,15 +3,18 @@
 
 use crate::Error;
 use crate::pricing::Catalog;
-use crate::pricing::listing::{Section, render};
+use super::output::{Format, json};
+use crate::pricing::listing::{Section, render, to_json};
 use std::path::Path;
 
 /// The catalog's listing: one `section` (or all), one `region` (or all), of
-/// the catalog file `pricing` (or the built-in one).
+/// the catalog file `pricing` (or the built-in one): tables, or one JSON
+/// document.
 pub fn list(
     section: Section,
     region: Option<&str>,
     pricing: Option<&Path>,
+    format: Format,
 ) -> Result<String, Error> {
     let catalog = match pricing {
         Some(p) => {
@@ -39,13 +42,21 @@ pub fn list(
             )));
         }
     }
-    Ok(render(&catalog, section, region))
+    match format {
+        Format::Table => Ok(render(&catalog, section, region)),
+        Format::Json => json(&to_json(&catalog, section, region)),
+    }
 }
 
 /// `prices import`: reads the offer file `file` (the AmazonEC2 or AmazonECS
 /// JSON or CSV), updates the catalog `pricing` (or the built-in one) with it
-/// and writes the result to `out`.
-pub fn import(file: Option<&Path>, out: &Path, pricing: Option<&Path>) -> Result<String, Error> {
+/// and writes the result to `out`; says what it wrote, as a line or as JSON.
+pub fn import(
+    file: Option<&Path>,
+    out: &Path,
+    pricing: Option<&Path>,
+    format: Format,
+) -> Result<String, Error> {
     let Some(file) = file else {
         return Err(Error::BadInput(
             "prices import needs the offer file: fargate-sim prices import AmazonEC2.json --out pricing.toml".into(),
@@ -62,6 +73,15 @@ pub fn import(file: Option<&Path>, out: &Path, pricing: Option<&Path>) -> Result
         None => crate::pricing::catalog::BUILTIN_PRICING.to_string(),
     };
     let r = crate::pricing::import::import(file, &base, out).map_err(Error::BadInput)?;
+    if format == Format::Json {
+        return json(&serde_json::json!({
+            "out": out.display().to_string(),
+            "ec2_prices": r.ec2_prices,
+            "ec2_types_added": r.ec2_types_added,
+            "fargate_rates": r.fargate_rates,
+            "publication": r.publication,
+        }));
+    }
     Ok(format!(
         "wrote {}: {} EC2 instance prices{}, {} Fargate rates, as published {}; use it with --pricing {} or pricing = \"{}\" in a scenario\n",
         out.display(),

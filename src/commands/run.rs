@@ -14,14 +14,9 @@ use crate::simulate;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// What a finished run prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Print {
-    /// The comparison table, then the files written.
-    Table,
-    /// `summary.json`, for scripts.
-    Json,
-}
+/// What a finished run prints: the comparison table and the files written
+/// ([`Print::Table`]), or `summary.json` ([`Print::Json`]).
+pub use super::output::Format as Print;
 
 /// A run's arguments.
 #[derive(Clone, Debug)]

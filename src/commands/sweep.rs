@@ -6,11 +6,11 @@
 use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
 use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
-use crate::report::progress::{self, ProgressLine};
+use super::output::{Format, json};
+use crate::report::progress::{ExperimentProgress, ProgressLine};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A sweep's arguments.
 #[derive(Clone, Debug)]
@@ -31,12 +31,17 @@ pub struct Args {
     pub force: bool,
     /// Print nothing (no progress line either).
     pub quiet: bool,
+    /// The table of results and the files written, or one JSON document.
+    pub format: Format,
 }
 
 /// Runs the sweep and writes its results; returns the text to print (empty
-/// with `quiet`). Progress goes to standard error (see [`ProgressLine`]).
+/// with `quiet`): a table of the main figures per point × platform and the
+/// files written, or one JSON document. Progress goes to standard error
+/// (see [`ProgressLine`]).
 pub fn sweep(args: Args) -> Result<String, Error> {
     let path = &args.scenario;
+    let jobs = super::output::jobs(args.jobs)?;
     let metrics = experiment::report::metrics_or_default(args.metrics);
     let base = Base::read(path, args.load)?;
     let sweep = Sweep::parse(&base.text, path)?.ok_or_else(|| {
@@ -64,41 +69,16 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         d
     });
     prepare_dir(&dir, "experiment.json", args.force)?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
-    // Points done, points in all, and the share of the work done (in
-    // millionths), read by the progress display.
-    let state = Arc::new([
-        AtomicUsize::new(0),
-        AtomicUsize::new(0),
-        AtomicUsize::new(0),
-    ]);
+    let state = Arc::new(ExperimentProgress::default());
     let mine = sweep
         .points()
         .iter()
         .filter(|p| shard.owns(p.index))
         .count();
-    state[1].store(mine, Ordering::Relaxed);
-    let shown = state.clone();
-    let line = ProgressLine::spawn(
-        move |elapsed| {
-            let [done, total, work] = &*shown;
-            progress::sweep_line(
-                done.load(Ordering::Relaxed),
-                total.load(Ordering::Relaxed),
-                work.load(Ordering::Relaxed) as f64 / 1e6,
-                elapsed,
-            )
-        },
-        !args.quiet,
-    );
-    let progress = |done: usize, total: usize, work: f64| {
-        state[0].store(done, Ordering::Relaxed);
-        state[1].store(total, Ordering::Relaxed);
-        state[2].store((work.clamp(0.0, 1.0) * 1e6) as usize, Ordering::Relaxed);
-    };
+    state.set(0, mine, 0.0);
+    let line = ProgressLine::experiment("points", state.clone(), !args.quiet);
+    let progress = |done: usize, total: usize, work: f64| state.set(done, total, work);
     let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress);
     line.finish();
     let outcome = outcome?;
@@ -110,8 +90,24 @@ pub fn sweep(args: Args) -> Result<String, Error> {
     if args.quiet {
         return Ok(String::new());
     }
+    if args.format == Format::Json {
+        return json(&serde_json::json!({
+            "scenario": outcome.scenario,
+            "experiment": outcome.experiment,
+            "out": dir.display().to_string(),
+            "files": outcome.files,
+            "removed": removed,
+            "axes": sweep.keys(),
+            "points_run": outcome.points_run,
+            "points_total": outcome.points_total,
+            "replications": sweep.replications,
+            "shard": { "index": shard.index, "count": shard.count },
+            "rows": outcome.rows,
+        }));
+    }
     Ok(format!(
-        "ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\n{}wrote {}: {}\n",
+        "{}ran {} of {} point(s) × {} replication(s) with -j {jobs} in {:.2}s\n{}wrote {}: {}\n",
+        crate::experiment::overview::render(&sweep.keys(), &outcome.rows),
         outcome.points_run,
         outcome.points_total,
         sweep.replications,

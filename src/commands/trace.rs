@@ -49,6 +49,11 @@ impl TraceInput<'_> {
             toml::Value::String(abs.to_string_lossy().into_owned()),
         );
         if let Some(f) = self.format {
+            if matches!(f, "json" | "table") {
+                return Err(Error::BadInput(format!(
+                    "--format {f}: for `trace`, --format names the trace's format (native, alibaba-2017, swf, …), and `trace` prints text only; leave --format out to detect the format"
+                )));
+            }
             workload.insert("format".into(), toml::Value::String(f.to_string()));
         }
         workload.insert("on_bad_row".into(), toml::Value::String(on_bad_row.into()));
@@ -139,8 +144,10 @@ pub fn convert(
     set: &[String],
     to: &Path,
     skip_bad_rows: bool,
+    force: bool,
 ) -> Result<String, Error> {
     let started = std::time::Instant::now();
+    refuse_to_replace(file, to, force)?;
     let input = TraceInput { file, format, set };
     let sc = input.scenario(if skip_bad_rows { "skip" } else { "error" }, true)?;
     let t = sc.workload.trace.as_ref().expect("a trace");
@@ -185,6 +192,32 @@ pub fn convert(
         text.push_str(&format!("skipped {n} row(s): {reason}\n"));
     }
     Ok(text)
+}
+
+/// Refuses to write the native trace over an existing file without
+/// `force` (as `run --out` refuses an earlier run), and over the trace being
+/// read even with it.
+fn refuse_to_replace(file: &Path, to: &Path, force: bool) -> Result<(), Error> {
+    if !to.is_file() {
+        return Ok(());
+    }
+    let same = match (file.canonicalize(), to.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::BadInput(format!(
+            "--to {}: that is the trace being converted; write the native trace to another file",
+            to.display()
+        )));
+    }
+    if !force {
+        return Err(Error::BadInput(format!(
+            "--to {}: the file exists; choose another name, or add --force to replace it",
+            to.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Buckets of the arrival-rate profile.

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod breakeven;
+pub mod overview;
 pub mod plan;
 pub mod report;
 pub mod results;

@@ -76,6 +76,11 @@ pub struct SweepOutcome {
     pub points_run: usize,
     pub points_total: usize,
     pub files: Vec<String>,
+    /// The main figures per point × platform (means over replications).
+    pub rows: Vec<super::overview::Row>,
+    /// The experiment's fingerprint and its scenario's name.
+    pub experiment: String,
+    pub scenario: String,
 }
 
 /// Runs the sweep's points of `shard` on `jobs` threads and writes the
@@ -123,6 +128,7 @@ pub fn run_sweep(
     let seed = base.seed()?;
     let mut df = super::results::table(sweep, &mine, &runs, seed)?;
     super::report::check_metrics(&df, metrics)?;
+    let rows = super::overview::rows(&mine, &runs);
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,
@@ -163,24 +169,39 @@ pub fn run_sweep(
         points_run: mine.len(),
         points_total: all.len(),
         files,
+        rows,
+        experiment: manifest.experiment,
+        scenario: manifest.scenario,
     })
+}
+
+/// What a batch wrote, and its main figures per file × platform.
+#[derive(Clone, Debug)]
+pub struct BatchOutcome {
+    pub files: Vec<String>,
+    pub rows: Vec<super::overview::Row>,
 }
 
 /// Runs scenario files once each (their own seeds) on `jobs` threads and
 /// writes one combined table, a row per file × platform, to `out`.
+/// `progress` is told, after each file, the files done, the files in all,
+/// and the share of the expected work done (files weighted by the tasks and
+/// requests each simulates).
 pub fn run_batch(
     files: &[PathBuf],
     options: &LoadOptions,
     jobs: usize,
     out: &Path,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<Vec<String>, Error> {
+    progress: &(dyn Fn(usize, usize, f64) + Sync),
+) -> Result<BatchOutcome, Error> {
     let bases: Vec<Base> = files
         .iter()
         .map(|f| Base::read(f, options.clone()))
         .collect::<Result<_, _>>()?;
+    let weights: Vec<f64> = bases.iter().map(|b| b.expected_work(&[])).collect();
+    let all_work: f64 = weights.iter().sum::<f64>().max(1.0);
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
+    let done = Mutex::new((0usize, 0.0f64));
     let slots: Vec<Mutex<Option<Result<Summary, Error>>>> =
         bases.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -195,7 +216,11 @@ pub fn run_batch(
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(r);
                     }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, bases.len());
+                    if let Ok(mut d) = done.lock() {
+                        d.0 += 1;
+                        d.1 += weights[i];
+                        progress(d.0, bases.len(), d.1 / all_work);
+                    }
                 }
             });
         }
@@ -219,6 +244,7 @@ pub fn run_batch(
         replications: 1,
     };
     let points = sweep.points();
+    let rows = super::overview::rows(&points, &runs);
     let mut df = super::results::table(&sweep, &points, &runs, 0)?;
     // Each file ran with its own seed, not a replication seed.
     let seeds: Vec<Option<u64>> = runs
@@ -239,5 +265,8 @@ pub fn run_batch(
         source,
     })?;
     super::results::write(out, &mut df)?;
-    Ok(vec!["results.parquet".into(), "results.csv".into()])
+    Ok(BatchOutcome {
+        files: vec!["results.parquet".into(), "results.csv".into()],
+        rows,
+    })
 }

@@ -252,3 +252,133 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
     }
     out
 }
+
+/// The same listing as one JSON document (`prices --format json`; shape in
+/// docs/outputs.md): the parts asked for, limited to `region` when given.
+/// Rates are dollars an hour, times seconds, sizes vCPU and MiB.
+pub fn to_json(catalog: &Catalog, section: Section, region: Option<&str>) -> serde_json::Value {
+    use super::functions::{FunctionBilling, FunctionSizing};
+    use serde_json::{Value, json};
+    let show = |s: Section| section == Section::All || section == s;
+    let secs = |t: crate::time::SimTime| t as f64 / 1e6;
+    let vcpu = |milli: u32| milli as f64 / 1000.0;
+    let in_region = |r: &str| region.is_none_or(|x| x == r);
+    let f = &catalog.fargate;
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "catalog".into(),
+        json!({ "name": catalog.name, "origin": catalog.origin, "as_of": catalog.as_of }),
+    );
+    out.insert("region".into(), json!(region));
+    if show(Section::Fargate) {
+        out.insert(
+            "fargate".into(),
+            json!({
+                "billing_granularity_s": secs(f.billing_granularity),
+                "minimum_billed_linux_s": secs(f.minimum_billed_linux),
+                "minimum_billed_windows_s": secs(f.minimum_billed_windows),
+                "free_storage_gib": f.free_storage_gib,
+                "max_storage_gib_ecs": f.max_storage_gib_ecs,
+                "max_storage_gib_eks": f.max_storage_gib_eks,
+                "eks_pod_overhead_mib": f.eks_pod_overhead_mib,
+                "rates": f.rates.iter().filter(|r| in_region(&r.region)).map(|r| json!({
+                    "region": r.region,
+                    "os": r.os,
+                    "arch": r.arch,
+                    "capacity": r.capacity,
+                    "vcpu_usd_per_hour": r.vcpu.usd_per_hour(),
+                    "memory_gib_usd_per_hour": r.memory_gib.usd_per_hour(),
+                    "storage_gib_usd_per_hour": r.storage_gib.usd_per_hour(),
+                    "os_license_vcpu_usd_per_hour": r.os_license_vcpu.usd_per_hour(),
+                    "source": r.source,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    if show(Section::Sizes) {
+        out.insert(
+            "sizes".into(),
+            json!({
+                "windows_min_vcpu": vcpu(f.windows_min_cpu_milli),
+                "windows_max_vcpu": vcpu(f.windows_max_cpu_milli),
+                "grid": f.size_grid.iter().map(|r| json!({
+                    "vcpu": vcpu(r.cpu_milli),
+                    "memory_mib": r.memory_mib,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    if show(Section::Ec2) {
+        out.insert(
+            "ec2".into(),
+            json!({
+                "billing_granularity_s": secs(catalog.ec2.billing_granularity),
+                "minimum_billed_s": secs(catalog.ec2.minimum_billed),
+                "eks_control_plane_usd_per_hour": catalog.eks_control_plane.usd_per_hour(),
+                "eks_source": catalog.eks_source,
+                "instance_types": catalog.ec2.instance_types.iter().map(|t| json!({
+                    "name": t.name,
+                    "vcpu": vcpu(t.cpu_milli),
+                    "memory_mib": t.memory_mib,
+                    "arch": t.arch,
+                    "on_demand_usd_per_hour": t.on_demand.iter()
+                        .filter(|(r, _)| in_region(r))
+                        .map(|(r, p)| (r.clone(), json!(p.usd_per_hour())))
+                        .collect::<serde_json::Map<String, Value>>(),
+                    "source": t.note,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    if show(Section::Functions) {
+        let profiles: Vec<Value> = catalog
+            .functions
+            .iter()
+            .filter(|p| in_region(&p.region))
+            .map(|p| {
+                let sizes = match &p.sizing {
+                    FunctionSizing::Memory {
+                        mib_per_vcpu,
+                        min_mib,
+                        max_mib,
+                        ..
+                    } => json!({ "min_memory_mib": min_mib, "max_memory_mib": max_mib, "mib_per_vcpu": mib_per_vcpu }),
+                    FunctionSizing::CpuMemory {
+                        min_cpu_milli,
+                        max_cpu_milli,
+                        min_mib,
+                        max_mib,
+                        ..
+                    } => json!({
+                        "min_vcpu": vcpu(*min_cpu_milli),
+                        "max_vcpu": vcpu(*max_cpu_milli),
+                        "min_memory_mib": min_mib,
+                        "max_memory_mib": max_mib,
+                    }),
+                };
+                json!({
+                    "profile": p.name,
+                    "provider": p.provider,
+                    "region": p.region,
+                    "vcpu_usd_per_hour": p.vcpu.usd_per_hour(),
+                    "memory_gib_usd_per_hour": p.memory_gib.usd_per_hour(),
+                    "per_million_requests_usd": p.request.usd() * 1e6,
+                    "billing": match p.billing {
+                        FunctionBilling::Invocation => "invocation",
+                        FunctionBilling::InstanceActive => "instance_active",
+                        FunctionBilling::InstanceLifetime => "instance_lifetime",
+                    },
+                    "granularity_s": secs(p.granularity),
+                    "sizes": sizes,
+                    "concurrency": p.concurrency,
+                    "max_instances": p.max_instances,
+                    "cold_start_s": secs(p.cold_start),
+                    "keep_alive_s": secs(p.keep_alive),
+                    "source": p.source,
+                })
+            })
+            .collect();
+        out.insert("functions".into(), Value::Array(profiles));
+    }
+    Value::Object(out)
+}

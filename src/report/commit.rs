@@ -191,16 +191,81 @@ pub struct PlatformPlan {
     pub last: f64,
 }
 
+/// What `commit` found for a run: a plan per eligible platform, and why the
+/// others are not eligible.
+pub struct Commitment {
+    pub scenario: String,
+    pub plan: Plan,
+    pub plans: Vec<PlatformPlan>,
+    pub skipped: Vec<String>,
+}
+
+/// The files `commit` writes into the run's folder.
+pub const FILES: [&str; 3] = ["commit.csv", "commit.png", "commit.svg"];
+
+/// One commitment's outcome on a platform's whole bill, for JSON.
+#[derive(serde::Serialize)]
+struct OutcomeJson {
+    commitment_usd_per_hour: f64,
+    cost_usd: f64,
+    saving_usd: f64,
+    saving_share: f64,
+    coverage: f64,
+    utilisation: f64,
+}
+
+impl OutcomeJson {
+    fn new(o: &Outcome, p: &PlatformPlan) -> OutcomeJson {
+        let other = p.total_on_demand - p.eligible_on_demand;
+        OutcomeJson {
+            commitment_usd_per_hour: o.commitment,
+            cost_usd: o.cost + other,
+            saving_usd: o.saving(),
+            saving_share: o.saving() / p.total_on_demand.max(1e-300),
+            coverage: o.coverage,
+            utilisation: o.utilisation,
+        }
+    }
+}
+
+impl Commitment {
+    /// The table `commit` prints.
+    pub fn render(&self) -> String {
+        render(&self.scenario, self.plan, &self.plans, &self.skipped)
+    }
+
+    /// `commit --format json` (docs/outputs.md).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scenario": self.scenario,
+            "plan": match self.plan {
+                Plan::Compute => "compute",
+                Plan::Ec2Instance => "ec2_instance",
+            },
+            "platforms": self.plans.iter().map(|p| serde_json::json!({
+                "platform": p.platform,
+                "discount": p.discount,
+                "hours": p.hours.len(),
+                "on_demand_usd": p.total_on_demand,
+                "eligible_on_demand_usd": p.eligible_on_demand,
+                "best": OutcomeJson::new(&p.best, p),
+                "asked": p.asked.as_ref().map(|a| OutcomeJson::new(a, p)),
+            })).collect::<Vec<_>>(),
+            "not_eligible": self.skipped,
+            "files": FILES,
+        })
+    }
+}
+
 /// Runs `commit` on a finished run: recommends (or evaluates) a commitment
-/// per platform, writes `commit.csv` and the `commit` chart; returns the
-/// text to print.
+/// per platform, writes `commit.csv` and the `commit` chart.
 pub fn commit(
     dir: &Path,
     plan: Plan,
     discount: Option<f64>,
     commitment: Option<f64>,
     catalog: &crate::pricing::Catalog,
-) -> Result<String, Error> {
+) -> Result<Commitment, Error> {
     if let Some(d) = discount
         && !(0.0..1.0).contains(&d)
     {
@@ -276,7 +341,12 @@ pub fn commit(
         )));
     }
     write_outputs(dir, &plans)?;
-    Ok(render(&summary.scenario.name, plan, &plans, &skipped))
+    Ok(Commitment {
+        scenario: summary.scenario.name,
+        plan,
+        plans,
+        skipped,
+    })
 }
 
 fn render(name: &str, plan: Plan, plans: &[PlatformPlan], skipped: &[String]) -> String {

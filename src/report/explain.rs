@@ -7,6 +7,8 @@ use super::compare;
 use super::format::{format_latency, format_seconds, format_usd_cents as usd};
 use super::summary::{PlatformSummary, Summary};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 fn pct(part: f64, whole: f64) -> String {
     let p = if whole <= 0.0 {
@@ -22,9 +24,14 @@ fn pct(part: f64, whole: f64) -> String {
 }
 
 /// A change and what it would save, in dollars.
-struct Saving {
-    dollars: f64,
-    text: String,
+#[derive(Clone, Debug, Serialize)]
+pub struct Saving {
+    /// The platform the change applies to.
+    pub platform: String,
+    /// The estimated saving over the run.
+    #[serde(rename = "usd")]
+    pub dollars: f64,
+    pub text: String,
 }
 
 /// The Fargate rate ratio `to / from` for a platform's region and OS (vCPU
@@ -77,6 +84,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
             && let Some(r) = fargate_ratio(catalog, p, Arch::X86_64, Capacity::Spot)
         {
             out.push(Saving {
+                platform: p.name.clone(),
                 dollars: compute * (1.0 - r),
                 text: format!(
                     "run {} on Fargate Spot: about {} less ({} of its cost), if the tasks can take a 2-minute interruption notice",
@@ -93,6 +101,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
             && let Some(r) = fargate_ratio(catalog, p, Arch::Arm64, Capacity::OnDemand)
         {
             out.push(Saving {
+                platform: p.name.clone(),
                 dollars: compute * (1.0 - r),
                 text: format!(
                     "build the images for ARM and run {} on Graviton: about {} less ({}), with no change in behaviour",
@@ -110,6 +119,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
             let overhead = (billed - useful) / billed;
             if overhead > 0.15 {
                 out.push(Saving {
+                    platform: p.name.clone(),
                     dollars: compute * overhead,
                     text: format!(
                         "{} pays for {} of its billed task time while no task code runs (image pulls, the one-minute minimum, interruptions): smaller images or fewer, longer tasks would recover part of up to {}",
@@ -132,6 +142,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
                 "a lower `min`, a smaller instance type or a higher target capacity"
             };
             out.push(Saving {
+                platform: p.name.clone(),
                 dollars: cl.idle_usd,
                 text: format!(
                     "{} leaves {} of its instance bill idle ({}): {levers} would recover part of it; at this utilisation Fargate may be cheaper (try `fargate-sim breakeven`)",
@@ -149,6 +160,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
                 .spot_discount;
             let saved = c.instances_usd * 0.5 * discount;
             out.push(Saving {
+                platform: p.name.clone(),
                 dollars: saved,
                 text: format!(
                     "putting half of {}'s instances on Spot (capacity = {{ on_demand = 1, spot = 1 }}) would save about {} at the default {:.0}% Spot discount, less what interruptions cost",
@@ -327,14 +339,93 @@ fn names(list: &[&str]) -> String {
     }
 }
 
-/// The explanation of a finished run.
+/// Where one platform's money went.
+#[derive(Clone, Debug, Serialize)]
+pub struct Spend {
+    pub platform: String,
+    pub kind: String,
+    pub total_usd: f64,
+    /// The summary's cost components (`cost.components` in summary.json).
+    pub components: super::summary::Components,
+    /// The sentence printed for it.
+    pub text: String,
+}
+
+/// The cheapest of the options that did the work.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cheapest {
+    /// One platform, or two that cost about the same; empty when no option
+    /// did all the work.
+    pub platforms: Vec<String>,
+    pub text: String,
+}
+
+/// An option left out of the comparison, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotCompared {
+    pub platform: String,
+    pub why: String,
+}
+
+/// Tasks a platform could never run, by reason.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotRun {
+    pub platform: String,
+    pub tasks: u64,
+    pub reasons: BTreeMap<String, u64>,
+    pub text: String,
+}
+
+/// The explanation of a finished run, section by section: what `explain`
+/// prints, and its `--format json` (docs/outputs.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    pub scenario: String,
+    /// Where the money went, one entry per platform in scenario order.
+    pub money: Vec<Spend>,
+    /// With two platforms or more.
+    pub cheapest: Option<Cheapest>,
+    pub not_compared: Vec<NotCompared>,
+    /// Clusters held at their `max` while tasks waited.
+    pub pinned: Vec<String>,
+    /// What made tasks wait, per platform.
+    pub waits: Vec<String>,
+    pub not_run: Vec<NotRun>,
+    /// One sentence per service per platform.
+    pub services: Vec<String>,
+    /// The changes that would save money, largest estimate first.
+    pub savings: Vec<Saving>,
+    /// The change that would cut the wait the most.
+    pub wait_change: Option<String>,
+    pub note: String,
+}
+
+const NOTE: &str = "The estimates scale this run's bill by catalog rate ratios; run the change as a scenario (--set …) to know for sure.";
+
+/// The explanation of a finished run, as text.
 pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
-    let mut out = format!("{}\n", summary.scenario.name);
+    render(&explanation(summary, catalog))
+}
+
+/// The explanation of a finished run.
+pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
     let ps = &summary.platforms;
+    let mut e = Explanation {
+        scenario: summary.scenario.name.clone(),
+        money: Vec::new(),
+        cheapest: None,
+        not_compared: Vec::new(),
+        pinned: Vec::new(),
+        waits: Vec::new(),
+        not_run: Vec::new(),
+        services: Vec::new(),
+        savings: Vec::new(),
+        wait_change: None,
+        note: NOTE.into(),
+    };
     if ps.is_empty() {
-        return out;
+        return e;
     }
-    out.push_str("\nWhere the money went\n");
     for p in ps {
         let c = &p.cost.components;
         let mut parts = Vec::new();
@@ -359,86 +450,95 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                 usd(cl.idle_usd)
             ));
         }
-        out.push_str(&format!(
-            "- {} ({}) cost {}: {}.",
+        let mut text = format!(
+            "{} ({}) cost {}: {}.",
             p.name,
             p.kind,
             usd(p.cost.total_usd),
             parts.join(", ")
-        ));
+        );
         if c.spot_savings_usd > 0.0 {
-            out.push_str(&format!(
+            text.push_str(&format!(
                 " Spot saved {} against on demand",
                 usd(c.spot_savings_usd)
             ));
             let interruptions =
                 p.tasks.interrupted + p.cluster.as_ref().map_or(0, |c| c.instance_interruptions);
             if interruptions > 0 {
-                out.push_str(&format!(
+                text.push_str(&format!(
                     ", at the price of {interruptions} interruption(s) that threw away {} of task run time",
                     format_seconds(p.tasks.wasted_seconds)
                 ));
             }
-            out.push('.');
+            text.push('.');
         }
         if p.kind == "fargate" && p.billed.task_seconds > 0.0 && p.tasks.run_seconds > 0.0 {
-            out.push_str(&format!(
+            text.push_str(&format!(
                 " {} of the billed task time ran task code; the rest was image pulls, the billing minimum and rounding.",
                 pct(p.tasks.run_seconds, p.billed.task_seconds)
             ));
         }
-        out.push('\n');
+        e.money.push(Spend {
+            platform: p.name.clone(),
+            kind: p.kind.clone(),
+            total_usd: p.cost.total_usd,
+            components: c.clone(),
+            text,
+        });
     }
     let field = compare::field(ps);
     if ps.len() > 1 {
         let mut compared = field.compared.clone();
         compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
-        match compared.as_slice() {
-            [] => out.push_str("Cheapest: none; no option did all the work.\n"),
-            [only] => out.push_str(&format!(
-                "Cheapest: {} at {}, the only option that did the work.\n",
-                only.name,
-                usd(only.cost.total_usd)
-            )),
+        let (platforms, text) = match compared.as_slice() {
+            [] => (
+                Vec::new(),
+                "Cheapest: none; no option did all the work.".to_string(),
+            ),
+            [only] => (
+                vec![only.name.clone()],
+                format!(
+                    "Cheapest: {} at {}, the only option that did the work.",
+                    only.name,
+                    usd(only.cost.total_usd)
+                ),
+            ),
             [first, second, ..]
                 if compare::same_cost(first.cost.total_usd, second.cost.total_usd) =>
             {
-                out.push_str(&format!(
-                    "Cheapest: {} and {} cost about the same ({} and {}).\n",
-                    first.name,
-                    second.name,
-                    usd(first.cost.total_usd),
-                    usd(second.cost.total_usd)
-                ))
+                (
+                    vec![first.name.clone(), second.name.clone()],
+                    format!(
+                        "Cheapest: {} and {} cost about the same ({} and {}).",
+                        first.name,
+                        second.name,
+                        usd(first.cost.total_usd),
+                        usd(second.cost.total_usd)
+                    ),
+                )
             }
-            [first, ..] => out.push_str(&format!(
-                "Cheapest: {} at {}.\n",
-                first.name,
-                usd(first.cost.total_usd)
-            )),
-        }
-        for (p, why) in &field.excluded {
-            out.push_str(&format!(
-                "Not compared: {} ({}); its cost pays for only the work it did.\n",
-                p.name, why
-            ));
-        }
+            [first, ..] => (
+                vec![first.name.clone()],
+                format!(
+                    "Cheapest: {} at {}.",
+                    first.name,
+                    usd(first.cost.total_usd)
+                ),
+            ),
+        };
+        e.cheapest = Some(Cheapest { platforms, text });
+        e.not_compared = field
+            .excluded
+            .iter()
+            .map(|(p, why)| NotCompared {
+                platform: p.name.clone(),
+                why: why.to_string(),
+            })
+            .collect();
     }
-    let pinned: Vec<String> = ps.iter().filter_map(compare::pinned).collect();
-    if !pinned.is_empty() {
-        out.push_str("\nClusters held at their limit\n");
-        for line in pinned {
-            out.push_str(&format!("- {line}.\n"));
-        }
-    }
-    let waits: Vec<String> = ps.iter().filter_map(waiting).collect();
-    if !waits.is_empty() {
-        out.push_str("\nWhat made tasks wait\n");
-        for w in waits {
-            out.push_str(&format!("- {w}\n"));
-        }
-    }
-    let not_run: Vec<String> = ps
+    e.pinned = ps.iter().filter_map(compare::pinned).collect();
+    e.waits = ps.iter().filter_map(waiting).collect();
+    e.not_run = ps
         .iter()
         .filter(|p| p.tasks.unschedulable > 0)
         .map(|p| {
@@ -466,19 +566,20 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                 }
                 _ => "",
             };
-            format!(
-                "- {} could not run {} task(s): {}.{fix}\n",
-                p.name,
-                p.tasks.unschedulable,
-                reasons.join("; ")
-            )
+            NotRun {
+                platform: p.name.clone(),
+                tasks: p.tasks.unschedulable,
+                reasons: p.tasks.unschedulable_reasons.clone(),
+                text: format!(
+                    "{} could not run {} task(s): {}.{fix}",
+                    p.name,
+                    p.tasks.unschedulable,
+                    reasons.join("; ")
+                ),
+            }
         })
         .collect();
-    if !not_run.is_empty() {
-        out.push_str("\nTasks that could not run\n");
-        out.extend(not_run);
-    }
-    let services: Vec<String> = ps
+    e.services = ps
         .iter()
         .flat_map(|p| {
             p.services.iter().map(move |s| {
@@ -501,7 +602,7 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
                     " Requests were lost even at steady state: the service needs more replicas (a higher minimum or a lower target).".into()
                 };
                 format!(
-                    "- {} on {}: {} of {} requests served (p99 {}){slo}; {:.1} replicas on average, {} at peak, {}.{why}\n",
+                    "{} on {}: {} of {} requests served (p99 {}){slo}; {:.1} replicas on average, {} at peak, {}.{why}",
                     s.name,
                     p.name,
                     r.served,
@@ -514,35 +615,78 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
             })
         })
         .collect();
-    if !services.is_empty() {
-        out.push_str("\nServices\n");
-        out.extend(services);
-    }
     // Savings only for options that did the work: shrinking a cluster whose
     // tasks did not fit would not save anything real.
-    let mut all: Vec<Saving> = field
+    e.savings = field
         .compared
         .iter()
         .flat_map(|p| savings(catalog, p))
         .collect();
-    all.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
+    e.savings.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
+    e.wait_change = latency_change(ps);
+    e
+}
+
+/// The explanation as the text `explain` prints.
+pub fn render(e: &Explanation) -> String {
+    let mut out = format!("{}\n", e.scenario);
+    if e.money.is_empty() {
+        return out;
+    }
+    out.push_str("\nWhere the money went\n");
+    for m in &e.money {
+        out.push_str(&format!("- {}\n", m.text));
+    }
+    if let Some(c) = &e.cheapest {
+        out.push_str(&format!("{}\n", c.text));
+    }
+    for n in &e.not_compared {
+        out.push_str(&format!(
+            "Not compared: {} ({}); its cost pays for only the work it did.\n",
+            n.platform, n.why
+        ));
+    }
+    if !e.pinned.is_empty() {
+        out.push_str("\nClusters held at their limit\n");
+        for line in &e.pinned {
+            out.push_str(&format!("- {line}.\n"));
+        }
+    }
+    if !e.waits.is_empty() {
+        out.push_str("\nWhat made tasks wait\n");
+        for w in &e.waits {
+            out.push_str(&format!("- {w}\n"));
+        }
+    }
+    if !e.not_run.is_empty() {
+        out.push_str("\nTasks that could not run\n");
+        for n in &e.not_run {
+            out.push_str(&format!("- {}\n", n.text));
+        }
+    }
+    if !e.services.is_empty() {
+        out.push_str("\nServices\n");
+        for s in &e.services {
+            out.push_str(&format!("- {s}\n"));
+        }
+    }
     out.push_str("\nThe one change that would save the most\n");
-    match all.first() {
+    match e.savings.first() {
         Some(best) => {
             out.push_str(&format!("- {}.\n", best.text));
-            if all.len() > 1 {
+            if e.savings.len() > 1 {
                 out.push_str("Other changes, by estimated effect:\n");
-                for s in all.iter().skip(1).take(3) {
+                for s in e.savings.iter().skip(1).take(3) {
                     out.push_str(&format!("- {}.\n", s.text));
                 }
             }
         }
         None => out.push_str("- nothing obvious: no Spot, ARM, idle-capacity or start-up saving applies to these platforms.\n"),
     }
-    if let Some(line) = latency_change(ps) {
+    if let Some(line) = &e.wait_change {
         out.push_str("\nThe one change that would cut the wait the most\n");
         out.push_str(&format!("- {line}.\n"));
     }
-    out.push_str("\nThe estimates scale this run's bill by catalog rate ratios; run the change as a scenario (--set …) to know for sure.\n");
+    out.push_str(&format!("\n{}\n", e.note));
     out
 }

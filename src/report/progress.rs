@@ -7,7 +7,7 @@ use crate::engine::Progress;
 use crate::time::{SimTime, format_span};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How often a plain (not a terminal) progress line is written.
@@ -60,10 +60,17 @@ pub fn line(progress: &[Progress], span: Option<SimTime>, elapsed: Duration) -> 
     )
 }
 
-/// The text of a sweep's progress line. The time left is estimated from the
-/// share of the expected work done (`work_done`, 0 to 1), not from the
-/// points done: a sweep's last points are often its largest.
-pub fn sweep_line(done: usize, total: usize, work_done: f64, elapsed: Duration) -> String {
+/// The text of a sweep's or a batch's progress line: `what` (points,
+/// scenarios) done of `total`. The time left is estimated from the share of
+/// the expected work done (`work_done`, 0 to 1), not from the count done: a
+/// sweep's last points (a batch's largest files) are often its largest.
+pub fn experiment_line(
+    what: &str,
+    done: usize,
+    total: usize,
+    work_done: f64,
+    elapsed: Duration,
+) -> String {
     let el = elapsed.as_secs_f64();
     let left = if work_done > 0.0 && done < total {
         let secs = el * (1.0 - work_done.min(1.0)) / work_done;
@@ -75,10 +82,40 @@ pub fn sweep_line(done: usize, total: usize, work_done: f64, elapsed: Duration) 
         String::new()
     };
     format!(
-        "points {done}/{total} · {:.0}% of the work · {} elapsed{left}",
+        "{what} {done}/{total} · {:.0}% of the work · {} elapsed{left}",
         work_done.clamp(0.0, 1.0) * 100.0,
         super::format::format_seconds(el)
     )
+}
+
+/// What a sweep or a batch has done so far, shared between its workers and
+/// its display.
+#[derive(Debug, Default)]
+pub struct ExperimentProgress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+    /// The share of the expected work done, in millionths.
+    work: AtomicUsize,
+}
+
+impl ExperimentProgress {
+    /// Records `done` of `total`, and the share of the work done (0 to 1).
+    pub fn set(&self, done: usize, total: usize, work: f64) {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+        self.work
+            .store((work.clamp(0.0, 1.0) * 1e6) as usize, Ordering::Relaxed);
+    }
+
+    fn line(&self, what: &str, elapsed: Duration) -> String {
+        experiment_line(
+            what,
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+            self.work.load(Ordering::Relaxed) as f64 / 1e6,
+            elapsed,
+        )
+    }
 }
 
 /// One progress line for a log: the time so far, the text, a newline, and
@@ -113,6 +150,16 @@ impl ProgressLine {
             },
             enabled,
         )
+    }
+
+    /// Starts the display of a sweep or a batch (`what`: points, scenarios)
+    /// if `enabled`.
+    pub fn experiment(
+        what: &'static str,
+        state: Arc<ExperimentProgress>,
+        enabled: bool,
+    ) -> ProgressLine {
+        ProgressLine::spawn(move |elapsed| state.line(what, elapsed), enabled)
     }
 
     /// Shows `text(elapsed)` if `enabled`: redrawn in place on a terminal,
@@ -212,12 +259,18 @@ mod tests {
     fn a_sweep_estimates_the_time_left_from_the_work_done() {
         // Regression: 90 of 100 small points done in 60 s said "about 7s
         // left" when the ten left were half the work.
-        let t = sweep_line(90, 100, 0.5, Duration::from_secs(60));
+        let t = experiment_line("points", 90, 100, 0.5, Duration::from_secs(60));
         assert_eq!(
             t,
             "points 90/100 · 50% of the work · 60s elapsed · about 60s left"
         );
-        let t = sweep_line(100, 100, 1.0, Duration::from_secs(61));
+        let t = experiment_line("points", 100, 100, 1.0, Duration::from_secs(61));
         assert_eq!(t, "points 100/100 · 100% of the work · 61s elapsed");
+        // A batch: 1 of 3 files done, but it was a quarter of the work.
+        let t = experiment_line("scenarios", 1, 3, 0.25, Duration::from_secs(10));
+        assert_eq!(
+            t,
+            "scenarios 1/3 · 25% of the work · 10s elapsed · about 30s left"
+        );
     }
 }

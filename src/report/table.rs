@@ -17,7 +17,7 @@ fn column<T>(
 
 /// A table in the house style: headers may break into two lines, so that
 /// a table fits 100 columns without wrapping inside a cell.
-fn table(header: Vec<&str>) -> Table {
+pub fn table(header: Vec<&str>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -26,7 +26,7 @@ fn table(header: Vec<&str>) -> Table {
 }
 
 /// Numbers read right-aligned, from column `from` on.
-fn align_numbers(t: &mut Table, from: usize) {
+pub fn align_numbers(t: &mut Table, from: usize) {
     for col in from..t.column_count() {
         if let Some(c) = t.column_mut(col) {
             c.set_cell_alignment(CellAlignment::Right);
@@ -114,7 +114,7 @@ fn changed(summary: &Summary) -> String {
 }
 
 /// What "running at end" and "not run" mean, the same in every output.
-const NOT_RUN_LEGEND: &str = "not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption; running at end = cut by the horizon\n";
+pub const NOT_RUN_LEGEND: &str = "not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption; running at end = cut by the horizon\n";
 
 /// One line per option the others cannot be compared with (it left work
 /// undone, tasks that could never run named with why), per option that left

@@ -196,6 +196,22 @@ const WRONG: &[Wrong] = &[
         &["fakerun/summary.json", "fargate-sim run"],
     ),
     wrong(&["explain"], &["<RUN_DIR>"]),
+    wrong(&["explain", "run", "--format", "xml"], &["xml", "json"]),
+    wrong(
+        &["explain", "fakerun", "--format", "json"],
+        &["fakerun/summary.json", "fargate-sim run"],
+    ),
+    wrong(&["commit", "run", "--format", "yaml"], &["yaml", "json"]),
+    wrong(&["validate", "good.toml", "--format", "x"], &["x", "json"]),
+    wrong(
+        &["validate", "missing.toml", "--format", "json"],
+        &["missing.toml"],
+    ),
+    wrong(&["prices", "--format", "toml"], &["toml", "json"]),
+    // --format where a command prints no results: not offered.
+    wrong(&["report", "run", "--format", "json"], &["--format"]),
+    wrong(&["merge", "shard0", "shard1", "--out", "m", "--format", "json"], &["--format"]),
+    wrong(&["new", "n.toml", "--format", "json"], &["--format"]),
     wrong(
         &["commit", "missing"],
         &["missing/summary.json", "finished run"],
@@ -251,6 +267,15 @@ const WRONG: &[Wrong] = &[
         &["at most 2 shards"],
     ),
     wrong(&["sweep", "sweep.toml", "-j", "x"], &["-j", "x"]),
+    Wrong {
+        args: &["sweep", "sweep.toml", "-j", "0", "--out", "sj0"],
+        says: &["-j 0", "at least 1", "leave -j out"],
+        not_written: Some("sj0/results.csv"),
+    },
+    wrong(
+        &["sweep", "sweep.toml", "--format", "xml"],
+        &["xml", "table", "json"],
+    ),
     Wrong {
         args: &["sweep", "sweep.toml", "--metric", "nope", "--out", "swm"],
         says: &["--metric nope", "cost_total_usd"],
@@ -329,10 +354,30 @@ const WRONG: &[Wrong] = &[
         not_written: Some("notrun/results.csv"),
     },
     wrong(&["batch", "good.toml", "-j", "-1"], &["-1"]),
+    Wrong {
+        args: &["batch", "good.toml", "-j", "0", "--out", "bj0"],
+        says: &["-j 0", "at least 1"],
+        not_written: Some("bj0/results.csv"),
+    },
+    wrong(&["batch", "good.toml", "--format", "csv"], &["csv", "json"]),
     // breakeven.
     wrong(
         &["breakeven", "good.toml", "--axis", "workload.load_scale"],
         &["--between"],
+    ),
+    wrong(
+        &[
+            "breakeven",
+            "good.toml",
+            "--axis",
+            "workload.load_scale",
+            "--between",
+            "1",
+            "2",
+            "--format",
+            "html",
+        ],
+        &["html", "json"],
     ),
     wrong(
         &["breakeven", "good.toml", "--between", "1", "2"],
@@ -629,6 +674,25 @@ const WRONG: &[Wrong] = &[
             "nodir/x.parquet",
         ],
         &["nodir/x.parquet", "does not exist"],
+    ),
+    wrong(
+        &["trace", "convert", "good-trace.csv", "--to", "trace.csv"],
+        &["--to trace.csv", "exists", "--force"],
+    ),
+    wrong(
+        &[
+            "trace",
+            "convert",
+            "good-trace.csv",
+            "--to",
+            "good-trace.csv",
+            "--force",
+        ],
+        &["--to good-trace.csv", "being converted"],
+    ),
+    wrong(
+        &["trace", "inspect", "good-trace.csv", "--format", "json"],
+        &["--format json", "trace's format", "prints text only"],
     ),
     // prices.
     wrong(&["prices", "nope"], &["nope", "fargate"]),

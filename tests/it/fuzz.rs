@@ -347,12 +347,16 @@ const ARGS: &[(&str, &[&str])] = &[
             "3",
             "--pricing",
             "garbage.toml",
+            "--format",
+            "json",
+            "table",
         ],
     ),
     (
         "explain",
         &[
             "run", "notrun", "fakerun", "halfrun", "missing", "afile", "",
+        "--format", "json", "xml",
         ],
     ),
     (
@@ -376,11 +380,14 @@ const ARGS: &[(&str, &[&str])] = &[
             "1e300",
             "inf",
             "--commitment=-1",
+            "--format",
+            "json",
         ],
     ),
     (
         "report",
-        &["run", "notrun", "fakerun", "halfrun", "afile", "-q"],
+        &["run", "notrun", "fakerun", "halfrun", "afile", "-q""--format", "json",
+        ],
     ),
     (
         "sweep",
@@ -412,6 +419,9 @@ const ARGS: &[(&str, &[&str])] = &[
             "cost_total_usd",
             "--set",
             "workload.load_scale=2",
+            "--format",
+            "json",
+            "table",
         ],
     ),
     (
@@ -451,6 +461,9 @@ const ARGS: &[(&str, &[&str])] = &[
             "-1",
             "--force",
             "-q",
+            "--format",
+            "json",
+            "csv",
         ],
     ),
     (
@@ -485,6 +498,8 @@ const ARGS: &[(&str, &[&str])] = &[
             "--force",
             "--set",
             "seed=2",
+            "--format",
+            "json",
         ],
     ),
     (
@@ -513,6 +528,8 @@ const ARGS: &[(&str, &[&str])] = &[
             "x.csv",
             "adir",
             "nodir/x.parquet",
+            "--force",
+            "json",
         ],
     ),
     (
@@ -536,6 +553,9 @@ const ARGS: &[(&str, &[&str])] = &[
             "--out",
             "p.toml",
             "nodir/p.toml",
+            "--format",
+            "json",
+            "table",
         ],
     ),
     (

@@ -10,6 +10,7 @@ mod ec2;
 mod errors;
 mod experiments;
 mod functions;
+mod formats;
 mod fuzz;
 mod honest;
 mod inputs;
