@@ -190,7 +190,10 @@ impl Validation {
     /// The text `validate` prints.
     pub fn render(&self) -> String {
         let n = self.tasks;
-        let mut text = format!("scenario `{}` is valid (seed {})\n", self.scenario, self.seed);
+        let mut text = format!(
+            "scenario `{}` is valid (seed {})\n",
+            self.scenario, self.seed
+        );
         if !self.description.is_empty() {
             text.push_str(&format!("  {}\n", self.description));
         }

@@ -1,9 +1,9 @@
 //! `fargate-sim prices`: list the pricing catalog (the built-in one or a
 //! file), or write a catalog updated from an AWS Price List offer file.
 
+use super::output::{Format, json};
 use crate::Error;
 use crate::pricing::Catalog;
-use super::output::{Format, json};
 use crate::pricing::listing::{Section, render, to_json};
 use std::path::Path;
 

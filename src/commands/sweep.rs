@@ -3,10 +3,10 @@
 //! and merge the folders of a sharded sweep into the table one machine
 //! writes.
 
+use super::output::{Format, json};
 use crate::Error;
 use crate::experiment::{self, Base, Shard, Sweep};
 use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
-use super::output::{Format, json};
 use crate::report::progress::{ExperimentProgress, ProgressLine};
 use crate::scenario::{self, LoadOptions};
 use std::path::PathBuf;

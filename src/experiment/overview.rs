@@ -127,7 +127,12 @@ pub fn render(keys: &[String], rows: &[Row]) -> String {
     header.extend(["not\nrun", "start\np50/p95/p99"]);
     let mut t = table(header);
     t.set_width(100);
-    let total = usd_column(&rows.iter().map(|r| Some(r.cost_total_usd)).collect::<Vec<_>>());
+    let total = usd_column(
+        &rows
+            .iter()
+            .map(|r| Some(r.cost_total_usd))
+            .collect::<Vec<_>>(),
+    );
     let per_task = usd_column(
         &rows
             .iter()
@@ -182,7 +187,9 @@ pub fn render(keys: &[String], rows: &[Row]) -> String {
             "figures are means over {reps} replications; results.csv has each run, the standard deviations and the 95% intervals\n"
         ));
     }
-    out.push_str("start = time from submit to running (waiting for launch or capacity + start-up)\n");
+    out.push_str(
+        "start = time from submit to running (waiting for launch or capacity + start-up)\n",
+    );
     if cut || rows.iter().any(|r| r.tasks_not_run > 0.0) {
         out.push_str(NOT_RUN_LEGEND);
     }

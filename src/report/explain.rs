@@ -519,11 +519,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
             }
             [first, ..] => (
                 vec![first.name.clone()],
-                format!(
-                    "Cheapest: {} at {}.",
-                    first.name,
-                    usd(first.cost.total_usd)
-                ),
+                format!("Cheapest: {} at {}.", first.name, usd(first.cost.total_usd)),
             ),
         };
         e.cheapest = Some(Cheapest { platforms, text });

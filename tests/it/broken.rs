@@ -210,7 +210,12 @@ const WRONG: &[Wrong] = &[
     wrong(&["prices", "--format", "toml"], &["toml", "json"]),
     // --format where a command prints no results: not offered.
     wrong(&["report", "run", "--format", "json"], &["--format"]),
-    wrong(&["merge", "shard0", "shard1", "--out", "m", "--format", "json"], &["--format"]),
+    wrong(
+        &[
+            "merge", "shard0", "shard1", "--out", "m", "--format", "json",
+        ],
+        &["--format"],
+    ),
     wrong(&["new", "n.toml", "--format", "json"], &["--format"]),
     wrong(
         &["commit", "missing"],

@@ -33,10 +33,22 @@ fn validate_fails_on_a_missing_file_with_the_bad_input_code() {
 #[test]
 fn prices_list_the_catalog_and_reject_an_unknown_region() {
     // The table wraps to a terminal's width, so this checks content, not bytes.
-    let text = commands::prices::list(Section::Fargate, Some("us-east-1"), None, commands::Format::Table).unwrap();
+    let text = commands::prices::list(
+        Section::Fargate,
+        Some("us-east-1"),
+        None,
+        commands::Format::Table,
+    )
+    .unwrap();
     assert!(text.contains("us-east-1"), "{text}");
     assert!(!text.contains("eu-west-1"), "{text}");
-    let e = commands::prices::list(Section::All, Some("mars-north-1"), None, commands::Format::Table).unwrap_err();
+    let e = commands::prices::list(
+        Section::All,
+        Some("mars-north-1"),
+        None,
+        commands::Format::Table,
+    )
+    .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("--region mars-north-1"), "{e}");
 }

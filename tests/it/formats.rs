@@ -26,7 +26,8 @@ spot = { interruptions_per_hour = 0 }
 startup = { provisioning = "0s", image_pull = "0s" }
 "#;
 
-const TRACE: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\na,0,3600,1,2048\nb,60,600,0.25,512\n";
+const TRACE: &str =
+    "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\na,0,3600,1,2048\nb,60,600,0.25,512\n";
 
 /// On demand: a = 1 vCPU × 3600 s × $0.000011244 + 2 GiB × 3600 s ×
 /// $0.000001235 = $0.0404784 + $0.008892; b = 0.25 × 600 × 0.000011244 +
@@ -35,8 +36,7 @@ const ON_DEMAND: f64 = 0.0404784 + 0.008892 + 0.0016866 + 0.0003705;
 /// Spot ($0.01264355 per vCPU-hour, $0.00138835 per GiB-hour): a = 1 h ×
 /// (1 × 0.01264355 + 2 × 0.00138835); b = 1/6 h × (0.25 × 0.01264355 +
 /// 0.5 × 0.00138835).
-const SPOT: f64 =
-    (0.01264355 + 2.0 * 0.00138835) + (0.25 * 0.01264355 + 0.5 * 0.00138835) / 6.0;
+const SPOT: f64 = (0.01264355 + 2.0 * 0.00138835) + (0.25 * 0.01264355 + 0.5 * 0.00138835) / 6.0;
 
 /// Whether every line of the table's frame fits 100 columns.
 fn fits(text: &str) -> bool {
@@ -53,7 +53,8 @@ fn near(a: f64, b: f64) -> bool {
 fn json(args: &[&str], dir: &Path) -> Value {
     let (code, out, err) = bin(args, dir);
     assert_eq!(code, 0, "{args:?}: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not one JSON document ({e}):\n{out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("{args:?}: not one JSON document ({e}):\n{out}"))
 }
 
 fn hand_run() -> tempfile::TempDir {
@@ -100,7 +101,10 @@ fn run_validate_explain_and_commit_print_json_with_the_bills_worked_by_hand() {
     // explain: where the money went, the cheapest, the best saving.
     let e = json(&["explain", "run", "--format", "json"], p);
     assert_eq!(e["scenario"], "hand");
-    assert!(near(e["money"][0]["total_usd"].as_f64().unwrap(), ON_DEMAND));
+    assert!(near(
+        e["money"][0]["total_usd"].as_f64().unwrap(),
+        ON_DEMAND
+    ));
     assert!(near(
         e["money"][0]["components"]["vcpu_usd"].as_f64().unwrap(),
         0.0404784 + 0.0016866
@@ -118,11 +122,20 @@ fn run_validate_explain_and_commit_print_json_with_the_bills_worked_by_hand() {
     assert!(best["text"].as_str().unwrap().contains("Fargate Spot"));
     // The text prints the same sentences.
     let (_, text, _) = bin(&["explain", "run"], p);
-    assert!(text.contains(e["money"][0]["text"].as_str().unwrap()), "{text}");
-    assert!(text.contains(e["cheapest"]["text"].as_str().unwrap()), "{text}");
+    assert!(
+        text.contains(e["money"][0]["text"].as_str().unwrap()),
+        "{text}"
+    );
+    assert!(
+        text.contains(e["cheapest"]["text"].as_str().unwrap()),
+        "{text}"
+    );
 
     // commit: Spot is not covered by a Savings Plan; f's on-demand bill is.
-    let c = json(&["commit", "run", "--discount", "0.2", "--format", "json"], p);
+    let c = json(
+        &["commit", "run", "--discount", "0.2", "--format", "json"],
+        p,
+    );
     assert_eq!(c["plan"], "compute");
     assert_eq!(c["platforms"].as_array().unwrap().len(), 1);
     let f = &c["platforms"][0];
@@ -146,7 +159,14 @@ fn run_validate_explain_and_commit_print_json_with_the_bills_worked_by_hand() {
 fn prices_print_the_catalog_s_rates_as_json() {
     let d = tempfile::tempdir().unwrap();
     let p = json(
-        &["prices", "fargate", "--region", "us-east-1", "--format", "json"],
+        &[
+            "prices",
+            "fargate",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+        ],
         d.path(),
     );
     assert_eq!(p["region"], "us-east-1");
@@ -160,7 +180,10 @@ fn prices_print_the_catalog_s_rates_as_json() {
     // $0.000011244 per vCPU-second and $0.000001235 per GiB-second (AWS's
     // Fargate pricing examples), per hour.
     assert!(near(od["vcpu_usd_per_hour"].as_f64().unwrap(), 0.0404784));
-    assert!(near(od["memory_gib_usd_per_hour"].as_f64().unwrap(), 0.004446));
+    assert!(near(
+        od["memory_gib_usd_per_hour"].as_f64().unwrap(),
+        0.004446
+    ));
     assert_eq!(p["fargate"]["minimum_billed_linux_s"], 60.0);
     let e = json(&["prices", "ec2", "--format", "json"], d.path());
     let m5 = e["ec2"]["instance_types"]
@@ -169,7 +192,10 @@ fn prices_print_the_catalog_s_rates_as_json() {
         .iter()
         .find(|t| t["name"] == "m5.large")
         .unwrap();
-    assert_eq!((m5["vcpu"].as_f64(), m5["memory_mib"].as_u64()), (Some(2.0), Some(8192)));
+    assert_eq!(
+        (m5["vcpu"].as_f64(), m5["memory_mib"].as_u64()),
+        (Some(2.0), Some(8192))
+    );
     assert!(near(
         m5["on_demand_usd_per_hour"]["us-east-1"].as_f64().unwrap(),
         0.096
@@ -196,7 +222,13 @@ fn prices_print_the_catalog_s_rates_as_json() {
     );
     let i = json(
         &[
-            "prices", "import", "offer.json", "--out", "b.toml", "--format", "json",
+            "prices",
+            "import",
+            "offer.json",
+            "--out",
+            "b.toml",
+            "--format",
+            "json",
         ],
         d.path(),
     );
@@ -204,7 +236,10 @@ fn prices_print_the_catalog_s_rates_as_json() {
     let n = i["ec2_prices"].as_u64().unwrap();
     assert!(n > 0);
     assert!(line.contains(&format!("{n} EC2 instance prices")), "{line}");
-    assert!(line.contains(&format!("{} Fargate rates", i["fargate_rates"])), "{line}");
+    assert!(
+        line.contains(&format!("{} Fargate rates", i["fargate_rates"])),
+        "{line}"
+    );
 }
 
 /// The `aggregate` rows of results.csv: (point, platform) → cost_total_usd.
@@ -243,10 +278,22 @@ fn sweep_and_batch_print_a_table_or_their_rows_as_json() {
 
     // sweep: 2 points × 2 platforms, the costs of results.csv.
     let s = json(
-        &["sweep", "sweep.toml", "--out", "sw", "--format", "json", "-j", "2"],
+        &[
+            "sweep",
+            "sweep.toml",
+            "--out",
+            "sw",
+            "--format",
+            "json",
+            "-j",
+            "2",
+        ],
         p,
     );
-    assert_eq!((s["points_run"].as_u64(), s["points_total"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (s["points_run"].as_u64(), s["points_total"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(s["axes"], serde_json::json!(["workload.load_scale"]));
     let rows = s["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
@@ -273,11 +320,22 @@ fn sweep_and_batch_print_a_table_or_their_rows_as_json() {
         .filter(|l| l.starts_with('│') && (l.contains(" f ") || l.contains(" s ")))
         .collect();
     assert_eq!(body.len(), 4, "{table}");
-    assert!(body[0].contains("│ 1 ") && body[2].contains("│ 2 "), "{table}");
+    assert!(
+        body[0].contains("│ 1 ") && body[2].contains("│ 2 "),
+        "{table}"
+    );
 
     // batch: each file's rows are its run's figures, to the cent and below.
     let b = json(
-        &["batch", "hand.toml", "good.toml", "--out", "b", "--format", "json"],
+        &[
+            "batch",
+            "hand.toml",
+            "good.toml",
+            "--out",
+            "b",
+            "--format",
+            "json",
+        ],
         p,
     );
     let rows = b["rows"].as_array().unwrap();
@@ -306,7 +364,10 @@ fn sweep_and_batch_print_a_table_or_their_rows_as_json() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(fits(&table), "{table}");
-    assert!(table.contains("hand.toml") && table.contains("good.toml"), "{table}");
+    assert!(
+        table.contains("hand.toml") && table.contains("good.toml"),
+        "{table}"
+    );
     assert!(table.contains("$0.0514"), "on demand, 4 decimals: {table}");
     assert!(table.contains("2/2"), "{table}");
     assert!(table.contains("ran 2 scenario(s)"), "{table}");
@@ -340,7 +401,11 @@ fn breakeven_prints_the_document_it_writes() {
     let evals = v["evaluations"].as_array().unwrap();
     assert_eq!(evals[0]["x"], 1.0);
     // Spot is cheaper than on demand at every load: no crossing.
-    assert!(evals.iter().all(|e| e["cost_b_usd"].as_f64() < e["cost_a_usd"].as_f64()));
+    assert!(
+        evals
+            .iter()
+            .all(|e| e["cost_b_usd"].as_f64() < e["cost_a_usd"].as_f64())
+    );
     assert_eq!(v["crossing"], Value::Null);
 }
 
@@ -364,15 +429,36 @@ fn jobs_zero_and_converting_over_a_file_are_refused() {
     let (code, _, err) = bin(&["trace", "convert", "trace.csv", "--to", "old.csv"], p);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("old.csv") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(p.join("old.csv")).unwrap(), "mine\n");
+    assert_eq!(
+        std::fs::read_to_string(p.join("old.csv")).unwrap(),
+        "mine\n"
+    );
     let (code, _, err) = bin(
-        &["trace", "convert", "trace.csv", "--to", "old.csv", "--force"],
+        &[
+            "trace",
+            "convert",
+            "trace.csv",
+            "--to",
+            "old.csv",
+            "--force",
+        ],
         p,
     );
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::read_to_string(p.join("old.csv")).unwrap().contains("task_id"));
+    assert!(
+        std::fs::read_to_string(p.join("old.csv"))
+            .unwrap()
+            .contains("task_id")
+    );
     let (code, _, err) = bin(
-        &["trace", "convert", "trace.csv", "--to", "trace.csv", "--force"],
+        &[
+            "trace",
+            "convert",
+            "trace.csv",
+            "--to",
+            "trace.csv",
+            "--force",
+        ],
         p,
     );
     assert_eq!(code, 2, "{err}");

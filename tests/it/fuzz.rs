@@ -355,8 +355,8 @@ const ARGS: &[(&str, &[&str])] = &[
     (
         "explain",
         &[
-            "run", "notrun", "fakerun", "halfrun", "missing", "afile", "",
-        "--format", "json", "xml",
+            "run", "notrun", "fakerun", "halfrun", "missing", "afile", "", "--format", "json",
+            "xml",
         ],
     ),
     (
@@ -386,7 +386,8 @@ const ARGS: &[(&str, &[&str])] = &[
     ),
     (
         "report",
-        &["run", "notrun", "fakerun", "halfrun", "afile", "-q""--format", "json",
+        &[
+            "run", "notrun", "fakerun", "halfrun", "afile", "-q", "--format", "json",
         ],
     ),
     (
