@@ -146,12 +146,14 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             let f95 = p95(f).unwrap_or(c95);
             if f.name == cheapest.name {
                 out.push(format!(
-                    "It is also the fastest to start tasks: p95 time to start {}.",
+                    "{} is also the fastest to start tasks: p95 time to start {}.",
+                    cheapest.name,
                     format_seconds(c95)
                 ));
             } else if compare::same_latency(c95, f95) {
                 out.push(format!(
-                    "It starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
+                    "{} starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
+                    cheapest.name,
                     f.name,
                     format_seconds(c95),
                     format_seconds(f95)
