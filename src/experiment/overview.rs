@@ -111,13 +111,42 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
+/// A file's name without folder and extension.
+fn stem(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_stem()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Whether a batch's scenario files can be shown by name alone, without
+/// folder and extension (`quickstart`): when no two share one.
+fn short_names(rows: &[Row]) -> bool {
+    let mut names: Vec<(&str, String)> = rows
+        .iter()
+        .filter_map(|r| r.settings.get("scenario")?.as_str())
+        .map(|p| (p, stem(p)))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut only: Vec<&String> = names.iter().map(|(_, n)| n).collect();
+    only.sort();
+    only.dedup();
+    only.len() == names.len()
+}
+
 /// The printed table: a column per axis key (`keys`), then the platform and
-/// its main figures, formatted as the run's table, within 100 columns; a
-/// point's axis values are written on its first row only.
+/// its main figures, formatted as the run's table, within 100 columns (the
+/// axis columns wrap, the figures never do); a point's axis values are
+/// written on its first row only.
 pub fn render(keys: &[String], rows: &[Row]) -> String {
     if rows.is_empty() {
         return String::new();
     }
+    let short = short_names(rows);
+    let shown = |k: &str, v: &serde_json::Value| match v.as_str() {
+        Some(p) if short && k == "scenario" => stem(p),
+        _ => cell(v),
+    };
     let cut = rows.iter().any(|r| r.tasks_running_at_end > 0.0);
     let mut header: Vec<&str> = keys.iter().map(String::as_str).collect();
     header.extend(["platform", "total\ncost", "cost/\ntask", "completed"]);
@@ -157,7 +186,7 @@ pub fn render(keys: &[String], rows: &[Row]) -> String {
             .iter()
             .map(|k| {
                 if first {
-                    r.settings.get(k).map_or("—".into(), cell)
+                    r.settings.get(k).map_or("—".into(), |v| shown(k, v))
                 } else {
                     String::new()
                 }
@@ -180,6 +209,11 @@ pub fn render(keys: &[String], rows: &[Row]) -> String {
         t.add_row(row);
     }
     align_numbers(&mut t, keys.len() + 1);
+    for i in keys.len()..t.column_count() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
+    }
     let mut out = format!("{t}\n");
     let reps = rows.iter().map(|r| r.replications).max().unwrap_or(1);
     if reps > 1 {
