@@ -856,7 +856,7 @@ sizes = [{{ cpu = 1, memory = "2GiB" }}]
 /// issue 2113): a service under target tracking on CPU meets a load step.
 /// Here: 4 warm Fargate replicas of one request slot at 47.5 % CPU (19
 /// requests a second of 100 ms, evenly spaced), stepping to 95 % (38 a
-/// second) at 10:00, a whole minute. `resolution` is "standard" or "high";
+/// second) at 00:10:00, a whole minute. `resolution` is "standard" or "high";
 /// `policy` the scaling table's keys.
 pub fn lag_benchmark(resolution: &str, policy: &str) -> String {
     format!(

@@ -588,10 +588,10 @@ use fargate_sim::time::{MINUTE, SECOND};
 /// AWS's benchmark (aws/containers-roadmap issue 2113): 363 s from the load
 /// step to the scale-out decision and 386 s to new tasks running with
 /// one-minute metrics; 86 s and 109 s with 20-second metrics. Worked by
-/// hand for a step at 10:00 (a whole minute, 47.5 % → 95 % CPU, target 50):
-/// standard: three breaching datapoints end at 10:03:00, visible 180 s later
-/// at 10:06:00, an evaluation on that minute: 360 s (−0.8 %). High: three
-/// 20 s datapoints end at 10:01:00, visible 20 s later, evaluated every 10 s:
+/// hand for a step at 00:10:00 (a whole minute, 47.5 % → 95 % CPU, target 50):
+/// standard: three breaching datapoints end at 00:13:00, visible 180 s later
+/// at 00:16:00, an evaluation on that minute: 360 s (−0.8 %). High: three
+/// 20 s datapoints end at 00:11:00, visible 20 s later, evaluated every 10 s:
 /// 80 s (−7 %). New tasks run a Fargate start-up later (about 35 s).
 #[test]
 fn a_load_step_is_acted_on_as_late_as_aws_measured() {
@@ -612,12 +612,12 @@ fn a_load_step_is_acted_on_as_late_as_aws_measured() {
 
 #[test]
 fn the_decision_and_its_replicas_are_the_ones_aws_would_make() {
-    // Target tracking: ceil(4 replicas × 95 % / 50 %) = 8 at 10:06:00.
+    // Target tracking: ceil(4 replicas × 95 % / 50 %) = 8 at 00:16:00.
     let case = Case::new(&lag_benchmark("standard", LAG_TARGET_TRACKING), None);
     let ran = run(&case, &[]);
     let s = service_of(&ran, "fargate");
     // Row k holds the gauges at the end of minute k, before that instant's
-    // decision: 4 up to 10:06:00, 8 from the row ending at 10:07:00.
+    // decision: 4 up to 00:16:00, 8 from the row ending at 00:17:00.
     assert_eq!(s.minutes[15].desired, 4);
     assert_eq!(s.minutes[16].desired, 8);
     let asked: Vec<u64> = ran
@@ -627,15 +627,15 @@ fn the_decision_and_its_replicas_are_the_ones_aws_would_make() {
         .filter(|&t| t > 0)
         .collect();
     assert_eq!(asked, vec![16 * MINUTE; 4]);
-    // The same with metric_delay = "0s": the old model, 10:03:00.
+    // The same with metric_delay = "0s": the old model, 00:13:00.
     let ran = run(
         &case,
         &["workload.services[0].metric_delay=\"0s\""],
     );
     let s = service_of(&ran, "fargate");
     assert_eq!((s.minutes[12].desired, s.minutes[13].desired), (4, 8));
-    // High resolution with a 45 s delay: visible at 10:01:45, evaluated
-    // every 10 s: 10:01:50.
+    // High resolution with a 45 s delay: visible at 00:11:45, evaluated
+    // every 10 s: 00:11:50.
     let case = Case::new(&lag_benchmark("high", LAG_TARGET_TRACKING), None);
     let ran = run(&case, &["workload.services[0].metric_delay=\"45s\""]);
     let first = ran
