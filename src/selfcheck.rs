@@ -854,9 +854,10 @@ sizes = [{{ cpu = 1, memory = "2GiB" }}]
 
 /// AWS's benchmark of ECS service auto scaling (aws/containers-roadmap
 /// issue 2113): a service under target tracking on CPU meets a load step.
-/// Here: 4 warm Fargate replicas of one request slot at 47.5 % CPU (19
-/// requests a second of 100 ms, evenly spaced), stepping to 95 % (38 a
-/// second) at 00:10:00, a whole minute. `resolution` is "standard" or "high";
+/// Here: 20 warm Fargate replicas of one request slot at 47.5 % CPU (95
+/// requests a second of 100 ms, evenly spaced), stepping to 95 % (190 a
+/// second) at 00:10:00, a whole minute. Twenty replicas make the 18 new ones'
+/// median start-up a steady figure. `resolution` is "standard" or "high";
 /// `policy` the scaling table's keys.
 pub fn lag_benchmark(resolution: &str, policy: &str) -> String {
     format!(
@@ -868,11 +869,11 @@ horizon = "20m"
 name = "api"
 cpu = 0.25
 memory = "512MiB"
-replicas = {{ min = 1, max = 20, desired = 4 }}
+replicas = {{ min = 1, max = 50, desired = 20 }}
 concurrency = 1
 timeout = "none"
 service_time = "100ms"
-requests = {{ curve = "step", before = "19/s", after = "38/s", at = "10m", arrivals = "even" }}
+requests = {{ curve = "step", before = "95/s", after = "190/s", at = "10m", arrivals = "even" }}
 metric_resolution = "{resolution}"
 [[workload.services.scaling]]
 {policy}
@@ -884,10 +885,10 @@ kind = "fargate"
 }
 
 /// The target-tracking policy of the benchmark (the CPU target 50 %).
-pub const LAG_TARGET_TRACKING: &str =
-    "policy = \"target_tracking\"\nmetric = \"cpu\"\ntarget = 50";
+pub const LAG_TARGET_TRACKING: &str = "policy = \"target_tracking\"\nmetric = \"cpu\"\ntarget = 50";
 /// A step policy with the same alarm (3 datapoints above 50 %).
-pub const LAG_STEP: &str = "policy = \"step\"\nmetric = \"cpu\"\ndatapoints = 3\nsteps = [{ above = 50, change = 4 }]";
+pub const LAG_STEP: &str =
+    "policy = \"step\"\nmetric = \"cpu\"\ndatapoints = 3\nsteps = [{ above = 50, change = 18 }]";
 
 /// Runs a scenario whose only tasks are one service's replicas, with a load
 /// step at `step`. Returns, in seconds after the step, when the service
@@ -905,9 +906,7 @@ pub fn scale_out_lag(
         move |_: &crate::platform::PlatformSpec| -> Option<Box<dyn crate::platform::RecordSink>> {
             let t = sink_seen.clone();
             Some(Box::new(move |r: &crate::platform::TaskRecord| {
-                t.lock()
-                    .expect("not poisoned")
-                    .push((r.submit, r.running));
+                t.lock().expect("not poisoned").push((r.submit, r.running));
             }))
         };
     simulate::run(&sc, &catalog, Some(&factory))?;
@@ -922,7 +921,9 @@ pub fn scale_out_lag(
         .collect();
     running.sort_unstable();
     let secs = |t: u64| t.saturating_sub(step) as f64 / 1e6;
-    let run = running.get(running.len() / 2).map_or(f64::INFINITY, |&t| secs(t));
+    let run = running
+        .get(running.len() / 2)
+        .map_or(f64::INFINITY, |&t| secs(t));
     Ok((secs(decided), run))
 }
 

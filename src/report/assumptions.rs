@@ -230,12 +230,7 @@ fn services(scenario: &Scenario) -> Vec<Assumption> {
                     format!("{:02}:{:02} {}", mins / 60, mins % 60, parts.join(", "))
                 })
                 .collect();
-            add(
-                &n,
-                "scheduled actions".into(),
-                actions.join("; "),
-                SCENARIO,
-            );
+            add(&n, "scheduled actions".into(), actions.join("; "), SCENARIO);
         }
     }
     out

@@ -565,7 +565,11 @@ fn policy(
                 ),
             ));
         }
-        let (k, v) = if v_old.is_some() { (old, v_old) } else { (new, v) };
+        let (k, v) = if v_old.is_some() {
+            (old, v_old)
+        } else {
+            (new, v)
+        };
         let n = count(&format!("{key}.{k}"), v, dflt, 1440)?;
         if n == 0 {
             return Err(invalid(

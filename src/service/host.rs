@@ -227,7 +227,10 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 report: ServiceReport::new(&spec.name, spec.slo),
                 spec: spec.clone(),
             });
-            let every = host.services.last().map_or(MINUTE, |s| s.scaler.tick_every());
+            let every = host
+                .services
+                .last()
+                .map_or(MINUTE, |s| s.scaler.tick_every());
             host.tick = gcd(host.tick, every);
         }
         Ok(host)

@@ -260,10 +260,7 @@ mod tests {
             delay: 20 * SECOND,
             alarm_every: 10 * SECOND,
         };
-        assert_eq!(
-            Scaler::new(&[policy(high)], 1).tick_every(),
-            10 * SECOND
-        );
+        assert_eq!(Scaler::new(&[policy(high)], 1).tick_every(), 10 * SECOND);
         assert_eq!(decide(high, 90, 10 * MINUTE), Some((80 * SECOND, 8)));
         // Below the target nothing happens.
         assert_eq!(decide(high, 49, 10 * MINUTE), None);

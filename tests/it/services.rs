@@ -600,11 +600,13 @@ fn a_load_step_is_acted_on_as_late_as_aws_measured() {
             ("standard", 360.0, 363.0, 386.0),
             ("high", 80.0, 86.0, 109.0),
         ] {
-            let (t, r) =
-                scale_out_lag("lag", &lag_benchmark(res, policy), 10 * MINUTE).unwrap();
+            let (t, r) = scale_out_lag("lag", &lag_benchmark(res, policy), 10 * MINUTE).unwrap();
             assert_eq!(t, decision, "{res} {policy}");
             assert!((t - trigger).abs() / trigger <= 0.15, "{res}: {t} s");
-            assert!((r - running).abs() / running <= 0.15, "{res}: running {r} s");
+            assert!(
+                (r - running).abs() / running <= 0.15,
+                "{res}: running {r} s"
+            );
             assert!(r > t, "tasks run after they are asked for");
         }
     }
@@ -612,28 +614,28 @@ fn a_load_step_is_acted_on_as_late_as_aws_measured() {
 
 #[test]
 fn the_decision_and_its_replicas_are_the_ones_aws_would_make() {
-    // Target tracking: ceil(4 replicas × 95 % / 50 %) = 8 at 00:16:00.
+    // Target tracking at 00:16:00: 190 requests a second evenly spaced come
+    // every 5,263 µs (1/190 s rounded down to the microsecond), so CPU reads
+    // 100 ms / 5,263 µs / 20 = 95.003 %, and ceil(20 × 95.003 / 50) =
+    // ceil(38.001) = 39.
     let case = Case::new(&lag_benchmark("standard", LAG_TARGET_TRACKING), None);
     let ran = run(&case, &[]);
     let s = service_of(&ran, "fargate");
     // Row k holds the gauges at the end of minute k, before that instant's
-    // decision: 4 up to 00:16:00, 8 from the row ending at 00:17:00.
-    assert_eq!(s.minutes[15].desired, 4);
-    assert_eq!(s.minutes[16].desired, 8);
+    // decision: 20 up to 00:16:00, 39 from the row ending at 00:17:00.
+    assert_eq!(s.minutes[15].desired, 20);
+    assert_eq!(s.minutes[16].desired, 39);
     let asked: Vec<u64> = ran
         .records
         .iter()
         .map(|(_, r)| r.submit)
         .filter(|&t| t > 0)
         .collect();
-    assert_eq!(asked, vec![16 * MINUTE; 4]);
+    assert_eq!(asked, vec![16 * MINUTE; 19]);
     // The same with metric_delay = "0s": the old model, 00:13:00.
-    let ran = run(
-        &case,
-        &["workload.services[0].metric_delay=\"0s\""],
-    );
+    let ran = run(&case, &["workload.services[0].metric_delay=\"0s\""]);
     let s = service_of(&ran, "fargate");
-    assert_eq!((s.minutes[12].desired, s.minutes[13].desired), (4, 8));
+    assert_eq!((s.minutes[12].desired, s.minutes[13].desired), (20, 39));
     // High resolution with a 45 s delay: visible at 00:11:45, evaluated
     // every 10 s: 00:11:50.
     let case = Case::new(&lag_benchmark("high", LAG_TARGET_TRACKING), None);
@@ -649,20 +651,23 @@ fn the_decision_and_its_replicas_are_the_ones_aws_would_make() {
 
 #[test]
 fn scale_in_waits_for_the_same_lag() {
-    // 4 replicas at 20 % CPU (8 requests a second of 100 ms) from the
+    // 20 replicas at 20 % CPU (40 requests a second of 100 ms) from the
     // start, target 50 %: the scale-in alarm wants 15 datapoints below 45 %,
     // the 15th ends at 15:00 and is visible at 18:00: desired
-    // ceil(4 × 20 / 50) = 2 then. At high resolution: 15 × 20 s = 5:00, +20 s.
+    // ceil(20 × 20 / 50) = 8 then. At high resolution: 15 × 20 s = 5:00, +20 s.
     let text = lag_benchmark("standard", LAG_TARGET_TRACKING)
-        .replace("before = \"19/s\", after = \"38/s\"", "before = \"8/s\", after = \"8/s\"")
+        .replace(
+            "before = \"95/s\", after = \"190/s\"",
+            "before = \"40/s\", after = \"40/s\"",
+        )
         .replace("horizon = \"20m\"", "horizon = \"25m\"");
     let case = Case::new(&text, None);
     let s = run(&case, &[]);
     let s = service_of(&s, "fargate");
-    assert_eq!((s.minutes[17].desired, s.minutes[18].desired), (4, 2));
+    assert_eq!((s.minutes[17].desired, s.minutes[18].desired), (20, 8));
     let case = Case::new(&text.replace("\"standard\"", "\"high\""), None);
     let s = run(&case, &[]);
     let s = service_of(&s, "fargate");
     // Decided at 5:20: the row ending at 6:00 shows it.
-    assert_eq!((s.minutes[4].desired, s.minutes[5].desired), (4, 2));
+    assert_eq!((s.minutes[4].desired, s.minutes[5].desired), (20, 8));
 }
