@@ -531,6 +531,7 @@ pub fn run_all(scenarios: Option<&Path>) -> Result<Vec<Check>, Error> {
     checks.push(mg_infinity()?);
     checks.push(littles_law()?);
     checks.extend(scaling_speed()?);
+    checks.extend(service_scaling_lag()?);
     if let Some(dir) = scenarios {
         checks.extend(bundled_scenarios(dir)?);
     }
@@ -846,5 +847,121 @@ sizes = [{{ cpu = 1, memory = "2GiB" }}]
         0.30,
         "s",
     ));
+    Ok(out)
+}
+
+// ---- service auto scaling: how late a load step is acted on ----
+
+/// AWS's benchmark of ECS service auto scaling (aws/containers-roadmap
+/// issue 2113): a service under target tracking on CPU meets a load step.
+/// Here: 20 warm Fargate replicas of one request slot at 47.5 % CPU (95
+/// requests a second of 100 ms, evenly spaced), stepping to 95 % (190 a
+/// second) at 00:10:00, a whole minute. Twenty replicas make the 18 new ones'
+/// median start-up a steady figure. `resolution` is "standard" or "high";
+/// `policy` the scaling table's keys.
+pub fn lag_benchmark(resolution: &str, policy: &str) -> String {
+    format!(
+        r#"
+name = "service-scaling-lag"
+seed = 1
+horizon = "20m"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = {{ min = 1, max = 50, desired = 20 }}
+concurrency = 1
+timeout = "none"
+service_time = "100ms"
+requests = {{ curve = "step", before = "95/s", after = "190/s", at = "10m", arrivals = "even" }}
+metric_resolution = "{resolution}"
+[[workload.services.scaling]]
+{policy}
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+"#
+    )
+}
+
+/// The target-tracking policy of the benchmark (the CPU target 50 %).
+pub const LAG_TARGET_TRACKING: &str = "policy = \"target_tracking\"\nmetric = \"cpu\"\ntarget = 50";
+/// A step policy with the same alarm (3 datapoints above 50 %).
+pub const LAG_STEP: &str =
+    "policy = \"step\"\nmetric = \"cpu\"\ndatapoints = 3\nsteps = [{ above = 50, change = 18 }]";
+
+/// Runs a scenario whose only tasks are one service's replicas, with a load
+/// step at `step`. Returns, in seconds after the step, when the service
+/// decided to scale out (the first replica asked for after time 0) and when
+/// the replicas of that decision were running (their median).
+pub fn scale_out_lag(
+    name: &str,
+    text: &str,
+    step: crate::time::SimTime,
+) -> Result<(f64, f64), Error> {
+    let (sc, catalog) = scenario(name, text)?;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink_seen = seen.clone();
+    let factory =
+        move |_: &crate::platform::PlatformSpec| -> Option<Box<dyn crate::platform::RecordSink>> {
+            let t = sink_seen.clone();
+            Some(Box::new(move |r: &crate::platform::TaskRecord| {
+                t.lock().expect("not poisoned").push((r.submit, r.running));
+            }))
+        };
+    simulate::run(&sc, &catalog, Some(&factory))?;
+    let seen = seen.lock().expect("not poisoned").clone();
+    let Some(decided) = seen.iter().map(|s| s.0).filter(|&t| t > 0).min() else {
+        return Ok((f64::INFINITY, f64::INFINITY));
+    };
+    let mut running: Vec<u64> = seen
+        .iter()
+        .filter(|s| s.0 == decided)
+        .filter_map(|s| s.1)
+        .collect();
+    running.sort_unstable();
+    let secs = |t: u64| t.saturating_sub(step) as f64 / 1e6;
+    let run = running
+        .get(running.len() / 2)
+        .map_or(f64::INFINITY, |&t| secs(t));
+    Ok((secs(decided), run))
+}
+
+fn service_scaling_lag() -> Result<Vec<Check>, Error> {
+    let source = "AWS benchmark of ECS service auto scaling, aws/containers-roadmap issue 2113 (2026-09-15): 363 s / 386 s with 1-minute metrics, 86 s / 109 s with 20-second metrics";
+    let mut out = Vec::new();
+    for (policy_name, policy) in [
+        ("target tracking", LAG_TARGET_TRACKING),
+        ("step scaling (3-datapoint alarm)", LAG_STEP),
+    ] {
+        for (res, label, trigger, running) in [
+            ("standard", "1-minute metrics", 363.0, 386.0),
+            ("high", "20-second metrics", 86.0, 109.0),
+        ] {
+            let (t, r) = scale_out_lag(
+                &format!("lag-{res}"),
+                &lag_benchmark(res, policy),
+                10 * MINUTE,
+            )?;
+            out.push(near(
+                "scaling",
+                &format!("ECS service {policy_name}, {label}: load step to scale-out decision"),
+                source,
+                trigger,
+                t,
+                0.15,
+                "s",
+            ));
+            out.push(near(
+                "scaling",
+                &format!("ECS service {policy_name}, {label}: load step to new tasks running"),
+                source,
+                running,
+                r,
+                0.15,
+                "s",
+            ));
+        }
+    }
     Ok(out)
 }

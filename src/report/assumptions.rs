@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 /// One assumption.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Assumption {
-    /// The platform it applies to, or "all".
+    /// "all", "workload", "service <name>", or the platforms it applies to
+    /// (several, comma-separated, when they share the same value and source).
     pub applies_to: String,
     pub item: String,
     pub value: String,
@@ -30,8 +31,213 @@ fn per_hour(r: &Rate) -> String {
     format!("${:.6}/h", r.usd_per_hour())
 }
 
-/// The assumptions of `scenario` priced by `catalog`.
+/// The assumptions of `scenario` priced by `catalog`. A row that is the same
+/// (item, value and source) for several platforms is listed once, naming
+/// them.
 pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
+    let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
+    let mut out = per_platform(scenario, catalog);
+    out.extend(services(scenario));
+    merge_platforms(out, &names)
+}
+
+/// Folds rows that are identical for several platforms into the first, whose
+/// `applies_to` then names them all ("fargate, fargate-spot").
+fn merge_platforms(rows: Vec<Assumption>, platforms: &[&str]) -> Vec<Assumption> {
+    let mut out: Vec<Assumption> = Vec::with_capacity(rows.len());
+    // For each kept row that belongs to platforms: the platforms it names.
+    let mut named: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if platforms.contains(&row.applies_to.as_str())
+            && let Some(k) = out.iter().enumerate().position(|(k, o)| {
+                !named[k].is_empty()
+                    && !named[k].contains(&row.applies_to)
+                    && o.item == row.item
+                    && o.value == row.value
+                    && o.source == row.source
+            })
+        {
+            named[k].push(row.applies_to);
+            out[k].applies_to = named[k].join(", ");
+            continue;
+        }
+        named.push(if platforms.contains(&row.applies_to.as_str()) {
+            vec![row.applies_to.clone()]
+        } else {
+            Vec::new()
+        });
+        out.push(row);
+    }
+    out
+}
+
+/// Each service's autoscaling: bounds, policies, the metric's road to the
+/// alarm, alarms and cooldowns, scheduled actions. Listed once per service:
+/// the same on every platform.
+fn services(scenario: &Scenario) -> Vec<Assumption> {
+    use crate::service::scaling::{Bound, Policy, Resolution};
+    let d = Defaults::builtin();
+    let sd = &d.service;
+    let mut out = Vec::new();
+    let mut add = |applies: &str, item: String, value: String, source: &str| {
+        out.push(Assumption {
+            applies_to: applies.to_string(),
+            item,
+            value,
+            source: source.to_string(),
+        })
+    };
+    let same = |a: bool, src: &str| if a { src.to_string() } else { SCENARIO.into() };
+    for svc in &scenario.workload.services {
+        let n = format!("service {}", svc.name);
+        add(
+            &n,
+            "replicas".into(),
+            format!(
+                "min {}, max {}, {} desired at the start",
+                svc.min, svc.max, svc.desired
+            ),
+            SCENARIO,
+        );
+        if svc.scaling.is_empty() {
+            add(
+                &n,
+                "autoscaling".into(),
+                "none: the desired count changes only by scheduled actions".into(),
+                SCENARIO,
+            );
+        }
+        for (j, p) in svc.scaling.iter().enumerate() {
+            let item = |what: &str| {
+                if svc.scaling.len() == 1 {
+                    what.to_string()
+                } else {
+                    format!("policy {}: {what}", j + 1)
+                }
+            };
+            let sig = p.signal();
+            let default_sig = match sig.resolution {
+                Resolution::Standard => sd.standard_signal,
+                Resolution::High => sd.high_signal,
+            };
+            let resolution = match sig.resolution {
+                Resolution::Standard => "standard resolution",
+                Resolution::High => "high resolution",
+            };
+            add(
+                &n,
+                item("metric"),
+                format!(
+                    "{} ({resolution}): a datapoint every {}, visible to the alarm {} after its period ends; alarm evaluated every {}",
+                    p.metric().name(),
+                    format_span(sig.period),
+                    format_span(sig.delay),
+                    format_span(sig.alarm_every)
+                ),
+                &same(sig == default_sig, &sd.signal_source),
+            );
+            match p {
+                Policy::TargetTracking(t) => {
+                    add(
+                        &n,
+                        item("policy"),
+                        format!("target tracking, target {}", t.target),
+                        SCENARIO,
+                    );
+                    add(
+                        &n,
+                        item("alarms"),
+                        format!(
+                            "scale out after {} datapoints above {}; {}",
+                            t.out_datapoints,
+                            t.target,
+                            if t.disable_scale_in {
+                                "scale-in disabled".to_string()
+                            } else {
+                                format!(
+                                    "scale in after {} datapoints below {} ({} × target)",
+                                    t.in_datapoints,
+                                    t.target * t.in_ratio,
+                                    t.in_ratio
+                                )
+                            }
+                        ),
+                        &same(
+                            t.out_datapoints == sd.scale_out_minutes
+                                && t.in_datapoints == sd.scale_in_minutes
+                                && t.in_ratio == sd.scale_in_ratio,
+                            &sd.source,
+                        ),
+                    );
+                    add(
+                        &n,
+                        item("cooldowns"),
+                        format!(
+                            "scale out {}, scale in {}",
+                            format_span(t.out_cooldown),
+                            format_span(t.in_cooldown)
+                        ),
+                        &same(
+                            t.out_cooldown == sd.scale_out_cooldown
+                                && t.in_cooldown == sd.scale_in_cooldown,
+                            &sd.source,
+                        ),
+                    );
+                }
+                Policy::Step(st) => {
+                    let steps: Vec<String> = st
+                        .steps
+                        .iter()
+                        .map(|x| match x.bound {
+                            Bound::Above(a) => format!("at or above {a}: {:+}", x.change),
+                            Bound::Below(b) => format!("at or below {b}: {:+}", x.change),
+                        })
+                        .collect();
+                    add(
+                        &n,
+                        item("policy"),
+                        format!("step scaling ({})", steps.join("; ")),
+                        SCENARIO,
+                    );
+                    add(
+                        &n,
+                        item("alarm"),
+                        format!("a step acts after {} datapoints", st.datapoints),
+                        &same(st.datapoints == sd.step_minutes, &sd.source),
+                    );
+                    add(
+                        &n,
+                        item("cooldown"),
+                        format_span(st.cooldown),
+                        &same(st.cooldown == sd.step_cooldown, &sd.source),
+                    );
+                }
+            }
+        }
+        if !svc.schedule.is_empty() {
+            let actions: Vec<String> = svc
+                .schedule
+                .iter()
+                .map(|a| {
+                    let mut parts = Vec::new();
+                    if let Some(m) = a.min {
+                        parts.push(format!("min {m}"));
+                    }
+                    if let Some(m) = a.max {
+                        parts.push(format!("max {m}"));
+                    }
+                    let mins = a.at / crate::time::MINUTE;
+                    format!("{:02}:{:02} {}", mins / 60, mins % 60, parts.join(", "))
+                })
+                .collect();
+            add(&n, "scheduled actions".into(), actions.join("; "), SCENARIO);
+        }
+    }
+    out
+}
+
+/// The pricing, workload and platform rows.
+fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     let d = Defaults::builtin();
     let mut out = Vec::new();
     let mut add = |applies: &str, item: &str, value: String, source: &str| {
@@ -407,4 +613,42 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(applies: &str, item: &str, value: &str) -> Assumption {
+        Assumption {
+            applies_to: applies.into(),
+            item: item.into(),
+            value: value.into(),
+            source: "s".into(),
+        }
+    }
+
+    #[test]
+    fn a_row_shared_by_platforms_is_listed_once_naming_them() {
+        let rows = vec![
+            row("all", "seed", "1"),
+            row("a", "launch limit", "burst 100"),
+            row("a", "vCPU rate", "$1"),
+            row("b", "launch limit", "burst 100"),
+            row("b", "vCPU rate", "$2"),
+            row("c", "launch limit", "burst 100"),
+            row("service api", "replicas", "min 1"),
+        ];
+        let out = merge_platforms(rows, &["a", "b", "c"]);
+        assert_eq!(
+            out,
+            vec![
+                row("all", "seed", "1"),
+                row("a, b, c", "launch limit", "burst 100"),
+                row("a", "vCPU rate", "$1"),
+                row("b", "vCPU rate", "$2"),
+                row("service api", "replicas", "min 1"),
+            ]
+        );
+    }
 }

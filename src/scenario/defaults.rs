@@ -1,6 +1,7 @@
 //! Behavioural defaults (start-up times, launch limits, Spot behaviour),
 //! read from `data/defaults.toml`, where each carries its source.
 
+use crate::service::scaling::{Resolution, Signal};
 use crate::time::{SimTime, parse_duration};
 use crate::workload::SpanDist;
 use serde::Deserialize;
@@ -35,6 +36,12 @@ pub struct ServiceDefaults {
     pub scale_in_cooldown: SimTime,
     pub step_minutes: u32,
     pub step_cooldown: SimTime,
+    /// Standard (one-minute) metric: period, publication delay, alarm
+    /// evaluation interval.
+    pub standard_signal: Signal,
+    /// High-resolution (20 s) metric: the same.
+    pub high_signal: Signal,
+    pub signal_source: String,
     pub concurrency: u32,
     pub queue_limit: u32,
     pub timeout: SimTime,
@@ -51,6 +58,13 @@ struct RawServiceDefaults {
     scale_in_cooldown: String,
     step_minutes: u32,
     step_cooldown: String,
+    metric_period: String,
+    metric_delay: String,
+    alarm_every: String,
+    high_resolution_period: String,
+    high_resolution_delay: String,
+    high_resolution_alarm_every: String,
+    signal_source: String,
     concurrency: u32,
     queue_limit: u32,
     timeout: String,
@@ -319,6 +333,19 @@ impl Defaults {
             scale_in_cooldown: d(&sv.scale_in_cooldown),
             step_minutes: sv.step_minutes,
             step_cooldown: d(&sv.step_cooldown),
+            standard_signal: Signal {
+                resolution: Resolution::Standard,
+                period: d(&sv.metric_period),
+                delay: d(&sv.metric_delay),
+                alarm_every: d(&sv.alarm_every),
+            },
+            high_signal: Signal {
+                resolution: Resolution::High,
+                period: d(&sv.high_resolution_period),
+                delay: d(&sv.high_resolution_delay),
+                alarm_every: d(&sv.high_resolution_alarm_every),
+            },
+            signal_source: sv.signal_source,
             concurrency: sv.concurrency,
             queue_limit: sv.queue_limit,
             timeout: d(&sv.timeout),

@@ -95,6 +95,10 @@ pub struct RawService {
     pub slo: Option<RawSlo>,
     /// "warm" (default: replicas already running at time 0) or "cold".
     pub start: Option<String>,
+    /// "standard" (one-minute CPU metric, default) or "high" (20 s).
+    pub metric_resolution: Option<String>,
+    /// How late a metric datapoint reaches the alarms ("180s").
+    pub metric_delay: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -144,12 +148,17 @@ pub struct RawScaling {
     /// "cpu" or "requests_per_target".
     pub metric: String,
     pub target: Option<f64>,
+    pub scale_out_datapoints: Option<i64>,
+    pub scale_in_datapoints: Option<i64>,
+    /// Older spellings of the two above, for one-minute datapoints.
     pub scale_out_minutes: Option<i64>,
     pub scale_in_minutes: Option<i64>,
     pub scale_in_ratio: Option<f64>,
     pub scale_out_cooldown: Option<String>,
     pub scale_in_cooldown: Option<String>,
     pub disable_scale_in: Option<bool>,
+    pub datapoints: Option<i64>,
+    /// Older spelling of `datapoints`, for one-minute datapoints.
     pub minutes: Option<i64>,
     pub cooldown: Option<String>,
     pub steps: Option<Vec<RawStep>>,

@@ -5,12 +5,12 @@ use super::raw::{RawRequests, RawScaling, RawService, RawWorkload};
 use super::workload::trace_spec;
 use crate::scenario::defaults::Defaults;
 use crate::service::scaling::{
-    Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
+    Bound, Metric, Policy, Resolution, ScheduledAction, Step, StepScaling, TargetTracking,
 };
 use crate::service::{
     ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
 };
-use crate::time::{DAY, MINUTE, SimTime};
+use crate::time::{DAY, HOUR, MINUTE, SimTime};
 
 use std::path::Path;
 
@@ -162,11 +162,63 @@ fn service(
             ));
         }
     };
+    let resolution = match s.metric_resolution.as_deref() {
+        None | Some("standard") => Resolution::Standard,
+        Some("high") => Resolution::High,
+        Some(other) => {
+            return Err(invalid(
+                format!("{key}.metric_resolution"),
+                format!(
+                    "`{other}`: use \"standard\" (one datapoint a minute, the default) or \"high\" (20-second CPU datapoints, ECSServiceAverageCPUUtilizationHighResolution)"
+                ),
+            ));
+        }
+    };
+    let metric_delay = match s.metric_delay.as_deref() {
+        None => None,
+        Some(t) => {
+            let k = format!("{key}.metric_delay");
+            let t = duration(&k, t)?;
+            if t > HOUR {
+                return Err(invalid(
+                    k,
+                    "must be at most 1h (the time a datapoint takes to reach the alarm), such as \"180s\"",
+                ));
+            }
+            Some(t)
+        }
+    };
+    if s.scaling.is_empty() {
+        let given = [
+            ("metric_resolution", s.metric_resolution.is_some()),
+            ("metric_delay", s.metric_delay.is_some()),
+        ];
+        if let Some((k, _)) = given.iter().find(|(_, on)| *on) {
+            return Err(invalid(
+                format!("{key}.{k}"),
+                "applies to the service's scaling policies, and it has none: add a [[workload.services.scaling]] or remove the key",
+            ));
+        }
+    }
+    if resolution == Resolution::High && !s.scaling.iter().any(|p| p.metric == "cpu") {
+        return Err(invalid(
+            format!("{key}.metric_resolution"),
+            "\"high\" applies to policies on metric = \"cpu\" (AWS publishes 20-second metrics for CPU and memory only), and this service has none",
+        ));
+    }
     let scaling = s
         .scaling
         .iter()
         .enumerate()
-        .map(|(j, p)| policy(p, &format!("{key}.scaling[{j}]"), defaults))
+        .map(|(j, p)| {
+            policy(
+                p,
+                &format!("{key}.scaling[{j}]"),
+                defaults,
+                resolution,
+                metric_delay,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut schedule = Vec::new();
     for (j, a) in s.schedule.iter().enumerate() {
@@ -461,7 +513,13 @@ fn requests(
     }
 }
 
-fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Invalid> {
+fn policy(
+    p: &RawScaling,
+    key: &str,
+    defaults: &Defaults,
+    resolution: Resolution,
+    metric_delay: Option<SimTime>,
+) -> Result<Policy, Invalid> {
     let d = &defaults.service;
     let metric = match p.metric.as_str() {
         "cpu" => Metric::Cpu,
@@ -475,10 +533,49 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
             ));
         }
     };
-    let minutes = |k: &str, v: Option<i64>, dflt: u32| -> Result<u32, Invalid> {
+    // The high-resolution metric exists for CPU only; ALB request counts
+    // stay one-minute datapoints.
+    let mut signal = if resolution == Resolution::High && metric == Metric::Cpu {
+        d.high_signal
+    } else {
+        d.standard_signal
+    };
+    if let Some(delay) = metric_delay {
+        signal.delay = delay;
+    }
+    // Alarm datapoints: `new` (any resolution) or its older spelling `old`
+    // (one-minute datapoints), not both.
+    let datapoints = |new: &str,
+                      v: Option<i64>,
+                      old: &str,
+                      v_old: Option<i64>,
+                      dflt: u32|
+     -> Result<u32, Invalid> {
+        if v.is_some() && v_old.is_some() {
+            return Err(invalid(
+                format!("{key}.{old}"),
+                format!("is the older spelling of `{new}`: give only `{new}`"),
+            ));
+        }
+        if v_old.is_some() && signal.resolution == Resolution::High {
+            return Err(invalid(
+                format!("{key}.{old}"),
+                format!(
+                    "counts one-minute datapoints, and this policy's metric comes every 20 s (metric_resolution = \"high\"): write `{new}` (3 datapoints = 1 minute)"
+                ),
+            ));
+        }
+        let (k, v) = if v_old.is_some() {
+            (old, v_old)
+        } else {
+            (new, v)
+        };
         let n = count(&format!("{key}.{k}"), v, dflt, 1440)?;
         if n == 0 {
-            return Err(invalid(format!("{key}.{k}"), "must be at least 1 minute"));
+            return Err(invalid(
+                format!("{key}.{k}"),
+                "must be at least 1 datapoint, such as 3",
+            ));
         }
         Ok(n)
     };
@@ -489,12 +586,15 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
     let only = |allowed: &[&str]| -> Result<(), Invalid> {
         let given = [
             ("target", p.target.is_some()),
+            ("scale_out_datapoints", p.scale_out_datapoints.is_some()),
+            ("scale_in_datapoints", p.scale_in_datapoints.is_some()),
             ("scale_out_minutes", p.scale_out_minutes.is_some()),
             ("scale_in_minutes", p.scale_in_minutes.is_some()),
             ("scale_in_ratio", p.scale_in_ratio.is_some()),
             ("scale_out_cooldown", p.scale_out_cooldown.is_some()),
             ("scale_in_cooldown", p.scale_in_cooldown.is_some()),
             ("disable_scale_in", p.disable_scale_in.is_some()),
+            ("datapoints", p.datapoints.is_some()),
             ("minutes", p.minutes.is_some()),
             ("cooldown", p.cooldown.is_some()),
             ("steps", p.steps.is_some()),
@@ -511,6 +611,8 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
         "target_tracking" => {
             only(&[
                 "target",
+                "scale_out_datapoints",
+                "scale_in_datapoints",
                 "scale_out_minutes",
                 "scale_in_minutes",
                 "scale_in_ratio",
@@ -543,12 +645,21 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
             Ok(Policy::TargetTracking(TargetTracking {
                 metric,
                 target,
-                out_minutes: minutes(
+                signal,
+                out_datapoints: datapoints(
+                    "scale_out_datapoints",
+                    p.scale_out_datapoints,
                     "scale_out_minutes",
                     p.scale_out_minutes,
                     d.scale_out_minutes,
                 )?,
-                in_minutes: minutes("scale_in_minutes", p.scale_in_minutes, d.scale_in_minutes)?,
+                in_datapoints: datapoints(
+                    "scale_in_datapoints",
+                    p.scale_in_datapoints,
+                    "scale_in_minutes",
+                    p.scale_in_minutes,
+                    d.scale_in_minutes,
+                )?,
                 in_ratio,
                 out_cooldown: span(
                     "scale_out_cooldown",
@@ -564,7 +675,7 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
             }))
         }
         "step" => {
-            only(&["minutes", "cooldown", "steps"])?;
+            only(&["datapoints", "minutes", "cooldown", "steps"])?;
             let raw_steps = p.steps.as_deref().unwrap_or(&[]);
             if raw_steps.is_empty() {
                 return Err(invalid(
@@ -607,7 +718,14 @@ fn policy(p: &RawScaling, key: &str, defaults: &Defaults) -> Result<Policy, Inva
             }
             Ok(Policy::Step(StepScaling {
                 metric,
-                minutes: minutes("minutes", p.minutes, d.step_minutes)?,
+                signal,
+                datapoints: datapoints(
+                    "datapoints",
+                    p.datapoints,
+                    "minutes",
+                    p.minutes,
+                    d.step_minutes,
+                )?,
                 cooldown: span("cooldown", &p.cooldown, d.step_cooldown)?,
                 steps,
             }))

@@ -6,12 +6,14 @@
 //! ends. A service that starts warm (the default) has its desired replicas
 //! handed to the platform as already running at time 0. Requests are the host's own events: routed to the running replica
 //! with the fewest outstanding requests, queued, timed out, served, measured.
-//! A one-minute tick closes each minute's metrics and runs the autoscaler.
+//! A tick closes each minute's books, and drives the autoscaler's metric
+//! periods and alarms (`signals.rs`): every minute, or every 10 s when a
+//! policy watches a high-resolution metric.
 
 use super::minutes::{MinuteBook, MinuteGauges};
 use super::replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
 use super::report::ServiceReport;
-use super::scaling::{PolicyState, Proposal, combine};
+use super::signals::{Levels, Scaler};
 use super::source::{self, Request, RequestStream};
 use super::spec::{QueueMode, ServiceSpec, ServiceTime, StartState};
 use crate::engine::{Mapped, Model, Schedule};
@@ -44,7 +46,7 @@ pub enum HostEvent<E> {
         replica: u32,
         epoch: u32,
     },
-    /// The one-minute metric period ends.
+    /// A minute, a metric period or an alarm evaluation comes due.
     Tick,
 }
 
@@ -110,7 +112,7 @@ struct Service {
     desired: u32,
     min: u32,
     max: u32,
-    policies: Vec<PolicyState>,
+    scaler: Scaler,
     // Levels and their integrals over time (∫ level dt, µs).
     last: SimTime,
     busy: u64,
@@ -161,6 +163,8 @@ pub struct ServiceHost<P: ReplicaHost> {
     pub error: Option<WorkloadError>,
     /// Notes from the request sources.
     pub notes: Vec<String>,
+    /// How often the tick comes (a minute, or less for sub-minute metrics).
+    tick: SimTime,
 }
 
 type Ev<P> = HostEvent<<P as Model>::Event>;
@@ -185,6 +189,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             news: Vec::new(),
             error: None,
             notes: Vec::new(),
+            tick: MINUTE,
         };
         for spec in services {
             let base = format!("service:{}", spec.name);
@@ -208,7 +213,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 desired: spec.desired,
                 min: spec.min,
                 max: spec.max,
-                policies: vec![PolicyState::default(); spec.scaling.len()],
+                scaler: Scaler::new(&spec.scaling, spec.concurrency),
                 last: 0,
                 busy: 0,
                 capacity: 0,
@@ -222,6 +227,11 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 report: ServiceReport::new(&spec.name, spec.slo),
                 spec: spec.clone(),
             });
+            let every = host
+                .services
+                .last()
+                .map_or(MINUTE, |s| s.scaler.tick_every());
+            host.tick = gcd(host.tick, every);
         }
         Ok(host)
     }
@@ -728,7 +738,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 
     /// Closes the minute that ends at `now` (its metrics, the SLO check),
-    /// then, at a whole minute, applies scheduled actions and the policies.
+    /// then, at a whole minute, applies the scheduled actions due.
     fn close_minute(&mut self, service: usize, now: SimTime, scale: bool) {
         let svc = &mut self.services[service];
         svc.advance(now);
@@ -755,7 +765,6 @@ impl<P: ReplicaHost> ServiceHost<P> {
             cpu_percent: cpu,
             requests_per_target: rpt,
         };
-        let arrived = m.book.arrived;
         let row = m.book.close(now, gauges, svc.spec.slo);
         svc.report.slo_minutes_violated += u64::from(row.slo_violated);
         svc.report.minutes.push(row);
@@ -773,31 +782,30 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 apply_schedule(svc, a);
             }
         }
-        let mut proposals = Vec::with_capacity(svc.spec.scaling.len());
-        for (p, state) in svc.spec.scaling.iter().zip(svc.policies.iter_mut()) {
-            let (value, base) = match p.metric() {
-                super::scaling::Metric::Cpu => (
-                    cpu.or((arrived > 0).then_some(f64::INFINITY)),
-                    capacity as f64 / (svc.spec.concurrency as f64 * span.max(1) as f64),
-                ),
-                super::scaling::Metric::RequestsPerTarget => (
-                    rpt.or((arrived > 0).then_some(f64::INFINITY)),
-                    routable as f64 / span.max(1) as f64,
-                ),
-            };
-            proposals.push(p.evaluate(state, value, base, svc.desired, now));
+    }
+
+    /// Runs the service's autoscaler at `now` (`signals.rs`: metric periods,
+    /// publication delay, alarms) and sets the desired count it decides.
+    /// Returns whether the desired count changed.
+    fn scale(&mut self, service: usize, now: SimTime) -> bool {
+        let svc = &mut self.services[service];
+        svc.advance(now);
+        let levels = Levels {
+            busy: svc.busy_int,
+            capacity: svc.capacity_int,
+            routable: svc.routable_int,
+            arrived: svc.report.arrived,
+        };
+        let Some((n, out)) = svc.scaler.tick(now, levels, svc.desired) else {
+            return false;
+        };
+        let n = n.clamp(svc.min, svc.max);
+        if n == svc.desired {
+            return false;
         }
-        if let Some((n, out)) = combine(&proposals, svc.desired) {
-            let n = n.clamp(svc.min, svc.max);
-            if n != svc.desired {
-                svc.desired = n;
-                for (state, p) in svc.policies.iter_mut().zip(&proposals) {
-                    if matches!(p, Proposal::Out(_)) == out {
-                        state.acted(now, out);
-                    }
-                }
-            }
-        }
+        svc.desired = n;
+        svc.scaler.acted(now, out);
+        true
     }
 
     /// Settles the run at `end`: closes the last minute, counts what is still
@@ -847,6 +855,10 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 }
 
+fn gcd(a: SimTime, b: SimTime) -> SimTime {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 fn apply_schedule(svc: &mut Service, a: super::scaling::ScheduledAction) {
     if let Some(min) = a.min {
         svc.min = min;
@@ -884,7 +896,7 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
             self.pull_request(s, queue);
         }
         if !self.services.is_empty() {
-            queue.schedule_daemon_at(MINUTE, HostEvent::Tick);
+            queue.schedule_daemon_at(self.tick, HostEvent::Tick);
         }
     }
 
@@ -911,11 +923,16 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
             HostEvent::Up { replica, epoch } => self.on_up(replica, epoch, queue),
             HostEvent::Tick => {
                 let now = queue.now();
+                let minute = now.is_multiple_of(MINUTE);
                 for s in 0..self.services.len() {
-                    self.close_minute(s, now, true);
-                    self.reconcile(s, queue);
+                    if minute {
+                        self.close_minute(s, now, true);
+                    }
+                    if self.scale(s, now) || minute {
+                        self.reconcile(s, queue);
+                    }
                 }
-                queue.schedule_daemon_at(now + MINUTE, HostEvent::Tick);
+                queue.schedule_daemon_at(now + self.tick, HostEvent::Tick);
             }
         }
     }

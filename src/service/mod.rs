@@ -11,6 +11,7 @@
 //!
 //! - `source`: where requests come from (a rate curve or a request trace).
 //! - `scaling`: target tracking, step and scheduled scaling.
+//! - `signals`: how a metric's datapoints reach the alarms, late.
 //! - `host`: the model itself; `report` what it measured.
 //! - `replicas`: the contract a platform implements to hold replicas.
 //! - `spec`: a validated service.
@@ -20,6 +21,7 @@ pub mod minutes;
 pub mod replicas;
 pub mod report;
 pub mod scaling;
+pub mod signals;
 pub mod source;
 pub mod spec;
 

@@ -1,8 +1,10 @@
 //! Service autoscaling as ECS Service Auto Scaling does it (Application Auto
-//! Scaling user guide, target tracking and step scaling policies): a metric per one-minute period, alarms that need several
-//! consecutive breaching periods, target tracking that scales out in
-//! proportion to the metric and in more slowly, step scaling, cooldowns, and
-//! scheduled actions that set min and max at a time of day.
+//! Scaling user guide, target tracking and step scaling policies): a metric
+//! per period (one minute, or 20 seconds at high resolution), alarms that
+//! need several consecutive breaching datapoints, target tracking that scales
+//! out in proportion to the metric and in more slowly, step scaling,
+//! cooldowns, and scheduled actions that set min and max at a time of day.
+//! How a datapoint reaches the alarm late is `service/signals.rs`.
 //!
 //! With several policies the service scales out if any policy says so (to the
 //! largest proposal) and scales in only if every policy says so.
@@ -30,15 +32,57 @@ impl Metric {
     }
 }
 
+/// How often the metric is published (`ECSServiceAverageCPUUtilization`, or
+/// `...HighResolution`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// One datapoint a minute.
+    Standard,
+    /// One datapoint every 20 seconds (CPU only).
+    High,
+}
+
+impl Resolution {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resolution::Standard => "standard",
+            Resolution::High => "high",
+        }
+    }
+}
+
+/// The road from the replicas to a policy's alarm: the metric is averaged
+/// over each `period`, the datapoint becomes visible `delay` after its period
+/// ends, and the alarm looks at what is visible every `alarm_every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signal {
+    pub resolution: Resolution,
+    pub period: SimTime,
+    pub delay: SimTime,
+    pub alarm_every: SimTime,
+}
+
+impl Signal {
+    /// No lag: a datapoint a minute, acted on as its minute ends (the model
+    /// before issue 21, and the form of the unit tests below).
+    pub const IMMEDIATE: Signal = Signal {
+        resolution: Resolution::Standard,
+        period: crate::time::MINUTE,
+        delay: 0,
+        alarm_every: crate::time::MINUTE,
+    };
+}
+
 /// A target-tracking policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetTracking {
     pub metric: Metric,
     pub target: f64,
-    /// Consecutive minutes above the target before scaling out (3).
-    pub out_minutes: u32,
-    /// Consecutive minutes below `in_ratio` × target before scaling in (15).
-    pub in_minutes: u32,
+    pub signal: Signal,
+    /// Consecutive datapoints above the target before scaling out (3).
+    pub out_datapoints: u32,
+    /// Consecutive datapoints below `in_ratio` × target before scaling in (15).
+    pub in_datapoints: u32,
     pub in_ratio: f64,
     pub out_cooldown: SimTime,
     pub in_cooldown: SimTime,
@@ -49,8 +93,9 @@ pub struct TargetTracking {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepScaling {
     pub metric: Metric,
-    /// Consecutive minutes a step must hold before it acts.
-    pub minutes: u32,
+    pub signal: Signal,
+    /// Consecutive datapoints a step must hold before it acts.
+    pub datapoints: u32,
     /// After a change, no further change until this has passed.
     pub cooldown: SimTime,
     pub steps: Vec<Step>,
@@ -83,6 +128,13 @@ impl Policy {
             Policy::Step(s) => s.metric,
         }
     }
+
+    pub fn signal(&self) -> Signal {
+        match self {
+            Policy::TargetTracking(t) => t.signal,
+            Policy::Step(s) => s.signal,
+        }
+    }
 }
 
 /// Sets min and/or max every day at a time of day (from the start of the
@@ -94,7 +146,7 @@ pub struct ScheduledAction {
     pub max: Option<u32>,
 }
 
-/// What a policy proposes after a minute.
+/// What a policy proposes after a datapoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proposal {
     Out(u32),
@@ -137,10 +189,10 @@ fn proportional(base: f64, value: f64, target: f64) -> u32 {
 }
 
 impl Policy {
-    /// Reads one minute's metric. `value`: None when there is no data (no
-    /// replica running and no request); infinite when requests came and no
-    /// replica could take them. `base`: the replicas the metric was measured
-    /// on (time-averaged over the minute).
+    /// Reads one datapoint of the metric. `value`: None when there is no
+    /// data (no replica running and no request); infinite when requests came
+    /// and no replica could take them. `base`: the replicas the metric was
+    /// measured on (time-averaged over its period).
     pub fn evaluate(
         &self,
         state: &mut PolicyState,
@@ -166,7 +218,7 @@ impl Policy {
                     state.above = 0;
                     state.below = 0;
                 }
-                if state.above >= t.out_minutes {
+                if state.above >= t.out_datapoints {
                     let want = if v.is_infinite() || base <= 0.0 {
                         desired.max(1)
                     } else {
@@ -177,7 +229,7 @@ impl Policy {
                     if want > desired {
                         return Proposal::Out(want);
                     }
-                } else if state.below >= t.in_minutes
+                } else if state.below >= t.in_datapoints
                     && !t.disable_scale_in
                     && since(state.last_in, now) >= t.in_cooldown
                 {
@@ -220,11 +272,11 @@ impl Policy {
                     return Proposal::Hold;
                 }
                 match (out, inn) {
-                    (Some((_, change)), _) if state.above >= s.minutes => {
+                    (Some((_, change)), _) if state.above >= s.datapoints => {
                         let want = (desired as i64 + change as i64).max(desired.max(1) as i64);
                         Proposal::Out(want.min(u32::MAX as i64) as u32)
                     }
-                    (None, Some((_, change))) if state.below >= s.minutes => {
+                    (None, Some((_, change))) if state.below >= s.datapoints => {
                         Proposal::In((desired as i64 + change as i64).max(0) as u32)
                     }
                     _ => Proposal::Hold,
@@ -269,8 +321,9 @@ mod tests {
         Policy::TargetTracking(TargetTracking {
             metric: Metric::Cpu,
             target,
-            out_minutes: 3,
-            in_minutes: 15,
+            signal: Signal::IMMEDIATE,
+            out_datapoints: 3,
+            in_datapoints: 15,
             in_ratio: 0.9,
             out_cooldown: 5 * MINUTE,
             in_cooldown: 5 * MINUTE,
@@ -346,7 +399,8 @@ mod tests {
     fn steps_pick_the_tightest_bound() {
         let p = Policy::Step(StepScaling {
             metric: Metric::Cpu,
-            minutes: 1,
+            signal: Signal::IMMEDIATE,
+            datapoints: 1,
             cooldown: 0,
             steps: vec![
                 Step {

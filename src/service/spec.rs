@@ -102,17 +102,25 @@ impl ServiceSpec {
         let policies: Vec<String> = self
             .scaling
             .iter()
-            .map(|p| match p {
-                scaling::Policy::TargetTracking(t) => {
-                    format!("target tracking {} at {}", t.metric.name(), t.target)
-                }
-                scaling::Policy::Step(s) => {
-                    format!(
-                        "step scaling on {} ({} steps)",
-                        s.metric.name(),
-                        s.steps.len()
-                    )
-                }
+            .map(|p| {
+                let what = match p {
+                    scaling::Policy::TargetTracking(t) => {
+                        format!("target tracking {} at {}", t.metric.name(), t.target)
+                    }
+                    scaling::Policy::Step(s) => {
+                        format!(
+                            "step scaling on {} ({} steps)",
+                            s.metric.name(),
+                            s.steps.len()
+                        )
+                    }
+                };
+                let sig = p.signal();
+                format!(
+                    "{what} (a datapoint every {}, {} late)",
+                    format_span(sig.period),
+                    format_span(sig.delay)
+                )
             })
             .collect();
         format!(

@@ -127,7 +127,8 @@ fn littles_law_holds_on_the_runs_own_measurements() {
 /// A step from 10 to 30 requests a second at 10 min, evenly spaced, each
 /// served in exactly 100 ms, one at a time; Fargate tasks are billed from 5 s
 /// and run 30 s after launch; the policy tracks 300 requests a minute per
-/// replica.
+/// replica, and its datapoints reach the alarm at once (`metric_delay =
+/// "0s"`, the model before issue 21).
 const STEP: &str = r#"
 name = "step"
 horizon = "20m"
@@ -141,6 +142,7 @@ queue_limit = 100
 timeout = "none"
 service_time = "100ms"
 requests = { curve = "step", before = "10/s", after = "30/s", at = "10m", arrivals = "even" }
+metric_delay = "0s"
 [[workload.services.scaling]]
 policy = "target_tracking"
 metric = "requests_per_target"
@@ -576,4 +578,96 @@ fn start_takes_warm_or_cold_and_nothing_else() {
         err.contains("\"warm\"") && err.contains("\"cold\""),
         "{err}"
     );
+}
+
+// ---- issue 21: scaling signals take time ----
+
+use fargate_sim::selfcheck::{LAG_STEP, LAG_TARGET_TRACKING, lag_benchmark, scale_out_lag};
+use fargate_sim::time::{MINUTE, SECOND};
+
+/// AWS's benchmark (aws/containers-roadmap issue 2113): 363 s from the load
+/// step to the scale-out decision and 386 s to new tasks running with
+/// one-minute metrics; 86 s and 109 s with 20-second metrics. Worked by
+/// hand for a step at 00:10:00 (a whole minute, 47.5 % → 95 % CPU, target 50):
+/// standard: three breaching datapoints end at 00:13:00, visible 180 s later
+/// at 00:16:00, an evaluation on that minute: 360 s (−0.8 %). High: three
+/// 20 s datapoints end at 00:11:00, visible 20 s later, evaluated every 10 s:
+/// 80 s (−7 %). New tasks run a Fargate start-up later (about 35 s).
+#[test]
+fn a_load_step_is_acted_on_as_late_as_aws_measured() {
+    for policy in [LAG_TARGET_TRACKING, LAG_STEP] {
+        for (res, decision, trigger, running) in [
+            ("standard", 360.0, 363.0, 386.0),
+            ("high", 80.0, 86.0, 109.0),
+        ] {
+            let (t, r) = scale_out_lag("lag", &lag_benchmark(res, policy), 10 * MINUTE).unwrap();
+            assert_eq!(t, decision, "{res} {policy}");
+            assert!((t - trigger).abs() / trigger <= 0.15, "{res}: {t} s");
+            assert!(
+                (r - running).abs() / running <= 0.15,
+                "{res}: running {r} s"
+            );
+            assert!(r > t, "tasks run after they are asked for");
+        }
+    }
+}
+
+#[test]
+fn the_decision_and_its_replicas_are_the_ones_aws_would_make() {
+    // Target tracking at 00:16:00: 190 requests a second evenly spaced come
+    // every 5,263 µs (1/190 s rounded down to the microsecond), so CPU reads
+    // 100 ms / 5,263 µs / 20 = 95.003 %, and ceil(20 × 95.003 / 50) =
+    // ceil(38.001) = 39.
+    let case = Case::new(&lag_benchmark("standard", LAG_TARGET_TRACKING), None);
+    let ran = run(&case, &[]);
+    let s = service_of(&ran, "fargate");
+    // Row k holds the gauges at the end of minute k, before that instant's
+    // decision: 20 up to 00:16:00, 39 from the row ending at 00:17:00.
+    assert_eq!(s.minutes[15].desired, 20);
+    assert_eq!(s.minutes[16].desired, 39);
+    let asked: Vec<u64> = ran
+        .records
+        .iter()
+        .map(|(_, r)| r.submit)
+        .filter(|&t| t > 0)
+        .collect();
+    assert_eq!(asked, vec![16 * MINUTE; 19]);
+    // The same with metric_delay = "0s": the old model, 00:13:00.
+    let ran = run(&case, &["workload.services[0].metric_delay=\"0s\""]);
+    let s = service_of(&ran, "fargate");
+    assert_eq!((s.minutes[12].desired, s.minutes[13].desired), (20, 39));
+    // High resolution with a 45 s delay: visible at 00:11:45, evaluated
+    // every 10 s: 00:11:50.
+    let case = Case::new(&lag_benchmark("high", LAG_TARGET_TRACKING), None);
+    let ran = run(&case, &["workload.services[0].metric_delay=\"45s\""]);
+    let first = ran
+        .records
+        .iter()
+        .map(|(_, r)| r.submit)
+        .filter(|&t| t > 0)
+        .min();
+    assert_eq!(first, Some(10 * MINUTE + 110 * SECOND));
+}
+
+#[test]
+fn scale_in_waits_for_the_same_lag() {
+    // 20 replicas at 20 % CPU (40 requests a second of 100 ms) from the
+    // start, target 50 %: the scale-in alarm wants 15 datapoints below 45 %,
+    // the 15th ends at 15:00 and is visible at 18:00: desired
+    // ceil(20 × 20 / 50) = 8 then. At high resolution: 15 × 20 s = 5:00, +20 s.
+    let text = lag_benchmark("standard", LAG_TARGET_TRACKING)
+        .replace(
+            "before = \"95/s\", after = \"190/s\"",
+            "before = \"40/s\", after = \"40/s\"",
+        )
+        .replace("horizon = \"20m\"", "horizon = \"25m\"");
+    let case = Case::new(&text, None);
+    let s = run(&case, &[]);
+    let s = service_of(&s, "fargate");
+    assert_eq!((s.minutes[17].desired, s.minutes[18].desired), (20, 8));
+    let case = Case::new(&text.replace("\"standard\"", "\"high\""), None);
+    let s = run(&case, &[]);
+    let s = service_of(&s, "fargate");
+    // Decided at 5:20: the row ending at 6:00 shows it.
+    assert_eq!((s.minutes[4].desired, s.minutes[5].desired), (20, 8));
 }
