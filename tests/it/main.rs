@@ -17,6 +17,7 @@ mod layers;
 mod properties;
 mod reports;
 mod services;
+mod strategy;
 mod timing;
 mod traces;
 mod validation;
