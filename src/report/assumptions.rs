@@ -284,7 +284,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                             Some(share) => format!(
                                 "{} ({}% of capacity reclaimed a month)",
                                 f.interruptions_per_hour,
-                                share * 100.0
+                                (share * 1e8).round() / 1e6
                             ),
                             None => f.interruptions_per_hour.to_string(),
                         },
@@ -391,7 +391,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                             Some(share) => format!(
                                 "{} ({}% of capacity reclaimed a month)",
                                 e.spot_interruptions_per_hour,
-                                share * 100.0
+                                (share * 1e8).round() / 1e6
                             ),
                             None => e.spot_interruptions_per_hour.to_string(),
                         },

@@ -363,7 +363,7 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 if let Some(share) = f.interruption_monthly_share {
                     o.insert(
                         "spot.interruption_frequency".into(),
-                        format!("{}% of capacity a month", share * 100.0),
+                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
                     );
                 }
                 o.insert(
@@ -438,7 +438,7 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 if let Some(share) = e.spot_interruption_monthly_share {
                     o.insert(
                         "spot.interruption_frequency".into(),
-                        format!("{}% of capacity a month", share * 100.0),
+                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
                     );
                 }
             }
