@@ -337,14 +337,7 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("os".into(), s(&f.os));
             o.insert("arch".into(), s(&f.arch));
             use crate::platform::fargate::Provider;
-            let capacity = if f.strategy.is_mixed() {
-                f.strategy.to_string()
-            } else if f.strategy.uses(Provider::Spot) {
-                "spot".to_string()
-            } else {
-                "on_demand".to_string()
-            };
-            o.insert("capacity".into(), capacity);
+            o.insert("capacity".into(), f.strategy.label());
             o.insert("sizing".into(), s(&f.sizing));
             o.insert(
                 "launch_limit".into(),

@@ -94,6 +94,17 @@ impl CapacityStrategy {
         self.uses(Provider::OnDemand) && self.uses(Provider::Spot)
     }
 
+    /// `on_demand`, `spot`, or the strategy written out when it mixes both.
+    pub fn label(&self) -> String {
+        if self.is_mixed() {
+            self.to_string()
+        } else if self.uses(Provider::Spot) {
+            "spot".to_string()
+        } else {
+            "on_demand".to_string()
+        }
+    }
+
     /// The provider a new task goes to, given the tasks each provider holds
     /// now (launched or waiting to launch, not yet stopped), as the ECS
     /// service scheduler keeps a service's tasks in proportion: first the
