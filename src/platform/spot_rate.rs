@@ -76,9 +76,9 @@ mod tests {
         let l = hazard_per_hour(parse_frequency("<5%").unwrap());
         assert!((l - 0.000_071_240_7).abs() < 1e-10, "{l}");
         assert!((monthly_share(l) - 0.05).abs() < 1e-12);
-        // A 20 % month: −ln(0.8)/720 = 0.000309918, 11.6 % above 0.2/720.
+        // A 20 % month: −ln(0.8)/720 = 0.000309922, 11.6 % above 0.2/720.
         let l20 = hazard_per_hour(0.20);
-        assert!((l20 - 0.000_309_918).abs() < 1e-9, "{l20}");
+        assert!((l20 - 0.000_309_922).abs() < 1e-9, "{l20}");
     }
 
     #[test]

@@ -127,8 +127,9 @@ fn adding_a_platform_changes_no_other_platform() {
     assert_ne!(full, only_spot);
     let a = run(&Case::new(&full, None), &[]);
     let b = run(&Case::new(&only_spot, None), &[]);
-    assert_eq!(b.summary.platforms.len(), 1);
+    assert_eq!(b.summary.platforms.len(), 2);
     assert_eq!(a.platform("spot"), b.platform("spot"));
+    assert_eq!(a.platform("mix"), b.platform("mix"));
 }
 
 fn cluster_scenario(
