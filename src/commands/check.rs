@@ -269,7 +269,7 @@ fn describe(p: &PlatformSpec) -> String {
             snake(&f.launch_type),
             snake(&f.os),
             snake(&f.arch),
-            snake(&f.capacity),
+            f.strategy.label(),
             f.region
         ),
         PlatformSpec::Ec2(e) => format!(

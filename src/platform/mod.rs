@@ -10,6 +10,7 @@ pub mod function;
 pub mod model;
 pub mod series;
 pub mod spec;
+pub mod spot_rate;
 
 pub use books::{Books, Outcome, RecordSink, Tally, TaskRecord};
 pub use fargate::FargateSpec;

@@ -7,6 +7,7 @@
 
 use super::books::Books;
 use super::ec2::stats::ClusterStats;
+use super::fargate::stats::FargateStats;
 use super::function::stats::FunctionStats;
 use super::series::Gauges;
 use crate::engine::{Model, Schedule};
@@ -18,9 +19,11 @@ use crate::workload::{Task, WorkloadError};
 /// What a kind of model reports beyond the common books.
 #[derive(Clone, Debug, Default)]
 pub enum Detail {
-    /// Nothing more (Fargate).
+    /// Nothing more.
     #[default]
     None,
+    /// Each capacity provider's share (Fargate).
+    Fargate(Box<FargateStats>),
     /// Instances launched, billed and interrupted (EC2 clusters).
     Cluster(ClusterStats),
     /// Invocations, cold starts and throttles (function platforms).

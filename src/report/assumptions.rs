@@ -8,7 +8,7 @@
 
 use crate::platform::PlatformSpec;
 use crate::platform::ec2::Autoscaler;
-use crate::pricing::{Capacity, Catalog, Rate};
+use crate::pricing::{Catalog, Rate};
 use crate::scenario::Scenario;
 use crate::scenario::defaults::Defaults;
 use crate::time::format_span;
@@ -382,33 +382,67 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                 );
             }
             PlatformSpec::Fargate(f) => {
+                use crate::platform::fargate::{LaunchType, Provider};
                 let fc = &catalog.fargate;
-                match catalog.fargate_rates(&f.region, f.os, f.arch, f.capacity) {
-                    Ok(r) => {
-                        add(n, "vCPU rate", per_hour(&r.vcpu), &r.source);
-                        add(
-                            n,
-                            "memory rate (per GiB)",
-                            per_hour(&r.memory_gib),
-                            &r.source,
-                        );
-                        add(
-                            n,
-                            "ephemeral storage above the free 20 GiB (per GiB)",
-                            per_hour(&r.storage_gib),
-                            &r.source,
-                        );
-                        if r.os_license_vcpu.price.pico_usd > 0 {
+                let mixed = f.strategy.is_mixed();
+                if mixed {
+                    add(
+                        n,
+                        "capacity provider strategy",
+                        f.strategy.to_string(),
+                        SCENARIO,
+                    );
+                }
+                for p in Provider::BOTH.into_iter().filter(|p| f.strategy.uses(*p)) {
+                    let on = if mixed {
+                        format!(" ({})", p.ecs_name())
+                    } else {
+                        String::new()
+                    };
+                    match catalog.fargate_rates(&f.region, f.os, f.arch, p.capacity()) {
+                        Ok(r) => {
+                            add(n, &format!("vCPU rate{on}"), per_hour(&r.vcpu), &r.source);
                             add(
                                 n,
-                                "OS licence (per vCPU)",
-                                per_hour(&r.os_license_vcpu),
+                                &format!("memory rate (per GiB){on}"),
+                                per_hour(&r.memory_gib),
                                 &r.source,
                             );
+                            add(
+                                n,
+                                &format!("ephemeral storage above the free 20 GiB (per GiB){on}"),
+                                per_hour(&r.storage_gib),
+                                &r.source,
+                            );
+                            if r.os_license_vcpu.price.pico_usd > 0 {
+                                add(
+                                    n,
+                                    "OS licence (per vCPU)",
+                                    per_hour(&r.os_license_vcpu),
+                                    &r.source,
+                                );
+                            }
                         }
+                        Err(e) => add(n, "rates", e, &pricing_src),
                     }
-                    Err(e) => add(n, "rates", e, &pricing_src),
                 }
+                let eks = f.launch_type == LaunchType::Eks;
+                let (default_burst, default_refill, default_provisioning, provisioning_src) = if eks
+                {
+                    (
+                        d.fargate_eks_launch_burst,
+                        d.fargate_eks_launch_refill_per_s,
+                        &d.fargate_eks_provisioning,
+                        &d.fargate_eks_startup_source,
+                    )
+                } else {
+                    (
+                        d.fargate_launch_burst,
+                        d.fargate_launch_refill_per_s,
+                        &d.fargate_provisioning,
+                        &d.fargate_startup_source,
+                    )
+                };
                 let minimum = match f.os {
                     crate::pricing::Os::Linux => fc.minimum_billed_linux,
                     crate::pricing::Os::Windows => fc.minimum_billed_windows,
@@ -432,8 +466,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                         f.launch_burst, f.launch_refill_per_s
                     ),
                     &same(
-                        f.launch_burst == d.fargate_launch_burst
-                            && f.launch_refill_per_s == d.fargate_launch_refill_per_s,
+                        f.launch_burst == default_burst && f.launch_refill_per_s == default_refill,
                         &d.fargate_launch_source,
                     ),
                 );
@@ -441,25 +474,26 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     n,
                     "provisioning (launch to image pull, not billed)",
                     f.provisioning.to_string(),
-                    &same(
-                        f.provisioning == d.fargate_provisioning,
-                        &d.fargate_startup_source,
-                    ),
+                    &same(f.provisioning == *default_provisioning, provisioning_src),
                 );
                 add(
                     n,
                     "image pull and start (billed)",
                     f.image_pull.to_string(),
-                    &same(
-                        f.image_pull == d.fargate_image_pull,
-                        &d.fargate_startup_source,
-                    ),
+                    &same(f.image_pull == d.fargate_image_pull, &d.image_pull_source),
                 );
-                if f.capacity == Capacity::Spot {
+                if f.strategy.uses(Provider::Spot) {
                     add(
                         n,
                         "Spot interruptions per task-hour",
-                        f.interruptions_per_hour.to_string(),
+                        match f.interruption_monthly_share {
+                            Some(share) => format!(
+                                "{} ({}% of capacity reclaimed a month)",
+                                f.interruptions_per_hour,
+                                (share * 1e8).round() / 1e6
+                            ),
+                            None => f.interruptions_per_hour.to_string(),
+                        },
                         &same(
                             f.interruptions_per_hour == d.fargate_spot_interruptions_per_hour,
                             &d.fargate_spot_source,
@@ -475,7 +509,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                         ),
                     );
                 }
-                if f.launch_type == crate::platform::fargate::LaunchType::Eks {
+                if eks {
                     add(
                         n,
                         "EKS control plane",
@@ -524,7 +558,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     n,
                     "container start (image not cached)",
                     e.image_pull.to_string(),
-                    &same(e.image_pull == ed.image_pull, &ed.container_start_source),
+                    &same(e.image_pull == ed.image_pull, &d.image_pull_source),
                 );
                 add(
                     n,
@@ -559,7 +593,14 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     add(
                         n,
                         "Spot interruptions per instance-hour",
-                        e.spot_interruptions_per_hour.to_string(),
+                        match e.spot_interruption_monthly_share {
+                            Some(share) => format!(
+                                "{} ({}% of capacity reclaimed a month)",
+                                e.spot_interruptions_per_hour,
+                                (share * 1e8).round() / 1e6
+                            ),
+                            None => e.spot_interruptions_per_hour.to_string(),
+                        },
                         &same(
                             e.spot_interruptions_per_hour == ed.spot_interruptions_per_hour,
                             &ed.spot_source,

@@ -122,6 +122,9 @@ fn eligible(
         ("fargate", _) if spot == Some("spot") => {
             Err("Fargate Spot is not covered by Savings Plans".into())
         }
+        ("fargate", _) if spot.is_some_and(|c| c != "on_demand") => Err(
+            "its capacity provider strategy puts part of it on Fargate Spot, which Savings Plans do not cover; plan for the FARGATE part alone".into(),
+        ),
         ("fargate", Plan::Compute) => Ok(rates.compute_fargate),
         ("ec2", _) if spot != Some("on_demand") => {
             Err("Spot instances are not covered by Savings Plans".into())

@@ -76,7 +76,8 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
     let total = p.cost.total_usd;
     if p.kind == "fargate" {
         let compute = c.vcpu_usd + c.memory_usd + c.storage_usd + c.os_license_usd;
-        let on_demand = p.options.get("capacity").is_none_or(|v| v != "spot");
+        // All on demand (a strategy that already mixes in Spot is not).
+        let on_demand = p.options.get("capacity").is_none_or(|v| v == "on_demand");
         let x86 = p.options.get("arch").is_none_or(|v| v != "arm64");
         // Fargate Spot runs x86_64 tasks only: never suggested for ARM64.
         if on_demand

@@ -68,6 +68,10 @@ pub struct PlatformSummary {
     /// Invocations, cold starts and throttles, for function platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionSummary>,
+    /// Each Fargate capacity provider's part (`FARGATE`, `FARGATE_SPOT`),
+    /// for Fargate platforms; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_providers: Vec<ProviderSummary>,
     /// A self-check: Little's law on the platform's tasks. L integrates the
     /// count of tasks in the system event by event; λW sums each task's time
     /// in the system. They agree unless the bookkeeping is wrong.
@@ -221,6 +225,65 @@ fn function_summary(run: &mut PlatformRun) -> Option<FunctionSummary> {
     })
 }
 
+/// One Fargate capacity provider's share of a platform's tasks and bill.
+/// Service replicas are counted with the tasks here.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ProviderSummary {
+    /// `FARGATE` or `FARGATE_SPOT`.
+    pub provider: String,
+    /// The strategy's base and weight for it.
+    pub base: u32,
+    pub weight: u32,
+    /// Attempts launched here, retries after an interruption included.
+    pub launches: u64,
+    /// launches / all launches of the platform (null when none).
+    pub share_of_launches: Option<f64>,
+    pub completed: u64,
+    pub interrupted: u64,
+    /// Run time lost to interruptions here, seconds (billed all the same).
+    pub wasted_seconds: f64,
+    pub vcpu_seconds: f64,
+    /// Billed task time, seconds.
+    pub task_seconds: f64,
+    /// What its usage cost at its own rates (the EKS fee not included).
+    pub cost_usd: f64,
+    /// cost_usd / the platform's compute cost (null when that is 0).
+    pub share_of_cost: Option<f64>,
+}
+
+/// The provider blocks of a Fargate platform's run: every provider its
+/// strategy uses.
+fn provider_summaries(run: &PlatformRun) -> Vec<ProviderSummary> {
+    let Detail::Fargate(st) = &run.detail else {
+        return Vec::new();
+    };
+    use crate::platform::fargate::Provider;
+    let launches: u64 = st.providers.iter().map(|p| p.launches).sum();
+    let cost: u128 = st.providers.iter().map(|p| p.cost.0).sum();
+    Provider::BOTH
+        .into_iter()
+        .filter(|p| st.strategy.uses(*p))
+        .map(|p| {
+            let s = &st.providers[p.index()];
+            let item = st.strategy.item(p);
+            ProviderSummary {
+                provider: p.ecs_name().to_string(),
+                base: item.base,
+                weight: item.weight,
+                launches: s.launches,
+                share_of_launches: (launches > 0).then(|| s.launches as f64 / launches as f64),
+                completed: s.completed,
+                interrupted: s.interrupted,
+                wasted_seconds: s.wasted_us as f64 / 1e6,
+                vcpu_seconds: s.cpu_milli_us as f64 / 1e9,
+                task_seconds: s.billed_task_us as f64 / 1e6,
+                cost_usd: s.cost.usd(),
+                share_of_cost: (cost > 0).then(|| s.cost.0 as f64 / cost as f64),
+            }
+        })
+        .collect()
+}
+
 /// What an EC2 cluster did (absent for serverless platforms).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClusterSummary {
@@ -273,7 +336,8 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("launch_type".into(), s(&f.launch_type));
             o.insert("os".into(), s(&f.os));
             o.insert("arch".into(), s(&f.arch));
-            o.insert("capacity".into(), s(&f.capacity));
+            use crate::platform::fargate::Provider;
+            o.insert("capacity".into(), f.strategy.label());
             o.insert("sizing".into(), s(&f.sizing));
             o.insert(
                 "launch_limit".into(),
@@ -284,11 +348,17 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             );
             o.insert("startup.provisioning".into(), f.provisioning.to_string());
             o.insert("startup.image_pull".into(), f.image_pull.to_string());
-            if f.capacity == crate::pricing::Capacity::Spot {
+            if f.strategy.uses(Provider::Spot) {
                 o.insert(
                     "spot.interruptions_per_hour".into(),
                     f.interruptions_per_hour.to_string(),
                 );
+                if let Some(share) = f.interruption_monthly_share {
+                    o.insert(
+                        "spot.interruption_frequency".into(),
+                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
+                    );
+                }
                 o.insert(
                     "spot.notice_s".into(),
                     sim_to_seconds(f.interruption_notice).to_string(),
@@ -323,6 +393,11 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 (false, true) => "spot".to_string(),
                 _ => format!("on_demand {} : spot {}", e.on_demand_weight, e.spot_weight),
             };
+            let capacity = if e.on_demand_base > 0 {
+                format!("{capacity}, on-demand base {} instances", e.on_demand_base)
+            } else {
+                capacity
+            };
             o.insert("capacity".into(), capacity);
             o.insert(
                 "placement".into(),
@@ -353,6 +428,12 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                     "spot.interruptions_per_hour".into(),
                     e.spot_interruptions_per_hour.to_string(),
                 );
+                if let Some(share) = e.spot_interruption_monthly_share {
+                    o.insert(
+                        "spot.interruption_frequency".into(),
+                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
+                    );
+                }
             }
         }
     }
@@ -484,6 +565,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         rates_source: run.rates_source.clone(),
         cluster,
         function: function_summary(run),
+        capacity_providers: provider_summaries(run),
         littles_law: crate::report::services::LittlesLaw::of(
             run.end.tasks_in_system_us,
             run.tally.time_in_system_us,

@@ -139,6 +139,50 @@ fn warnings(summary: &Summary) -> String {
     out
 }
 
+/// One line per platform whose capacity provider strategy mixes FARGATE
+/// and FARGATE_SPOT: each provider's launches, interruptions, lost work and
+/// bill, with their shares.
+fn provider_shares(summary: &Summary) -> String {
+    let mut out = String::new();
+    for p in summary
+        .platforms
+        .iter()
+        .filter(|p| p.capacity_providers.len() > 1)
+    {
+        let parts: Vec<String> = p
+            .capacity_providers
+            .iter()
+            .map(|c| {
+                let pct = |v: Option<f64>| v.map_or("—".into(), |f| format!("{:.0}%", f * 100.0));
+                let lost = if c.interrupted > 0 {
+                    format!(
+                        ", {} interrupted ({} of work lost, billed)",
+                        c.interrupted,
+                        super::format::format_seconds(c.wasted_seconds)
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} {} launches ({}){lost}, {} ({} of the bill)",
+                    c.provider,
+                    c.launches,
+                    pct(c.share_of_launches),
+                    super::format::format_usd(c.cost_usd),
+                    pct(c.share_of_cost),
+                )
+            })
+            .collect();
+        let strategy = p.options.get("capacity").cloned().unwrap_or_default();
+        out.push_str(&format!(
+            "{}: capacity providers ({strategy}): {}\n",
+            p.name,
+            parts.join("; ")
+        ));
+    }
+    out
+}
+
 /// Renders the per-platform comparison.
 pub fn render(summary: &Summary) -> String {
     // The idle column only means something for clusters.
@@ -183,6 +227,9 @@ pub fn render(summary: &Summary) -> String {
                     .map_or_else(|| p.kind.clone(), String::clone),
                 (_, None) => p.kind.clone(),
                 (_, Some(c)) if c == "on_demand" => p.kind.clone(),
+                // A strategy over FARGATE and FARGATE_SPOT: its shares
+                // are listed under the table.
+                (kind, _) if p.capacity_providers.len() > 1 => format!("{kind} mix"),
                 (kind, Some(c)) => format!("{kind} {c}"),
             },
             total[i].clone(),
@@ -223,6 +270,7 @@ pub fn render(summary: &Summary) -> String {
     align_numbers(&mut t, 2);
     let mut out = format!("{}{}\n{}\n", summary.scenario.name, changed(summary), t);
     out.push_str(&warnings(summary));
+    out.push_str(&provider_shares(summary));
     out.push_str(
         "start = time from submit to running (waiting for launch or capacity + start-up); kind: on demand unless it says spot\n",
     );

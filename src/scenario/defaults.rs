@@ -14,11 +14,22 @@ pub const BUILTIN_DEFAULTS: &str = include_str!("../../data/defaults.toml");
 pub struct Defaults {
     pub fargate_launch_burst: u32,
     pub fargate_launch_refill_per_s: f64,
+    /// The launch bucket of an account that launches only EKS pods.
+    pub fargate_eks_launch_burst: u32,
+    pub fargate_eks_launch_refill_per_s: f64,
     pub fargate_launch_source: String,
     pub fargate_provisioning: SpanDist,
+    /// The shared image pull (`[image_pull]`), EC2's first pull too.
     pub fargate_image_pull: SpanDist,
     pub fargate_startup_source: String,
+    /// Provisioning of an EKS pod on Fargate (`[fargate.eks_startup]`).
+    pub fargate_eks_provisioning: SpanDist,
+    pub fargate_eks_startup_source: String,
+    pub image_pull_source: String,
     pub fargate_spot_notice: SimTime,
+    /// The Spot Advisor frequency (share of capacity reclaimed a month) and
+    /// the per-task-hour hazard it converts to.
+    pub fargate_spot_interruption_share: f64,
     pub fargate_spot_interruptions_per_hour: f64,
     pub fargate_spot_source: String,
     pub ec2: Ec2Defaults,
@@ -138,6 +149,7 @@ pub struct Ec2Defaults {
     pub eks_node_source: String,
     pub spot_discount: f64,
     pub spot_notice: SimTime,
+    pub spot_interruption_share: f64,
     pub spot_interruptions_per_hour: f64,
     pub spot_source: String,
     pub ecs_target_percent: u32,
@@ -158,6 +170,7 @@ pub struct Ec2Defaults {
 struct Raw {
     fargate: RawFargate,
     ec2: RawEc2,
+    image_pull: RawImagePull,
     traces: TraceDefaults,
     service: RawServiceDefaults,
 }
@@ -184,8 +197,14 @@ struct RawEc2Launch {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEc2Start {
-    image_pull: crate::scenario::raw::RawDist,
     cached: crate::scenario::raw::RawDist,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImagePull {
+    pull: crate::scenario::raw::RawDist,
     source: String,
 }
 
@@ -216,7 +235,7 @@ struct RawEc2Reserved {
 struct RawEc2Spot {
     discount: f64,
     notice: String,
-    interruptions_per_hour: f64,
+    interruption_frequency: String,
     source: String,
 }
 
@@ -246,6 +265,7 @@ struct RawKarpenter {
 struct RawFargate {
     launch_limit: RawLaunch,
     startup: RawStartup,
+    eks_startup: RawStartup,
     spot: RawSpot,
 }
 
@@ -254,6 +274,8 @@ struct RawFargate {
 struct RawLaunch {
     burst: u32,
     refill_per_second: f64,
+    eks_only_burst: u32,
+    eks_only_refill_per_second: f64,
     source: String,
 }
 
@@ -261,7 +283,6 @@ struct RawLaunch {
 #[serde(deny_unknown_fields)]
 struct RawStartup {
     provisioning: crate::scenario::raw::RawDist,
-    image_pull: crate::scenario::raw::RawDist,
     source: String,
 }
 
@@ -269,7 +290,7 @@ struct RawStartup {
 #[serde(deny_unknown_fields)]
 struct RawSpot {
     notice: String,
-    interruptions_per_hour: f64,
+    interruption_frequency: String,
     source: String,
 }
 
@@ -284,14 +305,16 @@ impl Defaults {
                 .expect("built-in defaults are valid (checked by tests)")
         };
         let d = |t: &str| parse_duration(t).expect("valid default duration");
+        let share = |t: &str| {
+            crate::platform::spot_rate::parse_frequency(t).expect("valid default frequency")
+        };
+        let image_pull = dist(&raw.image_pull.pull, "image_pull.pull");
         let e = raw.ec2;
+        let ec2_share = share(&e.spot.interruption_frequency);
         let ec2 = Ec2Defaults {
             instance_launch: dist(&e.instance_launch.launch, "ec2.instance_launch.launch"),
             instance_launch_source: e.instance_launch.source,
-            image_pull: dist(
-                &e.container_start.image_pull,
-                "ec2.container_start.image_pull",
-            ),
+            image_pull: image_pull.clone(),
             cached_start: dist(&e.container_start.cached, "ec2.container_start.cached"),
             container_start_source: e.container_start.source,
             reserved_memory_percent: e.reserved.memory_percent,
@@ -310,7 +333,8 @@ impl Defaults {
             eks_node_source: e.eks_node.source,
             spot_discount: e.spot.discount,
             spot_notice: d(&e.spot.notice),
-            spot_interruptions_per_hour: e.spot.interruptions_per_hour,
+            spot_interruption_share: ec2_share,
+            spot_interruptions_per_hour: crate::platform::spot_rate::hazard_per_hour(ec2_share),
             spot_source: e.spot.source,
             ecs_target_percent: e.ecs_managed.target_capacity_percent,
             ecs_min_step: e.ecs_managed.minimum_scaling_step,
@@ -357,12 +381,23 @@ impl Defaults {
             traces: raw.traces,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,
+            fargate_eks_launch_burst: f.launch_limit.eks_only_burst,
+            fargate_eks_launch_refill_per_s: f.launch_limit.eks_only_refill_per_second,
             fargate_launch_source: f.launch_limit.source,
             fargate_provisioning: dist(&f.startup.provisioning, "fargate.startup.provisioning"),
-            fargate_image_pull: dist(&f.startup.image_pull, "fargate.startup.image_pull"),
+            fargate_image_pull: image_pull,
             fargate_startup_source: f.startup.source,
+            fargate_eks_provisioning: dist(
+                &f.eks_startup.provisioning,
+                "fargate.eks_startup.provisioning",
+            ),
+            fargate_eks_startup_source: f.eks_startup.source,
+            image_pull_source: raw.image_pull.source,
             fargate_spot_notice: parse_duration(&f.spot.notice).expect("valid notice"),
-            fargate_spot_interruptions_per_hour: f.spot.interruptions_per_hour,
+            fargate_spot_interruption_share: share(&f.spot.interruption_frequency),
+            fargate_spot_interruptions_per_hour: crate::platform::spot_rate::hazard_per_hour(
+                share(&f.spot.interruption_frequency),
+            ),
             fargate_spot_source: f.spot.source,
         }
     }
@@ -378,5 +413,15 @@ mod tests {
         // Total start-up median ≈ 8 s + 27 s: inside AWS's "30-45 seconds".
         let mean = d.fargate_provisioning.mean_seconds() + d.fargate_image_pull.mean_seconds();
         assert!((30.0..50.0).contains(&mean), "{mean}");
+        // One image pull for EC2 and Fargate.
+        assert_eq!(d.ec2.image_pull, d.fargate_image_pull);
+        // EKS-only accounts: a burst of 20, then 20 a second.
+        assert_eq!(d.fargate_eks_launch_burst, 20);
+        assert_eq!(d.fargate_eks_launch_refill_per_s, 20.0);
+        // "<5%" a month: -ln(0.95) / 720 h.
+        assert_eq!(d.fargate_spot_interruption_share, 0.05);
+        let l = d.fargate_spot_interruptions_per_hour;
+        assert!((l - 0.000_071_240_7).abs() < 1e-10, "{l}");
+        assert_eq!(l, d.ec2.spot_interruptions_per_hour);
     }
 }

@@ -401,7 +401,9 @@ impl RawPlatform {
     }
 }
 
-/// `capacity`: `"on_demand"`, `"spot"`, or a mix by weight `{ on_demand = 1, spot = 3 }`.
+/// `capacity`: `"on_demand"`, `"spot"`, or a mix by weight `{ on_demand = 1, spot = 3 }`,
+/// with a base on one of them (`on_demand_base = 2`): an ECS capacity
+/// provider strategy.
 #[derive(Clone, Debug)]
 pub enum RawCapacity {
     Named(crate::pricing::Capacity),
@@ -415,6 +417,9 @@ pub struct RawMix {
     pub on_demand: f64,
     #[serde(default)]
     pub spot: f64,
+    /// Tasks (Fargate) or instances (EC2), at a minimum, on demand or on Spot.
+    pub on_demand_base: Option<i64>,
+    pub spot_base: Option<i64>,
 }
 
 impl<'de> Deserialize<'de> for RawCapacity {
@@ -423,7 +428,7 @@ impl<'de> Deserialize<'de> for RawCapacity {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = RawCapacity;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("\"on_demand\", \"spot\", or a mix such as { on_demand = 1, spot = 3 }")
+                f.write_str("\"on_demand\", \"spot\", or a mix such as { on_demand = 1, spot = 3, on_demand_base = 2 }")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCapacity, E> {
                 match v {
@@ -544,6 +549,10 @@ pub struct RawStartup {
 pub struct RawSpot {
     /// EC2 only: the Spot discount off on-demand (0 to 0.95).
     pub discount: Option<f64>,
+    /// The Spot Instance Advisor's unit: a bucket ("<5%") or a share of
+    /// capacity reclaimed a month ("7%").
+    pub interruption_frequency: Option<String>,
+    /// A hazard per task- or instance-hour (a what-if, or a measured rate).
     pub interruptions_per_hour: Option<f64>,
     pub notice: Option<String>,
     pub on_interruption: Option<crate::platform::fargate::OnInterruption>,

@@ -8,7 +8,8 @@ use super::spec::{ReportSpec, Scenario, WorkloadSpec};
 use super::workload::{generator, trace_spec};
 use crate::platform::ec2::placement::{Resource, Strategy};
 use crate::platform::ec2::{Autoscaler, Ec2Spec, Orchestrator};
-use crate::platform::fargate::{LaunchType, OnInterruption, Sizing};
+use crate::platform::fargate::strategy::Item;
+use crate::platform::fargate::{CapacityStrategy, LaunchType, OnInterruption, Provider, Sizing};
 use crate::platform::{FargateSpec, PlatformSpec};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
 use crate::scenario::defaults::Defaults;
@@ -102,6 +103,99 @@ fn function(
     })
 }
 
+/// A Fargate capacity provider strategy from `capacity = { on_demand = …,
+/// spot = …, on_demand_base = … }`, held to the ECS API's rules: whole
+/// weights 0 to 1,000, a base 0 to 100,000 on at most one provider, and a
+/// weight above 0 somewhere.
+fn fargate_strategy(m: &RawMix, key: &str) -> Result<CapacityStrategy, Invalid> {
+    let weight = |name: &str, w: f64| -> Result<u32, Invalid> {
+        if w.is_finite() && w.fract() == 0.0 && (0.0..=1000.0).contains(&w) {
+            Ok(w as u32)
+        } else {
+            Err(invalid(
+                format!("{key}.{name}"),
+                format!(
+                    "{w}: an ECS capacity provider weight is a whole number from 0 to 1000, such as {name} = 3"
+                ),
+            ))
+        }
+    };
+    let base = |name: &str, b: Option<i64>| -> Result<u32, Invalid> {
+        match b {
+            None => Ok(0),
+            Some(b) if (0..=100_000).contains(&b) => Ok(b as u32),
+            Some(b) => Err(invalid(
+                format!("{key}.{name}"),
+                format!(
+                    "{b}: an ECS capacity provider base is a whole number of tasks from 0 to 100000, such as {name} = 2"
+                ),
+            )),
+        }
+    };
+    let strategy = CapacityStrategy {
+        on_demand: Item {
+            base: base("on_demand_base", m.on_demand_base)?,
+            weight: weight("on_demand", m.on_demand)?,
+        },
+        spot: Item {
+            base: base("spot_base", m.spot_base)?,
+            weight: weight("spot", m.spot)?,
+        },
+    };
+    if strategy.on_demand.base > 0 && strategy.spot.base > 0 {
+        return Err(invalid(
+            format!("{key}.spot_base"),
+            "\"Only one capacity provider in a capacity provider strategy can have a base defined\" (ECS API); keep on_demand_base or spot_base, not both",
+        ));
+    }
+    if strategy.on_demand.weight == 0 && strategy.spot.weight == 0 {
+        return Err(invalid(
+            key,
+            "a capacity provider strategy needs a weight above 0 on at least one provider (ECS API); such as { on_demand = 1, spot = 3, on_demand_base = 2 }",
+        ));
+    }
+    Ok(strategy)
+}
+
+/// The Spot interruption hazard per hour and, when given in the Spot
+/// Instance Advisor's unit, the monthly share it came from. `unit` is
+/// "task-hour" or "instance-hour".
+fn spot_hazard(
+    spot: Option<&RawSpot>,
+    key: &str,
+    (default_share, default_per_hour): (f64, f64),
+    unit: &str,
+) -> Result<(f64, Option<f64>), Invalid> {
+    let frequency = spot.and_then(|s| s.interruption_frequency.as_deref());
+    let per_hour = spot.and_then(|s| s.interruptions_per_hour);
+    match (frequency, per_hour) {
+        (Some(_), Some(_)) => Err(invalid(
+            format!("{key}.spot.interruptions_per_hour"),
+            "give interruption_frequency (the Spot Instance Advisor's share of capacity reclaimed a month, such as \"<5%\") or interruptions_per_hour (a hazard per hour), not both",
+        )),
+        (Some(t), None) => {
+            let share = crate::platform::spot_rate::parse_frequency(t)
+                .map_err(|m| invalid(format!("{key}.spot.interruption_frequency"), m))?;
+            Ok((
+                crate::platform::spot_rate::hazard_per_hour(share),
+                Some(share),
+            ))
+        }
+        (None, Some(r)) => {
+            if !r.is_finite() || !(0.0..=3600.0).contains(&r) {
+                return Err(invalid(
+                    format!("{key}.spot.interruptions_per_hour"),
+                    format!(
+                        "{r}: need a rate from 0 to 3600 per {unit}, or interruption_frequency in the Spot Instance Advisor's unit, such as \"5-10%\""
+                    ),
+                ));
+            }
+            Ok((r, None))
+        }
+        (None, None) => Ok((default_per_hour, Some(default_share))),
+    }
+}
+
 fn fargate(
     f: &RawPlatform,
     key: &str,
@@ -136,16 +230,12 @@ fn fargate(
         .arch
         .or(from_td.as_ref().and_then(|s| s.arch))
         .unwrap_or(Arch::X86_64);
-    let capacity = match &f.capacity {
-        None => Capacity::OnDemand,
-        Some(RawCapacity::Named(c)) => *c,
-        Some(RawCapacity::Mix(_)) => {
-            return Err(invalid(
-                format!("{key}.capacity"),
-                "a Fargate platform is either \"on_demand\" or \"spot\"; to mix, add two platforms",
-            ));
-        }
+    let strategy = match &f.capacity {
+        None => CapacityStrategy::single(Capacity::OnDemand),
+        Some(RawCapacity::Named(c)) => CapacityStrategy::single(*c),
+        Some(RawCapacity::Mix(m)) => fargate_strategy(m, &format!("{key}.capacity"))?,
     };
+    let uses_spot = strategy.uses(Provider::Spot);
     if f.spot.as_ref().is_some_and(|s| s.discount.is_some()) {
         return Err(invalid(
             format!("{key}.spot.discount"),
@@ -168,13 +258,13 @@ fn fargate(
     }
     // EKS on Fargate has no Spot capacity (aws/containers-roadmap issue 622
     // is the open request for it).
-    if launch_type == LaunchType::Eks && capacity == Capacity::Spot {
+    if launch_type == LaunchType::Eks && uses_spot {
         return Err(invalid(
             format!("{key}.capacity"),
             "EKS pods on Fargate cannot run on Fargate Spot (it is an open request, aws/containers-roadmap issue 622); use capacity = \"on_demand\", or launch_type = \"ecs\" to compare Fargate Spot",
         ));
     }
-    if arch == Arch::Arm64 && capacity == Capacity::Spot {
+    if arch == Arch::Arm64 && uses_spot {
         return Err(invalid(
             format!("{key}.capacity"),
             format!(
@@ -183,27 +273,42 @@ fn fargate(
             ),
         ));
     }
-    if os == Os::Windows && capacity == Capacity::Spot {
+    if os == Os::Windows && uses_spot {
         return Err(invalid(
             format!("{key}.capacity"),
             "Fargate Spot is Linux only; use capacity = \"on_demand\"",
         ));
     }
     let region = f.region.clone().unwrap_or_else(|| region.to_string());
-    catalog
-        .fargate_rates(&region, os, arch, capacity)
-        .map_err(|m| {
-            let hint = catalog.region_hint(&region);
-            invalid(format!("{key}.region"), format!("{m}{hint}"))
-        })?;
-    let (launch_burst, launch_refill_per_s) = match &f.launch_limit {
-        None => (
+    for p in Provider::BOTH.into_iter().filter(|p| strategy.uses(*p)) {
+        catalog
+            .fargate_rates(&region, os, arch, p.capacity())
+            .map_err(|m| {
+                let hint = catalog.region_hint(&region);
+                invalid(format!("{key}.region"), format!("{m}{hint}"))
+            })?;
+    }
+    // "Accounts launching only Amazon EKS pods have a burst rate of 20"
+    // [AWS] throttling.html: an EKS platform is such an account.
+    let (default_burst, default_refill) = match launch_type {
+        LaunchType::Ecs => (
             defaults.fargate_launch_burst,
             defaults.fargate_launch_refill_per_s,
         ),
+        LaunchType::Eks => (
+            defaults.fargate_eks_launch_burst,
+            defaults.fargate_eks_launch_refill_per_s,
+        ),
+    };
+    let default_provisioning = match launch_type {
+        LaunchType::Ecs => &defaults.fargate_provisioning,
+        LaunchType::Eks => &defaults.fargate_eks_provisioning,
+    };
+    let (launch_burst, launch_refill_per_s) = match &f.launch_limit {
+        None => (default_burst, default_refill),
         Some(l) => {
             let burst = match l.burst {
-                None => defaults.fargate_launch_burst,
+                None => default_burst,
                 Some(b) if (1..=1_000_000).contains(&b) => b as u32,
                 Some(b) => {
                     return Err(invalid(
@@ -213,7 +318,7 @@ fn fargate(
                 }
             };
             let refill = match &l.refill {
-                None => defaults.fargate_launch_refill_per_s,
+                None => default_refill,
                 Some(r) => {
                     let v = rate(&format!("{key}.launch_limit.refill"), r)?;
                     if v < 0.001 {
@@ -230,13 +335,13 @@ fn fargate(
     };
     let (provisioning, image_pull) = match &f.startup {
         None => (
-            defaults.fargate_provisioning.clone(),
+            default_provisioning.clone(),
             defaults.fargate_image_pull.clone(),
         ),
         Some(s) => (
             match &s.provisioning {
                 Some(d) => span_dist(d, &format!("{key}.startup.provisioning"))?,
-                None => defaults.fargate_provisioning.clone(),
+                None => default_provisioning.clone(),
             },
             match &s.image_pull {
                 Some(d) => span_dist(d, &format!("{key}.startup.image_pull"))?,
@@ -244,28 +349,23 @@ fn fargate(
             },
         ),
     };
-    if f.spot.is_some() && capacity != Capacity::Spot {
+    if f.spot.is_some() && !uses_spot {
         return Err(invalid(
             format!("{key}.spot"),
-            "Spot settings are given but capacity is \"on_demand\"; set capacity = \"spot\" or remove [spot]",
+            "Spot settings are given but capacity is \"on_demand\"; set capacity = \"spot\" (or a strategy with spot) or remove [spot]",
         ));
     }
-    let spot = f.spot.clone().unwrap_or(RawSpot {
-        discount: None,
-        interruptions_per_hour: None,
-        notice: None,
-        on_interruption: None,
-    });
-    let interruptions_per_hour = spot
-        .interruptions_per_hour
-        .unwrap_or(defaults.fargate_spot_interruptions_per_hour);
-    if !interruptions_per_hour.is_finite() || !(0.0..=3600.0).contains(&interruptions_per_hour) {
-        return Err(invalid(
-            format!("{key}.spot.interruptions_per_hour"),
-            format!("{interruptions_per_hour}: need a rate from 0 to 3600 per task-hour"),
-        ));
-    }
-    let interruption_notice = match &spot.notice {
+    let (interruptions_per_hour, interruption_monthly_share) = spot_hazard(
+        f.spot.as_ref(),
+        key,
+        (
+            defaults.fargate_spot_interruption_share,
+            defaults.fargate_spot_interruptions_per_hour,
+        ),
+        "task-hour",
+    )?;
+    let spot = f.spot.clone();
+    let interruption_notice = match spot.as_ref().and_then(|s| s.notice.as_ref()) {
         Some(n) => duration(&format!("{key}.spot.notice"), n)?,
         None => defaults.fargate_spot_notice,
     };
@@ -275,19 +375,22 @@ fn fargate(
         launch_type,
         os,
         arch,
-        capacity,
+        strategy,
         sizing: f.sizing.unwrap_or(Sizing::RoundUp),
         launch_burst,
         launch_refill_per_s,
         provisioning,
         image_pull,
-        interruptions_per_hour: if capacity == Capacity::Spot {
+        interruptions_per_hour: if uses_spot {
             interruptions_per_hour
         } else {
             0.0
         },
+        interruption_monthly_share: interruption_monthly_share.filter(|_| uses_spot),
         interruption_notice,
-        on_interruption: spot.on_interruption.unwrap_or(OnInterruption::Retry),
+        on_interruption: spot
+            .and_then(|s| s.on_interruption)
+            .unwrap_or(OnInterruption::Retry),
     })
 }
 
@@ -483,10 +586,29 @@ fn ec2(
             format!("need min ≤ initial ≤ max; got min {min}, initial {initial}, max {max}"),
         ));
     }
+    let mut on_demand_base = 0;
     let (on_demand_weight, spot_weight) = match &p.capacity {
         None | Some(RawCapacity::Named(Capacity::OnDemand)) => (1.0, 0.0),
         Some(RawCapacity::Named(Capacity::Spot)) => (0.0, 1.0),
         Some(RawCapacity::Mix(m)) => {
+            if m.spot_base.is_some() {
+                return Err(invalid(
+                    format!("{key}.capacity.spot_base"),
+                    "an EC2 cluster's base is on-demand instances (the Auto Scaling group's OnDemandBaseCapacity); use on_demand_base, or a Fargate platform for a Spot base",
+                ));
+            }
+            on_demand_base = match m.on_demand_base {
+                None => 0,
+                Some(b) if (0..=100_000).contains(&b) => b as u32,
+                Some(b) => {
+                    return Err(invalid(
+                        format!("{key}.capacity.on_demand_base"),
+                        format!(
+                            "{b}: need a whole number of instances from 0 to 100000, such as on_demand_base = 2"
+                        ),
+                    ));
+                }
+            };
             if !(m.on_demand.is_finite()
                 && m.spot.is_finite()
                 && m.on_demand >= 0.0
@@ -518,18 +640,12 @@ fn ec2(
             format!("{spot_discount}: need 0 to 0.95 (AWS: up to 90%)"),
         ));
     }
-    let spot_interruptions_per_hour = spot
-        .as_ref()
-        .and_then(|s| s.interruptions_per_hour)
-        .unwrap_or(d.spot_interruptions_per_hour);
-    if !spot_interruptions_per_hour.is_finite()
-        || !(0.0..=3600.0).contains(&spot_interruptions_per_hour)
-    {
-        return Err(invalid(
-            format!("{key}.spot.interruptions_per_hour"),
-            format!("{spot_interruptions_per_hour}: need a rate from 0 to 3600 per instance-hour"),
-        ));
-    }
+    let (spot_interruptions_per_hour, spot_interruption_share) = spot_hazard(
+        spot.as_ref(),
+        key,
+        (d.spot_interruption_share, d.spot_interruptions_per_hour),
+        "instance-hour",
+    )?;
     let spot_notice = match spot.as_ref().and_then(|s| s.notice.as_ref()) {
         Some(n) => duration(&format!("{key}.spot.notice"), n)?,
         None => d.spot_notice,
@@ -671,7 +787,9 @@ fn ec2(
         max,
         on_demand_weight,
         spot_weight,
+        on_demand_base,
         spot_discount,
+        spot_interruption_monthly_share: spot_interruption_share.filter(|_| spot_weight > 0.0),
         spot_interruptions_per_hour: if spot_weight > 0.0 {
             spot_interruptions_per_hour
         } else {

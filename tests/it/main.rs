@@ -18,6 +18,7 @@ mod layers;
 mod properties;
 mod reports;
 mod services;
+mod strategy;
 mod timing;
 mod traces;
 mod validation;

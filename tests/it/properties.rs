@@ -46,6 +46,11 @@ name = "spot"
 kind = "fargate"
 capacity = "spot"
 spot = {{ interruptions_per_hour = {spot_rate} }}
+[[platforms]]
+name = "mix"
+kind = "fargate"
+capacity = {{ on_demand = 1, spot = 3, on_demand_base = 2 }}
+spot = {{ interruptions_per_hour = {spot_rate} }}
 "#
     )
 }
@@ -78,6 +83,17 @@ proptest! {
             }
             let billed: u64 = recs.iter().map(|r| r.billed_span).sum();
             prop_assert_eq!(billed as f64 / 1e6, p.billed.task_seconds);
+            // Each capacity provider's part adds up to the platform's.
+            let cp = &p.capacity_providers;
+            prop_assert_eq!(cp.iter().map(|c| c.launches).sum::<u64>(), recs.len() as u64);
+            prop_assert_eq!(cp.iter().map(|c| c.interrupted).sum::<u64>(), t.interrupted);
+            let cost: f64 = cp.iter().map(|c| c.cost_usd).sum();
+            prop_assert!((cost - p.cost.total_usd).abs() <= 1e-9 * p.cost.total_usd.max(1.0));
+            if p.name == "mix" {
+                // FARGATE and FARGATE_SPOT have a launch bucket each.
+                prop_assert_eq!(cp[0].interrupted, 0);
+                continue;
+            }
             // The launch bucket (100, 20/s): k+1 launches beyond the burst need k/20 s.
             let mut launches: Vec<u64> = recs.iter().filter_map(|r| r.launch).collect();
             launches.sort_unstable();
@@ -111,8 +127,9 @@ fn adding_a_platform_changes_no_other_platform() {
     assert_ne!(full, only_spot);
     let a = run(&Case::new(&full, None), &[]);
     let b = run(&Case::new(&only_spot, None), &[]);
-    assert_eq!(b.summary.platforms.len(), 1);
+    assert_eq!(b.summary.platforms.len(), 2);
     assert_eq!(a.platform("spot"), b.platform("spot"));
+    assert_eq!(a.platform("mix"), b.platform("mix"));
 }
 
 fn cluster_scenario(

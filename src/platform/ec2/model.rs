@@ -288,10 +288,24 @@ impl Ec2Model {
 
     /// Records a new instance (requested at `now`) and returns its id.
     fn add_instance(&mut self, type_idx: usize, now: SimTime) -> u32 {
-        let total = self.stats.instances_launched as f64;
+        // The on-demand base first: while fewer than `on_demand_base`
+        // on-demand instances are alive, a new one is on demand; the weights
+        // split the launches beyond the base.
+        let base = self.spec.on_demand_base as usize;
+        let in_base = base > 0
+            && self
+                .instances
+                .iter()
+                .filter(|i| !i.spot && i.state != State::Terminated)
+                .take(base)
+                .count()
+                < base;
+        let total = (self.stats.instances_launched - self.stats.base_instances_launched) as f64;
         let share = self.spec.spot_weight / (self.spec.spot_weight + self.spec.on_demand_weight);
-        let is_spot = share > 0.0
+        let is_spot = !in_base
+            && share > 0.0
             && (self.stats.spot_instances_launched as f64) < (total + 1.0) * share - 1e-9;
+        self.stats.base_instances_launched += u64::from(in_base);
         self.stats.instances_launched += 1;
         self.stats.spot_instances_launched += u64::from(is_spot);
         let price = if is_spot {

@@ -67,8 +67,14 @@ pub struct Ec2Spec {
     /// Weights of on-demand and Spot capacity among launched instances.
     pub on_demand_weight: f64,
     pub spot_weight: f64,
+    /// Instances kept on demand before the weights apply (the ECS strategy's
+    /// base on the on-demand provider, taken as instances: the Auto Scaling
+    /// group's OnDemandBaseCapacity).
+    pub on_demand_base: u32,
     pub spot_discount: f64,
     pub spot_interruptions_per_hour: f64,
+    /// The Spot Advisor share a month the hazard came from, when given so.
+    pub spot_interruption_monthly_share: Option<f64>,
     pub spot_notice: SimTime,
     pub retry_interrupted: bool,
     pub placement: Vec<Strategy>,

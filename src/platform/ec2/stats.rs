@@ -8,6 +8,8 @@ use crate::pricing::Money;
 pub struct ClusterStats {
     pub instances_launched: u64,
     pub spot_instances_launched: u64,
+    /// Instances launched on demand to keep the on-demand base.
+    pub base_instances_launched: u64,
     pub instance_interruptions: u64,
     /// Billed instance time, µs, over all instances.
     pub billed_instance_us: u128,

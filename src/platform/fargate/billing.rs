@@ -28,9 +28,13 @@ pub struct FargateBilling {
 }
 
 impl FargateBilling {
-    /// Looks up the rules and rates for a spec.
-    pub fn for_spec(catalog: &Catalog, spec: &FargateSpec) -> Result<FargateBilling, String> {
-        let rates = catalog.fargate_rates(&spec.region, spec.os, spec.arch, spec.capacity)?;
+    /// Looks up the rules and rates for a spec's tasks on `capacity`.
+    pub fn for_spec(
+        catalog: &Catalog,
+        spec: &FargateSpec,
+        capacity: Capacity,
+    ) -> Result<FargateBilling, String> {
+        let rates = catalog.fargate_rates(&spec.region, spec.os, spec.arch, capacity)?;
         let f = &catalog.fargate;
         Ok(FargateBilling {
             granularity: f.billing_granularity,
@@ -53,7 +57,7 @@ impl FargateBilling {
             control_plane: (spec.launch_type == LaunchType::Eks)
                 .then_some(catalog.eks_control_plane),
             rates_source: rates.source.clone(),
-            on_demand: if spec.capacity == Capacity::Spot {
+            on_demand: if capacity == Capacity::Spot {
                 catalog
                     .fargate_rates(&spec.region, spec.os, spec.arch, Capacity::OnDemand)
                     .ok()

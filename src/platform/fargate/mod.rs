@@ -6,8 +6,11 @@ pub mod launch;
 pub mod model;
 pub mod sizing;
 pub mod spec;
+pub mod stats;
+pub mod strategy;
 
 pub use billing::FargateBilling;
 pub use model::FargateModel;
 pub use sizing::{FargateSize, SizeMiss, fit, nearest_sizes};
 pub use spec::{FargateSpec, LaunchType, OnInterruption, Sizing};
+pub use strategy::{CapacityStrategy, Provider};

@@ -1,18 +1,21 @@
 //! The Fargate model: each task gets its own right-sized capacity, launched
 //! through the account's launch rate (`launch.rs`), after provisioning and
 //! an image pull, billed per task from the start of its image pull to its
-//! stop (`billing.rs`), on demand or as Spot with interruptions.
+//! stop (`billing.rs`), on demand or as Spot with interruptions, or spread
+//! over both by an ECS capacity provider strategy (`strategy.rs`).
 
 use super::billing::FargateBilling;
 use super::launch::TokenBucket;
 use super::sizing::{FargateSize, SizeMiss, fit};
 use super::spec::{FargateSpec, OnInterruption, Sizing};
+use super::stats::{FargateStats, ProviderStats};
+use super::strategy::Provider;
 use crate::engine::Schedule;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
-use crate::platform::model::Platform;
+use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
 use crate::pricing::catalog::FargateCatalog;
-use crate::pricing::{Capacity, Catalog, ExactCost, Money};
+use crate::pricing::{Catalog, ExactCost, Money};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
@@ -23,8 +26,9 @@ use std::collections::VecDeque;
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A launch token should be available for the queue's head.
-    Token,
+    /// A launch token should be available for the head of this
+    /// provider's queue.
+    Token(Provider),
     /// The task in this slot stops (done or interrupted), unless the slot
     /// has moved on to another generation (a replica stopped by its service).
     Stop { slot: u32, generation: u32 },
@@ -36,6 +40,7 @@ struct Waiting {
     size: FargateSize,
     storage_extra_gib: u32,
     attempt: u32,
+    provider: Provider,
 }
 
 /// A launched task.
@@ -44,22 +49,30 @@ struct InFlight {
     size: FargateSize,
     storage_extra_gib: u32,
     attempt: u32,
+    provider: Provider,
     launch: SimTime,
     billing_start: SimTime,
     running: SimTime,
-
     interrupted: bool,
 }
 
 /// Fargate (and later its peers) as an engine [`Model`].
 pub struct FargateModel {
     spec: FargateSpec,
-    billing: FargateBilling,
+    /// Rules and rates by provider (`FARGATE`, `FARGATE_SPOT`); a provider
+    /// the strategy does not use holds a copy of the other's.
+    billing: [FargateBilling; 2],
     grid: FargateCatalog,
     horizon: Option<SimTime>,
-    bucket: TokenBucket,
-    token_pending: bool,
-    queue: VecDeque<Waiting>,
+    /// Launch token buckets by provider: the ECS throttling quotas give
+    /// on-demand and Spot tasks a bucket each.
+    buckets: [TokenBucket; 2],
+    token_pending: [bool; 2],
+    queues: [VecDeque<Waiting>; 2],
+    /// Tasks each provider holds (waiting to launch, starting or running),
+    /// which the strategy balances.
+    held: [u64; 2],
+    stats: [ProviderStats; 2],
     slots: Vec<Option<InFlight>>,
     generations: Vec<u32>,
     free: Vec<u32>,
@@ -80,17 +93,35 @@ impl FargateModel {
         horizon: Option<SimTime>,
         sink: Option<Box<dyn RecordSink>>,
     ) -> Result<FargateModel, String> {
-        let billing = FargateBilling::for_spec(catalog, spec)?;
+        let used = |p: Provider| spec.strategy.uses(p);
+        let first = if used(Provider::OnDemand) {
+            Provider::OnDemand
+        } else {
+            Provider::Spot
+        };
+        let primary = FargateBilling::for_spec(catalog, spec, first.capacity())?;
+        let second = if used(Provider::Spot) && first == Provider::OnDemand {
+            FargateBilling::for_spec(catalog, spec, Provider::Spot.capacity())?
+        } else {
+            primary.clone()
+        };
+        let billing = match first {
+            Provider::OnDemand => [primary, second],
+            Provider::Spot => [second, primary],
+        };
         let base = format!("platform:{}", spec.name);
-        let rate = if spec.capacity == Capacity::Spot {
+        let rate = if used(Provider::Spot) {
             spec.interruptions_per_hour / HOUR as f64
         } else {
             0.0
         };
+        let bucket = || TokenBucket::new(spec.launch_burst, spec.launch_refill_per_s);
         Ok(FargateModel {
-            bucket: TokenBucket::new(spec.launch_burst, spec.launch_refill_per_s),
-            token_pending: false,
-            queue: VecDeque::new(),
+            buckets: [bucket(), bucket()],
+            token_pending: [false; 2],
+            queues: [VecDeque::new(), VecDeque::new()],
+            held: [0; 2],
+            stats: Default::default(),
             slots: Vec::new(),
             generations: Vec::new(),
             free: Vec::new(),
@@ -106,15 +137,17 @@ impl FargateModel {
         })
     }
 
-    /// The bill of usage in milli-vCPU·µs, MiB·µs and extra GiB·µs.
+    /// The bill of usage in milli-vCPU·µs, MiB·µs and extra GiB·µs on
+    /// provider `p`.
     fn usage_cost(
         &self,
+        p: Provider,
         cpu: u128,
         memory: u128,
         storage: u128,
         control_plane: Money,
     ) -> ExactCost {
-        let b = &self.billing;
+        let b = &self.billing[p.index()];
         ExactCost {
             vcpu: b.vcpu.cost(cpu, 1000),
             memory: b.memory_gib.cost(memory, 1024),
@@ -155,7 +188,7 @@ impl FargateModel {
         let natural_stop = running.saturating_add(w.task.duration);
         let mut stop = natural_stop;
         let mut interrupted = false;
-        if self.interruption_rate_per_us > 0.0 {
+        if w.provider == Provider::Spot && self.interruption_rate_per_us > 0.0 {
             let u: f64 = self.spot_rng.random();
             let notice_after = -(1.0 - u).ln() / self.interruption_rate_per_us;
             let forced = now as f64 + notice_after + self.spec.interruption_notice as f64;
@@ -180,12 +213,13 @@ impl FargateModel {
             size: w.size,
             storage_extra_gib: w.storage_extra_gib,
             attempt: w.attempt,
+            provider: w.provider,
             launch: now,
             billing_start,
             running,
-
             interrupted,
         };
+        self.stats[w.provider.index()].launches += 1;
         let task_id = flight.task.id;
         let slot = match self.free.pop() {
             Some(s) => {
@@ -210,20 +244,39 @@ impl FargateModel {
         }
     }
 
-    /// Launches queued tasks while tokens last; arranges a wake-up otherwise.
-    fn drain_queue(&mut self, queue: &mut impl Schedule<Event>) {
+    /// Launches provider `p`'s queued tasks while its tokens last;
+    /// arranges a wake-up otherwise.
+    fn drain_queue(&mut self, p: Provider, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
-        while !self.queue.is_empty() {
-            if !self.bucket.try_take(now) {
-                if !self.token_pending {
-                    self.token_pending = true;
-                    queue.schedule_at(self.bucket.next_token_at(), Event::Token);
+        let i = p.index();
+        while !self.queues[i].is_empty() {
+            if !self.buckets[i].try_take(now) {
+                if !self.token_pending[i] {
+                    self.token_pending[i] = true;
+                    queue.schedule_at(self.buckets[i].next_token_at(), Event::Token(p));
                 }
                 return;
             }
-            let w = self.queue.pop_front().expect("non-empty");
+            let w = self.queues[i].pop_front().expect("non-empty");
             self.launch(w, now, false, queue);
         }
+    }
+
+    /// Gives a task to the provider the strategy picks now.
+    fn assign(&mut self, mut w: Waiting) -> Waiting {
+        let p = self.spec.strategy.pick(self.held);
+        self.held[p.index()] += 1;
+        w.provider = p;
+        w
+    }
+
+    /// Queues a task on the provider the strategy picks, and launches what
+    /// tokens allow.
+    fn enqueue(&mut self, w: Waiting, queue: &mut impl Schedule<Event>) {
+        let w = self.assign(w);
+        let p = w.provider;
+        self.queues[p.index()].push_back(w);
+        self.drain_queue(p, queue);
     }
 
     /// Adds a stopped (or cut) task's billed usage; returns the billed span
@@ -233,10 +286,11 @@ impl FargateModel {
         if end <= f.billing_start {
             return (0, Money::ZERO);
         }
+        let rules = &self.billing[f.provider.index()];
         let billed = if apply_minimum {
-            self.billing.billed_span(span)
+            rules.billed_span(span)
         } else {
-            span.div_ceil(self.billing.granularity) * self.billing.granularity
+            span.div_ceil(rules.granularity) * rules.granularity
         };
         self.books.tally.add_usage(
             f.size.cpu_milli,
@@ -245,12 +299,17 @@ impl FargateModel {
             billed,
         );
         let b = billed as u128;
-        let cost = self.usage_cost(
+        let (cpu, memory, storage) = (
             f.size.cpu_milli as u128 * b,
             f.size.memory_mib as u128 * b,
             f.storage_extra_gib as u128 * b,
-            Money::ZERO,
         );
+        let st = &mut self.stats[f.provider.index()];
+        st.cpu_milli_us += cpu;
+        st.memory_mib_us += memory;
+        st.storage_gib_us += storage;
+        st.billed_task_us += b;
+        let cost = self.usage_cost(f.provider, cpu, memory, storage, Money::ZERO);
         (billed, cost.total())
     }
 
@@ -296,29 +355,27 @@ impl FargateModel {
                 return None;
             }
         };
-        let storage = task.storage_gib.max(self.billing.free_storage_gib);
-        if storage > self.billing.free_storage_gib && !self.billing.storage_configurable {
-            self.reject(
-                &task,
-                &format!(
-                    "more than {} GiB storage on Windows",
-                    self.billing.free_storage_gib
-                ),
-            );
+        let rules = &self.billing[0];
+        let (free, max, configurable) = (
+            rules.free_storage_gib,
+            rules.max_storage_gib,
+            rules.storage_configurable,
+        );
+        let storage = task.storage_gib.max(free);
+        if storage > free && !configurable {
+            self.reject(&task, &format!("more than {free} GiB storage on Windows"));
             return None;
         }
-        if storage > self.billing.max_storage_gib {
-            self.reject(
-                &task,
-                &format!("storage above {} GiB", self.billing.max_storage_gib),
-            );
+        if storage > max {
+            self.reject(&task, &format!("storage above {max} GiB"));
             return None;
         }
         Some(Waiting {
             task,
             size,
-            storage_extra_gib: storage - self.billing.free_storage_gib,
+            storage_extra_gib: storage - free,
             attempt: 0,
+            provider: Provider::OnDemand,
         })
     }
 
@@ -366,7 +423,7 @@ impl Platform for FargateModel {
 
     fn gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges {
-            tasks_waiting: self.queue.len() as u64,
+            tasks_waiting: (self.queues[0].len() + self.queues[1].len()) as u64,
             ..Gauges::default()
         };
         for f in self.slots.iter().flatten() {
@@ -390,22 +447,29 @@ impl Platform for FargateModel {
     /// What has been spent by `at`: finished bills plus the usage accrued by
     /// launched tasks past their billing start.
     fn cost_to(&self, at: SimTime) -> Money {
-        let t = &self.books.tally;
-        let (mut cpu, mut memory, mut storage) =
-            (t.cpu_milli_us, t.memory_mib_us, t.storage_gib_us);
+        let mut usage = [[0u128; 3]; 2];
+        for p in Provider::BOTH {
+            let st = &self.stats[p.index()];
+            usage[p.index()] = [st.cpu_milli_us, st.memory_mib_us, st.storage_gib_us];
+        }
         for f in self.slots.iter().flatten() {
             if f.billing_start < at {
                 let span = (at - f.billing_start) as u128;
-                cpu += f.size.cpu_milli as u128 * span;
-                memory += f.size.memory_mib as u128 * span;
-                storage += f.storage_extra_gib as u128 * span;
+                let u = &mut usage[f.provider.index()];
+                u[0] += f.size.cpu_milli as u128 * span;
+                u[1] += f.size.memory_mib as u128 * span;
+                u[2] += f.storage_extra_gib as u128 * span;
             }
         }
-        let control = self
-            .billing
+        let control = self.billing[0]
             .control_plane
             .map_or(Money::ZERO, |r| r.cost(at as u128, 1));
-        self.usage_cost(cpu, memory, storage, control).total()
+        let [o, s] = usage;
+        self.usage_cost(Provider::OnDemand, o[0], o[1], o[2], control)
+            .total()
+            + self
+                .usage_cost(Provider::Spot, s[0], s[1], s[2], Money::ZERO)
+                .total()
     }
 
     /// Settles tasks still pending when the run stops at `end`: running tasks
@@ -426,13 +490,13 @@ impl Platform for FargateModel {
             self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
-        self.books.tally.waiting_at_end += self.queue.len() as u64;
-        self.books.tally.replicas.waiting_at_end += self
-            .queue
+        let [od, spot] = std::mem::take(&mut self.queues);
+        let waiting: Vec<Waiting> = od.into_iter().chain(spot).collect();
+        self.books.tally.waiting_at_end += waiting.len() as u64;
+        self.books.tally.replicas.waiting_at_end += waiting
             .iter()
             .filter(|w| ReplicaWatch::is_replica(w.task.id))
             .count() as u64;
-        let waiting = std::mem::take(&mut self.queue);
         for w in &waiting {
             self.books.tally.stayed(w.task.submit, end);
         }
@@ -446,49 +510,94 @@ impl Platform for FargateModel {
                 ));
             }
         }
-        if let Some(rate) = self.billing.control_plane {
+        if let Some(rate) = self.billing[0].control_plane {
             self.books.tally.control_plane = rate.cost(end as u128, 1);
         }
     }
 
     /// The exact bill of the billed quantities counted so far.
+    /// Each provider's usage at its own rates, summed.
     fn cost(&self) -> ExactCost {
         let t = &self.books.tally;
-        let mut cost = self.usage_cost(
-            t.cpu_milli_us,
-            t.memory_mib_us,
-            t.storage_gib_us,
-            t.control_plane,
-        );
-        if let Some([vcpu, memory, storage, license]) = self.billing.on_demand {
-            let on_demand = vcpu.cost(t.cpu_milli_us, 1000)
-                + memory.cost(t.memory_mib_us, 1024)
-                + storage.cost(t.storage_gib_us, 1)
-                + license.cost(t.cpu_milli_us, 1000);
-            let paid = cost.vcpu + cost.memory + cost.storage + cost.os_license;
-            cost.spot_savings = Money(on_demand.0.saturating_sub(paid.0));
+        let mut cost = ExactCost {
+            control_plane: t.control_plane,
+            ..ExactCost::default()
+        };
+        for p in Provider::BOTH {
+            let st = &self.stats[p.index()];
+            let c = self.usage_cost(
+                p,
+                st.cpu_milli_us,
+                st.memory_mib_us,
+                st.storage_gib_us,
+                Money::ZERO,
+            );
+            cost.vcpu += c.vcpu;
+            cost.memory += c.memory;
+            cost.storage += c.storage;
+            cost.os_license += c.os_license;
+            if let (Provider::Spot, Some([vcpu, memory, storage, license])) =
+                (p, self.billing[p.index()].on_demand)
+            {
+                let on_demand = vcpu.cost(st.cpu_milli_us, 1000)
+                    + memory.cost(st.memory_mib_us, 1024)
+                    + storage.cost(st.storage_gib_us, 1)
+                    + license.cost(st.cpu_milli_us, 1000);
+                let paid = c.vcpu + c.memory + c.storage + c.os_license;
+                cost.spot_savings = Money(on_demand.0.saturating_sub(paid.0));
+            }
         }
         cost
     }
 
-    /// Where the rates came from.
+    /// Where the rates came from (both providers' under a mixed strategy).
     fn rates_source(&self) -> String {
-        self.billing.rates_source.clone()
+        let [od, spot] = &self.billing;
+        if self.spec.strategy.is_mixed() && od.rates_source != spot.rates_source {
+            format!(
+                "FARGATE: {}; FARGATE_SPOT: {}",
+                od.rates_source, spot.rates_source
+            )
+        } else if self.spec.strategy.uses(Provider::OnDemand) {
+            od.rates_source.clone()
+        } else {
+            spot.rates_source.clone()
+        }
+    }
+
+    /// Each capacity provider's launches, outcomes and bill.
+    fn detail(&mut self) -> Detail {
+        let mut providers = self.stats.clone();
+        for p in Provider::BOTH {
+            let st = &mut providers[p.index()];
+            st.cost = self
+                .usage_cost(
+                    p,
+                    st.cpu_milli_us,
+                    st.memory_mib_us,
+                    st.storage_gib_us,
+                    Money::ZERO,
+                )
+                .total();
+        }
+        Detail::Fargate(Box::new(FargateStats {
+            strategy: self.spec.strategy,
+            providers,
+        }))
     }
 
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
-            self.queue.push_back(w);
-            self.drain_queue(queue);
+            self.enqueue(w, queue);
         }
     }
 
     fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
         match event {
-            Event::Token => {
-                self.token_pending = false;
-                self.drain_queue(queue);
+            Event::Token(p) => {
+                self.token_pending[p.index()] = false;
+                self.drain_queue(p, queue);
             }
             Event::Stop { slot, generation } => {
                 if self.generations[slot as usize] != generation {
@@ -500,8 +609,16 @@ impl Platform for FargateModel {
                 self.generations[slot as usize] += 1;
                 self.free.push(slot);
                 self.books.tally.in_flight -= 1;
+                self.held[f.provider.index()] -= 1;
                 let now = queue.now();
                 let billed = self.bill(&f, now, true);
+                let st = &mut self.stats[f.provider.index()];
+                if f.interrupted {
+                    st.interrupted += 1;
+                    st.wasted_us += now.saturating_sub(f.running.min(now)) as u128;
+                } else {
+                    st.completed += 1;
+                }
                 if f.interrupted {
                     self.books.tally.interrupted += 1;
                     if let Some(r) = self.books.tally.replica(f.task.id) {
@@ -516,14 +633,18 @@ impl Platform for FargateModel {
                         self.replicas.ended(f.task.id, billed.1, retrying);
                     }
                     match self.spec.on_interruption {
+                        // ECS starts the replacement by the strategy again
+                        // ("Fargate doesn't replace Spot capacity with
+                        // on-demand capacity", [AWS] fargate-capacity-providers).
                         OnInterruption::Retry => {
-                            self.queue.push_back(Waiting {
+                            let w = Waiting {
                                 task: f.task,
                                 size: f.size,
                                 storage_extra_gib: f.storage_extra_gib,
                                 attempt: f.attempt + 1,
-                            });
-                            self.drain_queue(queue);
+                                provider: f.provider,
+                            };
+                            self.enqueue(w, queue);
                         }
                         OnInterruption::Fail => {
                             self.books.tally.failed += 1;
@@ -556,7 +677,9 @@ impl ReplicaHost for FargateModel {
         self.generations[slot as usize] += 1;
         self.free.push(slot);
         self.books.tally.in_flight -= 1;
+        self.held[f.provider.index()] -= 1;
         let billed = self.bill(&f, now, true);
+        self.stats[f.provider.index()].completed += 1;
         self.books.tally.completed += 1;
         self.books.tally.replicas.completed += 1;
         self.books.tally.stayed(f.task.submit, now);
@@ -573,6 +696,7 @@ impl ReplicaHost for FargateModel {
         for task in replicas {
             self.books.tally.submit(task.id);
             if let Some(w) = self.admit(task) {
+                let w = self.assign(w);
                 self.launch(w, now, true, queue);
             }
         }

@@ -1,7 +1,8 @@
 //! A validated Fargate platform: what a scenario's `kind = "fargate"` entry
 //! becomes after checking.
 
-use crate::pricing::{Arch, Capacity, Os};
+use super::strategy::CapacityStrategy;
+use crate::pricing::{Arch, Os};
 use crate::time::SimTime;
 use crate::workload::SpanDist;
 use serde::{Deserialize, Serialize};
@@ -42,9 +43,13 @@ pub struct FargateSpec {
     pub launch_type: LaunchType,
     pub os: Os,
     pub arch: Arch,
-    pub capacity: Capacity,
+    /// How tasks are spread over `FARGATE` and `FARGATE_SPOT` (a single
+    /// provider for `capacity = "on_demand"` or `"spot"`).
+    pub strategy: CapacityStrategy,
     pub sizing: Sizing,
-    /// Token bucket: tasks launched at once.
+    /// Token bucket: tasks launched at once. On-demand and Spot tasks each
+    /// have a bucket of this size (the ECS throttling quotas list one for
+    /// each).
     pub launch_burst: u32,
     /// Token bucket refill, in tokens per second.
     pub launch_refill_per_s: f64,
@@ -52,8 +57,12 @@ pub struct FargateSpec {
     pub provisioning: SpanDist,
     /// Image pull to running (billed).
     pub image_pull: SpanDist,
-    /// Spot interruptions per task-hour (0 for on-demand).
+    /// Spot interruptions per task-hour on `FARGATE_SPOT` (0 when the
+    /// strategy has no Spot).
     pub interruptions_per_hour: f64,
+    /// The share of capacity reclaimed a month it was derived from, when
+    /// given in the Spot Instance Advisor's unit (`interruption_frequency`).
+    pub interruption_monthly_share: Option<f64>,
     /// Warning between an interruption notice and the stop.
     pub interruption_notice: SimTime,
     pub on_interruption: OnInterruption,
