@@ -8,7 +8,8 @@ use crate::service::scaling::{
     Bound, Metric, Policy, ScheduledAction, Step, StepScaling, TargetTracking,
 };
 use crate::service::{
-    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, Routing, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
+    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, RequestSource, Routing, ServiceSpec,
+    ServiceTime, Slo, StartState,
 };
 use crate::time::{DAY, MINUTE, SimTime};
 

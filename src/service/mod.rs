@@ -27,5 +27,6 @@ pub use host::ServiceHost;
 pub use replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, ReplicaWatch, UNTIL_STOPPED};
 pub use report::{ServiceMinute, ServiceReport};
 pub use spec::{
-    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, RequestSource, ServiceSpec, Routing, ServiceTime, Slo, StartState,
+    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, RequestSource, Routing, ServiceSpec,
+    ServiceTime, Slo, StartState,
 };

@@ -95,7 +95,10 @@ fn a_scaled_in_fargate_replica_is_billed_its_deregistration_delay_and_stop_timeo
     assert_eq!(s.cost.0, quarter_vcpu_bill(4_200));
     assert_eq!(s.cost.0, usd("0.0143997"));
     // The difference is 330 s of one replica: $0.0011314050.
-    assert_eq!(quarter_vcpu_bill(4_530) - quarter_vcpu_bill(4_200), usd("0.001131405"));
+    assert_eq!(
+        quarter_vcpu_bill(4_530) - quarter_vcpu_bill(4_200),
+        usd("0.001131405")
+    );
 }
 
 /// One replica deployed cold at time 0: Fargate starts it in 5 s + 25 s.
@@ -146,10 +149,16 @@ fn a_new_replica_takes_no_request_before_its_first_health_check() {
     // nothing until 60 s: minute 0 ends with it running.
     assert_eq!(s.minutes[0].running, 1);
     // A health check every 10 s: it serves from 40 s, 39 rejected.
-    let ran = run(&Case::new(&cold_start("health_check_interval = \"10s\""), None), &[]);
+    let ran = run(
+        &Case::new(&cold_start("health_check_interval = \"10s\""), None),
+        &[],
+    );
     assert_eq!(service_of(&ran, "fargate").rejected, 39);
     // No health check (the model before): it serves from 30 s, 29 rejected.
-    let ran = run(&Case::new(&cold_start("health_check_interval = \"0s\""), None), &[]);
+    let ran = run(
+        &Case::new(&cold_start("health_check_interval = \"0s\""), None),
+        &[],
+    );
     assert_eq!(service_of(&ran, "fargate").rejected, 29);
 }
 
@@ -248,7 +257,11 @@ fn a_binpack_scale_in_empties_instances_for_managed_scaling_to_remove() {
     let ran = run(&Case::new(&ec2_scale_in("binpack", light), None), &[]);
     let c = ran.platform("ecs").cluster.clone().unwrap();
     assert_eq!(c.instances_launched, 4);
-    assert!((c.instance_hours - 3.5).abs() < 1e-12, "{}", c.instance_hours);
+    assert!(
+        (c.instance_hours - 3.5).abs() < 1e-12,
+        "{}",
+        c.instance_hours
+    );
     let s = service_of(&ran, "ecs");
     assert_eq!(s.served, s.arrived);
     assert_eq!((s.minutes[30].desired, s.minutes[30].running), (4, 4));
@@ -260,7 +273,11 @@ fn a_binpack_scale_in_empties_instances_for_managed_scaling_to_remove() {
     let ran = run(&Case::new(&ec2_scale_in("spread", light), None), &[]);
     let c = ran.platform("ecs").cluster.clone().unwrap();
     assert_eq!(c.instances_launched, 4);
-    assert!((c.instance_hours - 8.0).abs() < 1e-12, "{}", c.instance_hours);
+    assert!(
+        (c.instance_hours - 8.0).abs() < 1e-12,
+        "{}",
+        c.instance_hours
+    );
     // Under load (Poisson, 60 requests a second of 200 ms on average) the
     // replicas' queues differ at the scale-in. Choosing by queue length, as
     // the model did before, kept replicas on three instances for the two
@@ -271,7 +288,11 @@ fn a_binpack_scale_in_empties_instances_for_managed_scaling_to_remove() {
     let heavy = "service_time = { dist = \"exponential\", mean = \"200ms\" }\nrequests = { curve = \"constant\", rate = \"60/s\" }";
     let ran = run(&Case::new(&ec2_scale_in("binpack", heavy), None), &[]);
     let c = ran.platform("ecs").cluster.clone().unwrap();
-    assert!((c.instance_hours - 3.5).abs() < 1e-12, "{}", c.instance_hours);
+    assert!(
+        (c.instance_hours - 3.5).abs() < 1e-12,
+        "{}",
+        c.instance_hours
+    );
     assert_eq!(ran.total_atto("ecs"), usd("0.672"));
     let s = service_of(&ran, "ecs");
     assert_eq!(s.failed, 0);
