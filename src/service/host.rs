@@ -886,7 +886,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             }
         }
         while surplus > 0 {
-            let Some(r) = self.to_drain(service) else {
+            let Some(r) = self.next_to_drain(service) else {
                 return;
             };
             surplus -= 1;
@@ -897,7 +897,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     /// The running replica a scale-in takes next: the platform's choice
     /// (on EC2, by placement), else the one with the fewest outstanding
     /// requests.
-    fn to_drain(&mut self, service: usize) -> Option<u32> {
+    fn next_to_drain(&mut self, service: usize) -> Option<u32> {
         let of = |state: &[State]| -> Vec<u64> {
             self.services[service]
                 .members
