@@ -56,6 +56,10 @@ pub struct ServiceDefaults {
     pub concurrency: u32,
     pub queue_limit: u32,
     pub timeout: SimTime,
+    pub deregistration_delay: SimTime,
+    pub stop_timeout: SimTime,
+    pub health_check_interval: SimTime,
+    pub routing: crate::service::Routing,
     pub source: String,
 }
 
@@ -79,6 +83,10 @@ struct RawServiceDefaults {
     concurrency: u32,
     queue_limit: u32,
     timeout: String,
+    deregistration_delay: String,
+    stop_timeout: String,
+    health_check_interval: String,
+    routing: String,
     source: String,
 }
 
@@ -373,6 +381,16 @@ impl Defaults {
             concurrency: sv.concurrency,
             queue_limit: sv.queue_limit,
             timeout: d(&sv.timeout),
+            deregistration_delay: d(&sv.deregistration_delay),
+            stop_timeout: d(&sv.stop_timeout),
+            health_check_interval: d(&sv.health_check_interval),
+            routing: match sv.routing.as_str() {
+                "round_robin" => crate::service::Routing::RoundRobin,
+                "least_outstanding_requests" => crate::service::Routing::LeastOutstanding,
+                other => panic!(
+                    "data/defaults.toml [service] routing = `{other}`: use round_robin or least_outstanding_requests"
+                ),
+            },
             source: sv.source,
         };
         Defaults {

@@ -99,6 +99,14 @@ pub struct RawService {
     pub metric_resolution: Option<String>,
     /// How late a metric datapoint reaches the alarms ("180s").
     pub metric_delay: Option<String>,
+    /// "round_robin" (default) or "least_outstanding_requests".
+    pub routing: Option<String>,
+    /// How long a replica leaving the load balancer is held (a duration).
+    pub deregistration_delay: Option<String>,
+    /// From SIGTERM to SIGKILL when a replica is stopped (a duration).
+    pub stop_timeout: Option<String>,
+    /// When a new replica passes its first health check (a duration).
+    pub health_check_interval: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -8,7 +8,8 @@ use crate::service::scaling::{
     Bound, Metric, Policy, Resolution, ScheduledAction, Step, StepScaling, TargetTracking,
 };
 use crate::service::{
-    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
+    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, RequestSource, Routing, ServiceSpec,
+    ServiceTime, Slo, StartState,
 };
 use crate::time::{DAY, HOUR, MINUTE, SimTime};
 
@@ -279,6 +280,7 @@ fn service(
             ));
         }
     };
+    let lb = load_balancer(s, key, queue, d)?;
     Ok(ServiceSpec {
         name: s.name.clone(),
         cpu_milli,
@@ -296,6 +298,95 @@ fn service(
         schedule,
         slo,
         start,
+        lb,
+    })
+}
+
+/// The load balancer keys of a service behind one (`queue = "replica"`).
+fn load_balancer(
+    s: &RawService,
+    key: &str,
+    queue: QueueMode,
+    d: &crate::scenario::defaults::ServiceDefaults,
+) -> Result<LoadBalancer, Invalid> {
+    let keys = [
+        ("routing", s.routing.is_some()),
+        ("deregistration_delay", s.deregistration_delay.is_some()),
+        ("stop_timeout", s.stop_timeout.is_some()),
+        ("health_check_interval", s.health_check_interval.is_some()),
+    ];
+    if queue == QueueMode::Shared {
+        if let Some((k, _)) = keys.iter().find(|(_, on)| *on) {
+            return Err(invalid(
+                format!("{key}.{k}"),
+                "applies to replicas behind a load balancer (queue = \"replica\"); a service with queue = \"shared\" is a worker pool fed from one queue: remove the key or use queue = \"replica\"",
+            ));
+        }
+        return Ok(LoadBalancer::NONE);
+    }
+    let routing = match s.routing.as_deref() {
+        None => d.routing,
+        Some("round_robin") => Routing::RoundRobin,
+        Some("least_outstanding_requests") => Routing::LeastOutstanding,
+        Some(other) => {
+            return Err(invalid(
+                format!("{key}.routing"),
+                format!(
+                    "`{other}`: use \"round_robin\" (each replica in turn, the ALB's default) or \"least_outstanding_requests\" (the replica holding the fewest requests)"
+                ),
+            ));
+        }
+    };
+    let span = |k: &str,
+                v: &Option<String>,
+                default: SimTime,
+                max_s: u64,
+                what: &str|
+     -> Result<SimTime, Invalid> {
+        let Some(text) = v else {
+            return Ok(default);
+        };
+        let t = duration(&format!("{key}.{k}"), text)?;
+        if t > max_s * crate::time::SECOND {
+            return Err(invalid(
+                format!("{key}.{k}"),
+                format!("`{text}` is above {max_s} s, {what}; write a duration such as \"30s\""),
+            ));
+        }
+        Ok(t)
+    };
+    let deregistration_delay = span(
+        "deregistration_delay",
+        &s.deregistration_delay,
+        d.deregistration_delay,
+        3600,
+        "the most a target group allows (0-3600 s)",
+    )?;
+    let stop_timeout = span(
+        "stop_timeout",
+        &s.stop_timeout,
+        d.stop_timeout,
+        120,
+        "the most ECS allows on Fargate (0-120 s)",
+    )?;
+    let health_check_interval = span(
+        "health_check_interval",
+        &s.health_check_interval,
+        d.health_check_interval,
+        300,
+        "the most a target group allows (5-300 s, or 0 for no health check)",
+    )?;
+    if health_check_interval > 0 && health_check_interval < 5 * crate::time::SECOND {
+        return Err(invalid(
+            format!("{key}.health_check_interval"),
+            "is below 5 s, the least a target group allows: write a duration from \"5s\" to \"300s\", or \"0s\" for a replica that takes requests the moment it runs",
+        ));
+    }
+    Ok(LoadBalancer {
+        routing,
+        deregistration_delay,
+        stop_timeout,
+        health_check_interval,
     })
 }
 

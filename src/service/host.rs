@@ -4,18 +4,22 @@
 //! desired number of replicas as platform tasks that run until stopped; the
 //! platform reports when one is launched (and from when it runs) and when one
 //! ends. A service that starts warm (the default) has its desired replicas
-//! handed to the platform as already running at time 0. Requests are the host's own events: routed to the running replica
-//! with the fewest outstanding requests, queued, timed out, served, measured.
-//! A tick closes each minute's books, and drives the autoscaler's metric
-//! periods and alarms (`signals.rs`): every minute, or every 10 s when a
-//! policy watches a high-resolution metric.
+//! handed to the platform as already running at time 0. Requests are the
+//! host's own events: routed by the load balancer (round robin or least
+//! outstanding requests), queued, timed out, served, measured. The load
+//! balancer lets a replica in once it passes its first health check, and a
+//! replica scaled in leaves through the deregistration delay and the stop
+//! timeout before the platform stops it (and stops billing it). A tick closes
+//! each minute's books, and drives the autoscaler's metric periods and alarms
+//! (`signals.rs`): every minute, or every 10 s when a policy watches a
+//! high-resolution metric.
 
 use super::minutes::{MinuteBook, MinuteGauges};
 use super::replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, UNTIL_STOPPED};
 use super::report::ServiceReport;
 use super::signals::{Levels, Scaler};
 use super::source::{self, Request, RequestStream};
-use super::spec::{QueueMode, ServiceSpec, ServiceTime, StartState};
+use super::spec::{QueueMode, Routing, ServiceSpec, ServiceTime, StartState};
 use crate::engine::{Mapped, Model, Schedule};
 use crate::time::{DAY, MINUTE, SimTime};
 use crate::workload::{Task, WorkloadError};
@@ -41,8 +45,25 @@ pub enum HostEvent<E> {
         queue: u32,
         seq: u64,
     },
-    /// A started replica's container is running and joins the load balancer.
+    /// A started replica's container is running and registers with the
+    /// load balancer.
     Up {
+        replica: u32,
+        epoch: u32,
+    },
+    /// A registered replica passes its first health check and takes requests.
+    Healthy {
+        replica: u32,
+        epoch: u32,
+    },
+    /// A draining replica's deregistration delay ends: it is stopped once
+    /// it holds no request.
+    Deregistered {
+        replica: u32,
+        epoch: u32,
+    },
+    /// A stopping replica's stop timeout ends: its container is killed.
+    Killed {
         replica: u32,
         epoch: u32,
     },
@@ -56,10 +77,15 @@ enum State {
     Pending,
     /// Launched, its container not running yet.
     Starting,
+    /// Running and registered, waiting for its first health check.
+    Registering,
     /// Taking requests.
     Running,
-    /// Out of the load balancer, finishing its requests before it stops.
+    /// Out of the load balancer, finishing its requests, held for the
+    /// deregistration delay.
     Draining,
+    /// Sent the stop signal, waiting for its container to end.
+    Stopping,
     Gone,
 }
 
@@ -79,6 +105,19 @@ struct Replica {
     pos: u32,
     /// Stop as soon as the platform launches it (scaled in while pending).
     cancel: bool,
+    /// Draining, and its deregistration delay is over: it stops once it
+    /// holds no request.
+    deregistered: bool,
+}
+
+impl State {
+    /// Its container runs: it holds capacity and counts as running.
+    fn up(self) -> bool {
+        matches!(
+            self,
+            State::Registering | State::Running | State::Draining | State::Stopping
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -103,9 +142,14 @@ struct Service {
     source: RequestStream,
     next: Option<Request>,
     work_rng: Pcg64Mcg,
-    /// Routable replicas by load: `buckets[k]` holds those with k outstanding.
+    /// Least outstanding requests: routable replicas by load, `buckets[k]`
+    /// holds those with k outstanding.
     buckets: Vec<Vec<u32>>,
     min_bucket: usize,
+    /// Round robin: routable replicas in the order they joined, and the
+    /// position of the next one to take a request.
+    ring: Vec<u32>,
+    ring_next: usize,
     shared_queue: Option<u32>,
     /// Replicas not gone, in launch order.
     members: Vec<u32>,
@@ -208,6 +252,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
                 buckets: Vec::new(),
                 min_bucket: 0,
+                ring: Vec::new(),
+                ring_next: 0,
                 shared_queue,
                 members: Vec::new(),
                 desired: spec.desired,
@@ -242,11 +288,15 @@ impl<P: ReplicaHost> ServiceHost<P> {
         (self.queues.len() - 1) as u32
     }
 
-    // ---- the router: least outstanding requests ----
+    // ---- the router: round robin or least outstanding requests ----
 
     fn route_insert(&mut self, r: u32) {
         let rep = &mut self.replicas[r as usize];
         let svc = &mut self.services[rep.service as usize];
+        if svc.spec.lb.routing == Routing::RoundRobin {
+            svc.ring.push(r);
+            return;
+        }
         let b = rep.load as usize;
         if svc.buckets.len() <= b {
             svc.buckets.resize_with(b + 1, Vec::new);
@@ -261,6 +311,16 @@ impl<P: ReplicaHost> ServiceHost<P> {
             let rep = &self.replicas[r as usize];
             (rep.service, rep.load, rep.pos)
         };
+        let svc = &mut self.services[service as usize];
+        if svc.spec.lb.routing == Routing::RoundRobin {
+            if let Some(i) = svc.ring.iter().position(|&x| x == r) {
+                svc.ring.remove(i);
+                if i < svc.ring_next {
+                    svc.ring_next -= 1;
+                }
+            }
+            return;
+        }
         let bucket = &mut self.services[service as usize].buckets[load as usize];
         bucket.swap_remove(pos as usize);
         if let Some(&moved) = bucket.get(pos as usize) {
@@ -268,9 +328,34 @@ impl<P: ReplicaHost> ServiceHost<P> {
         }
     }
 
-    /// The routable replica with the fewest outstanding requests.
+    /// The routable replica that takes the next request: the next in turn
+    /// (round robin) or the one with the fewest outstanding requests.
     fn route_pick(&mut self, service: usize) -> Option<u32> {
         let svc = &mut self.services[service];
+        if svc.spec.lb.routing == Routing::RoundRobin {
+            if svc.ring.is_empty() {
+                return None;
+            }
+            let i = svc.ring_next % svc.ring.len();
+            svc.ring_next = i + 1;
+            return Some(svc.ring[i]);
+        }
+        self.least_loaded(service)
+    }
+
+    /// The routable replica with the fewest outstanding requests (the
+    /// newest among equals).
+    fn least_loaded(&mut self, service: usize) -> Option<u32> {
+        let svc = &mut self.services[service];
+        if svc.spec.lb.routing == Routing::RoundRobin {
+            let replicas = &self.replicas;
+            return svc
+                .ring
+                .iter()
+                .rev()
+                .min_by_key(|&&r| replicas[r as usize].load)
+                .copied();
+        }
         while svc.min_bucket < svc.buckets.len() && svc.buckets[svc.min_bucket].is_empty() {
             svc.min_bucket += 1;
         }
@@ -291,7 +376,9 @@ impl<P: ReplicaHost> ServiceHost<P> {
         if load == rep.load {
             return;
         }
-        if rep.state == State::Running {
+        let bucketed =
+            self.services[rep.service as usize].spec.lb.routing == Routing::LeastOutstanding;
+        if rep.state == State::Running && bucketed {
             self.route_remove(r);
             self.replicas[r as usize].load = load;
             self.route_insert(r);
@@ -485,6 +572,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             load: 0,
             pos: 0,
             cancel: false,
+            deregistered: false,
         });
         let svc = &mut self.services[service];
         svc.members.push(r);
@@ -529,7 +617,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         rep.epoch += 1;
         let svc = &mut self.services[rep.service as usize];
         svc.advance(now);
-        if was == State::Running || was == State::Draining {
+        if was.up() {
             svc.capacity -= svc.spec.concurrency as u64;
             svc.running -= 1;
         }
@@ -545,10 +633,49 @@ impl<P: ReplicaHost> ServiceHost<P> {
         self.read_news(queue);
     }
 
+    /// Takes a registered replica out of the load balancer: it gets no new
+    /// request, serves those it holds, and is held for the deregistration
+    /// delay (with no delay, only until it holds no request).
+    fn deregister(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &self.replicas[r as usize];
+        let (was, service, epoch) = (rep.state, rep.service as usize, rep.epoch);
+        if was == State::Running {
+            self.route_remove(r);
+            let svc = &mut self.services[service];
+            svc.advance(now);
+            svc.routable -= 1;
+        }
+        self.replicas[r as usize].state = State::Draining;
+        let delay = self.services[service].spec.lb.deregistration_delay;
+        if delay == 0 {
+            self.replicas[r as usize].deregistered = true;
+            self.stop_if_drained(r, queue);
+        } else {
+            queue.schedule_daemon_at(
+                now.saturating_add(delay),
+                HostEvent::Deregistered { replica: r, epoch },
+            );
+        }
+    }
+
+    /// A draining replica whose delay is over and that holds no request
+    /// gets the stop signal; its container ends after the stop timeout.
     fn stop_if_drained(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
         let rep = &self.replicas[r as usize];
-        if rep.state == State::Draining && rep.load == 0 && rep.in_service == 0 {
-            self.stop_replica(r, queue);
+        if rep.state == State::Draining && rep.deregistered && rep.load == 0 && rep.in_service == 0
+        {
+            let timeout = self.services[rep.service as usize].spec.lb.stop_timeout;
+            if timeout == 0 {
+                self.stop_replica(r, queue);
+            } else {
+                let epoch = rep.epoch;
+                self.replicas[r as usize].state = State::Stopping;
+                queue.schedule_daemon_at(
+                    queue.now().saturating_add(timeout),
+                    HostEvent::Killed { replica: r, epoch },
+                );
+            }
         }
     }
 
@@ -565,7 +692,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let service = rep.service as usize;
         let svc = &mut self.services[service];
         svc.advance(now);
-        if was == State::Running || was == State::Draining {
+        if was.up() {
             svc.capacity -= svc.spec.concurrency as u64;
             svc.running -= 1;
             svc.busy -= in_service;
@@ -630,7 +757,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
                                 // was draining is stopped when it does.
                                 let rep = &mut self.replicas[r as usize];
                                 rep.state = State::Pending;
-                                rep.cancel = was == State::Draining;
+                                rep.cancel = matches!(was, State::Draining | State::Stopping);
+                                rep.deregistered = false;
                             } else {
                                 self.replicas[r as usize].state = State::Gone;
                                 self.reconcile(service, queue);
@@ -653,22 +781,67 @@ impl<P: ReplicaHost> ServiceHost<P> {
         if rep.epoch != epoch || rep.state != State::Starting {
             return;
         }
-        rep.state = State::Running;
+        rep.state = State::Registering;
         rep.load = 0;
         let svc = &mut self.services[rep.service as usize];
         svc.advance(now);
         svc.capacity += svc.spec.concurrency as u64;
         svc.running += 1;
-        svc.routable += 1;
         svc.report.peak_running = svc.report.peak_running.max(svc.running as u32);
+        // A replica that was up before the run (warm) passed its check then.
+        let check = if now == 0 && svc.spec.start == StartState::Warm {
+            0
+        } else {
+            svc.spec.lb.health_check_interval
+        };
+        if check == 0 {
+            self.on_healthy(r, epoch, queue);
+        } else {
+            queue.schedule_daemon_at(
+                now.saturating_add(check),
+                HostEvent::Healthy { replica: r, epoch },
+            );
+        }
+    }
+
+    /// A registered replica passes its first health check: the load
+    /// balancer routes to it from now.
+    fn on_healthy(&mut self, r: u32, epoch: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let now = queue.now();
+        let rep = &mut self.replicas[r as usize];
+        if rep.epoch != epoch || rep.state != State::Registering {
+            return;
+        }
+        rep.state = State::Running;
+        let svc = &mut self.services[rep.service as usize];
+        svc.advance(now);
+        svc.routable += 1;
         self.route_insert(r);
         self.refill(r, queue);
         self.update_load(r);
     }
 
+    fn on_deregistered(&mut self, r: u32, epoch: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let rep = &mut self.replicas[r as usize];
+        if rep.epoch != epoch || rep.state != State::Draining {
+            return;
+        }
+        rep.deregistered = true;
+        self.stop_if_drained(r, queue);
+    }
+
+    fn on_killed(&mut self, r: u32, epoch: u32, queue: &mut impl Schedule<Ev<P>>) {
+        let rep = &self.replicas[r as usize];
+        if rep.epoch == epoch && rep.state == State::Stopping {
+            self.stop_replica(r, queue);
+        }
+    }
+
     /// Launches or stops replicas to meet the desired count. Scale-in takes
-    /// pending replicas first, then starting ones, then drains the running
-    /// replicas with the fewest outstanding requests.
+    /// pending replicas first, then starting ones, then deregisters those
+    /// not yet healthy, then the running replicas the platform would stop
+    /// first (on EC2, by its placement strategy), else those with the fewest
+    /// outstanding requests.
     fn reconcile(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
         let replicas = &self.replicas;
         self.services[service]
@@ -678,8 +851,8 @@ impl<P: ReplicaHost> ServiceHost<P> {
             let rep = &h.replicas[r as usize];
             match rep.state {
                 State::Pending => !rep.cancel,
-                State::Starting | State::Running => true,
-                State::Draining | State::Gone => false,
+                State::Starting | State::Registering | State::Running => true,
+                State::Draining | State::Stopping | State::Gone => false,
             }
         };
         let count = self.services[service]
@@ -706,7 +879,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             return;
         }
         let mut surplus = count - desired;
-        for wanted in [State::Pending, State::Starting] {
+        for wanted in [State::Pending, State::Starting, State::Registering] {
             let members = self.services[service].members.clone();
             for &r in members.iter().rev() {
                 if surplus == 0 {
@@ -714,26 +887,42 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 }
                 if active(self, r) && self.replicas[r as usize].state == wanted {
                     surplus -= 1;
-                    if wanted == State::Pending {
-                        self.replicas[r as usize].cancel = true;
-                    } else {
-                        self.stop_replica(r, queue);
+                    match wanted {
+                        State::Pending => self.replicas[r as usize].cancel = true,
+                        State::Starting => self.stop_replica(r, queue),
+                        _ => self.deregister(r, queue),
                     }
                 }
             }
         }
         while surplus > 0 {
-            let Some(r) = self.route_pick(service) else {
+            let Some(r) = self.next_to_drain(service) else {
                 return;
             };
             surplus -= 1;
-            self.route_remove(r);
-            let now = queue.now();
-            let svc = &mut self.services[service];
-            svc.advance(now);
-            svc.routable -= 1;
-            self.replicas[r as usize].state = State::Draining;
-            self.stop_if_drained(r, queue);
+            self.deregister(r, queue);
+        }
+    }
+
+    /// The running replica a scale-in takes next: the platform's choice
+    /// (on EC2, by placement), else the one with the fewest outstanding
+    /// requests.
+    fn next_to_drain(&mut self, service: usize) -> Option<u32> {
+        let of = |state: &[State]| -> Vec<u64> {
+            self.services[service]
+                .members
+                .iter()
+                .filter(|&&r| state.contains(&self.replicas[r as usize].state))
+                .map(|&r| REPLICA_ID_BASE + r as u64)
+                .collect()
+        };
+        let candidates = of(&[State::Running]);
+        let leaving = of(&[State::Draining, State::Stopping]);
+        match self.platform.replica_to_stop(&candidates, &leaving) {
+            Some(task_id) if candidates.contains(&task_id) => {
+                Some((task_id - REPLICA_ID_BASE) as u32)
+            }
+            _ => self.least_loaded(service),
         }
     }
 
@@ -921,6 +1110,11 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
             } => self.on_done(replica, epoch, arrival, queue),
             HostEvent::Timeout { queue: q, seq } => self.on_timeout(q, seq, queue),
             HostEvent::Up { replica, epoch } => self.on_up(replica, epoch, queue),
+            HostEvent::Healthy { replica, epoch } => self.on_healthy(replica, epoch, queue),
+            HostEvent::Deregistered { replica, epoch } => {
+                self.on_deregistered(replica, epoch, queue)
+            }
+            HostEvent::Killed { replica, epoch } => self.on_killed(replica, epoch, queue),
             HostEvent::Tick => {
                 let now = queue.now();
                 let minute = now.is_multiple_of(MINUTE);

@@ -29,5 +29,6 @@ pub use host::ServiceHost;
 pub use replicas::{REPLICA_ID_BASE, ReplicaHost, ReplicaNews, ReplicaWatch, UNTIL_STOPPED};
 pub use report::{ServiceMinute, ServiceReport};
 pub use spec::{
-    ArrivalProcess, QueueMode, RateCurve, RequestSource, ServiceSpec, ServiceTime, Slo, StartState,
+    ArrivalProcess, LoadBalancer, QueueMode, RateCurve, RequestSource, Routing, ServiceSpec,
+    ServiceTime, Slo, StartState,
 };

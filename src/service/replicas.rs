@@ -83,6 +83,17 @@ pub trait ReplicaHost: crate::engine::Model<Arrival = crate::workload::Task> {
         queue: &mut impl crate::engine::Schedule<Self::Event>,
     );
 
+    /// Which of `candidates` (running replicas of one service, by task id)
+    /// to stop first on a scale-in, as the platform's placement would: ECS
+    /// on EC2 takes, under binpack, a task on the instance with the most
+    /// resources left, so instances empty. `leaving`: replicas already
+    /// on their way out (draining or stopping), counted as gone. None: the
+    /// platform has no preference (Fargate), and the service host picks.
+    fn replica_to_stop(&self, candidates: &[u64], leaving: &[u64]) -> Option<u64> {
+        let _ = (candidates, leaving);
+        None
+    }
+
     /// The news since the last call, appended to `into`.
     fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>);
 

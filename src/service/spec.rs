@@ -34,6 +34,54 @@ pub struct ServiceSpec {
     pub slo: Option<Slo>,
     /// Whether the run starts with the service already up.
     pub start: StartState,
+    /// How the load balancer routes to the replicas and lets them in and out.
+    pub lb: LoadBalancer,
+}
+
+/// The load balancer in front of a service's replicas (an ALB target group)
+/// and how ECS stops a replica it deregisters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadBalancer {
+    pub routing: Routing,
+    /// A replica leaving the target group is held (draining: no new
+    /// requests, those it holds are served) this long before ECS stops it.
+    pub deregistration_delay: SimTime,
+    /// From the stop signal (SIGTERM) to the container's end (SIGKILL).
+    pub stop_timeout: SimTime,
+    /// A newly registered replica takes requests once it passes one health
+    /// check, this long after it registers.
+    pub health_check_interval: SimTime,
+}
+
+impl LoadBalancer {
+    /// No load balancer: a replica takes requests the moment it runs and
+    /// stops the moment its requests are served (a worker pool on a shared
+    /// queue, and the behaviour before the load balancer was modelled).
+    pub const NONE: LoadBalancer = LoadBalancer {
+        routing: Routing::LeastOutstanding,
+        deregistration_delay: 0,
+        stop_timeout: 0,
+        health_check_interval: 0,
+    };
+}
+
+/// How the load balancer picks a replica for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// Each replica in turn, whatever it holds (the ALB's default).
+    RoundRobin,
+    /// The replica with the fewest requests in service or waiting.
+    LeastOutstanding,
+}
+
+impl Routing {
+    /// The scenario file's (and the ELB attribute's) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Routing::RoundRobin => "round_robin",
+            Routing::LeastOutstanding => "least_outstanding_requests",
+        }
+    }
 }
 
 /// How a service is at time 0.
@@ -124,7 +172,7 @@ impl ServiceSpec {
             })
             .collect();
         format!(
-            "{} vCPU / {} MiB replicas, {}..{} (start {}, {}), {} at once each; requests {}; {}",
+            "{} vCPU / {} MiB replicas, {}..{} (start {}, {}), {} at once each{}; requests {}; {}",
             crate::units::format_vcpu(self.cpu_milli),
             self.memory_mib,
             self.min,
@@ -135,6 +183,17 @@ impl ServiceSpec {
                 StartState::Cold => "cold",
             },
             self.concurrency,
+            if self.queue == QueueMode::Shared {
+                ", shared queue".to_string()
+            } else {
+                format!(
+                    ", {} routing, health check {}, deregistration {} + stop {}",
+                    self.lb.routing.name(),
+                    format_span(self.lb.health_check_interval),
+                    format_span(self.lb.deregistration_delay),
+                    format_span(self.lb.stop_timeout)
+                )
+            },
             requests,
             if policies.is_empty() {
                 "no autoscaling".to_string()
@@ -149,7 +208,7 @@ impl ServiceSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueMode {
     /// As behind an application load balancer: a request goes at once to the
-    /// replica with the fewest outstanding requests and waits there.
+    /// replica the load balancer picks ([`Routing`]) and waits there.
     Replica,
     /// One queue for the service, served by whichever slot frees first (a
     /// worker pool fed from a queue; the M/M/c model).

@@ -1136,6 +1136,53 @@ impl ReplicaHost for Ec2Model {
         }
     }
 
+    /// ECS's scale-in rule for the first placement strategy (ECS developer
+    /// guide, task placement strategies): binpack stops the task on the
+    /// instance with the most of the packed resource left (then the other
+    /// resource), so instances empty and the autoscaler can remove them;
+    /// spread stops one on the instance running the most tasks, keeping
+    /// the balance; first_fit (the model's own) undoes its order, from the
+    /// newest instance. Replicas already leaving count as gone. Ties go to
+    /// the newest instance, then the newest replica. A replica on an
+    /// instance that takes no tasks (draining) goes first. ECS documents no
+    /// rule for random: the host picks.
+    fn replica_to_stop(&self, candidates: &[u64], leaving: &[u64]) -> Option<u64> {
+        use super::placement::{Resource, Strategy};
+        let strategy = *self.spec.placement.first()?;
+        if strategy == Strategy::Random {
+            return None;
+        }
+        let running = |task_id: u64| {
+            let slot = self.replicas.slot(task_id)?;
+            self.running[slot as usize].as_ref()
+        };
+        // What the leaving replicas hold, per instance: (cpu, memory, tasks).
+        let mut gone: BTreeMap<u32, (u32, u32, u32)> = BTreeMap::new();
+        for r in leaving.iter().filter_map(|&id| running(id)) {
+            let g = gone.entry(r.instance).or_default();
+            g.0 += r.task.cpu_milli;
+            g.1 += r.task.memory_mib;
+            g.2 += 1;
+        }
+        candidates
+            .iter()
+            .filter_map(|&task_id| {
+                let instance = running(task_id)?.instance;
+                let slot = self.placer.slot(instance);
+                let (cpu, mem, tasks) = gone.get(&instance).copied().unwrap_or_default();
+                let (free_cpu, free_mem) = (slot.free_cpu + cpu, slot.free_mem + mem);
+                let (first, second) = match strategy {
+                    Strategy::Binpack(Resource::Memory) => (free_mem, free_cpu),
+                    Strategy::Binpack(Resource::Cpu) => (free_cpu, free_mem),
+                    Strategy::Spread => (slot.tasks.saturating_sub(tasks), 0),
+                    Strategy::FirstFit | Strategy::Random => (0, 0),
+                };
+                Some(((!slot.open, first, second, instance, task_id), task_id))
+            })
+            .max()
+            .map(|(_, task_id)| task_id)
+    }
+
     fn take_replica_news(&mut self, into: &mut Vec<ReplicaNews>) {
         into.append(&mut self.replicas.news);
     }
