@@ -574,7 +574,7 @@ name = "zones"
 [workload]
 trace = "trace.csv"
 [[platforms]]
-name = "c"
+name = "ec2"
 kind = "ec2"
 instance_types = ["m5.large"]
 initial = {initial}
@@ -589,7 +589,7 @@ fn instances_are_balanced_over_three_zones_by_default() {
     let trace = format!("{HEADER}a,0,10,1,1024\n");
     let zones = |extra: &str, initial: u32| {
         run(&Case::new(&zoned_fleet(initial, extra), Some(&trace)), &[])
-            .platform("c")
+            .platform("ec2")
             .cluster
             .clone()
             .unwrap()
