@@ -25,7 +25,7 @@ pub enum Detail {
     /// Each capacity provider's share (Fargate).
     Fargate(Box<FargateStats>),
     /// Instances launched, billed and interrupted (EC2 clusters).
-    Cluster(ClusterStats),
+    Cluster(Box<ClusterStats>),
     /// Invocations, cold starts and throttles (function platforms).
     Function(Box<FunctionStats>),
 }

@@ -105,6 +105,9 @@ pub struct InstanceType {
     /// interface holds (unknown for types imported without them).
     pub enis: Option<u32>,
     pub ipv4_per_eni: Option<u32>,
+    /// ECS tasks in `awsvpc` mode the type takes with ENI trunking (None:
+    /// the type does not support trunking, or it is unknown).
+    pub trunk_tasks: Option<u32>,
 }
 
 impl InstanceType {
@@ -114,6 +117,20 @@ impl InstanceType {
     /// (aws-node, kube-proxy) [AWS] amazon-eks-ami files/eni-max-pods.txt.
     pub fn max_pods(&self) -> Option<u32> {
         Some(self.enis? * self.ipv4_per_eni?.saturating_sub(1) + 2)
+    }
+
+    /// ECS tasks in `awsvpc` network mode an instance of this type can run:
+    /// one ENI each, the primary interface counting as one (ENIs − 1), or
+    /// the type's limit with ENI trunking where it supports trunking
+    /// [AWS] ECS developer guide, "Elastic network interface trunking".
+    /// None when the type's ENI limit is unknown.
+    pub fn awsvpc_tasks(&self, trunking: bool) -> Option<u32> {
+        let plain = self.enis?.saturating_sub(1);
+        Some(if trunking {
+            self.trunk_tasks.unwrap_or(plain)
+        } else {
+            plain
+        })
     }
 }
 
@@ -314,6 +331,7 @@ impl Catalog {
                 note: t.note,
                 enis: t.enis,
                 ipv4_per_eni: t.ipv4_per_eni,
+                trunk_tasks: t.trunk_tasks,
             });
         }
         Ok(Catalog {
@@ -525,6 +543,8 @@ struct RawInstanceType {
     enis: Option<u32>,
     #[serde(default)]
     ipv4_per_eni: Option<u32>,
+    #[serde(default)]
+    trunk_tasks: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -642,6 +642,53 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     ),
                 };
                 add(n, "autoscaler", value, &source);
+                let default_chain = if e.orchestrator == crate::platform::ec2::Orchestrator::Eks {
+                    &ed.placement_eks
+                } else {
+                    &ed.placement_ecs
+                };
+                add(
+                    n,
+                    "placement",
+                    e.placement
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    &same(&e.placement == default_chain, &ed.placement_source),
+                );
+                add(
+                    n,
+                    "availability zones",
+                    e.zones.to_string(),
+                    &same(e.zones == ed.zones, &ed.network_source),
+                );
+                if e.orchestrator == crate::platform::ec2::Orchestrator::Ecs {
+                    add(
+                        n,
+                        "task network mode",
+                        match (e.network_mode, e.eni_trunking) {
+                            (crate::platform::ec2::NetworkMode::Awsvpc, true) => {
+                                "awsvpc with ENI trunking".to_string()
+                            }
+                            (m, _) => crate::report::format::snake(&m),
+                        },
+                        &same(
+                            e.network_mode == ed.network_mode && e.eni_trunking == ed.eni_trunking,
+                            &ed.network_source,
+                        ),
+                    );
+                } else {
+                    add(
+                        n,
+                        "pods per node",
+                        format!(
+                            "max pods (VPC CNI ENI formula) less {} DaemonSet pods",
+                            e.daemonset_pods
+                        ),
+                        &ed.eks_node_source,
+                    );
+                }
                 if e.orchestrator == crate::platform::ec2::Orchestrator::Eks {
                     add(
                         n,

@@ -293,6 +293,9 @@ pub struct ClusterSummary {
     /// Billed instance-hours (60-second minimum per instance applied).
     pub instance_hours: f64,
     pub peak_instances: u64,
+    /// Instances launched in each availability zone (zone 1 first).
+    #[serde(default)]
+    pub instances_by_zone: Vec<u64>,
     /// Seconds the cluster sat at its `max` instances while tasks waited
     /// for room (0 for a fixed fleet).
     #[serde(default)]
@@ -491,6 +494,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             instance_interruptions: c.instance_interruptions,
             instance_hours: c.billed_instance_us as f64 / 3.6e9,
             peak_instances: c.peak_instances,
+            instances_by_zone: c.instances_by_zone.clone(),
             pinned_at_max_s: c.pinned_at_max_us as f64 / 1e6,
             mean_instances: if end_us > 0 {
                 c.instance_us as f64 / end_us as f64

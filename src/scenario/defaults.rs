@@ -171,6 +171,15 @@ pub struct Ec2Defaults {
     pub karpenter_batch_max: SimTime,
     pub karpenter_consolidate_after: SimTime,
     pub karpenter_source: String,
+    /// ECS tasks' network mode and ENI trunking, and the zones a cluster spans.
+    pub network_mode: crate::platform::ec2::NetworkMode,
+    pub eni_trunking: bool,
+    pub zones: u32,
+    pub network_source: String,
+    /// The placement chain of an ECS and of an EKS cluster.
+    pub placement_ecs: Vec<crate::platform::ec2::placement::Strategy>,
+    pub placement_eks: Vec<crate::platform::ec2::placement::Strategy>,
+    pub placement_source: String,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +202,25 @@ struct RawEc2 {
     spot: RawEc2Spot,
     ecs_managed: RawEcs,
     karpenter: RawKarpenter,
+    network: RawNetwork,
+    placement: RawPlacement,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    mode: crate::platform::ec2::NetworkMode,
+    eni_trunking: bool,
+    zones: u32,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlacement {
+    ecs: Vec<String>,
+    eks: Vec<String>,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -227,6 +255,7 @@ struct RawEksNode {
     daemonset_cpu_vcpu: f64,
     daemonset_memory_mib: u32,
     max_pods_unknown: u32,
+    daemonset_pods: u32,
     source: String,
 }
 
@@ -319,6 +348,14 @@ impl Defaults {
         let image_pull = dist(&raw.image_pull.pull, "image_pull.pull");
         let e = raw.ec2;
         let ec2_share = share(&e.spot.interruption_frequency);
+        let chain = |list: &[String]| {
+            list.iter()
+                .map(|s| {
+                    crate::platform::ec2::placement::Strategy::parse(s)
+                        .expect("built-in placement defaults are valid (checked by tests)")
+                })
+                .collect::<Vec<_>>()
+        };
         let ec2 = Ec2Defaults {
             instance_launch: dist(&e.instance_launch.launch, "ec2.instance_launch.launch"),
             instance_launch_source: e.instance_launch.source,
@@ -337,6 +374,7 @@ impl Defaults {
                 daemonset_cpu_milli: (e.eks_node.daemonset_cpu_vcpu * 1000.0).round() as u32,
                 daemonset_memory_mib: e.eks_node.daemonset_memory_mib,
                 max_pods_unknown: e.eks_node.max_pods_unknown,
+                daemonset_pods: e.eks_node.daemonset_pods,
             },
             eks_node_source: e.eks_node.source,
             spot_discount: e.spot.discount,
@@ -355,6 +393,13 @@ impl Defaults {
             karpenter_batch_max: d(&e.karpenter.batch_max),
             karpenter_consolidate_after: d(&e.karpenter.consolidate_after),
             karpenter_source: e.karpenter.source,
+            network_mode: e.network.mode,
+            eni_trunking: e.network.eni_trunking,
+            zones: e.network.zones,
+            network_source: e.network.source,
+            placement_ecs: chain(&e.placement.ecs),
+            placement_eks: chain(&e.placement.eks),
+            placement_source: e.placement.source,
         };
         let sv = raw.service;
         let service = ServiceDefaults {

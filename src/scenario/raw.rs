@@ -343,6 +343,12 @@ pub struct RawPlatform {
     pub reserved_instances: Option<RawReservations>,
     /// EKS only: DaemonSets of the scenario's own on every node.
     pub daemonsets: Option<Vec<RawDaemonSet>>,
+    /// ECS: the tasks' network mode (`bridge`, `host`, `awsvpc`).
+    pub network_mode: Option<String>,
+    /// ECS `awsvpc`: whether ENI trunking is on.
+    pub eni_trunking: Option<bool>,
+    /// Availability zones the cluster spans.
+    pub zones: Option<i64>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,
@@ -381,6 +387,9 @@ impl RawPlatform {
             ("reserved", self.reserved.is_some()),
             ("reserved_instances", self.reserved_instances.is_some()),
             ("daemonsets", self.daemonsets.is_some()),
+            ("network_mode", self.network_mode.is_some()),
+            ("eni_trunking", self.eni_trunking.is_some()),
+            ("zones", self.zones.is_some()),
         ];
         let function = [
             ("profile", self.profile.is_some()),

@@ -7,7 +7,7 @@ use super::raw::*;
 use super::spec::{ReportSpec, Scenario, WorkloadSpec};
 use super::workload::{generator, trace_spec};
 use crate::platform::ec2::placement::{Resource, Strategy};
-use crate::platform::ec2::{Autoscaler, Ec2Spec, Orchestrator};
+use crate::platform::ec2::{Autoscaler, Ec2Spec, NetworkMode, Orchestrator};
 use crate::platform::fargate::strategy::Item;
 use crate::platform::fargate::{CapacityStrategy, LaunchType, OnInterruption, Provider, Sizing};
 use crate::platform::{FargateSpec, PlatformSpec};
@@ -655,8 +655,10 @@ fn ec2(
         .and_then(|s| s.on_interruption)
         .unwrap_or(OnInterruption::Retry)
         == OnInterruption::Retry;
+    let orchestrator = p.orchestrator.unwrap_or(Orchestrator::Ecs);
     let placement = match &p.placement {
-        None => vec![Strategy::Binpack(Resource::Memory)],
+        None if orchestrator == Orchestrator::Eks => d.placement_eks.clone(),
+        None => d.placement_ecs.clone(),
         Some(OneOrMany(list)) => {
             if list.is_empty() {
                 return Err(invalid(
@@ -675,6 +677,12 @@ fn ec2(
                 return Err(invalid(
                     format!("{key}.placement[0]"),
                     "random picks one instance; it can only come last",
+                ));
+            }
+            if let Some(i) = v.iter().skip(1).position(|s| *s == Strategy::SpreadZone) {
+                return Err(invalid(
+                    format!("{key}.placement[{}]", i + 1),
+                    "spread:zone chooses the zone before any instance; it can only come first, such as [\"spread:zone\", \"binpack\"]",
                 ));
             }
             v
@@ -734,7 +742,6 @@ fn ec2(
             ));
         }
     };
-    let orchestrator = p.orchestrator.unwrap_or(Orchestrator::Ecs);
     // An EKS node keeps room for the kubelet, eviction and its DaemonSets
     // (the EKS AMI's rules), unless the scenario sets `reserved` itself.
     if p.daemonsets.is_some() && orchestrator != Orchestrator::Eks {
@@ -766,6 +773,7 @@ fn ec2(
             };
             node.daemonset_cpu_milli += cpu;
             node.daemonset_memory_mib += memory;
+            node.daemonset_pods += 1;
         }
         Some(node)
     } else {
@@ -776,6 +784,55 @@ fn ec2(
             ));
         }
         None
+    };
+    let network_mode = match p.network_mode.as_deref() {
+        None => d.network_mode,
+        Some(_) if orchestrator == Orchestrator::Eks => {
+            return Err(invalid(
+                format!("{key}.network_mode"),
+                "EKS pods get their addresses from the VPC CNI, and max pods (from the instance type's ENIs) caps them; network_mode is for ECS clusters, so remove it",
+            ));
+        }
+        Some("bridge") => NetworkMode::Bridge,
+        Some("host") => NetworkMode::Host,
+        Some("awsvpc") => NetworkMode::Awsvpc,
+        Some(other) => {
+            return Err(invalid(
+                format!("{key}.network_mode"),
+                format!(
+                    "`{other}`: need \"bridge\" (the ECS default), \"host\" or \"awsvpc\" (one ENI per task; add eni_trunking = true for more tasks per instance)"
+                ),
+            ));
+        }
+    };
+    let eni_trunking = match p.eni_trunking {
+        None => d.eni_trunking && network_mode == NetworkMode::Awsvpc,
+        Some(on) if network_mode != NetworkMode::Awsvpc => {
+            return Err(invalid(
+                format!("{key}.eni_trunking"),
+                format!(
+                    "{on}: ENI trunking is for tasks in awsvpc mode; write network_mode = \"awsvpc\" too, or remove eni_trunking"
+                ),
+            ));
+        }
+        Some(on) => on,
+    };
+    let zones = match p.zones {
+        None => d.zones,
+        Some(z) if (1..=6).contains(&z) => z as u32,
+        Some(z) => {
+            return Err(invalid(
+                format!("{key}.zones"),
+                format!(
+                    "{z}: need 1 to 6 availability zones (every Region has at least 3; us-east-1 has 6), such as zones = 3"
+                ),
+            ));
+        }
+    };
+    let daemonset_pods = match &eks_node {
+        Some(node) => node.daemonset_pods,
+        None if orchestrator == Orchestrator::Eks => d.eks_node.daemonset_pods,
+        None => 0,
     };
     Ok(Ec2Spec {
         name: p.name.clone(),
@@ -806,6 +863,11 @@ fn ec2(
         reserved_memory_percent,
         reservations,
         eks_node,
+        network_mode,
+        eni_trunking,
+        daemonset_pods,
+        max_pods_unknown: d.eks_node.max_pods_unknown,
+        zones,
     })
 }
 

@@ -446,3 +446,191 @@ fn forty_half_vcpu_pods_need_fourteen_m5_large_eks_nodes_not_ten() {
         20
     );
 }
+
+/// One c5.large (or `types`), ECS, with `extra` keys; twenty tasks of
+/// 0.1 vCPU / 128 MiB for 100 s, all submitted at 0.
+fn twenty_small_tasks(types: &str, extra: &str) -> crate::common::Ran {
+    let text = format!(
+        r#"
+name = "slots"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "c"
+kind = "ec2"
+instance_types = [{types}]
+initial = 1
+container_start = {{ image_pull = "0s", cached = "0s" }}
+{extra}
+"#
+    );
+    let rows: String = (0..20).map(|i| format!("t{i},0,100,0.1,128\n")).collect();
+    run(&Case::new(&text, Some(&format!("{HEADER}{rows}"))), &[])
+}
+
+/// Submit-to-placement waits in seconds, sorted.
+fn waits(ran: &crate::common::Ran, platform: &str) -> Vec<f64> {
+    let mut w: Vec<f64> = ran
+        .records_of(platform)
+        .iter()
+        .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
+        .collect();
+    w.sort_by(f64::total_cmp);
+    w
+}
+
+#[test]
+fn awsvpc_tasks_per_c5_large_are_2_without_eni_trunking_and_10_with_it() {
+    // The catalog's limits: ENIs − 1 without trunking, the ECS trunking
+    // table's "Task limit with ENI trunking" with it; t3 has no trunking.
+    let catalog = fargate_sim::pricing::Catalog::builtin();
+    let limits = |name: &str| {
+        let t = catalog.instance_type(name).expect("in the catalog");
+        (t.awsvpc_tasks(false), t.awsvpc_tasks(true))
+    };
+    assert_eq!(limits("c5.large"), (Some(2), Some(10)));
+    assert_eq!(limits("m5.xlarge"), (Some(3), Some(20)));
+    assert_eq!(limits("r5.2xlarge"), (Some(3), Some(40)));
+    assert_eq!(limits("m5.4xlarge"), (Some(7), Some(60)));
+    assert_eq!(limits("t3.medium"), (Some(2), Some(2)));
+
+    // Twenty tasks of 0.1 vCPU / 128 MiB fit one c5.large by CPU and memory
+    // (2.0 vCPU, 2,560 MiB of 4,018): in bridge mode (the default) all start
+    // at 0 and the run ends at 100 s.
+    let bridge = twenty_small_tasks("\"c5.large\"", "");
+    assert_eq!(waits(&bridge, "c"), vec![0.0; 20]);
+    assert_eq!(bridge.platform("c").simulated_end_s, 100.0);
+    // awsvpc without trunking: two ENIs for tasks, so two at a time, ten
+    // rounds of 100 s: waits 0, 0, 100, 100, ..., 900, 900; ends at 1,000 s.
+    let plain = twenty_small_tasks("\"c5.large\"", "network_mode = \"awsvpc\"");
+    let expected: Vec<f64> = (0..20).map(|i| (i / 2 * 100) as f64).collect();
+    assert_eq!(waits(&plain, "c"), expected);
+    assert_eq!(plain.platform("c").simulated_end_s, 1000.0);
+    // One c5.large for 1,000 s at $0.085 per hour.
+    assert_eq!(plain.total_atto("c"), usd("0.085") * 1000 / 3600);
+    // With trunking: ten at a time, two rounds; ends at 200 s.
+    let trunked = twenty_small_tasks(
+        "\"c5.large\"",
+        "network_mode = \"awsvpc\"\neni_trunking = true",
+    );
+    let expected: Vec<f64> = (0..20).map(|i| (i / 10 * 100) as f64).collect();
+    assert_eq!(waits(&trunked, "c"), expected);
+    assert_eq!(trunked.platform("c").simulated_end_s, 200.0);
+    // A t3.medium does not support trunking: still two at a time.
+    let t3 = twenty_small_tasks(
+        "\"t3.medium\"",
+        "network_mode = \"awsvpc\"\neni_trunking = true",
+    );
+    assert_eq!(t3.platform("c").simulated_end_s, 1000.0);
+}
+
+#[test]
+fn an_m5_large_eks_node_runs_out_of_pod_slots_before_cpu_or_memory() {
+    // Max pods 29 on an m5.large, less aws-node and kube-proxy: 27 pods of
+    // the workload. Thirty pods of 0.05 vCPU / 64 MiB need 1,500 m and
+    // 1,920 MiB of the node's 1,805 m and 7,518 MiB, yet only 27 start at 0;
+    // the other 3 wait for the first to end at 100 s.
+    let text = |extra: &str| {
+        format!(
+            r#"
+name = "pods"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "c"
+kind = "ec2"
+orchestrator = "eks"
+instance_types = ["m5.large"]
+initial = 1
+container_start = {{ image_pull = "0s", cached = "0s" }}
+{extra}
+"#
+        )
+    };
+    let rows: String = (0..30).map(|i| format!("p{i},0,100,0.05,64\n")).collect();
+    let trace = format!("{HEADER}{rows}");
+    let ran = run(&Case::new(&text(""), Some(&trace)), &[]);
+    let mut expected = vec![0.0; 27];
+    expected.extend([100.0; 3]);
+    assert_eq!(waits(&ran, "c"), expected);
+    assert_eq!(ran.platform("c").simulated_end_s, 200.0);
+    // A DaemonSet of the scenario's own takes one more slot: 26 at once.
+    let ran = run(
+        &Case::new(
+            &text("daemonsets = [{ name = \"logs\", cpu = 0.01 }]"),
+            Some(&trace),
+        ),
+        &[],
+    );
+    let mut expected = vec![0.0; 26];
+    expected.extend([100.0; 4]);
+    assert_eq!(waits(&ran, "c"), expected);
+}
+
+fn zoned_fleet(initial: u32, extra: &str) -> String {
+    format!(
+        r#"
+name = "zones"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = {initial}
+container_start = {{ image_pull = "0s", cached = "0s" }}
+{extra}
+"#
+    )
+}
+
+#[test]
+fn instances_are_balanced_over_three_zones_by_default() {
+    let trace = format!("{HEADER}a,0,10,1,1024\n");
+    let zones = |extra: &str, initial: u32| {
+        run(&Case::new(&zoned_fleet(initial, extra), Some(&trace)), &[])
+            .platform("ec2")
+            .cluster
+            .clone()
+            .unwrap()
+            .instances_by_zone
+    };
+    // Seven instances, each launched in the zone with the fewest: 3, 2, 2.
+    assert_eq!(zones("", 7), vec![3, 2, 2]);
+    assert_eq!(zones("zones = 2", 7), vec![4, 3]);
+    assert_eq!(zones("zones = 1", 2), vec![2]);
+}
+
+#[test]
+fn spread_by_zone_places_a_known_answer() {
+    // Four m5.large: instances 0 and 3 in zone 1, 1 in zone 2, 2 in zone 3.
+    // Six tasks of 1 vCPU / 1 GiB at time 0, in trace order.
+    let rows: String = (0..6).map(|i| format!("t{i},0,100,1,1024\n")).collect();
+    let trace = format!("{HEADER}{rows}");
+    let on = |placement: &str| -> Vec<u32> {
+        let ran = run(
+            &Case::new(
+                &zoned_fleet(4, &format!("placement = {placement}")),
+                Some(&trace),
+            ),
+            &[],
+        );
+        let p = placements(&ran);
+        (0..6).map(|i| p[&i].0).collect()
+    };
+    // ECS's service default, spread over zones then over instances: zones
+    // 1, 2, 3 take one task each; zone 1 again, where instance 3 runs none;
+    // then zones 2 and 3.
+    assert_eq!(on("[\"spread:zone\", \"spread\"]"), vec![0, 1, 2, 3, 1, 2]);
+    // It is the default of an ECS cluster.
+    let ran = run(&Case::new(&zoned_fleet(4, ""), Some(&trace)), &[]);
+    let p = placements(&ran);
+    assert_eq!(
+        (0..6).map(|i| p[&i].0).collect::<Vec<u32>>(),
+        vec![0, 1, 2, 3, 1, 2]
+    );
+    // Spread over zones, then binpack: zone 1's second task joins instance 0.
+    assert_eq!(on("[\"spread:zone\", \"binpack\"]"), vec![0, 1, 2, 0, 1, 2]);
+    // Binpack alone fills instances in id order, two tasks each.
+    assert_eq!(on("\"binpack\""), vec![0, 0, 1, 1, 2, 2]);
+}

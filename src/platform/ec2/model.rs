@@ -39,6 +39,8 @@ enum State {
 
 struct Instance {
     type_idx: usize,
+    /// The availability zone (0-based) it was launched in.
+    zone: u32,
     spot: bool,
     price: Rate,
     requested: SimTime,
@@ -118,6 +120,10 @@ pub struct Ec2Model {
     spec: Ec2Spec,
     /// Schedulable (cpu, memory) per instance type.
     capacity: Vec<(u32, u32)>,
+    /// The most tasks an instance runs at once, per type (ENIs, max pods).
+    task_limit: Vec<u32>,
+    /// Instances alive (launching or running) per availability zone.
+    zone_alive: Vec<u32>,
     on_demand: Vec<Rate>,
     spot: Vec<Rate>,
     horizon: Option<SimTime>,
@@ -193,6 +199,12 @@ impl Ec2Model {
                 .iter()
                 .map(|t| spec.schedulable(t))
                 .collect(),
+            task_limit: spec
+                .instance_types
+                .iter()
+                .map(|t| spec.tasks_per_node(t).unwrap_or(u32::MAX))
+                .collect(),
+            zone_alive: vec![0; spec.zones.max(1) as usize],
             on_demand,
             spot,
             horizon,
@@ -218,7 +230,10 @@ impl Ec2Model {
             tick_scheduled: false,
             initial_notices: Vec::new(),
             books: Books::new(sink),
-            stats: ClusterStats::default(),
+            stats: ClusterStats {
+                instances_by_zone: vec![0; spec.zones.max(1) as usize],
+                ..ClusterStats::default()
+            },
             billing_granularity: catalog.ec2.billing_granularity,
             minimum_billed: catalog.ec2.minimum_billed,
             control_plane: (spec.orchestrator == Orchestrator::Eks)
@@ -313,8 +328,16 @@ impl Ec2Model {
         } else {
             self.on_demand[type_idx]
         };
+        // The Auto Scaling group (or Karpenter) launches into the zone with
+        // the fewest instances, the lowest on a tie.
+        let zone = (0..self.zone_alive.len())
+            .min_by_key(|&z| (self.zone_alive[z], z))
+            .unwrap_or(0);
+        self.zone_alive[zone] += 1;
+        self.stats.instances_by_zone[zone] += 1;
         self.instances.push(Instance {
             type_idx,
+            zone: zone as u32,
             spot: is_spot,
             price,
             requested: now,
@@ -346,7 +369,8 @@ impl Ec2Model {
         inst.state = State::Ready;
         self.launching -= 1;
         let (cpu, mem) = self.capacity[inst.type_idx];
-        self.placer.open(id, cpu, mem);
+        self.placer
+            .open_in(id, cpu, mem, self.task_limit[inst.type_idx], inst.zone);
         if inst.spot && self.spec.spot_interruptions_per_hour > 0.0 {
             let u: f64 = self.spot_rng.random();
             let rate_per_us = self.spec.spot_interruptions_per_hour / HOUR as f64;
@@ -384,6 +408,7 @@ impl Ec2Model {
         if was_open {
             self.placer.close(id);
         }
+        self.zone_alive[self.instances[id as usize].zone as usize] -= 1;
         self.count_change(now, -1);
         if reservable {
             self.reservable_change(now, -1);
@@ -933,7 +958,7 @@ impl Platform for Ec2Model {
 
     /// Where the instance prices came from.
     fn detail(&mut self) -> Detail {
-        Detail::Cluster(self.stats.clone())
+        Detail::Cluster(Box::new(self.stats.clone()))
     }
 
     fn rates_source(&self) -> String {

@@ -19,6 +19,17 @@ pub enum Orchestrator {
     Eks,
 }
 
+/// How an ECS cluster's tasks are networked: `awsvpc` gives each task an
+/// ENI of its own, so the instance's ENI limit caps its tasks; `bridge` and
+/// `host` share the instance's interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkMode {
+    Bridge,
+    Host,
+    Awsvpc,
+}
+
 /// How the cluster changes size.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Autoscaler {
@@ -91,6 +102,17 @@ pub struct Ec2Spec {
     /// DaemonSets (replaces `reserved_*`); None on ECS or when the scenario
     /// sets `reserved` itself.
     pub eks_node: Option<EksNode>,
+    /// ECS: the tasks' network mode, and whether ENI trunking is on
+    /// (`awsvpc` only). EKS pods follow the VPC CNI's max pods instead.
+    pub network_mode: NetworkMode,
+    pub eni_trunking: bool,
+    /// Pods per EKS node taken by DaemonSets (aws-node, kube-proxy and the
+    /// scenario's own), which count against max pods.
+    pub daemonset_pods: u32,
+    /// Max pods of an EKS node whose type's ENI limits are unknown.
+    pub max_pods_unknown: u32,
+    /// Availability zones the cluster's instances are spread over.
+    pub zones: u32,
 }
 
 /// What an EKS node keeps for itself on the EKS-optimised AMI: kube-reserved
@@ -110,6 +132,9 @@ pub struct EksNode {
     pub daemonset_memory_mib: u32,
     /// Pods per node when a type's ENI limits are unknown.
     pub max_pods_unknown: u32,
+    /// DaemonSet pods on every node (aws-node and kube-proxy, plus the
+    /// scenario's own): they count against the node's max pods.
+    pub daemonset_pods: u32,
 }
 
 impl EksNode {
@@ -159,8 +184,29 @@ impl Ec2Spec {
         };
         types.iter().any(|t| {
             let (c, m) = self.schedulable(t);
-            c >= cpu_milli && m >= memory_mib
+            c >= cpu_milli && m >= memory_mib && self.tasks_per_node(t) != Some(0)
         })
+    }
+
+    /// The most tasks (pods) a node of type `t` runs at once, None when
+    /// only CPU and memory limit it. EKS: the VPC CNI's max pods less the
+    /// DaemonSet pods, which count against it (the max-pods formula's "+2"
+    /// is aws-node and kube-proxy). ECS in `awsvpc` mode: one ENI per task,
+    /// ENIs − 1 (the primary interface counts), or the type's limit with
+    /// ENI trunking. `bridge` and `host`: no limit. For the autoscalers,
+    /// which must count pods per new node as placement does.
+    pub fn tasks_per_node(&self, t: &InstanceType) -> Option<u32> {
+        match self.orchestrator {
+            Orchestrator::Eks => Some(
+                t.max_pods()
+                    .unwrap_or(self.max_pods_unknown)
+                    .saturating_sub(self.daemonset_pods),
+            ),
+            Orchestrator::Ecs => match self.network_mode {
+                NetworkMode::Awsvpc => t.awsvpc_tasks(self.eni_trunking),
+                NetworkMode::Bridge | NetworkMode::Host => None,
+            },
+        }
     }
 
     /// Schedulable (cpu, memory) of a type after the OS and agent

@@ -14,6 +14,8 @@ pub struct ClusterStats {
     /// Billed instance time, µs, over all instances.
     pub billed_instance_us: u128,
     pub peak_instances: u64,
+    /// Instances launched in each availability zone.
+    pub instances_by_zone: Vec<u64>,
     /// Time the cluster sat at its `max` instances (launching ones
     /// included) while tasks waited for room, µs (autoscaled clusters).
     pub pinned_at_max_us: u128,
