@@ -525,10 +525,14 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
                 f.0 -= p.0;
                 f.1 -= p.1;
             }
-            None => match left.last_mut() {
-                Some((c, v)) if *c == p => v.push(n as u64),
-                _ => left.push((p, vec![n as u64])),
-            },
+            None => {
+                let last = left.len();
+                if last > 0 && left[last - 1].0 == p {
+                    left[last - 1].1.push(n as u64);
+                } else {
+                    left.push((p, vec![n as u64]));
+                }
+            }
         }
     }
     if left.is_empty() {
