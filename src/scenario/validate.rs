@@ -490,9 +490,9 @@ fn ec2(
         // Karpenter has no instance count: `max` is its NodePool's
         // `limits.nodes` (checked above), and without it nothing but the
         // cpu and memory limits bounds the nodes.
-        Autoscaler::Karpenter { limits, .. } => {
-            limits.nodes.map_or(u32::MAX, |n| n.min(u32::MAX as u64) as u32)
-        }
+        Autoscaler::Karpenter { limits, .. } => limits
+            .nodes
+            .map_or(u32::MAX, |n| n.min(u32::MAX as u64) as u32),
         _ => count(
             &format!("{key}.max"),
             p.max,
@@ -902,8 +902,12 @@ fn karpenter_limits(
             limits.cpu_milli = Some(milli as u64);
         }
         if let Some(m) = &l.memory {
-            let mib = crate::units::parse_memory_mib(m)
-                .map_err(|e| invalid(format!("{k}.limits.memory"), format!("{e}; such as memory = \"256GiB\"")))?;
+            let mib = crate::units::parse_memory_mib(m).map_err(|e| {
+                invalid(
+                    format!("{k}.limits.memory"),
+                    format!("{e}; such as memory = \"256GiB\""),
+                )
+            })?;
             limits.memory_mib = Some(mib as u64);
         }
         if let Some(n) = l.nodes {

@@ -287,7 +287,11 @@ fn karpenter_replaces_an_underused_node_with_a_cheaper_one() {
     let c = p.cluster.as_ref().unwrap();
     assert_eq!(c.instances_launched, 2);
     assert_eq!(
-        (c.nodes_consolidated, c.pods_moved, c.consolidation_replacements),
+        (
+            c.nodes_consolidated,
+            c.pods_moved,
+            c.consolidation_replacements
+        ),
         (1, 4, 1)
     );
     assert_eq!(p.tasks.completed, 16);
@@ -342,7 +346,11 @@ fn the_disruption_budget_limits_nodes_removed_per_command() {
     let ran = run(&Case::new(&twelve_nodes("10%"), None), &[]);
     assert_eq!(ran.total_atto("ec2"), usd("0.096") * 8673 / 3600);
     assert_eq!(
-        ran.platform("ec2").cluster.as_ref().unwrap().nodes_consolidated,
+        ran.platform("ec2")
+            .cluster
+            .as_ref()
+            .unwrap()
+            .nodes_consolidated,
         12
     );
     // Budget 100 %: all 12 at 655 s, 12 × 654 s.

@@ -273,10 +273,7 @@ impl Karpenter {
                     continue;
                 }
                 claim.options.retain(|&t| types.more(t, *used, class) >= k);
-                *used = (
-                    used.0 + class.0 as u64 * k,
-                    used.1 + class.1 as u64 * k,
-                );
+                *used = (used.0 + class.0 as u64 * k, used.1 + class.1 as u64 * k);
                 claim.ids.extend_from_slice(&rest[..k as usize]);
                 rest = &rest[k as usize..];
             }

@@ -6,8 +6,8 @@
 //! their cost is split into what tasks were allocated and what stood idle.
 
 use super::autoscale::{
-    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter, Method,
-    NodeTypes, NodeView,
+    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter,
+    Method, NodeTypes, NodeView,
 };
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
@@ -74,7 +74,10 @@ struct Running {
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
     InstanceReady(u32),
-    TaskStop { slot: u32, generation: u32 },
+    TaskStop {
+        slot: u32,
+        generation: u32,
+    },
     SpotNotice(u32),
     SpotTerminate(u32),
     MetricTick,
@@ -906,10 +909,7 @@ impl Ec2Model {
             return;
         };
         let now = queue.now();
-        let ready = self
-            .instances
-            .iter()
-            .any(|i| i.state == State::Ready);
+        let ready = self.instances.iter().any(|i| i.state == State::Ready);
         if !ready {
             return; // the next ready node starts polling again
         }
