@@ -603,7 +603,7 @@ impl Ec2Model {
         slot: u32,
         now: SimTime,
         outcome: Outcome,
-        queue: &mut impl Schedule<Event>,
+        _queue: &mut impl Schedule<Event>,
     ) -> Running {
         let r = self.running[slot as usize].take().expect("running task");
         self.generations[slot as usize] += 1;
