@@ -22,7 +22,7 @@ pub enum Detail {
     #[default]
     None,
     /// Instances launched, billed and interrupted (EC2 clusters).
-    Cluster(ClusterStats),
+    Cluster(Box<ClusterStats>),
     /// Invocations, cold starts and throttles (function platforms).
     Function(Box<FunctionStats>),
 }

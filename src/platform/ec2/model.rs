@@ -1169,7 +1169,7 @@ impl Platform for Ec2Model {
 
     /// Where the instance prices came from.
     fn detail(&mut self) -> Detail {
-        Detail::Cluster(self.stats.clone())
+        Detail::Cluster(Box::new(self.stats.clone()))
     }
 
     fn rates_source(&self) -> String {
