@@ -332,7 +332,7 @@ kind = "fargate"
 // ---- billing worked by hand ----
 
 /// EC2 instance bills: a fixed fleet on demand and on Spot for two hours,
-/// and a Karpenter node that lives 35 s and pays the 60-second minimum.
+/// and a Karpenter node that lives 54 s and pays the 60-second minimum.
 fn ec2_bills() -> Result<Vec<Check>, Error> {
     let fleet = |capacity: &str| {
         format!(
@@ -407,7 +407,7 @@ karpenter = { consolidate_after = "10s" }
         ),
         exact(
             "billing",
-            "EC2 60-second minimum: a node that lives 35 s",
+            "EC2 60-second minimum: a node that lives 54 s",
             "EC2 per-second billing with a 60-second minimum ([AWS] EC2 On-Demand pricing: per-second billing, 60-second minimum): 60 s × $0.096 / 3600",
             format!("$0.001600 for {:.6} h", 60.0 / 3600.0),
             format!("${:.6} for {hours:.6} h", short.usd()),

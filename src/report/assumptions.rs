@@ -630,13 +630,24 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     Autoscaler::Karpenter {
                         batch_idle,
                         batch_max,
-                        consolidate_after,
+                        consolidation,
+                        limits,
                     } => (
                         format!(
-                            "Karpenter: batch idle {}, batch max {}, consolidate empty nodes after {}",
+                            "Karpenter: batch idle {}, batch max {}; {}; NodePool limits: {limits}",
                             format_span(*batch_idle),
                             format_span(*batch_max),
-                            format_span(*consolidate_after)
+                            match consolidation {
+                                None => "consolidateAfter Never (no consolidation)".to_string(),
+                                Some(c) => format!(
+                                    "{} after {}, budget {}, polled every {}, commands validated after {}",
+                                    c.policy.name(),
+                                    format_span(c.consolidate_after),
+                                    c.budget,
+                                    format_span(c.poll),
+                                    format_span(c.validation_delay)
+                                ),
+                            }
                         ),
                         ed.karpenter_source.clone(),
                     ),

@@ -172,8 +172,9 @@ pub fn pinned(p: &PlatformSummary) -> Option<String> {
     let long = format_seconds(c.pinned_at_max_s);
     Some(
         if p.options.get("autoscaler").map(String::as_str) == Some("karpenter") {
+            let limits = p.options.get("limits").map_or("?", String::as_str);
             format!(
-                "{} sat at its limit of {max} nodes for {long} with pods pending; raise `max` (in Karpenter, the NodePool's cpu and memory limits)",
+                "{} sat at its NodePool limits ({limits}) for {long} with pods pending; raise `karpenter.limits`",
                 p.name
             )
         } else {

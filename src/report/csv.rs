@@ -84,6 +84,11 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
         "cluster_mean_instances",
         f(&|c| c.mean_instances.to_string()),
     );
+    put(
+        "cluster_nodes_consolidated",
+        f(&|c| c.nodes_consolidated.to_string()),
+    );
+    put("cluster_pods_moved", f(&|c| c.pods_moved.to_string()));
     put("cluster_allocated_usd", f(&|c| c.allocated_usd.to_string()));
     put("cluster_idle_usd", f(&|c| c.idle_usd.to_string()));
     put("simulated_end_s", p.simulated_end_s.to_string());

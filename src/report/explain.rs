@@ -138,7 +138,7 @@ fn savings(catalog: &Catalog, p: &PlatformSummary) -> Vec<Saving> {
         let share = cl.idle_fraction.unwrap_or(0.0);
         if share > 0.2 {
             let levers = if karpenter {
-                "a lower `min`, a shorter `consolidate_after` or more instance types to choose from"
+                "a lower `min`, consolidation_policy = \"WhenEmptyOrUnderutilized\" with a short `consolidate_after`, or more instance types to choose from"
             } else {
                 "a lower `min`, a smaller instance type or a higher target capacity"
             };
@@ -472,6 +472,12 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
                 ));
             }
             text.push('.');
+        }
+        if let Some(cl) = p.cluster.as_ref().filter(|c| c.nodes_consolidated > 0) {
+            out.push_str(&format!(
+                " Karpenter consolidated {} node(s) ({} replaced by a cheaper one), evicting {} pod(s) that restarted elsewhere.",
+                cl.nodes_consolidated, cl.consolidation_replacements, cl.pods_moved
+            ));
         }
         if p.kind == "fargate" && p.billed.task_seconds > 0.0 && p.tasks.run_seconds > 0.0 {
             text.push_str(&format!(

@@ -210,6 +210,14 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             ));
         }
     }
+    for p in &s.platforms {
+        if let Some(c) = p.cluster.as_ref().filter(|c| c.nodes_consolidated > 0) {
+            out.push(format!(
+                "Karpenter consolidated {} node(s) of {} ({} replaced by a cheaper one), evicting {} pod(s) that restarted elsewhere.",
+                c.nodes_consolidated, p.name, c.consolidation_replacements, c.pods_moved
+            ));
+        }
+    }
     out.extend(service_verdict(s));
     out
 }

@@ -312,6 +312,15 @@ pub struct ClusterSummary {
     /// The reserved baseline, when the platform has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved: Option<ReservedSummary>,
+    /// Karpenter's disruption loop: nodes it removed, pods it evicted (each
+    /// restarted elsewhere, its run so far lost), and replacements it
+    /// launched.
+    #[serde(default)]
+    pub nodes_consolidated: u64,
+    #[serde(default)]
+    pub pods_moved: u64,
+    #[serde(default)]
+    pub consolidation_replacements: u64,
 }
 
 /// Reserved instances: what they cost and how much of them was used.
@@ -390,7 +399,14 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("instance_types".into(), names.join(", "));
             o.insert("initial".into(), e.initial.to_string());
             o.insert("min".into(), e.min.to_string());
-            o.insert("max".into(), e.max.to_string());
+            match &e.autoscaler {
+                crate::platform::ec2::Autoscaler::Karpenter { limits, .. } => {
+                    o.insert("limits".into(), limits.to_string());
+                }
+                _ => {
+                    o.insert("max".into(), e.max.to_string());
+                }
+            }
             let capacity = match (e.on_demand_weight > 0.0, e.spot_weight > 0.0) {
                 (true, false) => "on_demand".to_string(),
                 (false, true) => "spot".to_string(),
@@ -496,6 +512,9 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             peak_instances: c.peak_instances,
             instances_by_zone: c.instances_by_zone.clone(),
             pinned_at_max_s: c.pinned_at_max_us as f64 / 1e6,
+            nodes_consolidated: c.nodes_consolidated,
+            pods_moved: c.pods_moved,
+            consolidation_replacements: c.consolidation_replacements,
             mean_instances: if end_us > 0 {
                 c.instance_us as f64 / end_us as f64
             } else {

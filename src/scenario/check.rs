@@ -231,3 +231,62 @@ pub fn positive_factor(key: &str, v: Option<f64>) -> Result<f64, Invalid> {
         )),
     }
 }
+
+/// Karpenter's `consolidateAfter`: a duration, or "Never" (None: no
+/// consolidation at all).
+pub fn consolidate_after(key: &str, text: &str) -> Result<Option<SimTime>, Invalid> {
+    if text.trim() == "Never" {
+        return Ok(None);
+    }
+    duration(key, text).map(Some).map_err(|e| {
+        invalid(
+            key,
+            format!(
+                "{}; or write \"Never\" to turn consolidation off",
+                e.message
+            ),
+        )
+    })
+}
+
+/// Karpenter's `consolidationPolicy`, spelled as in a NodePool.
+pub fn consolidation_policy(
+    key: &str,
+    text: &str,
+) -> Result<crate::platform::ec2::spec::ConsolidationPolicy, Invalid> {
+    use crate::platform::ec2::spec::ConsolidationPolicy as P;
+    match text {
+        "WhenEmptyOrUnderutilized" => Ok(P::WhenEmptyOrUnderutilized),
+        "WhenEmpty" => Ok(P::WhenEmpty),
+        other => Err(invalid(
+            key,
+            format!(
+                "`{other}`: need \"WhenEmptyOrUnderutilized\" (Karpenter's default: empty and underused nodes) or \"WhenEmpty\" (empty nodes only)"
+            ),
+        )),
+    }
+}
+
+/// A NodePool disruption budget's `nodes`: a count ("5") or a percent of
+/// the nodes ("10%", at most 100%), as Karpenter's pattern
+/// `^((100|[0-9]{1,2})%|[0-9]+)$` allows.
+pub fn budget(key: &str, text: &str) -> Result<crate::platform::ec2::spec::Budget, Invalid> {
+    use crate::platform::ec2::spec::Budget;
+    let t = text.trim();
+    let bad = || {
+        invalid(
+            key,
+            format!(
+                "`{text}`: need a node count such as \"5\" or a percent of the nodes from \"0%\" to \"100%\" such as \"10%\" (Karpenter's default)"
+            ),
+        )
+    };
+    if let Some(p) = t.strip_suffix('%') {
+        let p: u64 = p.parse().map_err(|_| bad())?;
+        if p > 100 {
+            return Err(bad());
+        }
+        return Ok(Budget::Percent(p));
+    }
+    t.parse::<u64>().map(Budget::Nodes).map_err(|_| bad())
+}

@@ -169,7 +169,12 @@ pub struct Ec2Defaults {
     pub ecs_source: String,
     pub karpenter_batch_idle: SimTime,
     pub karpenter_batch_max: SimTime,
-    pub karpenter_consolidate_after: SimTime,
+    /// None: "Never" (no consolidation).
+    pub karpenter_consolidate_after: Option<SimTime>,
+    pub karpenter_policy: crate::platform::ec2::spec::ConsolidationPolicy,
+    pub karpenter_budget: crate::platform::ec2::spec::Budget,
+    pub karpenter_poll: SimTime,
+    pub karpenter_validation_delay: SimTime,
     pub karpenter_source: String,
     /// ECS tasks' network mode and ENI trunking, and the zones a cluster spans.
     pub network_mode: crate::platform::ec2::NetworkMode,
@@ -293,7 +298,11 @@ struct RawEcs {
 struct RawKarpenter {
     batch_idle: String,
     batch_max: String,
+    consolidation_policy: String,
     consolidate_after: String,
+    budget: String,
+    disruption_poll: String,
+    validation_delay: String,
     source: String,
 }
 
@@ -391,7 +400,23 @@ impl Defaults {
             ecs_source: e.ecs_managed.source,
             karpenter_batch_idle: d(&e.karpenter.batch_idle),
             karpenter_batch_max: d(&e.karpenter.batch_max),
-            karpenter_consolidate_after: d(&e.karpenter.consolidate_after),
+            karpenter_consolidate_after: crate::scenario::check::consolidate_after(
+                "ec2.karpenter.consolidate_after",
+                &e.karpenter.consolidate_after,
+            )
+            .expect("valid default consolidate_after"),
+            karpenter_policy: crate::scenario::check::consolidation_policy(
+                "ec2.karpenter.consolidation_policy",
+                &e.karpenter.consolidation_policy,
+            )
+            .expect("valid default consolidation_policy"),
+            karpenter_budget: crate::scenario::check::budget(
+                "ec2.karpenter.budget",
+                &e.karpenter.budget,
+            )
+            .expect("valid default budget"),
+            karpenter_poll: d(&e.karpenter.disruption_poll),
+            karpenter_validation_delay: d(&e.karpenter.validation_delay),
             karpenter_source: e.karpenter.source,
             network_mode: e.network.mode,
             eni_trunking: e.network.eni_trunking,

@@ -514,6 +514,29 @@ pub struct RawKarpenter {
     pub batch_idle: Option<String>,
     pub batch_max: Option<String>,
     pub consolidate_after: Option<String>,
+    /// "WhenEmptyOrUnderutilized" or "WhenEmpty".
+    pub consolidation_policy: Option<String>,
+    /// Disruption budget `nodes`: "10%" or a count.
+    pub budget: Option<RawBudget>,
+    /// NodePool limits.
+    pub limits: Option<RawNodePoolLimits>,
+}
+
+/// A disruption budget as written: "10%", "5" or 5.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawBudget {
+    Count(i64),
+    Text(String),
+}
+
+/// NodePool `limits = { cpu = 64, memory = "256GiB", nodes = 10 }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodePoolLimits {
+    pub cpu: Option<f64>,
+    pub memory: Option<String>,
+    pub nodes: Option<i64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -2,11 +2,12 @@
 //! names the key path (`platforms[1].spot.notice`), the value and what would
 //! be accepted; `scenario::locate` adds the line and column.
 
-use super::check::{Invalid, count, duration, invalid, positive_factor, rate, span_dist};
+use super::check::{self, Invalid, count, duration, invalid, positive_factor, rate, span_dist};
 use super::raw::*;
 use super::spec::{ReportSpec, Scenario, WorkloadSpec};
 use super::workload::{generator, trace_spec};
 use crate::platform::ec2::placement::{Resource, Strategy};
+use crate::platform::ec2::spec::{Consolidation, NodePoolLimits};
 use crate::platform::ec2::{Autoscaler, Ec2Spec, NetworkMode, Orchestrator};
 use crate::platform::fargate::strategy::Item;
 use crate::platform::fargate::{CapacityStrategy, LaunchType, OnInterruption, Provider, Sizing};
@@ -507,6 +508,9 @@ fn ec2(
                 batch_idle: None,
                 batch_max: None,
                 consolidate_after: None,
+                consolidation_policy: None,
+                budget: None,
+                limits: None,
             });
             let k = format!("{key}.karpenter");
             let dur_or =
@@ -524,14 +528,31 @@ fn ec2(
                     "must be at least batch_idle",
                 ));
             }
+            let consolidate_after = match &kp.consolidate_after {
+                Some(t) => check::consolidate_after(&format!("{k}.consolidate_after"), t)?,
+                None => d.karpenter_consolidate_after,
+            };
+            let policy = match &kp.consolidation_policy {
+                Some(t) => check::consolidation_policy(&format!("{k}.consolidation_policy"), t)?,
+                None => d.karpenter_policy,
+            };
+            let budget = match &kp.budget {
+                None => d.karpenter_budget,
+                Some(RawBudget::Text(t)) => check::budget(&format!("{k}.budget"), t)?,
+                Some(RawBudget::Count(n)) => check::budget(&format!("{k}.budget"), &n.to_string())?,
+            };
+            let limits = karpenter_limits(&k, kp.limits.as_ref(), p.max)?;
             Autoscaler::Karpenter {
                 batch_idle,
                 batch_max,
-                consolidate_after: dur_or(
-                    "consolidate_after",
-                    &kp.consolidate_after,
-                    d.karpenter_consolidate_after,
-                )?,
+                consolidation: consolidate_after.map(|after| Consolidation {
+                    policy,
+                    consolidate_after: after,
+                    budget,
+                    poll: d.karpenter_poll,
+                    validation_delay: d.karpenter_validation_delay,
+                }),
+                limits,
             }
         }
         other => {
@@ -568,12 +589,20 @@ fn ec2(
         if fixed { initial } else { 0 },
         100_000,
     )?;
-    let max = count(
-        &format!("{key}.max"),
-        p.max,
-        if fixed { initial } else { 100 },
-        100_000,
-    )?;
+    let max = match &autoscaler {
+        // Karpenter has no instance count: `max` is its NodePool's
+        // `limits.nodes` (checked above), and without it nothing but the
+        // cpu and memory limits bounds the nodes.
+        Autoscaler::Karpenter { limits, .. } => limits
+            .nodes
+            .map_or(u32::MAX, |n| n.min(u32::MAX as u64) as u32),
+        _ => count(
+            &format!("{key}.max"),
+            p.max,
+            if fixed { initial } else { 100 },
+            100_000,
+        )?,
+    };
     if fixed && initial == 0 {
         return Err(invalid(
             format!("{key}.initial"),
@@ -1031,4 +1060,49 @@ pub fn scenario(
         },
         platforms,
     })
+}
+
+/// A Karpenter NodePool's `limits` (cpu in vCPU, memory as a size, nodes
+/// as a count). The platform's `max` is accepted as `limits.nodes`, not
+/// both.
+fn karpenter_limits(
+    k: &str,
+    raw: Option<&RawNodePoolLimits>,
+    max: Option<i64>,
+) -> Result<NodePoolLimits, Invalid> {
+    let mut limits = NodePoolLimits::default();
+    if let Some(l) = raw {
+        if let Some(cpu) = l.cpu {
+            let milli = crate::units::vcpu_to_milli(cpu).ok_or_else(|| {
+                invalid(
+                    format!("{k}.limits.cpu"),
+                    format!("{cpu}: need a vCPU count above 0, such as cpu = 64"),
+                )
+            })?;
+            limits.cpu_milli = Some(milli as u64);
+        }
+        if let Some(m) = &l.memory {
+            let mib = crate::units::parse_memory_mib(m).map_err(|e| {
+                invalid(
+                    format!("{k}.limits.memory"),
+                    format!("{e}; such as memory = \"256GiB\""),
+                )
+            })?;
+            limits.memory_mib = Some(mib as u64);
+        }
+        if let Some(n) = l.nodes {
+            limits.nodes = Some(count(&format!("{k}.limits.nodes"), Some(n), 0, 100_000)? as u64);
+        }
+    }
+    if let Some(n) = max {
+        let key = k.trim_end_matches(".karpenter");
+        if limits.nodes.is_some() {
+            return Err(invalid(
+                format!("{key}.max"),
+                "is given with karpenter.limits.nodes; on Karpenter `max` means limits.nodes, so give one of them (Karpenter limits a NodePool by cpu and memory: karpenter.limits = { cpu = 64, memory = \"256GiB\" })",
+            ));
+        }
+        limits.nodes = Some(count(&format!("{key}.max"), Some(n), 0, 100_000)? as u64);
+    }
+    Ok(limits)
 }

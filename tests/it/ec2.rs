@@ -202,7 +202,7 @@ fn karpenter_batches_then_launches_the_cheapest_type_that_fits() {
     let s = ran.platform("ec2");
     let c = s.cluster.as_ref().unwrap();
     assert_eq!(c.instances_launched, 1);
-    // The run drains at 631 s, before consolidation (1 min after empty).
+    // The run drains at 631 s, before the 640 s disruption poll.
     assert_eq!(ran.total_atto("ec2"), usd("0.192") * 630 / 3600);
     // One task fits the cheaper m5.large.
     let ran = run(&Case::new(&karpenter(1), None), &[]);
@@ -210,14 +210,173 @@ fn karpenter_batches_then_launches_the_cheapest_type_that_fits() {
 }
 
 #[test]
-fn karpenter_removes_empty_nodes_after_consolidate_after() {
+fn karpenter_removes_empty_nodes_at_the_next_poll_after_validation() {
     let text = karpenter(1).replace(
         "name = \"karpenter\"\n",
         "name = \"karpenter\"\nhorizon = \"1h\"\n",
     );
     let ran = run(&Case::new(&text, None), &[]);
-    // Requested at 1 s, empty at 631 s, removed at 691 s: 690 s billed.
-    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 690 / 3600);
+    // Karpenter v1 defaults: consolidateAfter 0 s, polls every 10 s, a
+    // command waits 15 s. Requested at 1 s, ready at 31 s, empty at 631 s;
+    // the 640 s poll finds it empty, it goes at 655 s: 654 s billed.
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 654 / 3600);
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    assert_eq!((c.nodes_consolidated, c.pods_moved), (1, 0));
+    // WhenEmpty with consolidate_after = 1 min, close to the old model:
+    // consolidatable at 691 s, found at the 700 s poll, gone at 715 s.
+    let text = text.replace(
+        "reserved = {",
+        "karpenter = { consolidation_policy = \"WhenEmpty\", consolidate_after = \"1min\" }\nreserved = {",
+    );
+    let ran = run(&Case::new(&text, None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 714 / 3600);
+    // "Never": the node stays to the horizon (1 s to 3600 s).
+    let never = text.replace("\"1min\"", "\"Never\"");
+    let ran = run(&Case::new(&never, None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 3599 / 3600);
+}
+
+/// 16 pods of 1 vCPU on an ECS Karpenter cluster of m5.large, m5.xlarge and
+/// m5.4xlarge: 12 end after 10 minutes, 4 run 2 hours.
+fn repack(policy: &str) -> String {
+    format!(
+        r#"
+name = "repack"
+[workload]
+[[workload.generators]]
+name = "short"
+arrivals = {{ process = "burst", at = ["0s"], size = 12 }}
+duration = "10min"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[workload.generators]]
+name = "long"
+arrivals = {{ process = "burst", at = ["0s"], size = 4 }}
+duration = "2h"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large", "m5.xlarge", "m5.4xlarge"]
+autoscaler = "karpenter"
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+karpenter = {{ consolidation_policy = "{policy}" }}
+"#
+    )
+}
+
+#[test]
+fn karpenter_replaces_an_underused_node_with_a_cheaper_one() {
+    // One batch of 16 pods: one node claim, which only the m5.4xlarge
+    // (16 vCPU, $0.768/h) holds; requested at 1 s, ready at 31 s. At 631 s
+    // the 12 short pods end; the 640 s poll finds the 4 long pods fit one
+    // m5.xlarge ($0.192/h < $0.768/h): at 655 s (after the 15 s validation)
+    // the xlarge is requested and the 4xlarge cordoned; at 685 s the xlarge
+    // is ready, the 4 pods are evicted (each loses 685 - 31 = 654 s of
+    // work) and restart there, ending at 685 + 7200 = 7885 s, the run's end.
+    // Bill: 4xlarge 1..685 s = 684 s × $0.768/h = $0.14592; xlarge
+    // 655..7885 s = 7230 s × $0.192/h = $0.38560; total $0.53152.
+    let ran = run(&Case::new(&repack("WhenEmptyOrUnderutilized"), None), &[]);
+    assert_eq!(
+        ran.total_atto("ec2"),
+        usd("0.768") * 684 / 3600 + usd("0.192") * 7230 / 3600
+    );
+    assert_eq!(ran.total_atto("ec2"), usd("0.53152"));
+    let p = ran.platform("ec2");
+    let c = p.cluster.as_ref().unwrap();
+    assert_eq!(c.instances_launched, 2);
+    assert_eq!(
+        (
+            c.nodes_consolidated,
+            c.pods_moved,
+            c.consolidation_replacements
+        ),
+        (1, 4, 1)
+    );
+    assert_eq!(p.tasks.completed, 16);
+    assert_eq!(p.tasks.interrupted, 4);
+    assert_eq!(p.tasks.wasted_seconds, 4.0 * 654.0);
+    let moved: Vec<_> = ran
+        .records_of("ec2")
+        .into_iter()
+        .filter(|r| r.outcome == Outcome::Interrupted)
+        .map(|r| (r.end.unwrap(), r.run_span))
+        .collect();
+    assert_eq!(moved, vec![(685_000_000, 654_000_000); 4]);
+    // WhenEmpty keeps the 4xlarge until the long pods end at 7231 s:
+    // 7230 s × $0.768/h = $1.54240, 2.9 times as much.
+    let ran = run(&Case::new(&repack("WhenEmpty"), None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("1.5424"));
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    assert_eq!((c.nodes_consolidated, c.pods_moved), (0, 0));
+}
+
+/// 12 pods of 2 vCPU on m5.large (one per node), all ending at 631 s.
+fn twelve_nodes(budget: &str) -> String {
+    format!(
+        r#"
+name = "budget"
+horizon = "1h"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = {{ process = "burst", at = ["0s"], size = 12 }}
+duration = "10min"
+sizes = [{{ cpu = 2, memory = "1GiB" }}]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+autoscaler = "karpenter"
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+karpenter = {{ budget = "{budget}" }}
+"#
+    )
+}
+
+#[test]
+fn the_disruption_budget_limits_nodes_removed_per_command() {
+    // 12 empty nodes at the 640 s poll. Budget 10 %: ceil(1.2) = 2 go at
+    // 655 s; then with 10 nodes, ceil(1.0) = 1 per command, each 15 s after
+    // the last: 670, 685, ..., 805 s. Lifetimes from the 1 s request:
+    // 2 × 654 + (669 + 684 + ... + 804) = 1308 + 7365 = 8673 s.
+    let ran = run(&Case::new(&twelve_nodes("10%"), None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 8673 / 3600);
+    assert_eq!(
+        ran.platform("ec2")
+            .cluster
+            .as_ref()
+            .unwrap()
+            .nodes_consolidated,
+        12
+    );
+    // Budget 100 %: all 12 at 655 s, 12 × 654 s.
+    let ran = run(&Case::new(&twelve_nodes("100%"), None), &[]);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 12 * 654 / 3600);
+    // A count: 5 per command, 655 s (5), 670 s (5), 685 s (2).
+    let ran = run(&Case::new(&twelve_nodes("5"), None), &[]);
+    assert_eq!(
+        ran.total_atto("ec2"),
+        usd("0.096") * (5 * 654 + 5 * 669 + 2 * 684) / 3600
+    );
+}
+
+#[test]
+fn karpenter_nodepool_limits_bound_cpu_not_an_instance_count() {
+    // limits.cpu = 4: two m5.large (2 vCPU each) at most; ten pods of
+    // 1.5 vCPU (one per node) run two at a time.
+    let text = twelve_nodes("10%")
+        .replace("size = 12", "size = 10")
+        .replace("cpu = 2, memory", "cpu = 1.5, memory")
+        .replace("budget = \"10%\"", "limits = { cpu = 4 }");
+    let ran = run(&Case::new(&text, None), &[]);
+    let p = ran.platform("ec2");
+    assert_eq!(p.cluster.as_ref().unwrap().peak_instances, 2);
+    assert!(p.cluster.as_ref().unwrap().pinned_at_max_s > 0.0);
+    assert_eq!(p.options.get("limits").map(String::as_str), Some("cpu = 4"));
 }
 
 #[test]

@@ -153,7 +153,7 @@ fn karpenter_at_its_limit_gets_karpenter_advice() {
             .pinned_at_max_s,
         7200.0
     );
-    let line = "cluster sat at its limit of 1 nodes for 2.0h with pods pending; raise `max` (in Karpenter, the NodePool's cpu and memory limits)";
+    let line = "cluster sat at its NodePool limits (nodes = 1) for 2.0h with pods pending; raise `karpenter.limits`";
     let text = explain::explain(&ran.summary, &Catalog::builtin());
     assert!(text.contains(line), "{text}");
     for ecs in ["target capacity", "warm-up"] {

@@ -225,8 +225,13 @@ proptest! {
             "{} h billed vs {} mean × {} s", cl.instance_hours, cl.mean_instances, p.simulated_end_s);
         prop_assert!(cl.allocated_usd <= p.cost.components.instances_usd + 1e-12);
         prop_assert!((cl.allocated_usd + cl.idle_usd - p.cost.components.instances_usd).abs() < 1e-9);
+        // Interruptions: Spot, and Karpenter's consolidation evictions.
+        prop_assert!(t.interrupted >= cl.pods_moved);
         if !spot {
-            prop_assert_eq!(t.interrupted, 0);
+            prop_assert_eq!(t.interrupted, cl.pods_moved);
+        }
+        if autoscaler != "karpenter" {
+            prop_assert_eq!(cl.pods_moved, 0);
         }
     }
 }

@@ -4,8 +4,10 @@
 //! - [`EcsManagedScaling`]: ECS capacity-provider managed scaling, one
 //!   decision per metric period from `CapacityProviderReservation`.
 //! - [`Karpenter`]: batches pending pods, then launches the nodes that pack
-//!   them most cheaply.
+//!   them most cheaply within the NodePool limits; [`disrupt`] is its
+//!   disruption loop (emptiness, multi-node and single-node consolidation).
 
+use super::spec::{ConsolidationPolicy, NodePoolLimits};
 use crate::time::SimTime;
 
 /// Waiting tasks by size class `(milli-vCPU, MiB)`, largest memory first.
@@ -154,6 +156,51 @@ impl EcsManagedScaling {
     }
 }
 
+/// What Karpenter knows of the instance types it may launch, by type.
+#[derive(Clone, Debug)]
+pub struct NodeTypes {
+    /// What pods may request on a node of the type.
+    pub allocatable: Vec<(u32, u32)>,
+    /// The type's nominal (cpu, memory), which NodePool limits count.
+    pub nominal: Vec<(u32, u32)>,
+    /// On-demand price, pico-USD per hour.
+    pub price: Vec<u128>,
+}
+
+impl NodeTypes {
+    /// How many pods of `class` fit in `free`.
+    fn fits(free: (u32, u32), class: (u32, u32)) -> u64 {
+        (free.0 / class.0.max(1)).min(free.1 / class.1.max(1)) as u64
+    }
+
+    /// How many more pods of `class` a node of type `t` takes with `used`
+    /// already requested.
+    fn more(&self, t: usize, used: (u64, u64), class: (u32, u32)) -> u64 {
+        let cap = self.allocatable[t];
+        let free = (
+            (cap.0 as u64).saturating_sub(used.0).min(u32::MAX as u64) as u32,
+            (cap.1 as u64).saturating_sub(used.1).min(u32::MAX as u64) as u32,
+        );
+        Self::fits(free, class)
+    }
+
+    /// The cheapest of `options` (the first listed on a tie).
+    fn cheapest(&self, options: &[usize]) -> Option<usize> {
+        options.iter().copied().min_by_key(|&t| (self.price[t], t))
+    }
+}
+
+/// A node Karpenter's scheduler would create: the types that still hold
+/// every pod given to it, and those pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeClaim {
+    pub options: Vec<usize>,
+    pub ids: Vec<u64>,
+}
+
+/// A node to launch: its type and the waiting tasks it is for.
+pub type NodePlan = (usize, Vec<u64>);
+
 /// Karpenter's provisioning: pending pods are gathered in a batch window
 /// (closed after `batch_idle` without new pods, or `batch_max` after it
 /// opened), then nodes are launched for them.
@@ -164,9 +211,6 @@ pub struct Karpenter {
     /// The open window: (first pod, last pod).
     open: Option<(SimTime, SimTime)>,
 }
-
-/// A node to launch: its type and the waiting tasks it is for.
-pub type NodePlan = (usize, Vec<u64>);
 
 impl Karpenter {
     pub fn new(batch_idle: SimTime, batch_max: SimTime) -> Karpenter {
@@ -198,61 +242,336 @@ impl Karpenter {
         true
     }
 
-    /// The nodes to launch for the `pending` tasks (ids by size class,
-    /// largest first), at most `room` of them: each node is the type that
-    /// takes every remaining task at the lowest price, else the one that
-    /// packs the most work per dollar. `capacity` and `price_pico_usd` are
-    /// per instance type.
-    pub fn plan(
+    /// The node claims Karpenter's scheduler makes for the `pending` pods
+    /// (ids by size class): pods in order of CPU then memory, largest first
+    /// (its `byCPUAndMemoryDescending`), each to the first claim that some
+    /// remaining type can still hold it on, else to a new claim whose
+    /// options are the types that hold it and fit in what is left of the
+    /// NodePool `limits` (which then lose the largest option's capacity, as
+    /// `subtractMax` does). Pods no claim can take stay out.
+    pub fn claims(
         mut pending: Vec<((u32, u32), Vec<u64>)>,
-        capacity: &[(u32, u32)],
-        price_pico_usd: &[u128],
-        room: u64,
-    ) -> Vec<NodePlan> {
-        let mut nodes = Vec::new();
-        while pending.iter().any(|(_, ids)| !ids.is_empty()) && (nodes.len() as u64) < room {
-            // For each type: how many of each class one node packs.
-            let mut best: Option<(usize, Vec<usize>, bool, f64)> = None;
-            for (t, &cap) in capacity.iter().enumerate() {
-                let mut free = cap;
-                let mut packed = Vec::with_capacity(pending.len());
-                let mut value = 0.0;
-                for ((c, m), ids) in &pending {
-                    let k =
-                        ((free.0 / (*c).max(1)).min(free.1 / (*m).max(1)) as usize).min(ids.len());
-                    free.0 -= c * k as u32;
-                    free.1 -= m * k as u32;
-                    value += k as f64 * (*c as f64 / 1000.0 + *m as f64 / 4096.0);
-                    packed.push(k);
+        types: &NodeTypes,
+        mut limits: NodePoolLimits,
+    ) -> Vec<NodeClaim> {
+        pending.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
+        let mut claims: Vec<(NodeClaim, (u64, u64))> = Vec::new();
+        for (class, ids) in pending {
+            let mut rest = &ids[..];
+            for (claim, used) in claims.iter_mut() {
+                if rest.is_empty() {
+                    break;
                 }
-                let all = packed
+                let best = claim
+                    .options
                     .iter()
-                    .zip(&pending)
-                    .all(|(k, (_, ids))| *k == ids.len());
-                let price = price_pico_usd[t] as f64;
-                let score = value / price.max(1.0);
-                let better = match &best {
-                    None => value > 0.0,
-                    Some((bt, _, ball, bscore)) => match (all, *ball) {
-                        (true, false) => true,
-                        (false, true) => false,
-                        (true, true) => price < price_pico_usd[*bt] as f64,
-                        (false, false) => score > *bscore,
+                    .map(|&t| types.more(t, *used, class))
+                    .max()
+                    .unwrap_or(0);
+                let k = best.min(rest.len() as u64);
+                if k == 0 {
+                    continue;
+                }
+                claim.options.retain(|&t| types.more(t, *used, class) >= k);
+                *used = (used.0 + class.0 as u64 * k, used.1 + class.1 as u64 * k);
+                claim.ids.extend_from_slice(&rest[..k as usize]);
+                rest = &rest[k as usize..];
+            }
+            while !rest.is_empty() {
+                let mut options: Vec<usize> = (0..types.allocatable.len())
+                    .filter(|&t| {
+                        NodeTypes::fits(types.allocatable[t], class) >= 1
+                            && limits.admits(types.nominal[t])
+                    })
+                    .collect();
+                if options.is_empty() {
+                    break;
+                }
+                let largest = options.iter().fold((0u32, 0u32), |m, &t| {
+                    (m.0.max(types.nominal[t].0), m.1.max(types.nominal[t].1))
+                });
+                limits = limits.less(largest);
+                let best = options
+                    .iter()
+                    .map(|&t| NodeTypes::fits(types.allocatable[t], class))
+                    .max()
+                    .unwrap_or(1);
+                let k = best.min(rest.len() as u64);
+                options.retain(|&t| NodeTypes::fits(types.allocatable[t], class) >= k);
+                claims.push((
+                    NodeClaim {
+                        options,
+                        ids: rest[..k as usize].to_vec(),
                     },
-                };
-                if better {
-                    best = Some((t, packed, all, score));
+                    (class.0 as u64 * k, class.1 as u64 * k),
+                ));
+                rest = &rest[k as usize..];
+            }
+        }
+        claims.into_iter().map(|(c, _)| c).collect()
+    }
+
+    /// The nodes to launch for the `pending` pods: one per node claim, of
+    /// the cheapest type among the claim's options (EC2 Fleet's
+    /// lowest-price allocation for on-demand). A batch of pods thus gets
+    /// few, large nodes, each then shrunk to the cheapest type that holds
+    /// what it got.
+    pub fn plan(
+        pending: Vec<((u32, u32), Vec<u64>)>,
+        types: &NodeTypes,
+        limits: NodePoolLimits,
+    ) -> Vec<NodePlan> {
+        Self::claims(pending, types, limits)
+            .into_iter()
+            .filter_map(|c| types.cheapest(&c.options).map(|t| (t, c.ids)))
+            .collect()
+    }
+}
+
+/// A node Karpenter's disruption loop may look at: initialized (ready) and
+/// not already being disrupted.
+#[derive(Clone, Debug)]
+pub struct NodeView {
+    pub id: u32,
+    pub type_idx: usize,
+    pub spot: bool,
+    /// What the node costs, pico-USD per hour.
+    pub price: u128,
+    /// Allocatable (cpu, memory) not requested by its pods.
+    pub free: (u32, u32),
+    /// Its pods' requests.
+    pub pods: Vec<(u32, u32)>,
+    /// `consolidateAfter` has passed since its last pod event.
+    pub consolidatable: bool,
+}
+
+/// What the disruption loop sees at a poll.
+pub struct DisruptionView<'a> {
+    /// Ready nodes not being disrupted, in launch order.
+    pub nodes: Vec<NodeView>,
+    /// Disruptions the budget still allows now.
+    pub allowed: u64,
+    /// Nodes that may go without a replacement (the cluster's `min` kept).
+    pub removable: u64,
+    pub types: &'a NodeTypes,
+    pub limits: NodePoolLimits,
+    /// Nominal (cpu, memory, nodes) of every node alive, the candidates
+    /// included.
+    pub used: (u64, u64, u64),
+}
+
+/// What the disruption loop decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Disruption {
+    /// Remove these nodes; their pods (if any) go to the other nodes.
+    Delete(Vec<u32>),
+    /// Launch one node of type `with`; when it is ready, remove `nodes`.
+    Replace { nodes: Vec<u32>, with: usize },
+}
+
+impl Disruption {
+    pub fn nodes(&self) -> &[u32] {
+        match self {
+            Disruption::Delete(n) | Disruption::Replace { nodes: n, .. } => n,
+        }
+    }
+}
+
+/// Which of Karpenter's disruption methods found a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Emptiness,
+    MultiNode,
+    SingleNode,
+}
+
+/// Karpenter's disruption methods, in the order its controller tries them
+/// (`NewMethods`: emptiness, then multi-node, then single-node
+/// consolidation; drift and expiry are not modelled). The first method
+/// that finds a command wins the poll.
+pub fn disrupt(
+    view: &DisruptionView<'_>,
+    policy: ConsolidationPolicy,
+) -> Option<(Method, Disruption)> {
+    if view.allowed == 0 {
+        return None;
+    }
+    // Candidates in Karpenter's order: price per unit of disruption
+    // (1 + one per pod) highest first (`SavingsRatio`), stable.
+    let mut order: Vec<usize> = (0..view.nodes.len())
+        .filter(|&i| view.nodes[i].consolidatable)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (na, nb) = (&view.nodes[a], &view.nodes[b]);
+        // price_a / (1 + pods_a) > price_b / (1 + pods_b), exactly.
+        (nb.price * (1 + na.pods.len() as u128)).cmp(&(na.price * (1 + nb.pods.len() as u128)))
+    });
+    // Emptiness: every empty candidate, within the budget.
+    let empty: Vec<u32> = order
+        .iter()
+        .filter(|&&i| view.nodes[i].pods.is_empty())
+        .take(view.allowed.min(view.removable) as usize)
+        .map(|&i| view.nodes[i].id)
+        .collect();
+    if !empty.is_empty() {
+        return Some((Method::Emptiness, Disruption::Delete(empty)));
+    }
+    if policy == ConsolidationPolicy::WhenEmpty {
+        return None;
+    }
+    let busy: Vec<usize> = order
+        .into_iter()
+        .filter(|&i| !view.nodes[i].pods.is_empty())
+        .collect();
+    // Multi-node: the budget's worth of candidates (at most 100); binary
+    // search for the longest prefix of two or more that can go at once.
+    let batch: Vec<usize> = busy
+        .iter()
+        .copied()
+        .take(view.allowed.min(100) as usize)
+        .collect();
+    if batch.len() >= 2 {
+        let (mut lo, mut hi) = (1usize, batch.len() - 1);
+        let mut found = None;
+        while lo <= hi {
+            let mid = (lo + hi) / 2;
+            match consolidate(view, &batch[..=mid]) {
+                Some(d) => {
+                    found = Some(d);
+                    lo = mid + 1;
+                }
+                None => hi = mid - 1,
+            }
+        }
+        if let Some(d) = found {
+            return Some((Method::MultiNode, d));
+        }
+    }
+    // Single-node: the first candidate that can go alone.
+    busy.iter()
+        .find_map(|&i| consolidate(view, &[i]))
+        .map(|d| (Method::SingleNode, d))
+}
+
+/// Checks a command again after the validation delay: the candidates must
+/// still be candidates (and still empty for an emptiness command), and the
+/// same kind of command must still hold for them.
+pub fn revalidate(
+    view: &DisruptionView<'_>,
+    method: Method,
+    command: &Disruption,
+) -> Option<Disruption> {
+    let mut idx = Vec::new();
+    for id in command.nodes() {
+        let i = view
+            .nodes
+            .iter()
+            .position(|n| n.id == *id && n.consolidatable)?;
+        idx.push(i);
+    }
+    match method {
+        Method::Emptiness => {
+            let still: Vec<u32> = idx
+                .iter()
+                .filter(|&&i| view.nodes[i].pods.is_empty())
+                .map(|&i| view.nodes[i].id)
+                .take(view.removable as usize)
+                .collect();
+            (!still.is_empty()).then_some(Disruption::Delete(still))
+        }
+        _ => {
+            if idx.iter().any(|&i| view.nodes[i].pods.is_empty()) {
+                return None;
+            }
+            let again = consolidate(view, &idx)?;
+            let same = matches!(
+                (&again, command),
+                (Disruption::Delete(_), Disruption::Delete(_))
+                    | (Disruption::Replace { .. }, Disruption::Replace { .. })
+            );
+            same.then_some(again)
+        }
+    }
+}
+
+/// Whether the nodes `cand` (indexes into `view.nodes`) can go: their pods
+/// are scheduled, largest first, onto the other consolidatable nodes'
+/// free room (first fit); what is left must fit one new node cheaper than
+/// the candidates together (`computeConsolidation`), and for several
+/// candidates cheaper than any candidate of the same type
+/// (`filterOutSameInstanceType`). Spot candidates are never replaced
+/// (spot-to-spot consolidation is off by default).
+fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> {
+    let ids: Vec<u32> = cand.iter().map(|&i| view.nodes[i].id).collect();
+    let mut free: Vec<(u32, u32)> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.consolidatable && !cand.contains(i))
+        .map(|(_, n)| n.free)
+        .collect();
+    let mut pods: Vec<(u32, u32)> = cand
+        .iter()
+        .flat_map(|&i| view.nodes[i].pods.iter().copied())
+        .collect();
+    pods.sort_by_key(|p| std::cmp::Reverse(*p));
+    let mut left: Vec<((u32, u32), Vec<u64>)> = Vec::new();
+    for (n, p) in pods.into_iter().enumerate() {
+        match free.iter_mut().find(|f| f.0 >= p.0 && f.1 >= p.1) {
+            Some(f) => {
+                f.0 -= p.0;
+                f.1 -= p.1;
+            }
+            None => {
+                let last = left.len();
+                if last > 0 && left[last - 1].0 == p {
+                    left[last - 1].1.push(n as u64);
+                } else {
+                    left.push((p, vec![n as u64]));
                 }
             }
-            let Some((t, packed, _, _)) = best else { break };
-            let mut ids_for_node = Vec::new();
-            for ((_, ids), k) in pending.iter_mut().zip(packed) {
-                ids_for_node.extend(ids.drain(..k));
-            }
-            nodes.push((t, ids_for_node));
         }
-        nodes
     }
+    if left.is_empty() {
+        return (cand.len() as u64 <= view.removable).then_some(Disruption::Delete(ids));
+    }
+    if cand.iter().all(|&i| view.nodes[i].spot) {
+        return None;
+    }
+    // The limits as Karpenter's scheduler sees them: the candidates'
+    // capacity is freed.
+    let mut used = view.used;
+    for &i in cand {
+        let cap = view.types.nominal[view.nodes[i].type_idx];
+        used = (
+            used.0.saturating_sub(cap.0 as u64),
+            used.1.saturating_sub(cap.1 as u64),
+            used.2.saturating_sub(1),
+        );
+    }
+    let count: usize = left.iter().map(|(_, v)| v.len()).sum();
+    let claims = Karpenter::claims(left, view.types, view.limits.remaining(used));
+    if claims.len() != 1 || claims[0].ids.len() != count {
+        return None;
+    }
+    let mut max_price: u128 = cand.iter().map(|&i| view.nodes[i].price).sum();
+    if cand.len() > 1 {
+        for &t in &claims[0].options {
+            for &i in cand {
+                if view.nodes[i].type_idx == t {
+                    max_price = max_price.min(view.nodes[i].price);
+                }
+            }
+        }
+    }
+    let options: Vec<usize> = claims[0]
+        .options
+        .iter()
+        .copied()
+        .filter(|&t| view.types.price[t] < max_price)
+        .collect();
+    let with = view.types.cheapest(&options)?;
+    Some(Disruption::Replace { nodes: ids, with })
 }
 
 #[cfg(test)]
@@ -303,20 +622,188 @@ mod tests {
         );
     }
 
+    fn types(caps: &[(u32, u32)], prices: &[u128]) -> NodeTypes {
+        NodeTypes {
+            allocatable: caps.to_vec(),
+            nominal: caps.to_vec(),
+            price: prices.to_vec(),
+        }
+    }
+
+    const DOLLAR: u128 = 1_000_000_000_000;
+
     #[test]
     fn karpenter_prefers_the_cheapest_type_that_takes_every_pod() {
         // Two 1-vCPU pods: the small type (2 vCPU, $1) takes both for less
         // than the large one (8 vCPU, $4).
-        let caps = [(2000, 8192), (8000, 32768)];
-        let prices = [1_000_000_000_000u128, 4_000_000_000_000];
-        let plan = Karpenter::plan(vec![((1000, 1024), vec![7, 9])], &caps, &prices, 10);
+        let t = types(&[(2000, 8192), (8000, 32768)], &[DOLLAR, 4 * DOLLAR]);
+        let none = NodePoolLimits::default();
+        let plan = Karpenter::plan(vec![((1000, 1024), vec![7, 9])], &t, none);
         assert_eq!(plan, vec![(0, vec![7, 9])]);
-        // No room: nothing launched.
-        assert!(Karpenter::plan(vec![((1000, 1024), vec![7])], &caps, &prices, 0).is_empty());
+        // No node left under the limits: nothing launched.
+        let full = NodePoolLimits {
+            nodes: Some(0),
+            ..none
+        };
+        assert!(Karpenter::plan(vec![((1000, 1024), vec![7])], &t, full).is_empty());
         let mut k = Karpenter::new(SECOND, 10 * SECOND);
         assert_eq!(k.pending(0), SECOND);
         assert!(!k.closes(SECOND / 2));
         assert!(k.closes(SECOND));
         assert!(!k.closes(2 * SECOND));
+    }
+
+    #[test]
+    fn karpenter_packs_a_batch_on_few_large_nodes_when_prices_tie_per_vcpu() {
+        // m6i.large / xlarge / 4xlarge: 2, 4 and 16 vCPU at $0.096, $0.192
+        // and $0.768 an hour (the same price per vCPU). 20 pods of 1 vCPU:
+        // the first node claim takes 16 (only the 4xlarge holds them), the
+        // next the other 4 (cheapest holder: the xlarge). Not 10 larges.
+        let t = types(
+            &[(2000, 8192), (4000, 16384), (16000, 65536)],
+            &[96 * DOLLAR / 1000, 192 * DOLLAR / 1000, 768 * DOLLAR / 1000],
+        );
+        let ids: Vec<u64> = (0..20).collect();
+        let plan = Karpenter::plan(vec![((1000, 1024), ids)], &t, NodePoolLimits::default());
+        let kinds: Vec<(usize, usize)> = plan.iter().map(|(t, ids)| (*t, ids.len())).collect();
+        assert_eq!(kinds, vec![(2, 16), (1, 4)]);
+    }
+
+    #[test]
+    fn karpenter_keeps_within_nodepool_cpu_and_memory_limits() {
+        // limits.cpu = 20 vCPU: the 16-vCPU claim leaves 4 vCPU, so the next
+        // claim may only be a node of at most 4 vCPU (the xlarge), and a
+        // third claim has no type left: 20 - 16 - 4 = 0.
+        let t = types(
+            &[(2000, 8192), (4000, 16384), (16000, 65536)],
+            &[96 * DOLLAR / 1000, 192 * DOLLAR / 1000, 768 * DOLLAR / 1000],
+        );
+        let limits = NodePoolLimits {
+            cpu_milli: Some(20_000),
+            ..NodePoolLimits::default()
+        };
+        let ids: Vec<u64> = (0..30).collect();
+        let plan = Karpenter::plan(vec![((1000, 1024), ids)], &t, limits);
+        let kinds: Vec<(usize, usize)> = plan.iter().map(|(t, ids)| (*t, ids.len())).collect();
+        assert_eq!(kinds, vec![(2, 16), (1, 4)]);
+        // Memory binds the same way: 64 GiB + 16 GiB = 80 GiB.
+        let limits = NodePoolLimits {
+            memory_mib: Some(80 * 1024),
+            ..NodePoolLimits::default()
+        };
+        let plan = Karpenter::plan(vec![((1000, 1024), (0..30).collect())], &t, limits);
+        assert_eq!(plan.len(), 2);
+    }
+
+    fn node(id: u32, t: usize, price: u128, cap: (u32, u32), pods: &[(u32, u32)]) -> NodeView {
+        let used = pods.iter().fold((0, 0), |a, p| (a.0 + p.0, a.1 + p.1));
+        NodeView {
+            id,
+            type_idx: t,
+            spot: false,
+            price,
+            free: (cap.0 - used.0, cap.1 - used.1),
+            pods: pods.to_vec(),
+            consolidatable: true,
+        }
+    }
+
+    #[test]
+    fn budget_rounds_a_percent_up_as_karpenter_does() {
+        use super::super::spec::Budget;
+        // 10 % of 1..=10 nodes is 1; of 11 nodes 2 (1.1 rounded up).
+        assert_eq!(Budget::Percent(10).allowed(1), 1);
+        assert_eq!(Budget::Percent(10).allowed(10), 1);
+        assert_eq!(Budget::Percent(10).allowed(11), 2);
+        assert_eq!(Budget::Percent(10).allowed(0), 0);
+        assert_eq!(Budget::Nodes(3).allowed(100), 3);
+    }
+
+    #[test]
+    fn consolidation_deletes_empty_nodes_first_within_the_budget() {
+        let t = types(&[(4000, 16384)], &[DOLLAR]);
+        let nodes: Vec<NodeView> = (0..3)
+            .map(|i| node(i, 0, DOLLAR, (4000, 16384), &[]))
+            .collect();
+        let view = DisruptionView {
+            nodes,
+            allowed: 2,
+            removable: 3,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (12_000, 3 * 16384, 3),
+        };
+        let (m, d) = disrupt(&view, ConsolidationPolicy::WhenEmpty).unwrap();
+        assert_eq!(m, Method::Emptiness);
+        assert_eq!(d, Disruption::Delete(vec![0, 1]));
+    }
+
+    #[test]
+    fn underused_nodes_are_deleted_or_replaced_by_a_cheaper_one() {
+        // Three 16-vCPU nodes ($0.768/h each) hold 4 vCPU of pods between
+        // them (2 + 1 + 1): the reproduced case of issue 21. Multi-node
+        // consolidation orders candidates as Karpenter does (price / (1 +
+        // pods), highest first: nodes 1, 2, then 0). WhenEmpty does nothing.
+        let cap = (16000, 65536);
+        let t = types(
+            &[(2000, 8192), (4000, 16384), cap],
+            &[96 * DOLLAR / 1000, 192 * DOLLAR / 1000, 768 * DOLLAR / 1000],
+        );
+        let p = 768 * DOLLAR / 1000;
+        let nodes = vec![
+            node(0, 2, p, cap, &[(1000, 1024), (1000, 1024)]),
+            node(1, 2, p, cap, &[(1000, 1024)]),
+            node(2, 2, p, cap, &[(1000, 1024)]),
+        ];
+        let view = DisruptionView {
+            nodes,
+            allowed: 1,
+            removable: 3,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (48_000, 3 * 65536, 3),
+        };
+        assert_eq!(disrupt(&view, ConsolidationPolicy::WhenEmpty), None);
+        // A budget of 1: no multi-node batch; single-node deletes node 1.
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((Method::SingleNode, Disruption::Delete(vec![1])))
+        );
+        let view = DisruptionView { allowed: 2, ..view };
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((Method::MultiNode, Disruption::Delete(vec![1, 2])))
+        );
+        // With a budget of 3 the whole cluster is one batch: its 4 pods fit
+        // one xlarge ($0.192/h), cheaper than any candidate ($0.768/h each):
+        // $2.304/h becomes $0.192/h.
+        let view = DisruptionView { allowed: 3, ..view };
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((
+                Method::MultiNode,
+                Disruption::Replace {
+                    nodes: vec![1, 2, 0],
+                    with: 1
+                }
+            ))
+        );
+        // One node left with 4 vCPU of pods on a 16-vCPU type: replaced by
+        // the cheapest type that holds them, the xlarge ($0.192 < $0.768).
+        let view = DisruptionView {
+            nodes: vec![node(0, 2, p, cap, &[(1000, 1024); 4])],
+            used: (16_000, 65536, 1),
+            ..view
+        };
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((
+                Method::SingleNode,
+                Disruption::Replace {
+                    nodes: vec![0],
+                    with: 1
+                }
+            ))
+        );
     }
 }

@@ -5,9 +5,12 @@
 //! second with a 60-second minimum from launch request to termination, and
 //! their cost is split into what tasks were allocated and what stood idle.
 
-use super::autoscale::{Classes, EcsDecision, EcsManagedScaling, EcsView, Karpenter};
+use super::autoscale::{
+    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter,
+    Method, NodeTypes, NodeView,
+};
 use super::placement::Placer;
-use super::spec::{Autoscaler, Ec2Spec, Orchestrator};
+use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
 use crate::engine::{EventQueue, Schedule};
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
@@ -50,8 +53,9 @@ struct Instance {
     /// Images (task groups) pulled here or being pulled, with when each
     /// pull ends.
     images: Vec<(Option<Arc<str>>, SimTime)>,
-    /// Bumped whenever the instance stops being empty, to void stale checks.
-    empty_gen: u32,
+    /// When a pod last started or stopped here (or the node became ready):
+    /// Karpenter's `lastPodEventTime`, from which `consolidateAfter` runs.
+    last_pod_event: SimTime,
 }
 
 struct Waiting {
@@ -72,12 +76,18 @@ struct Running {
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
     InstanceReady(u32),
-    TaskStop { slot: u32, generation: u32 },
+    TaskStop {
+        slot: u32,
+        generation: u32,
+    },
     SpotNotice(u32),
     SpotTerminate(u32),
     MetricTick,
     KarpenterBatch,
-    ConsolidateCheck { instance: u32, generation: u32 },
+    /// Karpenter's disruption loop looks for nodes to consolidate.
+    DisruptionPoll,
+    /// A disruption command, after its validation delay.
+    DisruptionExecute,
 }
 
 /// The autoscaler's policy, with its state.
@@ -161,6 +171,25 @@ pub struct Ec2Model {
     replicas: ReplicaWatch,
     /// Since when the cluster has sat at its `max` with tasks waiting.
     pinned_since: Option<SimTime>,
+    /// Karpenter: the instance types as its scheduler sees them.
+    node_types: NodeTypes,
+    /// Karpenter: the NodePool limits (none for other autoscalers).
+    limits: NodePoolLimits,
+    /// Karpenter's disruption loop, when consolidation is on.
+    consolidation: Option<Consolidation>,
+    /// Whether the next disruption poll is scheduled.
+    poll_scheduled: bool,
+    /// A command waiting for its validation delay.
+    command: Option<(Method, Disruption)>,
+    /// Replacement nodes launching, with the nodes they replace.
+    replacing: Vec<(u32, Vec<u32>)>,
+    /// Bumped by every change the disruption loop could act on; the loop
+    /// skips a poll when nothing changed since it last found nothing
+    /// (Karpenter's `IsConsolidated`, re-checked at least every 5 minutes).
+    state_gen: u64,
+    consolidated_at: Option<(u64, SimTime)>,
+    /// Set while consolidation evicts pods: they always restart.
+    evicting: bool,
 }
 
 impl Ec2Model {
@@ -240,8 +269,36 @@ impl Ec2Model {
                 .then_some(catalog.eks_control_plane),
             replicas: ReplicaWatch::default(),
             pinned_since: None,
+            node_types: NodeTypes {
+                allocatable: spec
+                    .instance_types
+                    .iter()
+                    .map(|t| spec.schedulable(t))
+                    .collect(),
+                nominal: spec
+                    .instance_types
+                    .iter()
+                    .map(|t| (t.cpu_milli, t.memory_mib))
+                    .collect(),
+                price: Vec::new(),
+            },
+            limits: match spec.autoscaler {
+                Autoscaler::Karpenter { limits, .. } => limits,
+                _ => NodePoolLimits::default(),
+            },
+            consolidation: match spec.autoscaler {
+                Autoscaler::Karpenter { consolidation, .. } => consolidation,
+                _ => None,
+            },
+            poll_scheduled: false,
+            command: None,
+            replacing: Vec::new(),
+            state_gen: 0,
+            consolidated_at: None,
+            evicting: false,
             spec: spec.clone(),
         };
+        model.node_types.price = model.on_demand.iter().map(|r| r.price.pico_usd).collect();
         // The fleet that exists when the run starts: ready at time 0.
         for i in 0..spec.initial {
             let type_idx = i as usize % spec.instance_types.len();
@@ -256,9 +313,7 @@ impl Ec2Model {
     /// Starts or stops the clock of time spent at `max` with tasks
     /// waiting; called after every change of the fleet or the queue.
     fn track_pinned(&mut self, now: SimTime) {
-        let pinned = !matches!(self.spec.autoscaler, Autoscaler::None)
-            && self.alive >= self.spec.max as u64
-            && !self.waiting.is_empty();
+        let pinned = !self.waiting.is_empty() && self.at_max();
         match (self.pinned_since, pinned) {
             (None, true) => self.pinned_since = Some(now),
             (Some(since), false) => {
@@ -267,6 +322,41 @@ impl Ec2Model {
             }
             _ => {}
         }
+    }
+
+    /// Whether the autoscaler may launch no more instances: at `max`, or for
+    /// Karpenter, when no allowed type fits in what is left of the NodePool
+    /// limits. A fixed fleet is never "at max".
+    fn at_max(&self) -> bool {
+        match self.spec.autoscaler {
+            Autoscaler::None => false,
+            Autoscaler::Karpenter { .. } => {
+                let left = self.limits_left();
+                !self.node_types.nominal.iter().any(|cap| left.admits(*cap))
+            }
+            Autoscaler::EcsManaged { .. } => self.alive >= self.spec.max as u64,
+        }
+    }
+
+    /// Nominal (cpu, memory, nodes) of every instance alive, launching and
+    /// draining ones included: what NodePool limits count.
+    fn nominal_used(&self) -> (u64, u64, u64) {
+        let mut used = (0u64, 0u64, 0u64);
+        for inst in &self.instances {
+            if inst.state != State::Terminated {
+                let cap = self.node_types.nominal[inst.type_idx];
+                used = (used.0 + cap.0 as u64, used.1 + cap.1 as u64, used.2 + 1);
+            }
+        }
+        used
+    }
+
+    /// What is left of the NodePool limits now.
+    fn limits_left(&self) -> NodePoolLimits {
+        if self.limits.is_unlimited() {
+            return self.limits;
+        }
+        self.limits.remaining(self.nominal_used())
     }
 
     /// Counts and records a task larger than every type the cluster may launch.
@@ -344,8 +434,9 @@ impl Ec2Model {
             state: State::Launching,
             tasks: Vec::new(),
             images: Vec::new(),
-            empty_gen: 0,
+            last_pod_event: now,
         });
+        self.state_gen += 1;
         self.launching += 1;
         self.count_change(now, 1);
         if type_idx == 0 && !is_spot {
@@ -367,7 +458,9 @@ impl Ec2Model {
             return None;
         }
         inst.state = State::Ready;
+        inst.last_pod_event = now;
         self.launching -= 1;
+        self.state_gen += 1;
         let (cpu, mem) = self.capacity[inst.type_idx];
         self.placer
             .open_in(id, cpu, mem, self.task_limit[inst.type_idx], inst.zone);
@@ -392,6 +485,7 @@ impl Ec2Model {
         }
         let was_open = matches!(inst.state, State::Ready);
         inst.state = State::Terminated;
+        self.state_gen += 1;
         let span = now - inst.requested;
         let billed = span
             .div_ceil(self.billing_granularity)
@@ -469,7 +563,8 @@ impl Ec2Model {
     ) {
         let now = queue.now();
         let inst = &mut self.instances[instance as usize];
-        inst.empty_gen += 1;
+        inst.last_pod_event = now;
+        self.state_gen += 1;
         // A warm replica's image is there and it is running already. A task
         // whose image is on the instance starts after the cached start; one
         // whose image is still being pulled for another task waits for that
@@ -547,13 +642,15 @@ impl Ec2Model {
         slot: u32,
         now: SimTime,
         outcome: Outcome,
-        queue: &mut impl Schedule<Event>,
+        _queue: &mut impl Schedule<Event>,
     ) -> Running {
         let r = self.running[slot as usize].take().expect("running task");
         self.generations[slot as usize] += 1;
         self.free_slots.push(slot);
         self.books.tally.in_flight -= 1;
+        self.state_gen += 1;
         let inst = &mut self.instances[r.instance as usize];
+        inst.last_pod_event = now;
         if let Some(pos) = inst.tasks.iter().position(|s| *s == slot) {
             inst.tasks.swap_remove(pos);
         }
@@ -569,28 +666,9 @@ impl Ec2Model {
         };
         let share = inst.price.cost(part * span, whole);
         self.stats.allocated += share;
-        if inst.state == State::Ready || inst.state == State::Draining {
-            if inst.state == State::Ready {
-                self.placer
-                    .release(r.instance, r.task.cpu_milli, r.task.memory_mib);
-            }
-            if inst.tasks.is_empty() {
-                inst.empty_gen += 1;
-                if let Autoscaler::Karpenter {
-                    consolidate_after, ..
-                } = self.spec.autoscaler
-                    && inst.state == State::Ready
-                {
-                    let generation = inst.empty_gen;
-                    queue.schedule_daemon_at(
-                        now.saturating_add(consolidate_after),
-                        Event::ConsolidateCheck {
-                            instance: r.instance,
-                            generation,
-                        },
-                    );
-                }
-            }
+        if inst.state == State::Ready {
+            self.placer
+                .release(r.instance, r.task.cpu_milli, r.task.memory_mib);
         }
         let run_span = now.saturating_sub(r.running.min(now));
         if outcome != Outcome::Interrupted {
@@ -598,7 +676,8 @@ impl Ec2Model {
             self.books.tally.run_task_us += run_span as u128;
         }
         if ReplicaWatch::is_replica(r.task.id) {
-            let retrying = outcome == Outcome::Interrupted && self.spec.retry_interrupted;
+            let retrying =
+                outcome == Outcome::Interrupted && (self.spec.retry_interrupted || self.evicting);
             self.replicas.ended(r.task.id, share, retrying);
         }
         self.books.tally.billed_task_us += span;
@@ -650,7 +729,6 @@ impl Ec2Model {
     /// The instances the autoscaler would have running for `tasks` (none
     /// for a fixed fleet), within the cluster's maximum, by type.
     fn instances_for(&self, tasks: &[Task]) -> Vec<usize> {
-        let room = (self.spec.max as u64).saturating_sub(self.alive);
         let mut classes: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
         for t in tasks {
             classes
@@ -669,11 +747,11 @@ impl Ec2Model {
                     .map(|(c, ids)| (c, ids.len() as u64))
                     .collect();
                 let n = super::autoscale::bins_needed(self.capacity[0], &mut Vec::new(), counts);
+                let room = (self.spec.max as u64).saturating_sub(self.alive);
                 vec![0; n.min(room) as usize]
             }
             Autoscaler::Karpenter { .. } => {
-                let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
-                Karpenter::plan(classes, &self.capacity, &prices, room)
+                Karpenter::plan(classes, &self.node_types, self.limits_left())
                     .into_iter()
                     .map(|(t, _)| t)
                     .collect()
@@ -792,9 +870,7 @@ impl Ec2Model {
         if !k.closes(queue.now()) {
             return;
         }
-        let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
-        let room = (self.spec.max as u64).saturating_sub(self.alive);
-        let plan = Karpenter::plan(self.pending_ids(), &self.capacity, &prices, room);
+        let plan = Karpenter::plan(self.pending_ids(), &self.node_types, self.limits_left());
         for (t, ids) in plan {
             for id in ids {
                 if let Some(w) = self.waiting.get_mut(&id) {
@@ -803,6 +879,180 @@ impl Ec2Model {
             }
             self.launch(t, queue);
         }
+    }
+
+    /// Schedules the next disruption poll (Karpenter with consolidation on,
+    /// nodes to look at): at the next multiple of the poll period.
+    fn ensure_poll(&mut self, queue: &mut impl Schedule<Event>) {
+        let Some(c) = self.consolidation else {
+            return;
+        };
+        if self.poll_scheduled || self.command.is_some() {
+            return;
+        }
+        self.poll_scheduled = true;
+        let next = (queue.now() / c.poll + 1) * c.poll;
+        queue.schedule_daemon_at(next, Event::DisruptionPoll);
+    }
+
+    /// What the disruption loop sees now: ready nodes not being disrupted,
+    /// the budget left, and the limits.
+    fn disruption_view(&self, now: SimTime, c: &Consolidation) -> DisruptionView<'_> {
+        let mut nodes = Vec::new();
+        let (mut initialized, mut disrupting) = (0u64, 0u64);
+        for (id, inst) in self.instances.iter().enumerate() {
+            match inst.state {
+                State::Ready => initialized += 1,
+                State::Draining => {
+                    initialized += 1;
+                    disrupting += 1;
+                    continue;
+                }
+                _ => continue,
+            }
+            let (cpu, mem) = self.node_types.allocatable[inst.type_idx];
+            let pods: Vec<(u32, u32)> = inst
+                .tasks
+                .iter()
+                .filter_map(|s| self.running[*s as usize].as_ref())
+                .map(|r| (r.task.cpu_milli, r.task.memory_mib))
+                .collect();
+            let used = pods
+                .iter()
+                .fold((0u32, 0u32), |a, p| (a.0 + p.0, a.1 + p.1));
+            nodes.push(NodeView {
+                id: id as u32,
+                type_idx: inst.type_idx,
+                spot: inst.spot,
+                price: inst.price.price.pico_usd,
+                free: (cpu.saturating_sub(used.0), mem.saturating_sub(used.1)),
+                pods,
+                consolidatable: now >= inst.last_pod_event.saturating_add(c.consolidate_after),
+            });
+        }
+        DisruptionView {
+            nodes,
+            allowed: c.budget.allowed(initialized).saturating_sub(disrupting),
+            removable: self.alive.saturating_sub(self.spec.min as u64),
+            types: &self.node_types,
+            limits: self.limits,
+            used: self.nominal_used(),
+        }
+    }
+
+    /// One poll of Karpenter's disruption loop. Pods waiting for a node
+    /// hold it back (a simplification: Karpenter would schedule them in the
+    /// same simulation). A command found waits the validation delay.
+    fn disruption_poll(&mut self, queue: &mut impl Schedule<Event>) {
+        let Some(c) = self.consolidation else {
+            return;
+        };
+        let now = queue.now();
+        let ready = self.instances.iter().any(|i| i.state == State::Ready);
+        if !ready {
+            return; // the next ready node starts polling again
+        }
+        // Nothing changed since the last poll found nothing (a node's
+        // consolidateAfter running out counts as a change).
+        let unchanged = self.consolidated_at.is_some_and(|(g, at)| {
+            g == self.state_gen
+                && now < at + 5 * crate::time::MINUTE
+                && !self.instances.iter().any(|i| {
+                    i.state == State::Ready && {
+                        let due = i.last_pod_event.saturating_add(c.consolidate_after);
+                        due > at && due <= now
+                    }
+                })
+        });
+        if self.waiting.is_empty() && !unchanged {
+            let view = self.disruption_view(now, &c);
+            match super::autoscale::disrupt(&view, c.policy) {
+                Some(command) => {
+                    self.command = Some(command);
+                    queue.schedule_daemon_at(
+                        now.saturating_add(c.validation_delay),
+                        Event::DisruptionExecute,
+                    );
+                    return;
+                }
+                None => self.consolidated_at = Some((self.state_gen, now)),
+            }
+        }
+        self.poll_scheduled = true;
+        queue.schedule_daemon_at(now.saturating_add(c.poll), Event::DisruptionPoll);
+    }
+
+    /// Carries out the command found at the last poll, if it still holds:
+    /// empty nodes and deleted nodes go now, their pods evicted; a
+    /// replacement is launched and the nodes it replaces are cordoned until
+    /// it is ready. The loop then looks again at once.
+    fn disruption_execute(&mut self, queue: &mut impl Schedule<Event>) {
+        let (Some(c), Some((method, command))) = (self.consolidation, self.command.take()) else {
+            return;
+        };
+        let now = queue.now();
+        let again = {
+            let view = self.disruption_view(now, &c);
+            if view.allowed < command.nodes().len() as u64 {
+                None
+            } else {
+                super::autoscale::revalidate(&view, method, &command)
+            }
+        };
+        match again {
+            Some(Disruption::Delete(nodes)) => {
+                for node in nodes {
+                    self.evict_and_remove(node, queue);
+                }
+                self.place_waiting(queue);
+                if !self.waiting.is_empty() {
+                    self.karpenter_pending(queue);
+                }
+                self.poll_scheduled = true;
+                queue.schedule_daemon_at(now, Event::DisruptionPoll);
+            }
+            Some(Disruption::Replace { nodes, with }) => {
+                for &node in &nodes {
+                    self.instances[node as usize].state = State::Draining;
+                    self.placer.close(node);
+                }
+                self.stats.consolidation_replacements += 1;
+                self.launch(with, queue);
+                let replacement = (self.instances.len() - 1) as u32;
+                self.replacing.push((replacement, nodes));
+                self.poll_scheduled = true;
+                queue.schedule_daemon_at(now, Event::DisruptionPoll);
+            }
+            None => {
+                self.poll_scheduled = true;
+                queue.schedule_daemon_at(now.saturating_add(c.poll), Event::DisruptionPoll);
+            }
+        }
+    }
+
+    /// Consolidation removes a node: each pod on it is evicted (an
+    /// interruption: its run so far is lost work, and it waits to start
+    /// again), then the node is terminated.
+    fn evict_and_remove(&mut self, node: u32, queue: &mut impl Schedule<Event>) {
+        if self.instances[node as usize].state == State::Terminated {
+            return;
+        }
+        let now = queue.now();
+        let slots = self.instances[node as usize].tasks.clone();
+        self.evicting = true;
+        for slot in slots {
+            let r = self.end_task(slot, now, Outcome::Interrupted, queue);
+            self.books.tally.interrupted += 1;
+            self.books.tally.wasted_task_us += now.saturating_sub(r.running.min(now)) as u128;
+            if let Some(rt) = self.books.tally.replica(r.task.id) {
+                rt.interrupted += 1;
+            }
+            self.stats.pods_moved += 1;
+            self.enqueue(r.task, r.attempt + 1);
+        }
+        self.evicting = false;
+        self.stats.nodes_consolidated += 1;
+        self.terminate(node, now);
     }
 }
 
@@ -976,6 +1226,7 @@ impl Platform for Ec2Model {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
         }
         self.ensure_tick(queue);
+        self.ensure_poll(queue);
         if !self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
             self.refuse(task);
             return;
@@ -996,22 +1247,16 @@ impl Platform for Ec2Model {
                 if let Some(notice_at) = self.instance_ready(id, now) {
                     queue.schedule_daemon_at(notice_at, Event::SpotNotice(id));
                 }
-                self.place_waiting(queue);
-                let inst = &self.instances[id as usize];
-                if inst.tasks.is_empty()
-                    && let Autoscaler::Karpenter {
-                        consolidate_after, ..
-                    } = self.spec.autoscaler
-                {
-                    let generation = inst.empty_gen;
-                    queue.schedule_daemon_at(
-                        now.saturating_add(consolidate_after),
-                        Event::ConsolidateCheck {
-                            instance: id,
-                            generation,
-                        },
-                    );
+                // A consolidation replacement is ready: the nodes it
+                // replaces are drained and removed, their pods evicted.
+                if let Some(pos) = self.replacing.iter().position(|(r, _)| *r == id) {
+                    let (_, old) = self.replacing.swap_remove(pos);
+                    for node in old {
+                        self.evict_and_remove(node, queue);
+                    }
                 }
+                self.place_waiting(queue);
+                self.ensure_poll(queue);
                 // Karpenter: tasks a new node did not absorb are pending again.
                 if matches!(self.spec.autoscaler, Autoscaler::Karpenter { .. })
                     && self.launching == 0
@@ -1084,19 +1329,11 @@ impl Platform for Ec2Model {
                 self.ecs_tick(queue);
             }
             Event::KarpenterBatch => self.karpenter_batch(queue),
-            Event::ConsolidateCheck {
-                instance,
-                generation,
-            } => {
-                let inst = &self.instances[instance as usize];
-                if inst.state == State::Ready
-                    && inst.tasks.is_empty()
-                    && inst.empty_gen == generation
-                    && self.alive > self.spec.min as u64
-                {
-                    self.terminate(instance, now);
-                }
+            Event::DisruptionPoll => {
+                self.poll_scheduled = false;
+                self.disruption_poll(queue);
             }
+            Event::DisruptionExecute => self.disruption_execute(queue),
         }
         self.track_pinned(now);
     }
@@ -1105,8 +1342,7 @@ impl Platform for Ec2Model {
         !self.waiting.is_empty()
             && (self.books.tally.in_flight > 0
                 || self.launching > 0
-                || (!matches!(self.spec.autoscaler, Autoscaler::None)
-                    && self.alive < self.spec.max as u64))
+                || (!matches!(self.spec.autoscaler, Autoscaler::None) && !self.at_max()))
     }
 }
 
@@ -1155,6 +1391,7 @@ impl ReplicaHost for Ec2Model {
             self.enqueue(task, 0);
         }
         self.ensure_tick(queue);
+        self.ensure_poll(queue);
         self.place_waiting(queue);
         if !self.waiting.is_empty() {
             self.karpenter_pending(queue);

@@ -44,13 +44,140 @@ pub enum Autoscaler {
         scale_in_after: SimTime,
         metric_period: SimTime,
     },
-    /// Karpenter: batch pending tasks, launch the cheapest fitting type,
-    /// remove empty nodes.
+    /// Karpenter: batch pending pods, launch the cheapest type that holds
+    /// each node's pods within the NodePool limits, and consolidate.
     Karpenter {
         batch_idle: SimTime,
         batch_max: SimTime,
-        consolidate_after: SimTime,
+        /// The disruption loop; None when `consolidate_after = "Never"`.
+        consolidation: Option<Consolidation>,
+        limits: NodePoolLimits,
     },
+}
+
+/// Which nodes Karpenter's disruption loop may remove (NodePool
+/// `disruption.consolidationPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsolidationPolicy {
+    /// Only nodes with no pods.
+    WhenEmpty,
+    /// Empty nodes, and nodes whose pods fit elsewhere or on one cheaper node.
+    WhenEmptyOrUnderutilized,
+}
+
+impl ConsolidationPolicy {
+    /// Karpenter's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsolidationPolicy::WhenEmpty => "WhenEmpty",
+            ConsolidationPolicy::WhenEmptyOrUnderutilized => "WhenEmptyOrUnderutilized",
+        }
+    }
+}
+
+/// A NodePool disruption budget (`budgets: [{ nodes: ... }]`): how many of
+/// its nodes may be disrupting at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    Nodes(u64),
+    /// A percent of the NodePool's initialized nodes, rounded up (as
+    /// Karpenter's `GetScaledValueFromIntOrPercent(.., true)` rounds).
+    Percent(u64),
+}
+
+impl Budget {
+    /// Disruptions allowed among `nodes` initialized nodes.
+    pub fn allowed(self, nodes: u64) -> u64 {
+        match self {
+            Budget::Nodes(n) => n,
+            Budget::Percent(p) => (nodes * p).div_ceil(100),
+        }
+    }
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Budget::Nodes(n) => write!(f, "{n} nodes"),
+            Budget::Percent(p) => write!(f, "{p}% of nodes"),
+        }
+    }
+}
+
+/// Karpenter's disruption loop: consolidation policy, `consolidateAfter`,
+/// the budget, and the loop's timing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Consolidation {
+    pub policy: ConsolidationPolicy,
+    /// Time since a node's last pod event before it may be consolidated.
+    pub consolidate_after: SimTime,
+    pub budget: Budget,
+    /// How often the loop looks when it found nothing to do.
+    pub poll: SimTime,
+    /// How long a command waits before it is checked again and carried out.
+    pub validation_delay: SimTime,
+}
+
+/// NodePool `limits`: the total nominal capacity of the NodePool's nodes
+/// (launching ones included) may not exceed these. None: no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodePoolLimits {
+    pub cpu_milli: Option<u64>,
+    pub memory_mib: Option<u64>,
+    pub nodes: Option<u64>,
+}
+
+impl NodePoolLimits {
+    /// What is left of the limits once nodes of total nominal capacity
+    /// `used` (cpu, memory, nodes) exist.
+    pub fn remaining(&self, used: (u64, u64, u64)) -> NodePoolLimits {
+        NodePoolLimits {
+            cpu_milli: self.cpu_milli.map(|l| l.saturating_sub(used.0)),
+            memory_mib: self.memory_mib.map(|l| l.saturating_sub(used.1)),
+            nodes: self.nodes.map(|l| l.saturating_sub(used.2)),
+        }
+    }
+
+    /// Whether one more node of nominal capacity `cap` stays within these
+    /// (remaining) limits.
+    pub fn admits(&self, cap: (u32, u32)) -> bool {
+        self.nodes.is_none_or(|n| n >= 1)
+            && self.cpu_milli.is_none_or(|c| c >= cap.0 as u64)
+            && self.memory_mib.is_none_or(|m| m >= cap.1 as u64)
+    }
+
+    /// These limits less one node of nominal capacity `cap`.
+    pub fn less(&self, cap: (u32, u32)) -> NodePoolLimits {
+        self.remaining((cap.0 as u64, cap.1 as u64, 1))
+    }
+
+    pub fn is_unlimited(&self) -> bool {
+        *self == NodePoolLimits::default()
+    }
+}
+
+impl std::fmt::Display for NodePoolLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(c) = self.cpu_milli {
+            parts.push(format!("cpu = {}", c as f64 / 1000.0));
+        }
+        if let Some(m) = self.memory_mib {
+            parts.push(if m % 1024 == 0 {
+                format!("memory = {}GiB", m / 1024)
+            } else {
+                format!("memory = {m}MiB")
+            });
+        }
+        if let Some(n) = self.nodes {
+            parts.push(format!("nodes = {n}"));
+        }
+        if parts.is_empty() {
+            write!(f, "none")
+        } else {
+            write!(f, "{}", parts.join(", "))
+        }
+    }
 }
 
 impl Autoscaler {

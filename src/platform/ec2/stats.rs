@@ -33,4 +33,10 @@ pub struct ClusterStats {
     /// of the instance time they covered (taken off `instances_cost`).
     pub reserved_fee: Money,
     pub reserved_credit: Money,
+    /// Karpenter: nodes its disruption loop removed (empty, deleted or
+    /// replaced), and the pods it evicted from them.
+    pub nodes_consolidated: u64,
+    pub pods_moved: u64,
+    /// Karpenter: consolidations that launched a cheaper replacement node.
+    pub consolidation_replacements: u64,
 }
