@@ -474,7 +474,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
             text.push('.');
         }
         if let Some(cl) = p.cluster.as_ref().filter(|c| c.nodes_consolidated > 0) {
-            out.push_str(&format!(
+            text.push_str(&format!(
                 " Karpenter consolidated {} node(s) ({} replaced by a cheaper one), evicting {} pod(s) that restarted elsewhere.",
                 cl.nodes_consolidated, cl.consolidation_replacements, cl.pods_moved
             ));

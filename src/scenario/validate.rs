@@ -6,7 +6,7 @@ use super::check::{self, Invalid, count, duration, invalid, positive_factor, rat
 use super::raw::*;
 use super::spec::{ReportSpec, Scenario, WorkloadSpec};
 use super::workload::{generator, trace_spec};
-use crate::platform::ec2::placement::{Resource, Strategy};
+use crate::platform::ec2::placement::Strategy;
 use crate::platform::ec2::spec::{Consolidation, NodePoolLimits};
 use crate::platform::ec2::{Autoscaler, Ec2Spec, NetworkMode, Orchestrator};
 use crate::platform::fargate::strategy::Item;

@@ -1436,7 +1436,9 @@ impl ReplicaHost for Ec2Model {
                 let (first, second) = match strategy {
                     Strategy::Binpack(Resource::Memory) => (free_mem, free_cpu),
                     Strategy::Binpack(Resource::Cpu) => (free_cpu, free_mem),
-                    Strategy::Spread => (slot.tasks.saturating_sub(tasks), 0),
+                    // Spread over zones keeps balance too: the model balances the
+                    // instances inside them (docs/model.md).
+                    Strategy::Spread | Strategy::SpreadZone => (slot.tasks.saturating_sub(tasks), 0),
                     Strategy::FirstFit | Strategy::Random => (0, 0),
                 };
                 Some(((!slot.open, first, second, instance, task_id), task_id))
