@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod fargate;
 pub mod function;
 pub mod model;
+pub mod service_launch;
 pub mod series;
 pub mod spec;
 
