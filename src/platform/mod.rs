@@ -8,8 +8,8 @@ pub mod ec2;
 pub mod fargate;
 pub mod function;
 pub mod model;
-pub mod service_launch;
 pub mod series;
+pub mod service_launch;
 pub mod spec;
 
 pub use books::{Books, Outcome, RecordSink, Tally, TaskRecord};

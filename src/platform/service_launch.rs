@@ -42,10 +42,12 @@ impl<T> ServiceLaunch<T> {
     /// `Err(at)` says when to call [`ServiceLaunch::release`].
     pub fn admit(&mut self, service: &Arc<str>, now: SimTime, item: T) -> Result<T, SimTime> {
         let per_minute = self.per_minute;
-        let (bucket, queue) = self
-            .services
-            .entry(service.clone())
-            .or_insert_with(|| (TokenBucket::new(per_minute, per_minute as f64 / 60.0), VecDeque::new()));
+        let (bucket, queue) = self.services.entry(service.clone()).or_insert_with(|| {
+            (
+                TokenBucket::new(per_minute, per_minute as f64 / 60.0),
+                VecDeque::new(),
+            )
+        });
         if queue.is_empty() && bucket.try_take(now) {
             return Ok(item);
         }

@@ -380,7 +380,11 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                             format_span(*warmup),
                             format_span(*alarm_delay),
                             format_span(*scale_in_after),
-                            if *scale_in_ramp { "a part each minute" } else { "all at once" },
+                            if *scale_in_ramp {
+                                "a part each minute"
+                            } else {
+                                "all at once"
+                            },
                             format_span(*metric_period)
                         ),
                         ed.ecs_source.clone(),

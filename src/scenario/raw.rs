@@ -360,7 +360,10 @@ impl RawPlatform {
             ("placement", self.placement.is_some()),
             ("autoscaler", self.autoscaler.is_some()),
             ("ecs_managed", self.ecs_managed.is_some()),
-            ("service_launch_per_minute", self.service_launch_per_minute.is_some()),
+            (
+                "service_launch_per_minute",
+                self.service_launch_per_minute.is_some(),
+            ),
             ("karpenter", self.karpenter.is_some()),
             ("instance_launch", self.instance_launch.is_some()),
             ("container_start", self.container_start.is_some()),

@@ -130,27 +130,30 @@ fn ecs_managed_scales_out_after_the_alarm_then_scales_in_a_part_each_minute() {
     let s = ran.platform("ec2");
     // One instance takes 2 tasks. At the first metric (60 s) the 6 waiting
     // tasks need 3 more m5.large: M = 4, N = 1. The high alarm and the Auto
-    // Scaling group take the default alarm_delay of 20 s: the 3 instances are
-    // requested at 80 s and ready at 110 s (launch 30 s), so the first task
-    // that waited runs at 110 s.
+    // Scaling group take the default alarm_delay of 30 s: the 3 instances are
+    // requested at 90 s and ready at 120 s (launch 30 s), so the first task
+    // that waited runs at 120 s.
     let mut waits: Vec<f64> = ran
         .records_of("ec2")
         .iter()
         .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
         .collect();
     waits.sort_by(f64::total_cmp);
-    assert_eq!(waits, vec![0.0, 0.0, 110.0, 110.0, 110.0, 110.0, 110.0, 110.0]);
+    assert_eq!(
+        waits,
+        vec![0.0, 0.0, 120.0, 120.0, 120.0, 120.0, 120.0, 120.0]
+    );
     let c = s.cluster.as_ref().unwrap();
     assert_eq!(c.instances_launched, 4);
     assert_eq!(c.peak_instances, 4);
-    // Instance 0 empties at 600 s, the rest at 710 s. From the 600 s metric
+    // Instance 0 empties at 600 s, the rest at 720 s. From the 600 s metric
     // on the reservation is below target; after 15 datapoints (1440 s) the
     // group sheds at least one and less than half of itself a minute, down
     // to min = 1: ⌈4/2⌉ − 1 = 1 at 1440 s (instance 0), ⌈3/2⌉ − 1 → 1 at
-    // 1500 s, 1 at 1560 s. Billed: 1440 + (1500 − 80) + (1560 − 80)
-    // + (3600 − 80) = 7860 s.
-    assert_eq!(c.instance_hours, 7860.0 / 3600.0);
-    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 7860 / 3600);
+    // 1500 s, 1 at 1560 s. Billed: 1440 + (1500 − 90) + (1560 − 90)
+    // + (3600 − 90) = 7830 s.
+    assert_eq!(c.instance_hours, 7830.0 / 3600.0);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 7830 / 3600);
     assert_eq!(s.tasks.completed, 8);
     // The older behaviour, as an option: every surplus instance at 1440 s.
     let old = ecs_managed(1, 8, "1h").replace(
@@ -176,13 +179,13 @@ fn ecs_managed_from_zero_launches_two_then_waits_for_the_warm_up() {
         .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
         .collect();
     waits.sort_by(f64::total_cmp);
-    // 60 s: no instances → scale out to two, requested at 80 s after the
-    // alarm, ready at 110 s (4 tasks placed). The warm-up runs 300 s from the
-    // launch (80 s): the 360 s metric is still inside it, the 420 s one asks
-    // for 2 more, requested at 440 s, ready at 470 s.
+    // 60 s: no instances → scale out to two, requested at 90 s after the
+    // alarm, ready at 120 s (4 tasks placed). The warm-up runs 300 s from the
+    // launch (90 s): the 360 s metric is still inside it, the 420 s one asks
+    // for 2 more, requested at 450 s, ready at 480 s.
     assert_eq!(
         waits,
-        vec![110.0, 110.0, 110.0, 110.0, 470.0, 470.0, 470.0, 470.0]
+        vec![120.0, 120.0, 120.0, 120.0, 480.0, 480.0, 480.0, 480.0]
     );
 }
 
@@ -279,11 +282,14 @@ fn ecs_managed_with_two_types_counts_in_the_largest_and_never_scales_for_what_on
     // ⌈6 / 4⌉ = 2 instances counted in the largest type (M = 3, N = 1); the
     // 3-vCPU task is not compatible with the smallest type and is not
     // counted. The group launches the types in turn (m5.large, m5.xlarge),
-    // ready at 110 s: they take the six. The 3-vCPU task never causes a
-    // scale-out; it runs when the m5.xlarge frees, at 710 s.
+    // requested at 90 s after the alarm, ready at 120 s: they take the six.
+    // The 3-vCPU task never causes a scale-out; it runs when the m5.xlarge
+    // frees, at 720 s.
     let trace = format!(
         "{HEADER}{}z,0,600,3,1024\n",
-        (0..8).map(|i| format!("t{i},0,600,1,1024\n")).collect::<String>()
+        (0..8)
+            .map(|i| format!("t{i},0,600,1,1024\n"))
+            .collect::<String>()
     );
     let scenario = r#"
 name = "mixed"
@@ -313,7 +319,7 @@ reserved = { memory_percent = 0 }
     launches.sort_by_key(|l| l.0);
     assert_eq!(
         launches.iter().map(|l| l.1).collect::<Vec<_>>(),
-        vec![0.0, 0.0, 110.0, 110.0, 110.0, 110.0, 110.0, 110.0, 710.0]
+        vec![0.0, 0.0, 120.0, 120.0, 120.0, 120.0, 120.0, 120.0, 720.0]
     );
 }
 

@@ -373,8 +373,8 @@ mod tests {
         // and less than half of itself: ⌈20/2⌉ − 1 = 9, then ⌈11/2⌉ − 1 = 5,
         // ⌈6/2⌉ − 1 = 2, then one a minute: 20 → 11 → 6 → 4 → 3 → 2 → 1 → 0
         // at minutes 15 to 21.
-        let mut p = EcsManagedScaling::new(100, 1, 10_000, MINUTE, 15 * MINUTE, MINUTE)
-            .with_alarm(0, true);
+        let mut p =
+            EcsManagedScaling::new(100, 1, 10_000, MINUTE, 15 * MINUTE, MINUTE).with_alarm(0, true);
         let view = |alive| EcsView {
             alive,
             non_empty: 0,
@@ -400,7 +400,15 @@ mod tests {
         }
         assert_eq!(
             counts,
-            vec![(15, 11), (16, 6), (17, 4), (18, 3), (19, 2), (20, 1), (21, 0)]
+            vec![
+                (15, 11),
+                (16, 6),
+                (17, 4),
+                (18, 3),
+                (19, 2),
+                (20, 1),
+                (21, 0)
+            ]
         );
         // The old cliff, kept as an option: all 20 at minute 15.
         let mut q = EcsManagedScaling::new(100, 1, 10_000, MINUTE, 15 * MINUTE, MINUTE);
@@ -433,10 +441,7 @@ mod tests {
             max: 100,
         };
         assert_eq!(
-            p.tick(
-                MINUTE,
-                view(vec![((8000, 16384), 2), ((1000, 2048), 40)])
-            ),
+            p.tick(MINUTE, view(vec![((8000, 16384), 2), ((1000, 2048), 40)])),
             EcsDecision::Launch(3)
         );
         // Only incompatible tasks wait: no scale-out, and no scale-in either.

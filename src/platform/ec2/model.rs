@@ -12,8 +12,8 @@ use super::stats::ClusterStats;
 use crate::engine::{EventQueue, Schedule};
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
-use crate::platform::service_launch::ServiceLaunch;
 use crate::platform::series::Gauges;
+use crate::platform::service_launch::ServiceLaunch;
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
@@ -71,7 +71,10 @@ struct Running {
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
     InstanceReady(u32),
-    TaskStop { slot: u32, generation: u32 },
+    TaskStop {
+        slot: u32,
+        generation: u32,
+    },
     SpotNotice(u32),
     SpotTerminate(u32),
     MetricTick,
@@ -80,7 +83,10 @@ pub enum Event {
     /// A service's launch rate has a token again for a held task.
     ServiceLaunch,
     KarpenterBatch,
-    ConsolidateCheck { instance: u32, generation: u32 },
+    ConsolidateCheck {
+        instance: u32,
+        generation: u32,
+    },
 }
 
 /// The autoscaler's policy, with its state.
@@ -726,8 +732,7 @@ impl Ec2Model {
         let service = task.group.clone();
         match service {
             Some(service)
-                if self.spec.service_launch_per_minute > 0
-                    && ReplicaWatch::is_replica(task.id) =>
+                if self.spec.service_launch_per_minute > 0 && ReplicaWatch::is_replica(task.id) =>
             {
                 match self
                     .service_launch
