@@ -9,6 +9,7 @@ pub mod fargate;
 pub mod function;
 pub mod model;
 pub mod series;
+pub mod service_launch;
 pub mod spec;
 pub mod spot_rate;
 

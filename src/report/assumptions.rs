@@ -618,11 +618,20 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                         warmup,
                         scale_in_after,
                         metric_period,
+                        alarm_delay,
+                        scale_in_ramp,
+                        provisioning_limit,
                     } => (
                         format!(
-                            "ECS managed scaling: target {target_percent}%, steps {min_step}..{max_step}, warm-up {}, scale in after {}, metric every {}",
+                            "ECS managed scaling: target {target_percent}%, steps {min_step}..{max_step}, warm-up {}, alarm delay {}, scale in after {} ({}), metric every {}, counts at most {provisioning_limit} tasks in PROVISIONING",
                             format_span(*warmup),
+                            format_span(*alarm_delay),
                             format_span(*scale_in_after),
+                            if *scale_in_ramp {
+                                "a part each minute"
+                            } else {
+                                "all at once"
+                            },
                             format_span(*metric_period)
                         ),
                         ed.ecs_source.clone(),

@@ -166,7 +166,14 @@ pub struct Ec2Defaults {
     pub ecs_warmup: SimTime,
     pub ecs_scale_in_after: SimTime,
     pub ecs_metric_period: SimTime,
+    pub ecs_alarm_delay: SimTime,
+    pub ecs_scale_in_ramp: bool,
     pub ecs_source: String,
+    /// Tasks in PROVISIONING per cluster that scale-out counts.
+    pub ecs_provisioning_limit: u32,
+    /// Tasks the ECS service scheduler launches per service per minute.
+    pub ecs_service_launch_per_minute: u32,
+    pub ecs_launch_source: String,
     pub karpenter_batch_idle: SimTime,
     pub karpenter_batch_max: SimTime,
     /// None: "Never" (no consolidation).
@@ -206,6 +213,7 @@ struct RawEc2 {
     eks_node: RawEksNode,
     spot: RawEc2Spot,
     ecs_managed: RawEcs,
+    ecs_launch: RawEcsLaunch,
     karpenter: RawKarpenter,
     network: RawNetwork,
     placement: RawPlacement,
@@ -225,6 +233,14 @@ struct RawNetwork {
 struct RawPlacement {
     ecs: Vec<String>,
     eks: Vec<String>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEcsLaunch {
+    provisioning_tasks: u32,
+    service_tasks_per_minute: u32,
     source: String,
 }
 
@@ -290,6 +306,8 @@ struct RawEcs {
     instance_warmup: String,
     scale_in_after: String,
     metric_period: String,
+    alarm_delay: String,
+    scale_in: String,
     source: String,
 }
 
@@ -397,7 +415,12 @@ impl Defaults {
             ecs_warmup: d(&e.ecs_managed.instance_warmup),
             ecs_scale_in_after: d(&e.ecs_managed.scale_in_after),
             ecs_metric_period: d(&e.ecs_managed.metric_period),
+            ecs_alarm_delay: d(&e.ecs_managed.alarm_delay),
+            ecs_scale_in_ramp: e.ecs_managed.scale_in == "ramp",
             ecs_source: e.ecs_managed.source,
+            ecs_provisioning_limit: e.ecs_launch.provisioning_tasks,
+            ecs_service_launch_per_minute: e.ecs_launch.service_tasks_per_minute,
+            ecs_launch_source: e.ecs_launch.source,
             karpenter_batch_idle: d(&e.karpenter.batch_idle),
             karpenter_batch_max: d(&e.karpenter.batch_max),
             karpenter_consolidate_after: crate::scenario::check::consolidate_after(

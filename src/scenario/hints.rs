@@ -23,6 +23,7 @@ const DURATIONS: &[&str] = &[
     "scale_in_cooldown",
     "instance_warmup",
     "scale_in_after",
+    "alarm_delay",
     "batch_idle",
     "batch_max",
     "consolidate_after",

@@ -336,6 +336,8 @@ pub struct RawPlatform {
     pub placement: Option<OneOrMany>,
     pub autoscaler: Option<String>,
     pub ecs_managed: Option<RawEcsManaged>,
+    /// ECS only: tasks the service scheduler launches per service per minute.
+    pub service_launch_per_minute: Option<i64>,
     pub karpenter: Option<RawKarpenter>,
     pub instance_launch: Option<RawDist>,
     pub container_start: Option<RawContainerStart>,
@@ -381,6 +383,10 @@ impl RawPlatform {
             ("placement", self.placement.is_some()),
             ("autoscaler", self.autoscaler.is_some()),
             ("ecs_managed", self.ecs_managed.is_some()),
+            (
+                "service_launch_per_minute",
+                self.service_launch_per_minute.is_some(),
+            ),
             ("karpenter", self.karpenter.is_some()),
             ("instance_launch", self.instance_launch.is_some()),
             ("container_start", self.container_start.is_some()),
@@ -506,6 +512,9 @@ pub struct RawEcsManaged {
     pub maximum_scaling_step: Option<i64>,
     pub instance_warmup: Option<String>,
     pub scale_in_after: Option<String>,
+    pub alarm_delay: Option<String>,
+    pub scale_in: Option<String>,
+    pub provisioning_limit: Option<i64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

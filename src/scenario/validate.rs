@@ -448,6 +448,9 @@ fn ec2(
                 maximum_scaling_step: None,
                 instance_warmup: None,
                 scale_in_after: None,
+                alarm_delay: None,
+                scale_in: None,
+                provisioning_limit: None,
             });
             let k = format!("{key}.ecs_managed");
             let target_percent = count(
@@ -488,13 +491,38 @@ fn ec2(
                         .transpose()
                         .map(|x| x.unwrap_or(dflt))
                 };
-            if instance_types.len() > 1 {
+            let scale_in_ramp = match e.scale_in.as_deref() {
+                None => d.ecs_scale_in_ramp,
+                Some("ramp") => true,
+                Some("all_at_once") => false,
+                Some(other) => {
+                    return Err(invalid(
+                        format!("{k}.scale_in"),
+                        format!(
+                            "unknown scale-in `{other}`; use \"ramp\" (the Auto Scaling group's, a part each minute; the default) or \"all_at_once\" (every surplus empty instance in one step)"
+                        ),
+                    ));
+                }
+            };
+            let provisioning_limit = count(
+                &format!("{k}.provisioning_limit"),
+                e.provisioning_limit,
+                d.ecs_provisioning_limit,
+                1_000_000,
+            )?;
+            if provisioning_limit == 0 {
                 return Err(invalid(
-                    format!("{key}.instance_types"),
-                    "ecs_managed scales one Auto Scaling group of one instance type; list one type (or use karpenter for several)",
+                    format!("{k}.provisioning_limit"),
+                    format!(
+                        "0: need at least 1 (tasks in PROVISIONING that scale-out counts; the ECS quota is {}), such as provisioning_limit = {}",
+                        d.ecs_provisioning_limit, d.ecs_provisioning_limit
+                    ),
                 ));
             }
             Autoscaler::EcsManaged {
+                alarm_delay: dur_or("alarm_delay", &e.alarm_delay, d.ecs_alarm_delay)?,
+                scale_in_ramp,
+                provisioning_limit,
                 target_percent,
                 min_step,
                 max_step,
@@ -863,6 +891,33 @@ fn ec2(
         None if orchestrator == Orchestrator::Eks => d.eks_node.daemonset_pods,
         None => 0,
     };
+    let service_launch_per_minute = match (orchestrator, p.service_launch_per_minute) {
+        (Orchestrator::Eks, Some(_)) => {
+            return Err(invalid(
+                format!("{key}.service_launch_per_minute"),
+                "is an ECS service scheduler quota; an EKS cluster has none: remove it, or set orchestrator = \"ecs\"",
+            ));
+        }
+        (Orchestrator::Eks, None) => 0,
+        (Orchestrator::Ecs, v) => {
+            let n = count(
+                &format!("{key}.service_launch_per_minute"),
+                v,
+                d.ecs_service_launch_per_minute,
+                1_000_000,
+            )?;
+            if n == 0 {
+                return Err(invalid(
+                    format!("{key}.service_launch_per_minute"),
+                    format!(
+                        "0: need at least 1 task per service per minute (the ECS quota is {}), such as service_launch_per_minute = {}",
+                        d.ecs_service_launch_per_minute, d.ecs_service_launch_per_minute
+                    ),
+                ));
+            }
+            n
+        }
+    };
     Ok(Ec2Spec {
         name: p.name.clone(),
         region,
@@ -897,6 +952,7 @@ fn ec2(
         daemonset_pods,
         max_pods_unknown: d.eks_node.max_pods_unknown,
         zones,
+        service_launch_per_minute,
     })
 }
 

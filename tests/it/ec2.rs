@@ -125,27 +125,46 @@ reserved = {{ memory_percent = 0 }}
 }
 
 #[test]
-fn ecs_managed_scales_out_by_what_the_waiting_tasks_need_then_scales_in() {
+fn ecs_managed_scales_out_after_the_alarm_then_scales_in_a_part_each_minute() {
     let ran = run(&Case::new(&ecs_managed(1, 8, "1h"), None), &[]);
     let s = ran.platform("ec2");
-    // One instance takes 2 tasks; at the first metric (60 s) the 6 waiting
-    // tasks need 3 more m5.large: M = 4, N = 1 → launch 3, ready at 90 s.
+    // One instance takes 2 tasks. At the first metric (60 s) the 6 waiting
+    // tasks need 3 more m5.large: M = 4, N = 1. The high alarm and the Auto
+    // Scaling group take the default alarm_delay of 30 s: the 3 instances are
+    // requested at 90 s and ready at 120 s (launch 30 s), so the first task
+    // that waited runs at 120 s.
     let mut waits: Vec<f64> = ran
         .records_of("ec2")
         .iter()
         .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
         .collect();
     waits.sort_by(f64::total_cmp);
-    assert_eq!(waits, vec![0.0, 0.0, 90.0, 90.0, 90.0, 90.0, 90.0, 90.0]);
+    assert_eq!(
+        waits,
+        vec![0.0, 0.0, 120.0, 120.0, 120.0, 120.0, 120.0, 120.0]
+    );
     let c = s.cluster.as_ref().unwrap();
     assert_eq!(c.instances_launched, 4);
     assert_eq!(c.peak_instances, 4);
-    // Instance 0 empties at 600 s, the rest at 690 s. From the 600 s metric on,
-    // the reservation is below target; after 15 datapoints (at 1440 s) the
-    // empty instances go, down to min = 1. Billed: 1440 + 2 × 1380 + 3540 s.
-    assert_eq!(c.instance_hours, (1440.0 + 2.0 * 1380.0 + 3540.0) / 3600.0);
-    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 7740 / 3600);
+    // Instance 0 empties at 600 s, the rest at 720 s. From the 600 s metric
+    // on the reservation is below target; after 15 datapoints (1440 s) the
+    // group sheds at least one and less than half of itself a minute, down
+    // to min = 1: ⌈4/2⌉ − 1 = 1 at 1440 s (instance 0), ⌈3/2⌉ − 1 → 1 at
+    // 1500 s, 1 at 1560 s. Billed: 1440 + (1500 − 90) + (1560 − 90)
+    // + (3600 − 90) = 7830 s.
+    assert_eq!(c.instance_hours, 7830.0 / 3600.0);
+    assert_eq!(ran.total_atto("ec2"), usd("0.096") * 7830 / 3600);
     assert_eq!(s.tasks.completed, 8);
+    // The older behaviour, as an option: every surplus instance at 1440 s.
+    let old = ecs_managed(1, 8, "1h").replace(
+        "autoscaler = \"ecs_managed\"",
+        "autoscaler = \"ecs_managed\"\necs_managed = { scale_in = \"all_at_once\", alarm_delay = \"0s\" }",
+    );
+    let ran = run(&Case::new(&old, None), &[]);
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    // No alarm delay: requested at 60 s, ready at 90 s, empty at 690 s; the
+    // three surplus go at 1440 s: 1440 + 2 × 1380 + 3540 s.
+    assert_eq!(c.instance_hours, (1440.0 + 2.0 * 1380.0 + 3540.0) / 3600.0);
 }
 
 #[test]
@@ -160,11 +179,147 @@ fn ecs_managed_from_zero_launches_two_then_waits_for_the_warm_up() {
         .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
         .collect();
     waits.sort_by(f64::total_cmp);
-    // 60 s: no instances → scale out to two (ready at 90 s, 4 tasks placed).
-    // The next step waits for the 300 s warm-up: at 360 s, 2 more, ready at 390 s.
+    // 60 s: no instances → scale out to two, requested at 90 s after the
+    // alarm, ready at 120 s (4 tasks placed). The warm-up runs 300 s from the
+    // launch (90 s): the 360 s metric is still inside it, the 420 s one asks
+    // for 2 more, requested at 450 s, ready at 480 s.
     assert_eq!(
         waits,
-        vec![90.0, 90.0, 90.0, 90.0, 390.0, 390.0, 390.0, 390.0]
+        vec![120.0, 120.0, 120.0, 120.0, 480.0, 480.0, 480.0, 480.0]
+    );
+}
+
+#[test]
+fn ecs_managed_counts_only_the_tasks_in_provisioning_up_to_the_quota() {
+    // 20 tasks of 1 vCPU on m5.large (2 a node), one node at the start, no
+    // warm-up, no alarm delay, and a quota of 4 tasks in PROVISIONING: each
+    // metric sees 4 of the 18 waiting tasks and launches 2 nodes, so the
+    // backlog drains 4 a minute: placed at 90, 150, 210, 270 s, and the last
+    // 2 at 330 s (one node). Without the quota one step of 9 nodes.
+    let scenario = ecs_managed(1, 20, "1h").replace(
+        "autoscaler = \"ecs_managed\"",
+        "autoscaler = \"ecs_managed\"\necs_managed = { instance_warmup = \"0s\", alarm_delay = \"0s\", provisioning_limit = 4 }",
+    ).replace("max = 10", "max = 20");
+    let ran = run(&Case::new(&scenario, None), &[]);
+    let mut waits: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
+        .collect();
+    waits.sort_by(f64::total_cmp);
+    let mut expected = vec![0.0, 0.0];
+    for t in [90.0, 150.0, 210.0, 270.0] {
+        expected.extend([t; 4]);
+    }
+    expected.extend([330.0; 2]);
+    assert_eq!(waits, expected);
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    assert_eq!(c.instances_launched, 10);
+    // The quota as the default (500) lets the first metric see all 18.
+    let ran = run(
+        &Case::new(&scenario.replace(", provisioning_limit = 4", ""), None),
+        &[],
+    );
+    let mut waits: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| (r.launch.unwrap() - r.submit) as f64 / 1e6)
+        .collect();
+    waits.sort_by(f64::total_cmp);
+    assert_eq!(waits[2..], [90.0; 18]);
+}
+
+#[test]
+fn an_ecs_service_launches_at_most_its_quota_of_tasks_a_minute() {
+    // A service deployed cold with 64 replicas of 0.25 vCPU / 512 MiB on a
+    // fixed fleet of 8 m5.large (8 each), and a quota of 60 tasks per service
+    // per minute: 60 launch at 0 s, then one a second (60 a minute refilled
+    // evenly): the 61st to 64th at 1, 2, 3 and 4 s.
+    let scenario = r#"
+name = "svc"
+horizon = "2min"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = { min = 64, max = 64, desired = 64 }
+start = "cold"
+service_time = "10ms"
+requests = { curve = "constant", rate = "1/s" }
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 8
+service_launch_per_minute = 60
+container_start = { image_pull = "0s", cached = "0s" }
+reserved = { memory_percent = 0 }
+"#;
+    let ran = run(&Case::new(scenario, None), &[]);
+    let mut launches: Vec<f64> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| r.launch.unwrap() as f64 / 1e6)
+        .collect();
+    launches.sort_by(f64::total_cmp);
+    assert_eq!(launches.len(), 64);
+    assert_eq!(launches[..60], [0.0; 60]);
+    assert_eq!(launches[60..], [1.0, 2.0, 3.0, 4.0]);
+    // Batch tasks (RunTask) are not a service's: all 64 at once.
+    let batch = format!(
+        "{}\n[[workload.generators]]\nname = \"b\"\narrivals = {{ process = \"burst\", at = [\"0s\"], size = 64 }}\nduration = \"1min\"\nsizes = [{{ cpu = 0.25, memory = \"512MiB\" }}]\n",
+        "name = \"batch\"\nhorizon = \"2min\"\n[[platforms]]\nname = \"ec2\"\nkind = \"ec2\"\ninstance_types = [\"m5.large\"]\ninitial = 8\nservice_launch_per_minute = 60\ncontainer_start = { image_pull = \"0s\", cached = \"0s\" }\nreserved = { memory_percent = 0 }"
+    );
+    let ran = run(&Case::new(&batch, None), &[]);
+    assert!(ran.records_of("ec2").iter().all(|r| r.launch == Some(0)));
+}
+
+#[test]
+fn ecs_managed_with_two_types_counts_in_the_largest_and_never_scales_for_what_only_it_runs() {
+    // m5.large (2 vCPU / 8 GiB) and m5.xlarge (4 vCPU / 16 GiB) in one group;
+    // one m5.large at the start. Eight 1-vCPU tasks and, last, one of 3 vCPU
+    // that only m5.xlarge runs. At 60 s the 6 waiting 1-vCPU tasks need
+    // ⌈6 / 4⌉ = 2 instances counted in the largest type (M = 3, N = 1); the
+    // 3-vCPU task is not compatible with the smallest type and is not
+    // counted. The group launches the types in turn (m5.large, m5.xlarge),
+    // requested at 90 s after the alarm, ready at 120 s: they take the six.
+    // The 3-vCPU task never causes a scale-out; it runs when the m5.xlarge
+    // frees, at 720 s.
+    let trace = format!(
+        "{HEADER}{}z,0,600,3,1024\n",
+        (0..8)
+            .map(|i| format!("t{i},0,600,1,1024\n"))
+            .collect::<String>()
+    );
+    let scenario = r#"
+name = "mixed"
+horizon = "1h"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large", "m5.xlarge"]
+autoscaler = "ecs_managed"
+initial = 1
+min = 1
+max = 10
+instance_launch = "30s"
+container_start = { image_pull = "0s", cached = "0s" }
+reserved = { memory_percent = 0 }
+"#;
+    let ran = run(&Case::new(scenario, Some(&trace)), &[]);
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    assert_eq!(c.instances_launched, 3);
+    let mut launches: Vec<(u64, f64)> = ran
+        .records_of("ec2")
+        .iter()
+        .map(|r| (r.task_id, r.launch.unwrap() as f64 / 1e6))
+        .collect();
+    launches.sort_by_key(|l| l.0);
+    assert_eq!(
+        launches.iter().map(|l| l.1).collect::<Vec<_>>(),
+        vec![0.0, 0.0, 120.0, 120.0, 120.0, 120.0, 120.0, 120.0, 720.0]
     );
 }
 

@@ -313,12 +313,24 @@ fn keys_of_the_other_kind_are_refused() {
 }
 
 #[test]
-fn ecs_managed_with_two_types_is_refused_with_advice() {
+fn ecs_managed_with_an_unknown_scale_in_is_refused_with_advice() {
+    // Two instance types in one ECS capacity provider are accepted (issue
+    // 21, tests/it/ec2.rs); a scale-in that is not "ramp" or "all_at_once"
+    // is not.
     let s = GOOD.replace(
         "kind = \"fargate\"",
-        "kind = \"ec2\"\ninstance_types = [\"m5.large\", \"c5.large\"]\nautoscaler = \"ecs_managed\"",
+        "kind = \"ec2\"\ninstance_types = [\"m5.large\", \"c5.large\"]\nautoscaler = \"ecs_managed\"\necs_managed = { scale_in = \"slow\" }",
     );
-    check(&s, TRACE, &[], &["one instance type", "karpenter"]);
+    check(
+        &s,
+        TRACE,
+        &[],
+        &[
+            "platforms[0].ecs_managed.scale_in",
+            "\"ramp\"",
+            "\"all_at_once\"",
+        ],
+    );
 }
 
 #[test]

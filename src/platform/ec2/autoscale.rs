@@ -49,15 +49,24 @@ pub fn bins_needed(cap: (u32, u32), open_bins: &mut Vec<(u32, u32)>, classes: Cl
 
 /// What ECS managed scaling sees at a metric period.
 pub struct EcsView {
-    /// Instances launching or running (N).
+    /// Instances launching or running, and those the Auto Scaling group has
+    /// been asked for (N).
     pub alive: u64,
     /// Running instances with at least one task.
     pub non_empty: u64,
-    pub launching: u64,
-    /// Waiting tasks by size class (empty when none wait).
+    /// The schedulable capacity of each instance launching or asked for: the
+    /// waiting tasks fill these first.
+    pub launching: Vec<(u32, u32)>,
+    /// Tasks in PROVISIONING (waiting for capacity) by size class, largest
+    /// first: at most the cluster's quota of them (empty when none wait).
     pub waiting: Classes,
-    /// The capacity of the first instance type, which ECS counts in.
-    pub capacity: (u32, u32),
+    /// Whether any task waits at all (also one ECS does not count).
+    pub any_waiting: bool,
+    /// The largest and the smallest value of each parameter (CPU, memory)
+    /// over the group's instance types: ECS counts instances in the largest
+    /// and leaves out tasks the smallest cannot run.
+    pub largest: (u32, u32),
+    pub smallest: (u32, u32),
     pub min: u32,
     pub max: u32,
 }
@@ -65,7 +74,8 @@ pub struct EcsView {
 /// What ECS managed scaling decided at a metric period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EcsDecision {
-    /// Launch this many instances of the first type.
+    /// Raise the Auto Scaling group's desired capacity by this many
+    /// instances, `alarm_delay` from now.
     Launch(u64),
     /// Terminate up to this many empty running instances (managed
     /// termination protection spares those with tasks).
@@ -82,6 +92,13 @@ pub struct EcsManagedScaling {
     pub warmup: SimTime,
     pub scale_in_after: SimTime,
     pub metric_period: SimTime,
+    /// From a metric period's end to the Auto Scaling group asking for the
+    /// instances: CloudWatch publishing, the alarm's evaluation and the
+    /// target-tracking action.
+    pub alarm_delay: SimTime,
+    /// Scale in as the Auto Scaling group does, a part each minute while the
+    /// low alarm stays in ALARM (true), or every surplus instance at once.
+    pub scale_in_ramp: bool,
     last_scale_out: Option<SimTime>,
     below_target_ticks: u32,
 }
@@ -102,9 +119,18 @@ impl EcsManagedScaling {
             warmup,
             scale_in_after,
             metric_period,
+            alarm_delay: 0,
+            scale_in_ramp: false,
             last_scale_out: None,
             below_target_ticks: 0,
         }
+    }
+
+    /// The same with the alarm's delay and the scale-in ramp.
+    pub fn with_alarm(mut self, alarm_delay: SimTime, scale_in_ramp: bool) -> EcsManagedScaling {
+        self.alarm_delay = alarm_delay;
+        self.scale_in_ramp = scale_in_ramp;
+        self
     }
 
     /// The next metric period's end after `now`.
@@ -112,16 +138,42 @@ impl EcsManagedScaling {
         (now / self.metric_period + 1) * self.metric_period
     }
 
+    /// Instances the Auto Scaling group removes in one minute of scale-in
+    /// with `surplus` empty instances above the desired count out of `alive`:
+    /// "greater than one instance and less than 50 %" of the group each
+    /// minute (ECS developer guide, managed scale-in behaviour), so at least
+    /// one and at most ⌈alive / 2⌉ − 1, never more than the surplus.
+    pub fn scale_in_step(alive: u64, surplus: u64) -> u64 {
+        surplus.min(alive.div_ceil(2).saturating_sub(1).max(1))
+    }
+
     /// One metric period at `now`.
     pub fn tick(&mut self, now: SimTime, view: EcsView) -> EcsDecision {
         let n = view.alive;
-        let waiting = !view.waiting.is_empty();
-        // Instances needed (M): with tasks waiting, the running ones plus what
-        // the waiting tasks need beyond the launching ones; otherwise the
-        // non-empty ones. CapacityProviderReservation = M / N × 100.
+        // Tasks the smallest type cannot run are left out: "If the smallest
+        // instance type cannot run at least one instance of the task, the
+        // calculation considers the task as not compatible" [AWS] managed
+        // scaling behaviour.
+        let small = view.smallest;
+        let counted: Classes = view
+            .waiting
+            .into_iter()
+            .filter(|((c, m), _)| *c <= small.0 && *m <= small.1)
+            .collect();
+        let waiting = !counted.is_empty();
+        if view.any_waiting && !waiting {
+            // Every waiting task is incompatible: scaling stops and the
+            // reservation stays at 100 %.
+            self.below_target_ticks = 0;
+            return EcsDecision::Hold;
+        }
+        // Instances needed (M): with tasks waiting, the instances there plus
+        // what the waiting tasks need in the largest type beyond the launching
+        // ones; otherwise the non-empty ones. CapacityProviderReservation =
+        // M / N × 100.
         let m = if waiting {
-            let mut launching = vec![view.capacity; view.launching as usize];
-            n + bins_needed(view.capacity, &mut launching, view.waiting)
+            let mut launching = view.launching;
+            n + bins_needed(view.largest, &mut launching, counted)
         } else {
             view.non_empty
         };
@@ -139,15 +191,24 @@ impl EcsManagedScaling {
             let step = step.min((view.max as u64).saturating_sub(n));
             self.below_target_ticks = 0;
             if step > 0 {
-                self.last_scale_out = Some(now);
+                // The warm-up runs from the instances' launch.
+                self.last_scale_out = Some(now + self.alarm_delay);
                 return EcsDecision::Launch(step);
             }
-        } else if desired < n && !waiting {
+        } else if desired < n && !view.any_waiting {
             self.below_target_ticks += 1;
             let needed_ticks = self.scale_in_after.div_ceil(self.metric_period) as u32;
             if self.below_target_ticks >= needed_ticks {
-                self.below_target_ticks = 0;
-                return EcsDecision::RemoveEmpty(n - desired.max(view.min as u64));
+                let surplus = n - desired.max(view.min as u64).min(n);
+                if self.scale_in_ramp {
+                    // The alarm stays in ALARM: the next minute removes more.
+                    if surplus > 0 {
+                        return EcsDecision::RemoveEmpty(Self::scale_in_step(n, surplus));
+                    }
+                } else {
+                    self.below_target_ticks = 0;
+                    return EcsDecision::RemoveEmpty(surplus);
+                }
             }
         } else {
             self.below_target_ticks = 0;
@@ -599,9 +660,11 @@ mod tests {
         let view = |alive, waiting: Classes| EcsView {
             alive,
             non_empty: alive,
-            launching: 0,
+            launching: vec![],
+            any_waiting: !waiting.is_empty(),
             waiting,
-            capacity: (2000, 8192),
+            largest: (2000, 8192),
+            smallest: (2000, 8192),
             min: 0,
             max: 100,
         };
@@ -631,6 +694,99 @@ mod tests {
     }
 
     const DOLLAR: u128 = 1_000_000_000_000;
+
+    #[test]
+    fn ecs_scale_in_is_a_ramp_each_minute_after_fifteen_datapoints() {
+        // 20 empty instances, min 0, target 100 %. After 15 one-minute
+        // datapoints below target the group sheds, each minute, at least one
+        // and less than half of itself: ⌈20/2⌉ − 1 = 9, then ⌈11/2⌉ − 1 = 5,
+        // ⌈6/2⌉ − 1 = 2, then one a minute: 20 → 11 → 6 → 4 → 3 → 2 → 1 → 0
+        // at minutes 15 to 21.
+        let mut p =
+            EcsManagedScaling::new(100, 1, 10_000, MINUTE, 15 * MINUTE, MINUTE).with_alarm(0, true);
+        let view = |alive| EcsView {
+            alive,
+            non_empty: 0,
+            launching: vec![],
+            waiting: vec![],
+            any_waiting: false,
+            largest: (2000, 8192),
+            smallest: (2000, 8192),
+            min: 0,
+            max: 100,
+        };
+        let mut n = 20u64;
+        let mut counts = Vec::new();
+        for minute in 1..=22 {
+            match p.tick(minute * MINUTE, view(n)) {
+                EcsDecision::RemoveEmpty(k) => {
+                    n -= k;
+                    counts.push((minute, n));
+                }
+                EcsDecision::Hold => assert!(minute < 15 || n == 0, "minute {minute}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            counts,
+            vec![
+                (15, 11),
+                (16, 6),
+                (17, 4),
+                (18, 3),
+                (19, 2),
+                (20, 1),
+                (21, 0)
+            ]
+        );
+        // The old cliff, kept as an option: all 20 at minute 15.
+        let mut q = EcsManagedScaling::new(100, 1, 10_000, MINUTE, 15 * MINUTE, MINUTE);
+        for minute in 1..15 {
+            assert_eq!(q.tick(minute * MINUTE, view(20)), EcsDecision::Hold);
+        }
+        assert_eq!(q.tick(15 * MINUTE, view(20)), EcsDecision::RemoveEmpty(20));
+        assert_eq!(EcsManagedScaling::scale_in_step(1, 1), 1);
+        assert_eq!(EcsManagedScaling::scale_in_step(100, 2), 2);
+    }
+
+    #[test]
+    fn ecs_counts_instances_in_the_largest_type_and_leaves_out_what_the_smallest_cannot_run() {
+        // c7g.xlarge and c7g.4xlarge in one group, as ECS registers them
+        // (memory less 1.9 %): smallest 4 vCPU / 8,036 MiB, largest
+        // 16 vCPU / 32,145 MiB. 40 tasks of 1 vCPU / 2 GiB: one largest
+        // instance holds min(16, ⌊32,145 / 2,048⌋ = 15) = 15, so M = N + ⌈40/15⌉
+        // = 2 + 3 and the step is 3. Two 8 vCPU / 16 GiB tasks fit only the
+        // largest type: not compatible, not counted.
+        let mut p = EcsManagedScaling::new(100, 1, 10_000, 0, 15 * MINUTE, MINUTE);
+        let view = |waiting: Classes| EcsView {
+            alive: 2,
+            non_empty: 2,
+            launching: vec![],
+            any_waiting: !waiting.is_empty(),
+            waiting,
+            largest: (16_000, 32_145),
+            smallest: (4_000, 8_036),
+            min: 0,
+            max: 100,
+        };
+        assert_eq!(
+            p.tick(MINUTE, view(vec![((8000, 16384), 2), ((1000, 2048), 40)])),
+            EcsDecision::Launch(3)
+        );
+        // Only incompatible tasks wait: no scale-out, and no scale-in either.
+        assert_eq!(
+            p.tick(2 * MINUTE, view(vec![((8000, 16384), 2)])),
+            EcsDecision::Hold
+        );
+        // Tasks that fit a launching instance need nothing more: 15 of them
+        // fill one launching largest instance.
+        let mut v = view(vec![((1000, 2048), 15)]);
+        v.launching = vec![(16_000, 32_145)];
+        v.alive = 3;
+        v.non_empty = 2;
+        // M = 3 + 0, N = 3: hold.
+        assert_eq!(p.tick(3 * MINUTE, v), EcsDecision::Hold);
+    }
 
     #[test]
     fn karpenter_prefers_the_cheapest_type_that_takes_every_pod() {

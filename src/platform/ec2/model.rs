@@ -16,13 +16,14 @@ use crate::engine::{EventQueue, Schedule};
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
+use crate::platform::service_launch::ServiceLaunch;
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// The reservations' fee: their on-demand value less the discount, exactly
@@ -83,6 +84,10 @@ pub enum Event {
     SpotNotice(u32),
     SpotTerminate(u32),
     MetricTick,
+    /// The Auto Scaling group acts on an ECS scale-out (after the alarm).
+    AsgLaunch,
+    /// A service's launch rate has a token again for a held task.
+    ServiceLaunch,
     KarpenterBatch,
     /// Karpenter's disruption loop looks for nodes to consolidate.
     DisruptionPoll,
@@ -108,14 +113,20 @@ impl Scaler {
                 warmup,
                 scale_in_after,
                 metric_period,
-            } => Scaler::Ecs(EcsManagedScaling::new(
-                target_percent,
-                min_step,
-                max_step,
-                warmup,
-                scale_in_after,
-                metric_period,
-            )),
+                alarm_delay,
+                scale_in_ramp,
+                ..
+            } => Scaler::Ecs(
+                EcsManagedScaling::new(
+                    target_percent,
+                    min_step,
+                    max_step,
+                    warmup,
+                    scale_in_after,
+                    metric_period,
+                )
+                .with_alarm(alarm_delay, scale_in_ramp),
+            ),
             Autoscaler::Karpenter {
                 batch_idle,
                 batch_max,
@@ -159,6 +170,17 @@ pub struct Ec2Model {
     scaler: Scaler,
     /// Whether the next ECS metric tick is scheduled.
     tick_scheduled: bool,
+    /// Instances ECS managed scaling has asked for that the Auto Scaling
+    /// group has not launched yet (its alarm is still on the way): when, and
+    /// which type.
+    asg_pending: VecDeque<(SimTime, usize)>,
+    /// The type the Auto Scaling group launches next (it cycles through the
+    /// types, as a diversified group does).
+    asg_next_type: usize,
+    /// Service tasks held by their service's launch rate (ECS).
+    service_launch: ServiceLaunch<(Task, u32)>,
+    /// When the next `ServiceLaunch` wake-up is scheduled.
+    service_wake: Option<SimTime>,
     /// Spot notices of the initial fleet, scheduled at the first arrival
     /// (the model has no event queue before the run starts).
     initial_notices: Vec<(SimTime, u32)>,
@@ -257,6 +279,10 @@ impl Ec2Model {
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
             scaler: Scaler::of(&spec.autoscaler),
             tick_scheduled: false,
+            asg_pending: VecDeque::new(),
+            asg_next_type: 0,
+            service_launch: ServiceLaunch::new(spec.service_launch_per_minute),
+            service_wake: None,
             initial_notices: Vec::new(),
             books: Books::new(sink),
             stats: ClusterStats {
@@ -740,15 +766,17 @@ impl Ec2Model {
         classes.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         match self.spec.autoscaler {
             Autoscaler::None => Vec::new(),
-            // ECS managed scaling launches the first type only.
+            // ECS managed scaling counts in the largest type.
             Autoscaler::EcsManaged { .. } => {
                 let counts = classes
                     .into_iter()
                     .map(|(c, ids)| (c, ids.len() as u64))
                     .collect();
-                let n = super::autoscale::bins_needed(self.capacity[0], &mut Vec::new(), counts);
+                let largest = self.largest_type();
+                let n =
+                    super::autoscale::bins_needed(self.capacity[largest], &mut Vec::new(), counts);
                 let room = (self.spec.max as u64).saturating_sub(self.alive);
-                vec![0; n.min(room) as usize]
+                vec![largest; n.min(room) as usize]
             }
             Autoscaler::Karpenter { .. } => {
                 Karpenter::plan(classes, &self.node_types, self.limits_left())
@@ -769,16 +797,71 @@ impl Ec2Model {
         }
     }
 
-    /// Waiting tasks per size class, largest memory first (what ECS counts).
-    fn waiting_counts(&self) -> Classes {
-        let mut counts: Classes = self
-            .classes
-            .iter()
-            .map(|(class, ids)| (*class, ids.len() as u64))
-            .filter(|(_, n)| *n > 0)
-            .collect();
+    /// Waiting tasks per size class, largest memory first: the first `limit`
+    /// in submit order (the tasks in PROVISIONING that ECS counts).
+    fn waiting_counts(&self, limit: u32) -> Classes {
+        let mut counts: Classes = if self.waiting.len() <= limit as usize {
+            self.classes
+                .iter()
+                .map(|(class, ids)| (*class, ids.len() as u64))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        } else {
+            let mut by_class: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+            for w in self.waiting.values().take(limit as usize) {
+                *by_class
+                    .entry((w.task.cpu_milli, w.task.memory_mib))
+                    .or_default() += 1;
+            }
+            by_class.into_iter().collect()
+        };
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         counts
+    }
+
+    /// The type with the most schedulable capacity (CPU, then memory).
+    fn largest_type(&self) -> usize {
+        (0..self.capacity.len())
+            .max_by_key(|&t| (self.capacity[t], std::cmp::Reverse(t)))
+            .unwrap_or(0)
+    }
+
+    /// Launches the instances the Auto Scaling group was asked for by now.
+    fn asg_launch(&mut self, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        while let Some(&(at, type_idx)) = self.asg_pending.front()
+            && at <= now
+        {
+            self.asg_pending.pop_front();
+            self.launch(type_idx, queue);
+        }
+    }
+
+    /// Queues a task for placement, or, if it is a service's task over its
+    /// service's launch rate (ECS), holds it until a token comes back.
+    fn submit(&mut self, task: Task, attempt: u32, queue: &mut impl Schedule<Event>) {
+        let service = task.group.clone();
+        match service {
+            Some(service)
+                if self.spec.service_launch_per_minute > 0 && ReplicaWatch::is_replica(task.id) =>
+            {
+                match self
+                    .service_launch
+                    .admit(&service, queue.now(), (task, attempt))
+                {
+                    Ok((task, attempt)) => self.enqueue(task, attempt),
+                    Err(at) => self.wake_service_launch(at, queue),
+                }
+            }
+            _ => self.enqueue(task, attempt),
+        }
+    }
+
+    fn wake_service_launch(&mut self, at: SimTime, queue: &mut impl Schedule<Event>) {
+        if self.service_wake.is_none_or(|t| at < t) {
+            self.service_wake = Some(at);
+            queue.schedule_at(at, Event::ServiceLaunch);
+        }
     }
 
     /// Waiting tasks no launching node is meant for, by size class, largest
@@ -805,8 +888,25 @@ impl Ec2Model {
     /// and carries out its decision.
     fn ecs_tick(&mut self, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
+        let Scaler::Ecs(policy) = &self.scaler else {
+            return;
+        };
+        let limit = match self.spec.autoscaler {
+            Autoscaler::EcsManaged {
+                provisioning_limit, ..
+            } => provisioning_limit,
+            _ => u32::MAX,
+        };
+        let delay = policy.alarm_delay;
+        let mut launching: Vec<(u32, u32)> = self
+            .instances
+            .iter()
+            .filter(|i| i.state == State::Launching)
+            .map(|i| self.capacity[i.type_idx])
+            .collect();
+        launching.extend(self.asg_pending.iter().map(|(_, t)| self.capacity[*t]));
         let view = EcsView {
-            alive: self.alive,
+            alive: self.alive + self.asg_pending.len() as u64,
             non_empty: self
                 .instances
                 .iter()
@@ -814,13 +914,17 @@ impl Ec2Model {
                     matches!(i.state, State::Ready | State::Draining) && !i.tasks.is_empty()
                 })
                 .count() as u64,
-            launching: self
-                .instances
-                .iter()
-                .filter(|i| i.state == State::Launching)
-                .count() as u64,
-            waiting: self.waiting_counts(),
-            capacity: self.capacity[0],
+            launching,
+            waiting: self.waiting_counts(limit),
+            any_waiting: !self.waiting.is_empty(),
+            largest: (
+                self.capacity.iter().map(|c| c.0).max().unwrap_or(0),
+                self.capacity.iter().map(|c| c.1).max().unwrap_or(0),
+            ),
+            smallest: (
+                self.capacity.iter().map(|c| c.0).min().unwrap_or(0),
+                self.capacity.iter().map(|c| c.1).min().unwrap_or(0),
+            ),
             min: self.spec.min,
             max: self.spec.max,
         };
@@ -830,8 +934,18 @@ impl Ec2Model {
         let period = policy.metric_period;
         match policy.tick(now, view) {
             EcsDecision::Launch(step) => {
+                // The alarm fires and the Auto Scaling group launches
+                // `alarm_delay` later, cycling through its types.
+                let at = now.saturating_add(delay);
                 for _ in 0..step {
-                    self.launch(0, queue);
+                    let t = self.asg_next_type % self.capacity.len();
+                    self.asg_next_type = (t + 1) % self.capacity.len();
+                    self.asg_pending.push_back((at, t));
+                }
+                if delay == 0 {
+                    self.asg_launch(queue);
+                } else {
+                    queue.schedule_at(at, Event::AsgLaunch);
                 }
             }
             EcsDecision::RemoveEmpty(surplus) => {
@@ -1071,7 +1185,7 @@ impl Platform for Ec2Model {
 
     fn gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges {
-            tasks_waiting: self.waiting.len() as u64,
+            tasks_waiting: self.waiting.len() as u64 + self.service_launch.held(),
             instances_launching: Some(self.launching),
             instances_running: Some(self.alive - self.launching),
             ..Gauges::default()
@@ -1126,6 +1240,10 @@ impl Platform for Ec2Model {
     fn finish(&mut self, end: SimTime) {
         if let Some(since) = self.pinned_since.take() {
             self.stats.pinned_at_max_us += end.saturating_sub(since) as u128;
+        }
+        // Tasks still held by their service's launch rate wait like the rest.
+        for (task, attempt) in self.service_launch.drain() {
+            self.enqueue(task, attempt);
         }
         // Ending tasks may schedule consolidation checks; after the end they
         // never fire, so they go to a queue that is dropped.
@@ -1231,7 +1349,7 @@ impl Platform for Ec2Model {
             self.refuse(task);
             return;
         }
-        self.enqueue(task, 0);
+        self.submit(task, 0, queue);
         self.place_waiting(queue);
         if !self.waiting.is_empty() {
             self.ensure_tick(queue);
@@ -1328,6 +1446,24 @@ impl Platform for Ec2Model {
                 self.tick_scheduled = false;
                 self.ecs_tick(queue);
             }
+            Event::AsgLaunch => self.asg_launch(queue),
+            Event::ServiceLaunch => {
+                if self.service_wake == Some(now) {
+                    self.service_wake = None;
+                }
+                let (released, next) = self.service_launch.release(now);
+                for (task, attempt) in released {
+                    self.enqueue(task, attempt);
+                }
+                if let Some(at) = next {
+                    self.wake_service_launch(at, queue);
+                }
+                self.place_waiting(queue);
+                if !self.waiting.is_empty() {
+                    self.ensure_tick(queue);
+                    self.karpenter_pending(queue);
+                }
+            }
             Event::KarpenterBatch => self.karpenter_batch(queue),
             Event::DisruptionPoll => {
                 self.poll_scheduled = false;
@@ -1339,10 +1475,12 @@ impl Platform for Ec2Model {
     }
 
     fn busy(&self) -> bool {
-        !self.waiting.is_empty()
-            && (self.books.tally.in_flight > 0
-                || self.launching > 0
-                || (!matches!(self.spec.autoscaler, Autoscaler::None) && !self.at_max()))
+        self.service_launch.held() > 0
+            || (!self.waiting.is_empty()
+                && (self.books.tally.in_flight > 0
+                    || self.launching > 0
+                    || !self.asg_pending.is_empty()
+                    || (!matches!(self.spec.autoscaler, Autoscaler::None) && !self.at_max())))
     }
 }
 

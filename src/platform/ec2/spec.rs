@@ -43,6 +43,15 @@ pub enum Autoscaler {
         warmup: SimTime,
         scale_in_after: SimTime,
         metric_period: SimTime,
+        /// From a metric period's end to the Auto Scaling group asking for
+        /// the instances (CloudWatch publishing and the high alarm).
+        alarm_delay: SimTime,
+        /// Scale in a part each minute (the Auto Scaling group's ramp), or,
+        /// when false, every surplus empty instance at once.
+        scale_in_ramp: bool,
+        /// Tasks in PROVISIONING that scale-out counts, at most (the
+        /// cluster's quota); later ones wait unseen.
+        provisioning_limit: u32,
     },
     /// Karpenter: batch pending pods, launch the cheapest type that holds
     /// each node's pods within the NodePool limits, and consolidate.
@@ -222,6 +231,9 @@ pub struct Ec2Spec {
     pub cached_start: SpanDist,
     pub reserved_cpu_milli: u32,
     pub reserved_memory_percent: f64,
+    /// ECS only: tasks the service scheduler launches per service per
+    /// minute (0: no limit, as on EKS).
+    pub service_launch_per_minute: u32,
     /// Reserved instances of the first instance type, paid for the whole
     /// run whether used or not.
     pub reservations: Option<Reservations>,
@@ -302,14 +314,11 @@ impl EksNode {
 }
 
 impl Ec2Spec {
-    /// Whether a task of this size fits some type the cluster may launch
-    /// (ECS managed scaling launches only the first type).
+    /// Whether a task of this size fits some type the cluster may launch.
+    /// (Under ECS managed scaling a task that fits only some of the types
+    /// waits without ever causing a scale-out; see `autoscale.rs`.)
     pub fn fits_some_type(&self, cpu_milli: u32, memory_mib: u32) -> bool {
-        let types = match self.autoscaler {
-            Autoscaler::EcsManaged { .. } => &self.instance_types[..1],
-            _ => &self.instance_types[..],
-        };
-        types.iter().any(|t| {
+        self.instance_types.iter().any(|t| {
             let (c, m) = self.schedulable(t);
             c >= cpu_milli && m >= memory_mib && self.tasks_per_node(t) != Some(0)
         })
