@@ -431,6 +431,13 @@ pub fn explain(summary: &Summary, catalog: &Catalog) -> String {
             out.push_str(&format!("- {line}.\n"));
         }
     }
+    let backlogs: Vec<String> = ps.iter().filter_map(compare::unbounded_backlog).collect();
+    if !backlogs.is_empty() {
+        out.push_str("\nBacklogs that will not catch up\n");
+        for line in backlogs {
+            out.push_str(&format!("- {line}.\n"));
+        }
+    }
     let waits: Vec<String> = ps.iter().filter_map(waiting).collect();
     if !waits.is_empty() {
         out.push_str("\nWhat made tasks wait\n");

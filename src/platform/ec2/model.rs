@@ -10,6 +10,7 @@ use super::placement::Placer;
 use super::spec::{Autoscaler, Ec2Spec, Orchestrator};
 use super::stats::ClusterStats;
 use crate::engine::{EventQueue, Schedule};
+use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
@@ -55,7 +56,6 @@ struct Instance {
 struct Waiting {
     task: Task,
     attempt: u32,
-    nominated: bool,
 }
 
 struct Running {
@@ -133,6 +133,15 @@ pub struct Ec2Model {
     waiting: BTreeMap<u64, Waiting>,
     /// Waiting task ids by size class.
     classes: BTreeMap<(u32, u32), BTreeSet<u64>>,
+    /// What `place_waiting` must look at (issue 22): after it returns, no
+    /// waiting class fits on any instance. Only an instance whose room
+    /// grew since (`fresh`: opened, or a task released) or a class that
+    /// was not waiting then (`untested`) can change that, so it tries
+    /// those instead of every class on every event.
+    fresh: Vec<u32>,
+    untested: Vec<(u32, u32)>,
+    /// Waiting tasks a launching Karpenter node is meant for.
+    nominated: BTreeSet<u64>,
     running: Vec<Option<Running>>,
     generations: Vec<u32>,
     free_slots: Vec<u32>,
@@ -208,6 +217,9 @@ impl Ec2Model {
             reservable_since: 0,
             waiting: BTreeMap::new(),
             classes: BTreeMap::new(),
+            fresh: Vec::new(),
+            untested: Vec::new(),
+            nominated: BTreeSet::new(),
             running: Vec::new(),
             generations: Vec::new(),
             free_slots: Vec::new(),
@@ -244,6 +256,10 @@ impl Ec2Model {
         let pinned = !matches!(self.spec.autoscaler, Autoscaler::None)
             && self.alive >= self.spec.max as u64
             && !self.waiting.is_empty();
+        self.books
+            .tally
+            .backlog
+            .observe(now, self.waiting.len() as u64);
         match (self.pinned_since, pinned) {
             (None, true) => self.pinned_since = Some(now),
             (Some(since), false) => {
@@ -333,6 +349,7 @@ impl Ec2Model {
         self.launching -= 1;
         let (cpu, mem) = self.capacity[inst.type_idx];
         self.placer.open(id, cpu, mem);
+        self.fresh.push(id);
         if inst.spot && self.spec.spot_interruptions_per_hour > 0.0 {
             let u: f64 = self.spot_rng.random();
             let rate_per_us = self.spec.spot_interruptions_per_hour / HOUR as f64;
@@ -377,44 +394,66 @@ impl Ec2Model {
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
-        self.classes
-            .entry((task.cpu_milli, task.memory_mib))
-            .or_default()
-            .insert(task.id);
-        self.waiting.insert(
-            task.id,
-            Waiting {
-                task,
-                attempt,
-                nominated: false,
-            },
-        );
+        let class = (task.cpu_milli, task.memory_mib);
+        let ids = self.classes.entry(class).or_default();
+        if ids.is_empty() {
+            self.untested.push(class);
+        }
+        ids.insert(task.id);
+        self.waiting.insert(task.id, Waiting { task, attempt });
     }
 
     /// Places waiting tasks in submit order while any fits; a smaller task may
     /// go ahead of a larger one that does not fit.
+    ///
+    /// The order is that of trying the head (oldest task) of every class,
+    /// oldest first, until every class is blocked. A class that fitted
+    /// nowhere when this last returned still fits nowhere unless it fits on
+    /// an instance that has gained room since (placement fails only when no
+    /// open instance has the room, with no side effect), so only those
+    /// classes and the newly waiting ones are tried: the same placements
+    /// in the same order, at a cost that does not grow with the backlog.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
-        let mut blocked: Vec<(u32, u32)> = Vec::new();
-        loop {
-            let next = self
-                .classes
-                .iter()
-                .filter(|(class, _)| !blocked.contains(class))
-                .filter_map(|(class, ids)| ids.first().map(|id| (*id, *class)))
-                .min();
-            let Some((id, class)) = next else { break };
-            match self.placer.place(class.0, class.1) {
-                Some(instance) => {
-                    let ids = self.classes.get_mut(&class).expect("class exists");
-                    ids.remove(&id);
-                    if ids.is_empty() {
-                        self.classes.remove(&class);
-                    }
-                    let w = self.waiting.remove(&id).expect("waiting task exists");
-                    self.start(w.task, w.attempt, instance, false, queue);
-                }
-                None => blocked.push(class),
+        let mut room: Vec<(u32, u32)> = std::mem::take(&mut self.fresh)
+            .into_iter()
+            .map(|id| self.placer.slot(id))
+            .filter(|s| s.open)
+            .map(|s| (s.free_cpu, s.free_mem))
+            .collect();
+        room.sort_unstable();
+        room.dedup();
+        let mut heads: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
+        for class in std::mem::take(&mut self.untested) {
+            if let Some(&id) = self.classes.get(&class).and_then(|ids| ids.first()) {
+                heads.insert((id, class));
             }
+        }
+        if let Some(max_cpu) = room.iter().map(|r| r.0).max() {
+            for (class, ids) in self.classes.range(..=(max_cpu, u32::MAX)) {
+                if room.iter().any(|r| class.0 <= r.0 && class.1 <= r.1)
+                    && let Some(&id) = ids.first()
+                {
+                    heads.insert((id, *class));
+                }
+            }
+        }
+        while let Some((id, class)) = heads.pop_first() {
+            let Some(instance) = self.placer.place(class.0, class.1) else {
+                continue; // blocked until some instance gains room
+            };
+            let ids = self.classes.get_mut(&class).expect("class exists");
+            ids.remove(&id);
+            match ids.first() {
+                Some(&next) => {
+                    heads.insert((next, class));
+                }
+                None => {
+                    self.classes.remove(&class);
+                }
+            }
+            self.nominated.remove(&id);
+            let w = self.waiting.remove(&id).expect("waiting task exists");
+            self.start(w.task, w.attempt, instance, false, queue);
         }
     }
 
@@ -534,6 +573,7 @@ impl Ec2Model {
             if inst.state == State::Ready {
                 self.placer
                     .release(r.instance, r.task.cpu_milli, r.task.memory_mib);
+                self.fresh.push(r.instance);
             }
             if inst.tasks.is_empty() {
                 inst.empty_gen += 1;
@@ -665,18 +705,37 @@ impl Ec2Model {
     }
 
     /// Waiting tasks no launching node is meant for, by size class, largest
-    /// memory first (what Karpenter provisions for).
-    fn pending_ids(&self) -> Vec<((u32, u32), Vec<u64>)> {
+    /// memory first (what Karpenter provisions for), for a plan of at most
+    /// `room` nodes.
+    ///
+    /// A class's list stops at `room` × (the most of it one node of any
+    /// type takes) + 1 ids (issue 22): the plan takes at most that many
+    /// less one, and a longer list changes neither what a node takes nor
+    /// whether a node takes every task, so the plan is the same as with
+    /// every id while the cost follows the nodes it may launch, not the
+    /// backlog.
+    fn pending_ids(&self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
+        if room == 0 {
+            return Vec::new();
+        }
         let mut classes: Vec<((u32, u32), Vec<u64>)> = self
             .classes
             .iter()
-            .map(|(class, ids)| {
+            .map(|(&(c, m), ids)| {
+                let per_node = self
+                    .capacity
+                    .iter()
+                    .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
+                    .max()
+                    .unwrap_or(0);
+                let keep = room.saturating_mul(per_node).saturating_add(1);
                 let ids = ids
                     .iter()
                     .copied()
-                    .filter(|id| !self.waiting[id].nominated)
+                    .filter(|id| !self.nominated.contains(id))
+                    .take(usize::try_from(keep).unwrap_or(usize::MAX))
                     .collect::<Vec<u64>>();
-                (*class, ids)
+                ((c, m), ids)
             })
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
@@ -755,13 +814,9 @@ impl Ec2Model {
         }
         let prices: Vec<u128> = self.on_demand.iter().map(|r| r.price.pico_usd).collect();
         let room = (self.spec.max as u64).saturating_sub(self.alive);
-        let plan = Karpenter::plan(self.pending_ids(), &self.capacity, &prices, room);
+        let plan = Karpenter::plan(self.pending_ids(room), &self.capacity, &prices, room);
         for (t, ids) in plan {
-            for id in ids {
-                if let Some(w) = self.waiting.get_mut(&id) {
-                    w.nominated = true;
-                }
-            }
+            self.nominated.extend(ids);
             self.launch(t, queue);
         }
     }
@@ -833,6 +888,15 @@ impl Platform for Ec2Model {
 
     /// Settles what is still pending when the run stops at `end`.
     fn finish(&mut self, end: SimTime) {
+        let capped = if matches!(self.spec.autoscaler, Autoscaler::None) {
+            Some(Capped::FixedFleet)
+        } else {
+            self.pinned_since.map(|_| Capped::AtMax)
+        };
+        self.books
+            .tally
+            .backlog
+            .close(end, self.waiting.len() as u64, capped);
         if let Some(since) = self.pinned_since.take() {
             self.stats.pinned_at_max_us += end.saturating_sub(since) as u128;
         }
@@ -871,6 +935,7 @@ impl Platform for Ec2Model {
             }
         }
         self.classes.clear();
+        self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
             if inst.state != State::Terminated {
@@ -976,9 +1041,7 @@ impl Platform for Ec2Model {
                     && self.launching == 0
                     && !self.waiting.is_empty()
                 {
-                    for w in self.waiting.values_mut() {
-                        w.nominated = false;
-                    }
+                    self.nominated.clear();
                     self.karpenter_pending(queue);
                 }
             }

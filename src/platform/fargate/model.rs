@@ -8,6 +8,7 @@ use super::launch::TokenBucket;
 use super::sizing::{FargateSize, SizeMiss, fit};
 use super::spec::{FargateSpec, OnInterruption, Sizing};
 use crate::engine::Schedule;
+use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::Platform;
 use crate::platform::series::Gauges;
@@ -424,6 +425,12 @@ impl Platform for FargateModel {
             self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
+        // Tasks wait here only for launch tokens, and the rate never rises.
+        let waiting = self.queue.len() as u64;
+        self.books
+            .tally
+            .backlog
+            .close(end, waiting, Some(Capped::LaunchRate));
         self.books.tally.waiting_at_end += self.queue.len() as u64;
         self.books.tally.replicas.waiting_at_end += self
             .queue
@@ -479,6 +486,8 @@ impl Platform for FargateModel {
         if let Some(w) = self.admit(task) {
             self.queue.push_back(w);
             self.drain_queue(queue);
+            let waiting = self.queue.len() as u64;
+            self.books.tally.backlog.observe(queue.now(), waiting);
         }
     }
 
@@ -487,6 +496,8 @@ impl Platform for FargateModel {
             Event::Token => {
                 self.token_pending = false;
                 self.drain_queue(queue);
+                let waiting = self.queue.len() as u64;
+                self.books.tally.backlog.observe(queue.now(), waiting);
             }
             Event::Stop { slot, generation } => {
                 if self.generations[slot as usize] != generation {
