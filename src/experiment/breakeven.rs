@@ -271,6 +271,7 @@ impl Breakeven {
                 )
             }),
             frontier: Vec::new(),
+            off_frontier: Vec::new(),
         };
         render_xy(dir, "breakeven", &chart)
     }

@@ -5,6 +5,7 @@ use super::results::Manifest;
 use crate::Error;
 use crate::io::files::{safe_file_name, write_atomic};
 use crate::io::table::Table;
+use crate::report::compare;
 use crate::report::format::{clean_number, format_seconds, format_usd_cents};
 use crate::report::html::esc;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
@@ -51,6 +52,34 @@ pub fn pareto(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         }
     }
     front
+}
+
+/// Which rows left work undone, by the verdicts' rule applied to the means
+/// of each aggregate row: a task that could never run, more than 1 % not
+/// run, or fewer completed than 95 % of the best option at the same point.
+/// Indexed like the table; rows without task columns (services only) did
+/// their work.
+fn undone_rows(df: &Table, rows: &[usize], point: &[Option<f64>]) -> Vec<bool> {
+    let col = |name: &str| f64s(df, name);
+    let (submitted, completed) = (col("tasks_submitted"), col("tasks_completed"));
+    let (unschedulable, waiting, failed) = (
+        col("tasks_unschedulable"),
+        col("tasks_waiting_at_end"),
+        col("tasks_failed"),
+    );
+    let v = |c: &[Option<f64>], i: usize| c[i].unwrap_or(0.0);
+    let mut undone = vec![false; df.height()];
+    for &i in rows {
+        let best = rows
+            .iter()
+            .filter(|j| point[**j] == point[i])
+            .map(|j| v(&completed, *j))
+            .fold(0.0, f64::max);
+        let not_run = v(&unschedulable, i) + v(&waiting, i) + v(&failed, i);
+        undone[i] = compare::left_work_undone(v(&submitted, i), not_run, v(&unschedulable, i))
+            || compare::completed_too_few(v(&completed, i), best);
+    }
+    undone
 }
 
 /// Refuses a `--metric` that is not a column of the results, before any
@@ -156,17 +185,28 @@ pub fn render(
                 series,
                 marker: None,
                 frontier: Vec::new(),
+                off_frontier: Vec::new(),
             };
             svgs.push((caption, render_xy(dir, &name, &chart)?));
             files.push(format!("{name}.png"));
             files.push(format!("{name}.svg"));
         }
     }
-    // The cost-latency plane.
+    // The cost-latency plane. Only options that did the work of their point
+    // are on the frontier: one that left tasks undone is cheap because it
+    // ran less (the verdicts' rule, report::compare).
     let cost = f64s(df, COST);
     let p95 = f64s(df, P95);
+    let point = f64s(df, "point");
+    let undone = undone_rows(df, &rows, &point);
     let all: Vec<(f64, f64)> = rows
         .iter()
+        .filter(|i| !undone[**i])
+        .filter_map(|i| Some((cost[*i]?, p95[*i]?)))
+        .collect();
+    let off: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|i| undone[**i])
         .filter_map(|i| Some((cost[*i]?, p95[*i]?)))
         .collect();
     let plane = XyChart {
@@ -191,11 +231,16 @@ pub fn render(
             .collect(),
         marker: None,
         frontier: pareto(&all),
+        off_frontier: off.clone(),
     };
-    svgs.push((
-        "Cost–latency plane with the Pareto frontier".into(),
-        render_xy(dir, "sweep_pareto", &plane)?,
-    ));
+    let mut caption = String::from("Cost–latency plane with the Pareto frontier");
+    if !off.is_empty() {
+        caption.push_str(&format!(
+            "; {} option(s) that left work undone are ringed and kept off the frontier",
+            off.len()
+        ));
+    }
+    svgs.push((caption, render_xy(dir, "sweep_pareto", &plane)?));
     files.push("sweep_pareto.png".into());
     files.push("sweep_pareto.svg".into());
     // The page.
@@ -203,7 +248,6 @@ pub fn render(
     let hi = f64s(df, &format!("{COST}_ci95_high"));
     let plo = f64s(df, &format!("{P95}_ci95_low"));
     let phi = f64s(df, &format!("{P95}_ci95_high"));
-    let point = f64s(df, "point");
     let mut h =
         String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str(&format!(
@@ -232,9 +276,14 @@ pub fn render(
         for c in &axis_text {
             h.push_str(&format!("<td>{}</td>", esc(&clean_number(&c[*i]))));
         }
+        let platform = if undone[*i] {
+            format!("{} (left work undone: not compared)", platforms[*i])
+        } else {
+            platforms[*i].clone()
+        };
         h.push_str(&format!(
             "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>\n",
-            esc(&platforms[*i]),
+            esc(&platform),
             money(cost[*i]),
             money(lo[*i]),
             money(hi[*i]),
@@ -260,6 +309,30 @@ pub fn render(
 
 #[cfg(test)]
 mod tests {
+    use crate::io::table::{Column, Table};
+
+    /// Two points of a sweep, two platforms each. At point 1 a cluster left
+    /// 40 of 1,000 tasks waiting (4 % > 1 %); at point 2 it completed 900
+    /// against Fargate's 1,000 (below 95 %); a services-only row has no
+    /// tasks and did its work.
+    #[test]
+    fn options_that_left_work_undone_are_kept_off_the_frontier() {
+        let f = |v: &[f64]| Column::F64(v.to_vec());
+        let df = Table::new(vec![
+            ("point", f(&[1.0, 1.0, 2.0, 2.0, 3.0])),
+            ("row", Column::Str(vec!["aggregate".to_string(); 5])),
+            ("tasks_submitted", f(&[1000.0, 1000.0, 1000.0, 1000.0, 0.0])),
+            ("tasks_completed", f(&[1000.0, 960.0, 1000.0, 900.0, 0.0])),
+            ("tasks_unschedulable", f(&[0.0, 0.0, 0.0, 0.0, 0.0])),
+            ("tasks_waiting_at_end", f(&[0.0, 40.0, 0.0, 5.0, 0.0])),
+            ("tasks_failed", f(&[0.0, 0.0, 0.0, 0.0, 0.0])),
+        ])
+        .unwrap();
+        let point = super::f64s(&df, "point");
+        let undone = super::undone_rows(&df, &[0, 1, 2, 3, 4], &point);
+        assert_eq!(undone, vec![false, true, false, true, false]);
+    }
+
     #[test]
     fn pareto_keeps_the_undominated() {
         let f = super::pareto(&[(3.0, 1.0), (1.0, 5.0), (2.0, 2.0), (2.5, 3.0), (1.0, 6.0)]);

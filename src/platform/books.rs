@@ -293,7 +293,12 @@ impl Books {
 
     /// Adds a time-series row at `at`.
     pub fn push_sample(&mut self, at: SimTime, gauges: Gauges, cost: Money) {
-        let (submitted, completed) = (self.tally.submitted, self.tally.completed);
+        // The workload's tasks only: service replicas have their own gauge.
+        let t = &self.tally;
+        let (submitted, completed) = (
+            t.submitted - t.replicas.submitted,
+            t.completed - t.replicas.completed,
+        );
         if let Some(s) = self.series.as_mut() {
             s.push(at, submitted, completed, gauges, cost);
         }
@@ -302,7 +307,7 @@ impl Books {
     /// Closes the time series after the run is settled: the last row's
     /// cumulative cost becomes the total bill.
     pub fn settle_series(&mut self, total: Money) {
-        let completed = self.tally.completed;
+        let completed = self.tally.completed - self.tally.replicas.completed;
         if let Some(s) = self.series.as_mut() {
             s.settle(total, completed);
         }

@@ -21,6 +21,9 @@ pub struct Gauges {
     /// Launched or placed, container not yet running (provisioning, image pull).
     pub tasks_starting: u64,
     pub tasks_running: u64,
+    /// Service replicas launched or placed and not yet stopped (apart from
+    /// the workload's tasks above; they count in the capacity below).
+    pub replicas_running: u64,
     /// EC2: instances requested and not yet ready (None for serverless).
     pub instances_launching: Option<u64>,
     /// EC2: instances ready or draining (None for serverless).

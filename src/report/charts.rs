@@ -89,6 +89,7 @@ const INSTANCES: RGBColor = RGBColor(60, 60, 60);
 const LAUNCHING: RGBColor = RGBColor(148, 103, 189);
 const PROVISIONED: RGBColor = RGBColor(120, 170, 220);
 const ALLOCATED: RGBColor = RGBColor(20, 70, 140);
+const REPLICAS: RGBColor = RGBColor(23, 190, 207);
 
 impl Draw for CapacityChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -108,6 +109,11 @@ impl Draw for CapacityChart<'_> {
                 ("tasks waiting", WAITING, &p.tasks_waiting),
                 ("tasks starting", STARTING, &p.tasks_starting),
             ];
+            if p.replicas_running.iter().any(|r| *r > 0.0) {
+                // A service-only run has no tasks: its lines would lie at 0.
+                lines.retain(|l| l.2.iter().any(|v| *v > 0.0));
+                lines.push(("service replicas", REPLICAS, &p.replicas_running));
+            }
             if ec2 {
                 lines.push(("instances running", INSTANCES, &p.instances_running));
                 lines.push(("instances launching", LAUNCHING, &p.instances_launching));

@@ -386,6 +386,7 @@ fn write_outputs(dir: &Path, plans: &[PlatformPlan]) -> Result<(), Error> {
             format!("{}: cheapest", cheapest.platform),
         )),
         frontier: Vec::new(),
+        off_frontier: Vec::new(),
     };
     super::xy_chart::render_xy(dir, "commit", &chart)?;
     Ok(())

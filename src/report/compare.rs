@@ -79,15 +79,32 @@ pub fn undone_work(p: &PlatformSummary) -> Option<String> {
     })
 }
 
+/// Whether an option left work undone: a task that could never run, or more
+/// than [`UNDONE_SHARE`] of its tasks not run. On plain counts (means over
+/// replications in an experiment's table are fine).
+pub fn left_work_undone(submitted: f64, not_run: f64, unschedulable: f64) -> bool {
+    unschedulable > 0.0 || not_run > UNDONE_SHARE * submitted
+}
+
+/// Whether an option completed fewer than [`COMPLETED_SHARE`] of the tasks
+/// the best option completed.
+pub fn completed_too_few(completed: f64, best_completed: f64) -> bool {
+    completed < COMPLETED_SHARE * best_completed
+}
+
 /// Why an option cannot be compared on cost or latency with the others, or
 /// None when it did (about) the same work as the best of them.
 pub fn excluded_because(p: &PlatformSummary, best_completed: u64) -> Option<String> {
     let t = &p.tasks;
     let undone = undone_work(p);
-    if t.unschedulable > 0 || (not_run(t) as f64) > UNDONE_SHARE * t.submitted as f64 {
+    if left_work_undone(
+        t.submitted as f64,
+        not_run(t) as f64,
+        t.unschedulable as f64,
+    ) {
         return undone;
     }
-    if (t.completed as f64) < COMPLETED_SHARE * best_completed as f64 {
+    if completed_too_few(t.completed as f64, best_completed as f64) {
         let mut left = Vec::new();
         if t.running_at_end > 0 {
             left.push(format!(

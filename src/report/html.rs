@@ -146,12 +146,14 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             let f95 = p95(f).unwrap_or(c95);
             if f.name == cheapest.name {
                 out.push(format!(
-                    "It is also the fastest to start tasks: p95 time to start {}.",
+                    "{} is also the fastest to start tasks: p95 time to start {}.",
+                    cheapest.name,
                     format_seconds(c95)
                 ));
             } else if compare::same_latency(c95, f95) {
                 out.push(format!(
-                    "It starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
+                    "{} starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
+                    cheapest.name,
                     f.name,
                     format_seconds(c95),
                     format_seconds(f95)
@@ -366,7 +368,7 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         "<title>{} — fargate-sim report</title>\n",
         esc(&sc.name)
     ));
-    h.push_str("<style>\nbody{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\nh1{margin-bottom:.2em}.meta{color:#666}\ntable{border-collapse:collapse;margin:1em 0}th,td{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left;vertical-align:top}\nth{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\n.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.4em}\n.verdict{background:#f3f8ff;border-left:4px solid #1f77b4;padding:.6em 1em}\nfigure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555}\ntable.assume td{font-size:.9em}\n</style>\n</head>\n<body>\n");
+    h.push_str("<style>\nbody{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\nh1{margin-bottom:.2em}.meta{color:#666}\ntable{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto}th,td{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left;vertical-align:top}\nth{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}\n.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.4em}\n.verdict{background:#f3f8ff;border-left:4px solid #1f77b4;padding:.6em 1em}\nfigure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555}\ntable.assume td{font-size:.9em;overflow-wrap:anywhere}\ncode{overflow-wrap:anywhere}\n@media (max-width:1000px){table.cmp th,table.cmp td{padding:.3em .4em;font-size:.9em}}\n</style>\n</head>\n<body>\n");
     h.push_str(&format!("<h1>{}</h1>\n", esc(&sc.name)));
     if !sc.description.trim().is_empty() {
         h.push_str(&format!("<p>{}</p>\n", esc(sc.description.trim())));

@@ -248,6 +248,8 @@ pub(super) enum Swatch {
     Dashed(RGBColor),
     Area(RGBColor, f64),
     Dot(RGBColor),
+    /// A hollow dot.
+    Ring(RGBColor),
     Outline(RGBColor),
 }
 
@@ -346,6 +348,9 @@ pub(super) fn with_legend<DB: DrawingBackend>(
                 c.mix(alpha).filled(),
             )),
             Swatch::Dot(c) => strip.draw(&Circle::new((x + SWATCH_W / 2, y), 5, c.filled())),
+            Swatch::Ring(c) => {
+                strip.draw(&Circle::new((x + SWATCH_W / 2, y), 5, c.stroke_width(2)))
+            }
             Swatch::Outline(c) => strip.draw(&Rectangle::new(
                 [(x, y - 6), (x + SWATCH_W, y + 6)],
                 c.stroke_width(2),

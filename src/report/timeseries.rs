@@ -28,7 +28,11 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "tasks_starting",
         "launched or placed, container not yet running",
     ),
-    ("tasks_running", "containers running"),
+    ("tasks_running", "the workload's containers running"),
+    (
+        "replicas_running",
+        "service replicas launched or placed and not yet stopped",
+    ),
     (
         "instances_launching",
         "EC2 instances requested, not yet ready (null for serverless)",
@@ -65,6 +69,7 @@ pub struct PlatformSeries {
     pub tasks_waiting: Vec<f64>,
     pub tasks_starting: Vec<f64>,
     pub tasks_running: Vec<f64>,
+    pub replicas_running: Vec<f64>,
     /// Empty for serverless platforms.
     pub instances_launching: Vec<f64>,
     pub instances_running: Vec<f64>,
@@ -84,6 +89,7 @@ pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<Table, Error> {
     let mut waiting = Vec::with_capacity(n);
     let mut starting = Vec::with_capacity(n);
     let mut running = Vec::with_capacity(n);
+    let mut replicas = Vec::with_capacity(n);
     let mut launching_i: Vec<Option<u64>> = Vec::with_capacity(n);
     let mut running_i: Vec<Option<u64>> = Vec::with_capacity(n);
     let mut vcpu_p = Vec::with_capacity(n);
@@ -104,6 +110,7 @@ pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<Table, Error> {
             waiting.push(g.tasks_waiting);
             starting.push(g.tasks_starting);
             running.push(g.tasks_running);
+            replicas.push(g.replicas_running);
             launching_i.push(g.instances_launching);
             running_i.push(g.instances_running);
             vcpu_p.push(g.cpu_milli_provisioned as f64 / 1000.0);
@@ -124,6 +131,7 @@ pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<Table, Error> {
         ("tasks_waiting", waiting.into()),
         ("tasks_starting", starting.into()),
         ("tasks_running", running.into()),
+        ("replicas_running", replicas.into()),
         ("instances_launching", launching_i.into()),
         ("instances_running", running_i.into()),
         ("vcpu_provisioned", vcpu_p.into()),
@@ -175,6 +183,12 @@ pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
     let waiting = floats("tasks_waiting")?;
     let starting = floats("tasks_starting")?;
     let running = floats("tasks_running")?;
+    // Runs written before replicas had their own column have none.
+    let replicas = if table.has("replicas_running") {
+        floats("replicas_running")?
+    } else {
+        vec![None; table.height()]
+    };
     let launching_i = floats("instances_launching")?;
     let running_i = floats("instances_running")?;
     let vcpu_p = floats("vcpu_provisioned")?;
@@ -198,6 +212,7 @@ pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
         p.tasks_waiting.push(v(&waiting));
         p.tasks_starting.push(v(&starting));
         p.tasks_running.push(v(&running));
+        p.replicas_running.push(v(&replicas));
         if let (Some(l), Some(r)) = (launching_i[i], running_i[i]) {
             p.instances_launching.push(l);
             p.instances_running.push(r);

@@ -551,3 +551,51 @@ fn the_cost_breakdown_adds_up_to_each_total() {
         }
     }
 }
+
+/// Service replicas have their own column in the time series: a service-only
+/// run submits, completes and runs no task, and its two replicas run every
+/// minute with their capacity allocated (issue 22: replicas are not tasks).
+#[test]
+fn the_time_series_counts_replicas_apart_from_tasks() {
+    let case = Case::new(
+        r#"
+name = "service-only"
+horizon = "10min"
+[workload]
+[[workload.services]]
+name = "api"
+cpu = 0.5
+memory = "1GiB"
+replicas = { min = 2, max = 2 }
+service_time = "20ms"
+requests = { curve = "constant", rate = "10/s" }
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+[[platforms]]
+name = "ecs"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+"#,
+        None,
+    );
+    for (platform, rows, _) in series(&case, 60) {
+        assert_eq!(rows.len(), 10, "{platform}");
+        for r in &rows {
+            let g = &r.gauges;
+            assert_eq!(
+                (
+                    r.tasks_submitted,
+                    r.tasks_completed,
+                    g.tasks_running,
+                    g.tasks_starting
+                ),
+                (0, 0, 0, 0),
+                "{platform}"
+            );
+            assert_eq!(g.replicas_running, 2, "{platform}");
+            assert_eq!(g.cpu_milli_allocated, 1000, "{platform}");
+        }
+    }
+}

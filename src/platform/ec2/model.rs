@@ -843,7 +843,9 @@ impl Platform for Ec2Model {
             ..Gauges::default()
         };
         for r in self.running.iter().flatten() {
-            if r.running <= at {
+            if ReplicaWatch::is_replica(r.task.id) {
+                g.replicas_running += 1;
+            } else if r.running <= at {
                 g.tasks_running += 1;
             } else {
                 g.tasks_starting += 1;

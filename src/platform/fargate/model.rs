@@ -371,7 +371,9 @@ impl Platform for FargateModel {
             ..Gauges::default()
         };
         for f in self.slots.iter().flatten() {
-            if f.running <= at {
+            if ReplicaWatch::is_replica(f.task.id) {
+                g.replicas_running += 1;
+            } else if f.running <= at {
                 g.tasks_running += 1;
             } else {
                 g.tasks_starting += 1;
