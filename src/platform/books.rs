@@ -3,6 +3,7 @@
 //! run's counters ([`Tally`]), and the [`Books`] that hold them with the
 //! time series.
 
+use super::backlog::Backlog;
 use super::series::{Gauges, SeriesRecorder};
 use crate::pricing::Money;
 use crate::stats::SpanStats;
@@ -139,6 +140,8 @@ pub struct Tally {
     /// asked for, not the workload's tasks, so the summary reports them
     /// apart.
     pub replicas: ReplicaTally,
+    /// Tasks waiting over the run, to tell a backlog that never drains.
+    pub backlog: Backlog,
 }
 
 /// What became of service replicas (each also counted in [`Tally`]).

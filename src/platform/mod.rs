@@ -3,6 +3,7 @@
 //! into billed usage, task outcomes and latencies, behind one face
 //! ([`Platform`], `model.rs`) with the same books (`books.rs`).
 
+pub mod backlog;
 pub mod books;
 pub mod ec2;
 pub mod fargate;

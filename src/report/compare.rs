@@ -185,3 +185,42 @@ pub fn pinned(p: &PlatformSummary) -> Option<String> {
         },
     )
 }
+
+/// A task count for a sentence: "1.2 M" from a million, else with
+/// thousands separators.
+fn tasks_count(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} M", n as f64 / 1e6)
+    } else {
+        count(n)
+    }
+}
+
+/// A backlog that grew without bound (`platform::backlog`), in words: how
+/// many tasks wait, how fast the backlog grew at the end, and why the
+/// platform could not add capacity; or None.
+pub fn unbounded_backlog(p: &PlatformSummary) -> Option<String> {
+    let b = p.unbounded_backlog.as_ref()?;
+    let option = |k: &str| p.options.get(k).map_or("?", String::as_str);
+    let why = match b.capped.as_str() {
+        "at_max" if option("autoscaler") == "karpenter" => {
+            format!("while it sat at its limit of {} nodes", option("max"))
+        }
+        "at_max" => format!("while it sat at its max of {} instances", option("max")),
+        "fixed_fleet" => format!(
+            "on its fixed fleet of {} instances (autoscaler = \"none\")",
+            option("initial")
+        ),
+        _ => format!(
+            "held to Fargate's task-launch rate ({})",
+            option("launch_limit")
+        ),
+    };
+    Some(format!(
+        "{} has {} tasks waiting and will not catch up: {:.0}% of the tasks submitted, and the backlog grew by {} tasks an hour over the last quarter of the run, {why}",
+        p.name,
+        tasks_count(b.waiting_at_end),
+        b.waiting_share * 100.0,
+        count(b.growth_per_hour.round() as u64),
+    ))
+}

@@ -389,6 +389,8 @@ pub struct Explanation {
     pub not_compared: Vec<NotCompared>,
     /// Clusters held at their `max` while tasks waited.
     pub pinned: Vec<String>,
+    /// Platforms whose backlog grew at the end with no way to add capacity.
+    pub backlogs: Vec<String>,
     /// What made tasks wait, per platform.
     pub waits: Vec<String>,
     pub not_run: Vec<NotRun>,
@@ -417,6 +419,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         cheapest: None,
         not_compared: Vec::new(),
         pinned: Vec::new(),
+        backlogs: Vec::new(),
         waits: Vec::new(),
         not_run: Vec::new(),
         services: Vec::new(),
@@ -540,6 +543,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
             .collect();
     }
     e.pinned = ps.iter().filter_map(compare::pinned).collect();
+    e.backlogs = ps.iter().filter_map(compare::unbounded_backlog).collect();
     e.waits = ps.iter().filter_map(waiting).collect();
     e.not_run = ps
         .iter()
@@ -652,6 +656,12 @@ pub fn render(e: &Explanation) -> String {
     if !e.pinned.is_empty() {
         out.push_str("\nClusters held at their limit\n");
         for line in &e.pinned {
+            out.push_str(&format!("- {line}.\n"));
+        }
+    }
+    if !e.backlogs.is_empty() {
+        out.push_str("\nBacklogs that will not catch up\n");
+        for line in &e.backlogs {
             out.push_str(&format!("- {line}.\n"));
         }
     }

@@ -190,6 +190,9 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         if let Some(line) = compare::pinned(p) {
             out.push(format!("{line}."));
         }
+        if let Some(line) = compare::unbounded_backlog(p) {
+            out.push(format!("{line}."));
+        }
         if let Some(c) = &p.cluster
             && let Some(idle) = c.idle_fraction
             && idle >= 0.25

@@ -80,6 +80,47 @@ pub struct PlatformSummary {
     /// The scenario's services on this platform (absent when it has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<crate::report::services::ServiceSummary>,
+    /// Present when the backlog grew without bound: many tasks still
+    /// waiting at the end, more than in the last quarter of the run, and no
+    /// capacity the platform could add.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unbounded_backlog: Option<BacklogSummary>,
+}
+
+/// A backlog that will not catch up (`platform::backlog`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BacklogSummary {
+    /// Tasks (service replicas included) still waiting at the end.
+    pub waiting_at_end: u64,
+    /// Their share of the submitted tasks.
+    pub waiting_share: f64,
+    /// Tasks waiting when the last quarter of the run began, and when.
+    pub waiting_before: u64,
+    pub before_s: f64,
+    /// How fast the backlog grew from then to the end, in tasks an hour.
+    pub growth_per_hour: f64,
+    /// Why no capacity could be added: `at_max` (a cluster at its `max`),
+    /// `fixed_fleet` (`autoscaler = "none"`) or `launch_rate` (Fargate's
+    /// task-launch rate).
+    pub capped: String,
+}
+
+fn backlog_summary(t: &Tally) -> Option<BacklogSummary> {
+    use crate::platform::backlog::Capped;
+    let u = t.backlog.unbounded(t.submitted)?;
+    Some(BacklogSummary {
+        waiting_at_end: u.waiting_at_end,
+        waiting_share: u.waiting_at_end as f64 / t.submitted as f64,
+        waiting_before: u.waiting_before,
+        before_s: sim_to_seconds(u.before),
+        growth_per_hour: u.growth_per_hour(),
+        capped: match u.capped {
+            Capped::AtMax => "at_max",
+            Capped::FixedFleet => "fixed_fleet",
+            Capped::LaunchRate => "launch_rate",
+        }
+        .into(),
+    })
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -599,6 +640,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             .iter_mut()
             .map(crate::report::services::summary)
             .collect(),
+        unbounded_backlog: backlog_summary(&run.tally),
     }
 }
 

@@ -135,6 +135,9 @@ fn warnings(summary: &Summary) -> String {
         if let Some(line) = super::compare::pinned(p) {
             out.push_str(&format!("warning: {line}\n"));
         }
+        if let Some(line) = super::compare::unbounded_backlog(p) {
+            out.push_str(&format!("warning: {line}\n"));
+        }
     }
     out
 }

@@ -166,6 +166,109 @@ fn karpenter_at_its_limit_gets_karpenter_advice() {
     );
 }
 
+/// `n` tasks of 1 vCPU / 2 GiB for an hour, one a minute from 30 s on.
+fn steady(n: usize) -> String {
+    let mut t = String::from(HEADER);
+    for i in 0..n {
+        t.push_str(&format!("t{i},{},3600,1,2048\n", 30 + 60 * i));
+    }
+    t
+}
+
+/// 120 one-hour tasks, one a minute, on a cluster held to one m5.large,
+/// which runs one at a time; the run is cut at 2 h.
+///
+/// By hand: task 0 is placed at 30 s and ends after its image pull and an
+/// hour; task 1 takes its place (about 1 h 0 min 40 s) and is still running
+/// at 2 h, when task 2 would start. So 2 of 120 were placed: 118 wait at the
+/// end (98 %). The last quarter starts at 1 h 30 min (5,400 s), when the
+/// 90 tasks submitted by then (at 30 s … 5,370 s) less the 2 placed wait:
+/// 88. The backlog grew by 118 − 88 = 30 in half an hour: 60 an hour. The
+/// cluster sat at its max of 1 with tasks waiting when the run ended.
+#[test]
+fn a_backlog_that_grows_at_max_is_flagged_everywhere() {
+    let case = Case::new(&capped("ecs_managed"), Some(&steady(120)));
+    let ran = run(&case, &[]);
+    let c = ran.platform("cluster");
+    assert_eq!((c.tasks.submitted, c.tasks.waiting_at_end), (120, 118));
+    let b = c.unbounded_backlog.as_ref().expect("flagged");
+    assert_eq!(
+        (
+            b.waiting_at_end,
+            b.waiting_before,
+            b.before_s,
+            b.capped.as_str()
+        ),
+        (118, 88, 5400.0, "at_max")
+    );
+    assert_eq!(b.growth_per_hour, 60.0);
+    // Fargate launched every task at once: its backlog drained.
+    assert_eq!(ran.platform("fargate").unbounded_backlog, None);
+    let line = "cluster has 118 tasks waiting and will not catch up: 98% of the tasks submitted, and the backlog grew by 60 tasks an hour over the last quarter of the run, while it sat at its max of 1 instances";
+    assert!(
+        table::render(&ran.summary).contains(&format!("warning: {line}\n")),
+        "{}",
+        table::render(&ran.summary)
+    );
+    let verdict = html::verdict(&ran.summary);
+    assert!(verdict.contains(&format!("{line}.")), "{verdict:#?}");
+    let text = explain::explain(&ran.summary, &Catalog::builtin());
+    assert!(
+        text.contains(&format!("\nBacklogs that will not catch up\n- {line}.\n")),
+        "{text}"
+    );
+
+    // The same through the binary: the table, summary.json, report.html
+    // and `explain`.
+    let (code, out, err) = bin(&["run", "scenario.toml", "--out", "r"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("warning: {line}\n")), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case.dir().join("r/summary.json")).unwrap())
+            .unwrap();
+    let p = json["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cluster")
+        .unwrap();
+    assert_eq!(p["unbounded_backlog"]["waiting_at_end"], 118);
+    assert_eq!(p["unbounded_backlog"]["growth_per_hour"], 60.0);
+    assert_eq!(p["unbounded_backlog"]["capped"], "at_max");
+    assert!(json["platforms"][0].get("unbounded_backlog").is_none());
+    let page = std::fs::read_to_string(case.dir().join("r/report.html")).unwrap();
+    assert!(page.contains("cluster has 118 tasks waiting and will not catch up"));
+    let (code, out, err) = bin(&["explain", "r"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("- {line}.\n")), "{out}");
+}
+
+#[test]
+fn a_backlog_that_drains_or_can_still_scale_is_not_flagged() {
+    // The same tasks on a cluster that may grow to 200 instances: it keeps
+    // up, so at most a few wait at the end.
+    let case = Case::new(
+        &capped("ecs_managed").replace("max = 1\n", "max = 200\n"),
+        Some(&steady(120)),
+    );
+    let ran = run(&case, &[]);
+    let c = ran.platform("cluster");
+    assert!(c.tasks.waiting_at_end < 12, "{:?}", c.tasks);
+    assert_eq!(c.unbounded_backlog, None);
+    // Held at its max but with no horizon: the run goes on until the
+    // backlog drains, so nothing waits at the end.
+    let drained = Case::new(
+        &capped("ecs_managed").replace("horizon = \"2h\"\n", ""),
+        Some(&steady(20)),
+    );
+    let ran = run(&drained, &[]);
+    let c = ran.platform("cluster");
+    assert_eq!((c.tasks.completed, c.tasks.waiting_at_end), (20, 0));
+    assert_eq!(c.unbounded_backlog, None);
+    let printed = table::render(&ran.summary);
+    assert!(!printed.contains("will not catch up"), "{printed}");
+}
+
 #[test]
 fn not_run_has_one_meaning_and_running_at_end_is_apart() {
     // One task of 2 hours cut by a 1-hour horizon: it is running at the

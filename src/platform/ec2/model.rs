@@ -13,6 +13,7 @@ use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
 use crate::engine::{EventQueue, Schedule};
+use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
@@ -62,7 +63,6 @@ struct Instance {
 struct Waiting {
     task: Task,
     attempt: u32,
-    nominated: bool,
 }
 
 struct Running {
@@ -160,6 +160,15 @@ pub struct Ec2Model {
     waiting: BTreeMap<u64, Waiting>,
     /// Waiting task ids by size class.
     classes: BTreeMap<(u32, u32), BTreeSet<u64>>,
+    /// What `place_waiting` must look at (issue 22): after it returns, no
+    /// waiting class fits on any instance. Only an instance whose room
+    /// grew since (`fresh`: opened, or a task released) or a class that
+    /// was not waiting then (`untested`) can change that, so it tries
+    /// those instead of every class on every event.
+    fresh: Vec<u32>,
+    untested: Vec<(u32, u32)>,
+    /// Waiting tasks a launching Karpenter node is meant for.
+    nominated: BTreeSet<u64>,
     running: Vec<Option<Running>>,
     generations: Vec<u32>,
     free_slots: Vec<u32>,
@@ -271,6 +280,9 @@ impl Ec2Model {
             reservable_since: 0,
             waiting: BTreeMap::new(),
             classes: BTreeMap::new(),
+            fresh: Vec::new(),
+            untested: Vec::new(),
+            nominated: BTreeSet::new(),
             running: Vec::new(),
             generations: Vec::new(),
             free_slots: Vec::new(),
@@ -340,6 +352,10 @@ impl Ec2Model {
     /// waiting; called after every change of the fleet or the queue.
     fn track_pinned(&mut self, now: SimTime) {
         let pinned = !self.waiting.is_empty() && self.at_max();
+        self.books
+            .tally
+            .backlog
+            .observe(now, self.waiting.len() as u64);
         match (self.pinned_since, pinned) {
             (None, true) => self.pinned_since = Some(now),
             (Some(since), false) => {
@@ -490,6 +506,7 @@ impl Ec2Model {
         let (cpu, mem) = self.capacity[inst.type_idx];
         self.placer
             .open_in(id, cpu, mem, self.task_limit[inst.type_idx], inst.zone);
+        self.fresh.push(id);
         if inst.spot && self.spec.spot_interruptions_per_hour > 0.0 {
             let u: f64 = self.spot_rng.random();
             let rate_per_us = self.spec.spot_interruptions_per_hour / HOUR as f64;
@@ -536,44 +553,66 @@ impl Ec2Model {
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
-        self.classes
-            .entry((task.cpu_milli, task.memory_mib))
-            .or_default()
-            .insert(task.id);
-        self.waiting.insert(
-            task.id,
-            Waiting {
-                task,
-                attempt,
-                nominated: false,
-            },
-        );
+        let class = (task.cpu_milli, task.memory_mib);
+        let ids = self.classes.entry(class).or_default();
+        if ids.is_empty() {
+            self.untested.push(class);
+        }
+        ids.insert(task.id);
+        self.waiting.insert(task.id, Waiting { task, attempt });
     }
 
     /// Places waiting tasks in submit order while any fits; a smaller task may
     /// go ahead of a larger one that does not fit.
+    ///
+    /// The order is that of trying the head (oldest task) of every class,
+    /// oldest first, until every class is blocked. A class that fitted
+    /// nowhere when this last returned still fits nowhere unless it fits on
+    /// an instance that has gained room since (placement fails only when no
+    /// open instance has the room, with no side effect), so only those
+    /// classes and the newly waiting ones are tried: the same placements
+    /// in the same order, at a cost that does not grow with the backlog.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
-        let mut blocked: Vec<(u32, u32)> = Vec::new();
-        loop {
-            let next = self
-                .classes
-                .iter()
-                .filter(|(class, _)| !blocked.contains(class))
-                .filter_map(|(class, ids)| ids.first().map(|id| (*id, *class)))
-                .min();
-            let Some((id, class)) = next else { break };
-            match self.placer.place(class.0, class.1) {
-                Some(instance) => {
-                    let ids = self.classes.get_mut(&class).expect("class exists");
-                    ids.remove(&id);
-                    if ids.is_empty() {
-                        self.classes.remove(&class);
-                    }
-                    let w = self.waiting.remove(&id).expect("waiting task exists");
-                    self.start(w.task, w.attempt, instance, false, queue);
-                }
-                None => blocked.push(class),
+        let mut room: Vec<(u32, u32)> = std::mem::take(&mut self.fresh)
+            .into_iter()
+            .map(|id| self.placer.slot(id))
+            .filter(|s| s.open)
+            .map(|s| (s.free_cpu, s.free_mem))
+            .collect();
+        room.sort_unstable();
+        room.dedup();
+        let mut heads: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
+        for class in std::mem::take(&mut self.untested) {
+            if let Some(&id) = self.classes.get(&class).and_then(|ids| ids.first()) {
+                heads.insert((id, class));
             }
+        }
+        if let Some(max_cpu) = room.iter().map(|r| r.0).max() {
+            for (class, ids) in self.classes.range(..=(max_cpu, u32::MAX)) {
+                if room.iter().any(|r| class.0 <= r.0 && class.1 <= r.1)
+                    && let Some(&id) = ids.first()
+                {
+                    heads.insert((id, *class));
+                }
+            }
+        }
+        while let Some((id, class)) = heads.pop_first() {
+            let Some(instance) = self.placer.place(class.0, class.1) else {
+                continue; // blocked until some instance gains room
+            };
+            let ids = self.classes.get_mut(&class).expect("class exists");
+            ids.remove(&id);
+            match ids.first() {
+                Some(&next) => {
+                    heads.insert((next, class));
+                }
+                None => {
+                    self.classes.remove(&class);
+                }
+            }
+            self.nominated.remove(&id);
+            let w = self.waiting.remove(&id).expect("waiting task exists");
+            self.start(w.task, w.attempt, instance, false, queue);
         }
     }
 
@@ -695,6 +734,7 @@ impl Ec2Model {
         if inst.state == State::Ready {
             self.placer
                 .release(r.instance, r.task.cpu_milli, r.task.memory_mib);
+            self.fresh.push(r.instance);
         }
         let run_span = now.saturating_sub(r.running.min(now));
         if outcome != Outcome::Interrupted {
@@ -865,18 +905,37 @@ impl Ec2Model {
     }
 
     /// Waiting tasks no launching node is meant for, by size class, largest
-    /// memory first (what Karpenter provisions for).
-    fn pending_ids(&self) -> Vec<((u32, u32), Vec<u64>)> {
+    /// memory first (what Karpenter provisions for), for a plan of at most
+    /// `room` nodes.
+    ///
+    /// A class's list stops at `room` × (the most of it one node of any
+    /// type takes) + 1 ids (issue 22): the plan takes at most that many
+    /// less one, and a longer list changes neither what a node takes nor
+    /// whether a node takes every task, so the plan is the same as with
+    /// every id while the cost follows the nodes it may launch, not the
+    /// backlog.
+    fn pending_ids(&self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
+        if room == 0 {
+            return Vec::new();
+        }
         let mut classes: Vec<((u32, u32), Vec<u64>)> = self
             .classes
             .iter()
-            .map(|(class, ids)| {
+            .map(|(&(c, m), ids)| {
+                let per_node = self
+                    .capacity
+                    .iter()
+                    .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
+                    .max()
+                    .unwrap_or(0);
+                let keep = room.saturating_mul(per_node).saturating_add(1);
                 let ids = ids
                     .iter()
                     .copied()
-                    .filter(|id| !self.waiting[id].nominated)
+                    .filter(|id| !self.nominated.contains(id))
+                    .take(usize::try_from(keep).unwrap_or(usize::MAX))
                     .collect::<Vec<u64>>();
-                (*class, ids)
+                ((c, m), ids)
             })
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
@@ -984,13 +1043,11 @@ impl Ec2Model {
         if !k.closes(queue.now()) {
             return;
         }
-        let plan = Karpenter::plan(self.pending_ids(), &self.node_types, self.limits_left());
+        let limits = self.limits_left();
+        let room = limits.nodes.unwrap_or(u64::MAX);
+        let plan = Karpenter::plan(self.pending_ids(room), &self.node_types, limits);
         for (t, ids) in plan {
-            for id in ids {
-                if let Some(w) = self.waiting.get_mut(&id) {
-                    w.nominated = true;
-                }
-            }
+            self.nominated.extend(ids);
             self.launch(t, queue);
         }
     }
@@ -1238,6 +1295,15 @@ impl Platform for Ec2Model {
 
     /// Settles what is still pending when the run stops at `end`.
     fn finish(&mut self, end: SimTime) {
+        let capped = if matches!(self.spec.autoscaler, Autoscaler::None) {
+            Some(Capped::FixedFleet)
+        } else {
+            self.pinned_since.map(|_| Capped::AtMax)
+        };
+        self.books
+            .tally
+            .backlog
+            .close(end, self.waiting.len() as u64, capped);
         if let Some(since) = self.pinned_since.take() {
             self.stats.pinned_at_max_us += end.saturating_sub(since) as u128;
         }
@@ -1280,6 +1346,7 @@ impl Platform for Ec2Model {
             }
         }
         self.classes.clear();
+        self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
             if inst.state != State::Terminated {
@@ -1380,9 +1447,7 @@ impl Platform for Ec2Model {
                     && self.launching == 0
                     && !self.waiting.is_empty()
                 {
-                    for w in self.waiting.values_mut() {
-                        w.nominated = false;
-                    }
+                    self.nominated.clear();
                     self.karpenter_pending(queue);
                 }
             }
@@ -1576,7 +1641,9 @@ impl ReplicaHost for Ec2Model {
                     Strategy::Binpack(Resource::Cpu) => (free_cpu, free_mem),
                     // Spread over zones keeps balance too: the model balances the
                     // instances inside them (docs/model.md).
-                    Strategy::Spread | Strategy::SpreadZone => (slot.tasks.saturating_sub(tasks), 0),
+                    Strategy::Spread | Strategy::SpreadZone => {
+                        (slot.tasks.saturating_sub(tasks), 0)
+                    }
                     Strategy::FirstFit | Strategy::Random => (0, 0),
                 };
                 Some(((!slot.open, first, second, instance, task_id), task_id))

@@ -11,6 +11,7 @@ use super::spec::{FargateSpec, OnInterruption, Sizing};
 use super::stats::{FargateStats, ProviderStats};
 use super::strategy::Provider;
 use crate::engine::Schedule;
+use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
@@ -492,6 +493,11 @@ impl Platform for FargateModel {
         }
         let [od, spot] = std::mem::take(&mut self.queues);
         let waiting: Vec<Waiting> = od.into_iter().chain(spot).collect();
+        // Tasks wait here only for launch tokens, and the rate never rises.
+        self.books
+            .tally
+            .backlog
+            .close(end, waiting.len() as u64, Some(Capped::LaunchRate));
         self.books.tally.waiting_at_end += waiting.len() as u64;
         self.books.tally.replicas.waiting_at_end += waiting
             .iter()
@@ -590,6 +596,8 @@ impl Platform for FargateModel {
         self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
             self.enqueue(w, queue);
+            let waiting = self.queues.iter().map(|q| q.len() as u64).sum();
+            self.books.tally.backlog.observe(queue.now(), waiting);
         }
     }
 
@@ -598,6 +606,8 @@ impl Platform for FargateModel {
             Event::Token(p) => {
                 self.token_pending[p.index()] = false;
                 self.drain_queue(p, queue);
+                let waiting = self.queues.iter().map(|q| q.len() as u64).sum();
+                self.books.tally.backlog.observe(queue.now(), waiting);
             }
             Event::Stop { slot, generation } => {
                 if self.generations[slot as usize] != generation {
