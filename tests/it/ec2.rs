@@ -839,6 +839,21 @@ fn awsvpc_tasks_per_c5_large_are_2_without_eni_trunking_and_10_with_it() {
 }
 
 #[test]
+fn managed_scaling_counts_task_slots_when_it_sizes_a_scale_out() {
+    // The twenty small tasks in awsvpc mode on c5.large under ECS managed
+    // scaling: one instance at time 0 runs 2, and the 18 waiting need
+    // ceil(18 / 2) = 9 more instances by ENIs, though one holds them all by
+    // CPU and memory. The first metric asks for all 9 at once: a peak of 10.
+    let ran = twenty_small_tasks(
+        "\"c5.large\"",
+        "network_mode = \"awsvpc\"\nautoscaler = \"ecs_managed\"\nmin = 1\nmax = 20",
+    );
+    let c = ran.platform("c").cluster.clone().unwrap();
+    assert_eq!(c.peak_instances, 10);
+    assert_eq!(ran.platform("c").tasks.completed, 20);
+}
+
+#[test]
 fn an_m5_large_eks_node_runs_out_of_pod_slots_before_cpu_or_memory() {
     // Max pods 29 on an m5.large, less aws-node and kube-proxy: 27 pods of
     // the workload. Thirty pods of 0.05 vCPU / 64 MiB need 1,500 m and

@@ -13,12 +13,19 @@ use crate::time::SimTime;
 /// Waiting tasks by size class `(milli-vCPU, MiB)`, largest memory first.
 pub type Classes = Vec<((u32, u32), u64)>;
 
+/// What an instance offers tasks: milli-vCPU, MiB and task slots (the
+/// awsvpc ENIs or the EKS max pods; `u32::MAX` when nothing caps them).
+pub type Bin = (u32, u32, u32);
+
 /// New instances of capacity `cap` needed for the waiting tasks `classes`
 /// (counts per size class, largest first), after filling `open_bins`: a
 /// first-fit-decreasing packing by size class. Classes larger than `cap`
-/// never fit and need nothing.
-pub fn bins_needed(cap: (u32, u32), open_bins: &mut Vec<(u32, u32)>, classes: Classes) -> u64 {
+/// never fit and need nothing; a bin holds at most its task slots.
+pub fn bins_needed(cap: Bin, open_bins: &mut Vec<Bin>, classes: Classes) -> u64 {
     let mut new_bins = 0u64;
+    if cap.2 == 0 {
+        return 0;
+    }
     for ((c, m), mut n) in classes {
         if c > cap.0 || m > cap.1 {
             continue;
@@ -27,20 +34,25 @@ pub fn bins_needed(cap: (u32, u32), open_bins: &mut Vec<(u32, u32)>, classes: Cl
             if n == 0 {
                 break;
             }
-            let k = (bin.0 / c.max(1)).min(bin.1 / m.max(1)) as u64;
+            let k = (bin.0 / c.max(1)).min(bin.1 / m.max(1)).min(bin.2) as u64;
             let k = k.min(n);
             bin.0 -= c * k as u32;
             bin.1 -= m * k as u32;
+            bin.2 -= k as u32;
             n -= k;
         }
         if n > 0 {
-            let per_bin = (cap.0 / c.max(1)).min(cap.1 / m.max(1)).max(1) as u64;
+            let per_bin = (cap.0 / c.max(1)).min(cap.1 / m.max(1)).min(cap.2).max(1) as u64;
             let full = n / per_bin;
             let rest = n % per_bin;
             new_bins += full;
             if rest > 0 {
                 new_bins += 1;
-                open_bins.push((cap.0 - c * rest as u32, cap.1 - m * rest as u32));
+                open_bins.push((
+                    cap.0 - c * rest as u32,
+                    cap.1 - m * rest as u32,
+                    cap.2 - rest as u32,
+                ));
             }
         }
     }
@@ -56,7 +68,7 @@ pub struct EcsView {
     pub non_empty: u64,
     /// The schedulable capacity of each instance launching or asked for: the
     /// waiting tasks fill these first.
-    pub launching: Vec<(u32, u32)>,
+    pub launching: Vec<Bin>,
     /// Tasks in PROVISIONING (waiting for capacity) by size class, largest
     /// first: at most the cluster's quota of them (empty when none wait).
     pub waiting: Classes,
@@ -65,7 +77,7 @@ pub struct EcsView {
     /// The largest and the smallest value of each parameter (CPU, memory)
     /// over the group's instance types: ECS counts instances in the largest
     /// and leaves out tasks the smallest cannot run.
-    pub largest: (u32, u32),
+    pub largest: Bin,
     pub smallest: (u32, u32),
     pub min: u32,
     pub max: u32,
@@ -224,6 +236,9 @@ pub struct NodeTypes {
     pub allocatable: Vec<(u32, u32)>,
     /// The type's nominal (cpu, memory), which NodePool limits count.
     pub nominal: Vec<(u32, u32)>,
+    /// Pods a node of the type runs at most (its max pods less its
+    /// DaemonSet pods; `u64::MAX` when nothing caps them).
+    pub pods: Vec<u64>,
     /// On-demand price, pico-USD per hour.
     pub price: Vec<u128>,
 }
@@ -236,13 +251,18 @@ impl NodeTypes {
 
     /// How many more pods of `class` a node of type `t` takes with `used`
     /// already requested.
-    fn more(&self, t: usize, used: (u64, u64), class: (u32, u32)) -> u64 {
+    fn more(&self, t: usize, used: (u64, u64, u64), class: (u32, u32)) -> u64 {
         let cap = self.allocatable[t];
         let free = (
             (cap.0 as u64).saturating_sub(used.0).min(u32::MAX as u64) as u32,
             (cap.1 as u64).saturating_sub(used.1).min(u32::MAX as u64) as u32,
         );
-        Self::fits(free, class)
+        Self::fits(free, class).min(self.pods[t].saturating_sub(used.2))
+    }
+
+    /// How many pods of `class` an empty node of type `t` takes.
+    fn holds(&self, t: usize, class: (u32, u32)) -> u64 {
+        Self::fits(self.allocatable[t], class).min(self.pods[t])
     }
 
     /// The cheapest of `options` (the first listed on a tie).
@@ -316,7 +336,7 @@ impl Karpenter {
         mut limits: NodePoolLimits,
     ) -> Vec<NodeClaim> {
         pending.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
-        let mut claims: Vec<(NodeClaim, (u64, u64))> = Vec::new();
+        let mut claims: Vec<(NodeClaim, (u64, u64, u64))> = Vec::new();
         for (class, ids) in pending {
             let mut rest = &ids[..];
             for (claim, used) in claims.iter_mut() {
@@ -334,16 +354,17 @@ impl Karpenter {
                     continue;
                 }
                 claim.options.retain(|&t| types.more(t, *used, class) >= k);
-                *used = (used.0 + class.0 as u64 * k, used.1 + class.1 as u64 * k);
+                *used = (
+                    used.0 + class.0 as u64 * k,
+                    used.1 + class.1 as u64 * k,
+                    used.2 + k,
+                );
                 claim.ids.extend_from_slice(&rest[..k as usize]);
                 rest = &rest[k as usize..];
             }
             while !rest.is_empty() {
                 let mut options: Vec<usize> = (0..types.allocatable.len())
-                    .filter(|&t| {
-                        NodeTypes::fits(types.allocatable[t], class) >= 1
-                            && limits.admits(types.nominal[t])
-                    })
+                    .filter(|&t| types.holds(t, class) >= 1 && limits.admits(types.nominal[t]))
                     .collect();
                 if options.is_empty() {
                     break;
@@ -354,17 +375,17 @@ impl Karpenter {
                 limits = limits.less(largest);
                 let best = options
                     .iter()
-                    .map(|&t| NodeTypes::fits(types.allocatable[t], class))
+                    .map(|&t| types.holds(t, class))
                     .max()
                     .unwrap_or(1);
                 let k = best.min(rest.len() as u64);
-                options.retain(|&t| NodeTypes::fits(types.allocatable[t], class) >= k);
+                options.retain(|&t| types.holds(t, class) >= k);
                 claims.push((
                     NodeClaim {
                         options,
                         ids: rest[..k as usize].to_vec(),
                     },
-                    (class.0 as u64 * k, class.1 as u64 * k),
+                    (class.0 as u64 * k, class.1 as u64 * k, k),
                 ));
                 rest = &rest[k as usize..];
             }
@@ -644,14 +665,41 @@ mod tests {
     fn bins_fill_open_bins_before_new_ones() {
         // Two 1 vCPU / 2 GiB bins free on launching instances take 2 of 5
         // tasks; the other 3 need ceil(3 / 2) = 2 new 2 vCPU / 4 GiB bins.
-        let mut open = vec![(1000, 2048), (1000, 2048)];
-        let n = bins_needed((2000, 4096), &mut open, vec![((1000, 2048), 5)]);
+        let free = u32::MAX;
+        let mut open = vec![(1000, 2048, free), (1000, 2048, free)];
+        let n = bins_needed((2000, 4096, free), &mut open, vec![((1000, 2048), 5)]);
         assert_eq!(n, 2);
         // A class larger than the instance needs nothing.
         assert_eq!(
-            bins_needed((2000, 4096), &mut vec![], vec![((4000, 1), 3)]),
+            bins_needed((2000, 4096, free), &mut vec![], vec![((4000, 1), 3)]),
             0
         );
+    }
+
+    #[test]
+    fn task_slots_cap_the_tasks_a_bin_takes() {
+        // A c5.large in awsvpc mode without trunking: 2 ENIs left for tasks.
+        // Twenty tasks of 0.1 vCPU / 128 MiB fit 18 by CPU (1,805 m), but
+        // only 2 by slots: 10 instances, not 2.
+        let n = bins_needed((1805, 3500, 2), &mut vec![], vec![((100, 128), 20)]);
+        assert_eq!(n, 10);
+        // Open bins fill up to their free slots too: one free slot takes one.
+        let mut open = vec![(1805, 3500, 1)];
+        assert_eq!(
+            bins_needed((1805, 3500, 2), &mut open, vec![((100, 128), 5)]),
+            2
+        );
+        // Karpenter: a node of 27 pods (an m5.large on EKS) takes 27 small
+        // pods, so 30 need two nodes where CPU alone would say one.
+        let mut t = types(&[(1805, 7518)], &[96]);
+        t.pods = vec![27];
+        let claims = Karpenter::claims(
+            vec![((50, 64), (0..30).collect())],
+            &t,
+            NodePoolLimits::default(),
+        );
+        let sizes: Vec<usize> = claims.iter().map(|c| c.ids.len()).collect();
+        assert_eq!(sizes, vec![27, 3]);
     }
 
     #[test]
@@ -663,7 +711,7 @@ mod tests {
             launching: vec![],
             any_waiting: !waiting.is_empty(),
             waiting,
-            largest: (2000, 8192),
+            largest: (2000, 8192, u32::MAX),
             smallest: (2000, 8192),
             min: 0,
             max: 100,
@@ -689,6 +737,7 @@ mod tests {
         NodeTypes {
             allocatable: caps.to_vec(),
             nominal: caps.to_vec(),
+            pods: vec![u64::MAX; caps.len()],
             price: prices.to_vec(),
         }
     }
@@ -710,7 +759,7 @@ mod tests {
             launching: vec![],
             waiting: vec![],
             any_waiting: false,
-            largest: (2000, 8192),
+            largest: (2000, 8192, u32::MAX),
             smallest: (2000, 8192),
             min: 0,
             max: 100,
@@ -764,7 +813,7 @@ mod tests {
             launching: vec![],
             any_waiting: !waiting.is_empty(),
             waiting,
-            largest: (16_000, 32_145),
+            largest: (16_000, 32_145, u32::MAX),
             smallest: (4_000, 8_036),
             min: 0,
             max: 100,
@@ -781,7 +830,7 @@ mod tests {
         // Tasks that fit a launching instance need nothing more: 15 of them
         // fill one launching largest instance.
         let mut v = view(vec![((1000, 2048), 15)]);
-        v.launching = vec![(16_000, 32_145)];
+        v.launching = vec![(16_000, 32_145, u32::MAX)];
         v.alive = 3;
         v.non_empty = 2;
         // M = 3 + 0, N = 3: hold.

@@ -318,6 +318,11 @@ impl Ec2Model {
                     .iter()
                     .map(|t| (t.cpu_milli, t.memory_mib))
                     .collect(),
+                pods: spec
+                    .instance_types
+                    .iter()
+                    .map(|t| spec.tasks_per_node(t).map_or(u64::MAX, u64::from))
+                    .collect(),
                 price: Vec::new(),
             },
             limits: match spec.autoscaler {
@@ -813,8 +818,12 @@ impl Ec2Model {
                     .map(|(c, ids)| (c, ids.len() as u64))
                     .collect();
                 let largest = self.largest_type();
-                let n =
-                    super::autoscale::bins_needed(self.capacity[largest], &mut Vec::new(), counts);
+                let cap = (
+                    self.capacity[largest].0,
+                    self.capacity[largest].1,
+                    self.task_limit[largest],
+                );
+                let n = super::autoscale::bins_needed(cap, &mut Vec::new(), counts);
                 let room = (self.spec.max as u64).saturating_sub(self.alive);
                 vec![largest; n.min(room) as usize]
             }
@@ -957,13 +966,14 @@ impl Ec2Model {
             _ => u32::MAX,
         };
         let delay = policy.alarm_delay;
-        let mut launching: Vec<(u32, u32)> = self
+        let bin = |t: usize| (self.capacity[t].0, self.capacity[t].1, self.task_limit[t]);
+        let mut launching: Vec<super::autoscale::Bin> = self
             .instances
             .iter()
             .filter(|i| i.state == State::Launching)
-            .map(|i| self.capacity[i.type_idx])
+            .map(|i| bin(i.type_idx))
             .collect();
-        launching.extend(self.asg_pending.iter().map(|(_, t)| self.capacity[*t]));
+        launching.extend(self.asg_pending.iter().map(|(_, t)| bin(*t)));
         let view = EcsView {
             alive: self.alive + self.asg_pending.len() as u64,
             non_empty: self
@@ -979,6 +989,7 @@ impl Ec2Model {
             largest: (
                 self.capacity.iter().map(|c| c.0).max().unwrap_or(0),
                 self.capacity.iter().map(|c| c.1).max().unwrap_or(0),
+                self.task_limit.iter().copied().max().unwrap_or(0),
             ),
             smallest: (
                 self.capacity.iter().map(|c| c.0).min().unwrap_or(0),
