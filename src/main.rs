@@ -101,6 +101,9 @@ enum Command {
         /// With `import`: where to write the new catalog.
         #[arg(long, value_name = "FILE", default_value = "pricing.toml")]
         out: PathBuf,
+        /// With `import`: replace `--out` if it exists.
+        #[arg(long)]
+        force: bool,
         /// Only this region (such as us-east-1).
         #[arg(long)]
         region: Option<String>,
@@ -493,12 +496,22 @@ fn run(cli: Cli) -> Result<(), Error> {
             what,
             file,
             out,
+            force,
             region,
             pricing,
             format,
         } => match what.section() {
-            None => {
-                commands::prices::import(file.as_deref(), &out, pricing.as_deref(), format.lib())?
+            None => commands::prices::import(
+                file.as_deref(),
+                &out,
+                force,
+                pricing.as_deref(),
+                format.lib(),
+            )?,
+            Some(_) if force => {
+                return Err(fargate_sim::Error::BadInput(
+                    "--force is for `prices import` (to replace its --out file); a listing writes nothing: remove --force".into(),
+                ));
             }
             Some(s) => {
                 commands::prices::list(s, region.as_deref(), pricing.as_deref(), format.lib())?

@@ -54,6 +54,7 @@ pub fn list(
 pub fn import(
     file: Option<&Path>,
     out: &Path,
+    force: bool,
     pricing: Option<&Path>,
     format: Format,
 ) -> Result<String, Error> {
@@ -62,6 +63,12 @@ pub fn import(
             "prices import needs the offer file: fargate-sim prices import AmazonEC2.json --out pricing.toml".into(),
         ));
     };
+    if out.is_file() && !force {
+        return Err(Error::BadInput(format!(
+            "--out {}: the file exists; add --force to replace it, or name another file",
+            out.display()
+        )));
+    }
     let base = match pricing {
         Some(p) => {
             // Refused here, naming the file, rather than after the offer is read.

@@ -727,6 +727,14 @@ const WRONG: &[Wrong] = &[
         &["adir", "folder"],
     ),
     wrong(
+        &["prices", "import", "offer.json", "--out", "garbage.toml"],
+        &["--out garbage.toml", "exists", "--force"],
+    ),
+    wrong(
+        &["prices", "fargate", "--force"],
+        &["--force", "prices import", "remove --force"],
+    ),
+    wrong(
         &["prices", "import", "offer.json", "--out", "nodir/p.toml"],
         &["nodir/p.toml", "does not exist"],
     ),
