@@ -64,6 +64,12 @@ pub fn parse_frequency(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A monthly reclaimed share as the percent the reports print, to six
+/// significant decimals (0.05 → 5).
+pub fn share_percent(share: f64) -> f64 {
+    (share * 1e8).round() / 1e6
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

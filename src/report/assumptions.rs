@@ -490,7 +490,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                             Some(share) => format!(
                                 "{} ({}% of capacity reclaimed a month)",
                                 f.interruptions_per_hour,
-                                (share * 1e8).round() / 1e6
+                                crate::platform::spot_rate::share_percent(share)
                             ),
                             None => f.interruptions_per_hour.to_string(),
                         },
@@ -597,7 +597,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                             Some(share) => format!(
                                 "{} ({}% of capacity reclaimed a month)",
                                 e.spot_interruptions_per_hour,
-                                (share * 1e8).round() / 1e6
+                                crate::platform::spot_rate::share_percent(share)
                             ),
                             None => e.spot_interruptions_per_hour.to_string(),
                         },

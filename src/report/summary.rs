@@ -409,7 +409,10 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 if let Some(share) = f.interruption_monthly_share {
                     o.insert(
                         "spot.interruption_frequency".into(),
-                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
+                        format!(
+                            "{}% of capacity a month",
+                            crate::platform::spot_rate::share_percent(share)
+                        ),
                     );
                 }
                 o.insert(
@@ -491,7 +494,10 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 if let Some(share) = e.spot_interruption_monthly_share {
                     o.insert(
                         "spot.interruption_frequency".into(),
-                        format!("{}% of capacity a month", (share * 1e8).round() / 1e6),
+                        format!(
+                            "{}% of capacity a month",
+                            crate::platform::spot_rate::share_percent(share)
+                        ),
                     );
                 }
             }

@@ -277,7 +277,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 .services
                 .last()
                 .map_or(MINUTE, |s| s.scaler.tick_every());
-            host.tick = gcd(host.tick, every);
+            host.tick = super::signals::gcd(host.tick, every);
         }
         Ok(host)
     }
@@ -1042,10 +1042,6 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let reports = self.services.into_iter().map(|s| s.report).collect();
         (self.platform, reports)
     }
-}
-
-fn gcd(a: SimTime, b: SimTime) -> SimTime {
-    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 fn apply_schedule(svc: &mut Service, a: super::scaling::ScheduledAction) {

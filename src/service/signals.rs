@@ -66,7 +66,8 @@ pub struct Scaler {
     concurrency: u32,
 }
 
-fn gcd(a: SimTime, b: SimTime) -> SimTime {
+/// The greatest common divisor of two spans (the service host's tick).
+pub(super) fn gcd(a: SimTime, b: SimTime) -> SimTime {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 

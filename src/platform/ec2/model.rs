@@ -12,7 +12,7 @@ use super::autoscale::{
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
-use crate::engine::{EventQueue, Schedule};
+use crate::engine::Schedule;
 use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
@@ -29,6 +29,16 @@ use std::sync::Arc;
 
 /// The reservations' fee: their on-demand value less the discount, exactly
 /// (the discount taken in millionths).
+/// Counts an instance of nominal size `cap` in (`added`) or out of the
+/// nominal total `n` (what NodePool limits count).
+fn count_nominal(n: &mut (u64, u64, u64), cap: (u32, u32), added: bool) {
+    if added {
+        *n = (n.0 + cap.0 as u64, n.1 + cap.1 as u64, n.2 + 1);
+    } else {
+        *n = (n.0 - cap.0 as u64, n.1 - cap.1 as u64, n.2 - 1);
+    }
+}
+
 fn reserved_fee(on_demand: Money, discount: f64) -> Money {
     let keep = ((1.0 - discount) * 1e6).round() as u128;
     Money(on_demand.0 / 1_000_000 * keep + on_demand.0 % 1_000_000 * keep / 1_000_000)
@@ -145,6 +155,10 @@ pub struct Ec2Model {
     task_limit: Vec<u32>,
     /// Instances alive (launching or running) per availability zone.
     zone_alive: Vec<u32>,
+    /// Nominal (cpu, memory, nodes) of every instance not terminated: what
+    /// NodePool limits count, kept as instances come and go (the limits are
+    /// asked after every event).
+    nominal_alive: (u64, u64, u64),
     on_demand: Vec<Rate>,
     spot: Vec<Rate>,
     horizon: Option<SimTime>,
@@ -265,6 +279,7 @@ impl Ec2Model {
                 .map(|t| spec.tasks_per_node(t).unwrap_or(u32::MAX))
                 .collect(),
             zone_alive: vec![0; spec.zones.max(1) as usize],
+            nominal_alive: (0, 0, 0),
             on_demand,
             spot,
             horizon,
@@ -385,17 +400,19 @@ impl Ec2Model {
         }
     }
 
+    /// `Ec2Spec::fits_some_type` from the capacities and task slots the
+    /// model keeps per type, without working them out again per task.
+    fn fits_some_type(&self, cpu_milli: u32, memory_mib: u32) -> bool {
+        self.capacity
+            .iter()
+            .zip(&self.task_limit)
+            .any(|(&(c, m), &slots)| c >= cpu_milli && m >= memory_mib && slots != 0)
+    }
+
     /// Nominal (cpu, memory, nodes) of every instance alive, launching and
     /// draining ones included: what NodePool limits count.
     fn nominal_used(&self) -> (u64, u64, u64) {
-        let mut used = (0u64, 0u64, 0u64);
-        for inst in &self.instances {
-            if inst.state != State::Terminated {
-                let cap = self.node_types.nominal[inst.type_idx];
-                used = (used.0 + cap.0 as u64, used.1 + cap.1 as u64, used.2 + 1);
-            }
-        }
-        used
+        self.nominal_alive
     }
 
     /// What is left of the NodePool limits now.
@@ -472,6 +489,11 @@ impl Ec2Model {
             .unwrap_or(0);
         self.zone_alive[zone] += 1;
         self.stats.instances_by_zone[zone] += 1;
+        count_nominal(
+            &mut self.nominal_alive,
+            self.node_types.nominal[type_idx],
+            true,
+        );
         self.instances.push(Instance {
             type_idx,
             zone: zone as u32,
@@ -533,6 +555,11 @@ impl Ec2Model {
         }
         let was_open = matches!(inst.state, State::Ready);
         inst.state = State::Terminated;
+        count_nominal(
+            &mut self.nominal_alive,
+            self.node_types.nominal[inst.type_idx],
+            false,
+        );
         self.state_gen += 1;
         let span = now - inst.requested;
         let billed = span
@@ -707,13 +734,7 @@ impl Ec2Model {
     }
 
     /// Ends a running task: frees its resources, allocates instance cost to it.
-    fn end_task(
-        &mut self,
-        slot: u32,
-        now: SimTime,
-        outcome: Outcome,
-        _queue: &mut impl Schedule<Event>,
-    ) -> Running {
+    fn end_task(&mut self, slot: u32, now: SimTime, outcome: Outcome) -> Running {
         let r = self.running[slot as usize].take().expect("running task");
         self.generations[slot as usize] += 1;
         self.free_slots.push(slot);
@@ -1223,7 +1244,7 @@ impl Ec2Model {
         let slots = self.instances[node as usize].tasks.clone();
         self.evicting = true;
         for slot in slots {
-            let r = self.end_task(slot, now, Outcome::Interrupted, queue);
+            let r = self.end_task(slot, now, Outcome::Interrupted);
             self.books.tally.interrupted += 1;
             self.books.tally.wasted_task_us += now.saturating_sub(r.running.min(now)) as u128;
             if let Some(rt) = self.books.tally.replica(r.task.id) {
@@ -1322,13 +1343,9 @@ impl Platform for Ec2Model {
         for (task, attempt) in self.service_launch.drain() {
             self.enqueue(task, attempt);
         }
-        // Ending tasks may schedule consolidation checks; after the end they
-        // never fire, so they go to a queue that is dropped.
-        let mut after_end = EventQueue::new();
-        after_end.advance_to(end);
         for slot in 0..self.running.len() as u32 {
             if self.running[slot as usize].is_some() {
-                let r = self.end_task(slot, end, Outcome::RunningAtEnd, &mut after_end);
+                let r = self.end_task(slot, end, Outcome::RunningAtEnd);
                 self.books.tally.running_at_end += 1;
                 if let Some(rt) = self.books.tally.replica(r.task.id) {
                     rt.running_at_end += 1;
@@ -1371,7 +1388,13 @@ impl Platform for Ec2Model {
                     let paid = inst.price.cost(billed as u128, 1);
                     self.stats.spot_savings += Money(od.0.saturating_sub(paid.0));
                 }
+                let type_idx = inst.type_idx;
                 self.instances[id as usize].state = State::Terminated;
+                count_nominal(
+                    &mut self.nominal_alive,
+                    self.node_types.nominal[type_idx],
+                    false,
+                );
             }
         }
         self.count_change(end, 0);
@@ -1423,7 +1446,7 @@ impl Platform for Ec2Model {
         }
         self.ensure_tick(queue);
         self.ensure_poll(queue);
-        if !self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
             self.refuse(task);
             return;
         }
@@ -1466,7 +1489,7 @@ impl Platform for Ec2Model {
                 if self.generations[slot as usize] != generation {
                     return; // the task was stopped earlier by an interruption
                 }
-                let r = self.end_task(slot, now, Outcome::Completed, queue);
+                let r = self.end_task(slot, now, Outcome::Completed);
                 self.books.tally.completed += 1;
                 if let Some(rt) = self.books.tally.replica(r.task.id) {
                     rt.completed += 1;
@@ -1490,7 +1513,7 @@ impl Platform for Ec2Model {
                 self.stats.instance_interruptions += 1;
                 let slots = self.instances[id as usize].tasks.clone();
                 for slot in slots {
-                    let r = self.end_task(slot, now, Outcome::Interrupted, queue);
+                    let r = self.end_task(slot, now, Outcome::Interrupted);
                     self.books.tally.interrupted += 1;
                     self.books.tally.wasted_task_us +=
                         now.saturating_sub(r.running.min(now)) as u128;
@@ -1566,7 +1589,7 @@ impl ReplicaHost for Ec2Model {
             return false;
         };
         let now = queue.now();
-        let r = self.end_task(slot, now, Outcome::Completed, queue);
+        let r = self.end_task(slot, now, Outcome::Completed);
         self.books.tally.completed += 1;
         self.books.tally.replicas.completed += 1;
         self.books.tally.stayed(r.task.submit, now);
@@ -1586,7 +1609,7 @@ impl ReplicaHost for Ec2Model {
         let mut fit = Vec::new();
         for task in replicas {
             self.books.tally.submit(task.id);
-            if self.spec.fits_some_type(task.cpu_milli, task.memory_mib) {
+            if self.fits_some_type(task.cpu_milli, task.memory_mib) {
                 fit.push(task);
             } else {
                 self.refuse(task);

@@ -86,6 +86,11 @@ pub struct FargateModel {
 }
 
 impl FargateModel {
+    /// Tasks waiting for a launch token, both providers' queues.
+    fn waiting(&self) -> u64 {
+        self.queues.iter().map(|q| q.len() as u64).sum()
+    }
+
     /// A model for `spec`, with its random streams derived from `seed`.
     pub fn new(
         spec: &FargateSpec,
@@ -424,7 +429,7 @@ impl Platform for FargateModel {
 
     fn gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges {
-            tasks_waiting: (self.queues[0].len() + self.queues[1].len()) as u64,
+            tasks_waiting: self.waiting(),
             ..Gauges::default()
         };
         for f in self.slots.iter().flatten() {
@@ -596,7 +601,7 @@ impl Platform for FargateModel {
         self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
             self.enqueue(w, queue);
-            let waiting = self.queues.iter().map(|q| q.len() as u64).sum();
+            let waiting = self.waiting();
             self.books.tally.backlog.observe(queue.now(), waiting);
         }
     }
@@ -606,7 +611,7 @@ impl Platform for FargateModel {
             Event::Token(p) => {
                 self.token_pending[p.index()] = false;
                 self.drain_queue(p, queue);
-                let waiting = self.queues.iter().map(|q| q.len() as u64).sum();
+                let waiting = self.waiting();
                 self.books.tally.backlog.observe(queue.now(), waiting);
             }
             Event::Stop { slot, generation } => {
@@ -624,19 +629,15 @@ impl Platform for FargateModel {
                 let billed = self.bill(&f, now, true);
                 let st = &mut self.stats[f.provider.index()];
                 if f.interrupted {
+                    let wasted = now.saturating_sub(f.running.min(now)) as u128;
                     st.interrupted += 1;
-                    st.wasted_us += now.saturating_sub(f.running.min(now)) as u128;
-                } else {
-                    st.completed += 1;
-                }
-                if f.interrupted {
+                    st.wasted_us += wasted;
                     self.books.tally.interrupted += 1;
                     if let Some(r) = self.books.tally.replica(f.task.id) {
                         r.interrupted += 1;
                         r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
                     }
-                    self.books.tally.wasted_task_us +=
-                        now.saturating_sub(f.running.min(now)) as u128;
+                    self.books.tally.wasted_task_us += wasted;
                     self.emit(&f, now, billed, Outcome::Interrupted);
                     if ReplicaWatch::is_replica(f.task.id) {
                         let retrying = self.spec.on_interruption == OnInterruption::Retry;
@@ -662,6 +663,7 @@ impl Platform for FargateModel {
                         }
                     }
                 } else {
+                    st.completed += 1;
                     self.books.tally.completed += 1;
                     if let Some(r) = self.books.tally.replica(f.task.id) {
                         r.completed += 1;
