@@ -421,6 +421,9 @@ pub struct NodeView {
     pub price: u128,
     /// Allocatable (cpu, memory) not requested by its pods.
     pub free: (u32, u32),
+    /// Pods it may still take (its pod slots less its pods; `u64::MAX`
+    /// when nothing caps them).
+    pub free_pods: u64,
     /// Its pods' requests.
     pub pods: Vec<(u32, u32)>,
     /// `consolidateAfter` has passed since its last pod event.
@@ -578,19 +581,21 @@ pub fn revalidate(
 
 /// Whether the nodes `cand` (indexes into `view.nodes`) can go: their pods
 /// are scheduled, largest first, onto the other consolidatable nodes'
-/// free room (first fit); what is left must fit one new node cheaper than
+/// free room and free pod slots (first fit); what is left must fit one new node cheaper than
 /// the candidates together (`computeConsolidation`), and for several
 /// candidates cheaper than any candidate of the same type
 /// (`filterOutSameInstanceType`). Spot candidates are never replaced
 /// (spot-to-spot consolidation is off by default).
 fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> {
     let ids: Vec<u32> = cand.iter().map(|&i| view.nodes[i].id).collect();
-    let mut free: Vec<(u32, u32)> = view
+    // Room on the other nodes: CPU, memory and pod slots (max pods or task
+    // slots), as Karpenter's scheduling simulation counts them.
+    let mut free: Vec<(u32, u32, u64)> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, n)| n.consolidatable && !cand.contains(i))
-        .map(|(_, n)| n.free)
+        .map(|(_, n)| (n.free.0, n.free.1, n.free_pods))
         .collect();
     let mut pods: Vec<(u32, u32)> = cand
         .iter()
@@ -599,10 +604,14 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
     pods.sort_by_key(|p| std::cmp::Reverse(*p));
     let mut left: Vec<((u32, u32), Vec<u64>)> = Vec::new();
     for (n, p) in pods.into_iter().enumerate() {
-        match free.iter_mut().find(|f| f.0 >= p.0 && f.1 >= p.1) {
+        match free
+            .iter_mut()
+            .find(|f| f.0 >= p.0 && f.1 >= p.1 && f.2 >= 1)
+        {
             Some(f) => {
                 f.0 -= p.0;
                 f.1 -= p.1;
+                f.2 -= 1;
             }
             None => {
                 let last = left.len();
@@ -908,6 +917,7 @@ mod tests {
             spot: false,
             price,
             free: (cap.0 - used.0, cap.1 - used.1),
+            free_pods: u64::MAX,
             pods: pods.to_vec(),
             consolidatable: true,
         }

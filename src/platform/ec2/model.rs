@@ -17,7 +17,7 @@ use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
-use crate::platform::service_launch::ServiceLaunch;
+use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
@@ -202,8 +202,6 @@ pub struct Ec2Model {
     asg_next_type: usize,
     /// Service tasks held by their service's launch rate (ECS).
     service_launch: ServiceLaunch<(Task, u32)>,
-    /// When the next `ServiceLaunch` wake-up is scheduled.
-    service_wake: Option<SimTime>,
     /// Spot notices of the initial fleet, scheduled at the first arrival
     /// (the model has no event queue before the run starts).
     initial_notices: Vec<(SimTime, u32)>,
@@ -309,7 +307,6 @@ impl Ec2Model {
             asg_pending: VecDeque::new(),
             asg_next_type: 0,
             service_launch: ServiceLaunch::new(spec.service_launch_per_minute),
-            service_wake: None,
             initial_notices: Vec::new(),
             books: Books::new(sink),
             stats: ClusterStats {
@@ -910,27 +907,17 @@ impl Ec2Model {
     /// Queues a task for placement, or, if it is a service's task over its
     /// service's launch rate (ECS), holds it until a token comes back.
     fn submit(&mut self, task: Task, attempt: u32, queue: &mut impl Schedule<Event>) {
-        let service = task.group.clone();
-        match service {
-            Some(service)
-                if self.spec.service_launch_per_minute > 0 && ReplicaWatch::is_replica(task.id) =>
-            {
-                match self
-                    .service_launch
-                    .admit(&service, queue.now(), (task, attempt))
-                {
-                    Ok((task, attempt)) => self.enqueue(task, attempt),
-                    Err(at) => self.wake_service_launch(at, queue),
+        let service = self.service_launch.service_of(&task);
+        match self
+            .service_launch
+            .offer(service, queue.now(), (task, attempt))
+        {
+            Offer::Launch((task, attempt)) => self.enqueue(task, attempt),
+            Offer::Held(wake) => {
+                if let Some(at) = wake {
+                    queue.schedule_at(at, Event::ServiceLaunch);
                 }
             }
-            _ => self.enqueue(task, attempt),
-        }
-    }
-
-    fn wake_service_launch(&mut self, at: SimTime, queue: &mut impl Schedule<Event>) {
-        if self.service_wake.is_none_or(|t| at < t) {
-            self.service_wake = Some(at);
-            queue.schedule_at(at, Event::ServiceLaunch);
         }
     }
 
@@ -1129,6 +1116,7 @@ impl Ec2Model {
                 spot: inst.spot,
                 price: inst.price.price.pico_usd,
                 free: (cpu.saturating_sub(used.0), mem.saturating_sub(used.1)),
+                free_pods: self.node_types.pods[inst.type_idx].saturating_sub(pods.len() as u64),
                 pods,
                 consolidatable: now >= inst.last_pod_event.saturating_add(c.consolidate_after),
             });
@@ -1547,15 +1535,12 @@ impl Platform for Ec2Model {
             }
             Event::AsgLaunch => self.asg_launch(queue),
             Event::ServiceLaunch => {
-                if self.service_wake == Some(now) {
-                    self.service_wake = None;
-                }
-                let (released, next) = self.service_launch.release(now);
+                let (released, next) = self.service_launch.woken(now);
                 for (task, attempt) in released {
                     self.enqueue(task, attempt);
                 }
                 if let Some(at) = next {
-                    self.wake_service_launch(at, queue);
+                    queue.schedule_at(at, Event::ServiceLaunch);
                 }
                 self.place_waiting(queue);
                 if !self.waiting.is_empty() {
