@@ -535,6 +535,17 @@ pub struct RawKarpenter {
     pub budget: Option<RawBudget>,
     /// NodePool limits.
     pub limits: Option<RawNodePoolLimits>,
+    /// Workload groups whose pods carry `karpenter.sh/do-not-disrupt`.
+    pub do_not_disrupt: Option<Vec<String>>,
+    /// A PodDisruptionBudget per workload group: `{ api = { max_unavailable = 1 } }`.
+    pub pod_disruption_budgets: Option<std::collections::BTreeMap<String, RawPdb>>,
+}
+
+/// One PodDisruptionBudget.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPdb {
+    pub max_unavailable: i64,
 }
 
 /// A disruption budget as written: "10%", "5" or 5.

@@ -611,6 +611,8 @@ fn ec2(
                 consolidation_policy: None,
                 budget: None,
                 limits: None,
+                do_not_disrupt: None,
+                pod_disruption_budgets: None,
             });
             let k = format!("{key}.karpenter");
             let dur_or =
@@ -1005,6 +1007,8 @@ fn ec2(
         max_pods_unknown: d.eks_node.max_pods_unknown,
         zones,
         service_launch_per_minute,
+        // Filled in by `pod_disruption::resolve` once the workload is known.
+        pod_disruption: Default::default(),
     })
 }
 
@@ -1132,6 +1136,7 @@ pub fn scenario(
         }
         platforms.push(spec);
     }
+    super::pod_disruption::resolve(raw, &mut platforms, &generators, &services, trace.is_some())?;
     let mut report = ReportSpec::default();
     if let Some(text) = &raw.report.interval {
         report.interval = duration("report.interval", text)?;

@@ -3,7 +3,7 @@
 //! consolidation under pod slots, disruption controls and budgets, and ECS
 //! placement constraints and host ports.
 
-use crate::common::{Case, run};
+use crate::common::{Case, run, usd};
 
 /// A cold service of `replicas` 0.25-vCPU replicas on Fargate with no
 /// start-up time; `extra` goes into the platform table.
@@ -103,7 +103,9 @@ fn consolidation_does_not_move_pods_onto_a_node_without_pod_slots() {
     // and memory the second node's 2 pods fit the first (455 m and about
     // 5.7 GiB free), so a fit by CPU and memory alone would delete it; the
     // first has no pod slot left, so nothing is consolidated and both
-    // nodes run from the 1 s request to the end at 31 + 3,600 s.
+    // nodes run from the 1 s request to the end at 31 + 3,600 s. (Fitting by
+    // CPU and memory alone, the model moved pods back and forth: 66 nodes
+    // consolidated, 132 pods evicted, the run ending at 7,231 s.)
     let ran = run(&Case::new(&full_of_pods(""), None), &[]);
     let p = ran.platform("ec2");
     let c = p.cluster.as_ref().unwrap();
@@ -112,4 +114,76 @@ fn consolidation_does_not_move_pods_onto_a_node_without_pod_slots() {
     assert_eq!(p.tasks.interrupted, 0);
     assert_eq!(p.tasks.completed, 29);
     assert_eq!(p.simulated_end_s, 3631.0);
+}
+
+/// On m5.large, m5.xlarge and m5.4xlarge under Karpenter: 12 pods of
+/// 1 vCPU / 1 GiB end after 10 minutes, 4 (`long`) run 2 hours; `extra`
+/// goes into the `karpenter` table.
+fn repack(extra: &str) -> String {
+    format!(
+        r#"
+name = "repack"
+[workload]
+[[workload.generators]]
+name = "short"
+arrivals = {{ process = "burst", at = ["0s"], size = 12 }}
+duration = "10min"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[workload.generators]]
+name = "long"
+arrivals = {{ process = "burst", at = ["0s"], size = 4 }}
+duration = "2h"
+sizes = [{{ cpu = 1, memory = "1GiB" }}]
+[[platforms]]
+name = "ec2"
+kind = "ec2"
+instance_types = ["m5.large", "m5.xlarge", "m5.4xlarge"]
+autoscaler = "karpenter"
+instance_launch = "30s"
+container_start = {{ image_pull = "0s", cached = "0s" }}
+reserved = {{ memory_percent = 0 }}
+karpenter = {{ {extra} }}
+"#
+    )
+}
+
+/// (nodes consolidated, pods moved, total in atto-dollars).
+fn consolidation(ran: &crate::common::Ran) -> (u64, u64, u128) {
+    let c = ran.platform("ec2").cluster.clone().unwrap();
+    (c.nodes_consolidated, c.pods_moved, ran.total_atto("ec2"))
+}
+
+#[test]
+fn do_not_disrupt_pods_keep_their_node() {
+    // Without the annotation (tests/it/ec2.rs, the same case): at 631 s the
+    // 12 short pods end and the 4 long ones move to an m5.xlarge, $0.53152
+    // in all. With `long` annotated karpenter.sh/do-not-disrupt the
+    // m5.4xlarge stays until the long pods end at 7,231 s: 7,230 s ×
+    // $0.768/h = $1.54240.
+    let ran = run(&Case::new(&repack(""), None), &[]);
+    assert_eq!(consolidation(&ran), (1, 4, usd("0.53152")));
+    let ran = run(
+        &Case::new(&repack("do_not_disrupt = [\"long\"]"), None),
+        &[],
+    );
+    assert_eq!(consolidation(&ran), (0, 0, usd("1.5424")));
+    assert_eq!(ran.platform("ec2").tasks.interrupted, 0);
+    // Annotating the short pods only changes nothing: they are gone by then.
+    let ran = run(
+        &Case::new(&repack("do_not_disrupt = [\"short\"]"), None),
+        &[],
+    );
+    assert_eq!(consolidation(&ran), (1, 4, usd("0.53152")));
+}
+
+#[test]
+fn a_pod_disruption_budget_holds_back_a_move_that_would_exceed_it() {
+    // Moving the m5.4xlarge's 4 long pods evicts all 4 at once: a budget of
+    // maxUnavailable 3 forbids it, so the node stays ($1.54240, as above);
+    // a budget of 4 allows it ($0.53152).
+    let pdb = |n: u32| format!("pod_disruption_budgets = {{ long = {{ max_unavailable = {n} }} }}");
+    let ran = run(&Case::new(&repack(&pdb(3)), None), &[]);
+    assert_eq!(consolidation(&ran), (0, 0, usd("1.5424")));
+    let ran = run(&Case::new(&repack(&pdb(4)), None), &[]);
+    assert_eq!(consolidation(&ran), (1, 4, usd("0.53152")));
 }

@@ -426,6 +426,9 @@ pub struct NodeView {
     pub free_pods: u64,
     /// Its pods' requests.
     pub pods: Vec<(u32, u32)>,
+    /// Its pods under each PodDisruptionBudget (by budget, as in
+    /// [`DisruptionView::pdb_allowed`]).
+    pub pdb_pods: Vec<u64>,
     /// `consolidateAfter` has passed since its last pod event.
     pub consolidatable: bool,
 }
@@ -443,6 +446,9 @@ pub struct DisruptionView<'a> {
     /// Nominal (cpu, memory, nodes) of every node alive, the candidates
     /// included.
     pub used: (u64, u64, u64),
+    /// Pods each PodDisruptionBudget still lets consolidation evict now
+    /// (`maxUnavailable` less its pods evicted and not running again).
+    pub pdb_allowed: Vec<u64>,
 }
 
 /// What the disruption loop decided.
@@ -585,8 +591,19 @@ pub fn revalidate(
 /// the candidates together (`computeConsolidation`), and for several
 /// candidates cheaper than any candidate of the same type
 /// (`filterOutSameInstanceType`). Spot candidates are never replaced
-/// (spot-to-spot consolidation is off by default).
+/// (spot-to-spot consolidation is off by default). Candidates whose pods
+/// number more than a PodDisruptionBudget still allows are not taken.
 fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> {
+    // Evicting the candidates' pods must keep every PodDisruptionBudget.
+    for (b, &allowed) in view.pdb_allowed.iter().enumerate() {
+        let evicted: u64 = cand
+            .iter()
+            .map(|&i| view.nodes[i].pdb_pods.get(b).copied().unwrap_or(0))
+            .sum();
+        if evicted > allowed {
+            return None;
+        }
+    }
     let ids: Vec<u32> = cand.iter().map(|&i| view.nodes[i].id).collect();
     // Room on the other nodes: CPU, memory and pod slots (max pods or task
     // slots), as Karpenter's scheduling simulation counts them.
@@ -919,6 +936,7 @@ mod tests {
             free: (cap.0 - used.0, cap.1 - used.1),
             free_pods: u64::MAX,
             pods: pods.to_vec(),
+            pdb_pods: Vec::new(),
             consolidatable: true,
         }
     }
@@ -947,6 +965,7 @@ mod tests {
             types: &t,
             limits: NodePoolLimits::default(),
             used: (12_000, 3 * 16384, 3),
+            pdb_allowed: Vec::new(),
         };
         let (m, d) = disrupt(&view, ConsolidationPolicy::WhenEmpty).unwrap();
         assert_eq!(m, Method::Emptiness);
@@ -977,6 +996,7 @@ mod tests {
             types: &t,
             limits: NodePoolLimits::default(),
             used: (48_000, 3 * 65536, 3),
+            pdb_allowed: Vec::new(),
         };
         assert_eq!(disrupt(&view, ConsolidationPolicy::WhenEmpty), None);
         // A budget of 1: no multi-node batch; single-node deletes node 1.
