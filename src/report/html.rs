@@ -406,6 +406,9 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
             None => "run until the workload drained".into(),
         }
     ));
+    if let Some(r) = &s.real_bill {
+        h.push_str(&crate::report::real_bill::render_html(r));
+    }
     h.push_str("<h2 id=\"verdict\">Verdict</h2>\n<div class=\"verdict\">\n");
     for line in verdict(s) {
         h.push_str(&format!("<p>{}</p>\n", esc(&line)));

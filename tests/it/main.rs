@@ -5,6 +5,7 @@ mod bills;
 mod broken;
 mod commands;
 mod common;
+mod cur;
 mod docs;
 mod e2e;
 mod ec2;

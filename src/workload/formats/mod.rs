@@ -11,6 +11,7 @@
 pub mod adapter;
 pub mod alibaba;
 pub mod azure;
+pub mod cur;
 pub mod google;
 pub mod open;
 pub mod requests;
