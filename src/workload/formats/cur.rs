@@ -667,7 +667,6 @@ impl Adapter for SplitCost {
             LaunchType::Ec2 => g.ec2_cost += split + unused,
         }
         drop(bill);
-        let _ = origin;
         closing
     }
 
