@@ -12,7 +12,8 @@ use crate::report::format::format_usd_cents;
 use crate::scenario::Scenario;
 use crate::simulate::RunOutput;
 use crate::workload::formats::Format;
-use crate::workload::formats::cur::{LaunchType, RealBill, read_bill};
+use crate::workload::formats::cur::{LaunchType, RealBill};
+use crate::workload::formats::cur_bill::read_bill;
 use serde::{Deserialize, Serialize};
 
 /// The real bill beside the simulated one (`summary.json`: `real_bill`).
@@ -288,30 +289,6 @@ pub fn render_text(r: &RealBillSummary) -> String {
     }
     out.push('\n');
     out
-}
-
-/// The report.html section (before the verdict).
-pub fn render_html(r: &RealBillSummary) -> String {
-    use crate::report::html::esc;
-    let mut h = String::from("<h2 id=\"real-bill\">Your real bill beside the simulation</h2>\n");
-    h.push_str(&format!("<p>{}</p>\n", esc(&headline(r))));
-    h.push_str("<table class=\"cmp\"><thead><tr><th>group</th><th>tasks</th><th>real</th><th>of which unused</th><th>simulated</th><th>gap</th></tr></thead><tbody>\n");
-    for row in rows(r) {
-        h.push_str("<tr>");
-        for (i, c) in row.iter().enumerate() {
-            if i == 0 {
-                h.push_str(&format!("<td>{}</td>", esc(c)));
-            } else {
-                h.push_str(&format!("<td class=\"n\">{}</td>", esc(c)));
-            }
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody></table>\n");
-    for w in &r.why {
-        h.push_str(&format!("<p class=\"meta\">{}</p>\n", esc(w)));
-    }
-    h
 }
 
 #[cfg(test)]

@@ -23,7 +23,8 @@
 use crate::common::bin;
 use fargate_sim::pricing::Money;
 use fargate_sim::workload::Task;
-use fargate_sim::workload::formats::cur::{self, LaunchType, RealBill, parse_usd};
+use fargate_sim::workload::formats::cur::{LaunchType, RealBill, parse_usd};
+use fargate_sim::workload::formats::cur_bill;
 use fargate_sim::workload::formats::{Format, OnBadRow, SkipCounter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -42,7 +43,7 @@ fn usd(text: &str) -> Money {
 fn read(path: &Path, policy: OnBadRow) -> (Result<Vec<Task>, String>, RealBill, SkipCounter) {
     let bill = Arc::new(Mutex::new(RealBill::default()));
     let skipped = SkipCounter::default();
-    let opened = cur::open_with_bill(path, bill.clone(), policy, false, &skipped).unwrap();
+    let opened = cur_bill::open_with_bill(path, bill.clone(), policy, false, &skipped).unwrap();
     let tasks: Result<Vec<Task>, String> = opened
         .stream
         .map(|t| t.map_err(|e| e.to_string()))

@@ -685,42 +685,6 @@ impl Adapter for SplitCost {
     }
 }
 
-/// Opens an `aws-cur` export (CSV or Parquet) as a task stream, adding the
-/// real bill up into `bill` as it is read.
-pub fn open_with_bill(
-    path: &Path,
-    bill: Arc<Mutex<RealBill>>,
-    on_bad_row: OnBadRow,
-    check_order: bool,
-    skipped: &SkipCounter,
-) -> Result<super::open::OpenedTrace, WorkloadError> {
-    let adapter = Box::new(SplitCost::with_bill(bill));
-    if crate::workload::text::is_parquet(path)? {
-        return open_parquet(path, adapter, on_bad_row, skipped);
-    }
-    super::open::open_adapter(path, adapter, on_bad_row, check_order, skipped)
-}
-
-/// Reads the whole export for its real bill (the tasks are dropped).
-pub fn read_bill(path: &Path, on_bad_row: OnBadRow) -> Result<RealBill, WorkloadError> {
-    let bill = Arc::new(Mutex::new(RealBill::default()));
-    let opened = open_with_bill(
-        path,
-        bill.clone(),
-        on_bad_row,
-        false,
-        &SkipCounter::default(),
-    )?;
-    for t in opened.stream {
-        t?;
-    }
-    let b = match bill.lock() {
-        Ok(g) => g.clone(),
-        Err(p) => p.into_inner().clone(),
-    };
-    Ok(b)
-}
-
 /// Rows read from a Parquet file at a time.
 const CHUNK_ROWS: usize = 64 * 1024;
 
@@ -739,12 +703,15 @@ struct ParquetLines {
     failed: bool,
 }
 
-fn open_parquet(
+/// Opens a Parquet export through the adapter, adding the real bill up
+/// into `bill`: the task stream and the notes on the columns.
+pub fn open_parquet(
     path: &Path,
-    mut adapter: Box<SplitCost>,
+    bill: Arc<Mutex<RealBill>>,
     on_bad_row: OnBadRow,
     skipped: &SkipCounter,
-) -> Result<super::open::OpenedTrace, WorkloadError> {
+) -> Result<(TaskStream, Vec<String>), WorkloadError> {
+    let mut adapter = Box::new(SplitCost::with_bill(bill));
     let read_err = |e: crate::io::table::ReadError| WorkloadError::Format {
         path: path.to_path_buf(),
         message: format!("cannot read the Parquet cost export: {e}"),
@@ -798,10 +765,7 @@ fn open_parquet(
         done: false,
         failed: false,
     };
-    Ok(super::open::OpenedTrace {
-        stream: Box::new(stream) as TaskStream,
-        notes,
-    })
+    Ok((Box::new(stream) as TaskStream, notes))
 }
 
 impl ParquetLines {

@@ -12,6 +12,7 @@ pub mod adapter;
 pub mod alibaba;
 pub mod azure;
 pub mod cur;
+pub mod cur_bill;
 pub mod google;
 pub mod open;
 pub mod requests;

@@ -312,13 +312,12 @@ pub fn open(
         Format::AzureLlm2023 => Box::new(super::azure::Llm2023::new(params)),
         Format::Requests => Box::new(super::requests::Requests::default()),
         Format::AwsCur => {
-            return super::cur::open_with_bill(
-                path,
-                Default::default(),
-                on_bad_row,
-                check_order,
-                skipped,
-            );
+            if crate::workload::text::is_parquet(path)? {
+                let (stream, notes) =
+                    super::cur::open_parquet(path, Default::default(), on_bad_row, skipped)?;
+                return Ok(OpenedTrace { stream, notes });
+            }
+            Box::new(super::cur::SplitCost::new(params))
         }
     };
     open_adapter(path, adapter, on_bad_row, check_order, skipped)
