@@ -11,6 +11,10 @@
 pub mod adapter;
 pub mod alibaba;
 pub mod azure;
+pub mod ecs_tasks;
+pub mod json_export;
+pub mod kube_pods;
+pub mod lifecycle;
 pub mod google;
 pub mod open;
 pub mod requests;

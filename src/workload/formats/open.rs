@@ -25,10 +25,14 @@ pub enum Format {
     AzureLlm2023,
     /// A native request trace (`request_s`, optional `service_s`).
     Requests,
+    /// `aws ecs describe-tasks` JSON or "ECS Task State Change" events.
+    EcsTasks,
+    /// `kubectl get pods -A -o json`.
+    KubernetesPods,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 14] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -41,6 +45,8 @@ impl Format {
         Format::AzureFunctions2021,
         Format::AzureLlm2023,
         Format::Requests,
+        Format::EcsTasks,
+        Format::KubernetesPods,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -58,6 +64,8 @@ impl Format {
             Format::AzureFunctions2021 => "azure-functions-2021",
             Format::AzureLlm2023 => "azure-llm-2023",
             Format::Requests => "requests",
+            Format::EcsTasks => "ecs-tasks",
+            Format::KubernetesPods => "kubernetes-pods",
         }
     }
 
@@ -79,7 +87,12 @@ impl Format {
     pub fn usually_sorted(self) -> bool {
         matches!(
             self,
-            Format::Native | Format::Swf | Format::AzureLlm2023 | Format::Requests
+            Format::Native
+                | Format::Swf
+                | Format::AzureLlm2023
+                | Format::Requests
+                | Format::EcsTasks
+                | Format::KubernetesPods
         )
     }
 
@@ -88,6 +101,19 @@ impl Format {
     pub fn detect(path: &Path) -> Result<Format, WorkloadError> {
         if crate::workload::text::is_parquet(path)? {
             return Ok(Format::Native);
+        }
+        if let Some(head) = super::json_export::sniff(path)? {
+            let squeezed: String = head.split_whitespace().collect();
+            if head.contains("\"taskArn\"") || head.contains("ECS Task State Change") {
+                return Ok(Format::EcsTasks);
+            }
+            if squeezed.contains("\"kind\":\"Pod\"") || squeezed.contains("\"kind\":\"List\"") {
+                return Ok(Format::KubernetesPods);
+            }
+            return Err(WorkloadError::Format {
+                path: path.to_path_buf(),
+                message: "a JSON file that is neither ECS tasks (`taskArn`, describe-tasks output or \"ECS Task State Change\" events) nor Kubernetes pods (`kind: Pod` or a `List`); name its format with workload.format".into(),
+            });
         }
         let mut lines = TextLines::open(path)?;
         let first = match lines.next_line() {
@@ -270,6 +296,18 @@ pub fn open(
     skipped: &SkipCounter,
 ) -> Result<OpenedTrace, WorkloadError> {
     let adapter: Box<dyn Adapter> = match format {
+        Format::EcsTasks | Format::KubernetesPods => {
+            let export = if format == Format::EcsTasks {
+                super::ecs_tasks::read(path, on_bad_row, skipped)?
+            } else {
+                super::kube_pods::read(path, &Default::default(), on_bad_row, skipped)?
+            };
+            let notes = export.notes.clone();
+            return Ok(OpenedTrace {
+                stream: super::lifecycle::into_stream(export),
+                notes,
+            });
+        }
         Format::Native => {
             if crate::workload::text::is_parquet(path)? {
                 let (info, stream) = crate::workload::native::open_parquet(
