@@ -30,11 +30,37 @@ enum Command {
         #[arg(default_value = "scenario.toml")]
         file: PathBuf,
         /// Replay this trace (its format is detected from the file).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "from")]
         trace: Option<PathBuf>,
+        /// Replay your account's export (ECS describe-tasks JSON or task
+        /// state-change events, or `kubectl get pods -A -o json`) where it
+        /// ran and on the alternatives, start-up calibrated from it.
+        #[arg(long, value_name = "EXPORT")]
+        from: Option<PathBuf>,
+        /// With --from pods: `kubectl get nodes -o json`, for the nodes' instance types.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        nodes: Option<PathBuf>,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Fit the start-up your account measured, from an ECS task export or
+    /// Kubernetes pods: per launch type, lognormal fits of each phase with
+    /// their Kolmogorov-Smirnov D, a quantile-quantile chart, and the
+    /// `startup` keys a scenario can paste (startup.toml).
+    Calibrate {
+        /// ECS describe-tasks JSON, "ECS Task State Change" events (JSON
+        /// lines or an array), or `kubectl get pods -A -o json`.
+        events: PathBuf,
+        /// `kubectl get nodes -o json`, for the pods' instance types.
+        #[arg(long, value_name = "FILE")]
+        nodes: Option<PathBuf>,
+        /// Where to write startup.toml and the charts.
+        #[arg(long, value_name = "DIR", default_value = "output/calibrate")]
+        out: PathBuf,
+        /// Stop at the first record that cannot be used (default: skip and count).
+        #[arg(long)]
+        strict: bool,
     },
     /// Run a scenario and write its reports.
     ///
@@ -491,7 +517,25 @@ fn run(cli: Cli) -> Result<(), Error> {
             commands::commit::commit(&a.run_dir, plan, a.discount, a.commitment, a.format.lib())?
         }
         Command::Explain { run_dir, format } => commands::explain::explain(&run_dir, format.lib())?,
-        Command::New { file, trace, force } => commands::new::new(&file, trace.as_deref(), force)?,
+        Command::New {
+            file,
+            trace,
+            from: Some(from),
+            nodes,
+            force,
+        } => {
+            let _ = trace;
+            commands::new_from::new_from(&file, &from, nodes.as_deref(), force)?
+        }
+        Command::New {
+            file, trace, force, ..
+        } => commands::new::new(&file, trace.as_deref(), force)?,
+        Command::Calibrate {
+            events,
+            nodes,
+            out,
+            strict,
+        } => commands::calibrate::run(&events, nodes.as_deref(), &out, strict)?,
         Command::Prices {
             what,
             file,

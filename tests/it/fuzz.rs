@@ -202,8 +202,12 @@ fn template(format: Format) -> &'static str {
         Format::AzureLlm2023 => "2023-11-16 18:17:03.9799600,4808,10",
         Format::AzureFunctions2019 => "o,a,f,http,1",
         Format::Requests => "12.5,0.08,x",
-        Format::EcsTasks => r#"{"taskArn":"t","createdAt":1,"startedAt":2,"cpu":"256","memory":"512"}"#,
-        Format::KubernetesPods => r#"{"kind":"Pod","metadata":{"name":"p","creationTimestamp":"2026-01-01T00:00:00Z"}}"#,
+        Format::EcsTasks => {
+            r#"{"taskArn":"t","createdAt":1,"startedAt":2,"cpu":"256","memory":"512"}"#
+        }
+        Format::KubernetesPods => {
+            r#"{"kind":"Pod","metadata":{"name":"p","creationTimestamp":"2026-01-01T00:00:00Z"}}"#
+        }
     }
 }
 

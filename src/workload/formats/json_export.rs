@@ -124,8 +124,12 @@ pub fn rfc3339_us(text: &str) -> Result<i64, String> {
     let bad = || format!("`{text}`: expected a UTC time such as 2026-11-30T15:48:29.123Z");
     let t = text.trim();
     let b = t.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
-        || b[13] != b':' || b[16] != b':'
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return Err(bad());
     }
@@ -265,7 +269,10 @@ mod tests {
     #[test]
     fn utc_times_with_offsets_and_fractions() {
         // 2020-01-23T17:57:34Z = 1,579,802,254 s since the epoch.
-        assert_eq!(rfc3339_us("2020-01-23T17:57:34Z"), Ok(1_579_802_254_000_000));
+        assert_eq!(
+            rfc3339_us("2020-01-23T17:57:34Z"),
+            Ok(1_579_802_254_000_000)
+        );
         assert_eq!(
             rfc3339_us("2020-01-23T17:57:34.402Z"),
             Ok(1_579_802_254_402_000)

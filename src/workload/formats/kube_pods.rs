@@ -108,9 +108,8 @@ fn ask(c: &Value, path: &str) -> Result<(u64, u64), BadRow> {
     };
     let mem = match get("memory") {
         None => 0,
-        Some(v) => k8s_memory_mib(v).map_err(|m| {
-            BadRow::new("resources.memory", &v.to_string(), format!("{path}: {m}"))
-        })?,
+        Some(v) => k8s_memory_mib(v)
+            .map_err(|m| BadRow::new("resources.memory", &v.to_string(), format!("{path}: {m}")))?,
     };
     Ok((cpu, mem))
 }
@@ -185,7 +184,8 @@ fn pod(p: &Value, nodes: &Nodes, end: &mut i64) -> Result<Lifecycle, BadRow> {
     let scheduled = time(scheduled.as_ref(), "status.conditions.lastTransitionTime")?;
     let start_time = time(status.and_then(|s| s.get("startTime")), "status.startTime")?;
     // Containers: the first start and, when every one has terminated, the last finish.
-    let (mut first_start, mut last_finish, mut all_done, mut any) = (None::<i64>, None::<i64>, true, false);
+    let (mut first_start, mut last_finish, mut all_done, mut any) =
+        (None::<i64>, None::<i64>, true, false);
     for c in list(status, "containerStatuses") {
         any = true;
         let state = c.get("state");
@@ -198,7 +198,10 @@ fn pod(p: &Value, nodes: &Nodes, end: &mut i64) -> Result<Lifecycle, BadRow> {
         if let Some(s) = time(started, "state.startedAt")? {
             first_start = Some(first_start.map_or(s, |f| f.min(s)));
         }
-        match terminated.and_then(|t| t.get("finishedAt")).filter(|v| !v.is_null()) {
+        match terminated
+            .and_then(|t| t.get("finishedAt"))
+            .filter(|v| !v.is_null())
+        {
             Some(f) => {
                 if let Some(f) = time(Some(f), "state.terminated.finishedAt")? {
                     last_finish = Some(last_finish.map_or(f, |l| l.max(f)));
@@ -212,7 +215,11 @@ fn pod(p: &Value, nodes: &Nodes, end: &mut i64) -> Result<Lifecycle, BadRow> {
             .and_then(|s| s.get("phase"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        BadRow::new("status.startTime", phase, "a pod that never started (Pending)")
+        BadRow::new(
+            "status.startTime",
+            phase,
+            "a pod that never started (Pending)",
+        )
     })?;
     let stopped = if any && all_done { last_finish } else { None };
     let node = spec.and_then(|s| s.get("nodeName")).and_then(Value::as_str);
@@ -266,7 +273,13 @@ pub fn read(
         let v = match v {
             Ok(v) => v,
             Err(m) => {
-                return bad_record(path, line, BadRow::new("(json)", "", m), on_bad_row, skipped);
+                return bad_record(
+                    path,
+                    line,
+                    BadRow::new("(json)", "", m),
+                    on_bad_row,
+                    skipped,
+                );
             }
         };
         let items: Vec<(u64, &Value)> = match v.get("items").and_then(Value::as_array) {
@@ -276,7 +289,11 @@ pub fn read(
                 .map(|(i, x)| (i as u64 + 1, x))
                 .collect(),
             None => match v.as_array() {
-                Some(a) => a.iter().enumerate().map(|(i, x)| (i as u64 + 1, x)).collect(),
+                Some(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (i as u64 + 1, x))
+                    .collect(),
                 None => vec![(line, &v)],
             },
         };

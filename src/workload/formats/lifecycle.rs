@@ -42,7 +42,10 @@ impl Launch {
 
     /// Whether the task ran on Fargate (either capacity).
     pub fn is_fargate(&self) -> bool {
-        matches!(self, Launch::Fargate | Launch::FargateSpot | Launch::EksFargate)
+        matches!(
+            self,
+            Launch::Fargate | Launch::FargateSpot | Launch::EksFargate
+        )
     }
 }
 
