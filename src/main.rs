@@ -15,7 +15,7 @@ use std::path::PathBuf;
     name = "fargate-sim",
     version,
     about = "Replays a container workload on AWS Fargate, EC2 clusters, Lambda, Cloud Run and Azure Container Instances, and reports what it would cost and how long tasks would wait.",
-    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
+    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim new mine.toml --from tasks.jsonl     replay your own ECS tasks or pods\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,9 +44,10 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Fit the start-up your account measured, from an ECS task export or
-    /// Kubernetes pods: per launch type, lognormal fits of each phase with
-    /// their Kolmogorov-Smirnov D, a quantile-quantile chart, and the
+    /// Fit the start-up your account measured, from an ECS task export or Kubernetes pods
+    ///
+    /// Per launch type: lognormal fits of each phase with their
+    /// Kolmogorov-Smirnov D, a quantile-quantile chart (qq-*.png), and the
     /// `startup` keys a scenario can paste (startup.toml).
     Calibrate {
         /// ECS describe-tasks JSON, "ECS Task State Change" events (JSON
