@@ -231,9 +231,8 @@ pub fn scenario_text(
                 let mut v = vec![
                     "name = \"baseline-ecs-ec2\"".to_string(),
                     "kind = \"ec2\"".into(),
-                    format!(
-                        "# An ECS task export does not name the instance type; set your cluster's."
-                    ),
+                    "# An ECS task export does not name the instance type; set your cluster's."
+                        .into(),
                     format!("instance_types = [\"{ecs_type}\"]"),
                     "autoscaler = \"ecs_managed\"".into(),
                 ];

@@ -407,3 +407,32 @@ fn new_from_pods_writes_an_eks_baseline_and_no_fargate_spot() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("goes with Kubernetes pods"), "{stderr}");
 }
+
+#[test]
+fn truncated_and_mangled_exports_are_refused_or_skipped_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ecs-events.jsonl", "ecs-describe-tasks.json", "pods.json"] {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        let pods = name == "pods.json";
+        for cut in (0..text.len()).step_by(97) {
+            let mut t = text[..cut].to_string();
+            if cut % 2 == 0 {
+                t.push_str("\n{\"taskArn\": 7, \"kind\": [], \"createdAt\": {}}\n");
+            }
+            let path = dir.path().join(format!("{cut}-{name}"));
+            std::fs::write(&path, t).unwrap();
+            for policy in [OnBadRow::Skip, OnBadRow::Error] {
+                let result = std::panic::catch_unwind(|| {
+                    if pods {
+                        kube_pods::read(&path, &Default::default(), policy, &SkipCounter::default())
+                            .map(|e| e.lives.len())
+                    } else {
+                        ecs_tasks::read(&path, policy, &SkipCounter::default())
+                            .map(|e| e.lives.len())
+                    }
+                });
+                assert!(result.is_ok(), "{name} cut at {cut} panicked");
+            }
+        }
+    }
+}
