@@ -16,7 +16,8 @@ pub const DOCUMENT_LIMIT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Calls `each(record, value)` for each top-level JSON value: each line of a
 /// JSON-lines file (record = its line number), or the one document (record
-/// 1). A line that is not JSON is passed as `Err(message)`.
+/// 1). A line that is not JSON is passed as `Err(message)`; a document
+/// that is not JSON, or over the size limit, is an error.
 pub fn each_value(
     path: &Path,
     mut each: impl FnMut(u64, Result<Value, String>) -> Result<(), WorkloadError>,
@@ -49,7 +50,9 @@ pub fn each_value(
             }
             Ok(())
         }
-        Err(_) => each(1, read_document(path).map_err(|m| m.to_string())),
+        // Not a whole value on one line: one document, or not JSON at all
+        // (an error for the file, whatever the bad-row policy).
+        Err(_) => each(1, Ok(read_document(path)?)),
     }
 }
 
