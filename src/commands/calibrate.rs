@@ -256,8 +256,13 @@ pub fn read_export(
 ) -> Result<(Export, SkipCounter), Error> {
     if !path.is_file() {
         return Err(Error::BadInput(format!(
-            "{}: no such file; give an ECS task export (describe-tasks JSON or task state-change events) or `kubectl get pods -A -o json` output",
-            path.display()
+            "{}: {}; give an ECS task export (describe-tasks JSON or task state-change events) or `kubectl get pods -A -o json` output",
+            path.display(),
+            if path.is_dir() {
+                "a folder, not a file"
+            } else {
+                "no such file"
+            }
         )));
     }
     let format = Format::detect(path)?;
@@ -287,7 +292,7 @@ pub fn read_export(
         }
         other => {
             return Err(Error::BadInput(format!(
-                "{}: a `{}` trace has no start-up times; calibrate reads ECS task exports (describe-tasks JSON, \"ECS Task State Change\" events) and Kubernetes pods (`kubectl get pods -A -o json`)",
+                "{}: a `{}` trace has no start-up times; `calibrate` and `new --from` read ECS task exports (describe-tasks JSON, \"ECS Task State Change\" events) and Kubernetes pods (`kubectl get pods -A -o json`); `new --trace` replays any other trace",
                 path.display(),
                 other.name()
             )));

@@ -166,7 +166,7 @@ pub fn scenario_text(
         if export.pods {
             v.push("launch_type = \"eks\"".into());
         }
-        if windows {
+        if windows && !export.pods {
             v.push("os = \"windows\"".into());
         }
         if spot {
