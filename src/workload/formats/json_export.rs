@@ -95,6 +95,13 @@ pub fn sniff(path: &Path) -> Result<Option<String>, WorkloadError> {
     let mut head = String::new();
     while let Some(r) = lines.next_line() {
         let (_, text) = r?;
+        // Text before anything but `{` or `[`: not JSON; stop at once.
+        if head.trim().is_empty() && !text.trim().is_empty() {
+            let t = text.trim_start();
+            if !(t.starts_with('{') || t.starts_with('[')) {
+                return Ok(None);
+            }
+        }
         head.push_str(text);
         head.push('\n');
         if head.len() > 64 * 1024 {
