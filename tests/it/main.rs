@@ -4,6 +4,7 @@ mod account;
 mod balancer;
 mod bills;
 mod broken;
+mod cluster_fidelity;
 mod commands;
 mod common;
 mod docs;
