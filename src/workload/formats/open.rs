@@ -27,10 +27,14 @@ pub enum Format {
     Requests,
     /// AWS cost data with split cost allocation (Data Exports CUR 2.0).
     AwsCur,
+    /// `aws ecs describe-tasks` JSON or "ECS Task State Change" events.
+    EcsTasks,
+    /// `kubectl get pods -A -o json`.
+    KubernetesPods,
 }
 
 impl Format {
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 15] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -44,6 +48,8 @@ impl Format {
         Format::AzureLlm2023,
         Format::Requests,
         Format::AwsCur,
+        Format::EcsTasks,
+        Format::KubernetesPods,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -62,6 +68,8 @@ impl Format {
             Format::AzureLlm2023 => "azure-llm-2023",
             Format::Requests => "requests",
             Format::AwsCur => "aws-cur",
+            Format::EcsTasks => "ecs-tasks",
+            Format::KubernetesPods => "kubernetes-pods",
         }
     }
 
@@ -83,7 +91,12 @@ impl Format {
     pub fn usually_sorted(self) -> bool {
         matches!(
             self,
-            Format::Native | Format::Swf | Format::AzureLlm2023 | Format::Requests
+            Format::Native
+                | Format::Swf
+                | Format::AzureLlm2023
+                | Format::Requests
+                | Format::EcsTasks
+                | Format::KubernetesPods
         )
     }
 
@@ -97,6 +110,19 @@ impl Format {
                 return Ok(Format::AwsCur);
             }
             return Ok(Format::Native);
+        }
+        if let Some(head) = super::json_export::sniff(path)? {
+            let squeezed: String = head.split_whitespace().collect();
+            if head.contains("\"taskArn\"") || head.contains("ECS Task State Change") {
+                return Ok(Format::EcsTasks);
+            }
+            if squeezed.contains("\"kind\":\"Pod\"") || squeezed.contains("\"kind\":\"List\"") {
+                return Ok(Format::KubernetesPods);
+            }
+            return Err(WorkloadError::Format {
+                path: path.to_path_buf(),
+                message: "a JSON file that is neither ECS tasks (`taskArn`, describe-tasks output or \"ECS Task State Change\" events) nor Kubernetes pods (`kind: Pod` or a `List`); name its format with workload.format".into(),
+            });
         }
         let mut lines = TextLines::open(path)?;
         let first = match lines.next_line() {
@@ -285,6 +311,18 @@ pub fn open(
     skipped: &SkipCounter,
 ) -> Result<OpenedTrace, WorkloadError> {
     let adapter: Box<dyn Adapter> = match format {
+        Format::EcsTasks | Format::KubernetesPods => {
+            let export = if format == Format::EcsTasks {
+                super::ecs_tasks::read(path, on_bad_row, skipped)?
+            } else {
+                super::kube_pods::read(path, &Default::default(), on_bad_row, skipped)?
+            };
+            let notes = export.notes.clone();
+            return Ok(OpenedTrace {
+                stream: super::lifecycle::into_stream(export),
+                notes,
+            });
+        }
         Format::Native => {
             if crate::workload::text::is_parquet(path)? {
                 let (info, stream) = crate::workload::native::open_parquet(
