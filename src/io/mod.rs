@@ -5,5 +5,6 @@
 //! of the crate.
 
 pub mod csv;
+pub mod lines;
 pub mod files;
 pub mod table;
