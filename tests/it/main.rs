@@ -4,6 +4,7 @@ mod balancer;
 mod bills;
 mod broken;
 mod commands;
+mod csv_reader;
 mod common;
 mod docs;
 mod e2e;
