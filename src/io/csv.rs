@@ -121,7 +121,13 @@ mod tests {
     #[test]
     fn ranges_match_split_csv() {
         let mut out = Vec::new();
-        for line in [" a ,\"b,c\", \"d\" ,", "", "x", "1,2.5,,\"\",  ", "é, ü ,\"q\"\"r\""] {
+        for line in [
+            " a ,\"b,c\", \"d\" ,",
+            "",
+            "x",
+            "1,2.5,,\"\",  ",
+            "é, ü ,\"q\"\"r\"",
+        ] {
             super::split_csv_ranges(line, &mut out);
             let got: Vec<&str> = out.iter().map(|&(s, e)| &line[s..e]).collect();
             assert_eq!(got, super::split_csv(line), "{line:?}");
@@ -131,9 +137,28 @@ mod tests {
     #[test]
     fn plain_decimals_parse_exactly_as_std() {
         let mut cases: Vec<String> = [
-            "0", "-0", "1", "0.1", "0.3", "1.005", "35", "120.000", "9007199254740992",
-            "9007199254740993", "900719925474099.3", "0.0000000000000000000001",
-            "12345678901234567890", "1e3", "+1", ".5", "5.", "1.2.3", "", "-", " 1", "1,5",
+            "0",
+            "-0",
+            "1",
+            "0.1",
+            "0.3",
+            "1.005",
+            "35",
+            "120.000",
+            "9007199254740992",
+            "9007199254740993",
+            "900719925474099.3",
+            "0.0000000000000000000001",
+            "12345678901234567890",
+            "1e3",
+            "+1",
+            ".5",
+            "5.",
+            "1.2.3",
+            "",
+            "-",
+            " 1",
+            "1,5",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -183,7 +208,10 @@ mod tests {
             }
         }
         assert_eq!(super::parse_decimal("120.5"), Some(120.5));
-        assert_eq!(super::parse_decimal("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(
+            super::parse_decimal("-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
     }
 
     #[test]

@@ -5,6 +5,6 @@
 //! of the crate.
 
 pub mod csv;
-pub mod lines;
 pub mod files;
+pub mod lines;
 pub mod table;
