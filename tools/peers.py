@@ -88,7 +88,7 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path",
                     os.path.join(PEERS, "simcore_fargate", "Cargo.toml")], env=env, check=True)
     simcore = os.path.join(target, "release", "simcore_fargate")
-    simpy = not o.no_simpy and have_simpy()
+    simpy = not o.no_simpy and o.simpy_runs > 0 and have_simpy()
     work = o.keep or tempfile.mkdtemp(prefix="peers-")
     os.makedirs(work, exist_ok=True)
     failed = False

@@ -12,20 +12,37 @@
 
 use crate::time::SimTime;
 
+/// An event's key: its time, then its sequence number (scheduling order).
+type Key = (SimTime, u64);
+
 struct Entry<E> {
-    /// `time << 64 | seq`: ordered by time, then by scheduling order.
-    key: u128,
+    time: SimTime,
+    seq: u64,
     daemon: bool,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn key(&self) -> Key {
+        (self.time, self.seq)
+    }
 }
 
 /// Buckets: 0 for the key equal to the last popped, then one per bit.
 const BUCKETS: usize = 129;
 
-/// The bucket of `key` given the last key popped.
+/// The bucket of `key` given the last key popped: the highest differing
+/// bit of the two keys read as one 128-bit number (time above sequence),
+/// counted from 1; 0 when they are equal. Kept as two u64s so an entry is
+/// 8-byte aligned (a u128 would make it 16, and each move larger).
 #[inline]
-fn bucket_of(key: u128, last: u128) -> usize {
-    (128 - (key ^ last).leading_zeros()) as usize
+fn bucket_of(key: Key, last: Key) -> usize {
+    if key.0 != last.0 {
+        64 + (64 - (key.0 ^ last.0).leading_zeros()) as usize
+    } else {
+        (64 - (key.1 ^ last.1).leading_zeros()) as usize
+    }
 }
 
 /// Events waiting to fire, and the simulated clock.
@@ -34,10 +51,10 @@ pub struct EventQueue<E> {
     /// Bit b - 1 set when bucket b (1 to 128) holds events.
     occupied: u128,
     /// The last key popped (no pending key is below it).
-    last: u128,
+    last: Key,
     /// The smallest pending key, when known (found by a peek, kept up to
     /// date by pushes, forgotten by a pop).
-    min: Option<u128>,
+    min: Option<Key>,
     len: usize,
     seq: u64,
     now: SimTime,
@@ -56,7 +73,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: 0,
-            last: 0,
+            last: (0, 0),
             min: None,
             len: 0,
             seq: 0,
@@ -90,12 +107,17 @@ impl<E> EventQueue<E> {
         let time = time.max(self.now);
         self.seq += 1;
         self.live += usize::from(!daemon);
-        let key = (u128::from(time) << 64) | u128::from(self.seq);
+        let key = (time, self.seq);
         // The clock is at or past the last event popped and the sequence
         // grows, so the key is above the last popped.
         debug_assert!(key > self.last);
         let b = bucket_of(key, self.last);
-        self.buckets[b].push(Entry { key, daemon, event });
+        self.buckets[b].push(Entry {
+            time,
+            seq: self.seq,
+            daemon,
+            event,
+        });
         if b > 0 {
             self.occupied |= 1 << (b - 1);
         }
@@ -136,9 +158,9 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&mut self) -> Option<SimTime> {
         if self.min.is_none() {
             let b = self.lowest()?;
-            self.min = self.buckets[b].iter().map(|e| e.key).min();
+            self.min = self.buckets[b].iter().map(Entry::key).min();
         }
-        self.min.map(|k| (k >> 64) as SimTime)
+        self.min.map(|k| k.0)
     }
 
     /// Removes the earliest event and moves the clock to it.
@@ -154,11 +176,11 @@ impl<E> EventQueue<E> {
             // has usually found it already.
             let last = match self.min {
                 Some(m) => m,
-                None => moving.iter().map(|e| e.key).min().unwrap_or(self.last),
+                None => moving.iter().map(Entry::key).min().unwrap_or(self.last),
             };
             self.last = last;
             for e in moving.drain(..) {
-                let to = bucket_of(e.key, last);
+                let to = bucket_of(e.key(), last);
                 self.buckets[to].push(e);
                 if to > 0 {
                     self.occupied |= 1 << (to - 1);
@@ -170,7 +192,7 @@ impl<E> EventQueue<E> {
         let e = self.buckets[0].pop()?;
         self.len -= 1;
         self.min = None;
-        let time = (e.key >> 64) as SimTime;
+        let time = e.time;
         self.now = time;
         self.live -= usize::from(!e.daemon);
         Some((time, e.event))
