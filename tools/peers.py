@@ -121,7 +121,7 @@ def main():
                 walls["SimPy peer"].append(w)
                 bills["SimPy peer"] = b
         print(f"\n{label}: {o.tasks:,} tasks at {rate:g}/s, {mb:.1f} MB of CSV; "
-              f"median of {o.runs} interleaved runs (SimPy: {o.simpy_runs})")
+              f"median of {o.runs} interleaved runs" + (f" (SimPy: {o.simpy_runs})" if simpy else ", SimPy skipped"))
         ref = bills["simcore peer"]
         for k, w in walls.items():
             agree = abs(bills[k] - ref) <= 1e-6 * abs(ref)
