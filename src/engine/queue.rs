@@ -296,7 +296,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 7 == 0 {
+            if x.is_multiple_of(7) {
                 // As the run loop does: peek, then an arrival moves the
                 // clock, but not past the earliest event.
                 let next = q.peek_time();
