@@ -8,6 +8,7 @@ mod cluster_fidelity;
 mod commands;
 mod common;
 mod cur;
+mod csv_reader;
 mod docs;
 mod e2e;
 mod ec2;

@@ -174,6 +174,10 @@ impl Format {
     }
 }
 
+/// Fields of a line kept on the stack; a line with more is split into a
+/// vector.
+const STACK_FIELDS: usize = 32;
+
 /// Reads a text trace through an adapter, applying the bad-row policy.
 struct AdapterStream {
     lines: TextLines,
@@ -185,6 +189,9 @@ struct AdapterStream {
     previous: (u64, f64),
     pending: VecDeque<Task>,
     out: Vec<Task>,
+    /// The current line's fields as byte ranges of it (kept, so splitting
+    /// a line allocates nothing).
+    ranges: Vec<(usize, usize)>,
     started: bool,
     /// The first non-comment line was a header (read by `open`).
     skip_first: bool,
@@ -255,14 +262,43 @@ impl Iterator for AdapterStream {
                     self.failed = true;
                     return Some(Err(e));
                 }
-                Some(Ok((n, t))) => (n, t.to_string()),
+                Some(Ok((n, t))) => (n, t),
             };
-            if text.trim().is_empty() || self.adapter.is_comment(&text) {
+            if text.trim().is_empty() || self.adapter.is_comment(text) {
                 continue;
             }
-            let fields: Vec<&str> = match self.adapter.fields() {
-                Fields::Comma => crate::io::csv::split_csv(&text),
-                Fields::Whitespace => crate::workload::text::split_whitespace(&text),
+            // The fields as slices of the line, kept on the stack when
+            // there are few (every format's rows): nothing is allocated
+            // per row.
+            let mut stack = [""; STACK_FIELDS];
+            let heap: Vec<&str>;
+            let fields: &[&str] = match self.adapter.fields() {
+                Fields::Comma => {
+                    crate::io::csv::split_csv_ranges(text, &mut self.ranges);
+                    if self.ranges.len() <= STACK_FIELDS {
+                        for (slot, &(s, e)) in stack.iter_mut().zip(&self.ranges) {
+                            *slot = &text[s..e];
+                        }
+                        &stack[..self.ranges.len()]
+                    } else {
+                        heap = self.ranges.iter().map(|&(s, e)| &text[s..e]).collect();
+                        &heap
+                    }
+                }
+                Fields::Whitespace => {
+                    let mut n = 0;
+                    let mut parts = text.split_ascii_whitespace();
+                    for (slot, part) in stack.iter_mut().zip(parts.by_ref()) {
+                        *slot = part;
+                        n += 1;
+                    }
+                    if n == STACK_FIELDS && parts.next().is_some() {
+                        heap = crate::workload::text::split_whitespace(text);
+                        &heap
+                    } else {
+                        &stack[..n]
+                    }
+                }
             };
             if !self.started {
                 // open() already read the header: skip it, or read this
@@ -272,10 +308,15 @@ impl Iterator for AdapterStream {
                     continue;
                 }
             }
-            match self.adapter.row(&fields, &mut self.out) {
+            match self.adapter.row(fields, &mut self.out) {
                 Ok(()) => {
                     if let Err(e) = self.check_out(line) {
                         return Some(Err(e));
+                    }
+                    // One task from one row, nothing waiting: hand it over
+                    // without the queue.
+                    if self.out.len() == 1 && self.pending.is_empty() {
+                        return self.out.pop().map(Ok);
                     }
                     self.pending.extend(self.out.drain(..))
                 }
@@ -398,6 +439,7 @@ pub fn open_adapter(
             previous: (0, 0.0),
             pending: VecDeque::new(),
             out: Vec::new(),
+            ranges: Vec::with_capacity(16),
             started: false,
             skip_first,
             done: false,
