@@ -38,6 +38,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
     let mut out = per_platform(scenario, catalog);
     out.extend(services(scenario));
+    out.extend(super::around::list(scenario, catalog));
     merge_platforms(out, &names)
 }
 

@@ -194,6 +194,11 @@ pub fn render(summary: &Summary) -> String {
     // Tasks cut by the horizon are neither done nor undone: their own column.
     let cut = summary.platforms.iter().any(|p| p.tasks.running_at_end > 0);
     let mut header = vec!["platform", "kind", "total\ncost"];
+    // The bill around compute (EBS, IPv4, load balancers, NAT, logs), apart.
+    let around = summary.platforms.iter().any(|p| p.cost.around_usd > 0.0);
+    if around {
+        header.extend(["compute", "around\ncompute"]);
+    }
     if clusters {
         header.push("idle");
     }
@@ -208,6 +213,8 @@ pub fn render(summary: &Summary) -> String {
     let mut t = table(header);
     let ps = &summary.platforms;
     let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
+    let compute = column(ps, |p| Some(p.cost.compute()), usd_column);
+    let around_col = column(ps, |p| Some(p.cost.around_usd), usd_column);
     let per_task = column(ps, |p| p.cost.per_completed_task_usd, usd_column);
     let start = seconds_group_column(
         &ps.iter()
@@ -237,6 +244,9 @@ pub fn render(summary: &Summary) -> String {
             },
             total[i].clone(),
         ];
+        if around {
+            row.extend([compute[i].clone(), around_col[i].clone()]);
+        }
         if clusters {
             row.push(
                 p.cluster

@@ -3,6 +3,7 @@
 //! (`locate`).
 
 pub mod artifacts;
+pub mod bill;
 pub mod check;
 pub mod defaults;
 pub mod hints;
