@@ -2,19 +2,21 @@
 //! which charges are in it, at which rates, from which settings, and what
 //! stays out of the bill.
 
-use super::assumptions::Assumption;
+/// One row of the assumptions: applies to, item, value, source (the
+/// assumptions module turns it into its own type; no import back).
+pub type Row = (String, String, String, String);
 use crate::platform::PlatformSpec;
 use crate::pricing::Catalog;
 use crate::pricing::around::{Balancer, Group, ImageSource, Subnet};
 use crate::scenario::Scenario;
 
-fn row(applies_to: &str, item: &str, value: String, source: &str) -> Assumption {
-    Assumption {
-        applies_to: applies_to.to_string(),
-        item: item.to_string(),
+fn row(applies_to: &str, item: &str, value: String, source: &str) -> Row {
+    (
+        applies_to.to_string(),
+        item.to_string(),
         value,
-        source: source.to_string(),
-    }
+        source.to_string(),
+    )
 }
 
 fn size(bytes: u64) -> String {
@@ -33,7 +35,7 @@ fn size(bytes: u64) -> String {
 }
 
 /// The rows for every platform, then what no platform's bill holds.
-pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
+pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Row> {
     let mut out = Vec::new();
     let src = "data/pricing.toml [[around.rates]]; settings: scenario `bill` keys or data/defaults.toml [bill]";
     for (spec, s) in scenario.platforms.iter().zip(&scenario.bills) {

@@ -194,11 +194,6 @@ pub fn render(summary: &Summary) -> String {
     // Tasks cut by the horizon are neither done nor undone: their own column.
     let cut = summary.platforms.iter().any(|p| p.tasks.running_at_end > 0);
     let mut header = vec!["platform", "kind", "total\ncost"];
-    // The bill around compute (EBS, IPv4, load balancers, NAT, logs), apart.
-    let around = summary.platforms.iter().any(|p| p.cost.around_usd > 0.0);
-    if around {
-        header.extend(["compute", "around\ncompute"]);
-    }
     if clusters {
         header.push("idle");
     }
@@ -213,8 +208,6 @@ pub fn render(summary: &Summary) -> String {
     let mut t = table(header);
     let ps = &summary.platforms;
     let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
-    let compute = column(ps, |p| Some(p.cost.compute()), usd_column);
-    let around_col = column(ps, |p| Some(p.cost.around_usd), usd_column);
     let per_task = column(ps, |p| p.cost.per_completed_task_usd, usd_column);
     let start = seconds_group_column(
         &ps.iter()
@@ -244,9 +237,6 @@ pub fn render(summary: &Summary) -> String {
             },
             total[i].clone(),
         ];
-        if around {
-            row.extend([compute[i].clone(), around_col[i].clone()]);
-        }
         if clusters {
             row.push(
                 p.cluster
@@ -301,6 +291,7 @@ pub fn render(summary: &Summary) -> String {
     if functions {
         out.push_str("cold starts = instances started on demand (and the share of invocations that waited for one); function platforms only\n");
     }
+    out.push_str(&around_table(summary));
     if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         out.push_str(
             "tasks are the workload's own: service replicas are not tasks (summary.json `tasks.service_replicas` counts them), and on function platforms each request is an invocation\n",
@@ -317,4 +308,47 @@ pub fn render(summary: &Summary) -> String {
         ));
     }
     out
+}
+
+/// The whole bill apart: compute and around compute (EBS, public IPv4,
+/// load balancers, NAT, logs, ECR) and the largest item around compute.
+fn around_table(summary: &Summary) -> String {
+    let ps = &summary.platforms;
+    if !ps.iter().any(|p| p.cost.around_usd > 0.0) {
+        return String::new();
+    }
+    let mut t = table(vec![
+        "platform",
+        "compute",
+        "around\ncompute",
+        "whole\nbill",
+        "largest item\naround compute",
+    ]);
+    let compute = column(ps, |p| Some(p.cost.compute()), usd_column);
+    let around = column(ps, |p| Some(p.cost.around_usd), usd_column);
+    let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
+    for (i, p) in ps.iter().enumerate() {
+        let largest =
+            p.cost
+                .around_by_component()
+                .first()
+                .map_or("—".to_string(), |(name, v)| {
+                    format!(
+                        "{} {}",
+                        name.replace('_', " "),
+                        super::format::format_usd_cents(*v)
+                    )
+                });
+        t.add_row(vec![
+            p.name.clone(),
+            compute[i].clone(),
+            around[i].clone(),
+            total[i].clone(),
+            largest,
+        ]);
+    }
+    align_numbers(&mut t, 1);
+    format!(
+        "{t}\naround compute = EBS volumes, public IPv4, load balancers, NAT, logs, ECR; what stays out is in the assumptions (report.html)\n"
+    )
 }

@@ -172,7 +172,7 @@ max = 20
     for p in &s.platforms {
         // Two ALB hours: 2 x $0.0225.
         assert!((charge(p, "load_balancer_hours") - 0.045).abs() < 1e-12);
-        let arrived = p.services[0].arrived as f64;
+        let arrived = p.services[0].requests.arrived as f64;
         // 20 KiB a request: bytes dominate (1,000/s x 20 KiB = 68.7 GiB/h
         // at the peak against 40 new-connection LCUs), so the LCU-hours are
         // at least the GiB processed over the run.
