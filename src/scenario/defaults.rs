@@ -36,7 +36,7 @@ pub struct Defaults {
     pub traces: TraceDefaults,
     pub service: ServiceDefaults,
     /// The bill around compute (`[bill]`, issue 25).
-    pub bill: crate::scenario::bill::BillDefaults,
+    pub bill: crate::scenario::raw_bill::BillDefaults,
 }
 
 /// Defaults of services and their autoscaling (`[service]`).
@@ -204,7 +204,7 @@ struct Raw {
     image_pull: RawImagePull,
     traces: TraceDefaults,
     service: RawServiceDefaults,
-    bill: crate::scenario::bill::BillDefaults,
+    bill: crate::scenario::raw_bill::BillDefaults,
 }
 
 #[derive(Deserialize)]

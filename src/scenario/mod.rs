@@ -11,6 +11,7 @@ pub mod load;
 pub mod locate;
 pub mod overrides;
 pub mod raw;
+pub mod raw_bill;
 pub mod services;
 pub mod spec;
 pub mod starter;

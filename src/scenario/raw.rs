@@ -29,7 +29,7 @@ pub struct RawScenario {
     pub sweep: Option<toml::Value>,
     /// What the workload's tasks send and write (the bill around compute).
     #[serde(default)]
-    pub bill: Option<super::bill::RawBill>,
+    pub bill: Option<super::raw_bill::RawBill>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -341,7 +341,7 @@ pub struct RawPlatform {
     /// An ECS task definition whose runtimePlatform sets os and arch.
     pub task_definition: Option<String>,
     /// The bill around compute: subnet, volumes, charges left out.
-    pub bill: Option<super::bill::RawPlatformBill>,
+    pub bill: Option<super::raw_bill::RawPlatformBill>,
     // EC2 keys.
     pub orchestrator: Option<crate::platform::ec2::Orchestrator>,
     pub instance_types: Option<Vec<String>>,

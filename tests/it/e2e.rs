@@ -97,7 +97,7 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
     // start-up times differ only by noise.
     let html = std::fs::read_to_string(d.path().join("run1/report.html")).unwrap();
     assert!(
-        html.contains("fargate-spot is the cheapest option at $2.95: $4.22 (58.8%) less than the next, fargate-arm at $7.18."),
+        html.contains("fargate-spot is the cheapest option at $3.81: $4.22 (52.6%) less than the next, fargate-arm at $8.03."),
         "{html}"
     );
     assert!(html.contains("Tasks start in about the same time on every option compared"));
@@ -662,7 +662,11 @@ fn prices_import_reads_a_price_list_offer_file_into_a_catalog() {
     assert!((0.107..0.107 * 1.02).contains(&cost), "{cost}");
     // Around it, at the built-in eu-west-1 rates: the instance's 30 GiB
     // gp3 root volume at $0.088 per GB-month and its address at $0.005/h.
-    let hours = summary.platforms[0].cluster.as_ref().unwrap().instance_hours;
+    let hours = summary.platforms[0]
+        .cluster
+        .as_ref()
+        .unwrap()
+        .instance_hours;
     let around = 30.0 * 0.088 * hours / 720.0 + 0.005 * hours;
     assert!((summary.platforms[0].cost.around_usd - around).abs() < 1e-12);
     // A file that is not an offer file: a clear error.

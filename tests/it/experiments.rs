@@ -298,7 +298,11 @@ fn batch_runs_every_bundled_scenario_into_one_table() {
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let at = header.iter().position(|h| *h == "cost_total_usd").unwrap();
     let row: f64 = quick[0].split(',').nth(at).unwrap().parse().unwrap();
-    assert!((row - total).abs() < 1e-12 * total, "{total} vs {row} in {}", quick[0]);
+    assert!(
+        (row - total).abs() < 1e-12 * total,
+        "{total} vs {row} in {}",
+        quick[0]
+    );
 }
 
 /// Splits results.csv into a header and rows (no field holds a comma).

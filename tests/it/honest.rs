@@ -63,7 +63,7 @@ fn a_cluster_that_ran_nothing_is_not_the_cheapest() {
     );
     assert!(
         verdict.contains(&format!(
-            "ecs-ec2 is not compared: {undone}; its $0.19 pays for only the work it did."
+            "ecs-ec2 is not compared: {undone}; its $0.21 pays for only the work it did."
         )),
         "{verdict:#?}"
     );

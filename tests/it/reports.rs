@@ -292,7 +292,7 @@ fn a_run_writes_files_that_agree_with_the_summary() {
         let c = &p.cost.components;
         let expected = match &p.cluster {
             // Serverless: the tasks' bills are the bill (less the control plane).
-            None => p.cost.total_usd - c.control_plane_usd,
+            None => p.cost.compute_usd - c.control_plane_usd,
             // EC2: the tasks' shares are the allocated part of the instances.
             Some(cl) => cl.allocated_usd,
         };
