@@ -27,7 +27,7 @@ fn size(bytes: u64) -> String {
         ("B", 1),
     ];
     for (name, n) in U {
-        if bytes >= n && bytes % n == 0 {
+        if bytes >= n && bytes.is_multiple_of(n) {
             return format!("{} {name}", bytes / n);
         }
     }

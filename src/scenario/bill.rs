@@ -50,7 +50,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         }
     };
     let bytes = value * factor;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 1e18 {
+    if !bytes.is_finite() || !(0.0..=1e18).contains(&bytes) {
         return Err(format!("`{t}` is not a size from 0 to 1 EiB"));
     }
     Ok(bytes.round() as u64)
