@@ -192,6 +192,10 @@ struct RunArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
+    /// Also write the bill as FOCUS rows (focus.csv), one per resource,
+    /// charge and hour.
+    #[arg(long)]
+    focus: bool,
 }
 
 #[derive(clap::Args)]
@@ -463,6 +467,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             no_task_records: a.no_task_records,
             allow_huge: a.allow_huge,
             force: a.force,
+            focus: a.focus,
         })?,
         Command::Trace { command } => match command {
             TraceCommand::Inspect {

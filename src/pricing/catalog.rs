@@ -157,6 +157,8 @@ pub struct Catalog {
     pub functions: Vec<super::functions::FunctionProfile>,
     /// Savings Plan discounts, for `fargate-sim commit`.
     pub savings_plans: SavingsPlanRates,
+    /// Rates around compute by Region (`[[around.rates]]`, issue 25).
+    pub around: Vec<super::around::AroundRates>,
 }
 
 /// Savings Plan discounts off on-demand (fractions).
@@ -334,7 +336,28 @@ impl Catalog {
                 trunk_tasks: t.trunk_tasks,
             });
         }
+        let around = match raw.around {
+            Some(a) => {
+                let mut out: Vec<super::around::AroundRates> = Vec::new();
+                for (i, r) in a.rates.into_iter().enumerate() {
+                    let r = r
+                        .parse()
+                        .map_err(|m| err(format!("around.rates[{i}]: {m}")))?;
+                    if out.iter().any(|o| o.region == r.region) {
+                        return Err(err(format!(
+                            "around.rates[{i}].region: `{}` is listed twice",
+                            r.region
+                        )));
+                    }
+                    out.push(r);
+                }
+                out
+            }
+            None if origin == "built-in" => Vec::new(),
+            None => Catalog::builtin().around,
+        };
         Ok(Catalog {
+            around,
             origin: origin.to_string(),
             ec2: Ec2Catalog {
                 billing_granularity: parse_duration(&raw.ec2.billing_granularity)
@@ -395,6 +418,17 @@ impl Catalog {
                 }
                 out
             },
+        })
+    }
+
+    /// The rates around compute of `region`, or what to add.
+    pub fn around_rates(&self, region: &str) -> Result<&super::around::AroundRates, String> {
+        self.around.iter().find(|r| r.region == region).ok_or_else(|| {
+            format!(
+                "the pricing catalog ({}) has no rates around compute (EBS, public IPv4, load balancers, NAT, logs) for {region}; add an [[around.rates]] block with region = \"{region}\" to a catalog given with `pricing = \"file.toml\"`, or leave the charges out with `bill = {{ leave_out = [\"ebs\", \"public_ipv4\"] }}` on the platform; priced Regions: {}",
+                self.origin,
+                self.around.iter().map(|r| r.region.as_str()).collect::<Vec<_>>().join(", ")
+            )
         })
     }
 
@@ -560,6 +594,15 @@ struct RawCatalog {
     functions: Vec<RawFunction>,
     #[serde(default)]
     savings_plans: SavingsPlanRates,
+    /// Absent from catalogs `prices import` writes: the built-in ones apply.
+    #[serde(default)]
+    around: Option<RawAround>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAround {
+    rates: Vec<super::around::RawAroundRates>,
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,14 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
     let mut out = per_platform(scenario, catalog);
     out.extend(services(scenario));
+    out.extend(super::around::list(scenario, catalog).into_iter().map(
+        |(applies_to, item, value, source)| Assumption {
+            applies_to,
+            item,
+            value,
+            source,
+        },
+    ));
     merge_platforms(out, &names)
 }
 

@@ -3,6 +3,7 @@
 //! (`locate`).
 
 pub mod artifacts;
+pub mod bill;
 pub mod check;
 pub mod defaults;
 pub mod hints;
@@ -11,6 +12,7 @@ pub mod locate;
 pub mod overrides;
 pub mod pod_disruption;
 pub mod raw;
+pub mod raw_bill;
 pub mod services;
 pub mod spec;
 pub mod starter;

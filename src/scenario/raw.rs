@@ -27,6 +27,9 @@ pub struct RawScenario {
     /// (`experiment::Sweep`); a single run ignores it.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
+    /// What the workload's tasks send and write (the bill around compute).
+    #[serde(default)]
+    pub bill: Option<super::raw_bill::RawBill>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -107,6 +110,16 @@ pub struct RawService {
     pub stop_timeout: Option<String>,
     /// When a new replica passes its first health check (a duration).
     pub health_check_interval: Option<String>,
+    // The bill around compute (`scenario::bill`).
+    /// "alb", "nlb" or "none" (default).
+    pub load_balancer: Option<String>,
+    pub request_size: Option<String>,
+    pub response_size: Option<String>,
+    pub requests_per_connection: Option<i64>,
+    /// Listener rules evaluated per request.
+    pub rules: Option<i64>,
+    /// Log bytes written per request.
+    pub log_per_request: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -327,6 +340,8 @@ pub struct RawPlatform {
     pub startup: Option<RawStartup>,
     /// An ECS task definition whose runtimePlatform sets os and arch.
     pub task_definition: Option<String>,
+    /// The bill around compute: subnet, volumes, charges left out.
+    pub bill: Option<super::raw_bill::RawPlatformBill>,
     /// EKS only: pods EKS binds to Fargate a second (`"8.7/s"`).
     pub pod_binding_rate: Option<String>,
     // EC2 keys.

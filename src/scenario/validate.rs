@@ -1152,7 +1152,10 @@ pub fn scenario(
     if let Some(on) = raw.report.task_records {
         report.task_records = on;
     }
+    let bills =
+        super::bill::settings(raw, &platforms, catalog, &defaults.bill, defaults.ec2.zones)?;
     Ok(Scenario {
+        bills,
         report,
         name: raw.name.clone(),
         description: raw.description.clone(),

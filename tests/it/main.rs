@@ -27,3 +27,4 @@ mod strategy;
 mod timing;
 mod traces;
 mod validation;
+mod whole_bill;
