@@ -598,7 +598,37 @@ struct RawFunction {
     bill_init: bool,
     #[serde(default)]
     warm_while_busy: bool,
+    /// Kept-warm time billed in multiples of this (Lambda: "5min").
+    warm_granularity: Option<String>,
+    /// Ephemeral storage billed above `storage_free`, up to `storage_max`.
+    storage_free: Option<String>,
+    storage_max: Option<String>,
+    storage_gib: Option<RawRate>,
+    /// New instances one function may add per `scale_period`.
+    scale_instances: Option<u32>,
+    scale_period: Option<String>,
+    /// The share of concurrency the autoscaler aims at (Cloud Run: 0.6).
+    target_utilization: Option<f64>,
     source: String,
+}
+
+/// A memory step in tenths of a MiB: "0.1GiB" is exactly 1,024.
+fn parse_memory_dmib(v: &str) -> Result<u32, String> {
+    let t = v.trim();
+    if let Some(n) = t.strip_suffix("GiB") {
+        let x: f64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{t}` does not start with a number"))?;
+        let d = (x * 10240.0).round();
+        if !(1.0..=u32::MAX as f64).contains(&d) {
+            return Err(format!("`{t}` is not a usable memory step"));
+        }
+        return Ok(d as u32);
+    }
+    parse_memory_mib(t)?
+        .checked_mul(10)
+        .ok_or_else(|| format!("`{t}` is too large"))
 }
 
 impl RawFunction {
@@ -617,6 +647,9 @@ impl RawFunction {
             mem("memory_max", &self.memory_max)?,
             mem("memory_step", &self.memory_step)?.max(1),
         );
+        let step_dmib = parse_memory_dmib(&self.memory_step)
+            .map_err(|m| format!("{at}.memory_step: {m}"))?
+            .max(1);
         if min_mib > max_mib {
             return Err(format!("{at}: memory_min is above memory_max"));
         }
@@ -637,7 +670,7 @@ impl RawFunction {
                 step_cpu_milli: cpu("vcpu_step", self.vcpu_step)?,
                 min_mib,
                 max_mib,
-                step_mib,
+                step_dmib,
             },
             other => {
                 return Err(format!(
@@ -691,6 +724,47 @@ impl RawFunction {
             },
             bill_init: self.bill_init,
             warm_while_busy: self.warm_while_busy,
+            warm_granularity: self
+                .warm_granularity
+                .as_deref()
+                .map(|v| dur("warm_granularity", v))
+                .transpose()?
+                .unwrap_or(1)
+                .max(1),
+            storage: match (&self.storage_free, &self.storage_max, &self.storage_gib) {
+                (None, None, None) => None,
+                (Some(free), Some(max), Some(r)) => Some(super::functions::FunctionStorage {
+                    free_mib: mem("storage_free", free)?,
+                    max_mib: mem("storage_max", max)?,
+                    rate: rate("storage_gib", r)?,
+                }),
+                _ => {
+                    return Err(format!(
+                        "{at}: ephemeral storage needs storage_free, storage_max and storage_gib together"
+                    ));
+                }
+            },
+            scale_rate: match (self.scale_instances, &self.scale_period) {
+                (None, None) => None,
+                (Some(n), Some(per)) if n > 0 => Some(super::functions::ScaleRate {
+                    instances: n,
+                    per: dur("scale_period", per)?.max(1),
+                }),
+                _ => {
+                    return Err(format!(
+                        "{at}: a scaling rate needs scale_instances (at least 1) and scale_period together"
+                    ));
+                }
+            },
+            target_utilization_pct: match self.target_utilization {
+                None => 100,
+                Some(u) if u > 0.0 && u <= 1.0 => ((u * 100.0).round() as u32).max(1),
+                Some(u) => {
+                    return Err(format!(
+                        "{at}.target_utilization: {u}: need a share above 0 and at most 1, such as 0.6"
+                    ));
+                }
+            },
             name: self.name,
             provider: self.provider,
             region: self.region,

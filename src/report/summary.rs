@@ -435,6 +435,29 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("min_instances".into(), f.min_instances.to_string());
             o.insert("max_instances".into(), f.max_instances.to_string());
             o.insert("on_throttle".into(), super::format::snake(&f.on_throttle));
+            o.insert(
+                "target_utilization".into(),
+                format!("{}", f.target_utilization_pct as f64 / 100.0),
+            );
+            o.insert(
+                "scale_rate".into(),
+                f.scale_rate.map_or("unlimited".into(), |r| {
+                    format!(
+                        "{} instances per {}",
+                        r.instances,
+                        crate::time::format_span(r.per)
+                    )
+                }),
+            );
+            if !f.provisioned.is_empty() {
+                let hm = |t: crate::time::SimTime| format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60);
+                let windows: Vec<String> = f
+                    .provisioned
+                    .iter()
+                    .map(|w| format!("{}-{} x{}", hm(w.from), hm(w.to), w.concurrency))
+                    .collect();
+                o.insert("provisioned_schedule".into(), windows.join(", "));
+            }
         }
         PlatformSpec::Ec2(e) => {
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();

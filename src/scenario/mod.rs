@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod check;
 pub mod defaults;
+pub mod function_keys;
 pub mod hints;
 pub mod load;
 pub mod locate;

@@ -360,6 +360,12 @@ pub struct RawPlatform {
     pub max_instances: Option<i64>,
     pub on_throttle: Option<crate::platform::function::OnThrottle>,
     pub free_tier: Option<bool>,
+    /// Provisioned concurrency for part of each day.
+    pub provisioned_schedule: Option<Vec<super::function_keys::RawProvisionWindow>>,
+    /// The autoscaler's target share of concurrency (Cloud Run: 0.6).
+    pub target_utilization: Option<f64>,
+    /// How fast one function adds instances (Lambda: 1,000 per 10 s).
+    pub scale_rate: Option<super::function_keys::RawScaleRate>,
 }
 
 impl RawPlatform {
@@ -406,6 +412,12 @@ impl RawPlatform {
             ("max_instances", self.max_instances.is_some()),
             ("on_throttle", self.on_throttle.is_some()),
             ("free_tier", self.free_tier.is_some()),
+            (
+                "provisioned_schedule",
+                self.provisioned_schedule.is_some(),
+            ),
+            ("target_utilization", self.target_utilization.is_some()),
+            ("scale_rate", self.scale_rate.is_some()),
         ];
         let other: Vec<&(&'static str, bool)> = match self.kind {
             PlatformKind::Fargate => ec2.iter().chain(&function).collect(),

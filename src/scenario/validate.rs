@@ -101,6 +101,17 @@ fn function(
             }
             v => v.unwrap_or(false),
         },
+        provisioned: super::function_keys::provisioned_schedule(
+            key,
+            f.provisioned_schedule.as_deref(),
+            max_instances,
+        )?,
+        target_utilization_pct: super::function_keys::target_utilization(
+            key,
+            f.target_utilization,
+            profile,
+        )?,
+        scale_rate: super::function_keys::scale_rate(key, f.scale_rate.as_ref(), profile)?,
     })
 }
 

@@ -1,0 +1,147 @@
+//! The function platforms' scheduling keys (issue 23): a provisioned-
+//! concurrency schedule, the autoscaler's target utilisation and the
+//! scaling rate, as written in a scenario and as validated.
+
+use super::check::{Invalid, duration, invalid};
+use crate::platform::function::ProvisionWindow;
+use crate::pricing::functions::{FunctionProfile, ScaleRate};
+use crate::time::{HOUR, MINUTE};
+use serde::Deserialize;
+
+/// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",
+/// concurrency = 100 }`, every day of the run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisionWindow {
+    pub from: String,
+    pub to: String,
+    pub concurrency: i64,
+}
+
+/// `scale_rate`: `{ instances = 1000, per = "10s" }` or `"unlimited"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawScaleRate {
+    Named(String),
+    Rate(RawScaleRateTable),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleRateTable {
+    pub instances: i64,
+    pub per: String,
+}
+
+/// A time of day `"HH:MM"` (00:00 to 24:00) as an offset from midnight.
+fn time_of_day(key: &str, text: &str) -> Result<crate::time::SimTime, Invalid> {
+    let bad = || {
+        invalid(
+            key,
+            format!("`{text}` is not a time of day; write it as \"HH:MM\", from \"00:00\" to \"24:00\", such as \"08:00\""),
+        )
+    };
+    let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (u64, u64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if m >= 60 || h > 24 || (h == 24 && m > 0) || h.to_string().len() > 2 {
+        return Err(bad());
+    }
+    Ok(h * HOUR + m * MINUTE)
+}
+
+/// Validates `provisioned_schedule` at `key`.
+pub fn provisioned_schedule(
+    key: &str,
+    raw: Option<&[RawProvisionWindow]>,
+    max_instances: u32,
+) -> Result<Vec<ProvisionWindow>, Invalid> {
+    let mut out = Vec::new();
+    for (i, w) in raw.unwrap_or_default().iter().enumerate() {
+        let k = format!("{key}.provisioned_schedule[{i}]");
+        let from = time_of_day(&format!("{k}.from"), &w.from)?;
+        let to = time_of_day(&format!("{k}.to"), &w.to)?;
+        if to <= from {
+            return Err(invalid(
+                format!("{k}.to"),
+                format!(
+                    "`{}` is not after from (`{}`); a window ends the same day, such as {{ from = \"08:00\", to = \"16:00\" }}",
+                    w.to, w.from
+                ),
+            ));
+        }
+        if !(1..=max_instances as i64).contains(&w.concurrency) {
+            return Err(invalid(
+                format!("{k}.concurrency"),
+                format!(
+                    "{}: need 1 to max_instances ({max_instances})",
+                    w.concurrency
+                ),
+            ));
+        }
+        out.push(ProvisionWindow {
+            from,
+            to,
+            concurrency: w.concurrency as u32,
+        });
+    }
+    if out.len() > u16::MAX as usize {
+        return Err(invalid(
+            format!("{key}.provisioned_schedule"),
+            "too many windows (at most 65,535)",
+        ));
+    }
+    Ok(out)
+}
+
+/// Validates `target_utilization` (a share of concurrency, above 0 and at
+/// most 1), in percent; the profile's when absent.
+pub fn target_utilization(
+    key: &str,
+    raw: Option<f64>,
+    profile: &FunctionProfile,
+) -> Result<u32, Invalid> {
+    match raw {
+        None => Ok(profile.target_utilization_pct),
+        Some(u) if u.is_finite() && u > 0.0 && u <= 1.0 => Ok(((u * 100.0).round() as u32).max(1)),
+        Some(u) => Err(invalid(
+            format!("{key}.target_utilization"),
+            format!("{u}: need a share above 0 and at most 1, such as 0.6 (1 fills each instance before adding another)"),
+        )),
+    }
+}
+
+/// Validates `scale_rate`; the profile's when absent.
+pub fn scale_rate(
+    key: &str,
+    raw: Option<&RawScaleRate>,
+    profile: &FunctionProfile,
+) -> Result<Option<ScaleRate>, Invalid> {
+    let k = format!("{key}.scale_rate");
+    match raw {
+        None => Ok(profile.scale_rate),
+        Some(RawScaleRate::Named(n)) if n == "unlimited" => Ok(None),
+        Some(RawScaleRate::Named(n)) => Err(invalid(
+            k,
+            format!("`{n}` is not a scaling rate; write \"unlimited\" or {{ instances = 1000, per = \"10s\" }}"),
+        )),
+        Some(RawScaleRate::Rate(r)) => {
+            if !(1..=1_000_000).contains(&r.instances) {
+                return Err(invalid(
+                    format!("{k}.instances"),
+                    format!("{}: need 1 to 1,000,000 (or scale_rate = \"unlimited\")", r.instances),
+                ));
+            }
+            let per = duration(&format!("{k}.per"), &r.per)?;
+            if per == 0 {
+                return Err(invalid(
+                    format!("{k}.per"),
+                    "need a period above zero, such as \"10s\"",
+                ));
+            }
+            Ok(Some(ScaleRate {
+                instances: r.instances as u32,
+                per,
+            }))
+        }
+    }
+}
