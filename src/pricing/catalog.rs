@@ -152,6 +152,8 @@ pub struct Catalog {
     pub fargate: FargateCatalog,
     pub ec2: Ec2Catalog,
     pub eks_control_plane: Rate,
+    /// The EKS fee on extended support, when the catalog has it.
+    pub eks_control_plane_extended: Option<Rate>,
     pub eks_source: String,
     /// Serverless peers (Lambda, Cloud Run, ACI), by profile name.
     pub functions: Vec<super::functions::FunctionProfile>,
@@ -364,6 +366,13 @@ impl Catalog {
                 .control_plane
                 .to_rate()
                 .map_err(|m| err(format!("eks.control_plane: {m}")))?,
+            eks_control_plane_extended: raw
+                .eks
+                .control_plane_extended
+                .as_ref()
+                .map(|r| r.to_rate())
+                .transpose()
+                .map_err(|m| err(format!("eks.control_plane_extended: {m}")))?,
             eks_source: raw.eks.source,
             savings_plans: {
                 let sp = raw.savings_plans;
@@ -817,6 +826,8 @@ struct RawFargateRates {
 #[serde(deny_unknown_fields)]
 struct RawEks {
     control_plane: RawRate,
+    /// The fee for a cluster on extended support (issue 23).
+    control_plane_extended: Option<RawRate>,
     source: String,
 }
 
@@ -885,5 +896,27 @@ mod tests {
         assert!(e.contains("m5.large"), "{e}");
         let e = c.instance_type("c6g.xlarge").unwrap_err();
         assert!(e.contains("c6i.xlarge") || e.contains("c7g.xlarge"), "{e}");
+    }
+}
+
+/// Which Kubernetes support an EKS cluster is on: standard, or extended
+/// (a version past standard support, at a higher cluster fee).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EksSupport {
+    #[default]
+    Standard,
+    Extended,
+}
+
+impl Catalog {
+    /// The EKS cluster fee for `support` (extended support needs the
+    /// catalog's `eks.control_plane_extended`, checked when validating).
+    pub fn eks_fee(&self, support: EksSupport) -> Rate {
+        match support {
+            EksSupport::Standard => self.eks_control_plane,
+            EksSupport::Extended => self
+                .eks_control_plane_extended
+                .unwrap_or(self.eks_control_plane),
+        }
     }
 }

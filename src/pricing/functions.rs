@@ -119,4 +119,4 @@ pub struct FreeTier {
 
 /// An average month (365.25 / 12 days), for prorating a monthly free tier
 /// over a run that covers part of one.
-pub const MONTH: SimTime = 2_629_800 * crate::time::SECOND;
+pub const MONTH: SimTime = crate::time::MONTH;

@@ -387,6 +387,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             use super::format::snake as s;
             o.insert("region".into(), f.region.clone());
             o.insert("launch_type".into(), s(&f.launch_type));
+            if f.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             o.insert("os".into(), s(&f.os));
             o.insert("arch".into(), s(&f.arch));
             use crate::platform::fargate::Provider;
@@ -425,6 +428,12 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
         PlatformSpec::Function(f) => {
             o.insert("profile".into(), f.profile.name.clone());
             o.insert("free_tier".into(), f.free_tier.to_string());
+            if f.free_tier {
+                o.insert(
+                    "free_tier_month".into(),
+                    "30.4375 days (365.25/12), prorated to the run; horizon = \"1mo\" is one such month".into(),
+                );
+            }
             o.insert("region".into(), f.profile.region.clone());
             o.insert("cold_start".into(), f.cold_start.to_string());
             o.insert(
@@ -460,6 +469,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             }
         }
         PlatformSpec::Ec2(e) => {
+            if e.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
             o.insert("region".into(), e.region.clone());
             o.insert("orchestrator".into(), super::format::snake(&e.orchestrator));

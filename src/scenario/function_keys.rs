@@ -145,3 +145,76 @@ pub fn scale_rate(
         }
     }
 }
+
+/// Refuses a generator size with `storage` on a function platform whose
+/// profile cannot bill ephemeral storage (a key accepted is a key billed),
+/// or above the profile's largest.
+pub fn storage_billable(
+    generators: &[crate::workload::synthetic::Generator],
+    spec: &crate::platform::function::FunctionSpec,
+) -> Result<(), Invalid> {
+    for (i, g) in generators.iter().enumerate() {
+        for (j, s) in g.sizes.iter().enumerate() {
+            if s.storage_gib == 0 {
+                continue;
+            }
+            let at = format!("workload.generators[{i}].sizes[{j}].storage");
+            match &spec.profile.storage {
+                None => {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "{} GiB of ephemeral storage cannot be billed on platform `{}` (profile `{}` has no storage rate; only Lambda bills ephemeral storage); remove `storage` or run these tasks on another platform",
+                            s.storage_gib, spec.name, spec.profile.name
+                        ),
+                    ));
+                }
+                Some(st) if s.storage_gib as u64 * 1024 > st.max_mib as u64 => {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "{} GiB is above the largest ephemeral storage of profile `{}` ({} MiB) on platform `{}`",
+                            s.storage_gib, spec.profile.name, st.max_mib, spec.name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates `support` (`"standard"` or `"extended"`): the EKS cluster's
+/// Kubernetes support, which sets its fee. Only on an EKS platform.
+pub fn eks_support(
+    key: &str,
+    raw: Option<&str>,
+    is_eks: bool,
+    eks_key: &str,
+    catalog: &crate::pricing::Catalog,
+) -> Result<crate::pricing::catalog::EksSupport, Invalid> {
+    use crate::pricing::catalog::EksSupport;
+    let k = format!("{key}.support");
+    let Some(v) = raw else {
+        return Ok(EksSupport::Standard);
+    };
+    if !is_eks {
+        return Err(invalid(
+            k,
+            format!("applies to an EKS cluster's fee; set {eks_key} = \"eks\" or remove `support`"),
+        ));
+    }
+    match v {
+        "standard" => Ok(EksSupport::Standard),
+        "extended" if catalog.eks_control_plane_extended.is_some() => Ok(EksSupport::Extended),
+        "extended" => Err(invalid(
+            k,
+            "the pricing catalog has no eks.control_plane_extended rate; add one or use \"standard\"",
+        )),
+        other => Err(invalid(
+            k,
+            format!("`{other}` is not a support level; write \"standard\" ($0.10 per cluster-hour) or \"extended\" ($0.60)"),
+        )),
+    }
+}

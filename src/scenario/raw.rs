@@ -351,6 +351,8 @@ pub struct RawPlatform {
     pub eni_trunking: Option<bool>,
     /// Availability zones the cluster spans.
     pub zones: Option<i64>,
+    /// EKS (cluster or Fargate): `"standard"` or `"extended"` support.
+    pub support: Option<String>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,

@@ -635,7 +635,9 @@ impl FunctionModel {
             return;
         }
         // No instance may be added: one with room up to the hard limit.
-        if let Some(id) = self.any_with_room(w.size, w.service) {
+        if self.target_of(w.service) < self.concurrency_of(w.service)
+            && let Some(id) = self.any_with_room(w.size, w.service)
+        {
             self.start_on(id, w, now, queue);
             return;
         }
