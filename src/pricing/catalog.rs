@@ -651,10 +651,9 @@ impl RawFunction {
             v.and_then(vcpu_to_milli)
                 .ok_or_else(|| format!("{at}.{k}: give a positive vCPU count"))
         };
-        let (min_mib, max_mib, step_mib) = (
+        let (min_mib, max_mib) = (
             mem("memory_min", &self.memory_min)?,
             mem("memory_max", &self.memory_max)?,
-            mem("memory_step", &self.memory_step)?.max(1),
         );
         let step_dmib = parse_memory_dmib(&self.memory_step)
             .map_err(|m| format!("{at}.memory_step: {m}"))?
@@ -671,7 +670,7 @@ impl RawFunction {
                 })?,
                 min_mib,
                 max_mib,
-                step_mib,
+                step_mib: mem("memory_step", &self.memory_step)?.max(1),
             },
             "cpu_memory" => FunctionSizing::CpuMemory {
                 min_cpu_milli: cpu("vcpu_min", self.vcpu_min)?,

@@ -459,7 +459,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                 }),
             );
             if !f.provisioned.is_empty() {
-                let hm = |t: crate::time::SimTime| format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60);
+                let hm = |t: crate::time::SimTime| {
+                    format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60)
+                };
                 let windows: Vec<String> = f
                     .provisioned
                     .iter()

@@ -38,7 +38,9 @@ fn time_of_day(key: &str, text: &str) -> Result<crate::time::SimTime, Invalid> {
     let bad = || {
         invalid(
             key,
-            format!("`{text}` is not a time of day; write it as \"HH:MM\", from \"00:00\" to \"24:00\", such as \"08:00\""),
+            format!(
+                "`{text}` is not a time of day; write it as \"HH:MM\", from \"00:00\" to \"24:00\", such as \"08:00\""
+            ),
         )
     };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
@@ -105,7 +107,9 @@ pub fn target_utilization(
         Some(u) if u.is_finite() && u > 0.0 && u <= 1.0 => Ok(((u * 100.0).round() as u32).max(1)),
         Some(u) => Err(invalid(
             format!("{key}.target_utilization"),
-            format!("{u}: need a share above 0 and at most 1, such as 0.6 (1 fills each instance before adding another)"),
+            format!(
+                "{u}: need a share above 0 and at most 1, such as 0.6 (1 fills each instance before adding another)"
+            ),
         )),
     }
 }
@@ -122,13 +126,18 @@ pub fn scale_rate(
         Some(RawScaleRate::Named(n)) if n == "unlimited" => Ok(None),
         Some(RawScaleRate::Named(n)) => Err(invalid(
             k,
-            format!("`{n}` is not a scaling rate; write \"unlimited\" or {{ instances = 1000, per = \"10s\" }}"),
+            format!(
+                "`{n}` is not a scaling rate; write \"unlimited\" or {{ instances = 1000, per = \"10s\" }}"
+            ),
         )),
         Some(RawScaleRate::Rate(r)) => {
             if !(1..=1_000_000).contains(&r.instances) {
                 return Err(invalid(
                     format!("{k}.instances"),
-                    format!("{}: need 1 to 1,000,000 (or scale_rate = \"unlimited\")", r.instances),
+                    format!(
+                        "{}: need 1 to 1,000,000 (or scale_rate = \"unlimited\")",
+                        r.instances
+                    ),
                 ));
             }
             let per = duration(&format!("{k}.per"), &r.per)?;
@@ -214,7 +223,9 @@ pub fn eks_support(
         )),
         other => Err(invalid(
             k,
-            format!("`{other}` is not a support level; write \"standard\" ($0.10 per cluster-hour) or \"extended\" ($0.60)"),
+            format!(
+                "`{other}` is not a support level; write \"standard\" ($0.10 per cluster-hour) or \"extended\" ($0.60)"
+            ),
         )),
     }
 }

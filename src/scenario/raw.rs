@@ -414,10 +414,7 @@ impl RawPlatform {
             ("max_instances", self.max_instances.is_some()),
             ("on_throttle", self.on_throttle.is_some()),
             ("free_tier", self.free_tier.is_some()),
-            (
-                "provisioned_schedule",
-                self.provisioned_schedule.is_some(),
-            ),
+            ("provisioned_schedule", self.provisioned_schedule.is_some()),
             ("target_utilization", self.target_utilization.is_some()),
             ("scale_rate", self.scale_rate.is_some()),
         ];

@@ -46,7 +46,10 @@ fn provisioned_concurrency_serves_before_a_warm_on_demand_environment() {
     );
     // Records come in end order: a (10 s), b (15 s), c (30 s).
     assert_ne!(a, b);
-    assert_eq!(a, c, "the third invocation runs on the provisioned environment");
+    assert_eq!(
+        a, c,
+        "the third invocation runs on the provisioned environment"
+    );
     let f = r.platform("p").function.clone().unwrap();
     assert_eq!(f.cold_starts, 1);
     assert!((f.kept_warm_usd - 300.0 * 0.0000041667).abs() < 1e-15);
@@ -129,6 +132,7 @@ name = "x"
 name = "g"
 arrivals = { process = "poisson", rate = "1/min" }
 duration = "1s"
+count = 1
 sizes = [{ cpu = 0.25, memory = "512MiB", storage = "30GiB" }]
 [[platforms]]
 name = "cr"
@@ -221,7 +225,11 @@ fn lambda_adds_at_most_1000_environments_every_10_seconds() {
     let p = r.platform("p");
     assert_eq!((p.tasks.completed, p.tasks.failed), (1000, 4000));
     // The old behaviour on request: everything starts at once.
-    let r = ran_with("", &format!("{platform}\nscale_rate = \"unlimited\""), &rows);
+    let r = ran_with(
+        "",
+        &format!("{platform}\nscale_rate = \"unlimited\""),
+        &rows,
+    );
     let f = r.platform("p").function.clone().unwrap();
     assert_eq!((f.throttles, f.cold_time_to_start.max), (0, Some(1.0)));
 }
@@ -273,4 +281,21 @@ instance_types = ["m5.large"]
         .expect("refused")
         .to_string();
     assert!(err.contains("platforms[0].support"), "{err}");
+}
+
+#[test]
+fn cloud_run_instance_based_billing_has_its_free_tier_over_one_month() {
+    // One 1 vCPU / 1 GiB instance alive for the whole of `horizon = "1mo"`
+    // (2,629,800 s, the free tier's month): the month's whole allowance,
+    // 240,000 vCPU-s and 450,000 GiB-s, comes off:
+    //   (2,629,800 − 240,000) × $0.000018 + (2,629,800 − 450,000) × $0.000002
+    //   = $43.0164 + $4.3596 = $47.376
+    let r = ran_with(
+        "horizon = \"1mo\"",
+        "profile = \"cloud-run-instance\"\nfree_tier = true\ncold_start = { dist = \"constant\", value = \"0s\" }",
+        "a,0,2629800,1,1024,\n",
+    );
+    assert_eq!(r.total_atto("p"), usd("47.376"));
+    let f = r.platform("p").function.clone().unwrap();
+    assert!((f.free_tier_usd - 5.22).abs() < 1e-9, "{}", f.free_tier_usd);
 }

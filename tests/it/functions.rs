@@ -239,6 +239,8 @@ max_instances = {max_instances}
 keep_alive = "{keep_alive_s}s"
 on_throttle = "{on_throttle}"
 cold_start = {{ dist = "lognormal", median = "300ms", p90 = "2s" }}
+provisioned_schedule = [{{ from = "00:05", to = "00:20", concurrency = 1 }}]
+scale_rate = {{ instances = 3, per = "10s" }}
 [[platforms]]
 name = "cloud-run"
 kind = "function"
@@ -307,10 +309,11 @@ proptest::proptest! {
 #[test]
 fn the_monthly_free_tier_is_prorated_to_the_run() {
     // A one-hour run gets 3,600 / 2,629,800 of Lambda's monthly 400,000
-    // GB-s and 1 M requests: 560,711,841,204 MiB·µs (547.57 GiB-s) and 1,368
+    // GB-s and 1 M requests: 5,607,118,412,046 tenth-MiB·µs (547.57 GiB-s;
+    // memory is counted in tenths of a MiB since issue 23) and 1,368
     // requests. 2,000 one-second 1 GiB invocations use 2,000 GiB-s:
-    // (2,048,000,000,000 − 560,711,841,204) MiB·µs × $0.0000166667 per GiB-s
-    // = $0.024207212457231731, plus 632 × $0.0000002 = $0.0001264.
+    // (20,480,000,000,000 − 5,607,118,412,046) tenth-MiB·µs × $0.0000166667
+    // per GiB-s = $0.024207212457221965, plus 632 × $0.0000002 = $0.0001264.
     let rows: String = (0..2000)
         .map(|i| format!("t{i},{},1,0.25,1024,\n", i as f64 * 1.5))
         .collect();
@@ -326,12 +329,12 @@ fn the_monthly_free_tier_is_prorated_to_the_run() {
         run(&Case::new(&scenario, Some(&format!("{HEADER}{rows}"))), &[])
     };
     let free = with_horizon(text(true));
-    assert_eq!(free.total_atto("p"), usd("0.024333612457231731"));
+    assert_eq!(free.total_atto("p"), usd("0.024333612457221965"));
     let paid = with_horizon(text(false));
     // Without it: 2,000 GiB-s × $0.0000166667 + 2,000 × $0.0000002.
     assert_eq!(paid.total_atto("p"), usd("0.0337334"));
     let f = free.platform("p").function.clone().unwrap();
-    assert!((f.free_tier_usd - (0.0337334 - 0.024333612457231731)).abs() < 1e-15);
+    assert!((f.free_tier_usd - (0.0337334 - 0.024333612457221965)).abs() < 1e-15);
 }
 
 #[test]

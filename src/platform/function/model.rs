@@ -318,17 +318,17 @@ impl FunctionModel {
         let storage_cost = p.storage.map_or(Money(0), |st| st.rate.cost(storage, 1024));
         let cost = storage_cost
             + if minimum {
-            self.stats.warm_active_cpu += c;
-            self.stats.warm_active_memory += m;
-            p.warm_active_vcpu.unwrap_or(p.vcpu).cost(c, 1000)
-                + p.warm_active_memory_gib
-                    .unwrap_or(p.memory_gib)
-                    .cost(m, 10240)
-        } else {
-            self.stats.active_cpu += c;
-            self.stats.active_memory += m;
-            p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 10240)
-        };
+                self.stats.warm_active_cpu += c;
+                self.stats.warm_active_memory += m;
+                p.warm_active_vcpu.unwrap_or(p.vcpu).cost(c, 1000)
+                    + p.warm_active_memory_gib
+                        .unwrap_or(p.memory_gib)
+                        .cost(m, 10240)
+            } else {
+                self.stats.active_cpu += c;
+                self.stats.active_memory += m;
+                p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 10240)
+            };
         self.books
             .tally
             .add_usage(size.cpu_milli, size.memory_mib, 0, span);
@@ -445,11 +445,12 @@ impl FunctionModel {
     }
 
     /// Tasks an instance takes before the autoscaler adds another: the
-    /// profile's target share of its concurrency (Cloud Run: 60 %), at
-    /// least one.
+    /// profile's target share of its concurrency (Cloud Run: 60 %), to the
+    /// nearest whole task, at least one.
     fn target_of(&self, owner: Option<u16>) -> u32 {
         let conc = self.concurrency_of(owner);
-        ((conc as u64 * self.spec.target_utilization_pct as u64 / 100) as u32).clamp(1, conc)
+        let target = (conc as u64 * self.spec.target_utilization_pct as u64 + 50) / 100;
+        (target.min(u32::MAX as u64) as u32).clamp(1, conc)
     }
 
     /// Whether `owner`'s function may add an on-demand instance at `now`
@@ -457,7 +458,10 @@ impl FunctionModel {
     fn scale_wait(&mut self, owner: Option<u16>, now: SimTime) -> Option<SimTime> {
         let rate = self.spec.scale_rate?;
         let made = self.scaled.entry(owner).or_default();
-        while made.front().is_some_and(|&t| t.saturating_add(rate.per) <= now) {
+        while made
+            .front()
+            .is_some_and(|&t| t.saturating_add(rate.per) <= now)
+        {
             made.pop_front();
         }
         if made.len() < rate.instances as usize {
@@ -817,7 +821,13 @@ impl FunctionModel {
 
     /// Window `w` closes at `now`: its idle instances go, its busy ones
     /// finish their work as on-demand instances.
-    fn provision_off(&mut self, w: u16, opened: SimTime, now: SimTime, queue: &mut impl Schedule<Event>) {
+    fn provision_off(
+        &mut self,
+        w: u16,
+        opened: SimTime,
+        now: SimTime,
+        queue: &mut impl Schedule<Event>,
+    ) {
         self.open_windows.retain(|&(x, o)| !(x == w && o == opened));
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
@@ -1158,7 +1168,8 @@ impl Platform for FunctionModel {
             // its requests (a batch task's size is known only when it comes).
             let spec = &self.services[s].spec;
             let warm = spec.start == StartState::Warm;
-            if let Ok((size, _)) = size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0, 0)
+            if let Ok((size, _)) =
+                size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0, 0)
             {
                 self.create_minimum(size, Some(s as u16));
                 if warm && self.spec.keep_alive > 0 {
