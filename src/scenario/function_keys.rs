@@ -1,37 +1,12 @@
-//! The function platforms' scheduling keys (issue 23): a provisioned-
+//! Scenario keys of issue 23, validated: a provisioned-
 //! concurrency schedule, the autoscaler's target utilisation and the
 //! scaling rate, as written in a scenario and as validated.
 
 use super::check::{Invalid, duration, invalid};
+use super::raw::{RawProvisionWindow, RawScaleRate};
 use crate::platform::function::ProvisionWindow;
 use crate::pricing::functions::{FunctionProfile, ScaleRate};
 use crate::time::{HOUR, MINUTE};
-use serde::Deserialize;
-
-/// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",
-/// concurrency = 100 }`, every day of the run.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawProvisionWindow {
-    pub from: String,
-    pub to: String,
-    pub concurrency: i64,
-}
-
-/// `scale_rate`: `{ instances = 1000, per = "10s" }` or `"unlimited"`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum RawScaleRate {
-    Named(String),
-    Rate(RawScaleRateTable),
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawScaleRateTable {
-    pub instances: i64,
-    pub per: String,
-}
 
 /// A time of day `"HH:MM"` (00:00 to 24:00) as an offset from midnight.
 fn time_of_day(key: &str, text: &str) -> Result<crate::time::SimTime, Invalid> {

@@ -363,11 +363,11 @@ pub struct RawPlatform {
     pub on_throttle: Option<crate::platform::function::OnThrottle>,
     pub free_tier: Option<bool>,
     /// Provisioned concurrency for part of each day.
-    pub provisioned_schedule: Option<Vec<super::function_keys::RawProvisionWindow>>,
+    pub provisioned_schedule: Option<Vec<RawProvisionWindow>>,
     /// The autoscaler's target share of concurrency (Cloud Run: 0.6).
     pub target_utilization: Option<f64>,
     /// How fast one function adds instances (Lambda: 1,000 per 10 s).
-    pub scale_rate: Option<super::function_keys::RawScaleRate>,
+    pub scale_rate: Option<RawScaleRate>,
 }
 
 impl RawPlatform {
@@ -616,4 +616,29 @@ pub struct RawSpot {
     pub interruptions_per_hour: Option<f64>,
     pub notice: Option<String>,
     pub on_interruption: Option<crate::platform::fargate::OnInterruption>,
+}
+
+/// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",
+/// concurrency = 100 }`, every day of the run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisionWindow {
+    pub from: String,
+    pub to: String,
+    pub concurrency: i64,
+}
+
+/// `scale_rate`: `{ instances = 1000, per = "10s" }` or `"unlimited"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawScaleRate {
+    Named(String),
+    Rate(RawScaleRateTable),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleRateTable {
+    pub instances: i64,
+    pub per: String,
 }

@@ -140,10 +140,10 @@ kind = "function"
 profile = "cloud-run"
 "#;
     let case = Case::new(text, None);
-    let err = fargate_sim::scenario::load_str(&case.text, &case.path, &Default::default())
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = match fargate_sim::scenario::load_str(&case.text, &case.path, &Default::default()) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
     assert!(
         err.contains("workload.generators[0].sizes[0].storage") && err.contains("cloud-run"),
         "{err}"
@@ -276,10 +276,10 @@ instance_types = ["m5.large"]
     // On an ECS cluster the key is refused, never ignored.
     let bad = text("support = \"extended\"").replace("\"eks\"", "\"ecs\"");
     let case = Case::new(&bad, None);
-    let err = fargate_sim::scenario::load_str(&case.text, &case.path, &Default::default())
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = match fargate_sim::scenario::load_str(&case.text, &case.path, &Default::default()) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("platforms[0].support"), "{err}");
 }
 
