@@ -3,6 +3,7 @@
 mod balancer;
 mod bills;
 mod broken;
+mod cluster_fidelity;
 mod commands;
 mod common;
 mod docs;

@@ -15,6 +15,7 @@ use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
+use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::catalog::FargateCatalog;
 use crate::pricing::{Catalog, ExactCost, Money};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
@@ -33,6 +34,8 @@ pub enum Event {
     /// The task in this slot stops (done or interrupted), unless the slot
     /// has moved on to another generation (a replica stopped by its service).
     Stop { slot: u32, generation: u32 },
+    /// A service's launch rate has a token again for a held replica (ECS).
+    ServiceLaunch,
 }
 
 /// A task waiting for a launch token.
@@ -78,6 +81,9 @@ pub struct FargateModel {
     generations: Vec<u32>,
     free: Vec<u32>,
     replicas: ReplicaWatch,
+    /// Service replicas held by their service's launch rate (ECS), or every
+    /// pod held by EKS's binding rate, before the account's launch bucket.
+    service_launch: ServiceLaunch<Waiting>,
     startup_rng: Pcg64Mcg,
     spot_rng: Pcg64Mcg,
     /// Interruptions per microsecond of task time.
@@ -86,9 +92,10 @@ pub struct FargateModel {
 }
 
 impl FargateModel {
-    /// Tasks waiting for a launch token, both providers' queues.
+    /// Tasks waiting to launch: both providers' queues and the replicas
+    /// their service's launch rate holds.
     fn waiting(&self) -> u64 {
-        self.queues.iter().map(|q| q.len() as u64).sum()
+        self.queues.iter().map(|q| q.len() as u64).sum::<u64>() + self.service_launch.held()
     }
 
     /// A model for `spec`, with its random streams derived from `seed`.
@@ -132,6 +139,11 @@ impl FargateModel {
             generations: Vec::new(),
             free: Vec::new(),
             replicas: ReplicaWatch::default(),
+            service_launch: if spec.pod_binding_per_s > 0.0 {
+                ServiceLaunch::whole_platform("eks-fargate-scheduler", 1, spec.pod_binding_per_s)
+            } else {
+                ServiceLaunch::new(spec.service_launch_per_minute)
+            },
             startup_rng: crate::engine::rng::stream(seed, &format!("{base}/startup")),
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
             interruption_rate_per_us: rate,
@@ -497,8 +509,10 @@ impl Platform for FargateModel {
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
         let [od, spot] = std::mem::take(&mut self.queues);
-        let waiting: Vec<Waiting> = od.into_iter().chain(spot).collect();
-        // Tasks wait here only for launch tokens, and the rate never rises.
+        let held = self.service_launch.drain();
+        let waiting: Vec<Waiting> = od.into_iter().chain(spot).chain(held).collect();
+        // Tasks wait here only for launch tokens (the account's or their
+        // service's), and the rates never rise.
         self.books
             .tally
             .backlog
@@ -600,7 +614,15 @@ impl Platform for FargateModel {
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
-            self.enqueue(w, queue);
+            let service = self.service_launch.service_of(&w.task);
+            match self.service_launch.offer(service, queue.now(), w) {
+                Offer::Launch(w) => self.enqueue(w, queue),
+                Offer::Held(wake) => {
+                    if let Some(at) = wake {
+                        queue.schedule_at(at, Event::ServiceLaunch);
+                    }
+                }
+            }
             let waiting = self.waiting();
             self.books.tally.backlog.observe(queue.now(), waiting);
         }
@@ -611,6 +633,17 @@ impl Platform for FargateModel {
             Event::Token(p) => {
                 self.token_pending[p.index()] = false;
                 self.drain_queue(p, queue);
+                let waiting = self.waiting();
+                self.books.tally.backlog.observe(queue.now(), waiting);
+            }
+            Event::ServiceLaunch => {
+                let (released, next) = self.service_launch.woken(queue.now());
+                for w in released {
+                    self.enqueue(w, queue);
+                }
+                if let Some(at) = next {
+                    queue.schedule_at(at, Event::ServiceLaunch);
+                }
                 let waiting = self.waiting();
                 self.books.tally.backlog.observe(queue.now(), waiting);
             }
