@@ -532,7 +532,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     add(
                         n,
                         "EKS control plane",
-                        per_hour(&catalog.eks_control_plane),
+                        per_hour(&catalog.eks_fee(f.eks_support)),
                         &catalog.eks_source,
                     );
                 }
@@ -732,7 +732,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     add(
                         n,
                         "EKS control plane",
-                        per_hour(&catalog.eks_control_plane),
+                        per_hour(&catalog.eks_fee(e.eks_support)),
                         &catalog.eks_source,
                     );
                 }

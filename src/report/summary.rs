@@ -481,6 +481,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             use super::format::snake as s;
             o.insert("region".into(), f.region.clone());
             o.insert("launch_type".into(), s(&f.launch_type));
+            if f.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             o.insert("os".into(), s(&f.os));
             o.insert("arch".into(), s(&f.arch));
             use crate::platform::fargate::Provider;
@@ -519,6 +522,12 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
         PlatformSpec::Function(f) => {
             o.insert("profile".into(), f.profile.name.clone());
             o.insert("free_tier".into(), f.free_tier.to_string());
+            if f.free_tier {
+                o.insert(
+                    "free_tier_month".into(),
+                    "30.4375 days (365.25/12), prorated to the run; horizon = \"1mo\" is one such month".into(),
+                );
+            }
             o.insert("region".into(), f.profile.region.clone());
             o.insert("cold_start".into(), f.cold_start.to_string());
             o.insert(
@@ -529,8 +538,36 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("min_instances".into(), f.min_instances.to_string());
             o.insert("max_instances".into(), f.max_instances.to_string());
             o.insert("on_throttle".into(), super::format::snake(&f.on_throttle));
+            o.insert(
+                "target_utilization".into(),
+                format!("{}", f.target_utilization_pct as f64 / 100.0),
+            );
+            o.insert(
+                "scale_rate".into(),
+                f.scale_rate.map_or("unlimited".into(), |r| {
+                    format!(
+                        "{} instances per {}",
+                        r.instances,
+                        crate::time::format_span(r.per)
+                    )
+                }),
+            );
+            if !f.provisioned.is_empty() {
+                let hm = |t: crate::time::SimTime| {
+                    format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60)
+                };
+                let windows: Vec<String> = f
+                    .provisioned
+                    .iter()
+                    .map(|w| format!("{}-{} x{}", hm(w.from), hm(w.to), w.concurrency))
+                    .collect();
+                o.insert("provisioned_schedule".into(), windows.join(", "));
+            }
         }
         PlatformSpec::Ec2(e) => {
+            if e.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
             o.insert("region".into(), e.region.clone());
             o.insert("orchestrator".into(), super::format::snake(&e.orchestrator));

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod bill;
 pub mod check;
 pub mod defaults;
+pub mod function_keys;
 pub mod hints;
 pub mod load;
 pub mod locate;

@@ -369,6 +369,8 @@ pub struct RawPlatform {
     pub eni_trunking: Option<bool>,
     /// Availability zones the cluster spans.
     pub zones: Option<i64>,
+    /// EKS (cluster or Fargate): `"standard"` or `"extended"` support.
+    pub support: Option<String>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,
@@ -378,6 +380,12 @@ pub struct RawPlatform {
     pub max_instances: Option<i64>,
     pub on_throttle: Option<crate::platform::function::OnThrottle>,
     pub free_tier: Option<bool>,
+    /// Provisioned concurrency for part of each day.
+    pub provisioned_schedule: Option<Vec<RawProvisionWindow>>,
+    /// The autoscaler's target share of concurrency (Cloud Run: 0.6).
+    pub target_utilization: Option<f64>,
+    /// How fast one function adds instances (Lambda: 1,000 per 10 s).
+    pub scale_rate: Option<RawScaleRate>,
 }
 
 impl RawPlatform {
@@ -421,6 +429,9 @@ impl RawPlatform {
             ("max_instances", self.max_instances.is_some()),
             ("on_throttle", self.on_throttle.is_some()),
             ("free_tier", self.free_tier.is_some()),
+            ("provisioned_schedule", self.provisioned_schedule.is_some()),
+            ("target_utilization", self.target_utilization.is_some()),
+            ("scale_rate", self.scale_rate.is_some()),
         ];
         // Keys of both Fargate and EC2 platforms (ECS settings).
         let ecs = [(
@@ -637,4 +648,29 @@ pub struct RawSpot {
     pub interruptions_per_hour: Option<f64>,
     pub notice: Option<String>,
     pub on_interruption: Option<crate::platform::fargate::OnInterruption>,
+}
+
+/// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",
+/// concurrency = 100 }`, every day of the run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisionWindow {
+    pub from: String,
+    pub to: String,
+    pub concurrency: i64,
+}
+
+/// `scale_rate`: `{ instances = 1000, per = "10s" }` or `"unlimited"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawScaleRate {
+    Named(String),
+    Rate(RawScaleRateTable),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleRateTable {
+    pub instances: i64,
+    pub per: String,
 }

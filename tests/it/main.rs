@@ -15,6 +15,7 @@ mod ec2;
 mod errors;
 mod experiments;
 mod formats;
+mod function_rules;
 mod functions;
 mod fuzz;
 mod honest;
