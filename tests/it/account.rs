@@ -354,8 +354,15 @@ fn new_from_ecs_events_replays_the_baseline_at_the_bill_worked_by_hand() {
     assert_eq!(base["billed"]["task_seconds"].as_f64(), Some(2185.0));
     assert_eq!(base["billed"]["vcpu_seconds"].as_f64(), Some(546.25));
     assert_eq!(base["billed"]["memory_gib_seconds"].as_f64(), Some(1092.5));
+    let compute = base["cost"]["compute_usd"].as_f64().unwrap();
+    assert!((compute - 0.0074912725).abs() < 1e-12, "{compute}");
+    // Around compute, each task's public IPv4 address for its billed time:
+    // 2,185 s × $0.005 an hour = $0.0030347222.
     let total = base["cost"]["total_usd"].as_f64().unwrap();
-    assert!((total - 0.0074912725).abs() < 1e-12, "{total}");
+    assert!(
+        (total - 0.0074912725 - 2185.0 * 0.005 / 3600.0).abs() < 1e-12,
+        "{total}"
+    );
 }
 
 #[test]
