@@ -1,5 +1,6 @@
 //! The integration tests: one crate, so the binary and library link once.
 
+mod backlog;
 mod balancer;
 mod bills;
 mod broken;

@@ -7,118 +7,82 @@
 //! that fit somewhere; with a trace of hundreds of task sizes (the Alibaba
 //! 2017 sample has 990, over 14 CPU sizes) asking every class on every
 //! event made the run crawl. The index keeps, per CPU size, a tree over
-//! memory sizes holding the lowest head id below each node, so "the oldest
-//! class with cpu ≤ c and memory ≤ m" is one walk of 32 levels per CPU
-//! size at most `c`.
+//! memory sizes cut into blocks of 32 with each block's lowest head id, so
+//! "the oldest class with cpu ≤ c and memory ≤ m" reads, per CPU size at
+//! most `c`, the block minima below `m` and at most one block.
 
 use std::collections::BTreeMap;
 
 /// No head: the class is not waiting.
 const EMPTY: u64 = u64::MAX;
 
-/// A node of a [`MinTree`]: the lowest head below it, the memory size of
-/// the class that holds it, and its children (0: none; the root is never
-/// a child).
-#[derive(Clone, Copy)]
-struct Node {
-    min: u64,
-    key: u32,
-    kids: [u32; 2],
+/// Entries per block of a [`ByMemory`].
+const BLOCK: usize = 32;
+
+/// The heads of one CPU size's classes, ordered by memory size, with the
+/// lowest head of each block of [`BLOCK`] entries: "the lowest head with
+/// memory ≤ m" reads the blocks below m and at most one block's entries.
+/// A memory size, once seen, keeps its entry (EMPTY when not waiting), so
+/// entries are inserted only the first time a size waits.
+#[derive(Default)]
+struct ByMemory {
+    keys: Vec<u32>,
+    heads: Vec<u64>,
+    /// Per block: the lowest head and its entry's index.
+    blocks: Vec<(u64, usize)>,
 }
 
-impl Node {
-    const fn empty() -> Node {
-        Node {
-            min: EMPTY,
-            key: 0,
-            kids: [0, 0],
-        }
+impl ByMemory {
+    fn new() -> ByMemory {
+        ByMemory::default()
     }
-}
 
-/// A binary tree over every memory size (32 bits, a level per bit), with
-/// nodes made only along the paths of sizes that ever waited.
-struct MinTree {
-    nodes: Vec<Node>,
-}
+    fn lowest_in(&self, from: usize, to: usize) -> (u64, usize) {
+        (from..to)
+            .map(|i| (self.heads[i], i))
+            .min()
+            .unwrap_or((EMPTY, 0))
+    }
 
-impl MinTree {
-    fn new() -> MinTree {
-        MinTree {
-            nodes: vec![Node::empty()],
+    fn rebuild_from(&mut self, block: usize) {
+        let n = self.keys.len().div_ceil(BLOCK);
+        self.blocks.truncate(block);
+        for b in block..n {
+            let m = self.lowest_in(b * BLOCK, ((b + 1) * BLOCK).min(self.keys.len()));
+            self.blocks.push(m);
         }
     }
 
     /// Sets the head of memory size `key` (EMPTY: none).
     fn set(&mut self, key: u32, head: u64) {
-        let mut path = [0u32; 33];
-        let mut n = 0u32;
-        for depth in 0..32 {
-            let bit = ((key >> (31 - depth)) & 1) as usize;
-            let mut child = self.nodes[n as usize].kids[bit];
-            if child == 0 {
+        match self.keys.binary_search(&key) {
+            Ok(i) => {
+                self.heads[i] = head;
+                let b = i / BLOCK;
+                self.blocks[b] = self.lowest_in(b * BLOCK, ((b + 1) * BLOCK).min(self.keys.len()));
+            }
+            Err(i) => {
                 if head == EMPTY {
-                    return; // nothing there to clear
+                    return;
                 }
-                child = self.nodes.len() as u32;
-                self.nodes.push(Node::empty());
-                self.nodes[n as usize].kids[bit] = child;
+                self.keys.insert(i, key);
+                self.heads.insert(i, head);
+                self.rebuild_from(i / BLOCK);
             }
-            n = child;
-            path[depth + 1] = n;
-        }
-        self.nodes[n as usize] = Node {
-            min: head,
-            key,
-            kids: [0, 0],
-        };
-        for depth in (0..32).rev() {
-            let p = path[depth] as usize;
-            let mut best = (EMPTY, 0);
-            for k in self.nodes[p].kids {
-                if k != 0 {
-                    let c = self.nodes[k as usize];
-                    if c.min < best.0 {
-                        best = (c.min, c.key);
-                    }
-                }
-            }
-            self.nodes[p].min = best.0;
-            self.nodes[p].key = best.1;
         }
     }
 
     /// The lowest head among memory sizes ≤ `mem`, with its size.
     fn lowest_up_to(&self, mem: u32) -> Option<(u64, u32)> {
-        let mut best = (EMPTY, 0);
-        let mut n = 0usize;
-        for depth in 0..32 {
-            let bit = (mem >> (31 - depth)) & 1;
-            let [left, right] = self.nodes[n].kids;
-            if bit == 1 {
-                // Every size under the left child is below `mem`.
-                if left != 0 {
-                    let l = self.nodes[left as usize];
-                    if l.min < best.0 {
-                        best = (l.min, l.key);
-                    }
-                }
-                if right == 0 {
-                    return (best.0 != EMPTY).then_some(best);
-                }
-                n = right as usize;
-            } else {
-                if left == 0 {
-                    return (best.0 != EMPTY).then_some(best);
-                }
-                n = left as usize;
-            }
-        }
-        let leaf = self.nodes[n];
-        if leaf.min < best.0 {
-            best = (leaf.min, leaf.key);
-        }
-        (best.0 != EMPTY).then_some(best)
+        let n = self.keys.partition_point(|&k| k <= mem);
+        let full = n / BLOCK;
+        let best = self.blocks[..full]
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or((EMPTY, 0))
+            .min(self.lowest_in(full * BLOCK, n));
+        (best.0 != EMPTY).then(|| (best.0, self.keys[best.1]))
     }
 }
 
@@ -126,7 +90,7 @@ impl MinTree {
 /// by CPU size, then memory size.
 #[derive(Default)]
 pub struct Heads {
-    by_cpu: BTreeMap<u32, MinTree>,
+    by_cpu: BTreeMap<u32, ByMemory>,
 }
 
 impl Heads {
@@ -136,7 +100,7 @@ impl Heads {
             Some(h) => self
                 .by_cpu
                 .entry(class.0)
-                .or_insert_with(MinTree::new)
+                .or_insert_with(ByMemory::new)
                 .set(class.1, h),
             None => {
                 if let Some(t) = self.by_cpu.get_mut(&class.0) {
