@@ -25,7 +25,7 @@ use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// The reservations' fee: their on-demand value less the discount, exactly
@@ -64,8 +64,10 @@ struct Instance {
     /// Running task slots.
     tasks: Vec<u32>,
     /// Images (task groups) pulled here or being pulled, with when each
-    /// pull ends.
-    images: Vec<(Option<Arc<str>>, SimTime)>,
+    /// pull ends: a map, not a list (issue 24), as an instance of a trace
+    /// with thousands of jobs pulls thousands of images and every start
+    /// looks its own up (each group is in it once, never iterated).
+    images: HashMap<Option<Arc<str>>, SimTime>,
     /// When a pod last started or stopped here (or the node became ready):
     /// Karpenter's `lastPodEventTime`, from which `consolidateAfter` runs.
     last_pod_event: SimTime,
@@ -508,7 +510,7 @@ impl Ec2Model {
             requested: now,
             state: State::Launching,
             tasks: Vec::new(),
-            images: Vec::new(),
+            images: HashMap::new(),
             last_pod_event: now,
         });
         self.state_gen += 1;
@@ -704,15 +706,11 @@ impl Ec2Model {
         // whose image is on the instance starts after the cached start; one
         // whose image is still being pulled for another task waits for that
         // pull to end; otherwise it pulls the image itself.
-        let pulled = inst
-            .images
-            .iter()
-            .find(|(image, _)| *image == task.group)
-            .map(|(_, ready)| *ready);
+        let pulled = inst.images.get(&task.group).copied();
         let running = match pulled {
             _ if warm => {
                 if pulled.is_none() {
-                    inst.images.push((task.group.clone(), now));
+                    inst.images.insert(task.group.clone(), now);
                 }
                 now
             }
@@ -723,7 +721,7 @@ impl Ec2Model {
             None => {
                 let pull = self.spec.image_pull.sample(&mut self.start_rng);
                 let ready = now.saturating_add(pull);
-                inst.images.push((task.group.clone(), ready));
+                inst.images.insert(task.group.clone(), ready);
                 ready
             }
         };
