@@ -33,10 +33,6 @@ struct ByMemory {
 }
 
 impl ByMemory {
-    fn new() -> ByMemory {
-        ByMemory::default()
-    }
-
     fn lowest_in(&self, from: usize, to: usize) -> (u64, usize) {
         (from..to)
             .map(|i| (self.heads[i], i))
@@ -97,11 +93,7 @@ impl Heads {
     /// Class `(cpu, mem)` now has head `head` (None: no task waits in it).
     pub fn set(&mut self, class: (u32, u32), head: Option<u64>) {
         match head {
-            Some(h) => self
-                .by_cpu
-                .entry(class.0)
-                .or_insert_with(ByMemory::new)
-                .set(class.1, h),
+            Some(h) => self.by_cpu.entry(class.0).or_default().set(class.1, h),
             None => {
                 if let Some(t) = self.by_cpu.get_mut(&class.0) {
                     t.set(class.1, EMPTY);
