@@ -509,6 +509,17 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                         ),
                     );
                 }
+                if eks && f.pod_binding_per_s > 0.0 {
+                    add(
+                        n,
+                        "EKS pod binding (all pods, one at a time)",
+                        format!("{}/s", f.pod_binding_per_s),
+                        &same(
+                            f.pod_binding_per_s == d.fargate_eks_pod_binding_per_s,
+                            &d.fargate_eks_scheduler_source,
+                        ),
+                    );
+                }
                 if eks {
                     add(
                         n,

@@ -25,6 +25,9 @@ pub struct Defaults {
     /// Provisioning of an EKS pod on Fargate (`[fargate.eks_startup]`).
     pub fargate_eks_provisioning: SpanDist,
     pub fargate_eks_startup_source: String,
+    /// Pods EKS binds to Fargate a second (`[fargate.eks_scheduler]`).
+    pub fargate_eks_pod_binding_per_s: f64,
+    pub fargate_eks_scheduler_source: String,
     pub image_pull_source: String,
     pub fargate_spot_notice: SimTime,
     /// The Spot Advisor frequency (share of capacity reclaimed a month) and
@@ -330,7 +333,15 @@ struct RawFargate {
     launch_limit: RawLaunch,
     startup: RawStartup,
     eks_startup: RawStartup,
+    eks_scheduler: RawEksScheduler,
     spot: RawSpot,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEksScheduler {
+    pod_binding_per_second: f64,
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -503,6 +514,8 @@ impl Defaults {
                 "fargate.eks_startup.provisioning",
             ),
             fargate_eks_startup_source: f.eks_startup.source,
+            fargate_eks_pod_binding_per_s: f.eks_scheduler.pod_binding_per_second,
+            fargate_eks_scheduler_source: f.eks_scheduler.source,
             image_pull_source: raw.image_pull.source,
             fargate_spot_notice: parse_duration(&f.spot.notice).expect("valid notice"),
             fargate_spot_interruption_share: share(&f.spot.interruption_frequency),

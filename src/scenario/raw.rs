@@ -327,6 +327,8 @@ pub struct RawPlatform {
     pub startup: Option<RawStartup>,
     /// An ECS task definition whose runtimePlatform sets os and arch.
     pub task_definition: Option<String>,
+    /// EKS only: pods EKS binds to Fargate a second (`"8.7/s"`).
+    pub pod_binding_rate: Option<String>,
     // EC2 keys.
     pub orchestrator: Option<crate::platform::ec2::Orchestrator>,
     pub instance_types: Option<Vec<String>>,
@@ -336,7 +338,8 @@ pub struct RawPlatform {
     pub placement: Option<OneOrMany>,
     pub autoscaler: Option<String>,
     pub ecs_managed: Option<RawEcsManaged>,
-    /// ECS only: tasks the service scheduler launches per service per minute.
+    /// ECS only (EC2 and Fargate): tasks the service scheduler launches
+    /// per service per minute.
     pub service_launch_per_minute: Option<i64>,
     pub karpenter: Option<RawKarpenter>,
     pub instance_launch: Option<RawDist>,
@@ -373,6 +376,7 @@ impl RawPlatform {
             ("launch_limit", self.launch_limit.is_some()),
             ("startup", self.startup.is_some()),
             ("task_definition", self.task_definition.is_some()),
+            ("pod_binding_rate", self.pod_binding_rate.is_some()),
         ];
         let ec2 = [
             ("orchestrator", self.orchestrator.is_some()),
@@ -383,10 +387,6 @@ impl RawPlatform {
             ("placement", self.placement.is_some()),
             ("autoscaler", self.autoscaler.is_some()),
             ("ecs_managed", self.ecs_managed.is_some()),
-            (
-                "service_launch_per_minute",
-                self.service_launch_per_minute.is_some(),
-            ),
             ("karpenter", self.karpenter.is_some()),
             ("instance_launch", self.instance_launch.is_some()),
             ("container_start", self.container_start.is_some()),
@@ -407,12 +407,18 @@ impl RawPlatform {
             ("on_throttle", self.on_throttle.is_some()),
             ("free_tier", self.free_tier.is_some()),
         ];
+        // Keys of both Fargate and EC2 platforms (ECS settings).
+        let ecs = [(
+            "service_launch_per_minute",
+            self.service_launch_per_minute.is_some(),
+        )];
         let other: Vec<&(&'static str, bool)> = match self.kind {
             PlatformKind::Fargate => ec2.iter().chain(&function).collect(),
             PlatformKind::Ec2 => fargate.iter().chain(&function).collect(),
             PlatformKind::Function => fargate
                 .iter()
                 .chain(&ec2)
+                .chain(&ecs)
                 .filter(|(k, _)| *k != "capacity")
                 .collect(),
         };
@@ -529,6 +535,17 @@ pub struct RawKarpenter {
     pub budget: Option<RawBudget>,
     /// NodePool limits.
     pub limits: Option<RawNodePoolLimits>,
+    /// Workload groups whose pods carry `karpenter.sh/do-not-disrupt`.
+    pub do_not_disrupt: Option<Vec<String>>,
+    /// A PodDisruptionBudget per workload group: `{ api = { max_unavailable = 1 } }`.
+    pub pod_disruption_budgets: Option<std::collections::BTreeMap<String, RawPdb>>,
+}
+
+/// One PodDisruptionBudget.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPdb {
+    pub max_unavailable: i64,
 }
 
 /// A disruption budget as written: "10%", "5" or 5.

@@ -392,7 +392,79 @@ fn fargate(
         on_interruption: spot
             .and_then(|s| s.on_interruption)
             .unwrap_or(OnInterruption::Retry),
+        service_launch_per_minute: service_launch_rate(
+            f,
+            key,
+            launch_type == LaunchType::Ecs,
+            "set launch_type = \"ecs\"",
+            defaults.ec2.ecs_service_launch_per_minute,
+        )?,
+        pod_binding_per_s: pod_binding_rate(f, key, launch_type, defaults)?,
     })
+}
+
+/// EKS's binding of pods to Fargate (`pod_binding_rate`): the calibrated
+/// default for EKS pods, refused on ECS (no Kubernetes scheduler there).
+fn pod_binding_rate(
+    f: &RawPlatform,
+    key: &str,
+    launch_type: LaunchType,
+    d: &Defaults,
+) -> Result<f64, Invalid> {
+    let k = format!("{key}.pod_binding_rate");
+    match (launch_type, &f.pod_binding_rate) {
+        (LaunchType::Ecs, Some(_)) => Err(invalid(
+            k,
+            "is how fast EKS binds pods to Fargate; ECS tasks have no such step: remove it, or set launch_type = \"eks\"",
+        )),
+        (LaunchType::Ecs, None) => Ok(0.0),
+        (LaunchType::Eks, None) => Ok(d.fargate_eks_pod_binding_per_s),
+        (LaunchType::Eks, Some(r)) => {
+            let v = rate(&k, r)?;
+            if !(0.001..=100_000.0).contains(&v) {
+                return Err(invalid(
+                    k,
+                    format!(
+                        "{r}: need 0.001/s to 100000/s, such as pod_binding_rate = \"{}/s\" (the calibrated default); a rate far above the launch limit turns the step off",
+                        d.fargate_eks_pod_binding_per_s
+                    ),
+                ));
+            }
+            Ok(v)
+        }
+    }
+}
+
+/// The ECS service scheduler's launch rate per service (`service_launch_per_minute`):
+/// the quota by default on ECS, refused where no ECS service launches the
+/// tasks (EKS); `to_ecs` says how to make the platform an ECS one.
+fn service_launch_rate(
+    p: &RawPlatform,
+    key: &str,
+    ecs: bool,
+    to_ecs: &str,
+    quota: u32,
+) -> Result<u32, Invalid> {
+    let k = format!("{key}.service_launch_per_minute");
+    if !ecs {
+        if p.service_launch_per_minute.is_some() {
+            return Err(invalid(
+                k,
+                format!("is an ECS service scheduler quota; EKS has none: remove it, or {to_ecs}"),
+            ));
+        }
+        return Ok(0);
+    }
+    let n = count(&k, p.service_launch_per_minute, quota, 1_000_000)?;
+    if n == 0 {
+        return Err(invalid(
+            k,
+            format!(
+                "0: need at least 1 task per service per minute (the ECS quota is {quota}), such as service_launch_per_minute = {quota}"
+            ),
+        ));
+    }
+    Ok(n)
 }
 
 fn ec2(
@@ -539,6 +611,8 @@ fn ec2(
                 consolidation_policy: None,
                 budget: None,
                 limits: None,
+                do_not_disrupt: None,
+                pod_disruption_budgets: None,
             });
             let k = format!("{key}.karpenter");
             let dur_or =
@@ -891,33 +965,13 @@ fn ec2(
         None if orchestrator == Orchestrator::Eks => d.eks_node.daemonset_pods,
         None => 0,
     };
-    let service_launch_per_minute = match (orchestrator, p.service_launch_per_minute) {
-        (Orchestrator::Eks, Some(_)) => {
-            return Err(invalid(
-                format!("{key}.service_launch_per_minute"),
-                "is an ECS service scheduler quota; an EKS cluster has none: remove it, or set orchestrator = \"ecs\"",
-            ));
-        }
-        (Orchestrator::Eks, None) => 0,
-        (Orchestrator::Ecs, v) => {
-            let n = count(
-                &format!("{key}.service_launch_per_minute"),
-                v,
-                d.ecs_service_launch_per_minute,
-                1_000_000,
-            )?;
-            if n == 0 {
-                return Err(invalid(
-                    format!("{key}.service_launch_per_minute"),
-                    format!(
-                        "0: need at least 1 task per service per minute (the ECS quota is {}), such as service_launch_per_minute = {}",
-                        d.ecs_service_launch_per_minute, d.ecs_service_launch_per_minute
-                    ),
-                ));
-            }
-            n
-        }
-    };
+    let service_launch_per_minute = service_launch_rate(
+        p,
+        key,
+        orchestrator == Orchestrator::Ecs,
+        "set orchestrator = \"ecs\"",
+        d.ecs_service_launch_per_minute,
+    )?;
     Ok(Ec2Spec {
         name: p.name.clone(),
         region,
@@ -953,6 +1007,8 @@ fn ec2(
         max_pods_unknown: d.eks_node.max_pods_unknown,
         zones,
         service_launch_per_minute,
+        // Filled in by `pod_disruption::resolve` once the workload is known.
+        pod_disruption: Default::default(),
     })
 }
 
@@ -1080,6 +1136,7 @@ pub fn scenario(
         }
         platforms.push(spec);
     }
+    super::pod_disruption::resolve(raw, &mut platforms, &generators, &services, trace.is_some())?;
     let mut report = ReportSpec::default();
     if let Some(text) = &raw.report.interval {
         report.interval = duration("report.interval", text)?;

@@ -148,22 +148,35 @@ fn interrupted_spot_tasks_are_billed_for_what_they_ran_and_their_lost_work_count
 
 #[test]
 fn eks_only_accounts_launch_a_burst_of_20_then_20_a_second() {
-    // 30 pods at once on EKS with the default bucket: 20 at 0 s, then one
-    // every 1/20 s: pod 21 at 0.05 s, …, pod 30 at 0.5 s.
-    let text = burst(30, "10s", "launch_type = \"eks\"");
-    let ran = run(&Case::new(&text, None), &[]);
-    let mut launches: Vec<u64> = ran
-        .records_of("p")
-        .iter()
-        .map(|r| r.launch.unwrap())
-        .collect();
-    launches.sort_unstable();
-    assert_eq!(launches[19], 0);
-    assert_eq!(launches[20], 50_000);
-    assert_eq!(launches[21], 100_000);
-    assert_eq!(launches[29], 500_000);
-    let p = ran.platform("p");
-    assert_eq!(p.options["launch_limit"], "burst 20, refill 20/s");
+    // 30 pods at once on EKS with the default bucket, and EKS's pod binding
+    // made fast (one pod every 10 µs): pods 1–20 bind at 0, 10, …, 190 µs and
+    // launch at once from the burst of 20; then one every 1/20 s: pod 21 at
+    // 0.05 s, …, pod 30 at 0.5 s.
+    let launches = |extra: &str| -> Vec<u64> {
+        let text = burst(30, "10s", &format!("launch_type = \"eks\"\n{extra}"));
+        let ran = run(&Case::new(&text, None), &[]);
+        let p = ran.platform("p");
+        assert_eq!(p.options["launch_limit"], "burst 20, refill 20/s");
+        let mut l: Vec<u64> = ran
+            .records_of("p")
+            .iter()
+            .map(|r| r.launch.unwrap())
+            .collect();
+        l.sort_unstable();
+        l
+    };
+    let fast = launches("pod_binding_rate = \"100000/s\"");
+    assert_eq!(fast[0], 0);
+    assert_eq!(fast[19], 190);
+    assert_eq!(fast[20], 50_000);
+    assert_eq!(fast[21], 100_000);
+    assert_eq!(fast[29], 500_000);
+    // The default binding, 8.7 a second, one pod at a time, is slower than
+    // the bucket: a pod every ceil(10^6 / 8.7) = 114,943 µs, the 30th at
+    // 29 × 114,943 µs = 3.333347 s.
+    let bound = launches("");
+    assert_eq!(bound[1], 114_943);
+    assert_eq!(bound[29], 29 * 114_943);
     // ECS keeps the 100-task bucket.
     let ecs = run(&Case::new(&burst(30, "10s", ""), None), &[]);
     assert!(ecs.records_of("p").iter().all(|r| r.launch == Some(0)));

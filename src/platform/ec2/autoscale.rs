@@ -421,8 +421,14 @@ pub struct NodeView {
     pub price: u128,
     /// Allocatable (cpu, memory) not requested by its pods.
     pub free: (u32, u32),
+    /// Pods it may still take (its pod slots less its pods; `u64::MAX`
+    /// when nothing caps them).
+    pub free_pods: u64,
     /// Its pods' requests.
     pub pods: Vec<(u32, u32)>,
+    /// Its pods under each PodDisruptionBudget (by budget, as in
+    /// [`DisruptionView::pdb_allowed`]).
+    pub pdb_pods: Vec<u64>,
     /// `consolidateAfter` has passed since its last pod event.
     pub consolidatable: bool,
 }
@@ -440,6 +446,9 @@ pub struct DisruptionView<'a> {
     /// Nominal (cpu, memory, nodes) of every node alive, the candidates
     /// included.
     pub used: (u64, u64, u64),
+    /// Pods each PodDisruptionBudget still lets consolidation evict now
+    /// (`maxUnavailable` less its pods evicted and not running again).
+    pub pdb_allowed: Vec<u64>,
 }
 
 /// What the disruption loop decided.
@@ -578,19 +587,32 @@ pub fn revalidate(
 
 /// Whether the nodes `cand` (indexes into `view.nodes`) can go: their pods
 /// are scheduled, largest first, onto the other consolidatable nodes'
-/// free room (first fit); what is left must fit one new node cheaper than
+/// free room and free pod slots (first fit); what is left must fit one new node cheaper than
 /// the candidates together (`computeConsolidation`), and for several
 /// candidates cheaper than any candidate of the same type
 /// (`filterOutSameInstanceType`). Spot candidates are never replaced
-/// (spot-to-spot consolidation is off by default).
+/// (spot-to-spot consolidation is off by default). Candidates whose pods
+/// number more than a PodDisruptionBudget still allows are not taken.
 fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> {
+    // Evicting the candidates' pods must keep every PodDisruptionBudget.
+    for (b, &allowed) in view.pdb_allowed.iter().enumerate() {
+        let evicted: u64 = cand
+            .iter()
+            .map(|&i| view.nodes[i].pdb_pods.get(b).copied().unwrap_or(0))
+            .sum();
+        if evicted > allowed {
+            return None;
+        }
+    }
     let ids: Vec<u32> = cand.iter().map(|&i| view.nodes[i].id).collect();
-    let mut free: Vec<(u32, u32)> = view
+    // Room on the other nodes: CPU, memory and pod slots (max pods or task
+    // slots), as Karpenter's scheduling simulation counts them.
+    let mut free: Vec<(u32, u32, u64)> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, n)| n.consolidatable && !cand.contains(i))
-        .map(|(_, n)| n.free)
+        .map(|(_, n)| (n.free.0, n.free.1, n.free_pods))
         .collect();
     let mut pods: Vec<(u32, u32)> = cand
         .iter()
@@ -599,10 +621,14 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
     pods.sort_by_key(|p| std::cmp::Reverse(*p));
     let mut left: Vec<((u32, u32), Vec<u64>)> = Vec::new();
     for (n, p) in pods.into_iter().enumerate() {
-        match free.iter_mut().find(|f| f.0 >= p.0 && f.1 >= p.1) {
+        match free
+            .iter_mut()
+            .find(|f| f.0 >= p.0 && f.1 >= p.1 && f.2 >= 1)
+        {
             Some(f) => {
                 f.0 -= p.0;
                 f.1 -= p.1;
+                f.2 -= 1;
             }
             None => {
                 let last = left.len();
@@ -908,7 +934,9 @@ mod tests {
             spot: false,
             price,
             free: (cap.0 - used.0, cap.1 - used.1),
+            free_pods: u64::MAX,
             pods: pods.to_vec(),
+            pdb_pods: Vec::new(),
             consolidatable: true,
         }
     }
@@ -937,6 +965,7 @@ mod tests {
             types: &t,
             limits: NodePoolLimits::default(),
             used: (12_000, 3 * 16384, 3),
+            pdb_allowed: Vec::new(),
         };
         let (m, d) = disrupt(&view, ConsolidationPolicy::WhenEmpty).unwrap();
         assert_eq!(m, Method::Emptiness);
@@ -967,6 +996,7 @@ mod tests {
             types: &t,
             limits: NodePoolLimits::default(),
             used: (48_000, 3 * 65536, 3),
+            pdb_allowed: Vec::new(),
         };
         assert_eq!(disrupt(&view, ConsolidationPolicy::WhenEmpty), None);
         // A budget of 1: no multi-node batch; single-node deletes node 1.

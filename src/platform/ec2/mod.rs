@@ -9,5 +9,7 @@ pub mod spec;
 pub mod stats;
 
 pub use model::Ec2Model;
-pub use spec::{Autoscaler, Ec2Spec, EksNode, NetworkMode, Orchestrator, Reservations};
+pub use spec::{
+    Autoscaler, Ec2Spec, EksNode, NetworkMode, Orchestrator, PodDisruption, Reservations,
+};
 pub use stats::ClusterStats;

@@ -18,7 +18,7 @@ use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
-use crate::platform::service_launch::ServiceLaunch;
+use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
 use crate::time::{HOUR, SimTime};
@@ -209,8 +209,12 @@ pub struct Ec2Model {
     asg_next_type: usize,
     /// Service tasks held by their service's launch rate (ECS).
     service_launch: ServiceLaunch<(Task, u32)>,
-    /// When the next `ServiceLaunch` wake-up is scheduled.
-    service_wake: Option<SimTime>,
+    /// Pods evicted by consolidation under a PodDisruptionBudget and not
+    /// placed again: task id → budget.
+    pdb_waiting: BTreeMap<u64, usize>,
+    /// When such pods run again, by budget (until then they are
+    /// unavailable).
+    pdb_restarting: Vec<Vec<SimTime>>,
     /// Spot notices of the initial fleet, scheduled at the first arrival
     /// (the model has no event queue before the run starts).
     initial_notices: Vec<(SimTime, u32)>,
@@ -317,7 +321,8 @@ impl Ec2Model {
             asg_pending: VecDeque::new(),
             asg_next_type: 0,
             service_launch: ServiceLaunch::new(spec.service_launch_per_minute),
-            service_wake: None,
+            pdb_waiting: BTreeMap::new(),
+            pdb_restarting: vec![Vec::new(); spec.pod_disruption.max_unavailable.len()],
             initial_notices: Vec::new(),
             books: Books::new(sink),
             stats: ClusterStats {
@@ -725,6 +730,11 @@ impl Ec2Model {
                 ready
             }
         };
+        if let Some(b) = self.pdb_waiting.remove(&task.id) {
+            let restarting = &mut self.pdb_restarting[b];
+            restarting.retain(|&t| t > now);
+            restarting.push(running);
+        }
         let start = running - now;
         if attempt == 0
             && !warm
@@ -809,6 +819,9 @@ impl Ec2Model {
             self.replicas.ended(r.task.id, share, retrying);
         }
         self.books.tally.billed_task_us += span;
+        self.books
+            .tally
+            .add_group_cost(r.task.group.as_ref(), share);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: r.task.id,
@@ -946,27 +959,17 @@ impl Ec2Model {
     /// Queues a task for placement, or, if it is a service's task over its
     /// service's launch rate (ECS), holds it until a token comes back.
     fn submit(&mut self, task: Task, attempt: u32, queue: &mut impl Schedule<Event>) {
-        let service = task.group.clone();
-        match service {
-            Some(service)
-                if self.spec.service_launch_per_minute > 0 && ReplicaWatch::is_replica(task.id) =>
-            {
-                match self
-                    .service_launch
-                    .admit(&service, queue.now(), (task, attempt))
-                {
-                    Ok((task, attempt)) => self.enqueue(task, attempt),
-                    Err(at) => self.wake_service_launch(at, queue),
+        let service = self.service_launch.service_of(&task);
+        match self
+            .service_launch
+            .offer(service, queue.now(), (task, attempt))
+        {
+            Offer::Launch((task, attempt)) => self.enqueue(task, attempt),
+            Offer::Held(wake) => {
+                if let Some(at) = wake {
+                    queue.schedule_at(at, Event::ServiceLaunch);
                 }
             }
-            _ => self.enqueue(task, attempt),
-        }
-    }
-
-    fn wake_service_launch(&mut self, at: SimTime, queue: &mut impl Schedule<Event>) {
-        if self.service_wake.is_none_or(|t| at < t) {
-            self.service_wake = Some(at);
-            queue.schedule_at(at, Event::ServiceLaunch);
         }
     }
 
@@ -1150,10 +1153,18 @@ impl Ec2Model {
                 _ => continue,
             }
             let (cpu, mem) = self.node_types.allocatable[inst.type_idx];
+            let mut pdb_pods = vec![0u64; self.spec.pod_disruption.max_unavailable.len()];
+            let mut do_not_disrupt = false;
             let pods: Vec<(u32, u32)> = inst
                 .tasks
                 .iter()
                 .filter_map(|s| self.running[*s as usize].as_ref())
+                .inspect(|r| {
+                    do_not_disrupt |= self.do_not_disrupt(&r.task);
+                    if let Some(b) = self.pdb_of(&r.task) {
+                        pdb_pods[b] += 1;
+                    }
+                })
                 .map(|r| (r.task.cpu_milli, r.task.memory_mib))
                 .collect();
             let used = pods
@@ -1165,8 +1176,12 @@ impl Ec2Model {
                 spot: inst.spot,
                 price: inst.price.price.pico_usd,
                 free: (cpu.saturating_sub(used.0), mem.saturating_sub(used.1)),
+                free_pods: self.node_types.pods[inst.type_idx].saturating_sub(pods.len() as u64),
                 pods,
-                consolidatable: now >= inst.last_pod_event.saturating_add(c.consolidate_after),
+                pdb_pods,
+                // A pod annotated karpenter.sh/do-not-disrupt keeps its node.
+                consolidatable: !do_not_disrupt
+                    && now >= inst.last_pod_event.saturating_add(c.consolidate_after),
             });
         }
         DisruptionView {
@@ -1176,7 +1191,42 @@ impl Ec2Model {
             types: &self.node_types,
             limits: self.limits,
             used: self.nominal_used(),
+            pdb_allowed: self.pdb_allowed(now),
         }
+    }
+
+    /// Whether `task`'s pods carry `karpenter.sh/do-not-disrupt`.
+    fn do_not_disrupt(&self, task: &Task) -> bool {
+        let pd = &self.spec.pod_disruption;
+        !pd.do_not_disrupt.is_empty()
+            && task
+                .group
+                .as_ref()
+                .is_some_and(|g| pd.do_not_disrupt.contains(g))
+    }
+
+    /// The PodDisruptionBudget `task`'s pod falls under, if any.
+    fn pdb_of(&self, task: &Task) -> Option<usize> {
+        let budgets = &self.spec.pod_disruption.max_unavailable;
+        if budgets.is_empty() {
+            return None;
+        }
+        let g = task.group.as_ref()?;
+        budgets.iter().position(|(group, _)| group == g)
+    }
+
+    /// Pods each budget still lets consolidation evict at `now`.
+    fn pdb_allowed(&self, now: SimTime) -> Vec<u64> {
+        let budgets = &self.spec.pod_disruption.max_unavailable;
+        let mut out: Vec<u64> = budgets.iter().map(|(_, n)| *n).collect();
+        for &b in self.pdb_waiting.values() {
+            out[b] = out[b].saturating_sub(1);
+        }
+        for (b, times) in self.pdb_restarting.iter().enumerate() {
+            let starting = times.iter().filter(|&&t| t > now).count() as u64;
+            out[b] = out[b].saturating_sub(starting);
+        }
+        out
     }
 
     /// One poll of Karpenter's disruption loop. Pods waiting for a node
@@ -1287,6 +1337,9 @@ impl Ec2Model {
                 rt.interrupted += 1;
             }
             self.stats.pods_moved += 1;
+            if let Some(b) = self.pdb_of(&r.task) {
+                self.pdb_waiting.insert(r.task.id, b);
+            }
             self.enqueue(r.task, r.attempt + 1);
         }
         self.evicting = false;
@@ -1584,15 +1637,12 @@ impl Platform for Ec2Model {
             }
             Event::AsgLaunch => self.asg_launch(queue),
             Event::ServiceLaunch => {
-                if self.service_wake == Some(now) {
-                    self.service_wake = None;
-                }
-                let (released, next) = self.service_launch.release(now);
+                let (released, next) = self.service_launch.woken(now);
                 for (task, attempt) in released {
                     self.enqueue(task, attempt);
                 }
                 if let Some(at) = next {
-                    self.wake_service_launch(at, queue);
+                    queue.schedule_at(at, Event::ServiceLaunch);
                 }
                 self.place_waiting(queue);
                 if !self.waiting.is_empty() {

@@ -234,6 +234,8 @@ pub struct Ec2Spec {
     /// ECS only: tasks the service scheduler launches per service per
     /// minute (0: no limit, as on EKS).
     pub service_launch_per_minute: u32,
+    /// Karpenter: pods consolidation must not evict, or not beyond a budget.
+    pub pod_disruption: PodDisruption,
     /// Reserved instances of the first instance type, paid for the whole
     /// run whether used or not.
     pub reservations: Option<Reservations>,
@@ -368,4 +370,18 @@ impl Ec2Spec {
 pub struct Reservations {
     pub count: u32,
     pub discount: f64,
+}
+
+/// What holds Karpenter's consolidation back from evicting a workload
+/// group's pods (task `group`s: a generator's name, `service:NAME` for a
+/// service's replicas, or a trace's group).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodDisruption {
+    /// Groups whose pods carry `karpenter.sh/do-not-disrupt: "true"`: a node
+    /// running one is never consolidated.
+    pub do_not_disrupt: Vec<std::sync::Arc<str>>,
+    /// A PodDisruptionBudget's `maxUnavailable` per group: consolidation
+    /// never leaves more of the group's pods evicted and not yet running
+    /// again.
+    pub max_unavailable: Vec<(std::sync::Arc<str>, u64)>,
 }

@@ -16,6 +16,7 @@ use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
 use crate::platform::series::Gauges;
+use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::catalog::FargateCatalog;
 use crate::pricing::{Catalog, ExactCost, Money};
 use crate::service::replicas::{ReplicaHost, ReplicaNews, ReplicaWatch};
@@ -33,6 +34,8 @@ pub enum Event {
     /// The task in this slot stops (done or interrupted), unless the slot
     /// has moved on to another generation (a replica stopped by its service).
     Stop { slot: u32, generation: u32 },
+    /// A service's launch rate has a token again for a held replica (ECS).
+    ServiceLaunch,
 }
 
 /// A launched task.
@@ -71,6 +74,9 @@ pub struct FargateModel {
     generations: Vec<u32>,
     free: Vec<u32>,
     replicas: ReplicaWatch,
+    /// Service replicas held by their service's launch rate (ECS), or every
+    /// pod held by EKS's binding rate, before the account's launch bucket.
+    service_launch: ServiceLaunch<Waiting>,
     startup_rng: Pcg64Mcg,
     spot_rng: Pcg64Mcg,
     /// Interruptions per microsecond of task time.
@@ -79,9 +85,10 @@ pub struct FargateModel {
 }
 
 impl FargateModel {
-    /// Tasks waiting for a launch token, both providers' queues.
+    /// Tasks waiting to launch: both providers' queues and the replicas
+    /// their service's launch rate holds.
     fn waiting(&self) -> u64 {
-        self.queues.iter().map(|q| q.len() as u64).sum()
+        self.queues.iter().map(|q| q.len() as u64).sum::<u64>() + self.service_launch.held()
     }
 
     /// Stops the run if queue `i` could not use its spill file.
@@ -137,6 +144,11 @@ impl FargateModel {
             generations: Vec::new(),
             free: Vec::new(),
             replicas: ReplicaWatch::default(),
+            service_launch: if spec.pod_binding_per_s > 0.0 {
+                ServiceLaunch::whole_platform("eks-fargate-scheduler", 1, spec.pod_binding_per_s)
+            } else {
+                ServiceLaunch::new(spec.service_launch_per_minute)
+            },
             startup_rng: crate::engine::rng::stream(seed, &format!("{base}/startup")),
             spot_rng: crate::engine::rng::stream(seed, &format!("{base}/spot")),
             interruption_rate_per_us: rate,
@@ -401,6 +413,7 @@ impl FargateModel {
         (billed, cost): (SimTime, Money),
         outcome: Outcome,
     ) {
+        self.books.tally.add_group_cost(f.task.group.as_ref(), cost);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: f.task.id,
@@ -505,7 +518,8 @@ impl Platform for FargateModel {
             self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
-        // Tasks wait here only for launch tokens, and the rate never rises.
+        // Tasks wait here only for launch tokens (the account's or their
+        // service's), and the rates never rise.
         let waiting = self.waiting();
         self.books
             .tally
@@ -530,6 +544,20 @@ impl Platform for FargateModel {
                 }
             }
             self.spill_failure(i);
+        }
+        for w in self.service_launch.drain() {
+            if ReplicaWatch::is_replica(w.task.id) {
+                self.books.tally.replicas.waiting_at_end += 1;
+            }
+            self.books.tally.stayed(w.task.submit, end);
+            if let Some(sink) = self.books.sink.as_mut() {
+                sink.record(&TaskRecord::not_launched(
+                    &w.task,
+                    w.attempt,
+                    (w.size.cpu_milli, w.size.memory_mib),
+                    Outcome::WaitingAtEnd,
+                ));
+            }
         }
         if let Some(rate) = self.billing[0].control_plane {
             self.books.tally.control_plane = rate.cost(end as u128, 1);
@@ -610,7 +638,15 @@ impl Platform for FargateModel {
     fn on_arrival(&mut self, task: Task, queue: &mut impl Schedule<Event>) {
         self.books.tally.submit(task.id);
         if let Some(w) = self.admit(task) {
-            self.enqueue(w, queue);
+            let service = self.service_launch.service_of(&w.task);
+            match self.service_launch.offer(service, queue.now(), w) {
+                Offer::Launch(w) => self.enqueue(w, queue),
+                Offer::Held(wake) => {
+                    if let Some(at) = wake {
+                        queue.schedule_at(at, Event::ServiceLaunch);
+                    }
+                }
+            }
             let waiting = self.waiting();
             self.books.tally.backlog.observe(queue.now(), waiting);
         }
@@ -621,6 +657,17 @@ impl Platform for FargateModel {
             Event::Token(p) => {
                 self.token_pending[p.index()] = false;
                 self.drain_queue(p, queue);
+                let waiting = self.waiting();
+                self.books.tally.backlog.observe(queue.now(), waiting);
+            }
+            Event::ServiceLaunch => {
+                let (released, next) = self.service_launch.woken(queue.now());
+                for w in released {
+                    self.enqueue(w, queue);
+                }
+                if let Some(at) = next {
+                    queue.schedule_at(at, Event::ServiceLaunch);
+                }
                 let waiting = self.waiting();
                 self.books.tally.backlog.observe(queue.now(), waiting);
             }

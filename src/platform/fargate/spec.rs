@@ -66,4 +66,10 @@ pub struct FargateSpec {
     /// Warning between an interruption notice and the stop.
     pub interruption_notice: SimTime,
     pub on_interruption: OnInterruption,
+    /// Tasks each service may launch a minute (the ECS service scheduler's
+    /// quota); 0 for EKS pods, which no ECS service launches.
+    pub service_launch_per_minute: u32,
+    /// Pods EKS binds to Fargate a second, all pods in one queue ahead of
+    /// the launch bucket; 0 for ECS tasks.
+    pub pod_binding_per_s: f64,
 }
