@@ -15,7 +15,10 @@
 //! - `karpenter, at max`: Karpenter, up to 100 nodes;
 //! - `fixed fleet`: 100 instances, no autoscaler;
 //! - `ecs, at max, 904 classes`: at max, with 904 task sizes instead of 32
-//!   (the Alibaba 2017 sample has 990).
+//!   (the Alibaba 2017 sample has 990). Until issue 24 each event that
+//!   freed room tried every waiting size that fitted in it; with the class
+//!   heads indexed by size (`platform/ec2/heads.rs`) this row should run
+//!   near the 32-size one.
 //!
 //! Run: `cargo bench --bench saturated` (`-- --hours 1` for a shorter run).
 //! The figure to watch is the ratio of the saturated rows' events per

@@ -5,7 +5,10 @@
 //! prints which. Then the 20,000,000-task replay: a native Parquet trace
 //! generated here (not committed; written in row groups so generation is
 //! also bounded), then replayed on Fargate by the release binary, with its
-//! wall time and peak memory (VmHWM of the child, read from /usr/bin/time).
+//! wall time and peak memory (VmHWM of the child, read from /usr/bin/time),
+//! then again four times as fast, outrunning Fargate's launch rate, so the
+//! launch queue holds most of the trace (issue 24: memory must not follow
+//! the backlog).
 //!
 //! Run: `cargo bench --bench traces` (add `--quick` to skip the 20 M replay;
 //! set `FARGATE_SIM_KEEP_TRACE=DIR` to keep the generated traces in DIR).
@@ -195,6 +198,20 @@ fn twenty_million() {
         s["platforms"][0]["cost"]["total_usd"]
             .as_f64()
             .unwrap_or(0.0)
+    );
+    // The same trace four times as fast (64 tasks a second against Fargate's
+    // sustained 20 launches a second, issue 24): the launch queue grows to
+    // about 13.7 M tasks, which wait in the queue's spill file
+    // (`platform/spill.rs`), not in memory.
+    std::fs::write(
+        dir.path().join("fast.toml"),
+        "name = \"replay-20m-fast\"\n[workload]\ntrace = \"trace-20m.parquet\"\ntime_scale = 0.25\n[report]\ntask_records = false\n[[platforms]]\nname = \"fargate\"\nkind = \"fargate\"\n",
+    )
+    .expect("scenario");
+    timed_run(
+        dir.path(),
+        "replay at 64 tasks/s (outruns the launch rate)",
+        &["run", "fast.toml", "--out", "out-fast", "-q"],
     );
     // The same trace loaded whole, for comparison: a Task per row plus its
     // label on the heap.

@@ -168,6 +168,7 @@ fn collect<P: Platform>(
     match books.failure.take() {
         Some(Failure::BadInput(m)) => return Err(Error::BadInput(m)),
         Some(Failure::Workload(e)) => return Err(e.into()),
+        Some(Failure::Spill { path, source }) => return Err(Error::Output { path, source }),
         None => {}
     }
     notes.append(&mut books.notes);

@@ -269,6 +269,11 @@ pub enum Failure {
     BadInput(String),
     /// A request source (a service's trace) failed.
     Workload(crate::workload::WorkloadError),
+    /// A backlog's spill file could not be written or read back.
+    Spill {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The books every model keeps the same way: its counters, its time series

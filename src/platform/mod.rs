@@ -12,6 +12,7 @@ pub mod model;
 pub mod series;
 pub mod service_launch;
 pub mod spec;
+pub mod spill;
 pub mod spot_rate;
 
 pub use books::{Books, Outcome, RecordSink, Tally, TaskRecord};

@@ -9,6 +9,7 @@ use super::autoscale::{
     Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter,
     Method, NodeTypes, NodeView,
 };
+use super::heads::Heads;
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
@@ -24,7 +25,7 @@ use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// The reservations' fee: their on-demand value less the discount, exactly
@@ -63,8 +64,10 @@ struct Instance {
     /// Running task slots.
     tasks: Vec<u32>,
     /// Images (task groups) pulled here or being pulled, with when each
-    /// pull ends.
-    images: Vec<(Option<Arc<str>>, SimTime)>,
+    /// pull ends: a map, not a list (issue 24), as an instance of a trace
+    /// with thousands of jobs pulls thousands of images and every start
+    /// looks its own up (each group is in it once, never iterated).
+    images: HashMap<Option<Arc<str>>, SimTime>,
     /// When a pod last started or stopped here (or the node became ready):
     /// Karpenter's `lastPodEventTime`, from which `consolidateAfter` runs.
     last_pod_event: SimTime,
@@ -181,6 +184,10 @@ pub struct Ec2Model {
     /// those instead of every class on every event.
     fresh: Vec<u32>,
     untested: Vec<(u32, u32)>,
+    /// The head of every waiting class, indexed by size (issue 24), so
+    /// the class to place next in a room is found without asking every
+    /// class.
+    heads: Heads,
     /// Waiting tasks a launching Karpenter node is meant for.
     nominated: BTreeSet<u64>,
     running: Vec<Option<Running>>,
@@ -301,6 +308,7 @@ impl Ec2Model {
             classes: BTreeMap::new(),
             fresh: Vec::new(),
             untested: Vec::new(),
+            heads: Heads::default(),
             nominated: BTreeSet::new(),
             running: Vec::new(),
             generations: Vec::new(),
@@ -507,7 +515,7 @@ impl Ec2Model {
             requested: now,
             state: State::Launching,
             tasks: Vec::new(),
-            images: Vec::new(),
+            images: HashMap::new(),
             last_pod_event: now,
         });
         self.state_gen += 1;
@@ -595,6 +603,9 @@ impl Ec2Model {
         if ids.is_empty() {
             self.untested.push(class);
         }
+        if ids.first().is_none_or(|&head| task.id < head) {
+            self.heads.set(class, Some(task.id));
+        }
         ids.insert(task.id);
         self.waiting.insert(task.id, Waiting { task, attempt });
     }
@@ -603,49 +614,78 @@ impl Ec2Model {
     /// go ahead of a larger one that does not fit.
     ///
     /// The order is that of trying the head (oldest task) of every class,
-    /// oldest first, until every class is blocked. A class that fitted
-    /// nowhere when this last returned still fits nowhere unless it fits on
-    /// an instance that has gained room since (placement fails only when no
-    /// open instance has the room, with no side effect), so only those
-    /// classes and the newly waiting ones are tried: the same placements
-    /// in the same order, at a cost that does not grow with the backlog.
+    /// oldest first, until every class is blocked: each placement takes the
+    /// oldest head among the classes that fit somewhere now. A class that
+    /// fitted nowhere when this last returned still fits nowhere unless it
+    /// fits on an instance that has gained room since (`fresh`; placement
+    /// fails only when no open instance has the room, with no side effect),
+    /// so the next class is the older of the oldest untested class (tried
+    /// on the placer) and the oldest class that fits in a fresh instance's
+    /// room (found in `heads`, issue 24): the same placements in the same
+    /// order, at a cost that grows with neither the backlog nor the number
+    /// of classes.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
-        let mut room: Vec<(u32, u32)> = std::mem::take(&mut self.fresh)
-            .into_iter()
-            .map(|id| self.placer.slot(id))
-            .filter(|s| s.open)
-            .map(|s| (s.free_cpu, s.free_mem))
-            .collect();
-        room.sort_unstable();
-        room.dedup();
-        let mut heads: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        let mut untested: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
         for class in std::mem::take(&mut self.untested) {
             if let Some(&id) = self.classes.get(&class).and_then(|ids| ids.first()) {
-                heads.insert((id, class));
+                untested.insert((id, class));
             }
         }
-        if let Some(max_cpu) = room.iter().map(|r| r.0).max() {
-            for (class, ids) in self.classes.range(..=(max_cpu, u32::MAX)) {
-                if room.iter().any(|r| class.0 <= r.0 && class.1 <= r.1)
-                    && let Some(&id) = ids.first()
-                {
-                    heads.insert((id, *class));
+        loop {
+            // The oldest class that fits in a fresh instance's room; an
+            // instance with room for none stays so (rooms only shrink here).
+            let mut best: Option<(u64, (u32, u32))> = None;
+            fresh.retain(|&id| {
+                let s = self.placer.slot(id);
+                if !s.open || s.tasks >= s.max_tasks {
+                    return false;
                 }
-            }
-        }
-        while let Some((id, class)) = heads.pop_first() {
+                match self.heads.oldest_fitting(s.free_cpu, s.free_mem) {
+                    Some(h) => {
+                        if best.is_none_or(|b| h < b) {
+                            best = Some(h);
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            });
+            let (id, class, tested) = match (untested.first().copied(), best) {
+                (Some(u), b) if b.is_none_or(|b| u < b) => {
+                    untested.pop_first();
+                    let head = self.classes.get(&u.1).and_then(|ids| ids.first()).copied();
+                    if head != Some(u.0) {
+                        // Its head was placed since (found through a room).
+                        if let Some(h) = head {
+                            untested.insert((h, u.1));
+                        }
+                        continue;
+                    }
+                    (u.0, u.1, false)
+                }
+                (_, Some(b)) => (b.0, b.1, true),
+                _ => break, // nothing left to try (an untested class with no fitting room is caught above)
+            };
             let Some(instance) = self.placer.place(class.0, class.1) else {
+                // A class found through a room always fits there.
+                debug_assert!(!tested, "a class that fits a fresh room was refused");
+                if tested {
+                    break;
+                }
                 continue; // blocked until some instance gains room
             };
             let ids = self.classes.get_mut(&class).expect("class exists");
             ids.remove(&id);
-            match ids.first() {
-                Some(&next) => {
-                    heads.insert((next, class));
-                }
-                None => {
-                    self.classes.remove(&class);
-                }
+            let next = ids.first().copied();
+            if next.is_none() {
+                self.classes.remove(&class);
+            }
+            self.heads.set(class, next);
+            if let (false, Some(next)) = (tested, next) {
+                untested.insert((next, class));
             }
             self.nominated.remove(&id);
             let w = self.waiting.remove(&id).expect("waiting task exists");
@@ -671,15 +711,11 @@ impl Ec2Model {
         // whose image is on the instance starts after the cached start; one
         // whose image is still being pulled for another task waits for that
         // pull to end; otherwise it pulls the image itself.
-        let pulled = inst
-            .images
-            .iter()
-            .find(|(image, _)| *image == task.group)
-            .map(|(_, ready)| *ready);
+        let pulled = inst.images.get(&task.group).copied();
         let running = match pulled {
             _ if warm => {
                 if pulled.is_none() {
-                    inst.images.push((task.group.clone(), now));
+                    inst.images.insert(task.group.clone(), now);
                 }
                 now
             }
@@ -690,7 +726,7 @@ impl Ec2Model {
             None => {
                 let pull = self.spec.image_pull.sample(&mut self.start_rng);
                 let ready = now.saturating_add(pull);
-                inst.images.push((task.group.clone(), ready));
+                inst.images.insert(task.group.clone(), ready);
                 ready
             }
         };
@@ -1427,6 +1463,7 @@ impl Platform for Ec2Model {
             }
         }
         self.classes.clear();
+        self.heads.clear();
         self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];

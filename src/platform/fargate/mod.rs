@@ -4,6 +4,7 @@
 pub mod billing;
 pub mod launch;
 pub mod model;
+pub mod queue;
 pub mod sizing;
 pub mod spec;
 pub mod stats;

@@ -6,6 +6,7 @@
 
 use super::billing::FargateBilling;
 use super::launch::TokenBucket;
+use super::queue::{Queue, Waiting};
 use super::sizing::{FargateSize, SizeMiss, fit};
 use super::spec::{FargateSpec, OnInterruption, Sizing};
 use super::stats::{FargateStats, ProviderStats};
@@ -23,7 +24,6 @@ use crate::time::{HOUR, SimTime};
 use crate::workload::Task;
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
-use std::collections::VecDeque;
 
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
@@ -36,15 +36,6 @@ pub enum Event {
     Stop { slot: u32, generation: u32 },
     /// A service's launch rate has a token again for a held replica (ECS).
     ServiceLaunch,
-}
-
-/// A task waiting for a launch token.
-struct Waiting {
-    task: Task,
-    size: FargateSize,
-    storage_extra_gib: u32,
-    attempt: u32,
-    provider: Provider,
 }
 
 /// A launched task.
@@ -72,7 +63,9 @@ pub struct FargateModel {
     /// on-demand and Spot tasks a bucket each.
     buckets: [TokenBucket; 2],
     token_pending: [bool; 2],
-    queues: [VecDeque<Waiting>; 2],
+    /// Tasks waiting for a launch token, by provider (on disk past two
+    /// chunks: `platform/spill.rs`).
+    queues: [Queue; 2],
     /// Tasks each provider holds (waiting to launch, starting or running),
     /// which the strategy balances.
     held: [u64; 2],
@@ -96,6 +89,15 @@ impl FargateModel {
     /// their service's launch rate holds.
     fn waiting(&self) -> u64 {
         self.queues.iter().map(|q| q.len() as u64).sum::<u64>() + self.service_launch.held()
+    }
+
+    /// Stops the run if queue `i` could not use its spill file.
+    fn spill_failure(&mut self, i: usize) {
+        if let Some((path, source)) = self.queues[i].take_error()
+            && self.books.failure.is_none()
+        {
+            self.books.failure = Some(Failure::Spill { path, source });
+        }
     }
 
     /// A model for `spec`, with its random streams derived from `seed`.
@@ -132,7 +134,10 @@ impl FargateModel {
         Ok(FargateModel {
             buckets: [bucket(), bucket()],
             token_pending: [false; 2],
-            queues: [VecDeque::new(), VecDeque::new()],
+            queues: [
+                Queue::for_provider(Provider::OnDemand),
+                Queue::for_provider(Provider::Spot),
+            ],
             held: [0; 2],
             stats: Default::default(),
             slots: Vec::new(),
@@ -275,7 +280,10 @@ impl FargateModel {
                 }
                 return;
             }
-            let w = self.queues[i].pop_front().expect("non-empty");
+            let Some(w) = self.queues[i].pop_front() else {
+                self.spill_failure(i);
+                return;
+            };
             self.launch(w, now, false, queue);
         }
     }
@@ -294,6 +302,7 @@ impl FargateModel {
         let w = self.assign(w);
         let p = w.provider;
         self.queues[p.index()].push_back(w);
+        self.spill_failure(p.index());
         self.drain_queue(p, queue);
     }
 
@@ -509,25 +518,39 @@ impl Platform for FargateModel {
             self.books.tally.in_flight -= 1;
             self.emit(&f, end, billed, Outcome::RunningAtEnd);
         }
-        let [od, spot] = std::mem::take(&mut self.queues);
-        let held = self.service_launch.drain();
-        let waiting: Vec<Waiting> = od.into_iter().chain(spot).chain(held).collect();
         // Tasks wait here only for launch tokens (the account's or their
         // service's), and the rates never rise.
+        let waiting = self.waiting();
         self.books
             .tally
             .backlog
-            .close(end, waiting.len() as u64, Some(Capped::LaunchRate));
-        self.books.tally.waiting_at_end += waiting.len() as u64;
-        self.books.tally.replicas.waiting_at_end += waiting
-            .iter()
-            .filter(|w| ReplicaWatch::is_replica(w.task.id))
-            .count() as u64;
-        for w in &waiting {
-            self.books.tally.stayed(w.task.submit, end);
+            .close(end, waiting, Some(Capped::LaunchRate));
+        self.books.tally.waiting_at_end += waiting;
+        // One pass over the queues (on demand, then Spot), which may be
+        // mostly on disk.
+        for i in 0..2 {
+            while let Some(w) = self.queues[i].pop_front() {
+                if ReplicaWatch::is_replica(w.task.id) {
+                    self.books.tally.replicas.waiting_at_end += 1;
+                }
+                self.books.tally.stayed(w.task.submit, end);
+                if let Some(sink) = self.books.sink.as_mut() {
+                    sink.record(&TaskRecord::not_launched(
+                        &w.task,
+                        w.attempt,
+                        (w.size.cpu_milli, w.size.memory_mib),
+                        Outcome::WaitingAtEnd,
+                    ));
+                }
+            }
+            self.spill_failure(i);
         }
-        if let Some(sink) = self.books.sink.as_mut() {
-            for w in &waiting {
+        for w in self.service_launch.drain() {
+            if ReplicaWatch::is_replica(w.task.id) {
+                self.books.tally.replicas.waiting_at_end += 1;
+            }
+            self.books.tally.stayed(w.task.submit, end);
+            if let Some(sink) = self.books.sink.as_mut() {
                 sink.record(&TaskRecord::not_launched(
                     &w.task,
                     w.attempt,
