@@ -10,6 +10,7 @@ pub mod load;
 pub mod locate;
 pub mod overrides;
 pub mod raw;
+pub mod rightsizing;
 pub mod services;
 pub mod spec;
 pub mod starter;

@@ -392,6 +392,11 @@ fn fargate(
         on_interruption: spot
             .and_then(|s| s.on_interruption)
             .unwrap_or(OnInterruption::Retry),
+        rightsizing: super::rightsizing::rightsizing(
+            f.rightsizing.as_ref(),
+            key,
+            &defaults.rightsizing,
+        )?,
     })
 }
 
@@ -953,6 +958,11 @@ fn ec2(
         max_pods_unknown: d.eks_node.max_pods_unknown,
         zones,
         service_launch_per_minute,
+        rightsizing: super::rightsizing::rightsizing(
+            p.rightsizing.as_ref(),
+            key,
+            &defaults.rightsizing,
+        )?,
     })
 }
 

@@ -66,4 +66,6 @@ pub struct FargateSpec {
     /// Warning between an interruption notice and the stop.
     pub interruption_notice: SimTime,
     pub on_interruption: OnInterruption,
+    /// How each task's size is chosen (`rightsizing`; as requested by default).
+    pub rightsizing: crate::platform::rightsize::RightSizing,
 }
