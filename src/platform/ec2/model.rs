@@ -1250,14 +1250,17 @@ impl Ec2Model {
 
     /// The request the `rightsizing` policy gives a newly submitted task (its
     /// duration the run it will have at that request), remembered with what
-    /// it asked for. Replicas and tasks the policy keeps are returned as
-    /// they are.
+    /// it asked for. Replicas, tasks the policy keeps, and new requests no
+    /// instance type holds (where the old one fits) are returned as they are.
     fn rightsize(&mut self, mut task: Task) -> Task {
-        let r = &self.spec.rightsizing;
-        if r.is_requested() || ReplicaWatch::is_replica(task.id) {
+        if self.spec.rightsizing.is_requested() || ReplicaWatch::is_replica(task.id) {
             return task;
         }
-        match r.target(&task) {
+        let target = self.spec.rightsizing.target(&task).filter(|&(c, m)| {
+            self.fits_some_type(c, m) || !self.fits_some_type(task.cpu_milli, task.memory_mib)
+        });
+        let r = &self.spec.rightsizing;
+        match target {
             Some((cpu, memory)) if (cpu, memory) != (task.cpu_milli, task.memory_mib) => {
                 let plan = r.attempt(&task, cpu, memory);
                 let was = Resized {
