@@ -13,6 +13,7 @@ pub mod new;
 pub mod output;
 pub mod prices;
 pub mod redraw;
+pub mod rightsize;
 pub mod run;
 pub mod sweep;
 pub mod trace;

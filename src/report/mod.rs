@@ -20,6 +20,7 @@ pub mod summary;
 pub mod table;
 pub mod tasks;
 pub mod timeseries;
+pub mod usage;
 pub mod xy_chart;
 
 pub use files::*;

@@ -225,3 +225,109 @@ fn tasks_without_usage_keep_their_size_and_runs_repeat() {
     let again = run(&case, &[]);
     assert_eq!(again.total_atto("right"), ran.total_atto("right"));
 }
+
+#[test]
+fn alibaba_2018_instances_carry_their_usage() {
+    // The fixture's first row: cpu_avg 124.93, cpu_max 216.98 (100 = one
+    // core), mem_avg 0.435, mem_max 0.625 (% of a 384 GiB machine).
+    // CPU: 1249.3 → 1250 m average, 2169.8 → 2170 m peak (also its request);
+    // memory: 0.435 % × 393,216 MiB = 1710.5 → 1711 MiB, 0.625 % → 2457.6
+    // → 2458 MiB.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fixtures/alibaba-2018-batch_instance.csv");
+    let case = Case::new(
+        &format!(
+            r#"
+name = "ali"
+seed = 1
+[workload]
+trace = "{}"
+format = "alibaba-2018-instances"
+[[platforms]]
+name = "asked"
+kind = "fargate"
+startup = {{ provisioning = "0s", image_pull = "0s" }}
+[[platforms]]
+name = "right"
+kind = "fargate"
+startup = {{ provisioning = "0s", image_pull = "0s" }}
+rightsizing = {{ policy = "usage", cpu = "avg", memory = "max", headroom = 0 }}
+"#,
+            fixture.display()
+        ),
+        None,
+    );
+    let ran = run(&case, &[]);
+    let first = ran
+        .records_of("asked")
+        .into_iter()
+        .find(|r| r.task_id == 0)
+        .unwrap();
+    assert_eq!(
+        (first.cpu_milli_requested, first.memory_mib_requested),
+        (2170, 2458)
+    );
+    // Sized from its 1250 m average and 2458 MiB peak: 2 vCPU / 4 GiB
+    // becomes 2 vCPU / 4 GiB too (the grid's smallest size above 1.25 vCPU
+    // is 2 vCPU, whose smallest memory is 4 GiB): no saving on this task.
+    let right = ran
+        .records_of("right")
+        .into_iter()
+        .find(|r| r.task_id == 0)
+        .unwrap();
+    assert_eq!(
+        (right.cpu_milli_billed, right.memory_mib_billed),
+        (2000, 4096)
+    );
+    let p = ran.platform("right");
+    assert_eq!(p.tasks.submitted, 202);
+    assert_eq!(p.tasks.completed, 202);
+    let r = p.rightsizing.as_ref().unwrap();
+    assert_eq!(r.oom_kills, 0);
+    assert_eq!(r.resized + r.kept, 202);
+    assert!(ran.total_atto("right") <= ran.total_atto("asked"));
+}
+
+#[test]
+fn rightsize_prints_task_definition_and_pod_spec_sizes_from_a_run() {
+    // Ten tasks of group g asking 2 vCPU / 4 GiB; peaks 0.1 … 1.0 vCPU and
+    // 100 … 1000 MiB. The p90 CPU peak is 0.9 vCPU, + 15 % = 1.035 vCPU
+    // (1035m); the largest memory peak 1000 MiB + 15 % = 1150 MiB. Fargate's
+    // smallest size holding 1.035 vCPU is 2 vCPU, with at least 4 GiB:
+    // "cpu": "2048", "memory": "4096".
+    let mut rows = String::from(HEADER);
+    for i in 1..=10 {
+        rows.push_str(&format!(
+            "t{i},{i},60,2,4096,g,{},{},{},{}\n",
+            i as f64 / 20.0,
+            i as f64 / 10.0,
+            i * 50,
+            i * 100
+        ));
+    }
+    let case = Case::new(&fargate(r#""usage""#), Some(&rows));
+    let out = case.dir().join("out");
+    let (code, _, err) = crate::common::bin(
+        &["run", "scenario.toml", "--out", out.to_str().unwrap(), "-q"],
+        case.dir(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let usage = std::fs::read_to_string(out.join("usage.csv")).unwrap();
+    assert!(usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000\n"), "{usage}");
+    let (code, text, err) = crate::common::bin(&["rightsize", out.to_str().unwrap()], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("recommended 1.035 vCPU / 1150 MiB"), "{text}");
+    assert!(text.contains("\"cpu\": \"2048\", \"memory\": \"4096\""), "{text}");
+    assert!(
+        text.contains("resources: { requests: { cpu: 1035m, memory: 1150Mi } }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rightsizing = { policy = \"fixed\", groups = { g = { cpu = 1.035, memory = \"1150MiB\" } } }"),
+        "{text}"
+    );
+    // A folder without usage.csv is refused with a message, exit 2.
+    let (code, _, err) = crate::common::bin(&["rightsize", "."], case.dir());
+    assert_eq!(code, 2);
+    assert!(err.contains("usage.csv"), "{err}");
+}
