@@ -33,7 +33,12 @@ impl Basis {
 }
 
 /// The text `rightsize` prints for the run in `run_dir`.
-pub fn rightsize(run_dir: &Path, cpu: Basis, memory: Basis, headroom: f64) -> Result<String, Error> {
+pub fn rightsize(
+    run_dir: &Path,
+    cpu: Basis,
+    memory: Basis,
+    headroom: f64,
+) -> Result<String, Error> {
     if !(headroom.is_finite() && (0.0..=10.0).contains(&headroom)) {
         return Err(Error::BadInput(format!(
             "--headroom {headroom}: need a fraction from 0 to 10, such as 0.15 (15 % above the usage)"
@@ -85,14 +90,30 @@ pub fn rightsize(run_dir: &Path, cpu: Basis, memory: Basis, headroom: f64) -> Re
                     ))
                 })
         };
-        let name = f.get(g).copied().unwrap_or("").trim_matches('"').to_string();
+        let name = f
+            .get(g)
+            .copied()
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_string();
         if num(nu)? == 0.0 {
-            rows.push(format!("{name}: {} tasks, none with usage: keep its request", num(n)?));
+            rows.push(format!(
+                "{name}: {} tasks, none with usage: keep its request",
+                num(n)?
+            ));
             continue;
         }
         let grow = |v: f64| v * (1.0 + headroom);
-        let cpu_vcpu = grow(if cpu == Basis::P90 { num(cp90)? } else { num(cmax)? });
-        let mem_mib = grow(if memory == Basis::P90 { num(mp90)? } else { num(mmax)? });
+        let cpu_vcpu = grow(if cpu == Basis::P90 {
+            num(cp90)?
+        } else {
+            num(cmax)?
+        });
+        let mem_mib = grow(if memory == Basis::P90 {
+            num(mp90)?
+        } else {
+            num(mmax)?
+        });
         let cpu_milli = ((cpu_vcpu * 1000.0).ceil() as u32).max(1);
         let mem = (mem_mib.ceil() as u32).max(1);
         let fargate = fit(

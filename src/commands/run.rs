@@ -124,9 +124,10 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let mut files = written?;
     // A right-sizing run also writes what each group used, for
     // `fargate-sim rightsize` (a second pass over the same workload).
-    let rightsizes = scenario.platforms.iter().any(|p| {
-        crate::report::rightsizing::policy(p).is_some_and(|r| !r.is_requested())
-    });
+    let rightsizes = scenario
+        .platforms
+        .iter()
+        .any(|p| crate::report::rightsizing::policy(p).is_some_and(|r| !r.is_requested()));
     if rightsizes {
         let (_, stream) = scenario.workload.open(scenario.seed)?;
         if let Some(text) = crate::report::usage::usage_csv(stream)? {

@@ -105,7 +105,9 @@ pub struct Attempt {
 impl RightSizing {
     /// The memory of a cluster's next attempt after a kill at `memory_mib`.
     pub fn bumped(&self, memory_mib: u32) -> u32 {
-        let by_ratio = (memory_mib as f64 * self.bump_ratio).ceil().min(u32::MAX as f64) as u32;
+        let by_ratio = (memory_mib as f64 * self.bump_ratio)
+            .ceil()
+            .min(u32::MAX as f64) as u32;
         by_ratio.max(memory_mib.saturating_add(self.bump_min_mib))
     }
 

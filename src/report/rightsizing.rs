@@ -53,21 +53,28 @@ pub fn describe(r: &RightSizing) -> Option<String> {
             memory.as_str(),
             (headroom * 100.0 * 1000.0).round() / 1000.0
         )),
-        Policy::Fixed(groups) => Some(format!("fixed sizes for {} group(s); {after}", groups.len())),
+        Policy::Fixed(groups) => Some(format!(
+            "fixed sizes for {} group(s); {after}",
+            groups.len()
+        )),
     }
 }
 
 /// A platform's policy, if it is a kind that right-sizes.
 pub fn policy(spec: &PlatformSpec) -> Option<&RightSizing> {
     match spec {
-        PlatformSpec::Fargate(f) => Some(&f.rightsizing),
+        PlatformSpec::Fargate(f) => Some(f.rightsizing.as_ref()),
         PlatformSpec::Ec2(e) => Some(&e.rightsizing),
         _ => None,
     }
 }
 
 /// The summary block of a platform, None when it runs tasks as requested.
-pub fn summary(spec: &PlatformSpec, t: &RightSizingTally, submitted: u64) -> Option<RightSizingSummary> {
+pub fn summary(
+    spec: &PlatformSpec,
+    t: &RightSizingTally,
+    submitted: u64,
+) -> Option<RightSizingSummary> {
     let policy = describe(policy(spec)?)?;
     let rate = |n: u64| (submitted > 0).then(|| n as f64 / submitted as f64);
     Some(RightSizingSummary {

@@ -137,8 +137,8 @@ pub fn rightsizing(
                         format!("{}: need a vCPU count above 0, such as 0.5", s.cpu),
                     )
                 })?;
-                let memory = parse_memory_mib(&s.memory)
-                    .map_err(|m| invalid(format!("{k}.memory"), m))?;
+                let memory =
+                    parse_memory_mib(&s.memory).map_err(|m| invalid(format!("{k}.memory"), m))?;
                 sizes.insert(name.clone(), (cpu, memory));
             }
             Policy::Fixed(sizes)

@@ -392,11 +392,11 @@ fn fargate(
         on_interruption: spot
             .and_then(|s| s.on_interruption)
             .unwrap_or(OnInterruption::Retry),
-        rightsizing: super::rightsizing::rightsizing(
+        rightsizing: Box::new(super::rightsizing::rightsizing(
             f.rightsizing.as_ref(),
             key,
             &defaults.rightsizing,
-        )?,
+        )?),
     })
 }
 

@@ -585,9 +585,7 @@ impl ParquetRows {
             let line = (self.offset + r + 1) as u64;
             let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
                 && !matches!(cols[5], Col::Text(_))
-                && !USAGE
-                    .clone()
-                    .any(|c| matches!(cols[c], Col::Text(_)));
+                && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
             let t = if all_numeric {
                 let num = |c: usize| match &cols[c] {
                     Col::Number(v) => v[r],

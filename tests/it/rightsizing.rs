@@ -213,7 +213,9 @@ rightsizing = { policy = "usage", cpu = "max", memory = "avg", headroom = 0 }
 fn tasks_without_usage_keep_their_size_and_runs_repeat() {
     let case = Case::new(
         &fargate(r#""usage""#),
-        Some(&format!("{HEADER}a,0,600,1,2048,g,,,,\nb,0,600,1,2048,g,0.1,0.2,100,200\n")),
+        Some(&format!(
+            "{HEADER}a,0,600,1,2048,g,,,,\nb,0,600,1,2048,g,0.1,0.2,100,200\n"
+        )),
     );
     let ran = run(&case, &[]);
     let r = ran.platform("right").rightsizing.clone().unwrap();
@@ -313,11 +315,17 @@ fn rightsize_prints_task_definition_and_pod_spec_sizes_from_a_run() {
     );
     assert_eq!(code, 0, "{err}");
     let usage = std::fs::read_to_string(out.join("usage.csv")).unwrap();
-    assert!(usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000\n"), "{usage}");
+    assert!(
+        usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000\n"),
+        "{usage}"
+    );
     let (code, text, err) = crate::common::bin(&["rightsize", out.to_str().unwrap()], case.dir());
     assert_eq!(code, 0, "{err}");
     assert!(text.contains("recommended 1.035 vCPU / 1150 MiB"), "{text}");
-    assert!(text.contains("\"cpu\": \"2048\", \"memory\": \"4096\""), "{text}");
+    assert!(
+        text.contains("\"cpu\": \"2048\", \"memory\": \"4096\""),
+        "{text}"
+    );
     assert!(
         text.contains("resources: { requests: { cpu: 1035m, memory: 1150Mi } }"),
         "{text}"

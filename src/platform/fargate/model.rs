@@ -421,7 +421,11 @@ impl FargateModel {
         match size {
             Some(size) if size != requested => {
                 tally.resized += 1;
-                let plan = self.spec.rightsizing.attempt(task, size.cpu_milli, self.container_memory(size));
+                let plan = self.spec.rightsizing.attempt(
+                    task,
+                    size.cpu_milli,
+                    self.container_memory(size),
+                );
                 (size, plan)
             }
             _ => {

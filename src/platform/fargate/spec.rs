@@ -67,5 +67,5 @@ pub struct FargateSpec {
     pub interruption_notice: SimTime,
     pub on_interruption: OnInterruption,
     /// How each task's size is chosen (`rightsizing`; as requested by default).
-    pub rightsizing: crate::platform::rightsize::RightSizing,
+    pub rightsizing: Box<crate::platform::rightsize::RightSizing>,
 }
