@@ -26,7 +26,8 @@ fn main() {
     let mut totals = Vec::new();
     for jobs in [1, 2] {
         let started = Instant::now();
-        let runs = run_points(&base, &points, sweep.replications, jobs, &|_| {}).expect("runs");
+        let runs =
+            run_points(&base, &points, sweep.replications, jobs, None, &|_| {}).expect("runs");
         let t = started.elapsed().as_secs_f64();
         let total: f64 = runs.iter().map(|r| r[0].platforms[0].cost.total_usd).sum();
         println!(

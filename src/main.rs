@@ -254,6 +254,10 @@ struct MergeArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
+    /// What to print on stdout: what was merged and written, or one JSON
+    /// document for scripts (docs/outputs.md).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -478,7 +482,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             quiet: a.quiet,
             format: a.format.lib(),
         })?,
-        Command::Merge(a) => commands::sweep::merge(&a.dirs, &a.out, a.metrics, a.force)?,
+        Command::Merge(a) => {
+            commands::sweep::merge(&a.dirs, &a.out, a.metrics, a.force, a.format.lib())?
+        }
         Command::Batch(a) => commands::batch::batch(commands::batch::Args {
             scenarios: a.scenarios,
             out: a.out,

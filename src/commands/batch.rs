@@ -38,14 +38,8 @@ pub fn batch(args: Args) -> Result<String, Error> {
     let state = Arc::new(ExperimentProgress::default());
     state.set(0, args.scenarios.len(), 0.0);
     let line = ProgressLine::experiment("scenarios", state.clone(), !args.quiet);
-    let progress = |done: usize, total: usize, work: f64| state.set(done, total, work);
-    let outcome = crate::experiment::run_batch(
-        &args.scenarios,
-        &LoadOptions::default(),
-        jobs,
-        &dir,
-        &progress,
-    );
+    let outcome =
+        crate::experiment::run_batch(&args.scenarios, &LoadOptions::default(), jobs, &dir, &state);
     line.finish();
     let outcome = outcome?;
     let removed = remove_stale(

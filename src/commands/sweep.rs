@@ -78,8 +78,7 @@ pub fn sweep(args: Args) -> Result<String, Error> {
         .count();
     state.set(0, mine, 0.0);
     let line = ProgressLine::experiment("points", state.clone(), !args.quiet);
-    let progress = |done: usize, total: usize, work: f64| state.set(done, total, work);
-    let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &progress);
+    let outcome = experiment::run_sweep(&base, &sweep, shard, jobs, &dir, &metrics, &state);
     line.finish();
     let outcome = outcome?;
     let removed = remove_stale(
@@ -119,12 +118,14 @@ pub fn sweep(args: Args) -> Result<String, Error> {
 }
 
 /// Merges the shard folders `dirs` into `out` and draws the charts of
-/// `metrics` (as for a sweep).
+/// `metrics` (as for a sweep); returns what was merged and written, as text
+/// or as one JSON document.
 pub fn merge(
     dirs: &[PathBuf],
     out: &std::path::Path,
     metrics: Vec<String>,
     force: bool,
+    format: Format,
 ) -> Result<String, Error> {
     prepare_dir(out, "results.csv", force)?;
     let metrics = experiment::report::metrics_or_default(metrics);
@@ -143,6 +144,20 @@ pub fn merge(
         &manifest,
     )?);
     let removed = remove_stale(out, &files, experiment::results::is_experiment_file)?;
+    if format == Format::Json {
+        return json(&serde_json::json!({
+            "experiment": manifest.experiment,
+            "scenario": manifest.scenario,
+            "out": out.display().to_string(),
+            "shards": dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+            "files": files,
+            "removed": removed,
+            "axes": manifest.axes,
+            "points_total": manifest.points,
+            "replications": manifest.replications,
+            "rows": df.height(),
+        }));
+    }
     Ok(format!(
         "merged {} shard(s) of experiment {} into {}: {}\n{}",
         dirs.len(),

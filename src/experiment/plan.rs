@@ -2,9 +2,12 @@
 //! base scenario, and the shard of the points one machine runs.
 
 use crate::Error;
+use crate::engine::Progress;
+use crate::report::progress::{ExperimentProgress, LiveRun};
 use crate::report::summary::{self, Summary};
 use crate::scenario::{LoadOptions, ScenarioError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Points an experiment may have before it is refused.
 pub const MAX_POINTS: usize = 1_000_000;
@@ -276,6 +279,17 @@ impl Base {
         settings: &[(String, toml::Value)],
         seed: Option<u64>,
     ) -> Result<Summary, Error> {
+        self.run_shown(settings, seed, None)
+    }
+
+    /// [`Base::run`], shown as in flight on `shown` (an experiment's
+    /// progress, and this run's share of the experiment's work) while it runs.
+    pub fn run_shown(
+        &self,
+        settings: &[(String, toml::Value)],
+        seed: Option<u64>,
+        shown: Option<(&ExperimentProgress, f64)>,
+    ) -> Result<Summary, Error> {
         let mut options = self.options.clone();
         options
             .overrides
@@ -284,8 +298,35 @@ impl Base {
             options.seed = seed;
         }
         let (scenario, catalog) = crate::scenario::load_str(&self.text, &self.path, &options)?;
-        let mut out = crate::simulate::run(&scenario, &catalog, None)?;
-        Ok(summary::summarize(&scenario, &mut out))
+        let progress: Arc<Vec<Progress>> = Arc::new(
+            scenario
+                .platforms
+                .iter()
+                .map(|_| Progress::default())
+                .collect(),
+        );
+        let slot = shown.map(|(state, share)| {
+            let run = LiveRun {
+                progress: progress.clone(),
+                horizon: scenario.horizon,
+                expected_tasks: scenario.expected_tasks_and_requests().0,
+                share,
+            };
+            (state, state.begin(run))
+        });
+        let out = crate::simulate::run_with(
+            &scenario,
+            &catalog,
+            None,
+            crate::simulate::RunOptions {
+                series_every: None,
+                progress: Some(&progress),
+            },
+        );
+        if let Some((state, slot)) = slot {
+            state.end(slot);
+        }
+        Ok(summary::summarize(&scenario, &mut out?))
     }
 
     /// About how much work a run with `settings` is (see

@@ -3,6 +3,7 @@
 
 use super::plan::{Axis, Base, Point, PointRuns, Shard, Sweep, describe, replication_seed};
 use crate::Error;
+use crate::report::progress::ExperimentProgress;
 use crate::report::summary::Summary;
 use crate::scenario::LoadOptions;
 use std::path::{Path, PathBuf};
@@ -10,13 +11,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs `points` × `replications` on `jobs` threads. The results come back
-/// in point order whatever the number of threads. `progress` is told the
-/// index (in `points`) of each finished point.
+/// in point order whatever the number of threads. Each run is shown in
+/// flight on `shown` with its share of the experiment's work (`shares`, by
+/// point, for all its replications); `progress` is told the index (in
+/// `points`) of each finished point.
 pub fn run_points(
     base: &Base,
     points: &[Point],
     replications: u32,
     jobs: usize,
+    shown: Option<(&ExperimentProgress, &[f64])>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<PointRuns>, Error> {
     let seed = base.seed()?;
@@ -33,7 +37,13 @@ pub fn run_points(
                     }
                     let p = &points[i];
                     let result: Result<PointRuns, Error> = (0..replications)
-                        .map(|r| base.run(&p.settings, Some(replication_seed(seed, r))))
+                        .map(|r| {
+                            let shown = shown.map(|(state, shares)| {
+                                let share = shares.get(i).copied().unwrap_or(0.0);
+                                (state, share / f64::from(replications.max(1)))
+                            });
+                            base.run_shown(&p.settings, Some(replication_seed(seed, r)), shown)
+                        })
                         .collect();
                     let failed = result.is_err();
                     if let Ok(mut slot) = slots[i].lock() {
@@ -85,9 +95,9 @@ pub struct SweepOutcome {
 
 /// Runs the sweep's points of `shard` on `jobs` threads and writes the
 /// results (and, for a whole experiment, its charts and page) into `out`.
-/// `progress` is told, after each point, the points done, the points in
-/// all, and the share of the expected work done (points weighted by the
-/// tasks and requests each simulates).
+/// `progress` is told the points done, the points in all, and the share of
+/// the expected work done (points weighted by the tasks and requests each
+/// simulates), both after each point and while each runs.
 pub fn run_sweep(
     base: &Base,
     sweep: &Sweep,
@@ -95,7 +105,7 @@ pub fn run_sweep(
     jobs: usize,
     out: &Path,
     metrics: &[String],
-    progress: &(dyn Fn(usize, usize, f64) + Sync),
+    progress: &ExperimentProgress,
 ) -> Result<SweepOutcome, Error> {
     let all = sweep.points();
     if shard.count > all.len() {
@@ -116,15 +126,24 @@ pub fn run_sweep(
         .iter()
         .map(|p| base.expected_work(&p.settings))
         .collect();
-    let all_work: f64 = weights.iter().sum();
+    let all_work: f64 = weights.iter().sum::<f64>().max(1.0);
+    let shares: Vec<f64> = weights.iter().map(|w| w / all_work).collect();
     let done = Mutex::new((0usize, 0.0f64));
-    let runs = run_points(base, &mine, sweep.replications, jobs, &|i| {
-        if let Ok(mut d) = done.lock() {
-            d.0 += 1;
-            d.1 += weights[i];
-            progress(d.0, total, d.1 / all_work);
-        }
-    })?;
+    progress.set(0, total, 0.0);
+    let runs = run_points(
+        base,
+        &mine,
+        sweep.replications,
+        jobs,
+        Some((progress, &shares)),
+        &|i| {
+            if let Ok(mut d) = done.lock() {
+                d.0 += 1;
+                d.1 += weights[i];
+                progress.set(d.0, total, d.1 / all_work);
+            }
+        },
+    )?;
     let seed = base.seed()?;
     let mut df = super::results::table(sweep, &mine, &runs, seed)?;
     super::report::check_metrics(&df, metrics)?;
@@ -184,15 +203,15 @@ pub struct BatchOutcome {
 
 /// Runs scenario files once each (their own seeds) on `jobs` threads and
 /// writes one combined table, a row per file × platform, to `out`.
-/// `progress` is told, after each file, the files done, the files in all,
-/// and the share of the expected work done (files weighted by the tasks and
-/// requests each simulates).
+/// `progress` is told the files done, the files in all, and the share of the
+/// expected work done (files weighted by the tasks and requests each
+/// simulates), both after each file and while each runs.
 pub fn run_batch(
     files: &[PathBuf],
     options: &LoadOptions,
     jobs: usize,
     out: &Path,
-    progress: &(dyn Fn(usize, usize, f64) + Sync),
+    progress: &ExperimentProgress,
 ) -> Result<BatchOutcome, Error> {
     let bases: Vec<Base> = files
         .iter()
@@ -212,14 +231,14 @@ pub fn run_batch(
                     if i >= bases.len() {
                         return;
                     }
-                    let r = bases[i].run(&[], None);
+                    let r = bases[i].run_shown(&[], None, Some((progress, weights[i] / all_work)));
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(r);
                     }
                     if let Ok(mut d) = done.lock() {
                         d.0 += 1;
                         d.1 += weights[i];
-                        progress(d.0, bases.len(), d.1 / all_work);
+                        progress.set(d.0, bases.len(), d.1 / all_work);
                     }
                 }
             });

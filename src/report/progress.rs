@@ -89,17 +89,63 @@ pub fn experiment_line(
 }
 
 /// What a sweep or a batch has done so far, shared between its workers and
-/// its display.
+/// its display: the points (or files) finished, and the runs in flight, so
+/// the share of the work done (and the time left) moves while a long point
+/// runs, not only when it ends.
 #[derive(Debug, Default)]
 pub struct ExperimentProgress {
     done: AtomicUsize,
     total: AtomicUsize,
-    /// The share of the expected work done, in millionths.
+    /// The share of the expected work finished, in millionths.
     work: AtomicUsize,
+    /// The runs in flight, by slot (a slot is freed when its run ends).
+    live: std::sync::Mutex<Vec<Option<LiveRun>>>,
+}
+
+/// A run in flight in a sweep or a batch.
+#[derive(Debug)]
+pub struct LiveRun {
+    /// Its platforms' progress, as the engine publishes it.
+    pub progress: Arc<Vec<Progress>>,
+    /// The simulated time it covers, when it has a horizon.
+    pub horizon: Option<SimTime>,
+    /// The tasks it expects to run on each platform (for a run without a
+    /// horizon); 0 when unknown.
+    pub expected_tasks: f64,
+    /// Its share of the whole experiment's expected work (0 to 1).
+    pub share: f64,
+}
+
+impl LiveRun {
+    /// How much of this run is done, 0 to 1: each platform's simulated time
+    /// against the horizon (or its tasks done against those expected), a
+    /// finished platform counting whole, averaged over the platforms.
+    /// Without a horizon or an expected task count, 0: the run then counts
+    /// only when it ends.
+    pub fn fraction(&self) -> f64 {
+        let n = self.progress.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let one = |p: &Progress| -> f64 {
+            if p.finished.load(Ordering::Relaxed) {
+                return 1.0;
+            }
+            match self.horizon {
+                Some(h) if h > 0 => p.now.load(Ordering::Relaxed) as f64 / h as f64,
+                _ if self.expected_tasks > 0.0 => {
+                    p.tasks_done.load(Ordering::Relaxed) as f64 / self.expected_tasks
+                }
+                _ => 0.0,
+            }
+            .clamp(0.0, 1.0)
+        };
+        self.progress.iter().map(one).sum::<f64>() / n as f64
+    }
 }
 
 impl ExperimentProgress {
-    /// Records `done` of `total`, and the share of the work done (0 to 1).
+    /// Records `done` of `total`, and the share of the work finished (0 to 1).
     pub fn set(&self, done: usize, total: usize, work: f64) {
         self.done.store(done, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
@@ -107,12 +153,50 @@ impl ExperimentProgress {
             .store((work.clamp(0.0, 1.0) * 1e6) as usize, Ordering::Relaxed);
     }
 
+    /// Shows `run` as in flight until [`ExperimentProgress::end`] with the
+    /// slot returned.
+    pub fn begin(&self, run: LiveRun) -> usize {
+        let Ok(mut live) = self.live.lock() else {
+            return usize::MAX;
+        };
+        match live.iter().position(Option::is_none) {
+            Some(i) => {
+                live[i] = Some(run);
+                i
+            }
+            None => {
+                live.push(Some(run));
+                live.len() - 1
+            }
+        }
+    }
+
+    /// The run in `slot` has ended (its work is counted by the next
+    /// [`ExperimentProgress::set`]).
+    pub fn end(&self, slot: usize) {
+        if let Ok(mut live) = self.live.lock()
+            && let Some(s) = live.get_mut(slot)
+        {
+            *s = None;
+        }
+    }
+
+    /// The share of the expected work done: what has finished, and the done
+    /// part of each run in flight.
+    pub fn work_done(&self) -> f64 {
+        let finished = self.work.load(Ordering::Relaxed) as f64 / 1e6;
+        let running: f64 = self.live.lock().map_or(0.0, |live| {
+            live.iter().flatten().map(|r| r.share * r.fraction()).sum()
+        });
+        (finished + running).min(1.0)
+    }
+
     fn line(&self, what: &str, elapsed: Duration) -> String {
         experiment_line(
             what,
             self.done.load(Ordering::Relaxed),
             self.total.load(Ordering::Relaxed),
-            self.work.load(Ordering::Relaxed) as f64 / 1e6,
+            self.work_done(),
             elapsed,
         )
     }
@@ -272,5 +356,68 @@ mod tests {
             t,
             "scenarios 1/3 · 25% of the work · 10s elapsed · about 30s left"
         );
+    }
+
+    #[test]
+    fn a_point_in_flight_moves_the_estimate() {
+        // Two points of equal work, none finished: the first is a quarter of
+        // the way through its one-hour horizon on both of its platforms, the
+        // other at half on one platform and finished on the other.
+        let state = ExperimentProgress::default();
+        state.set(0, 2, 0.0);
+        let make = |now: [u64; 2], finished: [bool; 2]| {
+            let p: Vec<Progress> = (0..2)
+                .map(|i| {
+                    let p = Progress::default();
+                    p.now.store(now[i], Ordering::Relaxed);
+                    p.finished.store(finished[i], Ordering::Relaxed);
+                    p
+                })
+                .collect();
+            Arc::new(p)
+        };
+        let a = state.begin(LiveRun {
+            progress: make([HOUR / 4, HOUR / 4], [false, false]),
+            horizon: Some(HOUR),
+            expected_tasks: 0.0,
+            share: 0.5,
+        });
+        let b = state.begin(LiveRun {
+            progress: make([HOUR / 2, 0], [false, true]),
+            horizon: Some(HOUR),
+            expected_tasks: 0.0,
+            share: 0.5,
+        });
+        // 0.5 × 0.25 + 0.5 × (0.5 + 1) / 2 = 0.125 + 0.375 = 0.5.
+        assert!((state.work_done() - 0.5).abs() < 1e-12);
+        let t = state.line("points", Duration::from_secs(30));
+        assert_eq!(
+            t,
+            "points 0/2 · 50% of the work · 30s elapsed · about 30s left"
+        );
+        // The first point ends: its whole share is now counted by `set`.
+        state.end(a);
+        state.set(1, 2, 0.5);
+        assert!((state.work_done() - 0.875).abs() < 1e-12);
+        state.end(b);
+        // A run without a horizon counts its tasks done against those expected.
+        let p = Arc::new(vec![Progress::default()]);
+        p[0].tasks_done.store(250, Ordering::Relaxed);
+        let c = state.begin(LiveRun {
+            progress: p,
+            horizon: None,
+            expected_tasks: 1000.0,
+            share: 0.5,
+        });
+        assert!((state.work_done() - 0.625).abs() < 1e-12);
+        // A slot freed is reused.
+        state.end(c);
+        let d = state.begin(LiveRun {
+            progress: Arc::new(vec![]),
+            horizon: None,
+            expected_tasks: 0.0,
+            share: 0.5,
+        });
+        assert_eq!(d, a);
     }
 }

@@ -121,7 +121,7 @@ pub const MAX_SERIES_ROWS: f64 = 5e7;
 impl Scenario {
     /// The tasks the generators submit and the requests the rate curves
     /// send, expected over the run (traces are not counted).
-    fn expected_tasks_and_requests(&self) -> (f64, f64) {
+    pub fn expected_tasks_and_requests(&self) -> (f64, f64) {
         let end = self.horizon.unwrap_or(crate::time::MAX_SPAN);
         let tasks: f64 = self
             .workload

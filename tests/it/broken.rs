@@ -212,9 +212,9 @@ const WRONG: &[Wrong] = &[
     wrong(&["report", "run", "--format", "json"], &["--format"]),
     wrong(
         &[
-            "merge", "shard0", "shard1", "--out", "m", "--format", "json",
+            "merge", "shard0", "shard1", "--out", "m", "--format", "yaml",
         ],
-        &["--format"],
+        &["yaml", "json"],
     ),
     wrong(&["new", "n.toml", "--format", "json"], &["--format"]),
     wrong(

@@ -84,6 +84,34 @@ fn results_do_not_depend_on_jobs_or_shards() {
     assert_eq!(read("m/results.csv"), read("j1/results.csv"));
     assert_eq!(read("m/results.parquet"), read("j1/results.parquet"));
     assert!(d.path().join("m/experiment.html").is_file());
+    // The same merge as one JSON document for a script.
+    let (code, out, err) = bin(
+        &["merge", "s0", "s1", "s2", "--out", "mj", "--format", "json"],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    assert_eq!(doc["shards"].as_array().map(Vec::len), Some(3));
+    assert_eq!(doc["points_total"], 6);
+    assert_eq!(doc["replications"], 3);
+    assert_eq!(doc["out"], "mj");
+    assert_eq!(doc["rows"], 6 * 2 * 4);
+    assert_eq!(
+        doc["axes"],
+        serde_json::json!([
+            "workload.load_scale",
+            "platforms.ecs.initial",
+            "platforms.fargate.capacity"
+        ])
+    );
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "results.csv")
+    );
+    assert_eq!(read("mj/results.csv"), read("j1/results.csv"));
     // A tampered manifest (a shard index out of range) is refused, not a panic.
     std::fs::create_dir_all(d.path().join("bad")).unwrap();
     for f in ["results.parquet", "results.csv"] {
@@ -152,7 +180,7 @@ startup = { provisioning = "0s", image_pull = "0s" }
             index: 0,
             settings: Vec::new(),
         };
-        let runs = run_points(&base, &[point], 8, 1, &|_| {}).unwrap();
+        let runs = run_points(&base, &[point], 8, 1, None, &|_| {}).unwrap();
         let costs: Vec<f64> = runs[0]
             .iter()
             .map(|s| s.platforms[0].cost.total_usd)
