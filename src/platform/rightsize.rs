@@ -232,11 +232,12 @@ mod tests {
                 extra: 600_000_000
             }
         );
-        // A 1500 MiB peak in 1024 MiB: killed half-way through its run.
+        // A 1500 MiB peak in 1024 MiB (500 m of work on 512 m: not slowed):
+        // killed half-way through its 600 s run.
         assert_eq!(
             r.attempt(&t, 512, 1024),
             Attempt {
-                run: 600_000_000,
+                run: 300_000_000,
                 oom: true,
                 extra: 0
             }

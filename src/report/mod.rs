@@ -14,6 +14,7 @@ pub mod html;
 pub mod plot;
 pub mod progress;
 pub mod rightsizing;
+pub mod rightsizing_lines;
 pub mod service_charts;
 pub mod services;
 pub mod summary;

@@ -1,11 +1,7 @@
-//! What right-sizing did on a platform (`rightsizing` in its summary) and
-//! the line under the terminal table that compares it with a platform of
-//! the same kind that runs the tasks as requested: the "before" of a
-//! right-sizing change is that second platform, so a user reads before and
-//! after side by side in every output.
+//! What right-sizing did on a platform: the `rightsizing` block of its
+//! summary and the policy in words. The lines that compare it with its
+//! as-requested twin are in `rightsizing_lines.rs`.
 
-use super::format::{format_seconds, format_usd};
-use super::summary::PlatformSummary;
 use crate::platform::PlatformSpec;
 use crate::platform::books::RightSizingTally;
 use crate::platform::rightsize::{Policy, RightSizing};
@@ -89,61 +85,4 @@ pub fn summary(
         slowed_rate: rate(t.slowed),
         slowed_extra_seconds: t.slowed_extra_us as f64 / 1e6,
     })
-}
-
-/// One line per right-sizing platform: what it resized, killed and slowed,
-/// and its bill against the first platform of its kind that runs tasks as
-/// requested (when the scenario has one).
-pub fn lines(platforms: &[PlatformSummary]) -> String {
-    let mut out = String::new();
-    for p in platforms {
-        let Some(r) = &p.rightsizing else { continue };
-        let pct = |v: Option<f64>| v.map_or("—".into(), |f| format!("{:.1}%", f * 100.0));
-        let mut line = format!(
-            "right-sizing on {} ({}): {} tasks resized; {} killed for memory ({}, {} of work lost, billed); {} slowed by CPU ({}, +{})",
-            p.name,
-            r.policy,
-            r.resized,
-            r.tasks_killed,
-            pct(r.kill_rate),
-            format_seconds(r.oom_lost_seconds),
-            r.slowed,
-            pct(r.slowed_rate),
-            format_seconds(r.slowed_extra_seconds),
-        );
-        let before = platforms
-            .iter()
-            .find(|q| q.kind == p.kind && q.rightsizing.is_none() && q.name != p.name);
-        if let Some(q) = before {
-            let (a, b) = (p.cost.total_usd, q.cost.total_usd);
-            let saving = b - a;
-            let share = if b > 0.0 {
-                format!(" ({:.1}%)", saving / b * 100.0)
-            } else {
-                String::new()
-            };
-            line.push_str(&format!(
-                "; {} against {} on {} (as requested): {} {}{share}",
-                format_usd(a),
-                format_usd(b),
-                q.name,
-                if saving >= 0.0 { "saves" } else { "costs" },
-                format_usd(saving.abs()),
-            ));
-            if let (Some(c), Some(d)) = (&p.cluster, &q.cluster) {
-                line.push_str(&format!(
-                    ", {} instances launched against {} (peak {} against {})",
-                    c.instances_launched, d.instances_launched, c.peak_instances, d.peak_instances
-                ));
-            }
-            line.push_str(&format!(
-                ", finished at {} against {}",
-                format_seconds(p.simulated_end_s),
-                format_seconds(q.simulated_end_s)
-            ));
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }
