@@ -55,6 +55,7 @@ fn arrivals(n: u64) -> f64 {
             memory_mib: 512,
             storage_gib: 0,
             weight: 1.0,
+            usage: None,
         }],
         count: Some(n),
         start: 0,

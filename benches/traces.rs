@@ -155,6 +155,7 @@ fn twenty_million() {
             memory_mib: mem,
             storage_gib: 0,
             group: None,
+            usage: None,
         })
     });
     let mut f = std::fs::File::create(&trace).expect("create");

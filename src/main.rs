@@ -95,6 +95,22 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Per-group recommended task sizes from a right-sizing run's usage.csv,
+    /// as a task definition's cpu/memory and a pod spec's resources.requests.
+    Rightsize {
+        /// The run's folder (the one holding usage.csv).
+        run_dir: PathBuf,
+        /// CPU from the tasks' peaks: p90 (their 90th percentile) or max.
+        #[arg(long, default_value = "p90")]
+        cpu: String,
+        /// Memory from the tasks' peaks: max (the largest) or p90.
+        #[arg(long, default_value = "max")]
+        memory: String,
+        /// Fraction added above the usage (0.15: the Vertical Pod
+        /// Autoscaler's safety margin).
+        #[arg(long, default_value_t = 0.15)]
+        headroom: f64,
+    },
     /// Check a scenario and its workload without simulating, and say what was found.
     Validate {
         /// The scenario file (TOML). Not needed with --self-check.
@@ -574,6 +590,20 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         },
         Command::Report { run_dir, quiet } => commands::redraw::redraw(&run_dir, quiet)?,
+        Command::Rightsize {
+            run_dir,
+            cpu,
+            memory,
+            headroom,
+        } => {
+            use commands::rightsize::{Basis, rightsize};
+            rightsize(
+                &run_dir,
+                Basis::parse(&cpu, "--cpu")?,
+                Basis::parse(&memory, "--memory")?,
+                headroom,
+            )?
+        }
         Command::Validate {
             self_check: true,
             format,

@@ -15,6 +15,7 @@ pub mod new_from;
 pub mod output;
 pub mod prices;
 pub mod redraw;
+pub mod rightsize;
 pub mod run;
 pub mod sweep;
 pub mod trace;

@@ -143,6 +143,19 @@ pub fn run(args: &Args) -> Result<String, Error> {
         crate::io::files::write_atomic(&dir.join("focus.csv"), text.as_bytes())?;
         files.push("focus.csv".to_string());
     }
+    // A right-sizing run also writes what each group used, for
+    // `fargate-sim rightsize` (a second pass over the same workload).
+    let rightsizes = scenario
+        .platforms
+        .iter()
+        .any(|p| crate::report::rightsizing::policy(p).is_some_and(|r| !r.is_requested()));
+    if rightsizes {
+        let (_, stream) = scenario.workload.open(scenario.seed)?;
+        if let Some(text) = crate::report::usage::usage_csv(stream)? {
+            crate::io::files::write_atomic(&dir.join("usage.csv"), text.as_bytes())?;
+            files.push("usage.csv".to_string());
+        }
+    }
     // With --force: what the earlier run wrote and this one did not (its
     // service charts, tasks.parquet) would read as this run's.
     let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;

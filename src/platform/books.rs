@@ -20,6 +20,8 @@ pub enum Outcome {
     RunningAtEnd,
     /// Submitted, never launched or placed before the run ended.
     WaitingAtEnd,
+    /// Killed for using more memory than its right-sized allocation.
+    OomKilled,
 }
 
 impl Outcome {
@@ -31,6 +33,7 @@ impl Outcome {
             Outcome::Unschedulable => "unschedulable",
             Outcome::RunningAtEnd => "running_at_end",
             Outcome::WaitingAtEnd => "waiting_at_end",
+            Outcome::OomKilled => "oom_killed",
         }
     }
 }
@@ -146,6 +149,27 @@ pub struct Tally {
     /// billed; EC2: their share of their instances), kept only when asked
     /// for (a workload from cost data, set beside the real bill).
     pub group_costs: Option<BTreeMap<std::sync::Arc<str>, Money>>,
+    /// What right-sizing did (all zero under `rightsizing = "requested"`).
+    pub rightsizing: RightSizingTally,
+}
+
+/// What right-sizing did to a platform's tasks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RightSizingTally {
+    /// Tasks launched at a size other than their request.
+    pub resized: u64,
+    /// Tasks the policy left as requested (no usage, or a group not listed).
+    pub kept: u64,
+    /// Out-of-memory kills (a task killed twice counts twice).
+    pub oom_killed: u64,
+    /// Distinct tasks killed at least once.
+    pub tasks_killed: u64,
+    /// Run time lost to kills (billed all the same), µs.
+    pub oom_lost_us: u128,
+    /// Attempts slowed by a CPU limit below their average use.
+    pub slowed: u64,
+    /// Run time added by those limits, µs.
+    pub slowed_extra_us: u128,
 }
 
 /// What became of service replicas (each also counted in [`Tally`]).

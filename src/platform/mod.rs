@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod fargate;
 pub mod function;
 pub mod model;
+pub mod rightsize;
 pub mod series;
 pub mod service_launch;
 pub mod spec;

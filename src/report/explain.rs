@@ -673,6 +673,14 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         .iter()
         .flat_map(|p| savings(catalog, p))
         .collect();
+    // Right-sizing: a right-sized platform against its as-requested twin.
+    for (platform, dollars, text) in super::rightsizing_lines::proposals(ps) {
+        e.savings.push(Saving {
+            platform,
+            dollars,
+            text,
+        });
+    }
     e.savings.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
     e.wait_change = latency_change(ps);
     e

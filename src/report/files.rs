@@ -27,6 +27,7 @@ pub fn is_run_file(name: &str) -> bool {
         "report.html",
         "commit.csv",
         "focus.csv",
+        "usage.csv",
     ];
     const CHARTS: &[&str] = &[
         "cost",

@@ -16,12 +16,15 @@ pub mod html;
 pub mod plot;
 pub mod progress;
 pub mod real_bill;
+pub mod rightsizing;
+pub mod rightsizing_lines;
 pub mod service_charts;
 pub mod services;
 pub mod summary;
 pub mod table;
 pub mod tasks;
 pub mod timeseries;
+pub mod usage;
 pub mod xy_chart;
 
 pub use files::*;

@@ -89,6 +89,9 @@ pub struct PlatformSummary {
     /// capacity the platform could add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unbounded_backlog: Option<BacklogSummary>,
+    /// What right-sizing did (absent under `rightsizing = "requested"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rightsizing: Option<super::rightsizing::RightSizingSummary>,
 }
 
 /// A backlog that will not catch up (`platform::backlog`).
@@ -489,6 +492,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             use crate::platform::fargate::Provider;
             o.insert("capacity".into(), f.strategy.label());
             o.insert("sizing".into(), s(&f.sizing));
+            if let Some(r) = super::rightsizing::describe(&f.rightsizing) {
+                o.insert("rightsizing".into(), r);
+            }
             o.insert(
                 "launch_limit".into(),
                 format!(
@@ -571,6 +577,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
             o.insert("region".into(), e.region.clone());
             o.insert("orchestrator".into(), super::format::snake(&e.orchestrator));
+            if let Some(r) = super::rightsizing::describe(&e.rightsizing) {
+                o.insert("rightsizing".into(), r);
+            }
             o.insert("instance_types".into(), names.join(", "));
             o.insert("initial".into(), e.initial.to_string());
             o.insert("min".into(), e.min.to_string());
@@ -784,6 +793,11 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             .map(crate::report::services::summary)
             .collect(),
         unbounded_backlog: backlog_summary(&run.tally),
+        rightsizing: super::rightsizing::summary(
+            &run.spec,
+            &run.tally.rightsizing,
+            run.tally.submitted - run.tally.replicas.submitted,
+        ),
     }
 }
 

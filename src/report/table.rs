@@ -274,6 +274,7 @@ pub fn render(summary: &Summary) -> String {
     let mut out = format!("{}{}\n{}\n", summary.scenario.name, changed(summary), t);
     out.push_str(&warnings(summary));
     out.push_str(&provider_shares(summary));
+    out.push_str(&super::rightsizing_lines::lines(&summary.platforms));
     out.push_str(
         "start = time from submit to running (waiting for launch or capacity + start-up); kind: on demand unless it says spot\n",
     );

@@ -23,7 +23,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("attempt", "0, then 1 after an interruption, …"),
     (
         "outcome",
-        "completed, interrupted, unschedulable, running_at_end or waiting_at_end",
+        "completed, interrupted, oom_killed (right-sizing), unschedulable, running_at_end or waiting_at_end",
     ),
     ("submit_s", "submitted, seconds from the start of the run"),
     (
@@ -144,12 +144,13 @@ fn encode(r: &TaskRecord, b: &mut [u8; RECORD]) {
     put(&[0]);
 }
 
-const OUTCOMES: [Outcome; 5] = [
+const OUTCOMES: [Outcome; 6] = [
     Outcome::Completed,
     Outcome::Interrupted,
     Outcome::Unschedulable,
     Outcome::RunningAtEnd,
     Outcome::WaitingAtEnd,
+    Outcome::OomKilled,
 ];
 
 impl RecordSink for TaskSpool {
@@ -382,6 +383,7 @@ mod tests {
                 storage_gib: 0,
                 label: None,
                 group: None,
+                usage: None,
             },
             0,
             (0, 0),

@@ -40,6 +40,28 @@ pub struct Defaults {
     pub service: ServiceDefaults,
     /// The bill around compute (`[bill]`, issue 25).
     pub bill: crate::scenario::raw_bill::BillDefaults,
+    /// Right-sizing (`[rightsizing]`): a usage policy's defaults and what
+    /// follows a kill for memory.
+    pub rightsizing: RightSizingDefaults,
+}
+
+/// Defaults of the `rightsizing` key (`[rightsizing]` in data/defaults.toml).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RightSizingDefaults {
+    /// "avg" or "max".
+    pub cpu: String,
+    pub memory: String,
+    pub headroom: f64,
+    /// "original" or "next".
+    pub after_oom: String,
+    /// Share of the run done when a task is killed for memory.
+    pub oom_at: f64,
+    /// A cluster's "next" request after a kill: memory × ratio, at least
+    /// `oom_bump_min_mib` more.
+    pub oom_bump_ratio: f64,
+    pub oom_bump_min_mib: u32,
+    pub source: String,
 }
 
 /// Defaults of services and their autoscaling (`[service]`).
@@ -208,6 +230,7 @@ struct Raw {
     traces: TraceDefaults,
     service: RawServiceDefaults,
     bill: crate::scenario::raw_bill::BillDefaults,
+    rightsizing: RightSizingDefaults,
 }
 
 #[derive(Deserialize)]
@@ -505,6 +528,7 @@ impl Defaults {
             service,
             bill: raw.bill,
             traces: raw.traces,
+            rightsizing: raw.rightsizing,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,
             fargate_eks_launch_burst: f.launch_limit.eks_only_burst,

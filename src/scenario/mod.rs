@@ -14,6 +14,7 @@ pub mod overrides;
 pub mod pod_disruption;
 pub mod raw;
 pub mod raw_bill;
+pub mod rightsizing;
 pub mod services;
 pub mod spec;
 pub mod starter;

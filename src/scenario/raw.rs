@@ -3,6 +3,7 @@
 //! `scenario::validate` turns these into typed values.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,6 +267,17 @@ pub struct RawSize {
     pub task_definition: Option<String>,
     /// Take cpu and memory from a Kubernetes pod spec or Deployment (YAML).
     pub pod: Option<String>,
+    /// What tasks of this size use, as fractions of the request.
+    pub usage: Option<RawUsageDraw>,
+}
+
+/// A size's usage: for CPU and memory, the range `[low, high]` of fractions
+/// of the request each task's average and peak are drawn from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsageDraw {
+    pub cpu: Vec<f64>,
+    pub memory: Vec<f64>,
 }
 
 /// A distribution of spans: a plain duration (`"30s"`) or a table.
@@ -386,6 +398,58 @@ pub struct RawPlatform {
     pub target_utilization: Option<f64>,
     /// How fast one function adds instances (Lambda: 1,000 per 10 s).
     pub scale_rate: Option<RawScaleRate>,
+    // Fargate and EC2: each task's size from its usage (issue 27).
+    pub rightsizing: Option<RawRightSizing>,
+}
+
+/// `rightsizing`: a policy's name (`"requested"`, `"usage"`) or a table.
+#[derive(Clone, Debug)]
+pub enum RawRightSizing {
+    Name(String),
+    Table(RawRightSizingTable),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRightSizingTable {
+    pub policy: String,
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub headroom: Option<f64>,
+    pub after_oom: Option<String>,
+    pub oom_at: Option<f64>,
+    /// `fixed`: sizes per group, `{ web = { cpu = 0.5, memory = "1GiB" } }`.
+    pub groups: Option<BTreeMap<String, RawFixedSize>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixedSize {
+    pub cpu: f64,
+    pub memory: String,
+}
+
+impl<'de> Deserialize<'de> for RawRightSizing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawRightSizing;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"requested\", \"usage\" or a table such as { policy = \"usage\", headroom = 0.2 }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRightSizing, E> {
+                Ok(RawRightSizing::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawRightSizing, A::Error> {
+                RawRightSizingTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawRightSizing::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl RawPlatform {
@@ -438,6 +502,8 @@ impl RawPlatform {
             "service_launch_per_minute",
             self.service_launch_per_minute.is_some(),
         )];
+        // Fargate and EC2 keys: foreign to a function platform only.
+        let containers = [("rightsizing", self.rightsizing.is_some())];
         let other: Vec<&(&'static str, bool)> = match self.kind {
             PlatformKind::Fargate => ec2.iter().chain(&function).collect(),
             PlatformKind::Ec2 => fargate.iter().chain(&function).collect(),
@@ -445,6 +511,7 @@ impl RawPlatform {
                 .iter()
                 .chain(&ec2)
                 .chain(&ecs)
+                .chain(&containers)
                 .filter(|(k, _)| *k != "capacity")
                 .collect(),
         };

@@ -425,6 +425,11 @@ fn fargate(
             defaults.ec2.ecs_service_launch_per_minute,
         )?,
         pod_binding_per_s: pod_binding_rate(f, key, launch_type, defaults)?,
+        rightsizing: Box::new(super::rightsizing::rightsizing(
+            f.rightsizing.as_ref(),
+            key,
+            &defaults.rightsizing,
+        )?),
     })
 }
 
@@ -1042,6 +1047,11 @@ fn ec2(
         service_launch_per_minute,
         // Filled in by `pod_disruption::resolve` once the workload is known.
         pod_disruption: Default::default(),
+        rightsizing: super::rightsizing::rightsizing(
+            p.rightsizing.as_ref(),
+            key,
+            &defaults.rightsizing,
+        )?,
     })
 }
 

@@ -303,11 +303,19 @@ pub fn generator(
                 format!("{weight}: need a weight above 0"),
             ));
         }
+        let usage = match &s.usage {
+            None => None,
+            Some(u) => Some(crate::workload::UsageDraw {
+                cpu: fraction_range(&u.cpu, &format!("{k}.usage.cpu"))?,
+                memory: fraction_range(&u.memory, &format!("{k}.usage.memory"))?,
+            }),
+        };
         sizes.push(WeightedSize {
             cpu_milli,
             memory_mib,
             storage_gib,
             weight,
+            usage,
         });
     }
     let count = match g.count {
@@ -350,4 +358,20 @@ pub fn generator(
         start,
         until,
     })
+}
+
+/// A range of fractions of a request, `[low, high]` with 0 < low ≤ high ≤ 4
+/// (a task may use more than it asked for, up to four times).
+fn fraction_range(v: &[f64], key: &str) -> Result<(f64, f64), Invalid> {
+    match v {
+        [lo, hi] if lo.is_finite() && hi.is_finite() && *lo > 0.0 && lo <= hi && *hi <= 4.0 => {
+            Ok((*lo, *hi))
+        }
+        _ => Err(invalid(
+            key,
+            format!(
+                "{v:?}: need [low, high], fractions of the request with 0 < low <= high <= 4, such as [0.3, 0.8]"
+            ),
+        )),
+    }
 }

@@ -586,6 +586,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             memory_mib: svc.spec.memory_mib,
             storage_gib: 0,
             group: Some(svc.image.clone()),
+            usage: None,
         }
     }
 

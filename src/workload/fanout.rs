@@ -220,6 +220,7 @@ mod tests {
             memory_mib: 512,
             storage_gib: 0,
             group: None,
+            usage: None,
         }
     }
 

@@ -15,6 +15,8 @@ pub mod synthetic;
 pub mod task;
 pub mod text;
 pub mod trace;
+pub mod usage;
 
 pub use dist::SpanDist;
 pub use task::*;
+pub use usage::{Usage, UsageDraw};

@@ -2,7 +2,8 @@
 //!
 //! Columns (header required, any order, extra columns ignored with a note):
 //! `task_id, submit_s, duration_s, cpu_vcpu, memory_mib`, optional
-//! `storage_gib` and `group`. CSV (optionally `.gz`) or Parquet. Rows must be
+//! `storage_gib`, `group` and the task's usage (`cpu_avg`, `cpu_max` in
+//! vCPU, `memory_avg_mib`, `memory_max_mib`). CSV (optionally `.gz`) or Parquet. Rows must be
 //! in submit order; the reader checks it as it goes and never loads the whole
 //! file (Parquet is read in chunks of rows). The writers of the format
 //! (`trace convert`, tests, benchmarks) are here too.
@@ -27,7 +28,18 @@ pub const REQUIRED: [&str; 5] = [
     "memory_mib",
 ];
 /// Columns it also understands.
-pub const OPTIONAL: [&str; 2] = ["storage_gib", "group"];
+pub const OPTIONAL: [&str; 6] = [
+    "storage_gib",
+    "group",
+    "cpu_avg",
+    "cpu_max",
+    "memory_avg_mib",
+    "memory_max_mib",
+];
+/// Known columns: required, then optional.
+const KNOWN: usize = 11;
+/// The usage columns' positions among the known ones.
+const USAGE: std::ops::RangeInclusive<usize> = 7..=10;
 
 /// What was learnt from a trace's header.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -59,6 +71,8 @@ pub(crate) struct RawRow<'a> {
     pub memory_mib: &'a str,
     pub storage_gib: &'a str,
     pub group: &'a str,
+    /// `cpu_avg`, `cpu_max`, `memory_avg_mib`, `memory_max_mib` ("" if absent).
+    pub usage: [&'a str; 4],
 }
 
 fn finite(
@@ -88,6 +102,7 @@ pub(crate) struct Values {
     pub cpu_vcpu: f64,
     pub memory_mib: f64,
     pub storage_gib: Option<f64>,
+    pub usage: [Option<f64>; 4],
 }
 
 /// Turns raw fields into a task, checking each value and the submit order.
@@ -148,6 +163,15 @@ impl RowChecker {
                 None
             } else {
                 Some(self.number(line, "storage_gib", row.storage_gib)?)
+            },
+            usage: {
+                let mut u = [None; 4];
+                for (i, text) in row.usage.iter().enumerate() {
+                    if !text.trim().is_empty() {
+                        u[i] = Some(self.number(line, USAGE_COLUMNS[i], text)?);
+                    }
+                }
+                u
             },
         };
         self.check_values(line, row, &values)
@@ -231,22 +255,60 @@ impl RowChecker {
                 }
             }),
         };
+        let memory_mib = mem.ceil() as u32;
+        let usage = self.usage(line, row, v, (cpu_milli, memory_mib))?;
         Ok(Task {
             id: 0,
             label: Some(task_id.into()),
             submit,
             duration,
             cpu_milli,
-            memory_mib: mem.ceil() as u32,
+            memory_mib,
             storage_gib,
             group,
+            usage,
         })
+    }
+
+    /// The row's usage columns, checked: vCPU for CPU, MiB for memory, each
+    /// finite and from 0 up.
+    fn usage(
+        &self,
+        line: u64,
+        row: &RawRow<'_>,
+        v: &Values,
+        request: (u32, u32),
+    ) -> Result<Option<Box<super::usage::Usage>>, WorkloadError> {
+        if v.usage.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut out = [None; 4];
+        for (i, x) in v.usage.iter().enumerate() {
+            let Some(x) = *x else { continue };
+            let column = USAGE_COLUMNS[i];
+            let x = finite(&self.path, line, column, x, row.usage[i])?;
+            let scaled = if i < 2 { x * 1000.0 } else { x };
+            if !(0.0..=u32::MAX as f64).contains(&scaled) {
+                let unit = if i < 2 { "vCPU" } else { "MiB" };
+                return Err(self.bad(
+                    line,
+                    column,
+                    row.usage[i],
+                    &format!("expected {unit} from 0 upwards"),
+                ));
+            }
+            out[i] = Some((scaled.ceil() as u32).max(1));
+        }
+        Ok(
+            super::usage::Usage::from_parts((out[0], out[1]), (out[2], out[3]), request)
+                .map(Box::new),
+        )
     }
 }
 
 /// Where each known column sits in a header, and the notes about the rest.
 pub(crate) struct ColumnMap {
-    pub index: [Option<usize>; 7],
+    pub index: [Option<usize>; KNOWN],
     pub width: usize,
     pub notes: Vec<String>,
 }
@@ -258,7 +320,7 @@ impl ColumnMap {
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
             .collect();
         let find = |col: &str| names.iter().position(|n| n == col);
-        let mut index = [None; 7];
+        let mut index = [None; KNOWN];
         for (i, col) in REQUIRED.iter().enumerate() {
             index[i] = Some(find(col).ok_or_else(|| WorkloadError::MissingColumn {
                 path: path.to_path_buf(),
@@ -403,6 +465,7 @@ impl Iterator for CsvRows {
                 memory_mib: get(4),
                 storage_gib: get(5),
                 group: get(6),
+                usage: [get(7), get(8), get(9), get(10)],
             };
             let result = self.checker.check(self.line, &row);
             self.failed = result.is_err();
@@ -410,6 +473,9 @@ impl Iterator for CsvRows {
         }
     }
 }
+
+/// The usage columns, in `RawRow::usage` order.
+const USAGE_COLUMNS: [&str; 4] = ["cpu_avg", "cpu_max", "memory_avg_mib", "memory_max_mib"];
 
 /// Rows read (and written) per chunk of a Parquet trace: bounded memory
 /// whatever the file's size.
@@ -475,8 +541,8 @@ struct ParquetRows {
     path: PathBuf,
     file: ParquetFile,
     wanted: Vec<String>,
-    /// Column names for the seven known fields, in `ColumnMap` order.
-    present: [Option<String>; 7],
+    /// Column names for the known fields, in `ColumnMap` order.
+    present: [Option<String>; KNOWN],
     rows: usize,
     offset: usize,
     chunk: std::vec::IntoIter<Result<Task, WorkloadError>>,
@@ -514,7 +580,8 @@ impl ParquetRows {
                     return Ok(None);
                 };
                 let perr = |e| parquet_err(&self.path, e);
-                let numeric = (1..=5).contains(&idx) && df.is_numeric(n).map_err(perr)?;
+                let numeric = ((1..=5).contains(&idx) || USAGE.contains(&idx))
+                    && df.is_numeric(n).map_err(perr)?;
                 Ok(Some(if numeric {
                     Read::Number(df.f64s(n).map_err(perr)?)
                 } else {
@@ -546,10 +613,12 @@ impl ParquetRows {
                 memory_mib: text(4, r),
                 storage_gib: text(5, r),
                 group: text(6, r),
+                usage: [text(7, r), text(8, r), text(9, r), text(10, r)],
             };
             let line = (self.offset + r + 1) as u64;
             let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
-                && !matches!(cols[5], Col::Text(_));
+                && !matches!(cols[5], Col::Text(_))
+                && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
             let t = if all_numeric {
                 let num = |c: usize| match &cols[c] {
                     Col::Number(v) => v[r],
@@ -563,6 +632,7 @@ impl ParquetRows {
                             cpu_vcpu,
                             memory_mib,
                             storage_gib: num(5),
+                            usage: [num(7), num(8), num(9), num(10)],
                         };
                         self.checker
                             .check_values(line, &row, &values)
@@ -613,6 +683,7 @@ impl ParquetRows {
                 }
             } else {
                 let owned: Vec<String> = (1..=5)
+                    .chain(USAGE)
                     .map(|c| match &cols[c] {
                         Col::Number(v) => v[r].map_or_else(String::new, |x| x.to_string()),
                         Col::Text(v) => v[r].unwrap_or_default().to_string(),
@@ -625,6 +696,7 @@ impl ParquetRows {
                     cpu_vcpu: &owned[2],
                     memory_mib: &owned[3],
                     storage_gib: &owned[4],
+                    usage: [&owned[5], &owned[6], &owned[7], &owned[8]],
                     ..row
                 };
                 self.checker.check(line, &row)

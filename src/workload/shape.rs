@@ -136,7 +136,23 @@ fn write_task(w: &mut impl Write, t: &Task) -> std::io::Result<()> {
     w.write_all(&t.memory_mib.to_le_bytes())?;
     w.write_all(&t.storage_gib.to_le_bytes())?;
     write_str(w, t.label.as_deref())?;
-    write_str(w, t.group.as_deref())
+    write_str(w, t.group.as_deref())?;
+    // Usage: a flag byte, then its four values when present.
+    match &t.usage {
+        None => w.write_all(&[0]),
+        Some(u) => {
+            w.write_all(&[1])?;
+            for v in [
+                u.cpu_avg_milli,
+                u.cpu_max_milli,
+                u.memory_avg_mib,
+                u.memory_max_mib,
+            ] {
+                w.write_all(&v.to_le_bytes())?;
+            }
+            Ok(())
+        }
+    }
 }
 
 fn read_str(r: &mut impl Read) -> std::io::Result<Option<String>> {
@@ -182,7 +198,28 @@ fn read_task(r: &mut impl Read, groups: &mut HashMap<String, Arc<str>>) -> std::
         memory_mib,
         storage_gib,
         group,
+        usage: read_usage(r)?,
     })
+}
+
+fn read_usage(r: &mut impl Read) -> std::io::Result<Option<Box<super::usage::Usage>>> {
+    let mut flag = [0u8; 1];
+    r.read_exact(&mut flag)?;
+    if flag[0] == 0 {
+        return Ok(None);
+    }
+    let mut v = [0u32; 4];
+    for x in &mut v {
+        let mut b4 = [0u8; 4];
+        r.read_exact(&mut b4)?;
+        *x = u32::from_le_bytes(b4);
+    }
+    Ok(Some(Box::new(super::usage::Usage {
+        cpu_avg_milli: v[0],
+        cpu_max_milli: v[1],
+        memory_avg_mib: v[2],
+        memory_max_mib: v[3],
+    })))
 }
 
 /// Reads the whole stream in sorted chunks; returns the in-memory result or
@@ -321,6 +358,7 @@ mod tests {
             memory_mib: 512,
             storage_gib: 0,
             group: Some(Arc::from("g")),
+            usage: None,
         }
     }
 

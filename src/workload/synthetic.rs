@@ -107,6 +107,8 @@ pub struct WeightedSize {
     pub memory_mib: u32,
     pub storage_gib: u32,
     pub weight: f64,
+    /// What its tasks use, drawn per task (None: no usage).
+    pub usage: Option<super::usage::UsageDraw>,
 }
 
 /// A validated generator.
@@ -157,7 +159,14 @@ impl Generator {
             acc += s.weight / total_weight;
             cumulative.push(acc);
         }
+        // Usage has a stream of its own, so drawing it leaves the arrivals,
+        // durations and sizes as they are without it.
+        let usage_rng = {
+            use rand::SeedableRng;
+            Pcg64Mcg::seed_from_u64(rng.clone().random::<u64>() ^ 0x7573_6167_6500_0000)
+        };
         Box::new(GeneratorIter {
+            usage_rng,
             spec: self.clone(),
             group: Arc::from(self.name.as_str()),
             cumulative,
@@ -171,6 +180,7 @@ impl Generator {
 }
 
 struct GeneratorIter {
+    usage_rng: Pcg64Mcg,
     spec: Generator,
     group: Arc<str>,
     cumulative: Vec<f64>,
@@ -254,6 +264,9 @@ impl Iterator for GeneratorIter {
         };
         let (cpu_milli, memory_mib, storage_gib) =
             (size.cpu_milli, size.memory_mib, size.storage_gib);
+        let usage = size
+            .usage
+            .map(|d| Box::new(d.draw(&mut self.usage_rng, cpu_milli, memory_mib)));
         let duration = self.spec.duration.sample(&mut self.rng);
         self.made += 1;
         Some(Ok(Task {
@@ -265,6 +278,7 @@ impl Iterator for GeneratorIter {
             memory_mib,
             storage_gib,
             group: Some(self.group.clone()),
+            usage,
         }))
     }
 }
@@ -285,6 +299,7 @@ mod tests {
                 memory_mib: 512,
                 storage_gib: 0,
                 weight: 1.0,
+                usage: None,
             }],
             count: None,
             start: 0,

@@ -24,6 +24,9 @@ pub struct Task {
     pub storage_gib: u32,
     /// The job or service the task belongs to (its image, for caching).
     pub group: Option<Arc<str>>,
+    /// What it used, when the workload says (for right-sizing); boxed so a
+    /// task without usage costs one pointer.
+    pub usage: Option<Box<super::usage::Usage>>,
 }
 
 impl crate::engine::Timed for Task {
@@ -363,6 +366,7 @@ mod tests {
             memory_mib: 512,
             storage_gib: 0,
             group: None,
+            usage: None,
         }
     }
 

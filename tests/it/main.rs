@@ -24,6 +24,7 @@ mod inputs;
 mod layers;
 mod properties;
 mod reports;
+mod rightsizing;
 mod services;
 mod strategy;
 mod timing;

@@ -17,6 +17,7 @@ use crate::engine::Schedule;
 use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
+use crate::platform::rightsize::{AfterOom, Attempt};
 use crate::platform::series::Gauges;
 use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
@@ -76,6 +77,16 @@ struct Instance {
 struct Waiting {
     task: Task,
     attempt: u32,
+}
+
+/// A right-sized task's request and run in the workload, and what its
+/// current attempt at the new request does.
+#[derive(Clone, Copy)]
+struct Resized {
+    cpu_milli: u32,
+    memory_mib: u32,
+    duration: SimTime,
+    plan: Attempt,
 }
 
 struct Running {
@@ -219,6 +230,9 @@ pub struct Ec2Model {
     /// (the model has no event queue before the run starts).
     initial_notices: Vec<(SimTime, u32)>,
     books: Books,
+    /// Right-sized tasks running or waiting: each one's workload request and
+    /// what its current attempt does (looked up by task id, never iterated).
+    resized: std::collections::HashMap<u64, Resized>,
     pub stats: ClusterStats,
     control_plane: Option<Rate>,
     /// EC2's billing granularity and minimum, from the pricing catalog.
@@ -325,6 +339,7 @@ impl Ec2Model {
             pdb_restarting: vec![Vec::new(); spec.pod_disruption.max_unavailable.len()],
             initial_notices: Vec::new(),
             books: Books::new(sink),
+            resized: std::collections::HashMap::new(),
             stats: ClusterStats {
                 instances_by_zone: vec![0; spec.zones.max(1) as usize],
                 ..ClusterStats::default()
@@ -809,7 +824,7 @@ impl Ec2Model {
             self.fresh.push(r.instance);
         }
         let run_span = now.saturating_sub(r.running.min(now));
-        if outcome != Outcome::Interrupted {
+        if outcome != Outcome::Interrupted && outcome != Outcome::OomKilled {
             // An interrupted run is wasted time, counted by the caller.
             self.books.tally.run_task_us += run_span as u128;
         }
@@ -1319,6 +1334,85 @@ impl Ec2Model {
         }
     }
 
+    /// The request the `rightsizing` policy gives a newly submitted task (its
+    /// duration the run it will have at that request), remembered with what
+    /// it asked for. Replicas, tasks the policy keeps, and new requests no
+    /// instance type holds (where the old one fits) are returned as they are.
+    fn rightsize(&mut self, mut task: Task) -> Task {
+        if self.spec.rightsizing.is_requested() || ReplicaWatch::is_replica(task.id) {
+            return task;
+        }
+        let target = self.spec.rightsizing.target(&task).filter(|&(c, m)| {
+            self.fits_some_type(c, m) || !self.fits_some_type(task.cpu_milli, task.memory_mib)
+        });
+        let r = &self.spec.rightsizing;
+        match target {
+            Some((cpu, memory)) if (cpu, memory) != (task.cpu_milli, task.memory_mib) => {
+                let plan = r.attempt(&task, cpu, memory);
+                let was = Resized {
+                    cpu_milli: task.cpu_milli,
+                    memory_mib: task.memory_mib,
+                    duration: task.duration,
+                    plan,
+                };
+                self.resized.insert(task.id, was);
+                self.books.tally.rightsizing.resized += 1;
+                task.cpu_milli = cpu;
+                task.memory_mib = memory;
+                task.duration = plan.run;
+            }
+            _ => self.books.tally.rightsizing.kept += 1,
+        }
+        task
+    }
+
+    /// A right-sized task killed for memory: its run is lost (its share of
+    /// the instance billed all the same) and it waits again, at its
+    /// original request or (`after_oom = "next"`) with its memory raised as
+    /// VPA raises it after a kill, killed again while its peak does not fit.
+    fn out_of_memory(&mut self, slot: u32, now: SimTime, queue: &mut impl Schedule<Event>) {
+        let r = self.end_task(slot, now, Outcome::OomKilled);
+        let mut task = r.task;
+        let Some(was) = self.resized.remove(&task.id) else {
+            return;
+        };
+        let rs = &mut self.books.tally.rightsizing;
+        rs.oom_killed += 1;
+        rs.oom_lost_us += now.saturating_sub(r.running.min(now)) as u128;
+        // The first kill is at the policy's size; later ones at raised ones.
+        if self.spec.rightsizing.target(&task) == Some((task.cpu_milli, task.memory_mib)) {
+            rs.tasks_killed += 1;
+        }
+        let next_mem = self.spec.rightsizing.bumped(task.memory_mib);
+        let original = self.spec.rightsizing.after_oom == AfterOom::Original
+            || (next_mem >= was.memory_mib && task.cpu_milli >= was.cpu_milli);
+        task.duration = was.duration;
+        if original {
+            task.cpu_milli = was.cpu_milli;
+            task.memory_mib = was.memory_mib;
+        } else {
+            let plan = self
+                .spec
+                .rightsizing
+                .attempt(&task, task.cpu_milli, next_mem);
+            self.resized.insert(task.id, Resized { plan, ..was });
+            task.memory_mib = next_mem;
+            task.duration = plan.run;
+        }
+        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            self.resized.remove(&task.id);
+            self.books.tally.failed += 1;
+            self.books.tally.stayed(task.submit, now);
+            return;
+        }
+        self.enqueue(task, r.attempt + 1);
+        self.place_waiting(queue);
+        if !self.waiting.is_empty() {
+            self.ensure_tick(queue);
+            self.karpenter_pending(queue);
+        }
+    }
+
     /// Consolidation removes a node: each pod on it is evicted (an
     /// interruption: its run so far is lost work, and it waits to start
     /// again), then the node is terminated.
@@ -1536,7 +1630,9 @@ impl Platform for Ec2Model {
         }
         self.ensure_tick(queue);
         self.ensure_poll(queue);
+        let task = self.rightsize(task);
         if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            self.resized.remove(&task.id);
             self.refuse(task);
             return;
         }
@@ -1578,6 +1674,22 @@ impl Platform for Ec2Model {
             Event::TaskStop { slot, generation } => {
                 if self.generations[slot as usize] != generation {
                     return; // the task was stopped earlier by an interruption
+                }
+                let id = self.running[slot as usize].as_ref().map(|r| r.task.id);
+                let plan = id.and_then(|id| self.resized.get(&id)).map(|e| e.plan);
+                if plan.is_some_and(|p| p.oom) {
+                    self.out_of_memory(slot, now, queue);
+                    return;
+                }
+                if let Some(p) = plan {
+                    if let Some(id) = id {
+                        self.resized.remove(&id);
+                    }
+                    if p.extra > 0 {
+                        let rs = &mut self.books.tally.rightsizing;
+                        rs.slowed += 1;
+                        rs.slowed_extra_us += p.extra as u128;
+                    }
                 }
                 let r = self.end_task(slot, now, Outcome::Completed);
                 self.books.tally.completed += 1;

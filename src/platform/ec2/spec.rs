@@ -256,6 +256,8 @@ pub struct Ec2Spec {
     pub max_pods_unknown: u32,
     /// Availability zones the cluster's instances are spread over.
     pub zones: u32,
+    /// How each task's request is chosen (`rightsizing`; as requested by default).
+    pub rightsizing: crate::platform::rightsize::RightSizing,
 }
 
 /// What an EKS node keeps for itself on the EKS-optimised AMI: kube-reserved

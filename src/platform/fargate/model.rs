@@ -15,6 +15,7 @@ use crate::engine::Schedule;
 use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Failure, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
+use crate::platform::rightsize::{AfterOom, Attempt};
 use crate::platform::series::Gauges;
 use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::catalog::FargateCatalog;
@@ -49,6 +50,7 @@ struct InFlight {
     billing_start: SimTime,
     running: SimTime,
     interrupted: bool,
+    plan: Attempt,
 }
 
 /// Fargate (and later its peers) as an engine [`Model`].
@@ -208,7 +210,7 @@ impl FargateModel {
         };
         let billing_start = now.saturating_add(provisioning);
         let running = billing_start.saturating_add(pull);
-        let natural_stop = running.saturating_add(w.task.duration);
+        let natural_stop = running.saturating_add(w.plan.run);
         let mut stop = natural_stop;
         let mut interrupted = false;
         if w.provider == Provider::Spot && self.interruption_rate_per_us > 0.0 {
@@ -241,6 +243,7 @@ impl FargateModel {
             billing_start,
             running,
             interrupted,
+            plan: w.plan,
         };
         self.stats[w.provider.index()].launches += 1;
         let task_id = flight.task.id;
@@ -397,13 +400,169 @@ impl FargateModel {
             self.reject(&task, &format!("storage above {max} GiB"));
             return None;
         }
+        let (size, plan) = self.rightsize(&task, size);
         Some(Waiting {
             task,
             size,
             storage_extra_gib: storage - free,
             attempt: 0,
             provider: Provider::OnDemand,
+            plan,
         })
+    }
+
+    /// The size the `rightsizing` policy gives a task whose request fits
+    /// `requested`, and what the task does there. Service replicas, tasks
+    /// without usage and targets off the grid keep the requested size.
+    fn rightsize(&mut self, task: &Task, requested: FargateSize) -> (FargateSize, Attempt) {
+        let as_is = Attempt {
+            run: task.duration,
+            oom: false,
+            extra: 0,
+        };
+        let r = &self.spec.rightsizing;
+        if r.is_requested() || ReplicaWatch::is_replica(task.id) {
+            return (requested, as_is);
+        }
+        let size = r.target(task).and_then(|(cpu, memory)| {
+            fit(
+                &self.grid,
+                self.spec.os,
+                self.spec.launch_type,
+                super::spec::Sizing::RoundUp,
+                cpu,
+                memory,
+            )
+            .ok()
+        });
+        let tally = &mut self.books.tally.rightsizing;
+        match size {
+            Some(size) if size != requested => {
+                tally.resized += 1;
+                let plan = self.spec.rightsizing.attempt(
+                    task,
+                    size.cpu_milli,
+                    self.container_memory(size),
+                );
+                (size, plan)
+            }
+            _ => {
+                tally.kept += 1;
+                (requested, as_is)
+            }
+        }
+    }
+
+    /// Memory a task's containers may use in a size (an EKS pod's size
+    /// holds the Kubernetes components' 256 MiB too).
+    fn container_memory(&self, size: FargateSize) -> u32 {
+        match self.spec.launch_type {
+            super::spec::LaunchType::Ecs => size.memory_mib,
+            super::spec::LaunchType::Eks => size
+                .memory_mib
+                .saturating_sub(self.grid.eks_pod_overhead_mib),
+        }
+    }
+
+    /// The size and plan of the attempt after an out-of-memory kill at
+    /// `killed`: the original request's size, or the next larger one
+    /// (killed again while the peak does not fit); None when the original
+    /// request is not a Fargate size.
+    fn after_kill(&self, task: &Task, killed: FargateSize) -> Option<(FargateSize, Attempt)> {
+        let fit_of = |cpu: u32, memory: u32| {
+            fit(
+                &self.grid,
+                self.spec.os,
+                self.spec.launch_type,
+                super::spec::Sizing::RoundUp,
+                cpu,
+                memory,
+            )
+            .ok()
+        };
+        let original = fit_of(task.cpu_milli, task.memory_mib)?;
+        let as_is = Attempt {
+            run: task.duration,
+            oom: false,
+            extra: 0,
+        };
+        if self.spec.rightsizing.after_oom == AfterOom::Original {
+            return Some((original, as_is));
+        }
+        let next = fit_of(
+            killed.cpu_milli,
+            self.container_memory(killed).saturating_add(1),
+        )?;
+        if next.memory_mib >= original.memory_mib && next.cpu_milli >= original.cpu_milli {
+            return Some((original, as_is));
+        }
+        let plan = self
+            .spec
+            .rightsizing
+            .attempt(task, next.cpu_milli, self.container_memory(next));
+        Some((next, plan))
+    }
+
+    /// A task killed for memory: its run is lost (billed all the same) and
+    /// it is launched again at the size `after_oom` gives.
+    fn out_of_memory(
+        &mut self,
+        f: InFlight,
+        now: SimTime,
+        billed: (SimTime, Money),
+        queue: &mut impl Schedule<Event>,
+    ) {
+        let lost = now.saturating_sub(f.running.min(now));
+        let first = !self.killed_before(&f);
+        let rs = &mut self.books.tally.rightsizing;
+        rs.oom_killed += 1;
+        rs.oom_lost_us += lost as u128;
+        rs.tasks_killed += u64::from(first);
+        self.emit(&f, now, billed, Outcome::OomKilled);
+        match self.after_kill(&f.task, f.size) {
+            Some((size, plan)) => {
+                let w = Waiting {
+                    task: f.task,
+                    size,
+                    storage_extra_gib: f.storage_extra_gib,
+                    attempt: f.attempt + 1,
+                    provider: f.provider,
+                    plan,
+                };
+                self.enqueue(w, queue);
+            }
+            None => {
+                self.books.tally.failed += 1;
+                self.books.tally.stayed(f.task.submit, now);
+            }
+        }
+    }
+
+    /// Whether an attempt after the first was already killed for memory
+    /// before (a retry after a kill is below the original size only with
+    /// `after_oom = "next"`, or after a Spot interruption of the first).
+    fn killed_before(&self, f: &InFlight) -> bool {
+        let original = fit(
+            &self.grid,
+            self.spec.os,
+            self.spec.launch_type,
+            super::spec::Sizing::RoundUp,
+            f.task.cpu_milli,
+            f.task.memory_mib,
+        );
+        // A retry at a size other than the policy's first choice follows a kill.
+        let first = self.spec.rightsizing.target(&f.task).and_then(|(c, m)| {
+            fit(
+                &self.grid,
+                self.spec.os,
+                self.spec.launch_type,
+                super::spec::Sizing::RoundUp,
+                c,
+                m,
+            )
+            .ok()
+        });
+        original.ok() != Some(f.size) && first != Some(f.size)
     }
 
     fn emit(
@@ -711,6 +870,7 @@ impl Platform for FargateModel {
                                 storage_extra_gib: f.storage_extra_gib,
                                 attempt: f.attempt + 1,
                                 provider: f.provider,
+                                plan: f.plan,
                             };
                             self.enqueue(w, queue);
                         }
@@ -719,6 +879,8 @@ impl Platform for FargateModel {
                             self.books.tally.stayed(f.task.submit, now);
                         }
                     }
+                } else if f.plan.oom {
+                    self.out_of_memory(f, now, billed, queue);
                 } else {
                     st.completed += 1;
                     self.books.tally.completed += 1;
@@ -726,7 +888,12 @@ impl Platform for FargateModel {
                         r.completed += 1;
                     }
                     self.books.tally.stayed(f.task.submit, now);
-                    self.books.tally.run_task_us += f.task.duration as u128;
+                    self.books.tally.run_task_us += f.plan.run as u128;
+                    if f.plan.extra > 0 {
+                        let rs = &mut self.books.tally.rightsizing;
+                        rs.slowed += 1;
+                        rs.slowed_extra_us += f.plan.extra as u128;
+                    }
                     self.emit(&f, now, billed, Outcome::Completed);
                 }
             }

@@ -7,7 +7,9 @@
 
 use super::sizing::FargateSize;
 use super::strategy::Provider;
+use crate::platform::rightsize::Attempt;
 use crate::platform::spill::{Codec, SpillQueue, get_u32, get_u64, put_u32, put_u64};
+use crate::workload::usage::Usage;
 use crate::workload::{Label, Task};
 use std::collections::HashMap;
 use std::io::Read;
@@ -20,6 +22,9 @@ pub struct Waiting {
     pub storage_extra_gib: u32,
     pub attempt: u32,
     pub provider: Provider,
+    /// What this attempt does at `size` (right-sizing: a stretched run or
+    /// a kill for memory); the workload's run otherwise.
+    pub plan: Attempt,
 }
 
 /// Marks a missing label or group.
@@ -68,6 +73,23 @@ impl Codec<Waiting> for WaitingCodec {
             None => NONE,
         };
         put_u32(out, group);
+        match &t.usage {
+            Some(u) => {
+                put_u32(out, 1);
+                for v in [
+                    u.cpu_avg_milli,
+                    u.cpu_max_milli,
+                    u.memory_avg_mib,
+                    u.memory_max_mib,
+                ] {
+                    put_u32(out, v);
+                }
+            }
+            None => put_u32(out, 0),
+        }
+        put_u64(out, w.plan.run);
+        put_u32(out, u32::from(w.plan.oom));
+        put_u64(out, w.plan.extra);
     }
 
     fn read(&mut self, r: &mut impl Read) -> std::io::Result<Waiting> {
@@ -102,6 +124,20 @@ impl Codec<Waiting> for WaitingCodec {
                     .ok_or_else(|| std::io::Error::other("unknown group in the spill file"))?,
             ),
         };
+        let usage = match get_u32(r)? {
+            0 => None,
+            _ => Some(Box::new(Usage {
+                cpu_avg_milli: get_u32(r)?,
+                cpu_max_milli: get_u32(r)?,
+                memory_avg_mib: get_u32(r)?,
+                memory_max_mib: get_u32(r)?,
+            })),
+        };
+        let plan = Attempt {
+            run: get_u64(r)?,
+            oom: get_u32(r)? != 0,
+            extra: get_u64(r)?,
+        };
         Ok(Waiting {
             task: Task {
                 id,
@@ -112,11 +148,13 @@ impl Codec<Waiting> for WaitingCodec {
                 memory_mib,
                 storage_gib,
                 group,
+                usage,
             },
             size,
             storage_extra_gib,
             attempt,
             provider: self.provider,
+            plan,
         })
     }
 }
@@ -169,6 +207,14 @@ mod tests {
                     memory_mib: 512 + i as u32,
                     storage_gib: i as u32,
                     group: (i != 3).then(|| group.clone()),
+                    usage: (i == 2).then(|| {
+                        Box::new(Usage {
+                            cpu_avg_milli: 100,
+                            cpu_max_milli: 240,
+                            memory_avg_mib: 300,
+                            memory_max_mib: 700,
+                        })
+                    }),
                 },
                 size: FargateSize {
                     cpu_milli: 256,
@@ -177,6 +223,11 @@ mod tests {
                 storage_extra_gib: 5,
                 attempt: i as u32,
                 provider: Provider::Spot,
+                plan: Attempt {
+                    run: 7 + i,
+                    oom: i == 1,
+                    extra: 3 * i,
+                },
             })
             .collect();
         let mut bytes = Vec::new();
@@ -191,6 +242,10 @@ mod tests {
             assert_eq!(
                 (back.storage_extra_gib, back.attempt, back.provider),
                 (w.storage_extra_gib, w.attempt, w.provider)
+            );
+            assert_eq!(
+                (back.plan.run, back.plan.oom, back.plan.extra),
+                (w.plan.run, w.plan.oom, w.plan.extra)
             );
         }
         assert!(r.is_empty());

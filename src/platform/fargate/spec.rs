@@ -74,4 +74,6 @@ pub struct FargateSpec {
     /// Pods EKS binds to Fargate a second, all pods in one queue ahead of
     /// the launch bucket; 0 for ECS tasks.
     pub pod_binding_per_s: f64,
+    /// How each task's size is chosen (`rightsizing`; as requested by default).
+    pub rightsizing: Box<crate::platform::rightsize::RightSizing>,
 }

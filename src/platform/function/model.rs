@@ -965,6 +965,7 @@ impl FunctionModel {
                     memory_mib: mem,
                     storage_gib: 0,
                     group: None,
+                    usage: None,
                 };
                 self.dispatch(
                     Waiting {

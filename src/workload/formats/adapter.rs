@@ -124,6 +124,7 @@ pub fn task(
         memory_mib,
         storage_gib: 0,
         group: None,
+        usage: None,
     }
 }
 

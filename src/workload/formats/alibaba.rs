@@ -13,7 +13,8 @@
 //! - `alibaba-2018-instances`: `batch_instance.csv`: instance, task, job,
 //!   type, status, start, end, machine, seq, total seq, cpu avg, cpu max
 //!   (100 = one core), mem avg, mem max (0..100); an instance requests its
-//!   maximum use.
+//!   maximum use, and carries its average and maximum as its usage (for
+//!   right-sizing).
 //! - `alibaba-gpu-2023`: cluster-trace-gpu-v2023 pod lists, by header:
 //!   `cpu_milli`, `memory_mib`, `creation_time`, `scheduled_time`,
 //!   `deletion_time` (seconds). A pod is submitted at its creation and runs
@@ -274,6 +275,26 @@ impl Adapter for Instance2018 {
         let job = f[2].trim();
         let mut t = task(Some(f[0].trim().into()), submit, duration, cpu, mem);
         t.group = Some(self.groups.get(job));
+        // The averages, when given (an empty or zero field leaves the
+        // maximum).
+        let cpu_avg = match f[10].trim() {
+            "" => None,
+            v => Some(num("cpu_avg", v)? * 10.0)
+                .filter(|x| *x > 0.0)
+                .map(|x| size("cpu_avg", v, x))
+                .transpose()?,
+        };
+        let mem_avg = match f[12].trim() {
+            "" => None,
+            v if num("mem_avg", v)? <= 0.0 => None,
+            v => Some(percent_of_machine("mem_avg", v, self.machine_memory_mib)?),
+        };
+        t.usage = crate::workload::Usage::from_parts(
+            (cpu_avg, Some(cpu)),
+            (mem_avg, Some(mem)),
+            (cpu, mem),
+        )
+        .map(Box::new);
         out.push(t);
         Ok(())
     }

@@ -486,6 +486,7 @@ impl Adapter for NativeCsv {
             memory_mib: get(4),
             storage_gib: get(5),
             group: get(6),
+            usage: [get(7), get(8), get(9), get(10)],
         };
         match self
             .checker
