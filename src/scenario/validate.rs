@@ -1009,6 +1009,8 @@ fn ec2(
         service_launch_per_minute,
         // Filled in by `pod_disruption::resolve` once the workload is known.
         pod_disruption: Default::default(),
+        // Filled in by `placement_constraints::resolve` likewise.
+        constraints: Default::default(),
     })
 }
 
@@ -1137,6 +1139,13 @@ pub fn scenario(
         platforms.push(spec);
     }
     super::pod_disruption::resolve(raw, &mut platforms, &generators, &services, trace.is_some())?;
+    super::placement_constraints::resolve(
+        raw,
+        &mut platforms,
+        &generators,
+        &services,
+        trace.is_some(),
+    )?;
     let mut report = ReportSpec::default();
     if let Some(text) = &raw.report.interval {
         report.interval = duration("report.interval", text)?;

@@ -6,6 +6,7 @@ mod broken;
 mod cluster_fidelity;
 mod commands;
 mod common;
+mod constraints;
 mod docs;
 mod e2e;
 mod ec2;

@@ -254,6 +254,9 @@ pub struct Ec2Spec {
     pub max_pods_unknown: u32,
     /// Availability zones the cluster's instances are spread over.
     pub zones: u32,
+    /// ECS placement constraints and host ports per workload group (issue
+    /// 21); filled in once the workload is known.
+    pub constraints: super::constraints::Constraints,
 }
 
 /// What an EKS node keeps for itself on the EKS-optimised AMI: kube-reserved
