@@ -65,6 +65,19 @@ fn record_series<P: Platform>(model: &mut P, options: RunOptions<'_>) {
     }
 }
 
+/// Keeps each task group's cost when the workload came from cost data, to
+/// be set beside the account's real bill.
+fn keep_group_costs<P: Platform>(model: &mut P, scenario: &Scenario) {
+    if scenario
+        .workload
+        .trace
+        .as_ref()
+        .is_some_and(|t| t.format == crate::workload::formats::Format::AwsCur)
+    {
+        model.books_mut().tally.group_costs = Some(Default::default());
+    }
+}
+
 /// Takes the time-series rows still due before `end`, and one at `end`.
 fn sample_to_end<M: engine::Model>(model: &mut M, end: SimTime) {
     if model.next_sample_at() == SimTime::MAX {
@@ -253,6 +266,7 @@ fn run_platform_on(
             let mut model = FargateModel::new(f, catalog, seed, scenario.horizon, sink)
                 .map_err(Error::BadInput)?;
             record_series(&mut model, options);
+            keep_group_costs(&mut model, scenario);
             collect(
                 replay(model, scenario, &mut stream, progress, &mut notes)?,
                 spec,
@@ -264,6 +278,7 @@ fn run_platform_on(
             let mut model =
                 Ec2Model::new(e, catalog, seed, scenario.horizon, sink).map_err(Error::BadInput)?;
             record_series(&mut model, options);
+            keep_group_costs(&mut model, scenario);
             collect(
                 replay(model, scenario, &mut stream, progress, &mut notes)?,
                 spec,
@@ -275,6 +290,7 @@ fn run_platform_on(
             let mut model = FunctionModel::new(f, seed, scenario.horizon, sink);
             model.own_services(services, seed)?;
             record_series(&mut model, options);
+            keep_group_costs(&mut model, scenario);
             collect(
                 replay_alone(model, scenario, &mut stream, progress)?,
                 spec,

@@ -116,6 +116,13 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let simulated = started.elapsed().as_secs_f64();
     let mut summary = summary::summarize(&scenario, &mut result);
     summary.assumptions = assumptions::list(&scenario, &catalog);
+    summary.real_bill = match crate::report::real_bill::compare(&scenario, &result) {
+        Ok(r) => r,
+        Err(e) => {
+            remove_spools(&handles);
+            return Err(e);
+        }
+    };
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     let written = crate::report::write_all(&dir, &summary, &json, &result, &handles);
     if written.is_err() {
@@ -131,6 +138,9 @@ pub fn run(args: &Args) -> Result<String, Error> {
         Print::Json => text = json,
         Print::Table => {
             let events: u64 = result.platforms.iter().map(|p| p.end.events).sum();
+            if let Some(r) = &summary.real_bill {
+                text.push_str(&crate::report::real_bill::render_text(r));
+            }
             text.push_str(&table::render(&summary));
             if let Ok(source) = std::fs::read_to_string(path)
                 && let Ok(Some(sweep)) = crate::experiment::Sweep::parse(&source, path)

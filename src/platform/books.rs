@@ -142,6 +142,10 @@ pub struct Tally {
     pub replicas: ReplicaTally,
     /// Tasks waiting over the run, to tell a backlog that never drains.
     pub backlog: Backlog,
+    /// Each task group's billed cost (serverless: what its tasks were
+    /// billed; EC2: their share of their instances), kept only when asked
+    /// for (a workload from cost data, set beside the real bill).
+    pub group_costs: Option<BTreeMap<std::sync::Arc<str>, Money>>,
 }
 
 /// What became of service replicas (each also counted in [`Tally`]).
@@ -173,6 +177,18 @@ impl Tally {
 
     /// Counts a submitted task, and apart when it is a replica.
     #[inline]
+    /// Adds a task's cost to its group, when group costs are kept.
+    pub fn add_group_cost(&mut self, group: Option<&std::sync::Arc<str>>, cost: Money) {
+        if let (Some(map), Some(g)) = (self.group_costs.as_mut(), group) {
+            match map.get_mut(g) {
+                Some(c) => *c += cost,
+                None => {
+                    map.insert(g.clone(), cost);
+                }
+            }
+        }
+    }
+
     pub fn submit(&mut self, task_id: u64) {
         self.submitted += 1;
         if let Some(r) = self.replica(task_id) {

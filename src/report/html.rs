@@ -406,6 +406,9 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
             None => "run until the workload drained".into(),
         }
     ));
+    if let Some(r) = &s.real_bill {
+        h.push_str(&real_bill_section(r));
+    }
     h.push_str("<h2 id=\"verdict\">Verdict</h2>\n<div class=\"verdict\">\n");
     for line in verdict(s) {
         h.push_str(&format!("<p>{}</p>\n", esc(&line)));
@@ -453,6 +456,30 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         h.push_str("</ul>\n");
     }
     h.push_str("<p class=\"meta\">Data: summary.json, summary.csv, timeseries.parquet, timeseries.csv and tasks.parquet in this folder.</p>\n</body>\n</html>\n");
+    h
+}
+
+/// The account's real bill beside the simulated one (before the verdict).
+fn real_bill_section(r: &crate::report::real_bill::RealBillSummary) -> String {
+    use crate::report::real_bill::{headline, rows};
+    let mut h = String::from("<h2 id=\"real-bill\">Your real bill beside the simulation</h2>\n");
+    h.push_str(&format!("<p>{}</p>\n", esc(&headline(r))));
+    h.push_str("<table class=\"cmp\"><thead><tr><th>group</th><th>tasks</th><th>real</th><th>of which unused</th><th>simulated</th><th>gap</th></tr></thead><tbody>\n");
+    for row in rows(r) {
+        h.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            if i == 0 {
+                h.push_str(&format!("<td>{}</td>", esc(c)));
+            } else {
+                h.push_str(&format!("<td class=\"n\">{}</td>", esc(c)));
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
+    for w in &r.why {
+        h.push_str(&format!("<p class=\"meta\">{}</p>\n", esc(w)));
+    }
     h
 }
 

@@ -13,6 +13,7 @@ pub mod format;
 pub mod html;
 pub mod plot;
 pub mod progress;
+pub mod real_bill;
 pub mod service_charts;
 pub mod services;
 pub mod summary;

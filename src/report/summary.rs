@@ -27,6 +27,10 @@ pub struct Summary {
     /// Trace rows skipped (`on_bad_row = "skip"`), by reason.
     #[serde(default)]
     pub skipped_rows: BTreeMap<String, u64>,
+    /// The account's real bill beside the simulated one, when the workload
+    /// came from AWS cost data (`format = "aws-cur"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_bill: Option<crate::report::real_bill::RealBillSummary>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -671,5 +675,6 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
             .first()
             .map(|p| p.skipped_rows.clone())
             .unwrap_or_default(),
+        real_bill: None,
     }
 }

@@ -202,6 +202,7 @@ fn template(format: Format) -> &'static str {
         Format::AzureLlm2023 => "2023-11-16 18:17:03.9799600,4808,10",
         Format::AzureFunctions2019 => "o,a,f,http,1",
         Format::Requests => "12.5,0.08,x",
+        Format::AwsCur => "arn:t1,USE1-Fargate-vCPU-Hours:perCPU,2026-11-01T10:00:00Z,0.25,0.01,0,",
     }
 }
 
@@ -237,6 +238,10 @@ fn fuzz_every_trace_adapter() {
             "TIMESTAMP,ContextTokens,GeneratedTokens\n",
         ),
         (Format::Requests, "request_s,service_s,note\n"),
+        (
+            Format::AwsCur,
+            "line_item_resource_id,line_item_usage_type,line_item_usage_start_date,split_line_item_reserved_usage,split_line_item_split_cost,split_line_item_unused_cost,split_line_item_parent_resource_id\n",
+        ),
     ];
     let params = {
         let text = "name='p'\n[workload]\ntrace='t.csv'\nformat='native'\n[[platforms]]\nname='f'\nkind='fargate'\n";

@@ -7,6 +7,7 @@ mod cluster_fidelity;
 mod commands;
 mod common;
 mod constraints;
+mod cur;
 mod docs;
 mod e2e;
 mod ec2;

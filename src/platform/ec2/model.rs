@@ -853,6 +853,9 @@ impl Ec2Model {
             self.replicas.ended(r.task.id, share, retrying);
         }
         self.books.tally.billed_task_us += span;
+        self.books
+            .tally
+            .add_group_cost(r.task.group.as_ref(), share);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: r.task.id,

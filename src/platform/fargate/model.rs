@@ -404,6 +404,7 @@ impl FargateModel {
         (billed, cost): (SimTime, Money),
         outcome: Outcome,
     ) {
+        self.books.tally.add_group_cost(f.task.group.as_ref(), cost);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord {
                 task_id: f.task.id,

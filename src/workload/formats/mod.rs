@@ -11,6 +11,8 @@
 pub mod adapter;
 pub mod alibaba;
 pub mod azure;
+pub mod cur;
+pub mod cur_bill;
 pub mod google;
 pub mod open;
 pub mod requests;

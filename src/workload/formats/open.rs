@@ -25,10 +25,12 @@ pub enum Format {
     AzureLlm2023,
     /// A native request trace (`request_s`, optional `service_s`).
     Requests,
+    /// AWS cost data with split cost allocation (Data Exports CUR 2.0).
+    AwsCur,
 }
 
 impl Format {
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -41,6 +43,7 @@ impl Format {
         Format::AzureFunctions2021,
         Format::AzureLlm2023,
         Format::Requests,
+        Format::AwsCur,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -58,6 +61,7 @@ impl Format {
             Format::AzureFunctions2021 => "azure-functions-2021",
             Format::AzureLlm2023 => "azure-llm-2023",
             Format::Requests => "requests",
+            Format::AwsCur => "aws-cur",
         }
     }
 
@@ -87,6 +91,11 @@ impl Format {
     /// unambiguous (a header, or SWF's comments).
     pub fn detect(path: &Path) -> Result<Format, WorkloadError> {
         if crate::workload::text::is_parquet(path)? {
+            if let Ok(file) = crate::io::table::ParquetFile::open(path)
+                && super::cur::is_split_cost_header(file.names())
+            {
+                return Ok(Format::AwsCur);
+            }
             return Ok(Format::Native);
         }
         let mut lines = TextLines::open(path)?;
@@ -99,7 +108,13 @@ impl Format {
             .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
             .collect();
         let has = |c: &str| cols.iter().any(|x| x == c);
-        let found = if has("task_create_time") && has("task_end_time") {
+        let raw: Vec<String> = crate::io::csv::split_csv(&first)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let found = if super::cur::is_split_cost_header(&raw) {
+            Some(Format::AwsCur)
+        } else if has("task_create_time") && has("task_end_time") {
             Some(Format::Alibaba2017)
         } else if has("cpu_milli") && has("creation_time") && has("deletion_time") {
             Some(Format::AlibabaGpu2023)
@@ -296,7 +311,26 @@ pub fn open(
         Format::AzureFunctions2021 => Box::new(super::azure::Functions2021::new(params)),
         Format::AzureLlm2023 => Box::new(super::azure::Llm2023::new(params)),
         Format::Requests => Box::new(super::requests::Requests::default()),
+        Format::AwsCur => {
+            if crate::workload::text::is_parquet(path)? {
+                let (stream, notes) =
+                    super::cur::open_parquet(path, Default::default(), on_bad_row, skipped)?;
+                return Ok(OpenedTrace { stream, notes });
+            }
+            Box::new(super::cur::SplitCost::new(params))
+        }
     };
+    open_adapter(path, adapter, on_bad_row, check_order, skipped)
+}
+
+/// Opens a text trace through `adapter`, with the bad-row policy and counter.
+pub fn open_adapter(
+    path: &Path,
+    adapter: Box<dyn Adapter>,
+    on_bad_row: OnBadRow,
+    check_order: bool,
+    skipped: &SkipCounter,
+) -> Result<OpenedTrace, WorkloadError> {
     // Read the header now, so a wrong header is an error before the run and
     // the adapter's notes (ignored columns, …) are known.
     let mut adapter = adapter;
