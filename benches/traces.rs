@@ -306,8 +306,98 @@ fn one_million() {
     }
 }
 
+/// Read rate of the native format (issue 24): the 1 M-task benchmark
+/// workload written as native CSV and as native Parquet, each read through
+/// `formats::open` as a run reads it (every row parsed and checked into a
+/// task), best of 3. Rates are in MB of the CSV file a second for both, so
+/// the formats compare on the same work.
+fn native_read_rate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (scenario, _) = fargate_sim::scenario::load(
+        &root.join("benches/scenarios/fargate_1m.toml"),
+        &LoadOptions::default(),
+    )
+    .expect("scenario");
+    let csv = dir.path().join("trace-1m.csv");
+    let parquet = dir.path().join("trace-1m.parquet");
+    let (_, mut stream) = scenario.workload.open(scenario.seed).expect("workload");
+    let mut f = std::fs::File::create(&csv).expect("create");
+    fargate_sim::workload::native::write_native_csv(&mut f, &mut stream).expect("writes");
+    let (_, mut stream) = scenario.workload.open(scenario.seed).expect("workload");
+    let mut f = std::fs::File::create(&parquet).expect("create");
+    fargate_sim::workload::native::write_native_parquet_stream(&mut f, &mut stream)
+        .expect("writes");
+    let csv_mb = std::fs::metadata(&csv).expect("meta").len() as f64 / 1e6;
+    println!("native trace read rate (1,000,000 tasks; {csv_mb:.1} MB as CSV):");
+    // The adapters' default parameters, as a scenario naming the trace has.
+    let text = format!(
+        "name = \"b\"\n[workload]\ntrace = {:?}\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
+        csv.to_string_lossy()
+    );
+    let (sc, _) = load_str(&text, Path::new("bench.toml"), &LoadOptions::default()).expect("loads");
+    let params = sc.workload.trace.expect("trace").params;
+    for (label, path) in [("native CSV", &csv), ("native Parquet", &parquet)] {
+        let mut best = f64::MAX;
+        let mut best_cpu = f64::MAX;
+        let mut tasks = 0u64;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let cpu = thread_cpu_seconds();
+            let counter = SkipCounter::default();
+            let opened = formats::open(
+                path,
+                formats::Format::Native,
+                &params,
+                formats::OnBadRow::Error,
+                true,
+                &counter,
+            )
+            .expect("opens");
+            tasks = 0;
+            for r in opened.stream {
+                r.expect("reads");
+                tasks += 1;
+            }
+            best = best.min(started.elapsed().as_secs_f64());
+            if let (Some(a), Some(b)) = (cpu, thread_cpu_seconds()) {
+                best_cpu = best_cpu.min(b - a);
+            }
+        }
+        let size = std::fs::metadata(path).expect("meta").len() as f64 / 1e6;
+        // On a shared machine the wall time counts other programs' turns;
+        // the thread's own CPU time does not.
+        let per_cpu = if best_cpu < f64::MAX && best_cpu > 0.0 {
+            format!(
+                "; {best_cpu:.3} CPU-s: {:.0} MB/s of CSV per CPU-second",
+                csv_mb / best_cpu
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "  {label:<16} {tasks} tasks, {size:.1} MB file, {best:.3} s: {:.0} MB/s of CSV, {:.2} M tasks/s{per_cpu}",
+            csv_mb / best,
+            tasks as f64 / best / 1e6
+        );
+    }
+}
+
+/// This thread's CPU time (user + system) from /proc, in seconds (Linux;
+/// `None` elsewhere). Clock ticks are 1/100 s on Linux.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn main() {
     samples();
+    native_read_rate();
     one_million();
     if !std::env::args().any(|a| a == "--quick") {
         twenty_million();

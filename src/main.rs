@@ -15,7 +15,7 @@ use std::path::PathBuf;
     name = "fargate-sim",
     version,
     about = "Replays a container workload on AWS Fargate, EC2 clusters, Lambda, Cloud Run and Azure Container Instances, and reports what it would cost and how long tasks would wait.",
-    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
+    after_help = "Examples:\n  fargate-sim run scenarios/quickstart.toml        then open output/quickstart/report.html\n  fargate-sim explain output/quickstart\n  fargate-sim run scenarios/quickstart.toml --set workload.load_scale=2 --out output/double\n  fargate-sim new my-scenario.toml                 a commented starter to edit\n  fargate-sim new mine.toml --from tasks.jsonl     replay your own ECS tasks or pods\n  fargate-sim prices ec2                           what the numbers are\n  fargate-sim validate --self-check                how we know they are right\n\nExit codes: 0 success, 1 failure while running, 2 bad input or usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,11 +30,38 @@ enum Command {
         #[arg(default_value = "scenario.toml")]
         file: PathBuf,
         /// Replay this trace (its format is detected from the file).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "from")]
         trace: Option<PathBuf>,
+        /// Replay your account's export (ECS describe-tasks JSON or task
+        /// state-change events, or `kubectl get pods -A -o json`) where it
+        /// ran and on the alternatives, start-up calibrated from it.
+        #[arg(long, value_name = "EXPORT")]
+        from: Option<PathBuf>,
+        /// With --from pods: `kubectl get nodes -o json`, for the nodes' instance types.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        nodes: Option<PathBuf>,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Fit the start-up your account measured, from an ECS task export or Kubernetes pods
+    ///
+    /// Per launch type: lognormal fits of each phase with their
+    /// Kolmogorov-Smirnov D, a quantile-quantile chart (qq-*.png), and the
+    /// `startup` keys a scenario can paste (startup.toml).
+    Calibrate {
+        /// ECS describe-tasks JSON, "ECS Task State Change" events (JSON
+        /// lines or an array), or `kubectl get pods -A -o json`.
+        events: PathBuf,
+        /// `kubectl get nodes -o json`, for the pods' instance types.
+        #[arg(long, value_name = "FILE")]
+        nodes: Option<PathBuf>,
+        /// Where to write startup.toml and the charts.
+        #[arg(long, value_name = "DIR", default_value = "output/calibrate")]
+        out: PathBuf,
+        /// Stop at the first record that cannot be used (default: skip and count).
+        #[arg(long)]
+        strict: bool,
     },
     /// Run a scenario and write its reports.
     ///
@@ -165,6 +192,10 @@ struct RunArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     force: bool,
+    /// Also write the bill as FOCUS rows (focus.csv), one per resource,
+    /// charge and hour.
+    #[arg(long)]
+    focus: bool,
 }
 
 #[derive(clap::Args)]
@@ -436,6 +467,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             no_task_records: a.no_task_records,
             allow_huge: a.allow_huge,
             force: a.force,
+            focus: a.focus,
         })?,
         Command::Trace { command } => match command {
             TraceCommand::Inspect {
@@ -497,7 +529,25 @@ fn run(cli: Cli) -> Result<(), Error> {
             commands::commit::commit(&a.run_dir, plan, a.discount, a.commitment, a.format.lib())?
         }
         Command::Explain { run_dir, format } => commands::explain::explain(&run_dir, format.lib())?,
-        Command::New { file, trace, force } => commands::new::new(&file, trace.as_deref(), force)?,
+        Command::New {
+            file,
+            trace,
+            from: Some(from),
+            nodes,
+            force,
+        } => {
+            let _ = trace;
+            commands::new_from::new_from(&file, &from, nodes.as_deref(), force)?
+        }
+        Command::New {
+            file, trace, force, ..
+        } => commands::new::new(&file, trace.as_deref(), force)?,
+        Command::Calibrate {
+            events,
+            nodes,
+            out,
+            strict,
+        } => commands::calibrate::run(&events, nodes.as_deref(), &out, strict)?,
         Command::Prices {
             what,
             file,

@@ -11,6 +11,7 @@ use crate::platform::series::SeriesRecorder;
 use crate::platform::{Detail, Platform, PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
 use crate::pricing::ExactCost;
+use crate::pricing::around::{AroundRates, CostLine, Fleet, MinuteTraffic, Usage, bill};
 use crate::scenario::Scenario;
 use crate::service::{ReplicaHost, ServiceHost, ServiceReport};
 use crate::time::SimTime;
@@ -37,6 +38,21 @@ pub struct PlatformRun {
     /// Wall-clock seconds the platform's replay took (not in summary.json,
     /// which must be identical run to run).
     pub wall_seconds: f64,
+    /// The bill around compute (EBS, public IPv4, load balancers, NAT,
+    /// logs, ECR), not in `cost` (see `pricing::around`).
+    pub around: Vec<CostLine>,
+}
+
+impl PlatformRun {
+    /// The bill around compute, summed.
+    pub fn around_total(&self) -> crate::pricing::Money {
+        self.around.iter().map(|l| l.cost()).sum()
+    }
+
+    /// Compute and around compute: the whole bill.
+    pub fn whole_bill(&self) -> crate::pricing::Money {
+        self.cost.total() + self.around_total()
+    }
 }
 
 /// The result of a run.
@@ -168,7 +184,85 @@ fn collect<P: Platform>(
         services,
         end,
         wall_seconds: started.elapsed().as_secs_f64(),
+        around: Vec::new(),
     })
+}
+
+/// Prices what surrounds compute from what the run measured: billed task
+/// and instance time, tasks and instances, each service's requests.
+fn around_bill(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    spec: &PlatformSpec,
+    run: &PlatformRun,
+) -> Result<Vec<CostLine>, Error> {
+    let Some(i) = scenario
+        .platforms
+        .iter()
+        .position(|p| p.name() == spec.name())
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(settings) = scenario.bills.get(i) else {
+        return Ok(Vec::new());
+    };
+    let (fleet, region) = match spec {
+        PlatformSpec::Fargate(f) => (Fleet::Tasks, f.region.as_str()),
+        PlatformSpec::Ec2(e) => (Fleet::Instances, e.region.as_str()),
+        PlatformSpec::Function(_) => return Ok(Vec::new()),
+    };
+    let t = &run.tally;
+    let (billed_instance_us, instances) = match &run.detail {
+        Detail::Cluster(c) => (c.billed_instance_us, c.instances_launched),
+        _ => (0, 0),
+    };
+    let services = settings
+        .services
+        .iter()
+        .map(|s| {
+            run.services
+                .iter()
+                .find(|r| r.name == s.name)
+                .map(|r| {
+                    r.minutes
+                        .iter()
+                        .map(|m| MinuteTraffic {
+                            start: m.start,
+                            requests: m.arrived,
+                            // Little's law over the minute: arrivals x mean latency.
+                            concurrent: m.arrived as f64 * m.mean_latency.unwrap_or(0.0)
+                                / crate::time::MINUTE as f64,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let usage = Usage {
+        platform: spec.name().to_string(),
+        fleet,
+        end: run.end.end,
+        billed_task_us: t.billed_task_us,
+        tasks: t.completed + t.failed + t.interrupted + t.running_at_end,
+        billed_instance_us,
+        instances,
+        services,
+    };
+    let empty;
+    let rates = match catalog.around_rates(region) {
+        Ok(r) => r,
+        Err(_) => {
+            empty = AroundRates {
+                region: region.to_string(),
+                prices: Default::default(),
+                seconds_per_month: 2_592_000,
+                source: String::new(),
+            };
+            &empty
+        }
+    };
+    bill(&usage, settings, rates)
+        .map_err(|m| Error::BadInput(format!("platform `{}`: {m}", spec.name())))
 }
 
 /// Replays the scenario's workload on one platform.
@@ -303,6 +397,7 @@ fn run_platform_on(
     drop(stream);
     let mut run = replayed?;
     run.skipped_rows = skipped.counts();
+    run.around = around_bill(scenario, catalog, spec, &run)?;
     Ok((run, notes))
 }
 

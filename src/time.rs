@@ -19,6 +19,9 @@ pub const MINUTE: SimTime = 60 * SECOND;
 pub const HOUR: SimTime = 60 * MINUTE;
 /// Microseconds per day.
 pub const DAY: SimTime = 24 * HOUR;
+/// A month as the free tiers are prorated: an average month, 365.25 / 12
+/// = 30.4375 days (`"1mo"`, `"1 month"`).
+pub const MONTH: SimTime = 2_629_800 * SECOND;
 
 /// The longest span any input may name: 100 years. Longer values are almost
 /// certainly a unit mistake, and refusing them keeps every sum of times far
@@ -63,9 +66,10 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
         "m" | "min" => MINUTE,
         "h" => HOUR,
         "d" => DAY,
+        "mo" | "month" | "months" => MONTH,
         other => {
             return Err(format!(
-                "unknown time unit `{other}` in `{t}`; use us, ms, s, min, h or d"
+                "unknown time unit `{other}` in `{t}`; use us, ms, s, min, h, d or mo (a month)"
             ));
         }
     };

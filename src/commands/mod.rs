@@ -5,11 +5,13 @@
 
 pub mod batch;
 pub mod breakeven;
+pub mod calibrate;
 pub mod check;
 pub mod commit;
 pub mod completions;
 pub mod explain;
 pub mod new;
+pub mod new_from;
 pub mod output;
 pub mod prices;
 pub mod redraw;

@@ -35,6 +35,8 @@ pub struct Args {
     pub allow_huge: bool,
     /// Replace the results already in the folder.
     pub force: bool,
+    /// Also write `focus.csv`, the bill as FOCUS rows.
+    pub focus: bool,
 }
 
 /// Runs the scenario and writes its files; returns the text to print
@@ -128,7 +130,19 @@ pub fn run(args: &Args) -> Result<String, Error> {
     if written.is_err() {
         remove_spools(&handles);
     }
-    let files = written?;
+    let mut files = written?;
+    if args.focus {
+        let rows: Vec<_> = result
+            .platforms
+            .iter()
+            .flat_map(|p| crate::report::focus::rows(p, &scenario.name))
+            .collect();
+        let text = crate::report::focus::csv(&rows);
+        crate::report::focus::validate(&text)
+            .map_err(|m| Error::Internal(format!("the FOCUS export broke its own rules: {m}")))?;
+        crate::io::files::write_atomic(&dir.join("focus.csv"), text.as_bytes())?;
+        files.push("focus.csv".to_string());
+    }
     // With --force: what the earlier run wrote and this one did not (its
     // service charts, tasks.parquet) would read as this run's.
     let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;

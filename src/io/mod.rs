@@ -1,9 +1,11 @@
 //! Domain-free file utilities: atomic writes ([`files`]), CSV text helpers
-//! ([`csv`]) and tables of typed columns read and written as Parquet or CSV
-//! ([`table`], the only module that calls the dataframe library). Nothing
+//! ([`csv`]), lines read from large blocks ([`lines`]) and tables of typed
+//! columns read and written as Parquet or CSV ([`table`], the only module
+//! that calls the dataframe library). Nothing
 //! here knows a task, a platform or a scenario; nothing here imports the rest
 //! of the crate.
 
 pub mod csv;
 pub mod files;
+pub mod lines;
 pub mod table;

@@ -166,6 +166,18 @@ impl Table {
             .map_err(|e| ReadError::Table(err(e)))
     }
 
+    /// Reads a whole CSV file with a header, inferring column types.
+    pub fn read_csv(path: &Path) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(path).map_err(ReadError::Open)?;
+        pl::CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(None)
+            .into_reader_with_file_handle(file)
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
+    }
+
     pub fn height(&self) -> usize {
         self.df.height()
     }

@@ -64,7 +64,7 @@ impl PlatformSpec {
             PlatformSpec::Ec2(e) => (!e.fits_some_type(cpu_milli, memory_mib))
                 .then(|| TOO_LARGE_FOR_EVERY_TYPE.to_string()),
             PlatformSpec::Function(f) => {
-                size_task(&f.profile, cpu_milli, memory_mib, duration).err()
+                size_task(&f.profile, cpu_milli, memory_mib, 0, duration).err()
             }
         }
     }

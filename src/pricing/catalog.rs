@@ -152,11 +152,15 @@ pub struct Catalog {
     pub fargate: FargateCatalog,
     pub ec2: Ec2Catalog,
     pub eks_control_plane: Rate,
+    /// The EKS fee on extended support, when the catalog has it.
+    pub eks_control_plane_extended: Option<Rate>,
     pub eks_source: String,
     /// Serverless peers (Lambda, Cloud Run, ACI), by profile name.
     pub functions: Vec<super::functions::FunctionProfile>,
     /// Savings Plan discounts, for `fargate-sim commit`.
     pub savings_plans: SavingsPlanRates,
+    /// Rates around compute by Region (`[[around.rates]]`, issue 25).
+    pub around: Vec<super::around::AroundRates>,
 }
 
 /// Savings Plan discounts off on-demand (fractions).
@@ -334,7 +338,28 @@ impl Catalog {
                 trunk_tasks: t.trunk_tasks,
             });
         }
+        let around = match raw.around {
+            Some(a) => {
+                let mut out: Vec<super::around::AroundRates> = Vec::new();
+                for (i, r) in a.rates.into_iter().enumerate() {
+                    let r = r
+                        .parse()
+                        .map_err(|m| err(format!("around.rates[{i}]: {m}")))?;
+                    if out.iter().any(|o| o.region == r.region) {
+                        return Err(err(format!(
+                            "around.rates[{i}].region: `{}` is listed twice",
+                            r.region
+                        )));
+                    }
+                    out.push(r);
+                }
+                out
+            }
+            None if origin == "built-in" => Vec::new(),
+            None => Catalog::builtin().around,
+        };
         Ok(Catalog {
+            around,
             origin: origin.to_string(),
             ec2: Ec2Catalog {
                 billing_granularity: parse_duration(&raw.ec2.billing_granularity)
@@ -364,6 +389,13 @@ impl Catalog {
                 .control_plane
                 .to_rate()
                 .map_err(|m| err(format!("eks.control_plane: {m}")))?,
+            eks_control_plane_extended: raw
+                .eks
+                .control_plane_extended
+                .as_ref()
+                .map(|r| r.to_rate())
+                .transpose()
+                .map_err(|m| err(format!("eks.control_plane_extended: {m}")))?,
             eks_source: raw.eks.source,
             savings_plans: {
                 let sp = raw.savings_plans;
@@ -395,6 +427,17 @@ impl Catalog {
                 }
                 out
             },
+        })
+    }
+
+    /// The rates around compute of `region`, or what to add.
+    pub fn around_rates(&self, region: &str) -> Result<&super::around::AroundRates, String> {
+        self.around.iter().find(|r| r.region == region).ok_or_else(|| {
+            format!(
+                "the pricing catalog ({}) has no rates around compute (EBS, public IPv4, load balancers, NAT, logs) for {region}; add an [[around.rates]] block with region = \"{region}\" to a catalog given with `pricing = \"file.toml\"`, or leave the charges out with `bill = {{ leave_out = [\"ebs\", \"public_ipv4\"] }}` on the platform; priced Regions: {}",
+                self.origin,
+                self.around.iter().map(|r| r.region.as_str()).collect::<Vec<_>>().join(", ")
+            )
         })
     }
 
@@ -560,6 +603,15 @@ struct RawCatalog {
     functions: Vec<RawFunction>,
     #[serde(default)]
     savings_plans: SavingsPlanRates,
+    /// Absent from catalogs `prices import` writes: the built-in ones apply.
+    #[serde(default)]
+    around: Option<RawAround>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAround {
+    rates: Vec<super::around::RawAroundRates>,
 }
 
 #[derive(Deserialize)]
@@ -598,7 +650,37 @@ struct RawFunction {
     bill_init: bool,
     #[serde(default)]
     warm_while_busy: bool,
+    /// Kept-warm time billed in multiples of this (Lambda: "5min").
+    warm_granularity: Option<String>,
+    /// Ephemeral storage billed above `storage_free`, up to `storage_max`.
+    storage_free: Option<String>,
+    storage_max: Option<String>,
+    storage_gib: Option<RawRate>,
+    /// New instances one function may add per `scale_period`.
+    scale_instances: Option<u32>,
+    scale_period: Option<String>,
+    /// The share of concurrency the autoscaler aims at (Cloud Run: 0.6).
+    target_utilization: Option<f64>,
     source: String,
+}
+
+/// A memory step in tenths of a MiB: "0.1GiB" is exactly 1,024.
+fn parse_memory_dmib(v: &str) -> Result<u32, String> {
+    let t = v.trim();
+    if let Some(n) = t.strip_suffix("GiB") {
+        let x: f64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{t}` does not start with a number"))?;
+        let d = (x * 10240.0).round();
+        if !(1.0..=u32::MAX as f64).contains(&d) {
+            return Err(format!("`{t}` is not a usable memory step"));
+        }
+        return Ok(d as u32);
+    }
+    parse_memory_mib(t)?
+        .checked_mul(10)
+        .ok_or_else(|| format!("`{t}` is too large"))
 }
 
 impl RawFunction {
@@ -612,11 +694,13 @@ impl RawFunction {
             v.and_then(vcpu_to_milli)
                 .ok_or_else(|| format!("{at}.{k}: give a positive vCPU count"))
         };
-        let (min_mib, max_mib, step_mib) = (
+        let (min_mib, max_mib) = (
             mem("memory_min", &self.memory_min)?,
             mem("memory_max", &self.memory_max)?,
-            mem("memory_step", &self.memory_step)?.max(1),
         );
+        let step_dmib = parse_memory_dmib(&self.memory_step)
+            .map_err(|m| format!("{at}.memory_step: {m}"))?
+            .max(1);
         if min_mib > max_mib {
             return Err(format!("{at}: memory_min is above memory_max"));
         }
@@ -629,7 +713,7 @@ impl RawFunction {
                 })?,
                 min_mib,
                 max_mib,
-                step_mib,
+                step_mib: mem("memory_step", &self.memory_step)?.max(1),
             },
             "cpu_memory" => FunctionSizing::CpuMemory {
                 min_cpu_milli: cpu("vcpu_min", self.vcpu_min)?,
@@ -637,7 +721,7 @@ impl RawFunction {
                 step_cpu_milli: cpu("vcpu_step", self.vcpu_step)?,
                 min_mib,
                 max_mib,
-                step_mib,
+                step_dmib,
             },
             other => {
                 return Err(format!(
@@ -691,6 +775,47 @@ impl RawFunction {
             },
             bill_init: self.bill_init,
             warm_while_busy: self.warm_while_busy,
+            warm_granularity: self
+                .warm_granularity
+                .as_deref()
+                .map(|v| dur("warm_granularity", v))
+                .transpose()?
+                .unwrap_or(1)
+                .max(1),
+            storage: match (&self.storage_free, &self.storage_max, &self.storage_gib) {
+                (None, None, None) => None,
+                (Some(free), Some(max), Some(r)) => Some(super::functions::FunctionStorage {
+                    free_mib: mem("storage_free", free)?,
+                    max_mib: mem("storage_max", max)?,
+                    rate: rate("storage_gib", r)?,
+                }),
+                _ => {
+                    return Err(format!(
+                        "{at}: ephemeral storage needs storage_free, storage_max and storage_gib together"
+                    ));
+                }
+            },
+            scale_rate: match (self.scale_instances, &self.scale_period) {
+                (None, None) => None,
+                (Some(n), Some(per)) if n > 0 => Some(super::functions::ScaleRate {
+                    instances: n,
+                    per: dur("scale_period", per)?.max(1),
+                }),
+                _ => {
+                    return Err(format!(
+                        "{at}: a scaling rate needs scale_instances (at least 1) and scale_period together"
+                    ));
+                }
+            },
+            target_utilization_pct: match self.target_utilization {
+                None => 100,
+                Some(u) if u > 0.0 && u <= 1.0 => ((u * 100.0).round() as u32).max(1),
+                Some(u) => {
+                    return Err(format!(
+                        "{at}.target_utilization: {u}: need a share above 0 and at most 1, such as 0.6"
+                    ));
+                }
+            },
             name: self.name,
             provider: self.provider,
             region: self.region,
@@ -743,6 +868,8 @@ struct RawFargateRates {
 #[serde(deny_unknown_fields)]
 struct RawEks {
     control_plane: RawRate,
+    /// The fee for a cluster on extended support (issue 23).
+    control_plane_extended: Option<RawRate>,
     source: String,
 }
 
@@ -811,5 +938,27 @@ mod tests {
         assert!(e.contains("m5.large"), "{e}");
         let e = c.instance_type("c6g.xlarge").unwrap_err();
         assert!(e.contains("c6i.xlarge") || e.contains("c7g.xlarge"), "{e}");
+    }
+}
+
+/// Which Kubernetes support an EKS cluster is on: standard, or extended
+/// (a version past standard support, at a higher cluster fee).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EksSupport {
+    #[default]
+    Standard,
+    Extended,
+}
+
+impl Catalog {
+    /// The EKS cluster fee for `support` (extended support needs the
+    /// catalog's `eks.control_plane_extended`, checked when validating).
+    pub fn eks_fee(&self, support: EksSupport) -> Rate {
+        match support {
+            EksSupport::Standard => self.eks_control_plane,
+            EksSupport::Extended => self
+                .eks_control_plane_extended
+                .unwrap_or(self.eks_control_plane),
+        }
     }
 }

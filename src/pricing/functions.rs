@@ -26,7 +26,9 @@ pub enum FunctionSizing {
         step_cpu_milli: u32,
         min_mib: u32,
         max_mib: u32,
-        step_mib: u32,
+        /// Memory step in tenths of a MiB, so that a step of 0.1 GiB
+        /// (Azure Container Instances: 102.4 MiB) is exact.
+        step_dmib: u32,
     },
 }
 
@@ -78,7 +80,33 @@ pub struct FunctionProfile {
     /// Whether a minimum instance pays its kept-warm rate while busy too
     /// (Lambda provisioned concurrency: yes; Cloud Run's idle rate: no).
     pub warm_while_busy: bool,
+    /// Kept-warm time is billed in whole multiples of this (Lambda
+    /// provisioned concurrency: five minutes); 1 µs where not rounded.
+    pub warm_granularity: SimTime,
+    /// Ephemeral storage the profile bills, if it bills any.
+    pub storage: Option<FunctionStorage>,
+    /// How fast one function may add instances, if limited (Lambda: 1,000
+    /// execution environments every 10 seconds).
+    pub scale_rate: Option<ScaleRate>,
+    /// The share of an instance's concurrency the autoscaler aims at, in
+    /// percent (Cloud Run: 60); 100 fills an instance before adding one.
+    pub target_utilization_pct: u32,
     pub source: String,
+}
+
+/// Ephemeral storage billed per GiB-second above a free amount (Lambda).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FunctionStorage {
+    pub free_mib: u32,
+    pub max_mib: u32,
+    pub rate: Rate,
+}
+
+/// At most `instances` new instances per function in any `per` µs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScaleRate {
+    pub instances: u32,
+    pub per: SimTime,
 }
 
 /// A monthly free allowance.
@@ -91,4 +119,4 @@ pub struct FreeTier {
 
 /// An average month (365.25 / 12 days), for prorating a monthly free tier
 /// over a run that covers part of one.
-pub const MONTH: SimTime = 2_629_800 * crate::time::SECOND;
+pub const MONTH: SimTime = crate::time::MONTH;

@@ -1,5 +1,6 @@
 //! Prices and billing arithmetic: the catalog of rates and exact money.
 
+pub mod around;
 pub mod catalog;
 pub mod functions;
 pub mod import;

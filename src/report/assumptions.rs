@@ -38,6 +38,14 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
     let mut out = per_platform(scenario, catalog);
     out.extend(services(scenario));
+    out.extend(super::around::list(scenario, catalog).into_iter().map(
+        |(applies_to, item, value, source)| Assumption {
+            applies_to,
+            item,
+            value,
+            source,
+        },
+    ));
     merge_platforms(out, &names)
 }
 
@@ -524,7 +532,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     add(
                         n,
                         "EKS control plane",
-                        per_hour(&catalog.eks_control_plane),
+                        per_hour(&catalog.eks_fee(f.eks_support)),
                         &catalog.eks_source,
                     );
                 }
@@ -724,7 +732,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     add(
                         n,
                         "EKS control plane",
-                        per_hour(&catalog.eks_control_plane),
+                        per_hour(&catalog.eks_fee(e.eks_support)),
                         &catalog.eks_source,
                     );
                 }

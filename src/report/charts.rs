@@ -410,7 +410,54 @@ pub fn components(summary: &Summary) -> Vec<(&'static str, RGBColor, Vec<f64>)> 
             RGBColor(227, 119, 194),
             get(&|p| p.cost.components.requests_usd),
         ),
+        // Around compute, stacked on top of compute (hatched-looking greys
+        // and oranges, apart from the compute blues and greens).
+        (
+            "around: public IPv4",
+            RGBColor(255, 127, 14),
+            get(&|p| around(p, &["public_ipv4"])),
+        ),
+        (
+            "around: NAT gateways",
+            RGBColor(214, 39, 40),
+            get(&|p| around(p, &["nat_gateway_hours", "nat_data_processed"])),
+        ),
+        (
+            "around: load balancers",
+            RGBColor(148, 103, 189),
+            get(&|p| around(p, &["load_balancer_hours", "load_balancer_capacity"])),
+        ),
+        (
+            "around: EBS volumes",
+            RGBColor(127, 127, 127),
+            get(&|p| around(p, &["ebs"])),
+        ),
+        (
+            "around: logs, ECR, cross-zone",
+            RGBColor(188, 189, 34),
+            get(&|p| {
+                around(
+                    p,
+                    &[
+                        "logs_ingestion",
+                        "ecr_storage",
+                        "ecr_transfer",
+                        "cross_zone_transfer",
+                    ],
+                )
+            }),
+        ),
     ]
+}
+
+/// A platform's charges around compute of the named components, summed.
+fn around(p: &super::summary::PlatformSummary, names: &[&str]) -> f64 {
+    p.cost
+        .around
+        .iter()
+        .filter(|l| names.contains(&l.component.as_str()))
+        .map(|l| l.cost_usd)
+        .sum()
 }
 
 impl Draw for BreakdownChart<'_> {

@@ -300,7 +300,8 @@ pub fn commit(
             skipped.push(format!("{}: no time series", p.name));
             continue;
         };
-        let total = p.cost.total_usd;
+        // Savings Plans cover compute only, not the bill around it.
+        let total = p.cost.compute();
         let c = &p.cost.components;
         let not_covered = c.control_plane_usd + c.requests_usd;
         let share = if total > 0.0 {

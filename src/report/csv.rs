@@ -47,6 +47,19 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     put("cost_instances_usd", c.instances_usd.to_string());
     put("cost_control_plane_usd", c.control_plane_usd.to_string());
     put("cost_requests_usd", c.requests_usd.to_string());
+    put("cost_compute_usd", p.cost.compute().to_string());
+    put("cost_around_usd", p.cost.around_usd.to_string());
+    // One column per charge around compute, always present.
+    for comp in crate::pricing::around::Component::ALL {
+        let v: f64 = p
+            .cost
+            .around
+            .iter()
+            .filter(|l| l.component == comp.name())
+            .map(|l| l.cost_usd)
+            .sum();
+        put(&format!("cost_around_{}_usd", comp.name()), v.to_string());
+    }
     put("billed_vcpu_seconds", p.billed.vcpu_seconds.to_string());
     put(
         "billed_memory_gib_seconds",

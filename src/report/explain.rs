@@ -331,6 +331,47 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
     })
 }
 
+/// What surrounds compute: its share, the largest item, and what would cut it.
+fn around_sentence(p: &PlatformSummary) -> String {
+    let around = p.cost.around_usd;
+    let by = p.cost.around_by_component();
+    let mut text = format!(
+        " Around compute: {} ({} of the bill; compute {}).",
+        usd(around),
+        pct(around, p.cost.total_usd),
+        usd(p.cost.compute())
+    );
+    if let Some((name, v)) = by.first() {
+        let cut = match name.as_str() {
+            "public_ipv4" => {
+                "a private subnet with NAT gateways pays per gateway instead of per address (worth it past a few dozen addresses, unless the traffic through NAT costs more); IPv6 or fewer, larger tasks also cut it"
+            }
+            "nat_gateway_hours" | "nat_data_processed" => {
+                "VPC endpoints for ECR, S3 and CloudWatch Logs keep image pulls and logs off NAT (an S3 gateway endpoint is free); a public subnet with public IPs avoids NAT altogether"
+            }
+            "logs_ingestion" => {
+                "fewer log bytes (drop debug lines, sample request logs) or a cheaper log class cut it"
+            }
+            "ebs" => "smaller root volumes, or fewer, larger instances, cut it",
+            "load_balancer_capacity" => {
+                "larger requests per connection (keep-alive) or smaller responses (compression, a CDN) cut the LCUs"
+            }
+            "load_balancer_hours" => {
+                "one load balancer shared by several services (listener rules) cuts it"
+            }
+            "ecr_transfer" => "replicating the image into this Region cuts it",
+            "ecr_storage" => "a lifecycle policy that expires old images cuts it",
+            _ => "keeping traffic within one zone cuts it",
+        };
+        text.push_str(&format!(
+            " The largest item is {} at {}: {cut}.",
+            name.replace('_', " "),
+            usd(*v)
+        ));
+    }
+    text
+}
+
 /// Names as a list: `a`, `a and b`, `a, b and c`.
 fn names(list: &[&str]) -> String {
     match list {
@@ -481,6 +522,9 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
                 " Karpenter consolidated {} node(s) ({} replaced by a cheaper one), evicting {} pod(s) that restarted elsewhere.",
                 cl.nodes_consolidated, cl.consolidation_replacements, cl.pods_moved
             ));
+        }
+        if p.cost.around_usd > 0.0 {
+            text.push_str(&around_sentence(p));
         }
         if p.kind == "fargate" && p.billed.task_seconds > 0.0 && p.tasks.run_seconds > 0.0 {
             text.push_str(&format!(

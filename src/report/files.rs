@@ -26,6 +26,7 @@ pub fn is_run_file(name: &str) -> bool {
         "service_minutes.csv",
         "report.html",
         "commit.csv",
+        "focus.csv",
     ];
     const CHARTS: &[&str] = &[
         "cost",

@@ -320,6 +320,42 @@ fn table(s: &Summary) -> String {
     h
 }
 
+/// The bill around compute: per platform, compute and around compute
+/// apart and together, then one row per charge.
+fn around_table(s: &Summary) -> String {
+    let mut h = String::from(
+        "<table class=\"cmp\"><thead><tr><th>platform</th><th>charge</th><th>resource</th><th>quantity</th><th>price</th><th>cost</th></tr></thead><tbody>\n",
+    );
+    for p in &s.platforms {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td><b>compute</b></td><td></td><td></td><td></td><td class=\"n\">{}</td></tr>\n",
+            esc(&p.name),
+            format_usd(p.cost.compute())
+        ));
+        for l in &p.cost.around {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.4} {}</td><td class=\"n\">${}</td><td class=\"n\">{}</td></tr>\n",
+                esc(&p.name),
+                esc(&l.component),
+                esc(&l.resource),
+                l.quantity,
+                esc(&l.unit),
+                l.price_usd,
+                format_usd(l.cost_usd)
+            ));
+        }
+        h.push_str(&format!(
+            "<tr><td>{}</td><td><b>around compute</b></td><td></td><td></td><td></td><td class=\"n\">{}</td></tr>\n<tr><td>{}</td><td><b>whole bill</b></td><td></td><td></td><td></td><td class=\"n\"><b>{}</b></td></tr>\n",
+            esc(&p.name),
+            format_usd(p.cost.around_usd),
+            esc(&p.name),
+            format_usd(p.cost.total_usd)
+        ));
+    }
+    h.push_str("</tbody></table>\n<p class=\"meta\">What stays out of the bill is listed under the assumptions.</p>\n");
+    h
+}
+
 /// The services table: one row per service per platform.
 fn services_table(s: &Summary) -> String {
     let mut h = String::from(
@@ -416,6 +452,10 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     h.push_str("</div>\n<h2 id=\"comparison\">Comparison</h2>\n");
     h.push_str(&table(s));
     h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Running at end = cut by the horizon. Not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption. Service replicas are not tasks.</p>\n");
+    if s.platforms.iter().any(|p| p.cost.around_usd > 0.0) {
+        h.push_str("<h2 id=\"around\">Compute and around compute</h2>\n");
+        h.push_str(&around_table(s));
+    }
     if s.platforms.iter().any(|p| !p.services.is_empty()) {
         h.push_str("<h2 id=\"services\">Services</h2>\n");
         h.push_str(&services_table(s));

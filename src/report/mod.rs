@@ -2,6 +2,7 @@
 //! extend) and `summary.csv`, the time series, per-task records, charts, the
 //! HTML report, the terminal table and progress line, and atomic file writing.
 
+pub mod around;
 pub mod assumptions;
 pub mod charts;
 pub mod commit;
@@ -9,6 +10,7 @@ pub mod compare;
 pub mod csv;
 pub mod explain;
 pub mod files;
+pub mod focus;
 pub mod format;
 pub mod html;
 pub mod plot;

@@ -129,10 +129,100 @@ fn backlog_summary(t: &Tally) -> Option<BacklogSummary> {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Cost {
+    /// The whole bill: compute and around compute.
     pub total_usd: f64,
     /// Cost per completed task (null when none completed).
     pub per_completed_task_usd: Option<f64>,
+    /// Compute: the components below (vCPU, memory, instances, fees).
     pub components: Components,
+    /// Compute alone (the sum of `components`, Spot savings aside).
+    #[serde(default)]
+    pub compute_usd: f64,
+    /// What surrounds compute: EBS, public IPv4, load balancers, NAT,
+    /// logs, ECR (the sum of `around`).
+    #[serde(default)]
+    pub around_usd: f64,
+    /// The charges around compute, one line each.
+    #[serde(default)]
+    pub around: Vec<AroundLine>,
+}
+
+impl Cost {
+    /// Compute alone; a summary written before the bill around compute
+    /// has only the total.
+    pub fn compute(&self) -> f64 {
+        if self.compute_usd > 0.0 || self.around_usd > 0.0 {
+            self.compute_usd
+        } else {
+            self.total_usd
+        }
+    }
+
+    /// The charges around compute by component, summed, largest first.
+    pub fn around_by_component(&self) -> Vec<(String, f64)> {
+        let mut m: BTreeMap<String, f64> = BTreeMap::new();
+        for l in &self.around {
+            *m.entry(l.component.clone()).or_default() += l.cost_usd;
+        }
+        let mut v: Vec<(String, f64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
+/// One charge around compute (hourly lines of a resource are summed).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AroundLine {
+    pub component: String,
+    pub service: String,
+    pub resource: String,
+    pub description: String,
+    /// In `unit`s: GB-Mo, Hrs, GB, LCU-Hrs, NLCU-Hrs.
+    pub quantity: f64,
+    pub unit: String,
+    pub price_usd: f64,
+    pub cost_usd: f64,
+}
+
+/// The around-compute lines of a run, hourly ones summed per resource and
+/// component (exact sums, converted once).
+pub fn around_lines(lines: &[crate::pricing::around::CostLine]) -> Vec<AroundLine> {
+    let mut merged: Vec<(crate::pricing::around::CostLine, Money)> = Vec::new();
+    for l in lines {
+        if let Some((m, cost)) = merged.iter_mut().find(|(m, _)| {
+            m.component == l.component
+                && m.resource == l.resource
+                && m.price == l.price
+                && m.per_unit == l.per_unit
+        }) {
+            m.quantity += l.quantity;
+            *cost += l.cost();
+        } else {
+            let mut first = l.clone();
+            if l.hour.is_some() {
+                first.description = match l.component {
+                    crate::pricing::around::Component::LoadBalancerCapacity => {
+                        format!("{} over the run's hours", l.unit)
+                    }
+                    _ => l.description.clone(),
+                };
+            }
+            merged.push((first, l.cost()));
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(l, cost)| AroundLine {
+            component: l.component.name().to_string(),
+            service: l.component.service().to_string(),
+            resource: l.resource.clone(),
+            description: l.description.clone(),
+            quantity: l.pricing_quantity(),
+            unit: l.unit.to_string(),
+            price_usd: l.price.usd(),
+            cost_usd: cost.usd(),
+        })
+        .collect()
 }
 
 /// Cost components in USD. Every component is always present (0 when it
@@ -391,6 +481,9 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             use super::format::snake as s;
             o.insert("region".into(), f.region.clone());
             o.insert("launch_type".into(), s(&f.launch_type));
+            if f.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             o.insert("os".into(), s(&f.os));
             o.insert("arch".into(), s(&f.arch));
             use crate::platform::fargate::Provider;
@@ -429,6 +522,12 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
         PlatformSpec::Function(f) => {
             o.insert("profile".into(), f.profile.name.clone());
             o.insert("free_tier".into(), f.free_tier.to_string());
+            if f.free_tier {
+                o.insert(
+                    "free_tier_month".into(),
+                    "30.4375 days (365.25/12), prorated to the run; horizon = \"1mo\" is one such month".into(),
+                );
+            }
             o.insert("region".into(), f.profile.region.clone());
             o.insert("cold_start".into(), f.cold_start.to_string());
             o.insert(
@@ -439,8 +538,36 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
             o.insert("min_instances".into(), f.min_instances.to_string());
             o.insert("max_instances".into(), f.max_instances.to_string());
             o.insert("on_throttle".into(), super::format::snake(&f.on_throttle));
+            o.insert(
+                "target_utilization".into(),
+                format!("{}", f.target_utilization_pct as f64 / 100.0),
+            );
+            o.insert(
+                "scale_rate".into(),
+                f.scale_rate.map_or("unlimited".into(), |r| {
+                    format!(
+                        "{} instances per {}",
+                        r.instances,
+                        crate::time::format_span(r.per)
+                    )
+                }),
+            );
+            if !f.provisioned.is_empty() {
+                let hm = |t: crate::time::SimTime| {
+                    format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60)
+                };
+                let windows: Vec<String> = f
+                    .provisioned
+                    .iter()
+                    .map(|w| format!("{}-{} x{}", hm(w.from), hm(w.to), w.concurrency))
+                    .collect();
+                o.insert("provisioned_schedule".into(), windows.join(", "));
+            }
         }
         PlatformSpec::Ec2(e) => {
+            if e.eks_support == crate::pricing::catalog::EksSupport::Extended {
+                o.insert("support".into(), "extended".into());
+            }
             let names: Vec<&str> = e.instance_types.iter().map(|t| t.name.as_str()).collect();
             o.insert("region".into(), e.region.clone());
             o.insert("orchestrator".into(), super::format::snake(&e.orchestrator));
@@ -595,6 +722,9 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             },
         }
     });
+    let whole = run.whole_bill();
+    let around_total = run.around_total();
+    let around = around_lines(&run.around);
     let t = &mut run.tally;
     let task_counts = tasks(t);
     PlatformSummary {
@@ -602,8 +732,11 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
         kind: run.spec.kind().to_string(),
         options: options(&run.spec),
         cost: Cost {
-            total_usd: cost.total().usd(),
-            per_completed_task_usd: cost.total().per(task_counts.completed).map(Money::usd),
+            total_usd: whole.usd(),
+            per_completed_task_usd: whole.per(task_counts.completed).map(Money::usd),
+            compute_usd: cost.total().usd(),
+            around_usd: around_total.usd(),
+            around,
             components: Components {
                 vcpu_usd: cost.vcpu.usd(),
                 memory_usd: cost.memory.usd(),

@@ -291,6 +291,7 @@ pub fn render(summary: &Summary) -> String {
     if functions {
         out.push_str("cold starts = instances started on demand (and the share of invocations that waited for one); function platforms only\n");
     }
+    out.push_str(&around_table(summary));
     if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         out.push_str(
             "tasks are the workload's own: service replicas are not tasks (summary.json `tasks.service_replicas` counts them), and on function platforms each request is an invocation\n",
@@ -307,4 +308,47 @@ pub fn render(summary: &Summary) -> String {
         ));
     }
     out
+}
+
+/// The whole bill apart: compute and around compute (EBS, public IPv4,
+/// load balancers, NAT, logs, ECR) and the largest item around compute.
+fn around_table(summary: &Summary) -> String {
+    let ps = &summary.platforms;
+    if !ps.iter().any(|p| p.cost.around_usd > 0.0) {
+        return String::new();
+    }
+    let mut t = table(vec![
+        "platform",
+        "compute",
+        "around\ncompute",
+        "whole\nbill",
+        "largest item\naround compute",
+    ]);
+    let compute = column(ps, |p| Some(p.cost.compute()), usd_column);
+    let around = column(ps, |p| Some(p.cost.around_usd), usd_column);
+    let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
+    for (i, p) in ps.iter().enumerate() {
+        let largest =
+            p.cost
+                .around_by_component()
+                .first()
+                .map_or("—".to_string(), |(name, v)| {
+                    format!(
+                        "{} {}",
+                        name.replace('_', " "),
+                        super::format::format_usd_cents(*v)
+                    )
+                });
+        t.add_row(vec![
+            p.name.clone(),
+            compute[i].clone(),
+            around[i].clone(),
+            total[i].clone(),
+            largest,
+        ]);
+    }
+    align_numbers(&mut t, 1);
+    format!(
+        "{t}\naround compute = EBS volumes, public IPv4, load balancers, NAT, logs, ECR; what stays out is in the assumptions (report.html)\n"
+    )
 }

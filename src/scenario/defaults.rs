@@ -38,6 +38,8 @@ pub struct Defaults {
     pub ec2: Ec2Defaults,
     pub traces: TraceDefaults,
     pub service: ServiceDefaults,
+    /// The bill around compute (`[bill]`, issue 25).
+    pub bill: crate::scenario::raw_bill::BillDefaults,
 }
 
 /// Defaults of services and their autoscaling (`[service]`).
@@ -205,6 +207,7 @@ struct Raw {
     image_pull: RawImagePull,
     traces: TraceDefaults,
     service: RawServiceDefaults,
+    bill: crate::scenario::raw_bill::BillDefaults,
 }
 
 #[derive(Deserialize)]
@@ -500,6 +503,7 @@ impl Defaults {
         Defaults {
             ec2,
             service,
+            bill: raw.bill,
             traces: raw.traces,
             fargate_launch_burst: f.launch_limit.burst,
             fargate_launch_refill_per_s: f.launch_limit.refill_per_second,

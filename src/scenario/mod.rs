@@ -3,8 +3,10 @@
 //! (`locate`).
 
 pub mod artifacts;
+pub mod bill;
 pub mod check;
 pub mod defaults;
+pub mod function_keys;
 pub mod hints;
 pub mod load;
 pub mod locate;
@@ -12,6 +14,7 @@ pub mod overrides;
 pub mod placement_constraints;
 pub mod pod_disruption;
 pub mod raw;
+pub mod raw_bill;
 pub mod services;
 pub mod spec;
 pub mod starter;

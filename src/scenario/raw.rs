@@ -27,6 +27,9 @@ pub struct RawScenario {
     /// (`experiment::Sweep`); a single run ignores it.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
+    /// What the workload's tasks send and write (the bill around compute).
+    #[serde(default)]
+    pub bill: Option<super::raw_bill::RawBill>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -107,6 +110,16 @@ pub struct RawService {
     pub stop_timeout: Option<String>,
     /// When a new replica passes its first health check (a duration).
     pub health_check_interval: Option<String>,
+    // The bill around compute (`scenario::bill`).
+    /// "alb", "nlb" or "none" (default).
+    pub load_balancer: Option<String>,
+    pub request_size: Option<String>,
+    pub response_size: Option<String>,
+    pub requests_per_connection: Option<i64>,
+    /// Listener rules evaluated per request.
+    pub rules: Option<i64>,
+    /// Log bytes written per request.
+    pub log_per_request: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -327,6 +340,8 @@ pub struct RawPlatform {
     pub startup: Option<RawStartup>,
     /// An ECS task definition whose runtimePlatform sets os and arch.
     pub task_definition: Option<String>,
+    /// The bill around compute: subnet, volumes, charges left out.
+    pub bill: Option<super::raw_bill::RawPlatformBill>,
     /// EKS only: pods EKS binds to Fargate a second (`"8.7/s"`).
     pub pod_binding_rate: Option<String>,
     // EC2 keys.
@@ -360,6 +375,8 @@ pub struct RawPlatform {
     /// ECS `bridge`/`host` mode: a static host port per workload group,
     /// `{ web = 80 }`.
     pub host_ports: Option<std::collections::BTreeMap<String, i64>>,
+    /// EKS (cluster or Fargate): `"standard"` or `"extended"` support.
+    pub support: Option<String>,
     // Function keys.
     pub profile: Option<String>,
     pub cold_start: Option<RawDist>,
@@ -369,6 +386,12 @@ pub struct RawPlatform {
     pub max_instances: Option<i64>,
     pub on_throttle: Option<crate::platform::function::OnThrottle>,
     pub free_tier: Option<bool>,
+    /// Provisioned concurrency for part of each day.
+    pub provisioned_schedule: Option<Vec<RawProvisionWindow>>,
+    /// The autoscaler's target share of concurrency (Cloud Run: 0.6).
+    pub target_utilization: Option<f64>,
+    /// How fast one function adds instances (Lambda: 1,000 per 10 s).
+    pub scale_rate: Option<RawScaleRate>,
 }
 
 impl RawPlatform {
@@ -414,6 +437,9 @@ impl RawPlatform {
             ("max_instances", self.max_instances.is_some()),
             ("on_throttle", self.on_throttle.is_some()),
             ("free_tier", self.free_tier.is_some()),
+            ("provisioned_schedule", self.provisioned_schedule.is_some()),
+            ("target_utilization", self.target_utilization.is_some()),
+            ("scale_rate", self.scale_rate.is_some()),
         ];
         // Keys of both Fargate and EC2 platforms (ECS settings).
         let ecs = [(
@@ -641,4 +667,29 @@ pub struct RawConstraint {
     pub kind: String,
     pub group: String,
     pub expression: Option<String>,
+}
+
+/// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",
+/// concurrency = 100 }`, every day of the run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisionWindow {
+    pub from: String,
+    pub to: String,
+    pub concurrency: i64,
+}
+
+/// `scale_rate`: `{ instances = 1000, per = "10s" }` or `"unlimited"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawScaleRate {
+    Named(String),
+    Rate(RawScaleRateTable),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleRateTable {
+    pub instances: i64,
+    pub per: String,
 }

@@ -23,6 +23,8 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     pub platforms: Vec<PlatformSpec>,
     pub report: ReportSpec,
+    /// Each platform's bill around compute, in platform order.
+    pub bills: Vec<crate::pricing::around::Settings>,
 }
 
 /// What a run writes besides the summary (`[report]` in a scenario).

@@ -56,6 +56,12 @@ fn function(
             "a function profile sets its own rates; for Spot use a Spot profile such as \"aci-spot\"",
         ));
     }
+    if f.support.is_some() {
+        return Err(invalid(
+            format!("{key}.support"),
+            "does not apply to kind = \"function\" (it sets an EKS cluster's fee)",
+        ));
+    }
     let count = |k: &str, v: Option<i64>, default: u32, lo: i64| -> Result<u32, Invalid> {
         match v {
             None => Ok(default),
@@ -101,6 +107,17 @@ fn function(
             }
             v => v.unwrap_or(false),
         },
+        provisioned: super::function_keys::provisioned_schedule(
+            key,
+            f.provisioned_schedule.as_deref(),
+            max_instances,
+        )?,
+        target_utilization_pct: super::function_keys::target_utilization(
+            key,
+            f.target_utilization,
+            profile,
+        )?,
+        scale_rate: super::function_keys::scale_rate(key, f.scale_rate.as_ref(), profile)?,
     })
 }
 
@@ -370,7 +387,15 @@ fn fargate(
         Some(n) => duration(&format!("{key}.spot.notice"), n)?,
         None => defaults.fargate_spot_notice,
     };
+    let eks_support = super::function_keys::eks_support(
+        key,
+        f.support.as_deref(),
+        launch_type == LaunchType::Eks,
+        "launch_type",
+        catalog,
+    )?;
     Ok(FargateSpec {
+        eks_support,
         name: f.name.clone(),
         region,
         launch_type,
@@ -972,7 +997,15 @@ fn ec2(
         "set orchestrator = \"ecs\"",
         d.ecs_service_launch_per_minute,
     )?;
+    let eks_support = super::function_keys::eks_support(
+        key,
+        p.support.as_deref(),
+        orchestrator == Orchestrator::Eks,
+        "orchestrator",
+        catalog,
+    )?;
     Ok(Ec2Spec {
+        eks_support,
         name: p.name.clone(),
         region,
         orchestrator,
@@ -1124,7 +1157,11 @@ pub fn scenario(
             PlatformKind::Ec2 => {
                 PlatformSpec::Ec2(Box::new(ec2(p, &key, &region, catalog, defaults)?))
             }
-            PlatformKind::Function => PlatformSpec::Function(Box::new(function(p, &key, catalog)?)),
+            PlatformKind::Function => {
+                let f = function(p, &key, catalog)?;
+                super::function_keys::storage_billable(&generators, &f)?;
+                PlatformSpec::Function(Box::new(f))
+            }
         };
         let name = spec.name().to_string();
         if name.trim().is_empty() {
@@ -1161,7 +1198,10 @@ pub fn scenario(
     if let Some(on) = raw.report.task_records {
         report.task_records = on;
     }
+    let bills =
+        super::bill::settings(raw, &platforms, catalog, &defaults.bill, defaults.ec2.zones)?;
     Ok(Scenario {
+        bills,
         report,
         name: raw.name.clone(),
         description: raw.description.clone(),

@@ -3,15 +3,17 @@
 //! without a final newline, with or without a byte-order mark.
 
 use super::task::WorkloadError;
-use std::io::{BufRead, BufReader, Read};
+use crate::io::lines::ByteLines;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Lines of a text file, numbered from 1, without their line endings.
+/// Each line is borrowed from a block of the file read at once: reading
+/// allocates nothing per line.
 pub struct TextLines {
     path: PathBuf,
-    reader: BufReader<Box<dyn Read + Send>>,
+    reader: ByteLines,
     line: u64,
-    buf: String,
 }
 
 /// Whether the file starts with the gzip magic bytes.
@@ -61,9 +63,8 @@ impl TextLines {
         };
         Ok(TextLines {
             path: path.to_path_buf(),
-            reader: BufReader::with_capacity(1 << 16, raw),
+            reader: ByteLines::new(raw),
             line: 0,
-            buf: String::new(),
         })
     }
 
@@ -78,29 +79,36 @@ impl TextLines {
 
     /// The next line and its number, or None at the end of the file.
     pub fn next_line(&mut self) -> Option<Result<(u64, &str), WorkloadError>> {
-        self.buf.clear();
-        match self.reader.read_line(&mut self.buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.line += 1;
-                let mut text = self.buf.trim_end_matches(['\r', '\n']);
-                if self.line == 1 {
-                    text = text.trim_start_matches('\u{feff}');
+        let source = match self.reader.next_line() {
+            Ok(None) => return None,
+            Ok(Some(bytes)) => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    self.line += 1;
+                    let mut text = text.trim_end_matches(['\r', '\n']);
+                    if self.line == 1 {
+                        text = text.trim_start_matches('\u{feff}');
+                    }
+                    return Some(Ok((self.line, text)));
                 }
-                Some(Ok((self.line, text)))
-            }
-            Err(source) => Some(Err(WorkloadError::Io {
-                path: self.path.clone(),
-                source: if source.kind() == std::io::ErrorKind::InvalidData {
-                    std::io::Error::other(format!(
-                        "line {}: not UTF-8 text ({source}); is this the right file and format?",
-                        self.line + 1
-                    ))
-                } else {
-                    source
-                },
-            })),
-        }
+                // As `BufRead::read_line` words it.
+                Err(_) => std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ),
+            },
+            Err(source) => source,
+        };
+        Some(Err(WorkloadError::Io {
+            path: self.path.clone(),
+            source: if source.kind() == std::io::ErrorKind::InvalidData {
+                std::io::Error::other(format!(
+                    "line {}: not UTF-8 text ({source}); is this the right file and format?",
+                    self.line + 1
+                ))
+            } else {
+                source
+            },
+        }))
     }
 }
 

@@ -768,6 +768,26 @@ const WRONG: &[Wrong] = &[
         &["--trace adir", "folder"],
     ),
     wrong(&["new", "n.toml", "--trace", "afile"], &["afile", "format"]),
+    wrong(
+        &["new", "n.toml", "--from", "missing.jsonl"],
+        &["missing.jsonl", "no such file", "ECS task export"],
+    ),
+    wrong(
+        &["new", "n.toml", "--from", "empty.csv"],
+        &["empty.csv", "format"],
+    ),
+    wrong(
+        &["new", "n.toml", "--trace", "afile", "--from", "afile"],
+        &["--from"],
+    ),
+    // calibrate.
+    wrong(&["calibrate"], &["<EVENTS>"]),
+    wrong(
+        &["calibrate", "missing.jsonl"],
+        &["missing.jsonl", "no such file"],
+    ),
+    wrong(&["calibrate", "adir"], &["adir", "a folder, not a file"]),
+    wrong(&["calibrate", "garbage.toml"], &["garbage.toml", "format"]),
     // completions.
     wrong(&["completions", "nosh"], &["nosh", "bash"]),
 ];

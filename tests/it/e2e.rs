@@ -31,7 +31,7 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
             .find(|p| p.name == n)
             .unwrap()
             .cost
-            .total_usd
+            .compute_usd
     };
     // Same tasks everywhere; ARM is ~20% cheaper than x86 and Spot ~69% cheaper.
     let (x86, arm, spot) = (
@@ -47,7 +47,11 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
         let c = &p.cost.components;
         let sum =
             c.vcpu_usd + c.memory_usd + c.storage_usd + c.os_license_usd + c.control_plane_usd;
-        assert!((sum - p.cost.total_usd).abs() < 1e-9);
+        assert!((sum - p.cost.compute_usd).abs() < 1e-9);
+        // The addresses: $0.005 per billed task-hour.
+        let ipv4 = p.cost.around.iter().map(|l| l.cost_usd).sum::<f64>();
+        assert!((ipv4 - p.billed.task_seconds * 0.005 / 3600.0).abs() < 1e-9);
+        assert!((p.cost.total_usd - sum - ipv4).abs() < 1e-9);
         // The hourly burst of 150 exceeds the launch burst of 100: some tasks wait.
         assert!(p.latency.wait.max.unwrap() > 2.0);
         assert!(p.latency.time_to_start.p50.unwrap() > 20.0);
@@ -93,7 +97,7 @@ fn quickstart_writes_a_summary_that_tells_a_story() {
     // start-up times differ only by noise.
     let html = std::fs::read_to_string(d.path().join("run1/report.html")).unwrap();
     assert!(
-        html.contains("fargate-spot is the cheapest option at $2.95: $4.22 (58.8%) less than the next, fargate-arm at $7.18."),
+        html.contains("fargate-spot is the cheapest option at $3.81: $4.22 (52.6%) less than the next, fargate-arm at $8.03."),
         "{html}"
     );
     assert!(html.contains("Tasks start in about the same time on every option compared"));
@@ -583,9 +587,9 @@ fn commit_recommends_a_savings_plan_from_a_finished_run() {
     assert_eq!(first[0], "fargate-x86");
     let cost: f64 = first[2].parse().unwrap();
     assert!(
-        (cost - x86.cost.total_usd).abs() < 1e-9,
+        (cost - x86.cost.compute_usd).abs() < 1e-9,
         "{cost} vs {}",
-        x86.cost.total_usd
+        x86.cost.compute_usd
     );
     assert!(dir.path().join("q/commit.png").is_file());
     // No EC2 platform: an EC2 Instance plan applies to none, and says so.
@@ -654,8 +658,17 @@ fn prices_import_reads_a_price_list_offer_file_into_a_catalog() {
     let summary = fargate_sim::report::read_summary(&dir.path().join("o")).unwrap();
     // The instance runs from 0 to the task's end (an hour plus its container
     // start of a few seconds): $0.107 an hour, at the imported rate.
-    let cost = summary.platforms[0].cost.total_usd;
+    let cost = summary.platforms[0].cost.compute_usd;
     assert!((0.107..0.107 * 1.02).contains(&cost), "{cost}");
+    // Around it, at the built-in eu-west-1 rates: the instance's 30 GiB
+    // gp3 root volume at $0.088 per GB-month and its address at $0.005/h.
+    let hours = summary.platforms[0]
+        .cluster
+        .as_ref()
+        .unwrap()
+        .instance_hours;
+    let around = 30.0 * 0.088 * hours / 720.0 + 0.005 * hours;
+    assert!((summary.platforms[0].cost.around_usd - around).abs() < 1e-12);
     // A file that is not an offer file: a clear error.
     std::fs::write(dir.path().join("bad.json"), "{\"hello\": 1}").unwrap();
     let (code, _, err) = bin(&["prices", "import", "bad.json"], dir.path());

@@ -64,7 +64,7 @@ fn binpack_on_two_instances_by_hand() {
     assert!((c.idle_usd - 0.096 * 45.0 / 3600.0).abs() < 1e-15);
     assert_eq!(c.peak_instances, 2);
     assert_eq!(c.instance_hours, 200.0 / 3600.0);
-    assert_eq!(s.cost.components.instances_usd, s.cost.total_usd);
+    assert_eq!(s.cost.components.instances_usd, s.cost.compute_usd);
 }
 
 #[test]

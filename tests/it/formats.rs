@@ -18,12 +18,14 @@ trace = "trace.csv"
 name = "f"
 kind = "fargate"
 startup = { provisioning = "0s", image_pull = "0s" }
+bill = { leave_out = ["public_ipv4"] }
 [[platforms]]
 name = "s"
 kind = "fargate"
 capacity = "spot"
 spot = { interruptions_per_hour = 0 }
 startup = { provisioning = "0s", image_pull = "0s" }
+bill = { leave_out = ["public_ipv4"] }
 "#;
 
 const TRACE: &str =

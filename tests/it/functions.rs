@@ -54,11 +54,11 @@ fn cloud_run_request_based_and_instance_based_billing_on_the_same_traffic() {
 
 #[test]
 fn aci_bills_each_container_group_per_second_from_its_start() {
-    // 0.3 vCPU / 1,536 MiB → 1 vCPU / 1,600 MiB (100 MiB steps); the 20 s
-    // start-up plus 100.2 s of work = 120.2 s → 121 s.
-    // 121 × $0.0405/3600 + 1600/1024 × 121 × $0.00445/3600
+    // 0.3 vCPU / 1,536 MiB → 1 vCPU / 1.5 GiB (0.1 GiB steps, issue 23); the
+    // 20 s start-up plus 100.2 s of work = 120.2 s → 121 s.
+    // 121 × $0.0405/3600 + 1.5 × 121 × $0.00445/3600
     let r = ran("profile = \"aci\"", "a,0,100.2,0.3,1536,\n");
-    assert_eq!(r.total_atto("p"), usd("0.001594952256944444"));
+    assert_eq!(r.total_atto("p"), usd("0.001585604166666666"));
 }
 
 #[test]
@@ -127,17 +127,18 @@ fn over_the_concurrency_limit_work_is_throttled_and_waits_for_a_warm_slot() {
 
 #[test]
 fn provisioned_concurrency_is_paid_for_the_whole_run_and_starts_warm() {
-    // One provisioned 1 GiB instance from 0 to the end at 101 s:
-    // 101 × $0.0000041667; the 1 s invocation on it at the provisioned
-    // duration rate $0.0000097222; one request $0.0000002.
+    // One provisioned 1 GiB instance from 0 to the end at 101 s, rounded up
+    // to five minutes (Lambda pricing page, issue 23): 300 × $0.0000041667;
+    // the 1 s invocation on it at the provisioned duration rate
+    // $0.0000097222; one request $0.0000002.
     let r = ran(
         "profile = \"lambda\"\nmin_instances = 1",
         "a,100,1,0.25,1024,\n",
     );
-    assert_eq!(r.total_atto("p"), usd("0.0004307589"));
+    assert_eq!(r.total_atto("p"), usd("0.0012599322"));
     let f = r.platform("p").function.clone().unwrap();
     assert_eq!((f.cold_starts, f.warm_invocations), (0, 1));
-    assert!((f.kept_warm_usd - 101.0 * 0.0000041667).abs() < 1e-15);
+    assert!((f.kept_warm_usd - 300.0 * 0.0000041667).abs() < 1e-15);
 }
 
 /// A service on function platforms: one request a second, evenly spaced,
@@ -238,6 +239,8 @@ max_instances = {max_instances}
 keep_alive = "{keep_alive_s}s"
 on_throttle = "{on_throttle}"
 cold_start = {{ dist = "lognormal", median = "300ms", p90 = "2s" }}
+provisioned_schedule = [{{ from = "00:05", to = "00:20", concurrency = 1 }}]
+scale_rate = {{ instances = 3, per = "10s" }}
 [[platforms]]
 name = "cloud-run"
 kind = "function"
@@ -306,10 +309,11 @@ proptest::proptest! {
 #[test]
 fn the_monthly_free_tier_is_prorated_to_the_run() {
     // A one-hour run gets 3,600 / 2,629,800 of Lambda's monthly 400,000
-    // GB-s and 1 M requests: 560,711,841,204 MiB·µs (547.57 GiB-s) and 1,368
+    // GB-s and 1 M requests: 5,607,118,412,046 tenth-MiB·µs (547.57 GiB-s;
+    // memory is counted in tenths of a MiB since issue 23) and 1,368
     // requests. 2,000 one-second 1 GiB invocations use 2,000 GiB-s:
-    // (2,048,000,000,000 − 560,711,841,204) MiB·µs × $0.0000166667 per GiB-s
-    // = $0.024207212457231731, plus 632 × $0.0000002 = $0.0001264.
+    // (20,480,000,000,000 − 5,607,118,412,046) tenth-MiB·µs × $0.0000166667
+    // per GiB-s = $0.024207212457221965, plus 632 × $0.0000002 = $0.0001264.
     let rows: String = (0..2000)
         .map(|i| format!("t{i},{},1,0.25,1024,\n", i as f64 * 1.5))
         .collect();
@@ -325,12 +329,12 @@ fn the_monthly_free_tier_is_prorated_to_the_run() {
         run(&Case::new(&scenario, Some(&format!("{HEADER}{rows}"))), &[])
     };
     let free = with_horizon(text(true));
-    assert_eq!(free.total_atto("p"), usd("0.024333612457231731"));
+    assert_eq!(free.total_atto("p"), usd("0.024333612457221965"));
     let paid = with_horizon(text(false));
     // Without it: 2,000 GiB-s × $0.0000166667 + 2,000 × $0.0000002.
     assert_eq!(paid.total_atto("p"), usd("0.0337334"));
     let f = free.platform("p").function.clone().unwrap();
-    assert!((f.free_tier_usd - (0.0337334 - 0.024333612457231731)).abs() < 1e-15);
+    assert!((f.free_tier_usd - (0.0337334 - 0.024333612457221965)).abs() < 1e-15);
 }
 
 #[test]

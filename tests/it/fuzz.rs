@@ -203,6 +203,12 @@ fn template(format: Format) -> &'static str {
         Format::AzureFunctions2019 => "o,a,f,http,1",
         Format::Requests => "12.5,0.08,x",
         Format::AwsCur => "arn:t1,USE1-Fargate-vCPU-Hours:perCPU,2026-11-01T10:00:00Z,0.25,0.01,0,",
+        Format::EcsTasks => {
+            r#"{"taskArn":"t","createdAt":1,"startedAt":2,"cpu":"256","memory":"512"}"#
+        }
+        Format::KubernetesPods => {
+            r#"{"kind":"Pod","metadata":{"name":"p","creationTimestamp":"2026-01-01T00:00:00Z"}}"#
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The integration tests: one crate, so the binary and library link once.
 
+mod account;
 mod balancer;
 mod bills;
 mod broken;
@@ -7,6 +8,7 @@ mod cluster_fidelity;
 mod commands;
 mod common;
 mod constraints;
+mod csv_reader;
 mod cur;
 mod docs;
 mod e2e;
@@ -14,6 +16,7 @@ mod ec2;
 mod errors;
 mod experiments;
 mod formats;
+mod function_rules;
 mod functions;
 mod fuzz;
 mod honest;
@@ -26,3 +29,4 @@ mod strategy;
 mod timing;
 mod traces;
 mod validation;
+mod whole_bill;

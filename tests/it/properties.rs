@@ -88,7 +88,7 @@ proptest! {
             prop_assert_eq!(cp.iter().map(|c| c.launches).sum::<u64>(), recs.len() as u64);
             prop_assert_eq!(cp.iter().map(|c| c.interrupted).sum::<u64>(), t.interrupted);
             let cost: f64 = cp.iter().map(|c| c.cost_usd).sum();
-            prop_assert!((cost - p.cost.total_usd).abs() <= 1e-9 * p.cost.total_usd.max(1.0));
+            prop_assert!((cost - p.cost.compute_usd).abs() <= 1e-9 * p.cost.compute_usd.max(1.0));
             if p.name == "mix" {
                 // FARGATE and FARGATE_SPOT have a launch bucket each.
                 prop_assert_eq!(cp[0].interrupted, 0);

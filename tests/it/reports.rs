@@ -225,7 +225,8 @@ fn a_run_writes_files_that_agree_with_the_summary() {
         }
         let last = *idx.last().unwrap();
         assert_eq!(t_end[last], Some(p.simulated_end_s));
-        let total = p.cost.total_usd;
+        // The series follows compute; the bill around it is apart.
+        let total = p.cost.compute_usd;
         assert!(
             (cumulative[last].unwrap() - total).abs() < 1e-9 * total.max(1.0),
             "{}",
@@ -291,7 +292,7 @@ fn a_run_writes_files_that_agree_with_the_summary() {
         let c = &p.cost.components;
         let expected = match &p.cluster {
             // Serverless: the tasks' bills are the bill (less the control plane).
-            None => p.cost.total_usd - c.control_plane_usd,
+            None => p.cost.compute_usd - c.control_plane_usd,
             // EC2: the tasks' shares are the allocated part of the instances.
             Some(cl) => cl.allocated_usd,
         };

@@ -139,7 +139,7 @@ fn interrupted_spot_tasks_are_billed_for_what_they_ran_and_their_lost_work_count
     // $0.01542025 an hour.
     assert!((od.cost_usd - od.task_seconds / 3600.0 * 0.0493704).abs() < 1e-9);
     assert!((spot.cost_usd - spot.task_seconds / 3600.0 * 0.01542025).abs() < 1e-9);
-    assert!((od.cost_usd + spot.cost_usd - p.cost.total_usd).abs() < 1e-9);
+    assert!((od.cost_usd + spot.cost_usd - p.cost.compute_usd).abs() < 1e-9);
     // Billed ≥ run: the Spot share paid for its finished hours and its
     // lost work.
     assert!(spot.task_seconds >= spot.completed as f64 * 3600.0 + lost - 1e-6);

@@ -331,7 +331,7 @@ impl Ec2Model {
             billing_granularity: catalog.ec2.billing_granularity,
             minimum_billed: catalog.ec2.minimum_billed,
             control_plane: (spec.orchestrator == Orchestrator::Eks)
-                .then_some(catalog.eks_control_plane),
+                .then_some(catalog.eks_fee(spec.eks_support)),
             replicas: ReplicaWatch::default(),
             pinned_since: None,
             node_types: NodeTypes {

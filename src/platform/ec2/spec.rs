@@ -202,6 +202,8 @@ impl Autoscaler {
 /// A validated EC2 cluster platform.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ec2Spec {
+    /// EKS: standard or extended support (the cluster fee).
+    pub eks_support: crate::pricing::catalog::EksSupport,
     pub name: String,
     pub region: String,
     pub orchestrator: Orchestrator,

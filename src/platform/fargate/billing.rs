@@ -55,7 +55,7 @@ impl FargateBilling {
             storage_gib: rates.storage_gib,
             os_license_vcpu: rates.os_license_vcpu,
             control_plane: (spec.launch_type == LaunchType::Eks)
-                .then_some(catalog.eks_control_plane),
+                .then_some(catalog.eks_fee(spec.eks_support)),
             rates_source: rates.source.clone(),
             on_demand: if capacity == Capacity::Spot {
                 catalog

@@ -38,6 +38,8 @@ pub enum OnInterruption {
 /// A validated Fargate platform from a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FargateSpec {
+    /// EKS: standard or extended support (the cluster fee).
+    pub eks_support: crate::pricing::catalog::EksSupport,
     pub name: String,
     pub region: String,
     pub launch_type: LaunchType,

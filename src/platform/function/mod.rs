@@ -9,5 +9,5 @@ pub mod stats;
 
 pub use model::FunctionModel;
 pub use sizing::{FunctionSize, size_task};
-pub use spec::{FunctionSpec, OnThrottle};
+pub use spec::{FunctionSpec, OnThrottle, ProvisionWindow};
 pub use stats::FunctionStats;

@@ -60,6 +60,9 @@ struct Instance {
     generation: u32,
     gone: bool,
     minimum: bool,
+    /// The provisioned-concurrency window that made it (a minimum
+    /// instance), or None for the constant minimum.
+    window: Option<u16>,
     /// Whether it is in the stack of instances with a free slot.
     listed: bool,
     /// The service it belongs to (each service is its own function, with
@@ -92,6 +95,12 @@ pub enum Event {
     Reclaim { instance: u32, generation: u32 },
     /// A service's next request arrives.
     Request { service: u16 },
+    /// A provisioned-concurrency window opens (daemon event).
+    ProvisionOn { window: u16 },
+    /// A provisioned-concurrency window that opened at `opened` closes.
+    ProvisionOff { window: u16, opened: SimTime },
+    /// The scaling rate allows a new instance again: retry waiting work.
+    Retry,
 }
 
 struct Running {
@@ -135,14 +144,23 @@ pub struct FunctionModel {
     spec: FunctionSpec,
     horizon: Option<SimTime>,
     instances: Vec<Instance>,
-    /// For each size and owner, instances that may have a free slot, most
-    /// recently freed last (entries are checked when taken).
-    pools: HashMap<(FunctionSize, Option<u16>), Vec<u32>>,
+    /// For each size, owner and kind (minimum or not), instances that may
+    /// have a free slot, most recently freed last (entries are checked when
+    /// taken). Minimum instances are looked at first: provisioned
+    /// concurrency serves before on-demand environments.
+    pools: HashMap<(FunctionSize, Option<u16>, bool), Vec<u32>>,
     /// Slots of instances that are gone, for reuse.
     free_instances: Vec<u32>,
     services: Vec<FnService>,
-    /// Owners (batch: None) whose minimum instances exist.
-    minimum_made: Vec<Option<u16>>,
+    /// Owners (batch: None) whose minimum instances exist, with their size.
+    minimum_made: Vec<(Option<u16>, FunctionSize)>,
+    /// Provisioned-concurrency windows open now, with their opening time.
+    open_windows: Vec<(u16, SimTime)>,
+    /// Creation times of each function's on-demand instances within the
+    /// scaling rate's period (oldest first).
+    scaled: HashMap<Option<u16>, VecDeque<SimTime>>,
+    /// When a retry of rate-throttled work is scheduled.
+    retry_at: Option<SimTime>,
     /// The run's end, once [`Self::finish`] has run.
     end: SimTime,
     alive: u64,
@@ -170,6 +188,9 @@ impl FunctionModel {
             free_instances: Vec::new(),
             services: Vec::new(),
             minimum_made: Vec::new(),
+            open_windows: Vec::new(),
+            scaled: HashMap::new(),
+            retry_at: None,
             end: 0,
             alive: 0,
             running: Vec::new(),
@@ -187,7 +208,7 @@ impl FunctionModel {
         self.bill(at, self.free_allowance(at))
     }
 
-    /// The bill at `at` less a free allowance (milli-vCPU·µs, MiB·µs,
+    /// The bill at `at` less a free allowance (milli-vCPU·µs, tenth-MiB·µs,
     /// requests), with the usage of instances still alive accrued to `at`.
     fn bill(&self, at: SimTime, (free_cpu, free_mem, free_req): (u128, u128, u128)) -> ExactCost {
         let p = &self.spec.profile;
@@ -202,10 +223,13 @@ impl FunctionModel {
             vcpu: p.vcpu.cost(active_cpu, 1000)
                 + wa_cpu.cost(s.warm_active_cpu, 1000)
                 + p.warm_vcpu.cost(s.warm_cpu + acc_warm_cpu, 1000),
-            memory: p.memory_gib.cost(active_mem, 1024)
-                + wa_mem.cost(s.warm_active_memory, 1024)
-                + p.warm_memory_gib.cost(s.warm_memory + acc_warm_mem, 1024),
+            memory: p.memory_gib.cost(active_mem, 10240)
+                + wa_mem.cost(s.warm_active_memory, 10240)
+                + p.warm_memory_gib.cost(s.warm_memory + acc_warm_mem, 10240),
             requests: p.request.cost(requests, 1),
+            storage: p
+                .storage
+                .map_or(Money(0), |st| st.rate.cost(s.storage_mib_us, 1024)),
             ..ExactCost::default()
         }
     }
@@ -218,7 +242,7 @@ impl FunctionModel {
         let p = &self.spec.profile;
         let mut out = (0u128, 0u128, 0u128, 0u128);
         for i in self.instances.iter().filter(|i| !i.gone && i.created < at) {
-            let (c, m) = (i.size.cpu_milli as u128, i.size.memory_mib as u128);
+            let (c, m) = (i.size.cpu_milli as u128, i.size.memory_dmib as u128);
             let life = (at - i.created) as u128;
             let open = if i.busy_open {
                 at.saturating_sub(i.busy_since) as u128
@@ -244,7 +268,7 @@ impl FunctionModel {
         out
     }
 
-    /// The free tier for a run of `at` µs, in milli-vCPU·µs, MiB·µs and
+    /// The free tier for a run of `at` µs, in milli-vCPU·µs, tenth-MiB·µs and
     /// requests (all zero when it does not apply).
     fn free_allowance(&self, at: SimTime) -> (u128, u128, u128) {
         let Some(f) = self.spec.profile.free_tier.filter(|_| self.spec.free_tier) else {
@@ -253,7 +277,7 @@ impl FunctionModel {
         let prorate = |per_month: u128| per_month * at as u128 / MONTH as u128;
         (
             prorate(f.vcpu_seconds as u128 * 1000 * 1_000_000),
-            prorate(f.gib_seconds as u128 * 1024 * 1_000_000),
+            prorate(f.gib_seconds as u128 * 10240 * 1_000_000),
             prorate(f.requests as u128),
         )
     }
@@ -268,7 +292,7 @@ impl FunctionModel {
     pub fn kept_warm_cost(&self) -> Money {
         let p = &self.spec.profile;
         p.warm_vcpu.cost(self.stats.warm_cpu, 1000)
-            + p.warm_memory_gib.cost(self.stats.warm_memory, 1024)
+            + p.warm_memory_gib.cost(self.stats.warm_memory, 10240)
     }
 
     /// Rounds a billed span up to the profile's granularity and minimum.
@@ -286,21 +310,25 @@ impl FunctionModel {
         let (size, minimum, owner) = (inst.size, inst.minimum, inst.owner);
         let (c, m) = (
             size.cpu_milli as u128 * span as u128,
-            size.memory_mib as u128 * span as u128,
+            size.memory_dmib as u128 * span as u128,
         );
         let p = &self.spec.profile;
-        let cost = if minimum {
-            self.stats.warm_active_cpu += c;
-            self.stats.warm_active_memory += m;
-            p.warm_active_vcpu.unwrap_or(p.vcpu).cost(c, 1000)
-                + p.warm_active_memory_gib
-                    .unwrap_or(p.memory_gib)
-                    .cost(m, 1024)
-        } else {
-            self.stats.active_cpu += c;
-            self.stats.active_memory += m;
-            p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 1024)
-        };
+        let storage = size.storage_mib as u128 * span as u128;
+        self.stats.storage_mib_us += storage;
+        let storage_cost = p.storage.map_or(Money(0), |st| st.rate.cost(storage, 1024));
+        let cost = storage_cost
+            + if minimum {
+                self.stats.warm_active_cpu += c;
+                self.stats.warm_active_memory += m;
+                p.warm_active_vcpu.unwrap_or(p.vcpu).cost(c, 1000)
+                    + p.warm_active_memory_gib
+                        .unwrap_or(p.memory_gib)
+                        .cost(m, 10240)
+            } else {
+                self.stats.active_cpu += c;
+                self.stats.active_memory += m;
+                p.vcpu.cost(c, 1000) + p.memory_gib.cost(m, 10240)
+            };
         self.books
             .tally
             .add_usage(size.cpu_milli, size.memory_mib, 0, span);
@@ -334,6 +362,7 @@ impl FunctionModel {
             generation: 0,
             gone: false,
             minimum,
+            window: None,
             listed: false,
             owner,
             busy_total: 0,
@@ -371,16 +400,28 @@ impl FunctionModel {
         id
     }
 
-    /// An instance of `size` and `owner` with a free slot, the most recently
-    /// freed first. Entries for instances that are gone, full, or whose slot
-    /// now holds another instance are dropped here.
+    /// An instance of `size` and `owner` with a free slot below the
+    /// autoscaler's target, a minimum (provisioned) one first, then the most
+    /// recently freed. Entries for instances that are gone, at the target,
+    /// or whose slot now holds another instance are dropped here.
     fn take_free(&mut self, size: FunctionSize, owner: Option<u16>) -> Option<u32> {
-        let conc = self.concurrency_of(owner);
-        let stack = self.pools.get_mut(&(size, owner))?;
+        let cap = self.target_of(owner);
+        self.take_from(size, owner, true, cap)
+            .or_else(|| self.take_from(size, owner, false, cap))
+    }
+
+    fn take_from(
+        &mut self,
+        size: FunctionSize,
+        owner: Option<u16>,
+        minimum: bool,
+        cap: u32,
+    ) -> Option<u32> {
+        let stack = self.pools.get_mut(&(size, owner, minimum))?;
         while let Some(&id) = stack.last() {
             let inst = &mut self.instances[id as usize];
-            let same = inst.size == size && inst.owner == owner;
-            if same && !inst.gone && inst.load < conc {
+            let same = inst.size == size && inst.owner == owner && inst.minimum == minimum;
+            if same && !inst.gone && inst.load < cap {
                 return Some(id);
             }
             if same {
@@ -389,6 +430,45 @@ impl FunctionModel {
             stack.pop();
         }
         None
+    }
+
+    /// When no instance may be added: any instance of `size` and `owner`
+    /// with a slot free up to the hard concurrency limit (a minimum one
+    /// first, then the lowest id).
+    fn any_with_room(&self, size: FunctionSize, owner: Option<u16>) -> Option<u32> {
+        let conc = self.concurrency_of(owner);
+        let fits = |i: &Instance| !i.gone && i.size == size && i.owner == owner && i.load < conc;
+        let ids = 0..self.instances.len() as u32;
+        ids.clone()
+            .find(|&i| fits(&self.instances[i as usize]) && self.instances[i as usize].minimum)
+            .or_else(|| ids.clone().find(|&i| fits(&self.instances[i as usize])))
+    }
+
+    /// Tasks an instance takes before the autoscaler adds another: the
+    /// profile's target share of its concurrency (Cloud Run: 60 %), to the
+    /// nearest whole task, at least one.
+    fn target_of(&self, owner: Option<u16>) -> u32 {
+        let conc = self.concurrency_of(owner);
+        let target = (conc as u64 * self.spec.target_utilization_pct as u64 + 50) / 100;
+        (target.min(u32::MAX as u64) as u32).clamp(1, conc)
+    }
+
+    /// Whether `owner`'s function may add an on-demand instance at `now`
+    /// under the scaling rate; if not, when it may.
+    fn scale_wait(&mut self, owner: Option<u16>, now: SimTime) -> Option<SimTime> {
+        let rate = self.spec.scale_rate?;
+        let made = self.scaled.entry(owner).or_default();
+        while made
+            .front()
+            .is_some_and(|&t| t.saturating_add(rate.per) <= now)
+        {
+            made.pop_front();
+        }
+        if made.len() < rate.instances as usize {
+            None
+        } else {
+            made.front().map(|&t| t.saturating_add(rate.per))
+        }
     }
 
     /// Tasks one instance serves at once: the platform's concurrency, and
@@ -409,7 +489,7 @@ impl FunctionModel {
         let inst = &mut self.instances[id as usize];
         if !inst.listed {
             inst.listed = true;
-            let key = (inst.size, inst.owner);
+            let key = (inst.size, inst.owner, inst.minimum);
             self.pools.entry(key).or_default().push(id);
         }
     }
@@ -542,19 +622,37 @@ impl FunctionModel {
             self.start_on(id, w, now, queue);
             return;
         }
-        if self.alive >= self.spec.max_instances as u64 {
+        let wait = self.scale_wait(w.service, now);
+        if wait.is_none() && self.alive >= self.spec.max_instances as u64 {
             self.reclaim_an_idle_instance(now);
         }
-        if self.alive < self.spec.max_instances as u64 {
+        if wait.is_none() && self.alive < self.spec.max_instances as u64 {
             let id = self.create(w.size, w.service, now, Origin::Cold);
             self.stats.cold_starts += 1;
+            if self.spec.scale_rate.is_some() {
+                self.scaled.entry(w.service).or_default().push_back(now);
+            }
             if self.concurrency_of(w.service) > 1 {
                 self.list(id);
             }
             self.start_on(id, w, now, queue);
             return;
         }
+        // No instance may be added: one with room up to the hard limit.
+        if self.target_of(w.service) < self.concurrency_of(w.service)
+            && let Some(id) = self.any_with_room(w.size, w.service)
+        {
+            self.start_on(id, w, now, queue);
+            return;
+        }
         self.stats.throttles += 1;
+        if let Some(at) = wait
+            && self.spec.on_throttle == OnThrottle::Queue
+            && self.retry_at.is_none_or(|r| r > at)
+        {
+            self.retry_at = Some(at);
+            queue.schedule_at(at, Event::Retry);
+        }
         match (self.spec.on_throttle, w.service) {
             (OnThrottle::Queue, _) => self.waiting.push_back(w),
             (OnThrottle::Fail, Some(s)) => self.drop_request(s, w.task.submit, now, false),
@@ -630,30 +728,16 @@ impl FunctionModel {
     /// Bills an instance's life up to `end`, marks it gone and frees its slot.
     fn retire(&mut self, id: u32, end: SimTime) {
         self.close_busy(id, end);
+        let was_minimum = self.instances[id as usize].minimum;
+        if was_minimum {
+            self.release_minimum(id, end);
+        }
         let inst = self.instances[id as usize].clone();
         self.instances[id as usize].gone = true;
         self.free_instances.push(id);
         self.alive -= 1;
         let life = end.saturating_sub(inst.created);
-        if inst.minimum {
-            let warm = if self.spec.profile.warm_while_busy {
-                life
-            } else {
-                life.saturating_sub(inst.busy_total)
-            };
-            let b = warm as u128;
-            let (c, m) = (
-                inst.size.cpu_milli as u128 * b,
-                inst.size.memory_mib as u128 * b,
-            );
-            self.stats.warm_cpu += c;
-            self.stats.warm_memory += m;
-            if let Some(s) = inst.owner {
-                let p = &self.spec.profile;
-                let cost = p.warm_vcpu.cost(c, 1000) + p.warm_memory_gib.cost(m, 1024);
-                self.services[s as usize].report.cost += cost;
-            }
-        } else if self.spec.profile.billing == FunctionBilling::InstanceLifetime {
+        if !was_minimum && self.spec.profile.billing == FunctionBilling::InstanceLifetime {
             let billed = self.round(life);
             self.add_active(id, billed);
         }
@@ -661,6 +745,104 @@ impl FunctionModel {
             self.advance(s as usize, end);
             self.services[s as usize].alive -= 1;
         }
+    }
+
+    /// Ends a minimum instance's kept-warm time at `at` and bills it: its
+    /// whole time as a minimum instance (Lambda's provisioned concurrency,
+    /// rounded up to the profile's warm granularity, five minutes), or its
+    /// idle time only (Cloud Run). It goes on as an ordinary instance,
+    /// billed as one from `at`.
+    fn release_minimum(&mut self, id: u32, at: SimTime) {
+        let g = self.spec.profile.warm_granularity.max(1);
+        let warm_while_busy = self.spec.profile.warm_while_busy;
+        let inst = &mut self.instances[id as usize];
+        let life = at.saturating_sub(inst.created);
+        let warm = if warm_while_busy {
+            life.div_ceil(g) * g
+        } else {
+            let open = if inst.busy_open {
+                at.saturating_sub(inst.busy_since)
+            } else {
+                0
+            };
+            life.saturating_sub(inst.busy_total + open)
+        };
+        inst.minimum = false;
+        inst.window = None;
+        inst.created = at;
+        inst.busy_total = 0;
+        let (size, owner) = (inst.size, inst.owner);
+        let b = warm as u128;
+        let (c, m) = (size.cpu_milli as u128 * b, size.memory_dmib as u128 * b);
+        self.stats.warm_cpu += c;
+        self.stats.warm_memory += m;
+        if let Some(s) = owner {
+            let p = &self.spec.profile;
+            let cost = p.warm_vcpu.cost(c, 1000) + p.warm_memory_gib.cost(m, 10240);
+            self.services[s as usize].report.cost += cost;
+        }
+    }
+
+    /// A provisioned-concurrency window opens at `now`: its instances for
+    /// every function whose size is known, and the next day's opening.
+    fn provision_on(&mut self, w: u16, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        let win = self.spec.provisioned[w as usize];
+        let day_start = now - win.from;
+        queue.schedule_daemon_at(
+            day_start.saturating_add(win.to),
+            Event::ProvisionOff {
+                window: w,
+                opened: now,
+            },
+        );
+        queue.schedule_daemon_at(
+            day_start.saturating_add(crate::time::DAY + win.from),
+            Event::ProvisionOn { window: w },
+        );
+        self.open_windows.push((w, now));
+        for (owner, size) in self.minimum_made.clone() {
+            self.create_window(w, size, owner, now);
+        }
+    }
+
+    /// `concurrency` minimum instances of window `w` for `owner`, billed
+    /// from `opened`, within the instance limit.
+    fn create_window(&mut self, w: u16, size: FunctionSize, owner: Option<u16>, opened: SimTime) {
+        for _ in 0..self.spec.provisioned[w as usize].concurrency {
+            if self.alive >= self.spec.max_instances as u64 {
+                break;
+            }
+            let id = self.create(size, owner, opened, Origin::Minimum);
+            self.instances[id as usize].window = Some(w);
+            self.list(id);
+        }
+    }
+
+    /// Window `w` closes at `now`: its idle instances go, its busy ones
+    /// finish their work as on-demand instances.
+    fn provision_off(
+        &mut self,
+        w: u16,
+        opened: SimTime,
+        now: SimTime,
+        queue: &mut impl Schedule<Event>,
+    ) {
+        self.open_windows.retain(|&(x, o)| !(x == w && o == opened));
+        for id in 0..self.instances.len() as u32 {
+            let inst = &self.instances[id as usize];
+            if inst.gone || !inst.minimum || inst.window != Some(w) {
+                continue;
+            }
+            if inst.load == 0 {
+                self.retire(id, now);
+            } else {
+                self.release_minimum(id, now);
+                self.instances[id as usize].listed = false;
+                self.list(id);
+            }
+        }
+        self.drain_waiting(now, queue);
     }
 
     /// Records a batch task's end. `billed` is its own billed time under
@@ -689,13 +871,17 @@ impl FunctionModel {
         }
     }
 
-    /// Creates the minimum instances for `owner` at time 0, sized for the
-    /// first task (or request) that needs them.
+    /// Creates the minimum instances for `owner`, sized for the first task
+    /// (or request) that needs them: the constant ones from time 0, and
+    /// those of the provisioned windows open now, from their opening.
     fn create_minimum(&mut self, size: FunctionSize, owner: Option<u16>) {
-        if self.spec.min_instances == 0 || self.minimum_made.contains(&owner) {
+        if self.minimum_made.iter().any(|(o, _)| *o == owner) {
             return;
         }
-        self.minimum_made.push(owner);
+        if self.spec.min_instances == 0 && self.spec.provisioned.is_empty() {
+            return;
+        }
+        self.minimum_made.push((owner, size));
         // Each function (the batch tasks, each service) keeps its own
         // minimum, within the platform's instance limit.
         for _ in 0..self.spec.min_instances {
@@ -704,6 +890,9 @@ impl FunctionModel {
             }
             let id = self.create(size, owner, 0, Origin::Minimum);
             self.list(id);
+        }
+        for (w, opened) in self.open_windows.clone() {
+            self.create_window(w, size, owner, opened);
         }
     }
 
@@ -764,7 +953,7 @@ impl FunctionModel {
         svc.minute.arrived += 1;
         svc.in_system += 1;
         let (cpu, mem) = (svc.spec.cpu_milli, svc.spec.memory_mib);
-        match size_task(&self.spec.profile, cpu, mem, work) {
+        match size_task(&self.spec.profile, cpu, mem, 0, work) {
             Ok((size, duration)) => {
                 self.create_minimum(size, Some(s));
                 let task = Task {
@@ -971,12 +1160,16 @@ impl Platform for FunctionModel {
     }
 
     fn start(&mut self, queue: &mut impl Schedule<Event>) {
+        for (w, win) in self.spec.provisioned.iter().enumerate() {
+            queue.schedule_daemon_at(win.from, Event::ProvisionOn { window: w as u16 });
+        }
         for s in 0..self.services.len() {
             // A service's minimum instances exist from time 0, sized for
             // its requests (a batch task's size is known only when it comes).
             let spec = &self.services[s].spec;
             let warm = spec.start == StartState::Warm;
-            if let Ok((size, _)) = size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0)
+            if let Ok((size, _)) =
+                size_task(&self.spec.profile, spec.cpu_milli, spec.memory_mib, 0, 0)
             {
                 self.create_minimum(size, Some(s as u16));
                 if warm && self.spec.keep_alive > 0 {
@@ -997,6 +1190,7 @@ impl Platform for FunctionModel {
             &self.spec.profile,
             task.cpu_milli,
             task.memory_mib,
+            task.storage_gib,
             task.duration,
         ) {
             Ok((size, duration)) => {
@@ -1033,6 +1227,14 @@ impl Platform for FunctionModel {
         }
         match event {
             Event::Request { service } => self.on_request(service, queue),
+            Event::ProvisionOn { window } => self.provision_on(window, queue),
+            Event::ProvisionOff { window, opened } => {
+                self.provision_off(window, opened, now, queue)
+            }
+            Event::Retry => {
+                self.retry_at = None;
+                self.drain_waiting(now, queue);
+            }
             Event::End { slot } => {
                 let r = self.running[slot as usize]
                     .take()

@@ -8,7 +8,12 @@ use crate::time::SimTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FunctionSize {
     pub cpu_milli: u32,
+    /// Memory shown in records, whole MiB (rounded up from the billed size).
     pub memory_mib: u32,
+    /// Memory billed, in tenths of a MiB (exact for 0.1 GiB steps).
+    pub memory_dmib: u32,
+    /// Ephemeral storage billed above the profile's free amount, MiB.
+    pub storage_mib: u32,
 }
 
 /// Sizes a task: its instance size and its run time there, or why it can
@@ -17,8 +22,28 @@ pub fn size_task(
     profile: &FunctionProfile,
     cpu_milli: u32,
     memory_mib: u32,
+    storage_gib: u32,
     duration: SimTime,
 ) -> Result<(FunctionSize, SimTime), String> {
+    let storage_mib = match (&profile.storage, storage_gib) {
+        (_, 0) => 0,
+        (None, gib) => {
+            return Err(format!(
+                "asks for {gib} GiB of ephemeral storage, which {} cannot bill (only a profile with storage rates, such as Lambda, can); remove `storage` from the workload or run it on another platform",
+                profile.name
+            ));
+        }
+        (Some(st), gib) => {
+            let want = gib.saturating_mul(1024);
+            if want > st.max_mib {
+                return Err(format!(
+                    "{gib} GiB of ephemeral storage is above {}'s largest ({} MiB)",
+                    profile.name, st.max_mib
+                ));
+            }
+            want.saturating_sub(st.free_mib)
+        }
+    };
     let up = |v: u32, step: u32| v.div_ceil(step.max(1)) * step.max(1);
     let (size, duration) = match &profile.sizing {
         FunctionSizing::Memory {
@@ -48,6 +73,8 @@ pub fn size_task(
                 FunctionSize {
                     cpu_milli: given as u32,
                     memory_mib: mem,
+                    memory_dmib: mem * 10,
+                    storage_mib,
                 },
                 duration,
             )
@@ -58,7 +85,7 @@ pub fn size_task(
             step_cpu_milli,
             min_mib,
             max_mib,
-            step_mib,
+            step_dmib,
         } => {
             if cpu_milli > *max_cpu_milli {
                 return Err(format!(
@@ -74,11 +101,16 @@ pub fn size_task(
                     profile.name
                 ));
             }
+            // Memory rounded up to the step in tenths of a MiB (ACI: 0.1 GiB).
+            let dmib = up(memory_mib.max(*min_mib).saturating_mul(10), *step_dmib)
+                .min(max_mib.saturating_mul(10));
             (
                 FunctionSize {
                     cpu_milli: up(cpu_milli.max(*min_cpu_milli), *step_cpu_milli)
                         .min(*max_cpu_milli),
-                    memory_mib: up(memory_mib.max(*min_mib), *step_mib).min(*max_mib),
+                    memory_mib: dmib.div_ceil(10),
+                    memory_dmib: dmib,
+                    storage_mib,
                 },
                 duration,
             )

@@ -29,4 +29,21 @@ pub struct FunctionSpec {
     pub on_throttle: OnThrottle,
     /// Apply the profile's monthly free tier, prorated to the run's length.
     pub free_tier: bool,
+    /// Provisioned concurrency for part of each day, on top of
+    /// `min_instances` (`provisioned_schedule`).
+    pub provisioned: Vec<ProvisionWindow>,
+    /// The share of an instance's concurrency filled before another is
+    /// added, percent (Cloud Run: 60).
+    pub target_utilization_pct: u32,
+    /// How fast one function adds instances (Lambda: 1,000 per 10 s).
+    pub scale_rate: Option<crate::pricing::functions::ScaleRate>,
+}
+
+/// Minimum (provisioned) instances from `from` to `to` every day, each an
+/// offset from the day's start (the run starts at 00:00 of day 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProvisionWindow {
+    pub from: SimTime,
+    pub to: SimTime,
+    pub concurrency: u32,
 }

@@ -23,7 +23,8 @@ pub struct FunctionStats {
     /// Submit to start, for tasks that waited for a cold start and for the rest.
     pub cold_start_latency: SpanStats,
     pub warm_start_latency: SpanStats,
-    /// Billed usage on demand: milli-vCPU·µs and MiB·µs.
+    /// Billed usage on demand: milli-vCPU·µs and tenth-MiB·µs (memory is
+    /// counted in tenths of a MiB so that 0.1 GiB steps are exact).
     pub active_cpu: u128,
     pub active_memory: u128,
     /// Work done on minimum instances, at their active rates.
@@ -32,6 +33,8 @@ pub struct FunctionStats {
     /// Minimum instances kept warm, their whole life.
     pub warm_cpu: u128,
     pub warm_memory: u128,
+    /// Ephemeral storage billed above the free amount, MiB·µs.
+    pub storage_mib_us: u128,
     /// What keeping minimum instances warm cost, and what the free tier
     /// saved (set when the run is settled).
     pub kept_warm: Money,

@@ -27,10 +27,14 @@ pub enum Format {
     Requests,
     /// AWS cost data with split cost allocation (Data Exports CUR 2.0).
     AwsCur,
+    /// `aws ecs describe-tasks` JSON or "ECS Task State Change" events.
+    EcsTasks,
+    /// `kubectl get pods -A -o json`.
+    KubernetesPods,
 }
 
 impl Format {
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 15] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -44,6 +48,8 @@ impl Format {
         Format::AzureLlm2023,
         Format::Requests,
         Format::AwsCur,
+        Format::EcsTasks,
+        Format::KubernetesPods,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -62,6 +68,8 @@ impl Format {
             Format::AzureLlm2023 => "azure-llm-2023",
             Format::Requests => "requests",
             Format::AwsCur => "aws-cur",
+            Format::EcsTasks => "ecs-tasks",
+            Format::KubernetesPods => "kubernetes-pods",
         }
     }
 
@@ -83,7 +91,12 @@ impl Format {
     pub fn usually_sorted(self) -> bool {
         matches!(
             self,
-            Format::Native | Format::Swf | Format::AzureLlm2023 | Format::Requests
+            Format::Native
+                | Format::Swf
+                | Format::AzureLlm2023
+                | Format::Requests
+                | Format::EcsTasks
+                | Format::KubernetesPods
         )
     }
 
@@ -97,6 +110,19 @@ impl Format {
                 return Ok(Format::AwsCur);
             }
             return Ok(Format::Native);
+        }
+        if let Some(head) = super::json_export::sniff(path)? {
+            let squeezed: String = head.split_whitespace().collect();
+            if head.contains("\"taskArn\"") || head.contains("ECS Task State Change") {
+                return Ok(Format::EcsTasks);
+            }
+            if squeezed.contains("\"kind\":\"Pod\"") || squeezed.contains("\"kind\":\"List\"") {
+                return Ok(Format::KubernetesPods);
+            }
+            return Err(WorkloadError::Format {
+                path: path.to_path_buf(),
+                message: "a JSON file that is neither ECS tasks (`taskArn`, describe-tasks output or \"ECS Task State Change\" events) nor Kubernetes pods (`kind: Pod` or a `List`); name its format with workload.format".into(),
+            });
         }
         let mut lines = TextLines::open(path)?;
         let first = match lines.next_line() {
@@ -148,6 +174,10 @@ impl Format {
     }
 }
 
+/// Fields of a line kept on the stack; a line with more is split into a
+/// vector.
+const STACK_FIELDS: usize = 32;
+
 /// Reads a text trace through an adapter, applying the bad-row policy.
 struct AdapterStream {
     lines: TextLines,
@@ -159,6 +189,9 @@ struct AdapterStream {
     previous: (u64, f64),
     pending: VecDeque<Task>,
     out: Vec<Task>,
+    /// The current line's fields as byte ranges of it (kept, so splitting
+    /// a line allocates nothing).
+    ranges: Vec<(usize, usize)>,
     started: bool,
     /// The first non-comment line was a header (read by `open`).
     skip_first: bool,
@@ -229,14 +262,43 @@ impl Iterator for AdapterStream {
                     self.failed = true;
                     return Some(Err(e));
                 }
-                Some(Ok((n, t))) => (n, t.to_string()),
+                Some(Ok((n, t))) => (n, t),
             };
-            if text.trim().is_empty() || self.adapter.is_comment(&text) {
+            if text.trim().is_empty() || self.adapter.is_comment(text) {
                 continue;
             }
-            let fields: Vec<&str> = match self.adapter.fields() {
-                Fields::Comma => crate::io::csv::split_csv(&text),
-                Fields::Whitespace => crate::workload::text::split_whitespace(&text),
+            // The fields as slices of the line, kept on the stack when
+            // there are few (every format's rows): nothing is allocated
+            // per row.
+            let mut stack = [""; STACK_FIELDS];
+            let heap: Vec<&str>;
+            let fields: &[&str] = match self.adapter.fields() {
+                Fields::Comma => {
+                    crate::io::csv::split_csv_ranges(text, &mut self.ranges);
+                    if self.ranges.len() <= STACK_FIELDS {
+                        for (slot, &(s, e)) in stack.iter_mut().zip(&self.ranges) {
+                            *slot = &text[s..e];
+                        }
+                        &stack[..self.ranges.len()]
+                    } else {
+                        heap = self.ranges.iter().map(|&(s, e)| &text[s..e]).collect();
+                        &heap
+                    }
+                }
+                Fields::Whitespace => {
+                    let mut n = 0;
+                    let mut parts = text.split_ascii_whitespace();
+                    for (slot, part) in stack.iter_mut().zip(parts.by_ref()) {
+                        *slot = part;
+                        n += 1;
+                    }
+                    if n == STACK_FIELDS && parts.next().is_some() {
+                        heap = crate::workload::text::split_whitespace(text);
+                        &heap
+                    } else {
+                        &stack[..n]
+                    }
+                }
             };
             if !self.started {
                 // open() already read the header: skip it, or read this
@@ -246,10 +308,15 @@ impl Iterator for AdapterStream {
                     continue;
                 }
             }
-            match self.adapter.row(&fields, &mut self.out) {
+            match self.adapter.row(fields, &mut self.out) {
                 Ok(()) => {
                     if let Err(e) = self.check_out(line) {
                         return Some(Err(e));
+                    }
+                    // One task from one row, nothing waiting: hand it over
+                    // without the queue.
+                    if self.out.len() == 1 && self.pending.is_empty() {
+                        return self.out.pop().map(Ok);
                     }
                     self.pending.extend(self.out.drain(..))
                 }
@@ -285,6 +352,18 @@ pub fn open(
     skipped: &SkipCounter,
 ) -> Result<OpenedTrace, WorkloadError> {
     let adapter: Box<dyn Adapter> = match format {
+        Format::EcsTasks | Format::KubernetesPods => {
+            let export = if format == Format::EcsTasks {
+                super::ecs_tasks::read(path, on_bad_row, skipped)?
+            } else {
+                super::kube_pods::read(path, &Default::default(), on_bad_row, skipped)?
+            };
+            let notes = export.notes.clone();
+            return Ok(OpenedTrace {
+                stream: super::lifecycle::into_stream(export),
+                notes,
+            });
+        }
         Format::Native => {
             if crate::workload::text::is_parquet(path)? {
                 let (info, stream) = crate::workload::native::open_parquet(
@@ -360,6 +439,7 @@ pub fn open_adapter(
             previous: (0, 0.0),
             pending: VecDeque::new(),
             out: Vec::new(),
+            ranges: Vec::with_capacity(16),
             started: false,
             skip_first,
             done: false,

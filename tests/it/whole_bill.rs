@@ -1,0 +1,282 @@
+//! The bill around compute (issue 25), end to end: charges worked by hand
+//! from the cited rates, the report's parts and whole, and the FOCUS export
+//! read back with polars (and DuckDB when it is installed).
+
+use crate::common::{Case, bin, run};
+use fargate_sim::io::table::Table;
+use fargate_sim::report::summary::Summary;
+
+/// One charge's cost in a platform's summary.
+fn charge(p: &fargate_sim::report::PlatformSummary, component: &str) -> f64 {
+    p.cost
+        .around
+        .iter()
+        .filter(|l| l.component == component)
+        .map(|l| l.cost_usd)
+        .sum()
+}
+
+/// An ECS cluster of one m5.large for two hours: its 30 GiB gp3 root volume
+/// costs 30 x $0.08 x 7,200 s / 2,592,000 s = $0.0066667, its public IPv4
+/// 2 h x $0.005 = $0.01, on top of 2 h x $0.096 of instance.
+#[test]
+fn an_instance_pays_its_root_volume_and_address_for_its_life() {
+    let case = Case::new(
+        r#"name = "ebs"
+horizon = "2h"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "10min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "c"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+min = 1
+max = 1
+"#,
+        None,
+    );
+    let ran = run(&case, &[]);
+    let p = ran.platform("c");
+    let hours = p.cluster.as_ref().unwrap().instance_hours;
+    assert!((hours - 2.0).abs() < 1e-12, "{hours}");
+    assert!((charge(p, "ebs") - 30.0 * 0.08 * 7200.0 / 2_592_000.0).abs() < 1e-12);
+    assert!((charge(p, "public_ipv4") - 0.01).abs() < 1e-12);
+    assert!((p.cost.compute_usd - 2.0 * 0.096).abs() < 1e-12);
+    assert!((p.cost.total_usd - (0.192 + 0.01 + 0.006_666_666_666_666_667)).abs() < 1e-12);
+    assert!((p.cost.around_usd + p.cost.compute_usd - p.cost.total_usd).abs() < 1e-12);
+    // An EKS node's root volume is 20 GiB; a private subnet has no address
+    // per instance but three NAT gateways with one each: 3 x 2 h x $0.045
+    // and 3 x 2 h x $0.005.
+    let ran = run(
+        &case,
+        &[
+            "platforms.c.orchestrator=eks",
+            "platforms.c.bill.subnet=private",
+        ],
+    );
+    let p = ran.platform("c");
+    assert!((charge(p, "ebs") - 20.0 * 0.08 * 7200.0 / 2_592_000.0).abs() < 1e-12);
+    assert!((charge(p, "nat_gateway_hours") - 0.27).abs() < 1e-12);
+    assert!((charge(p, "public_ipv4") - 0.03).abs() < 1e-12);
+    // Left out: nothing around compute but NAT.
+    let ran = run(
+        &case,
+        &["platforms.c.bill.leave_out=[\"ebs\",\"public_ipv4\"]"],
+    );
+    assert_eq!(ran.platform("c").cost.around_usd, 0.0);
+}
+
+/// 100 Fargate tasks of 10 minutes with public IPs: each address is billed
+/// for its task's billed time (from the image pull, per second, at least a
+/// minute): $0.005/h x billed task-hours, about 100 x 600 s x $0.005 / 3,600
+/// s = $0.0833 plus the pulls.
+#[test]
+fn a_hundred_fargate_tasks_pay_for_their_public_addresses() {
+    let case = Case::new(
+        r#"name = "ipv4"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 100 }
+duration = "10min"
+sizes = [{ cpu = 0.25, memory = "0.5GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#,
+        None,
+    );
+    let ran = run(&case, &[]);
+    let p = ran.platform("f");
+    assert_eq!(p.tasks.completed, 100);
+    let ipv4 = charge(p, "public_ipv4");
+    assert!(
+        (ipv4 - p.billed.task_seconds * 0.005 / 3600.0).abs() < 1e-12,
+        "{ipv4}"
+    );
+    assert!(ipv4 > 0.083_333 && ipv4 < 0.0875, "{ipv4}");
+    // The issue's +40 %: 0.25 vCPU and 0.5 GiB cost $0.0123/h, the address $0.005/h.
+    let share = ipv4 / p.cost.compute_usd;
+    assert!(
+        (share - 0.005 / (0.25 * 0.04048 + 0.5 * 0.004445)).abs() < 0.01,
+        "{share}"
+    );
+    // Private: NAT processes every task's image pull and 1 GiB of egress.
+    let ran = run(
+        &case,
+        &[
+            "platforms.f.bill.subnet=private",
+            "bill.egress_per_task=\"1GiB\"",
+            "bill.image_size=\"512MiB\"",
+        ],
+    );
+    let p = ran.platform("f");
+    assert!((charge(p, "nat_data_processed") - 100.0 * 1.5 * 0.045).abs() < 1e-12);
+    assert!(charge(p, "ecr_storage") > 0.0);
+}
+
+/// An ALB in front of a flash sale: hours plus each hour's largest LCU
+/// dimension; the FOCUS export of the run sums to the summary's totals and
+/// reads back in polars with the FOCUS columns.
+#[test]
+fn an_alb_serving_a_flash_sale_and_its_focus_export() {
+    let case = Case::new(
+        r#"name = "sale"
+seed = 3
+horizon = "2h"
+[workload]
+[[workload.services]]
+name = "api"
+cpu = 1
+memory = "2GiB"
+replicas = { min = 4, max = 40 }
+concurrency = 8
+service_time = "20ms"
+requests = { curve = "spike", base = "100/s", peak = "1000/s", at = "1h", length = "20m" }
+load_balancer = "alb"
+request_size = "2KiB"
+response_size = "18KiB"
+log_per_request = "300B"
+[[workload.services.scaling]]
+policy = "target_tracking"
+metric = "cpu"
+target = 50
+[[platforms]]
+name = "f"
+kind = "fargate"
+[[platforms]]
+name = "c"
+kind = "ec2"
+instance_types = ["m5.xlarge"]
+autoscaler = "ecs_managed"
+initial = 2
+min = 1
+max = 20
+"#,
+        None,
+    );
+    std::fs::copy(&case.path, case.dir().join("sale.toml")).unwrap();
+    let (code, _, err) = bin(
+        &["run", "sale.toml", "--out", "out", "--focus", "-q"],
+        case.dir(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = case.dir().join("out");
+    let s: Summary =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for p in &s.platforms {
+        // Two ALB hours: 2 x $0.0225.
+        assert!((charge(p, "load_balancer_hours") - 0.045).abs() < 1e-12);
+        let arrived = p.services[0].requests.arrived as f64;
+        // 20 KiB a request: bytes dominate (1,000/s x 20 KiB = 68.7 GiB/h
+        // at the peak against 40 new-connection LCUs), so the LCU-hours are
+        // at least the GiB processed over the run.
+        let gib = arrived * 20.0 * 1024.0 / (1u64 << 30) as f64;
+        let lcu = charge(p, "load_balancer_capacity");
+        assert!(
+            lcu >= gib * 0.008 - 1e-9 && lcu < gib * 0.008 * 1.5,
+            "{lcu} {gib}"
+        );
+        // Logs: 300 B a request at $0.50/GiB.
+        let logs = charge(p, "logs_ingestion");
+        assert!(
+            (logs - arrived * 300.0 / (1u64 << 30) as f64 * 0.5).abs() < 1e-9,
+            "{logs}"
+        );
+    }
+    // The FOCUS file: polars reads it, the columns are there, and each
+    // platform's rows sum to its total.
+    let t = Table::read_csv(&out.join("focus.csv")).unwrap();
+    for c in fargate_sim::report::focus::COLUMNS {
+        assert!(t.has(c), "{c}");
+    }
+    let cost = t.f64s("BilledCost").unwrap();
+    let platform = t.strs("x_Platform").unwrap();
+    for p in &s.platforms {
+        let sum: f64 = cost
+            .iter()
+            .zip(&platform)
+            .filter(|(_, n)| n.as_deref() == Some(p.name.as_str()))
+            .map(|(c, _)| c.unwrap())
+            .sum();
+        assert!(
+            (sum - p.cost.total_usd).abs() < 1e-8,
+            "{}: {sum} vs {}",
+            p.name,
+            p.cost.total_usd
+        );
+    }
+    let text = std::fs::read_to_string(out.join("focus.csv")).unwrap();
+    let rows = fargate_sim::report::focus::validate(&text).unwrap();
+    assert_eq!(rows, t.height());
+    assert!(text.contains("2026-01-01T01:00:00Z"));
+    // DuckDB, when installed, reads the same sums.
+    if let Ok(o) = std::process::Command::new("duckdb")
+        .args([
+            "-csv",
+            "-noheader",
+            "-c",
+            "select round(sum(BilledCost), 6) from 'out/focus.csv'",
+        ])
+        .current_dir(case.dir())
+        .output()
+    {
+        let total: f64 = s.platforms.iter().map(|p| p.cost.total_usd).sum();
+        let got: f64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap();
+        assert!((got - total).abs() < 1e-5, "{got} {total}");
+    }
+    // The table and explain show the parts and name the largest item.
+    let (code, text, err) = bin(&["explain", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("Around compute"), "{text}");
+    assert!(text.contains("The largest item is"), "{text}");
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("cost_around_load_balancer_capacity_usd")
+    );
+}
+
+/// A Region without a rate is refused with what to add; a leave_out does
+/// without it.
+#[test]
+fn a_missing_regional_rate_names_what_to_add() {
+    let text = r#"name = "r"
+region = "ap-northeast-1"
+horizon = "1h"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "10min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+"#;
+    // Fargate in Tokyo needs only the address rate, which every Region has.
+    let case = Case::new(text, None);
+    let ran = run(&case, &[]);
+    assert!(charge(ran.platform("f"), "public_ipv4") > 0.0);
+    let nat = Case::new(
+        &text.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\nbill = { subnet = \"private\" }",
+        ),
+        None,
+    );
+    std::fs::write(nat.dir().join("s.toml"), &nat.text).unwrap();
+    let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], nat.dir());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("nat_hour") && err.contains("ap-northeast-1") && err.contains("leave_out"),
+        "{err}"
+    );
+}
