@@ -11,6 +11,7 @@ pub mod hints;
 pub mod load;
 pub mod locate;
 pub mod overrides;
+pub mod placement_constraints;
 pub mod pod_disruption;
 pub mod raw;
 pub mod raw_bill;

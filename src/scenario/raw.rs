@@ -381,6 +381,12 @@ pub struct RawPlatform {
     pub eni_trunking: Option<bool>,
     /// Availability zones the cluster spans.
     pub zones: Option<i64>,
+    /// ECS task placement constraints per workload group (issue 21):
+    /// `[{ type = "distinctInstance", group = "web" }]`.
+    pub constraints: Option<Vec<RawConstraint>>,
+    /// ECS `bridge`/`host` mode: a static host port per workload group,
+    /// `{ web = 80 }`.
+    pub host_ports: Option<std::collections::BTreeMap<String, i64>>,
     /// EKS (cluster or Fargate): `"standard"` or `"extended"` support.
     pub support: Option<String>,
     // Function keys.
@@ -483,6 +489,8 @@ impl RawPlatform {
             ("network_mode", self.network_mode.is_some()),
             ("eni_trunking", self.eni_trunking.is_some()),
             ("zones", self.zones.is_some()),
+            ("constraints", self.constraints.is_some()),
+            ("host_ports", self.host_ports.is_some()),
         ];
         let function = [
             ("profile", self.profile.is_some()),
@@ -715,6 +723,17 @@ pub struct RawSpot {
     pub interruptions_per_hour: Option<f64>,
     pub notice: Option<String>,
     pub on_interruption: Option<crate::platform::fargate::OnInterruption>,
+}
+
+/// One ECS task placement constraint, as a task definition or service
+/// writes it (`type`, `expression`), with the workload group it applies to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraint {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub group: String,
+    pub expression: Option<String>,
 }
 
 /// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",

@@ -1052,6 +1052,8 @@ fn ec2(
             key,
             &defaults.rightsizing,
         )?,
+        // Filled in by `placement_constraints::resolve` likewise.
+        constraints: Default::default(),
     })
 }
 
@@ -1184,6 +1186,13 @@ pub fn scenario(
         platforms.push(spec);
     }
     super::pod_disruption::resolve(raw, &mut platforms, &generators, &services, trace.is_some())?;
+    super::placement_constraints::resolve(
+        raw,
+        &mut platforms,
+        &generators,
+        &services,
+        trace.is_some(),
+    )?;
     let mut report = ReportSpec::default();
     if let Some(text) = &raw.report.interval {
         report.interval = duration("report.interval", text)?;

@@ -8,6 +8,7 @@ mod broken;
 mod cluster_fidelity;
 mod commands;
 mod common;
+mod constraints;
 mod csv_reader;
 mod cur;
 mod docs;

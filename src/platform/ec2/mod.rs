@@ -2,6 +2,7 @@
 //! on instances, and the model that launches, bills and retires instances.
 
 pub mod autoscale;
+pub mod constraints;
 pub mod heads;
 pub mod model;
 pub mod placement;

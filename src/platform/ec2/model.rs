@@ -199,6 +199,11 @@ pub struct Ec2Model {
     /// the class to place next in a room is found without asking every
     /// class.
     heads: Heads,
+    /// Waiting task ids under a placement constraint or host port (issue
+    /// 21), in submit order: kept out of `classes`, placed by their own
+    /// path; and whether one was added since they were last tried.
+    constrained: BTreeSet<u64>,
+    constrained_new: bool,
     /// Waiting tasks a launching Karpenter node is meant for.
     nominated: BTreeSet<u64>,
     running: Vec<Option<Running>>,
@@ -323,6 +328,8 @@ impl Ec2Model {
             fresh: Vec::new(),
             untested: Vec::new(),
             heads: Heads::default(),
+            constrained: BTreeSet::new(),
+            constrained_new: false,
             nominated: BTreeSet::new(),
             running: Vec::new(),
             generations: Vec::new(),
@@ -613,6 +620,12 @@ impl Ec2Model {
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
+        if self.spec.constraints.of(&task.group).is_some() {
+            self.constrained.insert(task.id);
+            self.constrained_new = true;
+            self.waiting.insert(task.id, Waiting { task, attempt });
+            return;
+        }
         let class = (task.cpu_milli, task.memory_mib);
         let ids = self.classes.entry(class).or_default();
         if ids.is_empty() {
@@ -640,6 +653,9 @@ impl Ec2Model {
     /// order, at a cost that grows with neither the backlog nor the number
     /// of classes.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
+        if !self.constrained.is_empty() && (self.constrained_new || !self.fresh.is_empty()) {
+            self.place_constrained(queue);
+        }
         let mut fresh = std::mem::take(&mut self.fresh);
         fresh.sort_unstable();
         fresh.dedup();
@@ -706,6 +722,60 @@ impl Ec2Model {
             let w = self.waiting.remove(&id).expect("waiting task exists");
             self.start(w.task, w.attempt, instance, false, queue);
         }
+    }
+
+    /// Places waiting constrained tasks, oldest first, each on an instance
+    /// its rules admit (issue 21). Only an instance that gained room or
+    /// lost a task, or a newly waiting task, can let one go, so this runs
+    /// only then.
+    fn place_constrained(&mut self, queue: &mut impl Schedule<Event>) {
+        self.constrained_new = false;
+        let ids: Vec<u64> = self.constrained.iter().copied().collect();
+        for id in ids {
+            let task = &self.waiting[&id].task;
+            if let Some(instance) = self.place_constrained_task(&task.clone()) {
+                self.constrained.remove(&id);
+                let w = self.waiting.remove(&id).expect("waiting task exists");
+                self.start(w.task, w.attempt, instance, false, queue);
+            }
+        }
+    }
+
+    /// Reserves room for a constrained task on an instance its group's
+    /// rules admit: every `memberOf` expression matches the instance's type
+    /// and zone, no task of its group is there under `distinctInstance`,
+    /// and no task there binds its host port.
+    fn place_constrained_task(&mut self, task: &Task) -> Option<u32> {
+        let rules = &self.spec.constraints.groups[self.spec.constraints.of(&task.group)?];
+        let ok: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|inst| {
+                let t = &self.spec.instance_types[inst.type_idx];
+                let zone = super::constraints::zone_name(&self.spec.region, inst.zone);
+                if !rules.member_of.iter().all(|e| e.matches(&t.name, &zone)) {
+                    return false;
+                }
+                inst.tasks.iter().all(|&slot| {
+                    let Some(r) = &self.running[slot as usize] else {
+                        return true;
+                    };
+                    if rules.distinct_instance && r.task.group == task.group {
+                        return false;
+                    }
+                    match (rules.host_port, self.spec.constraints.of(&r.task.group)) {
+                        (Some(port), Some(other)) => {
+                            self.spec.constraints.groups[other].host_port != Some(port)
+                        }
+                        _ => true,
+                    }
+                })
+            })
+            .collect();
+        self.placer
+            .place_filtered(task.cpu_milli, task.memory_mib, |id| {
+                ok.get(id as usize).copied().unwrap_or(false)
+            })
     }
 
     /// Starts a task on `instance` now. `warm`: it was running there
@@ -874,7 +944,12 @@ impl Ec2Model {
     fn place_running(&mut self, tasks: Vec<Task>, queue: &mut impl Schedule<Event>) -> Vec<Task> {
         let mut left = Vec::new();
         for task in tasks {
-            match self.placer.place(task.cpu_milli, task.memory_mib) {
+            let placed = if self.spec.constraints.of(&task.group).is_some() {
+                self.place_constrained_task(&task)
+            } else {
+                self.placer.place(task.cpu_milli, task.memory_mib)
+            };
+            match placed {
                 Some(instance) => self.start(task, 0, instance, true, queue),
                 None => left.push(task),
             }
@@ -1558,6 +1633,7 @@ impl Platform for Ec2Model {
         }
         self.classes.clear();
         self.heads.clear();
+        self.constrained.clear();
         self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];

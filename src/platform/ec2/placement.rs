@@ -381,6 +381,32 @@ impl Placer {
         Some(chosen)
     }
 
+    /// Chooses, among the instances `allowed` admits, one for a task of
+    /// this size and reserves its resources there (a constrained task,
+    /// issue 21). It scans every instance, ordering them by the chain's
+    /// keys in turn (`spread:zone` by the zone's tasks, `random` and
+    /// `first_fit` by id), then by id. Returns `None` when none fits.
+    pub fn place_filtered(
+        &mut self,
+        cpu: u32,
+        mem: u32,
+        allowed: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        let mut strategies = Vec::with_capacity(self.chain.len() + 1);
+        if self.zoned {
+            strategies.push(Strategy::SpreadZone);
+        }
+        strategies.extend(self.chain.iter().copied());
+        let chosen = (0..self.slots.len() as u32)
+            .filter(|&id| self.fits(id, cpu, mem) && allowed(id))
+            .min_by_key(|&id| {
+                let keys: Vec<u64> = strategies.iter().map(|&s| self.key(s, id)).collect();
+                (keys, id)
+            })?;
+        self.take(chosen, cpu, mem);
+        Some(chosen)
+    }
+
     /// The instance of index `ix` the chain picks for a task of this size.
     fn choose_in(&mut self, ix: usize, cpu: u32, mem: u32) -> Option<u32> {
         let index = self.indexes.get(ix)?;

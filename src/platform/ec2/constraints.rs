@@ -1,0 +1,229 @@
+//! ECS task placement constraints and host ports (issue 21), per workload
+//! group: `distinctInstance` (each task of the group on a different
+//! container instance), `memberOf` with a cluster query expression on
+//! `attribute:ecs.instance-type` or `attribute:ecs.availability-zone`
+//! (ECS developer guide, "Amazon ECS task placement constraints" and
+//! "Create expressions to define container instances for Amazon ECS
+//! tasks"), and a fixed host port in `bridge` or `host` network mode, which
+//! two tasks cannot both bind on one instance (ECS developer guide, "Amazon
+//! ECS task networking options for the EC2 launch type": a static host port
+//! is one per instance; the ECS scheduler places only where the port is
+//! free).
+
+use std::sync::Arc;
+
+/// The instance attribute an expression reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    /// `attribute:ecs.instance-type`, e.g. `c5.large`.
+    InstanceType,
+    /// `attribute:ecs.availability-zone`, e.g. `us-east-1a`.
+    Zone,
+}
+
+/// The comparison of a `memberOf` expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Eq(String),
+    Ne(String),
+    /// `=~`: a pattern where `*` is any text (so `c5.*` is every c5 size).
+    Like(String),
+    /// `!~`: not matching such a pattern.
+    NotLike(String),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+}
+
+/// One `memberOf` expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub attribute: Attribute,
+    pub op: Op,
+}
+
+/// Whether `text` matches `pattern`, `*` standing for any text (possibly
+/// empty) and every other character for itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+impl Expr {
+    /// Parses `attribute:ecs.instance-type == c5.large`, `!=`, `=~ c5.*`,
+    /// `!~`, `in [c5.large, m5.large]`, `not_in [...]`, on
+    /// `attribute:ecs.instance-type` or `attribute:ecs.availability-zone`.
+    pub fn parse(text: &str) -> Result<Expr, String> {
+        let text = text.trim();
+        let (attr, rest) = text.split_once(char::is_whitespace).ok_or_else(|| {
+            format!("`{text}`: need `ATTRIBUTE OPERATOR VALUE`, such as \"attribute:ecs.instance-type =~ c5.*\"")
+        })?;
+        let attribute = match attr {
+            "attribute:ecs.instance-type" => Attribute::InstanceType,
+            "attribute:ecs.availability-zone" => Attribute::Zone,
+            other => {
+                return Err(format!(
+                    "`{other}`: the model knows the attributes attribute:ecs.instance-type and attribute:ecs.availability-zone"
+                ));
+            }
+        };
+        let rest = rest.trim_start();
+        let (op, value) = rest.split_once(char::is_whitespace).ok_or_else(|| {
+            format!("`{text}`: need an operator and a value after `{attr}`, such as `== c5.large` or `in [c5.large, m5.large]`")
+        })?;
+        let value = value.trim();
+        let word = |v: &str| -> Result<String, String> {
+            let v = v.trim();
+            if v.is_empty()
+                || v.contains(|c: char| c.is_whitespace() || "[](){}+?|^$\\,'\"".contains(c))
+            {
+                return Err(format!(
+                    "`{v}` in `{text}`: a value is a plain name such as c5.large or us-east-1a (`*` matches any text with =~; regular expressions beyond that are not supported)"
+                ));
+            }
+            Ok(v.to_string())
+        };
+        let list = |v: &str| -> Result<Vec<String>, String> {
+            let inner = v
+                .strip_prefix('[')
+                .and_then(|v| v.strip_suffix(']'))
+                .or_else(|| v.strip_prefix('(').and_then(|v| v.strip_suffix(')')))
+                .ok_or_else(|| format!("`{v}` in `{text}`: a list is written [a, b]"))?;
+            inner.split(',').map(word).collect()
+        };
+        let op = match op {
+            "==" => Op::Eq(word(value)?),
+            "!=" => Op::Ne(word(value)?),
+            "=~" => Op::Like(word(value)?),
+            "!~" => Op::NotLike(word(value)?),
+            "in" => Op::In(list(value)?),
+            "not_in" => Op::NotIn(list(value)?),
+            other => {
+                return Err(format!(
+                    "`{other}` in `{text}`: the operators are ==, !=, =~, !~, in and not_in"
+                ));
+            }
+        };
+        Ok(Expr { attribute, op })
+    }
+
+    /// Whether an instance of type `instance_type` in zone `zone` (its
+    /// name, e.g. `us-east-1a`) matches.
+    pub fn matches(&self, instance_type: &str, zone: &str) -> bool {
+        let v = match self.attribute {
+            Attribute::InstanceType => instance_type,
+            Attribute::Zone => zone,
+        };
+        match &self.op {
+            Op::Eq(x) => v == x,
+            Op::Ne(x) => v != x,
+            Op::Like(p) => glob(p, v),
+            Op::NotLike(p) => !glob(p, v),
+            Op::In(xs) => xs.iter().any(|x| x == v),
+            Op::NotIn(xs) => !xs.iter().any(|x| x == v),
+        }
+    }
+}
+
+/// The name ECS gives zone `zone` (0-based) of `region`: `us-east-1a`, …
+pub fn zone_name(region: &str, zone: u32) -> String {
+    let letter = char::from(b'a' + (zone % 26) as u8);
+    format!("{region}{letter}")
+}
+
+/// The placement rules of one workload group.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupRules {
+    /// The group (a generator's name, `service:NAME`, or a trace's group).
+    pub group: Arc<str>,
+    /// `distinctInstance`: no two tasks of the group on one instance.
+    pub distinct_instance: bool,
+    /// `memberOf`: every expression must match the instance.
+    pub member_of: Vec<Expr>,
+    /// The static host port its tasks bind (`bridge`/`host` mode).
+    pub host_port: Option<u32>,
+}
+
+/// Every group's placement rules on one cluster (empty: none).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub groups: Vec<GroupRules>,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The rules of `group`, if it has any.
+    pub fn of(&self, group: &Option<Arc<str>>) -> Option<usize> {
+        let g = group.as_ref()?;
+        self.groups.iter().position(|r| r.group == *g)
+    }
+
+    /// The rules of `group`, made if missing.
+    pub fn entry(&mut self, group: Arc<str>) -> &mut GroupRules {
+        let pos = match self.groups.iter().position(|r| r.group == group) {
+            Some(p) => p,
+            None => {
+                self.groups.push(GroupRules {
+                    group,
+                    ..GroupRules::default()
+                });
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[pos]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_parse_and_match() {
+        let e = Expr::parse("attribute:ecs.instance-type =~ c5.*").unwrap();
+        assert!(e.matches("c5.large", "us-east-1a"));
+        assert!(e.matches("c5.4xlarge", "us-east-1a"));
+        assert!(!e.matches("m5.large", "us-east-1a"));
+        assert!(!e.matches("c5a.large", "us-east-1a"));
+        let e = Expr::parse("attribute:ecs.instance-type in [m5.large, c5.large]").unwrap();
+        assert!(e.matches("c5.large", "x") && !e.matches("c5.xlarge", "x"));
+        let e = Expr::parse("attribute:ecs.availability-zone == us-east-1b").unwrap();
+        assert!(e.matches("c5.large", "us-east-1b") && !e.matches("c5.large", "us-east-1a"));
+        let e = Expr::parse("attribute:ecs.instance-type != c5.large").unwrap();
+        assert!(!e.matches("c5.large", "x") && e.matches("m5.large", "x"));
+        assert_eq!(zone_name("us-east-1", 2), "us-east-1c");
+    }
+
+    #[test]
+    fn bad_expressions_are_refused() {
+        for bad in [
+            "attribute:ecs.os-type == linux",
+            "attribute:ecs.instance-type",
+            "attribute:ecs.instance-type >= c5.large",
+            "attribute:ecs.instance-type =~ c5.(large|xlarge)",
+            "attribute:ecs.instance-type in c5.large",
+        ] {
+            assert!(Expr::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
