@@ -387,7 +387,7 @@ struct TraceArgs {
     /// The trace's format (detected from the header when left out): native,
     /// alibaba-2017, alibaba-2018, alibaba-2018-instances, alibaba-gpu-2023,
     /// google-2011, google-2019, swf, azure-functions-2019,
-    /// azure-functions-2021, azure-llm-2023.
+    /// azure-functions-2021, azure-llm-2023, alibaba-2017-instances.
     #[arg(long)]
     format: Option<String>,
     /// Any [workload] key, e.g. --set options.machine_memory=96GiB or

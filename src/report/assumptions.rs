@@ -290,7 +290,7 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         );
         let p = &t.params;
         let machine = match t.format {
-            Format::Alibaba2017 => Some(&tr.alibaba_2017),
+            Format::Alibaba2017 | Format::Alibaba2017Instance => Some(&tr.alibaba_2017),
             Format::Alibaba2018Task | Format::Alibaba2018Instance => Some(&tr.alibaba_2018),
             Format::Google2011 | Format::Google2019 => Some(&tr.google),
             _ => None,

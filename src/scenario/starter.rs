@@ -23,7 +23,10 @@ pub fn text(name: &str, trace: Option<StarterTrace<'_>>) -> String {
             format,
         }) => {
             let options = match format {
-                Format::Alibaba2017 | Format::Alibaba2018Task | Format::Alibaba2018Instance => {
+                Format::Alibaba2017
+                | Format::Alibaba2017Instance
+                | Format::Alibaba2018Task
+                | Format::Alibaba2018Instance => {
                     "# Sizes in this trace are shares of a machine; say which machine:\n# options = { machine_cpu = 96, machine_memory = \"512GiB\" }\n"
                 }
                 Format::Google2011 | Format::Google2019 => {

@@ -89,7 +89,7 @@ pub fn trace_spec(
     let o = w.options.clone().unwrap_or_default();
     let t = &defaults.traces;
     let machine = match format {
-        Format::Alibaba2017 => &t.alibaba_2017,
+        Format::Alibaba2017 | Format::Alibaba2017Instance => &t.alibaba_2017,
         Format::Alibaba2018Task | Format::Alibaba2018Instance => &t.alibaba_2018,
         _ => &t.google,
     };

@@ -194,6 +194,7 @@ fn template(format: Format) -> &'static str {
         Format::Alibaba2017 => "6459,6524,3,4,2,Terminated,50,0.0079",
         Format::Alibaba2018Task => "M1,2,j_1,1,Terminated,100,160,50,0.39",
         Format::Alibaba2018Instance => "i_1,M1,j_1,1,Terminated,100,150,m_1,1,1,40,80,0.2,0.3",
+        Format::Alibaba2017Instance => "100,150,1,11,7,Terminated,1,1,1.5,0.5,0.01,0.008",
         Format::AlibabaGpu2023 => "p,6000,12288,1,460,,LS,Running,427061,12902960,427061",
         Format::Google2011 => "600000000,,7,0,,0,u,0,0,0.5,0.25,0,0",
         Format::Google2019 => "1000000,SUBMIT,42,0,0.0625,0.03125",

@@ -26,6 +26,7 @@ mod layers;
 mod properties;
 mod reports;
 mod rightsizing;
+mod rightsizing_2017;
 mod services;
 mod strategy;
 mod timing;

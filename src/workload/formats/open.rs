@@ -16,6 +16,8 @@ pub enum Format {
     Alibaba2017,
     Alibaba2018Task,
     Alibaba2018Instance,
+    /// cluster-trace-v2017 `batch_instance.csv`, with usage (issue 27).
+    Alibaba2017Instance,
     AlibabaGpu2023,
     Google2011,
     Google2019,
@@ -34,7 +36,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 15] = [
+    pub const ALL: [Format; 16] = [
         Format::Native,
         Format::Alibaba2017,
         Format::Alibaba2018Task,
@@ -50,6 +52,7 @@ impl Format {
         Format::AwsCur,
         Format::EcsTasks,
         Format::KubernetesPods,
+        Format::Alibaba2017Instance,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -70,6 +73,7 @@ impl Format {
             Format::AwsCur => "aws-cur",
             Format::EcsTasks => "ecs-tasks",
             Format::KubernetesPods => "kubernetes-pods",
+            Format::Alibaba2017Instance => "alibaba-2017-instances",
         }
     }
 
@@ -382,6 +386,7 @@ pub fn open(
         Format::Alibaba2017 => Box::new(super::alibaba::Batch2017::new(params)),
         Format::Alibaba2018Task => Box::new(super::alibaba::Task2018::new(params)),
         Format::Alibaba2018Instance => Box::new(super::alibaba::Instance2018::new(params)),
+        Format::Alibaba2017Instance => Box::new(super::alibaba::Instance2017::new(params)),
         Format::AlibabaGpu2023 => Box::new(super::alibaba::Gpu2023::default()),
         Format::Google2011 => Box::new(super::google::TaskEvents2011::new(params)),
         Format::Google2019 => Box::new(super::google::InstanceEvents2019::new(params)),
