@@ -3,6 +3,53 @@
 //! Memory is kept in whole MiB and CPU in milli-vCPU (1/1000 of a vCPU)
 //! everywhere in the simulator, so sizes compare and multiply exactly.
 
+/// A Kubernetes CPU quantity (`"500m"`, `"1"`, `"0.5"`) in milli-vCPU,
+/// rounded up. Shared by the pod specs of `new --from` and the pod exports.
+pub fn k8s_cpu_milli(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}`: expected a CPU quantity such as \"500m\" or \"1\"");
+    let (number, factor) = match s.strip_suffix('m') {
+        Some(m) => (m, 1.0),
+        None => (s, 1000.0),
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|x| *x >= 0.0 && x.is_finite() && *x * factor < 1e12)
+        .map(|x| (x * factor).ceil() as u64)
+        .ok_or_else(bad)
+}
+
+/// A Kubernetes memory quantity in MiB, rounded up: binary suffixes (Ki,
+/// Mi, Gi, Ti), decimal ones (k, M, G, T) or plain bytes.
+pub fn k8s_memory_mib(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}`: expected a memory quantity such as \"512Mi\", \"2Gi\" or \"1G\"");
+    let units: [(&str, f64); 8] = [
+        ("Ki", 1024.0),
+        ("Mi", 1024.0 * 1024.0),
+        ("Gi", 1024.0 * 1024.0 * 1024.0),
+        ("Ti", 1024.0f64.powi(4)),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+    ];
+    let (number, factor) = units
+        .iter()
+        .find_map(|(suffix, f)| s.strip_suffix(suffix).map(|n| (n, *f)))
+        .unwrap_or((s, 1.0));
+    let bytes = number
+        .parse::<f64>()
+        .ok()
+        .filter(|x| *x >= 0.0 && x.is_finite())
+        .ok_or_else(bad)?
+        * factor;
+    let mib = (bytes / (1024.0 * 1024.0)).ceil();
+    if mib > 1e12 {
+        return Err(bad());
+    }
+    Ok(mib as u64)
+}
+
 /// Parses a memory size into MiB: `512MiB`, `2GiB`, `0.5GiB`, or a bare
 /// number of MiB. Decimal units (`GB`, `MB`) are refused with advice, because
 /// AWS's Fargate pages use "GB" to mean GiB and the ambiguity costs money.

@@ -150,31 +150,7 @@ impl Adapter for Batch2017 {
         // The second column is the latest state change: the end, for tasks
         // that ended (trace_201708.md).
         let status = f[5].trim();
-        match status {
-            "Terminated" | "Failed" => {}
-            "Running" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    "still running when the trace ends (status Running): no end time",
-                ));
-            }
-            "Waiting" | "Ready" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    format!("never ran (status {status})"),
-                ));
-            }
-            "Cancelled" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    "cancelled (status Cancelled)",
-                ));
-            }
-            _ => return Err(BadRow::new("status", status, "unknown status")),
-        }
+        status_2017(status, &["Terminated", "Failed"])?;
         let (submit, duration) = span("create_timestamp", f[0], "modify_timestamp", f[1], status)?;
         let count = instance_count(f[4])?;
         let cpu = size("plan_cpu", f[6], num("plan_cpu", f[6])? * 10.0)?;
@@ -361,31 +337,7 @@ impl Adapter for Instance2017 {
             ));
         }
         let status = f[5].trim();
-        match status {
-            "Terminated" | "Failed" | "Interrupted" => {}
-            "Running" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    "still running when the trace ends (status Running): no end time",
-                ));
-            }
-            "Waiting" | "Ready" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    format!("never ran (status {status})"),
-                ));
-            }
-            "Cancelled" => {
-                return Err(BadRow::new(
-                    "status",
-                    status,
-                    "cancelled (status Cancelled)",
-                ));
-            }
-            _ => return Err(BadRow::new("status", status, "unknown status")),
-        }
+        status_2017(status, &["Terminated", "Failed", "Interrupted"])?;
         let (submit, duration) = span("start_timestamp", f[0], "end_timestamp", f[1], status)?;
         // The peaks are the request; the trace leaves some usage out
         // (trace_201708.md, known issues): such a row has no size.
@@ -513,4 +465,17 @@ impl Adapter for Gpu2023 {
         out.push(t);
         Ok(())
     }
+}
+
+/// Refuses a 2017 row whose `status` is not one of `ran` (the states in
+/// which the row has an end): still running, never ran, cancelled or unknown.
+fn status_2017(status: &str, ran: &[&str]) -> Result<(), BadRow> {
+    let why = match status {
+        s if ran.contains(&s) => return Ok(()),
+        "Running" => "still running when the trace ends (status Running): no end time".to_string(),
+        "Waiting" | "Ready" => format!("never ran (status {status})"),
+        "Cancelled" => "cancelled (status Cancelled)".to_string(),
+        _ => "unknown status".to_string(),
+    };
+    Err(BadRow::new("status", status, why))
 }

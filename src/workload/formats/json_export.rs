@@ -227,49 +227,14 @@ pub fn scalar(v: &Value) -> Option<String> {
 /// A Kubernetes CPU quantity ("500m", "1", "0.5") in milli-vCPU, rounded up.
 pub fn k8s_cpu_milli(v: &Value) -> Result<u64, String> {
     let s = scalar(v).ok_or_else(|| format!("`{v}` is not a CPU quantity"))?;
-    let bad = || format!("`{s}`: expected a CPU quantity such as \"500m\" or \"1\"");
-    let (number, factor) = match s.strip_suffix('m') {
-        Some(m) => (m, 1.0),
-        None => (s.as_str(), 1000.0),
-    };
-    number
-        .parse::<f64>()
-        .ok()
-        .filter(|x| *x >= 0.0 && x.is_finite() && *x * factor < 1e12)
-        .map(|x| (x * factor).ceil() as u64)
-        .ok_or_else(bad)
+    crate::units::k8s_cpu_milli(&s)
 }
 
-/// A Kubernetes memory quantity in MiB, rounded up: binary suffixes (Ki,
-/// Mi, Gi, Ti), decimal ones (k, M, G, T) or plain bytes.
+/// A Kubernetes memory quantity in MiB, rounded up (see
+/// [`crate::units::k8s_memory_mib`]).
 pub fn k8s_memory_mib(v: &Value) -> Result<u64, String> {
     let s = scalar(v).ok_or_else(|| format!("`{v}` is not a memory quantity"))?;
-    let bad = || format!("`{s}`: expected a memory quantity such as \"512Mi\", \"2Gi\" or \"1G\"");
-    let units: [(&str, f64); 8] = [
-        ("Ki", 1024.0),
-        ("Mi", 1024.0 * 1024.0),
-        ("Gi", 1024.0 * 1024.0 * 1024.0),
-        ("Ti", 1024.0f64.powi(4)),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-    ];
-    let (number, factor) = units
-        .iter()
-        .find_map(|(suffix, f)| s.strip_suffix(suffix).map(|n| (n, *f)))
-        .unwrap_or((s.as_str(), 1.0));
-    let bytes = number
-        .parse::<f64>()
-        .ok()
-        .filter(|x| *x >= 0.0 && x.is_finite())
-        .ok_or_else(bad)?
-        * factor;
-    let mib = (bytes / (1024.0 * 1024.0)).ceil();
-    if mib > 1e12 {
-        return Err(bad());
-    }
-    Ok(mib as u64)
+    crate::units::k8s_memory_mib(&s)
 }
 
 #[cfg(test)]
