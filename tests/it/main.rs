@@ -3,6 +3,7 @@
 mod account;
 mod backlog;
 mod balancer;
+mod bill_observability;
 mod bills;
 mod broken;
 mod cluster_fidelity;
