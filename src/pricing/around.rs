@@ -1032,7 +1032,7 @@ mod tests {
             nat.description
         );
         assert_eq!(
-            endpoint_alternative(&u, &s, &rates(), 10 * 100 << 20),
+            endpoint_alternative(&u, &s, &rates(), (10 * 100) << 20),
             Some(Money(189_765_625_000_000_000))
         );
         s.vpc_endpoints = true;
