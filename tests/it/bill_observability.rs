@@ -186,3 +186,58 @@ bill = { subnet = "private" }
     let ran = run(&case, &["platforms.f.bill.vpc_endpoints=true"]);
     assert!((charge(ran.platform("f"), "vpc_endpoint_hours") - 0.18).abs() < 1e-12);
 }
+
+/// An EC2 cluster in eu-west-1 whose instance price comes from the user's
+/// own catalog (as `prices import` writes one; $0.107 here is the test's
+/// figure, not a sourced price): one m5.large for 2 h, its 30 GiB gp3 root
+/// volume at Ireland's $0.088 per GB-month: 30 x 0.088 x 7,200 / 2,592,000
+/// = $0.0073333, its public IPv4 2 h x $0.005 = $0.01. Without the user's
+/// price the run names `prices import`.
+#[test]
+fn an_ec2_run_in_ireland_takes_its_regional_volume_rate() {
+    let text = r#"name = "eu"
+region = "eu-west-1"
+horizon = "2h"
+pricing = "cat.toml"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 1 }
+duration = "10min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "c"
+kind = "ec2"
+instance_types = ["m5.large"]
+initial = 1
+min = 1
+max = 1
+"#;
+    let case = Case::new(text, None);
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pricing.toml"),
+    )
+    .unwrap();
+    let line = "on_demand_usd_per_hour = { us-east-1 = \"0.096\" }";
+    assert!(builtin.contains(line));
+    std::fs::write(
+        case.dir().join("cat.toml"),
+        builtin.replacen(
+            line,
+            "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.107\" }",
+            1,
+        ),
+    )
+    .unwrap();
+    let ran = run(&case, &[]);
+    let p = ran.platform("c");
+    assert!((p.cost.compute_usd - 2.0 * 0.107).abs() < 1e-12);
+    assert!((charge(p, "ebs") - 30.0 * 0.088 * 7200.0 / 2_592_000.0).abs() < 1e-12);
+    assert!((charge(p, "public_ipv4") - 0.01).abs() < 1e-12);
+    // The built-in catalog has no Irish EC2 price: refused, naming the way.
+    std::fs::write(case.dir().join("cat.toml"), &builtin).unwrap();
+    std::fs::copy(&case.path, case.dir().join("eu.toml")).unwrap();
+    let (code, _, err) = bin(&["run", "eu.toml", "-q", "--out", "o"], case.dir());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("prices import"), "{err}");
+}
