@@ -141,7 +141,8 @@ fn write_task(w: &mut impl Write, t: &Task) -> std::io::Result<()> {
     match &t.usage {
         None => w.write_all(&[0]),
         Some(u) => {
-            w.write_all(&[1])?;
+            // 1: peaks measured; 2: averages only.
+            w.write_all(&[if u.peak_known { 1 } else { 2 }])?;
             for v in [
                 u.cpu_avg_milli,
                 u.cpu_max_milli,
@@ -219,6 +220,7 @@ fn read_usage(r: &mut impl Read) -> std::io::Result<Option<Box<super::usage::Usa
         cpu_max_milli: v[1],
         memory_avg_mib: v[2],
         memory_max_mib: v[3],
+        peak_known: flag[0] == 1,
     })))
 }
 
