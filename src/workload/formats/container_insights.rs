@@ -251,6 +251,14 @@ pub fn join(e: Export, perf: &PerformanceUsage, path: &Path) -> (TaskStream, Str
             0 => String::new(),
             n => format!("; {n} ids in the events are not in the export"),
         }
-    );
+    ) + &if perf.events == 0 && perf.other_events > 0 {
+        format!(
+            " (the file has {} events and no \"Type\": \"{}\" event: is it the performance log of the other orchestrator? ECS tasks need /aws/ecs/containerinsights/CLUSTER/performance, pods /aws/containerinsights/CLUSTER/performance)",
+            perf.other_events,
+            if e.pods { "Pod" } else { "Task" }
+        )
+    } else {
+        String::new()
+    };
     (Box::new(tasks.into_iter().map(Ok)), note)
 }
