@@ -137,12 +137,7 @@ impl RightSizing {
                 };
                 Some((
                     pick(*cpu, u.cpu_avg_milli, u.cpu_max_milli, task.cpu_milli),
-                    pick(
-                        *memory,
-                        u.memory_avg_mib,
-                        u.memory_max_mib,
-                        task.memory_mib,
-                    ),
+                    pick(*memory, u.memory_avg_mib, u.memory_max_mib, task.memory_mib),
                 ))
             }
             Policy::Fixed(groups) => groups.get(task.group.as_deref()?).copied(),

@@ -229,13 +229,20 @@ fn ecs_performance_events_give_each_task_its_average_and_peak() {
         "{note}"
     );
     assert!(note.contains("1 tasks have no events"), "{note}");
-    assert!(note.contains("1 ids in the events are not in the export"), "{note}");
+    assert!(
+        note.contains("1 ids in the events are not in the export"),
+        "{note}"
+    );
 }
 
 #[test]
 fn pod_performance_events_join_by_namespace_and_pod_name() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::copy(data("tests/data/account/pods.json"), d.path().join("pods.json")).unwrap();
+    std::fs::copy(
+        data("tests/data/account/pods.json"),
+        d.path().join("pods.json"),
+    )
+    .unwrap();
     std::fs::copy(
         insights("pods-performance.jsonl"),
         d.path().join("perf.jsonl"),
@@ -270,7 +277,11 @@ fn pod_performance_events_join_by_namespace_and_pod_name() {
 fn a_performance_log_of_the_other_kind_matches_nothing_and_says_so() {
     // ECS Task events beside a pods export: no Pod event, no usage.
     let d = tempfile::tempdir().unwrap();
-    std::fs::copy(data("tests/data/account/pods.json"), d.path().join("pods.json")).unwrap();
+    std::fs::copy(
+        data("tests/data/account/pods.json"),
+        d.path().join("pods.json"),
+    )
+    .unwrap();
     std::fs::copy(
         insights("ecs-performance.jsonl"),
         d.path().join("perf.jsonl"),
@@ -282,10 +293,10 @@ fn a_performance_log_of_the_other_kind_matches_nothing_and_says_so() {
     );
     assert!(tasks.unwrap().iter().all(|t| t.usage.is_none()));
     assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("usage for 0 of 2 pods from 0 performance events")
-                && n.contains("no \"Type\": \"Pod\" event")),
+        notes.iter().any(
+            |n| n.contains("usage for 0 of 2 pods from 0 performance events")
+                && n.contains("no \"Type\": \"Pod\" event")
+        ),
         "{notes:?}"
     );
 }
@@ -313,7 +324,10 @@ fn new_from_with_usage_runs_right_sized_and_rightsize_prints_the_sizes() {
         "{out}"
     );
     let text = std::fs::read_to_string(d.path().join("own.toml")).unwrap();
-    assert!(text.contains("\nusage = \"ecs-performance.jsonl\"\n"), "{text}");
+    assert!(
+        text.contains("\nusage = \"ecs-performance.jsonl\"\n"),
+        "{text}"
+    );
     assert!(text.contains("name = \"fargate-rightsized\""), "{text}");
     let (code, out, err) = bin(&["run", "own.toml", "--out", "run"], d.path());
     assert_eq!(code, 0, "{err}");
