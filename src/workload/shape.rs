@@ -365,6 +365,27 @@ mod tests {
     }
 
     #[test]
+    fn spilled_tasks_keep_their_usage_and_whether_its_peaks_were_measured() {
+        let mut groups = HashMap::new();
+        for usage in [
+            None,
+            super::super::usage::Usage::from_parts(
+                (Some(100), Some(300)),
+                (Some(200), Some(500)),
+                (1000, 1024),
+            ),
+            Some(super::super::usage::Usage::averages_only(150, 600)),
+        ] {
+            let mut task = t(5, "a");
+            task.usage = usage.map(Box::new);
+            let mut bytes = Vec::new();
+            write_task(&mut bytes, &task).unwrap();
+            let back = read_task(&mut bytes.as_slice(), &mut groups).unwrap();
+            assert_eq!(back.usage, task.usage);
+        }
+    }
+
+    #[test]
     fn sorts_stably_in_memory() {
         let s: TaskStream = Box::new(
             vec![t(5, "a"), t(1, "b"), t(5, "c"), t(0, "d")]

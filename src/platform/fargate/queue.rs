@@ -209,15 +209,18 @@ mod tests {
                     memory_mib: 512 + i as u32,
                     storage_gib: i as u32,
                     group: (i != 3).then(|| group.clone()),
-                    usage: (i == 2).then(|| {
-                        Box::new(Usage {
+                    usage: match i {
+                        2 => Some(Box::new(Usage {
                             cpu_avg_milli: 100,
                             cpu_max_milli: 240,
                             memory_avg_mib: 300,
                             memory_max_mib: 700,
                             peak_known: true,
-                        })
-                    }),
+                        })),
+                        // Averages only (the CUR's actual usage) keep their mark.
+                        1 => Some(Box::new(Usage::averages_only(120, 400))),
+                        _ => None,
+                    },
                 },
                 size: FargateSize {
                     cpu_milli: 256,
