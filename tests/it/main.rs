@@ -24,6 +24,7 @@ mod fuzz;
 mod honest;
 mod inputs;
 mod layers;
+mod own_usage;
 mod properties;
 mod reports;
 mod rightsizing;
