@@ -10,6 +10,7 @@
 //! is one per instance; the ECS scheduler places only where the port is
 //! free).
 
+use super::autoscale::PodRule;
 use std::sync::Arc;
 
 /// The instance attribute an expression reads.
@@ -191,6 +192,50 @@ impl Constraints {
             }
         };
         &mut self.groups[pos]
+    }
+}
+
+/// The key of host port `port` among a pod's keys (a group's key is its
+/// index, below 2^32).
+const PORT_KEY: u64 = 1 << 32;
+
+impl Constraints {
+    /// Each group's rules as the autoscalers count them (issue 21), by
+    /// group index: the instance types (`type_names`) and zones (`zones`,
+    /// by name) its expressions or node selectors allow, and its keys (its
+    /// own index under `distinctInstance` / pod anti-affinity, its host
+    /// port).
+    pub fn pod_rules(&self, type_names: &[&str], zones: &[String]) -> Vec<PodRule> {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut rule = PodRule::default();
+                for e in &g.member_of {
+                    match e.attribute {
+                        Attribute::InstanceType => {
+                            let mask = rule.types.get_or_insert(vec![true; type_names.len()]);
+                            for (t, ok) in type_names.iter().zip(mask.iter_mut()) {
+                                *ok &= e.matches(t, "");
+                            }
+                        }
+                        Attribute::Zone => {
+                            let mask = rule.zones.get_or_insert(vec![true; zones.len()]);
+                            for (z, ok) in zones.iter().zip(mask.iter_mut()) {
+                                *ok &= e.matches("", z);
+                            }
+                        }
+                    }
+                }
+                if g.distinct_instance {
+                    rule.keys.push(i as u64);
+                }
+                if let Some(port) = g.host_port {
+                    rule.keys.push(PORT_KEY | u64::from(port));
+                }
+                rule
+            })
+            .collect()
     }
 }
 
