@@ -1297,4 +1297,109 @@ mod tests {
             ))
         );
     }
+
+    #[test]
+    fn keyed_tasks_take_one_bin_each_and_plain_ones_fill_the_rest() {
+        // An m5.large as ECS registers it (2,000 m, 8,036 MiB). Three tasks
+        // of a distinctInstance group (key 0) of 250 m / 512 MiB need three
+        // bins; four plain tasks of the same size then fit the first bin's
+        // 1,750 m: 3 in all, where by size alone 7 tasks fit one.
+        let cap = (2000, 8036, u32::MAX);
+        let keyed: Vec<Keyed> = vec![((250, 512), vec![0]); 3];
+        let plain = vec![((250, 512), 4)];
+        assert_eq!(
+            bins_needed_keyed(cap, &mut vec![], &keyed, plain.clone()),
+            3
+        );
+        assert_eq!(bins_needed(cap, &mut vec![], vec![((250, 512), 7)]), 1);
+        // Two tasks on host port 80 with one instance launching: the first
+        // goes to the launching one, the second needs a new one.
+        let port: Vec<Keyed> = vec![((250, 512), vec![(1 << 32) | 80]); 2];
+        assert_eq!(bins_needed_keyed(cap, &mut vec![cap], &port, vec![]), 1);
+        // A task too large for the type needs nothing, keyed or not.
+        assert_eq!(
+            bins_needed_keyed(cap, &mut vec![], &[((4000, 512), vec![0])], vec![]),
+            0
+        );
+    }
+
+    #[test]
+    fn ruled_pods_open_claims_their_rules_allow() {
+        // m5.large ($0.096) and c5.large ($0.085), both 2 vCPU. Two pods of
+        // 250 m on hostPort 80 (rule 0): two claims; a plain pod joins the
+        // first. A pod whose node selector names m5.large (rule 1) gets an
+        // m5.large although the c5.large is cheaper; one naming zone 3 of 3
+        // (rule 2) a claim for that zone.
+        let t = types(
+            &[(2000, 8192), (2000, 4096)],
+            &[96 * DOLLAR / 1000, 85 * DOLLAR / 1000],
+        );
+        let rules = vec![
+            PodRule {
+                keys: vec![(1 << 32) | 80],
+                ..PodRule::default()
+            },
+            PodRule {
+                types: Some(vec![true, false]),
+                ..PodRule::default()
+            },
+            PodRule {
+                zones: Some(vec![false, false, true]),
+                ..PodRule::default()
+            },
+        ];
+        let none = NodePoolLimits::default();
+        let plan = Karpenter::plan_ruled(
+            vec![((250, 512), vec![9])],
+            vec![((250, 512), 1, 0), ((250, 512), 2, 0)],
+            &rules,
+            &t,
+            none,
+        );
+        assert_eq!(plan, vec![(1, vec![1, 9], None), (1, vec![2], None)]);
+        let plan = Karpenter::plan_ruled(vec![], vec![((1000, 1024), 5, 1)], &rules, &t, none);
+        assert_eq!(plan, vec![(0, vec![5], None)]);
+        let plan = Karpenter::plan_ruled(vec![], vec![((1000, 1024), 6, 2)], &rules, &t, none);
+        assert_eq!(plan, vec![(1, vec![6], Some(vec![false, false, true]))]);
+    }
+
+    #[test]
+    fn consolidation_keeps_anti_affine_pods_apart() {
+        // Two 2-vCPU nodes, each running one 500 m pod of group 0. Without
+        // rules single-node consolidation deletes the first and moves its
+        // pod to the second; under anti-affinity (key 0) the second already
+        // runs one, the only type is no cheaper, so nothing is done.
+        let cap = (2000, 8192);
+        let t = types(&[cap], &[DOLLAR]);
+        let nodes = vec![
+            node(0, 0, DOLLAR, cap, &[(500, 512)]),
+            node(1, 0, DOLLAR, cap, &[(500, 512)]),
+        ];
+        let view = DisruptionView {
+            nodes,
+            allowed: 1,
+            removable: 2,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (4000, 2 * 8192, 2),
+            pdb_allowed: Vec::new(),
+            rules: Vec::new(),
+        };
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((Method::SingleNode, Disruption::Delete(vec![0])))
+        );
+        let mut view = view;
+        view.rules = vec![PodRule {
+            keys: vec![0],
+            ..PodRule::default()
+        }];
+        for n in &mut view.nodes {
+            n.pod_rules = vec![Some(0)];
+        }
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            None
+        );
+    }
 }
