@@ -385,6 +385,10 @@ fn meet(a: &Option<Vec<bool>>, b: &Option<Vec<bool>>) -> Option<Option<Vec<bool>
     }
 }
 
+/// A node claim being filled: the claim, what its pods request (CPU, memory,
+/// pods) and the keys they hold.
+type Open = (NodeClaim, (u64, u64, u64), Vec<u64>);
+
 /// A pending pod under scheduling rules: its size, id, and its rule (an
 /// index into the rules given with it).
 pub type RuledPod = ((u32, u32), u64, usize);
@@ -462,7 +466,7 @@ impl Karpenter {
         mut limits: NodePoolLimits,
     ) -> Vec<NodeClaim> {
         pending.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
-        let mut claims: Vec<(NodeClaim, (u64, u64, u64), Vec<u64>)> = Vec::new();
+        let mut claims: Vec<Open> = Vec::new();
         ruled.sort_by_key(|(c, _, _)| std::cmp::Reverse(*c));
         let none = PodRule::default();
         for (class, id, r) in ruled {
