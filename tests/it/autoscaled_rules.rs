@@ -261,3 +261,30 @@ fn consolidation_never_puts_two_anti_affine_pods_on_one_node() {
     assert_eq!(moved(""), (1, 1, 1));
     assert_eq!(moved("pod_anti_affinity = [\"web\"]"), (0, 0, 0));
 }
+
+#[test]
+fn the_binary_runs_an_eks_cluster_with_kubernetes_rules_end_to_end() {
+    // `fargate-sim run` as a user runs it: two `web` pods on hostPort 80
+    // anti-affine on kubernetes.io/hostname and a `batch` pod selecting
+    // c5.large (or c5.xlarge, node affinity `In`), under Karpenter on
+    // m5.large and c5.large. The batch pod (1 vCPU, largest first) opens a
+    // c5.large claim, the first web pod joins it (1.25 vCPU), the second
+    // may not (anti-affinity, port 80) and opens a second: two nodes, all
+    // three pods run.
+    let w = burst("web", 2, 0.25, "512MiB", "10min") + &burst("batch", 1, 1.0, "1GiB", "10min");
+    let extra = r#"host_ports = { web = 80 }
+pod_anti_affinity = ["web"]
+node_selector = { batch = { "node.kubernetes.io/instance-type" = ["c5.large", "c5.xlarge"] } }"#;
+    let text = eks("\"m5.large\", \"c5.large\"", &w, extra);
+    let case = Case::new(&text, None);
+    std::fs::write(case.dir().join("s.toml"), &text).unwrap();
+    let (code, _, err) = crate::common::bin(&["run", "s.toml", "--out", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(case.dir().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let p = &summary["platforms"][0];
+    assert_eq!(p["cluster"]["instances_launched"], 2);
+    assert_eq!(p["tasks"]["completed"], 3);
+}

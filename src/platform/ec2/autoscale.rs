@@ -7,6 +7,7 @@
 //!   them most cheaply within the NodePool limits; [`disrupt`] is its
 //!   disruption loop (emptiness, multi-node and single-node consolidation).
 
+use super::constraints::PodRule;
 use super::spec::{ConsolidationPolicy, NodePoolLimits};
 use crate::time::SimTime;
 
@@ -336,42 +337,6 @@ pub struct NodeClaim {
     pub ids: Vec<u64>,
     /// The zones its pods' node selectors allow (`None`: any).
     pub zones: Option<Vec<bool>>,
-}
-
-/// What a pod's scheduling rules ask of its node (issue 21), as
-/// Karpenter's scheduling simulation reads them: the instance types and
-/// zones its `nodeSelector` / required node affinity on
-/// `node.kubernetes.io/instance-type` and `topology.kubernetes.io/zone`
-/// allow (`None`: any), and the keys no two pods on one node may share (its
-/// group under required pod anti-affinity on `kubernetes.io/hostname`, its
-/// `hostPort`). ECS's `distinctInstance`, `memberOf` and host ports map to
-/// the same shape.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PodRule {
-    pub types: Option<Vec<bool>>,
-    pub zones: Option<Vec<bool>>,
-    pub keys: Vec<u64>,
-}
-
-impl PodRule {
-    /// Whether a node of type `t` is one the rule allows.
-    pub fn type_ok(&self, t: usize) -> bool {
-        self.types
-            .as_ref()
-            .is_none_or(|v| v.get(t).copied().unwrap_or(false))
-    }
-
-    /// Whether a node in zone `z` is one the rule allows.
-    pub fn zone_ok(&self, z: u32) -> bool {
-        self.zones
-            .as_ref()
-            .is_none_or(|v| v.get(z as usize).copied().unwrap_or(false))
-    }
-
-    /// Whether a pod under the rule may join pods holding `keys`.
-    pub fn keys_ok(&self, keys: &[u64]) -> bool {
-        !self.keys.iter().any(|k| keys.contains(k))
-    }
 }
 
 /// The zones both masks allow (`None`: any); `None` when they share none.

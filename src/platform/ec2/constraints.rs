@@ -10,7 +10,6 @@
 //! is one per instance; the ECS scheduler places only where the port is
 //! free).
 
-use super::autoscale::PodRule;
 use std::sync::Arc;
 
 /// The instance attribute an expression reads.
@@ -192,6 +191,42 @@ impl Constraints {
             }
         };
         &mut self.groups[pos]
+    }
+}
+
+/// What a pod's scheduling rules ask of its node (issue 21), as
+/// Karpenter's scheduling simulation reads them: the instance types and
+/// zones its `nodeSelector` / required node affinity on
+/// `node.kubernetes.io/instance-type` and `topology.kubernetes.io/zone`
+/// allow (`None`: any), and the keys no two pods on one node may share (its
+/// group under required pod anti-affinity on `kubernetes.io/hostname`, its
+/// `hostPort`). ECS's `distinctInstance`, `memberOf` and host ports map to
+/// the same shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodRule {
+    pub types: Option<Vec<bool>>,
+    pub zones: Option<Vec<bool>>,
+    pub keys: Vec<u64>,
+}
+
+impl PodRule {
+    /// Whether a node of type `t` is one the rule allows.
+    pub fn type_ok(&self, t: usize) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|v| v.get(t).copied().unwrap_or(false))
+    }
+
+    /// Whether a node in zone `z` is one the rule allows.
+    pub fn zone_ok(&self, z: u32) -> bool {
+        self.zones
+            .as_ref()
+            .is_none_or(|v| v.get(z as usize).copied().unwrap_or(false))
+    }
+
+    /// Whether a pod under the rule may join pods holding `keys`.
+    pub fn keys_ok(&self, keys: &[u64]) -> bool {
+        !self.keys.iter().any(|k| keys.contains(k))
     }
 }
 

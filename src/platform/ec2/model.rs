@@ -7,8 +7,9 @@
 
 use super::autoscale::{
     Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter, Keyed,
-    Method, NodeTypes, NodeView, PodRule, RuledPod,
+    Method, NodeTypes, NodeView, RuledPod,
 };
+use super::constraints::PodRule;
 use super::heads::Heads;
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
