@@ -1,14 +1,17 @@
-//! ECS task placement constraints and host ports as a scenario names them
-//! (`constraints`, `host_ports` on an EC2 platform; issue 21), checked
-//! against the workload once it is known: a group must be one of the
-//! workload's generators or services (or, with a trace, may be one of the
-//! trace's groups), so a typo is refused rather than constraining nothing.
+//! Placement rules as a scenario names them (issue 21): on ECS, task
+//! placement constraints and host ports (`constraints`, `host_ports`); on
+//! EKS, the Kubernetes words for the same things (`pod_anti_affinity`,
+//! `node_selector`, `host_ports` as a pod's `hostPort`). Checked against the
+//! workload once it is known: a group must be one of the workload's
+//! generators or services (or, with a trace, may be one of the trace's
+//! groups), so a typo is refused rather than constraining nothing. Every
+//! autoscaler counts them (`platform::ec2::autoscale`).
 
 use super::check::{Invalid, invalid};
-use super::raw::{PlatformKind, RawScenario};
+use super::raw::{PlatformKind, RawLabelValue, RawScenario};
 use crate::platform::PlatformSpec;
-use crate::platform::ec2::constraints::{Constraints, Expr, zone_name};
-use crate::platform::ec2::{Autoscaler, NetworkMode, Orchestrator};
+use crate::platform::ec2::constraints::{Attribute, Constraints, Expr, Op, zone_name};
+use crate::platform::ec2::{NetworkMode, Orchestrator};
 use crate::service::ServiceSpec;
 use crate::workload::synthetic::Generator;
 use std::sync::Arc;
@@ -25,29 +28,33 @@ pub fn resolve(
         let (PlatformKind::Ec2, PlatformSpec::Ec2(ec2)) = (p.kind, spec) else {
             continue;
         };
-        if p.constraints.is_none() && p.host_ports.is_none() {
+        if p.constraints.is_none()
+            && p.host_ports.is_none()
+            && p.pod_anti_affinity.is_none()
+            && p.node_selector.is_none()
+        {
             continue;
         }
         let key = format!("platforms[{i}]");
-        let which = if p.constraints.is_some() {
-            "constraints"
-        } else {
-            "host_ports"
-        };
-        if ec2.orchestrator != Orchestrator::Ecs {
+        let eks = ec2.orchestrator == Orchestrator::Eks;
+        if eks && p.constraints.is_some() {
             return Err(invalid(
-                format!("{key}.{which}"),
-                "ECS task placement constraints and host ports are for ECS clusters; on EKS (Kubernetes affinity, nodeSelector, hostPort) they are not modelled, so remove the key or write orchestrator = \"ecs\"",
+                format!("{key}.constraints"),
+                "ECS task placement constraints are for ECS clusters; on EKS write the Kubernetes rules: pod_anti_affinity = [\"web\"] (required pod anti-affinity on kubernetes.io/hostname: one pod of the group per node) or node_selector = { batch = { \"node.kubernetes.io/instance-type\" = \"c5.large\" } }",
             ));
         }
-        if ec2.autoscaler != Autoscaler::None {
-            return Err(invalid(
-                format!("{key}.{which}"),
-                format!(
-                    "the {} autoscaler does not yet count which instances a constrained task may use, so its tasks could wait while it sees room; use a fixed fleet (autoscaler = \"none\" with initial = N) with constraints or host ports, or remove them",
-                    ec2.autoscaler.name()
-                ),
-            ));
+        if !eks {
+            for (k, set) in [
+                ("pod_anti_affinity", p.pod_anti_affinity.is_some()),
+                ("node_selector", p.node_selector.is_some()),
+            ] {
+                if set {
+                    return Err(invalid(
+                        format!("{key}.{k}"),
+                        "Kubernetes scheduling rules are for EKS clusters (orchestrator = \"eks\"); on ECS write constraints = [{ type = \"distinctInstance\", group = \"web\" }] or a memberOf expression instead",
+                    ));
+                }
+            }
         }
         let group = |field: &str, name: &str| -> Result<Arc<str>, Invalid> {
             if services.iter().any(|s| s.name == name) {
@@ -126,7 +133,7 @@ pub fn resolve(
         }
         for (name, &port) in p.host_ports.iter().flatten() {
             let field = format!("host_ports.{name}");
-            if ec2.network_mode == NetworkMode::Awsvpc {
+            if !eks && ec2.network_mode == NetworkMode::Awsvpc {
                 return Err(invalid(
                     format!("{key}.{field}"),
                     "in awsvpc mode every task has its own ENI and address, so host ports never clash; write network_mode = \"bridge\" or \"host\" to model a static host port, or remove host_ports",
@@ -140,6 +147,80 @@ pub fn resolve(
             }
             let g = group(&field, name)?;
             c.entry(g).host_port = Some(port as u32);
+        }
+        for name in p.pod_anti_affinity.iter().flatten() {
+            let g = group("pod_anti_affinity", name)?;
+            c.entry(g).distinct_instance = true;
+        }
+        for (name, labels) in p.node_selector.iter().flatten() {
+            let field = format!("node_selector.{name}");
+            let g = group(&field, name)?;
+            if labels.is_empty() {
+                return Err(invalid(
+                    format!("{key}.{field}"),
+                    "an empty node selector selects nothing; name a label, such as { \"node.kubernetes.io/instance-type\" = \"c5.large\" }, or remove the group",
+                ));
+            }
+            for (label, value) in labels {
+                let lkey = format!("{key}.{field}.\"{label}\"");
+                let attribute = match label.as_str() {
+                    "node.kubernetes.io/instance-type" => Attribute::InstanceType,
+                    "topology.kubernetes.io/zone" => Attribute::Zone,
+                    other => {
+                        return Err(invalid(
+                            lkey,
+                            format!(
+                                "`{other}`: the model knows the well-known labels node.kubernetes.io/instance-type and topology.kubernetes.io/zone"
+                            ),
+                        ));
+                    }
+                };
+                let values: Vec<String> = match value {
+                    RawLabelValue::One(v) => vec![v.clone()],
+                    RawLabelValue::Any(vs) => vs.clone(),
+                };
+                if values.is_empty()
+                    || values.iter().any(|v| {
+                        v.is_empty() || v.contains(|ch: char| ch.is_whitespace() || ch == '*')
+                    })
+                {
+                    return Err(invalid(
+                        lkey,
+                        "need a label value such as \"c5.large\" or \"us-east-1a\", or a non-empty list of them (node affinity, operator In); patterns are not labels",
+                    ));
+                }
+                let e = Expr {
+                    attribute,
+                    op: if values.len() == 1 {
+                        Op::Eq(values[0].clone())
+                    } else {
+                        Op::In(values.clone())
+                    },
+                };
+                let zones: Vec<String> = (0..ec2.zones.max(1))
+                    .map(|z| zone_name(&ec2.region, z))
+                    .collect();
+                let any = ec2
+                    .instance_types
+                    .iter()
+                    .any(|t| zones.iter().any(|z| e.matches(&t.name, z)));
+                if !any {
+                    return Err(invalid(
+                        lkey,
+                        format!(
+                            "{} matches no node this cluster can have (types: {}; zones: {}), so its pods could never run; fix the value or add a matching type",
+                            values.join(", "),
+                            ec2.instance_types
+                                .iter()
+                                .map(|t| t.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            zones.join(", ")
+                        ),
+                    ));
+                }
+                c.entry(g.clone()).member_of.push(e);
+            }
         }
         ec2.constraints = c;
     }

@@ -390,6 +390,14 @@ pub struct RawPlatform {
     /// ECS `bridge`/`host` mode: a static host port per workload group,
     /// `{ web = 80 }`.
     pub host_ports: Option<std::collections::BTreeMap<String, i64>>,
+    /// EKS: workload groups under required pod anti-affinity on
+    /// `kubernetes.io/hostname` against themselves (issue 21).
+    pub pod_anti_affinity: Option<Vec<String>>,
+    /// EKS: a node selector per workload group (issue 21),
+    /// `{ batch = { "node.kubernetes.io/instance-type" = "c5.large" } }`.
+    pub node_selector: Option<
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, RawLabelValue>>,
+    >,
     /// EKS (cluster or Fargate): `"standard"` or `"extended"` support.
     pub support: Option<String>,
     // Function keys.
@@ -494,6 +502,8 @@ impl RawPlatform {
             ("zones", self.zones.is_some()),
             ("constraints", self.constraints.is_some()),
             ("host_ports", self.host_ports.is_some()),
+            ("pod_anti_affinity", self.pod_anti_affinity.is_some()),
+            ("node_selector", self.node_selector.is_some()),
         ];
         let function = [
             ("profile", self.profile.is_some()),
@@ -737,6 +747,15 @@ pub struct RawConstraint {
     pub kind: String,
     pub group: String,
     pub expression: Option<String>,
+}
+
+/// A node selector's value: one label value (`nodeSelector`), or a list
+/// (required node affinity, operator `In`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawLabelValue {
+    One(String),
+    Any(Vec<String>),
 }
 
 /// One `provisioned_schedule` entry: `{ from = "08:00", to = "16:00",

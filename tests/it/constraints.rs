@@ -1,5 +1,6 @@
 //! ECS task placement constraints and host ports (issue 21): placements
-//! worked by hand on small fixed fleets, and the refusals.
+//! worked by hand on small fixed fleets, and the refusals (the autoscalers
+//! with rules: tests/it/autoscaled_rules.rs).
 
 use crate::common::{Case, run};
 
@@ -159,8 +160,8 @@ fn constraints_are_refused_where_they_are_not_modelled() {
         }
     };
     check(
-        "autoscaler = \"ecs_managed\"\nconstraints = [{ type = \"distinctInstance\", group = \"web\" }]",
-        &["platforms[0].constraints", "autoscaler = \"none\""],
+        "orchestrator = \"eks\"\nconstraints = [{ type = \"distinctInstance\", group = \"web\" }]",
+        &["platforms[0].constraints", "pod_anti_affinity"],
     );
     check(
         "network_mode = \"awsvpc\"\nhost_ports = { web = 80 }",

@@ -7,6 +7,7 @@
 //!   them most cheaply within the NodePool limits; [`disrupt`] is its
 //!   disruption loop (emptiness, multi-node and single-node consolidation).
 
+use super::constraints::PodRule;
 use super::spec::{ConsolidationPolicy, NodePoolLimits};
 use crate::time::SimTime;
 
@@ -59,6 +60,54 @@ pub fn bins_needed(cap: Bin, open_bins: &mut Vec<Bin>, classes: Classes) -> u64 
     new_bins
 }
 
+/// A waiting task whose placement rules ECS managed scaling counts (issue
+/// 21): its size `(milli-vCPU, MiB)` and the keys no two tasks on one
+/// instance may share (its `distinctInstance` group, its static host port).
+pub type Keyed = ((u32, u32), Vec<u64>);
+
+/// [`bins_needed`] with tasks under placement rules: each keyed task, largest
+/// first, goes to the first open bin with room, a free slot and none of its
+/// keys (so a `distinctInstance` group or a host port takes one bin per
+/// task), else to a new bin; then the plain `classes` fill what is left.
+/// Keyed tasks larger than `cap` need nothing, as classes do.
+pub fn bins_needed_keyed(
+    cap: Bin,
+    open_bins: &mut Vec<Bin>,
+    keyed: &[Keyed],
+    classes: Classes,
+) -> u64 {
+    if cap.2 == 0 {
+        return 0;
+    }
+    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); open_bins.len()];
+    let mut new_bins = 0u64;
+    let mut order: Vec<&Keyed> = keyed.iter().collect();
+    order.sort_by_key(|k| std::cmp::Reverse((k.0.1, k.0.0)));
+    for ((c, m), ks) in order {
+        let (c, m) = (*c, *m);
+        if c > cap.0 || m > cap.1 {
+            continue;
+        }
+        let open = (0..open_bins.len()).find(|&i| {
+            let b = open_bins[i];
+            b.0 >= c && b.1 >= m && b.2 >= 1 && !ks.iter().any(|k| keys[i].contains(k))
+        });
+        match open {
+            Some(i) => {
+                let b = &mut open_bins[i];
+                *b = (b.0 - c, b.1 - m, b.2 - 1);
+                keys[i].extend_from_slice(ks);
+            }
+            None => {
+                new_bins += 1;
+                open_bins.push((cap.0 - c, cap.1 - m, cap.2 - 1));
+                keys.push(ks.clone());
+            }
+        }
+    }
+    new_bins + bins_needed(cap, open_bins, classes)
+}
+
 /// What ECS managed scaling sees at a metric period.
 pub struct EcsView {
     /// Instances launching or running, and those the Auto Scaling group has
@@ -72,6 +121,10 @@ pub struct EcsView {
     /// Tasks in PROVISIONING (waiting for capacity) by size class, largest
     /// first: at most the cluster's quota of them (empty when none wait).
     pub waiting: Classes,
+    /// Tasks in PROVISIONING under `distinctInstance` or a static host port
+    /// (issue 21), within the same quota: each needs an instance without
+    /// its keys. `memberOf` is not counted (ECS sizes by resources only).
+    pub keyed: Vec<Keyed>,
     /// Whether any task waits at all (also one ECS does not count).
     pub any_waiting: bool,
     /// The largest and the smallest value of each parameter (CPU, memory)
@@ -172,7 +225,12 @@ impl EcsManagedScaling {
             .into_iter()
             .filter(|((c, m), _)| *c <= small.0 && *m <= small.1)
             .collect();
-        let waiting = !counted.is_empty();
+        let keyed: Vec<Keyed> = view
+            .keyed
+            .into_iter()
+            .filter(|((c, m), _)| *c <= small.0 && *m <= small.1)
+            .collect();
+        let waiting = !counted.is_empty() || !keyed.is_empty();
         if view.any_waiting && !waiting {
             // Every waiting task is incompatible: scaling stops and the
             // reservation stays at 100 %.
@@ -185,7 +243,7 @@ impl EcsManagedScaling {
         // M / N × 100.
         let m = if waiting {
             let mut launching = view.launching;
-            n + bins_needed(view.largest, &mut launching, counted)
+            n + bins_needed_keyed(view.largest, &mut launching, &keyed, counted)
         } else {
             view.non_empty
         };
@@ -277,7 +335,28 @@ impl NodeTypes {
 pub struct NodeClaim {
     pub options: Vec<usize>,
     pub ids: Vec<u64>,
+    /// The zones its pods' node selectors allow (`None`: any).
+    pub zones: Option<Vec<bool>>,
 }
+
+/// The zones both masks allow (`None`: any); `None` when they share none.
+fn meet(a: &Option<Vec<bool>>, b: &Option<Vec<bool>>) -> Option<Option<Vec<bool>>> {
+    match (a, b) {
+        (None, x) | (x, None) => Some(x.clone()),
+        (Some(a), Some(b)) => {
+            let m: Vec<bool> = a.iter().zip(b).map(|(x, y)| *x && *y).collect();
+            m.iter().any(|x| *x).then_some(Some(m))
+        }
+    }
+}
+
+/// A node claim being filled: the claim, what its pods request (CPU, memory,
+/// pods) and the keys they hold.
+type Open = (NodeClaim, (u64, u64, u64), Vec<u64>);
+
+/// A pending pod under scheduling rules: its size, id, and its rule (an
+/// index into the rules given with it).
+pub type RuledPod = ((u32, u32), u64, usize);
 
 /// A node to launch: its type and the waiting tasks it is for.
 pub type NodePlan = (usize, Vec<u64>);
@@ -331,15 +410,78 @@ impl Karpenter {
     /// NodePool `limits` (which then lose the largest option's capacity, as
     /// `subtractMax` does). Pods no claim can take stay out.
     pub fn claims(
+        pending: Vec<((u32, u32), Vec<u64>)>,
+        types: &NodeTypes,
+        limits: NodePoolLimits,
+    ) -> Vec<NodeClaim> {
+        Self::claims_ruled(pending, Vec::new(), &[], types, limits)
+    }
+
+    /// [`Karpenter::claims`] with pods under scheduling rules (issue 21),
+    /// taken first, largest first: each joins the first claim with a type
+    /// its rule allows that still holds it, a zone both allow and none of
+    /// its keys (hostPort, anti-affine group), else opens a claim of the
+    /// types its rule allows (and the zones). The plain pods follow as in
+    /// `claims`, and may join a ruled claim.
+    pub fn claims_ruled(
         mut pending: Vec<((u32, u32), Vec<u64>)>,
+        mut ruled: Vec<RuledPod>,
+        rules: &[PodRule],
         types: &NodeTypes,
         mut limits: NodePoolLimits,
     ) -> Vec<NodeClaim> {
         pending.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
-        let mut claims: Vec<(NodeClaim, (u64, u64, u64))> = Vec::new();
+        let mut claims: Vec<Open> = Vec::new();
+        ruled.sort_by_key(|(c, _, _)| std::cmp::Reverse(*c));
+        let none = PodRule::default();
+        for (class, id, r) in ruled {
+            let rule = rules.get(r).unwrap_or(&none);
+            let joined = claims.iter_mut().find_map(|(claim, used, keys)| {
+                if !rule.keys_ok(keys) {
+                    return None;
+                }
+                let zones = meet(&claim.zones, &rule.zones)?;
+                claim
+                    .options
+                    .iter()
+                    .any(|&t| rule.type_ok(t) && types.more(t, *used, class) >= 1)
+                    .then_some((claim, used, keys, zones))
+            });
+            if let Some((claim, used, keys, zones)) = joined {
+                claim
+                    .options
+                    .retain(|&t| rule.type_ok(t) && types.more(t, *used, class) >= 1);
+                claim.zones = zones;
+                claim.ids.push(id);
+                *used = (used.0 + class.0 as u64, used.1 + class.1 as u64, used.2 + 1);
+                keys.extend_from_slice(&rule.keys);
+                continue;
+            }
+            let options: Vec<usize> = (0..types.allocatable.len())
+                .filter(|&t| {
+                    rule.type_ok(t) && types.holds(t, class) >= 1 && limits.admits(types.nominal[t])
+                })
+                .collect();
+            if options.is_empty() {
+                continue; // no node it may use fits: it stays pending
+            }
+            let largest = options.iter().fold((0u32, 0u32), |m, &t| {
+                (m.0.max(types.nominal[t].0), m.1.max(types.nominal[t].1))
+            });
+            limits = limits.less(largest);
+            claims.push((
+                NodeClaim {
+                    options,
+                    ids: vec![id],
+                    zones: rule.zones.clone(),
+                },
+                (class.0 as u64, class.1 as u64, 1),
+                rule.keys.clone(),
+            ));
+        }
         for (class, ids) in pending {
             let mut rest = &ids[..];
-            for (claim, used) in claims.iter_mut() {
+            for (claim, used, _) in claims.iter_mut() {
                 if rest.is_empty() {
                     break;
                 }
@@ -384,13 +526,15 @@ impl Karpenter {
                     NodeClaim {
                         options,
                         ids: rest[..k as usize].to_vec(),
+                        zones: None,
                     },
                     (class.0 as u64 * k, class.1 as u64 * k, k),
+                    Vec::new(),
                 ));
                 rest = &rest[k as usize..];
             }
         }
-        claims.into_iter().map(|(c, _)| c).collect()
+        claims.into_iter().map(|(c, _, _)| c).collect()
     }
 
     /// The nodes to launch for the `pending` pods: one per node claim, of
@@ -406,6 +550,21 @@ impl Karpenter {
         Self::claims(pending, types, limits)
             .into_iter()
             .filter_map(|c| types.cheapest(&c.options).map(|t| (t, c.ids)))
+            .collect()
+    }
+
+    /// [`Karpenter::plan`] with pods under scheduling rules: each node with
+    /// the zones it must be launched in (`None`: any).
+    pub fn plan_ruled(
+        pending: Vec<((u32, u32), Vec<u64>)>,
+        ruled: Vec<RuledPod>,
+        rules: &[PodRule],
+        types: &NodeTypes,
+        limits: NodePoolLimits,
+    ) -> Vec<(usize, Vec<u64>, Option<Vec<bool>>)> {
+        Self::claims_ruled(pending, ruled, rules, types, limits)
+            .into_iter()
+            .filter_map(|c| types.cheapest(&c.options).map(|t| (t, c.ids, c.zones)))
             .collect()
     }
 }
@@ -426,6 +585,12 @@ pub struct NodeView {
     pub free_pods: u64,
     /// Its pods' requests.
     pub pods: Vec<(u32, u32)>,
+    /// Each pod's scheduling rule (an index into
+    /// [`DisruptionView::rules`]), in the order of `pods`; empty when none
+    /// of its pods has one.
+    pub pod_rules: Vec<Option<usize>>,
+    /// Its zone (0-based).
+    pub zone: u32,
     /// Its pods under each PodDisruptionBudget (by budget, as in
     /// [`DisruptionView::pdb_allowed`]).
     pub pdb_pods: Vec<u64>,
@@ -449,6 +614,9 @@ pub struct DisruptionView<'a> {
     /// Pods each PodDisruptionBudget still lets consolidation evict now
     /// (`maxUnavailable` less its pods evicted and not running again).
     pub pdb_allowed: Vec<u64>,
+    /// The pods' scheduling rules (issue 21): a moved pod goes only to a
+    /// node they allow.
+    pub rules: Vec<PodRule>,
 }
 
 /// What the disruption loop decided.
@@ -614,21 +782,62 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
         .filter(|(i, n)| n.consolidatable && !cand.contains(i))
         .map(|(_, n)| (n.free.0, n.free.1, n.free_pods))
         .collect();
-    let mut pods: Vec<(u32, u32)> = cand
+    // Under scheduling rules (issue 21): each other node's type, zone and
+    // the keys its pods hold; a moved pod goes only where its rule allows.
+    let ruled = !view.rules.is_empty();
+    let keys_of = |n: &NodeView| -> Vec<u64> {
+        n.pod_rules
+            .iter()
+            .flatten()
+            .flat_map(|&r| view.rules[r].keys.iter().copied())
+            .collect()
+    };
+    let mut held: Vec<(usize, u32, Vec<u64>)> = if ruled {
+        view.nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| n.consolidatable && !cand.contains(i))
+            .map(|(_, n)| (n.type_idx, n.zone, keys_of(n)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut pods: Vec<((u32, u32), Option<usize>)> = cand
         .iter()
-        .flat_map(|&i| view.nodes[i].pods.iter().copied())
+        .flat_map(|&i| {
+            let n = &view.nodes[i];
+            n.pods
+                .iter()
+                .enumerate()
+                .map(|(k, p)| (*p, n.pod_rules.get(k).copied().flatten()))
+        })
         .collect();
-    pods.sort_by_key(|p| std::cmp::Reverse(*p));
+    pods.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut left: Vec<((u32, u32), Vec<u64>)> = Vec::new();
-    for (n, p) in pods.into_iter().enumerate() {
-        match free
-            .iter_mut()
-            .find(|f| f.0 >= p.0 && f.1 >= p.1 && f.2 >= 1)
+    let mut left_ruled: Vec<RuledPod> = Vec::new();
+    for (n, (p, rule)) in pods.into_iter().enumerate() {
+        let allowed = |j: usize| -> bool {
+            let Some(r) = rule else {
+                return true;
+            };
+            let (t, z, keys) = &held[j];
+            let r = &view.rules[r];
+            r.type_ok(*t) && r.zone_ok(*z) && r.keys_ok(keys)
+        };
+        match (0..free.len())
+            .find(|&j| free[j].0 >= p.0 && free[j].1 >= p.1 && free[j].2 >= 1 && allowed(j))
         {
-            Some(f) => {
+            Some(j) => {
+                let f = &mut free[j];
                 f.0 -= p.0;
                 f.1 -= p.1;
                 f.2 -= 1;
+                if let Some(r) = rule {
+                    held[j].2.extend_from_slice(&view.rules[r].keys);
+                }
+            }
+            None if rule.is_some() => {
+                left_ruled.push((p, n as u64, rule.unwrap_or(0)));
             }
             None => {
                 let last = left.len();
@@ -640,7 +849,7 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
             }
         }
     }
-    if left.is_empty() {
+    if left.is_empty() && left_ruled.is_empty() {
         return (cand.len() as u64 <= view.removable).then_some(Disruption::Delete(ids));
     }
     if cand.iter().all(|&i| view.nodes[i].spot) {
@@ -657,9 +866,18 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
             used.2.saturating_sub(1),
         );
     }
-    let count: usize = left.iter().map(|(_, v)| v.len()).sum();
-    let claims = Karpenter::claims(left, view.types, view.limits.remaining(used));
-    if claims.len() != 1 || claims[0].ids.len() != count {
+    let count: usize = left.iter().map(|(_, v)| v.len()).sum::<usize>() + left_ruled.len();
+    let claims = Karpenter::claims_ruled(
+        left,
+        left_ruled,
+        &view.rules,
+        view.types,
+        view.limits.remaining(used),
+    );
+    // A replacement must hold every moved pod; one its pods' zone selector
+    // restricts is not made (the model launches replacements by zone
+    // balance), so such pods keep their node.
+    if claims.len() != 1 || claims[0].ids.len() != count || claims[0].zones.is_some() {
         return None;
     }
     let mut max_price: u128 = cand.iter().map(|&i| view.nodes[i].price).sum();
@@ -737,6 +955,7 @@ mod tests {
             launching: vec![],
             any_waiting: !waiting.is_empty(),
             waiting,
+            keyed: vec![],
             largest: (2000, 8192, u32::MAX),
             smallest: (2000, 8192),
             min: 0,
@@ -784,6 +1003,7 @@ mod tests {
             non_empty: 0,
             launching: vec![],
             waiting: vec![],
+            keyed: vec![],
             any_waiting: false,
             largest: (2000, 8192, u32::MAX),
             smallest: (2000, 8192),
@@ -839,6 +1059,7 @@ mod tests {
             launching: vec![],
             any_waiting: !waiting.is_empty(),
             waiting,
+            keyed: vec![],
             largest: (16_000, 32_145, u32::MAX),
             smallest: (4_000, 8_036),
             min: 0,
@@ -936,6 +1157,8 @@ mod tests {
             free: (cap.0 - used.0, cap.1 - used.1),
             free_pods: u64::MAX,
             pods: pods.to_vec(),
+            pod_rules: Vec::new(),
+            zone: 0,
             pdb_pods: Vec::new(),
             consolidatable: true,
         }
@@ -966,6 +1189,7 @@ mod tests {
             limits: NodePoolLimits::default(),
             used: (12_000, 3 * 16384, 3),
             pdb_allowed: Vec::new(),
+            rules: Vec::new(),
         };
         let (m, d) = disrupt(&view, ConsolidationPolicy::WhenEmpty).unwrap();
         assert_eq!(m, Method::Emptiness);
@@ -997,6 +1221,7 @@ mod tests {
             limits: NodePoolLimits::default(),
             used: (48_000, 3 * 65536, 3),
             pdb_allowed: Vec::new(),
+            rules: Vec::new(),
         };
         assert_eq!(disrupt(&view, ConsolidationPolicy::WhenEmpty), None);
         // A budget of 1: no multi-node batch; single-node deletes node 1.
@@ -1039,6 +1264,111 @@ mod tests {
                     with: 1
                 }
             ))
+        );
+    }
+
+    #[test]
+    fn keyed_tasks_take_one_bin_each_and_plain_ones_fill_the_rest() {
+        // An m5.large as ECS registers it (2,000 m, 8,036 MiB). Three tasks
+        // of a distinctInstance group (key 0) of 250 m / 512 MiB need three
+        // bins; four plain tasks of the same size then fit the first bin's
+        // 1,750 m: 3 in all, where by size alone 7 tasks fit one.
+        let cap = (2000, 8036, u32::MAX);
+        let keyed: Vec<Keyed> = vec![((250, 512), vec![0]); 3];
+        let plain = vec![((250, 512), 4)];
+        assert_eq!(
+            bins_needed_keyed(cap, &mut vec![], &keyed, plain.clone()),
+            3
+        );
+        assert_eq!(bins_needed(cap, &mut vec![], vec![((250, 512), 7)]), 1);
+        // Two tasks on host port 80 with one instance launching: the first
+        // goes to the launching one, the second needs a new one.
+        let port: Vec<Keyed> = vec![((250, 512), vec![(1 << 32) | 80]); 2];
+        assert_eq!(bins_needed_keyed(cap, &mut vec![cap], &port, vec![]), 1);
+        // A task too large for the type needs nothing, keyed or not.
+        assert_eq!(
+            bins_needed_keyed(cap, &mut vec![], &[((4000, 512), vec![0])], vec![]),
+            0
+        );
+    }
+
+    #[test]
+    fn ruled_pods_open_claims_their_rules_allow() {
+        // m5.large ($0.096) and c5.large ($0.085), both 2 vCPU. Two pods of
+        // 250 m on hostPort 80 (rule 0): two claims; a plain pod joins the
+        // first. A pod whose node selector names m5.large (rule 1) gets an
+        // m5.large although the c5.large is cheaper; one naming zone 3 of 3
+        // (rule 2) a claim for that zone.
+        let t = types(
+            &[(2000, 8192), (2000, 4096)],
+            &[96 * DOLLAR / 1000, 85 * DOLLAR / 1000],
+        );
+        let rules = vec![
+            PodRule {
+                keys: vec![(1 << 32) | 80],
+                ..PodRule::default()
+            },
+            PodRule {
+                types: Some(vec![true, false]),
+                ..PodRule::default()
+            },
+            PodRule {
+                zones: Some(vec![false, false, true]),
+                ..PodRule::default()
+            },
+        ];
+        let none = NodePoolLimits::default();
+        let plan = Karpenter::plan_ruled(
+            vec![((250, 512), vec![9])],
+            vec![((250, 512), 1, 0), ((250, 512), 2, 0)],
+            &rules,
+            &t,
+            none,
+        );
+        assert_eq!(plan, vec![(1, vec![1, 9], None), (1, vec![2], None)]);
+        let plan = Karpenter::plan_ruled(vec![], vec![((1000, 1024), 5, 1)], &rules, &t, none);
+        assert_eq!(plan, vec![(0, vec![5], None)]);
+        let plan = Karpenter::plan_ruled(vec![], vec![((1000, 1024), 6, 2)], &rules, &t, none);
+        assert_eq!(plan, vec![(1, vec![6], Some(vec![false, false, true]))]);
+    }
+
+    #[test]
+    fn consolidation_keeps_anti_affine_pods_apart() {
+        // Two 2-vCPU nodes, each running one 500 m pod of group 0. Without
+        // rules single-node consolidation deletes the first and moves its
+        // pod to the second; under anti-affinity (key 0) the second already
+        // runs one, the only type is no cheaper, so nothing is done.
+        let cap = (2000, 8192);
+        let t = types(&[cap], &[DOLLAR]);
+        let nodes = vec![
+            node(0, 0, DOLLAR, cap, &[(500, 512)]),
+            node(1, 0, DOLLAR, cap, &[(500, 512)]),
+        ];
+        let view = DisruptionView {
+            nodes,
+            allowed: 1,
+            removable: 2,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (4000, 2 * 8192, 2),
+            pdb_allowed: Vec::new(),
+            rules: Vec::new(),
+        };
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            Some((Method::SingleNode, Disruption::Delete(vec![0])))
+        );
+        let mut view = view;
+        view.rules = vec![PodRule {
+            keys: vec![0],
+            ..PodRule::default()
+        }];
+        for n in &mut view.nodes {
+            n.pod_rules = vec![Some(0)];
+        }
+        assert_eq!(
+            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            None
         );
     }
 }

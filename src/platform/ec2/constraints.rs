@@ -194,6 +194,86 @@ impl Constraints {
     }
 }
 
+/// What a pod's scheduling rules ask of its node (issue 21), as
+/// Karpenter's scheduling simulation reads them: the instance types and
+/// zones its `nodeSelector` / required node affinity on
+/// `node.kubernetes.io/instance-type` and `topology.kubernetes.io/zone`
+/// allow (`None`: any), and the keys no two pods on one node may share (its
+/// group under required pod anti-affinity on `kubernetes.io/hostname`, its
+/// `hostPort`). ECS's `distinctInstance`, `memberOf` and host ports map to
+/// the same shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodRule {
+    pub types: Option<Vec<bool>>,
+    pub zones: Option<Vec<bool>>,
+    pub keys: Vec<u64>,
+}
+
+impl PodRule {
+    /// Whether a node of type `t` is one the rule allows.
+    pub fn type_ok(&self, t: usize) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|v| v.get(t).copied().unwrap_or(false))
+    }
+
+    /// Whether a node in zone `z` is one the rule allows.
+    pub fn zone_ok(&self, z: u32) -> bool {
+        self.zones
+            .as_ref()
+            .is_none_or(|v| v.get(z as usize).copied().unwrap_or(false))
+    }
+
+    /// Whether a pod under the rule may join pods holding `keys`.
+    pub fn keys_ok(&self, keys: &[u64]) -> bool {
+        !self.keys.iter().any(|k| keys.contains(k))
+    }
+}
+
+/// The key of host port `port` among a pod's keys (a group's key is its
+/// index, below 2^32).
+const PORT_KEY: u64 = 1 << 32;
+
+impl Constraints {
+    /// Each group's rules as the autoscalers count them (issue 21), by
+    /// group index: the instance types (`type_names`) and zones (`zones`,
+    /// by name) its expressions or node selectors allow, and its keys (its
+    /// own index under `distinctInstance` / pod anti-affinity, its host
+    /// port).
+    pub fn pod_rules(&self, type_names: &[&str], zones: &[String]) -> Vec<PodRule> {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut rule = PodRule::default();
+                for e in &g.member_of {
+                    match e.attribute {
+                        Attribute::InstanceType => {
+                            let mask = rule.types.get_or_insert(vec![true; type_names.len()]);
+                            for (t, ok) in type_names.iter().zip(mask.iter_mut()) {
+                                *ok &= e.matches(t, "");
+                            }
+                        }
+                        Attribute::Zone => {
+                            let mask = rule.zones.get_or_insert(vec![true; zones.len()]);
+                            for (z, ok) in zones.iter().zip(mask.iter_mut()) {
+                                *ok &= e.matches("", z);
+                            }
+                        }
+                    }
+                }
+                if g.distinct_instance {
+                    rule.keys.push(i as u64);
+                }
+                if let Some(port) = g.host_port {
+                    rule.keys.push(PORT_KEY | u64::from(port));
+                }
+                rule
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,10 @@
 //! their cost is split into what tasks were allocated and what stood idle.
 
 use super::autoscale::{
-    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter,
-    Method, NodeTypes, NodeView,
+    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter, Keyed,
+    Method, NodeTypes, NodeView, RuledPod,
 };
+use super::constraints::PodRule;
 use super::heads::Heads;
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
@@ -204,6 +205,9 @@ pub struct Ec2Model {
     /// path; and whether one was added since they were last tried.
     constrained: BTreeSet<u64>,
     constrained_new: bool,
+    /// Each constrained group's rules as the autoscalers count them (by
+    /// group index in `spec.constraints`).
+    pod_rules: Vec<PodRule>,
     /// Waiting tasks a launching Karpenter node is meant for.
     nominated: BTreeSet<u64>,
     running: Vec<Option<Running>>,
@@ -330,6 +334,17 @@ impl Ec2Model {
             heads: Heads::default(),
             constrained: BTreeSet::new(),
             constrained_new: false,
+            pod_rules: {
+                let names: Vec<&str> = spec
+                    .instance_types
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect();
+                let zones: Vec<String> = (0..spec.zones.max(1))
+                    .map(|z| super::constraints::zone_name(&spec.region, z))
+                    .collect();
+                spec.constraints.pod_rules(&names, &zones)
+            },
             nominated: BTreeSet::new(),
             running: Vec::new(),
             generations: Vec::new(),
@@ -492,6 +507,12 @@ impl Ec2Model {
 
     /// Records a new instance (requested at `now`) and returns its id.
     fn add_instance(&mut self, type_idx: usize, now: SimTime) -> u32 {
+        self.add_instance_in(type_idx, now, None)
+    }
+
+    /// [`Self::add_instance`] within the zones `zones` allows (`None`: any):
+    /// a Karpenter node for pods whose node selector names a zone.
+    fn add_instance_in(&mut self, type_idx: usize, now: SimTime, zones: Option<&[bool]>) -> u32 {
         // The on-demand base first: while fewer than `on_demand_base`
         // on-demand instances are alive, a new one is on demand; the weights
         // split the launches beyond the base.
@@ -520,6 +541,7 @@ impl Ec2Model {
         // The Auto Scaling group (or Karpenter) launches into the zone with
         // the fewest instances, the lowest on a tie.
         let zone = (0..self.zone_alive.len())
+            .filter(|&z| zones.is_none_or(|m| m.get(z).copied().unwrap_or(false)))
             .min_by_key(|&z| (self.zone_alive[z], z))
             .unwrap_or(0);
         self.zone_alive[zone] += 1;
@@ -550,8 +572,18 @@ impl Ec2Model {
     }
 
     fn launch(&mut self, type_idx: usize, queue: &mut impl Schedule<Event>) {
+        self.launch_in(type_idx, None, queue);
+    }
+
+    /// [`Self::launch`] within the zones `zones` allows (`None`: any).
+    fn launch_in(
+        &mut self,
+        type_idx: usize,
+        zones: Option<&[bool]>,
+        queue: &mut impl Schedule<Event>,
+    ) {
         let now = queue.now();
-        let id = self.add_instance(type_idx, now);
+        let id = self.add_instance_in(type_idx, now, zones);
         let delay = self.spec.instance_launch.sample(&mut self.launch_rng);
         queue.schedule_at(now.saturating_add(delay), Event::InstanceReady(id));
     }
@@ -735,6 +767,7 @@ impl Ec2Model {
             let task = &self.waiting[&id].task;
             if let Some(instance) = self.place_constrained_task(&task.clone()) {
                 self.constrained.remove(&id);
+                self.nominated.remove(&id);
                 let w = self.waiting.remove(&id).expect("waiting task exists");
                 self.start(w.task, w.attempt, instance, false, queue);
             }
@@ -931,9 +964,14 @@ impl Ec2Model {
 
     /// An instance of `type_idx` that was running before the run began:
     /// billed from now, ready now.
-    fn add_running_instance(&mut self, type_idx: usize, queue: &mut impl Schedule<Event>) {
+    fn add_running_instance(
+        &mut self,
+        type_idx: usize,
+        zones: Option<&[bool]>,
+        queue: &mut impl Schedule<Event>,
+    ) {
         let now = queue.now();
-        let id = self.add_instance(type_idx, now);
+        let id = self.add_instance_in(type_idx, now, zones);
         if let Some(at) = self.instance_ready(id, now) {
             queue.schedule_daemon_at(at, Event::SpotNotice(id));
         }
@@ -959,9 +997,26 @@ impl Ec2Model {
 
     /// The instances the autoscaler would have running for `tasks` (none
     /// for a fixed fleet), within the cluster's maximum, by type.
-    fn instances_for(&self, tasks: &[Task]) -> Vec<usize> {
+    fn instances_for(&self, tasks: &[Task]) -> Vec<(usize, Option<Vec<bool>>)> {
         let mut classes: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
+        let mut keyed: Vec<Keyed> = Vec::new();
+        let mut ruled: Vec<RuledPod> = Vec::new();
         for t in tasks {
+            if let Some(r) = self.spec.constraints.of(&t.group) {
+                let class = (t.cpu_milli, t.memory_mib);
+                match self.spec.autoscaler {
+                    // ECS counts a task's keys, not its memberOf.
+                    Autoscaler::EcsManaged { .. } if !self.pod_rules[r].keys.is_empty() => {
+                        keyed.push((class, self.pod_rules[r].keys.clone()));
+                        continue;
+                    }
+                    Autoscaler::Karpenter { .. } => {
+                        ruled.push((class, t.id, r));
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             classes
                 .entry((t.cpu_milli, t.memory_mib))
                 .or_default()
@@ -983,16 +1038,20 @@ impl Ec2Model {
                     self.capacity[largest].1,
                     self.task_limit[largest],
                 );
-                let n = super::autoscale::bins_needed(cap, &mut Vec::new(), counts);
+                let n = super::autoscale::bins_needed_keyed(cap, &mut Vec::new(), &keyed, counts);
                 let room = (self.spec.max as u64).saturating_sub(self.alive);
-                vec![largest; n.min(room) as usize]
+                vec![(largest, None); n.min(room) as usize]
             }
-            Autoscaler::Karpenter { .. } => {
-                Karpenter::plan(classes, &self.node_types, self.limits_left())
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect()
-            }
+            Autoscaler::Karpenter { .. } => Karpenter::plan_ruled(
+                classes,
+                ruled,
+                &self.pod_rules,
+                &self.node_types,
+                self.limits_left(),
+            )
+            .into_iter()
+            .map(|(t, _, zones)| (t, zones))
+            .collect(),
         }
     }
 
@@ -1026,6 +1085,31 @@ impl Ec2Model {
         };
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         counts
+    }
+
+    /// What ECS managed scaling counts of the first `limit` waiting tasks
+    /// (issue 21): the plain ones by size class, as `waiting_counts`, and
+    /// apart those under `distinctInstance` or a host port, with their
+    /// keys. A task under `memberOf` alone counts as a plain one: ECS sizes
+    /// the tasks in PROVISIONING by their resources, not their attributes.
+    fn ecs_waiting(&self, limit: u32) -> (Classes, Vec<Keyed>) {
+        if self.constrained.is_empty() {
+            return (self.waiting_counts(limit), Vec::new());
+        }
+        let mut by_class: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+        let mut keyed: Vec<Keyed> = Vec::new();
+        for w in self.waiting.values().take(limit as usize) {
+            let class = (w.task.cpu_milli, w.task.memory_mib);
+            match self.spec.constraints.of(&w.task.group) {
+                Some(r) if !self.pod_rules[r].keys.is_empty() => {
+                    keyed.push((class, self.pod_rules[r].keys.clone()));
+                }
+                _ => *by_class.entry(class).or_default() += 1,
+            }
+        }
+        let mut counts: Classes = by_class.into_iter().collect();
+        counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
+        (counts, keyed)
     }
 
     /// The type with the most schedulable capacity (CPU, then memory).
@@ -1124,6 +1208,7 @@ impl Ec2Model {
             .map(|i| bin(i.type_idx))
             .collect();
         launching.extend(self.asg_pending.iter().map(|(_, t)| bin(*t)));
+        let (waiting, keyed) = self.ecs_waiting(limit);
         let view = EcsView {
             alive: self.alive + self.asg_pending.len() as u64,
             non_empty: self
@@ -1134,7 +1219,8 @@ impl Ec2Model {
                 })
                 .count() as u64,
             launching,
-            waiting: self.waiting_counts(limit),
+            waiting,
+            keyed,
             any_waiting: !self.waiting.is_empty(),
             largest: (
                 self.capacity.iter().map(|c| c.0).max().unwrap_or(0),
@@ -1195,6 +1281,21 @@ impl Ec2Model {
         }
     }
 
+    /// Waiting constrained pods no launching node is meant for (issue 21),
+    /// with their rules, in submit order (all of them: they are kept apart
+    /// and are few; a NodePool limit still bounds the nodes launched).
+    fn pending_ruled(&self) -> Vec<RuledPod> {
+        self.constrained
+            .iter()
+            .filter(|id| !self.nominated.contains(id))
+            .filter_map(|id| {
+                let t = &self.waiting.get(id)?.task;
+                let r = self.spec.constraints.of(&t.group)?;
+                Some(((t.cpu_milli, t.memory_mib), t.id, r))
+            })
+            .collect()
+    }
+
     /// Closes the batch window: launches the nodes Karpenter chose for the
     /// pending tasks.
     fn karpenter_batch(&mut self, queue: &mut impl Schedule<Event>) {
@@ -1206,10 +1307,24 @@ impl Ec2Model {
         }
         let limits = self.limits_left();
         let room = limits.nodes.unwrap_or(u64::MAX);
-        let plan = Karpenter::plan(self.pending_ids(room), &self.node_types, limits);
-        for (t, ids) in plan {
+        if self.constrained.is_empty() {
+            let plan = Karpenter::plan(self.pending_ids(room), &self.node_types, limits);
+            for (t, ids) in plan {
+                self.nominated.extend(ids);
+                self.launch(t, queue);
+            }
+            return;
+        }
+        let plan = Karpenter::plan_ruled(
+            self.pending_ids(room),
+            self.pending_ruled(),
+            &self.pod_rules,
+            &self.node_types,
+            limits,
+        );
+        for (t, ids, zones) in plan {
             self.nominated.extend(ids);
-            self.launch(t, queue);
+            self.launch_in(t, zones.as_deref(), queue);
         }
     }
 
@@ -1245,6 +1360,7 @@ impl Ec2Model {
             let (cpu, mem) = self.node_types.allocatable[inst.type_idx];
             let mut pdb_pods = vec![0u64; self.spec.pod_disruption.max_unavailable.len()];
             let mut do_not_disrupt = false;
+            let mut pod_rules: Vec<Option<usize>> = Vec::new();
             let pods: Vec<(u32, u32)> = inst
                 .tasks
                 .iter()
@@ -1253,6 +1369,9 @@ impl Ec2Model {
                     do_not_disrupt |= self.do_not_disrupt(&r.task);
                     if let Some(b) = self.pdb_of(&r.task) {
                         pdb_pods[b] += 1;
+                    }
+                    if !self.pod_rules.is_empty() {
+                        pod_rules.push(self.spec.constraints.of(&r.task.group));
                     }
                 })
                 .map(|r| (r.task.cpu_milli, r.task.memory_mib))
@@ -1268,6 +1387,8 @@ impl Ec2Model {
                 free: (cpu.saturating_sub(used.0), mem.saturating_sub(used.1)),
                 free_pods: self.node_types.pods[inst.type_idx].saturating_sub(pods.len() as u64),
                 pods,
+                pod_rules,
+                zone: inst.zone,
                 pdb_pods,
                 // A pod annotated karpenter.sh/do-not-disrupt keeps its node.
                 consolidatable: !do_not_disrupt
@@ -1282,6 +1403,7 @@ impl Ec2Model {
             limits: self.limits,
             used: self.nominal_used(),
             pdb_allowed: self.pdb_allowed(now),
+            rules: self.pod_rules.clone(),
         }
     }
 
@@ -1894,8 +2016,8 @@ impl ReplicaHost for Ec2Model {
         let left = if left.is_empty() {
             left
         } else {
-            for type_idx in self.instances_for(&left) {
-                self.add_running_instance(type_idx, queue);
+            for (type_idx, zones) in self.instances_for(&left) {
+                self.add_running_instance(type_idx, zones.as_deref(), queue);
             }
             self.place_running(left, queue)
         };
