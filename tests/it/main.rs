@@ -22,6 +22,7 @@ mod functions;
 mod fuzz;
 mod honest;
 mod inputs;
+mod lambda_managed;
 mod layers;
 mod properties;
 mod reports;

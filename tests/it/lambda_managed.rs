@@ -1,0 +1,147 @@
+//! Lambda Managed Instances (issue 23): bills worked by hand from the
+//! catalog (data/pricing.toml: m7g.large $0.0816 an hour in us-east-1, a 15 %
+//! management fee, $0.20 per million requests, EC2's per-second billing with
+//! a 60 s minimum), and the scaler's scale-out and scale-in counted by hand.
+
+use crate::common::{Case, run, usd};
+
+const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib\n";
+
+fn ran(scenario: &str, rows: &str) -> crate::common::Ran {
+    let case = Case::new(scenario, Some(&format!("{HEADER}{rows}")));
+    run(&case, &[])
+}
+
+#[test]
+fn one_m7g_large_for_an_hour_plus_the_fee_plus_a_million_requests() {
+    // One instance (min = max = 1) for the hour: $0.0816; the fee, 15 % of
+    // it: $0.01224; 1,000,000 requests × $0.0000002 = $0.20. No duration
+    // charge. Total $0.29384.
+    let text = r#"
+name = "lmi"
+seed = 1
+horizon = "1h"
+[workload]
+[[workload.generators]]
+name = "calls"
+arrivals = { process = "burst", at = ["0s"], size = 1000000 }
+duration = { dist = "constant", value = "1ms" }
+sizes = [{ cpu = 0.001, memory = "1MiB" }]
+[[platforms]]
+name = "p"
+kind = "function"
+profile = "lambda-managed"
+min_instances = 1
+max_instances = 1
+"#;
+    let r = run(&Case::new(text, None), &[]);
+    assert_eq!(r.total_atto("p"), usd("0.29384"));
+    let p = r.platform("p");
+    assert_eq!(p.cost.components.instances_usd, 0.0816);
+    assert_eq!(p.cost.components.control_plane_usd, 0.01224);
+    assert_eq!(p.cost.components.requests_usd, 0.2);
+    assert_eq!(
+        p.cost.components.vcpu_usd + p.cost.components.memory_usd,
+        0.0
+    );
+    let f = p.function.as_ref().unwrap();
+    assert_eq!(f.invocations, 1_000_000);
+    assert_eq!(p.tasks.completed, 1_000_000);
+}
+
+#[test]
+fn the_fleet_scales_out_on_cpu_after_the_launch_and_back_in_when_idle() {
+    // One m7g.large (2 vCPU) kept, CPU target 0.5, the scaler every minute,
+    // an instance serving 40 s after its launch, no idle time kept.
+    // t=0: four 1-vCPU invocations; two fill the instance's CPU, two are
+    // throttled and wait. t=60: demand 4 vCPU / (2 × 0.5) = 4 instances:
+    // three launched, ready at 100, where the two waiting start (on the
+    // oldest with room). t=600: the first two end; the tick then wants 2 and
+    // retires the two idle newest (life 60-600: 540 s each). t=700: the
+    // last two end; the tick at 720 wants 1 and retires the one left (life
+    // 60-720: 660 s). The kept one runs the whole 900 s.
+    // Instance time 900 + 660 + 2 × 540 = 2,640 s × $0.0816/3600 = $0.05984,
+    // + 15 % = $0.008976, + 4 × $0.0000002 = $0.0688168.
+    let text = r#"
+name = "lmi"
+seed = 1
+horizon = "15min"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "p"
+kind = "function"
+profile = "lambda-managed"
+min_instances = 1
+target_utilization = 0.5
+keep_alive = "0s"
+cold_start = { dist = "constant", value = "40s" }
+"#;
+    let r = ran(
+        text,
+        "a,0,600,1,1024,\nb,0,600,1,1024,\nc,0,600,1,1024,\nd,0,600,1,1024,\n",
+    );
+    assert_eq!(r.total_atto("p"), usd("0.0688168"));
+    let p = r.platform("p");
+    let f = p.function.as_ref().unwrap();
+    assert_eq!((f.throttles, f.cold_starts, f.peak_instances), (2, 3, 4));
+    assert_eq!((f.warm_invocations, f.cold_invocations), (2, 2));
+    assert_eq!(p.latency.wait.max, Some(100.0));
+    assert_eq!(p.tasks.completed, 4);
+}
+
+#[test]
+fn throttled_invocations_fail_when_asked_and_oversized_ones_never_run() {
+    // One instance, no scale-out (max 1): 2 vCPU are taken at t=0, the third
+    // 1-vCPU invocation fails; a 4-vCPU one is larger than an m7g.large and
+    // a 20-minute one is over Lambda's 15-minute timeout.
+    let text = r#"
+name = "lmi"
+seed = 1
+horizon = "30min"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "p"
+kind = "function"
+profile = "lambda-managed"
+min_instances = 1
+max_instances = 1
+on_throttle = "fail"
+"#;
+    let r = ran(
+        text,
+        "a,0,60,1,1024,\nb,0,60,1,1024,\nc,0,60,1,1024,\nd,1,60,4,1024,\ne,1,1200,1,1024,\n",
+    );
+    let p = r.platform("p");
+    assert_eq!(
+        (p.tasks.completed, p.tasks.failed, p.tasks.unschedulable),
+        (2, 1, 2)
+    );
+    // 30 minutes of one instance: $0.0408 + 15 % + 2 requests.
+    assert_eq!(r.total_atto("p"), usd("0.0469204"));
+}
+
+#[test]
+fn another_instance_type_is_billed_at_its_own_price() {
+    // instance_types = ["m7g.xlarge"] (4 vCPU, $0.1632 an hour): three kept
+    // (the default, "three by default for AZ resiliency") for ten minutes:
+    // 3 × 600 s × $0.1632/3600 = $0.0816, + 15 % = $0.09384, + one request
+    // ($0.0000002) = $0.0938402.
+    let text = r#"
+name = "lmi"
+seed = 1
+horizon = "10min"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "p"
+kind = "function"
+profile = "lambda-managed"
+instance_types = ["m7g.xlarge"]
+"#;
+    let r = ran(text, "a,0,1,1,1024,\n");
+    assert_eq!(r.total_atto("p"), usd("0.0938402"));
+    let f = r.platform("p").function.clone().unwrap();
+    assert_eq!(f.peak_instances, 3);
+}
