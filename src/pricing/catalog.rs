@@ -666,6 +666,9 @@ struct RawFunction {
     /// instances kept, how often the scaler looks, its CPU target.
     instance_type: Option<String>,
     management_fee_pct: Option<u32>,
+    /// The Windows software fee per vCPU (ACI's "Windows software
+    /// duration"); absent: the profile is Linux only.
+    windows_vcpu: Option<RawRate>,
     min_ec2_instances: Option<u32>,
     scale_evaluation: Option<String>,
     target_cpu: Option<f64>,
@@ -824,6 +827,7 @@ impl RawFunction {
                     ));
                 }
             },
+            windows_vcpu: opt("windows_vcpu", &self.windows_vcpu)?,
             managed: super::lambda_managed::RawManaged {
                 instance_type: self.instance_type.as_deref(),
                 fee_pct: self.management_fee_pct,

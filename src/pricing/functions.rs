@@ -95,6 +95,9 @@ pub struct FunctionProfile {
     /// The share of an instance's concurrency the autoscaler aims at, in
     /// percent (Cloud Run: 60); 100 fills an instance before adding one.
     pub target_utilization_pct: u32,
+    /// The Windows software fee per vCPU of a billed instance (Azure
+    /// Container Instances on Windows), when the profile runs Windows.
+    pub windows_vcpu: Option<Rate>,
     /// Lambda Managed Instances' rules (`billing = "managed_instances"`).
     pub managed: Option<super::lambda_managed::ManagedRules>,
     pub source: String,

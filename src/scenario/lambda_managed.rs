@@ -142,3 +142,19 @@ pub fn no_services(platforms: &[PlatformSpec], has_services: bool) -> Result<(),
     }
     Ok(())
 }
+
+/// `os` on a function platform: `"linux"`, or `"windows"` on a profile with
+/// a Windows software fee (Azure Container Instances); true for Windows.
+pub fn windows(f: &RawPlatform, key: &str, profile: &FunctionProfile) -> Result<bool, Invalid> {
+    match f.os {
+        None | Some(crate::pricing::Os::Linux) => Ok(false),
+        Some(crate::pricing::Os::Windows) if profile.windows_vcpu.is_some() => Ok(true),
+        Some(crate::pricing::Os::Windows) => Err(invalid(
+            format!("{key}.os"),
+            format!(
+                "profile `{}` runs Linux only in the pricing catalog (no Windows software fee); Windows containers run on profile = \"aci\"",
+                profile.name
+            ),
+        )),
+    }
+}

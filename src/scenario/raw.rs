@@ -520,7 +520,7 @@ impl RawPlatform {
                 .chain(&ec2)
                 .chain(&ecs)
                 .chain(&containers)
-                .filter(|(k, _)| *k != "capacity" && *k != "instance_types")
+                .filter(|(k, _)| *k != "capacity" && *k != "instance_types" && *k != "os")
                 .collect(),
         };
         other

@@ -124,6 +124,7 @@ fn function(
             profile,
         )?,
         scale_rate: super::function_keys::scale_rate(key, f.scale_rate.as_ref(), profile)?,
+        windows: super::lambda_managed::windows(f, key, profile)?,
         managed,
     })
 }

@@ -145,3 +145,27 @@ instance_types = ["m7g.xlarge"]
     let f = r.platform("p").function.clone().unwrap();
     assert_eq!(f.peak_instances, 3);
 }
+
+#[test]
+fn aci_windows_adds_the_software_fee_per_vcpu_second() {
+    // As tests/it/functions.rs's ACI case: 0.3 vCPU / 1,536 MiB → 1 vCPU /
+    // 1.5 GiB, 20 s start-up + 100.2 s of work = 120.2 s → 121 s billed.
+    // Linux: 121 × $0.0405/3600 + 1.5 × 121 × $0.00445/3600 = $0.00158559583…
+    // Windows adds 121 vCPU-s × $0.000012 = $0.001452 (os_license).
+    let text = |os: &str| {
+        format!(
+            "name = \"w\"\nseed = 1\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"p\"\nkind = \"function\"\nprofile = \"aci\"\n{os}\n"
+        )
+    };
+    let linux = ran(&text(""), "a,0,100.2,0.3,1536,\n");
+    let windows = ran(&text("os = \"windows\""), "a,0,100.2,0.3,1536,\n");
+    assert_eq!(
+        windows.total_atto("p") - linux.total_atto("p"),
+        usd("0.001452")
+    );
+    let c = &windows.platform("p").cost.components;
+    assert_eq!(c.os_license_usd, 0.001452);
+    // Written out: "linux" is the same bill as no os at all.
+    let written = ran(&text("os = \"linux\""), "a,0,100.2,0.3,1536,\n");
+    assert_eq!(written.total_atto("p"), linux.total_atto("p"));
+}
