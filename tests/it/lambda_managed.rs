@@ -59,7 +59,8 @@ fn the_fleet_scales_out_on_cpu_after_the_launch_and_back_in_when_idle() {
     // oldest with room). t=600: the first two end; the tick then wants 2 and
     // retires the two idle newest (life 60-600: 540 s each). t=700: the
     // last two end; the tick at 720 wants 1 and retires the one left (life
-    // 60-720: 660 s). The kept one runs the whole 900 s.
+    // 60-720: 660 s). The kept one runs the whole 900 s. (keep_alive = 0:
+    // scale-in follows the latest want alone.)
     // Instance time 900 + 660 + 2 × 540 = 2,640 s × $0.0816/3600 = $0.05984,
     // + 15 % = $0.008976, + 4 × $0.0000002 = $0.0688168.
     let text = r#"

@@ -10,8 +10,9 @@
 //! every `evaluation` and adds the instances that bring it back to the
 //! target, each serving after `cold_start` (the instance launch). An
 //! invocation that finds no room is throttled: it waits for room
-//! (`on_throttle = "queue"`) or fails (`"fail"`). An instance idle for
-//! `keep_alive` above the fleet's need is scaled in, the newest first.
+//! (`on_throttle = "queue"`) or fails (`"fail"`). Idle instances above
+//! the most the scaler wanted over the last `keep_alive` are scaled in, the
+//! newest first.
 //!
 //! Billing: each instance from its launch request to its end, rounded up
 //! to EC2's granularity (1 s) with EC2's minimum (60 s), at the instance's
@@ -53,8 +54,6 @@ struct Instance {
     cpu_used: u32,
     memory_used: u32,
     load: u32,
-    /// When it last became idle (or ready).
-    idle_since: SimTime,
 }
 
 /// An invocation running on an instance.
@@ -78,6 +77,9 @@ pub struct ManagedModel {
     billed_us: u128,
     /// Instances launched by the scaler (beyond the initial fleet).
     launched: u64,
+    /// The scaler's recent wants (time, instances), the last `keep_alive`
+    /// of them: it scales in only to the largest.
+    recent: VecDeque<(SimTime, u32)>,
     end: SimTime,
     rng: Pcg64Mcg,
     books: Books,
@@ -104,6 +106,7 @@ impl ManagedModel {
             waiting: VecDeque::new(),
             billed_us: 0,
             launched: 0,
+            recent: VecDeque::new(),
             end: 0,
             books: Books::new(sink),
             stats: FunctionStats::default(),
@@ -163,7 +166,6 @@ impl ManagedModel {
             cpu_used: 0,
             memory_used: 0,
             load: 0,
-            idle_since: now,
         });
         if !ready {
             self.launched += 1;
@@ -290,21 +292,32 @@ impl ManagedModel {
     fn scale(&mut self, now: SimTime, queue: &mut impl Schedule<ManagedEvent>) {
         let desired = self.desired();
         let alive = self.alive();
+        // Scale-in looks back: the most instances wanted over the last
+        // `keep_alive` (this look included), so that a dip in the traffic
+        // does not retire instances the next minute wants again.
+        let keep = self.spec.keep_alive;
+        while self
+            .recent
+            .front()
+            .is_some_and(|&(t, _)| now.saturating_sub(t) >= keep.max(1))
+        {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((now, desired));
+        let keep_for = self.recent.iter().map(|&(_, d)| d).max().unwrap_or(desired);
         if desired > alive {
             for _ in alive..desired {
                 self.launch(now, false, queue);
             }
-        } else if desired < alive {
-            // Scale in idle instances, the newest first, once idle for the
-            // keep-alive.
-            let mut extra = alive - desired;
+        } else if keep_for < alive {
+            // Scale in idle instances, the newest first.
+            let mut extra = alive - keep_for;
             for id in (0..self.instances.len()).rev() {
                 if extra == 0 {
                     break;
                 }
-                let keep = self.spec.keep_alive;
                 let i = &self.instances[id];
-                if !i.gone && i.ready && i.load == 0 && now.saturating_sub(i.idle_since) >= keep {
+                if !i.gone && i.ready && i.load == 0 {
                     self.retire(id as u32, now);
                     extra -= 1;
                 }
@@ -402,9 +415,6 @@ impl Platform for ManagedModel {
                 inst.load -= 1;
                 inst.cpu_used -= r.task.cpu_milli;
                 inst.memory_used -= r.task.memory_mib;
-                if inst.load == 0 {
-                    inst.idle_since = now;
-                }
                 let run = now - r.start;
                 let t = &mut self.books.tally;
                 t.in_flight -= 1;
@@ -419,7 +429,6 @@ impl Platform for ManagedModel {
                 let inst = &mut self.instances[instance as usize];
                 if !inst.gone {
                     inst.ready = true;
-                    inst.idle_since = now;
                     self.drain(now, queue);
                 }
             }
