@@ -6,7 +6,7 @@ use crate::engine::{self, Progress, RunEnd};
 use crate::platform::books::Failure;
 use crate::platform::ec2::Ec2Model;
 use crate::platform::fargate::FargateModel;
-use crate::platform::function::FunctionModel;
+use crate::platform::function::{FunctionModel, ManagedModel};
 use crate::platform::series::SeriesRecorder;
 use crate::platform::{Detail, Platform, PlatformSpec, RecordSink, Tally};
 use crate::pricing::Catalog;
@@ -376,6 +376,17 @@ fn run_platform_on(
             keep_group_costs(&mut model, scenario);
             collect(
                 replay(model, scenario, &mut stream, progress, &mut notes)?,
+                spec,
+                &mut notes,
+                started,
+            )
+        }
+        PlatformSpec::Function(f) if f.managed.is_some() => {
+            let fleet = f.managed.as_ref().expect("a managed-instances platform");
+            let mut model = ManagedModel::new(f, fleet, seed, scenario.horizon, sink);
+            record_series(&mut model, options);
+            collect(
+                replay_alone(model, scenario, &mut stream, progress)?,
                 spec,
                 &mut notes,
                 started,

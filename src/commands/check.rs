@@ -286,6 +286,18 @@ fn describe(p: &PlatformSpec) -> String {
             e.initial,
             e.region
         ),
+        PlatformSpec::Function(f) if f.managed.is_some() => {
+            let m = f.managed.as_ref().expect("managed");
+            format!(
+                "{}, region {}, {} to {} {} instances, CPU target {} %",
+                f.profile.provider,
+                f.profile.region,
+                m.min_instances,
+                m.max_instances,
+                m.instance_type,
+                m.target_cpu_pct
+            )
+        }
         PlatformSpec::Function(f) => format!(
             "{}, region {}, up to {} instances, {} at once each",
             f.profile.provider, f.profile.region, f.max_instances, f.concurrency

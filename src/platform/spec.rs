@@ -63,6 +63,9 @@ impl PlatformSpec {
             }
             PlatformSpec::Ec2(e) => (!e.fits_some_type(cpu_milli, memory_mib))
                 .then(|| TOO_LARGE_FOR_EVERY_TYPE.to_string()),
+            PlatformSpec::Function(f) if f.managed.is_some() => f.managed.as_ref().and_then(|m| {
+                m.never_runs(cpu_milli, memory_mib, f.profile.max_duration, duration)
+            }),
             PlatformSpec::Function(f) => {
                 size_task(&f.profile, cpu_milli, memory_mib, 0, duration).err()
             }

@@ -661,6 +661,17 @@ struct RawFunction {
     scale_period: Option<String>,
     /// The share of concurrency the autoscaler aims at (Cloud Run: 0.6).
     target_utilization: Option<f64>,
+    /// Lambda Managed Instances (`billing = "managed_instances"`): the EC2
+    /// type, the management fee in percent of its on-demand price, the
+    /// instances kept, how often the scaler looks, its CPU target.
+    instance_type: Option<String>,
+    management_fee_pct: Option<u32>,
+    /// The Windows software fee per vCPU (ACI's "Windows software
+    /// duration"); absent: the profile is Linux only.
+    windows_vcpu: Option<RawRate>,
+    min_ec2_instances: Option<u32>,
+    scale_evaluation: Option<String>,
+    target_cpu: Option<f64>,
     source: String,
 }
 
@@ -816,6 +827,22 @@ impl RawFunction {
                     ));
                 }
             },
+            windows_vcpu: opt("windows_vcpu", &self.windows_vcpu)?,
+            managed: super::lambda_managed::RawManaged {
+                instance_type: self.instance_type.as_deref(),
+                fee_pct: self.management_fee_pct,
+                min_instances: self.min_ec2_instances,
+                evaluation: self
+                    .scale_evaluation
+                    .as_deref()
+                    .map(|v| dur("scale_evaluation", v))
+                    .transpose()?,
+                target_cpu: self.target_cpu,
+            }
+            .parse(
+                self.billing == super::functions::FunctionBilling::ManagedInstances,
+                &at,
+            )?,
             name: self.name,
             provider: self.provider,
             region: self.region,

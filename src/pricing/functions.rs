@@ -42,6 +42,10 @@ pub enum FunctionBilling {
     InstanceActive,
     /// Each instance's whole life (Cloud Run instance-based, ACI).
     InstanceLifetime,
+    /// EC2 instances of a capacity provider, at their on-demand price plus a
+    /// management fee, with requests packed on them (Lambda Managed
+    /// Instances; rules in [`FunctionProfile::managed`]).
+    ManagedInstances,
 }
 
 /// A provider's rules and rates, from the pricing catalog.
@@ -91,6 +95,11 @@ pub struct FunctionProfile {
     /// The share of an instance's concurrency the autoscaler aims at, in
     /// percent (Cloud Run: 60); 100 fills an instance before adding one.
     pub target_utilization_pct: u32,
+    /// The Windows software fee per vCPU of a billed instance (Azure
+    /// Container Instances on Windows), when the profile runs Windows.
+    pub windows_vcpu: Option<Rate>,
+    /// Lambda Managed Instances' rules (`billing = "managed_instances"`).
+    pub managed: Option<super::lambda_managed::ManagedRules>,
     pub source: String,
 }
 

@@ -208,6 +208,7 @@ pub fn render(catalog: &Catalog, section: Section, region: Option<&str>) -> Stri
                 FunctionBilling::Invocation => "each invocation",
                 FunctionBilling::InstanceActive => "busy instances",
                 FunctionBilling::InstanceLifetime => "instance lifetime",
+                FunctionBilling::ManagedInstances => "EC2 instances + fee",
             };
             let sizes = match &p.sizing {
                 FunctionSizing::Memory {
@@ -367,6 +368,7 @@ pub fn to_json(catalog: &Catalog, section: Section, region: Option<&str>) -> ser
                         FunctionBilling::Invocation => "invocation",
                         FunctionBilling::InstanceActive => "instance_active",
                         FunctionBilling::InstanceLifetime => "instance_lifetime",
+                        FunctionBilling::ManagedInstances => "managed_instances",
                     },
                     "granularity_s": secs(p.granularity),
                     "sizes": sizes,

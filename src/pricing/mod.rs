@@ -4,6 +4,7 @@ pub mod around;
 pub mod catalog;
 pub mod functions;
 pub mod import;
+pub mod lambda_managed;
 pub mod listing;
 pub mod money;
 

@@ -388,6 +388,23 @@ fn per_platform(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
                     ),
                     &pricing_src,
                 );
+                if let Some(m) = &f.managed {
+                    add(
+                        n,
+                        "managed instances",
+                        format!(
+                            "{} at {}, + {} % management fee; {} to {} instances, CPU target {} %, {} requests per vCPU",
+                            m.instance_type,
+                            per_hour(&m.price),
+                            m.fee_pct,
+                            m.min_instances,
+                            m.max_instances,
+                            m.target_cpu_pct,
+                            m.per_vcpu_concurrency
+                        ),
+                        &pr.source,
+                    );
+                }
             }
             PlatformSpec::Fargate(f) => {
                 use crate::platform::fargate::{LaunchType, Provider};

@@ -558,6 +558,18 @@ fn options(spec: &PlatformSpec) -> BTreeMap<String, String> {
                     )
                 }),
             );
+            if let Some(m) = &f.managed {
+                // Lambda Managed Instances: the fleet's keys, in place of
+                // the per-environment ones that do not apply.
+                o.insert("instance_type".into(), m.instance_type.clone());
+                o.insert("min_instances".into(), m.min_instances.to_string());
+                o.insert(
+                    "target_utilization".into(),
+                    format!("{}", m.target_cpu_pct as f64 / 100.0),
+                );
+                o.insert("management_fee_pct".into(), m.fee_pct.to_string());
+                o.remove("scale_rate");
+            }
             if !f.provisioned.is_empty() {
                 let hm = |t: crate::time::SimTime| {
                     format!("{:02}:{:02}", t / 3_600_000_000, t / 60_000_000 % 60)

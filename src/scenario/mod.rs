@@ -8,6 +8,7 @@ pub mod check;
 pub mod defaults;
 pub mod function_keys;
 pub mod hints;
+pub mod lambda_managed;
 pub mod load;
 pub mod locate;
 pub mod overrides;

@@ -533,7 +533,7 @@ impl RawPlatform {
                 .chain(&ec2)
                 .chain(&ecs)
                 .chain(&containers)
-                .filter(|(k, _)| *k != "capacity")
+                .filter(|(k, _)| *k != "capacity" && *k != "instance_types" && *k != "os")
                 .collect(),
         };
         other

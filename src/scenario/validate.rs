@@ -74,7 +74,13 @@ fn function(
     };
     let concurrency = count("concurrency", f.concurrency, profile.concurrency, 1)?;
     let max_instances = count("max_instances", f.max_instances, profile.max_instances, 1)?;
-    let min_instances = count("min_instances", f.min_instances, 0, 0)?;
+    let managed =
+        super::lambda_managed::managed(f, key, profile, catalog, concurrency, max_instances)?;
+    let min_instances = if managed.is_some() {
+        0
+    } else {
+        count("min_instances", f.min_instances, 0, 0)?
+    };
     if min_instances > max_instances {
         return Err(invalid(
             format!("{key}.min_instances"),
@@ -118,6 +124,8 @@ fn function(
             profile,
         )?,
         scale_rate: super::function_keys::scale_rate(key, f.scale_rate.as_ref(), profile)?,
+        windows: super::lambda_managed::windows(f, key, profile)?,
+        managed,
     })
 }
 
@@ -1186,6 +1194,7 @@ pub fn scenario(
         }
         platforms.push(spec);
     }
+    super::lambda_managed::no_services(&platforms, !services.is_empty())?;
     super::pod_disruption::resolve(raw, &mut platforms, &generators, &services, trace.is_some())?;
     super::placement_constraints::resolve(
         raw,

@@ -227,6 +227,14 @@ impl FunctionModel {
                 + wa_mem.cost(s.warm_active_memory, 10240)
                 + p.warm_memory_gib.cost(s.warm_memory + acc_warm_mem, 10240),
             requests: p.request.cost(requests, 1),
+            // ACI on Windows: the software fee on the billed vCPU-seconds.
+            os_license: match (self.spec.windows, p.windows_vcpu) {
+                (true, Some(w)) => w.cost(
+                    active_cpu + s.warm_active_cpu + s.warm_cpu + acc_warm_cpu,
+                    1000,
+                ),
+                _ => Money(0),
+            },
             storage: p
                 .storage
                 .map_or(Money(0), |st| st.rate.cost(s.storage_mib_us, 1024)),

@@ -37,6 +37,12 @@ pub struct FunctionSpec {
     pub target_utilization_pct: u32,
     /// How fast one function adds instances (Lambda: 1,000 per 10 s).
     pub scale_rate: Option<crate::pricing::functions::ScaleRate>,
+    /// Windows containers (`os = "windows"`): the profile's Windows
+    /// software fee is billed on every billed vCPU-second.
+    pub windows: bool,
+    /// Lambda Managed Instances: the fleet of EC2 instances (None on the
+    /// other profiles).
+    pub managed: Option<super::managed_spec::ManagedSpec>,
 }
 
 /// Minimum (provisioned) instances from `from` to `to` every day, each an
