@@ -456,6 +456,10 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         h.push_str("<h2 id=\"around\">Compute and around compute</h2>\n");
         h.push_str(&around_table(s));
     }
+    if s.platforms.iter().any(|p| p.rightsizing.is_some()) {
+        h.push_str("<h2 id=\"rightsizing\">Right-sizing per group</h2>\n");
+        h.push_str(&super::rightsizing_groups::html(&s.platforms));
+    }
     if s.platforms.iter().any(|p| !p.services.is_empty()) {
         h.push_str("<h2 id=\"services\">Services</h2>\n");
         h.push_str(&services_table(s));

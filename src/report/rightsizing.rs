@@ -28,6 +28,10 @@ pub struct RightSizingSummary {
     pub slowed: u64,
     pub slowed_rate: Option<f64>,
     pub slowed_extra_seconds: f64,
+    /// The same per task group, with each group's bill before and after
+    /// (issue 27; `rightsizing_groups.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<super::rightsizing_groups::GroupRow>,
 }
 
 /// The policy of a platform in words, or None when it runs tasks as requested.
@@ -70,6 +74,8 @@ pub fn summary(
     spec: &PlatformSpec,
     t: &RightSizingTally,
     submitted: u64,
+    group_costs: Option<&std::collections::BTreeMap<std::sync::Arc<str>, crate::pricing::Money>>,
+    total: crate::pricing::Money,
 ) -> Option<RightSizingSummary> {
     let policy = describe(policy(spec)?)?;
     let rate = |n: u64| (submitted > 0).then(|| n as f64 / submitted as f64);
@@ -84,5 +90,6 @@ pub fn summary(
         slowed: t.slowed,
         slowed_rate: rate(t.slowed),
         slowed_extra_seconds: t.slowed_extra_us as f64 / 1e6,
+        groups: super::rightsizing_groups::rows(t, group_costs, total),
     })
 }

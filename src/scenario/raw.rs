@@ -225,6 +225,7 @@ pub struct RawTraceOptions {
     pub llm_decode_per_token: Option<String>,
     pub durations_file: Option<String>,
     pub memory_file: Option<String>,
+    pub usage_file: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

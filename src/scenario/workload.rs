@@ -169,7 +169,17 @@ pub fn trace_spec(
         )?,
         durations_file: file("durations_file", &o.durations_file)?,
         memory_file: file("memory_file", &o.memory_file)?,
+        usage_file: file("usage_file", &o.usage_file)?,
     };
+    if params.usage_file.is_some() && !matches!(format, Format::Google2019 | Format::Google2011) {
+        return Err(invalid(
+            "workload.options.usage_file",
+            format!(
+                "read only by google-2019 (its instance_usage table) and google-2011 (task_usage), not by {}; remove it (other formats carry usage in their own rows)",
+                format.name()
+            ),
+        ));
+    }
     if format == Format::AzureFunctions2019 && params.durations_file.is_none() {
         return Err(invalid(
             "workload.options.durations_file",

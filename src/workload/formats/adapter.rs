@@ -41,6 +41,9 @@ pub struct FormatParams {
     /// Azure Functions 2019: the durations and memory files of the same day.
     pub durations_file: Option<PathBuf>,
     pub memory_file: Option<PathBuf>,
+    /// Google 2019 `instance_usage` / 2011 `task_usage`: the usage table
+    /// whose windows give each task its usage (issue 27).
+    pub usage_file: Option<PathBuf>,
 }
 
 /// Counts of skipped rows by reason, shared between a stream and whoever
