@@ -18,6 +18,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Each group's billed cost on a platform, by group name.
+pub type GroupCosts = BTreeMap<Arc<str>, Money>;
+
+/// A platform's name, compute bill and group costs (when kept).
+pub type PlatformCosts = (String, Money, Option<GroupCosts>);
+
 /// The name of the row holding what no group carries.
 pub const REST: &str = "(rest)";
 /// The name of tasks without a group.
@@ -52,17 +58,11 @@ fn name(g: &Option<Arc<str>>) -> String {
 
 /// The rows of a platform's groups (without the "before", filled by
 /// [`fill_before`]), then the `(rest)` row of the bill no group carries.
-pub fn rows(
-    t: &RightSizingTally,
-    costs: Option<&BTreeMap<Arc<str>, Money>>,
-    total: Money,
-) -> Vec<GroupRow> {
+pub fn rows(t: &RightSizingTally, costs: Option<&GroupCosts>, total: Money) -> Vec<GroupRow> {
     let cost_of = |g: &Option<Arc<str>>| -> Option<f64> {
         let costs = costs?;
-        match g {
-            Some(g) => Some(costs.get(g).copied().map_or(0.0, Money::usd)),
-            None => None,
-        }
+        g.as_ref()
+            .map(|g| costs.get(g).copied().map_or(0.0, Money::usd))
     };
     let mut out: Vec<GroupRow> = t
         .groups
@@ -108,10 +108,7 @@ pub fn rows(
 /// The "before" of every right-sizing platform's groups: the group's bill
 /// on the first platform of the same kind that runs tasks as requested.
 /// `runs` gives each platform's name, total and group costs.
-pub fn fill_before(
-    platforms: &mut [PlatformSummary],
-    runs: &[(String, Money, Option<BTreeMap<Arc<str>, Money>>)],
-) {
+pub fn fill_before(platforms: &mut [PlatformSummary], runs: &[PlatformCosts]) {
     let twins: Vec<Option<String>> = platforms
         .iter()
         .map(|p| {
