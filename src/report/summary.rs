@@ -830,7 +830,11 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
                     )
                 })
                 .collect();
-            super::rightsizing_groups::fill_before(&mut platforms, &runs);
+            let mut blocks: Vec<_> = platforms
+                .iter_mut()
+                .map(|p| (p.name.clone(), p.kind.clone(), &mut p.rightsizing))
+                .collect();
+            super::rightsizing::fill_before(&mut blocks, &runs);
             platforms
         },
         notes: output.notes.clone(),
