@@ -82,13 +82,20 @@ fn record_series<P: Platform>(model: &mut P, options: RunOptions<'_>) {
 }
 
 /// Keeps each task group's cost when the workload came from cost data, to
-/// be set beside the account's real bill.
+/// be set beside the account's real bill, or when a platform right-sizes
+/// (each group's bill before and after, issue 27).
 fn keep_group_costs<P: Platform>(model: &mut P, scenario: &Scenario) {
-    if scenario
-        .workload
-        .trace
-        .as_ref()
-        .is_some_and(|t| t.format == crate::workload::formats::Format::AwsCur)
+    let rightsizing = scenario.platforms.iter().any(|p| match p {
+        PlatformSpec::Fargate(f) => !f.rightsizing.is_requested(),
+        PlatformSpec::Ec2(e) => !e.rightsizing.is_requested(),
+        _ => false,
+    });
+    if rightsizing
+        || scenario
+            .workload
+            .trace
+            .as_ref()
+            .is_some_and(|t| t.format == crate::workload::formats::Format::AwsCur)
     {
         model.books_mut().tally.group_costs = Some(Default::default());
     }

@@ -39,6 +39,90 @@ fn texts(df: &Table, name: &str) -> Vec<String> {
         .unwrap_or_else(|_| vec![String::new(); df.height()])
 }
 
+/// The saving-against-risk charts of a sweep whose platforms right-size
+/// (issue 27): the total cost of each point against the share of tasks
+/// killed for memory (`sweep_rightsizing_kills`) and slowed by CPU
+/// (`sweep_rightsizing_slowed`), one line per platform through the sweep's
+/// points in their order; a platform that runs tasks as requested kills and
+/// slows nothing, so it sits at 0, its cost the baseline. None drawn when no
+/// platform right-sizes.
+fn rightsizing_risk(
+    dir: &Path,
+    df: &Table,
+    rows: &[usize],
+    names: &[String],
+    svgs: &mut Vec<(String, String)>,
+) -> Result<Vec<String>, Error> {
+    let kills = f64s(df, "rightsizing_kill_rate");
+    if !rows.iter().any(|i| kills[*i].is_some()) {
+        return Ok(Vec::new());
+    }
+    let platforms = texts(df, "platform");
+    let kinds = texts(df, "kind");
+    let cost = f64s(df, COST);
+    let mut files = Vec::new();
+    for (column, name, what) in [
+        (
+            "rightsizing_kill_rate",
+            "sweep_rightsizing_kills",
+            "tasks killed for memory",
+        ),
+        (
+            "rightsizing_slowed_rate",
+            "sweep_rightsizing_slowed",
+            "tasks slowed by CPU",
+        ),
+    ] {
+        let share = f64s(df, column);
+        let series: Vec<XySeries> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(c, n)| {
+                let idx: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|i| &platforms[*i] == n)
+                    .collect();
+                // A platform without a policy: 0 when it is of a kind that
+                // can right-size (its baseline); functions are left out.
+                let sizes = idx.iter().any(|i| share[*i].is_some())
+                    || idx.iter().all(|i| {
+                        kinds[*i].is_empty() || kinds[*i] == "fargate" || kinds[*i] == "ec2"
+                    });
+                let points: Vec<(f64, f64)> = idx
+                    .iter()
+                    .filter_map(|i| Some((share[*i].unwrap_or(0.0) * 100.0, cost[*i]?)))
+                    .collect();
+                (sizes && !points.is_empty()).then(|| XySeries {
+                    name: n.clone(),
+                    color: c,
+                    points,
+                    band: Vec::new(),
+                })
+            })
+            .collect();
+        let title = format!(
+            "Saving against risk: total cost against the share of {what}, every sweep point"
+        );
+        let chart = XyChart {
+            title: title.clone(),
+            x_desc: format!("{what} (% of submitted, mean)"),
+            y_desc: "total cost (USD, mean)".into(),
+            money_y: true,
+            money_x: false,
+            scatter: false,
+            series,
+            marker: None,
+            frontier: Vec::new(),
+            off_frontier: Vec::new(),
+        };
+        svgs.push((title, render_xy(dir, name, &chart)?));
+        files.push(format!("{name}.png"));
+        files.push(format!("{name}.svg"));
+    }
+    Ok(files)
+}
+
 /// Points that are not dominated: no other is both cheaper and faster.
 pub fn pareto(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut sorted: Vec<(f64, f64)> = points.to_vec();
@@ -192,6 +276,9 @@ pub fn render(
             files.push(format!("{name}.svg"));
         }
     }
+    // Right-sizing: cost against the share of tasks killed (or slowed),
+    // one point per sweep point (issue 27).
+    files.extend(rightsizing_risk(dir, df, &rows, &names, &mut svgs)?);
     // The cost-latency plane. Only options that did the work of their point
     // are on the frontier: one that left tasks undone is cheap because it
     // ran less (the verdicts' rule, report::compare).

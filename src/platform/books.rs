@@ -170,6 +170,29 @@ pub struct RightSizingTally {
     pub slowed: u64,
     /// Run time added by those limits, µs.
     pub slowed_extra_us: u128,
+    /// The same per task group (None: tasks without a group), issue 27.
+    pub groups: BTreeMap<Option<std::sync::Arc<str>>, GroupRightSizing>,
+}
+
+/// What right-sizing did to one group's tasks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupRightSizing {
+    /// Tasks the policy sized (resized or kept).
+    pub tasks: u64,
+    pub resized: u64,
+    /// Distinct tasks killed at least once, and the run time lost, µs.
+    pub tasks_killed: u64,
+    pub oom_lost_us: u128,
+    /// Attempts slowed by a CPU limit, and the run time added, µs.
+    pub slowed: u64,
+    pub slowed_extra_us: u128,
+}
+
+impl RightSizingTally {
+    /// The counters of `group`'s tasks.
+    pub fn group(&mut self, group: Option<&std::sync::Arc<str>>) -> &mut GroupRightSizing {
+        self.groups.entry(group.cloned()).or_default()
+    }
 }
 
 /// What became of service replicas (each also counted in [`Tally`]).

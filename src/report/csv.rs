@@ -108,6 +108,27 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     latency("wait", &p.latency.wait, &mut h, &mut r);
     latency("startup", &p.latency.startup, &mut h, &mut r);
     latency("time_to_start", &p.latency.time_to_start, &mut h, &mut r);
+    // Right-sizing (issue 27): empty on a platform that runs tasks as
+    // requested, so a sweep over the headroom can chart saving against risk.
+    let rs = p.rightsizing.as_ref();
+    for (name, v) in [
+        ("rightsizing_resized", rs.map(|x| x.resized as f64)),
+        (
+            "rightsizing_tasks_killed",
+            rs.map(|x| x.tasks_killed as f64),
+        ),
+        ("rightsizing_kill_rate", rs.and_then(|x| x.kill_rate)),
+        ("rightsizing_oom_lost_s", rs.map(|x| x.oom_lost_seconds)),
+        ("rightsizing_slowed", rs.map(|x| x.slowed as f64)),
+        ("rightsizing_slowed_rate", rs.and_then(|x| x.slowed_rate)),
+        (
+            "rightsizing_slowed_extra_s",
+            rs.map(|x| x.slowed_extra_seconds),
+        ),
+    ] {
+        h.push(name.to_string());
+        r.push(opt(v));
+    }
     // Services: every platform runs the same ones, so the columns line up.
     for sv in &p.services {
         let key = crate::io::files::safe_file_name(&sv.name);

@@ -28,6 +28,7 @@ pub fn is_run_file(name: &str) -> bool {
         "commit.csv",
         "focus.csv",
         "usage.csv",
+        "rightsizing.csv",
     ];
     const CHARTS: &[&str] = &[
         "cost",
@@ -72,6 +73,10 @@ pub fn write_all(
         &dir.join("summary.csv"),
         super::csv::render(summary).as_bytes(),
     )?;
+    if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
+        write_atomic(&dir.join("rightsizing.csv"), text.as_bytes())?;
+        files.push("rightsizing.csv".into());
+    }
     let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
         .platforms
         .iter()

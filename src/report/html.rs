@@ -456,6 +456,10 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         h.push_str("<h2 id=\"around\">Compute and around compute</h2>\n");
         h.push_str(&around_table(s));
     }
+    if s.platforms.iter().any(|p| p.rightsizing.is_some()) {
+        h.push_str("<h2 id=\"rightsizing\">Right-sizing per group</h2>\n");
+        h.push_str(&rightsizing_groups_table(&s.platforms));
+    }
     if s.platforms.iter().any(|p| !p.services.is_empty()) {
         h.push_str("<h2 id=\"services\">Services</h2>\n");
         h.push_str(&services_table(s));
@@ -528,6 +532,37 @@ fn strip_xml_header(svg: &str) -> &str {
         Some(i) => &svg[i..],
         None => svg,
     }
+}
+
+/// The HTML table of the groups of every right-sizing platform.
+fn rightsizing_groups_table(platforms: &[PlatformSummary]) -> String {
+    let mut h = String::from(
+        "<table class=\"cmp\"><thead><tr><th>platform</th><th>group</th><th>tasks</th><th>resized</th><th>killed for memory</th><th>slowed by CPU</th><th>extra time</th><th>bill before</th><th>bill after</th><th>saving</th></tr></thead><tbody>\n",
+    );
+    let pct = |v: Option<f64>| v.map_or("–".into(), |f| format!("{:.1}%", f * 100.0));
+    let usd = |v: Option<f64>| v.map_or("–".into(), super::format::format_usd);
+    for p in platforms {
+        let Some(r) = &p.rightsizing else { continue };
+        for g in &r.groups {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} ({})</td><td class=\"n\">{} ({})</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                esc(&p.name),
+                esc(&g.group),
+                g.tasks,
+                g.resized,
+                g.tasks_killed,
+                pct(g.kill_rate),
+                g.slowed,
+                pct(g.slowed_rate),
+                format_seconds(g.slowed_extra_seconds + g.oom_lost_seconds),
+                usd(g.before_usd),
+                usd(g.cost_usd),
+                usd(g.saving_usd),
+            ));
+        }
+    }
+    h.push_str("</tbody></table>\n<p class=\"meta\">before = the group's bill on the first platform of the same kind that runs tasks as requested. On EC2 a group's bill is its tasks' share of their instances (the larger of CPU and memory share, over the time held); (rest) is what no group carries: idle instance time, fees, tasks without a group. extra time = run time lost to kills plus run time added by CPU limits. Also in rightsizing.csv.</p>\n");
+    h
 }
 
 #[cfg(test)]

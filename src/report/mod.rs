@@ -17,6 +17,7 @@ pub mod plot;
 pub mod progress;
 pub mod real_bill;
 pub mod rightsizing;
+pub mod rightsizing_groups;
 pub mod rightsizing_lines;
 pub mod service_charts;
 pub mod services;

@@ -809,6 +809,8 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             &run.spec,
             &run.tally.rightsizing,
             run.tally.submitted - run.tally.replicas.submitted,
+            run.tally.group_costs.as_ref(),
+            run.cost.total(),
         ),
     }
 }
@@ -826,7 +828,27 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
             overrides: scenario.overrides.clone(),
             horizon_s: scenario.horizon.map(sim_to_seconds),
         },
-        platforms: output.platforms.iter_mut().map(platform_summary).collect(),
+        platforms: {
+            let mut platforms: Vec<PlatformSummary> =
+                output.platforms.iter_mut().map(platform_summary).collect();
+            let runs: Vec<_> = output
+                .platforms
+                .iter()
+                .map(|p| {
+                    (
+                        p.spec.name().to_string(),
+                        p.cost.total(),
+                        p.tally.group_costs.clone(),
+                    )
+                })
+                .collect();
+            let mut blocks: Vec<_> = platforms
+                .iter_mut()
+                .map(|p| (p.name.clone(), p.kind.clone(), &mut p.rightsizing))
+                .collect();
+            super::rightsizing::fill_before(&mut blocks, &runs);
+            platforms
+        },
         notes: output.notes.clone(),
         assumptions: Vec::new(),
         skipped_rows: output

@@ -201,11 +201,17 @@ fn usage_file(
     let Some(p) = &w.usage else {
         return Ok(None);
     };
-    if !matches!(format, Format::EcsTasks | Format::KubernetesPods) {
+    // One key for every trace whose usage comes in a second file: a
+    // Container Insights performance log beside an ECS or pods export, the
+    // usage table of the Google traces.
+    if !matches!(
+        format,
+        Format::EcsTasks | Format::KubernetesPods | Format::Google2019 | Format::Google2011
+    ) {
         return Err(invalid(
             "workload.usage",
             format!(
-                "\"{p}\": a Container Insights performance log joins only an ecs-tasks or kubernetes-pods trace, and this trace is {}; remove the key (a format that carries usage gives it in its own columns: docs/traces.md)",
+                "\"{p}\": a usage file goes with an ecs-tasks or kubernetes-pods trace (a Container Insights performance log) or a google-2019 or google-2011 trace (its instance_usage or task_usage table), and this trace is {}; remove the key (a format that carries usage gives it in its own columns: docs/traces.md)",
                 format.name()
             ),
         ));
@@ -215,8 +221,13 @@ fn usage_file(
         return Err(invalid(
             "workload.usage",
             format!(
-                "no file at {} (paths are relative to the scenario file); export the performance log events with `aws logs filter-log-events` (docs/traces.md)",
-                full.display()
+                "no file at {} (paths are relative to the scenario file); {}",
+                full.display(),
+                if matches!(format, Format::Google2019 | Format::Google2011) {
+                    "give the trace's usage table (docs/traces.md)"
+                } else {
+                    "export the performance log events with `aws logs filter-log-events` (docs/traces.md)"
+                }
             ),
         ));
     }

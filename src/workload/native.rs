@@ -287,6 +287,8 @@ impl RowChecker {
             let Some(x) = *x else { continue };
             let column = USAGE_COLUMNS[i];
             let x = finite(&self.path, line, column, x, row.usage[i])?;
+            // vCPU to milli tolerating float noise (0.333 × 1000), as
+            // `cpu_vcpu` is read, so a converted trace reads back exactly.
             let scaled = if i < 2 { x * 1000.0 } else { x };
             if !(0.0..=u32::MAX as f64).contains(&scaled) {
                 let unit = if i < 2 { "vCPU" } else { "MiB" };
@@ -297,7 +299,8 @@ impl RowChecker {
                     &format!("expected {unit} from 0 upwards"),
                 ));
             }
-            out[i] = Some((scaled.ceil() as u32).max(1));
+            let noise = if i < 2 { 1e-6 } else { 0.0 };
+            out[i] = Some(((scaled - noise).ceil() as u32).max(1));
         }
         Ok(
             super::usage::Usage::from_parts((out[0], out[1]), (out[2], out[3]), request)
@@ -811,6 +814,11 @@ struct NativeBatch {
     memory: Vec<i64>,
     storage: Vec<i64>,
     group: Vec<Option<String>>,
+    /// The usage columns (null for a task without usage), issue 27.
+    cpu_avg: Vec<Option<f64>>,
+    cpu_max: Vec<Option<f64>>,
+    memory_avg: Vec<Option<u32>>,
+    memory_max: Vec<Option<u32>>,
 }
 
 impl NativeBatch {
@@ -822,6 +830,11 @@ impl NativeBatch {
         self.memory.push(t.memory_mib as i64);
         self.storage.push(t.storage_gib as i64);
         self.group.push(t.group.as_deref().map(str::to_string));
+        let u = t.usage.as_deref();
+        self.cpu_avg.push(u.map(|u| u.cpu_avg_milli as f64 / 1e3));
+        self.cpu_max.push(u.map(|u| u.cpu_max_milli as f64 / 1e3));
+        self.memory_avg.push(u.map(|u| u.memory_avg_mib));
+        self.memory_max.push(u.map(|u| u.memory_max_mib));
     }
 
     fn table(&mut self) -> Result<Table, table::TableError> {
@@ -834,6 +847,10 @@ impl NativeBatch {
             ("memory_mib", b.memory.into()),
             ("storage_gib", b.storage.into()),
             ("group", b.group.into()),
+            ("cpu_avg", b.cpu_avg.into()),
+            ("cpu_max", b.cpu_max.into()),
+            ("memory_avg_mib", b.memory_avg.into()),
+            ("memory_max_mib", b.memory_max.into()),
         ])
     }
 }
@@ -889,15 +906,30 @@ pub fn write_native_csv(
     use std::io::Write;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
     let io = |e: std::io::Error| ConvertError::Other(e.to_string());
-    w.write_all(b"task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group\n")
-        .map_err(io)?;
+    w.write_all(
+        b"task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group,cpu_avg,cpu_max,memory_avg_mib,memory_max_mib\n",
+    )
+    .map_err(io)?;
     let mut rows = 0u64;
     for r in stream {
         let t = r.map_err(ConvertError::Workload)?;
         let id = t.label.as_deref().map_or_else(|| t.id.to_string(), quote);
+        // The usage columns are empty for a task without usage (issue 27).
+        let usage = t.usage.as_deref().map_or_else(
+            || ",,,".to_string(),
+            |u| {
+                format!(
+                    "{},{},{},{}",
+                    u.cpu_avg_milli as f64 / 1e3,
+                    u.cpu_max_milli as f64 / 1e3,
+                    u.memory_avg_mib,
+                    u.memory_max_mib
+                )
+            },
+        );
         writeln!(
             w,
-            "{id},{},{},{},{},{},{}",
+            "{id},{},{},{},{},{},{},{usage}",
             t.submit as f64 / 1e6,
             t.duration as f64 / 1e6,
             t.cpu_milli as f64 / 1e3,

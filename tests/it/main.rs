@@ -31,6 +31,8 @@ mod properties;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;
+mod rightsizing_google;
+mod rightsizing_groups;
 mod services;
 mod strategy;
 mod timing;

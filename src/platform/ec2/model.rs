@@ -1554,11 +1554,21 @@ impl Ec2Model {
                 };
                 self.resized.insert(task.id, was);
                 self.books.tally.rightsizing.resized += 1;
+                let g = self.books.tally.rightsizing.group(task.group.as_ref());
+                g.tasks += 1;
+                g.resized += 1;
                 task.cpu_milli = cpu;
                 task.memory_mib = memory;
                 task.duration = plan.run;
             }
-            _ => self.books.tally.rightsizing.kept += 1,
+            _ => {
+                self.books.tally.rightsizing.kept += 1;
+                self.books
+                    .tally
+                    .rightsizing
+                    .group(task.group.as_ref())
+                    .tasks += 1;
+            }
         }
         task
     }
@@ -1574,12 +1584,17 @@ impl Ec2Model {
             return;
         };
         let rs = &mut self.books.tally.rightsizing;
+        let lost = now.saturating_sub(r.running.min(now)) as u128;
         rs.oom_killed += 1;
-        rs.oom_lost_us += now.saturating_sub(r.running.min(now)) as u128;
+        rs.oom_lost_us += lost;
         // The first kill is at the policy's size; later ones at raised ones.
-        if self.spec.rightsizing.target(&task) == Some((task.cpu_milli, task.memory_mib)) {
+        let first = self.spec.rightsizing.target(&task) == Some((task.cpu_milli, task.memory_mib));
+        if first {
             rs.tasks_killed += 1;
         }
+        let g = rs.group(task.group.as_ref());
+        g.oom_lost_us += lost;
+        g.tasks_killed += u64::from(first);
         let next_mem = self.spec.rightsizing.bumped(task.memory_mib);
         let original = self.spec.rightsizing.after_oom == AfterOom::Original
             || (next_mem >= was.memory_mib && task.cpu_milli >= was.cpu_milli);
@@ -1884,9 +1899,15 @@ impl Platform for Ec2Model {
                         self.resized.remove(&id);
                     }
                     if p.extra > 0 {
+                        let group = self.running[slot as usize]
+                            .as_ref()
+                            .and_then(|r| r.task.group.clone());
                         let rs = &mut self.books.tally.rightsizing;
                         rs.slowed += 1;
                         rs.slowed_extra_us += p.extra as u128;
+                        let g = rs.group(group.as_ref());
+                        g.slowed += 1;
+                        g.slowed_extra_us += p.extra as u128;
                     }
                 }
                 let r = self.end_task(slot, now, Outcome::Completed);

@@ -439,6 +439,9 @@ impl FargateModel {
         match size {
             Some(size) if size != requested => {
                 tally.resized += 1;
+                let g = tally.group(task.group.as_ref());
+                g.tasks += 1;
+                g.resized += 1;
                 let plan = self.spec.rightsizing.attempt(
                     task,
                     size.cpu_milli,
@@ -448,6 +451,7 @@ impl FargateModel {
             }
             _ => {
                 tally.kept += 1;
+                tally.group(task.group.as_ref()).tasks += 1;
                 (requested, as_is)
             }
         }
@@ -518,6 +522,9 @@ impl FargateModel {
         rs.oom_killed += 1;
         rs.oom_lost_us += lost as u128;
         rs.tasks_killed += u64::from(first);
+        let g = rs.group(f.task.group.as_ref());
+        g.tasks_killed += u64::from(first);
+        g.oom_lost_us += lost as u128;
         self.emit(&f, now, billed, Outcome::OomKilled);
         match self.after_kill(&f.task, f.size) {
             Some((size, plan)) => {
@@ -893,6 +900,9 @@ impl Platform for FargateModel {
                         let rs = &mut self.books.tally.rightsizing;
                         rs.slowed += 1;
                         rs.slowed_extra_us += f.plan.extra as u128;
+                        let g = rs.group(f.task.group.as_ref());
+                        g.slowed += 1;
+                        g.slowed_extra_us += f.plan.extra as u128;
                     }
                     self.emit(&f, now, billed, Outcome::Completed);
                 }

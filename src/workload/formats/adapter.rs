@@ -42,7 +42,8 @@ pub struct FormatParams {
     pub durations_file: Option<PathBuf>,
     pub memory_file: Option<PathBuf>,
     /// `workload.usage`: a Container Insights performance log joined to an
-    /// `ecs-tasks` or `kubernetes-pods` export (issue 27).
+    /// `ecs-tasks` or `kubernetes-pods` export, or the Google 2019
+    /// `instance_usage` / 2011 `task_usage` table (issue 27).
     pub usage_file: Option<PathBuf>,
 }
 

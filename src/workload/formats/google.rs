@@ -21,8 +21,14 @@
 //!   4 EVICT, 5 FAIL, 6 FINISH, 7 KILL, 8 LOST, 9/10 UPDATE, or those names),
 //!   `collection_id`, `instance_index`, `resource_request.cpus`,
 //!   `resource_request.memory` (dotted or underscored).
+//!
+//! Either may take its usage table as `workload.usage`
+//! (2019 `instance_usage`, 2011 `task_usage`; see `google_usage.rs`): each
+//! task then carries the average and peak of the windows of its run, for
+//! right-sizing.
 
 use super::adapter::{Adapter, BadRow, FormatParams, field, num, size, task};
+use super::google_usage::{Table, UsageWindows};
 use crate::time::SimTime;
 use crate::workload::{Task, WorkloadError};
 use std::collections::HashMap;
@@ -55,18 +61,41 @@ struct Pairing {
     last_time: SimTime,
     groups: HashMap<u64, Arc<str>>,
     ended_unopened: u64,
+    /// The usage table's windows (`workload.usage`), if given.
+    usage: Option<UsageWindows>,
 }
 
 impl Pairing {
-    fn new(p: &FormatParams) -> Pairing {
-        Pairing {
+    fn new(p: &FormatParams, table: Table) -> Result<Pairing, WorkloadError> {
+        Ok(Pairing {
             machine_cpu_milli: p.machine_cpu_milli,
             machine_memory_mib: p.machine_memory_mib,
             open: HashMap::new(),
             last_time: 0,
             groups: HashMap::new(),
             ended_unopened: 0,
-        }
+            usage: super::google_usage::load(p.usage_file.as_ref(), table)?,
+        })
+    }
+
+    /// The task's usage over its run, in milli-vCPU and MiB (normalised
+    /// like the requests), or None without a usage table or windows.
+    fn usage_of(
+        &self,
+        key: (u64, u64),
+        start: SimTime,
+        end: SimTime,
+        request: (u32, u32),
+    ) -> Option<Box<crate::workload::Usage>> {
+        let [ca, cm, ma, mm] = self.usage.as_ref()?.of_run(key, start, end)?;
+        // Rounded up, tolerating float noise (0.05 × 32,000 is 1,600).
+        let up = |x: f64, whole: u32| {
+            ((x * whole as f64 - 1e-6).ceil().min(u32::MAX as f64) as u32).max(1)
+        };
+        let cpu = |x: f64| Some(up(x, self.machine_cpu_milli));
+        let mem = |x: f64| Some(up(x, self.machine_memory_mib));
+        crate::workload::Usage::from_parts((cpu(ca), cpu(cm)), (mem(ma), mem(mm)), request)
+            .map(Box::new)
     }
 
     fn time(&mut self, v: &str) -> Result<Option<SimTime>, BadRow> {
@@ -108,6 +137,7 @@ impl Pairing {
             mem,
         );
         t.group = Some(group);
+        t.usage = self.usage_of(key, start, end, (cpu, mem));
         out.push(t);
         Ok(())
     }
@@ -216,11 +246,11 @@ pub struct TaskEvents2011 {
 }
 
 impl TaskEvents2011 {
-    pub fn new(p: &FormatParams) -> TaskEvents2011 {
-        TaskEvents2011 {
-            pairing: Pairing::new(p),
+    pub fn new(p: &FormatParams) -> Result<TaskEvents2011, WorkloadError> {
+        Ok(TaskEvents2011 {
+            pairing: Pairing::new(p, Table::TaskUsage2011)?,
             running_at_end: 0,
-        }
+        })
     }
 }
 
@@ -258,11 +288,11 @@ pub struct InstanceEvents2019 {
 }
 
 impl InstanceEvents2019 {
-    pub fn new(p: &FormatParams) -> InstanceEvents2019 {
-        InstanceEvents2019 {
-            pairing: Pairing::new(p),
+    pub fn new(p: &FormatParams) -> Result<InstanceEvents2019, WorkloadError> {
+        Ok(InstanceEvents2019 {
+            pairing: Pairing::new(p, Table::InstanceUsage2019)?,
             cols: [0; 6],
-        }
+        })
     }
 }
 

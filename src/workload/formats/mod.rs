@@ -16,6 +16,7 @@ pub mod cur;
 pub mod cur_bill;
 pub mod ecs_tasks;
 pub mod google;
+pub mod google_usage;
 pub mod json_export;
 pub mod kube_pods;
 pub mod lifecycle;
