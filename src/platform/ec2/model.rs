@@ -13,11 +13,12 @@ use super::heads::Heads;
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
+use super::waiting::{Resized, Waiting, WaitingTasks};
 use crate::engine::Schedule;
 use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
-use crate::platform::rightsize::{AfterOom, Attempt};
+use crate::platform::rightsize::AfterOom;
 use crate::platform::series::Gauges;
 use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
@@ -74,20 +75,6 @@ struct Instance {
     last_pod_event: SimTime,
 }
 
-struct Waiting {
-    task: Task,
-    attempt: u32,
-}
-
-/// A right-sized task's request and run in the workload, and what its
-/// current attempt at the new request does.
-#[derive(Clone, Copy)]
-struct Resized {
-    cpu_milli: u32,
-    memory_mib: u32,
-    duration: SimTime,
-    plan: Attempt,
-}
 
 struct Running {
     task: Task,
@@ -184,10 +171,10 @@ pub struct Ec2Model {
     /// On-demand instances of the reserved type alive, since when.
     reservable: u64,
     reservable_since: SimTime,
-    /// Waiting tasks by id (submit order).
-    waiting: BTreeMap<u64, Waiting>,
-    /// Waiting task ids by size class.
-    classes: BTreeMap<(u32, u32), BTreeSet<u64>>,
+    /// Waiting tasks, by size class and in submit order, past a backlog
+    /// of 131,072 partly on disk (issue 24: `waiting`); the constrained
+    /// ones (issue 21) apart, placed by their own path.
+    waiting: WaitingTasks,
     /// What `place_waiting` must look at (issue 22): after it returns, no
     /// waiting class fits on any instance. Only an instance whose room
     /// grew since (`fresh`: opened, or a task released) or a class that
@@ -199,10 +186,7 @@ pub struct Ec2Model {
     /// the class to place next in a room is found without asking every
     /// class.
     heads: Heads,
-    /// Waiting task ids under a placement constraint or host port (issue
-    /// 21), in submit order: kept out of `classes`, placed by their own
-    /// path; and whether one was added since they were last tried.
-    constrained: BTreeSet<u64>,
+    /// Whether a constrained task was added since they were last tried.
     constrained_new: bool,
     /// Waiting tasks a launching Karpenter node is meant for.
     nominated: BTreeSet<u64>,
@@ -323,12 +307,10 @@ impl Ec2Model {
             last_change: 0,
             reservable: 0,
             reservable_since: 0,
-            waiting: BTreeMap::new(),
-            classes: BTreeMap::new(),
+            waiting: WaitingTasks::default(),
             fresh: Vec::new(),
             untested: Vec::new(),
             heads: Heads::default(),
-            constrained: BTreeSet::new(),
             constrained_new: false,
             nominated: BTreeSet::new(),
             running: Vec::new(),
@@ -403,9 +385,19 @@ impl Ec2Model {
         Ok(model)
     }
 
+    /// Stops the run if the waiting tasks could not use their spill file.
+    fn spill_failure(&mut self) {
+        if let Some((path, source)) = self.waiting.take_error()
+            && self.books.failure.is_none()
+        {
+            self.books.failure = Some(crate::platform::books::Failure::Spill { path, source });
+        }
+    }
+
     /// Starts or stops the clock of time spent at `max` with tasks
     /// waiting; called after every change of the fleet or the queue.
     fn track_pinned(&mut self, now: SimTime) {
+        self.spill_failure();
         let pinned = !self.waiting.is_empty() && self.at_max();
         self.books
             .tally
@@ -620,22 +612,34 @@ impl Ec2Model {
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
-        if self.spec.constraints.of(&task.group).is_some() {
-            self.constrained.insert(task.id);
+        // A right-sized task's request waits with it (issue 24).
+        let resized = self.resized.remove(&task.id);
+        let w = Waiting {
+            task,
+            attempt,
+            resized,
+        };
+        if self.spec.constraints.of(&w.task.group).is_some() {
             self.constrained_new = true;
-            self.waiting.insert(task.id, Waiting { task, attempt });
+            self.waiting.push_constrained(w);
             return;
         }
-        let class = (task.cpu_milli, task.memory_mib);
-        let ids = self.classes.entry(class).or_default();
-        if ids.is_empty() {
+        let (class, id) = ((w.task.cpu_milli, w.task.memory_mib), w.task.id);
+        let (was_empty, new_head) = self.waiting.push(w);
+        if was_empty {
             self.untested.push(class);
         }
-        if ids.first().is_none_or(|&head| task.id < head) {
-            self.heads.set(class, Some(task.id));
+        if new_head {
+            self.heads.set(class, Some(id));
         }
-        ids.insert(task.id);
-        self.waiting.insert(task.id, Waiting { task, attempt });
+    }
+
+    /// Starts a task that waited, its right-sizing remembered again.
+    fn start_waiting(&mut self, w: Waiting, instance: u32, queue: &mut impl Schedule<Event>) {
+        if let Some(r) = w.resized {
+            self.resized.insert(w.task.id, r);
+        }
+        self.start(w.task, w.attempt, instance, false, queue);
     }
 
     /// Places waiting tasks in submit order while any fits; a smaller task may
@@ -653,7 +657,7 @@ impl Ec2Model {
     /// order, at a cost that grows with neither the backlog nor the number
     /// of classes.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
-        if !self.constrained.is_empty() && (self.constrained_new || !self.fresh.is_empty()) {
+        if self.waiting.has_constrained() && (self.constrained_new || !self.fresh.is_empty()) {
             self.place_constrained(queue);
         }
         let mut fresh = std::mem::take(&mut self.fresh);
@@ -661,7 +665,7 @@ impl Ec2Model {
         fresh.dedup();
         let mut untested: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
         for class in std::mem::take(&mut self.untested) {
-            if let Some(&id) = self.classes.get(&class).and_then(|ids| ids.first()) {
+            if let Some(id) = self.waiting.head(class) {
                 untested.insert((id, class));
             }
         }
@@ -687,7 +691,7 @@ impl Ec2Model {
             let (id, class, tested) = match (untested.first().copied(), best) {
                 (Some(u), b) if b.is_none_or(|b| u < b) => {
                     untested.pop_first();
-                    let head = self.classes.get(&u.1).and_then(|ids| ids.first()).copied();
+                    let head = self.waiting.head(u.1);
                     if head != Some(u.0) {
                         // Its head was placed since (found through a room).
                         if let Some(h) = head {
@@ -708,19 +712,19 @@ impl Ec2Model {
                 }
                 continue; // blocked until some instance gains room
             };
-            let ids = self.classes.get_mut(&class).expect("class exists");
-            ids.remove(&id);
-            let next = ids.first().copied();
-            if next.is_none() {
-                self.classes.remove(&class);
-            }
+            let Some((w, next)) = self.waiting.pop_head(class) else {
+                // Its tasks could not be read back from disk: the run stops.
+                self.placer.release(instance, class.0, class.1);
+                self.spill_failure();
+                break;
+            };
+            debug_assert_eq!(w.task.id, id, "the class's head is placed");
             self.heads.set(class, next);
             if let (false, Some(next)) = (tested, next) {
                 untested.insert((next, class));
             }
             self.nominated.remove(&id);
-            let w = self.waiting.remove(&id).expect("waiting task exists");
-            self.start(w.task, w.attempt, instance, false, queue);
+            self.start_waiting(w, instance, queue);
         }
     }
 
@@ -730,13 +734,13 @@ impl Ec2Model {
     /// only then.
     fn place_constrained(&mut self, queue: &mut impl Schedule<Event>) {
         self.constrained_new = false;
-        let ids: Vec<u64> = self.constrained.iter().copied().collect();
-        for id in ids {
-            let task = &self.waiting[&id].task;
-            if let Some(instance) = self.place_constrained_task(&task.clone()) {
-                self.constrained.remove(&id);
-                let w = self.waiting.remove(&id).expect("waiting task exists");
-                self.start(w.task, w.attempt, instance, false, queue);
+        for id in self.waiting.constrained_ids() {
+            let Some(task) = self.waiting.constrained_task(id).cloned() else {
+                continue;
+            };
+            if let Some(instance) = self.place_constrained_task(&task) {
+                let w = self.waiting.take_constrained(id).expect("waiting task exists");
+                self.start_waiting(w, instance, queue);
             }
         }
     }
@@ -1008,21 +1012,15 @@ impl Ec2Model {
 
     /// Waiting tasks per size class, largest memory first: the first `limit`
     /// in submit order (the tasks in PROVISIONING that ECS counts).
-    fn waiting_counts(&self, limit: u32) -> Classes {
+    fn waiting_counts(&mut self, limit: u32) -> Classes {
         let mut counts: Classes = if self.waiting.len() <= limit as usize {
-            self.classes
-                .iter()
-                .map(|(class, ids)| (*class, ids.len() as u64))
-                .filter(|(_, n)| *n > 0)
-                .collect()
+            self.waiting.class_counts()
         } else {
-            let mut by_class: BTreeMap<(u32, u32), u64> = BTreeMap::new();
-            for w in self.waiting.values().take(limit as usize) {
-                *by_class
-                    .entry((w.task.cpu_milli, w.task.memory_mib))
-                    .or_default() += 1;
-            }
-            by_class.into_iter().collect()
+            // The first `limit` in submit order, read from the classes'
+            // heads without walking the backlog (issue 24).
+            let counts = self.waiting.first_counts(limit as usize);
+            self.spill_failure();
+            counts
         };
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         counts
@@ -1073,31 +1071,30 @@ impl Ec2Model {
     /// whether a node takes every task, so the plan is the same as with
     /// every id while the cost follows the nodes it may launch, not the
     /// backlog.
-    fn pending_ids(&self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
+    fn pending_ids(&mut self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
         if room == 0 {
             return Vec::new();
         }
+        let capacity = &self.capacity;
+        let nominated = &self.nominated;
         let mut classes: Vec<((u32, u32), Vec<u64>)> = self
-            .classes
-            .iter()
-            .map(|(&(c, m), ids)| {
-                let per_node = self
-                    .capacity
-                    .iter()
-                    .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
-                    .max()
-                    .unwrap_or(0);
-                let keep = room.saturating_mul(per_node).saturating_add(1);
-                let ids = ids
-                    .iter()
-                    .copied()
-                    .filter(|id| !self.nominated.contains(id))
-                    .take(usize::try_from(keep).unwrap_or(usize::MAX))
-                    .collect::<Vec<u64>>();
-                ((c, m), ids)
-            })
+            .waiting
+            .oldest_ids(
+                |(c, m)| {
+                    let per_node = capacity
+                        .iter()
+                        .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
+                        .max()
+                        .unwrap_or(0);
+                    let keep = room.saturating_mul(per_node).saturating_add(1);
+                    usize::try_from(keep).unwrap_or(usize::MAX)
+                },
+                |id| nominated.contains(&id),
+            )
+            .into_iter()
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
+        self.spill_failure();
         classes.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         classes
     }
@@ -1124,6 +1121,7 @@ impl Ec2Model {
             .map(|i| bin(i.type_idx))
             .collect();
         launching.extend(self.asg_pending.iter().map(|(_, t)| bin(*t)));
+        let waiting = self.waiting_counts(limit);
         let view = EcsView {
             alive: self.alive + self.asg_pending.len() as u64,
             non_empty: self
@@ -1134,7 +1132,7 @@ impl Ec2Model {
                 })
                 .count() as u64,
             launching,
-            waiting: self.waiting_counts(limit),
+            waiting,
             any_waiting: !self.waiting.is_empty(),
             largest: (
                 self.capacity.iter().map(|c| c.0).max().unwrap_or(0),
@@ -1612,16 +1610,16 @@ impl Platform for Ec2Model {
             }
         }
         self.books.tally.waiting_at_end += self.waiting.len() as u64;
-        self.books.tally.replicas.waiting_at_end += self
-            .waiting
-            .range(crate::service::replicas::REPLICA_ID_BASE..)
-            .count() as u64;
-        let waiting = std::mem::take(&mut self.waiting);
-        for w in waiting.values() {
-            self.books.tally.stayed(w.task.submit, end);
-        }
-        if let Some(sink) = self.books.sink.as_mut() {
-            for w in waiting.values() {
+        // Every waiting task in submit order, read back from disk as it
+        // comes (issue 24); the records in the order the ordered map by id
+        // gave them.
+        let books = &mut self.books;
+        self.waiting.drain_in_order(|w| {
+            if w.task.id >= crate::service::replicas::REPLICA_ID_BASE {
+                books.tally.replicas.waiting_at_end += 1;
+            }
+            books.tally.stayed(w.task.submit, end);
+            if let Some(sink) = books.sink.as_mut() {
                 let size = (w.task.cpu_milli, w.task.memory_mib);
                 sink.record(&TaskRecord::not_launched(
                     &w.task,
@@ -1630,10 +1628,9 @@ impl Platform for Ec2Model {
                     Outcome::WaitingAtEnd,
                 ));
             }
-        }
-        self.classes.clear();
+        });
+        self.spill_failure();
         self.heads.clear();
-        self.constrained.clear();
         self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
