@@ -75,7 +75,6 @@ struct Instance {
     last_pod_event: SimTime,
 }
 
-
 struct Running {
     task: Task,
     attempt: u32,
@@ -739,7 +738,10 @@ impl Ec2Model {
                 continue;
             };
             if let Some(instance) = self.place_constrained_task(&task) {
-                let w = self.waiting.take_constrained(id).expect("waiting task exists");
+                let w = self
+                    .waiting
+                    .take_constrained(id)
+                    .expect("waiting task exists");
                 self.start_waiting(w, instance, queue);
             }
         }

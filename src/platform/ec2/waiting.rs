@@ -224,8 +224,7 @@ impl WaitingTasks {
         } else {
             q.fifo += 1;
             q.last = id;
-            if q.chunks.is_empty() && q.back.is_empty() && (q.front.len() < self.chunk || !spill)
-            {
+            if q.chunks.is_empty() && q.back.is_empty() && (q.front.len() < self.chunk || !spill) {
                 q.front.push_back(w);
             } else {
                 q.back.push(w);
@@ -405,7 +404,12 @@ impl WaitingTasks {
                     index: 0,
                     ids: Vec::new(),
                 };
-                match next_id(&self.queues[slot], &mut c, self.store.as_ref(), &mut self.buf) {
+                match next_id(
+                    &self.queues[slot],
+                    &mut c,
+                    self.store.as_ref(),
+                    &mut self.buf,
+                ) {
                     Ok(Some(id)) => {
                         heap.push(std::cmp::Reverse((id, cursors.len())));
                         cursors.push(c);
@@ -426,28 +430,54 @@ impl WaitingTasks {
                     *counts
                         .entry((w.task.cpu_milli, w.task.memory_mib))
                         .or_default() += 1;
+                    taken += 1;
                 }
                 (None, Some(_)) => {
                     let w = constrained.next().expect("peeked");
                     *counts
                         .entry((w.task.cpu_milli, w.task.memory_mib))
                         .or_default() += 1;
+                    taken += 1;
                 }
                 (Some(_), _) => {
                     let std::cmp::Reverse((_, ci)) = heap.pop().expect("peeked");
+                    // The class's ids count until one is not older than
+                    // every other source's next: no heap step per id.
+                    let bound = [
+                        heap.peek().map(|r| r.0.0),
+                        heads.peek().map(|h| h.0),
+                        con_next,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .min();
                     let c = &mut cursors[ci];
-                    *counts.entry(self.queues[c.slot].key).or_default() += 1;
-                    match next_id(&self.queues[c.slot], c, self.store.as_ref(), &mut self.buf) {
-                        Ok(Some(id)) => heap.push(std::cmp::Reverse((id, ci))),
-                        Ok(None) => {}
-                        Err(e) => {
-                            failed = Some(e);
-                            break 'walk;
+                    let mut n = 0u64;
+                    loop {
+                        n += 1;
+                        taken += 1;
+                        if taken >= limit {
+                            break;
                         }
+                        match next_id(&self.queues[c.slot], c, self.store.as_ref(), &mut self.buf) {
+                            Ok(Some(id)) if bound.is_none_or(|b| id < b) => {}
+                            Ok(Some(id)) => {
+                                heap.push(std::cmp::Reverse((id, ci)));
+                                break;
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    *counts.entry(self.queues[c.slot].key).or_default() += n;
+                    if failed.is_some() {
+                        break 'walk;
                     }
                 }
             }
-            taken += 1;
         }
         if let Some(e) = failed
             && self.error.is_none()
