@@ -695,7 +695,8 @@ fn encode(w: &Waiting, groups: &mut Groups, out: &mut Vec<u8>) {
     put_u32(out, group);
     match &t.usage {
         Some(u) => {
-            put_u32(out, 1);
+            // 1: peaks measured; 2: averages only (as the Fargate queue).
+            put_u32(out, if u.peak_known { 1 } else { 2 });
             for v in [
                 u.cpu_avg_milli,
                 u.cpu_max_milli,
@@ -754,11 +755,12 @@ fn decode(r: &mut &[u8], groups: &Groups) -> std::io::Result<Waiting> {
     };
     let usage = match get_u32(r)? {
         NONE => None,
-        _ => Some(Box::new(Usage {
+        flag => Some(Box::new(Usage {
             cpu_avg_milli: get_u32(r)?,
             cpu_max_milli: get_u32(r)?,
             memory_avg_mib: get_u32(r)?,
             memory_max_mib: get_u32(r)?,
+            peak_known: flag == 1,
         })),
     };
     let resized = match get_u32(r)? {
@@ -812,6 +814,7 @@ mod tests {
                         cpu_max_milli: 2,
                         memory_avg_mib: 3,
                         memory_max_mib: 4,
+                        peak_known: id % 14 == 0,
                     })
                 }),
             },
