@@ -801,31 +801,33 @@ mod tests {
         Waiting {
             task: Task {
                 id,
-                label: (id % 3 == 0).then(|| Label::new(&format!("t-{id}"))),
+                label: id.is_multiple_of(3).then(|| Label::new(&format!("t-{id}"))),
                 submit: id * 1000,
                 duration: 7 + id,
                 cpu_milli: class.0,
                 memory_mib: class.1,
                 storage_gib: 0,
-                group: (id % 2 == 0).then(|| Arc::from(format!("job-{}", id % 5).as_str())),
-                usage: (id % 7 == 0).then(|| {
+                group: id
+                    .is_multiple_of(2)
+                    .then(|| Arc::from(format!("job-{}", id % 5).as_str())),
+                usage: id.is_multiple_of(7).then(|| {
                     Box::new(Usage {
                         cpu_avg_milli: 1,
                         cpu_max_milli: 2,
                         memory_avg_mib: 3,
                         memory_max_mib: 4,
-                        peak_known: id % 14 == 0,
+                        peak_known: id.is_multiple_of(14),
                     })
                 }),
             },
             attempt: (id % 4) as u32,
-            resized: (id % 5 == 0).then_some(Resized {
+            resized: id.is_multiple_of(5).then_some(Resized {
                 cpu_milli: 9,
                 memory_mib: 10,
                 duration: 11,
                 plan: Attempt {
                     run: 12,
-                    oom: id % 2 == 0,
+                    oom: id.is_multiple_of(2),
                     extra: 13,
                 },
             }),
