@@ -173,53 +173,74 @@ pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
     if !table.has("platform") {
         return Err(bad("no `platform` column".into()));
     }
-    let names: Vec<String> = table
+    // Column by column into each platform's vectors, sized exactly, so a
+    // long run (issue 24: 638,000 rows) holds one column apart at a time,
+    // not every column as options and the platforms' vectors grown by
+    // doubling.
+    let mut out: Vec<PlatformSeries> = Vec::new();
+    let mut rows_of: Vec<usize> = Vec::new();
+    let which: Vec<u32> = table
         .strs("platform")
         .map_err(|e| bad(format!("`platform`: {e}")))?
         .into_iter()
-        .map(Option::unwrap_or_default)
+        .map(|name| {
+            let name = name.unwrap_or_default();
+            let k = match out.iter().position(|p| p.platform == name) {
+                Some(k) => k,
+                None => {
+                    out.push(PlatformSeries {
+                        platform: name,
+                        ..PlatformSeries::default()
+                    });
+                    rows_of.push(0);
+                    out.len() - 1
+                }
+            };
+            rows_of[k] += 1;
+            k as u32
+        })
         .collect();
-    let t_end = floats("t_end_s")?;
-    let waiting = floats("tasks_waiting")?;
-    let starting = floats("tasks_starting")?;
-    let running = floats("tasks_running")?;
+    let spread = |out: &mut Vec<PlatformSeries>,
+                  column: Vec<Option<f64>>,
+                  field: fn(&mut PlatformSeries) -> &mut Vec<f64>| {
+        for (p, &n) in out.iter_mut().zip(&rows_of) {
+            field(p).reserve_exact(n);
+        }
+        for (v, &k) in column.iter().zip(&which) {
+            field(&mut out[k as usize]).push(v.unwrap_or(0.0));
+        }
+    };
+    spread(&mut out, floats("t_end_s")?, |p| &mut p.t_end_s);
+    spread(&mut out, floats("tasks_waiting")?, |p| &mut p.tasks_waiting);
+    spread(&mut out, floats("tasks_starting")?, |p| {
+        &mut p.tasks_starting
+    });
+    spread(&mut out, floats("tasks_running")?, |p| &mut p.tasks_running);
     // Runs written before replicas had their own column have none.
     let replicas = if table.has("replicas_running") {
         floats("replicas_running")?
     } else {
         vec![None; table.height()]
     };
+    spread(&mut out, replicas, |p| &mut p.replicas_running);
     let launching_i = floats("instances_launching")?;
     let running_i = floats("instances_running")?;
-    let vcpu_p = floats("vcpu_provisioned")?;
-    let vcpu_a = floats("vcpu_allocated")?;
-    let cumulative = floats("cost_cumulative_usd")?;
-    let mut out: Vec<PlatformSeries> = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let idx = match out.iter().position(|p| &p.platform == name) {
-            Some(k) => k,
-            None => {
-                out.push(PlatformSeries {
-                    platform: name.clone(),
-                    ..PlatformSeries::default()
-                });
-                out.len() - 1
-            }
-        };
-        let p = &mut out[idx];
-        let v = |c: &[Option<f64>]| c[i].unwrap_or(0.0);
-        p.t_end_s.push(v(&t_end));
-        p.tasks_waiting.push(v(&waiting));
-        p.tasks_starting.push(v(&starting));
-        p.tasks_running.push(v(&running));
-        p.replicas_running.push(v(&replicas));
-        if let (Some(l), Some(r)) = (launching_i[i], running_i[i]) {
-            p.instances_launching.push(l);
-            p.instances_running.push(r);
+    for ((l, r), &k) in launching_i.iter().zip(&running_i).zip(&which) {
+        if let (Some(l), Some(r)) = (l, r) {
+            let p = &mut out[k as usize];
+            p.instances_launching.push(*l);
+            p.instances_running.push(*r);
         }
-        p.vcpu_provisioned.push(v(&vcpu_p));
-        p.vcpu_allocated.push(v(&vcpu_a));
-        p.cost_cumulative_usd.push(v(&cumulative));
     }
+    drop((launching_i, running_i));
+    spread(&mut out, floats("vcpu_provisioned")?, |p| {
+        &mut p.vcpu_provisioned
+    });
+    spread(&mut out, floats("vcpu_allocated")?, |p| {
+        &mut p.vcpu_allocated
+    });
+    spread(&mut out, floats("cost_cumulative_usd")?, |p| {
+        &mut p.cost_cumulative_usd
+    });
     Ok(out)
 }

@@ -62,6 +62,7 @@ const HAND: Usage = Usage {
     cpu_max_milli: 1600,
     memory_avg_mib: 1779,
     memory_max_mib: 2622,
+    peak_known: true,
 };
 
 #[test]
@@ -250,7 +251,8 @@ fn trace_convert_keeps_usage_exactly() {
             cpu_avg_milli: 333,
             cpu_max_milli: 333,
             memory_avg_mib: 700,
-            memory_max_mib: 1500
+            memory_max_mib: 1500,
+            peak_known: true,
         })
     );
     for (back, to) in round_trip(d.path(), &native, "native") {

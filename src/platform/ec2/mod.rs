@@ -8,6 +8,7 @@ pub mod model;
 pub mod placement;
 pub mod spec;
 pub mod stats;
+pub mod waiting;
 
 pub use model::Ec2Model;
 pub use spec::{

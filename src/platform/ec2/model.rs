@@ -14,11 +14,12 @@ use super::heads::Heads;
 use super::placement::Placer;
 use super::spec::{Autoscaler, Consolidation, Ec2Spec, NodePoolLimits, Orchestrator};
 use super::stats::ClusterStats;
+use super::waiting::{Resized, Waiting, WaitingTasks};
 use crate::engine::Schedule;
 use crate::platform::backlog::Capped;
 use crate::platform::books::{Books, Outcome, RecordSink, TaskRecord};
 use crate::platform::model::{Detail, Platform};
-use crate::platform::rightsize::{AfterOom, Attempt};
+use crate::platform::rightsize::AfterOom;
 use crate::platform::series::Gauges;
 use crate::platform::service_launch::{Offer, ServiceLaunch};
 use crate::pricing::{Catalog, ExactCost, Money, Price, Rate};
@@ -73,21 +74,6 @@ struct Instance {
     /// When a pod last started or stopped here (or the node became ready):
     /// Karpenter's `lastPodEventTime`, from which `consolidateAfter` runs.
     last_pod_event: SimTime,
-}
-
-struct Waiting {
-    task: Task,
-    attempt: u32,
-}
-
-/// A right-sized task's request and run in the workload, and what its
-/// current attempt at the new request does.
-#[derive(Clone, Copy)]
-struct Resized {
-    cpu_milli: u32,
-    memory_mib: u32,
-    duration: SimTime,
-    plan: Attempt,
 }
 
 struct Running {
@@ -185,10 +171,10 @@ pub struct Ec2Model {
     /// On-demand instances of the reserved type alive, since when.
     reservable: u64,
     reservable_since: SimTime,
-    /// Waiting tasks by id (submit order).
-    waiting: BTreeMap<u64, Waiting>,
-    /// Waiting task ids by size class.
-    classes: BTreeMap<(u32, u32), BTreeSet<u64>>,
+    /// Waiting tasks, by size class and in submit order, past a backlog
+    /// of 131,072 partly on disk (issue 24: `waiting`); the constrained
+    /// ones (issue 21) apart, placed by their own path.
+    waiting: WaitingTasks,
     /// What `place_waiting` must look at (issue 22): after it returns, no
     /// waiting class fits on any instance. Only an instance whose room
     /// grew since (`fresh`: opened, or a task released) or a class that
@@ -200,10 +186,7 @@ pub struct Ec2Model {
     /// the class to place next in a room is found without asking every
     /// class.
     heads: Heads,
-    /// Waiting task ids under a placement constraint or host port (issue
-    /// 21), in submit order: kept out of `classes`, placed by their own
-    /// path; and whether one was added since they were last tried.
-    constrained: BTreeSet<u64>,
+    /// Whether a constrained task was added since they were last tried.
     constrained_new: bool,
     /// Each constrained group's rules as the autoscalers count them (by
     /// group index in `spec.constraints`).
@@ -327,12 +310,10 @@ impl Ec2Model {
             last_change: 0,
             reservable: 0,
             reservable_since: 0,
-            waiting: BTreeMap::new(),
-            classes: BTreeMap::new(),
+            waiting: WaitingTasks::default(),
             fresh: Vec::new(),
             untested: Vec::new(),
             heads: Heads::default(),
-            constrained: BTreeSet::new(),
             constrained_new: false,
             pod_rules: {
                 let names: Vec<&str> = spec
@@ -418,9 +399,19 @@ impl Ec2Model {
         Ok(model)
     }
 
+    /// Stops the run if the waiting tasks could not use their spill file.
+    fn spill_failure(&mut self) {
+        if let Some((path, source)) = self.waiting.take_error()
+            && self.books.failure.is_none()
+        {
+            self.books.failure = Some(crate::platform::books::Failure::Spill { path, source });
+        }
+    }
+
     /// Starts or stops the clock of time spent at `max` with tasks
     /// waiting; called after every change of the fleet or the queue.
     fn track_pinned(&mut self, now: SimTime) {
+        self.spill_failure();
         let pinned = !self.waiting.is_empty() && self.at_max();
         self.books
             .tally
@@ -652,22 +643,34 @@ impl Ec2Model {
     }
 
     fn enqueue(&mut self, task: Task, attempt: u32) {
-        if self.spec.constraints.of(&task.group).is_some() {
-            self.constrained.insert(task.id);
+        // A right-sized task's request waits with it (issue 24).
+        let resized = self.resized.remove(&task.id);
+        let w = Waiting {
+            task,
+            attempt,
+            resized,
+        };
+        if self.spec.constraints.of(&w.task.group).is_some() {
             self.constrained_new = true;
-            self.waiting.insert(task.id, Waiting { task, attempt });
+            self.waiting.push_constrained(w);
             return;
         }
-        let class = (task.cpu_milli, task.memory_mib);
-        let ids = self.classes.entry(class).or_default();
-        if ids.is_empty() {
+        let (class, id) = ((w.task.cpu_milli, w.task.memory_mib), w.task.id);
+        let (was_empty, new_head) = self.waiting.push(w);
+        if was_empty {
             self.untested.push(class);
         }
-        if ids.first().is_none_or(|&head| task.id < head) {
-            self.heads.set(class, Some(task.id));
+        if new_head {
+            self.heads.set(class, Some(id));
         }
-        ids.insert(task.id);
-        self.waiting.insert(task.id, Waiting { task, attempt });
+    }
+
+    /// Starts a task that waited, its right-sizing remembered again.
+    fn start_waiting(&mut self, w: Waiting, instance: u32, queue: &mut impl Schedule<Event>) {
+        if let Some(r) = w.resized {
+            self.resized.insert(w.task.id, r);
+        }
+        self.start(w.task, w.attempt, instance, false, queue);
     }
 
     /// Places waiting tasks in submit order while any fits; a smaller task may
@@ -685,7 +688,7 @@ impl Ec2Model {
     /// order, at a cost that grows with neither the backlog nor the number
     /// of classes.
     fn place_waiting(&mut self, queue: &mut impl Schedule<Event>) {
-        if !self.constrained.is_empty() && (self.constrained_new || !self.fresh.is_empty()) {
+        if self.waiting.has_constrained() && (self.constrained_new || !self.fresh.is_empty()) {
             self.place_constrained(queue);
         }
         let mut fresh = std::mem::take(&mut self.fresh);
@@ -693,7 +696,7 @@ impl Ec2Model {
         fresh.dedup();
         let mut untested: BTreeSet<(u64, (u32, u32))> = BTreeSet::new();
         for class in std::mem::take(&mut self.untested) {
-            if let Some(&id) = self.classes.get(&class).and_then(|ids| ids.first()) {
+            if let Some(id) = self.waiting.head(class) {
                 untested.insert((id, class));
             }
         }
@@ -719,7 +722,7 @@ impl Ec2Model {
             let (id, class, tested) = match (untested.first().copied(), best) {
                 (Some(u), b) if b.is_none_or(|b| u < b) => {
                     untested.pop_first();
-                    let head = self.classes.get(&u.1).and_then(|ids| ids.first()).copied();
+                    let head = self.waiting.head(u.1);
                     if head != Some(u.0) {
                         // Its head was placed since (found through a room).
                         if let Some(h) = head {
@@ -740,19 +743,19 @@ impl Ec2Model {
                 }
                 continue; // blocked until some instance gains room
             };
-            let ids = self.classes.get_mut(&class).expect("class exists");
-            ids.remove(&id);
-            let next = ids.first().copied();
-            if next.is_none() {
-                self.classes.remove(&class);
-            }
+            let Some((w, next)) = self.waiting.pop_head(class) else {
+                // Its tasks could not be read back from disk: the run stops.
+                self.placer.release(instance, class.0, class.1);
+                self.spill_failure();
+                break;
+            };
+            debug_assert_eq!(w.task.id, id, "the class's head is placed");
             self.heads.set(class, next);
             if let (false, Some(next)) = (tested, next) {
                 untested.insert((next, class));
             }
             self.nominated.remove(&id);
-            let w = self.waiting.remove(&id).expect("waiting task exists");
-            self.start(w.task, w.attempt, instance, false, queue);
+            self.start_waiting(w, instance, queue);
         }
     }
 
@@ -762,14 +765,17 @@ impl Ec2Model {
     /// only then.
     fn place_constrained(&mut self, queue: &mut impl Schedule<Event>) {
         self.constrained_new = false;
-        let ids: Vec<u64> = self.constrained.iter().copied().collect();
-        for id in ids {
-            let task = &self.waiting[&id].task;
-            if let Some(instance) = self.place_constrained_task(&task.clone()) {
-                self.constrained.remove(&id);
+        for id in self.waiting.constrained_ids() {
+            let Some(task) = self.waiting.constrained_task(id).cloned() else {
+                continue;
+            };
+            if let Some(instance) = self.place_constrained_task(&task) {
                 self.nominated.remove(&id);
-                let w = self.waiting.remove(&id).expect("waiting task exists");
-                self.start(w.task, w.attempt, instance, false, queue);
+                let w = self
+                    .waiting
+                    .take_constrained(id)
+                    .expect("waiting task exists");
+                self.start_waiting(w, instance, queue);
             }
         }
     }
@@ -1067,21 +1073,15 @@ impl Ec2Model {
 
     /// Waiting tasks per size class, largest memory first: the first `limit`
     /// in submit order (the tasks in PROVISIONING that ECS counts).
-    fn waiting_counts(&self, limit: u32) -> Classes {
+    fn waiting_counts(&mut self, limit: u32) -> Classes {
         let mut counts: Classes = if self.waiting.len() <= limit as usize {
-            self.classes
-                .iter()
-                .map(|(class, ids)| (*class, ids.len() as u64))
-                .filter(|(_, n)| *n > 0)
-                .collect()
+            self.waiting.class_counts()
         } else {
-            let mut by_class: BTreeMap<(u32, u32), u64> = BTreeMap::new();
-            for w in self.waiting.values().take(limit as usize) {
-                *by_class
-                    .entry((w.task.cpu_milli, w.task.memory_mib))
-                    .or_default() += 1;
-            }
-            by_class.into_iter().collect()
+            // The first `limit` in submit order, read from the classes'
+            // heads without walking the backlog (issue 24).
+            let counts = self.waiting.first_counts(limit as usize);
+            self.spill_failure();
+            counts
         };
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         counts
@@ -1092,22 +1092,22 @@ impl Ec2Model {
     /// apart those under `distinctInstance` or a host port, with their
     /// keys. A task under `memberOf` alone counts as a plain one: ECS sizes
     /// the tasks in PROVISIONING by their resources, not their attributes.
-    fn ecs_waiting(&self, limit: u32) -> (Classes, Vec<Keyed>) {
-        if self.constrained.is_empty() {
+    fn ecs_waiting(&mut self, limit: u32) -> (Classes, Vec<Keyed>) {
+        if !self.waiting.has_constrained() {
             return (self.waiting_counts(limit), Vec::new());
         }
-        let mut by_class: BTreeMap<(u32, u32), u64> = BTreeMap::new();
         let mut keyed: Vec<Keyed> = Vec::new();
-        for w in self.waiting.values().take(limit as usize) {
-            let class = (w.task.cpu_milli, w.task.memory_mib);
-            match self.spec.constraints.of(&w.task.group) {
-                Some(r) if !self.pod_rules[r].keys.is_empty() => {
-                    keyed.push((class, self.pod_rules[r].keys.clone()));
+        let (spec, rules) = (&self.spec, &self.pod_rules);
+        let mut counts = self
+            .waiting
+            .first_counts_with(limit as usize, |t| match spec.constraints.of(&t.group) {
+                Some(r) if !rules[r].keys.is_empty() => {
+                    keyed.push(((t.cpu_milli, t.memory_mib), rules[r].keys.clone()));
+                    false
                 }
-                _ => *by_class.entry(class).or_default() += 1,
-            }
-        }
-        let mut counts: Classes = by_class.into_iter().collect();
+                _ => true,
+            });
+        self.spill_failure();
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         (counts, keyed)
     }
@@ -1157,31 +1157,30 @@ impl Ec2Model {
     /// whether a node takes every task, so the plan is the same as with
     /// every id while the cost follows the nodes it may launch, not the
     /// backlog.
-    fn pending_ids(&self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
+    fn pending_ids(&mut self, room: u64) -> Vec<((u32, u32), Vec<u64>)> {
         if room == 0 {
             return Vec::new();
         }
+        let capacity = &self.capacity;
+        let nominated = &self.nominated;
         let mut classes: Vec<((u32, u32), Vec<u64>)> = self
-            .classes
-            .iter()
-            .map(|(&(c, m), ids)| {
-                let per_node = self
-                    .capacity
-                    .iter()
-                    .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
-                    .max()
-                    .unwrap_or(0);
-                let keep = room.saturating_mul(per_node).saturating_add(1);
-                let ids = ids
-                    .iter()
-                    .copied()
-                    .filter(|id| !self.nominated.contains(id))
-                    .take(usize::try_from(keep).unwrap_or(usize::MAX))
-                    .collect::<Vec<u64>>();
-                ((c, m), ids)
-            })
+            .waiting
+            .oldest_ids(
+                |(c, m)| {
+                    let per_node = capacity
+                        .iter()
+                        .map(|cap| (cap.0 / c.max(1)).min(cap.1 / m.max(1)) as u64)
+                        .max()
+                        .unwrap_or(0);
+                    let keep = room.saturating_mul(per_node).saturating_add(1);
+                    usize::try_from(keep).unwrap_or(usize::MAX)
+                },
+                |id| nominated.contains(&id),
+            )
+            .into_iter()
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
+        self.spill_failure();
         classes.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         classes
     }
@@ -1285,11 +1284,12 @@ impl Ec2Model {
     /// with their rules, in submit order (all of them: they are kept apart
     /// and are few; a NodePool limit still bounds the nodes launched).
     fn pending_ruled(&self) -> Vec<RuledPod> {
-        self.constrained
-            .iter()
+        self.waiting
+            .constrained_ids()
+            .into_iter()
             .filter(|id| !self.nominated.contains(id))
             .filter_map(|id| {
-                let t = &self.waiting.get(id)?.task;
+                let t = self.waiting.constrained_task(id)?;
                 let r = self.spec.constraints.of(&t.group)?;
                 Some(((t.cpu_milli, t.memory_mib), t.id, r))
             })
@@ -1307,7 +1307,7 @@ impl Ec2Model {
         }
         let limits = self.limits_left();
         let room = limits.nodes.unwrap_or(u64::MAX);
-        if self.constrained.is_empty() {
+        if !self.waiting.has_constrained() {
             let plan = Karpenter::plan(self.pending_ids(room), &self.node_types, limits);
             for (t, ids) in plan {
                 self.nominated.extend(ids);
@@ -1749,16 +1749,16 @@ impl Platform for Ec2Model {
             }
         }
         self.books.tally.waiting_at_end += self.waiting.len() as u64;
-        self.books.tally.replicas.waiting_at_end += self
-            .waiting
-            .range(crate::service::replicas::REPLICA_ID_BASE..)
-            .count() as u64;
-        let waiting = std::mem::take(&mut self.waiting);
-        for w in waiting.values() {
-            self.books.tally.stayed(w.task.submit, end);
-        }
-        if let Some(sink) = self.books.sink.as_mut() {
-            for w in waiting.values() {
+        // Every waiting task in submit order, read back from disk as it
+        // comes (issue 24); the records in the order the ordered map by id
+        // gave them.
+        let books = &mut self.books;
+        self.waiting.drain_in_order(|w| {
+            if w.task.id >= crate::service::replicas::REPLICA_ID_BASE {
+                books.tally.replicas.waiting_at_end += 1;
+            }
+            books.tally.stayed(w.task.submit, end);
+            if let Some(sink) = books.sink.as_mut() {
                 let size = (w.task.cpu_milli, w.task.memory_mib);
                 sink.record(&TaskRecord::not_launched(
                     &w.task,
@@ -1767,10 +1767,9 @@ impl Platform for Ec2Model {
                     Outcome::WaitingAtEnd,
                 ));
             }
-        }
-        self.classes.clear();
+        });
+        self.spill_failure();
         self.heads.clear();
-        self.constrained.clear();
         self.nominated.clear();
         for id in 0..self.instances.len() as u32 {
             let inst = &self.instances[id as usize];
