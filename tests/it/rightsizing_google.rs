@@ -85,7 +85,7 @@ fn google_2019_instance_usage_gives_each_task_its_usage() {
     assert_eq!(t.duration, 700_000_000);
     assert_eq!(t.usage.as_deref(), Some(&HAND));
     // Without the usage file the same trace carries none.
-    let plain = text.replace("options = ", "# options = ");
+    let plain = text.replace("\nusage = ", "\n# usage = ");
     assert!(
         tasks(&plain, &d.path().join("s.toml"))
             .iter()
