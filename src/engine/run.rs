@@ -33,6 +33,20 @@ pub trait Model {
     /// One of the model's events fires at `queue.now()`.
     fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>);
 
+    /// The key `(time, sequence)` of the model's own next happening, when it
+    /// keeps one outside the queue: a service's next request is drawn when
+    /// the one before arrives and waits here, with a key taken from
+    /// [`Schedule::ticket`], instead of costing a push and a pop. The engine
+    /// merges it with the queue's head by key, so the order is the one the
+    /// queue would have given. It keeps the run going as a live event does.
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        None
+    }
+
+    /// The happening [`Model::next_own`] named comes, at `queue.now()`.
+    fn on_own(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
     /// Whether the model still has work that its daemon events will move on
     /// (tasks waiting for a scale-out, say). When the arrivals are exhausted,
     /// only daemon events remain and the model is not busy, the run ends.
@@ -138,9 +152,17 @@ fn run_loop<M: Model, E: From<Stopped>>(
         area + model.tasks_in_system() as u128 * end.saturating_sub(last) as u128
     };
     loop {
-        let event_time = queue.peek_time();
+        // The earliest of the queue's head and the model's own next
+        // happening, by key; `own` when it is the model's.
+        let own_next = model.next_own();
+        let (event_key, own) = match (queue.peek_key(), own_next) {
+            (Some(e), Some(o)) if o < e => (Some(o), true),
+            (None, Some(o)) => (Some(o), true),
+            (e, _) => (e, false),
+        };
+        let event_time = event_key.map(|k| k.0);
         let arrival_time = next_arrival.as_ref().map(Timed::at);
-        let drained = arrival_time.is_none() && queue.live() == 0 && !model.busy();
+        let drained = arrival_time.is_none() && queue.live() == 0 && own_next.is_none() && !model.busy();
         let take_event = match (event_time, arrival_time) {
             _ if drained && horizon.is_none() => {
                 let end = queue.now();
@@ -191,7 +213,10 @@ fn run_loop<M: Model, E: From<Stopped>>(
                 p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
             }
         }
-        if take_event {
+        if take_event && own {
+            queue.advance_to(t);
+            model.on_own(&mut queue);
+        } else if take_event {
             let (_, ev) = queue.pop().expect("peeked");
             model.on_event(ev, &mut queue);
         } else {

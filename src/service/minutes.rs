@@ -62,6 +62,25 @@ impl MinuteBook {
 
     /// The minute's row, closed at `end`.
     pub fn close(mut self, end: SimTime, gauges: MinuteGauges, slo: Option<Slo>) -> ServiceMinute {
+        self.row(end, gauges, slo)
+    }
+
+    /// Closes the minute at `end`, as [`MinuteBook::close`] does, and starts
+    /// the next one from `end` in this book, keeping the room its latency
+    /// samples took (no new allocation a minute).
+    pub fn roll(&mut self, end: SimTime, gauges: MinuteGauges, slo: Option<Slo>) -> ServiceMinute {
+        let row = self.row(end, gauges, slo);
+        let mut hist = std::mem::take(&mut self.hist);
+        hist.clear();
+        *self = MinuteBook {
+            start: end,
+            hist,
+            ..MinuteBook::default()
+        };
+        row
+    }
+
+    fn row(&mut self, end: SimTime, gauges: MinuteGauges, slo: Option<Slo>) -> ServiceMinute {
         let slo_violated = self.violates(slo);
         let q = self.hist.quantiles(&[0.5, 0.95, 0.99, 0.999]);
         ServiceMinute {
