@@ -65,6 +65,18 @@ pub fn round(x: f64) -> f64 {
     }
 }
 
+/// `x.round() as SimTime` (saturating: NaN and negatives give 0), exactly,
+/// in integer arithmetic for 0 < x < 2^52.
+#[inline]
+pub fn round_sim(x: f64) -> SimTime {
+    if x > 0.0 && x < (1u64 << 52) as f64 {
+        let whole = x as i64;
+        (whole + i64::from(x - whole as f64 >= 0.5)) as SimTime
+    } else {
+        x.round() as SimTime
+    }
+}
+
 /// `x as SimTime` (saturating: NaN and negatives give 0), bit for bit, with
 /// the one-instruction signed conversion when `x` is below 2^63.
 #[inline]
@@ -174,8 +186,15 @@ mod tests {
             assert_eq!(round(v).to_bits(), v.round().to_bits(), "{v:e}");
             assert_eq!(to_sim(v), v as SimTime, "{v:e}");
             assert_eq!(to_sim(round(v)), v.round() as SimTime, "{v:e}");
+            assert_eq!(round_sim(v), v.round() as SimTime, "{v:e}");
+            assert_eq!(round_sim(v).max(1), v.round().max(1.0) as SimTime, "{v:e}");
         }
-        for v in [9.223372036854775e18, 9_223_372_036_854_775_808.0, 1.8e19, 2e19] {
+        for v in [
+            9.223372036854775e18,
+            9_223_372_036_854_775_808.0,
+            1.8e19,
+            2e19,
+        ] {
             assert_eq!(to_sim(v), v as SimTime, "{v:e}");
         }
     }

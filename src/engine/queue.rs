@@ -96,7 +96,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`; a time in the past is treated as now.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, time: SimTime, event: E) {
         self.push(time, event, false);
     }
@@ -119,7 +119,7 @@ impl<E> EventQueue<E> {
         (time.max(self.now), self.seq)
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, time: SimTime, event: E, daemon: bool) {
         let time = time.max(self.now);
         self.seq += 1;
@@ -264,7 +264,7 @@ impl<E> Schedule<E> for EventQueue<E> {
     fn now(&self) -> SimTime {
         EventQueue::now(self)
     }
-    #[inline]
+    #[inline(always)]
     fn schedule_at(&mut self, time: SimTime, event: E) {
         EventQueue::schedule_at(self, time, event)
     }

@@ -162,7 +162,8 @@ fn run_loop<M: Model, E: From<Stopped>>(
         };
         let event_time = event_key.map(|k| k.0);
         let arrival_time = next_arrival.as_ref().map(Timed::at);
-        let drained = arrival_time.is_none() && queue.live() == 0 && own_next.is_none() && !model.busy();
+        let drained =
+            arrival_time.is_none() && queue.live() == 0 && own_next.is_none() && !model.busy();
         let take_event = match (event_time, arrival_time) {
             _ if drained && horizon.is_none() => {
                 let end = queue.now();

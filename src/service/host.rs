@@ -160,8 +160,12 @@ struct Service {
     min: u32,
     max: u32,
     scaler: Scaler,
-    // Levels and their integrals over time (∫ level dt, µs).
+    // Levels and their integrals over time (∫ level dt, µs). The levels
+    // every request moves (busy, in the system) are brought up to date on
+    // their own from `last`; the fleet's (capacity, routable, running),
+    // which move only with replicas, from `last_fleet`.
     last: SimTime,
+    last_fleet: SimTime,
     busy: u64,
     capacity: u64,
     routable: u64,
@@ -178,17 +182,31 @@ impl Service {
     /// Brings the integrals up to `now`.
     #[inline]
     fn advance(&mut self, now: SimTime) {
-        let dt = now.saturating_sub(self.last) as u128;
+        self.advance_requests(now);
+        let dt = now.saturating_sub(self.last_fleet) as u128;
         if dt > 0 {
-            self.busy_int += self.busy as u128 * dt;
             self.capacity_int += self.capacity as u128 * dt;
             self.routable_int += self.routable as u128 * dt;
             self.report.replica_us += self.running as u128 * dt;
+            self.last_fleet = now;
+        }
+    }
+
+    /// Brings the integrals of the levels requests move (busy, in the
+    /// system) up to `now`: enough before changing those levels. A level
+    /// is constant between its changes, so its integral is the same sum
+    /// whichever instants it is brought up to date at.
+    #[inline(always)]
+    fn advance_requests(&mut self, now: SimTime) {
+        let dt = now.saturating_sub(self.last) as u128;
+        if dt > 0 {
+            self.busy_int += self.busy as u128 * dt;
             self.report.in_system_us += self.in_system as u128 * dt;
             self.last = now;
         }
     }
 
+    #[inline(always)]
     fn record_served(&mut self, latency: SimTime) {
         self.report.served += 1;
         self.report.latency.record(latency);
@@ -275,6 +293,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 max: spec.max,
                 scaler: Scaler::new(&spec.scaling, spec.concurrency),
                 last: 0,
+                last_fleet: 0,
                 busy: 0,
                 capacity: 0,
                 routable: 0,
@@ -344,6 +363,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     /// The routable replica that takes the next request: the next in turn
     /// (round robin) or the one with the fewest outstanding requests.
+    #[inline(always)]
     fn route_pick(&mut self, service: usize) -> Option<u32> {
         let svc = &mut self.services[service];
         if svc.spec.lb.routing == Routing::RoundRobin {
@@ -387,6 +407,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 
     /// Recomputes a replica's load (and its place in the router).
+    #[inline(always)]
     fn update_load(&mut self, r: u32) {
         let rep = &self.replicas[r as usize];
         let own_queue = if self.queue_owner[rep.queue as usize].is_some() {
@@ -411,6 +432,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     // ---- requests ----
 
+    #[inline(always)]
     fn start_request(&mut self, r: u32, w: Waiting, queue: &mut impl Schedule<Ev<P>>) {
         let now = queue.now();
         let rep = &mut self.replicas[r as usize];
@@ -418,7 +440,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         rep.arrivals_in_service += w.arrival as u128;
         let epoch = rep.epoch;
         let svc = &mut self.services[rep.service as usize];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.busy += 1;
         svc.report.started += 1;
         svc.report.wait_sum += (now - w.arrival) as u128;
@@ -444,7 +466,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             Some(d) => d.sample(&mut svc.work_rng),
             None => req.work.unwrap_or(0),
         };
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.report.arrived += 1;
         svc.minute.book.arrived += 1;
         let w = Waiting {
@@ -494,6 +516,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     /// Reads the service's next request and takes its place in time (the
     /// key it would have as a queued event).
+    #[inline(always)]
     fn pull_request(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
         if self.error.is_none() {
             match self.services[service].source.next() {
@@ -526,7 +549,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         rep.arrivals_in_service -= arrival as u128;
         let service = rep.service as usize;
         let svc = &mut self.services[service];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.busy -= 1;
         svc.in_system -= 1;
         svc.report.time_in_system_us += (now - arrival) as u128;
@@ -537,6 +560,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 
     /// Fills the replica's free slots from its queue.
+    #[inline(always)]
     fn refill(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
         let rep = &self.replicas[r as usize];
         let shared = self.queue_owner[rep.queue as usize].is_none();
@@ -574,7 +598,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 .expect("a shared queue has its service") as u16,
         } as usize;
         let svc = &mut self.services[service];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.in_system -= 1;
         svc.report.time_in_system_us += (now - w.arrival) as u128;
         svc.report.timed_out += 1;
@@ -694,6 +718,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     /// A draining replica whose delay is over and that holds no request
     /// gets the stop signal; its container ends after the stop timeout.
+    #[inline(always)]
     fn stop_if_drained(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
         let rep = &self.replicas[r as usize];
         if rep.state == State::Draining && rep.deregistered && rep.load == 0 && rep.in_service == 0

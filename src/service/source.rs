@@ -97,7 +97,8 @@ impl Iterator for CurveRequests {
                     // with probability rate(t) / highest rate.
                     let u: f64 = self.rng.random();
                     let gap = -(1.0 - u).ln() / self.max_rate * SECOND as f64;
-                    self.t = self.t.saturating_add(crate::time::to_sim(crate::time::round(gap).max(1.0)));
+                    // `round(gap).max(1.0) as SimTime`, in integers.
+                    self.t = self.t.saturating_add(crate::time::round_sim(gap).max(1));
                     if self.t >= self.end {
                         return None;
                     }
@@ -115,7 +116,8 @@ impl Iterator for CurveRequests {
                         self.t = self.curve.next_change(self.t)?;
                         continue;
                     }
-                    let gap = crate::time::to_sim(crate::time::round(SECOND as f64 / rate).max(1.0));
+                    let gap =
+                        crate::time::to_sim(crate::time::round(SECOND as f64 / rate).max(1.0));
                     self.t = self.t.saturating_add(gap);
                     if self.t >= self.end {
                         return None;
