@@ -228,3 +228,77 @@ fn run_loop<M: Model, E: From<Stopped>>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Something timed that never arrives (the test has no arrivals).
+    struct Never;
+    impl Timed for Never {
+        fn at(&self) -> SimTime {
+            0
+        }
+    }
+
+    /// A model with an own stream of happenings every 10 µs (five of them)
+    /// and events that land on the same instants, scheduled before or after
+    /// the happening's key was taken.
+    #[derive(Default)]
+    struct Ticks {
+        own: Option<(SimTime, u64)>,
+        left: u32,
+        log: Vec<String>,
+    }
+
+    impl Model for Ticks {
+        type Event = &'static str;
+        type Arrival = Never;
+
+        fn start(&mut self, queue: &mut impl Schedule<Self::Event>) {
+            // Scheduled before the first happening's key: runs first.
+            queue.schedule_at(10, "early");
+            self.left = 5;
+            self.own = Some(queue.ticket(10));
+            // Scheduled after it: runs after it, at the same time.
+            queue.schedule_at(10, "late");
+        }
+
+        fn on_arrival(&mut self, _: Never, _: &mut impl Schedule<Self::Event>) {}
+
+        fn on_event(&mut self, event: &'static str, queue: &mut impl Schedule<Self::Event>) {
+            self.log.push(format!("{event}@{}", queue.now()));
+        }
+
+        fn next_own(&self) -> Option<(SimTime, u64)> {
+            self.own
+        }
+
+        fn on_own(&mut self, queue: &mut impl Schedule<Self::Event>) {
+            let now = queue.now();
+            self.log.push(format!("own@{now}"));
+            self.left -= 1;
+            self.own = (self.left > 0).then(|| queue.ticket(now + 10));
+            if self.left == 3 {
+                // An event at the next happening's time, after its key.
+                queue.schedule_at(now + 10, "after");
+            }
+        }
+    }
+
+    #[test]
+    fn own_happenings_keep_the_place_a_queued_event_would_have() {
+        let mut m = Ticks::default();
+        let mut none = std::iter::empty::<Result<Never, Stopped>>();
+        let end = run(&mut m, &mut none, None).expect("runs");
+        assert_eq!(
+            m.log,
+            [
+                "early@10", "own@10", "late@10", "own@20", "own@30", "after@30", "own@40", "own@50"
+            ]
+        );
+        // The own happenings count as events and keep the run going.
+        assert_eq!(end.events, 8);
+        assert_eq!(end.end, 50);
+    }
+}
