@@ -59,18 +59,35 @@ impl SpanStats {
         if self.histogram.is_empty() {
             self.exact.push(v);
             if self.exact.len() > EXACT_LIMIT {
-                self.histogram = vec![0; bucket_of(u64::MAX) + 1];
-                for x in std::mem::take(&mut self.exact) {
-                    self.histogram[bucket_of(x)] += 1;
-                }
+                self.to_histogram();
             }
         } else {
             self.histogram[bucket_of(v)] += 1;
         }
     }
 
+    /// Moves the exact samples into the histogram (once, out of line so
+    /// that `record` inlines).
+    #[cold]
+    #[inline(never)]
+    fn to_histogram(&mut self) {
+        self.histogram = vec![0; bucket_of(u64::MAX) + 1];
+        for x in std::mem::take(&mut self.exact) {
+            self.histogram[bucket_of(x)] += 1;
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// Empties it, as new, keeping the room of its exact samples.
+    pub fn clear(&mut self) {
+        self.count = 0;
+        self.sum = 0;
+        self.max = 0;
+        self.exact.clear();
+        self.histogram = Vec::new();
     }
 
     /// The exact mean, µs (None when empty).

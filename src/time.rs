@@ -35,11 +35,57 @@ pub fn seconds_to_sim(seconds: f64) -> Option<SimTime> {
     if !seconds.is_finite() || seconds < 0.0 {
         return None;
     }
-    let micros = (seconds * SECOND as f64).round();
+    let micros = round(seconds * SECOND as f64);
     if micros > MAX_SPAN as f64 {
         return None;
     }
-    Some(micros as SimTime)
+    // 0 ≤ micros ≤ MAX_SPAN < 2^63: the signed conversion is one
+    // instruction, the unsigned one a dozen, and both give this value.
+    Some(micros as i64 as SimTime)
+}
+
+/// `x.round()` (half away from zero), bit for bit, without the call to
+/// libm's `round` that `f64::round` compiles to on x86-64: for 0 < x < 2^52
+/// the integer part and the fraction are exact, and the fraction decides.
+/// Other values (zero, negatives, huge, NaN) go through `f64::round`. Random
+/// draws are rounded to microseconds on the per-request path (issue 24).
+#[inline]
+pub fn round(x: f64) -> f64 {
+    if x > 0.0 && x < (1u64 << 52) as f64 {
+        // Signed conversions: one instruction each way (unsigned ones are
+        // a dozen on x86-64), exact below 2^52.
+        let whole = x as i64;
+        if x - whole as f64 >= 0.5 {
+            (whole + 1) as f64
+        } else {
+            whole as f64
+        }
+    } else {
+        x.round()
+    }
+}
+
+/// `x.round() as SimTime` (saturating: NaN and negatives give 0), exactly,
+/// in integer arithmetic for 0 < x < 2^52.
+#[inline]
+pub fn round_sim(x: f64) -> SimTime {
+    if x > 0.0 && x < (1u64 << 52) as f64 {
+        let whole = x as i64;
+        (whole + i64::from(x - whole as f64 >= 0.5)) as SimTime
+    } else {
+        x.round() as SimTime
+    }
+}
+
+/// `x as SimTime` (saturating: NaN and negatives give 0), bit for bit, with
+/// the one-instruction signed conversion when `x` is below 2^63.
+#[inline]
+pub fn to_sim(x: f64) -> SimTime {
+    if x >= 0.0 && x < 9_223_372_036_854_775_808.0 {
+        x as i64 as SimTime
+    } else {
+        x as SimTime
+    }
 }
 
 /// Seconds as a float, for reports.
@@ -103,6 +149,55 @@ pub fn format_span(t: SimTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_is_f64_round_bit_for_bit() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            1.0 - f64::EPSILON / 2.0,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            -2.5,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e300,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Random bit patterns, and values near halves at every scale.
+            xs.push(f64::from_bits(x));
+            let scale = (1u64 << (x % 53)) as f64;
+            xs.push((x >> 11) as f64 / (1u64 << 53) as f64 * scale);
+            xs.push((x % 1_000_000) as f64 + 0.5);
+        }
+        for v in xs {
+            assert_eq!(round(v).to_bits(), v.round().to_bits(), "{v:e}");
+            assert_eq!(to_sim(v), v as SimTime, "{v:e}");
+            assert_eq!(to_sim(round(v)), v.round() as SimTime, "{v:e}");
+            assert_eq!(round_sim(v), v.round() as SimTime, "{v:e}");
+            assert_eq!(round_sim(v).max(1), v.round().max(1.0) as SimTime, "{v:e}");
+        }
+        for v in [
+            9.223372036854775e18,
+            9_223_372_036_854_775_808.0,
+            1.8e19,
+            2e19,
+        ] {
+            assert_eq!(to_sim(v), v as SimTime, "{v:e}");
+        }
+    }
 
     #[test]
     fn parses_each_unit() {

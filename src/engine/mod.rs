@@ -8,7 +8,10 @@
 //!
 //! Order at equal times: events already scheduled for time `t` run before an
 //! arrival at `t` (a task that ends at `t` frees capacity for one arriving at
-//! `t`); among events, the one scheduled first runs first.
+//! `t`); among events, the one scheduled first runs first. A model's own
+//! next happening kept beside the queue ([`Model::next_own`], a service's
+//! next request) holds a key taken from the queue's sequence, so it keeps
+//! the place it would have had as a queued event.
 
 pub mod queue;
 pub mod rng;

@@ -15,17 +15,22 @@ use crate::time::SimTime;
 /// An event's key: its time, then its sequence number (scheduling order).
 type Key = (SimTime, u64);
 
+/// The top bit of an entry's sequence word marks a daemon event, so an
+/// entry is its key and its event, nothing else (a service host's entry is
+/// 32 bytes, moved as two 16-byte words when a bucket is redistributed).
+const DAEMON: u64 = 1 << 63;
+
 struct Entry<E> {
     time: SimTime,
-    seq: u64,
-    daemon: bool,
+    /// The sequence number, with [`DAEMON`] set for a daemon event.
+    seq_flag: u64,
     event: E,
 }
 
 impl<E> Entry<E> {
     #[inline]
     fn key(&self) -> Key {
-        (self.time, self.seq)
+        (self.time, self.seq_flag & !DAEMON)
     }
 }
 
@@ -48,8 +53,10 @@ fn bucket_of(key: Key, last: Key) -> usize {
 /// Events waiting to fire, and the simulated clock.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b - 1 set when bucket b (1 to 128) holds events.
-    occupied: u128,
+    /// Bit b - 1 set when bucket b (1 to 128) holds events, as two words
+    /// (a variable shift of a u128 is a dozen instructions, and a
+    /// redistribution sets a bit for every event it moves).
+    occupied: [u64; 2],
     /// The last key popped (no pending key is below it).
     last: Key,
     /// The smallest pending key, when known (found by a peek, kept up to
@@ -72,7 +79,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: 0,
+            occupied: [0; 2],
             last: (0, 0),
             min: None,
             len: 0,
@@ -89,7 +96,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`; a time in the past is treated as now.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, time: SimTime, event: E) {
         self.push(time, event, false);
     }
@@ -102,10 +109,23 @@ impl<E> EventQueue<E> {
         self.push(time, event, true);
     }
 
+    /// Takes the key an event scheduled at `time` now would get, without
+    /// scheduling one: a model that keeps its next happening outside the
+    /// queue (a service's next request, see [`crate::engine::Model::next_own`])
+    /// is then ordered among the events exactly as if it were queued.
     #[inline]
+    pub fn ticket(&mut self, time: SimTime) -> Key {
+        self.seq += 1;
+        (time.max(self.now), self.seq)
+    }
+
+    #[inline(always)]
     fn push(&mut self, time: SimTime, event: E, daemon: bool) {
         let time = time.max(self.now);
         self.seq += 1;
+        // Sequence numbers stay far below 2^63 (one a nanosecond for
+        // three centuries), leaving the top bit for the daemon flag.
+        debug_assert!(self.seq < DAEMON);
         self.live += usize::from(!daemon);
         let key = (time, self.seq);
         // The clock is at or past the last event popped and the sequence
@@ -114,13 +134,10 @@ impl<E> EventQueue<E> {
         let b = bucket_of(key, self.last);
         self.buckets[b].push(Entry {
             time,
-            seq: self.seq,
-            daemon,
+            seq_flag: self.seq | if daemon { DAEMON } else { 0 },
             event,
         });
-        if b > 0 {
-            self.occupied |= 1 << (b - 1);
-        }
+        self.mark(b);
         self.len += 1;
         if let Some(m) = self.min
             && key < m
@@ -141,13 +158,23 @@ impl<E> EventQueue<E> {
         self.schedule_at(self.now.saturating_add(delay), event);
     }
 
+    /// Notes that bucket `b` holds events (bucket 0 is not tracked).
+    #[inline]
+    fn mark(&mut self, b: usize) {
+        if b > 0 {
+            self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
+        }
+    }
+
     /// The lowest non-empty bucket (the earliest events are there).
     #[inline]
     fn lowest(&self) -> Option<usize> {
         if !self.buckets[0].is_empty() {
             Some(0)
-        } else if self.occupied != 0 {
-            Some(self.occupied.trailing_zeros() as usize + 1)
+        } else if self.occupied[0] != 0 {
+            Some(self.occupied[0].trailing_zeros() as usize + 1)
+        } else if self.occupied[1] != 0 {
+            Some(self.occupied[1].trailing_zeros() as usize + 65)
         } else {
             None
         }
@@ -156,11 +183,17 @@ impl<E> EventQueue<E> {
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.peek_key().map(|k| k.0)
+    }
+
+    /// The key `(time, sequence)` of the earliest pending event.
+    #[inline]
+    pub fn peek_key(&mut self) -> Option<Key> {
         if self.min.is_none() {
             let b = self.lowest()?;
             self.min = self.buckets[b].iter().map(Entry::key).min();
         }
-        self.min.map(|k| k.0)
+        self.min
     }
 
     /// Removes the earliest event and moves the clock to it.
@@ -171,7 +204,7 @@ impl<E> EventQueue<E> {
             // The bucket's smallest key becomes the last popped; its events
             // go to lower buckets (the smallest to bucket 0).
             let mut moving = std::mem::take(&mut self.buckets[b]);
-            self.occupied &= !(1 << (b - 1));
+            self.occupied[(b - 1) >> 6] &= !(1 << ((b - 1) & 63));
             // The smallest pending key is in the lowest bucket: a peek
             // has usually found it already.
             let last = match self.min {
@@ -182,9 +215,7 @@ impl<E> EventQueue<E> {
             for e in moving.drain(..) {
                 let to = bucket_of(e.key(), last);
                 self.buckets[to].push(e);
-                if to > 0 {
-                    self.occupied |= 1 << (to - 1);
-                }
+                self.mark(to);
             }
             // Keep the emptied vector's room for the next time.
             self.buckets[b] = moving;
@@ -194,7 +225,7 @@ impl<E> EventQueue<E> {
         self.min = None;
         let time = e.time;
         self.now = time;
-        self.live -= usize::from(!e.daemon);
+        self.live -= usize::from(e.seq_flag & DAEMON == 0);
         Some((time, e.event))
     }
 
@@ -224,6 +255,8 @@ pub trait Schedule<E> {
     fn schedule_at(&mut self, time: SimTime, event: E);
     /// Schedules a daemon event (see [`EventQueue::schedule_daemon_at`]).
     fn schedule_daemon_at(&mut self, time: SimTime, event: E);
+    /// Takes the key an event at `time` would get (see [`EventQueue::ticket`]).
+    fn ticket(&mut self, time: SimTime) -> (SimTime, u64);
 }
 
 impl<E> Schedule<E> for EventQueue<E> {
@@ -231,13 +264,17 @@ impl<E> Schedule<E> for EventQueue<E> {
     fn now(&self) -> SimTime {
         EventQueue::now(self)
     }
-    #[inline]
+    #[inline(always)]
     fn schedule_at(&mut self, time: SimTime, event: E) {
         EventQueue::schedule_at(self, time, event)
     }
     #[inline]
     fn schedule_daemon_at(&mut self, time: SimTime, event: E) {
         EventQueue::schedule_daemon_at(self, time, event)
+    }
+    #[inline]
+    fn ticket(&mut self, time: SimTime) -> (SimTime, u64) {
+        EventQueue::ticket(self, time)
     }
 }
 
@@ -266,6 +303,10 @@ impl<E, O, S: Schedule<O>, F: Fn(E) -> O> Schedule<E> for Mapped<'_, S, F> {
     #[inline]
     fn schedule_daemon_at(&mut self, time: SimTime, event: E) {
         self.outer.schedule_daemon_at(time, (self.wrap)(event))
+    }
+    #[inline]
+    fn ticket(&mut self, time: SimTime) -> (SimTime, u64) {
+        self.outer.ticket(time)
     }
 }
 

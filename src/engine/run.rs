@@ -33,6 +33,20 @@ pub trait Model {
     /// One of the model's events fires at `queue.now()`.
     fn on_event(&mut self, event: Self::Event, queue: &mut impl Schedule<Self::Event>);
 
+    /// The key `(time, sequence)` of the model's own next happening, when it
+    /// keeps one outside the queue: a service's next request is drawn when
+    /// the one before arrives and waits here, with a key taken from
+    /// [`Schedule::ticket`], instead of costing a push and a pop. The engine
+    /// merges it with the queue's head by key, so the order is the one the
+    /// queue would have given. It keeps the run going as a live event does.
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        None
+    }
+
+    /// The happening [`Model::next_own`] named comes, at `queue.now()`.
+    fn on_own(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
     /// Whether the model still has work that its daemon events will move on
     /// (tasks waiting for a scale-out, say). When the arrivals are exhausted,
     /// only daemon events remain and the model is not busy, the run ends.
@@ -138,9 +152,18 @@ fn run_loop<M: Model, E: From<Stopped>>(
         area + model.tasks_in_system() as u128 * end.saturating_sub(last) as u128
     };
     loop {
-        let event_time = queue.peek_time();
+        // The earliest of the queue's head and the model's own next
+        // happening, by key; `own` when it is the model's.
+        let own_next = model.next_own();
+        let (event_key, own) = match (queue.peek_key(), own_next) {
+            (Some(e), Some(o)) if o < e => (Some(o), true),
+            (None, Some(o)) => (Some(o), true),
+            (e, _) => (e, false),
+        };
+        let event_time = event_key.map(|k| k.0);
         let arrival_time = next_arrival.as_ref().map(Timed::at);
-        let drained = arrival_time.is_none() && queue.live() == 0 && !model.busy();
+        let drained =
+            arrival_time.is_none() && queue.live() == 0 && own_next.is_none() && !model.busy();
         let take_event = match (event_time, arrival_time) {
             _ if drained && horizon.is_none() => {
                 let end = queue.now();
@@ -191,7 +214,10 @@ fn run_loop<M: Model, E: From<Stopped>>(
                 p.tasks_done.store(model.tasks_done(), Ordering::Relaxed);
             }
         }
-        if take_event {
+        if take_event && own {
+            queue.advance_to(t);
+            model.on_own(&mut queue);
+        } else if take_event {
             let (_, ev) = queue.pop().expect("peeked");
             model.on_event(ev, &mut queue);
         } else {
@@ -200,5 +226,79 @@ fn run_loop<M: Model, E: From<Stopped>>(
             next_arrival = arrivals.next().transpose()?;
             model.on_arrival(arrival, &mut queue);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Something timed that never arrives (the test has no arrivals).
+    struct Never;
+    impl Timed for Never {
+        fn at(&self) -> SimTime {
+            0
+        }
+    }
+
+    /// A model with an own stream of happenings every 10 µs (five of them)
+    /// and events that land on the same instants, scheduled before or after
+    /// the happening's key was taken.
+    #[derive(Default)]
+    struct Ticks {
+        own: Option<(SimTime, u64)>,
+        left: u32,
+        log: Vec<String>,
+    }
+
+    impl Model for Ticks {
+        type Event = &'static str;
+        type Arrival = Never;
+
+        fn start(&mut self, queue: &mut impl Schedule<Self::Event>) {
+            // Scheduled before the first happening's key: runs first.
+            queue.schedule_at(10, "early");
+            self.left = 5;
+            self.own = Some(queue.ticket(10));
+            // Scheduled after it: runs after it, at the same time.
+            queue.schedule_at(10, "late");
+        }
+
+        fn on_arrival(&mut self, _: Never, _: &mut impl Schedule<Self::Event>) {}
+
+        fn on_event(&mut self, event: &'static str, queue: &mut impl Schedule<Self::Event>) {
+            self.log.push(format!("{event}@{}", queue.now()));
+        }
+
+        fn next_own(&self) -> Option<(SimTime, u64)> {
+            self.own
+        }
+
+        fn on_own(&mut self, queue: &mut impl Schedule<Self::Event>) {
+            let now = queue.now();
+            self.log.push(format!("own@{now}"));
+            self.left -= 1;
+            self.own = (self.left > 0).then(|| queue.ticket(now + 10));
+            if self.left == 3 {
+                // An event at the next happening's time, after its key.
+                queue.schedule_at(now + 10, "after");
+            }
+        }
+    }
+
+    #[test]
+    fn own_happenings_keep_the_place_a_queued_event_would_have() {
+        let mut m = Ticks::default();
+        let mut none = std::iter::empty::<Result<Never, Stopped>>();
+        let end = run(&mut m, &mut none, None).expect("runs");
+        assert_eq!(
+            m.log,
+            [
+                "early@10", "own@10", "late@10", "own@20", "own@30", "after@30", "own@40", "own@50"
+            ]
+        );
+        // The own happenings count as events and keep the run going.
+        assert_eq!(end.events, 8);
+        assert_eq!(end.end, 50);
     }
 }

@@ -22,6 +22,7 @@ use super::source::{self, Request, RequestStream};
 use super::spec::{QueueMode, Routing, ServiceSpec, ServiceTime, StartState};
 use crate::engine::{Mapped, Model, Schedule};
 use crate::time::{DAY, MINUTE, SimTime};
+use crate::workload::dist::SpanSampler;
 use crate::workload::{Task, WorkloadError};
 use rand_pcg::Pcg64Mcg;
 use std::collections::VecDeque;
@@ -31,8 +32,6 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug)]
 pub enum HostEvent<E> {
     Platform(E),
-    /// The service's next request arrives.
-    Request(u16),
     /// A request finishes on a replica (ignored if the replica was lost:
     /// its epoch moved on).
     Done {
@@ -141,7 +140,11 @@ struct Service {
     image: Arc<str>,
     source: RequestStream,
     next: Option<Request>,
+    /// The queue's key for `next` (see [`Model::next_own`]).
+    next_key: Option<(SimTime, u64)>,
     work_rng: Pcg64Mcg,
+    /// The service time's distribution, prepared (None: from the trace).
+    work: Option<SpanSampler>,
     /// Least outstanding requests: routable replicas by load, `buckets[k]`
     /// holds those with k outstanding.
     buckets: Vec<Vec<u32>>,
@@ -157,8 +160,12 @@ struct Service {
     min: u32,
     max: u32,
     scaler: Scaler,
-    // Levels and their integrals over time (∫ level dt, µs).
+    // Levels and their integrals over time (∫ level dt, µs). The levels
+    // every request moves (busy, in the system) are brought up to date on
+    // their own from `last`; the fleet's (capacity, routable, running),
+    // which move only with replicas, from `last_fleet`.
     last: SimTime,
+    last_fleet: SimTime,
     busy: u64,
     capacity: u64,
     routable: u64,
@@ -175,17 +182,31 @@ impl Service {
     /// Brings the integrals up to `now`.
     #[inline]
     fn advance(&mut self, now: SimTime) {
-        let dt = now.saturating_sub(self.last) as u128;
+        self.advance_requests(now);
+        let dt = now.saturating_sub(self.last_fleet) as u128;
         if dt > 0 {
-            self.busy_int += self.busy as u128 * dt;
             self.capacity_int += self.capacity as u128 * dt;
             self.routable_int += self.routable as u128 * dt;
             self.report.replica_us += self.running as u128 * dt;
+            self.last_fleet = now;
+        }
+    }
+
+    /// Brings the integrals of the levels requests move (busy, in the
+    /// system) up to `now`: enough before changing those levels. A level
+    /// is constant between its changes, so its integral is the same sum
+    /// whichever instants it is brought up to date at.
+    #[inline(always)]
+    fn advance_requests(&mut self, now: SimTime) {
+        let dt = now.saturating_sub(self.last) as u128;
+        if dt > 0 {
+            self.busy_int += self.busy as u128 * dt;
             self.report.in_system_us += self.in_system as u128 * dt;
             self.last = now;
         }
     }
 
+    #[inline(always)]
     fn record_served(&mut self, latency: SimTime) {
         self.report.served += 1;
         self.report.latency.record(latency);
@@ -209,6 +230,11 @@ pub struct ServiceHost<P: ReplicaHost> {
     pub notes: Vec<String>,
     /// How often the tick comes (a minute, or less for sub-minute metrics).
     tick: SimTime,
+    /// The earliest of the services' next requests: its key, and the
+    /// service. Requests are not queued as events: the engine merges this
+    /// with the queue's head ([`Model::next_own`]), which spares a push and
+    /// a pop a request.
+    own: Option<((SimTime, u64), u16)>,
 }
 
 type Ev<P> = HostEvent<<P as Model>::Event>;
@@ -234,6 +260,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
             error: None,
             notes: Vec::new(),
             tick: MINUTE,
+            own: None,
         };
         for spec in services {
             let base = format!("service:{}", spec.name);
@@ -249,7 +276,12 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 image: Arc::from(format!("service:{}", spec.name)),
                 source,
                 next: None,
+                next_key: None,
                 work_rng: crate::engine::rng::stream(seed, &format!("{base}/work")),
+                work: match &spec.service_time {
+                    ServiceTime::Dist(d) => Some(SpanSampler::new(d)),
+                    ServiceTime::FromTrace => None,
+                },
                 buckets: Vec::new(),
                 min_bucket: 0,
                 ring: Vec::new(),
@@ -261,6 +293,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 max: spec.max,
                 scaler: Scaler::new(&spec.scaling, spec.concurrency),
                 last: 0,
+                last_fleet: 0,
                 busy: 0,
                 capacity: 0,
                 routable: 0,
@@ -330,13 +363,22 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     /// The routable replica that takes the next request: the next in turn
     /// (round robin) or the one with the fewest outstanding requests.
+    #[inline(always)]
     fn route_pick(&mut self, service: usize) -> Option<u32> {
         let svc = &mut self.services[service];
         if svc.spec.lb.routing == Routing::RoundRobin {
             if svc.ring.is_empty() {
                 return None;
             }
-            let i = svc.ring_next % svc.ring.len();
+            // `ring_next` is at most the ring's length (a pick sets it to
+            // one past the replica, a removal before it moves it back), so
+            // the remainder is a comparison, not a division.
+            let n = svc.ring.len();
+            let i = if svc.ring_next < n {
+                svc.ring_next
+            } else {
+                svc.ring_next % n
+            };
             svc.ring_next = i + 1;
             return Some(svc.ring[i]);
         }
@@ -365,6 +407,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 
     /// Recomputes a replica's load (and its place in the router).
+    #[inline(always)]
     fn update_load(&mut self, r: u32) {
         let rep = &self.replicas[r as usize];
         let own_queue = if self.queue_owner[rep.queue as usize].is_some() {
@@ -389,6 +432,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     // ---- requests ----
 
+    #[inline(always)]
     fn start_request(&mut self, r: u32, w: Waiting, queue: &mut impl Schedule<Ev<P>>) {
         let now = queue.now();
         let rep = &mut self.replicas[r as usize];
@@ -396,7 +440,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         rep.arrivals_in_service += w.arrival as u128;
         let epoch = rep.epoch;
         let svc = &mut self.services[rep.service as usize];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.busy += 1;
         svc.report.started += 1;
         svc.report.wait_sum += (now - w.arrival) as u128;
@@ -415,13 +459,14 @@ impl<P: ReplicaHost> ServiceHost<P> {
         let Some(req) = self.services[service].next.take() else {
             return;
         };
+        self.services[service].next_key = None;
         self.pull_request(service, queue);
         let svc = &mut self.services[service];
-        let work = match &svc.spec.service_time {
-            ServiceTime::Dist(d) => d.sample(&mut svc.work_rng),
-            ServiceTime::FromTrace => req.work.unwrap_or(0),
+        let work = match &svc.work {
+            Some(d) => d.sample(&mut svc.work_rng),
+            None => req.work.unwrap_or(0),
         };
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.report.arrived += 1;
         svc.minute.book.arrived += 1;
         let w = Waiting {
@@ -469,19 +514,29 @@ impl<P: ReplicaHost> ServiceHost<P> {
         svc.minute.book.rejected += 1;
     }
 
-    /// Reads the service's next request and schedules its arrival.
+    /// Reads the service's next request and takes its place in time (the
+    /// key it would have as a queued event).
+    #[inline(always)]
     fn pull_request(&mut self, service: usize, queue: &mut impl Schedule<Ev<P>>) {
-        if self.error.is_some() {
-            return;
-        }
-        match self.services[service].source.next() {
-            None => {}
-            Some(Err(e)) => self.error = Some(e),
-            Some(Ok(req)) => {
-                queue.schedule_at(req.arrival, HostEvent::Request(service as u16));
-                self.services[service].next = Some(req);
+        if self.error.is_none() {
+            match self.services[service].source.next() {
+                None => {}
+                Some(Err(e)) => self.error = Some(e),
+                Some(Ok(req)) => {
+                    let svc = &mut self.services[service];
+                    svc.next_key = Some(queue.ticket(req.arrival));
+                    svc.next = Some(req);
+                }
             }
         }
+        self.own = match self.services.as_slice() {
+            [one] => one.next_key.map(|k| (k, 0)),
+            all => all
+                .iter()
+                .enumerate()
+                .filter_map(|(i, svc)| svc.next_key.map(|k| (k, i as u16)))
+                .min(),
+        };
     }
 
     fn on_done(&mut self, r: u32, epoch: u32, arrival: SimTime, queue: &mut impl Schedule<Ev<P>>) {
@@ -494,7 +549,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
         rep.arrivals_in_service -= arrival as u128;
         let service = rep.service as usize;
         let svc = &mut self.services[service];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.busy -= 1;
         svc.in_system -= 1;
         svc.report.time_in_system_us += (now - arrival) as u128;
@@ -505,6 +560,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     }
 
     /// Fills the replica's free slots from its queue.
+    #[inline(always)]
     fn refill(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
         let rep = &self.replicas[r as usize];
         let shared = self.queue_owner[rep.queue as usize].is_none();
@@ -542,7 +598,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
                 .expect("a shared queue has its service") as u16,
         } as usize;
         let svc = &mut self.services[service];
-        svc.advance(now);
+        svc.advance_requests(now);
         svc.in_system -= 1;
         svc.report.time_in_system_us += (now - w.arrival) as u128;
         svc.report.timed_out += 1;
@@ -662,6 +718,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
 
     /// A draining replica whose delay is over and that holds no request
     /// gets the stop signal; its container ends after the stop timeout.
+    #[inline(always)]
     fn stop_if_drained(&mut self, r: u32, queue: &mut impl Schedule<Ev<P>>) {
         let rep = &self.replicas[r as usize];
         if rep.state == State::Draining && rep.deregistered && rep.load == 0 && rep.in_service == 0
@@ -932,7 +989,7 @@ impl<P: ReplicaHost> ServiceHost<P> {
     fn close_minute(&mut self, service: usize, now: SimTime, scale: bool) {
         let svc = &mut self.services[service];
         svc.advance(now);
-        let m = std::mem::take(&mut svc.minute);
+        let m = &mut svc.minute;
         let span = now.saturating_sub(m.book.start);
         let capacity = svc.capacity_int - m.capacity_at_start;
         let busy = svc.busy_int - m.busy_at_start;
@@ -955,15 +1012,14 @@ impl<P: ReplicaHost> ServiceHost<P> {
             cpu_percent: cpu,
             requests_per_target: rpt,
         };
-        let row = m.book.close(now, gauges, svc.spec.slo);
+        // The next minute starts from `now` in the same book, which keeps
+        // its latency buffer's room (60,000 samples a minute at 1,000/s).
+        let row = svc.minute.book.roll(now, gauges, svc.spec.slo);
         svc.report.slo_minutes_violated += u64::from(row.slo_violated);
         svc.report.minutes.push(row);
-        svc.minute = Minute {
-            book: MinuteBook::starting_at(now),
-            busy_at_start: svc.busy_int,
-            capacity_at_start: svc.capacity_int,
-            routable_at_start: svc.routable_int,
-        };
+        svc.minute.busy_at_start = svc.busy_int;
+        svc.minute.capacity_at_start = svc.capacity_int;
+        svc.minute.routable_at_start = svc.routable_int;
         if !scale {
             return;
         }
@@ -1099,7 +1155,6 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
                     .on_event(e, &mut Mapped::new(queue, HostEvent::Platform));
                 self.read_news(queue);
             }
-            HostEvent::Request(s) => self.on_request(s as usize, queue),
             HostEvent::Done {
                 replica,
                 epoch,
@@ -1125,6 +1180,17 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
                 }
                 queue.schedule_daemon_at(now + self.tick, HostEvent::Tick);
             }
+        }
+    }
+
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        self.own.map(|(key, _)| key)
+    }
+
+    fn on_own(&mut self, queue: &mut impl Schedule<Self::Event>) {
+        if let Some((_, service)) = self.own {
+            self.on_request(service as usize, queue);
         }
     }
 

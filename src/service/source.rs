@@ -15,8 +15,27 @@ pub struct Request {
     pub work: Option<SimTime>,
 }
 
-/// Requests in arrival order.
-pub type RequestStream = Box<dyn Iterator<Item = Result<Request, WorkloadError>> + Send>;
+/// Requests in arrival order. A rate curve is drawn in place (its `next`
+/// inlines into the caller's per-request path); a trace goes through its
+/// adapter's stream.
+pub struct RequestStream(Stream);
+
+enum Stream {
+    Curve(CurveRequests),
+    Trace(Box<dyn Iterator<Item = Result<Request, WorkloadError>> + Send>),
+}
+
+impl Iterator for RequestStream {
+    type Item = Result<Request, WorkloadError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Stream::Curve(c) => c.next(),
+            Stream::Trace(t) => t.next(),
+        }
+    }
+}
 
 /// Opens a service's requests. Curves stop at `end` (the horizon); `rng` is
 /// the service's own arrival stream.
@@ -29,25 +48,25 @@ pub fn open(
     match source {
         RequestSource::Curve { curve, arrivals } => Ok((
             Vec::new(),
-            Box::new(CurveRequests {
+            RequestStream(Stream::Curve(CurveRequests {
                 curve: curve.clone(),
                 process: *arrivals,
                 max_rate: curve.max_rate(),
                 rng,
                 t: 0,
                 end: end.unwrap_or(SimTime::MAX),
-            }),
+            })),
         )),
         RequestSource::Trace(spec) => {
             let (notes, stream, _skipped) = spec.open(seed)?;
             Ok((
                 notes,
-                Box::new(stream.map(|r| {
+                RequestStream(Stream::Trace(Box::new(stream.map(|r| {
                     r.map(|t| Request {
                         arrival: t.submit,
                         work: Some(t.duration),
                     })
-                })),
+                })))),
             ))
         }
     }
@@ -66,6 +85,7 @@ struct CurveRequests {
 impl Iterator for CurveRequests {
     type Item = Result<Request, WorkloadError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.max_rate <= 0.0 {
             return None;
@@ -77,7 +97,8 @@ impl Iterator for CurveRequests {
                     // with probability rate(t) / highest rate.
                     let u: f64 = self.rng.random();
                     let gap = -(1.0 - u).ln() / self.max_rate * SECOND as f64;
-                    self.t = self.t.saturating_add(gap.round().max(1.0) as SimTime);
+                    // `round(gap).max(1.0) as SimTime`, in integers.
+                    self.t = self.t.saturating_add(crate::time::round_sim(gap).max(1));
                     if self.t >= self.end {
                         return None;
                     }
@@ -95,7 +116,8 @@ impl Iterator for CurveRequests {
                         self.t = self.curve.next_change(self.t)?;
                         continue;
                     }
-                    let gap = (SECOND as f64 / rate).round().max(1.0) as SimTime;
+                    let gap =
+                        crate::time::to_sim(crate::time::round(SECOND as f64 / rate).max(1.0));
                     self.t = self.t.saturating_add(gap);
                     if self.t >= self.end {
                         return None;

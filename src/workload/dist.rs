@@ -86,6 +86,44 @@ impl SpanDist {
     }
 }
 
+/// A [`SpanDist`] prepared for many draws on a hot path (a service's
+/// service times): an exponential's rate and its inverse are worked out
+/// once, not at every draw. The draws are [`SpanDist::sample`]'s, bit for
+/// bit, from the same generator.
+#[derive(Clone, Debug)]
+pub struct SpanSampler {
+    dist: SpanDist,
+    /// The exponential, for a positive mean.
+    exp: Option<Exp<f64>>,
+}
+
+impl SpanSampler {
+    pub fn new(dist: &SpanDist) -> SpanSampler {
+        let exp = match *dist {
+            SpanDist::Exponential { mean } if mean > 0 => {
+                Some(Exp::new(SECOND as f64 / mean as f64).expect("positive rate"))
+            }
+            _ => None,
+        };
+        SpanSampler {
+            dist: dist.clone(),
+            exp,
+        }
+    }
+
+    /// Draws one span, as [`SpanDist::sample`] does.
+    #[inline]
+    pub fn sample(&self, rng: &mut Pcg64Mcg) -> SimTime {
+        match &self.exp {
+            Some(d) => {
+                let s: f64 = d.sample(rng);
+                seconds_to_sim(s).unwrap_or(crate::time::MAX_SPAN)
+            }
+            None => self.dist.sample(rng),
+        }
+    }
+}
+
 /// Shows a distribution as a scenario would write it: `30s`,
 /// `exponential mean 6m00s`, `lognormal median 27s p90 40s`.
 impl std::fmt::Display for SpanDist {
@@ -113,6 +151,25 @@ impl std::fmt::Display for SpanDist {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn a_prepared_sampler_draws_what_sample_draws() {
+        for dist in [
+            SpanDist::Exponential { mean: 50_000 },
+            SpanDist::Exponential { mean: 0 },
+            SpanDist::Exponential { mean: 3 },
+            SpanDist::Constant(7),
+            SpanDist::lognormal_from_median_p90(8 * SECOND, 12 * SECOND).unwrap(),
+            SpanDist::Uniform { min: 5, max: 900 },
+        ] {
+            let sampler = SpanSampler::new(&dist);
+            let mut a = Pcg64Mcg::seed_from_u64(11);
+            let mut b = Pcg64Mcg::seed_from_u64(11);
+            for _ in 0..10_000 {
+                assert_eq!(sampler.sample(&mut a), dist.sample(&mut b), "{dist}");
+            }
+        }
+    }
 
     #[test]
     fn uniform_spans_stay_in_their_range_with_the_middle_as_mean() {
