@@ -18,6 +18,7 @@ pub mod google;
 pub mod json_export;
 pub mod kube_pods;
 pub mod lifecycle;
+pub mod native_blocks;
 pub mod open;
 pub mod requests;
 pub mod swf;

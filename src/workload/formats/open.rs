@@ -227,16 +227,21 @@ impl AdapterStream {
     }
 
     fn bad(&self, line: u64, b: BadRow) -> WorkloadError {
-        WorkloadError::BadValue {
-            path: self.lines.path().to_path_buf(),
-            line,
-            column: b.column,
-            value: b.value,
-            expected: format!(
-                "{} (set workload.on_bad_row = \"skip\" to skip such rows and count them)",
-                b.reason
-            ),
-        }
+        bad_row_error(self.lines.path(), line, b)
+    }
+}
+
+/// The error for a bad row when bad rows stop the run.
+pub(super) fn bad_row_error(path: &Path, line: u64, b: BadRow) -> WorkloadError {
+    WorkloadError::BadValue {
+        path: path.to_path_buf(),
+        line,
+        column: b.column,
+        value: b.value,
+        expected: format!(
+            "{} (set workload.on_bad_row = \"skip\" to skip such rows and count them)",
+            b.reason
+        ),
     }
 }
 
@@ -381,7 +386,9 @@ pub fn open(
                     notes: info.notes,
                 });
             }
-            Box::new(NativeCsv::default())
+            // Parsed in blocks on worker threads (the same rows, errors and
+            // skips as the adapter below, which it falls back to).
+            return super::native_blocks::open(path, on_bad_row, check_order, skipped);
         }
         Format::Alibaba2017 => Box::new(super::alibaba::Batch2017::new(params)),
         Format::Alibaba2018Task => Box::new(super::alibaba::Task2018::new(params)),
@@ -456,7 +463,7 @@ pub fn open_adapter(
 
 /// The native CSV format as an adapter (header required, any column order).
 #[derive(Default)]
-struct NativeCsv {
+pub(super) struct NativeCsv {
     map: Option<ColumnMap>,
     checker: Option<RowChecker>,
     notes: Vec<String>,
@@ -475,49 +482,53 @@ impl Adapter for NativeCsv {
 
     fn row(&mut self, fields: &[&str], out: &mut Vec<Task>) -> Result<(), BadRow> {
         let map = self.map.as_ref().expect("header read first");
-        if fields.len() < map.width {
-            return Err(BadRow::new(
-                "(row)",
-                &fields.join(","),
-                format!("{} fields where the header has {}", fields.len(), map.width),
-            ));
-        }
-        let get = |i: usize| map.index[i].map_or("", |c| fields[c]);
-        let row = RawRow {
-            task_id: get(0),
-            submit_s: get(1),
-            duration_s: get(2),
-            cpu_vcpu: get(3),
-            memory_mib: get(4),
-            storage_gib: get(5),
-            group: get(6),
-            usage: [get(7), get(8), get(9), get(10)],
-        };
-        match self
-            .checker
-            .as_mut()
-            .expect("header read first")
-            .check(0, &row)
-        {
-            Ok(t) => {
-                out.push(t);
-                Ok(())
-            }
-            Err(WorkloadError::BadValue {
-                column,
-                value,
-                expected,
-                ..
-            }) => Err(BadRow {
-                column,
-                value,
-                reason: format!("{column}: {expected}"),
-            }),
-            Err(e) => Err(BadRow::new("(row)", "", e.to_string())),
-        }
+        let checker = self.checker.as_mut().expect("header read first");
+        out.push(native_row(map, checker, fields)?);
+        Ok(())
     }
 
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
+    }
+}
+
+/// One native CSV row's fields into a task, or why the row is bad (shared
+/// by the adapter and the parallel block reader, so both read a row alike).
+pub(super) fn native_row(
+    map: &ColumnMap,
+    checker: &mut RowChecker,
+    fields: &[&str],
+) -> Result<Task, BadRow> {
+    if fields.len() < map.width {
+        return Err(BadRow::new(
+            "(row)",
+            &fields.join(","),
+            format!("{} fields where the header has {}", fields.len(), map.width),
+        ));
+    }
+    let get = |i: usize| map.index[i].map_or("", |c| fields[c]);
+    let row = RawRow {
+        task_id: get(0),
+        submit_s: get(1),
+        duration_s: get(2),
+        cpu_vcpu: get(3),
+        memory_mib: get(4),
+        storage_gib: get(5),
+        group: get(6),
+        usage: [get(7), get(8), get(9), get(10)],
+    };
+    match checker.check(0, &row) {
+        Ok(t) => Ok(t),
+        Err(WorkloadError::BadValue {
+            column,
+            value,
+            expected,
+            ..
+        }) => Err(BadRow {
+            column,
+            value,
+            reason: format!("{column}: {expected}"),
+        }),
+        Err(e) => Err(BadRow::new("(row)", "", e.to_string())),
     }
 }
