@@ -265,7 +265,18 @@ pub fn read_export(
             }
         )));
     }
-    let format = Format::detect(path)?;
+    let format = match Format::detect(path) {
+        Ok(f) => f,
+        // The detector's own advice names the scenario key `workload.format`,
+        // which means nothing to `calibrate`: say what this command reads.
+        Err(crate::workload::task::WorkloadError::Format { .. }) => {
+            return Err(Error::BadInput(format!(
+                "{}: neither an ECS task export (describe-tasks JSON or \"ECS Task State Change\" events) nor Kubernetes pods (`kubectl get pods -A -o json`), which is what `calibrate` and `new --from` read; export one of them from your account (README, \"Replay your own account\")",
+                path.display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let policy = if strict {
         OnBadRow::Error
     } else {

@@ -774,7 +774,7 @@ const WRONG: &[Wrong] = &[
     ),
     wrong(
         &["new", "n.toml", "--from", "empty.csv"],
-        &["empty.csv", "format"],
+        &["empty.csv", "neither an ECS task export", "new --from"],
     ),
     wrong(
         &["new", "n.toml", "--trace", "afile", "--from", "afile"],
@@ -787,7 +787,10 @@ const WRONG: &[Wrong] = &[
         &["missing.jsonl", "no such file"],
     ),
     wrong(&["calibrate", "adir"], &["adir", "a folder, not a file"]),
-    wrong(&["calibrate", "garbage.toml"], &["garbage.toml", "format"]),
+    wrong(
+        &["calibrate", "garbage.toml"],
+        &["garbage.toml", "neither an ECS task export", "kubectl"],
+    ),
     // completions.
     wrong(&["completions", "nosh"], &["nosh", "bash"]),
 ];
