@@ -348,14 +348,14 @@ fn parse_block(
         match native_row(map, checker, fields) {
             Ok(t) => {
                 if check_order {
-                    if let Some((submit, previous_s)) = previous {
-                        if t.submit < submit {
-                            out.stop = Some(Stop::Order {
-                                submit: t.submit,
-                                previous_s,
-                            });
-                            return out;
-                        }
+                    if let Some((submit, previous_s)) = previous
+                        && t.submit < submit
+                    {
+                        out.stop = Some(Stop::Order {
+                            submit: t.submit,
+                            previous_s,
+                        });
+                        return out;
                     }
                     previous = Some((t.submit, t.submit as f64 / 1e6));
                 }
