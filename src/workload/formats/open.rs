@@ -3,7 +3,7 @@
 //! format included).
 
 use super::adapter::{Adapter, BadRow, Fields, FormatParams, OnBadRow, SkipCounter};
-use crate::workload::native::{ColumnMap, RawRow, RowChecker};
+use super::native_csv::{NativeCsv, bad_row_error};
 use crate::workload::text::TextLines;
 use crate::workload::{Task, TaskStream, WorkloadError};
 use std::collections::VecDeque;
@@ -231,20 +231,6 @@ impl AdapterStream {
     }
 }
 
-/// The error for a bad row when bad rows stop the run.
-pub(super) fn bad_row_error(path: &Path, line: u64, b: BadRow) -> WorkloadError {
-    WorkloadError::BadValue {
-        path: path.to_path_buf(),
-        line,
-        column: b.column,
-        value: b.value,
-        expected: format!(
-            "{} (set workload.on_bad_row = \"skip\" to skip such rows and count them)",
-            b.reason
-        ),
-    }
-}
-
 impl Iterator for AdapterStream {
     type Item = Result<Task, WorkloadError>;
 
@@ -387,8 +373,13 @@ pub fn open(
                 });
             }
             // Parsed in blocks on worker threads (the same rows, errors and
-            // skips as the adapter below, which it falls back to).
-            return super::native_blocks::open(path, on_bad_row, check_order, skipped);
+            // skips as the adapter), when the header is the first line.
+            if let Some((stream, notes)) =
+                super::native_blocks::open(path, on_bad_row, check_order, skipped)?
+            {
+                return Ok(OpenedTrace { stream, notes });
+            }
+            Box::new(NativeCsv::default())
         }
         Format::Alibaba2017 => Box::new(super::alibaba::Batch2017::new(params)),
         Format::Alibaba2018Task => Box::new(super::alibaba::Task2018::new(params)),
@@ -459,76 +450,4 @@ pub fn open_adapter(
         }),
         notes,
     })
-}
-
-/// The native CSV format as an adapter (header required, any column order).
-#[derive(Default)]
-pub(super) struct NativeCsv {
-    map: Option<ColumnMap>,
-    checker: Option<RowChecker>,
-    notes: Vec<String>,
-}
-
-impl Adapter for NativeCsv {
-    fn header(&mut self, path: &Path, fields: &[&str]) -> Result<bool, WorkloadError> {
-        let map = ColumnMap::from_header(path, fields)?;
-        self.notes = map.notes.clone();
-        self.map = Some(map);
-        let mut checker = RowChecker::new(path);
-        checker.check_order = false;
-        self.checker = Some(checker);
-        Ok(true)
-    }
-
-    fn row(&mut self, fields: &[&str], out: &mut Vec<Task>) -> Result<(), BadRow> {
-        let map = self.map.as_ref().expect("header read first");
-        let checker = self.checker.as_mut().expect("header read first");
-        out.push(native_row(map, checker, fields)?);
-        Ok(())
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
-    }
-}
-
-/// One native CSV row's fields into a task, or why the row is bad (shared
-/// by the adapter and the parallel block reader, so both read a row alike).
-pub(super) fn native_row(
-    map: &ColumnMap,
-    checker: &mut RowChecker,
-    fields: &[&str],
-) -> Result<Task, BadRow> {
-    if fields.len() < map.width {
-        return Err(BadRow::new(
-            "(row)",
-            &fields.join(","),
-            format!("{} fields where the header has {}", fields.len(), map.width),
-        ));
-    }
-    let get = |i: usize| map.index[i].map_or("", |c| fields[c]);
-    let row = RawRow {
-        task_id: get(0),
-        submit_s: get(1),
-        duration_s: get(2),
-        cpu_vcpu: get(3),
-        memory_mib: get(4),
-        storage_gib: get(5),
-        group: get(6),
-        usage: [get(7), get(8), get(9), get(10)],
-    };
-    match checker.check(0, &row) {
-        Ok(t) => Ok(t),
-        Err(WorkloadError::BadValue {
-            column,
-            value,
-            expected,
-            ..
-        }) => Err(BadRow {
-            column,
-            value,
-            reason: format!("{column}: {expected}"),
-        }),
-        Err(e) => Err(BadRow::new("(row)", "", e.to_string())),
-    }
 }
