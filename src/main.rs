@@ -40,6 +40,11 @@ enum Command {
         /// With --from pods: `kubectl get nodes -o json`, for the nodes' instance types.
         #[arg(long, value_name = "FILE", requires = "from")]
         nodes: Option<PathBuf>,
+        /// With --from: a Container Insights performance log (ECS Task or
+        /// EKS Pod events) giving the tasks' usage; adds a right-sized
+        /// Fargate alternative.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        usage: Option<PathBuf>,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
@@ -550,10 +555,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             trace,
             from: Some(from),
             nodes,
+            usage,
             force,
         } => {
             let _ = trace;
-            commands::new_from::new_from(&file, &from, nodes.as_deref(), force)?
+            commands::new_from::new_from(&file, &from, nodes.as_deref(), usage.as_deref(), force)?
         }
         Command::New {
             file, trace, force, ..

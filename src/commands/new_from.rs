@@ -36,6 +36,7 @@ pub fn new_from(
     file: &Path,
     export_path: &Path,
     nodes: Option<&Path>,
+    usage: Option<&Path>,
     force: bool,
 ) -> Result<String, Error> {
     if file.is_dir() {
@@ -53,6 +54,25 @@ pub fn new_from(
     }
     let (export, skipped) = read_export(export_path, nodes, false)?;
     let fits = calibrate(&export);
+    // The usage file is read now, so a bad one fails here rather than at
+    // the first run, and the message says how many tasks it covers.
+    let usage_said = match usage {
+        None => None,
+        Some(u) => {
+            let perf = crate::workload::formats::container_insights::read(
+                u,
+                export.pods,
+                crate::workload::formats::OnBadRow::Error,
+                &Default::default(),
+            )?;
+            let matched = export
+                .lives
+                .iter()
+                .filter(|l| perf.usage.contains_key(&l.id))
+                .count();
+            Some((u, matched))
+        }
+    };
     let base = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -63,22 +83,36 @@ pub fn new_from(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
+    let usage_rel = usage_said.map(|(u, _)| {
+        relative_to(u, &base)
+            .display()
+            .to_string()
+            .replace('\\', "/")
+    });
     let text = scenario_text(
         &name,
         &rel.display().to_string().replace('\\', "/"),
         &export,
         &fits,
         skipped.total() > 0,
+        usage_rel.as_deref(),
         &Catalog::builtin(),
     );
     write_atomic(file, text.as_bytes())?;
+    let what = if export.pods { "pods" } else { "tasks" };
     Ok(format!(
-        "wrote {} from {} ({} {}{}); run it with `fargate-sim run {}`\n",
+        "wrote {} from {} ({} {what}{}{}); run it with `fargate-sim run {}`\n",
         file.display(),
         export_path.display(),
         export.lives.len(),
-        if export.pods { "pods" } else { "tasks" },
         skipped_text(&skipped),
+        match usage_said {
+            None => String::new(),
+            Some((u, n)) => format!(
+                "; usage for {n} of them from {}, with a right-sized Fargate alternative",
+                u.display()
+            ),
+        },
         file.display()
     ))
 }
@@ -98,6 +132,7 @@ pub fn scenario_text(
     export: &Export,
     fits: &[LaunchFit],
     skip_bad: bool,
+    usage: Option<&str>,
     catalog: &Catalog,
 ) -> String {
     let what = if export.pods { "pods" } else { "tasks" };
@@ -155,6 +190,12 @@ pub fn scenario_text(
         out,
         "name = \"{name}\"\ndescription = \"What the {what} of {trace} cost where they ran, and would cost elsewhere\"\nseed = 1\n\n[workload]\ntrace = \"{trace}\"\nformat = \"{format}\""
     );
+    if let Some(u) = usage {
+        let _ = writeln!(
+            out,
+            "# The {what}' usage (Container Insights performance events), for right-sizing:\nusage = \"{u}\""
+        );
+    }
     if skip_bad {
         let _ = writeln!(
             out,
@@ -334,6 +375,16 @@ pub fn scenario_text(
         block(
             &mut out,
             "Alternative: EKS with Karpenter choosing among general, compute and memory types.",
+            &v,
+        );
+    }
+    if usage.is_some() {
+        let mut v = fargate_lines("fargate-rightsized", false);
+        v.push(format!("# Each of the {what} with usage sized from its CPU and memory peaks + 15 %; the others as they asked. `fargate-sim rightsize RUN_DIR` prints the sizes:"));
+        v.push("rightsizing = \"usage\"".into());
+        block(
+            &mut out,
+            "Alternative: Fargate with each task right-sized from its measured usage.",
             &v,
         );
     }

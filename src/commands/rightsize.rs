@@ -103,6 +103,25 @@ pub fn rightsize(
             ));
             continue;
         }
+        // Usage with averages only (the CUR's actual usage): no peak for a
+        // limit to hold, so no size is recommended. Older files have no
+        // `tasks_with_peak` column: every task there has peaks.
+        if let (Some(np), Some(ma)) = (
+            header.iter().position(|h| *h == "tasks_with_peak"),
+            header.iter().position(|h| *h == "memory_avg_p90_mib"),
+        ) && num(np)? == 0.0
+        {
+            let cavg = col("cpu_avg_p90_vcpu")?;
+            rows.push(format!(
+                "{name}: {} tasks, asked {} vCPU / {} MiB; their usage has averages only (p90 of the averages: {} vCPU, {} MiB) and no peak, so no size is recommended: keep the request, or give the tasks' peaks (a Container Insights performance log, workload.usage) and run again",
+                num(n)?,
+                num(creq)?,
+                num(mreq)?,
+                num(cavg)?,
+                num(ma)?,
+            ));
+            continue;
+        }
         let grow = |v: f64| v * (1.0 + headroom);
         let cpu_vcpu = grow(if cpu == Basis::P90 {
             num(cp90)?

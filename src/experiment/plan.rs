@@ -375,6 +375,7 @@ impl Base {
                 Some(&t.path),
                 t.params.durations_file.as_ref(),
                 t.params.memory_file.as_ref(),
+                t.params.usage_file.as_ref(),
             ];
             for f in files.into_iter().flatten() {
                 let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);

@@ -127,14 +127,17 @@ impl RightSizing {
                 headroom,
             } => {
                 let u = task.usage.as_deref()?;
-                let pick = |s: Stat, avg: u32, max: u32| match s {
-                    Stat::Avg => avg,
-                    Stat::Max => max,
-                };
                 let grow = |v: u32| ((v as f64 * (1.0 + headroom)).ceil() as u32).max(1);
+                // A peak that was not measured (averages only) cannot size
+                // at `max`: that resource keeps its request.
+                let pick = |s: Stat, avg: u32, max: u32, request: u32| match s {
+                    Stat::Avg => grow(avg),
+                    Stat::Max if u.peak_known => grow(max),
+                    Stat::Max => request,
+                };
                 Some((
-                    grow(pick(*cpu, u.cpu_avg_milli, u.cpu_max_milli)),
-                    grow(pick(*memory, u.memory_avg_mib, u.memory_max_mib)),
+                    pick(*cpu, u.cpu_avg_milli, u.cpu_max_milli, task.cpu_milli),
+                    pick(*memory, u.memory_avg_mib, u.memory_max_mib, task.memory_mib),
                 ))
             }
             Policy::Fixed(groups) => groups.get(task.group.as_deref()?).copied(),
@@ -198,6 +201,7 @@ mod tests {
                 cpu_max_milli: usage.1,
                 memory_avg_mib: usage.2,
                 memory_max_mib: usage.3,
+                peak_known: true,
             })),
         }
     }
@@ -217,6 +221,27 @@ mod tests {
             r.target(&task(1000, 4096, (300, 900, 1000, 1500))),
             Some((360, 1800))
         );
+    }
+
+    #[test]
+    fn averages_only_keep_the_request_at_max_and_size_from_the_average() {
+        let mut t = task(1000, 4096, (0, 0, 0, 0));
+        t.usage = Some(Box::new(Usage::averages_only(400, 1500)));
+        let at = |cpu: Stat, memory: Stat| RightSizing {
+            policy: Policy::Usage {
+                cpu,
+                memory,
+                headroom: 0.2,
+            },
+            ..RightSizing::default()
+        };
+        // No peak: `max` keeps the 1000 m / 4096 MiB request.
+        assert_eq!(at(Stat::Max, Stat::Max).target(&t), Some((1000, 4096)));
+        // From the averages: 400 m → 480 m; 1500 MiB → 1800 MiB.
+        assert_eq!(at(Stat::Avg, Stat::Avg).target(&t), Some((480, 1800)));
+        assert_eq!(at(Stat::Avg, Stat::Max).target(&t), Some((480, 4096)));
+        // Judged against the average: 1500 MiB fits 1800, no kill.
+        assert!(!at(Stat::Avg, Stat::Avg).attempt(&t, 480, 1800).oom);
     }
 
     #[test]

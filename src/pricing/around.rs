@@ -32,10 +32,14 @@ pub enum Group {
     Logs,
     Ecr,
     CrossZone,
+    /// Container Insights and high-resolution service metrics (CloudWatch).
+    Metrics,
+    /// VPC interface endpoints for ECR and CloudWatch Logs.
+    VpcEndpoints,
 }
 
 impl Group {
-    pub const ALL: [Group; 7] = [
+    pub const ALL: [Group; 9] = [
         Group::Ebs,
         Group::PublicIpv4,
         Group::LoadBalancer,
@@ -43,6 +47,8 @@ impl Group {
         Group::Logs,
         Group::Ecr,
         Group::CrossZone,
+        Group::Metrics,
+        Group::VpcEndpoints,
     ];
 
     /// The name a scenario writes.
@@ -55,6 +61,8 @@ impl Group {
             Group::Logs => "logs",
             Group::Ecr => "ecr",
             Group::CrossZone => "cross_zone",
+            Group::Metrics => "metrics",
+            Group::VpcEndpoints => "vpc_endpoints",
         }
     }
 
@@ -86,6 +94,15 @@ pub enum Component {
     EcrTransfer,
     /// Traffic between Availability Zones, GB (billed in and out).
     CrossZone,
+    /// Container Insights metrics, charged as custom metrics, metric-months.
+    ContainerInsights,
+    /// Services' high-resolution (20 s) scaling metrics, metric-months.
+    HighResolutionMetrics,
+    /// Interface VPC endpoint hours, per endpoint per zone (partial hours
+    /// billed as full).
+    EndpointHours,
+    /// GB processed by interface VPC endpoints.
+    EndpointData,
 }
 
 impl Component {
@@ -102,11 +119,15 @@ impl Component {
             Component::EcrStorage => "ecr_storage",
             Component::EcrTransfer => "ecr_transfer",
             Component::CrossZone => "cross_zone_transfer",
+            Component::ContainerInsights => "container_insights",
+            Component::HighResolutionMetrics => "high_resolution_metrics",
+            Component::EndpointHours => "vpc_endpoint_hours",
+            Component::EndpointData => "vpc_endpoint_data_processed",
         }
     }
 
     /// Every component, in report order.
-    pub const ALL: [Component; 10] = [
+    pub const ALL: [Component; 14] = [
         Component::Ebs,
         Component::PublicIpv4,
         Component::LoadBalancerHours,
@@ -117,19 +138,27 @@ impl Component {
         Component::EcrStorage,
         Component::EcrTransfer,
         Component::CrossZone,
+        Component::ContainerInsights,
+        Component::HighResolutionMetrics,
+        Component::EndpointHours,
+        Component::EndpointData,
     ];
 
     /// The AWS service the charge appears under (FOCUS ServiceName).
     pub fn service(self) -> &'static str {
         match self {
             Component::Ebs => "Amazon Elastic Block Store",
-            Component::PublicIpv4 | Component::NatHours | Component::NatData => {
-                "Amazon Virtual Private Cloud"
-            }
+            Component::PublicIpv4
+            | Component::NatHours
+            | Component::NatData
+            | Component::EndpointHours
+            | Component::EndpointData => "Amazon Virtual Private Cloud",
             Component::LoadBalancerHours | Component::LoadBalancerCapacity => {
                 "Elastic Load Balancing"
             }
-            Component::Logs => "Amazon CloudWatch",
+            Component::Logs | Component::ContainerInsights | Component::HighResolutionMetrics => {
+                "Amazon CloudWatch"
+            }
             Component::EcrStorage | Component::EcrTransfer => "Amazon Elastic Container Registry",
             Component::CrossZone => "AWS Data Transfer",
         }
@@ -139,7 +168,9 @@ impl Component {
     pub fn category(self) -> &'static str {
         match self {
             Component::Ebs | Component::EcrStorage => "Storage",
-            Component::Logs => "Management and Governance",
+            Component::Logs | Component::ContainerInsights | Component::HighResolutionMetrics => {
+                "Management and Governance"
+            }
             _ => "Networking",
         }
     }
@@ -176,7 +207,7 @@ impl CostLine {
 
 /// The rate keys of an `[[around.rates]]` block, each a price per pricing
 /// unit: GB-month, hour, LCU-hour, GB.
-pub const RATE_KEYS: [&str; 12] = [
+pub const RATE_KEYS: [&str; 15] = [
     "gp3_gib_month",
     "public_ipv4_hour",
     "alb_hour",
@@ -189,6 +220,9 @@ pub const RATE_KEYS: [&str; 12] = [
     "ecr_gb_month",
     "inter_region_gb",
     "cross_zone_gb",
+    "custom_metric_month",
+    "endpoint_hour",
+    "endpoint_gb",
 ];
 
 /// Rates around compute for one Region (`[[around.rates]]` in pricing.toml).
@@ -229,6 +263,8 @@ fn group_of_key(key: &str) -> &'static str {
         "nat_hour" | "nat_gb" => "nat",
         "logs_gb" => "logs",
         "ecr_gb_month" | "inter_region_gb" => "ecr",
+        "custom_metric_month" => "metrics",
+        "endpoint_hour" | "endpoint_gb" => "vpc_endpoints",
         _ => "cross_zone",
     }
 }
@@ -332,6 +368,19 @@ pub struct Settings {
     pub image_source: ImageSource,
     pub services: Vec<ServiceTraffic>,
     pub leave_out: BTreeSet<Group>,
+    /// Availability Zones the platform spans (one endpoint ENI in each).
+    pub zones: u32,
+    /// Container Insights metrics the platform publishes (its cluster's
+    /// and each service's); 0 when Container Insights is off.
+    pub insights_metrics: u32,
+    /// High-resolution scaling metrics published (one per service with
+    /// `metric_resolution = "high"`).
+    pub high_resolution_metrics: u32,
+    /// Interface VPC endpoints for ECR and CloudWatch Logs instead of NAT.
+    pub vpc_endpoints: bool,
+    /// How many interface endpoints that takes in each zone (ECR API, ECR
+    /// Docker, CloudWatch Logs: 3).
+    pub endpoint_count: u32,
 }
 
 impl Settings {
@@ -457,7 +506,15 @@ pub fn bill(
         _ => usage.instances,
     } as u128;
     let pulled_bytes = pulls * settings.image_bytes as u128;
-    if settings.subnet == Subnet::Private && settings.includes(Group::Nat) {
+    // Log bytes the tasks write (per task, and per request of each service).
+    let mut log_bytes = usage.tasks as u128 * settings.log_bytes_per_task as u128;
+    for (s, minutes) in settings.services.iter().zip(&usage.services) {
+        let requests: u128 = minutes.iter().map(|m| m.requests as u128).sum();
+        log_bytes += requests * s.log_bytes_per_request as u128;
+    }
+    let private = settings.subnet == Subnet::Private;
+    let endpoints = private && settings.vpc_endpoints && settings.includes(Group::VpcEndpoints);
+    if private && settings.includes(Group::Nat) {
         let n = settings.nat_gateways as u64;
         for h in 0..hours {
             if n > 0 {
@@ -473,18 +530,105 @@ pub fn bill(
                 });
             }
         }
-        let bytes = usage.tasks as u128 * settings.egress_bytes_per_task as u128 + pulled_bytes;
-        if bytes > 0 {
+        let egress = usage.tasks as u128 * settings.egress_bytes_per_task as u128;
+        if egress > 0 {
             lines.push(CostLine {
                 component: Component::NatData,
                 resource: format!("{p}/nat"),
-                description: "tasks' egress and image pulls through NAT".into(),
-                quantity: bytes,
+                description: "tasks' egress through NAT".into(),
+                quantity: egress,
                 per_unit: GIB,
                 unit: "GB",
                 price: rates.get("nat_gb")?,
                 hour: None,
             });
+        }
+        // Without interface endpoints, image pulls and the awslogs driver's
+        // traffic to CloudWatch Logs leave the private subnet through NAT.
+        let aws = pulled_bytes + log_bytes;
+        if !endpoints && aws > 0 {
+            let price = rates.get("nat_gb")?;
+            let mut description = format!(
+                "image pulls ({}) and CloudWatch Logs traffic ({}) through NAT",
+                gib_text(pulled_bytes),
+                gib_text(log_bytes)
+            );
+            if let Some(alt) = endpoint_alternative(usage, settings, rates, log_bytes) {
+                description.push_str(&format!(
+                    "; interface VPC endpoints would carry them for {alt} against {} here",
+                    price.cost(aws, GIB)
+                ));
+            }
+            lines.push(CostLine {
+                component: Component::NatData,
+                resource: format!("{p}/nat/ecr-logs"),
+                description,
+                quantity: aws,
+                per_unit: GIB,
+                unit: "GB",
+                price,
+                hour: None,
+            });
+        }
+    }
+    if endpoints {
+        let n = settings.endpoint_count as u128 * settings.zones.max(1) as u128;
+        for h in 0..hours {
+            lines.push(CostLine {
+                component: Component::EndpointHours,
+                resource: format!("{p}/vpc-endpoints"),
+                description: format!(
+                    "{} interface VPC endpoint(s) (ECR API, ECR Docker, CloudWatch Logs) in each of {} zone(s)",
+                    settings.endpoint_count,
+                    settings.zones.max(1)
+                ),
+                quantity: n,
+                per_unit: 1,
+                unit: "Hrs",
+                price: rates.get("endpoint_hour")?,
+                hour: Some(h),
+            });
+        }
+        if log_bytes > 0 {
+            lines.push(CostLine {
+                component: Component::EndpointData,
+                resource: format!("{p}/vpc-endpoints"),
+                description: "CloudWatch Logs traffic through the logs endpoint (image layers come through the free S3 gateway endpoint)".into(),
+                quantity: log_bytes,
+                per_unit: GIB,
+                unit: "GB",
+                price: rates.get("endpoint_gb")?,
+                hour: None,
+            });
+        }
+    }
+    if settings.includes(Group::Metrics) && usage.end > 0 {
+        for (component, count, what) in [
+            (
+                Component::ContainerInsights,
+                settings.insights_metrics,
+                "container-insights",
+            ),
+            (
+                Component::HighResolutionMetrics,
+                settings.high_resolution_metrics,
+                "high-resolution-metrics",
+            ),
+        ] {
+            if count > 0 {
+                lines.push(CostLine {
+                    component,
+                    resource: format!("{p}/{what}"),
+                    description: format!(
+                        "{count} CloudWatch metric(s) charged as custom metrics for the platform's life"
+                    ),
+                    quantity: count as u128 * usage.end as u128,
+                    per_unit: month_us,
+                    unit: "Metric-Mo",
+                    price: rates.get("custom_metric_month")?,
+                    hour: None,
+                });
+            }
         }
     }
     if settings.includes(Group::CrossZone) && settings.cross_zone_bytes_per_task > 0 {
@@ -505,10 +649,7 @@ pub fn bill(
             });
         }
     }
-    let mut log_bytes = usage.tasks as u128 * settings.log_bytes_per_task as u128;
     for (s, minutes) in settings.services.iter().zip(&usage.services) {
-        let requests: u128 = minutes.iter().map(|m| m.requests as u128).sum();
-        log_bytes += requests * s.log_bytes_per_request as u128;
         if let Some(kind) = s.balancer
             && settings.includes(Group::LoadBalancer)
         {
@@ -554,6 +695,29 @@ pub fn bill(
         }
     }
     Ok(lines)
+}
+
+/// What interface VPC endpoints for ECR and CloudWatch Logs would cost
+/// instead of NAT for the run: their hours in every zone plus the log bytes
+/// they process (image layers come from S3 through the free gateway
+/// endpoint). None when the Region lacks a rate.
+pub fn endpoint_alternative(
+    usage: &Usage,
+    settings: &Settings,
+    rates: &AroundRates,
+    log_bytes: u128,
+) -> Option<Money> {
+    let hour = rates.prices.get("endpoint_hour")?;
+    let gb = rates.prices.get("endpoint_gb")?;
+    let n = settings.endpoint_count as u128 * settings.zones.max(1) as u128;
+    let hours = hours_covering(usage.end) as u128;
+    Some(hour.cost(n * hours, 1) + gb.cost(log_bytes, GIB))
+}
+
+/// Bytes as GiB for descriptions: `1.5 GiB`.
+fn gib_text(bytes: u128) -> String {
+    let g = bytes as f64 / GIB as f64;
+    format!("{} GiB", (g * 1000.0).round() / 1000.0)
 }
 
 fn settings_month_us(rates: &AroundRates) -> u128 {
@@ -679,6 +843,11 @@ mod tests {
             image_source: ImageSource::SameRegion,
             services: vec![],
             leave_out: BTreeSet::new(),
+            zones: 3,
+            insights_metrics: 0,
+            high_resolution_metrics: 0,
+            vpc_endpoints: false,
+            endpoint_count: 3,
         }
     }
 
@@ -805,5 +974,74 @@ mod tests {
             ..s
         };
         assert_eq!(capacity_units_micro(&small, Balancer::Alb, &refs), 480_000);
+    }
+
+    #[test]
+    fn container_insights_and_a_high_resolution_metric_over_two_hours() {
+        // A Fargate cluster with one service: 10 cluster + 13 service
+        // metrics = 23, at $0.30 per metric-month over 7,200 s of a
+        // 2,592,000 s month: 23 x 0.30 / 360 = $0.0191666…; the service's
+        // 20-second CPU metric: 0.30 / 360 = $0.000833333….
+        let mut u = usage(Fleet::Tasks);
+        u.billed_task_us = 2 * HOUR as u128;
+        u.tasks = 1;
+        let mut s = settings();
+        s.insights_metrics = 23;
+        s.high_resolution_metrics = 1;
+        let lines = bill(&u, &s, &rates()).unwrap();
+        assert_eq!(
+            cost_of(&lines, Component::ContainerInsights),
+            Money(19_166_666_666_666_666)
+        );
+        assert_eq!(
+            cost_of(&lines, Component::HighResolutionMetrics),
+            Money(833_333_333_333_333)
+        );
+        s.leave_out.insert(Group::Metrics);
+        let lines = bill(&u, &s, &rates()).unwrap();
+        assert_eq!(cost_of(&lines, Component::ContainerInsights), Money::ZERO);
+    }
+
+    #[test]
+    fn vpc_endpoints_against_nat_for_image_pulls_and_logs() {
+        // 100 Fargate tasks in a private subnet over 2 h in 3 zones, each
+        // pulling a 500 MiB image and writing 10 MiB of logs.
+        // Through NAT: pulls 48.828125 GiB + logs 0.9765625 GiB =
+        // 49.8046875 GiB x $0.045 = $2.2412109375.
+        // With endpoints: 3 endpoints x 3 zones x 2 h x $0.01 = $0.18, plus
+        // the logs 0.9765625 GiB x $0.01 = $0.009765625; the layers come
+        // through the free S3 gateway endpoint. Alternative: $0.189765625.
+        let mut u = usage(Fleet::Tasks);
+        u.billed_task_us = 100 * 600 * 1_000_000;
+        u.tasks = 100;
+        let mut s = settings();
+        s.subnet = Subnet::Private;
+        s.image_bytes = 500 << 20;
+        s.log_bytes_per_task = 10 << 20;
+        s.leave_out.insert(Group::Ecr);
+        s.leave_out.insert(Group::Logs);
+        let lines = bill(&u, &s, &rates()).unwrap();
+        let nat = lines
+            .iter()
+            .find(|l| l.resource == "p/nat/ecr-logs")
+            .unwrap();
+        assert_eq!(nat.cost().0, 2_241_210_937_500_000_000);
+        assert!(
+            nat.description.contains("would carry them for $0.1898"),
+            "{}",
+            nat.description
+        );
+        assert_eq!(
+            endpoint_alternative(&u, &s, &rates(), (10 * 100) << 20),
+            Some(Money(189_765_625_000_000_000))
+        );
+        s.vpc_endpoints = true;
+        let lines = bill(&u, &s, &rates()).unwrap();
+        let usd = |c| cost_of(&lines, c).0;
+        assert_eq!(usd(Component::EndpointHours), 180_000_000_000_000_000);
+        assert_eq!(usd(Component::EndpointData), 9_765_625_000_000_000);
+        // NAT still runs (hours and addresses) but carries neither.
+        assert_eq!(usd(Component::NatData), 0);
+        assert_eq!(usd(Component::NatHours), 270_000_000_000_000_000);
     }
 }

@@ -133,6 +133,29 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Row> {
                 rate("cross_zone_gb")
             ));
         }
+        if s.vpc_endpoints && s.includes(Group::VpcEndpoints) {
+            on.push(format!(
+                "{} interface VPC endpoint(s) per zone in {} zone(s) for ECR and CloudWatch Logs at {}/h and {}/GB (image layers through the free S3 gateway endpoint)",
+                s.endpoint_count,
+                s.zones,
+                rate("endpoint_hour"),
+                rate("endpoint_gb")
+            ));
+        }
+        if s.includes(Group::Metrics) && s.insights_metrics > 0 {
+            on.push(format!(
+                "Container Insights: {} metrics at {}/metric-month (custom metrics)",
+                s.insights_metrics,
+                rate("custom_metric_month")
+            ));
+        }
+        if s.includes(Group::Metrics) && s.high_resolution_metrics > 0 {
+            on.push(format!(
+                "{} high-resolution scaling metric(s) at {}/metric-month",
+                s.high_resolution_metrics,
+                rate("custom_metric_month")
+            ));
+        }
         if !s.leave_out.is_empty() {
             on.push(format!(
                 "left out: {}",
@@ -148,7 +171,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Row> {
     out.push(row(
         "all",
         "out of the bill",
-        "internet data transfer out (responses to clients, egress beyond NAT processing), CloudWatch Logs storage and queries, Container Insights and custom or high-resolution metrics, alarms, VPC interface endpoints, Route 53, ACM, KMS, Secrets Manager, support plans, taxes, and free tiers (none applied)".into(),
+        "internet data transfer out (responses to clients, egress beyond NAT processing), CloudWatch Logs storage and queries, Container Insights' performance log events and its enhanced observability, custom metrics past the first 10,000 (cheaper tiers not applied), alarms, VPC endpoints other than ECR and CloudWatch Logs, Route 53, ACM, KMS, Secrets Manager, support plans, taxes, and free tiers (none applied)".into(),
         "model scope (issue 25): not simulated, so not billed",
     ));
     out

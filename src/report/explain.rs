@@ -347,7 +347,13 @@ fn around_sentence(p: &PlatformSummary) -> String {
                 "a private subnet with NAT gateways pays per gateway instead of per address (worth it past a few dozen addresses, unless the traffic through NAT costs more); IPv6 or fewer, larger tasks also cut it"
             }
             "nat_gateway_hours" | "nat_data_processed" => {
-                "VPC endpoints for ECR, S3 and CloudWatch Logs keep image pulls and logs off NAT (an S3 gateway endpoint is free); a public subnet with public IPs avoids NAT altogether"
+                return text + &nat_advice(p, name, *v);
+            }
+            "vpc_endpoint_hours" | "vpc_endpoint_data_processed" => {
+                "fewer zones, or NAT instead of endpoints when little goes through them, cut it"
+            }
+            "container_insights" | "high_resolution_metrics" => {
+                "Container Insights on fewer clusters (or only in production) and standard-resolution scaling metrics cut it"
             }
             "logs_ingestion" => {
                 "fewer log bytes (drop debug lines, sample request logs) or a cheaper log class cut it"
@@ -368,6 +374,51 @@ fn around_sentence(p: &PlatformSummary) -> String {
             name.replace('_', " "),
             usd(*v)
         ));
+    }
+    text
+}
+
+/// The largest item is NAT: how much of it image pulls and logs make, and
+/// what interface VPC endpoints would cost instead (the figure the bill
+/// line carries).
+fn nat_advice(p: &PlatformSummary, name: &str, v: f64) -> String {
+    let mut text = format!(
+        " The largest item is {} at {}",
+        name.replace('_', " "),
+        usd(v)
+    );
+    let aws = p
+        .cost
+        .around
+        .iter()
+        .find(|l| l.resource.ends_with("/nat/ecr-logs"));
+    match aws {
+        Some(l) => {
+            let alt = l
+                .description
+                .split_once("would carry them for ")
+                .and_then(|(_, rest)| rest.split_whitespace().next());
+            text.push_str(&format!(
+                ": image pulls and CloudWatch Logs traffic make {} of NAT processing ({:.3} GB)",
+                usd(l.cost_usd),
+                l.quantity
+            ));
+            match alt {
+                Some(a) => text.push_str(&format!(
+                    "; interface VPC endpoints for ECR and CloudWatch Logs (with the free S3 gateway endpoint) would carry them for {a} over the run, {}",
+                    if a.trim_start_matches('$').replace(',', "").parse::<f64>().is_ok_and(|x| x < l.cost_usd) {
+                        "a saving: set `bill = { vpc_endpoints = true }`"
+                    } else {
+                        "more than NAT processing costs here: endpoints pay off only with more pulls or log bytes"
+                    }
+                )),
+                None => text.push_str("; interface VPC endpoints for ECR and CloudWatch Logs could carry them (the Region has no endpoint rate to compare)"),
+            }
+            text.push_str("; a public subnet with public IPs avoids NAT altogether.");
+        }
+        None => text.push_str(
+            ": it is the tasks' own egress; a public subnet with public IPs avoids NAT processing altogether.",
+        ),
     }
     text
 }

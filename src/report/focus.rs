@@ -311,7 +311,10 @@ fn around_rows(l: &CostLine, weights: &[u128], even: &[u128], push: &mut Push<'_
         return;
     }
     // Always on: evenly; driven by the fleet or the work: like compute.
-    let always_on = c == Component::EcrStorage || l.resource.ends_with("/nat");
+    let always_on = matches!(
+        c,
+        Component::EcrStorage | Component::ContainerInsights | Component::HighResolutionMetrics
+    ) || l.resource.ends_with("/nat");
     let w = if always_on { even } else { weights };
     let wsum: u128 = w.iter().sum::<u128>().max(1);
     for (h, cost) in split(total, w).into_iter().enumerate() {

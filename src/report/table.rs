@@ -350,6 +350,6 @@ fn around_table(summary: &Summary) -> String {
     }
     align_numbers(&mut t, 1);
     format!(
-        "{t}\naround compute = EBS volumes, public IPv4, load balancers, NAT, logs, ECR; what stays out is in the assumptions (report.html)\n"
+        "{t}\naround compute = EBS volumes, public IPv4, load balancers, NAT and VPC endpoints, logs and metrics, ECR; what stays out is in the assumptions (report.html)\n"
     )
 }

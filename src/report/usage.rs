@@ -2,14 +2,15 @@
 //! Written by a run with a right-sizing platform, from a second pass over
 //! the workload (the same tasks, from the same seed): per group, the
 //! request and percentiles of the tasks' average CPU, peak CPU and peak
-//! memory.
+//! memory. Tasks whose usage has no measured peak (averages only) count in
+//! the averages and in `tasks_with_usage`, not among the peaks.
 
 use crate::io::csv::quote;
 use crate::workload::TaskStream;
 use std::collections::BTreeMap;
 
 /// The columns of `usage.csv`, in order (docs/outputs.md repeats them).
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "group",
     "tasks",
     "tasks_with_usage",
@@ -22,6 +23,8 @@ pub const COLUMNS: [&str; 12] = [
     "memory_max_p50_mib",
     "memory_max_p90_mib",
     "memory_max_mib",
+    "tasks_with_peak",
+    "memory_avg_p90_mib",
 ];
 
 #[derive(Default)]
@@ -32,6 +35,7 @@ struct Group {
     cpu_avg: Vec<u32>,
     cpu_max: Vec<u32>,
     memory_max: Vec<u32>,
+    memory_avg: Vec<u32>,
 }
 
 /// The nearest-rank percentile `p` (0 to 1) of sorted values.
@@ -59,8 +63,12 @@ pub fn usage_csv(stream: TaskStream) -> Result<Option<String>, crate::workload::
         if let Some(u) = t.usage.as_deref() {
             any = true;
             g.cpu_avg.push(u.cpu_avg_milli);
-            g.cpu_max.push(u.cpu_max_milli);
-            g.memory_max.push(u.memory_max_mib);
+            g.memory_avg.push(u.memory_avg_mib);
+            // Averages only (no measured peak): not among the peaks.
+            if u.peak_known {
+                g.cpu_max.push(u.cpu_max_milli);
+                g.memory_max.push(u.memory_max_mib);
+            }
         }
     }
     if !any {
@@ -72,8 +80,9 @@ pub fn usage_csv(stream: TaskStream) -> Result<Option<String>, crate::workload::
         g.cpu_avg.sort_unstable();
         g.cpu_max.sort_unstable();
         g.memory_max.sort_unstable();
+        g.memory_avg.sort_unstable();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             quote(&name),
             g.tasks,
             g.cpu_avg.len(),
@@ -86,6 +95,8 @@ pub fn usage_csv(stream: TaskStream) -> Result<Option<String>, crate::workload::
             pct(&g.memory_max, 0.5),
             pct(&g.memory_max, 0.9),
             pct(&g.memory_max, 1.0),
+            g.cpu_max.len(),
+            pct(&g.memory_avg, 0.9),
         ));
     }
     Ok(Some(out))

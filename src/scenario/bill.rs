@@ -6,7 +6,7 @@
 
 use super::check::{Invalid, invalid};
 use super::raw::{PlatformKind, RawScenario};
-use super::raw_bill::BillDefaults;
+use super::raw_bill::{BillDefaults, Switch};
 use crate::platform::PlatformSpec;
 use crate::platform::ec2::Orchestrator;
 use crate::pricing::Catalog;
@@ -218,6 +218,64 @@ pub fn settings(
             })?;
             leave_out.insert(group);
         }
+        let is_eks = matches!(spec, PlatformSpec::Ec2(e) if e.orchestrator == Orchestrator::Eks);
+        let n_services = raw.workload.services.len() as u32;
+        let insights_metrics = match &pb.container_insights {
+            None | Some(Switch::Flag(false)) => 0,
+            Some(Switch::Word(w)) if w == "off" => 0,
+            Some(Switch::Flag(true)) if is_eks => {
+                return Err(invalid(
+                    key("container_insights"),
+                    "applies to ECS clusters only: Container Insights on EKS publishes other (node and pod) metrics, not modelled; remove the key or use an ECS platform",
+                ));
+            }
+            Some(Switch::Flag(true)) => {
+                let cluster = if is_ec2 {
+                    defaults.insights_cluster_metrics_ec2
+                } else {
+                    defaults.insights_cluster_metrics_fargate
+                };
+                cluster + n_services * defaults.insights_service_metrics
+            }
+            Some(Switch::Word(w)) if w == "enhanced" => {
+                return Err(invalid(
+                    key("container_insights"),
+                    "\"enhanced\" (Container Insights with enhanced observability) is priced per observation, and the catalog has no sourced rate or observation count for it; write true (standard Container Insights, charged as custom metrics) or false",
+                ));
+            }
+            Some(Switch::Word(w)) => {
+                return Err(invalid(
+                    key("container_insights"),
+                    format!(
+                        "`{w}` is not a setting; write true (standard Container Insights) or false (off, the default)"
+                    ),
+                ));
+            }
+        };
+        // ECS publishes a service's 20-second CPU metric when it scales on
+        // it (`metric_resolution = "high"`, issue 21).
+        let high_resolution_metrics = if is_eks {
+            0
+        } else {
+            raw.workload
+                .services
+                .iter()
+                .filter(|s| s.metric_resolution.as_deref() == Some("high"))
+                .count() as u32
+        };
+        let vpc_endpoints = pb.vpc_endpoints.unwrap_or(false);
+        if vpc_endpoints && subnet != Subnet::Private {
+            return Err(invalid(
+                key("vpc_endpoints"),
+                "needs subnet = \"private\": tasks in a public subnet reach ECR and CloudWatch Logs over their public address, and endpoints would only add their hours",
+            ));
+        }
+        if defaults.vpc_endpoints_per_zone == 0 {
+            return Err(invalid(
+                "defaults bill.vpc_endpoints_per_zone",
+                "must be 1 or more, such as 3 (ECR API, ECR Docker, CloudWatch Logs)",
+            ));
+        }
         let s = Settings {
             subnet,
             nat_gateways,
@@ -230,6 +288,11 @@ pub fn settings(
             image_source,
             services: services.clone(),
             leave_out,
+            zones,
+            insights_metrics,
+            high_resolution_metrics,
+            vpc_endpoints,
+            endpoint_count: defaults.vpc_endpoints_per_zone,
         };
         if !matches!(spec, PlatformSpec::Function(_)) {
             check_rates(&s, is_ec2, region, catalog)
@@ -251,6 +314,12 @@ fn check_rates(s: &Settings, is_ec2: bool, region: &str, catalog: &Catalog) -> R
     }
     if s.subnet == Subnet::Private && s.includes(Group::Nat) {
         need.extend(["nat_hour", "nat_gb"]);
+    }
+    if s.vpc_endpoints && s.includes(Group::VpcEndpoints) {
+        need.extend(["endpoint_hour", "endpoint_gb"]);
+    }
+    if s.includes(Group::Metrics) && s.insights_metrics + s.high_resolution_metrics > 0 {
+        need.push("custom_metric_month");
     }
     if s.includes(Group::CrossZone) && s.cross_zone_bytes_per_task > 0 {
         need.push("cross_zone_gb");

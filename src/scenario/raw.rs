@@ -63,6 +63,9 @@ pub struct RawWorkload {
     pub time_scale: Option<f64>,
     /// Parameters of the format's adapter.
     pub options: Option<RawTraceOptions>,
+    /// A Container Insights performance log giving the usage of an
+    /// `ecs-tasks` or `kubernetes-pods` trace's tasks (issue 27).
+    pub usage: Option<String>,
     pub load_scale: Option<f64>,
     pub duration_scale: Option<f64>,
     #[serde(default)]

@@ -29,6 +29,19 @@ pub struct RawPlatformBill {
     pub root_volume: Option<String>,
     pub data_volume: Option<String>,
     pub leave_out: Option<Vec<String>>,
+    /// Container Insights on the platform's cluster: true, false or
+    /// "enhanced" (refused: no sourced rate).
+    pub container_insights: Option<Switch>,
+    /// Interface VPC endpoints for ECR and CloudWatch Logs (private subnet).
+    pub vpc_endpoints: Option<bool>,
+}
+
+/// A key that takes `true`, `false` or a word.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Switch {
+    Flag(bool),
+    Word(String),
 }
 
 /// Defaults of the bill around compute (`[bill]` in data/defaults.toml).
@@ -43,4 +56,12 @@ pub struct BillDefaults {
     pub requests_per_connection: u64,
     pub rules: u64,
     pub source: String,
+    /// Container Insights metrics of an ECS cluster (cluster dimension):
+    /// on EC2 (with ContainerInstanceCount) and on Fargate.
+    pub insights_cluster_metrics_ec2: u32,
+    pub insights_cluster_metrics_fargate: u32,
+    /// Container Insights metrics of each ECS service.
+    pub insights_service_metrics: u32,
+    /// Interface endpoints per zone for ECR pulls and awslogs.
+    pub vpc_endpoints_per_zone: u32,
 }

@@ -473,6 +473,7 @@ fn requests(
                 sample: r.sample,
                 time_scale: r.time_scale,
                 options: r.options.clone(),
+                usage: None,
                 load_scale: None,
                 duration_scale: None,
                 generators: Vec::new(),

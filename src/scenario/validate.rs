@@ -1105,6 +1105,7 @@ pub fn scenario(
                 ("sample", w.sample.is_some()),
                 ("time_scale", w.time_scale.is_some()),
                 ("options", w.options.is_some()),
+                ("usage", w.usage.is_some()),
             ] {
                 if set {
                     return Err(invalid(

@@ -169,6 +169,7 @@ pub fn trace_spec(
         )?,
         durations_file: file("durations_file", &o.durations_file)?,
         memory_file: file("memory_file", &o.memory_file)?,
+        usage_file: usage_file(w, format, base_dir)?,
     };
     if format == Format::AzureFunctions2019 && params.durations_file.is_none() {
         return Err(invalid(
@@ -187,6 +188,39 @@ pub fn trace_spec(
         time_scale,
         params,
     })
+}
+
+/// `workload.usage`: a Container Insights performance log, only beside an
+/// export of the account's own tasks or pods.
+fn usage_file(
+    w: &RawWorkload,
+    format: crate::workload::formats::Format,
+    base_dir: &Path,
+) -> Result<Option<std::path::PathBuf>, Invalid> {
+    use crate::workload::formats::Format;
+    let Some(p) = &w.usage else {
+        return Ok(None);
+    };
+    if !matches!(format, Format::EcsTasks | Format::KubernetesPods) {
+        return Err(invalid(
+            "workload.usage",
+            format!(
+                "\"{p}\": a Container Insights performance log joins only an ecs-tasks or kubernetes-pods trace, and this trace is {}; remove the key (a format that carries usage gives it in its own columns: docs/traces.md)",
+                format.name()
+            ),
+        ));
+    }
+    let full = base_dir.join(p);
+    if !full.is_file() {
+        return Err(invalid(
+            "workload.usage",
+            format!(
+                "no file at {} (paths are relative to the scenario file); export the performance log events with `aws logs filter-log-events` (docs/traces.md)",
+                full.display()
+            ),
+        ));
+    }
+    Ok(Some(full))
 }
 
 pub fn generator(

@@ -141,7 +141,8 @@ fn write_task(w: &mut impl Write, t: &Task) -> std::io::Result<()> {
     match &t.usage {
         None => w.write_all(&[0]),
         Some(u) => {
-            w.write_all(&[1])?;
+            // 1: peaks measured; 2: averages only.
+            w.write_all(&[if u.peak_known { 1 } else { 2 }])?;
             for v in [
                 u.cpu_avg_milli,
                 u.cpu_max_milli,
@@ -219,6 +220,7 @@ fn read_usage(r: &mut impl Read) -> std::io::Result<Option<Box<super::usage::Usa
         cpu_max_milli: v[1],
         memory_avg_mib: v[2],
         memory_max_mib: v[3],
+        peak_known: flag[0] == 1,
     })))
 }
 
@@ -359,6 +361,27 @@ mod tests {
             storage_gib: 0,
             group: Some(Arc::from("g")),
             usage: None,
+        }
+    }
+
+    #[test]
+    fn spilled_tasks_keep_their_usage_and_whether_its_peaks_were_measured() {
+        let mut groups = HashMap::new();
+        for usage in [
+            None,
+            super::super::usage::Usage::from_parts(
+                (Some(100), Some(300)),
+                (Some(200), Some(500)),
+                (1000, 1024),
+            ),
+            Some(super::super::usage::Usage::averages_only(150, 600)),
+        ] {
+            let mut task = t(5, "a");
+            task.usage = usage.map(Box::new);
+            let mut bytes = Vec::new();
+            write_task(&mut bytes, &task).unwrap();
+            let back = read_task(&mut bytes.as_slice(), &mut groups).unwrap();
+            assert_eq!(back.usage, task.usage);
         }
     }
 

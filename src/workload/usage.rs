@@ -18,6 +18,11 @@ pub struct Usage {
     pub memory_avg_mib: u32,
     /// Peak memory in MiB (the working set a container limit must hold).
     pub memory_max_mib: u32,
+    /// Whether the peaks were measured. False when the source gives only
+    /// averages (the CUR's `split_line_item_actual_usage`): the peaks then
+    /// repeat the averages, a policy sizing at `max` keeps the request, and
+    /// a kill is judged against the average (a lower bound on kills).
+    pub peak_known: bool,
 }
 
 impl Usage {
@@ -46,7 +51,20 @@ impl Usage {
             cpu_max_milli,
             memory_avg_mib,
             memory_max_mib,
+            peak_known: true,
         })
+    }
+
+    /// Usage known only as averages (CPU milli-vCPU, memory MiB): the peaks
+    /// repeat them and are marked unknown.
+    pub fn averages_only(cpu_avg_milli: u32, memory_avg_mib: u32) -> Usage {
+        Usage {
+            cpu_avg_milli,
+            cpu_max_milli: cpu_avg_milli,
+            memory_avg_mib,
+            memory_max_mib: memory_avg_mib,
+            peak_known: false,
+        }
     }
 }
 
@@ -75,6 +93,7 @@ impl UsageDraw {
             cpu_max_milli,
             memory_avg_mib,
             memory_max_mib,
+            peak_known: true,
         }
     }
 }

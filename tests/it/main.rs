@@ -3,6 +3,7 @@
 mod account;
 mod backlog;
 mod balancer;
+mod bill_observability;
 mod bills;
 mod broken;
 mod cluster_fidelity;
@@ -23,6 +24,7 @@ mod fuzz;
 mod honest;
 mod inputs;
 mod layers;
+mod own_usage;
 mod properties;
 mod reports;
 mod rightsizing;

@@ -316,7 +316,7 @@ fn rightsize_prints_task_definition_and_pod_spec_sizes_from_a_run() {
     assert_eq!(code, 0, "{err}");
     let usage = std::fs::read_to_string(out.join("usage.csv")).unwrap();
     assert!(
-        usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000\n"),
+        usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000,10,450\n"),
         "{usage}"
     );
     let (code, text, err) = crate::common::bin(&["rightsize", out.to_str().unwrap()], case.dir());

@@ -1,6 +1,6 @@
 //! The bill around compute (issue 25), end to end: charges worked by hand
 //! from the cited rates, the report's parts and whole, and the FOCUS export
-//! read back with polars (and DuckDB when it is installed).
+//! read back with polars and with DuckDB.
 
 use crate::common::{Case, bin, run};
 use fargate_sim::io::table::Table;
@@ -215,21 +215,9 @@ max = 20
     let rows = fargate_sim::report::focus::validate(&text).unwrap();
     assert_eq!(rows, t.height());
     assert!(text.contains("2026-01-01T01:00:00Z"));
-    // DuckDB, when installed, reads the same sums.
-    if let Ok(o) = std::process::Command::new("duckdb")
-        .args([
-            "-csv",
-            "-noheader",
-            "-c",
-            "select round(sum(BilledCost), 6) from 'out/focus.csv'",
-        ])
-        .current_dir(case.dir())
-        .output()
-    {
-        let total: f64 = s.platforms.iter().map(|p| p.cost.total_usd).sum();
-        let got: f64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap();
-        assert!((got - total).abs() < 1e-5, "{got} {total}");
-    }
+    // DuckDB (its Python module, which .ci/run installs) reads the same
+    // file: the FOCUS columns, and each platform's rows sum to its total.
+    duckdb_check(&out.join("focus.csv"), &s);
     // The table and explain show the parts and name the largest item.
     let (code, text, err) = bin(&["explain", "out"], case.dir());
     assert_eq!(code, 0, "{err}");
@@ -242,6 +230,79 @@ max = 20
             .unwrap()
             .contains("cost_around_load_balancer_capacity_usd")
     );
+}
+
+/// Opens focus.csv with DuckDB's Python module: every FOCUS column is
+/// there and each platform's BilledCost sums to its total. Skipped (with a
+/// line saying why) only when python3 itself is missing; a python3 without
+/// duckdb fails, naming `pip install duckdb`.
+fn duckdb_check(csv: &std::path::Path, s: &Summary) {
+    let script = r#"
+import sys
+try:
+    import duckdb
+except ImportError:
+    print("NO_DUCKDB")
+    sys.exit(0)
+con = duckdb.connect()
+rel = con.read_csv(sys.argv[1], header=True, all_varchar=True)
+print("COLUMNS\t" + "\t".join(rel.columns))
+rows = con.execute(
+    "select x_Platform, sum(cast(BilledCost as decimal(38, 12))) from read_csv(?, header = true, all_varchar = true) group by 1 order by 1",
+    [sys.argv[1]],
+).fetchall()
+for name, total in rows:
+    print("SUM\t%s\t%s" % (name, total))
+"#;
+    let out = match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(csv)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            println!("skipped: the DuckDB check needs python3 ({e})");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python3/duckdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("NO_DUCKDB"),
+        "python3 has no duckdb module: run `pip install duckdb` (.ci/run does)"
+    );
+    let columns: Vec<&str> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("COLUMNS\t"))
+        .expect("DuckDB listed no columns")
+        .split('\t')
+        .collect();
+    for c in fargate_sim::report::focus::COLUMNS {
+        assert!(columns.contains(&c), "DuckDB does not see column {c}");
+    }
+    let sums: Vec<(&str, f64)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("SUM\t"))
+        .map(|l| {
+            let (name, v) = l.split_once('\t').unwrap();
+            (name, v.parse::<f64>().unwrap())
+        })
+        .collect();
+    assert_eq!(sums.len(), s.platforms.len(), "{text}");
+    for p in &s.platforms {
+        let got = sums.iter().find(|(n, _)| *n == p.name).unwrap().1;
+        assert!(
+            (got - p.cost.total_usd).abs() < 1e-8,
+            "DuckDB sums {}: {got} vs {}",
+            p.name,
+            p.cost.total_usd
+        );
+    }
 }
 
 /// A Region without a rate is refused with what to add; a leave_out does
@@ -268,7 +329,7 @@ kind = "fargate"
     let nat = Case::new(
         &text.replace(
             "kind = \"fargate\"",
-            "kind = \"fargate\"\nbill = { subnet = \"private\" }",
+            "kind = \"fargate\"\nbill = { container_insights = true }",
         ),
         None,
     );
@@ -276,7 +337,9 @@ kind = "fargate"
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], nat.dir());
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("nat_hour") && err.contains("ap-northeast-1") && err.contains("leave_out"),
+        err.contains("custom_metric_month")
+            && err.contains("ap-northeast-1")
+            && err.contains("leave_out"),
         "{err}"
     );
 }

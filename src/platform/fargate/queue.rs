@@ -75,7 +75,8 @@ impl Codec<Waiting> for WaitingCodec {
         put_u32(out, group);
         match &t.usage {
             Some(u) => {
-                put_u32(out, 1);
+                // 1: peaks measured; 2: averages only.
+                put_u32(out, if u.peak_known { 1 } else { 2 });
                 for v in [
                     u.cpu_avg_milli,
                     u.cpu_max_milli,
@@ -126,11 +127,12 @@ impl Codec<Waiting> for WaitingCodec {
         };
         let usage = match get_u32(r)? {
             0 => None,
-            _ => Some(Box::new(Usage {
+            flag => Some(Box::new(Usage {
                 cpu_avg_milli: get_u32(r)?,
                 cpu_max_milli: get_u32(r)?,
                 memory_avg_mib: get_u32(r)?,
                 memory_max_mib: get_u32(r)?,
+                peak_known: flag == 1,
             })),
         };
         let plan = Attempt {
@@ -207,14 +209,18 @@ mod tests {
                     memory_mib: 512 + i as u32,
                     storage_gib: i as u32,
                     group: (i != 3).then(|| group.clone()),
-                    usage: (i == 2).then(|| {
-                        Box::new(Usage {
+                    usage: match i {
+                        2 => Some(Box::new(Usage {
                             cpu_avg_milli: 100,
                             cpu_max_milli: 240,
                             memory_avg_mib: 300,
                             memory_max_mib: 700,
-                        })
-                    }),
+                            peak_known: true,
+                        })),
+                        // Averages only (the CUR's actual usage) keep their mark.
+                        1 => Some(Box::new(Usage::averages_only(120, 400))),
+                        _ => None,
+                    },
                 },
                 size: FargateSize {
                     cpu_milli: 256,

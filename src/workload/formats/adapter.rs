@@ -41,6 +41,9 @@ pub struct FormatParams {
     /// Azure Functions 2019: the durations and memory files of the same day.
     pub durations_file: Option<PathBuf>,
     pub memory_file: Option<PathBuf>,
+    /// `workload.usage`: a Container Insights performance log joined to an
+    /// `ecs-tasks` or `kubernetes-pods` export (issue 27).
+    pub usage_file: Option<PathBuf>,
 }
 
 /// Counts of skipped rows by reason, shared between a stream and whoever

@@ -100,6 +100,9 @@ pub struct RealBill {
     /// row skipped, or a file cut short): left out of the tasks, its cost
     /// kept in the bill.
     pub unsized_tasks: u64,
+    /// Tasks whose lines carry `split_line_item_actual_usage`: they have an
+    /// average use (no peak) for right-sizing.
+    pub tasks_with_actual_usage: u64,
 }
 
 impl RealBill {
@@ -124,7 +127,7 @@ impl RealBill {
 }
 
 /// Column roles, in the order of [`Columns`].
-const ROLES: [(&str, &str); 13] = [
+const ROLES: [(&str, &str); 14] = [
     ("resource", "line_item_resource_id"),
     ("usage_type", "line_item_usage_type"),
     ("start", "line_item_usage_start_date"),
@@ -138,6 +141,7 @@ const ROLES: [(&str, &str); 13] = [
     ("line_type", "line_item_line_item_type"),
     ("period", "bill_billing_period_start_date"),
     ("end", "line_item_usage_end_date"),
+    ("actual", "split_line_item_actual_usage"),
 ];
 
 /// Flattened tag columns that name a group, best first.
@@ -186,7 +190,7 @@ pub fn is_split_cost_header(names: &[String]) -> bool {
 /// The column index of each role, and of the group tag columns.
 #[derive(Clone, Debug, Default)]
 struct Columns {
-    role: [Option<usize>; 13],
+    role: [Option<usize>; 14],
     tags: [Option<usize>; 4],
 }
 
@@ -203,6 +207,12 @@ struct OpenTask {
     first_cpu: Option<f64>,
     max_cpu: f64,
     max_mem: f64,
+    /// `split_line_item_actual_usage` added up (vCPU-hours, GB-hours), and
+    /// the reserved hours of the lines that carry it.
+    actual_cpu: f64,
+    actual_cpu_reserved: f64,
+    actual_mem: f64,
+    actual_mem_reserved: f64,
 }
 
 /// The `aws-cur` adapter.
@@ -290,6 +300,10 @@ impl SplitCost {
         )?;
         let mut t = task(Some(o.id.clone().into()), submit, duration, cpu, mem);
         t.group = Some(o.group.clone());
+        t.usage = actual_usage(&o).map(Box::new);
+        if t.usage.is_some() {
+            self.bill().tasks_with_actual_usage += 1;
+        }
         out.push(t);
         let mut bill = self.bill();
         bill.groups.entry(o.group.to_string()).or_default().tasks += 1;
@@ -343,6 +357,24 @@ impl SplitCost {
         };
         self.groups.get(&name)
     }
+}
+
+/// A task's average use from `split_line_item_actual_usage`: the used
+/// vCPU-hours (GB-hours) over the hours they cover, those hours being the
+/// reserved vCPU-hours (GB-hours) of the same lines over the task's size.
+/// Time-weighted over its hours; the CUR has no peak, so the usage is
+/// averages only. None unless both a vCPU and a memory line carry it.
+fn actual_usage(o: &OpenTask) -> Option<crate::workload::Usage> {
+    if o.actual_cpu_reserved <= 0.0 || o.actual_mem_reserved <= 0.0 {
+        return None;
+    }
+    let vcpu = o.actual_cpu * o.max_cpu / o.actual_cpu_reserved;
+    let gb = o.actual_mem * o.max_mem / o.actual_mem_reserved;
+    let up = |v: f64| round6(v).ceil().clamp(0.0, u32::MAX as f64) as u32;
+    Some(crate::workload::Usage::averages_only(
+        up(vcpu * 1000.0),
+        up(gb * 1024.0),
+    ))
 }
 
 /// CSV doubles a quote inside a quoted field; a cell read whole may still carry them.
@@ -571,6 +603,10 @@ impl Adapter for SplitCost {
             "" => usage("line_item_usage_amount", self.get(fields, 4))?,
             v => usage("split_line_item_reserved_usage", v)?,
         };
+        let actual = match self.get(fields, 13) {
+            "" => None,
+            v => Some(usage("split_line_item_actual_usage", v)?),
+        };
         let split = match self.get(fields, 5) {
             "" => parse_usd("line_item_unblended_cost", self.get(fields, 6))?,
             v => parse_usd("split_line_item_split_cost", v)?,
@@ -627,6 +663,10 @@ impl Adapter for SplitCost {
                 first_cpu: None,
                 max_cpu: 0.0,
                 max_mem: 0.0,
+                actual_cpu: 0.0,
+                actual_cpu_reserved: 0.0,
+                actual_mem: 0.0,
+                actual_mem_reserved: 0.0,
             });
         }
         let (group, launch) = {
@@ -648,6 +688,15 @@ impl Adapter for SplitCost {
                 o.cpu += reserved;
             } else {
                 o.mem += reserved;
+            }
+            if let Some(a) = actual {
+                if is_cpu {
+                    o.actual_cpu += a;
+                    o.actual_cpu_reserved += reserved;
+                } else {
+                    o.actual_mem += a;
+                    o.actual_mem_reserved += reserved;
+                }
             }
             if launch == LaunchType::Ec2 {
                 o.launch = LaunchType::Ec2;
@@ -680,6 +729,9 @@ impl Adapter for SplitCost {
 
     fn notes(&self) -> Vec<String> {
         let mut n = self.notes.clone();
+        if self.cols.role[13].is_some() {
+            n.push("aws-cur: split_line_item_actual_usage gives each task its average vCPU and memory use over its hours; the export has no peak, so a rightsizing policy at \"max\" keeps the request of such tasks and one at \"avg\" judges kills against the average (a lower bound)".into());
+        }
         n.push("aws-cur: lines are read in the order of line_item_resource_id, then line_item_usage_start_date; a task's size is its largest hourly reservation (exact when it ran a whole hour)".into());
         n
     }

@@ -11,6 +11,7 @@
 pub mod adapter;
 pub mod alibaba;
 pub mod azure;
+pub mod container_insights;
 pub mod cur;
 pub mod cur_bill;
 pub mod ecs_tasks;

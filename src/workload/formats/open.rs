@@ -353,11 +353,18 @@ pub fn open(
             } else {
                 super::kube_pods::read(path, &Default::default(), on_bad_row, skipped)?
             };
-            let notes = export.notes.clone();
-            return Ok(OpenedTrace {
-                stream: super::lifecycle::into_stream(export),
-                notes,
-            });
+            let mut notes = export.notes.clone();
+            let stream = match &params.usage_file {
+                Some(u) => {
+                    let perf =
+                        super::container_insights::read(u, export.pods, on_bad_row, skipped)?;
+                    let (stream, note) = super::container_insights::join(export, &perf, u);
+                    notes.push(note);
+                    stream
+                }
+                None => super::lifecycle::into_stream(export),
+            };
+            return Ok(OpenedTrace { stream, notes });
         }
         Format::Native => {
             if crate::workload::text::is_parquet(path)? {
