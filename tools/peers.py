@@ -14,7 +14,7 @@ repository), installs SimPy with pip when it is missing (or skips its ratio and
 says how), runs the programs interleaved RUNS times after a warm-up, and prints
 the median wall times, the ratios and whether the bills agree to 1e-6.
 Run by `cargo bench --bench peers`; not part of `cargo test`."""
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(ROOT, "..", "shared", "peers")
@@ -22,13 +22,28 @@ STARTUP = 35.0
 SHAPES = [("bucket never empties", 5.0, 2), ("bucket empties", 20.0, 1)]
 
 
+# CPU seconds (user + system) of each finished run, by program, beside the
+# wall times: on a loaded machine wall time counts other programs' turns.
+CPU = {}
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(cmd):
+    c0 = children_cpu()
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr}")
+    CPU.setdefault(CURRENT[0], []).append(children_cpu() - c0)
     return wall, r.stdout
+
+
+CURRENT = [""]
 
 
 def scenario(dir_, trace):
@@ -54,7 +69,10 @@ def fargate_sim(bin_, scen, out, records):
     with open(os.path.join(out, "summary.json")) as f:
         s = json.load(f)
     p = s["platforms"][0] if isinstance(s.get("platforms"), list) else next(iter(s["platforms"].values()))
-    return wall, p["cost"]["total_usd"]
+    # The task bill (vCPU and memory), as the peers bill; the costs around
+    # the tasks that fargate-sim adds (a public IPv4 address per task) are
+    # not in the peers' rules.
+    return wall, p["cost"].get("compute_usd", p["cost"]["total_usd"])
 
 
 def peer(cmd):
@@ -106,36 +124,47 @@ def main():
             "simcore peer": lambda: peer([simcore, trace, str(STARTUP)]),
         }
         for f in runs.values():  # warm-up: the file in the page cache, the binaries loaded
+            CURRENT[0] = "warm-up"
             f()
+        CPU.clear()
         walls = {k: [] for k in runs}
         bills = {}
         for _ in range(o.runs):
             for k, f in runs.items():
+                CURRENT[0] = k
                 w, b = f()
                 walls[k].append(w)
                 bills[k] = b
         if simpy:
             walls["SimPy peer"] = []
             for _ in range(o.simpy_runs):
+                CURRENT[0] = "SimPy peer"
                 w, b = peer([sys.executable, os.path.join(PEERS, "simpy_fargate.py"), trace, str(STARTUP)])
                 walls["SimPy peer"].append(w)
                 bills["SimPy peer"] = b
+        load = os.getloadavg()[0]
         print(f"\n{label}: {o.tasks:,} tasks at {rate:g}/s, {mb:.1f} MB of CSV; "
-              f"median of {o.runs} interleaved runs" + (f" (SimPy: {o.simpy_runs})" if simpy else ", SimPy skipped"))
+              f"median of {o.runs} interleaved runs" + (f" (SimPy: {o.simpy_runs})" if simpy else ", SimPy skipped")
+              + f"; load average {load:.1f} on {os.cpu_count()} CPUs")
         ref = bills["simcore peer"]
         for k, w in walls.items():
             agree = abs(bills[k] - ref) <= 1e-6 * abs(ref)
             failed |= not agree
-            print(f"  {k:32} {statistics.median(w):7.3f} s  bill {bills[k]:.6f} USD  "
-                  f"{'agrees' if agree else 'DIFFERS'}")
+            print(f"  {k:32} {statistics.median(w):7.3f} s wall {statistics.median(CPU[k]):7.3f} CPU-s  "
+                  f"bill {bills[k]:.6f} USD  {'agrees' if agree else 'DIFFERS'}")
         fs = statistics.median(walls["fargate-sim --no-task-records"])
         fs_rec = statistics.median(walls["fargate-sim with tasks.parquet"])
         sc = statistics.median(walls["simcore peer"])
-        print(f"  ratio simcore / fargate-sim --no-task-records: {sc / fs:.2f}x (target 3x)")
-        print(f"  ratio simcore / fargate-sim with tasks.parquet: {sc / fs_rec:.2f}x (target 2x)")
+        cpu = {k: statistics.median(v) for k, v in CPU.items()}
+        fs_c = cpu["fargate-sim --no-task-records"]
+        print(f"  ratio simcore / fargate-sim --no-task-records: {sc / fs:.2f}x wall, "
+              f"{cpu['simcore peer'] / fs_c:.2f}x CPU (target 3x)")
+        print(f"  ratio simcore / fargate-sim with tasks.parquet: {sc / fs_rec:.2f}x wall, "
+              f"{cpu['simcore peer'] / cpu['fargate-sim with tasks.parquet']:.2f}x CPU (target 2x)")
         if "SimPy peer" in walls:
             print(f"  ratio SimPy / fargate-sim --no-task-records: "
-                  f"{statistics.median(walls['SimPy peer']) / fs:.0f}x (target 150x)")
+                  f"{statistics.median(walls['SimPy peer']) / fs:.0f}x wall, "
+                  f"{cpu['SimPy peer'] / fs_c:.0f}x CPU (target 150x)")
     if not o.keep:
         shutil.rmtree(work, ignore_errors=True)
     if failed:

@@ -100,7 +100,12 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
 
 /// A field trimmed, without its surrounding double quotes if it has them.
 pub fn unquote(field: &str) -> &str {
-    let t = field.trim();
+    // Nothing to trim when both ends are visible ASCII (the usual field).
+    let b = field.as_bytes();
+    let t = match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => field,
+        _ => field.trim(),
+    };
     if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
         &t[1..t.len() - 1]
     } else {

@@ -310,6 +310,7 @@ impl RowChecker {
 }
 
 /// Where each known column sits in a header, and the notes about the rest.
+#[derive(Clone)]
 pub(crate) struct ColumnMap {
     pub index: [Option<usize>; KNOWN],
     pub width: usize,

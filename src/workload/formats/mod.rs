@@ -20,6 +20,8 @@ pub mod google_usage;
 pub mod json_export;
 pub mod kube_pods;
 pub mod lifecycle;
+pub mod native_blocks;
+mod native_csv;
 pub mod open;
 pub mod requests;
 pub mod swf;

@@ -3,7 +3,7 @@
 //! format included).
 
 use super::adapter::{Adapter, BadRow, Fields, FormatParams, OnBadRow, SkipCounter};
-use crate::workload::native::{ColumnMap, RawRow, RowChecker};
+use super::native_csv::{NativeCsv, bad_row_error};
 use crate::workload::text::TextLines;
 use crate::workload::{Task, TaskStream, WorkloadError};
 use std::collections::VecDeque;
@@ -227,16 +227,7 @@ impl AdapterStream {
     }
 
     fn bad(&self, line: u64, b: BadRow) -> WorkloadError {
-        WorkloadError::BadValue {
-            path: self.lines.path().to_path_buf(),
-            line,
-            column: b.column,
-            value: b.value,
-            expected: format!(
-                "{} (set workload.on_bad_row = \"skip\" to skip such rows and count them)",
-                b.reason
-            ),
-        }
+        bad_row_error(self.lines.path(), line, b)
     }
 }
 
@@ -388,6 +379,13 @@ pub fn open(
                     notes: info.notes,
                 });
             }
+            // Parsed in blocks on worker threads (the same rows, errors and
+            // skips as the adapter), when the header is the first line.
+            if let Some((stream, notes)) =
+                super::native_blocks::open(path, on_bad_row, check_order, skipped)?
+            {
+                return Ok(OpenedTrace { stream, notes });
+            }
             Box::new(NativeCsv::default())
         }
         Format::Alibaba2017 => Box::new(super::alibaba::Batch2017::new(params)),
@@ -459,72 +457,4 @@ pub fn open_adapter(
         }),
         notes,
     })
-}
-
-/// The native CSV format as an adapter (header required, any column order).
-#[derive(Default)]
-struct NativeCsv {
-    map: Option<ColumnMap>,
-    checker: Option<RowChecker>,
-    notes: Vec<String>,
-}
-
-impl Adapter for NativeCsv {
-    fn header(&mut self, path: &Path, fields: &[&str]) -> Result<bool, WorkloadError> {
-        let map = ColumnMap::from_header(path, fields)?;
-        self.notes = map.notes.clone();
-        self.map = Some(map);
-        let mut checker = RowChecker::new(path);
-        checker.check_order = false;
-        self.checker = Some(checker);
-        Ok(true)
-    }
-
-    fn row(&mut self, fields: &[&str], out: &mut Vec<Task>) -> Result<(), BadRow> {
-        let map = self.map.as_ref().expect("header read first");
-        if fields.len() < map.width {
-            return Err(BadRow::new(
-                "(row)",
-                &fields.join(","),
-                format!("{} fields where the header has {}", fields.len(), map.width),
-            ));
-        }
-        let get = |i: usize| map.index[i].map_or("", |c| fields[c]);
-        let row = RawRow {
-            task_id: get(0),
-            submit_s: get(1),
-            duration_s: get(2),
-            cpu_vcpu: get(3),
-            memory_mib: get(4),
-            storage_gib: get(5),
-            group: get(6),
-            usage: [get(7), get(8), get(9), get(10)],
-        };
-        match self
-            .checker
-            .as_mut()
-            .expect("header read first")
-            .check(0, &row)
-        {
-            Ok(t) => {
-                out.push(t);
-                Ok(())
-            }
-            Err(WorkloadError::BadValue {
-                column,
-                value,
-                expected,
-                ..
-            }) => Err(BadRow {
-                column,
-                value,
-                reason: format!("{column}: {expected}"),
-            }),
-            Err(e) => Err(BadRow::new("(row)", "", e.to_string())),
-        }
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
-    }
 }

@@ -1,0 +1,685 @@
+//! The native CSV trace parsed in blocks on worker threads (issue 24).
+//!
+//! One thread reads the file (or its gzip stream) in blocks of whole lines;
+//! block `k` goes to worker `k % W`, which parses it into tasks with the
+//! same row code as the adapter ([`super::native_csv::native_row`]); the stream
+//! takes block `k` back from worker `k % W`. The tasks therefore come out in
+//! file order whatever the threads' timing, and the run is the same to the
+//! bit.
+//!
+//! Everything that depends on what came before a block is settled when the
+//! stream takes the block, not by the worker: line numbers (a worker counts
+//! lines from the block's start; the stream adds the lines of the blocks
+//! before), the submit order across the block's first task, and the counts
+//! of skipped rows (a worker notes each skip beside the task it precedes;
+//! the stream adds it to the counter when it hands that task over, as the
+//! adapter's stream does). Errors carry the file, line, column and value,
+//! word for word as the adapter gives them; after an error nothing follows.
+//!
+//! A trace whose header is not its first line (blank lines first) is read
+//! through the adapter, as before.
+
+use super::adapter::{BadRow, OnBadRow, SkipCounter};
+use super::native_csv::{bad_row_error, native_row};
+use crate::io::csv::{split_csv, split_csv_ranges};
+use crate::workload::native::{ColumnMap, RowChecker};
+use crate::workload::text::{TextLines, is_gzip};
+use crate::workload::{Task, TaskStream, WorkloadError};
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+/// Bytes per block (a block is extended to the end of its last line).
+const BLOCK: usize = 512 * 1024;
+/// Fields of a line kept on the stack, as the adapter's stream does.
+const STACK_FIELDS: usize = 32;
+
+/// How the blocks are cut and parsed (tests use small blocks).
+#[derive(Clone, Copy, Debug)]
+pub struct Blocks {
+    /// Bytes per block, at least 1.
+    pub bytes: usize,
+    /// Worker threads, at least 1.
+    pub workers: usize,
+}
+
+impl Default for Blocks {
+    fn default() -> Blocks {
+        // Two workers on a two-core machine: one core is the simulation's,
+        // but the reader may have both while the simulation waits.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Blocks {
+            bytes: BLOCK,
+            workers: cores.clamp(2, 4),
+        }
+    }
+}
+
+/// A stream of tasks and the notes about the trace's header.
+pub type Opened = (TaskStream, Vec<String>);
+
+/// Opens a native CSV trace, parsed in blocks on worker threads; `None`
+/// when its header is not its first line (read it through the adapter).
+pub fn open(
+    path: &Path,
+    on_bad_row: OnBadRow,
+    check_order: bool,
+    skipped: &SkipCounter,
+) -> Result<Option<Opened>, WorkloadError> {
+    open_with(path, on_bad_row, check_order, skipped, Blocks::default())
+}
+
+/// [`open`] with the block size and worker count given.
+pub fn open_with(
+    path: &Path,
+    on_bad_row: OnBadRow,
+    check_order: bool,
+    skipped: &SkipCounter,
+    blocks: Blocks,
+) -> Result<Option<Opened>, WorkloadError> {
+    // The header, read as the adapter reads it.
+    let mut peek = TextLines::open(path)?;
+    let map = match peek.next_line() {
+        Some(r) => {
+            let (n, text) = r?;
+            if n == 1 && !text.trim().is_empty() {
+                Some(ColumnMap::from_header(path, &split_csv(text))?)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    drop(peek);
+    let Some(map) = map else {
+        // An empty file, or blank lines before the header: the adapter.
+        return Ok(None);
+    };
+    let notes = map.notes.clone();
+    let io = |source| WorkloadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let gz = is_gzip(path)?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let source: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let workers = blocks.workers.max(1);
+    let mut inputs = Vec::with_capacity(workers);
+    let mut results = Vec::with_capacity(workers);
+    for w in 0..workers {
+        let (in_tx, in_rx) = sync_channel::<Input>(1);
+        let (out_tx, out_rx) = sync_channel::<Output>(2);
+        let map = map.clone();
+        let path = path.to_path_buf();
+        std::thread::Builder::new()
+            .name(format!("trace parser {w}"))
+            .spawn(move || parse_blocks(in_rx, out_tx, map, &path, on_bad_row, check_order))
+            .map_err(io)?;
+        inputs.push(in_tx);
+        results.push(out_rx);
+    }
+    let bytes = blocks.bytes.max(1);
+    std::thread::Builder::new()
+        .name("trace splitter".into())
+        .spawn(move || split(source, bytes, inputs))
+        .map_err(io)?;
+    Ok(Some((
+        Box::new(Ordered {
+            path: path.to_path_buf(),
+            results,
+            next: 0,
+            block: None,
+            lines_before: 1,
+            previous: (0, 0.0),
+            check_order,
+            skipped: skipped.clone(),
+            finished: false,
+        }),
+        notes,
+    )))
+}
+
+/// What the splitter sends a worker.
+enum Input {
+    /// Whole lines (the last block may end without a newline).
+    Block(Vec<u8>),
+    /// Reading failed after the blocks before.
+    Failed(std::io::Error),
+    /// The file ended.
+    End,
+}
+
+/// What a worker sends back, in the order of its inputs.
+enum Output {
+    Parsed(Parsed),
+    Failed(std::io::Error),
+    End,
+}
+
+/// Why a block stopped early (the stream turns it into the adapter's error).
+enum Stop {
+    /// A bad row when bad rows stop the run.
+    Bad(BadRow),
+    /// A task earlier than the one before it in the block.
+    Order { submit: u64, previous_s: f64 },
+    /// A line that is not UTF-8.
+    NotUtf8,
+}
+
+/// One block's tasks.
+struct Parsed {
+    tasks: Vec<Task>,
+    /// Skipped rows' reasons, each with the number of the block's tasks
+    /// before it.
+    skips: Vec<(usize, String)>,
+    /// Lines in the block (up to the stopping line, when it stopped).
+    lines: u64,
+    /// The line of the block's first task, counted from the block's start.
+    first_task_line: u64,
+    /// Why it stopped, at line `lines`.
+    stop: Option<Stop>,
+}
+
+/// The splitter thread: cuts the stream after its first line into blocks of
+/// whole lines and deals them out to the workers in turn.
+fn split(mut source: Box<dyn Read + Send>, bytes: usize, inputs: Vec<SyncSender<Input>>) {
+    let mut k = 0usize;
+    let mut send = |msg: Input| -> bool {
+        let ok = inputs[k % inputs.len()].send(msg).is_ok();
+        k += 1;
+        ok
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(bytes + 1024);
+    let mut header_done = false;
+    let mut eof = false;
+    loop {
+        // Fill the buffer to at least a block past what it holds.
+        let want = buf.len() + bytes;
+        let mut failure = None;
+        while buf.len() < want && !eof {
+            let at = buf.len();
+            buf.resize(want, 0);
+            match source.read(&mut buf[at..]) {
+                Ok(0) => {
+                    buf.truncate(at);
+                    eof = true;
+                }
+                Ok(n) => buf.truncate(at + n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(at),
+                Err(e) => {
+                    buf.truncate(at);
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if !header_done {
+            // Drop the header line (read by `open_with`).
+            match memchr::memchr(b'\n', &buf) {
+                Some(i) => {
+                    buf.drain(..=i);
+                    header_done = true;
+                }
+                None if eof => {
+                    buf.clear();
+                    header_done = true;
+                }
+                None => {}
+            }
+        }
+        // Whole lines go out now; at the end, the rest too.
+        let cut = if !header_done {
+            None
+        } else if eof {
+            (!buf.is_empty()).then_some(buf.len())
+        } else {
+            memchr::memrchr(b'\n', &buf).map(|i| i + 1)
+        };
+        if let Some(cut) = cut {
+            let mut rest = Vec::with_capacity(bytes + 1024 + (buf.len() - cut));
+            rest.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            let block = std::mem::replace(&mut buf, rest);
+            if !send(Input::Block(block)) {
+                return;
+            }
+        }
+        if let Some(e) = failure {
+            send(Input::Failed(e));
+            return;
+        }
+        if eof && buf.is_empty() {
+            send(Input::End);
+            return;
+        }
+    }
+}
+
+/// A worker thread: parses each block it is given, in turn.
+fn parse_blocks(
+    rx: Receiver<Input>,
+    tx: SyncSender<Output>,
+    map: ColumnMap,
+    path: &Path,
+    on_bad_row: OnBadRow,
+    check_order: bool,
+) {
+    let mut checker = RowChecker::new(path);
+    checker.check_order = false;
+    let mut ranges = Vec::with_capacity(16);
+    for msg in rx {
+        let out = match msg {
+            Input::Block(b) => Output::Parsed(parse_block(
+                &b,
+                &map,
+                &mut checker,
+                &mut ranges,
+                on_bad_row,
+                check_order,
+            )),
+            Input::Failed(e) => Output::Failed(e),
+            Input::End => Output::End,
+        };
+        if tx.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+/// Parses one block of lines as the adapter's stream does: blank lines
+/// skipped, fields split and unquoted alike, each row through
+/// [`native_row`], the order checked within the block.
+fn parse_block(
+    bytes: &[u8],
+    map: &ColumnMap,
+    checker: &mut RowChecker,
+    ranges: &mut Vec<(usize, usize)>,
+    on_bad_row: OnBadRow,
+    check_order: bool,
+) -> Parsed {
+    let mut out = Parsed {
+        tasks: Vec::with_capacity(bytes.len() / 24 + 1),
+        skips: Vec::new(),
+        lines: 0,
+        first_task_line: 0,
+        stop: None,
+    };
+    // UTF-8 is checked once for the block; a block that fails is read up
+    // to the line that holds the first bad byte, which is then the error.
+    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+        Ok(t) => (t, false),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
+            (
+                std::str::from_utf8(&bytes[..start]).unwrap_or_default(),
+                true,
+            )
+        }
+    };
+    let mut previous: Option<(u64, f64)> = None;
+    let mut at = 0;
+    while at < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
+        let line = text[at..end].trim_end_matches(['\r', '\n']);
+        at = end + 1;
+        out.lines += 1;
+        if is_blank(line) {
+            continue;
+        }
+        split_csv_ranges(line, ranges);
+        let mut stack = [""; STACK_FIELDS];
+        let heap: Vec<&str>;
+        let fields: &[&str] = if ranges.len() <= STACK_FIELDS {
+            for (slot, &(s, e)) in stack.iter_mut().zip(ranges.iter()) {
+                *slot = &line[s..e];
+            }
+            &stack[..ranges.len()]
+        } else {
+            heap = ranges.iter().map(|&(s, e)| &line[s..e]).collect();
+            &heap
+        };
+        match native_row(map, checker, fields) {
+            Ok(t) => {
+                if check_order {
+                    if let Some((submit, previous_s)) = previous
+                        && t.submit < submit
+                    {
+                        out.stop = Some(Stop::Order {
+                            submit: t.submit,
+                            previous_s,
+                        });
+                        return out;
+                    }
+                    previous = Some((t.submit, t.submit as f64 / 1e6));
+                }
+                if out.tasks.is_empty() {
+                    out.first_task_line = out.lines;
+                }
+                out.tasks.push(t);
+            }
+            Err(b) => match on_bad_row {
+                OnBadRow::Skip => out.skips.push((out.tasks.len(), b.reason)),
+                OnBadRow::Error => {
+                    out.stop = Some(Stop::Bad(b));
+                    return out;
+                }
+            },
+        }
+    }
+    if bad_utf8 {
+        out.lines += 1;
+        out.stop = Some(Stop::NotUtf8);
+    }
+    out
+}
+
+/// Whether a line is only whitespace (`str::trim` is empty), without
+/// trimming a line that starts with a visible ASCII character.
+#[inline]
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => line.trim().is_empty(),
+    }
+}
+
+/// The stream: takes the blocks back in order and hands over their tasks.
+struct Ordered {
+    path: PathBuf,
+    results: Vec<Receiver<Output>>,
+    /// The next block's number.
+    next: usize,
+    /// The block being handed over, and how many of its tasks have gone.
+    block: Option<(Parsed, std::vec::IntoIter<Task>, usize, usize)>,
+    /// Lines before the current block (the header's included).
+    lines_before: u64,
+    /// The last task's submit time, and in seconds.
+    previous: (u64, f64),
+    check_order: bool,
+    skipped: SkipCounter,
+    finished: bool,
+}
+
+impl Ordered {
+    fn fail(&mut self, e: WorkloadError) -> Option<Result<Task, WorkloadError>> {
+        self.finished = true;
+        self.block = None;
+        Some(Err(e))
+    }
+
+    /// A read error as the adapter's line reader words it.
+    fn io_error(&self, source: std::io::Error) -> WorkloadError {
+        WorkloadError::Io {
+            path: self.path.clone(),
+            source: if source.kind() == ErrorKind::InvalidData {
+                not_utf8(self.lines_before + 1, &source)
+            } else {
+                source
+            },
+        }
+    }
+}
+
+/// The adapter's words for a line that is not UTF-8.
+fn not_utf8(line: u64, source: &dyn std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(format!(
+        "line {line}: not UTF-8 text ({source}); is this the right file and format?"
+    ))
+}
+
+impl Iterator for Ordered {
+    type Item = Result<Task, WorkloadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if let Some((parsed, tasks, taken, skip_at)) = &mut self.block {
+                // Rows skipped before the next task count now.
+                while let Some((before, reason)) = parsed.skips.get(*skip_at) {
+                    if *before > *taken {
+                        break;
+                    }
+                    self.skipped.add(reason);
+                    *skip_at += 1;
+                }
+                if let Some(t) = tasks.next() {
+                    if self.check_order {
+                        if *taken == 0 && t.submit < self.previous.0 {
+                            let e = WorkloadError::OutOfOrder {
+                                path: self.path.clone(),
+                                line: self.lines_before + parsed.first_task_line,
+                                submit_s: t.submit as f64 / 1e6,
+                                previous_s: self.previous.1,
+                            };
+                            return self.fail(e);
+                        }
+                        self.previous = (t.submit, t.submit as f64 / 1e6);
+                    }
+                    *taken += 1;
+                    return Some(Ok(t));
+                }
+                let line = self.lines_before + parsed.lines;
+                let stop = parsed.stop.take();
+                self.lines_before = line;
+                self.block = None;
+                let e = match stop {
+                    None => continue,
+                    Some(Stop::Bad(b)) => bad_row_error(&self.path, line, b),
+                    Some(Stop::Order { submit, previous_s }) => WorkloadError::OutOfOrder {
+                        path: self.path.clone(),
+                        line,
+                        submit_s: submit as f64 / 1e6,
+                        previous_s,
+                    },
+                    Some(Stop::NotUtf8) => {
+                        let source = std::io::Error::new(
+                            ErrorKind::InvalidData,
+                            "stream did not contain valid UTF-8",
+                        );
+                        WorkloadError::Io {
+                            path: self.path.clone(),
+                            source: not_utf8(line, &source),
+                        }
+                    }
+                };
+                return self.fail(e);
+            }
+            let slot = self.next % self.results.len();
+            self.next += 1;
+            match self.results[slot].recv() {
+                Ok(Output::Parsed(mut p)) => {
+                    let tasks = std::mem::take(&mut p.tasks).into_iter();
+                    self.block = Some((p, tasks, 0, 0));
+                }
+                Ok(Output::Failed(source)) => {
+                    let e = self.io_error(source);
+                    return self.fail(e);
+                }
+                Ok(Output::End) => {
+                    self.finished = true;
+                    return None;
+                }
+                Err(_) => {
+                    let e = WorkloadError::Io {
+                        path: self.path.clone(),
+                        source: std::io::Error::other("the trace reader stopped unexpectedly"),
+                    };
+                    return self.fail(e);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::native_csv::NativeCsv;
+    use super::super::open::{OpenedTrace, open_adapter};
+    use super::*;
+    use std::io::Write;
+
+    /// Every task, error and skip count, read both ways.
+    fn both(content: &[u8], name: &str, on_bad_row: OnBadRow) -> (Vec<String>, Vec<Vec<String>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(content)
+            .unwrap();
+        let show = |opened: Result<OpenedTrace, WorkloadError>, counter: &SkipCounter| {
+            let mut out = Vec::new();
+            match opened {
+                Err(e) => out.push(format!("open: {e}")),
+                Ok(o) => {
+                    out.push(format!("notes {:?}", o.notes));
+                    for r in o.stream {
+                        match r {
+                            Ok(t) => out.push(format!(
+                                "{:?} {} {} {} {} {} {:?} {} skipped {:?}",
+                                t.label.as_ref().map(|l| l.as_str().to_string()),
+                                t.submit,
+                                t.duration,
+                                t.cpu_milli,
+                                t.memory_mib,
+                                t.storage_gib,
+                                t.group,
+                                t.usage.is_some(),
+                                counter.counts()
+                            )),
+                            Err(e) => out.push(format!("error: {e}")),
+                        }
+                    }
+                    out.push(format!("end, skipped {:?}", counter.counts()));
+                }
+            }
+            out
+        };
+        let counter = SkipCounter::default();
+        let adapter = open_adapter(
+            &path,
+            Box::new(NativeCsv::default()),
+            on_bad_row,
+            true,
+            &counter,
+        );
+        let want = show(adapter, &counter);
+        let mut got = Vec::new();
+        for bytes in [1, 7, 64, 1 << 20] {
+            for workers in [1, 2, 3] {
+                let counter = SkipCounter::default();
+                let blocks = Blocks { bytes, workers };
+                let opened = match open_with(&path, on_bad_row, true, &counter, blocks) {
+                    Ok(Some((stream, notes))) => Ok(OpenedTrace { stream, notes }),
+                    // Read through the adapter: the same by construction.
+                    Ok(None) => open_adapter(
+                        &path,
+                        Box::new(NativeCsv::default()),
+                        on_bad_row,
+                        true,
+                        &counter,
+                    ),
+                    Err(e) => Err(e),
+                };
+                got.push(show(opened, &counter));
+            }
+        }
+        (want, got)
+    }
+
+    fn same(content: &[u8], name: &str, on_bad_row: OnBadRow) -> Vec<String> {
+        let (want, got) = both(content, name, on_bad_row);
+        for g in got {
+            assert_eq!(g, want);
+        }
+        want
+    }
+
+    const HEAD: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib,group\n";
+
+    #[test]
+    fn reads_as_the_adapter_whatever_the_blocks() {
+        let mut text = String::from(HEAD);
+        for i in 0..200 {
+            text.push_str(&format!("t{i},{}.5,{},0.25,512,g{}\n", i, 60 + i, i % 3));
+            if i % 17 == 0 {
+                text.push_str("\r\n   \n");
+            }
+        }
+        text.push_str("\"quoted, id\", 300 ,1,1,2048,\"g1\"\r\nlast,301,1,1,2048,");
+        let got = same(text.as_bytes(), "t.csv", OnBadRow::Error);
+        assert_eq!(got.len(), 1 + 202 + 1);
+        assert!(got[202].starts_with("Some(\"last\") 301000000 1000000 1000 2048 0 None"));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        assert_eq!(
+            same(&gz.finish().unwrap(), "t.csv.gz", OnBadRow::Error),
+            got
+        );
+    }
+
+    #[test]
+    fn errors_name_the_same_line_and_value() {
+        let rows = |bad: &str| {
+            let mut t = String::from(HEAD);
+            for i in 0..50 {
+                t.push_str(&format!("t{i},{i},1,1,2048,\n"));
+                if i == 5 {
+                    t.push('\n');
+                }
+            }
+            t.push_str(bad);
+            t.push_str("after,99,1,1,2048,\n");
+            t
+        };
+        // A bad value (line 53: the header, 50 rows and one blank line first).
+        let got = same(
+            rows("x,60,-5,1,2048,\n").as_bytes(),
+            "t.csv",
+            OnBadRow::Error,
+        );
+        let last = got.last().unwrap();
+        assert!(last.contains("end"), "{last}");
+        let err = &got[got.len() - 2];
+        assert!(
+            err.contains("line 53") && err.contains("duration_s") && err.contains("-5"),
+            "{err}"
+        );
+        // A short row, and out of order (after 49 s, at the first task of a
+        // block too, with blocks of one line).
+        let got = same(rows("x,60\n").as_bytes(), "t.csv", OnBadRow::Error);
+        assert!(got[got.len() - 2].contains("2 fields where the header has 6"));
+        let got = same(rows("x,3,1,1,2048,\n").as_bytes(), "t.csv", OnBadRow::Error);
+        let err = &got[got.len() - 2];
+        assert!(err.contains("line 53") && err.contains("sort"), "{err}");
+        // Not UTF-8.
+        let mut bytes = rows("x,60,1,1,2048,\n").into_bytes();
+        let at = bytes.len() - 10;
+        bytes[at] = 0xff;
+        let got = same(&bytes, "t.csv", OnBadRow::Error);
+        let err = &got[got.len() - 2];
+        assert!(err.contains("line 54: not UTF-8"), "{err}");
+        // Skipped rows count when the stream passes them.
+        let got = same(
+            rows("x,60,-5,1,2048,\ny,61,1,0,2048,\n").as_bytes(),
+            "t.csv",
+            OnBadRow::Skip,
+        );
+        assert!(got.last().unwrap().contains("duration_s"));
+        // A header alone, an empty file, blank lines before the header.
+        same(HEAD.as_bytes(), "t.csv", OnBadRow::Error);
+        same(b"", "t.csv", OnBadRow::Error);
+        same(
+            format!("\n{HEAD}a,1,1,1,512,\n").as_bytes(),
+            "t.csv",
+            OnBadRow::Error,
+        );
+        same(b"task_id,submit_s\n", "t.csv", OnBadRow::Error);
+    }
+}
