@@ -59,7 +59,7 @@ impl SpanStats {
         if self.histogram.is_empty() {
             self.exact.push(v);
             if self.exact.len() > EXACT_LIMIT {
-                self.to_histogram();
+                self.spill_to_histogram();
             }
         } else {
             self.histogram[bucket_of(v)] += 1;
@@ -70,7 +70,7 @@ impl SpanStats {
     /// that `record` inlines).
     #[cold]
     #[inline(never)]
-    fn to_histogram(&mut self) {
+    fn spill_to_histogram(&mut self) {
         self.histogram = vec![0; bucket_of(u64::MAX) + 1];
         for x in std::mem::take(&mut self.exact) {
             self.histogram[bucket_of(x)] += 1;

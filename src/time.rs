@@ -81,7 +81,7 @@ pub fn round_sim(x: f64) -> SimTime {
 /// the one-instruction signed conversion when `x` is below 2^63.
 #[inline]
 pub fn to_sim(x: f64) -> SimTime {
-    if x >= 0.0 && x < 9_223_372_036_854_775_808.0 {
+    if (0.0..9_223_372_036_854_775_808.0).contains(&x) {
         x as i64 as SimTime
     } else {
         x as SimTime

@@ -1098,15 +1098,15 @@ impl Ec2Model {
         }
         let mut keyed: Vec<Keyed> = Vec::new();
         let (spec, rules) = (&self.spec, &self.pod_rules);
-        let mut counts = self
-            .waiting
-            .first_counts_with(limit as usize, |t| match spec.constraints.of(&t.group) {
+        let mut counts = self.waiting.first_counts_with(limit as usize, |t| {
+            match spec.constraints.of(&t.group) {
                 Some(r) if !rules[r].keys.is_empty() => {
                     keyed.push(((t.cpu_milli, t.memory_mib), rules[r].keys.clone()));
                     false
                 }
                 _ => true,
-            });
+            }
+        });
         self.spill_failure();
         counts.sort_by_key(|c| std::cmp::Reverse((c.0.1, c.0.0)));
         (counts, keyed)
