@@ -9,10 +9,13 @@
 //! The order of the items is exactly that of a `VecDeque`: what goes in
 //! first comes out first, so a model using it gives the same results.
 
-use std::collections::VecDeque;
+use crate::workload::Label;
+use crate::workload::usage::Usage;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Items per chunk kept in memory at each end.
 pub const CHUNK: usize = 1 << 16;
@@ -205,6 +208,112 @@ pub fn get_u64(r: &mut impl Read) -> std::io::Result<u64> {
     let mut b = [0u8; 8];
     r.read_exact(&mut b)?;
     Ok(u64::from_le_bytes(b))
+}
+
+/// Marks a missing label or group in a task's encoding.
+const NONE: u32 = u32::MAX;
+
+/// A task's fields every spill file carries the same way (the Fargate launch
+/// queue and the cluster's waiting tasks): its label, its group (as an index
+/// into the names the writer has met, `TaskGroups`) and its usage.
+#[derive(Default)]
+pub struct TaskGroups {
+    names: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, u32>,
+}
+
+impl TaskGroups {
+    /// How many distinct groups have been written.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn put(&mut self, out: &mut Vec<u8>, group: Option<&Arc<str>>) {
+        let n = match group {
+            Some(g) => match self.ids.get(g) {
+                Some(&n) => n,
+                None => {
+                    let n = self.names.len() as u32;
+                    self.names.push(g.clone());
+                    self.ids.insert(g.clone(), n);
+                    n
+                }
+            },
+            None => NONE,
+        };
+        put_u32(out, n);
+    }
+
+    pub fn get(&self, r: &mut impl Read) -> std::io::Result<Option<Arc<str>>> {
+        match get_u32(r)? {
+            NONE => Ok(None),
+            n => self
+                .names
+                .get(n as usize)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| std::io::Error::other("unknown group in the spill file")),
+        }
+    }
+}
+
+pub fn put_label(out: &mut Vec<u8>, label: Option<&Label>) {
+    match label {
+        Some(l) => {
+            put_u32(out, l.len() as u32);
+            out.extend_from_slice(l.as_bytes());
+        }
+        None => put_u32(out, NONE),
+    }
+}
+
+/// Reads a label through `text`, a buffer kept by the reader.
+pub fn get_label(r: &mut impl Read, text: &mut Vec<u8>) -> std::io::Result<Option<Label>> {
+    match get_u32(r)? {
+        NONE => Ok(None),
+        n => {
+            text.resize(n as usize, 0);
+            r.read_exact(text)?;
+            let s = std::str::from_utf8(text).map_err(|e| std::io::Error::other(e.to_string()))?;
+            Ok(Some(Label::new(s)))
+        }
+    }
+}
+
+/// Usage as a flag (0: none, 1: peaks measured, 2: averages only) and its
+/// four values.
+pub fn put_usage(out: &mut Vec<u8>, usage: Option<&Usage>) {
+    match usage {
+        Some(u) => {
+            put_u32(out, if u.peak_known { 1 } else { 2 });
+            for v in [
+                u.cpu_avg_milli,
+                u.cpu_max_milli,
+                u.memory_avg_mib,
+                u.memory_max_mib,
+            ] {
+                put_u32(out, v);
+            }
+        }
+        None => put_u32(out, 0),
+    }
+}
+
+pub fn get_usage(r: &mut impl Read) -> std::io::Result<Option<Box<Usage>>> {
+    Ok(match get_u32(r)? {
+        0 => None,
+        flag => Some(Box::new(Usage {
+            cpu_avg_milli: get_u32(r)?,
+            cpu_max_milli: get_u32(r)?,
+            memory_avg_mib: get_u32(r)?,
+            memory_max_mib: get_u32(r)?,
+            peak_known: flag == 1,
+        })),
+    })
 }
 
 #[cfg(test)]

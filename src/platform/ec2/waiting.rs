@@ -24,14 +24,14 @@
 //! by id the model used before, so the results do not change.
 
 use crate::platform::rightsize::Attempt;
-use crate::platform::spill::{get_u32, get_u64, put_u32, put_u64};
-use crate::workload::usage::Usage;
-use crate::workload::{Label, Task};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use crate::platform::spill::{
+    TaskGroups, get_label, get_u32, get_u64, get_usage, put_label, put_u32, put_u64, put_usage,
+};
+use crate::workload::Task;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Tasks per chunk a class writes to the spill file (and, at most, keeps
 /// in memory at each end): small, as a trace has hundreds of classes.
@@ -113,14 +113,6 @@ impl Drop for Store {
     }
 }
 
-/// Groups (images) written as numbers, kept once in memory: there are as
-/// many as the trace's jobs, not its tasks.
-#[derive(Default)]
-struct Groups {
-    names: Vec<Arc<str>>,
-    ids: HashMap<Arc<str>, u32>,
-}
-
 /// Marks a missing label, group, usage or right-sizing.
 const NONE: u32 = u32::MAX;
 
@@ -146,7 +138,11 @@ pub struct WaitingTasks {
     constrained: BTreeMap<u64, Waiting>,
     len: usize,
     store: Option<Store>,
-    groups: Groups,
+    /// Groups (images) written as numbers, kept once in memory: there are
+    /// as many as the trace's jobs, not its tasks.
+    groups: TaskGroups,
+    /// The reader's buffer for labels.
+    text: Vec<u8>,
     buf: Vec<u8>,
     chunk: usize,
     spill_after: usize,
@@ -170,7 +166,8 @@ impl WaitingTasks {
             constrained: BTreeMap::new(),
             len: 0,
             store: None,
-            groups: Groups::default(),
+            groups: TaskGroups::default(),
+            text: Vec::new(),
             buf: Vec::new(),
             chunk: chunk.max(1),
             spill_after,
@@ -324,7 +321,8 @@ impl WaitingTasks {
             let read = read_chunk(store, &chunk, &mut self.buf).and_then(|()| {
                 let mut r: &[u8] = &self.buf[chunk.count * 8..];
                 for _ in 0..chunk.count {
-                    q.front.push_back(decode(&mut r, &self.groups)?);
+                    q.front
+                        .push_back(decode(&mut r, &self.groups, &mut self.text)?);
                 }
                 Ok(())
             });
@@ -681,7 +679,7 @@ fn open_store() -> Result<Store, (PathBuf, std::io::Error)> {
 
 /// Writes a waiting task: the task's fields as the Fargate spill file has
 /// them (`fargate::queue`), its attempt and its right-sizing.
-fn encode(w: &Waiting, groups: &mut Groups, out: &mut Vec<u8>) {
+fn encode(w: &Waiting, groups: &mut TaskGroups, out: &mut Vec<u8>) {
     let t = &w.task;
     put_u64(out, t.id);
     put_u64(out, t.submit);
@@ -690,41 +688,9 @@ fn encode(w: &Waiting, groups: &mut Groups, out: &mut Vec<u8>) {
     put_u32(out, t.memory_mib);
     put_u32(out, t.storage_gib);
     put_u32(out, w.attempt);
-    match &t.label {
-        Some(l) => {
-            put_u32(out, l.len() as u32);
-            out.extend_from_slice(l.as_bytes());
-        }
-        None => put_u32(out, NONE),
-    }
-    let group = match &t.group {
-        Some(g) => match groups.ids.get(g) {
-            Some(&n) => n,
-            None => {
-                let n = groups.names.len() as u32;
-                groups.names.push(g.clone());
-                groups.ids.insert(g.clone(), n);
-                n
-            }
-        },
-        None => NONE,
-    };
-    put_u32(out, group);
-    match &t.usage {
-        Some(u) => {
-            // 1: peaks measured; 2: averages only (as the Fargate queue).
-            put_u32(out, if u.peak_known { 1 } else { 2 });
-            for v in [
-                u.cpu_avg_milli,
-                u.cpu_max_milli,
-                u.memory_avg_mib,
-                u.memory_max_mib,
-            ] {
-                put_u32(out, v);
-            }
-        }
-        None => put_u32(out, NONE),
-    }
+    put_label(out, t.label.as_ref());
+    groups.put(out, t.group.as_ref());
+    put_usage(out, t.usage.as_deref());
     match &w.resized {
         Some(r) => {
             put_u32(out, 1);
@@ -739,7 +705,7 @@ fn encode(w: &Waiting, groups: &mut Groups, out: &mut Vec<u8>) {
     }
 }
 
-fn decode(r: &mut &[u8], groups: &Groups) -> std::io::Result<Waiting> {
+fn decode(r: &mut &[u8], groups: &TaskGroups, text: &mut Vec<u8>) -> std::io::Result<Waiting> {
     let id = get_u64(r)?;
     let submit = get_u64(r)?;
     let duration = get_u64(r)?;
@@ -747,39 +713,9 @@ fn decode(r: &mut &[u8], groups: &Groups) -> std::io::Result<Waiting> {
     let memory_mib = get_u32(r)?;
     let storage_gib = get_u32(r)?;
     let attempt = get_u32(r)?;
-    let label = match get_u32(r)? {
-        NONE => None,
-        n => {
-            let n = n as usize;
-            if r.len() < n {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            let (text, rest) = r.split_at(n);
-            *r = rest;
-            let s = std::str::from_utf8(text).map_err(|e| std::io::Error::other(e.to_string()))?;
-            Some(Label::new(s))
-        }
-    };
-    let group = match get_u32(r)? {
-        NONE => None,
-        n => Some(
-            groups
-                .names
-                .get(n as usize)
-                .cloned()
-                .ok_or_else(|| std::io::Error::other("unknown group in the spill file"))?,
-        ),
-    };
-    let usage = match get_u32(r)? {
-        NONE => None,
-        flag => Some(Box::new(Usage {
-            cpu_avg_milli: get_u32(r)?,
-            cpu_max_milli: get_u32(r)?,
-            memory_avg_mib: get_u32(r)?,
-            memory_max_mib: get_u32(r)?,
-            peak_known: flag == 1,
-        })),
-    };
+    let label = get_label(r, text)?;
+    let group = groups.get(r)?;
+    let usage = get_usage(r)?;
     let resized = match get_u32(r)? {
         NONE => None,
         _ => Some(Resized {
@@ -813,6 +749,9 @@ fn decode(r: &mut &[u8], groups: &Groups) -> std::io::Result<Waiting> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::Label;
+    use crate::workload::usage::Usage;
+    use std::sync::Arc;
 
     fn task(id: u64, class: Class) -> Waiting {
         Waiting {

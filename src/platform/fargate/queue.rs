@@ -8,12 +8,12 @@
 use super::sizing::FargateSize;
 use super::strategy::Provider;
 use crate::platform::rightsize::Attempt;
-use crate::platform::spill::{Codec, SpillQueue, get_u32, get_u64, put_u32, put_u64};
-use crate::workload::usage::Usage;
-use crate::workload::{Label, Task};
-use std::collections::HashMap;
+use crate::platform::spill::{
+    Codec, SpillQueue, TaskGroups, get_label, get_u32, get_u64, get_usage, put_label, put_u32,
+    put_u64, put_usage,
+};
+use crate::workload::Task;
 use std::io::Read;
-use std::sync::Arc;
 
 /// A task waiting for a launch token.
 pub struct Waiting {
@@ -27,16 +27,12 @@ pub struct Waiting {
     pub plan: Attempt,
 }
 
-/// Marks a missing label or group.
-const NONE: u32 = u32::MAX;
-
 /// Writes a waiting task as fixed fields, its label's bytes and its group
 /// as a number (groups are kept once, in memory: there are as many as the
 /// trace's jobs, not its tasks).
 pub struct WaitingCodec {
     provider: Provider,
-    groups: Vec<Arc<str>>,
-    group_ids: HashMap<Arc<str>, u32>,
+    groups: TaskGroups,
     text: Vec<u8>,
 }
 
@@ -53,41 +49,9 @@ impl Codec<Waiting> for WaitingCodec {
         put_u32(out, w.size.memory_mib);
         put_u32(out, w.storage_extra_gib);
         put_u32(out, w.attempt);
-        match &t.label {
-            Some(l) => {
-                put_u32(out, l.len() as u32);
-                out.extend_from_slice(l.as_bytes());
-            }
-            None => put_u32(out, NONE),
-        }
-        let group = match &t.group {
-            Some(g) => match self.group_ids.get(g) {
-                Some(&n) => n,
-                None => {
-                    let n = self.groups.len() as u32;
-                    self.groups.push(g.clone());
-                    self.group_ids.insert(g.clone(), n);
-                    n
-                }
-            },
-            None => NONE,
-        };
-        put_u32(out, group);
-        match &t.usage {
-            Some(u) => {
-                // 1: peaks measured; 2: averages only.
-                put_u32(out, if u.peak_known { 1 } else { 2 });
-                for v in [
-                    u.cpu_avg_milli,
-                    u.cpu_max_milli,
-                    u.memory_avg_mib,
-                    u.memory_max_mib,
-                ] {
-                    put_u32(out, v);
-                }
-            }
-            None => put_u32(out, 0),
-        }
+        put_label(out, t.label.as_ref());
+        self.groups.put(out, t.group.as_ref());
+        put_usage(out, t.usage.as_deref());
         put_u64(out, w.plan.run);
         put_u32(out, u32::from(w.plan.oom));
         put_u64(out, w.plan.extra);
@@ -106,35 +70,9 @@ impl Codec<Waiting> for WaitingCodec {
         };
         let storage_extra_gib = get_u32(r)?;
         let attempt = get_u32(r)?;
-        let label = match get_u32(r)? {
-            NONE => None,
-            n => {
-                self.text.resize(n as usize, 0);
-                r.read_exact(&mut self.text)?;
-                let s = std::str::from_utf8(&self.text)
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
-                Some(Label::new(s))
-            }
-        };
-        let group = match get_u32(r)? {
-            NONE => None,
-            n => Some(
-                self.groups
-                    .get(n as usize)
-                    .cloned()
-                    .ok_or_else(|| std::io::Error::other("unknown group in the spill file"))?,
-            ),
-        };
-        let usage = match get_u32(r)? {
-            0 => None,
-            flag => Some(Box::new(Usage {
-                cpu_avg_milli: get_u32(r)?,
-                cpu_max_milli: get_u32(r)?,
-                memory_avg_mib: get_u32(r)?,
-                memory_max_mib: get_u32(r)?,
-                peak_known: flag == 1,
-            })),
-        };
+        let label = get_label(r, &mut self.text)?;
+        let group = self.groups.get(r)?;
+        let usage = get_usage(r)?;
         let plan = Attempt {
             run: get_u64(r)?,
             oom: get_u32(r)? != 0,
@@ -170,8 +108,7 @@ impl Queue {
         SpillQueue::with_chunk(
             WaitingCodec {
                 provider: p,
-                groups: Vec::new(),
-                group_ids: HashMap::new(),
+                groups: TaskGroups::default(),
                 text: Vec::new(),
             },
             crate::platform::spill::CHUNK,
@@ -182,6 +119,9 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::Label;
+    use crate::workload::usage::Usage;
+    use std::sync::Arc;
 
     /// Every field of a waiting task comes back from the spill file as it
     /// went in, with labels inline and on the heap and groups shared.
@@ -189,8 +129,7 @@ mod tests {
     fn a_waiting_task_round_trips_through_the_codec() {
         let mut codec = WaitingCodec {
             provider: Provider::Spot,
-            groups: Vec::new(),
-            group_ids: HashMap::new(),
+            groups: TaskGroups::default(),
             text: Vec::new(),
         };
         let group: Arc<str> = Arc::from("job-17");
