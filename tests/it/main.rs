@@ -26,6 +26,7 @@ mod honest;
 mod inputs;
 mod lambda_managed;
 mod layers;
+mod newcomer;
 mod own_usage;
 mod properties;
 mod reports;
