@@ -276,6 +276,44 @@ impl Breakeven {
         render_xy(dir, "breakeven", &chart)
     }
 
+    /// The line for a search that found no crossing: which side is cheaper
+    /// at the ends, and that only the ends were evaluated, so two crossings
+    /// between them (a dip) are not ruled out.
+    fn no_crossing(&self, lo: f64, hi: f64) -> String {
+        let (Some(first), Some(last)) = (self.evaluations.first(), self.evaluations.last()) else {
+            return format!(
+                "{} and {} do not cross between {lo} and {hi}\n",
+                self.a, self.b
+            );
+        };
+        let cheaper = |e: &Evaluation| {
+            if e.cost_a < e.cost_b {
+                Some(&self.a)
+            } else if e.cost_b < e.cost_a {
+                Some(&self.b)
+            } else {
+                None
+            }
+        };
+        let ends = match (cheaper(first), cheaper(last)) {
+            (Some(x), Some(y)) if x == y => {
+                let gap = |e: &Evaluation| (e.cost_a - e.cost_b).abs();
+                format!(
+                    "{x} is cheaper at both ends (by ${:.2} at {} and ${:.2} at {})",
+                    gap(first),
+                    first.x,
+                    gap(last),
+                    last.x
+                )
+            }
+            _ => "they cost the same at an end".to_string(),
+        };
+        format!(
+            "{} and {} do not cross between {lo} and {hi}: {ends}; only the ends were run, so a narrower --between (or a [sweep]) is needed to rule out two crossings in between\n",
+            self.a, self.b
+        )
+    }
+
     /// Every evaluation, one line each, then where the costs cross (or that
     /// they do not between `lo` and `hi`).
     pub fn describe(&self, lo: f64, hi: f64) -> String {
@@ -312,10 +350,7 @@ impl Breakeven {
                     );
                 }
             }
-            _ => text.push_str(&format!(
-                "{} and {} do not cross between {} and {}: one is cheaper across the whole range\n",
-                self.a, self.b, lo, hi
-            )),
+            _ => text.push_str(&self.no_crossing(lo, hi)),
         }
         if self.crossing.is_none() && self.evaluations.iter().any(|e| !e.like_for_like()) {
             text.push_str(

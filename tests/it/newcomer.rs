@@ -4,6 +4,7 @@
 //! a user would, or the library function the command prints.
 
 use crate::common::{TINY, bin};
+use fargate_sim::experiment::breakeven::{Breakeven, Evaluation};
 
 /// A run whose generator starts after the horizon submits nothing: every
 /// total is $0.00, and the table, `explain` and report.html say so instead
@@ -46,3 +47,76 @@ fn a_run_given_no_work_says_so_instead_of_comparing_zeros() {
     assert!(!out.contains("submitted no task"), "{out}");
 }
 
+fn evaluation(x: f64, cost_a: f64, cost_b: f64) -> Evaluation {
+    Evaluation {
+        x,
+        cost_a,
+        cost_b,
+        undone_a: None,
+        undone_b: None,
+    }
+}
+
+/// Without a crossing, the search ran only the two ends: the line names
+/// the cheaper side with its lead at each end, and says a narrower range
+/// is needed to rule out two crossings in between.
+#[test]
+fn breakeven_without_a_crossing_names_the_cheaper_side_at_each_end() {
+    let b = Breakeven {
+        a: "fargate".into(),
+        b: "ecs".into(),
+        axis: "workload.load_scale".into(),
+        crossing: None,
+        span: None,
+        // Figures of `breakeven` on 0.5 vCPU / 1 GiB tasks against m5.large.
+        evaluations: vec![
+            evaluation(0.1, 2.042482, 4.595014),
+            evaluation(20.0, 430.113695, 461.062042),
+        ],
+    };
+    let text = b.describe(0.1, 20.0);
+    // 4.595014 − 2.042482 = 2.552532 → $2.55; 461.062042 − 430.113695 = 30.948347 → $30.95.
+    assert!(
+        text.contains(
+            "fargate and ecs do not cross between 0.1 and 20: fargate is cheaper at both ends (by $2.55 at 0.1 and $30.95 at 20); only the ends were run"
+        ),
+        "{text}"
+    );
+    // The other side cheaper: named.
+    let b = Breakeven {
+        evaluations: vec![evaluation(1.0, 3.0, 1.0), evaluation(2.0, 6.0, 2.5)],
+        ..b
+    };
+    assert!(
+        b.describe(1.0, 2.0)
+            .contains("ecs is cheaper at both ends (by $2.00 at 1 and $3.50 at 2)"),
+        "{}",
+        b.describe(1.0, 2.0)
+    );
+}
+
+/// On a real search (TINY: Fargate and Fargate Spot), Spot is named.
+#[test]
+fn breakeven_command_names_spot_as_cheaper_across_a_load_range() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("t.toml"), TINY).unwrap();
+    let (code, out, err) = bin(
+        &[
+            "breakeven",
+            "t.toml",
+            "--axis",
+            "workload.load_scale",
+            "--between",
+            "1",
+            "2",
+            "--out",
+            "be",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("f and s do not cross between 1 and 2: s is cheaper at both ends"),
+        "{out}"
+    );
+}
