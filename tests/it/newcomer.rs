@@ -120,3 +120,38 @@ fn breakeven_command_names_spot_as_cheaper_across_a_load_range() {
         "{out}"
     );
 }
+
+/// `calibrate` takes its output folder as `run` does: a second run into
+/// the same folder needs --force, which removes the earlier Q-Q charts it
+/// does not draw again and leaves other files alone.
+#[test]
+fn calibrate_replaces_its_results_only_with_force() {
+    let d = tempfile::tempdir().unwrap();
+    let events = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/account/ecs-events.jsonl"
+    );
+    let args = ["calibrate", events, "--out", "cal"];
+    let (code, _, err) = bin(&args, d.path());
+    assert_eq!(code, 0, "{err}");
+    let cal = d.path().join("cal");
+    assert!(cal.join("startup.toml").is_file());
+    let (code, _, err) = bin(&args, d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cal already holds results (startup.toml); add --force"),
+        "{err}"
+    );
+    // A chart of a launch type this export does not hold, and a file of ours.
+    std::fs::write(cal.join("qq-ec2.png"), "old").unwrap();
+    std::fs::write(cal.join("notes.md"), "mine").unwrap();
+    let (code, out, err) = bin(&[&args[..], &["--force"]].concat(), d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("removed the earlier results' qq-ec2.png"),
+        "{out}"
+    );
+    assert!(!cal.join("qq-ec2.png").exists());
+    assert!(cal.join("qq-fargate.png").is_file());
+    assert!(cal.join("notes.md").is_file());
+}
