@@ -38,11 +38,25 @@ fn a_run_given_no_work_says_so_instead_of_comparing_zeros() {
     );
     assert!(!verdict.contains("cheapest"), "{verdict}");
 
+    // `validate` says it before anything runs.
+    let (code, out, err) = bin(&["validate", "late.toml"], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("workload: 0 task(s)"), "{out}");
+    assert!(
+        out.contains(
+            "warning: the workload submitted no task within the horizon and has no service"
+        ),
+        "{out}"
+    );
+
     // With work, no such warning.
     let (code, out, err) = bin(
         &["run", "late.toml", "--out", "r2", "--set", "horizon=2h"],
         d.path(),
     );
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("submitted no task"), "{out}");
+    let (code, out, err) = bin(&["validate", "late.toml", "--set", "horizon=2h"], d.path());
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("submitted no task"), "{out}");
 }
