@@ -169,3 +169,29 @@ fn calibrate_replaces_its_results_only_with_force() {
     assert!(cal.join("qq-fargate.png").is_file());
     assert!(cal.join("notes.md").is_file());
 }
+
+/// A whole number past what TOML holds (i64) is read as text; the hint
+/// used to echo it back rounded (18446744073709552000), another value too
+/// large. It now names the limit and shows the form with a small number.
+#[test]
+fn a_count_too_large_for_toml_gets_a_hint_that_would_load() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("t.toml"), TINY).unwrap();
+    let (code, _, err) = bin(
+        &[
+            "validate",
+            "t.toml",
+            "--set",
+            "workload.generators.g.count=18446744073709551615",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "hint: `count` takes a whole number of at most 9223372036854775807, without quotes: --set workload.generators.g.count=1"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("18446744073709552000"), "{err}");
+}
