@@ -162,12 +162,35 @@ fn render_series(
     Ok(files)
 }
 
+/// What another command left in `dir`, when it is not a run's folder: a
+/// sweep, a break-even search, a batch or merge, or `calibrate`'s fits.
+fn other_results(dir: &Path) -> Option<&'static str> {
+    [
+        (
+            "experiment.json",
+            "a sweep's results (open its experiment.html)",
+        ),
+        ("breakeven.json", "a break-even search (breakeven.json)"),
+        ("results.csv", "a batch's or merge's table (results.csv)"),
+        ("startup.toml", "the fits of `calibrate` (startup.toml)"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| dir.join(marker).is_file())
+    .map(|(_, what)| what)
+}
+
 /// Reads a finished run's `summary.json`.
 pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let what = other_results(dir).map_or(String::new(), |w| {
+            format!(
+                "; {} holds {w}, not the results of one run",
+                dir.display()
+            )
+        });
         Error::BadInput(format!(
-            "{}: cannot read it ({e}); give the folder of a finished run, such as output/quickstart",
+            "{}: cannot read it ({e}){what}; give the folder of a finished run, such as output/quickstart",
             path.display()
         ))
     })?;

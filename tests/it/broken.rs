@@ -201,6 +201,18 @@ const WRONG: &[Wrong] = &[
         &["explain", "fakerun"],
         &["fakerun/summary.json", "fargate-sim run"],
     ),
+    wrong(
+        &["explain", "shard0"],
+        &[
+            "shard0 holds a sweep's results",
+            "experiment.html",
+            "finished run",
+        ],
+    ),
+    wrong(
+        &["commit", "shard0"],
+        &["shard0 holds a sweep's results", "finished run"],
+    ),
     wrong(&["explain"], &["<RUN_DIR>"]),
     wrong(&["explain", "run", "--format", "xml"], &["xml", "json"]),
     wrong(
