@@ -89,9 +89,36 @@ pub fn find(
             "--between {lo} {hi}: need two finite numbers, the first smaller"
         )));
     }
+    // A key that takes a whole number (`platforms.NAME.max`, a burst) is
+    // searched over whole numbers: told from the first run's refusal of a
+    // decimal value.
+    let mut probe = base.options.clone();
+    probe
+        .overrides
+        .push(format!("{axis}={}", toml::Value::Float(lo)));
+    let whole = match crate::scenario::load_str(&base.text, &base.path, &probe) {
+        Err(crate::scenario::ScenarioError::Override { message, .. })
+            if message.contains("expected i64") =>
+        {
+            if lo.fract() != 0.0 || hi.fract() != 0.0 || hi.abs() >= 1e15 || lo.abs() >= 1e15 {
+                return Err(Error::BadInput(format!(
+                    "--between {lo} {hi}: `{axis}` takes a whole number; give two whole numbers, such as --between 1 20"
+                )));
+            }
+            true
+        }
+        _ => false,
+    };
+    let value = |x: f64| {
+        if whole {
+            toml::Value::Integer(x as i64)
+        } else {
+            toml::Value::Float(x)
+        }
+    };
     let eval =
         |x: f64, names: &Option<(String, String)>| -> Result<(Evaluation, String, String), Error> {
-            let s = base.run(&[(axis.to_string(), toml::Value::Float(x))], None)?;
+            let s = base.run(&[(axis.to_string(), value(x))], None)?;
             let (a, b) = match names {
                 Some((a, b)) => (a.clone(), b.clone()),
                 None => {
@@ -131,9 +158,15 @@ pub fn find(
         None
     } else {
         let width = (hi - lo) * tolerance.max(1e-12);
+        // On whole numbers the search ends at two neighbours.
+        let width = if whole { width.max(1.0) } else { width };
         let mut steps = 0;
         while h.x - l.x > width && steps < 60 {
-            let mid = 0.5 * (l.x + h.x);
+            let mid = if whole {
+                (0.5 * (l.x + h.x)).floor()
+            } else {
+                0.5 * (l.x + h.x)
+            };
             let (m, _, _) = eval(mid, &names)?;
             evaluations.push(m.clone());
             if diff(&m) == 0.0 {

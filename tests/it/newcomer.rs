@@ -195,3 +195,105 @@ fn a_count_too_large_for_toml_gets_a_hint_that_would_load() {
     );
     assert!(!err.contains("18446744073709552000"), "{err}");
 }
+
+/// A key that takes a whole number (a cluster's `initial` or `max`, a
+/// generator's `count`) was refused by `breakeven` (`--set …=1.0: expected
+/// i64`), though its own hint names `platforms.NAME.max`. It is now searched
+/// over whole numbers and stops at two neighbours where the cheaper side
+/// changes.
+#[test]
+fn breakeven_searches_a_whole_number_axis_over_whole_numbers() {
+    let d = tempfile::tempdir().unwrap();
+    // 14 tasks of 1 vCPU / 4 GiB for the whole hour: on Fargate about
+    // 14 × ($0.040478 + 4 × $0.004446) = $0.82 plus an IPv4 address each;
+    // a fixed fleet of m5.4xlarge ($0.768 an hour, holding all 14) costs
+    // about $0.78 with one instance and $1.55 with two: the cheaper side
+    // changes between 1 and 2 instances.
+    let scenario = r#"name = "fleet"
+horizon = "1h"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "burst", at = ["0s"], size = 14 }
+duration = "2h"
+sizes = [{ cpu = 1, memory = "4GiB" }]
+[[platforms]]
+name = "f"
+kind = "fargate"
+[[platforms]]
+name = "e"
+kind = "ec2"
+instance_types = ["m5.4xlarge"]
+autoscaler = "none"
+initial = 1
+"#;
+    std::fs::write(d.path().join("c.toml"), scenario).unwrap();
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            "c.toml",
+            "--axis",
+            "platforms.e.initial",
+            "--between",
+            "1",
+            "10",
+            "--out",
+            "be",
+            "--format",
+            "json",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("be/breakeven.json")).unwrap())
+            .unwrap();
+    let evals = json["evaluations"].as_array().unwrap();
+    let xs: Vec<f64> = evals.iter().map(|e| e["x"].as_f64().unwrap()).collect();
+    assert!(xs.iter().all(|x| x.fract() == 0.0), "{xs:?}");
+    let crossing = json["crossing"].as_f64().expect("the costs cross");
+    // The two evaluations around the crossing are neighbours, and the
+    // cheaper side changes between them.
+    let below = evals
+        .iter()
+        .filter(|e| e["x"].as_f64().unwrap() <= crossing)
+        .last()
+        .unwrap();
+    let above = evals
+        .iter()
+        .find(|e| e["x"].as_f64().unwrap() > crossing)
+        .unwrap();
+    assert_eq!(
+        above["x"].as_f64().unwrap() - below["x"].as_f64().unwrap(),
+        1.0,
+        "{evals:?}"
+    );
+    let diff = |e: &serde_json::Value| {
+        e["cost_a_usd"].as_f64().unwrap() - e["cost_b_usd"].as_f64().unwrap()
+    };
+    assert!(diff(below) * diff(above) < 0.0, "{evals:?}");
+    assert_eq!(below["x"].as_f64(), Some(1.0), "{evals:?}");
+    // 1 and 10, then 5, 3 and 2: five runs.
+    assert_eq!(xs, [1.0, 2.0, 3.0, 5.0, 10.0]);
+
+    // Decimal bounds on a whole-number key: refused, naming the key.
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            "c.toml",
+            "--axis",
+            "platforms.e.initial",
+            "--between",
+            "1.5",
+            "10",
+            "--out",
+            "be2",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`platforms.e.initial` takes a whole number; give two whole numbers"),
+        "{err}"
+    );
+}
