@@ -490,6 +490,13 @@ pub fn qq_chart(l: &LaunchFit) -> crate::report::xy_chart::XyChart {
     }
 }
 
+/// Whether a file name is one `calibrate` writes (its Q-Q charts and
+/// `startup.toml`), so `--force` removes an earlier run's stale charts.
+pub fn is_calibrate_file(name: &str) -> bool {
+    name == "startup.toml"
+        || (name.starts_with("qq-") && (name.ends_with(".png") || name.ends_with(".svg")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,11 +515,4 @@ mod tests {
         assert_eq!((f.n, f.zeros), (2, 1));
         assert_eq!(f.dist(), "{ dist = \"constant\", value = \"12s\" }");
     }
-}
-
-/// Whether a file name is one `calibrate` writes (its Q-Q charts and
-/// `startup.toml`), so `--force` removes an earlier run's stale charts.
-pub fn is_calibrate_file(name: &str) -> bool {
-    name == "startup.toml"
-        || (name.starts_with("qq-") && (name.ends_with(".png") || name.ends_with(".svg")))
 }

@@ -256,8 +256,7 @@ initial = 1
     // cheaper side changes between them.
     let below = evals
         .iter()
-        .filter(|e| e["x"].as_f64().unwrap() <= crossing)
-        .last()
+        .rfind(|e| e["x"].as_f64().unwrap() <= crossing)
         .unwrap();
     let above = evals
         .iter()
