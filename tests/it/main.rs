@@ -24,6 +24,7 @@ mod functions;
 mod fuzz;
 mod honest;
 mod inputs;
+mod karpenter_churn;
 mod lambda_managed;
 mod layers;
 mod own_usage;
