@@ -258,8 +258,9 @@ pub struct Ec2Spec {
     pub zones: u32,
     /// How each task's request is chosen (`rightsizing`; as requested by default).
     pub rightsizing: crate::platform::rightsize::RightSizing,
-    /// ECS placement constraints and host ports per workload group (issue
-    /// 21); filled in once the workload is known.
+    /// Placement rules per workload group (issue 21): ECS constraints and
+    /// host ports, and on EKS the pods' node selectors, anti-affinity and
+    /// host ports in the same shape; filled in once the workload is known.
     pub constraints: super::constraints::Constraints,
 }
 
