@@ -38,5 +38,6 @@ mod services;
 mod strategy;
 mod timing;
 mod traces;
+mod unschedulable_rules;
 mod validation;
 mod whole_bill;

@@ -479,11 +479,37 @@ impl Ec2Model {
         self.limits.remaining(self.nominal_used())
     }
 
-    /// Counts and records a task larger than every type the cluster may launch.
+    /// Whether some instance type `task`'s placement rules allow (its
+    /// group's `memberOf` or `node_selector`; every type without rules)
+    /// holds it (issue 21): a task that fits only types its rules exclude
+    /// could never run.
+    fn fits_allowed_type(&self, task: &Task) -> bool {
+        let Some(rule) = self
+            .spec
+            .constraints
+            .of(&task.group)
+            .and_then(|g| self.pod_rules.get(g))
+        else {
+            return self.fits_some_type(task.cpu_milli, task.memory_mib);
+        };
+        self.capacity
+            .iter()
+            .zip(&self.task_limit)
+            .enumerate()
+            .any(|(t, (&(c, m), &slots))| {
+                rule.type_ok(t) && c >= task.cpu_milli && m >= task.memory_mib && slots != 0
+            })
+    }
+
+    /// Counts and records a task larger than every type the cluster may
+    /// launch, or than every type its placement rules allow.
     fn refuse(&mut self, task: Task) {
-        self.books
-            .tally
-            .unschedulable_task(task.id, super::spec::TOO_LARGE_FOR_EVERY_TYPE);
+        let reason = if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            super::spec::TOO_LARGE_FOR_ITS_TYPES
+        } else {
+            super::spec::TOO_LARGE_FOR_EVERY_TYPE
+        };
+        self.books.tally.unschedulable_task(task.id, reason);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord::not_launched(
                 &task,
@@ -1680,7 +1706,7 @@ impl Ec2Model {
             task.memory_mib = next_mem;
             task.duration = plan.run;
         }
-        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.fits_allowed_type(&task) {
             self.resized.remove(&task.id);
             self.books.tally.failed += 1;
             self.books.tally.stayed(task.submit, now);
@@ -1931,7 +1957,7 @@ impl Platform for Ec2Model {
         self.ensure_tick(queue);
         self.ensure_poll(queue);
         let task = self.rightsize(task);
-        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.fits_allowed_type(&task) {
             self.resized.remove(&task.id);
             self.refuse(task);
             return;
@@ -2121,7 +2147,7 @@ impl ReplicaHost for Ec2Model {
         let mut fit = Vec::new();
         for task in replicas {
             self.books.tally.submit(task.id);
-            if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            if self.fits_allowed_type(&task) {
                 fit.push(task);
             } else {
                 self.refuse(task);
