@@ -1506,6 +1506,23 @@ mod tests {
         );
         // Revalidated 15 s later on the same cluster: the same command.
         assert_eq!(revalidate(&view, &c), Some(c.clone()));
+        // Node 0 nominated (it took moved pods in the last 20 s): not a
+        // candidate, and a command naming it fails validation, but it
+        // still takes pods. Node 1 goes instead: its 1 vCPU pod to node 2,
+        // its 0.25 vCPU pod to node 0.
+        let mut nominated = view.nodes.clone();
+        nominated[0].nominated = true;
+        let view = DisruptionView {
+            nodes: nominated,
+            ..view
+        };
+        assert_eq!(revalidate(&view, &c), None);
+        let c = disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized).unwrap();
+        assert_eq!(c.disruption, Disruption::Delete(vec![1]));
+        assert_eq!(
+            c.moves.iter().map(|m| (m.pod, m.to)).collect::<Vec<_>>(),
+            vec![(100, Target::Node(2)), (101, Target::Node(0))]
+        );
         // A replacement names the pods its new node takes: node 0 of the
         // repack case (four 1 vCPU pods on a 16-vCPU node) moves all four
         // to the xlarge that replaces it.
