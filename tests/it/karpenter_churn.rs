@@ -114,3 +114,39 @@ fn karpenter_consolidation_stops_once_the_load_ends() {
     );
     assert!(c.nodes_consolidated <= c.instances_launched);
 }
+
+#[test]
+fn the_looping_scenario_ends_without_a_horizon() {
+    // End to end, as a user ran it: the same scenario with no horizon ran
+    // forever before the fix. The binary must finish (it takes well under
+    // a second); a regression is killed after 120 s and fails here instead
+    // of hanging CI.
+    let case = Case::new(&LOOPED.replace("horizon = \"24h\"\n", ""), None);
+    assert!(!case.text.contains("horizon"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+        .args(["run", "scenario.toml", "--out", "out", "--quiet"])
+        .current_dir(case.dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let status = status.expect("the run did not end within 120 s");
+    assert_eq!(status.code(), Some(0));
+    let summary = std::fs::read_to_string(case.dir().join("out/summary.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let t = &v["platforms"][0]["tasks"];
+    assert_eq!(t["running_at_end"], 0);
+    assert_eq!(t["waiting_at_end"], 0);
+}
