@@ -381,7 +381,10 @@ pub fn scenario_text(
     if usage.is_some() {
         let mut v = fargate_lines("fargate-rightsized", false);
         v.push(format!("# Each of the {what} with usage sized from its CPU and memory peaks + 15 %; the others as they asked. `fargate-sim rightsize RUN_DIR` prints the sizes:"));
-        v.push("rightsizing = \"usage\"".into());
+        v.push(
+            "rightsizing = { policy = \"usage\", cpu = \"max\", memory = \"max\", headroom = 0.15 }"
+                .into(),
+        );
         block(
             &mut out,
             "Alternative: Fargate with each task right-sized from its measured usage.",

@@ -50,12 +50,30 @@ pub fn describe(r: &RightSizing) -> Option<String> {
             cpu,
             memory,
             headroom,
-        } => Some(format!(
-            "usage: cpu {}, memory {}, {:+}% headroom; {after}",
-            cpu.as_str(),
-            memory.as_str(),
-            (headroom * 100.0 * 1000.0).round() / 1000.0
-        )),
+        } => {
+            // A percentile is the group's: say so, and the minimum it keeps.
+            let per_group = |s: &crate::platform::rightsize::Stat| {
+                if s.is_group() {
+                    format!("{s} of the group")
+                } else {
+                    s.to_string()
+                }
+            };
+            let min = if r.per_group() {
+                format!(
+                    ", at least {}m / {} MiB a group",
+                    r.min_cpu_milli, r.min_memory_mib
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "usage: cpu {}, memory {}, {:+}% headroom{min}; {after}",
+                per_group(cpu),
+                per_group(memory),
+                (headroom * 100.0 * 1000.0).round() / 1000.0
+            ))
+        }
         Policy::Fixed(groups) => Some(format!(
             "fixed sizes for {} group(s); {after}",
             groups.len()

@@ -144,7 +144,7 @@ startup = { provisioning = "0s", image_pull = "0s" }
 name = "at-max"
 kind = "fargate"
 startup = { provisioning = "0s", image_pull = "0s" }
-rightsizing = "usage"
+rightsizing = { policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }
 [[platforms]]
 name = "at-avg"
 kind = "fargate"
@@ -362,7 +362,10 @@ fn new_from_with_usage_runs_right_sized_and_rightsize_prints_the_sizes() {
     // rightsize: CPU from the p90 of the peaks (800 m) + 15 % = 920 m;
     // memory from the largest peak (1500 MiB) + 15 % = 1725 MiB; on
     // Fargate 1 vCPU / 2 GB, "cpu": "1024", "memory": "2048".
-    let (code, text, err) = bin(&["rightsize", "run"], d.path());
+    let (code, text, err) = bin(
+        &["rightsize", "run", "--cpu", "peak-p90", "--memory", "max"],
+        d.path(),
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("report: 3 tasks, asked 2 vCPU / 4096 MiB, recommended 0.92 vCPU / 1725 MiB"),
