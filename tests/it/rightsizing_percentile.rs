@@ -88,6 +88,12 @@ fn p90_of_a_group_sizes_every_task_alike_and_kills_the_ones_above() {
     let r = ran.platform("right").rightsizing.clone().unwrap();
     assert_eq!((r.resized, r.tasks_killed, r.slowed), (10, 1, 0));
     assert_eq!(r.kill_rate, Some(0.1));
+    // The summary's group row says the size the group was given.
+    let g = r.groups.iter().find(|g| g.group == "g").unwrap();
+    assert_eq!(
+        (g.size_cpu_vcpu, g.size_memory_mib),
+        (Some(0.518), Some(1955))
+    );
     assert_eq!(
         r.policy,
         "usage: cpu p90 of the group, memory p90 of the group, +15% headroom, at least 25m / 250 MiB a group; after a kill: original, killed 50% through the run"
