@@ -34,6 +34,7 @@ mod rightsizing;
 mod rightsizing_2017;
 mod rightsizing_google;
 mod rightsizing_groups;
+mod rightsizing_percentile;
 mod services;
 mod strategy;
 mod timing;
