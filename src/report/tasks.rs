@@ -119,7 +119,7 @@ fn decode(b: &[u8; RECORD]) -> Result<TaskRecord, String> {
     };
     let mut u64_ = |n| {
         let mut v = [0u8; 8];
-        v.copy_from_slice(take(n));
+        v[..n].copy_from_slice(take(n));
         u64::from_le_bytes(v)
     };
     let task_id = u64_(8);
