@@ -35,6 +35,7 @@ mod rightsizing_google;
 mod rightsizing_groups;
 mod services;
 mod strategy;
+mod task_records;
 mod timing;
 mod traces;
 mod validation;
