@@ -33,6 +33,8 @@ pub enum Column {
     OptU32(Vec<Option<u32>>),
     I64(Vec<i64>),
     Bool(Vec<bool>),
+    /// One text repeated: (the text, the number of rows).
+    Repeat(String, usize),
 }
 
 macro_rules! column_from {
@@ -74,6 +76,9 @@ impl Column {
             Column::OptU32(v) => pl::Column::new(name, v),
             Column::I64(v) => pl::Column::new(name, v),
             Column::Bool(v) => pl::Column::new(name, v),
+            Column::Repeat(v, n) => pl::IntoColumn::into_column(
+                <pl::StringChunked as pl::ChunkFull<&str>>::full(name, &v, n),
+            ),
         }
     }
 }
@@ -324,8 +329,29 @@ impl<W: Write> ParquetBatches<W> {
         like: &Table,
         compression: Compression,
     ) -> Result<ParquetBatches<W>, TableError> {
+        Self::start(out, like, compression, true)
+    }
+
+    /// [`ParquetBatches::new`] encoding the columns one after the other on
+    /// the calling thread (for a writer that has a thread of its own): the
+    /// same bytes, fewer pages in memory at once.
+    pub fn on_this_thread(
+        out: W,
+        like: &Table,
+        compression: Compression,
+    ) -> Result<ParquetBatches<W>, TableError> {
+        Self::start(out, like, compression, false)
+    }
+
+    fn start(
+        out: W,
+        like: &Table,
+        compression: Compression,
+        parallel: bool,
+    ) -> Result<ParquetBatches<W>, TableError> {
         let writer = pl::ParquetWriter::new(out)
             .with_compression(compression.polars())
+            .set_parallel(parallel)
             .batched(like.df.schema())
             .map_err(err)?;
         Ok(ParquetBatches { writer })

@@ -56,15 +56,15 @@ pub fn is_run_file(name: &str) -> bool {
 }
 
 /// Writes every file of a run into `dir`: the summary (`json` is its text),
-/// the time series, `tasks.parquet` from the platforms' spools (none when
-/// task records are off), the charts and the HTML report. Returns the file
+/// the time series, `tasks.parquet` from the task records' writer (none
+/// when task records are off), the charts and the HTML report. Returns the file
 /// names written.
 pub fn write_all(
     dir: &Path,
     summary: &Summary,
     json: &str,
     result: &crate::simulate::RunOutput,
-    spools: &[std::sync::Arc<super::tasks::SpoolHandle>],
+    tasks: Option<&super::tasks::TaskRecords>,
 ) -> Result<Vec<String>, Error> {
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
@@ -96,8 +96,8 @@ pub fn write_all(
     // rows a platform, and the table and its copy were 40 % of its peak).
     let per_platform = super::timeseries::split(&df)?;
     drop(df);
-    if !spools.is_empty() {
-        super::tasks::assemble(dir, spools)?;
+    if let Some(tasks) = tasks {
+        tasks.finish()?;
         files.push("tasks.parquet".into());
     }
     let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result

@@ -38,6 +38,7 @@ mod rightsizing_groups;
 mod rightsizing_percentile;
 mod services;
 mod strategy;
+mod task_records;
 mod timing;
 mod traces;
 mod unschedulable_rules;
