@@ -34,6 +34,7 @@ mod rightsizing_2017;
 mod rightsizing_google;
 mod rightsizing_groups;
 mod services;
+mod starter_trace;
 mod strategy;
 mod timing;
 mod traces;
