@@ -461,13 +461,14 @@ pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
 /// run's `timeseries.parquet`.
 const READ_SLICE: usize = 1 << 16;
 
+/// Hands each slice of a table to the visitor, in order.
+type Slices<'a> = dyn FnMut(&mut dyn FnMut(&Table) -> Result<(), Error>) -> Result<(), Error> + 'a;
+
 /// What the charts draw of a table of the time series, read by `slices`
 /// (called twice: each call hands every slice to the visitor, in order):
 /// the platforms in order of first appearance, a missing value read as 0,
 /// instance gauges where a row has both (as [`split`] reads them).
-fn charts_from(
-    slices: &mut dyn FnMut(&mut dyn FnMut(&Table) -> Result<(), Error>) -> Result<(), Error>,
-) -> Result<Vec<ChartSeries>, Error> {
+fn charts_from(slices: &mut Slices<'_>) -> Result<Vec<ChartSeries>, Error> {
     let bad = |m: String| Error::BadInput(format!("timeseries: {m}"));
     let floats = |table: &Table, name: &str| -> Result<Vec<Option<f64>>, Error> {
         if !table.has(name) {
