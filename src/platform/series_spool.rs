@@ -11,7 +11,7 @@
 //! the cumulative cost as a zigzag difference from the previous row's.
 //! About 25 bytes a row where the fixed-width row is 144.
 
-use super::series::{Gauges, SeriesRow};
+use super::series_row::{Gauges, SeriesRow};
 use crate::pricing::Money;
 use crate::time::SimTime;
 use std::fs::File;
