@@ -26,6 +26,7 @@ mod honest;
 mod inputs;
 mod lambda_managed;
 mod layers;
+mod long_series;
 mod own_usage;
 mod properties;
 mod reports;
