@@ -97,3 +97,66 @@ fn a_spooled_series_writes_the_bytes_of_the_whole_table() {
     // A three-row line keeps its three points.
     assert_eq!(charts[1].tasks_running.points.len(), 3);
 }
+
+/// A run of 20,000 one-minute rows (past the 16,384 kept in memory):
+/// written whole with a usable temporary folder; stopped with the spool
+/// file named (exit 1, not a panic) when the folder cannot be written.
+#[test]
+fn a_long_run_spools_its_series_and_names_a_spool_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("long.toml"),
+        r#"name = "long"
+seed = 1
+horizon = "20000min"
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "poisson", rate = "1/h" }
+duration = "10min"
+sizes = [{ cpu = 0.25, memory = "512MiB" }]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+"#,
+    )
+    .unwrap();
+    let run = |tmp: &std::path::Path, out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+            .args(["run", "long.toml", "-q", "--out", out])
+            .env("TMPDIR", tmp)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(dir.path(), "ok");
+    assert_eq!(code, Some(0), "{err}");
+    let csv = std::fs::read_to_string(dir.path().join("ok/timeseries.csv")).unwrap();
+    // A header and one row a minute.
+    assert_eq!(csv.lines().count(), 20_001);
+    assert!(
+        csv.lines()
+            .last()
+            .unwrap()
+            .starts_with("fargate,1199940.0,1200000.0,"),
+        "{}",
+        csv.lines().last().unwrap()
+    );
+    // Nothing is left behind in the temporary folder.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("fargate-sim-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let missing = dir.path().join("no-such-folder");
+    let (code, err) = run(&missing, "broken");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("fargate-sim-series-"),
+        "{err}"
+    );
+}
