@@ -368,6 +368,29 @@ impl<W: Write> ParquetBatches<W> {
     }
 }
 
+/// Writes a CSV file with a header line from a stream of tables with the
+/// columns of `like` (`next` gives each in turn, `None` after the last): the
+/// same text as [`Table::write_csv`] of their concatenation, with one batch
+/// in memory at a time.
+pub fn write_csv_batches(
+    out: impl Write,
+    like: &Table,
+    next: &mut dyn FnMut() -> Result<Option<Table>, TableError>,
+) -> Result<(), TableError> {
+    let mut w = std::io::BufWriter::new(out);
+    {
+        let mut batches = pl::CsvWriter::new(&mut w)
+            .include_header(true)
+            .batched(like.df.schema())
+            .map_err(err)?;
+        while let Some(batch) = next()? {
+            batches.write_batch(&batch.df).map_err(err)?;
+        }
+        batches.finish().map_err(err)?;
+    }
+    w.flush().map_err(err)
+}
+
 /// A Parquet file read in slices: its column names and row count come from
 /// the footer, read once.
 pub struct ParquetFile {

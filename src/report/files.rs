@@ -77,25 +77,17 @@ pub fn write_all(
         write_atomic(&dir.join("rightsizing.csv"), text.as_bytes())?;
         files.push("rightsizing.csv".into());
     }
-    let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
+    // Streamed from each platform's recorder (issue 24: a run of 440
+    // simulated days has 638,000 rows a platform, most of them in the
+    // recorder's spool file); the charts keep a few thousand points a line.
+    let recorders: Vec<(&str, Option<&crate::platform::series::SeriesRecorder>)> = result
         .platforms
         .iter()
-        .map(|p| {
-            (
-                p.spec.name(),
-                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
-            )
-        })
+        .map(|p| (p.spec.name(), p.series.as_ref()))
         .collect();
-    let mut df = super::timeseries::frame(&rows)?;
-    super::timeseries::write(dir, &mut df)?;
+    let per_platform = super::timeseries::write_streamed(dir, &recorders)?;
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
-    // The charts' columns, then the table dropped before `tasks.parquet`
-    // and the charts (issue 24: a run of 440 simulated days has 638,000
-    // rows a platform, and the table and its copy were 40 % of its peak).
-    let per_platform = super::timeseries::split(&df)?;
-    drop(df);
     if let Some(tasks) = tasks {
         tasks.finish()?;
         files.push("tasks.parquet".into());
@@ -131,7 +123,7 @@ pub fn render(
     series: &Table,
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let per_platform = super::timeseries::split(series)?;
+    let per_platform = super::timeseries::charts_from_table(series)?;
     render_series(dir, summary, &per_platform, service_minutes)
 }
 
@@ -139,7 +131,7 @@ pub fn render(
 fn render_series(
     dir: &Path,
     summary: &Summary,
-    per_platform: &[super::timeseries::PlatformSeries],
+    per_platform: &[super::chart_series::ChartSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
     let mut charts = super::charts::render_all(dir, summary, per_platform)?;
@@ -206,12 +198,13 @@ pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
 /// `summary.json` and `timeseries.parquet`, without simulating again.
 pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
     let summary = read_summary(dir)?;
-    let df = super::timeseries::read(&dir.join("timeseries.parquet"))?;
+    // Read in slices: a long run's series is not held whole.
+    let per_platform = super::timeseries::charts_from_parquet(&dir.join("timeseries.parquet"))?;
     let minutes_path = dir.join("service_minutes.parquet");
     let minutes = if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         Some(super::timeseries::read(&minutes_path)?)
     } else {
         None
     };
-    render(dir, &summary, &df, minutes.as_ref())
+    render_series(dir, &summary, &per_platform, minutes.as_ref())
 }
