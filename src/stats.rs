@@ -57,12 +57,31 @@ impl SpanStats {
         self.sum += v as u128;
         self.max = self.max.max(v);
         if self.histogram.is_empty() {
+            if self.exact.len() == self.exact.capacity() {
+                self.grow_exact();
+            }
             self.exact.push(v);
             if self.exact.len() > EXACT_LIMIT {
                 self.spill_to_histogram();
             }
         } else {
             self.histogram[bucket_of(v)] += 1;
+        }
+    }
+
+    /// Makes room for more exact samples: doubling up to 65,536, then room
+    /// for every sample up to the limit at once. Doubling further copied
+    /// the samples again at each step (the heap's memory, not fresh pages
+    /// that `realloc` could move) and touched twice the pages; the room
+    /// reserved past the samples is not touched until used (issue 24).
+    #[cold]
+    #[inline(never)]
+    fn grow_exact(&mut self) {
+        let len = self.exact.len();
+        if len < 1 << 16 {
+            self.exact.reserve(len.max(64));
+        } else {
+            self.exact.reserve_exact(EXACT_LIMIT + 1 - len);
         }
     }
 

@@ -66,6 +66,7 @@ pub fn write_all(
     result: &crate::simulate::RunOutput,
     spools: &[std::sync::Arc<super::tasks::SpoolHandle>],
 ) -> Result<Vec<String>, Error> {
+    let mut phases = crate::io::timings::Phases::start();
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
@@ -87,18 +88,36 @@ pub fn write_all(
             )
         })
         .collect();
+    phases.mark("  summary.json, summary.csv");
     let mut df = super::timeseries::frame(&rows)?;
-    super::timeseries::write(dir, &mut df)?;
-    files.push("timeseries.parquet".into());
-    files.push("timeseries.csv".into());
-    // The charts' columns, then the table dropped before `tasks.parquet`
-    // and the charts (issue 24: a run of 440 simulated days has 638,000
+    // The charts' columns, then the table written and dropped before
+    // `tasks.parquet` (issue 24: a run of 440 simulated days has 638,000
     // rows a platform, and the table and its copy were 40 % of its peak).
     let per_platform = super::timeseries::split(&df)?;
-    drop(df);
+    phases.mark("  time series table");
+    // The four charts are drawn while another thread writes the time
+    // series (issue 24): neither reads what the other writes.
+    let (series_written, charts) = std::thread::scope(|s| {
+        let writer = s.spawn(move || {
+            let written = super::timeseries::write(dir, &mut df);
+            drop(df);
+            written
+        });
+        let charts = super::charts::render_all(dir, summary, &per_platform);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, charts)
+    });
+    series_written?;
+    let charts = charts?;
+    files.push("timeseries.parquet".into());
+    files.push("timeseries.csv".into());
+    phases.mark("  time series files, charts");
     if !spools.is_empty() {
         super::tasks::assemble(dir, spools)?;
         files.push("tasks.parquet".into());
+        phases.mark("  tasks.parquet");
     }
     let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result
         .platforms
@@ -113,12 +132,8 @@ pub fn write_all(
         files.push("service_minutes.csv".into());
         minutes = Some(df);
     }
-    files.extend(render_series(
-        dir,
-        summary,
-        &per_platform,
-        minutes.as_ref(),
-    )?);
+    files.extend(finish_report(dir, summary, charts, minutes.as_ref())?);
+    phases.mark("  service charts, report.html");
     Ok(files)
 }
 
@@ -142,7 +157,18 @@ fn render_series(
     per_platform: &[super::timeseries::PlatformSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let mut charts = super::charts::render_all(dir, summary, per_platform)?;
+    let charts = super::charts::render_all(dir, summary, per_platform)?;
+    finish_report(dir, summary, charts, service_minutes)
+}
+
+/// Adds the service charts to the platform `charts` already drawn and
+/// writes `report.html`; returns the file names of all of them.
+fn finish_report(
+    dir: &Path,
+    summary: &Summary,
+    mut charts: Vec<super::plot::Chart>,
+    service_minutes: Option<&Table>,
+) -> Result<Vec<String>, Error> {
     if let Some(m) = service_minutes {
         charts.extend(super::service_charts::render_all(
             dir,
