@@ -1,9 +1,10 @@
 //! Where a run's wall time goes, phase by phase, printed to standard error
 //! when the environment variable `FARGATE_SIM_TIMINGS` is set (to anything
 //! but `0`): a developer's measuring tool (issue 24), not an output. Each
-//! line gives the phase's own seconds and the seconds since the first
-//! mark, so phases on other threads (the trace reader) line up with the
-//! main thread's.
+//! line gives the phase's own wall seconds, the CPU seconds of the thread
+//! that ran it (from `/proc/thread-self/schedstat`, where there is one)
+//! and the seconds since the first mark, so phases on other threads (the
+//! trace reader) line up with the main thread's.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -20,9 +21,22 @@ fn origin() -> Instant {
     *START.get_or_init(Instant::now)
 }
 
+/// The CPU seconds the calling thread has run (0 where the system does
+/// not say: only Linux has `/proc/thread-self/schedstat`).
+fn thread_cpu_s() -> f64 {
+    if !enabled() {
+        return 0.0;
+    }
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
 /// Consecutive phases of one thread.
 pub struct Phases {
     last: Instant,
+    cpu: f64,
 }
 
 impl Phases {
@@ -31,6 +45,7 @@ impl Phases {
         origin();
         Phases {
             last: Instant::now(),
+            cpu: thread_cpu_s(),
         }
     }
 
@@ -38,23 +53,28 @@ impl Phases {
     /// starts the next.
     pub fn mark(&mut self, what: &str) {
         let now = Instant::now();
+        let cpu = thread_cpu_s();
         if enabled() {
             eprintln!(
-                "timing: {what:<28} {:>8.3} s   (at {:.3} s)",
+                "timing: {what:<30} {:>7.3} s wall {:>7.3} s CPU   (at {:.3} s)",
                 (now - self.last).as_secs_f64(),
+                cpu - self.cpu,
                 (now - origin()).as_secs_f64()
             );
         }
         self.last = now;
+        self.cpu = cpu;
     }
 }
 
-/// Prints that `what` happened now (when enabled), on any thread.
+/// Prints that `what` happened now (when enabled), on any thread, with the
+/// CPU seconds that thread has run.
 pub fn event(what: &str) {
     if enabled() {
         eprintln!(
-            "timing: {what:<28} {:>8}     (at {:.3} s)",
+            "timing: {what:<30} {:>7} s wall {:>7.3} s CPU   (at {:.3} s)",
             "",
+            thread_cpu_s(),
             origin().elapsed().as_secs_f64()
         );
     }

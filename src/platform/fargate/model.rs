@@ -6,8 +6,9 @@
 
 use super::billing::FargateBilling;
 use super::launch::TokenBucket;
+use super::meters::{Meter, Meters, provider_index};
 use super::queue::{Queue, Waiting};
-use super::sizing::{FargateSize, SizeMiss, fit};
+use super::sizing::{FargateSize, FitMemo, SizeMiss, fit};
 use super::spec::{FargateSpec, OnInterruption, Sizing};
 use super::stats::{FargateStats, ProviderStats};
 use super::strategy::Provider;
@@ -73,6 +74,10 @@ pub struct FargateModel {
     held: [u64; 2],
     stats: [ProviderStats; 2],
     slots: Vec<Option<InFlight>>,
+    /// What the time series reads of each slot's task.
+    meters: Meters,
+    /// The size `fit` gave each recent request (the first attempt's).
+    fit_memo: FitMemo,
     generations: Vec<u32>,
     free: Vec<u32>,
     replicas: ReplicaWatch,
@@ -143,6 +148,8 @@ impl FargateModel {
             held: [0; 2],
             stats: Default::default(),
             slots: Vec::new(),
+            meters: Meters::default(),
+            fit_memo: FitMemo::default(),
             generations: Vec::new(),
             free: Vec::new(),
             replicas: ReplicaWatch::default(),
@@ -247,6 +254,18 @@ impl FargateModel {
         };
         self.stats[w.provider.index()].launches += 1;
         let task_id = flight.task.id;
+        let meter = Meter {
+            billing_start,
+            running,
+            cpu_milli: flight.size.cpu_milli,
+            memory_mib: flight.size.memory_mib,
+            task_cpu_milli: flight.task.cpu_milli,
+            task_memory_mib: flight.task.memory_mib,
+            storage_extra_gib: flight.storage_extra_gib,
+            live: true,
+            provider: provider_index(flight.provider),
+            replica: ReplicaWatch::is_replica(task_id),
+        };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(flight);
@@ -258,6 +277,7 @@ impl FargateModel {
                 (self.slots.len() - 1) as u32
             }
         };
+        self.meters.set(slot, meter);
         self.books.tally.in_flight += 1;
         if ReplicaWatch::is_replica(task_id) {
             self.replicas.started(task_id, slot, running);
@@ -362,15 +382,22 @@ impl FargateModel {
 
     /// Sizes a submitted task, or refuses it (counted and recorded).
     fn admit(&mut self, task: Task) -> Option<Waiting> {
-        let size = match fit(
-            &self.grid,
-            self.spec.os,
-            self.spec.launch_type,
-            self.spec.sizing,
-            task.cpu_milli,
-            task.memory_mib,
-        ) {
-            Ok(s) => s,
+        let found = match self.fit_memo.get(task.cpu_milli, task.memory_mib) {
+            Some(size) => Ok(size),
+            None => fit(
+                &self.grid,
+                self.spec.os,
+                self.spec.launch_type,
+                self.spec.sizing,
+                task.cpu_milli,
+                task.memory_mib,
+            ),
+        };
+        let size = match found {
+            Ok(s) => {
+                self.fit_memo.put(task.cpu_milli, task.memory_mib, s);
+                s
+            }
             Err(SizeMiss::TooLarge(why)) => {
                 // `exact` promises to stop on any request that is not a
                 // Fargate size; one larger than every size is not one.
@@ -633,60 +660,47 @@ impl Platform for FargateModel {
     }
 
     fn gauges(&self, at: SimTime) -> Gauges {
-        let mut g = Gauges {
-            tasks_waiting: self.waiting(),
-            ..Gauges::default()
-        };
-        for f in self.slots.iter().flatten() {
-            if ReplicaWatch::is_replica(f.task.id) {
-                g.replicas_running += 1;
-            } else if f.running <= at {
-                g.tasks_running += 1;
-            } else {
-                g.tasks_starting += 1;
-            }
-            if f.billing_start < at {
-                g.cpu_milli_provisioned += f.size.cpu_milli as u64;
-                g.memory_mib_provisioned += f.size.memory_mib as u64;
-                g.cpu_milli_allocated += f.task.cpu_milli as u64;
-                g.memory_mib_allocated += f.task.memory_mib as u64;
-            }
-        }
-        g
+        self.row(at).0
     }
 
     /// What has been spent by `at`: finished bills plus the usage accrued by
     /// launched tasks past their billing start.
     fn cost_to(&self, at: SimTime) -> Money {
+        self.row(at).1
+    }
+
+    /// Both from one pass over the meters.
+    fn row(&self, at: SimTime) -> (Gauges, Money) {
+        let (mut g, accrued) = self.meters.read(at);
+        g.tasks_waiting = self.waiting();
         let mut usage = [[0u128; 3]; 2];
         for p in Provider::BOTH {
             let st = &self.stats[p.index()];
-            usage[p.index()] = [st.cpu_milli_us, st.memory_mib_us, st.storage_gib_us];
-        }
-        for f in self.slots.iter().flatten() {
-            if f.billing_start < at {
-                let span = (at - f.billing_start) as u128;
-                let u = &mut usage[f.provider.index()];
-                u[0] += f.size.cpu_milli as u128 * span;
-                u[1] += f.size.memory_mib as u128 * span;
-                u[2] += f.storage_extra_gib as u128 * span;
-            }
+            let a = accrued[p.index()];
+            usage[p.index()] = [
+                st.cpu_milli_us + a[0],
+                st.memory_mib_us + a[1],
+                st.storage_gib_us + a[2],
+            ];
         }
         let control = self.billing[0]
             .control_plane
             .map_or(Money::ZERO, |r| r.cost(at as u128, 1));
         let [o, s] = usage;
-        self.usage_cost(Provider::OnDemand, o[0], o[1], o[2], control)
+        let cost = self
+            .usage_cost(Provider::OnDemand, o[0], o[1], o[2], control)
             .total()
             + self
                 .usage_cost(Provider::Spot, s[0], s[1], s[2], Money::ZERO)
-                .total()
+                .total();
+        (g, cost)
     }
 
     /// Settles tasks still pending when the run stops at `end`: running tasks
     /// are billed for the time they ran (no minimum: they have not stopped).
     fn finish(&mut self, end: SimTime) {
         let slots = std::mem::take(&mut self.slots);
+        self.meters.clear_all();
         for f in slots.into_iter().flatten() {
             let billed = self.bill(&f, end, false);
             if ReplicaWatch::is_replica(f.task.id) {
@@ -868,6 +882,7 @@ impl Platform for FargateModel {
                 let f = self.slots[slot as usize]
                     .take()
                     .expect("a stop event has its task");
+                self.meters.clear(slot);
                 self.generations[slot as usize] += 1;
                 self.free.push(slot);
                 self.books.tally.in_flight -= 1;
@@ -944,6 +959,7 @@ impl ReplicaHost for FargateModel {
         let f = self.slots[slot as usize]
             .take()
             .expect("a launched replica has its slot");
+        self.meters.clear(slot);
         self.generations[slot as usize] += 1;
         self.free.push(slot);
         self.books.tally.in_flight -= 1;

@@ -49,6 +49,38 @@ fn rows_for(grid: &FargateCatalog, os: Os) -> impl Iterator<Item = &SizeRow> {
     })
 }
 
+/// The sizes [`fit`] gave for the last requests seen, by request: a trace
+/// has few distinct task sizes, and a model's grid, OS, launch type and
+/// sizing rule do not change during a run, so the answer for a request is
+/// always the same (issue 24: `fit` walked the grid for every task).
+/// Direct-mapped, 16 entries; only sizes found are kept.
+#[derive(Clone, Debug, Default)]
+pub struct FitMemo {
+    entries: [Option<(u32, u32, FargateSize)>; 16],
+}
+
+impl FitMemo {
+    #[inline]
+    fn slot(cpu_milli: u32, memory_mib: u32) -> usize {
+        (cpu_milli.wrapping_mul(31).wrapping_add(memory_mib) as usize) & 15
+    }
+
+    /// The size found before for this request, if kept.
+    #[inline]
+    pub fn get(&self, cpu_milli: u32, memory_mib: u32) -> Option<FargateSize> {
+        match self.entries[Self::slot(cpu_milli, memory_mib)] {
+            Some((c, m, size)) if c == cpu_milli && m == memory_mib => Some(size),
+            _ => None,
+        }
+    }
+
+    /// Keeps the size found for this request.
+    #[inline]
+    pub fn put(&mut self, cpu_milli: u32, memory_mib: u32, size: FargateSize) {
+        self.entries[Self::slot(cpu_milli, memory_mib)] = Some((cpu_milli, memory_mib, size));
+    }
+}
+
 /// Maps a request to the smallest valid size covering it. The smallest CPU row
 /// with a memory size large enough is also the cheapest, because both the CPU
 /// and the minimum memory grow down the grid.
