@@ -218,6 +218,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exact_samples_grow_once_past_65536_and_stay_exact() {
+        // 300,000 pseudo-random samples: doubling to 65,536, then room for
+        // every sample up to the limit at once (no further copies).
+        let mut s = SpanStats::new();
+        let mut x: u64 = 12345;
+        let mut all = Vec::new();
+        for i in 0..300_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = (x >> 40) % 1_000_000;
+            s.record(v);
+            all.push(v);
+            if i == 65_535 {
+                assert_eq!(s.exact.capacity(), 1 << 16);
+            }
+            if i == 65_536 {
+                assert_eq!(s.exact.capacity(), EXACT_LIMIT + 1);
+            }
+        }
+        assert_eq!(s.exact.capacity(), EXACT_LIMIT + 1);
+        all.sort_unstable();
+        for q in [0.0, 0.01, 0.5, 0.95, 0.99, 1.0] {
+            let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
+            assert_eq!(s.quantile(q), Some(all[rank - 1]), "q {q}");
+        }
+        assert!(s.is_exact());
+    }
+
+    #[test]
     fn exact_nearest_rank() {
         let mut s = SpanStats::new();
         for v in [5, 1, 4, 2, 3] {

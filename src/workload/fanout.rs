@@ -279,6 +279,27 @@ mod tests {
     }
 
     #[test]
+    fn one_consumer_gets_every_task_in_order_through_refilled_chunks() {
+        // Forty chunks and a bit: the chunks the consumer empties go back
+        // to the reader and are filled again.
+        let n = (CHUNK * 40 + 5) as u64;
+        let mut fed = fan_out(
+            Box::new((0..n).map(|i| Ok(task(i)))),
+            SkipCounter::default(),
+            1,
+        )
+        .unwrap()
+        .fed;
+        let f = fed.pop().unwrap();
+        let mut count = 0u64;
+        for (i, t) in f.stream.enumerate() {
+            assert_eq!(t.unwrap(), task(i as u64));
+            count += 1;
+        }
+        assert_eq!(count, n);
+    }
+
+    #[test]
     fn an_error_reaches_every_consumer_after_the_tasks_before_it() {
         let stream = (0..10u64).map(|i| {
             if i == 7 {

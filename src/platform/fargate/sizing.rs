@@ -187,6 +187,28 @@ mod tests {
     }
 
     #[test]
+    fn the_fit_memo_gives_what_fit_gives_and_forgets_on_a_collision() {
+        let mut memo = FitMemo::default();
+        for cpu in [100, 250, 256, 500, 1000, 1500, 2000, 4000, 8000] {
+            for mem in (256..20_000).step_by(97) {
+                if let Ok(size) = fit_ecs(cpu, mem) {
+                    memo.put(cpu, mem, size);
+                    assert_eq!(memo.get(cpu, mem), Some(size));
+                }
+            }
+        }
+        // 512 and 528 MiB at 0.25 vCPU share an entry: the later one
+        // replaces the earlier, which is then asked of `fit` again.
+        let mut memo = FitMemo::default();
+        let (a, b) = (fit_ecs(250, 512).unwrap(), fit_ecs(250, 528).unwrap());
+        memo.put(250, 512, a);
+        memo.put(250, 528, b);
+        assert_eq!(memo.get(250, 512), None);
+        assert_eq!(memo.get(250, 528), Some(b));
+        assert_eq!(memo.get(500, 512), None);
+    }
+
+    #[test]
     fn rounds_up_to_the_smallest_covering_size() {
         let s = |c, m| FargateSize {
             cpu_milli: c,
