@@ -265,6 +265,7 @@ impl FargateModel {
             live: true,
             provider: provider_index(flight.provider),
             replica: ReplicaWatch::is_replica(task_id),
+            ..Meter::default()
         };
         let slot = match self.free.pop() {
             Some(s) => {
@@ -277,7 +278,7 @@ impl FargateModel {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.meters.set(slot, meter);
+        self.meters.set(slot, meter, now);
         self.books.tally.in_flight += 1;
         if ReplicaWatch::is_replica(task_id) {
             self.replicas.started(task_id, slot, running);
