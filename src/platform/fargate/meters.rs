@@ -201,12 +201,9 @@ impl Meters {
             memory_mib_allocated: t.task_memory_mib,
             ..Gauges::default()
         };
-        let mut usage = [[0u128; 3]; 2];
-        for p in 0..2 {
-            for k in 0..3 {
-                usage[p][k] = (at as u128) * t.sizes[p][k] - t.sizes_by_start[p][k];
-            }
-        }
+        let usage = std::array::from_fn(|p| {
+            std::array::from_fn(|k| (at as u128) * t.sizes[p][k] - t.sizes_by_start[p][k])
+        });
         (g, usage)
     }
 }
