@@ -455,6 +455,7 @@ fn run_platform_on(
     };
     // Let a shared trace reader go on for the other platforms.
     drop(stream);
+    crate::io::timings::event(&format!("simulated {}", spec.name()));
     let mut run = replayed?;
     run.skipped_rows = skipped.counts();
     run.around = around_bill(scenario, catalog, spec, &run)?;

@@ -57,12 +57,31 @@ impl SpanStats {
         self.sum += v as u128;
         self.max = self.max.max(v);
         if self.histogram.is_empty() {
+            if self.exact.len() == self.exact.capacity() {
+                self.grow_exact();
+            }
             self.exact.push(v);
             if self.exact.len() > EXACT_LIMIT {
                 self.spill_to_histogram();
             }
         } else {
             self.histogram[bucket_of(v)] += 1;
+        }
+    }
+
+    /// Makes room for more exact samples: doubling up to 65,536, then room
+    /// for every sample up to the limit at once. Doubling further copied
+    /// the samples again at each step (the heap's memory, not fresh pages
+    /// that `realloc` could move) and touched twice the pages; the room
+    /// reserved past the samples is not touched until used (issue 24).
+    #[cold]
+    #[inline(never)]
+    fn grow_exact(&mut self) {
+        let len = self.exact.len();
+        if len < 1 << 16 {
+            self.exact.reserve(len.max(64));
+        } else {
+            self.exact.reserve_exact(EXACT_LIMIT + 1 - len);
         }
     }
 
@@ -197,6 +216,36 @@ pub struct SpanSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_samples_grow_once_past_65536_and_stay_exact() {
+        // 300,000 pseudo-random samples: doubling to 65,536, then room for
+        // every sample up to the limit at once (no further copies).
+        let mut s = SpanStats::new();
+        let mut x: u64 = 12345;
+        let mut all = Vec::new();
+        for i in 0..300_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = (x >> 40) % 1_000_000;
+            s.record(v);
+            all.push(v);
+            if i == 65_535 {
+                assert_eq!(s.exact.capacity(), 1 << 16);
+            }
+            if i == 65_536 {
+                assert_eq!(s.exact.capacity(), EXACT_LIMIT + 1);
+            }
+        }
+        assert_eq!(s.exact.capacity(), EXACT_LIMIT + 1);
+        all.sort_unstable();
+        for q in [0.0, 0.01, 0.5, 0.95, 0.99, 1.0] {
+            let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
+            assert_eq!(s.quantile(q), Some(all[rank - 1]), "q {q}");
+        }
+        assert!(s.is_exact());
+    }
 
     #[test]
     fn exact_nearest_rank() {

@@ -43,6 +43,7 @@ pub struct Args {
 /// (empty with `quiet`). The progress line goes to standard error.
 pub fn run(args: &Args) -> Result<String, Error> {
     let path = &args.scenario;
+    let mut phases = crate::io::timings::Phases::start();
     let (scenario, catalog) = scenario::load(path, &args.load)?;
     // A [sweep] this run ignores must still be valid.
     if let Ok(text) = std::fs::read_to_string(path) {
@@ -56,6 +57,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(safe_file_name(&scenario.name)));
     prepare_dir(&dir, crate::report::RUN_MARKER, args.force)?;
+    phases.mark("load the scenario");
     let started = std::time::Instant::now();
     let task_records = scenario.report.task_records && !args.no_task_records;
     // Written on a thread of its own as the platforms record (dropped
@@ -99,11 +101,14 @@ pub fn run(args: &Args) -> Result<String, Error> {
     line.finish();
     let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
+    phases.mark("simulate (trace read beside)");
     let mut summary = summary::summarize(&scenario, &mut result);
     summary.assumptions = assumptions::list(&scenario, &catalog);
     summary.real_bill = crate::report::real_bill::compare(&scenario, &result)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    phases.mark("summarize");
     let mut files = crate::report::write_all(&dir, &summary, &json, &result, records.as_ref())?;
+    phases.mark("write the files");
     if args.focus {
         let rows: Vec<_> = result
             .platforms
@@ -139,6 +144,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
     // With --force: what the earlier run wrote and this one did not (its
     // service charts, tasks.parquet) would read as this run's.
     let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;
+    phases.mark("the rest");
     let mut text = String::new();
     match args.print {
         _ if args.quiet => {}

@@ -1,7 +1,8 @@
 //! Domain-free file utilities: atomic writes ([`files`]), CSV text helpers
 //! ([`csv`]), lines read from large blocks ([`lines`]) and tables of typed
 //! columns read and written as Parquet or CSV ([`table`], the only module
-//! that calls the dataframe library). Nothing
+//! that calls the dataframe library), and phase timings for developers
+//! ([`timings`]). Nothing
 //! here knows a task, a platform or a scenario; nothing here imports the rest
 //! of the crate.
 
@@ -9,3 +10,4 @@ pub mod csv;
 pub mod files;
 pub mod lines;
 pub mod table;
+pub mod timings;

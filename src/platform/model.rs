@@ -59,6 +59,12 @@ pub trait Platform {
     /// What has been spent by `at`.
     fn cost_to(&self, at: SimTime) -> Money;
 
+    /// A time-series row's gauges and cost at `at`; a model that can read
+    /// both in one pass says so here.
+    fn row(&self, at: SimTime) -> (Gauges, Money) {
+        (self.gauges(at), self.cost_to(at))
+    }
+
     /// Settles what is still open when the run stops at `end`.
     fn finish(&mut self, end: SimTime);
 
@@ -120,8 +126,7 @@ impl<P: Platform> Model for P {
     }
 
     fn sample(&mut self, at: SimTime) {
-        let gauges = self.gauges(at);
-        let cost = self.cost_to(at);
+        let (gauges, cost) = self.row(at);
         self.books_mut().push_sample(at, gauges, cost);
     }
 

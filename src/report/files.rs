@@ -66,6 +66,7 @@ pub fn write_all(
     result: &crate::simulate::RunOutput,
     tasks: Option<&super::tasks::TaskRecords>,
 ) -> Result<Vec<String>, Error> {
+    let mut phases = crate::io::timings::Phases::start();
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
@@ -85,12 +86,17 @@ pub fn write_all(
         .iter()
         .map(|p| (p.spec.name(), p.series.as_ref()))
         .collect();
+    phases.mark("  summary.json, summary.csv");
     let per_platform = super::timeseries::write_streamed(dir, &recorders)?;
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
+    phases.mark("  time series files");
+    let charts = super::charts::render_all(dir, summary, &per_platform)?;
+    phases.mark("  charts");
     if let Some(tasks) = tasks {
         tasks.finish()?;
         files.push("tasks.parquet".into());
+        phases.mark("  tasks.parquet");
     }
     let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result
         .platforms
@@ -105,12 +111,8 @@ pub fn write_all(
         files.push("service_minutes.csv".into());
         minutes = Some(df);
     }
-    files.extend(render_series(
-        dir,
-        summary,
-        &per_platform,
-        minutes.as_ref(),
-    )?);
+    files.extend(finish_report(dir, summary, charts, minutes.as_ref())?);
+    phases.mark("  service charts, report.html");
     Ok(files)
 }
 
@@ -134,7 +136,18 @@ fn render_series(
     per_platform: &[super::chart_series::ChartSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let mut charts = super::charts::render_all(dir, summary, per_platform)?;
+    let charts = super::charts::render_all(dir, summary, per_platform)?;
+    finish_report(dir, summary, charts, service_minutes)
+}
+
+/// Adds the service charts to the platform `charts` already drawn and
+/// writes `report.html`; returns the file names of all of them.
+fn finish_report(
+    dir: &Path,
+    summary: &Summary,
+    mut charts: Vec<super::plot::Chart>,
+    service_minutes: Option<&Table>,
+) -> Result<Vec<String>, Error> {
     if let Some(m) = service_minutes {
         charts.extend(super::service_charts::render_all(
             dir,

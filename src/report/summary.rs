@@ -693,6 +693,41 @@ fn tasks(t: &Tally) -> Tasks {
     }
 }
 
+/// The latency block: the wait and start-up quantiles on a second thread
+/// while this one does the time to start's, when there are enough samples
+/// for a thread to pay (issue 24: a million samples a metric, 15 ms).
+fn latency(t: &mut Tally) -> Latency {
+    let (wait, startup, tts) = (&mut t.wait, &mut t.startup, &mut t.time_to_start);
+    let time_to_start = |tts: &mut crate::stats::SpanStats| {
+        (
+            tts.summary(),
+            tts.quantiles(&(0..=100).map(|p| p as f64 / 100.0).collect::<Vec<_>>())
+                .into_iter()
+                .flatten()
+                .map(sim_to_seconds)
+                .collect(),
+        )
+    };
+    let ((wait, startup), (tts, percentiles)) = if tts.count() < 1 << 16 {
+        ((wait.summary(), startup.summary()), time_to_start(tts))
+    } else {
+        std::thread::scope(|s| {
+            let other = s.spawn(|| (wait.summary(), startup.summary()));
+            let mine = time_to_start(tts);
+            let other = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (other, mine)
+        })
+    };
+    Latency {
+        wait,
+        startup,
+        time_to_start: tts,
+        time_to_start_percentiles_s: percentiles,
+    }
+}
+
 /// Builds the summary of one platform.
 pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
     let cost = run.cost;
@@ -748,6 +783,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
     let around = around_lines(&run.around);
     let t = &mut run.tally;
     let task_counts = tasks(t);
+    let latency = latency(t);
     PlatformSummary {
         name: run.spec.name().to_string(),
         kind: run.spec.kind().to_string(),
@@ -776,18 +812,7 @@ pub fn platform_summary(run: &mut PlatformRun) -> PlatformSummary {
             task_seconds: t.billed_task_us as f64 / 1e6,
         },
         tasks: task_counts,
-        latency: Latency {
-            wait: t.wait.summary(),
-            startup: t.startup.summary(),
-            time_to_start: t.time_to_start.summary(),
-            time_to_start_percentiles_s: t
-                .time_to_start
-                .quantiles(&(0..=100).map(|p| p as f64 / 100.0).collect::<Vec<_>>())
-                .into_iter()
-                .flatten()
-                .map(sim_to_seconds)
-                .collect(),
-        },
+        latency,
         simulated_end_s: sim_to_seconds(run.end.end),
         events: run.end.events,
         rates_source: run.rates_source.clone(),

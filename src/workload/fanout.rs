@@ -12,7 +12,7 @@
 
 use super::formats::SkipCounter;
 use super::task::{Task, TaskStream, WorkloadError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -57,6 +57,8 @@ pub fn fan_out(
 ) -> std::io::Result<FanOut> {
     let mut senders = Vec::with_capacity(consumers);
     let mut fed = Vec::with_capacity(consumers);
+    // Emptied chunks come back to the reader to be filled again.
+    let (give_back, recycled) = sync_channel(DEPTH + 2);
     for _ in 0..consumers {
         let (tx, rx) = sync_channel(DEPTH);
         senders.push(Some(tx));
@@ -64,32 +66,39 @@ pub fn fan_out(
         fed.push(Fed {
             stream: Box::new(Receiving {
                 rx,
-                chunk: Vec::new().into_iter(),
+                chunk: VecDeque::new(),
                 shared: None,
                 at: 0,
                 counter: counter.clone(),
                 done: false,
+                give_back: give_back.clone(),
             }),
             skipped: counter,
         });
     }
     let reader = std::thread::Builder::new()
         .name("trace reader".into())
-        .spawn(move || read(stream, skipped, senders))?;
+        .spawn(move || read(stream, skipped, senders, recycled))?;
     Ok(FanOut { fed, reader })
 }
 
 /// The reader thread: chunks the stream and sends each chunk to every
 /// platform still listening; stops at the end, at the first error, or when
-/// no platform listens any more.
+/// no platform listens any more. A chunk a platform emptied comes back
+/// through `recycled` and is filled again: a fresh 360 KB chunk for every
+/// 4,096 tasks cost page faults here and a `munmap` on the simulation
+/// thread (issue 24).
 fn read(
     mut stream: TaskStream,
     skipped: SkipCounter,
     mut senders: Vec<Option<SyncSender<Message>>>,
+    recycled: Receiver<Vec<Task>>,
 ) {
     let mut last_counts = BTreeMap::new();
     loop {
-        let mut tasks = Vec::with_capacity(CHUNK);
+        let mut tasks = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
         let mut failure = None;
         for item in stream.by_ref() {
             match item {
@@ -120,6 +129,7 @@ fn read(
             }
         }
         if at_end || senders.iter().all(Option::is_none) {
+            crate::io::timings::event("the trace reader ended");
             return;
         }
     }
@@ -153,22 +163,44 @@ fn send_all(
 /// A platform's side: yields the tasks of each chunk in turn.
 struct Receiving {
     rx: Receiver<Message>,
-    /// Tasks of a chunk this platform alone holds (moved, not cloned).
-    chunk: std::vec::IntoIter<Task>,
+    /// Tasks of a chunk this platform alone holds (moved, not cloned); a
+    /// deque so that, once emptied, it goes back to the reader as the
+    /// `Vec` it came as (both conversions keep the allocation).
+    chunk: VecDeque<Task>,
     /// A chunk shared with other platforms, and the next index in it.
     shared: Option<Arc<Vec<Task>>>,
     at: usize,
     counter: SkipCounter,
     done: bool,
+    give_back: SyncSender<Vec<Task>>,
 }
 
 impl Iterator for Receiving {
     type Item = Result<Task, WorkloadError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(t) = self.chunk.pop_front() {
+            return Some(Ok(t));
+        }
+        self.next_chunk()
+    }
+}
+
+impl Receiving {
+    /// The first task of the next chunk (the one in hand is empty).
+    #[inline(never)]
+    fn next_chunk(&mut self) -> Option<Result<Task, WorkloadError>> {
         loop {
-            if let Some(t) = self.chunk.next() {
+            if let Some(t) = self.chunk.pop_front() {
                 return Some(Ok(t));
+            }
+            if self.chunk.capacity() >= CHUNK {
+                // Back to the reader; when it has enough (or has ended) the
+                // chunk is simply freed.
+                let _ = self
+                    .give_back
+                    .try_send(Vec::from(std::mem::take(&mut self.chunk)));
             }
             if let Some(shared) = &self.shared {
                 if let Some(t) = shared.get(self.at) {
@@ -186,7 +218,7 @@ impl Iterator for Receiving {
                         self.counter.replace((*c).clone());
                     }
                     match Arc::try_unwrap(tasks) {
-                        Ok(own) => self.chunk = own.into_iter(),
+                        Ok(own) => self.chunk = VecDeque::from(own),
                         Err(shared) => {
                             self.shared = Some(shared);
                             self.at = 0;
@@ -244,6 +276,27 @@ mod tests {
             assert_eq!(got.len() as u64, n);
             assert!(got.iter().enumerate().all(|(i, t)| *t == task(i as u64)));
         }
+    }
+
+    #[test]
+    fn one_consumer_gets_every_task_in_order_through_refilled_chunks() {
+        // Forty chunks and a bit: the chunks the consumer empties go back
+        // to the reader and are filled again.
+        let n = (CHUNK * 40 + 5) as u64;
+        let mut fed = fan_out(
+            Box::new((0..n).map(|i| Ok(task(i)))),
+            SkipCounter::default(),
+            1,
+        )
+        .unwrap()
+        .fed;
+        let f = fed.pop().unwrap();
+        let mut count = 0u64;
+        for (i, t) in f.stream.enumerate() {
+            assert_eq!(t.unwrap(), task(i as u64));
+            count += 1;
+        }
+        assert_eq!(count, n);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod function_rules;
 mod functions;
 mod fuzz;
 mod honest;
+mod hot_path;
 mod inputs;
 mod karpenter_churn;
 mod lambda_managed;

@@ -3,6 +3,7 @@
 
 pub mod billing;
 pub mod launch;
+pub mod meters;
 pub mod model;
 pub mod queue;
 pub mod sizing;

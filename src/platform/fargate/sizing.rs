@@ -49,6 +49,38 @@ fn rows_for(grid: &FargateCatalog, os: Os) -> impl Iterator<Item = &SizeRow> {
     })
 }
 
+/// The sizes [`fit`] gave for the last requests seen, by request: a trace
+/// has few distinct task sizes, and a model's grid, OS, launch type and
+/// sizing rule do not change during a run, so the answer for a request is
+/// always the same (issue 24: `fit` walked the grid for every task).
+/// Direct-mapped, 16 entries; only sizes found are kept.
+#[derive(Clone, Debug, Default)]
+pub struct FitMemo {
+    entries: [Option<(u32, u32, FargateSize)>; 16],
+}
+
+impl FitMemo {
+    #[inline]
+    fn slot(cpu_milli: u32, memory_mib: u32) -> usize {
+        (cpu_milli.wrapping_mul(31).wrapping_add(memory_mib) as usize) & 15
+    }
+
+    /// The size found before for this request, if kept.
+    #[inline]
+    pub fn get(&self, cpu_milli: u32, memory_mib: u32) -> Option<FargateSize> {
+        match self.entries[Self::slot(cpu_milli, memory_mib)] {
+            Some((c, m, size)) if c == cpu_milli && m == memory_mib => Some(size),
+            _ => None,
+        }
+    }
+
+    /// Keeps the size found for this request.
+    #[inline]
+    pub fn put(&mut self, cpu_milli: u32, memory_mib: u32, size: FargateSize) {
+        self.entries[Self::slot(cpu_milli, memory_mib)] = Some((cpu_milli, memory_mib, size));
+    }
+}
+
 /// Maps a request to the smallest valid size covering it. The smallest CPU row
 /// with a memory size large enough is also the cheapest, because both the CPU
 /// and the minimum memory grow down the grid.
@@ -152,6 +184,28 @@ mod tests {
             cpu,
             mem,
         )
+    }
+
+    #[test]
+    fn the_fit_memo_gives_what_fit_gives_and_forgets_on_a_collision() {
+        let mut memo = FitMemo::default();
+        for cpu in [100, 250, 256, 500, 1000, 1500, 2000, 4000, 8000] {
+            for mem in (256..20_000).step_by(97) {
+                if let Ok(size) = fit_ecs(cpu, mem) {
+                    memo.put(cpu, mem, size);
+                    assert_eq!(memo.get(cpu, mem), Some(size));
+                }
+            }
+        }
+        // 512 and 528 MiB at 0.25 vCPU share an entry: the later one
+        // replaces the earlier, which is then asked of `fit` again.
+        let mut memo = FitMemo::default();
+        let (a, b) = (fit_ecs(250, 512).unwrap(), fit_ecs(250, 528).unwrap());
+        memo.put(250, 512, a);
+        memo.put(250, 528, b);
+        assert_eq!(memo.get(250, 512), None);
+        assert_eq!(memo.get(250, 528), Some(b));
+        assert_eq!(memo.get(500, 512), None);
     }
 
     #[test]
