@@ -21,6 +21,7 @@
 
 use super::adapter::{BadRow, OnBadRow, SkipCounter};
 use super::native_csv::{bad_row_error, native_row};
+use super::native_fast::FastRow;
 use crate::io::csv::{split_csv, split_csv_ranges};
 use crate::workload::native::{ColumnMap, RowChecker};
 use crate::workload::text::{TextLines, is_gzip};
@@ -271,11 +272,13 @@ fn parse_blocks(
     let mut checker = RowChecker::new(path);
     checker.check_order = false;
     let mut ranges = Vec::with_capacity(16);
+    let fast = FastRow::new(&map);
     for msg in rx {
         let out = match msg {
             Input::Block(b) => Output::Parsed(parse_block(
                 &b,
                 &map,
+                &fast,
                 &mut checker,
                 &mut ranges,
                 on_bad_row,
@@ -291,11 +294,13 @@ fn parse_blocks(
 }
 
 /// Parses one block of lines as the adapter's stream does: blank lines
-/// skipped, fields split and unquoted alike, each row through
-/// [`native_row`], the order checked within the block.
+/// skipped, each row through the fast path ([`FastRow`]) or, when it
+/// declines, fields split and unquoted alike and the row through
+/// [`native_row`]; the order checked within the block.
 fn parse_block(
     bytes: &[u8],
     map: &ColumnMap,
+    fast: &FastRow,
     checker: &mut RowChecker,
     ranges: &mut Vec<(usize, usize)>,
     on_bad_row: OnBadRow,
@@ -331,19 +336,11 @@ fn parse_block(
         if is_blank(line) {
             continue;
         }
-        split_csv_ranges(line, ranges);
-        let mut stack = [""; STACK_FIELDS];
-        let heap: Vec<&str>;
-        let fields: &[&str] = if ranges.len() <= STACK_FIELDS {
-            for (slot, &(s, e)) in stack.iter_mut().zip(ranges.iter()) {
-                *slot = &line[s..e];
-            }
-            &stack[..ranges.len()]
-        } else {
-            heap = ranges.iter().map(|&(s, e)| &line[s..e]).collect();
-            &heap
+        let row = match fast.row(checker, line) {
+            Some(t) => Ok(t),
+            None => general_row(line, map, checker, ranges),
         };
-        match native_row(map, checker, fields) {
+        match row {
             Ok(t) => {
                 if check_order {
                     if let Some((submit, previous_s)) = previous
@@ -376,6 +373,31 @@ fn parse_block(
         out.stop = Some(Stop::NotUtf8);
     }
     out
+}
+
+/// A row through the general path: fields split and unquoted as the
+/// adapter's stream does, then [`native_row`].
+#[cold]
+#[inline(never)]
+fn general_row(
+    line: &str,
+    map: &ColumnMap,
+    checker: &mut RowChecker,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<Task, BadRow> {
+    split_csv_ranges(line, ranges);
+    let mut stack = [""; STACK_FIELDS];
+    let heap: Vec<&str>;
+    let fields: &[&str] = if ranges.len() <= STACK_FIELDS {
+        for (slot, &(s, e)) in stack.iter_mut().zip(ranges.iter()) {
+            *slot = &line[s..e];
+        }
+        &stack[..ranges.len()]
+    } else {
+        heap = ranges.iter().map(|&(s, e)| &line[s..e]).collect();
+        &heap
+    };
+    native_row(map, checker, fields)
 }
 
 /// Whether a line is only whitespace (`str::trim` is empty), without
