@@ -624,6 +624,11 @@ impl ParquetRows {
             }
         };
         let mut out = Vec::with_capacity(len);
+        // Whether the four numbers are typed columns (and storage and usage
+        // are not text): the same for every row of the chunk.
+        let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
+            && !matches!(cols[5], Col::Text(_))
+            && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
         for r in 0..len {
             let row = RawRow {
                 task_id: text(0, r),
@@ -636,9 +641,6 @@ impl ParquetRows {
                 usage: [text(7, r), text(8, r), text(9, r), text(10, r)],
             };
             let line = (self.offset + r + 1) as u64;
-            let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
-                && !matches!(cols[5], Col::Text(_))
-                && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
             let t = if all_numeric {
                 let num = |c: usize| match &cols[c] {
                     Col::Number(v) => v[r],
