@@ -525,7 +525,11 @@ impl Iterator for Ordered {
                         self.skipped.add(reason);
                     }
                     cur.skip_at += 1;
-                    cur.next_skip = cur.parsed.skips.get(cur.skip_at).map_or(usize::MAX, |s| s.0);
+                    cur.next_skip = cur
+                        .parsed
+                        .skips
+                        .get(cur.skip_at)
+                        .map_or(usize::MAX, |s| s.0);
                 }
                 if let Some(t) = cur.parsed.tasks.pop_front() {
                     // The worker checked the order within the block; the
@@ -736,10 +740,14 @@ mod tests {
         let got = same(text.as_bytes(), "t.csv", OnBadRow::Error);
         assert_eq!(got.len(), 1 + 300 + 1);
         assert!(got[1].starts_with("Some(\"t0\") 250000 60000000 250 512 0 Some(\"web\") false"));
-        assert!(got[2].starts_with("Some(\"t1\") 1500000 61500000 1000 2048 20 Some(\"batch, nightly\") false"));
+        assert!(got[2].starts_with(
+            "Some(\"t1\") 1500000 61500000 1000 2048 20 Some(\"batch, nightly\") false"
+        ));
         assert!(got[4].starts_with("Some(\"t3\") 3750000 1 334 2049 1 Some(\"web\") true"));
         // Bad rows among them, skipped and counted alike.
-        let bad = text.replace("t10,10.75,0.000001", "t10,10.75,-1").replace("t20,", "t20,x");
+        let bad = text
+            .replace("t10,10.75,0.000001", "t10,10.75,-1")
+            .replace("t20,", "t20,x");
         let got = same(bad.as_bytes(), "t.csv", OnBadRow::Skip);
         assert!(got.last().unwrap().contains("duration_s"), "{got:?}");
         let got = same(bad.as_bytes(), "t.csv", OnBadRow::Error);

@@ -374,7 +374,13 @@ mod tests {
         let (t, _) = both(HEADER, "t1,12,30,0.25,512,,web,,,,");
         let t = t.unwrap();
         assert_eq!(
-            (t.submit, t.duration, t.cpu_milli, t.memory_mib, t.storage_gib),
+            (
+                t.submit,
+                t.duration,
+                t.cpu_milli,
+                t.memory_mib,
+                t.storage_gib
+            ),
             (12_000_000, 30_000_000, 250, 512, 0)
         );
         assert_eq!(t.group.as_deref(), Some("web"));
