@@ -281,6 +281,13 @@ fn split(
     }
 }
 
+/// How a worker reads a row: the header's columns for the general path,
+/// and the fast path's plan of them.
+struct Rows {
+    map: ColumnMap,
+    fast: FastRow,
+}
+
 /// A worker's channels: blocks in, parsed blocks out, the blocks' bytes
 /// back to the splitter, emptied task queues back from the stream.
 struct WorkerChannels {
@@ -301,15 +308,17 @@ fn parse_blocks(
     let mut checker = RowChecker::new(path);
     checker.check_order = false;
     let mut ranges = Vec::with_capacity(16);
-    let fast = FastRow::new(&map);
+    let rows = Rows {
+        fast: FastRow::new(&map),
+        map,
+    };
     for msg in ch.input {
         let out = match msg {
             Input::Block(b) => {
                 let tasks = ch.queues.try_recv().unwrap_or_default();
                 let parsed = parse_block(
                     &b,
-                    &map,
-                    &fast,
+                    &rows,
                     &mut checker,
                     &mut ranges,
                     tasks,
@@ -335,8 +344,7 @@ fn parse_blocks(
 /// [`native_row`]; the order checked within the block.
 fn parse_block(
     bytes: &[u8],
-    map: &ColumnMap,
-    fast: &FastRow,
+    rows: &Rows,
     checker: &mut RowChecker,
     ranges: &mut Vec<(usize, usize)>,
     mut tasks: VecDeque<Task>,
@@ -376,9 +384,9 @@ fn parse_block(
         if is_blank(line) {
             continue;
         }
-        let row = match fast.row(checker, line) {
+        let row = match rows.fast.row(checker, line) {
             Some(t) => Ok(t),
-            None => general_row(line, map, checker, ranges),
+            None => general_row(line, &rows.map, checker, ranges),
         };
         match row {
             Ok(t) => {
