@@ -114,6 +114,8 @@ pub(crate) struct RowChecker {
     previous_submit: SimTime,
     previous_submit_s: f64,
     groups: HashMap<Box<str>, Arc<str>>,
+    /// The last group handed out (rows of one group come in runs).
+    last_group: Option<Arc<str>>,
 }
 
 impl RowChecker {
@@ -124,7 +126,28 @@ impl RowChecker {
             previous_submit: 0,
             previous_submit_s: 0.0,
             groups: HashMap::new(),
+            last_group: None,
         }
+    }
+
+    /// The one shared `Arc<str>` of a group name (one allocation per
+    /// distinct group, not per row; the last one is checked first).
+    pub fn group(&mut self, g: &str) -> Arc<str> {
+        if let Some(a) = &self.last_group
+            && **a == *g
+        {
+            return a.clone();
+        }
+        let a = match self.groups.get(g) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(g);
+                self.groups.insert(g.into(), a.clone());
+                a
+            }
+        };
+        self.last_group = Some(a.clone());
+        a
     }
 
     fn bad(&self, line: u64, column: &'static str, value: &str, expected: &str) -> WorkloadError {
@@ -251,14 +274,7 @@ impl RowChecker {
         };
         let group = match row.group.trim() {
             "" => None,
-            g => Some(match self.groups.get(g) {
-                Some(a) => a.clone(),
-                None => {
-                    let a: Arc<str> = Arc::from(g);
-                    self.groups.insert(g.into(), a.clone());
-                    a
-                }
-            }),
+            g => Some(self.group(g)),
         };
         let memory_mib = mem.ceil() as u32;
         let usage = self.usage(line, row, v, (cpu_milli, memory_mib))?;
@@ -277,7 +293,7 @@ impl RowChecker {
 
     /// The row's usage columns, checked: vCPU for CPU, MiB for memory, each
     /// finite and from 0 up.
-    fn usage(
+    pub(crate) fn usage(
         &self,
         line: u64,
         row: &RawRow<'_>,
@@ -613,6 +629,11 @@ impl ParquetRows {
             }
         };
         let mut out = Vec::with_capacity(len);
+        // Whether the four numbers are typed columns (and storage and usage
+        // are not text): the same for every row of the chunk.
+        let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
+            && !matches!(cols[5], Col::Text(_))
+            && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
         for r in 0..len {
             let row = RawRow {
                 task_id: text(0, r),
@@ -625,9 +646,6 @@ impl ParquetRows {
                 usage: [text(7, r), text(8, r), text(9, r), text(10, r)],
             };
             let line = (self.offset + r + 1) as u64;
-            let all_numeric = (1..=4).all(|c| matches!(cols[c], Col::Number(_)))
-                && !matches!(cols[5], Col::Text(_))
-                && !USAGE.clone().any(|c| matches!(cols[c], Col::Text(_)));
             let t = if all_numeric {
                 let num = |c: usize| match &cols[c] {
                     Col::Number(v) => v[r],

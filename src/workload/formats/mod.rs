@@ -22,6 +22,7 @@ pub mod kube_pods;
 pub mod lifecycle;
 pub mod native_blocks;
 mod native_csv;
+mod native_fast;
 pub mod open;
 pub mod requests;
 pub mod swf;

@@ -21,13 +21,15 @@
 
 use super::adapter::{BadRow, OnBadRow, SkipCounter};
 use super::native_csv::{bad_row_error, native_row};
+use super::native_fast::FastRow;
 use crate::io::csv::{split_csv, split_csv_ranges};
 use crate::workload::native::{ColumnMap, RowChecker};
 use crate::workload::text::{TextLines, is_gzip};
 use crate::workload::{Task, TaskStream, WorkloadError};
+use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 /// Bytes per block (a block is extended to the end of its last line).
 const BLOCK: usize = 512 * 1024;
@@ -110,27 +112,42 @@ pub fn open_with(
     let workers = blocks.workers.max(1);
     let mut inputs = Vec::with_capacity(workers);
     let mut results = Vec::with_capacity(workers);
+    let mut recycle = Vec::with_capacity(workers);
+    // Parsed blocks' bytes go back to the splitter, emptied task queues
+    // back to their worker: the buffers are reused, not allocated (and
+    // their pages faulted in) for every block.
+    let (spare_tx, spare_rx) = channel::<Vec<u8>>();
     for w in 0..workers {
         let (in_tx, in_rx) = sync_channel::<Input>(1);
         let (out_tx, out_rx) = sync_channel::<Output>(2);
+        let (back_tx, back_rx) = channel::<VecDeque<Task>>();
         let map = map.clone();
         let path = path.to_path_buf();
+        let channels = WorkerChannels {
+            input: in_rx,
+            output: out_tx,
+            spare: spare_tx.clone(),
+            queues: back_rx,
+        };
         std::thread::Builder::new()
             .name(format!("trace parser {w}"))
-            .spawn(move || parse_blocks(in_rx, out_tx, map, &path, on_bad_row, check_order))
+            .spawn(move || parse_blocks(channels, map, &path, on_bad_row, check_order))
             .map_err(io)?;
         inputs.push(in_tx);
         results.push(out_rx);
+        recycle.push(back_tx);
     }
+    drop(spare_tx);
     let bytes = blocks.bytes.max(1);
     std::thread::Builder::new()
         .name("trace splitter".into())
-        .spawn(move || split(source, bytes, inputs))
+        .spawn(move || split(source, bytes, inputs, spare_rx))
         .map_err(io)?;
     Ok(Some((
         Box::new(Ordered {
             path: path.to_path_buf(),
             results,
+            recycle,
             next: 0,
             block: None,
             lines_before: 1,
@@ -172,7 +189,9 @@ enum Stop {
 
 /// One block's tasks.
 struct Parsed {
-    tasks: Vec<Task>,
+    tasks: VecDeque<Task>,
+    /// The submit time of the block's last task (when it has one).
+    last_submit: u64,
     /// Skipped rows' reasons, each with the number of the block's tasks
     /// before it.
     skips: Vec<(usize, String)>,
@@ -186,7 +205,12 @@ struct Parsed {
 
 /// The splitter thread: cuts the stream after its first line into blocks of
 /// whole lines and deals them out to the workers in turn.
-fn split(mut source: Box<dyn Read + Send>, bytes: usize, inputs: Vec<SyncSender<Input>>) {
+fn split(
+    mut source: Box<dyn Read + Send>,
+    bytes: usize,
+    inputs: Vec<SyncSender<Input>>,
+    spare: Receiver<Vec<u8>>,
+) {
     let mut k = 0usize;
     let mut send = |msg: Input| -> bool {
         let ok = inputs[k % inputs.len()].send(msg).is_ok();
@@ -197,24 +221,16 @@ fn split(mut source: Box<dyn Read + Send>, bytes: usize, inputs: Vec<SyncSender<
     let mut header_done = false;
     let mut eof = false;
     loop {
-        // Fill the buffer to at least a block past what it holds.
-        let want = buf.len() + bytes;
+        // Fill the buffer with a block more (`read_to_end` reads into the
+        // spare capacity without zeroing it first; it retries interrupted
+        // reads and keeps what it read before a failure).
         let mut failure = None;
-        while buf.len() < want && !eof {
-            let at = buf.len();
-            buf.resize(want, 0);
-            match source.read(&mut buf[at..]) {
-                Ok(0) => {
-                    buf.truncate(at);
-                    eof = true;
-                }
-                Ok(n) => buf.truncate(at + n),
-                Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(at),
-                Err(e) => {
-                    buf.truncate(at);
-                    failure = Some(e);
-                    break;
-                }
+        if !eof {
+            buf.reserve(bytes);
+            match (&mut source).take(bytes as u64).read_to_end(&mut buf) {
+                Ok(n) if n < bytes => eof = true,
+                Ok(_) => {}
+                Err(e) => failure = Some(e),
             }
         }
         if !header_done {
@@ -240,7 +256,13 @@ fn split(mut source: Box<dyn Read + Send>, bytes: usize, inputs: Vec<SyncSender<
             memchr::memrchr(b'\n', &buf).map(|i| i + 1)
         };
         if let Some(cut) = cut {
-            let mut rest = Vec::with_capacity(bytes + 1024 + (buf.len() - cut));
+            let mut rest = match spare.try_recv() {
+                Ok(mut v) => {
+                    v.clear();
+                    v
+                }
+                Err(_) => Vec::with_capacity(bytes + 1024 + (buf.len() - cut)),
+            };
             rest.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
             let block = std::mem::replace(&mut buf, rest);
@@ -259,10 +281,25 @@ fn split(mut source: Box<dyn Read + Send>, bytes: usize, inputs: Vec<SyncSender<
     }
 }
 
+/// How a worker reads a row: the header's columns for the general path,
+/// and the fast path's plan of them.
+struct Rows {
+    map: ColumnMap,
+    fast: FastRow,
+}
+
+/// A worker's channels: blocks in, parsed blocks out, the blocks' bytes
+/// back to the splitter, emptied task queues back from the stream.
+struct WorkerChannels {
+    input: Receiver<Input>,
+    output: SyncSender<Output>,
+    spare: Sender<Vec<u8>>,
+    queues: Receiver<VecDeque<Task>>,
+}
+
 /// A worker thread: parses each block it is given, in turn.
 fn parse_blocks(
-    rx: Receiver<Input>,
-    tx: SyncSender<Output>,
+    ch: WorkerChannels,
     map: ColumnMap,
     path: &Path,
     on_bad_row: OnBadRow,
@@ -271,38 +308,54 @@ fn parse_blocks(
     let mut checker = RowChecker::new(path);
     checker.check_order = false;
     let mut ranges = Vec::with_capacity(16);
-    for msg in rx {
+    let rows = Rows {
+        fast: FastRow::new(&map),
+        map,
+    };
+    for msg in ch.input {
         let out = match msg {
-            Input::Block(b) => Output::Parsed(parse_block(
-                &b,
-                &map,
-                &mut checker,
-                &mut ranges,
-                on_bad_row,
-                check_order,
-            )),
+            Input::Block(b) => {
+                let tasks = ch.queues.try_recv().unwrap_or_default();
+                let parsed = parse_block(
+                    &b,
+                    &rows,
+                    &mut checker,
+                    &mut ranges,
+                    tasks,
+                    on_bad_row,
+                    check_order,
+                );
+                // The splitter may have finished: then the bytes just go.
+                let _ = ch.spare.send(b);
+                Output::Parsed(parsed)
+            }
             Input::Failed(e) => Output::Failed(e),
             Input::End => Output::End,
         };
-        if tx.send(out).is_err() {
+        if ch.output.send(out).is_err() {
             return;
         }
     }
 }
 
 /// Parses one block of lines as the adapter's stream does: blank lines
-/// skipped, fields split and unquoted alike, each row through
-/// [`native_row`], the order checked within the block.
+/// skipped, each row through the fast path ([`FastRow`]) or, when it
+/// declines, fields split and unquoted alike and the row through
+/// [`native_row`]; the order checked within the block.
 fn parse_block(
     bytes: &[u8],
-    map: &ColumnMap,
+    rows: &Rows,
     checker: &mut RowChecker,
     ranges: &mut Vec<(usize, usize)>,
+    mut tasks: VecDeque<Task>,
     on_bad_row: OnBadRow,
     check_order: bool,
 ) -> Parsed {
+    tasks.clear();
+    tasks.reserve(bytes.len() / 24 + 1);
     let mut out = Parsed {
-        tasks: Vec::with_capacity(bytes.len() / 24 + 1),
+        tasks,
+        last_submit: 0,
         skips: Vec::new(),
         lines: 0,
         first_task_line: 0,
@@ -331,19 +384,11 @@ fn parse_block(
         if is_blank(line) {
             continue;
         }
-        split_csv_ranges(line, ranges);
-        let mut stack = [""; STACK_FIELDS];
-        let heap: Vec<&str>;
-        let fields: &[&str] = if ranges.len() <= STACK_FIELDS {
-            for (slot, &(s, e)) in stack.iter_mut().zip(ranges.iter()) {
-                *slot = &line[s..e];
-            }
-            &stack[..ranges.len()]
-        } else {
-            heap = ranges.iter().map(|&(s, e)| &line[s..e]).collect();
-            &heap
+        let row = match rows.fast.row(checker, line) {
+            Some(t) => Ok(t),
+            None => general_row(line, &rows.map, checker, ranges),
         };
-        match native_row(map, checker, fields) {
+        match row {
             Ok(t) => {
                 if check_order {
                     if let Some((submit, previous_s)) = previous
@@ -360,7 +405,8 @@ fn parse_block(
                 if out.tasks.is_empty() {
                     out.first_task_line = out.lines;
                 }
-                out.tasks.push(t);
+                out.last_submit = t.submit;
+                out.tasks.push_back(t);
             }
             Err(b) => match on_bad_row {
                 OnBadRow::Skip => out.skips.push((out.tasks.len(), b.reason)),
@@ -378,6 +424,31 @@ fn parse_block(
     out
 }
 
+/// A row through the general path: fields split and unquoted as the
+/// adapter's stream does, then [`native_row`].
+#[cold]
+#[inline(never)]
+fn general_row(
+    line: &str,
+    map: &ColumnMap,
+    checker: &mut RowChecker,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<Task, BadRow> {
+    split_csv_ranges(line, ranges);
+    let mut stack = [""; STACK_FIELDS];
+    let heap: Vec<&str>;
+    let fields: &[&str] = if ranges.len() <= STACK_FIELDS {
+        for (slot, &(s, e)) in stack.iter_mut().zip(ranges.iter()) {
+            *slot = &line[s..e];
+        }
+        &stack[..ranges.len()]
+    } else {
+        heap = ranges.iter().map(|&(s, e)| &line[s..e]).collect();
+        &heap
+    };
+    native_row(map, checker, fields)
+}
+
 /// Whether a line is only whitespace (`str::trim` is empty), without
 /// trimming a line that starts with a visible ASCII character.
 #[inline]
@@ -392,10 +463,12 @@ fn is_blank(line: &str) -> bool {
 struct Ordered {
     path: PathBuf,
     results: Vec<Receiver<Output>>,
+    /// Where each worker takes emptied task queues back.
+    recycle: Vec<Sender<VecDeque<Task>>>,
     /// The next block's number.
     next: usize,
-    /// The block being handed over, and how many of its tasks have gone.
-    block: Option<(Parsed, std::vec::IntoIter<Task>, usize, usize)>,
+    /// The block being handed over.
+    block: Option<Current>,
     /// Lines before the current block (the header's included).
     lines_before: u64,
     /// The last task's submit time, and in seconds.
@@ -403,6 +476,19 @@ struct Ordered {
     check_order: bool,
     skipped: SkipCounter,
     finished: bool,
+}
+
+/// The block being handed over, and how far.
+struct Current {
+    parsed: Parsed,
+    /// The worker it came from.
+    worker: usize,
+    /// Its tasks handed over so far.
+    taken: usize,
+    /// Its skips counted so far.
+    skip_at: usize,
+    /// The tasks before the next skip to count (`usize::MAX`: none left).
+    next_skip: usize,
 }
 
 impl Ordered {
@@ -440,33 +526,42 @@ impl Iterator for Ordered {
             if self.finished {
                 return None;
             }
-            if let Some((parsed, tasks, taken, skip_at)) = &mut self.block {
+            if let Some(cur) = &mut self.block {
                 // Rows skipped before the next task count now.
-                while let Some((before, reason)) = parsed.skips.get(*skip_at) {
-                    if *before > *taken {
-                        break;
+                while cur.next_skip <= cur.taken {
+                    if let Some((_, reason)) = cur.parsed.skips.get(cur.skip_at) {
+                        self.skipped.add(reason);
                     }
-                    self.skipped.add(reason);
-                    *skip_at += 1;
+                    cur.skip_at += 1;
+                    cur.next_skip = cur
+                        .parsed
+                        .skips
+                        .get(cur.skip_at)
+                        .map_or(usize::MAX, |s| s.0);
                 }
-                if let Some(t) = tasks.next() {
-                    if self.check_order {
-                        if *taken == 0 && t.submit < self.previous.0 {
-                            let e = WorkloadError::OutOfOrder {
-                                path: self.path.clone(),
-                                line: self.lines_before + parsed.first_task_line,
-                                submit_s: t.submit as f64 / 1e6,
-                                previous_s: self.previous.1,
-                            };
-                            return self.fail(e);
-                        }
-                        self.previous = (t.submit, t.submit as f64 / 1e6);
+                if let Some(t) = cur.parsed.tasks.pop_front() {
+                    // The worker checked the order within the block; the
+                    // block's first task is checked against the last one's.
+                    if self.check_order && cur.taken == 0 && t.submit < self.previous.0 {
+                        let e = WorkloadError::OutOfOrder {
+                            path: self.path.clone(),
+                            line: self.lines_before + cur.parsed.first_task_line,
+                            submit_s: t.submit as f64 / 1e6,
+                            previous_s: self.previous.1,
+                        };
+                        return self.fail(e);
                     }
-                    *taken += 1;
+                    cur.taken += 1;
                     return Some(Ok(t));
                 }
-                let line = self.lines_before + parsed.lines;
-                let stop = parsed.stop.take();
+                if self.check_order && cur.taken > 0 {
+                    let last = cur.parsed.last_submit;
+                    self.previous = (last, last as f64 / 1e6);
+                }
+                // The worker may have finished: then the queue just goes.
+                let _ = self.recycle[cur.worker].send(std::mem::take(&mut cur.parsed.tasks));
+                let line = self.lines_before + cur.parsed.lines;
+                let stop = cur.parsed.stop.take();
                 self.lines_before = line;
                 self.block = None;
                 let e = match stop {
@@ -494,9 +589,15 @@ impl Iterator for Ordered {
             let slot = self.next % self.results.len();
             self.next += 1;
             match self.results[slot].recv() {
-                Ok(Output::Parsed(mut p)) => {
-                    let tasks = std::mem::take(&mut p.tasks).into_iter();
-                    self.block = Some((p, tasks, 0, 0));
+                Ok(Output::Parsed(parsed)) => {
+                    let next_skip = parsed.skips.first().map_or(usize::MAX, |s| s.0);
+                    self.block = Some(Current {
+                        parsed,
+                        worker: slot,
+                        taken: 0,
+                        skip_at: 0,
+                        next_skip,
+                    });
                 }
                 Ok(Output::Failed(source)) => {
                     let e = self.io_error(source);
@@ -622,6 +723,44 @@ mod tests {
             same(&gz.finish().unwrap(), "t.csv.gz", OnBadRow::Error),
             got
         );
+    }
+
+    #[test]
+    fn fast_and_general_rows_mix_as_the_adapter_reads_them() {
+        // Every column, a BOM before the header, CRLF, groups, usage,
+        // empty optional columns, quoted and spaced fields (the general
+        // path) between plain ones (the fast path), an extra column.
+        let mut text = String::from(
+            "\u{feff}task_id,submit_s,duration_s,cpu_vcpu,memory_mib,storage_gib,group,cpu_avg,cpu_max,memory_avg_mib,memory_max_mib,note\r\n",
+        );
+        for i in 0..300 {
+            let row = match i % 7 {
+                0 => format!("t{i},{i}.25,60,0.25,512,,web,,,,,x\r\n"),
+                1 => format!("\"t{i}\",{i}.5,61.5,1,2048,20,\"batch, nightly\",,,,,\r\n"),
+                2 => format!("t{i}, {i}.5 ,1,1,2048,0,,0.5,0.75,1000,1500,\"a\"\"b\"\r\n"),
+                3 => format!("t{i},{i}.75,0.000001,0.3333,2048.5,0.5,web,0.1,,,,\n"),
+                4 => format!("t{i},{i}.9,1e2,4,16384,0,g{},,,900,,\n", i % 3),
+                5 => format!("a-task-id-longer-than-22-bytes-{i},{i}.95,7,2,4096,0,,,,,,\n"),
+                _ => format!("t{i},{i}.99,7,2,4096,0,web ,,,,,\n"),
+            };
+            text.push_str(&row);
+        }
+        let got = same(text.as_bytes(), "t.csv", OnBadRow::Error);
+        assert_eq!(got.len(), 1 + 300 + 1);
+        assert!(got[1].starts_with("Some(\"t0\") 250000 60000000 250 512 0 Some(\"web\") false"));
+        assert!(got[2].starts_with(
+            "Some(\"t1\") 1500000 61500000 1000 2048 20 Some(\"batch, nightly\") false"
+        ));
+        assert!(got[4].starts_with("Some(\"t3\") 3750000 1 334 2049 1 Some(\"web\") true"));
+        // Bad rows among them, skipped and counted alike.
+        let bad = text
+            .replace("t10,10.75,0.000001", "t10,10.75,-1")
+            .replace("t20,", "t20,x");
+        let got = same(bad.as_bytes(), "t.csv", OnBadRow::Skip);
+        assert!(got.last().unwrap().contains("duration_s"), "{got:?}");
+        let got = same(bad.as_bytes(), "t.csv", OnBadRow::Error);
+        let err = &got[got.len() - 2];
+        assert!(err.contains("line 12") && err.contains("`-1`"), "{err}");
     }
 
     #[test]
