@@ -331,18 +331,21 @@ fn around_table(summary: &Summary) -> String {
     let compute = column(ps, |p| Some(p.cost.compute()), usd_column);
     let around = column(ps, |p| Some(p.cost.around_usd), usd_column);
     let total = column(ps, |p| Some(p.cost.total_usd), usd_column);
+    // The largest item at the precision of the columns beside it, so a
+    // bill of a few tenths of a cent does not read "$0.00".
+    let largest_usd = column(
+        ps,
+        |p| p.cost.around_by_component().first().map(|(_, v)| *v),
+        usd_column,
+    );
     for (i, p) in ps.iter().enumerate() {
-        let largest =
-            p.cost
-                .around_by_component()
-                .first()
-                .map_or("—".to_string(), |(name, v)| {
-                    format!(
-                        "{} {}",
-                        name.replace('_', " "),
-                        super::format::format_usd_cents(*v)
-                    )
-                });
+        let largest = p
+            .cost
+            .around_by_component()
+            .first()
+            .map_or("—".to_string(), |(name, _)| {
+                format!("{} {}", name.replace('_', " "), largest_usd[i].trim())
+            });
         t.add_row(vec![
             p.name.clone(),
             compute[i].clone(),

@@ -87,7 +87,7 @@ fn a_run_without_task_records_bills_and_summarises_the_same() {
     assert_eq!(without.platforms[0].cost, with.output.platforms[0].cost);
     let json = |s: &summary::Summary| serde_json::to_string_pretty(s).unwrap();
     assert_eq!(json(&summary), json(&with.summary));
-    let rows = |o: &simulate::RunOutput| o.platforms[0].series.as_ref().map(|s| s.rows.len());
+    let rows = |o: &simulate::RunOutput| o.platforms[0].series.as_ref().map(|s| s.len());
     assert_eq!(rows(&without), rows(&with.output));
 }
 
