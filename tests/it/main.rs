@@ -28,6 +28,7 @@ mod lambda_managed;
 mod layers;
 mod own_usage;
 mod properties;
+mod regions;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;
