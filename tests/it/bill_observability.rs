@@ -239,7 +239,11 @@ max = 1
     // A catalog without an Irish m5.large price: refused, naming the way.
     std::fs::write(
         case.dir().join("cat.toml"),
-        builtin.replacen(line, "on_demand_usd_per_hour = { us-east-1 = \"0.096\" }", 1),
+        builtin.replacen(
+            line,
+            "on_demand_usd_per_hour = { us-east-1 = \"0.096\" }",
+            1,
+        ),
     )
     .unwrap();
     std::fs::copy(&case.path, case.dir().join("eu.toml")).unwrap();

@@ -89,11 +89,26 @@ fn every_catalog_type_has_an_irish_and_a_tokyo_price() {
         }
     }
     let price = |name: &str, region: &str| c.instance_type(name).unwrap().on_demand[region].price;
-    assert_eq!(price("t3.medium", "eu-west-1"), Price::parse("0.0456").unwrap());
-    assert_eq!(price("c6i.large", "eu-west-1"), Price::parse("0.0912").unwrap());
-    assert_eq!(price("m7g.4xlarge", "eu-west-1"), Price::parse("0.7276").unwrap());
-    assert_eq!(price("r6i.2xlarge", "ap-northeast-1"), Price::parse("0.608").unwrap());
-    assert_eq!(price("c7g.4xlarge", "ap-northeast-1"), Price::parse("0.7277").unwrap());
+    assert_eq!(
+        price("t3.medium", "eu-west-1"),
+        Price::parse("0.0456").unwrap()
+    );
+    assert_eq!(
+        price("c6i.large", "eu-west-1"),
+        Price::parse("0.0912").unwrap()
+    );
+    assert_eq!(
+        price("m7g.4xlarge", "eu-west-1"),
+        Price::parse("0.7276").unwrap()
+    );
+    assert_eq!(
+        price("r6i.2xlarge", "ap-northeast-1"),
+        Price::parse("0.608").unwrap()
+    );
+    assert_eq!(
+        price("c7g.4xlarge", "ap-northeast-1"),
+        Price::parse("0.7277").unwrap()
+    );
 }
 
 /// A Region with Fargate rates but no instance prices (us-east-2) is
@@ -126,7 +141,14 @@ fn prices_list_the_instance_regions() {
         assert!(out.contains(region), "no {region} in\n{out}");
     }
     let (code, out, err) = bin(
-        &["prices", "ec2", "--region", "ap-northeast-1", "--format", "json"],
+        &[
+            "prices",
+            "ec2",
+            "--region",
+            "ap-northeast-1",
+            "--format",
+            "json",
+        ],
         dir.path(),
     );
     assert_eq!(code, 0, "{err}");
