@@ -153,9 +153,16 @@ fn prices_list_the_instance_regions() {
     );
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let text = json.to_string();
-    assert!(text.contains("0.124"), "{text}");
-    assert!(!text.contains("eu-west-1"), "{text}");
+    let types = json["ec2"]["instance_types"].as_array().unwrap();
+    assert_eq!(types.len(), 36);
+    for t in types {
+        let prices = t["on_demand_usd_per_hour"].as_object().unwrap();
+        let regions: Vec<&String> = prices.keys().collect();
+        assert_eq!(regions, ["ap-northeast-1"], "{t}");
+        if t["name"] == "m5.large" {
+            assert_eq!(prices["ap-northeast-1"], 0.124);
+        }
+    }
 }
 
 /// Ireland's own NAT, logs and endpoint rates: 10 Fargate tasks in a
