@@ -105,16 +105,19 @@ enum Command {
     Rightsize {
         /// The run's folder (the one holding usage.csv).
         run_dir: PathBuf,
-        /// CPU from the tasks' peaks: p90 (their 90th percentile) or max.
-        #[arg(long, default_value = "p90")]
-        cpu: String,
-        /// Memory from the tasks' peaks: max (the largest) or p90.
-        #[arg(long, default_value = "max")]
-        memory: String,
-        /// Fraction added above the usage (0.15: the Vertical Pod
+        /// CPU: a percentile of the group's average use (p90, the default
+        /// from data/defaults.toml, as a run's cpu = "p90"), max (the
+        /// largest peak) or peak-p90 (the 90th percentile of the peaks).
+        #[arg(long)]
+        cpu: Option<String>,
+        /// Memory: a percentile of the group's peaks (p90, the default, as
+        /// a run's memory = "p90") or max (the largest peak).
+        #[arg(long)]
+        memory: Option<String>,
+        /// Fraction added above the usage (default 0.15: the Vertical Pod
         /// Autoscaler's safety margin).
-        #[arg(long, default_value_t = 0.15)]
-        headroom: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        headroom: Option<f64>,
     },
     /// Check a scenario and its workload without simulating, and say what was found.
     Validate {
@@ -602,13 +605,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             memory,
             headroom,
         } => {
-            use commands::rightsize::{Basis, rightsize};
-            rightsize(
-                &run_dir,
-                Basis::parse(&cpu, "--cpu")?,
-                Basis::parse(&memory, "--memory")?,
-                headroom,
-            )?
+            use commands::rightsize::{choices, rightsize};
+            let (cpu, memory, headroom) = choices(cpu.as_deref(), memory.as_deref(), headroom)?;
+            rightsize(&run_dir, cpu, memory, headroom)?
         }
         Command::Validate {
             self_check: true,

@@ -293,12 +293,53 @@ pub fn run_platform_with(
     progress: Option<&Progress>,
 ) -> Result<(PlatformRun, Vec<String>), Error> {
     let started = std::time::Instant::now();
+    let sized = sized_for_groups(scenario, std::slice::from_ref(spec))?;
+    let spec = sized.as_ref().and_then(|s| s.first()).unwrap_or(spec);
     let opened = open_workload(scenario, 1)?
         .pop()
         .ok_or_else(|| Error::Internal("no workload stream".into()))?;
     run_platform_on(
         scenario, catalog, spec, sink, options, progress, opened, started,
     )
+}
+
+/// The platforms as they run: a policy that sizes each task group from a
+/// percentile of its usage (`rightsizing = { cpu = "p90", ... }`) gets the
+/// groups' sizes from a pass over the workload before the run (a trace is
+/// read once more, a generator drawn again from the same seed), as a
+/// recommender sets a service's size from its history before the tasks
+/// start. Other platforms are as the scenario gives them.
+fn sized_for_groups(
+    scenario: &Scenario,
+    specs: &[PlatformSpec],
+) -> Result<Option<Vec<PlatformSpec>>, Error> {
+    let per_group = |p: &PlatformSpec| match p {
+        PlatformSpec::Fargate(f) => f.rightsizing.per_group(),
+        PlatformSpec::Ec2(e) => e.rightsizing.per_group(),
+        PlatformSpec::Function(_) => false,
+    };
+    if !specs.iter().any(per_group) {
+        return Ok(None);
+    }
+    let (_, stream, _) = scenario.workload.open_counted(scenario.seed)?;
+    let usage = crate::workload::group_usage::GroupUsage::of(stream)?;
+    let sized = specs
+        .iter()
+        .map(|p| match p {
+            PlatformSpec::Fargate(f) if f.rightsizing.per_group() => {
+                let mut f = f.clone();
+                f.rightsizing = Box::new(f.rightsizing.with_groups(&usage));
+                PlatformSpec::Fargate(f)
+            }
+            PlatformSpec::Ec2(e) if e.rightsizing.per_group() => {
+                let mut e = e.clone();
+                e.rightsizing = e.rightsizing.with_groups(&usage);
+                PlatformSpec::Ec2(e)
+            }
+            other => other.clone(),
+        })
+        .collect();
+    Ok(Some(sized))
 }
 
 /// The workload as one platform receives it.
@@ -437,10 +478,11 @@ pub fn run_with(
     options: RunOptions<'_>,
 ) -> Result<RunOutput, Error> {
     let started = std::time::Instant::now();
+    let sized = sized_for_groups(scenario, &scenario.platforms)?;
+    let specs = sized.as_deref().unwrap_or(&scenario.platforms);
     let opened = open_workload(scenario, scenario.platforms.len())?;
     let results: Vec<Result<(PlatformRun, Vec<String>), Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = scenario
-            .platforms
+        let handles: Vec<_> = specs
             .iter()
             .zip(opened)
             .enumerate()

@@ -380,11 +380,11 @@ pub fn scenario_text(
     }
     if usage.is_some() {
         let mut v = fargate_lines("fargate-rightsized", false);
-        v.push(format!("# Each of the {what} with usage sized from its CPU and memory peaks + 15 %; the others as they asked. `fargate-sim rightsize RUN_DIR` prints the sizes:"));
+        v.push(format!("# The {what} with usage sized per group as a recommender would (VPA's defaults): CPU at the p90 of the group's average use, memory at the p90 of its peaks, + 15 %; the others as they asked. `fargate-sim rightsize RUN_DIR` prints the sizes:"));
         v.push("rightsizing = \"usage\"".into());
         block(
             &mut out,
-            "Alternative: Fargate with each task right-sized from its measured usage.",
+            "Alternative: Fargate with each task group right-sized from its measured usage.",
             &v,
         );
     }

@@ -151,7 +151,14 @@ pub fn run(args: &Args) -> Result<String, Error> {
         .any(|p| crate::report::rightsizing::policy(p).is_some_and(|r| !r.is_requested()));
     if rightsizes {
         let (_, stream) = scenario.workload.open(scenario.seed)?;
-        if let Some(text) = crate::report::usage::usage_csv(stream)? {
+        // The group percentiles the policies name get columns of their own.
+        let percentiles: Vec<u8> = scenario
+            .platforms
+            .iter()
+            .filter_map(crate::report::rightsizing::policy)
+            .flat_map(|r| r.percentiles())
+            .collect();
+        if let Some(text) = crate::report::usage::usage_csv(stream, &percentiles)? {
             crate::io::files::write_atomic(&dir.join("usage.csv"), text.as_bytes())?;
             files.push("usage.csv".to_string());
         }

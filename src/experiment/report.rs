@@ -44,8 +44,8 @@ fn texts(df: &Table, name: &str) -> Vec<String> {
 /// killed for memory (`sweep_rightsizing_kills`) and slowed by CPU
 /// (`sweep_rightsizing_slowed`), one line per platform through the sweep's
 /// points in their order; a platform that runs tasks as requested kills and
-/// slows nothing, so it sits at 0, its cost the baseline. None drawn when no
-/// platform right-sizes.
+/// slows nothing: its mean cost is drawn as a level line across the chart,
+/// the baseline. None drawn when no platform right-sizes.
 fn rightsizing_risk(
     dir: &Path,
     df: &Table,
@@ -93,12 +93,36 @@ fn rightsizing_risk(
                     .iter()
                     .filter_map(|i| Some((share[*i].unwrap_or(0.0) * 100.0, cost[*i]?)))
                     .collect();
+                let baseline = !idx.iter().any(|i| share[*i].is_some());
                 (sizes && !points.is_empty()).then(|| XySeries {
-                    name: n.clone(),
+                    name: if baseline {
+                        format!("{n} (as requested)")
+                    } else {
+                        n.clone()
+                    },
                     color: c,
                     points,
                     band: Vec::new(),
                 })
+            })
+            .collect();
+        // A platform that runs tasks as requested kills and slows nothing:
+        // drawn as a level line at its mean cost across the chart, the
+        // baseline each right-sized point is read against (a dot at 0
+        // hid behind the others' points).
+        let right_edge = series
+            .iter()
+            .filter(|s| !s.name.ends_with(" (as requested)"))
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .fold(1.0_f64, f64::max);
+        let series: Vec<XySeries> = series
+            .into_iter()
+            .map(|mut s| {
+                if s.name.ends_with(" (as requested)") {
+                    let mean = s.points.iter().map(|p| p.1).sum::<f64>() / s.points.len() as f64;
+                    s.points = vec![(0.0, mean), (right_edge, mean)];
+                }
+                s
             })
             .collect();
         let title = format!(

@@ -10,23 +10,65 @@
 
 use crate::time::SimTime;
 use crate::workload::Task;
+use crate::workload::group_usage::{Counts, GroupUsage};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Which of a task's usage figures a policy sizes from.
+/// Which usage figure a policy sizes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stat {
+    /// The task's own average.
     Avg,
+    /// The task's own peak.
     Max,
+    /// One size for the task's whole group: the group's percentile (1 to
+    /// 100, nearest rank) of its tasks' average CPU, or of their memory
+    /// peaks, as a recommender sizes a service or a workload.
+    Pct(u8),
 }
 
 impl Stat {
-    pub fn as_str(self) -> &'static str {
+    /// Whether the figure is the group's rather than the task's own.
+    pub fn is_group(self) -> bool {
+        matches!(self, Stat::Pct(_))
+    }
+}
+
+impl std::fmt::Display for Stat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Stat::Avg => "avg",
-            Stat::Max => "max",
+            Stat::Avg => f.write_str("avg"),
+            Stat::Max => f.write_str("max"),
+            Stat::Pct(p) => write!(f, "p{p}"),
         }
     }
 }
+
+/// The percentile of `"p1"` to `"p100"` (None for anything else: `"p0"`,
+/// `"p101"`, `"p09"`, `"p9x"`).
+pub fn parse_percentile(text: &str) -> Option<u8> {
+    let n = text.strip_prefix('p')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.starts_with('0') {
+        return None;
+    }
+    n.parse::<u8>().ok().filter(|p| (1..=100).contains(p))
+}
+
+/// A request raised by `headroom` (0.15: 15 % more), rounded up, at least 1.
+pub fn grow(value: u32, headroom: f64) -> u32 {
+    ((value as f64 * (1.0 + headroom)).ceil() as u32).max(1)
+}
+
+/// A group's request under a percentile form: None for a resource the
+/// policy sizes per task, or that no task of the group measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupLevel {
+    pub cpu_milli: Option<u32>,
+    pub memory_mib: Option<u32>,
+}
+
+/// Every group's request, by group (`None`: tasks without a group).
+pub type GroupLevels = BTreeMap<Option<Arc<str>>, GroupLevel>;
 
 /// Where a task killed for memory is launched again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +96,8 @@ impl AfterOom {
 pub enum Policy {
     /// As the workload asks (no usage read).
     Requested,
-    /// From the task's own usage: the chosen figure plus `headroom` (0.2:
-    /// 20 % above), for CPU and for memory.
+    /// From usage: the chosen figure (the task's own, or its group's
+    /// percentile) plus `headroom` (0.2: 20 % above), for CPU and memory.
     Usage {
         cpu: Stat,
         memory: Stat,
@@ -77,6 +119,13 @@ pub struct RightSizing {
     /// at least `bump_min_mib` more (VPA's OOM bump).
     pub bump_ratio: f64,
     pub bump_min_mib: u32,
+    /// The least a percentile form gives a group (VPA's pod minimum),
+    /// milli-vCPU and MiB.
+    pub min_cpu_milli: u32,
+    pub min_memory_mib: u32,
+    /// Each group's request under a percentile form, from a pass over the
+    /// workload before the run ([`RightSizing::with_groups`]).
+    pub group_levels: Option<Arc<GroupLevels>>,
 }
 
 impl Default for RightSizing {
@@ -87,6 +136,9 @@ impl Default for RightSizing {
             oom_at: 0.5,
             bump_ratio: 1.2,
             bump_min_mib: 100,
+            min_cpu_milli: 0,
+            min_memory_mib: 0,
+            group_levels: None,
         }
     }
 }
@@ -116,6 +168,65 @@ impl RightSizing {
         self.policy == Policy::Requested
     }
 
+    /// Whether the policy sizes a resource per group (a percentile form),
+    /// so it needs the groups' usage before the run.
+    pub fn per_group(&self) -> bool {
+        matches!(&self.policy, Policy::Usage { cpu, memory, .. } if cpu.is_group() || memory.is_group())
+    }
+
+    /// The percentiles a percentile form names (CPU's, then memory's).
+    pub fn percentiles(&self) -> Vec<u8> {
+        let Policy::Usage { cpu, memory, .. } = &self.policy else {
+            return Vec::new();
+        };
+        [cpu, memory]
+            .into_iter()
+            .filter_map(|s| match s {
+                Stat::Pct(p) => Some(*p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The policy with each group's request under its percentile form: the
+    /// percentile of the group's average CPU, and of its memory peaks,
+    /// times 1 + `headroom`, rounded up, at least the minimum. A policy
+    /// without a percentile form is returned as it is.
+    pub fn with_groups(&self, usage: &GroupUsage) -> RightSizing {
+        let Policy::Usage {
+            cpu,
+            memory,
+            headroom,
+        } = &self.policy
+        else {
+            return self.clone();
+        };
+        if !self.per_group() {
+            return self.clone();
+        }
+        let level = |s: Stat, counts: &Counts, min: u32| match s {
+            Stat::Pct(p) if !counts.is_empty() => {
+                Some(grow(counts.percentile(p), *headroom).max(min))
+            }
+            _ => None,
+        };
+        let levels = usage
+            .groups
+            .iter()
+            .map(|(g, c)| {
+                let l = GroupLevel {
+                    cpu_milli: level(*cpu, &c.cpu_avg, self.min_cpu_milli),
+                    memory_mib: level(*memory, &c.memory_max, self.min_memory_mib),
+                };
+                (g.clone(), l)
+            })
+            .collect();
+        RightSizing {
+            group_levels: Some(Arc::new(levels)),
+            ..self.clone()
+        }
+    }
+
     /// The request the policy gives `task` (milli-vCPU, MiB), or None to
     /// keep the task's own: no usage known, or its group not listed.
     pub fn target(&self, task: &Task) -> Option<(u32, u32)> {
@@ -127,17 +238,38 @@ impl RightSizing {
                 headroom,
             } => {
                 let u = task.usage.as_deref()?;
-                let grow = |v: u32| ((v as f64 * (1.0 + headroom)).ceil() as u32).max(1);
+                let grow = |v: u32| grow(v, *headroom);
+                let level = self
+                    .group_levels
+                    .as_ref()
+                    .and_then(|l| l.get(&task.group))
+                    .copied()
+                    .unwrap_or_default();
                 // A peak that was not measured (averages only) cannot size
-                // at `max`: that resource keeps its request.
-                let pick = |s: Stat, avg: u32, max: u32, request: u32| match s {
+                // at `max`, nor from its group's peaks: that resource keeps
+                // its request.
+                let pick = |s: Stat, avg: u32, max: u32, request: u32, group: Option<u32>| match s {
                     Stat::Avg => grow(avg),
                     Stat::Max if u.peak_known => grow(max),
                     Stat::Max => request,
+                    Stat::Pct(_) => group.unwrap_or(request),
                 };
+                let group_memory = level.memory_mib.filter(|_| u.peak_known);
                 Some((
-                    pick(*cpu, u.cpu_avg_milli, u.cpu_max_milli, task.cpu_milli),
-                    pick(*memory, u.memory_avg_mib, u.memory_max_mib, task.memory_mib),
+                    pick(
+                        *cpu,
+                        u.cpu_avg_milli,
+                        u.cpu_max_milli,
+                        task.cpu_milli,
+                        level.cpu_milli,
+                    ),
+                    pick(
+                        *memory,
+                        u.memory_avg_mib,
+                        u.memory_max_mib,
+                        task.memory_mib,
+                        group_memory,
+                    ),
                 ))
             }
             Policy::Fixed(groups) => groups.get(task.group.as_deref()?).copied(),
@@ -221,6 +353,65 @@ mod tests {
             r.target(&task(1000, 4096, (300, 900, 1000, 1500))),
             Some((360, 1800))
         );
+    }
+
+    #[test]
+    fn percentile_forms_give_every_task_of_a_group_one_size() {
+        // Ten tasks of group g: average CPU 50..500 m, memory peaks
+        // 100..1000 MiB. p90 by nearest rank is the 9th value: 450 m and
+        // 900 MiB; + 15 % = 517.5 → 518 m and 1035 MiB.
+        let mut usage = GroupUsage::default();
+        let tasks: Vec<Task> = (1..=10)
+            .map(|i| task(1000, 4096, (50 * i, 60 * i, 80 * i, 100 * i)))
+            .collect();
+        for t in &tasks {
+            usage.add(t);
+        }
+        let r = RightSizing {
+            policy: Policy::Usage {
+                cpu: Stat::Pct(90),
+                memory: Stat::Pct(90),
+                headroom: 0.15,
+            },
+            min_cpu_milli: 25,
+            min_memory_mib: 250,
+            ..RightSizing::default()
+        };
+        assert!(r.per_group());
+        // Before the groups are known, nothing moves.
+        assert_eq!(r.target(&tasks[0]), Some((1000, 4096)));
+        let r = r.with_groups(&usage);
+        for t in &tasks {
+            assert_eq!(r.target(t), Some((518, 1035)));
+        }
+        // The tenth task's 1000 MiB peak fits 1035; at no headroom (900
+        // MiB) it is killed, and the minimum lifts a small group's size.
+        let tight = RightSizing {
+            policy: Policy::Usage {
+                cpu: Stat::Pct(90),
+                memory: Stat::Pct(90),
+                headroom: 0.0,
+            },
+            min_cpu_milli: 500,
+            min_memory_mib: 250,
+            ..RightSizing::default()
+        }
+        .with_groups(&usage);
+        assert_eq!(tight.target(&tasks[9]), Some((500, 900)));
+        assert!(tight.attempt(&tasks[9], 500, 900).oom);
+        assert!(!tight.attempt(&tasks[8], 500, 900).oom);
+        // A per-task resource stays per task beside a group one.
+        let mixed = RightSizing {
+            policy: Policy::Usage {
+                cpu: Stat::Pct(50),
+                memory: Stat::Max,
+                headroom: 0.0,
+            },
+            ..RightSizing::default()
+        }
+        .with_groups(&usage);
+        assert_eq!(mixed.target(&tasks[2]), Some((250, 300)));
+        assert_eq!(mixed.percentiles(), vec![50]);
     }
 
     #[test]

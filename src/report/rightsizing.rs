@@ -50,12 +50,30 @@ pub fn describe(r: &RightSizing) -> Option<String> {
             cpu,
             memory,
             headroom,
-        } => Some(format!(
-            "usage: cpu {}, memory {}, {:+}% headroom; {after}",
-            cpu.as_str(),
-            memory.as_str(),
-            (headroom * 100.0 * 1000.0).round() / 1000.0
-        )),
+        } => {
+            // A percentile is the group's: say so, and the minimum it keeps.
+            let per_group = |s: &crate::platform::rightsize::Stat| {
+                if s.is_group() {
+                    format!("{s} of the group")
+                } else {
+                    s.to_string()
+                }
+            };
+            let min = if r.per_group() {
+                format!(
+                    ", at least {}m / {} MiB a group",
+                    r.min_cpu_milli, r.min_memory_mib
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "usage: cpu {}, memory {}, {:+}% headroom{min}; {after}",
+                per_group(cpu),
+                per_group(memory),
+                (headroom * 100.0 * 1000.0).round() / 1000.0
+            ))
+        }
         Policy::Fixed(groups) => Some(format!(
             "fixed sizes for {} group(s); {after}",
             groups.len()
@@ -80,8 +98,21 @@ pub fn summary(
     group_costs: Option<&GroupCosts>,
     total: Money,
 ) -> Option<RightSizingSummary> {
-    let policy = describe(policy(spec)?)?;
+    let r = policy(spec)?;
+    let policy = describe(r)?;
     let rate = |n: u64| (submitted > 0).then(|| n as f64 / submitted as f64);
+    let mut groups = rows(t, group_costs, total);
+    // The size a percentile form gave each group (rows are named, the
+    // levels keyed by the group: `(none)` is the tasks without one).
+    if let Some(levels) = &r.group_levels {
+        for row in &mut groups {
+            let key: Option<Arc<str>> = (row.group != NONE).then(|| Arc::from(row.group.as_str()));
+            if let Some(l) = levels.get(&key) {
+                row.size_cpu_vcpu = l.cpu_milli.map(|m| m as f64 / 1000.0);
+                row.size_memory_mib = l.memory_mib;
+            }
+        }
+    }
     Some(RightSizingSummary {
         policy,
         resized: t.resized,
@@ -93,7 +124,7 @@ pub fn summary(
         slowed: t.slowed,
         slowed_rate: rate(t.slowed),
         slowed_extra_seconds: t.slowed_extra_us as f64 / 1e6,
-        groups: rows(t, group_costs, total),
+        groups,
     })
 }
 
@@ -140,6 +171,12 @@ pub struct GroupRow {
     pub cost_usd: Option<f64>,
     pub before_usd: Option<f64>,
     pub saving_usd: Option<f64>,
+    /// Under a percentile form: the request every task of the group with
+    /// usage was given (vCPU, MiB); absent for a resource sized per task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_cpu_vcpu: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_memory_mib: Option<u32>,
 }
 
 fn name(g: &Option<Arc<str>>) -> String {
@@ -172,6 +209,8 @@ pub fn rows(t: &RightSizingTally, costs: Option<&GroupCosts>, total: Money) -> V
                 cost_usd: cost_of(g),
                 before_usd: None,
                 saving_usd: None,
+                size_cpu_vcpu: None,
+                size_memory_mib: None,
             }
         })
         .collect();
@@ -190,6 +229,8 @@ pub fn rows(t: &RightSizingTally, costs: Option<&GroupCosts>, total: Money) -> V
             cost_usd: Some(total.usd() - carried.usd()),
             before_usd: None,
             saving_usd: None,
+            size_cpu_vcpu: None,
+            size_memory_mib: None,
         });
     }
     out

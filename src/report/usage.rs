@@ -7,6 +7,7 @@
 
 use crate::io::csv::quote;
 use crate::workload::TaskStream;
+use crate::workload::group_usage::Counts;
 use std::collections::BTreeMap;
 
 /// The columns of `usage.csv`, in order (docs/outputs.md repeats them).
@@ -32,24 +33,34 @@ struct Group {
     tasks: u64,
     cpu_requested: u32,
     memory_requested: u32,
-    cpu_avg: Vec<u32>,
-    cpu_max: Vec<u32>,
-    memory_max: Vec<u32>,
-    memory_avg: Vec<u32>,
+    cpu_avg: Counts,
+    cpu_max: Counts,
+    memory_max: Counts,
+    memory_avg: Counts,
 }
 
-/// The nearest-rank percentile `p` (0 to 1) of sorted values.
-fn pct(sorted: &[u32], p: f64) -> u32 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
+/// The columns a run adds for the group percentiles its policies name
+/// (`rightsizing = { cpu = "p95", ... }`) beyond the p50 and p90 every
+/// usage.csv has: `cpu_avg_pNN_vcpu` and `memory_max_pNN_mib`, so
+/// `fargate-sim rightsize --cpu p95` finds the figure the run sized from.
+pub fn extra_columns(percentiles: &[u8]) -> Vec<u8> {
+    let mut extra: Vec<u8> = percentiles
+        .iter()
+        .copied()
+        .filter(|p| *p != 50 && *p != 90)
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    extra
 }
 
 /// The text of `usage.csv` for a workload, or None when no task carries
-/// usage. Tasks without a group count under `(none)`.
-pub fn usage_csv(stream: TaskStream) -> Result<Option<String>, crate::workload::WorkloadError> {
+/// usage. Tasks without a group count under `(none)`. Percentiles are by
+/// nearest rank ([`Counts::percentile`]), as the run's percentile forms.
+pub fn usage_csv(
+    stream: TaskStream,
+    percentiles: &[u8],
+) -> Result<Option<String>, crate::workload::WorkloadError> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut any = false;
     for t in stream {
@@ -62,54 +73,62 @@ pub fn usage_csv(stream: TaskStream) -> Result<Option<String>, crate::workload::
         g.memory_requested = g.memory_requested.max(t.memory_mib);
         if let Some(u) = t.usage.as_deref() {
             any = true;
-            g.cpu_avg.push(u.cpu_avg_milli);
-            g.memory_avg.push(u.memory_avg_mib);
+            g.cpu_avg.add(u.cpu_avg_milli);
+            g.memory_avg.add(u.memory_avg_mib);
             // Averages only (no measured peak): not among the peaks.
             if u.peak_known {
-                g.cpu_max.push(u.cpu_max_milli);
-                g.memory_max.push(u.memory_max_mib);
+                g.cpu_max.add(u.cpu_max_milli);
+                g.memory_max.add(u.memory_max_mib);
             }
         }
     }
     if !any {
         return Ok(None);
     }
-    let mut out = COLUMNS.join(",") + "\n";
+    let extra = extra_columns(percentiles);
+    let mut out = COLUMNS.join(",");
+    for p in &extra {
+        out.push_str(&format!(",cpu_avg_p{p}_vcpu,memory_max_p{p}_mib"));
+    }
+    out.push('\n');
     let vcpu = |m: u32| format!("{}", m as f64 / 1000.0);
-    for (name, mut g) in groups {
-        g.cpu_avg.sort_unstable();
-        g.cpu_max.sort_unstable();
-        g.memory_max.sort_unstable();
-        g.memory_avg.sort_unstable();
+    for (name, g) in groups {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             quote(&name),
             g.tasks,
             g.cpu_avg.len(),
             vcpu(g.cpu_requested),
             g.memory_requested,
-            vcpu(pct(&g.cpu_avg, 0.5)),
-            vcpu(pct(&g.cpu_avg, 0.9)),
-            vcpu(pct(&g.cpu_max, 0.9)),
-            vcpu(pct(&g.cpu_max, 1.0)),
-            pct(&g.memory_max, 0.5),
-            pct(&g.memory_max, 0.9),
-            pct(&g.memory_max, 1.0),
+            vcpu(g.cpu_avg.percentile(50)),
+            vcpu(g.cpu_avg.percentile(90)),
+            vcpu(g.cpu_max.percentile(90)),
+            vcpu(g.cpu_max.percentile(100)),
+            g.memory_max.percentile(50),
+            g.memory_max.percentile(90),
+            g.memory_max.percentile(100),
             g.cpu_max.len(),
-            pct(&g.memory_avg, 0.9),
+            g.memory_avg.percentile(90),
         ));
+        for p in &extra {
+            out.push_str(&format!(
+                ",{},{}",
+                vcpu(g.cpu_avg.percentile(*p)),
+                g.memory_max.percentile(*p)
+            ));
+        }
+        out.push('\n');
     }
     Ok(Some(out))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pct;
+    use super::extra_columns;
 
     #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<u32> = (1..=10).collect();
-        assert_eq!((pct(&v, 0.5), pct(&v, 0.9), pct(&v, 1.0)), (5, 9, 10));
-        assert_eq!(pct(&[], 0.9), 0);
+    fn extra_columns_leave_out_the_ones_every_file_has() {
+        assert_eq!(extra_columns(&[90, 95, 50, 95, 99]), vec![95, 99]);
+        assert!(extra_columns(&[90, 90]).is_empty());
     }
 }

@@ -49,7 +49,7 @@ pub struct Defaults {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RightSizingDefaults {
-    /// "avg" or "max".
+    /// "avg", "max" or a group percentile such as "p90".
     pub cpu: String,
     pub memory: String,
     pub headroom: f64,
@@ -61,6 +61,9 @@ pub struct RightSizingDefaults {
     /// `oom_bump_min_mib` more.
     pub oom_bump_ratio: f64,
     pub oom_bump_min_mib: u32,
+    /// The least a percentile form gives a group (VPA's pod minimum).
+    pub min_cpu_milli: u32,
+    pub min_memory_mib: u32,
     pub source: String,
 }
 

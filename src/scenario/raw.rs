@@ -437,6 +437,10 @@ pub struct RawRightSizingTable {
     pub oom_at: Option<f64>,
     /// `fixed`: sizes per group, `{ web = { cpu = 0.5, memory = "1GiB" } }`.
     pub groups: Option<BTreeMap<String, RawFixedSize>>,
+    /// Percentile forms: the least a group is given (vCPU, and a size
+    /// such as "250MiB").
+    pub min_cpu: Option<f64>,
+    pub min_memory: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

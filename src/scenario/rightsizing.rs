@@ -9,16 +9,22 @@ use crate::platform::rightsize::{AfterOom, Policy, RightSizing, Stat};
 use crate::units::{parse_memory_mib, vcpu_to_milli};
 use std::collections::BTreeMap;
 
-const FORMS: &str = "\"requested\", \"usage\", { policy = \"usage\", cpu = \"max\", memory = \"max\", headroom = 0.15 } or { policy = \"fixed\", groups = { web = { cpu = 0.5, memory = \"1GiB\" } } }";
+const FORMS: &str = "\"requested\", \"usage\", { policy = \"usage\", cpu = \"p90\", memory = \"p90\", headroom = 0.15 } or { policy = \"fixed\", groups = { web = { cpu = 0.5, memory = \"1GiB\" } } }";
 
-fn stat(text: &str, key: &str) -> Result<Stat, Invalid> {
+/// `"avg"`, `"max"` or a group percentile `"p1"` to `"p100"`.
+pub fn stat(text: &str, key: &str) -> Result<Stat, Invalid> {
     match text {
         "avg" => Ok(Stat::Avg),
         "max" => Ok(Stat::Max),
-        other => Err(invalid(
-            key,
-            format!("`{other}`: need \"avg\" (the task's average use) or \"max\" (its peak)"),
-        )),
+        other => match crate::platform::rightsize::parse_percentile(other) {
+            Some(p) => Ok(Stat::Pct(p)),
+            None => Err(invalid(
+                key,
+                format!(
+                    "`{other}`: need \"avg\" (each task's average use), \"max\" (each task's peak) or a percentile of the task's group from \"p1\" to \"p100\", such as \"p90\" (the Vertical Pod Autoscaler's)"
+                ),
+            )),
+        },
     }
 }
 
@@ -48,6 +54,9 @@ pub fn rightsizing(
         oom_at: d.oom_at,
         bump_ratio: d.oom_bump_ratio,
         bump_min_mib: d.oom_bump_min_mib,
+        min_cpu_milli: d.min_cpu_milli,
+        min_memory_mib: d.min_memory_mib,
+        group_levels: None,
     };
     let usage = |t: Option<&RawRightSizingTable>| -> Result<Policy, Invalid> {
         let cpu = t.and_then(|t| t.cpu.as_deref()).unwrap_or(&d.cpu);
@@ -104,6 +113,8 @@ pub fn rightsizing(
                     ("groups", t.groups.is_some()),
                     ("after_oom", t.after_oom.is_some()),
                     ("oom_at", t.oom_at.is_some()),
+                    ("min_cpu", t.min_cpu.is_some()),
+                    ("min_memory", t.min_memory.is_some()),
                 ],
                 "requested",
             )?;
@@ -119,6 +130,8 @@ pub fn rightsizing(
                     ("cpu", t.cpu.is_some()),
                     ("memory", t.memory.is_some()),
                     ("headroom", t.headroom.is_some()),
+                    ("min_cpu", t.min_cpu.is_some()),
+                    ("min_memory", t.min_memory.is_some()),
                 ],
                 "fixed",
             )?;
@@ -163,10 +176,46 @@ pub fn rightsizing(
             ),
         ));
     }
-    Ok(RightSizing {
+    let mut min_cpu_milli = base.min_cpu_milli;
+    if let Some(c) = t.min_cpu {
+        min_cpu_milli = vcpu_to_milli(c).ok_or_else(|| {
+            invalid(
+                format!("{key}.min_cpu"),
+                format!("{c}: need a vCPU count above 0, such as 0.025 (25m, the Vertical Pod Autoscaler's)"),
+            )
+        })?;
+    }
+    let mut min_memory_mib = base.min_memory_mib;
+    if let Some(m) = &t.min_memory {
+        min_memory_mib = parse_memory_mib(m).map_err(|e| {
+            invalid(
+                format!("{key}.min_memory"),
+                format!("{e}; need a size such as \"250MiB\" (the Vertical Pod Autoscaler's)"),
+            )
+        })?;
+    }
+    let sized = RightSizing {
         policy,
         after_oom: after,
         oom_at,
+        min_cpu_milli,
+        min_memory_mib,
         ..base
-    })
+    };
+    // A minimum applies to a group's size only: refused where no resource
+    // is sized per group, rather than silently unused.
+    if !sized.per_group() {
+        for (k, set) in [
+            ("min_cpu", t.min_cpu.is_some()),
+            ("min_memory", t.min_memory.is_some()),
+        ] {
+            if set {
+                return Err(invalid(
+                    format!("{key}.{k}"),
+                    "applies only to a group percentile (cpu or memory = \"p90\", say); remove it or size by percentile",
+                ));
+            }
+        }
+    }
+    Ok(sized)
 }

@@ -9,6 +9,7 @@
 pub mod dist;
 pub mod fanout;
 pub mod formats;
+pub mod group_usage;
 pub mod native;
 pub mod shape;
 pub mod synthetic;

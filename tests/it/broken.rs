@@ -196,6 +196,19 @@ const WRONG: &[Wrong] = &[
         &["fakerun/summary.json", "fargate-sim run"],
     ),
     wrong(&["explain"], &["<RUN_DIR>"]),
+    wrong(
+        &["rightsize", "run", "--cpu", "p0"],
+        &["--cpu `p0`", "p1 to p100"],
+    ),
+    wrong(
+        &["rightsize", "run", "--memory", "p101"],
+        &["--memory `p101`", "p90"],
+    ),
+    wrong(&["rightsize", "run", "--cpu", "p9x"], &["--cpu `p9x`"]),
+    wrong(
+        &["rightsize", "run", "--headroom", "-2"],
+        &["--headroom -2", "-0.9 to 10"],
+    ),
     wrong(&["explain", "run", "--format", "xml"], &["xml", "json"]),
     wrong(
         &["explain", "fakerun", "--format", "json"],

@@ -144,7 +144,7 @@ startup = { provisioning = "0s", image_pull = "0s" }
 name = "at-max"
 kind = "fargate"
 startup = { provisioning = "0s", image_pull = "0s" }
-rightsizing = "usage"
+rightsizing = { policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }
 [[platforms]]
 name = "at-avg"
 kind = "fargate"
@@ -348,8 +348,10 @@ fn new_from_with_usage_runs_right_sized_and_rightsize_prints_the_sizes() {
     // Each task is billed from its pull (start-up calibrated from the
     // export: 12 s of pull and container start) through its 600 s run:
     // 612 s. As asked, 3 × 612 s × (2 × $0.000011244 + 4 × $0.000001235)
-    // = $0.050357... Right-sized (peaks + 15 %): d1 asks 920 m / 1725 MiB
-    // and e1 690 m / 1035 MiB, both Fargate's 1 vCPU / 2 GB; f1 (no usage)
+    // = $0.050357... Right-sized per group (the `"usage"` default: p90 of
+    // the two tasks' average CPU, 500 m and 500 m, and of their peaks,
+    // 900 and 1500 MiB; p90 of two values is the 2nd; + 15 %): d1 and e1
+    // ask 575 m / 1725 MiB, Fargate's 1 vCPU / 2 GB; f1 (no usage)
     // keeps 2 vCPU / 4 GB: vCPU 612 × (1 + 1 + 2) × $0.000011244 =
     // $0.027525312, memory 612 × (2 + 2 + 4) × $0.000001235 = $0.00604656.
     let base = platform("baseline-fargate");
@@ -359,10 +361,24 @@ fn new_from_with_usage_runs_right_sized_and_rightsize_prints_the_sizes() {
     assert_eq!(right["rightsizing"]["resized"], 2);
     assert_eq!(right["rightsizing"]["kept"], 1);
     assert_eq!(right["rightsizing"]["oom_kills"], 0);
+    assert_eq!(right["rightsizing"]["groups"][0]["size_cpu_vcpu"], 0.575);
+    assert_eq!(right["rightsizing"]["groups"][0]["size_memory_mib"], 1725);
+    // rightsize with no flags prints the run's own group size.
+    let (code, text, err) = bin(&["rightsize", "run"], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains(
+            "report: 3 tasks, asked 2 vCPU / 4096 MiB, recommended 0.575 vCPU / 1725 MiB"
+        ),
+        "{text}"
+    );
     // rightsize: CPU from the p90 of the peaks (800 m) + 15 % = 920 m;
     // memory from the largest peak (1500 MiB) + 15 % = 1725 MiB; on
     // Fargate 1 vCPU / 2 GB, "cpu": "1024", "memory": "2048".
-    let (code, text, err) = bin(&["rightsize", "run"], d.path());
+    let (code, text, err) = bin(
+        &["rightsize", "run", "--cpu", "peak-p90", "--memory", "max"],
+        d.path(),
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("report: 3 tasks, asked 2 vCPU / 4096 MiB, recommended 0.92 vCPU / 1725 MiB"),

@@ -212,7 +212,7 @@ rightsizing = { policy = "usage", cpu = "max", memory = "avg", headroom = 0 }
 #[test]
 fn tasks_without_usage_keep_their_size_and_runs_repeat() {
     let case = Case::new(
-        &fargate(r#""usage""#),
+        &fargate(r#"{ policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }"#),
         Some(&format!(
             "{HEADER}a,0,600,1,2048,g,,,,\nb,0,600,1,2048,g,0.1,0.2,100,200\n"
         )),
@@ -307,7 +307,10 @@ fn rightsize_prints_task_definition_and_pod_spec_sizes_from_a_run() {
             i * 100
         ));
     }
-    let case = Case::new(&fargate(r#""usage""#), Some(&rows));
+    let case = Case::new(
+        &fargate(r#"{ policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }"#),
+        Some(&rows),
+    );
     let out = case.dir().join("out");
     let (code, _, err) = crate::common::bin(
         &["run", "scenario.toml", "--out", out.to_str().unwrap(), "-q"],
@@ -319,7 +322,17 @@ fn rightsize_prints_task_definition_and_pod_spec_sizes_from_a_run() {
         usage.contains("\ng,10,10,2,4096,0.25,0.45,0.9,1,500,900,1000,10,450\n"),
         "{usage}"
     );
-    let (code, text, err) = crate::common::bin(&["rightsize", out.to_str().unwrap()], case.dir());
+    let (code, text, err) = crate::common::bin(
+        &[
+            "rightsize",
+            out.to_str().unwrap(),
+            "--cpu",
+            "peak-p90",
+            "--memory",
+            "max",
+        ],
+        case.dir(),
+    );
     assert_eq!(code, 0, "{err}");
     assert!(text.contains("recommended 1.035 vCPU / 1150 MiB"), "{text}");
     assert!(

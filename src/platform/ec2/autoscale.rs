@@ -585,6 +585,9 @@ pub struct NodeView {
     pub free_pods: u64,
     /// Its pods' requests.
     pub pods: Vec<(u32, u32)>,
+    /// Its pods' task ids, in the order of `pods` (the pods a command
+    /// moves are named by them).
+    pub pod_ids: Vec<u64>,
     /// Each pod's scheduling rule (an index into
     /// [`DisruptionView::rules`]), in the order of `pods`; empty when none
     /// of its pods has one.
@@ -596,6 +599,10 @@ pub struct NodeView {
     pub pdb_pods: Vec<u64>,
     /// `consolidateAfter` has passed since its last pod event.
     pub consolidatable: bool,
+    /// A recent consolidation nominated it for the pods it moves: it may
+    /// take pods in a simulation but is not a candidate itself
+    /// (`ValidateNodeDisruptable`: "node is nominated for a pending pod").
+    pub nominated: bool,
 }
 
 /// What the disruption loop sees at a poll.
@@ -644,21 +651,47 @@ pub enum Method {
     SingleNode,
 }
 
+/// Where the scheduling simulation put a pod a command moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An existing node (its id).
+    Node(u32),
+    /// The command's replacement node.
+    Replacement,
+}
+
+/// A pod a command moves: its task id, its request, and the node the
+/// simulation chose for it. Karpenter records that choice
+/// (`Results.Record` nominates the node, `pkg/controllers/provisioning/
+/// scheduling/scheduler.go`), and the model starts the pod there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub pod: u64,
+    pub size: (u32, u32),
+    pub to: Target,
+}
+
+/// A disruption command: the method that found it, what it does to the
+/// nodes, and where each evicted pod goes (none for empty nodes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub method: Method,
+    pub disruption: Disruption,
+    pub moves: Vec<Move>,
+}
+
 /// Karpenter's disruption methods, in the order its controller tries them
 /// (`NewMethods`: emptiness, then multi-node, then single-node
 /// consolidation; drift and expiry are not modelled). The first method
 /// that finds a command wins the poll.
-pub fn disrupt(
-    view: &DisruptionView<'_>,
-    policy: ConsolidationPolicy,
-) -> Option<(Method, Disruption)> {
+pub fn disrupt(view: &DisruptionView<'_>, policy: ConsolidationPolicy) -> Option<Command> {
     if view.allowed == 0 {
         return None;
     }
     // Candidates in Karpenter's order: price per unit of disruption
     // (1 + one per pod) highest first (`SavingsRatio`), stable.
     let mut order: Vec<usize> = (0..view.nodes.len())
-        .filter(|&i| view.nodes[i].consolidatable)
+        .filter(|&i| view.nodes[i].consolidatable && !view.nodes[i].nominated)
         .collect();
     order.sort_by(|&a, &b| {
         let (na, nb) = (&view.nodes[a], &view.nodes[b]);
@@ -673,7 +706,11 @@ pub fn disrupt(
         .map(|&i| view.nodes[i].id)
         .collect();
     if !empty.is_empty() {
-        return Some((Method::Emptiness, Disruption::Delete(empty)));
+        return Some(Command {
+            method: Method::Emptiness,
+            disruption: Disruption::Delete(empty),
+            moves: Vec::new(),
+        });
     }
     if policy == ConsolidationPolicy::WhenEmpty {
         return None;
@@ -702,30 +739,36 @@ pub fn disrupt(
                 None => hi = mid - 1,
             }
         }
-        if let Some(d) = found {
-            return Some((Method::MultiNode, d));
+        if let Some((disruption, moves)) = found {
+            return Some(Command {
+                method: Method::MultiNode,
+                disruption,
+                moves,
+            });
         }
     }
     // Single-node: the first candidate that can go alone.
     busy.iter()
         .find_map(|&i| consolidate(view, &[i]))
-        .map(|d| (Method::SingleNode, d))
+        .map(|(disruption, moves)| Command {
+            method: Method::SingleNode,
+            disruption,
+            moves,
+        })
 }
 
 /// Checks a command again after the validation delay: the candidates must
 /// still be candidates (and still empty for an emptiness command), and the
-/// same kind of command must still hold for them.
-pub fn revalidate(
-    view: &DisruptionView<'_>,
-    method: Method,
-    command: &Disruption,
-) -> Option<Disruption> {
+/// same kind of command must still hold for them. The command returned
+/// carries the moves of this new simulation: the ones carried out.
+pub fn revalidate(view: &DisruptionView<'_>, command: &Command) -> Option<Command> {
+    let method = command.method;
     let mut idx = Vec::new();
-    for id in command.nodes() {
+    for id in command.disruption.nodes() {
         let i = view
             .nodes
             .iter()
-            .position(|n| n.id == *id && n.consolidatable)?;
+            .position(|n| n.id == *id && n.consolidatable && !n.nominated)?;
         idx.push(i);
     }
     match method {
@@ -736,19 +779,27 @@ pub fn revalidate(
                 .map(|&i| view.nodes[i].id)
                 .take(view.removable as usize)
                 .collect();
-            (!still.is_empty()).then_some(Disruption::Delete(still))
+            (!still.is_empty()).then_some(Command {
+                method,
+                disruption: Disruption::Delete(still),
+                moves: Vec::new(),
+            })
         }
         _ => {
             if idx.iter().any(|&i| view.nodes[i].pods.is_empty()) {
                 return None;
             }
-            let again = consolidate(view, &idx)?;
+            let (again, moves) = consolidate(view, &idx)?;
             let same = matches!(
-                (&again, command),
+                (&again, &command.disruption),
                 (Disruption::Delete(_), Disruption::Delete(_))
                     | (Disruption::Replace { .. }, Disruption::Replace { .. })
             );
-            same.then_some(again)
+            same.then_some(Command {
+                method,
+                disruption: again,
+                moves,
+            })
         }
     }
 }
@@ -761,7 +812,10 @@ pub fn revalidate(
 /// (`filterOutSameInstanceType`). Spot candidates are never replaced
 /// (spot-to-spot consolidation is off by default). Candidates whose pods
 /// number more than a PodDisruptionBudget still allows are not taken.
-fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> {
+/// Returns the command with each pod's place in the simulation (the other
+/// nodes in launch order, as Karpenter's scheduler tries existing nodes in
+/// name order, `sortExistingNodes`).
+fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<(Disruption, Vec<Move>)> {
     // Evicting the candidates' pods must keep every PodDisruptionBudget.
     for (b, &allowed) in view.pdb_allowed.iter().enumerate() {
         let evicted: u64 = cand
@@ -775,12 +829,12 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
     let ids: Vec<u32> = cand.iter().map(|&i| view.nodes[i].id).collect();
     // Room on the other nodes: CPU, memory and pod slots (max pods or task
     // slots), as Karpenter's scheduling simulation counts them.
-    let mut free: Vec<(u32, u32, u64)> = view
+    let mut free: Vec<(u32, u32, u64, u32)> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, n)| n.consolidatable && !cand.contains(i))
-        .map(|(_, n)| (n.free.0, n.free.1, n.free_pods))
+        .map(|(_, n)| (n.free.0, n.free.1, n.free_pods, n.id))
         .collect();
     // Under scheduling rules (issue 21): each other node's type, zone and
     // the keys its pods hold; a moved pod goes only where its rule allows.
@@ -802,20 +856,24 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
     } else {
         Vec::new()
     };
-    let mut pods: Vec<((u32, u32), Option<usize>)> = cand
+    let mut pods: Vec<((u32, u32), Option<usize>, u64)> = cand
         .iter()
         .flat_map(|&i| {
             let n = &view.nodes[i];
-            n.pods
-                .iter()
-                .enumerate()
-                .map(|(k, p)| (*p, n.pod_rules.get(k).copied().flatten()))
+            n.pods.iter().enumerate().map(|(k, p)| {
+                (
+                    *p,
+                    n.pod_rules.get(k).copied().flatten(),
+                    n.pod_ids.get(k).copied().unwrap_or(u64::MAX),
+                )
+            })
         })
         .collect();
     pods.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut left: Vec<((u32, u32), Vec<u64>)> = Vec::new();
     let mut left_ruled: Vec<RuledPod> = Vec::new();
-    for (n, (p, rule)) in pods.into_iter().enumerate() {
+    let mut moves: Vec<Move> = Vec::with_capacity(pods.len());
+    for (n, (p, rule, pod)) in pods.into_iter().enumerate() {
         let allowed = |j: usize| -> bool {
             let Some(r) = rule else {
                 return true;
@@ -832,14 +890,29 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
                 f.0 -= p.0;
                 f.1 -= p.1;
                 f.2 -= 1;
+                moves.push(Move {
+                    pod,
+                    size: p,
+                    to: Target::Node(f.3),
+                });
                 if let Some(r) = rule {
                     held[j].2.extend_from_slice(&view.rules[r].keys);
                 }
             }
             None if rule.is_some() => {
+                moves.push(Move {
+                    pod,
+                    size: p,
+                    to: Target::Replacement,
+                });
                 left_ruled.push((p, n as u64, rule.unwrap_or(0)));
             }
             None => {
+                moves.push(Move {
+                    pod,
+                    size: p,
+                    to: Target::Replacement,
+                });
                 let last = left.len();
                 if last > 0 && left[last - 1].0 == p {
                     left[last - 1].1.push(n as u64);
@@ -850,7 +923,7 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
         }
     }
     if left.is_empty() && left_ruled.is_empty() {
-        return (cand.len() as u64 <= view.removable).then_some(Disruption::Delete(ids));
+        return (cand.len() as u64 <= view.removable).then_some((Disruption::Delete(ids), moves));
     }
     if cand.iter().all(|&i| view.nodes[i].spot) {
         return None;
@@ -897,7 +970,7 @@ fn consolidate(view: &DisruptionView<'_>, cand: &[usize]) -> Option<Disruption> 
         .filter(|&t| view.types.price[t] < max_price)
         .collect();
     let with = view.types.cheapest(&options)?;
-    Some(Disruption::Replace { nodes: ids, with })
+    Some((Disruption::Replace { nodes: ids, with }, moves))
 }
 
 #[cfg(test)]
@@ -1157,11 +1230,23 @@ mod tests {
             free: (cap.0 - used.0, cap.1 - used.1),
             free_pods: u64::MAX,
             pods: pods.to_vec(),
+            pod_ids: (0..pods.len() as u64)
+                .map(|k| id as u64 * 100 + k)
+                .collect(),
             pod_rules: Vec::new(),
             zone: 0,
             pdb_pods: Vec::new(),
             consolidatable: true,
+            nominated: false,
         }
+    }
+
+    /// What `disrupt` decided, without the moves.
+    fn decide(
+        view: &DisruptionView<'_>,
+        policy: ConsolidationPolicy,
+    ) -> Option<(Method, Disruption)> {
+        disrupt(view, policy).map(|c| (c.method, c.disruption))
     }
 
     #[test]
@@ -1191,7 +1276,7 @@ mod tests {
             pdb_allowed: Vec::new(),
             rules: Vec::new(),
         };
-        let (m, d) = disrupt(&view, ConsolidationPolicy::WhenEmpty).unwrap();
+        let (m, d) = decide(&view, ConsolidationPolicy::WhenEmpty).unwrap();
         assert_eq!(m, Method::Emptiness);
         assert_eq!(d, Disruption::Delete(vec![0, 1]));
     }
@@ -1223,15 +1308,15 @@ mod tests {
             pdb_allowed: Vec::new(),
             rules: Vec::new(),
         };
-        assert_eq!(disrupt(&view, ConsolidationPolicy::WhenEmpty), None);
+        assert_eq!(decide(&view, ConsolidationPolicy::WhenEmpty), None);
         // A budget of 1: no multi-node batch; single-node deletes node 1.
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             Some((Method::SingleNode, Disruption::Delete(vec![1])))
         );
         let view = DisruptionView { allowed: 2, ..view };
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             Some((Method::MultiNode, Disruption::Delete(vec![1, 2])))
         );
         // With a budget of 3 the whole cluster is one batch: its 4 pods fit
@@ -1239,7 +1324,7 @@ mod tests {
         // $2.304/h becomes $0.192/h.
         let view = DisruptionView { allowed: 3, ..view };
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             Some((
                 Method::MultiNode,
                 Disruption::Replace {
@@ -1256,7 +1341,7 @@ mod tests {
             ..view
         };
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             Some((
                 Method::SingleNode,
                 Disruption::Replace {
@@ -1355,7 +1440,7 @@ mod tests {
             rules: Vec::new(),
         };
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             Some((Method::SingleNode, Disruption::Delete(vec![0])))
         );
         let mut view = view;
@@ -1367,8 +1452,106 @@ mod tests {
             n.pod_rules = vec![Some(0)];
         }
         assert_eq!(
-            disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
+            decide(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized),
             None
+        );
+    }
+
+    #[test]
+    fn a_command_says_where_each_moved_pod_goes() {
+        // The seed-659 loop of issue 21 in small: three m5.large as ECS
+        // registers them (2,000 m, 8,036 MiB). Node 0 and node 1 run a
+        // 1 vCPU / 3 GiB pod and a 0.25 vCPU / 512 MiB pod (750 m free),
+        // node 2 one 1 vCPU pod (1,000 m free). Node 2 comes first
+        // (price / 2 > price / 3) but its pod fits nowhere else; node 0
+        // goes: largest first, its 1 vCPU pod to node 2 (node 1 has only
+        // 750 m), its 0.25 vCPU pod to node 1. Spread alone would have put
+        // the small pod (the older one) on node 2, the node with fewest
+        // tasks, and left the large one without a node.
+        let cap = (2000, 8036);
+        let t = types(&[cap], &[96 * DOLLAR / 1000]);
+        let p = 96 * DOLLAR / 1000;
+        let (big, small) = ((1000, 3072), (250, 512));
+        let view = DisruptionView {
+            nodes: vec![
+                node(0, 0, p, cap, &[big, small]),
+                node(1, 0, p, cap, &[big, small]),
+                node(2, 0, p, cap, &[big]),
+            ],
+            allowed: 1,
+            removable: 3,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (6000, 3 * 8192, 3),
+            pdb_allowed: Vec::new(),
+            rules: Vec::new(),
+        };
+        let c = disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized).unwrap();
+        assert_eq!(c.method, Method::SingleNode);
+        assert_eq!(c.disruption, Disruption::Delete(vec![0]));
+        assert_eq!(
+            c.moves,
+            vec![
+                Move {
+                    pod: 0,
+                    size: big,
+                    to: Target::Node(2)
+                },
+                Move {
+                    pod: 1,
+                    size: small,
+                    to: Target::Node(1)
+                },
+            ]
+        );
+        // Revalidated 15 s later on the same cluster: the same command.
+        assert_eq!(revalidate(&view, &c), Some(c.clone()));
+        // Node 0 nominated (it took moved pods in the last 20 s): not a
+        // candidate, and a command naming it fails validation, but it
+        // still takes pods. Node 1 goes instead: its 1 vCPU pod to node 2,
+        // its 0.25 vCPU pod to node 0.
+        let mut nominated = view.nodes.clone();
+        nominated[0].nominated = true;
+        let view = DisruptionView {
+            nodes: nominated,
+            ..view
+        };
+        assert_eq!(revalidate(&view, &c), None);
+        let c = disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized).unwrap();
+        assert_eq!(c.disruption, Disruption::Delete(vec![1]));
+        assert_eq!(
+            c.moves.iter().map(|m| (m.pod, m.to)).collect::<Vec<_>>(),
+            vec![(100, Target::Node(2)), (101, Target::Node(0))]
+        );
+        // A replacement names the pods its new node takes: node 0 of the
+        // repack case (four 1 vCPU pods on a 16-vCPU node) moves all four
+        // to the xlarge that replaces it.
+        let cap16 = (16000, 65536);
+        let t = types(
+            &[(4000, 16384), cap16],
+            &[192 * DOLLAR / 1000, 768 * DOLLAR / 1000],
+        );
+        let view = DisruptionView {
+            nodes: vec![node(0, 1, 768 * DOLLAR / 1000, cap16, &[(1000, 1024); 4])],
+            allowed: 1,
+            removable: 1,
+            types: &t,
+            limits: NodePoolLimits::default(),
+            used: (16_000, 65536, 1),
+            pdb_allowed: Vec::new(),
+            rules: Vec::new(),
+        };
+        let c = disrupt(&view, ConsolidationPolicy::WhenEmptyOrUnderutilized).unwrap();
+        assert_eq!(
+            c.disruption,
+            Disruption::Replace {
+                nodes: vec![0],
+                with: 0
+            }
+        );
+        assert_eq!(
+            c.moves.iter().map(|m| (m.pod, m.to)).collect::<Vec<_>>(),
+            (0..4).map(|k| (k, Target::Replacement)).collect::<Vec<_>>()
         );
     }
 }

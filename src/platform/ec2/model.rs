@@ -6,8 +6,8 @@
 //! their cost is split into what tasks were allocated and what stood idle.
 
 use super::autoscale::{
-    Classes, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView, Karpenter, Keyed,
-    Method, NodeTypes, NodeView, RuledPod,
+    Classes, Command, Disruption, DisruptionView, EcsDecision, EcsManagedScaling, EcsView,
+    Karpenter, Keyed, Move, NodeTypes, NodeView, RuledPod, Target,
 };
 use super::constraints::PodRule;
 use super::heads::Heads;
@@ -74,6 +74,10 @@ struct Instance {
     /// When a pod last started or stopped here (or the node became ready):
     /// Karpenter's `lastPodEventTime`, from which `consolidateAfter` runs.
     last_pod_event: SimTime,
+    /// Until when a consolidation's scheduling simulation has nominated it
+    /// for the pods it moves: not a disruption candidate before then
+    /// (Karpenter's `StateNode.Nominated`, issue 21).
+    nominated_until: SimTime,
 }
 
 struct Running {
@@ -242,9 +246,14 @@ pub struct Ec2Model {
     /// Whether the next disruption poll is scheduled.
     poll_scheduled: bool,
     /// A command waiting for its validation delay.
-    command: Option<(Method, Disruption)>,
-    /// Replacement nodes launching, with the nodes they replace.
-    replacing: Vec<(u32, Vec<u32>)>,
+    command: Option<Command>,
+    /// Replacement nodes launching, with the nodes they replace and where
+    /// the simulation put those nodes' pods.
+    replacing: Vec<(u32, Vec<u32>, Vec<Move>)>,
+    /// How long a node stays nominated for the pods a consolidation moves
+    /// to it: Karpenter's `nominationWindow`, max(2 × the batch's maximum
+    /// duration, 10 s) (`pkg/controllers/state/statenode.go`).
+    nomination_window: SimTime,
     /// Bumped by every change the disruption loop could act on; the loop
     /// skips a poll when nothing changed since it last found nothing
     /// (Karpenter's `IsConsolidated`, re-checked at least every 5 minutes).
@@ -382,6 +391,12 @@ impl Ec2Model {
             poll_scheduled: false,
             command: None,
             replacing: Vec::new(),
+            nomination_window: match spec.autoscaler {
+                Autoscaler::Karpenter { batch_max, .. } => {
+                    batch_max.saturating_mul(2).max(10 * crate::time::SECOND)
+                }
+                _ => 0,
+            },
             state_gen: 0,
             consolidated_at: None,
             evicting: false,
@@ -464,11 +479,37 @@ impl Ec2Model {
         self.limits.remaining(self.nominal_used())
     }
 
-    /// Counts and records a task larger than every type the cluster may launch.
+    /// Whether some instance type `task`'s placement rules allow (its
+    /// group's `memberOf` or `node_selector`; every type without rules)
+    /// holds it (issue 21): a task that fits only types its rules exclude
+    /// could never run.
+    fn fits_allowed_type(&self, task: &Task) -> bool {
+        let Some(rule) = self
+            .spec
+            .constraints
+            .of(&task.group)
+            .and_then(|g| self.pod_rules.get(g))
+        else {
+            return self.fits_some_type(task.cpu_milli, task.memory_mib);
+        };
+        self.capacity
+            .iter()
+            .zip(&self.task_limit)
+            .enumerate()
+            .any(|(t, (&(c, m), &slots))| {
+                rule.type_ok(t) && c >= task.cpu_milli && m >= task.memory_mib && slots != 0
+            })
+    }
+
+    /// Counts and records a task larger than every type the cluster may
+    /// launch, or than every type its placement rules allow.
     fn refuse(&mut self, task: Task) {
-        self.books
-            .tally
-            .unschedulable_task(task.id, super::spec::TOO_LARGE_FOR_EVERY_TYPE);
+        let reason = if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            super::spec::TOO_LARGE_FOR_ITS_TYPES
+        } else {
+            super::spec::TOO_LARGE_FOR_EVERY_TYPE
+        };
+        self.books.tally.unschedulable_task(task.id, reason);
         if let Some(sink) = self.books.sink.as_mut() {
             sink.record(&TaskRecord::not_launched(
                 &task,
@@ -552,6 +593,7 @@ impl Ec2Model {
             tasks: Vec::new(),
             images: HashMap::new(),
             last_pod_event: now,
+            nominated_until: 0,
         });
         self.state_gen += 1;
         self.launching += 1;
@@ -780,11 +822,26 @@ impl Ec2Model {
         }
     }
 
+    /// Reserves room on `node` for a pod consolidation moves there, if the
+    /// node is open, has the room, and (for a constrained pod) its rules
+    /// admit it. Returns whether it did.
+    fn place_moved(&mut self, task: &Task, node: u32) -> bool {
+        if self.spec.constraints.of(&task.group).is_some() {
+            return self.place_constrained_on(task, Some(node)).is_some();
+        }
+        self.placer.place_on(node, task.cpu_milli, task.memory_mib)
+    }
+
     /// Reserves room for a constrained task on an instance its group's
     /// rules admit: every `memberOf` expression matches the instance's type
     /// and zone, no task of its group is there under `distinctInstance`,
     /// and no task there binds its host port.
     fn place_constrained_task(&mut self, task: &Task) -> Option<u32> {
+        self.place_constrained_on(task, None)
+    }
+
+    /// [`Self::place_constrained_task`] on `only` (`None`: any instance).
+    fn place_constrained_on(&mut self, task: &Task, only: Option<u32>) -> Option<u32> {
         let rules = &self.spec.constraints.groups[self.spec.constraints.of(&task.group)?];
         let ok: Vec<bool> = self
             .instances
@@ -813,7 +870,7 @@ impl Ec2Model {
             .collect();
         self.placer
             .place_filtered(task.cpu_milli, task.memory_mib, |id| {
-                ok.get(id as usize).copied().unwrap_or(false)
+                only.is_none_or(|o| o == id) && ok.get(id as usize).copied().unwrap_or(false)
             })
     }
 
@@ -1347,6 +1404,19 @@ impl Ec2Model {
     fn disruption_view(&self, now: SimTime, c: &Consolidation) -> DisruptionView<'_> {
         let mut nodes = Vec::new();
         let (mut initialized, mut disrupting) = (0u64, 0u64);
+        // Room the pods of nodes being replaced will take when the
+        // replacement is ready: Karpenter schedules the pods of deleting
+        // nodes in every simulation and keeps their targets nominated
+        // until those nodes are gone (`SimulateScheduling`, `StartCommand`).
+        let mut incoming: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
+        for (_, _, moves) in &self.replacing {
+            for m in moves {
+                if let Target::Node(n) = m.to {
+                    let r = incoming.entry(n).or_default();
+                    *r = (r.0 + m.size.0, r.1 + m.size.1, r.2 + 1);
+                }
+            }
+        }
         for (id, inst) in self.instances.iter().enumerate() {
             match inst.state {
                 State::Ready => initialized += 1,
@@ -1361,6 +1431,7 @@ impl Ec2Model {
             let mut pdb_pods = vec![0u64; self.spec.pod_disruption.max_unavailable.len()];
             let mut do_not_disrupt = false;
             let mut pod_rules: Vec<Option<usize>> = Vec::new();
+            let mut pod_ids: Vec<u64> = Vec::with_capacity(inst.tasks.len());
             let pods: Vec<(u32, u32)> = inst
                 .tasks
                 .iter()
@@ -1373,26 +1444,32 @@ impl Ec2Model {
                     if !self.pod_rules.is_empty() {
                         pod_rules.push(self.spec.constraints.of(&r.task.group));
                     }
+                    pod_ids.push(r.task.id);
                 })
                 .map(|r| (r.task.cpu_milli, r.task.memory_mib))
                 .collect();
+            let coming = incoming.get(&(id as u32)).copied();
+            let (in_cpu, in_mem, in_pods) = coming.unwrap_or_default();
             let used = pods
                 .iter()
-                .fold((0u32, 0u32), |a, p| (a.0 + p.0, a.1 + p.1));
+                .fold((in_cpu, in_mem), |a, p| (a.0 + p.0, a.1 + p.1));
             nodes.push(NodeView {
                 id: id as u32,
                 type_idx: inst.type_idx,
                 spot: inst.spot,
                 price: inst.price.price.pico_usd,
                 free: (cpu.saturating_sub(used.0), mem.saturating_sub(used.1)),
-                free_pods: self.node_types.pods[inst.type_idx].saturating_sub(pods.len() as u64),
+                free_pods: self.node_types.pods[inst.type_idx]
+                    .saturating_sub(pods.len() as u64 + in_pods),
                 pods,
+                pod_ids,
                 pod_rules,
                 zone: inst.zone,
                 pdb_pods,
                 // A pod annotated karpenter.sh/do-not-disrupt keeps its node.
                 consolidatable: !do_not_disrupt
                     && now >= inst.last_pod_event.saturating_add(c.consolidate_after),
+                nominated: coming.is_some() || now < inst.nominated_until,
             });
         }
         DisruptionView {
@@ -1461,7 +1538,8 @@ impl Ec2Model {
                 && !self.instances.iter().any(|i| {
                     i.state == State::Ready && {
                         let due = i.last_pod_event.saturating_add(c.consolidate_after);
-                        due > at && due <= now
+                        (due > at && due <= now)
+                            || (i.nominated_until > at && i.nominated_until <= now)
                     }
                 })
         });
@@ -1484,26 +1562,43 @@ impl Ec2Model {
     }
 
     /// Carries out the command found at the last poll, if it still holds:
-    /// empty nodes and deleted nodes go now, their pods evicted; a
-    /// replacement is launched and the nodes it replaces are cordoned until
-    /// it is ready. The loop then looks again at once.
+    /// empty nodes and deleted nodes go now, their pods evicted and started
+    /// on the nodes the simulation chose for them; a replacement is
+    /// launched and the nodes it replaces are cordoned until it is ready.
+    /// The nodes that take moved pods are nominated. A pod waiting for a
+    /// node since the poll changes the cluster the command was worked out
+    /// for (Karpenter's validation simulates pending pods too): the command
+    /// is dropped. The loop then looks again at once.
     fn disruption_execute(&mut self, queue: &mut impl Schedule<Event>) {
-        let (Some(c), Some((method, command))) = (self.consolidation, self.command.take()) else {
+        let (Some(c), Some(command)) = (self.consolidation, self.command.take()) else {
             return;
         };
         let now = queue.now();
-        let again = {
+        let again = if self.waiting.is_empty() {
             let view = self.disruption_view(now, &c);
-            if view.allowed < command.nodes().len() as u64 {
+            if view.allowed < command.disruption.nodes().len() as u64 {
                 None
             } else {
-                super::autoscale::revalidate(&view, method, &command)
+                super::autoscale::revalidate(&view, &command)
             }
+        } else {
+            None
         };
-        match again {
+        let (disruption, moves) = match again {
+            Some(c) => (Some(c.disruption), c.moves),
+            None => (None, Vec::new()),
+        };
+        let until = now.saturating_add(self.nomination_window);
+        for m in &moves {
+            if let Target::Node(n) = m.to {
+                let inst = &mut self.instances[n as usize];
+                inst.nominated_until = inst.nominated_until.max(until);
+            }
+        }
+        match disruption {
             Some(Disruption::Delete(nodes)) => {
                 for node in nodes {
-                    self.evict_and_remove(node, queue);
+                    self.evict_and_remove(node, &moves, None, queue);
                 }
                 self.place_waiting(queue);
                 if !self.waiting.is_empty() {
@@ -1520,7 +1615,7 @@ impl Ec2Model {
                 self.stats.consolidation_replacements += 1;
                 self.launch(with, queue);
                 let replacement = (self.instances.len() - 1) as u32;
-                self.replacing.push((replacement, nodes));
+                self.replacing.push((replacement, nodes, moves));
                 self.poll_scheduled = true;
                 queue.schedule_daemon_at(now, Event::DisruptionPoll);
             }
@@ -1611,7 +1706,7 @@ impl Ec2Model {
             task.memory_mib = next_mem;
             task.duration = plan.run;
         }
-        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.fits_allowed_type(&task) {
             self.resized.remove(&task.id);
             self.books.tally.failed += 1;
             self.books.tally.stayed(task.submit, now);
@@ -1626,9 +1721,18 @@ impl Ec2Model {
     }
 
     /// Consolidation removes a node: each pod on it is evicted (an
-    /// interruption: its run so far is lost work, and it waits to start
-    /// again), then the node is terminated.
-    fn evict_and_remove(&mut self, node: u32, queue: &mut impl Schedule<Event>) {
+    /// interruption: its run so far is lost work) and starts again on the
+    /// node the command's simulation chose for it (`moves`; `replacement`
+    /// is the command's new node), or, where that node no longer has the
+    /// room (pods placed there while a replacement launched), waits like
+    /// any pod; then the node is terminated.
+    fn evict_and_remove(
+        &mut self,
+        node: u32,
+        moves: &[Move],
+        replacement: Option<u32>,
+        queue: &mut impl Schedule<Event>,
+    ) {
         if self.instances[node as usize].state == State::Terminated {
             return;
         }
@@ -1646,7 +1750,17 @@ impl Ec2Model {
             if let Some(b) = self.pdb_of(&r.task) {
                 self.pdb_waiting.insert(r.task.id, b);
             }
-            self.enqueue(r.task, r.attempt + 1);
+            let target = moves
+                .iter()
+                .find(|m| m.pod == r.task.id)
+                .and_then(|m| match m.to {
+                    Target::Node(n) => Some(n),
+                    Target::Replacement => replacement,
+                });
+            match target.filter(|&t| self.place_moved(&r.task, t)) {
+                Some(t) => self.start(r.task, r.attempt + 1, t, false, queue),
+                None => self.enqueue(r.task, r.attempt + 1),
+            }
         }
         self.evicting = false;
         self.stats.nodes_consolidated += 1;
@@ -1843,7 +1957,7 @@ impl Platform for Ec2Model {
         self.ensure_tick(queue);
         self.ensure_poll(queue);
         let task = self.rightsize(task);
-        if !self.fits_some_type(task.cpu_milli, task.memory_mib) {
+        if !self.fits_allowed_type(&task) {
             self.resized.remove(&task.id);
             self.refuse(task);
             return;
@@ -1866,10 +1980,17 @@ impl Platform for Ec2Model {
                 }
                 // A consolidation replacement is ready: the nodes it
                 // replaces are drained and removed, their pods evicted.
-                if let Some(pos) = self.replacing.iter().position(|(r, _)| *r == id) {
-                    let (_, old) = self.replacing.swap_remove(pos);
+                if let Some(pos) = self.replacing.iter().position(|(r, _, _)| *r == id) {
+                    let (_, old, moves) = self.replacing.swap_remove(pos);
+                    let until = now.saturating_add(self.nomination_window);
+                    for m in &moves {
+                        if let Target::Node(n) = m.to {
+                            let inst = &mut self.instances[n as usize];
+                            inst.nominated_until = inst.nominated_until.max(until);
+                        }
+                    }
                     for node in old {
-                        self.evict_and_remove(node, queue);
+                        self.evict_and_remove(node, &moves, Some(id), queue);
                     }
                 }
                 self.place_waiting(queue);
@@ -2026,7 +2147,7 @@ impl ReplicaHost for Ec2Model {
         let mut fit = Vec::new();
         for task in replicas {
             self.books.tally.submit(task.id);
-            if self.fits_some_type(task.cpu_milli, task.memory_mib) {
+            if self.fits_allowed_type(&task) {
                 fit.push(task);
             } else {
                 self.refuse(task);

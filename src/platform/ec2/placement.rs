@@ -363,6 +363,18 @@ impl Placer {
         }
     }
 
+    /// Reserves a task's resources on instance `id` if it is open and has
+    /// the room and a task slot: a pod Karpenter's consolidation moved
+    /// there (issue 21). Returns whether it did.
+    pub fn place_on(&mut self, id: u32, cpu: u32, mem: u32) -> bool {
+        if (id as usize) < self.slots.len() && self.fits(id, cpu, mem) {
+            self.take(id, cpu, mem);
+            true
+        } else {
+            false
+        }
+    }
+
     /// Chooses an instance for a task and reserves its resources there.
     /// Returns `None` when it fits nowhere.
     pub fn place(&mut self, cpu: u32, mem: u32) -> Option<u32> {

@@ -11,6 +11,10 @@ use crate::workload::SpanDist;
 pub const TOO_LARGE_FOR_EVERY_TYPE: &str =
     "larger than every allowed instance type (after the OS reservation)";
 
+/// Why a task is unschedulable when some type holds it but none of those
+/// its placement rules allow (`memberOf`, `node_selector`) does (issue 21).
+pub const TOO_LARGE_FOR_ITS_TYPES: &str = "larger than every instance type its placement rules allow (memberOf / node_selector; after the OS reservation)";
+
 /// Which orchestrator runs the cluster (EKS adds its control-plane fee).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -258,8 +262,9 @@ pub struct Ec2Spec {
     pub zones: u32,
     /// How each task's request is chosen (`rightsizing`; as requested by default).
     pub rightsizing: crate::platform::rightsize::RightSizing,
-    /// ECS placement constraints and host ports per workload group (issue
-    /// 21); filled in once the workload is known.
+    /// Placement rules per workload group (issue 21): ECS constraints and
+    /// host ports, and on EKS the pods' node selectors, anti-affinity and
+    /// host ports in the same shape; filled in once the workload is known.
     pub constraints: super::constraints::Constraints,
 }
 
