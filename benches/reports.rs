@@ -1,6 +1,6 @@
 //! What the report files cost on a 1,000,000-task run: the wall time of the
 //! simulation alone (no time series, no task records), of the simulation
-//! with the time series and task spools, and of writing every file (summary,
+//! with the time series and task records (encoded as it runs), and of writing every file (summary,
 //! time series, tasks.parquet, charts, HTML); and the size of each file.
 //!
 //! Run: `cargo bench --bench reports` (pass a scenario path to use another;
@@ -9,12 +9,11 @@
 //! docs/performance.md.
 
 use fargate_sim::engine::Progress;
-use fargate_sim::report::tasks::TaskSpool;
+use fargate_sim::report::tasks::TaskRecords;
 use fargate_sim::report::{assumptions, summary};
 use fargate_sim::scenario::{self, LoadOptions};
 use fargate_sim::simulate::{self, RunOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
@@ -55,17 +54,11 @@ fn main() {
 
     let (full, files) = best_of(3, || {
         let started = Instant::now();
-        let mut handles = Vec::new();
-        let mut spools = Vec::new();
-        for (i, p) in scenario.platforms.iter().enumerate() {
-            let (s, h) = TaskSpool::create(dir.path(), i, p.name()).expect("spool");
-            spools.push(Some(s));
-            handles.push(h);
-        }
-        let spools = Mutex::new(spools);
+        let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
+        let records = TaskRecords::start(dir.path(), &names).expect("task records");
         let sink_for = |spec: &fargate_sim::platform::PlatformSpec| -> Option<Box<dyn fargate_sim::platform::RecordSink>> {
             let i = scenario.platforms.iter().position(|p| p.name() == spec.name())?;
-            let s = spools.lock().ok()?.get_mut(i)?.take()?;
+            let s = records.sink(i)?;
             Some(Box::new(s))
         };
         let progress: Vec<Progress> = scenario
@@ -83,18 +76,17 @@ fn main() {
             },
         )
         .expect("runs");
-        drop(spools);
         let simulated = started.elapsed().as_secs_f64();
         let mut s = summary::summarize(&scenario, &mut result);
         s.assumptions = assumptions::list(&scenario, &catalog);
         let json = serde_json::to_string_pretty(&s).expect("json");
         let t = Instant::now();
-        let files = fargate_sim::report::write_all(dir.path(), &s, &json, &result, &handles)
+        let files = fargate_sim::report::write_all(dir.path(), &s, &json, &result, Some(&records))
             .expect("writes");
         (simulated, t.elapsed().as_secs_f64(), files)
     });
     let (simulated, writing, _) = files;
-    println!("simulate with series and task spools   {simulated:8.3} s");
+    println!("simulate with series and task records  {simulated:8.3} s");
     println!("write every file                       {writing:8.3} s");
     println!(
         "total with reports (best run)          {full:8.3} s  (+{:.0}% over simulate only)",

@@ -67,6 +67,9 @@ enum Command {
         /// Stop at the first record that cannot be used (default: skip and count).
         #[arg(long)]
         strict: bool,
+        /// Replace the results of an earlier `calibrate` in --out.
+        #[arg(long)]
+        force: bool,
     },
     /// Run a scenario and write its reports.
     ///
@@ -572,7 +575,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             nodes,
             out,
             strict,
-        } => commands::calibrate::run(&events, nodes.as_deref(), &out, strict)?,
+            force,
+        } => commands::calibrate::run(&events, nodes.as_deref(), &out, strict, force)?,
         Command::Prices {
             what,
             file,

@@ -266,7 +266,12 @@ kind = "fargate"
 startup = { provisioning = "0s", image_pull = "0s" }
 "#;
     let (out, _) = run("mg-inf", text)?;
-    let rows = &out.platforms[0].series.as_ref().expect("series").rows;
+    let rows = out.platforms[0]
+        .series
+        .as_ref()
+        .expect("series")
+        .to_vec()
+        .map_err(|(path, source)| Error::Output { path, source })?;
     // Skip the first hour (the system fills up).
     let kept: Vec<f64> = rows
         .iter()
@@ -488,7 +493,8 @@ fn bundled_scenarios(dir: &Path) -> Result<Vec<Check>, Error> {
                 }
             }
             if let Some(series) = &p.series
-                && series.rows.iter().any(|r| {
+                && series.rows().any(|r| {
+                    let Ok(r) = r else { return true };
                     r.gauges.instances_running.is_some()
                         && r.gauges.cpu_milli_allocated > r.gauges.cpu_milli_provisioned
                 })

@@ -353,14 +353,21 @@ pub fn startup_toml(source: &Path, fits: &[LaunchFit]) -> String {
 }
 
 /// Runs `calibrate`: prints the fits, writes `startup.toml` and a Q-Q chart
-/// per launch type into `out`.
-pub fn run(events: &Path, nodes: Option<&Path>, out: &Path, strict: bool) -> Result<String, Error> {
+/// per launch type into `out`. The folder is taken as `run` takes its
+/// own: new, empty, or holding an earlier `startup.toml` (replaced only
+/// with `force`, its stale charts removed); a file or a folder of other
+/// things is refused.
+pub fn run(
+    events: &Path,
+    nodes: Option<&Path>,
+    out: &Path,
+    strict: bool,
+    force: bool,
+) -> Result<String, Error> {
+    crate::io::files::prepare_dir(out, "startup.toml", force)?;
     let (export, skipped) = read_export(events, nodes, strict)?;
     let fits = calibrate(&export);
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    let mut written = vec!["startup.toml".to_string()];
     let mut text = format!(
         "{}: {} {}{}\n",
         events.display(),
@@ -411,6 +418,7 @@ pub fn run(events: &Path, nodes: Option<&Path>, out: &Path, strict: bool) -> Res
         if !chart.series.is_empty() {
             let name = format!("qq-{}", table_name(&l.launch).replace('_', "-"));
             crate::report::xy_chart::render_xy(out, &name, &chart)?;
+            written.extend([format!("{name}.png"), format!("{name}.svg")]);
             let _ = writeln!(
                 text,
                 "  chart: {}",
@@ -420,6 +428,8 @@ pub fn run(events: &Path, nodes: Option<&Path>, out: &Path, strict: bool) -> Res
     }
     let toml_path = out.join("startup.toml");
     write_atomic(&toml_path, startup_toml(events, &fits).as_bytes())?;
+    let removed = crate::io::files::remove_stale(out, &written, is_calibrate_file)?;
+    text.push_str(&super::sweep::removed_line(&removed));
     let _ = writeln!(
         text,
         "\nwrote {}: paste a table's keys into a [[platforms]] block of that kind",
@@ -478,6 +488,13 @@ pub fn qq_chart(l: &LaunchFit) -> crate::report::xy_chart::XyChart {
         frontier: Vec::new(),
         off_frontier: Vec::new(),
     }
+}
+
+/// Whether a file name is one `calibrate` writes (its Q-Q charts and
+/// `startup.toml`), so `--force` removes an earlier run's stale charts.
+pub fn is_calibrate_file(name: &str) -> bool {
+    name == "startup.toml"
+        || (name.starts_with("qq-") && (name.ends_with(".png") || name.ends_with(".svg")))
 }
 
 #[cfg(test)]

@@ -245,6 +245,9 @@ impl Validation {
                 why.join("; ")
             ));
         }
+        if n == 0 && self.services.is_empty() {
+            text.push_str("warning: the workload submitted no task within the horizon and has no service, so a run costs $0.00 everywhere and compares nothing; check the generators' rates, `start` and `until`, the trace's `from`, `until` and `sample`, and the `horizon`\n");
+        }
         for note in &self.notes {
             text.push_str(&format!("note: {note}\n"));
         }

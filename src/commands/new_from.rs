@@ -64,7 +64,13 @@ pub fn new_from(
                 export.pods,
                 crate::workload::formats::OnBadRow::Error,
                 &Default::default(),
-            )?;
+            )
+            .map_err(|e| {
+                Error::BadInput(format!(
+                    "--usage {}: {e} (--usage takes the Container Insights performance events as JSON lines: README, \"What the tasks used, for right-sizing\")",
+                    u.display()
+                ))
+            })?;
             let matched = export
                 .lives
                 .iter()

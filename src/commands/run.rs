@@ -7,12 +7,12 @@ use crate::engine::Progress;
 use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
 use crate::platform::{PlatformSpec, RecordSink};
 use crate::report::progress::ProgressLine;
-use crate::report::tasks::{TaskSpool, remove_spools};
+use crate::report::tasks::TaskRecords;
 use crate::report::{assumptions, summary, table};
 use crate::scenario::{self, LoadOptions};
 use crate::simulate;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// What a finished run prints: the comparison table and the files written
 /// ([`Print::Table`]), or `summary.json` ([`Print::Json`]).
@@ -58,31 +58,21 @@ pub fn run(args: &Args) -> Result<String, Error> {
     prepare_dir(&dir, crate::report::RUN_MARKER, args.force)?;
     let started = std::time::Instant::now();
     let task_records = scenario.report.task_records && !args.no_task_records;
-    let mut spools = Vec::new();
-    let mut handles = Vec::new();
-    if task_records {
-        for (i, p) in scenario.platforms.iter().enumerate() {
-            match TaskSpool::create(&dir, i, p.name()) {
-                Ok((spool, handle)) => {
-                    spools.push(Some(spool));
-                    handles.push(handle);
-                }
-                Err(e) => {
-                    drop(spools);
-                    remove_spools(&handles);
-                    return Err(e);
-                }
-            }
-        }
-    }
-    let spools = Mutex::new(spools);
+    // Written on a thread of its own as the platforms record (dropped
+    // unfinished, on an error, it removes what it wrote).
+    let records = if task_records {
+        let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
+        Some(TaskRecords::start(&dir, &names)?)
+    } else {
+        None
+    };
     let sink_for = |spec: &PlatformSpec| -> Option<Box<dyn RecordSink>> {
         let i = scenario
             .platforms
             .iter()
             .position(|p| p.name() == spec.name())?;
-        let spool = spools.lock().ok()?.get_mut(i)?.take()?;
-        Some(Box::new(spool))
+        let sink = records.as_ref()?.sink(i)?;
+        Some(Box::new(sink))
     };
     let progress: Arc<Vec<Progress>> = Arc::new(
         scenario
@@ -107,30 +97,13 @@ pub fn run(args: &Args) -> Result<String, Error> {
         },
     );
     line.finish();
-    drop(spools);
-    let mut result = match result {
-        Ok(r) => r,
-        Err(e) => {
-            remove_spools(&handles);
-            return Err(e);
-        }
-    };
+    let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
     let mut summary = summary::summarize(&scenario, &mut result);
     summary.assumptions = assumptions::list(&scenario, &catalog);
-    summary.real_bill = match crate::report::real_bill::compare(&scenario, &result) {
-        Ok(r) => r,
-        Err(e) => {
-            remove_spools(&handles);
-            return Err(e);
-        }
-    };
+    summary.real_bill = crate::report::real_bill::compare(&scenario, &result)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-    let written = crate::report::write_all(&dir, &summary, &json, &result, &handles);
-    if written.is_err() {
-        remove_spools(&handles);
-    }
-    let mut files = written?;
+    let mut files = crate::report::write_all(&dir, &summary, &json, &result, records.as_ref())?;
     if args.focus {
         let rows: Vec<_> = result
             .platforms

@@ -89,9 +89,36 @@ pub fn find(
             "--between {lo} {hi}: need two finite numbers, the first smaller"
         )));
     }
+    // A key that takes a whole number (`platforms.NAME.max`, a burst) is
+    // searched over whole numbers: told from the first run's refusal of a
+    // decimal value.
+    let mut probe = base.options.clone();
+    probe
+        .overrides
+        .push(format!("{axis}={}", toml::Value::Float(lo)));
+    let whole = match crate::scenario::load_str(&base.text, &base.path, &probe) {
+        Err(crate::scenario::ScenarioError::Override { message, .. })
+            if message.contains("expected i64") =>
+        {
+            if lo.fract() != 0.0 || hi.fract() != 0.0 || hi.abs() >= 1e15 || lo.abs() >= 1e15 {
+                return Err(Error::BadInput(format!(
+                    "--between {lo} {hi}: `{axis}` takes a whole number; give two whole numbers, such as --between 1 20"
+                )));
+            }
+            true
+        }
+        _ => false,
+    };
+    let value = |x: f64| {
+        if whole {
+            toml::Value::Integer(x as i64)
+        } else {
+            toml::Value::Float(x)
+        }
+    };
     let eval =
         |x: f64, names: &Option<(String, String)>| -> Result<(Evaluation, String, String), Error> {
-            let s = base.run(&[(axis.to_string(), toml::Value::Float(x))], None)?;
+            let s = base.run(&[(axis.to_string(), value(x))], None)?;
             let (a, b) = match names {
                 Some((a, b)) => (a.clone(), b.clone()),
                 None => {
@@ -131,9 +158,15 @@ pub fn find(
         None
     } else {
         let width = (hi - lo) * tolerance.max(1e-12);
+        // On whole numbers the search ends at two neighbours.
+        let width = if whole { width.max(1.0) } else { width };
         let mut steps = 0;
         while h.x - l.x > width && steps < 60 {
-            let mid = 0.5 * (l.x + h.x);
+            let mid = if whole {
+                (0.5 * (l.x + h.x)).floor()
+            } else {
+                0.5 * (l.x + h.x)
+            };
             let (m, _, _) = eval(mid, &names)?;
             evaluations.push(m.clone());
             if diff(&m) == 0.0 {
@@ -276,6 +309,44 @@ impl Breakeven {
         render_xy(dir, "breakeven", &chart)
     }
 
+    /// The line for a search that found no crossing: which side is cheaper
+    /// at the ends, and that only the ends were evaluated, so two crossings
+    /// between them (a dip) are not ruled out.
+    fn no_crossing(&self, lo: f64, hi: f64) -> String {
+        let (Some(first), Some(last)) = (self.evaluations.first(), self.evaluations.last()) else {
+            return format!(
+                "{} and {} do not cross between {lo} and {hi}\n",
+                self.a, self.b
+            );
+        };
+        let cheaper = |e: &Evaluation| {
+            if e.cost_a < e.cost_b {
+                Some(&self.a)
+            } else if e.cost_b < e.cost_a {
+                Some(&self.b)
+            } else {
+                None
+            }
+        };
+        let ends = match (cheaper(first), cheaper(last)) {
+            (Some(x), Some(y)) if x == y => {
+                let gap = |e: &Evaluation| (e.cost_a - e.cost_b).abs();
+                format!(
+                    "{x} is cheaper at both ends (by ${:.2} at {} and ${:.2} at {})",
+                    gap(first),
+                    first.x,
+                    gap(last),
+                    last.x
+                )
+            }
+            _ => "they cost the same at an end".to_string(),
+        };
+        format!(
+            "{} and {} do not cross between {lo} and {hi}: {ends}; only the ends were run, so a narrower --between (or a [sweep]) is needed to rule out two crossings in between\n",
+            self.a, self.b
+        )
+    }
+
     /// Every evaluation, one line each, then where the costs cross (or that
     /// they do not between `lo` and `hi`).
     pub fn describe(&self, lo: f64, hi: f64) -> String {
@@ -312,10 +383,7 @@ impl Breakeven {
                     );
                 }
             }
-            _ => text.push_str(&format!(
-                "{} and {} do not cross between {} and {}: one is cheaper across the whole range\n",
-                self.a, self.b, lo, hi
-            )),
+            _ => text.push_str(&self.no_crossing(lo, hi)),
         }
         if self.crossing.is_none() && self.evaluations.iter().any(|e| !e.like_for_like()) {
             text.push_str(

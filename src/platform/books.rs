@@ -369,6 +369,13 @@ impl Books {
         );
         if let Some(s) = self.series.as_mut() {
             s.push(at, submitted, completed, gauges, cost);
+            // The series' spool file could not be written: the run stops
+            // with it, as a backlog's spill file does.
+            if let Some((path, source)) = s.take_error()
+                && self.failure.is_none()
+            {
+                self.failure = Some(Failure::Spill { path, source });
+            }
         }
     }
 

@@ -11,6 +11,8 @@ pub mod function;
 pub mod model;
 pub mod rightsize;
 pub mod series;
+pub mod series_row;
+pub mod series_spool;
 pub mod service_launch;
 pub mod spec;
 pub mod spill;

@@ -2,23 +2,28 @@
 //! time, the time-to-start distribution, and the cost breakdown. The house
 //! style (font, palette, legend, thinning) is in `plot.rs`.
 
+use super::chart_series::{ChartSeries, Line};
 use super::format::{format_usd_cents, seconds_group_column};
 use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, Ticks, draw_err, max_of, platform_color, register_font,
-    render_both, thin, ticks, time_axis, titled, with_legend,
+    render_both, ticks, time_axis, titled, with_legend,
 };
 use super::summary::Summary;
-use super::timeseries::PlatformSeries;
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// A line's kept points with the time axis in `scale` seconds.
+fn scaled(line: &Line, scale: f64) -> Vec<(f64, f64)> {
+    line.points.iter().map(|(t, y)| (t / scale, *y)).collect()
+}
+
 /// The cumulative cost chart plots compute only (the time series holds the
 /// compute bill as it accrues); the bill around compute has no time series,
 /// so the legend gives each platform's whole bill beside its compute.
 struct CostChart<'a> {
-    series: &'a [PlatformSeries],
+    series: &'a [ChartSeries],
     /// Each series' whole bill (compute and around it), by series index.
     whole_bill_usd: Vec<Option<f64>>,
 }
@@ -27,20 +32,16 @@ impl Draw for CostChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
         let area = titled(area, "Cumulative compute cost", 24, &BLACK)?;
-        let xmax_s = max_of(self.series.iter().flat_map(|p| p.t_end_s.iter().copied())).max(1.0);
+        let xmax_s = max_of(self.series.iter().map(|p| p.t_end_max_s)).max(1.0);
         let axis = time_axis(xmax_s);
-        let ymax = max_of(
-            self.series
-                .iter()
-                .flat_map(|p| p.cost_cumulative_usd.iter().copied()),
-        );
+        let ymax = max_of(self.series.iter().map(|p| p.cost_cumulative_usd.max));
         let ymax = if ymax > 0.0 { ymax * 1.08 } else { 1.0 };
         let entries: Vec<Entry> = self
             .series
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let compute = p.cost_cumulative_usd.last().copied().unwrap_or(0.0);
+                let compute = p.cost_last_usd.unwrap_or(0.0);
                 let label = match self.whole_bill_usd.get(i).copied().flatten() {
                     Some(whole) if format_usd_cents(whole) != format_usd_cents(compute) => format!(
                         "{} (compute {}; whole bill {})",
@@ -77,8 +78,7 @@ impl Draw for CostChart<'_> {
             .map_err(draw_err)?;
         for (i, p) in self.series.iter().enumerate() {
             let color = platform_color(i);
-            let x: Vec<f64> = p.t_end_s.iter().map(|t| t / axis.scale).collect();
-            let mut points = thin(&x, &p.cost_cumulative_usd);
+            let mut points = scaled(&p.cost_cumulative_usd, axis.scale);
             points.insert(0, (0.0, 0.0));
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(3)))
@@ -89,7 +89,7 @@ impl Draw for CostChart<'_> {
 }
 
 struct CapacityChart<'a> {
-    series: &'a [PlatformSeries],
+    series: &'a [ChartSeries],
 }
 
 /// Colours of the lines inside one capacity panel (by meaning).
@@ -106,30 +106,29 @@ impl Draw for CapacityChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
         let area = titled(area, "Capacity over time", 24, &BLACK)?;
-        let xmax_s = max_of(self.series.iter().flat_map(|p| p.t_end_s.iter().copied())).max(1.0);
+        let xmax_s = max_of(self.series.iter().map(|p| p.t_end_max_s)).max(1.0);
         let axis = time_axis(xmax_s);
         let xt = ticks(0.0, xmax_s / axis.scale, 10, false);
         let rows = area.split_evenly((self.series.len().max(1), 2));
         for (i, p) in self.series.iter().enumerate() {
-            let x: Vec<f64> = p.t_end_s.iter().map(|t| t / axis.scale).collect();
             let color = platform_color(i);
-            let ec2 = !p.instances_running.is_empty();
+            let ec2 = p.has_instances();
             // Left: tasks (and instances), whole counts.
-            let mut lines: Vec<(&str, RGBColor, &[f64])> = vec![
+            let mut lines: Vec<(&str, RGBColor, &Line)> = vec![
                 ("tasks running", RUNNING, &p.tasks_running),
                 ("tasks waiting", WAITING, &p.tasks_waiting),
                 ("tasks starting", STARTING, &p.tasks_starting),
             ];
-            if p.replicas_running.iter().any(|r| *r > 0.0) {
+            if p.replicas_running.any_positive() {
                 // A service-only run has no tasks: its lines would lie at 0.
-                lines.retain(|l| l.2.iter().any(|v| *v > 0.0));
+                lines.retain(|l| l.2.any_positive());
                 lines.push(("service replicas", REPLICAS, &p.replicas_running));
             }
             if ec2 {
                 lines.push(("instances running", INSTANCES, &p.instances_running));
                 lines.push(("instances launching", LAUNCHING, &p.instances_launching));
             }
-            let ymax = max_of(lines.iter().flat_map(|l| l.2.iter().copied())).max(1.0) * 1.1;
+            let ymax = max_of(lines.iter().map(|l| l.2.max)).max(1.0) * 1.1;
             let entries: Vec<Entry> = lines
                 .iter()
                 .map(|(label, c, _)| Entry::new(*label, Swatch::Line(*c, 2)))
@@ -165,18 +164,12 @@ impl Draw for CapacityChart<'_> {
                 .map_err(draw_err)?;
             for (_, c, y) in lines {
                 chart
-                    .draw_series(LineSeries::new(thin(&x, y), c.stroke_width(2)))
+                    .draw_series(LineSeries::new(scaled(y, axis.scale), c.stroke_width(2)))
                     .map_err(draw_err)?;
             }
             // Right: vCPU paid for versus used (fractions of a vCPU count).
-            let ymax = max_of(
-                p.vcpu_provisioned
-                    .iter()
-                    .chain(p.vcpu_allocated.iter())
-                    .copied(),
-            )
-            .max(1.0)
-                * 1.1;
+            let ymax =
+                max_of([p.vcpu_provisioned.max, p.vcpu_allocated.max].into_iter()).max(1.0) * 1.1;
             let panel = titled(
                 &rows[2 * i + 1],
                 &format!("{}: vCPU provisioned vs allocated", p.platform),
@@ -211,14 +204,14 @@ impl Draw for CapacityChart<'_> {
                 .map_err(draw_err)?;
             chart
                 .draw_series(AreaSeries::new(
-                    thin(&x, &p.vcpu_provisioned),
+                    scaled(&p.vcpu_provisioned, axis.scale),
                     0.0,
                     PROVISIONED.mix(0.45),
                 ))
                 .map_err(draw_err)?;
             chart
                 .draw_series(LineSeries::new(
-                    thin(&x, &p.vcpu_allocated),
+                    scaled(&p.vcpu_allocated, axis.scale),
                     ALLOCATED.stroke_width(2),
                 ))
                 .map_err(draw_err)?;
@@ -591,7 +584,7 @@ impl Draw for BreakdownChart<'_> {
 pub fn render_all(
     dir: &Path,
     summary: &Summary,
-    series: &[PlatformSeries],
+    series: &[ChartSeries],
 ) -> Result<Vec<Chart>, Error> {
     register_font();
     let n = series.len().max(1) as u32;

@@ -224,3 +224,13 @@ pub fn unbounded_backlog(p: &PlatformSummary) -> Option<String> {
         count(b.growth_per_hour.round() as u64),
     ))
 }
+
+/// When no platform was given any work (no task submitted, no service):
+/// the sentence saying so, for the table's warnings, the HTML verdict and
+/// `explain`; every total is then $0 and compares nothing.
+pub fn no_work(ps: &[PlatformSummary]) -> Option<&'static str> {
+    let idle = |p: &PlatformSummary| p.tasks.submitted == 0 && p.services.is_empty();
+    (!ps.is_empty() && ps.iter().all(idle)).then_some(
+        "the workload submitted no task and no service ran, so every total is $0.00 and nothing is compared; check the generators' rates, `start` and `until`, the trace's `from`, `until` and `sample`, and the `horizon` (`fargate-sim validate` counts the tasks)",
+    )
+}

@@ -522,6 +522,11 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
     if ps.is_empty() {
         return e;
     }
+    if let Some(why) = super::compare::no_work(ps) {
+        // Nothing to explain: every total is $0 (render prints the note).
+        e.note = format!("Nothing to explain: {why}.");
+        return e;
+    }
     for p in ps {
         let c = &p.cost.components;
         let mut parts = Vec::new();
@@ -741,6 +746,9 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
 pub fn render(e: &Explanation) -> String {
     let mut out = format!("{}\n", e.scenario);
     if e.money.is_empty() {
+        if e.note != NOTE {
+            out.push_str(&format!("\n{}\n", e.note));
+        }
         return out;
     }
     out.push_str("\nWhere the money went\n");

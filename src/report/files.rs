@@ -56,15 +56,15 @@ pub fn is_run_file(name: &str) -> bool {
 }
 
 /// Writes every file of a run into `dir`: the summary (`json` is its text),
-/// the time series, `tasks.parquet` from the platforms' spools (none when
-/// task records are off), the charts and the HTML report. Returns the file
+/// the time series, `tasks.parquet` from the task records' writer (none
+/// when task records are off), the charts and the HTML report. Returns the file
 /// names written.
 pub fn write_all(
     dir: &Path,
     summary: &Summary,
     json: &str,
     result: &crate::simulate::RunOutput,
-    spools: &[std::sync::Arc<super::tasks::SpoolHandle>],
+    tasks: Option<&super::tasks::TaskRecords>,
 ) -> Result<Vec<String>, Error> {
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
@@ -77,27 +77,19 @@ pub fn write_all(
         write_atomic(&dir.join("rightsizing.csv"), text.as_bytes())?;
         files.push("rightsizing.csv".into());
     }
-    let rows: Vec<(&str, &[crate::platform::series::SeriesRow])> = result
+    // Streamed from each platform's recorder (issue 24: a run of 440
+    // simulated days has 638,000 rows a platform, most of them in the
+    // recorder's spool file); the charts keep a few thousand points a line.
+    let recorders: Vec<(&str, Option<&crate::platform::series::SeriesRecorder>)> = result
         .platforms
         .iter()
-        .map(|p| {
-            (
-                p.spec.name(),
-                p.series.as_ref().map_or(&[][..], |s| s.rows.as_slice()),
-            )
-        })
+        .map(|p| (p.spec.name(), p.series.as_ref()))
         .collect();
-    let mut df = super::timeseries::frame(&rows)?;
-    super::timeseries::write(dir, &mut df)?;
+    let per_platform = super::timeseries::write_streamed(dir, &recorders)?;
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
-    // The charts' columns, then the table dropped before `tasks.parquet`
-    // and the charts (issue 24: a run of 440 simulated days has 638,000
-    // rows a platform, and the table and its copy were 40 % of its peak).
-    let per_platform = super::timeseries::split(&df)?;
-    drop(df);
-    if !spools.is_empty() {
-        super::tasks::assemble(dir, spools)?;
+    if let Some(tasks) = tasks {
+        tasks.finish()?;
         files.push("tasks.parquet".into());
     }
     let service_runs: Vec<(&str, &[crate::service::ServiceReport])> = result
@@ -131,7 +123,7 @@ pub fn render(
     series: &Table,
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let per_platform = super::timeseries::split(series)?;
+    let per_platform = super::timeseries::charts_from_table(series)?;
     render_series(dir, summary, &per_platform, service_minutes)
 }
 
@@ -139,7 +131,7 @@ pub fn render(
 fn render_series(
     dir: &Path,
     summary: &Summary,
-    per_platform: &[super::timeseries::PlatformSeries],
+    per_platform: &[super::chart_series::ChartSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
     let mut charts = super::charts::render_all(dir, summary, per_platform)?;
@@ -162,12 +154,35 @@ fn render_series(
     Ok(files)
 }
 
+/// What another command left in `dir`, when it is not a run's folder: a
+/// sweep, a break-even search, a batch or merge, or `calibrate`'s fits.
+fn other_results(dir: &Path) -> Option<&'static str> {
+    [
+        (
+            "experiment.json",
+            "a sweep's results (open its experiment.html)",
+        ),
+        ("breakeven.json", "a break-even search (breakeven.json)"),
+        ("results.csv", "a batch's or merge's table (results.csv)"),
+        ("startup.toml", "the fits of `calibrate` (startup.toml)"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| dir.join(marker).is_file())
+    .map(|(_, what)| what)
+}
+
 /// Reads a finished run's `summary.json`.
 pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let what = other_results(dir).map_or(String::new(), |w| {
+            format!(
+                "; {} holds {w}, not the results of one run",
+                dir.display()
+            )
+        });
         Error::BadInput(format!(
-            "{}: cannot read it ({e}); give the folder of a finished run, such as output/quickstart",
+            "{}: cannot read it ({e}){what}; give the folder of a finished run, such as output/quickstart",
             path.display()
         ))
     })?;
@@ -183,12 +198,13 @@ pub fn read_summary(dir: &Path) -> Result<Summary, Error> {
 /// `summary.json` and `timeseries.parquet`, without simulating again.
 pub fn rerender(dir: &Path) -> Result<Vec<String>, Error> {
     let summary = read_summary(dir)?;
-    let df = super::timeseries::read(&dir.join("timeseries.parquet"))?;
+    // Read in slices: a long run's series is not held whole.
+    let per_platform = super::timeseries::charts_from_parquet(&dir.join("timeseries.parquet"))?;
     let minutes_path = dir.join("service_minutes.parquet");
     let minutes = if summary.platforms.iter().any(|p| !p.services.is_empty()) {
         Some(super::timeseries::read(&minutes_path)?)
     } else {
         None
     };
-    render(dir, &summary, &df, minutes.as_ref())
+    render_series(dir, &summary, &per_platform, minutes.as_ref())
 }

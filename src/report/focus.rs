@@ -151,7 +151,12 @@ fn compute_weights(run: &PlatformRun, hours: u64) -> Vec<u128> {
     };
     let mut w = vec![0u128; hours as usize];
     let mut previous = Money::ZERO;
-    for r in &series.rows {
+    for r in series.rows() {
+        // A spool that cannot be read back: the hours fall back to even
+        // weights rather than a bill split on part of the series.
+        let Ok(r) = r else {
+            return even;
+        };
         let h = ((r.end.max(1) - 1) / HOUR).min(hours.saturating_sub(1)) as usize;
         if let Some(slot) = w.get_mut(h) {
             *slot += pico(Money(r.cost_cumulative.0.saturating_sub(previous.0)));

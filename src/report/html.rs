@@ -62,6 +62,16 @@ pub fn verdict(s: &Summary) -> Vec<String> {
     if ps.is_empty() {
         return out;
     }
+    if let Some(why) = compare::no_work(ps) {
+        let mut first = why.chars();
+        let capital: String = first
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .collect();
+        out.push(format!("{capital}{}.", first.as_str()));
+        return out;
+    }
     let field = compare::field(ps);
     let mut compared = field.compared.clone();
     compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));

@@ -4,6 +4,7 @@
 
 pub mod around;
 pub mod assumptions;
+pub mod chart_series;
 pub mod charts;
 pub mod commit;
 pub mod compare;

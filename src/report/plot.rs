@@ -88,14 +88,25 @@ pub(super) fn time_axis(max_s: f64) -> TimeAxis {
     }
 }
 
+/// Points per bucket when thinning `n` points: 0 when every point is kept
+/// (at most `2 * MAX_BUCKETS`). `chart_series.rs` thins as the rows stream
+/// past with the same plan.
+pub fn thin_plan(n: usize) -> usize {
+    if n <= 2 * MAX_BUCKETS {
+        0
+    } else {
+        n.div_ceil(MAX_BUCKETS)
+    }
+}
+
 /// Thins `(x, y)` to at most `2 * MAX_BUCKETS` points, keeping each
 /// bucket's minimum and maximum in time order.
 pub fn thin(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
     let n = x.len().min(y.len());
-    if n <= 2 * MAX_BUCKETS {
+    let per = thin_plan(n);
+    if per == 0 {
         return x.iter().zip(y).map(|(a, b)| (*a, *b)).collect();
     }
-    let per = n.div_ceil(MAX_BUCKETS);
     let mut out = Vec::with_capacity(2 * MAX_BUCKETS + 2);
     for start in (0..n).step_by(per) {
         let end = (start + per).min(n);

@@ -122,6 +122,9 @@ pub const NOT_RUN_LEGEND: &str = "not run = never ran to completion and not runn
 fn warnings(summary: &Summary) -> String {
     let field = super::compare::field(&summary.platforms);
     let mut out = String::new();
+    if let Some(why) = super::compare::no_work(&summary.platforms) {
+        out.push_str(&format!("warning: {why}\n"));
+    }
     for p in &summary.platforms {
         let excluded = field.excluded.iter().find(|(q, _)| q.name == p.name);
         if let Some((_, why)) = excluded.filter(|_| summary.platforms.len() > 1) {

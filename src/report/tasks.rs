@@ -1,20 +1,29 @@
 //! `tasks.parquet`: one row per attempt of each task on each platform.
 //!
-//! Platforms run on their own threads, so each first writes its records to a
-//! spool file of fixed-size binary records as it goes (memory stays flat
-//! however many tasks there are). When the run is over, the spools are read
-//! back in batches, platform by platform in scenario order, and written as
-//! Parquet row groups to a temporary name that is renamed at the end. The
-//! file is the same bytes for the same seed, whatever the thread timing.
+//! Each platform's sink ([`TaskSink`], on the platform's thread) gathers its
+//! records in batches of [`BATCH`] rows and hands each full batch to one
+//! writer thread ([`TaskRecords`]), which turns it into columns and writes it
+//! as a Parquet row group while the simulation goes on: on two cores the
+//! file is encoded on the core the trace reader leaves free, not after the
+//! run. Rows are in scenario order of the platforms, each platform's in the
+//! order it recorded them: the writer streams the platform whose turn it is
+//! (the first one not yet finished) and keeps the batches of later platforms
+//! in a spool file of fixed-size binary records until their turn comes, so
+//! memory stays flat however many tasks there are. Row groups are cut every
+//! [`BATCH`] rows of each platform, whatever the thread timing, so the file
+//! is the same bytes for the same seed. It is written to a temporary name
+//! and renamed when the run's other files are written.
 
 use crate::Error;
-use crate::io::files::write_atomic_with;
-use crate::io::table::{Compression, ParquetBatches, Table};
+use crate::io::files::temp_name;
+use crate::io::table::{Column, Compression, ParquetBatches, Table};
 use crate::platform::{Outcome, RecordSink, TaskRecord};
 use crate::time::SimTime;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 /// The columns, in file order, with their meaning (docs/outputs.md repeats this).
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -61,60 +70,16 @@ const NONE64: u64 = u64::MAX;
 const NONE32: u32 = u32::MAX;
 /// Bytes per spooled record.
 const RECORD: usize = 8 + 4 + 1 + 8 * 4 + 4 * 4 + 4 + 8 * 2 + 16 + 1;
-/// Records per Parquet row group.
-const BATCH: usize = 64 * 1024;
-
-/// Shared state of one platform's spool: where it is, how many records, and
-/// the first write error (a sink cannot return one).
-#[derive(Debug)]
-pub struct SpoolHandle {
-    pub platform: String,
-    pub path: PathBuf,
-    state: Mutex<(u64, Option<String>)>,
-}
-
-impl SpoolHandle {
-    pub fn records(&self) -> u64 {
-        self.state.lock().map(|s| s.0).unwrap_or(0)
-    }
-}
-
-/// A [`RecordSink`] that appends records to a spool file.
-pub struct TaskSpool {
-    out: BufWriter<std::fs::File>,
-    handle: Arc<SpoolHandle>,
-    count: u64,
-    error: Option<String>,
-}
-
-impl TaskSpool {
-    /// Creates the spool for `platform` (number `index` in the scenario) in `dir`.
-    pub fn create(
-        dir: &Path,
-        index: usize,
-        platform: &str,
-    ) -> Result<(TaskSpool, Arc<SpoolHandle>), Error> {
-        let path = dir.join(format!(".tasks-{index}.spool-{}", std::process::id()));
-        let file = std::fs::File::create(&path).map_err(|source| Error::Output {
-            path: path.clone(),
-            source,
-        })?;
-        let handle = Arc::new(SpoolHandle {
-            platform: platform.to_string(),
-            path,
-            state: Mutex::new((0, None)),
-        });
-        Ok((
-            TaskSpool {
-                out: BufWriter::with_capacity(1 << 20, file),
-                handle: handle.clone(),
-                count: 0,
-                error: None,
-            },
-            handle,
-        ))
-    }
-}
+/// Records per Parquet row group (of one platform).
+pub const BATCH: usize = 64 * 1024;
+/// Records per chunk a sink hands over: small, so the chunks in flight take
+/// little memory (the writer gathers a row group's columns itself).
+const CHUNK: usize = 4096;
+/// Chunks waiting for the writer.
+const QUEUE: usize = 2;
+/// Emptied chunks kept for the sinks to fill again (fresh memory for each
+/// chunk would cost the simulation thread its page faults).
+const POOL: usize = 2;
 
 fn opt64(v: Option<SimTime>) -> u64 {
     v.unwrap_or(NONE64)
@@ -144,6 +109,58 @@ fn encode(r: &TaskRecord, b: &mut [u8; RECORD]) {
     put(&[0]);
 }
 
+/// The record [`encode`] wrote.
+fn decode(b: &[u8; RECORD]) -> Result<TaskRecord, String> {
+    let mut at = 0;
+    let mut take = |n: usize| {
+        let s = &b[at..at + n];
+        at += n;
+        s
+    };
+    let mut u64_ = |n| {
+        let mut v = [0u8; 8];
+        v[..n].copy_from_slice(take(n));
+        u64::from_le_bytes(v)
+    };
+    let task_id = u64_(8);
+    let attempt = u64_(4) as u32;
+    let o = u64_(1) as usize;
+    let outcome = *OUTCOMES
+        .get(o)
+        .ok_or_else(|| format!("corrupt spool record (outcome {o})"))?;
+    let some = |v: u64| (v != NONE64).then_some(v);
+    let submit = u64_(8);
+    let launch = some(u64_(8));
+    let running = some(u64_(8));
+    let end = some(u64_(8));
+    let cpu_milli_requested = u64_(4) as u32;
+    let memory_mib_requested = u64_(4) as u32;
+    let cpu_milli_billed = u64_(4) as u32;
+    let memory_mib_billed = u64_(4) as u32;
+    let instance = u64_(4) as u32;
+    let billed_span = u64_(8);
+    let run_span = u64_(8);
+    let low = u64_(8) as u128;
+    let cost = low | ((u64_(8) as u128) << 64);
+    Ok(TaskRecord {
+        task_id,
+        attempt,
+        submit,
+        launch,
+        instance: (instance != NONE32).then_some(instance),
+        running,
+        end,
+        cpu_milli_requested,
+        memory_mib_requested,
+        cpu_milli_billed,
+        memory_mib_billed,
+        billed_span,
+        run_span,
+        cost: (cost != u128::MAX).then_some(crate::pricing::Money(cost)),
+        outcome,
+    })
+}
+
 const OUTCOMES: [Outcome; 6] = [
     Outcome::Completed,
     Outcome::Interrupted,
@@ -153,37 +170,346 @@ const OUTCOMES: [Outcome; 6] = [
     Outcome::OomKilled,
 ];
 
-impl RecordSink for TaskSpool {
+/// What a sink sends the writer thread.
+enum Msg {
+    /// A chunk of one platform's records (full, or its last).
+    Rows(usize, Vec<TaskRecord>),
+    /// The platform's sink is gone: it records nothing more.
+    Done(usize),
+    /// The run failed: stop and write nothing.
+    Abort,
+}
+
+type Pool = Arc<Mutex<Vec<Vec<TaskRecord>>>>;
+
+/// A [`RecordSink`] for one platform: gathers records in chunks of
+/// [`CHUNK`] and hands them to the writer thread.
+pub struct TaskSink {
+    index: usize,
+    rows: Vec<TaskRecord>,
+    tx: SyncSender<Msg>,
+    pool: Pool,
+    /// The writer is gone (it failed, or the run is being abandoned): its
+    /// error is reported by [`TaskRecords::finish`].
+    closed: bool,
+}
+
+impl TaskSink {
+    fn hand_over(&mut self) {
+        let fresh = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| Vec::with_capacity(CHUNK));
+        let full = std::mem::replace(&mut self.rows, fresh);
+        if !self.closed && self.tx.send(Msg::Rows(self.index, full)).is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+impl RecordSink for TaskSink {
+    #[inline]
     fn record(&mut self, record: &TaskRecord) {
-        if self.error.is_some() {
-            return;
-        }
-        let mut b = [0u8; RECORD];
-        encode(record, &mut b);
-        match self.out.write_all(&b) {
-            Ok(()) => self.count += 1,
-            Err(e) => self.error = Some(e.to_string()),
+        self.rows.push(record.clone());
+        if self.rows.len() >= CHUNK {
+            self.hand_over();
         }
     }
 }
 
-impl Drop for TaskSpool {
+impl Drop for TaskSink {
     fn drop(&mut self) {
-        if self.error.is_none()
-            && let Err(e) = self.out.flush()
-        {
-            self.error = Some(e.to_string());
+        if !self.rows.is_empty() {
+            self.hand_over();
         }
-        if let Ok(mut s) = self.handle.state.lock() {
-            *s = (self.count, self.error.take());
+        if !self.closed {
+            let _ = self.tx.send(Msg::Done(self.index));
         }
     }
 }
 
-/// Columns of one batch being decoded.
+/// The task records of one run: a sink per platform ([`TaskRecords::sink`])
+/// and the thread writing `tasks.parquet`. [`TaskRecords::finish`] waits for
+/// the file and gives it its name; dropped unfinished (a failed run), it
+/// stops the writer and removes what it wrote.
+pub struct TaskRecords {
+    path: PathBuf,
+    tmp: PathBuf,
+    spools: Vec<PathBuf>,
+    tx: Mutex<Option<SyncSender<Msg>>>,
+    taken: Mutex<Vec<bool>>,
+    pool: Pool,
+    thread: Mutex<Option<JoinHandle<Result<u64, String>>>>,
+}
+
+impl TaskRecords {
+    /// Starts the writer of `dir/tasks.parquet` for these platforms (names
+    /// in scenario order).
+    pub fn start(dir: &Path, platforms: &[&str]) -> Result<TaskRecords, Error> {
+        let path = dir.join("tasks.parquet");
+        let tmp = temp_name(&path);
+        let spools: Vec<PathBuf> = (0..platforms.len())
+            .map(|i| dir.join(format!(".tasks-{i}.spool-{}", std::process::id())))
+            .collect();
+        let file = std::fs::File::create(&tmp).map_err(|source| Error::Output {
+            path: tmp.clone(),
+            source,
+        })?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let pool: Pool = Arc::default();
+        let writer = Writer {
+            platforms: platforms.iter().map(|p| p.to_string()).collect(),
+            spool_paths: spools.clone(),
+            spools: platforms.iter().map(|_| None).collect(),
+            spooled: vec![0; platforms.len()],
+            done: vec![false; platforms.len()],
+            current: 0,
+            cols: Cols::new(),
+            rows: 0,
+            pool: pool.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("task records".into())
+            .spawn(move || writer.run(rx, file))
+            .map_err(|source| Error::Output {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(TaskRecords {
+            path,
+            tmp,
+            spools,
+            tx: Mutex::new(Some(tx)),
+            taken: Mutex::new(vec![false; platforms.len()]),
+            pool,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// The sink of platform `index` (once; None after, or out of range).
+    pub fn sink(&self, index: usize) -> Option<TaskSink> {
+        let mut taken = self.taken.lock().ok()?;
+        let t = taken.get_mut(index)?;
+        if *t {
+            return None;
+        }
+        *t = true;
+        let tx = self.tx.lock().ok()?.as_ref()?.clone();
+        Some(TaskSink {
+            index,
+            rows: Vec::with_capacity(CHUNK),
+            tx,
+            pool: self.pool.clone(),
+            closed: false,
+        })
+    }
+
+    /// Waits for the writer (every sink must be gone) and renames the file
+    /// `tasks.parquet`. Returns the number of rows.
+    pub fn finish(&self) -> Result<u64, Error> {
+        self.tx.lock().map(|mut t| t.take()).ok();
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        let result = match thread {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err("the task record writer stopped".into())),
+            None => Err("tasks.parquet was already written".into()),
+        };
+        let result = result.and_then(|rows| {
+            std::fs::rename(&self.tmp, &self.path)
+                .map(|_| rows)
+                .map_err(|e| e.to_string())
+        });
+        self.remove_temporary();
+        result.map_err(|e| Error::Output {
+            path: self.path.clone(),
+            source: std::io::Error::other(format!("writing task records: {e}")),
+        })
+    }
+
+    fn remove_temporary(&self) {
+        let _ = std::fs::remove_file(&self.tmp);
+        for s in &self.spools {
+            let _ = std::fs::remove_file(s);
+        }
+    }
+}
+
+impl Drop for TaskRecords {
+    fn drop(&mut self) {
+        let thread = self.thread.get_mut().ok().and_then(|t| t.take());
+        if let Some(thread) = thread {
+            if let Some(tx) = self.tx.get_mut().ok().and_then(|t| t.take()) {
+                let _ = tx.send(Msg::Abort);
+            }
+            let _ = thread.join();
+            self.remove_temporary();
+        }
+    }
+}
+
+/// The writer thread's state.
+struct Writer {
+    platforms: Vec<String>,
+    spool_paths: Vec<PathBuf>,
+    /// Batches of platforms whose turn has not come.
+    spools: Vec<Option<BufWriter<std::fs::File>>>,
+    spooled: Vec<u64>,
+    done: Vec<bool>,
+    /// The platform being written: the first one not done.
+    current: usize,
+    /// Its row group being gathered.
+    cols: Cols,
+    rows: u64,
+    pool: Pool,
+}
+
+type Out<'a> = ParquetBatches<&'a mut BufWriter<std::fs::File>>;
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Msg>, file: std::fs::File) -> Result<u64, String> {
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut parquet = ParquetBatches::on_this_thread(
+            &mut out,
+            &Cols::default().table("")?,
+            TASKS_COMPRESSION,
+        )
+        .map_err(|e| e.0)?;
+        loop {
+            match rx.recv() {
+                Ok(Msg::Rows(p, rows)) => self.take(&mut parquet, p, rows)?,
+                Ok(Msg::Done(p)) => {
+                    if let Some(d) = self.done.get_mut(p) {
+                        *d = true;
+                    }
+                    self.advance(&mut parquet)?;
+                }
+                Ok(Msg::Abort) => return Err("abandoned".into()),
+                // Every sink and the run's own sender are gone.
+                Err(_) => break,
+            }
+        }
+        self.done.fill(true);
+        self.advance(&mut parquet)?;
+        parquet.finish().map_err(|e| e.0)?;
+        out.flush().map_err(|e| e.to_string())?;
+        out.get_ref().sync_all().map_err(|e| e.to_string())?;
+        Ok(self.rows)
+    }
+
+    fn take(&mut self, out: &mut Out<'_>, p: usize, rows: Vec<TaskRecord>) -> Result<(), String> {
+        if p == self.current {
+            return self.write(out, p, rows);
+        }
+        if p < self.current || p >= self.platforms.len() {
+            // A platform already written (or none) sent more: cannot happen,
+            // as a sink's last message is its `Done`.
+            return Err(format!("task records of platform {p} after its turn"));
+        }
+        let path = &self.spool_paths[p];
+        let io = |e: std::io::Error| format!("{}: {e}", path.display());
+        let spool = match &mut self.spools[p] {
+            Some(s) => s,
+            s @ None => s.insert(BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(path).map_err(io)?,
+            )),
+        };
+        let mut b = [0u8; RECORD];
+        for r in &rows {
+            encode(r, &mut b);
+            spool.write_all(&b).map_err(io)?;
+        }
+        self.spooled[p] += rows.len() as u64;
+        self.recycle(rows);
+        Ok(())
+    }
+
+    /// Moves on past the platforms that are done (writing the last row
+    /// group of each), then writes the spooled chunks of the one whose turn
+    /// comes.
+    fn advance(&mut self, out: &mut Out<'_>) -> Result<(), String> {
+        while self.current < self.platforms.len() && self.done[self.current] {
+            self.flush(out)?;
+            self.current += 1;
+            let p = self.current;
+            let Some(spool) = self.spools.get_mut(p).and_then(Option::take) else {
+                continue;
+            };
+            let path = self.spool_paths[p].clone();
+            let io = |e: std::io::Error| format!("{}: {e}", path.display());
+            let file = spool.into_inner().map_err(|e| io(e.into_error()))?;
+            drop(file);
+            let mut reader =
+                BufReader::with_capacity(1 << 20, std::fs::File::open(&path).map_err(io)?);
+            let mut left = std::mem::take(&mut self.spooled[p]);
+            let mut b = [0u8; RECORD];
+            while left > 0 {
+                let n = (left as usize).min(CHUNK);
+                let mut rows = self.fresh();
+                for _ in 0..n {
+                    reader.read_exact(&mut b).map_err(io)?;
+                    rows.push(decode(&b)?);
+                }
+                left -= n as u64;
+                self.write(out, p, rows)?;
+            }
+            drop(reader);
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Adds the rows of the current platform `p`, writing each full row group.
+    fn write(&mut self, out: &mut Out<'_>, p: usize, rows: Vec<TaskRecord>) -> Result<(), String> {
+        debug_assert_eq!(p, self.current);
+        for r in &rows {
+            self.cols.push(r);
+            if self.cols.len() == BATCH {
+                self.flush(out)?;
+            }
+        }
+        self.recycle(rows);
+        Ok(())
+    }
+
+    /// Writes the row group gathered so far, if any.
+    fn flush(&mut self, out: &mut Out<'_>) -> Result<(), String> {
+        let n = self.cols.len();
+        if n > 0 {
+            let cols = std::mem::take(&mut self.cols);
+            let platform = self.platforms.get(self.current).map_or("", String::as_str);
+            out.write(&cols.table(platform)?).map_err(|e| e.0)?;
+            self.rows += n as u64;
+            // The next row group's room, once this one's memory is free.
+            self.cols = Cols::new();
+        }
+        Ok(())
+    }
+
+    fn fresh(&self) -> Vec<TaskRecord> {
+        self.pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| Vec::with_capacity(CHUNK))
+    }
+
+    fn recycle(&self, mut rows: Vec<TaskRecord>) {
+        rows.clear();
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < POOL
+        {
+            p.push(rows);
+        }
+    }
+}
+
+/// The columns of one row group, gathered row by row.
 #[derive(Default)]
-struct Batch {
-    platform: Vec<String>,
+struct Cols {
     task_id: Vec<u64>,
     attempt: Vec<u32>,
     outcome: Vec<&'static str>,
@@ -201,46 +527,62 @@ struct Batch {
     cost: Vec<Option<f64>>,
 }
 
-impl Batch {
-    fn push(&mut self, platform: &str, b: &[u8]) -> Result<(), String> {
-        let mut at = 0;
-        let mut take = |n: usize| {
-            let s = &b[at..at + n];
-            at += n;
-            s
-        };
-        let u64_ = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
-        let u32_ = |s: &[u8]| u32::from_le_bytes(s.try_into().expect("4 bytes"));
-        let secs = |v: u64| (v != NONE64).then(|| v as f64 / 1e6);
-        self.platform.push(platform.to_string());
-        self.task_id.push(u64_(take(8)));
-        self.attempt.push(u32_(take(4)));
-        let o = take(1)[0] as usize;
-        let outcome = OUTCOMES
-            .get(o)
-            .ok_or_else(|| format!("corrupt spool record (outcome {o})"))?;
-        self.outcome.push(outcome.as_str());
-        self.submit.push(u64_(take(8)) as f64 / 1e6);
-        self.launch.push(secs(u64_(take(8))));
-        self.running.push(secs(u64_(take(8))));
-        self.end.push(secs(u64_(take(8))));
-        self.cpu_req.push(u32_(take(4)) as f64 / 1000.0);
-        self.mem_req.push(u32_(take(4)));
-        self.cpu_billed.push(u32_(take(4)) as f64 / 1000.0);
-        self.mem_billed.push(u32_(take(4)));
-        let inst = u32_(take(4));
-        self.instance.push((inst != NONE32).then_some(inst));
-        self.billed.push(u64_(take(8)) as f64 / 1e6);
-        self.run.push(u64_(take(8)) as f64 / 1e6);
-        let cost = u128::from_le_bytes(take(16).try_into().expect("16 bytes"));
-        self.cost
-            .push((cost != u128::MAX).then(|| crate::pricing::Money(cost).usd()));
-        Ok(())
+fn secs(v: SimTime) -> f64 {
+    v as f64 / 1e6
+}
+
+/// [`crate::pricing::Money::usd`], the same value to the bit, without its
+/// 128-bit division when the amount fits in 64 bits (under 18.4 USD): the
+/// integer parts are the same, and an integer below 2^64 converts to the
+/// same float from either width.
+fn usd(m: crate::pricing::Money) -> f64 {
+    const ATTO: u64 = crate::pricing::money::ATTO_PER_USD as u64;
+    match u64::try_from(m.0) {
+        Ok(v) => (v / ATTO) as f64 + (v % ATTO) as f64 / ATTO as f64,
+        Err(_) => m.usd(),
+    }
+}
+
+impl Cols {
+    fn new() -> Cols {
+        macro_rules! cols {
+            ($($f:ident),*) => {
+                Cols { $($f: Vec::with_capacity(BATCH)),* }
+            };
+        }
+        cols!(
+            task_id, attempt, outcome, submit, launch, running, end, cpu_req, mem_req, cpu_billed,
+            mem_billed, instance, billed, run, cost
+        )
     }
 
-    fn table(self) -> Result<Table, String> {
+    fn len(&self) -> usize {
+        self.task_id.len()
+    }
+
+    #[inline]
+    fn push(&mut self, r: &TaskRecord) {
+        self.task_id.push(r.task_id);
+        self.attempt.push(r.attempt);
+        self.outcome.push(r.outcome.as_str());
+        self.submit.push(secs(r.submit));
+        self.launch.push(r.launch.map(secs));
+        self.running.push(r.running.map(secs));
+        self.end.push(r.end.map(secs));
+        self.cpu_req.push(r.cpu_milli_requested as f64 / 1000.0);
+        self.mem_req.push(r.memory_mib_requested);
+        self.cpu_billed.push(r.cpu_milli_billed as f64 / 1000.0);
+        self.mem_billed.push(r.memory_mib_billed);
+        self.instance.push(r.instance);
+        self.billed.push(secs(r.billed_span));
+        self.run.push(secs(r.run_span));
+        self.cost.push(r.cost.map(usd));
+    }
+
+    /// The file's columns, for rows of `platform`.
+    fn table(self, platform: &str) -> Result<Table, String> {
         Table::new(vec![
-            ("platform", self.platform.into()),
+            ("platform", Column::Repeat(platform.to_string(), self.len())),
             ("task_id", self.task_id.into()),
             ("attempt", self.attempt.into()),
             ("outcome", self.outcome.into()),
@@ -261,85 +603,11 @@ impl Batch {
     }
 }
 
-/// Writes `tasks.parquet` in `dir` from the platforms' spools (in scenario
-/// order) and removes the spools. Returns the number of rows.
-pub fn assemble(dir: &Path, spools: &[Arc<SpoolHandle>]) -> Result<u64, Error> {
-    for s in spools {
-        let state = s
-            .state
-            .lock()
-            .map_err(|_| Error::Internal("spool lock".into()))?;
-        if let Some(e) = &state.1 {
-            return Err(Error::Output {
-                path: s.path.clone(),
-                source: std::io::Error::other(format!("writing task records: {e}")),
-            });
-        }
-    }
-    let mut rows = 0u64;
-    let result = write_atomic_with(&dir.join("tasks.parquet"), |f| {
-        let mut writer: Option<ParquetBatches<&mut std::fs::File>> = None;
-        let mut f = Some(f);
-        for spool in spools {
-            let file = std::fs::File::open(&spool.path)
-                .map_err(|e| format!("{}: {e}", spool.path.display()))?;
-            let mut reader = BufReader::with_capacity(1 << 20, file);
-            let mut left = spool.records();
-            let mut buf = [0u8; RECORD];
-            while left > 0 {
-                let mut batch = Batch::default();
-                let n = (left as usize).min(BATCH);
-                for _ in 0..n {
-                    reader
-                        .read_exact(&mut buf)
-                        .map_err(|e| format!("{}: {e}", spool.path.display()))?;
-                    batch.push(&spool.platform, &buf)?;
-                }
-                left -= n as u64;
-                rows += n as u64;
-                let table = batch.table()?;
-                if writer.is_none() {
-                    let out = f.take().expect("one writer");
-                    writer = Some(
-                        ParquetBatches::new(out, &table, TASKS_COMPRESSION)
-                            .map_err(|e| e.to_string())?,
-                    );
-                }
-                writer
-                    .as_mut()
-                    .expect("created above")
-                    .write(&table)
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        match writer {
-            Some(w) => w.finish().map_err(|e| e.to_string()),
-            None => {
-                // No records at all: still write a file with the columns.
-                let mut table = Batch::default().table()?;
-                let out = f.take().expect("unused");
-                table
-                    .write_parquet(out, TASKS_COMPRESSION)
-                    .map_err(|e| e.to_string())
-            }
-        }
-    });
-    remove_spools(spools);
-    result.map(|_| rows).map_err(Error::from)
-}
-
 /// `tasks.parquet` is the largest file a run writes (a row per attempt).
 /// Snappy, which every Parquet reader supports, writes it in 0.37 s instead
 /// of zstd's 0.60 s for 1 M tasks, at 54 MB instead of 41 MB
 /// (`cargo bench --bench reports`).
 const TASKS_COMPRESSION: Compression = Compression::Snappy;
-
-/// Deletes spool files (after assembly, or when a run fails).
-pub fn remove_spools(spools: &[Arc<SpoolHandle>]) {
-    for s in spools {
-        let _ = std::fs::remove_file(&s.path);
-    }
-}
 
 /// Reads `tasks.parquet` (for tests and `report`).
 pub fn read(path: &Path) -> Result<Table, Error> {
@@ -351,11 +619,8 @@ mod tests {
     use super::*;
     use crate::pricing::Money;
 
-    #[test]
-    fn records_round_trip_through_a_spool() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut spool, handle) = TaskSpool::create(dir.path(), 0, "fg").unwrap();
-        let r = TaskRecord {
+    fn interrupted() -> TaskRecord {
+        TaskRecord {
             task_id: 7,
             attempt: 1,
             submit: 1_500_000,
@@ -371,11 +636,13 @@ mod tests {
             run_span: 60_000_000,
             cost: Some(Money(1_234_000_000_000_000)),
             outcome: Outcome::Interrupted,
-        };
-        spool.record(&r);
-        spool.record(&TaskRecord::not_launched(
+        }
+    }
+
+    fn unschedulable(id: u64) -> TaskRecord {
+        TaskRecord::not_launched(
             &crate::workload::Task {
-                id: 8,
+                id,
                 submit: 5,
                 duration: 1,
                 cpu_milli: 64_000,
@@ -388,19 +655,155 @@ mod tests {
             0,
             (0, 0),
             Outcome::Unschedulable,
-        ));
-        drop(spool);
-        assert_eq!(handle.records(), 2);
-        assert_eq!(assemble(dir.path(), &[handle]).unwrap(), 2);
+        )
+    }
+
+    #[test]
+    fn records_are_written_as_the_run_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = TaskRecords::start(dir.path(), &["fg"]).unwrap();
+        let mut sink = records.sink(0).unwrap();
+        // One sink a platform.
+        assert!(records.sink(0).is_none());
+        assert!(records.sink(1).is_none());
+        sink.record(&interrupted());
+        sink.record(&unschedulable(8));
+        drop(sink);
+        assert_eq!(records.finish().unwrap(), 2);
         let t = read(&dir.path().join("tasks.parquet")).unwrap();
         assert_eq!(t.height(), 2);
         let outcome = t.strs("outcome").unwrap();
         assert_eq!(outcome[0].as_deref(), Some("interrupted"));
+        assert_eq!(t.strs("platform").unwrap()[1].as_deref(), Some("fg"));
         let cost = t.f64s("cost_usd").unwrap();
         assert_eq!(cost, vec![Some(0.001234), None]);
         let billed = t.f64s("billed_s").unwrap();
         assert_eq!(billed[0], Some(61.0));
-        // Only tasks.parquet remains: the spool is gone.
+        assert_eq!(t.f64s("launch_s").unwrap(), vec![Some(2.0), None]);
+        assert_eq!(t.f64s("cpu_vcpu_requested").unwrap()[0], Some(0.25));
+        drop(records);
+        // Only tasks.parquet remains: no temporary file, no spool.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_spooled_record_reads_back_the_same() {
+        let mut b = [0u8; RECORD];
+        for r in [
+            interrupted(),
+            unschedulable(u64::MAX - 1),
+            TaskRecord {
+                instance: Some(41),
+                launch: None,
+                // More than 2^64 atto-dollars: both halves of the u128.
+                cost: Some(Money(123_456_789_012_345_678_901_234)),
+                outcome: Outcome::OomKilled,
+                ..interrupted()
+            },
+        ] {
+            encode(&r, &mut b);
+            assert_eq!(decode(&b).unwrap(), r);
+        }
+        b[12] = 6;
+        assert_eq!(decode(&b).unwrap_err(), "corrupt spool record (outcome 6)");
+    }
+
+    #[test]
+    fn usd_is_money_usd_to_the_bit() {
+        let mut v: u128 = 1;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for m in [
+                v,
+                x as u128,
+                (x >> (x % 64)) as u128,
+                u64::MAX as u128,
+                (u64::MAX as u128) + 1,
+            ] {
+                assert_eq!(usd(Money(m)).to_bits(), Money(m).usd().to_bits(), "{m}");
+            }
+            v = v.wrapping_mul(3).wrapping_add(x as u128);
+        }
+        assert_eq!(usd(Money(1_234_000_000_000_000)), 0.001234);
+    }
+
+    /// Platforms finish in any order; the file holds them in scenario order,
+    /// each platform's rows in the order recorded, also across batches that
+    /// waited in a spool.
+    #[test]
+    fn platforms_keep_scenario_order_whatever_finishes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = TaskRecords::start(dir.path(), &["a", "b", "c"]).unwrap();
+        let (mut a, mut b, mut c) = (
+            records.sink(0).unwrap(),
+            records.sink(1).unwrap(),
+            records.sink(2).unwrap(),
+        );
+        let n = BATCH as u64 + 10;
+        for i in 0..n {
+            c.record(&unschedulable(2_000_000 + i));
+            b.record(&unschedulable(1_000_000 + i));
+            if i % 10_000 == 0 {
+                a.record(&unschedulable(i));
+            }
+        }
+        drop(c);
+        drop(b);
+        drop(a);
+        assert_eq!(records.finish().unwrap(), 2 * n + 7);
+        let t = read(&dir.path().join("tasks.parquet")).unwrap();
+        let ids = t.u64s("task_id").unwrap();
+        let platforms: Vec<String> = t
+            .strs("platform")
+            .unwrap()
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
+        let want: Vec<u64> = (0..7)
+            .map(|i| i * 10_000)
+            .chain((0..n).map(|i| 1_000_000 + i))
+            .chain((0..n).map(|i| 2_000_000 + i))
+            .collect();
+        assert_eq!(ids, want);
+        assert_eq!(platforms[6], "a");
+        assert_eq!(platforms[7], "b");
+        assert_eq!(platforms[7 + n as usize], "c");
+        drop(records);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn no_records_still_write_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = TaskRecords::start(dir.path(), &["a", "b"]).unwrap();
+        drop(records.sink(1));
+        assert_eq!(records.finish().unwrap(), 0);
+        let t = read(&dir.path().join("tasks.parquet")).unwrap();
+        assert_eq!(t.height(), 0);
+        let names: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+        assert_eq!(t.names(), names);
+    }
+
+    /// A failed run drops its records unfinished: the writer stops (a sink
+    /// still alive finds it gone) and nothing is left behind.
+    #[test]
+    fn an_abandoned_run_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = TaskRecords::start(dir.path(), &["a", "b"]).unwrap();
+        let mut a = records.sink(0).unwrap();
+        let mut b = records.sink(1).unwrap();
+        for i in 0..(BATCH as u64 + 5) {
+            b.record(&unschedulable(i));
+        }
+        drop(b);
+        drop(records);
+        for i in 0..(2 * BATCH as u64) {
+            a.record(&unschedulable(i));
+        }
+        drop(a);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

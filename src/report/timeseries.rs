@@ -3,9 +3,13 @@
 //! Charts are drawn from the same table, whether it was just computed or read
 //! back from a finished run by `fargate-sim report`.
 
+use super::chart_series::{ChartRow, ChartSeries};
 use crate::Error;
-use crate::io::table::{self, ReadError, Table};
-use crate::platform::series::SeriesRow;
+use crate::io::files::write_atomic_with;
+use crate::io::table::{
+    self, Compression, ParquetBatches, ParquetFile, ReadError, Table, TableError, write_csv_batches,
+};
+use crate::platform::series::{SeriesRecorder, SeriesRow, SeriesRows};
 use crate::pricing::Money;
 use crate::time::sim_to_seconds;
 use std::path::Path;
@@ -78,70 +82,280 @@ pub struct PlatformSeries {
     pub cost_cumulative_usd: Vec<f64>,
 }
 
+/// The columns of the table being built, row by row.
+struct Columns {
+    name: Vec<String>,
+    t_start: Vec<f64>,
+    t_end: Vec<f64>,
+    submitted: Vec<u64>,
+    completed: Vec<u64>,
+    waiting: Vec<u64>,
+    starting: Vec<u64>,
+    running: Vec<u64>,
+    replicas: Vec<u64>,
+    launching_i: Vec<Option<u64>>,
+    running_i: Vec<Option<u64>>,
+    vcpu_p: Vec<f64>,
+    vcpu_a: Vec<f64>,
+    mem_p: Vec<f64>,
+    mem_a: Vec<f64>,
+    cost: Vec<f64>,
+    cumulative: Vec<f64>,
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Columns {
+        Columns {
+            name: Vec::with_capacity(n),
+            t_start: Vec::with_capacity(n),
+            t_end: Vec::with_capacity(n),
+            submitted: Vec::with_capacity(n),
+            completed: Vec::with_capacity(n),
+            waiting: Vec::with_capacity(n),
+            starting: Vec::with_capacity(n),
+            running: Vec::with_capacity(n),
+            replicas: Vec::with_capacity(n),
+            launching_i: Vec::with_capacity(n),
+            running_i: Vec::with_capacity(n),
+            vcpu_p: Vec::with_capacity(n),
+            vcpu_a: Vec::with_capacity(n),
+            mem_p: Vec::with_capacity(n),
+            mem_a: Vec::with_capacity(n),
+            cost: Vec::with_capacity(n),
+            cumulative: Vec::with_capacity(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.name.len()
+    }
+
+    /// Adds `r` of `platform`; `previous` is the platform's cumulative cost
+    /// at the row before (0 for its first).
+    fn push(&mut self, platform: &str, r: &SeriesRow, previous: Money) {
+        let g = &r.gauges;
+        self.name.push(platform.to_string());
+        self.t_start.push(sim_to_seconds(r.start));
+        self.t_end.push(sim_to_seconds(r.end));
+        self.submitted.push(r.tasks_submitted);
+        self.completed.push(r.tasks_completed);
+        self.waiting.push(g.tasks_waiting);
+        self.starting.push(g.tasks_starting);
+        self.running.push(g.tasks_running);
+        self.replicas.push(g.replicas_running);
+        self.launching_i.push(g.instances_launching);
+        self.running_i.push(g.instances_running);
+        self.vcpu_p.push(g.cpu_milli_provisioned as f64 / 1000.0);
+        self.vcpu_a.push(g.cpu_milli_allocated as f64 / 1000.0);
+        self.mem_p.push(g.memory_mib_provisioned as f64 / 1024.0);
+        self.mem_a.push(g.memory_mib_allocated as f64 / 1024.0);
+        self.cost.push(r.cost_since(previous).usd());
+        self.cumulative.push(r.cost_cumulative.usd());
+    }
+
+    fn table(self) -> Result<Table, Error> {
+        Table::new(vec![
+            ("platform", self.name.into()),
+            ("t_start_s", self.t_start.into()),
+            ("t_end_s", self.t_end.into()),
+            ("tasks_submitted", self.submitted.into()),
+            ("tasks_completed", self.completed.into()),
+            ("tasks_waiting", self.waiting.into()),
+            ("tasks_starting", self.starting.into()),
+            ("tasks_running", self.running.into()),
+            ("replicas_running", self.replicas.into()),
+            ("instances_launching", self.launching_i.into()),
+            ("instances_running", self.running_i.into()),
+            ("vcpu_provisioned", self.vcpu_p.into()),
+            ("vcpu_allocated", self.vcpu_a.into()),
+            ("memory_gib_provisioned", self.mem_p.into()),
+            ("memory_gib_allocated", self.mem_a.into()),
+            ("cost_usd", self.cost.into()),
+            ("cost_cumulative_usd", self.cumulative.into()),
+        ])
+        .map_err(|e| Error::Internal(format!("building the time series: {e}")))
+    }
+}
+
 /// Builds the table from each platform's rows, in scenario order.
 pub fn frame(platforms: &[(&str, &[SeriesRow])]) -> Result<Table, Error> {
     let n: usize = platforms.iter().map(|(_, r)| r.len()).sum();
-    let mut name = Vec::with_capacity(n);
-    let mut t_start = Vec::with_capacity(n);
-    let mut t_end = Vec::with_capacity(n);
-    let mut submitted = Vec::with_capacity(n);
-    let mut completed = Vec::with_capacity(n);
-    let mut waiting = Vec::with_capacity(n);
-    let mut starting = Vec::with_capacity(n);
-    let mut running = Vec::with_capacity(n);
-    let mut replicas = Vec::with_capacity(n);
-    let mut launching_i: Vec<Option<u64>> = Vec::with_capacity(n);
-    let mut running_i: Vec<Option<u64>> = Vec::with_capacity(n);
-    let mut vcpu_p = Vec::with_capacity(n);
-    let mut vcpu_a = Vec::with_capacity(n);
-    let mut mem_p = Vec::with_capacity(n);
-    let mut mem_a = Vec::with_capacity(n);
-    let mut cost = Vec::with_capacity(n);
-    let mut cumulative = Vec::with_capacity(n);
+    let mut c = Columns::with_capacity(n);
     for (platform, rows) in platforms {
         let mut previous = Money::ZERO;
         for r in rows.iter() {
-            let g = &r.gauges;
-            name.push(platform.to_string());
-            t_start.push(sim_to_seconds(r.start));
-            t_end.push(sim_to_seconds(r.end));
-            submitted.push(r.tasks_submitted);
-            completed.push(r.tasks_completed);
-            waiting.push(g.tasks_waiting);
-            starting.push(g.tasks_starting);
-            running.push(g.tasks_running);
-            replicas.push(g.replicas_running);
-            launching_i.push(g.instances_launching);
-            running_i.push(g.instances_running);
-            vcpu_p.push(g.cpu_milli_provisioned as f64 / 1000.0);
-            vcpu_a.push(g.cpu_milli_allocated as f64 / 1000.0);
-            mem_p.push(g.memory_mib_provisioned as f64 / 1024.0);
-            mem_a.push(g.memory_mib_allocated as f64 / 1024.0);
-            cost.push(r.cost_since(previous).usd());
-            cumulative.push(r.cost_cumulative.usd());
+            c.push(platform, r, previous);
             previous = r.cost_cumulative;
         }
     }
-    Table::new(vec![
-        ("platform", name.into()),
-        ("t_start_s", t_start.into()),
-        ("t_end_s", t_end.into()),
-        ("tasks_submitted", submitted.into()),
-        ("tasks_completed", completed.into()),
-        ("tasks_waiting", waiting.into()),
-        ("tasks_starting", starting.into()),
-        ("tasks_running", running.into()),
-        ("replicas_running", replicas.into()),
-        ("instances_launching", launching_i.into()),
-        ("instances_running", running_i.into()),
-        ("vcpu_provisioned", vcpu_p.into()),
-        ("vcpu_allocated", vcpu_a.into()),
-        ("memory_gib_provisioned", mem_p.into()),
-        ("memory_gib_allocated", mem_a.into()),
-        ("cost_usd", cost.into()),
-        ("cost_cumulative_usd", cumulative.into()),
-    ])
-    .map_err(|e| Error::Internal(format!("building the time series: {e}")))
+    c.table()
+}
+
+/// The rows of a Parquet row group as polars' one-table writer cuts them
+/// (`chunk_df_for_writing`, groups of about 512 × 512 rows): one group
+/// below 2 × 512², else `n / 512²` groups of equal size, the last taking
+/// the remainder. Writing the groups as batches gives the same file.
+pub fn row_groups(n: usize) -> Vec<usize> {
+    const GROUP: usize = 512 * 512;
+    let k = n / GROUP;
+    if k <= 1 {
+        return if n == 0 { Vec::new() } else { vec![n] };
+    }
+    let size = n / k;
+    let mut groups = vec![size; k - 1];
+    groups.push(n - size * (k - 1));
+    groups
+}
+
+/// Rows a CSV batch holds while `timeseries.csv` is written.
+const CSV_BATCH: usize = 1 << 16;
+
+/// Every platform's rows in order, taken a batch at a time as tables.
+struct RowWalk<'a> {
+    platforms: &'a [(&'a str, Option<&'a SeriesRecorder>)],
+    /// The platform being read, its rows, and its cumulative cost so far.
+    at: usize,
+    rows: Option<SeriesRows<'a>>,
+    previous: Money,
+}
+
+impl<'a> RowWalk<'a> {
+    fn new(platforms: &'a [(&'a str, Option<&'a SeriesRecorder>)]) -> RowWalk<'a> {
+        RowWalk {
+            platforms,
+            at: 0,
+            rows: None,
+            previous: Money::ZERO,
+        }
+    }
+
+    /// The next `size` rows (fewer at the end) as a table, `None` when
+    /// none are left; `row` sees each row with its platform's index.
+    fn next_batch(
+        &mut self,
+        size: usize,
+        row: &mut dyn FnMut(usize, &SeriesRow),
+    ) -> Result<Option<Table>, Error> {
+        let mut c = Columns::with_capacity(size);
+        while c.len() < size && self.at < self.platforms.len() {
+            let (platform, recorder) = self.platforms[self.at];
+            let Some(rows) = self.rows.as_mut() else {
+                self.rows = recorder.map(|r| r.rows());
+                self.previous = Money::ZERO;
+                if self.rows.is_none() {
+                    self.at += 1;
+                }
+                continue;
+            };
+            match rows.next() {
+                Some(r) => {
+                    let r = r.map_err(|(path, source)| Error::Output { path, source })?;
+                    c.push(platform, &r, self.previous);
+                    self.previous = r.cost_cumulative;
+                    row(self.at, &r);
+                }
+                None => {
+                    self.rows = None;
+                    self.at += 1;
+                }
+            }
+        }
+        if c.len() == 0 {
+            return Ok(None);
+        }
+        c.table().map(Some)
+    }
+}
+
+/// One row as a chart reads it.
+fn chart_row(r: &SeriesRow) -> ChartRow {
+    let g = &r.gauges;
+    ChartRow {
+        t_end_s: sim_to_seconds(r.end),
+        tasks_waiting: g.tasks_waiting as f64,
+        tasks_starting: g.tasks_starting as f64,
+        tasks_running: g.tasks_running as f64,
+        replicas_running: g.replicas_running as f64,
+        instances: g
+            .instances_launching
+            .zip(g.instances_running)
+            .map(|(l, r)| (l as f64, r as f64)),
+        vcpu_provisioned: g.cpu_milli_provisioned as f64 / 1000.0,
+        vcpu_allocated: g.cpu_milli_allocated as f64 / 1000.0,
+        cost_cumulative_usd: r.cost_cumulative.usd(),
+    }
+}
+
+/// Writes `timeseries.parquet` and `timeseries.csv` into `dir` from each
+/// platform's recorder (none: no rows), streaming the rows (issue 24: a
+/// run of 440 simulated days has 638,000 rows a platform, most of them in
+/// the recorder's spool file): the Parquet file one row group at a time,
+/// the CSV 65,536 rows at a time, the same bytes as [`frame`] then
+/// [`write`]. Returns what the charts draw of each platform.
+pub fn write_streamed(
+    dir: &Path,
+    platforms: &[(&str, Option<&SeriesRecorder>)],
+) -> Result<Vec<ChartSeries>, Error> {
+    let n: u64 = platforms
+        .iter()
+        .map(|(_, r)| r.map_or(0, |r| r.len()))
+        .sum();
+    let n = usize::try_from(n).map_err(|_| Error::Internal("a time series too long".into()))?;
+    let like = Columns::with_capacity(0).table()?;
+    // Parquet, counting each platform's rows with instance gauges.
+    let mut instance_rows = vec![0usize; platforms.len()];
+    let mut failed: Option<Error> = None;
+    write_atomic_with(&dir.join("timeseries.parquet"), |f| {
+        let mut out = ParquetBatches::new(f, &like, Compression::default()).map_err(|e| e.0)?;
+        let mut walk = RowWalk::new(platforms);
+        for size in row_groups(n) {
+            let batch = walk.next_batch(size, &mut |i, r| {
+                if r.gauges.instances_launching.is_some() && r.gauges.instances_running.is_some() {
+                    instance_rows[i] += 1;
+                }
+            });
+            match batch {
+                Ok(Some(t)) => out.write(&t).map_err(|e| e.0)?,
+                Ok(None) => break,
+                Err(e) => {
+                    let text = e.to_string();
+                    failed = Some(e);
+                    return Err(text);
+                }
+            }
+        }
+        out.finish().map_err(|e| e.0)
+    })
+    .map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
+    // CSV, and the charts' lines.
+    let mut charts: Vec<ChartSeries> = platforms
+        .iter()
+        .zip(&instance_rows)
+        .map(|((name, r), inst)| {
+            let rows = r.map_or(0, |r| r.len()) as usize;
+            ChartSeries::new(name, rows, *inst)
+        })
+        .collect();
+    let mut failed: Option<Error> = None;
+    write_atomic_with(&dir.join("timeseries.csv"), |f| {
+        let mut walk = RowWalk::new(platforms);
+        let mut next = || -> Result<Option<Table>, TableError> {
+            walk.next_batch(CSV_BATCH, &mut |i, r| charts[i].push(&chart_row(r)))
+                .map_err(|e| {
+                    let text = e.to_string();
+                    failed = Some(e);
+                    TableError(text)
+                })
+        };
+        write_csv_batches(f, &like, &mut next).map_err(|e| e.0)
+    })
+    .map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
+    for c in &mut charts {
+        c.finish();
+    }
+    // As the table is read back: a platform without rows has no series.
+    charts.retain(|c| c.tasks_running.len > 0);
+    Ok(charts)
 }
 
 /// Writes `timeseries.parquet` and `timeseries.csv` into `dir`.
@@ -243,4 +457,157 @@ pub fn split(table: &Table) -> Result<Vec<PlatformSeries>, Error> {
         &mut p.cost_cumulative_usd
     });
     Ok(out)
+}
+
+/// Rows read at a time when the charts are drawn again from a finished
+/// run's `timeseries.parquet`.
+const READ_SLICE: usize = 1 << 16;
+
+/// Hands each slice of a table to the visitor, in order.
+type Slices<'a> = dyn FnMut(&mut dyn FnMut(&Table) -> Result<(), Error>) -> Result<(), Error> + 'a;
+
+/// What the charts draw of a table of the time series, read by `slices`
+/// (called twice: each call hands every slice to the visitor, in order):
+/// the platforms in order of first appearance, a missing value read as 0,
+/// instance gauges where a row has both (as [`split`] reads them).
+fn charts_from(slices: &mut Slices<'_>) -> Result<Vec<ChartSeries>, Error> {
+    let bad = |m: String| Error::BadInput(format!("timeseries: {m}"));
+    let floats = |table: &Table, name: &str| -> Result<Vec<Option<f64>>, Error> {
+        if !table.has(name) {
+            return Err(bad(format!("no `{name}` column")));
+        }
+        table.f64s(name).map_err(|e| bad(format!("`{name}`: {e}")))
+    };
+    let names = |table: &Table| -> Result<Vec<Option<String>>, Error> {
+        if !table.has("platform") {
+            return Err(bad("no `platform` column".into()));
+        }
+        table
+            .strs("platform")
+            .map_err(|e| bad(format!("`platform`: {e}")))
+    };
+    // First pass: the platforms, their rows and rows with instance gauges.
+    let mut counts: Vec<(String, usize, usize)> = Vec::new();
+    slices(&mut |t| {
+        let launching = floats(t, "instances_launching")?;
+        let running = floats(t, "instances_running")?;
+        for ((name, l), r) in names(t)?.into_iter().zip(&launching).zip(&running) {
+            let name = name.unwrap_or_default();
+            let k = match counts.iter().position(|c| c.0 == name) {
+                Some(k) => k,
+                None => {
+                    counts.push((name, 0, 0));
+                    counts.len() - 1
+                }
+            };
+            counts[k].1 += 1;
+            if l.is_some() && r.is_some() {
+                counts[k].2 += 1;
+            }
+        }
+        Ok(())
+    })?;
+    let mut out: Vec<ChartSeries> = counts
+        .iter()
+        .map(|(name, rows, inst)| ChartSeries::new(name, *rows, *inst))
+        .collect();
+    slices(&mut |t| {
+        let get = |name: &str| floats(t, name);
+        let t_end = get("t_end_s")?;
+        let waiting = get("tasks_waiting")?;
+        let starting = get("tasks_starting")?;
+        let running = get("tasks_running")?;
+        // Runs written before replicas had their own column have none.
+        let replicas = if t.has("replicas_running") {
+            get("replicas_running")?
+        } else {
+            vec![None; t.height()]
+        };
+        let launching_i = get("instances_launching")?;
+        let running_i = get("instances_running")?;
+        let vcpu_p = get("vcpu_provisioned")?;
+        let vcpu_a = get("vcpu_allocated")?;
+        let cumulative = get("cost_cumulative_usd")?;
+        for (i, name) in names(t)?.into_iter().enumerate() {
+            let name = name.unwrap_or_default();
+            let Some(k) = out.iter().position(|p| p.platform == name) else {
+                return Err(bad(format!(
+                    "the file changed while it was read (platform `{name}`)"
+                )));
+            };
+            let v = |c: &Vec<Option<f64>>| c.get(i).copied().flatten().unwrap_or(0.0);
+            let instances = match (
+                launching_i.get(i).copied().flatten(),
+                running_i.get(i).copied().flatten(),
+            ) {
+                (Some(l), Some(r)) => Some((l, r)),
+                _ => None,
+            };
+            out[k].push(&ChartRow {
+                t_end_s: v(&t_end),
+                tasks_waiting: v(&waiting),
+                tasks_starting: v(&starting),
+                tasks_running: v(&running),
+                replicas_running: v(&replicas),
+                instances,
+                vcpu_provisioned: v(&vcpu_p),
+                vcpu_allocated: v(&vcpu_a),
+                cost_cumulative_usd: v(&cumulative),
+            });
+        }
+        Ok(())
+    })?;
+    for c in &mut out {
+        c.finish();
+    }
+    Ok(out)
+}
+
+/// What the charts draw of a time-series table held in memory.
+pub fn charts_from_table(table: &Table) -> Result<Vec<ChartSeries>, Error> {
+    charts_from(&mut |visit| visit(table))
+}
+
+/// What the charts draw of a finished run's `timeseries.parquet`, read
+/// [`READ_SLICE`] rows at a time (a long run's file is not held whole).
+pub fn charts_from_parquet(path: &Path) -> Result<Vec<ChartSeries>, Error> {
+    let bad = |m: String| Error::BadInput(format!("{}: {m}", path.display()));
+    let unreadable = |e: ReadError| match e {
+        ReadError::Open(e) => bad(format!(
+            "cannot open it ({e}); is this the folder of a finished run?"
+        )),
+        ReadError::Table(e) => bad(format!("not a readable Parquet file: {e}")),
+    };
+    let file = ParquetFile::open(path).map_err(unreadable)?;
+    // Only the columns the charts read (an old file may lack some: the
+    // checks in `charts_from` name them).
+    const WANTED: [&str; 11] = [
+        "platform",
+        "t_end_s",
+        "tasks_waiting",
+        "tasks_starting",
+        "tasks_running",
+        "replicas_running",
+        "instances_launching",
+        "instances_running",
+        "vcpu_provisioned",
+        "vcpu_allocated",
+        "cost_cumulative_usd",
+    ];
+    let columns: Vec<String> = file
+        .names()
+        .iter()
+        .filter(|n| WANTED.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    charts_from(&mut |visit| {
+        let mut offset = 0;
+        while offset < file.rows() {
+            let len = READ_SLICE.min(file.rows() - offset);
+            let t = file.read(&columns, offset, len).map_err(unreadable)?;
+            visit(&t)?;
+            offset += len;
+        }
+        Ok(())
+    })
 }

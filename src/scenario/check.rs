@@ -203,7 +203,7 @@ pub fn size_input(
     let cpu_milli = vcpu_to_milli(cpu).ok_or_else(|| {
         invalid(
             format!("{key}.cpu"),
-            format!("{cpu}: need a vCPU count above 0, such as 0.5"),
+            format!("{cpu}: need a vCPU count above 0 and at most 1,000,000, such as 0.5"),
         )
     })?;
     let memory_mib = parse_memory_mib(memory).map_err(|m| invalid(format!("{key}.memory"), m))?;

@@ -167,6 +167,15 @@ pub fn hint(message: &str, key: &str, form: Form<'_>) -> Option<String> {
     {
         let n = number.map_or(1.0, f64::round).max(0.0);
         let k = key_or("the key");
+        // TOML integers stop at i64::MAX: a larger one is read as text, and
+        // echoing it back (rounded) would suggest another value too large.
+        if n >= i64::MAX as f64 {
+            return Some(format!(
+                "`{k}` takes a whole number of at most {}, without quotes: {}",
+                i64::MAX,
+                form.write(&k, "1")
+            ));
+        }
         return Some(format!(
             "`{k}` takes a whole number, without quotes: {}",
             form.write(&k, &format!("{n}"))

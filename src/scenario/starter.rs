@@ -2,6 +2,7 @@
 //! optionally reading a trace file (its format detected from the file).
 
 use crate::workload::formats::Format;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A trace for the starter: its path as given on the command line, as the
@@ -10,6 +11,52 @@ pub struct StarterTrace<'a> {
     pub given: &'a Path,
     pub from_scenario: &'a Path,
     pub format: Format,
+    /// What reading the trace through its adapter found, when it could be
+    /// read (`fargate-sim new` reads it before writing the starter).
+    pub bad_rows: Option<&'a BadRowScan>,
+}
+
+/// Rows of a trace that cannot be replayed, found by reading it (or its
+/// first [`BadRowScan::tasks`] tasks) with `on_bad_row = "skip"`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BadRowScan {
+    /// Tasks read.
+    pub tasks: u64,
+    /// Whether the whole trace was read (else its first `tasks` tasks).
+    pub whole: bool,
+    /// Rows skipped, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// The `on_bad_row` lines of a starter: `skip` with why when the trace has
+/// rows that cannot be replayed (a starter that stops at line 4 does not
+/// run as written), else the option left commented.
+fn on_bad_row_lines(scan: Option<&BadRowScan>) -> String {
+    let Some(scan) = scan.filter(|s| !s.skipped.is_empty()) else {
+        return "# on_bad_row = \"skip\"   # count and skip unusable rows instead of stopping\n"
+            .to_string();
+    };
+    let rows: u64 = scan.skipped.values().sum();
+    let read = if scan.whole {
+        "the whole trace".to_string()
+    } else {
+        format!("its first {} tasks", scan.tasks)
+    };
+    let mut text = format!("# Reading {read} found {rows} row(s) that cannot be replayed:\n");
+    const SHOWN: usize = 8;
+    for (reason, n) in scan.skipped.iter().take(SHOWN) {
+        text.push_str(&format!("#   {n} {}\n", reason.replace(['\n', '\r'], " ")));
+    }
+    if scan.skipped.len() > SHOWN {
+        text.push_str(&format!(
+            "#   and {} other reason(s)\n",
+            scan.skipped.len() - SHOWN
+        ));
+    }
+    text.push_str(
+        "# so they are skipped and counted by reason (in summary.json, and by\n# `fargate-sim validate`); \"error\" stops at the first one instead.\non_bad_row = \"skip\"\n",
+    );
+    text
 }
 
 /// The text of a starter scenario named `name`. With a trace, the workload
@@ -21,6 +68,7 @@ pub fn text(name: &str, trace: Option<StarterTrace<'_>>) -> String {
             given,
             from_scenario: path,
             format,
+            bad_rows,
         }) => {
             let options = match format {
                 Format::Alibaba2017
@@ -47,11 +95,11 @@ pub fn text(name: &str, trace: Option<StarterTrace<'_>>) -> String {
 # and `until`, a fraction with `sample`, or replay it faster with `time_scale`.
 trace = "{path}"
 format = "{format}"
-# on_bad_row = "skip"   # count and skip unusable rows instead of stopping
-{options}"#,
+{on_bad_row}{options}"#,
                 path = path.display().to_string().replace('\\', "/"),
                 given = given.display(),
                 format = format.name(),
+                on_bad_row = on_bad_row_lines(bad_rows),
             )
         }
         None => r#"[workload]

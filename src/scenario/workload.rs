@@ -101,7 +101,10 @@ pub fn trace_spec(
         vcpu_to_milli(v.unwrap_or(default)).ok_or_else(|| {
             invalid(
                 format!("workload.options.{key}"),
-                format!("{}: need a vCPU count above 0", v.unwrap_or(default)),
+                format!(
+                    "{}: need a vCPU count above 0 and at most 1,000,000",
+                    v.unwrap_or(default)
+                ),
             )
         })
     };

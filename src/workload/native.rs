@@ -223,12 +223,17 @@ impl RowChecker {
                 line,
                 "cpu_vcpu",
                 row.cpu_vcpu,
-                "expected a vCPU count above 0",
+                "expected a vCPU count above 0 and at most 1,000,000",
             )
         })?;
         let mem = finite(&self.path, line, "memory_mib", v.memory_mib, row.memory_mib)?;
         if mem <= 0.0 || mem > u32::MAX as f64 {
-            return Err(self.bad(line, "memory_mib", row.memory_mib, "expected MiB above 0"));
+            return Err(self.bad(
+                line,
+                "memory_mib",
+                row.memory_mib,
+                "expected MiB above 0 and at most 4,294,967,295",
+            ));
         }
         let storage_gib = if let Some(s) = v.storage_gib {
             let s = finite(&self.path, line, "storage_gib", s, row.storage_gib)?;

@@ -75,6 +75,12 @@ const fn wrong(args: &'static [&'static str], says: &'static [&'static str]) -> 
     }
 }
 
+/// A small ECS task export (three Fargate tasks), for `calibrate` and `new --from`.
+const ECS_EVENTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/account/ecs-events.jsonl"
+);
+
 /// Every subcommand and flag that takes user input, with wrong values.
 const WRONG: &[Wrong] = &[
     // Usage.
@@ -194,6 +200,18 @@ const WRONG: &[Wrong] = &[
     wrong(
         &["explain", "fakerun"],
         &["fakerun/summary.json", "fargate-sim run"],
+    ),
+    wrong(
+        &["explain", "shard0"],
+        &[
+            "shard0 holds a sweep's results",
+            "experiment.html",
+            "finished run",
+        ],
+    ),
+    wrong(
+        &["commit", "shard0"],
+        &["shard0 holds a sweep's results", "finished run"],
     ),
     wrong(&["explain"], &["<RUN_DIR>"]),
     wrong(
@@ -803,6 +821,32 @@ const WRONG: &[Wrong] = &[
     wrong(
         &["calibrate", "garbage.toml"],
         &["garbage.toml", "neither an ECS task export", "kubectl"],
+    ),
+    // calibrate's output folder: refused as `run` refuses its own.
+    wrong(
+        &["calibrate", ECS_EVENTS, "--out", "afile"],
+        &["afile is a file, not a folder", "--out"],
+    ),
+    Wrong {
+        args: &["calibrate", ECS_EVENTS, "--out", "notrun"],
+        says: &["notrun is not empty", "no startup.toml", "--out"],
+        not_written: Some("notrun/startup.toml"),
+    },
+    // new --from: the usage file is named by its flag.
+    wrong(
+        &[
+            "new",
+            "n.toml",
+            "--from",
+            ECS_EVENTS,
+            "--usage",
+            "missing.jsonl",
+        ],
+        &["--usage missing.jsonl", "Container Insights"],
+    ),
+    wrong(
+        &["new", "n.toml", "--from", ECS_EVENTS, "--usage", "adir"],
+        &["--usage adir", "Container Insights"],
     ),
     // completions.
     wrong(&["completions", "nosh"], &["nosh", "bash"]),

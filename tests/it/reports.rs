@@ -33,7 +33,7 @@ fn series(case: &Case, every_s: u64) -> Vec<(String, Vec<SeriesRow>, u128)> {
         .map(|p| {
             (
                 p.spec.name().to_string(),
-                p.series.unwrap().rows,
+                p.series.unwrap().to_vec().unwrap(),
                 p.cost.total().0,
             )
         })
