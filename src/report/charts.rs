@@ -19,14 +19,19 @@ fn scaled(line: &Line, scale: f64) -> Vec<(f64, f64)> {
     line.points.iter().map(|(t, y)| (t / scale, *y)).collect()
 }
 
+/// The cumulative cost chart plots compute only (the time series holds the
+/// compute bill as it accrues); the bill around compute has no time series,
+/// so the legend gives each platform's whole bill beside its compute.
 struct CostChart<'a> {
     series: &'a [ChartSeries],
+    /// Each series' whole bill (compute and around it), by series index.
+    whole_bill_usd: Vec<Option<f64>>,
 }
 
 impl Draw for CostChart<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         area.fill(&WHITE).map_err(draw_err)?;
-        let area = titled(area, "Cumulative cost", 24, &BLACK)?;
+        let area = titled(area, "Cumulative compute cost", 24, &BLACK)?;
         let xmax_s = max_of(self.series.iter().map(|p| p.t_end_max_s)).max(1.0);
         let axis = time_axis(xmax_s);
         let ymax = max_of(self.series.iter().map(|p| p.cost_cumulative_usd.max));
@@ -36,11 +41,17 @@ impl Draw for CostChart<'_> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let total = p.cost_last_usd.unwrap_or(0.0);
-                Entry::new(
-                    format!("{} ({})", p.platform, format_usd_cents(total)),
-                    Swatch::Line(platform_color(i), 3),
-                )
+                let compute = p.cost_last_usd.unwrap_or(0.0);
+                let label = match self.whole_bill_usd.get(i).copied().flatten() {
+                    Some(whole) if format_usd_cents(whole) != format_usd_cents(compute) => format!(
+                        "{} (compute {}; whole bill {})",
+                        p.platform,
+                        format_usd_cents(compute),
+                        format_usd_cents(whole)
+                    ),
+                    _ => format!("{} ({})", p.platform, format_usd_cents(compute)),
+                };
+                Entry::new(label, Swatch::Line(platform_color(i), 3))
             })
             .collect();
         let plot = with_legend(&area, &entries, 15)?;
@@ -57,7 +68,7 @@ impl Draw for CostChart<'_> {
         chart
             .configure_mesh()
             .x_desc(format!("simulated time ({})", axis.unit))
-            .y_desc("cost so far (USD)")
+            .y_desc("compute cost so far (USD)")
             .x_label_formatter(&|v| xt.label(*v))
             .y_label_formatter(&|v| yt.usd(*v))
             .label_style((FAMILY, 14))
@@ -580,8 +591,25 @@ pub fn render_all(
     Ok(vec![
         Chart {
             name: "cost".into(),
-            title: "Cumulative cost over time".into(),
-            svg: render_both(dir, "cost", (1000, 560), &CostChart { series })?,
+            title: "Cumulative compute cost over time".into(),
+            svg: render_both(
+                dir,
+                "cost",
+                (1000, 560),
+                &CostChart {
+                    series,
+                    whole_bill_usd: series
+                        .iter()
+                        .map(|p| {
+                            summary
+                                .platforms
+                                .iter()
+                                .find(|s| s.name == p.platform)
+                                .map(|s| s.cost.total_usd)
+                        })
+                        .collect(),
+                },
+            )?,
         },
         Chart {
             name: "capacity".into(),

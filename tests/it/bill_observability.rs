@@ -188,11 +188,12 @@ bill = { subnet = "private" }
 }
 
 /// An EC2 cluster in eu-west-1 whose instance price comes from the user's
-/// own catalog (as `prices import` writes one; $0.107 here is the test's
-/// figure, not a sourced price): one m5.large for 2 h, its 30 GiB gp3 root
-/// volume at Ireland's $0.088 per GB-month: 30 x 0.088 x 7,200 / 2,592,000
-/// = $0.0073333, its public IPv4 2 h x $0.005 = $0.01. Without the user's
-/// price the run names `prices import`.
+/// own catalog (as `prices import` writes one; $0.2 here is the test's
+/// figure, not a sourced price, and it replaces the built-in $0.107): one
+/// m5.large for 2 h, its 30 GiB gp3 root volume at Ireland's $0.088 per
+/// GB-month: 30 x 0.088 x 7,200 / 2,592,000 = $0.0073333, its public IPv4
+/// 2 h x $0.005 = $0.01. A catalog without an Irish price names
+/// `prices import`.
 #[test]
 fn an_ec2_run_in_ireland_takes_its_regional_volume_rate() {
     let text = r#"name = "eu"
@@ -218,24 +219,33 @@ max = 1
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pricing.toml"),
     )
     .unwrap();
-    let line = "on_demand_usd_per_hour = { us-east-1 = \"0.096\" }";
+    // m5.large's line (m6i.large has the same prices and comes later).
+    let line = "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.107\", ap-northeast-1 = \"0.124\" }";
     assert!(builtin.contains(line));
     std::fs::write(
         case.dir().join("cat.toml"),
         builtin.replacen(
             line,
-            "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.107\" }",
+            "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.2\" }",
             1,
         ),
     )
     .unwrap();
     let ran = run(&case, &[]);
     let p = ran.platform("c");
-    assert!((p.cost.compute_usd - 2.0 * 0.107).abs() < 1e-12);
+    assert!((p.cost.compute_usd - 2.0 * 0.2).abs() < 1e-12);
     assert!((charge(p, "ebs") - 30.0 * 0.088 * 7200.0 / 2_592_000.0).abs() < 1e-12);
     assert!((charge(p, "public_ipv4") - 0.01).abs() < 1e-12);
-    // The built-in catalog has no Irish EC2 price: refused, naming the way.
-    std::fs::write(case.dir().join("cat.toml"), &builtin).unwrap();
+    // A catalog without an Irish m5.large price: refused, naming the way.
+    std::fs::write(
+        case.dir().join("cat.toml"),
+        builtin.replacen(
+            line,
+            "on_demand_usd_per_hour = { us-east-1 = \"0.096\" }",
+            1,
+        ),
+    )
+    .unwrap();
     std::fs::copy(&case.path, case.dir().join("eu.toml")).unwrap();
     let (code, _, err) = bin(&["run", "eu.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");

@@ -32,6 +32,7 @@ mod long_series;
 mod newcomer;
 mod own_usage;
 mod properties;
+mod regions;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;

@@ -310,7 +310,7 @@ for name, total in rows:
 #[test]
 fn a_missing_regional_rate_names_what_to_add() {
     let text = r#"name = "r"
-region = "ap-northeast-1"
+region = "eu-west-2"
 horizon = "1h"
 [workload]
 [[workload.generators]]
@@ -322,7 +322,7 @@ sizes = [{ cpu = 1, memory = "2GiB" }]
 name = "f"
 kind = "fargate"
 "#;
-    // Fargate in Tokyo needs only the address rate, which every Region has.
+    // Fargate in London needs only the address rate, which every Region has.
     let case = Case::new(text, None);
     let ran = run(&case, &[]);
     assert!(charge(ran.platform("f"), "public_ipv4") > 0.0);
@@ -338,7 +338,7 @@ kind = "fargate"
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("custom_metric_month")
-            && err.contains("ap-northeast-1")
+            && err.contains("eu-west-2")
             && err.contains("leave_out"),
         "{err}"
     );
