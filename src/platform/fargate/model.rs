@@ -392,13 +392,11 @@ impl FargateModel {
                 self.spec.sizing,
                 task.cpu_milli,
                 task.memory_mib,
-            ),
+            )
+            .inspect(|&s| self.fit_memo.put(task.cpu_milli, task.memory_mib, s)),
         };
         let size = match found {
-            Ok(s) => {
-                self.fit_memo.put(task.cpu_milli, task.memory_mib, s);
-                s
-            }
+            Ok(s) => s,
             Err(SizeMiss::TooLarge(why)) => {
                 // `exact` promises to stop on any request that is not a
                 // Fargate size; one larger than every size is not one.
