@@ -12,6 +12,7 @@ pub mod completions;
 pub mod explain;
 pub mod new;
 pub mod new_from;
+pub mod new_instance;
 pub mod output;
 pub mod prices;
 pub mod redraw;

@@ -1,10 +1,11 @@
 //! `fargate-sim new`: write a commented starter scenario that runs as
 //! written, replaying a trace when one is given.
 
+use super::new_instance::InstanceTally;
 use crate::Error;
 use crate::io::files::write_atomic;
 use crate::scenario::load::{LoadOptions, load_str};
-use crate::scenario::starter::{self, BadRowScan, StarterTrace};
+use crate::scenario::starter::{self, BadRowScan, StarterInstance, StarterTrace};
 use crate::workload::formats::Format;
 use crate::workload::formats::adapter::{OnBadRow, SkipCounter};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
         }
         None => None,
     };
-    let starter = |bad_rows: Option<&BadRowScan>| {
+    let starter = |scan: Option<&TraceScan>| {
         starter::text(
             &name,
             detected
@@ -68,13 +69,14 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
                     given,
                     from_scenario: rel,
                     format: *format,
-                    bad_rows,
+                    bad_rows: scan.map(|s| &s.bad_rows),
+                    instance: scan.and_then(|s| s.instance.as_ref()),
                 }),
         )
     };
     let mut text = starter(None);
     if trace.is_some()
-        && let Some(scan) = scan_bad_rows(file, &text)
+        && let Some(scan) = scan_trace(file, &text)
     {
         text = starter(Some(&scan));
     }
@@ -86,17 +88,27 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
     ))
 }
 
+/// What reading a starter's trace found.
+#[derive(Debug)]
+pub struct TraceScan {
+    pub bad_rows: BadRowScan,
+    /// The EC2 cluster's instance type, sized from the tasks read.
+    pub instance: Option<StarterInstance>,
+}
+
 /// Reads the trace of the starter `text` (to be written at `file`) through
 /// its adapter, in file order, with `on_bad_row = "skip"`: up to
-/// [`SCAN_TASKS`] tasks, counting the rows that cannot be replayed. `None`
-/// when the starter's trace cannot be opened as written (a format that
-/// needs a second file, say): the starter then leaves the option commented.
-pub fn scan_bad_rows(file: &Path, text: &str) -> Option<BadRowScan> {
+/// [`SCAN_TASKS`] tasks, counting the rows that cannot be replayed and
+/// which instance type holds the tasks. `None` when the starter's trace
+/// cannot be opened as written (a format that needs a second file, say):
+/// the starter then leaves the option commented and keeps m5.xlarge.
+pub fn scan_trace(file: &Path, text: &str) -> Option<TraceScan> {
     let options = LoadOptions {
         overrides: vec!["workload.on_bad_row=\"skip\"".into()],
         ..LoadOptions::default()
     };
-    let (scenario, _) = load_str(text, file, &options).ok()?;
+    let (scenario, catalog) = load_str(text, file, &options).ok()?;
+    let mut tally = InstanceTally::new(&scenario, &catalog);
     let t = scenario.workload.trace.as_ref()?;
     let skipped = SkipCounter::default();
     let opened = crate::workload::formats::open::open(
@@ -113,7 +125,8 @@ pub fn scan_bad_rows(file: &Path, text: &str) -> Option<BadRowScan> {
         ..BadRowScan::default()
     };
     for task in opened.stream {
-        task.ok()?;
+        let task = task.ok()?;
+        tally.add(task.cpu_milli, task.memory_mib);
         scan.tasks += 1;
         if scan.tasks >= SCAN_TASKS {
             scan.whole = false;
@@ -121,7 +134,10 @@ pub fn scan_bad_rows(file: &Path, text: &str) -> Option<BadRowScan> {
         }
     }
     scan.skipped = skipped.counts();
-    Some(scan)
+    Some(TraceScan {
+        instance: tally.choose(scan.whole),
+        bad_rows: scan,
+    })
 }
 
 /// `path` as seen from the folder `base` (both as given, made absolute).

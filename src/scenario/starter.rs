@@ -14,6 +14,37 @@ pub struct StarterTrace<'a> {
     /// What reading the trace through its adapter found, when it could be
     /// read (`fargate-sim new` reads it before writing the starter).
     pub bad_rows: Option<&'a BadRowScan>,
+    /// The EC2 cluster's instance type, chosen from the trace's tasks when
+    /// they could be read (else m5.xlarge).
+    pub instance: Option<&'a StarterInstance>,
+}
+
+/// The instance type of a starter's EC2 cluster and the comment lines
+/// (without `# `) that say why it was chosen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StarterInstance {
+    pub name: String,
+    pub comment: Vec<String>,
+}
+
+/// `text` as comment lines of at most about 78 characters.
+fn comment_lines(text: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() > 1 && line.len() + 1 + word.len() > 78 {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if line.len() > 1 {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Rows of a trace that cannot be replayed, found by reading it (or its
@@ -63,12 +94,18 @@ fn on_bad_row_lines(scan: Option<&BadRowScan>) -> String {
 /// reads it; otherwise it is a synthetic generator to edit.
 pub fn text(name: &str, trace: Option<StarterTrace<'_>>) -> String {
     let has_trace = trace.is_some();
+    let instance = trace.as_ref().and_then(|t| t.instance);
+    let instance_type = instance.map_or("m5.xlarge", |i| i.name.as_str());
+    let instance_comment: String = instance
+        .map(|i| i.comment.iter().map(|c| comment_lines(c)).collect())
+        .unwrap_or_default();
     let workload = match trace {
         Some(StarterTrace {
             given,
             from_scenario: path,
             format,
             bad_rows,
+            instance: _,
         }) => {
             let options = match format {
                 Format::Alibaba2017
@@ -169,7 +206,7 @@ capacity = "spot"
 name = "ecs-ec2"
 kind = "ec2"
 # `fargate-sim prices ec2` lists the instance types and their prices.
-instance_types = ["m5.xlarge"]
+{instance_comment}instance_types = ["{instance_type}"]
 autoscaler = "ecs_managed"  # or "karpenter" (with orchestrator = "eks"), or "none"
 initial = 2
 min = 1

@@ -44,6 +44,7 @@ mod starter_trace;
 mod strategy;
 mod task_records;
 mod timing;
+mod tour_fixes;
 mod traces;
 mod unschedulable_rules;
 mod validation;
