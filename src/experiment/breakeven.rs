@@ -18,6 +18,10 @@ use crate::Error;
 use crate::report::compare;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 
+/// When the bounds' costs do not cross, the range is also run at the
+/// points that cut it into this many equal steps (7 more runs).
+pub const GRID_STEPS: u32 = 8;
+
 /// One evaluation: the axis value, the two platforms' costs, and the work
 /// each left undone (None when it did the work).
 #[derive(Clone, Debug, PartialEq)]
@@ -150,6 +154,30 @@ pub fn find(
     let mut evaluations = vec![e_lo.clone(), e_hi.clone()];
     let diff = |e: &Evaluation| e.cost_a - e.cost_b;
     let (mut l, mut h) = (e_lo, e_hi);
+    // The ends do not bracket a crossing: run evenly spaced points between
+    // them, so the chart draws the costs' real shape rather than a straight
+    // line between the ends, and a dip (two crossings) is found: the first
+    // pair of neighbours whose difference changes sign is then bisected.
+    if diff(&l) != 0.0 && diff(&h) != 0.0 && diff(&l).signum() == diff(&h).signum() {
+        let mut prev = l.clone();
+        let mut bracket = None;
+        for k in 1..GRID_STEPS {
+            let x = lo + (hi - lo) * k as f64 / GRID_STEPS as f64;
+            let x = if whole { x.round() } else { x };
+            if x <= prev.x || x >= hi {
+                continue;
+            }
+            let (m, _, _) = eval(x, &names)?;
+            evaluations.push(m.clone());
+            if bracket.is_none() && (diff(&m) == 0.0 || diff(&m).signum() != diff(&prev).signum()) {
+                bracket = Some((prev.clone(), m.clone()));
+            }
+            prev = m;
+        }
+        if let Some((p, m)) = bracket {
+            (l, h) = (p, m);
+        }
+    }
     let crossing = if diff(&l) == 0.0 {
         Some(l.x)
     } else if diff(&h) == 0.0 {
@@ -287,7 +315,13 @@ impl Breakeven {
             band: Vec::new(),
         };
         let chart = XyChart {
-            title: format!("{} and {} against {}", self.a, self.b, self.axis),
+            title: match self.crossing {
+                Some(_) => format!("{} and {} against {}", self.a, self.b, self.axis),
+                None => format!(
+                    "{} and {} against {}: no crossing within the range",
+                    self.a, self.b, self.axis
+                ),
+            },
             x_desc: self.axis.clone(),
             y_desc: "total cost (USD)".into(),
             money_y: true,
@@ -310,12 +344,13 @@ impl Breakeven {
     }
 
     /// The line for a search that found no crossing: which side is cheaper
-    /// at the ends, and that only the ends were evaluated, so two crossings
-    /// between them (a dip) are not ruled out.
+    /// at the ends, and how many points were run, so a crossing and its
+    /// return between two of them (a dip narrower than a step) is not
+    /// ruled out.
     fn no_crossing(&self, lo: f64, hi: f64) -> String {
         let (Some(first), Some(last)) = (self.evaluations.first(), self.evaluations.last()) else {
             return format!(
-                "{} and {} do not cross between {lo} and {hi}\n",
+                "{} and {}: no crossing within the range {lo} to {hi}\n",
                 self.a, self.b
             );
         };
@@ -331,8 +366,15 @@ impl Breakeven {
         let ends = match (cheaper(first), cheaper(last)) {
             (Some(x), Some(y)) if x == y => {
                 let gap = |e: &Evaluation| (e.cost_a - e.cost_b).abs();
+                let at = if self.evaluations.len() > 2
+                    && self.evaluations.iter().all(|e| cheaper(e) == Some(x))
+                {
+                    "at every one"
+                } else {
+                    "at both ends"
+                };
                 format!(
-                    "{x} is cheaper at both ends (by ${:.2} at {} and ${:.2} at {})",
+                    "{x} is cheaper {at} (by ${:.2} at {} and ${:.2} at {})",
                     gap(first),
                     first.x,
                     gap(last),
@@ -341,8 +383,14 @@ impl Breakeven {
             }
             _ => "they cost the same at an end".to_string(),
         };
+        let n = self.evaluations.len();
+        let caveat = if n > 2 {
+            "; a crossing and its return between two neighbouring points is not ruled out (a narrower --between looks closer)"
+        } else {
+            "; only the ends were run, so a narrower --between (or a [sweep]) is needed to rule out two crossings in between"
+        };
         format!(
-            "{} and {} do not cross between {lo} and {hi}: {ends}; only the ends were run, so a narrower --between (or a [sweep]) is needed to rule out two crossings in between\n",
+            "{} and {}: no crossing within the range {lo} to {hi} ({n} points run): {ends}{caveat}\n",
             self.a, self.b
         )
     }
@@ -360,7 +408,12 @@ impl Breakeven {
             }
             text.push_str(&format!(
                 "  {} = {:<12} {} ${:>12.6}   {} ${:>12.6}{flag}\n",
-                self.axis, e.x, self.a, e.cost_a, self.b, e.cost_b
+                self.axis,
+                crate::report::format::clean_number(&e.x.to_string()),
+                self.a,
+                e.cost_a,
+                self.b,
+                e.cost_b
             ));
         }
         match (self.crossing, self.crossing_text()) {

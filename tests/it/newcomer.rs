@@ -92,7 +92,7 @@ fn breakeven_without_a_crossing_names_the_cheaper_side_at_each_end() {
     // 4.595014 − 2.042482 = 2.552532 → $2.55; 461.062042 − 430.113695 = 30.948347 → $30.95.
     assert!(
         text.contains(
-            "fargate and ecs do not cross between 0.1 and 20: fargate is cheaper at both ends (by $2.55 at 0.1 and $30.95 at 20); only the ends were run"
+            "fargate and ecs: no crossing within the range 0.1 to 20 (2 points run): fargate is cheaper at both ends (by $2.55 at 0.1 and $30.95 at 20); only the ends were run"
         ),
         "{text}"
     );
@@ -130,7 +130,9 @@ fn breakeven_command_names_spot_as_cheaper_across_a_load_range() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("f and s do not cross between 1 and 2: s is cheaper at both ends"),
+        out.contains(
+            "f and s: no crossing within the range 1 to 2 (9 points run): s is cheaper at every one"
+        ),
         "{out}"
     );
 }

@@ -96,3 +96,48 @@ fn new_trace_starter_takes_the_smallest_m5_that_holds_every_task() {
     let s = summary(dir.path(), "big");
     assert!(s.platforms.iter().all(|p| p.tasks.completed == 2));
 }
+
+/// Fargate on demand and Spot (TINY) do not cross between load 1 and 2:
+/// the search ran only the two ends and drew a straight line between them.
+/// It now runs the 7 points that cut the range into 8 steps of 0.125, says
+/// "no crossing within the range" on the chart and in the text, and draws
+/// the 9 points.
+#[test]
+fn breakeven_without_a_crossing_runs_the_range_and_says_so_on_the_chart() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("t.toml"), crate::common::TINY).unwrap();
+    let (code, out, err) = bin(
+        &[
+            "breakeven",
+            "t.toml",
+            "--axis",
+            "workload.load_scale",
+            "--between",
+            "1",
+            "2",
+            "--out",
+            "be",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "f and s: no crossing within the range 1 to 2 (9 points run): s is cheaper at every one"
+        ),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("be/breakeven.json")).unwrap())
+            .unwrap();
+    let xs: Vec<f64> = json["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["x"].as_f64().unwrap())
+        .collect();
+    assert_eq!(xs, [1.0, 1.125, 1.25, 1.375, 1.5, 1.625, 1.75, 1.875, 2.0]);
+    assert!(json["crossing"].is_null());
+    let svg = std::fs::read_to_string(d.path().join("be/breakeven.svg")).unwrap();
+    assert!(svg.contains("no crossing within the range"), "title");
+}
