@@ -87,6 +87,22 @@ impl Error {
         msg
     }
 
+    /// [`Error::render`], with a write failure for want of permission (a
+    /// read-only folder) advised as the subcommand that failed allows
+    /// (`advice`, from [`commands::write_advice::advice`]) rather than
+    /// generically.
+    pub fn render_for(&self, advice: Option<&str>) -> String {
+        use std::io::ErrorKind as K;
+        match (self, advice) {
+            (Error::Output { path, source }, Some(advice))
+                if matches!(source.kind(), K::PermissionDenied | K::ReadOnlyFilesystem) =>
+            {
+                format!("error: cannot write {}: {source}; {advice}", path.display())
+            }
+            _ => self.render(),
+        }
+    }
+
     /// The process exit code: 2 for bad input, 1 for a failure while running.
     pub fn exit_code(&self) -> i32 {
         match self {

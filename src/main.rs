@@ -645,6 +645,35 @@ fn run(cli: Cli) -> Result<(), Error> {
     Ok(())
 }
 
+/// The subcommand as typed (`run`, `trace convert`), for its write advice.
+fn command_name(c: &Command) -> String {
+    let name = match c {
+        Command::New { .. } => "new",
+        Command::Calibrate { .. } => "calibrate",
+        Command::Run(_) => "run",
+        Command::Explain { .. } => "explain",
+        Command::Commit(_) => "commit",
+        Command::Report { .. } => "report",
+        Command::Rightsize { .. } => "rightsize",
+        Command::Validate { .. } => "validate",
+        Command::Prices {
+            what: PriceSection::Import,
+            ..
+        } => "prices import",
+        Command::Prices { .. } => "prices",
+        Command::Trace { command } => match command {
+            TraceCommand::Inspect { .. } => "trace inspect",
+            TraceCommand::Convert { .. } => "trace convert",
+        },
+        Command::Sweep(_) => "sweep",
+        Command::Merge(_) => "merge",
+        Command::Batch(_) => "batch",
+        Command::Breakeven(_) => "breakeven",
+        Command::Completions { .. } => "completions",
+    };
+    name.to_string()
+}
+
 fn main() {
     // Ctrl-C and SIGTERM set a flag the engine polls: the run stops, its
     // temporary files are removed and no half-written result is left.
@@ -659,8 +688,9 @@ fn main() {
             std::process::exit(code);
         }
     };
+    let advice = commands::write_advice::advice(&command_name(&cli.command));
     if let Err(e) = run(cli) {
-        eprintln!("{}", e.render());
+        eprintln!("{}", e.render_for(advice));
         std::process::exit(e.exit_code());
     }
 }

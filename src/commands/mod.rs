@@ -20,5 +20,6 @@ pub mod rightsize;
 pub mod run;
 pub mod sweep;
 pub mod trace;
+pub mod write_advice;
 
 pub use output::Format;

@@ -141,3 +141,40 @@ fn breakeven_without_a_crossing_runs_the_range_and_says_so_on_the_chart() {
     let svg = std::fs::read_to_string(d.path().join("be/breakeven.svg")).unwrap();
     assert!(svg.contains("no crossing within the range"), "title");
 }
+
+/// `commit` and `report` write into the run's folder and take no `--out`:
+/// the advice after a write failure names only what each subcommand
+/// accepts, checked against every writing subcommand's `--help`.
+#[test]
+fn write_advice_names_only_flags_the_subcommand_accepts() {
+    use fargate_sim::commands::write_advice::{WRITERS, advice};
+    let d = tempfile::tempdir().unwrap();
+    for command in WRITERS {
+        let text = advice(command).unwrap();
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let (code, help, err) = bin(&args, d.path());
+        assert_eq!(code, 0, "{command}: {err}");
+        for flag in text
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '`')
+            .filter(|w| w.starts_with("--"))
+        {
+            assert!(
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                "`{command}` is told to use {flag}, which it does not take:\n{help}"
+            );
+        }
+    }
+    for command in ["commit", "report"] {
+        assert!(!advice(command).unwrap().contains("--out"), "{command}");
+    }
+    // Rendered in place of the generic advice for a read-only folder.
+    let e = fargate_sim::Error::Output {
+        path: "run/commit.csv".into(),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    assert_eq!(
+        e.render_for(advice("commit")),
+        "error: cannot write run/commit.csv: permission denied; `commit` writes into the run's folder: copy the folder to a place you can write to (cp -r RUN_DIR COPY) and run `fargate-sim commit COPY`"
+    );
+}
