@@ -547,15 +547,29 @@ fn strip_xml_header(svg: &str) -> &str {
 /// The HTML table of the groups of every right-sizing platform.
 fn rightsizing_groups_table(platforms: &[PlatformSummary]) -> String {
     let mut h = String::from(
-        "<table class=\"cmp\"><thead><tr><th>platform</th><th>group</th><th>tasks</th><th>resized</th><th>killed for memory</th><th>slowed by CPU</th><th>extra time</th><th>bill before</th><th>bill after</th><th>saving</th></tr></thead><tbody>\n",
+        "<table class=\"cmp\"><thead><tr><th>platform</th><th>group</th><th>tasks</th><th>resized</th><th>killed for memory</th><th>slowed by CPU</th><th>extra time</th><th>bill before</th><th>bill after</th><th>saving</th><th>new size</th></tr></thead><tbody>\n",
     );
+    // The request a percentile form gave the group's tasks; a per-task form
+    // sizes each task from its own usage.
+    let size = |g: &super::rightsizing::GroupRow| match (g.size_cpu_vcpu, g.size_memory_mib) {
+        (None, None) if g.group == super::rightsizing::REST => "–".to_string(),
+        (None, None) => "per task".to_string(),
+        (c, m) => format!(
+            "{} / {}",
+            c.map_or("per task".into(), |v| format!(
+                "{} vCPU",
+                super::format::clean_number(&v.to_string())
+            )),
+            m.map_or("per task".into(), |v| format!("{v} MiB"))
+        ),
+    };
     let pct = |v: Option<f64>| v.map_or("–".into(), |f| format!("{:.1}%", f * 100.0));
     let usd = |v: Option<f64>| v.map_or("–".into(), super::format::format_usd);
     for p in platforms {
         let Some(r) = &p.rightsizing else { continue };
         for g in &r.groups {
             h.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} ({})</td><td class=\"n\">{} ({})</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} ({})</td><td class=\"n\">{} ({})</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
                 esc(&p.name),
                 esc(&g.group),
                 g.tasks,
@@ -568,10 +582,11 @@ fn rightsizing_groups_table(platforms: &[PlatformSummary]) -> String {
                 usd(g.before_usd),
                 usd(g.cost_usd),
                 usd(g.saving_usd),
+                size(g),
             ));
         }
     }
-    h.push_str("</tbody></table>\n<p class=\"meta\">before = the group's bill on the first platform of the same kind that runs tasks as requested. On EC2 a group's bill is its tasks' share of their instances (the larger of CPU and memory share, over the time held); (rest) is what no group carries: idle instance time, fees, tasks without a group. extra time = run time lost to kills plus run time added by CPU limits. Also in rightsizing.csv.</p>\n");
+    h.push_str("</tbody></table>\n<p class=\"meta\">new size = the request each task of the group was given under a percentile form (<code>cpu = \"p90\"</code>), before Fargate rounds it up to one of its sizes; \"per task\" when each task was sized from its own usage (<code>fargate-sim rightsize</code> on the run's folder prints one size per group for those). before = the group's bill on the first platform of the same kind that runs tasks as requested. On EC2 a group's bill is its tasks' share of their instances (the larger of CPU and memory share, over the time held); (rest) is what no group carries: idle instance time, fees, tasks without a group. extra time = run time lost to kills plus run time added by CPU limits. Also in rightsizing.csv.</p>\n");
     h
 }
 

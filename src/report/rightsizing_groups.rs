@@ -4,7 +4,10 @@
 use super::summary::PlatformSummary;
 
 /// The columns of `rightsizing.csv`, in order (docs/outputs.md repeats them).
-pub const COLUMNS: [&str; 14] = [
+/// The last two are the group's new size under a percentile form (the
+/// request each of its tasks was given), empty when each task was sized
+/// from its own usage.
+pub const COLUMNS: [&str; 16] = [
     "platform",
     "group",
     "tasks",
@@ -19,6 +22,8 @@ pub const COLUMNS: [&str; 14] = [
     "before_usd",
     "saving_usd",
     "before_platform",
+    "size_cpu_vcpu",
+    "size_memory_mib",
 ];
 
 /// `rightsizing.csv`: one row per right-sizing platform and group, or None
@@ -37,7 +42,7 @@ pub fn csv(platforms: &[PlatformSummary]) -> Option<String> {
         let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
         for g in &r.groups {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{:.3},{},{},{:.3},{},{},{},{}\n",
+                "{},{},{},{},{},{},{:.3},{},{},{:.3},{},{},{},{},{},{}\n",
                 crate::io::csv::quote(&p.name),
                 crate::io::csv::quote(&g.group),
                 g.tasks,
@@ -52,6 +57,11 @@ pub fn csv(platforms: &[PlatformSummary]) -> Option<String> {
                 f(g.before_usd),
                 f(g.saving_usd),
                 twin,
+                g.size_cpu_vcpu
+                    .map_or(String::new(), |v| crate::report::format::clean_number(
+                        &v.to_string()
+                    )),
+                g.size_memory_mib.map_or(String::new(), |m| m.to_string()),
             ));
         }
     }

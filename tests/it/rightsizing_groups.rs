@@ -111,11 +111,11 @@ fn a_run_writes_rightsizing_csv_and_the_report_its_table() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "platform,group,tasks,resized,tasks_killed,kill_rate,oom_lost_s,slowed,slowed_rate,slowed_extra_s,cost_usd,before_usd,saving_usd,before_platform"
+        "platform,group,tasks,resized,tasks_killed,kill_rate,oom_lost_s,slowed,slowed_rate,slowed_extra_s,cost_usd,before_usd,saving_usd,before_platform,size_cpu_vcpu,size_memory_mib"
     );
     assert_eq!(
         lines[1],
-        "right,api,1,1,0,0.000000,0.000,0,0.000000,0.000,0.012343,0.049370,0.037028,asked"
+        "right,api,1,1,0,0.000000,0.000,0,0.000000,0.000,0.012343,0.049370,0.037028,asked,,"
     );
     assert!(
         lines[2].starts_with("right,batch,1,1,1,1.000000,1800.000,"),

@@ -178,3 +178,72 @@ fn write_advice_names_only_flags_the_subcommand_accepts() {
         "error: cannot write run/commit.csv: permission denied; `commit` writes into the run's folder: copy the folder to a place you can write to (cp -r RUN_DIR COPY) and run `fargate-sim commit COPY`"
     );
 }
+
+/// rightsizing.csv and report.html's per-group table gave each group's
+/// bill and risk but not its new size. Ten tasks of group g asking 4 vCPU /
+/// 8 GiB, using 50…500 m on average and peaking at 900…1700 MiB and 2500
+/// MiB (tests/it/rightsizing_percentile.rs): p90 by nearest rank is 450 m
+/// and 1700 MiB, + 15 % = 518 m and 1955 MiB.
+#[test]
+fn rightsizing_table_and_csv_give_each_groups_new_size() {
+    const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib,group,cpu_avg,cpu_max,memory_avg_mib,memory_max_mib\n";
+    let mut rows = String::from(HEADER);
+    for i in 1..=10u32 {
+        let peak = if i == 10 { 2500 } else { 800 + 100 * i };
+        rows.push_str(&format!(
+            "t{i},{i},600,4,8192,g,{},{},{},{peak}\n",
+            f64::from(i) / 20.0,
+            f64::from(i) / 10.0,
+            peak / 2
+        ));
+    }
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("trace.csv"), rows).unwrap();
+    std::fs::write(
+        d.path().join("p.toml"),
+        r#"name = "pct"
+seed = 1
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "asked"
+kind = "fargate"
+[[platforms]]
+name = "right"
+kind = "fargate"
+rightsizing = { policy = "usage", cpu = "p90", memory = "p90", headroom = 0.15 }
+[[platforms]]
+name = "pertask"
+kind = "fargate"
+rightsizing = { policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }
+"#,
+    )
+    .unwrap();
+    let (code, _, err) = bin(&["run", "p.toml", "-q"], d.path());
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(d.path().join("output/pct/rightsizing.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",before_platform,size_cpu_vcpu,size_memory_mib"),
+        "{csv}"
+    );
+    let row = |platform: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{platform},g,")))
+            .unwrap_or_else(|| panic!("{csv}"))
+            .to_string()
+    };
+    assert!(row("right").ends_with(",asked,0.518,1955"), "{csv}");
+    assert!(row("pertask").ends_with(",asked,,"), "{csv}");
+    let html = std::fs::read_to_string(d.path().join("output/pct/report.html")).unwrap();
+    let table = &html[html.find("id=\"rightsizing\"").unwrap()..];
+    assert!(table.contains("<th>new size</th>"), "{table}");
+    assert!(
+        table.contains("<td class=\"n\">0.518 vCPU / 1955 MiB</td>"),
+        "{table}"
+    );
+    assert!(table.contains("<td class=\"n\">per task</td>"), "{table}");
+}
