@@ -6,7 +6,7 @@ use crate::Error;
 use crate::io::files::{safe_file_name, write_atomic};
 use crate::io::table::Table;
 use crate::report::compare;
-use crate::report::format::{clean_number, format_seconds, format_usd_cents};
+use crate::report::format::{clean_number, format_usd_cents};
 use crate::report::html::esc;
 use crate::report::xy_chart::{XyChart, XySeries, render_xy};
 use std::path::Path;
@@ -378,7 +378,21 @@ pub fn render(
     }
     h.push_str("<th>platform</th><th>total cost (mean)</th><th>95% interval</th><th>start p95 (mean)</th><th>95% interval</th></tr></thead><tbody>\n");
     let money = |v: Option<f64>| v.map_or("–".to_string(), format_usd_cents);
-    let secs = |v: Option<f64>| v.map_or("–".to_string(), format_seconds);
+    // Start times in one unit for the whole table, as the terminal table
+    // writes them (sub-second values in milliseconds).
+    let n = p95.len();
+    let start_cells = crate::report::format::seconds_column(
+        &p95.iter()
+            .chain(plo.iter())
+            .chain(phi.iter())
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let secs = |column: usize, i: usize| {
+        start_cells
+            .get(column * n + i)
+            .map_or("–".to_string(), |c| c.replace('—', "–"))
+    };
     for i in &rows {
         h.push_str(&format!(
             "<tr><td class=\"n\">{}</td>",
@@ -398,9 +412,9 @@ pub fn render(
             money(cost[*i]),
             money(lo[*i]),
             money(hi[*i]),
-            secs(p95[*i]),
-            secs(plo[*i]),
-            secs(phi[*i])
+            secs(0, *i),
+            secs(1, *i),
+            secs(2, *i)
         ));
     }
     h.push_str("</tbody></table>\n");

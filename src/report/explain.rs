@@ -4,7 +4,7 @@
 //! change that would save the most, with its estimated effect.
 
 use super::compare;
-use super::format::{format_latency, format_seconds, format_usd_cents as usd};
+use super::format::{format_latency, format_seconds, format_usd_cents as usd, sentence};
 use super::summary::{PlatformSummary, Summary};
 use crate::pricing::{Arch, Capacity, Catalog, Os};
 use serde::Serialize;
@@ -767,13 +767,13 @@ pub fn render(e: &Explanation) -> String {
     if !e.pinned.is_empty() {
         out.push_str("\nClusters held at their limit\n");
         for line in &e.pinned {
-            out.push_str(&format!("- {line}.\n"));
+            out.push_str(&format!("- {}\n", sentence(line)));
         }
     }
     if !e.backlogs.is_empty() {
         out.push_str("\nBacklogs that will not catch up\n");
         for line in &e.backlogs {
-            out.push_str(&format!("- {line}.\n"));
+            out.push_str(&format!("- {}\n", sentence(line)));
         }
     }
     if !e.waits.is_empty() {
@@ -797,11 +797,11 @@ pub fn render(e: &Explanation) -> String {
     out.push_str("\nThe one change that would save the most\n");
     match e.savings.first() {
         Some(best) => {
-            out.push_str(&format!("- {}.\n", best.text));
+            out.push_str(&format!("- {}\n", sentence(&best.text)));
             if e.savings.len() > 1 {
                 out.push_str("Other changes, by estimated effect:\n");
                 for s in e.savings.iter().skip(1).take(3) {
-                    out.push_str(&format!("- {}.\n", s.text));
+                    out.push_str(&format!("- {}\n", sentence(&s.text)));
                 }
             }
         }
@@ -809,7 +809,7 @@ pub fn render(e: &Explanation) -> String {
     }
     if let Some(line) = &e.wait_change {
         out.push_str("\nThe one change that would cut the wait the most\n");
-        out.push_str(&format!("- {line}.\n"));
+        out.push_str(&format!("- {}\n", sentence(line)));
     }
     out.push_str(&format!("\n{}\n", e.note));
     out

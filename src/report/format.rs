@@ -37,15 +37,33 @@ pub fn format_usd_cents(v: f64) -> String {
     )
 }
 
-/// Seconds for an axis or label.
+/// Seconds for an axis or label; under a second in milliseconds (a
+/// sub-second start is `350ms`, never `0s`).
 pub fn format_seconds(s: f64) -> String {
-    if s < 120.0 {
+    if let Some(ms) = sub_second(s) {
+        ms
+    } else if s < 120.0 {
         format!("{s:.0}s")
     } else if s < 7200.0 {
         format!("{:.1}min", s / 60.0)
     } else {
         format!("{:.1}h", s / 3600.0)
     }
+}
+
+/// A duration above zero and under a second, in whole milliseconds
+/// (`350ms`; `<1ms` below half a millisecond): the one rule for sub-second
+/// starts and waits in every table and line. None for zero, a second or
+/// more, or not a number.
+pub fn sub_second(s: f64) -> Option<String> {
+    if !(s > 0.0 && s < 0.9995) {
+        return None;
+    }
+    Some(if s < 0.0005 {
+        "<1ms".to_string()
+    } else {
+        format!("{:.0}ms", s * 1000.0)
+    })
 }
 
 /// A request latency for text: `72ms`, `2.64s`, then as [`format_seconds`].
@@ -98,8 +116,9 @@ pub fn usd_column(values: &[Option<f64>]) -> Vec<String> {
 
 /// Durations (seconds) for one table column, all in one unit and with one
 /// precision, chosen by the largest: seconds (one decimal below 100 s,
-/// whole from there), minutes from 1,000 s, hours from 6,000 s. `—` for
-/// none.
+/// whole from there), minutes from 1,000 s, hours from 6,000 s; a value
+/// above zero and under a second in milliseconds ([`sub_second`]), so it
+/// never rounds to 0 beside minutes. `—` for none.
 pub fn seconds_column(values: &[Option<f64>]) -> Vec<String> {
     let largest = values.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
     let (scale, unit, decimals) = if largest < 100.0 {
@@ -115,7 +134,7 @@ pub fn seconds_column(values: &[Option<f64>]) -> Vec<String> {
         .iter()
         .map(|v| {
             v.map_or("—".into(), |s| {
-                format!("{:.*}{unit}", decimals, s / scale)
+                sub_second(s).unwrap_or_else(|| format!("{:.*}{unit}", decimals, s / scale))
             })
         })
         .collect()
@@ -123,13 +142,16 @@ pub fn seconds_column(values: &[Option<f64>]) -> Vec<String> {
 
 /// Groups of durations (seconds) for one table column, each group written
 /// `a/b/c` with the unit once at the end, all in the unit
-/// [`seconds_column`] would choose for the largest: `31.0/55.1/55.1s`.
+/// [`seconds_column`] would choose for the largest: `31.0/55.1/55.1s`. A
+/// group all under a second is written in milliseconds (`180/250/310ms`);
+/// in a mixed group a sub-second value keeps its own `ms`
+/// (`350ms/121/160s`).
 pub fn seconds_group_column(groups: &[Vec<Option<f64>>]) -> Vec<String> {
     let all: Vec<Option<f64>> = groups.iter().flatten().copied().collect();
     let cells = seconds_column(&all);
     let unit: String = cells
         .iter()
-        .find(|c| c.as_str() != "—")
+        .find(|c| c.as_str() != "—" && !c.ends_with("ms"))
         .map_or(String::new(), |c| {
             c.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '.')
                 .to_string()
@@ -138,25 +160,52 @@ pub fn seconds_group_column(groups: &[Vec<Option<f64>>]) -> Vec<String> {
     groups
         .iter()
         .map(|g| {
-            let parts: Vec<String> = g
+            let cells: Vec<String> = g.iter().map(|_| cells.next().unwrap_or_default()).collect();
+            let ms = |c: &String| c.ends_with("ms");
+            let known = |c: &String| c.as_str() != "—";
+            if !cells.iter().any(known) {
+                return "—".to_string();
+            }
+            // All under a second (a zero counts as under): milliseconds.
+            let zero = |c: &String| {
+                c.trim_end_matches(unit.as_str())
+                    .trim_matches(['0', '.'])
+                    .is_empty()
+            };
+            if cells.iter().any(ms) && cells.iter().filter(|c| known(c)).all(|c| ms(c) || zero(c)) {
+                let parts: Vec<&str> = cells
+                    .iter()
+                    .map(|c| {
+                        if ms(c) {
+                            c.strip_suffix("ms").unwrap_or(c)
+                        } else if known(c) {
+                            "0"
+                        } else {
+                            c.as_str()
+                        }
+                    })
+                    .collect();
+                return format!("{}ms", parts.join("/"));
+            }
+            let parts: Vec<&str> = cells
                 .iter()
-                .map(|_| {
-                    let c = cells.next().unwrap_or_default();
-                    c.strip_suffix(unit.as_str()).unwrap_or(&c).to_string()
+                .map(|c| {
+                    if ms(c) {
+                        c.as_str()
+                    } else {
+                        c.strip_suffix(unit.as_str()).unwrap_or(c)
+                    }
                 })
                 .collect();
-            if parts.iter().all(|p| p == "—") {
-                "—".to_string()
-            } else {
-                format!("{}{unit}", parts.join("/"))
-            }
+            format!("{}{unit}", parts.join("/"))
         })
         .collect()
 }
 
 /// Request latencies (seconds) for one table column, in one unit chosen by
 /// the largest: whole milliseconds below 1 s, seconds with two decimals
-/// below 10 s, then as [`seconds_column`]. `—` for none.
+/// below 10 s, then as [`seconds_column`]; a value under a second is in
+/// milliseconds in any column ([`sub_second`]). `—` for none.
 pub fn latency_column(values: &[Option<f64>]) -> Vec<String> {
     let largest = values.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
     if largest < 1.0 {
@@ -167,10 +216,26 @@ pub fn latency_column(values: &[Option<f64>]) -> Vec<String> {
     } else if largest < 10.0 {
         values
             .iter()
-            .map(|v| v.map_or("—".into(), |s| format!("{s:.2}s")))
+            .map(|v| {
+                v.map_or("—".into(), |s| {
+                    sub_second(s).unwrap_or_else(|| format!("{s:.2}s"))
+                })
+            })
             .collect()
     } else {
         seconds_column(values)
+    }
+}
+
+/// `text` as a sentence: with one final period, added only when it does
+/// not already end a sentence (`.`, `!`, `?`), so a line built from a
+/// proposal that ends in a period never ends in `..`.
+pub fn sentence(text: &str) -> String {
+    let t = text.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
     }
 }
 
@@ -257,12 +322,59 @@ mod tests {
         let g = seconds_group_column(&[vec![Some(35.3), Some(54.4), Some(62.5)]]);
         assert_eq!(g, ["35.3/54.4/62.5s"]);
         let c = latency_column(&[Some(0.072), Some(2.644)]);
-        assert_eq!(c, ["0.07s", "2.64s"]);
+        assert_eq!(c, ["72ms", "2.64s"]);
         assert_eq!(latency_column(&[Some(0.072), Some(0.5)]), ["72ms", "500ms"]);
         assert_eq!(
             latency_column(&[Some(0.072), Some(30.0)]),
-            ["0.1s", "30.0s"]
+            ["72ms", "30.0s"]
         );
+    }
+
+    /// Regression (issue 34): Lambda's sub-second starts beside an EC2
+    /// cluster's minutes printed `0/0/0s`; one rule everywhere: a value
+    /// above zero and under a second is in milliseconds.
+    /// Regression (issue 34): explain's right-sizing line ended in `..`.
+    #[test]
+    fn a_sentence_ends_in_one_period() {
+        assert_eq!(
+            sentence("prints the sizes per group."),
+            "prints the sizes per group."
+        );
+        assert_eq!(sentence("saves $3.20"), "saves $3.20.");
+        assert_eq!(
+            sentence("try `fargate-sim breakeven`)"),
+            "try `fargate-sim breakeven`)."
+        );
+        assert_eq!(sentence("really? "), "really?");
+    }
+
+    #[test]
+    fn sub_second_starts_print_in_milliseconds() {
+        assert_eq!(format_seconds(0.35), "350ms");
+        assert_eq!(format_seconds(0.0004), "<1ms");
+        assert_eq!(format_seconds(0.0), "0s");
+        assert_eq!(format_seconds(0.9996), "1s");
+        assert_eq!(format_seconds(35.2), "35s");
+        assert_eq!(
+            seconds_column(&[Some(160.0), Some(0.35), Some(0.0)]),
+            ["160s", "350ms", "0s"]
+        );
+        let g = seconds_group_column(&[
+            vec![Some(2.0), Some(121.0), Some(160.0)],
+            vec![Some(0.18), Some(0.25), Some(0.31)],
+            vec![Some(0.0), Some(0.0), Some(0.3)],
+            vec![Some(0.35), Some(121.0), Some(160.0)],
+        ]);
+        assert_eq!(
+            g,
+            ["2/121/160s", "180/250/310ms", "0/0/300ms", "350ms/121/160s"]
+        );
+        // A column all under 100 s keeps its decimals; Lambda's row is in ms.
+        let g = seconds_group_column(&[
+            vec![Some(35.2), Some(49.6), Some(49.6)],
+            vec![Some(0.3), Some(0.3), Some(0.34)],
+        ]);
+        assert_eq!(g, ["35.2/49.6/49.6s", "300/300/340ms"]);
     }
 
     #[test]

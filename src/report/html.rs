@@ -69,7 +69,10 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             .into_iter()
             .flat_map(char::to_uppercase)
             .collect();
-        out.push(format!("{capital}{}.", first.as_str()));
+        out.push(super::format::sentence(&format!(
+            "{capital}{}",
+            first.as_str()
+        )));
         return out;
     }
     let field = compare::field(ps);
@@ -198,10 +201,10 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             ));
         }
         if let Some(line) = compare::pinned(p) {
-            out.push(format!("{line}."));
+            out.push(super::format::sentence(&line));
         }
         if let Some(line) = compare::unbounded_backlog(p) {
-            out.push(format!("{line}."));
+            out.push(super::format::sentence(&line));
         }
         if let Some(c) = &p.cluster
             && let Some(idle) = c.idle_fraction
@@ -288,6 +291,18 @@ fn table(s: &Summary) -> String {
     let mut h = String::from(
         "<table class=\"cmp\"><thead><tr><th>platform</th><th>kind</th><th>total cost</th><th>cost per completed task</th><th>completed</th><th>running at end</th><th>not run</th><th>start p50</th><th>start p95</th><th>start p99</th><th>idle instance cost</th></tr></thead><tbody>\n",
     );
+    // Start times in one unit for the whole table, as the terminal table
+    // writes them (sub-second values in milliseconds).
+    let starts = super::format::seconds_column(
+        &s.platforms
+            .iter()
+            .flat_map(|p| {
+                let l = &p.latency.time_to_start;
+                [l.p50, l.p95, l.p99]
+            })
+            .collect::<Vec<_>>(),
+    );
+    let start = |i: usize, k: usize| starts[i * 3 + k].replace('—', "–");
     for (i, p) in s.platforms.iter().enumerate() {
         let c = platform_color(i);
         let kind = format!(
@@ -320,9 +335,9 @@ fn table(s: &Summary) -> String {
             },
             p.tasks.running_at_end,
             not_run(p),
-            opt_s(p.latency.time_to_start.p50),
-            opt_s(p.latency.time_to_start.p95),
-            opt_s(p.latency.time_to_start.p99),
+            start(i, 0),
+            start(i, 1),
+            start(i, 2),
             idle
         ));
     }

@@ -65,7 +65,8 @@ pub fn lines(platforms: &[PlatformSummary]) -> String {
 
 /// For `explain`: each right-sizing platform that costs less than its
 /// as-requested twin, as (the twin's name, the saving in dollars, the
-/// proposal in words with its risk).
+/// proposal in words with its risk, without a final period: the reader
+/// ends the sentence).
 pub fn proposals(platforms: &[PlatformSummary]) -> Vec<(String, f64, String)> {
     let mut out = Vec::new();
     for p in platforms {
@@ -85,7 +86,7 @@ pub fn proposals(platforms: &[PlatformSummary]) -> Vec<(String, f64, String)> {
             q.name.clone(),
             saving,
             format!(
-                "size its tasks from their usage as {} does ({}): saves {} ({:.1}% of its bill); the risk: {} of tasks killed for memory and run again ({} of work lost), {} slowed by CPU (+{}), finishing at {} against {}. `fargate-sim rightsize` on this run's folder prints the sizes per group.",
+                "size its tasks from their usage as {} does ({}): saves {} ({:.1}% of its bill); the risk: {} of tasks killed for memory and run again ({} of work lost), {} slowed by CPU (+{}), finishing at {} against {}. `fargate-sim rightsize` on this run's folder prints the sizes per group",
                 p.name,
                 r.policy,
                 format_usd(saving),

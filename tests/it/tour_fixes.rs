@@ -142,6 +142,65 @@ fn breakeven_without_a_crossing_runs_the_range_and_says_so_on_the_chart() {
     assert!(svg.contains("no crossing within the range"), "title");
 }
 
+/// Lambda's sub-second starts beside a platform whose starts take minutes
+/// printed `0/0/0s` (the column in whole seconds) in the terminal and `0s`
+/// in report.html. Fargate here waits 150 s to provision, so its starts are
+/// 150 s and the column is in whole seconds; Lambda's cold starts are under
+/// a second and print in milliseconds.
+#[test]
+fn sub_second_starts_print_in_milliseconds_beside_minutes() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("s.toml"),
+        r#"name = "subsecond"
+seed = 1
+horizon = "30min"
+[workload]
+[[workload.generators]]
+name = "g"
+arrivals = { process = "poisson", rate = "2/min" }
+duration = "2min"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+startup = { provisioning = "150s", image_pull = "0s" }
+[[platforms]]
+name = "lambda"
+kind = "function"
+profile = "lambda"
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = bin(&["run", "s.toml"], d.path());
+    assert_eq!(code, 0, "{err}");
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!("│ {name} ")))
+            .unwrap_or_else(|| panic!("{out}"))
+            .to_string()
+    };
+    assert!(row("fargate").contains("150/150/150s"), "{out}");
+    let lambda = row("lambda");
+    let start = lambda
+        .trim_end_matches('│')
+        .rsplit('┆')
+        .next()
+        .unwrap()
+        .trim();
+    assert!(start.ends_with("ms"), "{out}");
+    assert!(!start.starts_with("0/0/0"), "{out}");
+    let html = std::fs::read_to_string(d.path().join("output/subsecond/report.html")).unwrap();
+    let table = &html[html.find("<th>start p50</th>").unwrap()..];
+    let lambda_row = &table[table.find(">lambda</td>").unwrap()..];
+    let lambda_row = &lambda_row[..lambda_row.find("</tr>").unwrap()];
+    // p95 and p99: a cold start, under a second, in milliseconds.
+    let cells: Vec<&str> = lambda_row.split("<td class=\"n\">").collect();
+    let n = cells.len();
+    assert!(cells[n - 3].ends_with("ms</td>"), "{lambda_row}");
+    assert!(cells[n - 2].ends_with("ms</td>"), "{lambda_row}");
+}
+
 /// `commit` and `report` write into the run's folder and take no `--out`:
 /// the advice after a write failure names only what each subcommand
 /// accepts, checked against every writing subcommand's `--help`.
@@ -246,4 +305,14 @@ rightsizing = { policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }
         "{table}"
     );
     assert!(table.contains("<td class=\"n\">per task</td>"), "{table}");
+    // explain's right-sizing proposal ended in a period and the list added
+    // another: "… prints the sizes per group..". Here right-sizing is the
+    // largest saving ($0.329136 − $0.1110834 on `right`).
+    let (code, out, err) = bin(&["explain", "output/pct"], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("`fargate-sim rightsize` on this run's folder prints the sizes per group.\n"),
+        "{out}"
+    );
+    assert!(!out.lines().any(|l| l.ends_with("..")), "{out}");
 }
