@@ -75,6 +75,14 @@ pub fn breakeven(args: Args) -> Result<String, Error> {
                     "--axis {axis}: breakeven varies a number, and `{axis}` takes text (a duration, size or name); choose a numeric key, such as workload.load_scale, workload.duration_scale or platforms.NAME.max"
                 ))
             }
+            // The search sets the axis as an override: name the option the
+            // user gave, not a `--set` they never typed.
+            Error::Scenario(ScenarioError::Override {
+                assignment,
+                message,
+            }) if assignment.contains(&format!("{axis}=")) => Error::BadInput(format!(
+                "--axis {axis}: {message}; name a numeric scenario key, such as workload.load_scale, workload.duration_scale or platforms.NAME.max"
+            )),
             e => e,
         },
     )?;

@@ -48,7 +48,19 @@ pub fn new(file: &Path, trace: Option<&Path>, force: bool) -> Result<String, Err
                     t.display()
                 )));
             }
-            let format = Format::detect(t)?;
+            // `new` takes no format: the message names what to write instead
+            // of a `workload.format` key in a scenario that does not exist yet.
+            let format = Format::detect(t).map_err(|e| {
+                let text = e.to_string();
+                if text.contains("name it with workload.format =") {
+                    Error::BadInput(text.replace(
+                        "name it with workload.format =",
+                        "`new --trace` only writes formats it can tell; write the starter without --trace, then set `trace` and `format` under its [workload], format being",
+                    ))
+                } else {
+                    Error::from(e)
+                }
+            })?;
             // The scenario refers to the trace relative to its own folder.
             let base = file
                 .parent()

@@ -316,3 +316,42 @@ rightsizing = { policy = "usage", cpu = "max", memory = "max", headroom = 0.15 }
     );
     assert!(!out.lines().any(|l| l.ends_with("..")), "{out}");
 }
+
+/// Wrong input met on the tour: `new --trace` on a file of no known format
+/// told the user to set `workload.format` in a scenario not yet written,
+/// and `breakeven --axis` with an unknown key blamed a `--set` never typed.
+#[test]
+fn errors_name_the_option_the_user_gave() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.csv"), "a,b\n1,2\n").unwrap();
+    let (code, _, err) = bin(&["new", "x.toml", "--trace", "bad.csv"], d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "write the starter without --trace, then set `trace` and `format` under its [workload]"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("workload.format ="), "{err}");
+    std::fs::write(d.path().join("t.toml"), crate::common::TINY).unwrap();
+    let (code, _, err) = bin(
+        &[
+            "breakeven",
+            "t.toml",
+            "--axis",
+            "nope.key",
+            "--between",
+            "1",
+            "2",
+            "--out",
+            "be",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: --axis nope.key: unknown field `nope`"),
+        "{err}"
+    );
+    assert!(!err.contains("--set"), "{err}");
+}
