@@ -305,11 +305,8 @@ fn table(s: &Summary) -> String {
     let start = |i: usize, k: usize| starts[i * 3 + k].replace('—', "–");
     for (i, p) in s.platforms.iter().enumerate() {
         let c = platform_color(i);
-        let kind = format!(
-            "{} {}",
-            p.kind,
-            p.options.get("capacity").map(String::as_str).unwrap_or("")
-        );
+        // As the terminal table names it (on demand is the default).
+        let kind = super::table::kind_label(p);
         let idle = p.cluster.as_ref().map_or("–".to_string(), |c| {
             format!(
                 "{} ({:.0}%)",
@@ -476,7 +473,7 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     }
     h.push_str("</div>\n<h2 id=\"comparison\">Comparison</h2>\n");
     h.push_str(&table(s));
-    h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Running at end = cut by the horizon. Not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption. Service replicas are not tasks.</p>\n");
+    h.push_str("<p class=\"meta\">start = time from submit to running (waiting for a launch or capacity, then start-up). Kind: on demand unless it says spot (or mix, for a strategy over both). Running at end = cut by the horizon. Not run = never ran to completion and not running at the end: could never run, still waiting at the end, or given up after an interruption. Service replicas are not tasks.</p>\n");
     if s.platforms.iter().any(|p| p.cost.around_usd > 0.0) {
         h.push_str("<h2 id=\"around\">Compute and around compute</h2>\n");
         h.push_str(&around_table(s));

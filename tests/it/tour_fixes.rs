@@ -194,6 +194,16 @@ profile = "lambda"
     let table = &html[html.find("<th>start p50</th>").unwrap()..];
     let lambda_row = &table[table.find(">lambda</td>").unwrap()..];
     let lambda_row = &lambda_row[..lambda_row.find("</tr>").unwrap()];
+    // The kind as the terminal names it: on demand is the default, a
+    // function platform by its profile (was "fargate on_demand").
+    assert!(
+        lambda_row.starts_with(">lambda</td><td>lambda</td>"),
+        "{lambda_row}"
+    );
+    assert!(
+        table.contains("</span>fargate</td><td>fargate</td>"),
+        "{table}"
+    );
     // p95 and p99: a cold start, under a second, in milliseconds.
     let cells: Vec<&str> = lambda_row.split("<td class=\"n\">").collect();
     let n = cells.len();
