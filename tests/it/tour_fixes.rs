@@ -12,9 +12,9 @@ fn summary(dir: &std::path::Path, name: &str) -> Summary {
 }
 
 /// The NASA iPSC excerpt (1,000 jobs) asks for 1 to 128 processors, 2 GiB
-/// each (the adapter's default, the log has no memory): 321 + 90 + 88 + 64
-/// + 125 = 688 jobs of at most 16 vCPU and 32 GiB, 176 + 109 + 27 = 312
-/// larger. The built-in catalog's largest m5 is m5.4xlarge (16 vCPU, 64 GiB
+/// each (the adapter's default, the log has no memory): 321 + 90 + 88 +
+/// 64 + 125 = 688 jobs of at most 16 vCPU and 32 GiB, 176 + 109 + 27 =
+/// 312 larger. The built-in catalog's largest m5 is m5.4xlarge (16 vCPU, 64 GiB
 /// less ECS's 1.9 %: 62.8 GiB), which holds the 688; m5.xlarge, the
 /// starter's type before, held only the 563 jobs of at most 4 vCPU, so the
 /// cluster did less work than Fargate. Now every option runs the same 688
