@@ -79,7 +79,13 @@ pub fn import(
         }
         None => crate::pricing::catalog::BUILTIN_PRICING.to_string(),
     };
-    let r = crate::pricing::import::import(file, &base, out).map_err(Error::BadInput)?;
+    // A write failure's generic advice, said with the flag `import` takes.
+    let r = crate::pricing::import::import(file, &base, out).map_err(|m| {
+        Error::BadInput(m.replace(
+            "; choose a place you can write to",
+            "; choose a file you can write to with --out FILE",
+        ))
+    })?;
     if format == Format::Json {
         return json(&serde_json::json!({
             "out": out.display().to_string(),
