@@ -33,6 +33,7 @@ mod newcomer;
 mod own_usage;
 mod properties;
 mod regions;
+mod regions_more;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;
