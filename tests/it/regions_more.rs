@@ -157,7 +157,10 @@ fn prices_list_the_eight_instance_regions() {
         .iter()
         .chain(&["us-east-1", "eu-west-1", "ap-northeast-1"])
     {
-        assert!(out.contains(&format!("{region} per hour")), "no {region} in\n{out}");
+        assert!(
+            out.contains(&format!("{region} per hour")),
+            "no {region} in\n{out}"
+        );
     }
     assert!(!out.contains("sa-east-1 per hour"), "{out}");
     let (code, out, err) = bin(
@@ -202,7 +205,10 @@ fn sao_paulo_has_no_instance_price_and_names_prices_import() {
     let types = json["ec2"]["instance_types"].as_array().unwrap();
     assert_eq!(types.len(), 36);
     for t in types {
-        assert!(t["on_demand_usd_per_hour"].as_object().unwrap().is_empty(), "{t}");
+        assert!(
+            t["on_demand_usd_per_hour"].as_object().unwrap().is_empty(),
+            "{t}"
+        );
     }
     let case = Case::new(&cluster("sa-east-1", "c7g.large"), None);
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
