@@ -154,8 +154,8 @@ const REGIONS: [Rates; 9] = [
         alb_hour: None,
         alb_lcu: None,
         nat: 0.093,
-        logs: None,
-        ecr: None,
+        logs: Some(0.90),
+        ecr: Some(0.10),
         inter_region: 0.138,
         cross_zone: 0.01,
         metric: None,
@@ -227,8 +227,8 @@ bill = {{ subnet = "private", container_insights = true }}
 ///
 /// A Region without custom metrics (Ohio, Frankfurt, São Paulo) refuses the
 /// run naming `custom_metric_month` and the `leave_out` that does without;
-/// São Paulo also lacks the ALB, Logs and ECR rates, so its run leaves them
-/// out and bills what it has.
+/// São Paulo also lacks the ALB rates, so its run leaves the load balancer
+/// out and bills the rest.
 #[test]
 fn each_region_bills_every_charge_at_its_own_rates() {
     for r in &REGIONS {
@@ -249,7 +249,7 @@ fn each_region_bills_every_charge_at_its_own_rates() {
             leave_out.push("\"metrics\"");
         }
         if r.alb_hour.is_none() {
-            leave_out.extend(["\"load_balancer\"", "\"logs\"", "\"ecr\""]);
+            leave_out.push("\"load_balancer\"");
         }
         let over = format!("platforms.f.bill.leave_out=[{}]", leave_out.join(","));
         let overrides: Vec<&str> = if leave_out.is_empty() {
@@ -453,7 +453,7 @@ requests = { curve = "constant", rate = "1/s", arrivals = "even" }
 
 /// The built-in catalog: every Region with Fargate rates has an
 /// `[[around.rates]]` block with a source, and the EBS, IPv4 and NAT
-/// rates in each (the ALB and Logs in all but São Paulo).
+/// rates in each (the ALB in all but São Paulo).
 #[test]
 fn every_fargate_region_has_sourced_rates_around_compute() {
     let catalog = Catalog::builtin();
