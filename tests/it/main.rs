@@ -1,6 +1,7 @@
 //! The integration tests: one crate, so the binary and library link once.
 
 mod account;
+mod around_regions;
 mod autoscaled_rules;
 mod backlog;
 mod balancer;
