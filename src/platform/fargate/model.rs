@@ -240,7 +240,33 @@ impl FargateModel {
                     .record(running - w.task.submit);
             }
         }
-        let flight = InFlight {
+        self.stats[w.provider.index()].launches += 1;
+        let task_id = w.task.id;
+        let replica = ReplicaWatch::is_replica(task_id);
+        let meter = Meter {
+            billing_start,
+            running,
+            cpu_milli: w.size.cpu_milli,
+            memory_mib: w.size.memory_mib,
+            task_cpu_milli: w.task.cpu_milli,
+            task_memory_mib: w.task.memory_mib,
+            storage_extra_gib: w.storage_extra_gib,
+            live: true,
+            provider: provider_index(w.provider),
+            replica,
+            ..Meter::default()
+        };
+        // The slot is chosen first and the task written into it, not built
+        // aside and copied there (issue 24).
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                self.generations.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.slots[slot as usize] = Some(InFlight {
             task: w.task,
             size: w.size,
             storage_extra_gib: w.storage_extra_gib,
@@ -251,36 +277,10 @@ impl FargateModel {
             running,
             interrupted,
             plan: w.plan,
-        };
-        self.stats[w.provider.index()].launches += 1;
-        let task_id = flight.task.id;
-        let meter = Meter {
-            billing_start,
-            running,
-            cpu_milli: flight.size.cpu_milli,
-            memory_mib: flight.size.memory_mib,
-            task_cpu_milli: flight.task.cpu_milli,
-            task_memory_mib: flight.task.memory_mib,
-            storage_extra_gib: flight.storage_extra_gib,
-            live: true,
-            provider: provider_index(flight.provider),
-            replica: ReplicaWatch::is_replica(task_id),
-            ..Meter::default()
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(flight);
-                s
-            }
-            None => {
-                self.slots.push(Some(flight));
-                self.generations.push(0);
-                (self.slots.len() - 1) as u32
-            }
-        };
+        });
         self.meters.set(slot, meter, now);
         self.books.tally.in_flight += 1;
-        if ReplicaWatch::is_replica(task_id) {
+        if replica {
             self.replicas.started(task_id, slot, running);
         }
         // A replica runs until its service stops it: no stop event unless
@@ -313,17 +313,17 @@ impl FargateModel {
     }
 
     /// Gives a task to the provider the strategy picks now.
-    fn assign(&mut self, mut w: Waiting) -> Waiting {
+    /// In place: the task is not moved for it (issue 24).
+    fn assign(&mut self, w: &mut Waiting) {
         let p = self.spec.strategy.pick(self.held);
         self.held[p.index()] += 1;
         w.provider = p;
-        w
     }
 
     /// Queues a task on the provider the strategy picks, and launches what
     /// tokens allow.
-    fn enqueue(&mut self, w: Waiting, queue: &mut impl Schedule<Event>) {
-        let w = self.assign(w);
+    fn enqueue(&mut self, mut w: Waiting, queue: &mut impl Schedule<Event>) {
+        self.assign(&mut w);
         let p = w.provider;
         let i = p.index();
         // Nothing ahead of it and a token to spare: it launches now, as
@@ -980,8 +980,8 @@ impl ReplicaHost for FargateModel {
         let now = queue.now();
         for task in replicas {
             self.books.tally.submit(task.id);
-            if let Some(w) = self.admit(task) {
-                let w = self.assign(w);
+            if let Some(mut w) = self.admit(task) {
+                self.assign(&mut w);
                 self.launch(w, now, true, queue);
             }
         }
