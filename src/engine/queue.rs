@@ -428,6 +428,47 @@ mod tests {
     }
 
     #[test]
+    fn lone_events_and_byte_boundaries_pop_in_key_order() {
+        // Times on both sides of byte boundaries of the time word (a lone
+        // event in its bucket is popped without a redistribution; a full
+        // bucket is redistributed), ties at each (the sequence word), and
+        // the bitmap's last words (the top byte of the time).
+        let mut times = Vec::new();
+        for shift in [0u32, 8, 16, 24, 32, 40, 48, 56] {
+            let b = 1u64 << shift;
+            times.extend([b - 1, b, b + 1]);
+        }
+        times.extend([u64::MAX - 1, (1 << 63) + 5]);
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let mut seq = 0u64;
+        for (i, &t) in times.iter().enumerate() {
+            for _ in 0..1 + i % 3 {
+                seq += 1;
+                q.schedule_at(t, seq);
+                reference.insert((t, seq));
+            }
+        }
+        // Pop half, then push more behind the clock's new position.
+        for _ in 0..reference.len() / 2 {
+            let expected = reference.pop_first().expect("not empty");
+            assert_eq!(q.pop(), Some(expected));
+        }
+        let now = q.now();
+        for d in [0u64, 1, 255, 256, 65_536, 1 << 24] {
+            seq += 1;
+            q.schedule_at(now + d, seq);
+            reference.insert((now + d, seq));
+        }
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(q.peek_key(), Some(expected));
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
     fn pops_in_key_order_through_random_pushes_and_pops() {
         // Against a sorted reference: every pop is the smallest (time, seq).
         let mut q = EventQueue::new();
