@@ -87,20 +87,16 @@ impl FitMemo {
         None
     }
 
-    /// Keeps the size found for this request: in an empty entry of its
-    /// pair, else in place of the pair's second, the first moving there.
+    /// Keeps the size found for this request in the first entry of its
+    /// pair; what was there moves to the second, and what was in the
+    /// second (the older of the two) is forgotten.
     #[inline]
     pub fn put(&mut self, cpu_milli: u32, memory_mib: u32, size: FargateSize) {
         let s = Self::slot(cpu_milli, memory_mib);
-        let new = Some((cpu_milli, memory_mib, size));
-        if self.entries[s].is_none() {
-            self.entries[s] = new;
-        } else if self.entries[s + 1].is_none() {
-            self.entries[s + 1] = new;
-        } else {
+        if self.entries[s].is_some() {
             self.entries[s + 1] = self.entries[s];
-            self.entries[s] = new;
         }
+        self.entries[s] = Some((cpu_milli, memory_mib, size));
     }
 }
 
