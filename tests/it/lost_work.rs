@@ -201,3 +201,78 @@ fn nightly_batch_says_what_karpenter_consolidation_threw_away() {
         Some(wasted)
     );
 }
+
+/// Forty 1-vCPU / 2-GiB tasks of an hour on Fargate on demand (`od`) and on
+/// Fargate Spot with interruptions made frequent, 0.5 per task-hour (`sp`).
+const SPOT: &str = r#"
+name = "spot-lost"
+[workload]
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "burst", at = ["0s"], size = 40 }
+duration = "1h"
+sizes = [{ cpu = 1, memory = "2GiB" }]
+[[platforms]]
+name = "od"
+kind = "fargate"
+[[platforms]]
+name = "sp"
+kind = "fargate"
+capacity = "spot"
+spot = { interruptions_per_hour = 0.5 }
+"#;
+
+#[test]
+fn spot_interruptions_lose_work_billed_at_the_spot_rate_and_the_cheapest_says_so() {
+    let case = Case::new(SPOT, None);
+    let ran = run(&case, &[]);
+    let p = ran.platform("sp");
+    assert!(p.tasks.interrupted > 0);
+    assert_eq!(p.tasks.completed, 40);
+    // The lost work is the interrupted attempts' records: their run time,
+    // their billed time, and their cost, each 1 vCPU / 2 GiB at Fargate
+    // Spot's $0.01542025 an hour (tests/it/strategy.rs has the rate).
+    let lost: Vec<_> = ran
+        .records_of("sp")
+        .into_iter()
+        .filter(|r| r.outcome == Outcome::Interrupted)
+        .collect();
+    assert_eq!(lost.len() as u64, p.tasks.interrupted);
+    let run_s: f64 = lost.iter().map(|r| r.run_span as f64 / 1e6).sum();
+    let billed_s: f64 = lost.iter().map(|r| r.billed_span as f64 / 1e6).sum();
+    let cost_atto: u128 = lost.iter().map(|r| r.cost.unwrap().0).sum();
+    assert!((p.tasks.wasted_seconds - run_s).abs() < 1e-6);
+    assert!((p.tasks.wasted_billed_seconds - billed_s).abs() < 1e-6);
+    assert!(p.tasks.wasted_billed_seconds >= p.tasks.wasted_seconds);
+    assert!((p.tasks.wasted_cost_usd - cost_atto as f64 / 1e18).abs() < 1e-12);
+    assert!((p.tasks.wasted_cost_usd - billed_s / 3600.0 * 0.01542025).abs() < 1e-9);
+    assert_eq!(
+        p.tasks.wasted_seconds_by_group["jobs"],
+        p.tasks.wasted_seconds
+    );
+    // On demand loses nothing.
+    let od = ran.platform("od");
+    assert_eq!(
+        (
+            od.tasks.wasted_seconds,
+            od.tasks.wasted_billed_seconds,
+            od.tasks.wasted_cost_usd
+        ),
+        (0.0, 0.0, 0.0)
+    );
+    // Spot is the cheapest, but `explain` crowns it only with the caution,
+    // and says what it lost (no Karpenter fix on Fargate).
+    let (code, _, err) = bin(&["run", "scenario.toml", "--out", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(&["explain", "out"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Cheapest: sp at")
+            && out.contains("Caution: sp ran every task, but not only once"),
+        "{out}"
+    );
+    assert!(out.contains("attempt(s) interrupted by Spot"), "{out}");
+    assert!(!out.contains("do_not_disrupt"), "{out}");
+    let html = std::fs::read_to_string(case.dir().join("out/report.html")).unwrap();
+    assert!(html.contains("Caution: sp ran every task, but not only once"));
+}
