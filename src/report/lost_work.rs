@@ -15,13 +15,27 @@ use super::summary::PlatformSummary;
 /// it).
 pub const NOTABLE_SHARE: f64 = 0.01;
 
-/// Task-hours for a sentence: "265.2 task-hours", "0.50 task-hours".
+/// Task-hours for a sentence: "21,199.5 task-hours", "0.50 task-hours".
 pub fn task_hours(seconds: f64) -> String {
     let h = seconds / 3600.0;
-    if h < 10.0 {
-        format!("{h:.2} task-hours")
+    let text = if h < 10.0 {
+        format!("{h:.2}")
     } else {
-        format!("{h:.1} task-hours")
+        format!("{h:.1}")
+    };
+    match text.split_once('.') {
+        Some((whole, frac)) => format!("{}.{frac} task-hours", thousands(whole)),
+        None => format!("{text} task-hours"),
+    }
+}
+
+/// A share for a sentence: "64%", "under 1%".
+fn share(part: f64, whole: f64) -> String {
+    let p = 100.0 * part / whole;
+    if p < 1.0 {
+        "under 1%".to_string()
+    } else {
+        format!("{p:.0}%")
     }
 }
 
@@ -72,8 +86,8 @@ pub fn sentence(p: &PlatformSummary) -> Option<String> {
     }
     let share = if t.run_seconds > 0.0 {
         format!(
-            " ({:.0}% on top of the {} its tasks ran to completion)",
-            100.0 * t.wasted_seconds / t.run_seconds,
+            " ({} on top of the {} its tasks ran to completion)",
+            share(t.wasted_seconds, t.run_seconds),
             task_hours(t.run_seconds)
         )
     } else {
@@ -146,4 +160,18 @@ pub fn fix(p: &PlatformSummary) -> Option<String> {
         "Karpenter does evict running pods of Jobs when it consolidates (only a pod annotated karpenter.sh/do-not-disrupt keeps its node); if {}'s tasks cannot resume, annotate them: `karpenter = {{ do_not_disrupt = [{list}] }}` (try --set 'platforms.{}.karpenter.do_not_disrupt=[{list}]'), or consolidate only empty nodes with `consolidation_policy = \"WhenEmpty\"`; both keep nodes up longer, so run it to see what that costs",
         p.name, p.name
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_hours_and_shares_read_well() {
+        assert_eq!(task_hours(1800.0), "0.50 task-hours");
+        assert_eq!(task_hours(954_548.66122), "265.2 task-hours");
+        assert_eq!(task_hours(76_318_200.0), "21,199.5 task-hours");
+        assert_eq!(share(0.25, 148.0), "under 1%");
+        assert_eq!(share(265.2, 415.2), "64%");
+    }
 }
