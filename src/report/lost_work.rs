@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn task_hours_and_shares_read_well() {
         assert_eq!(task_hours(1800.0), "0.50 task-hours");
-        assert_eq!(task_hours(954_548.66122), "265.2 task-hours");
+        assert_eq!(task_hours(954_548.661_22), "265.2 task-hours");
         assert_eq!(task_hours(76_318_200.0), "21,199.5 task-hours");
         assert_eq!(share(0.25, 148.0), "under 1%");
         assert_eq!(share(265.2, 415.2), "64%");
