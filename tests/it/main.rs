@@ -30,6 +30,7 @@ mod karpenter_churn;
 mod lambda_managed;
 mod layers;
 mod long_series;
+mod lost_work;
 mod newcomer;
 mod own_usage;
 mod properties;

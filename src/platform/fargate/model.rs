@@ -910,6 +910,12 @@ impl Platform for FargateModel {
                         r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
                     }
                     self.books.tally.wasted_task_us += wasted;
+                    self.books.tally.add_wasted_attempt(
+                        f.task.group.as_ref(),
+                        billed.0 as u128,
+                        billed.1,
+                        wasted,
+                    );
                     self.emit(&f, now, billed, Outcome::Interrupted);
                     if ReplicaWatch::is_replica(f.task.id) {
                         let retrying = self.spec.on_interruption == OnInterruption::Retry;
