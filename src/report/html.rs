@@ -330,7 +330,7 @@ fn table(s: &Summary) -> String {
     for (i, p) in s.platforms.iter().enumerate() {
         let c = platform_color(i);
         // As the terminal table names it (on demand is the default).
-        let kind = super::table::kind_label(p);
+        let kind = super::kind::kind_label(p);
         let idle = p.cluster.as_ref().map_or("–".to_string(), |c| {
             format!(
                 "{} ({:.0}%)",
