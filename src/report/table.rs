@@ -239,7 +239,7 @@ pub fn render(summary: &Summary) -> String {
     );
     for (i, p) in summary.platforms.iter().enumerate() {
         let not_run = super::compare::not_run(&p.tasks);
-        let mut row = vec![p.name.clone(), kind_label(p), total[i].clone()];
+        let mut row = vec![p.name.clone(), super::kind::kind_label(p), total[i].clone()];
         if clusters {
             row.push(
                 p.cluster
