@@ -43,6 +43,7 @@ mod services;
 mod starter_trace;
 mod strategy;
 mod task_records;
+mod task_records_compression;
 mod timing;
 mod traces;
 mod unschedulable_rules;
