@@ -397,7 +397,7 @@ impl<W: Write> ParquetBatches<W> {
 }
 
 /// A column's null slots, one bit a row (set: a value), gathered row by row.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Validity {
     bytes: Vec<u8>,
     len: usize,
@@ -419,14 +419,35 @@ impl Validity {
         if self.len % 8 == 0 {
             self.bytes.push(0);
         }
-        if valid {
-            if let Some(b) = self.bytes.last_mut() {
-                *b |= 1 << (self.len % 8);
-            }
-        } else {
-            self.nulls += 1;
+        if let Some(b) = self.bytes.last_mut() {
+            *b |= (valid as u8) << (self.len % 8);
         }
+        self.nulls += usize::from(!valid);
         self.len += 1;
+    }
+
+    /// Adds rows, eight to a byte.
+    pub fn extend(&mut self, valid: impl IntoIterator<Item = bool>) {
+        let mut valid = valid.into_iter();
+        while self.len % 8 != 0 {
+            match valid.next() {
+                Some(v) => self.push(v),
+                None => return,
+            }
+        }
+        loop {
+            let (mut byte, mut n) = (0u8, 0);
+            for v in valid.by_ref().take(8) {
+                byte |= (v as u8) << n;
+                n += 1;
+            }
+            if n == 0 {
+                return;
+            }
+            self.bytes.push(byte);
+            self.nulls += n - byte.count_ones() as usize;
+            self.len += n;
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -769,6 +790,34 @@ mod tests {
         let slice = f.read(&["k".to_string()], 1, 1).unwrap();
         assert_eq!(slice.names(), vec!["k"]);
         assert_eq!(slice.f64s("k").unwrap(), vec![Some(8.0)]);
+    }
+
+    #[test]
+    fn validity_packs_rows_the_same_one_by_one_or_in_runs() {
+        let bits: Vec<bool> = (0..1_000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % 5 != 0)
+            .collect();
+        let mut one = Validity::with_capacity(0);
+        for b in &bits {
+            one.push(*b);
+        }
+        let mut runs = Validity::default();
+        let mut at = 0;
+        for n in [3, 8, 13, 1, 0, 64, 7].iter().cycle() {
+            let end = (at + n).min(bits.len());
+            runs.extend(bits[at..end].iter().copied());
+            at = end;
+            if at == bits.len() {
+                break;
+            }
+        }
+        assert_eq!(one, runs);
+        assert_eq!(one.len(), 1_000);
+        assert_eq!(one.nulls, bits.iter().filter(|b| !**b).count());
+        assert_eq!(
+            one.bytes[0],
+            bits[..8].iter().rev().fold(0, |a, b| a << 1 | *b as u8)
+        );
     }
 
     /// Ids that count up take a few bytes as differences (bit width 0 after

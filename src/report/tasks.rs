@@ -476,11 +476,14 @@ impl Writer {
     /// Adds the rows of the current platform `p`, writing each full row group.
     fn write(&mut self, out: &mut Out<'_>, p: usize, rows: Vec<TaskRecord>) -> Result<(), String> {
         debug_assert_eq!(p, self.current);
-        for r in &rows {
-            self.cols.push(r);
+        let mut left = &rows[..];
+        while !left.is_empty() {
+            let (now, later) = left.split_at(left.len().min(BATCH - self.cols.len()));
+            self.cols.extend(now);
             if self.cols.len() == BATCH {
                 self.flush(out)?;
             }
+            left = later;
         }
         self.recycle(rows);
         Ok(())
@@ -585,28 +588,53 @@ impl Cols {
         self.task_id.len()
     }
 
-    #[inline]
-    fn push(&mut self, r: &TaskRecord) {
-        #[inline]
-        fn opt<T: Default>(v: Option<T>, values: &mut Vec<T>, ok: &mut Validity) {
-            ok.push(v.is_some());
-            values.push(v.unwrap_or_default());
+    /// Adds the rows, column by column (each column's loop has no
+    /// per-row capacity check, and the compiler can unroll it).
+    fn extend(&mut self, rs: &[TaskRecord]) {
+        fn opt<T: Copy + Default>(
+            rs: &[TaskRecord],
+            get: impl Fn(&TaskRecord) -> Option<T>,
+            values: &mut Vec<T>,
+            ok: &mut Validity,
+        ) {
+            values.extend(rs.iter().map(|r| get(r).unwrap_or_default()));
+            ok.extend(rs.iter().map(|r| get(r).is_some()));
         }
-        self.task_id.push(r.task_id);
-        self.attempt.push(r.attempt);
-        self.outcome.push(r.outcome as u8);
-        self.submit.push(secs(r.submit));
-        opt(r.launch.map(secs), &mut self.launch, &mut self.launch_ok);
-        opt(r.running.map(secs), &mut self.running, &mut self.running_ok);
-        opt(r.end.map(secs), &mut self.end, &mut self.end_ok);
-        self.cpu_req.push(r.cpu_milli_requested as f64 / 1000.0);
-        self.mem_req.push(r.memory_mib_requested);
-        self.cpu_billed.push(r.cpu_milli_billed as f64 / 1000.0);
-        self.mem_billed.push(r.memory_mib_billed);
-        opt(r.instance, &mut self.instance, &mut self.instance_ok);
-        self.billed.push(secs(r.billed_span));
-        self.run.push(secs(r.run_span));
-        opt(r.cost.map(usd), &mut self.cost, &mut self.cost_ok);
+        self.task_id.extend(rs.iter().map(|r| r.task_id));
+        self.attempt.extend(rs.iter().map(|r| r.attempt));
+        self.outcome.extend(rs.iter().map(|r| r.outcome as u8));
+        self.submit.extend(rs.iter().map(|r| secs(r.submit)));
+        opt(
+            rs,
+            |r| r.launch.map(secs),
+            &mut self.launch,
+            &mut self.launch_ok,
+        );
+        opt(
+            rs,
+            |r| r.running.map(secs),
+            &mut self.running,
+            &mut self.running_ok,
+        );
+        opt(rs, |r| r.end.map(secs), &mut self.end, &mut self.end_ok);
+        let vcpu = |m: u32| m as f64 / 1000.0;
+        self.cpu_req
+            .extend(rs.iter().map(|r| vcpu(r.cpu_milli_requested)));
+        self.mem_req
+            .extend(rs.iter().map(|r| r.memory_mib_requested));
+        self.cpu_billed
+            .extend(rs.iter().map(|r| vcpu(r.cpu_milli_billed)));
+        self.mem_billed
+            .extend(rs.iter().map(|r| r.memory_mib_billed));
+        opt(
+            rs,
+            |r| r.instance,
+            &mut self.instance,
+            &mut self.instance_ok,
+        );
+        self.billed.extend(rs.iter().map(|r| secs(r.billed_span)));
+        self.run.extend(rs.iter().map(|r| secs(r.run_span)));
+        opt(rs, |r| r.cost.map(usd), &mut self.cost, &mut self.cost_ok);
     }
 
     /// The file's columns (in [`COLUMNS`] order), for rows of `platform`.
