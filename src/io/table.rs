@@ -416,7 +416,7 @@ impl Validity {
     /// Adds a row: `valid` if it holds a value.
     #[inline]
     pub fn push(&mut self, valid: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if let Some(b) = self.bytes.last_mut() {
@@ -429,7 +429,7 @@ impl Validity {
     /// Adds rows, eight to a byte.
     pub fn extend(&mut self, valid: impl IntoIterator<Item = bool>) {
         let mut valid = valid.into_iter();
-        while self.len % 8 != 0 {
+        while !self.len.is_multiple_of(8) {
             match valid.next() {
                 Some(v) => self.push(v),
                 None => return,

@@ -12,7 +12,9 @@
 //! memory stays flat however many tasks there are. Row groups are cut every
 //! [`BATCH`] rows of each platform, whatever the thread timing, so the file
 //! is the same bytes for the same seed. It is written to a temporary name
-//! and renamed when the run's other files are written.
+//! and renamed when the run's other files are written. The columns go to
+//! the Parquet encoders as they were gathered, each with its encoding and
+//! compression chosen ([`file_options`], `[report] task_records_compression`).
 
 use crate::Error;
 use crate::io::files::temp_name;
@@ -521,8 +523,8 @@ impl Writer {
     }
 }
 
-/// The columns of one row group, gathered row by row: values as they go
-/// into the file, nulls as a [`Validity`] beside them.
+/// The columns of one row group, gathered a chunk at a time: values as
+/// they go into the file, nulls as a [`Validity`] beside them.
 #[derive(Default)]
 struct Cols {
     task_id: Vec<u64>,

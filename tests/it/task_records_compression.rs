@@ -30,9 +30,11 @@ kind = "fargate"
 capacity = "spot"
 "#;
 
-/// Every column of `dir/tasks.parquet` as text (numbers written out, nulls
-/// as `None`), and the file's size.
-fn columns(dir: &std::path::Path) -> (Vec<(String, Vec<Option<String>>)>, u64) {
+/// A column's name and its values as text (numbers written out, nulls as `None`).
+type Named = (String, Vec<Option<String>>);
+
+/// Every column of `dir/tasks.parquet`, and the file's size.
+fn columns(dir: &std::path::Path) -> (Vec<Named>, u64) {
     let path = dir.join("tasks.parquet");
     let t = tasks::read(&path).unwrap();
     let cols = t
