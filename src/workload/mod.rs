@@ -11,6 +11,7 @@ pub mod fanout;
 pub mod formats;
 pub mod group_usage;
 pub mod native;
+mod native_parquet;
 pub mod shape;
 pub mod synthetic;
 pub mod task;

@@ -14,10 +14,11 @@ use crate::io::lines::ByteLines;
 use crate::io::table::{self, Compression, ParquetBatches, ParquetFile, Table};
 use crate::time::{SimTime, seconds_to_sim};
 use crate::units::vcpu_to_milli;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Columns the native format requires, in the order they are documented.
 pub const REQUIRED: [&str; 5] = [
@@ -148,6 +149,21 @@ impl RowChecker {
         };
         self.last_group = Some(a.clone());
         a
+    }
+
+    /// The order check of [`RowChecker::check_values`] for a row that
+    /// passes every other check: records `submit` and returns true when it
+    /// is not earlier than the row before (or the order is not checked);
+    /// false, recording nothing, when it is (the general path then words
+    /// the error).
+    #[inline]
+    pub(crate) fn in_order(&mut self, submit: SimTime, submit_s: f64) -> bool {
+        if self.check_order && submit < self.previous_submit {
+            return false;
+        }
+        self.previous_submit = submit;
+        self.previous_submit_s = submit_s;
+        true
     }
 
     fn bad(&self, line: u64, column: &'static str, value: &str, expected: &str) -> WorkloadError {
@@ -540,16 +556,25 @@ pub fn open_parquet(
         .flatten()
         .map(|i| names[*i].clone())
         .collect();
+    // The optional columns a chunk may skip where they are all null: the
+    // group, and storage and usage when they hold numbers (a column of
+    // text there decides how the chunk is read, so it is always read).
+    let skippable: Vec<String> = (5..KNOWN)
+        .filter_map(|k| map.index[k].map(|i| (k, &names[i])))
+        .filter(|(k, n)| *k == 6 || file.is_numeric(n))
+        .map(|(_, n)| n.clone())
+        .collect();
     let info = TraceInfo {
         notes: map.notes.clone(),
     };
     let stream = ParquetRows {
         path: path.to_path_buf(),
         rows: file.rows(),
-        file,
-        wanted,
+        source: Chunks::Idle(file, wanted, skippable),
         present: map.index.map(|i| i.map(|c| names[c].clone())),
         offset: 0,
+        tasks: VecDeque::new(),
+        error: None,
         chunk: Vec::new().into_iter(),
         checker: {
             let mut c = RowChecker::new(path);
@@ -562,14 +587,95 @@ pub fn open_parquet(
     Ok((info, Box::new(stream)))
 }
 
-struct ParquetRows {
-    path: PathBuf,
+/// Where a Parquet trace's decoded chunks come from: nothing yet (the
+/// decoder starts at the first row asked for, so a stream opened and
+/// dropped decodes nothing), then a thread that decodes the next chunk
+/// while the rows of this one are read (issue 24).
+enum Chunks {
+    /// The file, the columns to read, and those that may be skipped where
+    /// they are all null.
+    Idle(ParquetFile, Vec<String>, Vec<String>),
+    Decoder(Receiver<Result<(Table, usize), WorkloadError>>),
+    Gone,
+}
+
+/// Chunks decoded ahead of the one being read: with one in the channel and
+/// one being decoded, at most three chunks' columns are in memory.
+const DECODED_AHEAD: usize = 1;
+
+/// The chunks to read, in order: (first row, rows, the row group holding
+/// them). Chunks of at most `CHUNK_ROWS` rows within each row group; when
+/// the row groups do not add up to the file's rows, plain slices with no
+/// group.
+fn chunk_plan(file: &ParquetFile) -> Vec<(usize, usize, Option<usize>)> {
+    let rows = file.rows();
+    let groups = file.row_group_rows();
+    let mut plan = Vec::new();
+    if groups.iter().sum::<usize>() == rows {
+        let mut start = 0;
+        for (g, n) in groups.into_iter().enumerate() {
+            let mut at = 0;
+            while at < n {
+                let len = CHUNK_ROWS.min(n - at);
+                plan.push((start + at, len, Some(g)));
+                at += len;
+            }
+            start += n;
+        }
+    } else {
+        let mut at = 0;
+        while at < rows {
+            let len = CHUNK_ROWS.min(rows - at);
+            plan.push((at, len, None));
+            at += len;
+        }
+    }
+    plan
+}
+
+/// The decoder thread: reads the file's chunks in order and sends each one
+/// with its number of rows (or the error that stops it); ends at the end,
+/// at an error, or when the stream is dropped. A column of `skippable`
+/// that the file's statistics say is all null in a chunk's row group is
+/// not read there: the rows read it as absent, which for those columns (an
+/// optional number, the group) is what a null gives.
+fn decode_chunks(
     file: ParquetFile,
     wanted: Vec<String>,
+    skippable: Vec<String>,
+    path: PathBuf,
+    tx: SyncSender<Result<(Table, usize), WorkloadError>>,
+) {
+    for (offset, len, group) in chunk_plan(&file) {
+        let columns: Vec<String> = wanted
+            .iter()
+            .filter(|n| !group.is_some_and(|g| skippable.contains(n) && file.all_null(g, n)))
+            .cloned()
+            .collect();
+        let chunk = file
+            .read(&columns, offset, len)
+            .map(|t| (t, len))
+            .map_err(|e| read_err(&path, e));
+        let failed = chunk.is_err();
+        if tx.send(chunk).is_err() || failed {
+            return;
+        }
+    }
+}
+
+struct ParquetRows {
+    path: PathBuf,
+    source: Chunks,
     /// Column names for the known fields, in `ColumnMap` order.
     present: [Option<String>; KNOWN],
     rows: usize,
     offset: usize,
+    /// The chunk's tasks not yet handed over (the queue is reused).
+    tasks: VecDeque<Task>,
+    /// The error that stopped the chunk, after its tasks.
+    error: Option<WorkloadError>,
+    /// A chunk read by the general path (numbers stored as text, ids of
+    /// numbers).
     chunk: std::vec::IntoIter<Result<Task, WorkloadError>>,
     checker: RowChecker,
     failed: bool,
@@ -578,12 +684,68 @@ struct ParquetRows {
 }
 
 impl ParquetRows {
-    fn read_chunk(&mut self) -> Result<Vec<Result<Task, WorkloadError>>, WorkloadError> {
-        let len = CHUNK_ROWS.min(self.rows - self.offset);
-        let df = self
-            .file
-            .read(&self.wanted, self.offset, len)
-            .map_err(|e| read_err(&self.path, e))?;
+    /// The next decoded chunk, from the decoder thread (started here the
+    /// first time).
+    fn next_table(&mut self) -> Result<(Table, usize), WorkloadError> {
+        if let Chunks::Idle(..) = self.source
+            && let Chunks::Idle(file, wanted, skippable) =
+                std::mem::replace(&mut self.source, Chunks::Gone)
+        {
+            let (tx, rx) = sync_channel(DECODED_AHEAD);
+            let path = self.path.clone();
+            std::thread::Builder::new()
+                .name("parquet decoder".into())
+                .spawn(move || decode_chunks(file, wanted, skippable, path, tx))
+                .map_err(|source| WorkloadError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            self.source = Chunks::Decoder(rx);
+        }
+        match &self.source {
+            Chunks::Decoder(rx) => rx.recv().map_err(|_| {
+                parquet_err(
+                    &self.path,
+                    "the decoder thread stopped before the file's end",
+                )
+            })?,
+            _ => Err(parquet_err(
+                &self.path,
+                "the decoder thread could not be started",
+            )),
+        }
+    }
+
+    /// Reads the next chunk: its tasks into `tasks` (and the error that
+    /// stopped it into `error`) when its columns are typed, else into
+    /// `chunk` through the general path.
+    fn read_next(&mut self) -> Result<(), WorkloadError> {
+        let (df, len) = self.next_table()?;
+        let typed = super::native_parquet::TypedChunk::new(&df, &self.present)
+            .map_err(|e| parquet_err(&self.path, e))?;
+        if let Some(typed) = typed {
+            self.error = super::native_parquet::read_rows(
+                &typed,
+                len,
+                self.offset,
+                &mut self.checker,
+                super::native_parquet::Sink {
+                    tasks: &mut self.tasks,
+                    skip: self.skip.as_ref(),
+                },
+            );
+            self.offset += len;
+            return Ok(());
+        }
+        self.chunk = self.read_chunk(&df, len)?.into_iter();
+        Ok(())
+    }
+
+    fn read_chunk(
+        &mut self,
+        df: &Table,
+        len: usize,
+    ) -> Result<Vec<Result<Task, WorkloadError>>, WorkloadError> {
         // Numeric columns are read as numbers; text columns (and numbers
         // stored as text) as text, borrowed from the table, parsed and
         // checked per row.
@@ -601,7 +763,8 @@ impl ParquetRows {
             .iter()
             .enumerate()
             .map(|(idx, name)| -> Result<_, WorkloadError> {
-                let Some(n) = name else {
+                // A column not read in this chunk (all null) is absent.
+                let Some(n) = name.as_ref().filter(|n| df.has(n)) else {
                     return Ok(None);
                 };
                 let perr = |e| parquet_err(&self.path, e);
@@ -757,6 +920,13 @@ impl Iterator for ParquetRows {
             return None;
         }
         loop {
+            if let Some(t) = self.tasks.pop_front() {
+                return Some(Ok(t));
+            }
+            if let Some(e) = self.error.take() {
+                self.failed = true;
+                return Some(Err(e));
+            }
             if let Some(t) = self.chunk.next() {
                 self.failed = t.is_err();
                 return Some(t);
@@ -764,12 +934,9 @@ impl Iterator for ParquetRows {
             if self.offset >= self.rows {
                 return None;
             }
-            match self.read_chunk() {
-                Ok(c) => self.chunk = c.into_iter(),
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+            if let Err(e) = self.read_next() {
+                self.failed = true;
+                return Some(Err(e));
             }
         }
     }
