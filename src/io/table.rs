@@ -472,6 +472,28 @@ impl ParquetFile {
         self.rows
     }
 
+    /// [`ParquetFile::read`] decoding the columns one after the other on
+    /// the calling thread, not on polars' threads (for a reader that has a
+    /// thread of its own): the same table, without waking the pool for every
+    /// slice (issue 24).
+    pub fn read_on_this_thread(
+        &self,
+        columns: &[String],
+        offset: usize,
+        len: usize,
+    ) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(&self.path).map_err(ReadError::Open)?;
+        let mut reader = pl::ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_columns(Some(columns.to_vec()))
+            .with_slice(Some((offset, len)))
+            .read_parallel(pl::ParallelStrategy::None)
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
+    }
+
     /// Reads `len` rows from row `offset` of the `columns` named.
     pub fn read(&self, columns: &[String], offset: usize, len: usize) -> Result<Table, ReadError> {
         let file = std::fs::File::open(&self.path).map_err(ReadError::Open)?;

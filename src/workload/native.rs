@@ -633,8 +633,9 @@ fn chunk_plan(file: &ParquetFile) -> Vec<(usize, usize, Option<usize>)> {
     plan
 }
 
-/// The decoder thread: reads the file's chunks in order and sends each one
-/// with its number of rows (or the error that stops it); ends at the end,
+/// The decoder thread: reads the file's chunks in order (decoding them
+/// here, not on polars' threads: this thread is the one that runs ahead of
+/// the rows) and sends each one with its number of rows (or the error that stops it); ends at the end,
 /// at an error, or when the stream is dropped. A column of `skippable`
 /// that the file's statistics say is all null in a chunk's row group is
 /// not read there: the rows read it as absent, which for those columns (an
@@ -653,7 +654,7 @@ fn decode_chunks(
             .cloned()
             .collect();
         let chunk = file
-            .read(&columns, offset, len)
+            .read_on_this_thread(&columns, offset, len)
             .map(|t| (t, len))
             .map_err(|e| read_err(&path, e));
         let failed = chunk.is_err();

@@ -31,6 +31,7 @@ mod layers;
 mod long_series;
 mod newcomer;
 mod own_usage;
+mod parquet_trace;
 mod properties;
 mod regions;
 mod reports;
