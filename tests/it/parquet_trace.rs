@@ -7,6 +7,21 @@ use crate::common::bin;
 use fargate_sim::io::table::{Column, Compression, ParquetBatches, Table};
 use fargate_sim::workload::Task;
 use fargate_sim::workload::formats::{self, FormatParams, OnBadRow, SkipCounter};
+
+/// The adapters' parameters as a scenario naming the trace has them.
+fn params(path: &Path) -> FormatParams {
+    let text = format!(
+        "name = \"b\"\n[workload]\ntrace = {:?}\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n",
+        path.to_string_lossy()
+    );
+    let (sc, _) = fargate_sim::scenario::load_str(
+        &text,
+        Path::new("t.toml"),
+        &fargate_sim::scenario::LoadOptions::default(),
+    )
+    .unwrap();
+    sc.workload.trace.unwrap().params
+}
 use std::path::Path;
 
 /// Four good rows (ids a–d, submitted at 0–3 s), with `replace` swapping
@@ -325,7 +340,7 @@ fn read(path: &Path) -> (Vec<Task>, std::collections::BTreeMap<String, u64>) {
     let opened = formats::open(
         path,
         formats::Format::Native,
-        &FormatParams::default(),
+        &params(path),
         OnBadRow::Skip,
         true,
         &skipped,
