@@ -12,6 +12,7 @@ pub mod formats;
 pub mod group_usage;
 pub mod native;
 mod native_parquet;
+mod native_rows;
 pub mod shape;
 pub mod synthetic;
 pub mod task;

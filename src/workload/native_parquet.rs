@@ -20,7 +20,7 @@
 //! `vcpu_to_milli`, `RowChecker::group`), and for memory and storage it
 //! takes a whole number `x` in range, where `x.ceil() as u32` is `x as u32`.
 
-use super::native::{RawRow, RowChecker, Values};
+use super::native_rows::{RawRow, RowChecker, Values};
 use super::task::{Task, WorkloadError};
 use crate::io::table::{NumberColumn, Numbers, StrColumn, Strs, Table, TableError};
 use crate::time::seconds_to_sim;

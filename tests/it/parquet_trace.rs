@@ -26,7 +26,7 @@ use std::path::Path;
 
 /// Four good rows (ids a–d, submitted at 0–3 s), with `replace` swapping
 /// columns in or adding some.
-fn four_rows(replace: Vec<(&str, Column)>) -> Table {
+fn four_rows(replace: Replaced) -> Table {
     let mut cols: Vec<(String, Column)> = vec![
         (
             "task_id".into(),
@@ -55,13 +55,16 @@ fn write_parquet(path: &Path, mut t: Table) {
         .unwrap();
 }
 
+/// Columns swapped in or added.
+type Replaced = Vec<(&'static str, Column)>;
+
 #[test]
 fn a_bad_row_is_named_by_row_column_and_value_as_before() {
     let d = tempfile::tempdir().unwrap();
     let s = |v: &[&str]| Column::Str(v.iter().map(|x| x.to_string()).collect());
     // (file, columns replaced, the message the reader gave before issue 24's
     // typed reader, checked against that binary).
-    let cases: Vec<(&str, Vec<(&str, Column)>, &str)> = vec![
+    let cases: Vec<(&str, Replaced, &str)> = vec![
         (
             "null_submit",
             vec![(
