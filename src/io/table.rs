@@ -709,6 +709,8 @@ pub struct ParquetFile {
     metadata: std::sync::Arc<pl::FileMetadata>,
     names: Vec<String>,
     rows: usize,
+    /// Whether each column (in `names` order) holds numbers once read.
+    numeric: Vec<bool>,
 }
 
 impl ParquetFile {
@@ -718,6 +720,10 @@ impl ParquetFile {
         let mut reader = pl::ParquetReader::new(file);
         let schema = reader.schema().map_err(table)?;
         let names = schema.iter_names().map(|n| n.to_string()).collect();
+        let numeric = schema
+            .iter_values()
+            .map(|f| pl::DataType::from_arrow_dtype(&f.dtype).is_primitive_numeric())
+            .collect();
         let rows = reader.num_rows().map_err(table)?;
         let metadata = reader.get_metadata().map_err(table)?.clone();
         Ok(ParquetFile {
@@ -725,7 +731,47 @@ impl ParquetFile {
             metadata,
             names,
             rows,
+            numeric,
         })
+    }
+
+    /// Whether column `name` holds numbers (integers or floats) once read,
+    /// as [`Table::is_numeric`] says of it (false when there is no such
+    /// column).
+    pub fn is_numeric(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .is_some_and(|i| self.numeric[i])
+    }
+
+    /// The rows of each row group, in file order.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        self.metadata
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect()
+    }
+
+    /// Whether the file's statistics say that column `name` holds nothing
+    /// but nulls in row group `group` (false when they do not say, or there
+    /// is no such group or column): its values need not be read there.
+    pub fn all_null(&self, group: usize, name: &str) -> bool {
+        let Some(g) = self.metadata.row_groups.get(group) else {
+            return false;
+        };
+        let Some(mut chunks) = g.columns_under_root_iter(name) else {
+            return false;
+        };
+        let rows = g.num_rows() as i64;
+        chunks.len() == 1
+            && chunks.all(|c| {
+                c.statistics(&self.metadata.footer_buf)
+                    .and_then(Result::ok)
+                    .and_then(|s| s.null_count())
+                    == Some(rows)
+            })
     }
 
     /// Column names, in file order.
@@ -735,6 +781,28 @@ impl ParquetFile {
 
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// [`ParquetFile::read`] decoding the columns one after the other on
+    /// the calling thread, not on polars' threads (for a reader that has a
+    /// thread of its own): the same table, without waking the pool for every
+    /// slice (issue 24).
+    pub fn read_on_this_thread(
+        &self,
+        columns: &[String],
+        offset: usize,
+        len: usize,
+    ) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(&self.path).map_err(ReadError::Open)?;
+        let mut reader = pl::ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_columns(Some(columns.to_vec()))
+            .with_slice(Some((offset, len)))
+            .read_parallel(pl::ParallelStrategy::None)
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
     }
 
     /// Reads `len` rows from row `offset` of the `columns` named.
@@ -748,6 +816,116 @@ impl ParquetFile {
             .finish()
             .map(|df| Table { df })
             .map_err(|e| ReadError::Table(err(e)))
+    }
+}
+
+/// The array type of a polars column type.
+type Arr<T> = <T as pl::PolarsDataType>::Array;
+
+/// A column of numbers read row by row straight from its buffer (issue 24):
+/// integers and floats in the type they are stored in, converted to `f64`
+/// one value at a time as [`Table::f64s`] converts the whole column (`as`),
+/// with no copy of the column. A type the view does not cover (an 8- or
+/// 16-bit integer, a 32-bit float, …) is cast to floats first, as
+/// [`Table::f64s`] does. One array: several are joined first.
+pub struct NumberColumn(pl::Column);
+
+/// A borrowed [`NumberColumn`], to read values by row.
+#[derive(Clone, Copy)]
+pub enum Numbers<'a> {
+    F64(&'a Arr<pl::Float64Type>),
+    I64(&'a Arr<pl::Int64Type>),
+    I32(&'a Arr<pl::Int32Type>),
+    U64(&'a Arr<pl::UInt64Type>),
+    U32(&'a Arr<pl::UInt32Type>),
+    /// No rows.
+    Empty,
+}
+
+impl NumberColumn {
+    /// The values, to read by row.
+    pub fn view(&self) -> Numbers<'_> {
+        fn one<T: pl::PolarsDataType>(
+            ca: pl::PolarsResult<&pl::ChunkedArray<T>>,
+        ) -> Option<&Arr<T>> {
+            ca.ok()?.downcast_iter().next()
+        }
+        let c = &self.0;
+        let v = match c.dtype() {
+            pl::DataType::Float64 => one(c.f64()).map(Numbers::F64),
+            pl::DataType::Int64 => one(c.i64()).map(Numbers::I64),
+            pl::DataType::Int32 => one(c.i32()).map(Numbers::I32),
+            pl::DataType::UInt64 => one(c.u64()).map(Numbers::U64),
+            pl::DataType::UInt32 => one(c.u32()).map(Numbers::U32),
+            _ => None,
+        };
+        v.unwrap_or(Numbers::Empty)
+    }
+}
+
+impl Numbers<'_> {
+    /// Row `i`'s value as `f64`, `None` when it is null (or past the end).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<f64> {
+        use pl::StaticArray;
+        match self {
+            Numbers::F64(a) => a.get(i),
+            Numbers::I64(a) => a.get(i).map(|v| v as f64),
+            Numbers::I32(a) => a.get(i).map(|v| v as f64),
+            Numbers::U64(a) => a.get(i).map(|v| v as f64),
+            Numbers::U32(a) => a.get(i).map(|v| v as f64),
+            Numbers::Empty => None,
+        }
+    }
+}
+
+/// A text column read row by row straight from its buffers (issue 24): the
+/// same values as [`Text::values`] without collecting them. One array:
+/// several are joined first.
+pub struct StrColumn(pl::Column);
+
+/// A borrowed [`StrColumn`], to read values by row.
+#[derive(Clone, Copy)]
+pub struct Strs<'a>(Option<&'a Arr<pl::StringType>>);
+
+impl StrColumn {
+    /// The values, to read by row.
+    pub fn view(&self) -> Strs<'_> {
+        Strs(self.0.str().ok().and_then(|ca| ca.downcast_iter().next()))
+    }
+}
+
+impl<'a> Strs<'a> {
+    /// Row `i`'s text, `None` when it is null (or past the end).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        // The trait's `get` (`None` past the end), not the array's own
+        // (which panics there).
+        self.0.and_then(|a| pl::StaticArray::get(a, i))
+    }
+}
+
+impl Table {
+    /// Column `name` of numbers (integers or floats; see
+    /// [`Table::is_numeric`]) to read row by row without copying it.
+    pub fn numbers(&self, name: &str) -> Result<NumberColumn, TableError> {
+        let c = self.column(name)?;
+        let c = match c.dtype() {
+            pl::DataType::Float64
+            | pl::DataType::Int64
+            | pl::DataType::Int32
+            | pl::DataType::UInt64
+            | pl::DataType::UInt32 => c.rechunk(),
+            _ => c.cast(&pl::DataType::Float64).map_err(err)?.rechunk(),
+        };
+        Ok(NumberColumn(c))
+    }
+
+    /// Column `name`, which must hold text (`None` when it holds anything
+    /// else), to read row by row without copying it.
+    pub fn strings(&self, name: &str) -> Result<Option<StrColumn>, TableError> {
+        let c = self.column(name)?;
+        Ok((c.dtype() == &pl::DataType::String).then(|| StrColumn(c.rechunk())))
     }
 }
 

@@ -33,6 +33,7 @@ mod long_series;
 mod lost_work;
 mod newcomer;
 mod own_usage;
+mod parquet_trace;
 mod properties;
 mod regions;
 mod regions_more;
