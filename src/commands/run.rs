@@ -64,7 +64,11 @@ pub fn run(args: &Args) -> Result<String, Error> {
     // unfinished, on an error, it removes what it wrote).
     let records = if task_records {
         let names: Vec<&str> = scenario.platforms.iter().map(|p| p.name()).collect();
-        Some(TaskRecords::start(&dir, &names)?)
+        Some(TaskRecords::start_with(
+            &dir,
+            &names,
+            scenario.report.task_records_compression,
+        )?)
     } else {
         None
     };

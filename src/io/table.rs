@@ -9,12 +9,18 @@
 //!   writes one Parquet file.
 //! - [`ParquetBatches`] writes a stream of tables as row groups of one file,
 //!   so memory stays bounded.
+//! - [`ParquetColumns`] writes row groups from column values handed over
+//!   as they are ([`Values`]), each column with the encoding chosen for it.
 //! - [`Table::read_parquet`] reads a whole file back; [`ParquetFile`] reads a
 //!   large one in slices of chosen columns.
 
 use super::files::{WriteError, write_atomic_with};
 use polars::prelude as pl;
 use polars::prelude::{SerReader, SerWriter};
+use polars_arrow::array as pa;
+use polars_arrow::datatypes::{ArrowDataType, IntegerType};
+use polars_parquet::write as pw;
+use polars_parquet::write::FallibleStreamingIterator;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -119,6 +125,11 @@ pub enum Compression {
     #[default]
     Zstd,
     Snappy,
+    /// LZ4 as Parquet's `LZ4_RAW` codec.
+    Lz4Raw,
+    /// Zstandard at a chosen level (1 to 22).
+    ZstdLevel(i32),
+    Uncompressed,
 }
 
 impl Compression {
@@ -126,6 +137,23 @@ impl Compression {
         match self {
             Compression::Zstd => pl::ParquetCompression::Zstd(None),
             Compression::Snappy => pl::ParquetCompression::Snappy,
+            Compression::Lz4Raw => pl::ParquetCompression::Lz4Raw,
+            Compression::ZstdLevel(l) => {
+                pl::ParquetCompression::Zstd(pw::ZstdLevel::try_new(l).ok())
+            }
+            Compression::Uncompressed => pl::ParquetCompression::Uncompressed,
+        }
+    }
+
+    fn codec(self) -> pw::CompressionOptions {
+        match self {
+            Compression::Zstd => pw::CompressionOptions::Zstd(None),
+            Compression::Snappy => pw::CompressionOptions::Snappy,
+            Compression::Lz4Raw => pw::CompressionOptions::Lz4Raw,
+            Compression::ZstdLevel(l) => {
+                pw::CompressionOptions::Zstd(pw::ZstdLevel::try_new(l).ok())
+            }
+            Compression::Uncompressed => pw::CompressionOptions::Uncompressed,
         }
     }
 }
@@ -368,6 +396,289 @@ impl<W: Write> ParquetBatches<W> {
     }
 }
 
+/// A column's null slots, one bit a row (set: a value), gathered row by row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validity {
+    bytes: Vec<u8>,
+    len: usize,
+    nulls: usize,
+}
+
+impl Validity {
+    pub fn with_capacity(rows: usize) -> Validity {
+        Validity {
+            bytes: Vec::with_capacity(rows.div_ceil(8)),
+            len: 0,
+            nulls: 0,
+        }
+    }
+
+    /// Adds a row: `valid` if it holds a value.
+    #[inline]
+    pub fn push(&mut self, valid: bool) {
+        if self.len.is_multiple_of(8) {
+            self.bytes.push(0);
+        }
+        if let Some(b) = self.bytes.last_mut() {
+            *b |= (valid as u8) << (self.len % 8);
+        }
+        self.nulls += usize::from(!valid);
+        self.len += 1;
+    }
+
+    /// Adds rows, eight to a byte.
+    pub fn extend(&mut self, valid: impl IntoIterator<Item = bool>) {
+        let mut valid = valid.into_iter();
+        while !self.len.is_multiple_of(8) {
+            match valid.next() {
+                Some(v) => self.push(v),
+                None => return,
+            }
+        }
+        loop {
+            let (mut byte, mut n) = (0u8, 0);
+            for v in valid.by_ref().take(8) {
+                byte |= (v as u8) << n;
+                n += 1;
+            }
+            if n == 0 {
+                return;
+            }
+            self.bytes.push(byte);
+            self.nulls += n - byte.count_ones() as usize;
+            self.len += n;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bitmap, or none when every row holds a value.
+    fn bitmap(self) -> Option<polars_arrow::bitmap::Bitmap> {
+        (self.nulls > 0).then(|| polars_arrow::bitmap::Bitmap::from_u8_vec(self.bytes, self.len))
+    }
+}
+
+/// The values of one column of a row group written by [`ParquetColumns`],
+/// handed over as they are: numbers in a vector (a null's slot holds any
+/// value) with a [`Validity`] where the column has nulls.
+#[derive(Clone, Debug)]
+pub enum Values {
+    U64(Vec<u64>),
+    U32(Vec<u32>, Option<Validity>),
+    F64(Vec<f64>, Option<Validity>),
+    /// Texts as codes into the names: written as a dictionary of the
+    /// names used, in the order first used.
+    Coded(Vec<u8>, &'static [&'static str]),
+    /// One text repeated: (the text, the number of rows).
+    Repeat(String, usize),
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        match self {
+            Values::U64(v) => v.len(),
+            Values::U32(v, _) => v.len(),
+            Values::F64(v, _) => v.len(),
+            Values::Coded(v, _) => v.len(),
+            Values::Repeat(_, n) => *n,
+        }
+    }
+
+    /// The Arrow array, and whether it is a dictionary already.
+    fn array(self) -> Result<(Box<dyn pa::Array>, bool), TableError> {
+        let dictionary = |keys: Vec<u32>, names: &[&str]| {
+            let values = pa::Utf8ViewArray::from_slice_values(names);
+            let dtype = ArrowDataType::Dictionary(
+                IntegerType::UInt32,
+                Box::new(ArrowDataType::Utf8View),
+                false,
+            );
+            let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
+            pa::DictionaryArray::<u32>::try_new(dtype, keys, Box::new(values))
+                .map(|a| (Box::new(a) as Box<dyn pa::Array>, true))
+                .map_err(err)
+        };
+        Ok(match self {
+            Values::U64(v) => (
+                Box::new(pa::PrimitiveArray::new(
+                    ArrowDataType::UInt64,
+                    v.into(),
+                    None,
+                )),
+                false,
+            ),
+            Values::U32(v, valid) => (
+                Box::new(pa::PrimitiveArray::new(
+                    ArrowDataType::UInt32,
+                    v.into(),
+                    valid.and_then(Validity::bitmap),
+                )),
+                false,
+            ),
+            Values::F64(v, valid) => (
+                Box::new(pa::PrimitiveArray::new(
+                    ArrowDataType::Float64,
+                    v.into(),
+                    valid.and_then(Validity::bitmap),
+                )),
+                false,
+            ),
+            Values::Coded(codes, names) => {
+                let mut slot = [u32::MAX; 256];
+                let mut used: Vec<&str> = Vec::new();
+                let mut keys = Vec::with_capacity(codes.len());
+                for c in codes {
+                    let s = &mut slot[c as usize];
+                    if *s == u32::MAX {
+                        let name = names
+                            .get(c as usize)
+                            .ok_or_else(|| TableError(format!("no name for code {c}")))?;
+                        *s = used.len() as u32;
+                        used.push(name);
+                    }
+                    keys.push(*s);
+                }
+                dictionary(keys, &used)?
+            }
+            Values::Repeat(text, n) => {
+                let names: &[&str] = if n == 0 { &[] } else { &[text.as_str()] };
+                dictionary(vec![0; n], names)?
+            }
+        })
+    }
+}
+
+/// How [`ParquetColumns`] encodes a column of numbers (text columns are
+/// always dictionaries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encode {
+    /// The values as they are.
+    Plain,
+    /// A dictionary if the row group's values repeat enough (polars'
+    /// decision: a cheap range check for integers, an estimate of the
+    /// distinct count for floats), else plain.
+    Dictionary,
+    /// Integers as differences from the one before, bit-packed (Parquet's
+    /// `DELTA_BINARY_PACKED`): a few bytes for ids that count up.
+    Delta,
+}
+
+/// How a [`ParquetColumns`] file is written.
+#[derive(Clone, Debug)]
+pub struct ColumnsOptions {
+    /// Each column's minimum, maximum and null count in every row group.
+    pub statistics: bool,
+    /// Per column, in order: its encoding and its pages' compression.
+    pub columns: Vec<(Encode, Compression)>,
+}
+
+/// One Parquet file written row group by row group from [`Values`], with
+/// the encoding chosen for each column: no frame is built and no encoding
+/// is tried that cannot pay. The schema (and its `ARROW:schema` key) is
+/// the one polars writes for a table like `like`, so readers see the same
+/// columns and types as from [`ParquetBatches`].
+pub struct ParquetColumns<W: Write> {
+    writer: pw::FileWriter<W>,
+    types: Vec<pw::ParquetType>,
+    options: pw::WriteOptions,
+    columns: Vec<(Encode, Compression)>,
+}
+
+impl<W: Write> ParquetColumns<W> {
+    /// Starts a file whose columns are those of `like` (names and types).
+    pub fn new(
+        out: W,
+        like: &Table,
+        options: ColumnsOptions,
+    ) -> Result<ParquetColumns<W>, TableError> {
+        use pl::SchemaExt;
+        let schema = like.df.schema().to_arrow(pl::CompatLevel::newest());
+        if options.columns.len() != schema.len() {
+            return Err(TableError(format!(
+                "{} encodings for {} columns",
+                options.columns.len(),
+                schema.len()
+            )));
+        }
+        let write = pw::WriteOptions {
+            statistics: if options.statistics {
+                pw::StatisticsOptions::default()
+            } else {
+                pw::StatisticsOptions::empty()
+            },
+            compression: pw::CompressionOptions::Uncompressed,
+            version: pw::Version::V1,
+            data_page_size: None,
+        };
+        let writer = pw::FileWriter::try_new(out, schema, write).map_err(err)?;
+        let types = writer.parquet_schema().fields().to_vec();
+        Ok(ParquetColumns {
+            writer,
+            types,
+            options: write,
+            columns: options.columns,
+        })
+    }
+
+    /// Writes one row group of `columns` (in file order, of equal length;
+    /// none written if they are empty).
+    pub fn write(&mut self, columns: Vec<Values>) -> Result<(), TableError> {
+        if columns.len() != self.types.len() {
+            return Err(TableError(format!(
+                "{} columns for a file of {}",
+                columns.len(),
+                self.types.len()
+            )));
+        }
+        let rows = columns.first().map_or(0, Values::len);
+        if columns.iter().any(|c| c.len() != rows) {
+            return Err(TableError("columns of different lengths".into()));
+        }
+        if rows == 0 {
+            return Ok(());
+        }
+        let mut chunks = Vec::with_capacity(columns.len());
+        for ((values, type_), (encode, compression)) in
+            columns.into_iter().zip(&self.types).zip(&self.columns)
+        {
+            let (array, dictionary) = values.array()?;
+            let encoding = match encode {
+                _ if dictionary => pw::Encoding::RleDictionary,
+                Encode::Dictionary => pw::Encoding::RleDictionary,
+                Encode::Delta => pw::Encoding::DeltaBinaryPacked,
+                Encode::Plain => pw::Encoding::Plain,
+            };
+            let pages = pw::array_to_columns(array, type_.clone(), self.options, &[encoding])
+                .map_err(err)?;
+            for pages in pages {
+                let pages = pages.map(|page| {
+                    page.map_err(|e| {
+                        polars_parquet::read::ParquetError::FeatureNotSupported(e.to_string())
+                    })
+                });
+                let compressed =
+                    pw::Compressor::new_from_vec(pages, compression.codec(), Vec::new())
+                        .map_err(pl::PolarsError::from);
+                chunks.push(Ok(pw::DynStreamingIterator::new(compressed)));
+            }
+        }
+        self.writer
+            .write(rows as u64, pw::DynIter::new(chunks.into_iter()))
+            .map_err(err)
+    }
+
+    /// Writes the file's footer.
+    pub fn finish(mut self) -> Result<(), TableError> {
+        self.writer.end(None).map(|_| ()).map_err(err)
+    }
+}
+
 /// Writes a CSV file with a header line from a stream of tables with the
 /// columns of `like` (`next` gives each in turn, `None` after the last): the
 /// same text as [`Table::write_csv`] of their concatenation, with one batch
@@ -398,6 +709,8 @@ pub struct ParquetFile {
     metadata: std::sync::Arc<pl::FileMetadata>,
     names: Vec<String>,
     rows: usize,
+    /// Whether each column (in `names` order) holds numbers once read.
+    numeric: Vec<bool>,
 }
 
 impl ParquetFile {
@@ -407,6 +720,10 @@ impl ParquetFile {
         let mut reader = pl::ParquetReader::new(file);
         let schema = reader.schema().map_err(table)?;
         let names = schema.iter_names().map(|n| n.to_string()).collect();
+        let numeric = schema
+            .iter_values()
+            .map(|f| pl::DataType::from_arrow_dtype(&f.dtype).is_primitive_numeric())
+            .collect();
         let rows = reader.num_rows().map_err(table)?;
         let metadata = reader.get_metadata().map_err(table)?.clone();
         Ok(ParquetFile {
@@ -414,7 +731,47 @@ impl ParquetFile {
             metadata,
             names,
             rows,
+            numeric,
         })
+    }
+
+    /// Whether column `name` holds numbers (integers or floats) once read,
+    /// as [`Table::is_numeric`] says of it (false when there is no such
+    /// column).
+    pub fn is_numeric(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .is_some_and(|i| self.numeric[i])
+    }
+
+    /// The rows of each row group, in file order.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        self.metadata
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect()
+    }
+
+    /// Whether the file's statistics say that column `name` holds nothing
+    /// but nulls in row group `group` (false when they do not say, or there
+    /// is no such group or column): its values need not be read there.
+    pub fn all_null(&self, group: usize, name: &str) -> bool {
+        let Some(g) = self.metadata.row_groups.get(group) else {
+            return false;
+        };
+        let Some(mut chunks) = g.columns_under_root_iter(name) else {
+            return false;
+        };
+        let rows = g.num_rows() as i64;
+        chunks.len() == 1
+            && chunks.all(|c| {
+                c.statistics(&self.metadata.footer_buf)
+                    .and_then(Result::ok)
+                    .and_then(|s| s.null_count())
+                    == Some(rows)
+            })
     }
 
     /// Column names, in file order.
@@ -424,6 +781,28 @@ impl ParquetFile {
 
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// [`ParquetFile::read`] decoding the columns one after the other on
+    /// the calling thread, not on polars' threads (for a reader that has a
+    /// thread of its own): the same table, without waking the pool for every
+    /// slice (issue 24).
+    pub fn read_on_this_thread(
+        &self,
+        columns: &[String],
+        offset: usize,
+        len: usize,
+    ) -> Result<Table, ReadError> {
+        let file = std::fs::File::open(&self.path).map_err(ReadError::Open)?;
+        let mut reader = pl::ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_columns(Some(columns.to_vec()))
+            .with_slice(Some((offset, len)))
+            .read_parallel(pl::ParallelStrategy::None)
+            .finish()
+            .map(|df| Table { df })
+            .map_err(|e| ReadError::Table(err(e)))
     }
 
     /// Reads `len` rows from row `offset` of the `columns` named.
@@ -437,6 +816,116 @@ impl ParquetFile {
             .finish()
             .map(|df| Table { df })
             .map_err(|e| ReadError::Table(err(e)))
+    }
+}
+
+/// The array type of a polars column type.
+type Arr<T> = <T as pl::PolarsDataType>::Array;
+
+/// A column of numbers read row by row straight from its buffer (issue 24):
+/// integers and floats in the type they are stored in, converted to `f64`
+/// one value at a time as [`Table::f64s`] converts the whole column (`as`),
+/// with no copy of the column. A type the view does not cover (an 8- or
+/// 16-bit integer, a 32-bit float, …) is cast to floats first, as
+/// [`Table::f64s`] does. One array: several are joined first.
+pub struct NumberColumn(pl::Column);
+
+/// A borrowed [`NumberColumn`], to read values by row.
+#[derive(Clone, Copy)]
+pub enum Numbers<'a> {
+    F64(&'a Arr<pl::Float64Type>),
+    I64(&'a Arr<pl::Int64Type>),
+    I32(&'a Arr<pl::Int32Type>),
+    U64(&'a Arr<pl::UInt64Type>),
+    U32(&'a Arr<pl::UInt32Type>),
+    /// No rows.
+    Empty,
+}
+
+impl NumberColumn {
+    /// The values, to read by row.
+    pub fn view(&self) -> Numbers<'_> {
+        fn one<T: pl::PolarsDataType>(
+            ca: pl::PolarsResult<&pl::ChunkedArray<T>>,
+        ) -> Option<&Arr<T>> {
+            ca.ok()?.downcast_iter().next()
+        }
+        let c = &self.0;
+        let v = match c.dtype() {
+            pl::DataType::Float64 => one(c.f64()).map(Numbers::F64),
+            pl::DataType::Int64 => one(c.i64()).map(Numbers::I64),
+            pl::DataType::Int32 => one(c.i32()).map(Numbers::I32),
+            pl::DataType::UInt64 => one(c.u64()).map(Numbers::U64),
+            pl::DataType::UInt32 => one(c.u32()).map(Numbers::U32),
+            _ => None,
+        };
+        v.unwrap_or(Numbers::Empty)
+    }
+}
+
+impl Numbers<'_> {
+    /// Row `i`'s value as `f64`, `None` when it is null (or past the end).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<f64> {
+        use pl::StaticArray;
+        match self {
+            Numbers::F64(a) => a.get(i),
+            Numbers::I64(a) => a.get(i).map(|v| v as f64),
+            Numbers::I32(a) => a.get(i).map(|v| v as f64),
+            Numbers::U64(a) => a.get(i).map(|v| v as f64),
+            Numbers::U32(a) => a.get(i).map(|v| v as f64),
+            Numbers::Empty => None,
+        }
+    }
+}
+
+/// A text column read row by row straight from its buffers (issue 24): the
+/// same values as [`Text::values`] without collecting them. One array:
+/// several are joined first.
+pub struct StrColumn(pl::Column);
+
+/// A borrowed [`StrColumn`], to read values by row.
+#[derive(Clone, Copy)]
+pub struct Strs<'a>(Option<&'a Arr<pl::StringType>>);
+
+impl StrColumn {
+    /// The values, to read by row.
+    pub fn view(&self) -> Strs<'_> {
+        Strs(self.0.str().ok().and_then(|ca| ca.downcast_iter().next()))
+    }
+}
+
+impl<'a> Strs<'a> {
+    /// Row `i`'s text, `None` when it is null (or past the end).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        // The trait's `get` (`None` past the end), not the array's own
+        // (which panics there).
+        self.0.and_then(|a| pl::StaticArray::get(a, i))
+    }
+}
+
+impl Table {
+    /// Column `name` of numbers (integers or floats; see
+    /// [`Table::is_numeric`]) to read row by row without copying it.
+    pub fn numbers(&self, name: &str) -> Result<NumberColumn, TableError> {
+        let c = self.column(name)?;
+        let c = match c.dtype() {
+            pl::DataType::Float64
+            | pl::DataType::Int64
+            | pl::DataType::Int32
+            | pl::DataType::UInt64
+            | pl::DataType::UInt32 => c.rechunk(),
+            _ => c.cast(&pl::DataType::Float64).map_err(err)?.rechunk(),
+        };
+        Ok(NumberColumn(c))
+    }
+
+    /// Column `name`, which must hold text (`None` when it holds anything
+    /// else), to read row by row without copying it.
+    pub fn strings(&self, name: &str) -> Result<Option<StrColumn>, TableError> {
+        let c = self.column(name)?;
+        Ok((c.dtype() == &pl::DataType::String).then(|| StrColumn(c.rechunk())))
     }
 }
 
@@ -479,6 +968,100 @@ mod tests {
         let slice = f.read(&["k".to_string()], 1, 1).unwrap();
         assert_eq!(slice.names(), vec!["k"]);
         assert_eq!(slice.f64s("k").unwrap(), vec![Some(8.0)]);
+    }
+
+    #[test]
+    fn validity_packs_rows_the_same_one_by_one_or_in_runs() {
+        let bits: Vec<bool> = (0..1_000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % 5 != 0)
+            .collect();
+        let mut one = Validity::with_capacity(0);
+        for b in &bits {
+            one.push(*b);
+        }
+        let mut runs = Validity::default();
+        let mut at = 0;
+        for n in [3, 8, 13, 1, 0, 64, 7].iter().cycle() {
+            let end = (at + n).min(bits.len());
+            runs.extend(bits[at..end].iter().copied());
+            at = end;
+            if at == bits.len() {
+                break;
+            }
+        }
+        assert_eq!(one, runs);
+        assert_eq!(one.len(), 1_000);
+        assert_eq!(one.nulls, bits.iter().filter(|b| !**b).count());
+        assert_eq!(
+            one.bytes[0],
+            bits[..8].iter().rev().fold(0, |a, b| a << 1 | *b as u8)
+        );
+    }
+
+    /// Ids that count up take a few bytes as differences (bit width 0 after
+    /// the first), against 8 bytes each as they are; values, nulls and
+    /// texts read back the same either way.
+    #[test]
+    fn columns_are_written_with_the_encoding_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        let like = Table::new(vec![
+            ("id", Column::U64(vec![])),
+            ("x", Column::OptF64(vec![])),
+            ("kind", Column::StaticStr(vec![])),
+            ("p", Column::Repeat(String::new(), 0)),
+        ])
+        .unwrap();
+        let n = 65_536usize;
+        let write = |name: &str, id: Encode| {
+            let path = dir.path().join(name);
+            let mut w = ParquetColumns::new(
+                std::fs::File::create(&path).unwrap(),
+                &like,
+                ColumnsOptions {
+                    statistics: true,
+                    columns: vec![
+                        (id, Compression::Uncompressed),
+                        (Encode::Plain, Compression::Uncompressed),
+                        (Encode::Plain, Compression::Snappy),
+                        (Encode::Plain, Compression::Lz4Raw),
+                    ],
+                },
+            )
+            .unwrap();
+            let mut valid = Validity::with_capacity(n);
+            for i in 0..n {
+                valid.push(i % 3 != 0);
+            }
+            w.write(vec![
+                Values::U64((1_000..1_000 + n as u64).collect()),
+                Values::F64((0..n).map(|i| i as f64 / 4.0).collect(), Some(valid)),
+                Values::Coded(
+                    (0..n).map(|i| (i % 2) as u8 * 2).collect(),
+                    &["a", "b", "c"],
+                ),
+                Values::Repeat("fg".into(), n),
+            ])
+            .unwrap();
+            // Columns of unequal length, or too few, are refused.
+            assert!(w.write(vec![Values::U64(vec![1])]).is_err());
+            w.finish().unwrap();
+            path
+        };
+        let plain = write("plain.parquet", Encode::Plain);
+        let delta = write("delta.parquet", Encode::Delta);
+        let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+        assert!(size(&plain) - size(&delta) > 8 * n as u64 - 8 * 1024);
+        for p in [&plain, &delta] {
+            let t = Table::read_parquet(p).unwrap();
+            assert_eq!(t.names(), vec!["id", "x", "kind", "p"]);
+            let ids = t.u64s("id").unwrap();
+            assert_eq!((ids[0], ids[n - 1]), (1_000, 1_000 + n as u64 - 1));
+            let x = t.f64s("x").unwrap();
+            assert_eq!(&x[..4], &[None, Some(0.25), Some(0.5), None]);
+            let kind = t.strs("kind").unwrap();
+            assert_eq!(kind[..2], [Some("a".to_string()), Some("c".into())]);
+            assert_eq!(t.strs("p").unwrap()[n - 1].as_deref(), Some("fg"));
+        }
     }
 
     #[test]

@@ -12,12 +12,17 @@
 //! memory stays flat however many tasks there are. Row groups are cut every
 //! [`BATCH`] rows of each platform, whatever the thread timing, so the file
 //! is the same bytes for the same seed. It is written to a temporary name
-//! and renamed when the run's other files are written.
+//! and renamed when the run's other files are written. The columns go to
+//! the Parquet encoders as they were gathered, each with its encoding and
+//! compression chosen ([`file_options`], `[report] task_records_compression`).
 
 use crate::Error;
 use crate::io::files::temp_name;
-use crate::io::table::{Column, Compression, ParquetBatches, Table};
+use crate::io::table::{
+    Column, ColumnsOptions, Compression, Encode, ParquetColumns, Table, Validity, Values,
+};
 use crate::platform::{Outcome, RecordSink, TaskRecord};
+use crate::scenario::TaskRecordsCompression;
 use crate::time::SimTime;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -246,8 +251,17 @@ pub struct TaskRecords {
 
 impl TaskRecords {
     /// Starts the writer of `dir/tasks.parquet` for these platforms (names
-    /// in scenario order).
+    /// in scenario order), with the default compression.
     pub fn start(dir: &Path, platforms: &[&str]) -> Result<TaskRecords, Error> {
+        Self::start_with(dir, platforms, TaskRecordsCompression::default())
+    }
+
+    /// [`TaskRecords::start`] with the compression chosen.
+    pub fn start_with(
+        dir: &Path,
+        platforms: &[&str],
+        compression: TaskRecordsCompression,
+    ) -> Result<TaskRecords, Error> {
         let path = dir.join("tasks.parquet");
         let tmp = temp_name(&path);
         let spools: Vec<PathBuf> = (0..platforms.len())
@@ -269,6 +283,7 @@ impl TaskRecords {
             cols: Cols::new(),
             rows: 0,
             pool: pool.clone(),
+            compression,
         };
         let thread = std::thread::Builder::new()
             .name("task records".into())
@@ -364,19 +379,16 @@ struct Writer {
     cols: Cols,
     rows: u64,
     pool: Pool,
+    compression: TaskRecordsCompression,
 }
 
-type Out<'a> = ParquetBatches<&'a mut BufWriter<std::fs::File>>;
+type Out<'a> = ParquetColumns<&'a mut BufWriter<std::fs::File>>;
 
 impl Writer {
     fn run(mut self, rx: Receiver<Msg>, file: std::fs::File) -> Result<u64, String> {
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        let mut parquet = ParquetBatches::on_this_thread(
-            &mut out,
-            &Cols::default().table("")?,
-            TASKS_COMPRESSION,
-        )
-        .map_err(|e| e.0)?;
+        let mut parquet = ParquetColumns::new(&mut out, &like()?, file_options(self.compression))
+            .map_err(|e| e.0)?;
         loop {
             match rx.recv() {
                 Ok(Msg::Rows(p, rows)) => self.take(&mut parquet, p, rows)?,
@@ -396,6 +408,7 @@ impl Writer {
         parquet.finish().map_err(|e| e.0)?;
         out.flush().map_err(|e| e.to_string())?;
         out.get_ref().sync_all().map_err(|e| e.to_string())?;
+        crate::io::timings::event("task records written");
         Ok(self.rows)
     }
 
@@ -465,11 +478,14 @@ impl Writer {
     /// Adds the rows of the current platform `p`, writing each full row group.
     fn write(&mut self, out: &mut Out<'_>, p: usize, rows: Vec<TaskRecord>) -> Result<(), String> {
         debug_assert_eq!(p, self.current);
-        for r in &rows {
-            self.cols.push(r);
+        let mut left = &rows[..];
+        while !left.is_empty() {
+            let (now, later) = left.split_at(left.len().min(BATCH - self.cols.len()));
+            self.cols.extend(now);
             if self.cols.len() == BATCH {
                 self.flush(out)?;
             }
+            left = later;
         }
         self.recycle(rows);
         Ok(())
@@ -481,7 +497,7 @@ impl Writer {
         if n > 0 {
             let cols = std::mem::take(&mut self.cols);
             let platform = self.platforms.get(self.current).map_or("", String::as_str);
-            out.write(&cols.table(platform)?).map_err(|e| e.0)?;
+            out.write(cols.values(platform)).map_err(|e| e.0)?;
             self.rows += n as u64;
             // The next row group's room, once this one's memory is free.
             self.cols = Cols::new();
@@ -507,24 +523,30 @@ impl Writer {
     }
 }
 
-/// The columns of one row group, gathered row by row.
+/// The columns of one row group, gathered a chunk at a time: values as
+/// they go into the file, nulls as a [`Validity`] beside them.
 #[derive(Default)]
 struct Cols {
     task_id: Vec<u64>,
     attempt: Vec<u32>,
-    outcome: Vec<&'static str>,
+    outcome: Vec<u8>,
     submit: Vec<f64>,
-    launch: Vec<Option<f64>>,
-    running: Vec<Option<f64>>,
-    end: Vec<Option<f64>>,
+    launch: Vec<f64>,
+    launch_ok: Validity,
+    running: Vec<f64>,
+    running_ok: Validity,
+    end: Vec<f64>,
+    end_ok: Validity,
     cpu_req: Vec<f64>,
     mem_req: Vec<u32>,
     cpu_billed: Vec<f64>,
     mem_billed: Vec<u32>,
-    instance: Vec<Option<u32>>,
+    instance: Vec<u32>,
+    instance_ok: Validity,
     billed: Vec<f64>,
     run: Vec<f64>,
-    cost: Vec<Option<f64>>,
+    cost: Vec<f64>,
+    cost_ok: Validity,
 }
 
 fn secs(v: SimTime) -> f64 {
@@ -543,16 +565,24 @@ fn usd(m: crate::pricing::Money) -> f64 {
     }
 }
 
+/// The outcomes' names, indexed by `Outcome as u8` (the order of [`OUTCOMES`]).
+static OUTCOME_NAMES: std::sync::LazyLock<[&'static str; 6]> =
+    std::sync::LazyLock::new(|| OUTCOMES.map(Outcome::as_str));
+
 impl Cols {
     fn new() -> Cols {
         macro_rules! cols {
-            ($($f:ident),*) => {
-                Cols { $($f: Vec::with_capacity(BATCH)),* }
+            ($($f:ident),*; $($v:ident),*) => {
+                Cols {
+                    $($f: Vec::with_capacity(BATCH),)*
+                    $($v: Validity::with_capacity(BATCH),)*
+                }
             };
         }
         cols!(
             task_id, attempt, outcome, submit, launch, running, end, cpu_req, mem_req, cpu_billed,
-            mem_billed, instance, billed, run, cost
+            mem_billed, instance, billed, run, cost;
+            launch_ok, running_ok, end_ok, instance_ok, cost_ok
         )
     }
 
@@ -560,54 +590,143 @@ impl Cols {
         self.task_id.len()
     }
 
-    #[inline]
-    fn push(&mut self, r: &TaskRecord) {
-        self.task_id.push(r.task_id);
-        self.attempt.push(r.attempt);
-        self.outcome.push(r.outcome.as_str());
-        self.submit.push(secs(r.submit));
-        self.launch.push(r.launch.map(secs));
-        self.running.push(r.running.map(secs));
-        self.end.push(r.end.map(secs));
-        self.cpu_req.push(r.cpu_milli_requested as f64 / 1000.0);
-        self.mem_req.push(r.memory_mib_requested);
-        self.cpu_billed.push(r.cpu_milli_billed as f64 / 1000.0);
-        self.mem_billed.push(r.memory_mib_billed);
-        self.instance.push(r.instance);
-        self.billed.push(secs(r.billed_span));
-        self.run.push(secs(r.run_span));
-        self.cost.push(r.cost.map(usd));
+    /// Adds the rows, column by column (each column's loop has no
+    /// per-row capacity check, and the compiler can unroll it).
+    fn extend(&mut self, rs: &[TaskRecord]) {
+        fn opt<T: Copy + Default>(
+            rs: &[TaskRecord],
+            get: impl Fn(&TaskRecord) -> Option<T>,
+            values: &mut Vec<T>,
+            ok: &mut Validity,
+        ) {
+            values.extend(rs.iter().map(|r| get(r).unwrap_or_default()));
+            ok.extend(rs.iter().map(|r| get(r).is_some()));
+        }
+        self.task_id.extend(rs.iter().map(|r| r.task_id));
+        self.attempt.extend(rs.iter().map(|r| r.attempt));
+        self.outcome.extend(rs.iter().map(|r| r.outcome as u8));
+        self.submit.extend(rs.iter().map(|r| secs(r.submit)));
+        opt(
+            rs,
+            |r| r.launch.map(secs),
+            &mut self.launch,
+            &mut self.launch_ok,
+        );
+        opt(
+            rs,
+            |r| r.running.map(secs),
+            &mut self.running,
+            &mut self.running_ok,
+        );
+        opt(rs, |r| r.end.map(secs), &mut self.end, &mut self.end_ok);
+        let vcpu = |m: u32| m as f64 / 1000.0;
+        self.cpu_req
+            .extend(rs.iter().map(|r| vcpu(r.cpu_milli_requested)));
+        self.mem_req
+            .extend(rs.iter().map(|r| r.memory_mib_requested));
+        self.cpu_billed
+            .extend(rs.iter().map(|r| vcpu(r.cpu_milli_billed)));
+        self.mem_billed
+            .extend(rs.iter().map(|r| r.memory_mib_billed));
+        opt(
+            rs,
+            |r| r.instance,
+            &mut self.instance,
+            &mut self.instance_ok,
+        );
+        self.billed.extend(rs.iter().map(|r| secs(r.billed_span)));
+        self.run.extend(rs.iter().map(|r| secs(r.run_span)));
+        opt(rs, |r| r.cost.map(usd), &mut self.cost, &mut self.cost_ok);
     }
 
-    /// The file's columns, for rows of `platform`.
-    fn table(self, platform: &str) -> Result<Table, String> {
-        Table::new(vec![
-            ("platform", Column::Repeat(platform.to_string(), self.len())),
-            ("task_id", self.task_id.into()),
-            ("attempt", self.attempt.into()),
-            ("outcome", self.outcome.into()),
-            ("submit_s", self.submit.into()),
-            ("launch_s", self.launch.into()),
-            ("running_s", self.running.into()),
-            ("end_s", self.end.into()),
-            ("cpu_vcpu_requested", self.cpu_req.into()),
-            ("memory_mib_requested", self.mem_req.into()),
-            ("cpu_vcpu_billed", self.cpu_billed.into()),
-            ("memory_mib_billed", self.mem_billed.into()),
-            ("instance", self.instance.into()),
-            ("billed_s", self.billed.into()),
-            ("run_s", self.run.into()),
-            ("cost_usd", self.cost.into()),
-        ])
-        .map_err(|e| e.to_string())
+    /// The file's columns (in [`COLUMNS`] order), for rows of `platform`.
+    fn values(self, platform: &str) -> Vec<Values> {
+        let n = self.len();
+        vec![
+            Values::Repeat(platform.to_string(), n),
+            Values::U64(self.task_id),
+            Values::U32(self.attempt, None),
+            Values::Coded(self.outcome, &*OUTCOME_NAMES),
+            Values::F64(self.submit, None),
+            Values::F64(self.launch, Some(self.launch_ok)),
+            Values::F64(self.running, Some(self.running_ok)),
+            Values::F64(self.end, Some(self.end_ok)),
+            Values::F64(self.cpu_req, None),
+            Values::U32(self.mem_req, None),
+            Values::F64(self.cpu_billed, None),
+            Values::U32(self.mem_billed, None),
+            Values::U32(self.instance, Some(self.instance_ok)),
+            Values::F64(self.billed, None),
+            Values::F64(self.run, None),
+            Values::F64(self.cost, Some(self.cost_ok)),
+        ]
     }
 }
 
-/// `tasks.parquet` is the largest file a run writes (a row per attempt).
-/// Snappy, which every Parquet reader supports, writes it in 0.37 s instead
-/// of zstd's 0.60 s for 1 M tasks, at 54 MB instead of 41 MB
-/// (`cargo bench --bench reports`).
-const TASKS_COMPRESSION: Compression = Compression::Snappy;
+/// An empty table with the file's columns and types (its schema).
+fn like() -> Result<Table, String> {
+    let f = || Column::F64(vec![]);
+    let u = || Column::U32(vec![]);
+    Table::new(vec![
+        ("platform", Column::Repeat(String::new(), 0)),
+        ("task_id", Column::U64(vec![])),
+        ("attempt", u()),
+        ("outcome", Column::StaticStr(vec![])),
+        ("submit_s", f()),
+        ("launch_s", Column::OptF64(vec![])),
+        ("running_s", Column::OptF64(vec![])),
+        ("end_s", Column::OptF64(vec![])),
+        ("cpu_vcpu_requested", f()),
+        ("memory_mib_requested", u()),
+        ("cpu_vcpu_billed", f()),
+        ("memory_mib_billed", u()),
+        ("instance", Column::OptU32(vec![])),
+        ("billed_s", f()),
+        ("run_s", f()),
+        ("cost_usd", Column::OptF64(vec![])),
+    ])
+    .map_err(|e| e.to_string())
+}
+
+/// How `tasks.parquet` is written: integers and texts that repeat
+/// (attempts, memory sizes, instances, outcomes, the platform) as
+/// dictionaries, wherever they pay, times and amounts as they are; then
+/// each column compressed as `compression` says. With
+/// [`TaskRecordsCompression::Snappy`] the file is the same bytes polars'
+/// own writer made before (`ParquetBatches`, Snappy).
+fn file_options(compression: TaskRecordsCompression) -> ColumnsOptions {
+    use Compression as Z;
+    use Encode::{Delta, Dictionary as D, Plain as P};
+    use TaskRecordsCompression as C;
+    // COLUMNS' order.
+    let encodings = [D, P, D, D, P, P, P, P, P, D, P, D, D, P, P, P];
+    let all = |z| encodings.iter().map(|e| (*e, z)).collect();
+    let columns = match compression {
+        C::Snappy => all(Z::Snappy),
+        C::Lz4 => all(Z::Lz4Raw),
+        C::Zstd => all(Z::ZstdLevel(1)),
+        C::None => all(Z::Uncompressed),
+        // Snappy gains a third or less on the times and amounts (their
+        // low digits do not repeat) for most of its CPU time; ids as
+        // differences, the vCPU columns and the billed seconds shrink
+        // three to five times.
+        C::Light => encodings
+            .iter()
+            .enumerate()
+            .map(|(i, e)| match COLUMNS[i].0 {
+                "task_id" => (Delta, Z::Snappy),
+                "submit_s" | "launch_s" | "running_s" | "end_s" | "run_s" | "cost_usd" => {
+                    (*e, Z::Uncompressed)
+                }
+                _ => (*e, Z::Snappy),
+            })
+            .collect(),
+    };
+    ColumnsOptions {
+        statistics: true,
+        columns,
+    }
+}
 
 /// Reads `tasks.parquet` (for tests and `report`).
 pub fn read(path: &Path) -> Result<Table, Error> {
@@ -785,6 +904,111 @@ mod tests {
         assert_eq!(t.height(), 0);
         let names: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
         assert_eq!(t.names(), names);
+    }
+
+    /// The columns as polars' own writer took them before issue 24's fourth
+    /// round (a frame of `Option` columns, `ParquetBatches`, Snappy).
+    fn old_table(platform: &str, rs: &[TaskRecord]) -> Table {
+        let f = |g: fn(&TaskRecord) -> f64| Column::from(rs.iter().map(g).collect::<Vec<f64>>());
+        let o = |g: fn(&TaskRecord) -> Option<f64>| {
+            Column::from(rs.iter().map(g).collect::<Vec<Option<f64>>>())
+        };
+        let u = |g: fn(&TaskRecord) -> u32| Column::from(rs.iter().map(g).collect::<Vec<u32>>());
+        Table::new(vec![
+            ("platform", Column::Repeat(platform.into(), rs.len())),
+            (
+                "task_id",
+                rs.iter().map(|r| r.task_id).collect::<Vec<u64>>().into(),
+            ),
+            ("attempt", u(|r| r.attempt)),
+            (
+                "outcome",
+                rs.iter()
+                    .map(|r| r.outcome.as_str())
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            ("submit_s", f(|r| secs(r.submit))),
+            ("launch_s", o(|r| r.launch.map(secs))),
+            ("running_s", o(|r| r.running.map(secs))),
+            ("end_s", o(|r| r.end.map(secs))),
+            (
+                "cpu_vcpu_requested",
+                f(|r| r.cpu_milli_requested as f64 / 1000.0),
+            ),
+            ("memory_mib_requested", u(|r| r.memory_mib_requested)),
+            ("cpu_vcpu_billed", f(|r| r.cpu_milli_billed as f64 / 1000.0)),
+            ("memory_mib_billed", u(|r| r.memory_mib_billed)),
+            (
+                "instance",
+                rs.iter().map(|r| r.instance).collect::<Vec<_>>().into(),
+            ),
+            ("billed_s", f(|r| secs(r.billed_span))),
+            ("run_s", f(|r| secs(r.run_span))),
+            ("cost_usd", o(|r| r.cost.map(usd))),
+        ])
+        .unwrap()
+    }
+
+    /// Rows of every kind, in a row group and a half.
+    fn mixed(n: u64) -> Vec<TaskRecord> {
+        (0..n)
+            .map(|i| match i % 5 {
+                0 => unschedulable(i),
+                1 => TaskRecord {
+                    task_id: i,
+                    instance: Some((i % 97) as u32),
+                    cost: Some(Money(i as u128 * 7_919_000_000_000)),
+                    submit: i * 1_000_003,
+                    run_span: i * 333,
+                    outcome: Outcome::Completed,
+                    ..interrupted()
+                },
+                _ => TaskRecord {
+                    task_id: i,
+                    submit: i * 999_983,
+                    end: Some(i * 1_000_000 + 17),
+                    cpu_milli_requested: 250 << (i % 4),
+                    ..interrupted()
+                },
+            })
+            .collect()
+    }
+
+    /// With `task_records_compression = "snappy"` the file is the same
+    /// bytes as polars' writer made from the same rows.
+    #[test]
+    fn snappy_writes_the_bytes_polars_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = mixed(BATCH as u64 + 4_464);
+        let records =
+            TaskRecords::start_with(dir.path(), &["a", "b"], TaskRecordsCompression::Snappy)
+                .unwrap();
+        let (mut a, mut b) = (records.sink(0).unwrap(), records.sink(1).unwrap());
+        for r in &rows {
+            a.record(r);
+            b.record(r);
+        }
+        drop((a, b));
+        assert_eq!(records.finish().unwrap(), 2 * rows.len() as u64);
+        let old = dir.path().join("old.parquet");
+        let mut out = std::fs::File::create(&old).unwrap();
+        let mut w = crate::io::table::ParquetBatches::on_this_thread(
+            &mut out,
+            &like().unwrap(),
+            Compression::Snappy,
+        )
+        .unwrap();
+        for p in ["a", "b"] {
+            for chunk in rows.chunks(BATCH) {
+                w.write(&old_table(p, chunk)).unwrap();
+            }
+        }
+        w.finish().unwrap();
+        drop(out);
+        let new = std::fs::read(dir.path().join("tasks.parquet")).unwrap();
+        assert_eq!(new.len(), std::fs::metadata(&old).unwrap().len() as usize);
+        assert!(new == std::fs::read(&old).unwrap());
     }
 
     /// A failed run drops its records unfinished: the writer stops (a sink

@@ -40,6 +40,8 @@ pub struct RawReport {
     pub interval: Option<String>,
     /// Whether to write tasks.parquet (true by default).
     pub task_records: Option<bool>,
+    /// How tasks.parquet is compressed ("light" by default).
+    pub task_records_compression: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -1218,6 +1218,23 @@ pub fn scenario(
     if let Some(on) = raw.report.task_records {
         report.task_records = on;
     }
+    if let Some(text) = &raw.report.task_records_compression {
+        use super::spec::TaskRecordsCompression as C;
+        report.task_records_compression = C::NAMES
+            .iter()
+            .find(|(name, _)| name == text)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| {
+                let names: Vec<String> = C::NAMES.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+                invalid(
+                    "report.task_records_compression",
+                    format!(
+                        "`{text}` is not a compression; write one of {} (\"light\" by default)",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+    }
     let bills =
         super::bill::settings(raw, &platforms, catalog, &defaults.bill, defaults.ec2.zones)?;
     Ok(Scenario {

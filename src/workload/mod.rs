@@ -11,6 +11,8 @@ pub mod fanout;
 pub mod formats;
 pub mod group_usage;
 pub mod native;
+mod native_parquet;
+mod native_rows;
 pub mod shape;
 pub mod synthetic;
 pub mod task;

@@ -8,16 +8,15 @@
 //! file (Parquet is read in chunks of rows). The writers of the format
 //! (`trace convert`, tests, benchmarks) are here too.
 
+pub(crate) use super::native_rows::{RawRow, RowChecker, Values};
 use super::task::{Task, TaskStream, WorkloadError};
 use crate::io::csv::{quote, split_csv, split_csv_ranges};
 use crate::io::lines::ByteLines;
 use crate::io::table::{self, Compression, ParquetBatches, ParquetFile, Table};
-use crate::time::{SimTime, seconds_to_sim};
-use crate::units::vcpu_to_milli;
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Columns the native format requires, in the order they are documented.
 pub const REQUIRED: [&str; 5] = [
@@ -59,274 +58,6 @@ pub fn open(path: &Path) -> Result<(TraceInfo, TaskStream), WorkloadError> {
         )
     } else {
         open_csv(path)
-    }
-}
-
-/// One row's raw fields, shared by the CSV and Parquet readers.
-pub(crate) struct RawRow<'a> {
-    pub task_id: &'a str,
-    pub submit_s: &'a str,
-    pub duration_s: &'a str,
-    pub cpu_vcpu: &'a str,
-    pub memory_mib: &'a str,
-    pub storage_gib: &'a str,
-    pub group: &'a str,
-    /// `cpu_avg`, `cpu_max`, `memory_avg_mib`, `memory_max_mib` ("" if absent).
-    pub usage: [&'a str; 4],
-}
-
-fn finite(
-    path: &Path,
-    line: u64,
-    column: &'static str,
-    x: f64,
-    text: &str,
-) -> Result<f64, WorkloadError> {
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        Err(WorkloadError::BadValue {
-            path: path.to_path_buf(),
-            line,
-            column,
-            value: text.to_string(),
-            expected: "expected a finite number".into(),
-        })
-    }
-}
-
-/// The numbers of one row.
-pub(crate) struct Values {
-    pub submit_s: f64,
-    pub duration_s: f64,
-    pub cpu_vcpu: f64,
-    pub memory_mib: f64,
-    pub storage_gib: Option<f64>,
-    pub usage: [Option<f64>; 4],
-}
-
-/// Turns raw fields into a task, checking each value and the submit order.
-pub(crate) struct RowChecker {
-    pub path: PathBuf,
-    /// Whether to stop at a row earlier than the one before (off when the
-    /// stream is sorted or checked after).
-    pub check_order: bool,
-    previous_submit: SimTime,
-    previous_submit_s: f64,
-    groups: HashMap<Box<str>, Arc<str>>,
-    /// The last group handed out (rows of one group come in runs).
-    last_group: Option<Arc<str>>,
-}
-
-impl RowChecker {
-    pub fn new(path: &Path) -> RowChecker {
-        RowChecker {
-            path: path.to_path_buf(),
-            check_order: true,
-            previous_submit: 0,
-            previous_submit_s: 0.0,
-            groups: HashMap::new(),
-            last_group: None,
-        }
-    }
-
-    /// The one shared `Arc<str>` of a group name (one allocation per
-    /// distinct group, not per row; the last one is checked first).
-    pub fn group(&mut self, g: &str) -> Arc<str> {
-        if let Some(a) = &self.last_group
-            && **a == *g
-        {
-            return a.clone();
-        }
-        let a = match self.groups.get(g) {
-            Some(a) => a.clone(),
-            None => {
-                let a: Arc<str> = Arc::from(g);
-                self.groups.insert(g.into(), a.clone());
-                a
-            }
-        };
-        self.last_group = Some(a.clone());
-        a
-    }
-
-    fn bad(&self, line: u64, column: &'static str, value: &str, expected: &str) -> WorkloadError {
-        WorkloadError::BadValue {
-            path: self.path.clone(),
-            line,
-            column,
-            value: value.to_string(),
-            expected: expected.to_string(),
-        }
-    }
-
-    fn number(&self, line: u64, column: &'static str, value: &str) -> Result<f64, WorkloadError> {
-        // The plain decimals traces are made of, without the general parser
-        // (the same value to the bit).
-        if let Some(v) = crate::io::csv::parse_decimal(value) {
-            return Ok(v);
-        }
-        let v: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| self.bad(line, column, value, "expected a number"))?;
-        if !v.is_finite() {
-            return Err(self.bad(line, column, value, "expected a finite number"));
-        }
-        Ok(v)
-    }
-
-    pub fn check(&mut self, line: u64, row: &RawRow<'_>) -> Result<Task, WorkloadError> {
-        let values = Values {
-            submit_s: self.number(line, "submit_s", row.submit_s)?,
-            duration_s: self.number(line, "duration_s", row.duration_s)?,
-            cpu_vcpu: self.number(line, "cpu_vcpu", row.cpu_vcpu)?,
-            memory_mib: self.number(line, "memory_mib", row.memory_mib)?,
-            storage_gib: if row.storage_gib.trim().is_empty() {
-                None
-            } else {
-                Some(self.number(line, "storage_gib", row.storage_gib)?)
-            },
-            usage: {
-                let mut u = [None; 4];
-                for (i, text) in row.usage.iter().enumerate() {
-                    if !text.trim().is_empty() {
-                        u[i] = Some(self.number(line, USAGE_COLUMNS[i], text)?);
-                    }
-                }
-                u
-            },
-        };
-        self.check_values(line, row, &values)
-    }
-
-    /// Checks a row whose numbers are already parsed (typed Parquet columns);
-    /// `row` still gives the text for messages, the id and the group.
-    pub fn check_values(
-        &mut self,
-        line: u64,
-        row: &RawRow<'_>,
-        v: &Values,
-    ) -> Result<Task, WorkloadError> {
-        let task_id = row.task_id.trim();
-        if task_id.is_empty() {
-            return Err(self.bad(line, "task_id", row.task_id, "expected a non-empty id"));
-        }
-        let submit_s = finite(&self.path, line, "submit_s", v.submit_s, row.submit_s)?;
-        let submit = seconds_to_sim(submit_s).ok_or_else(|| {
-            self.bad(
-                line,
-                "submit_s",
-                row.submit_s,
-                "expected seconds from 0 to 100 years",
-            )
-        })?;
-        if self.check_order && submit < self.previous_submit {
-            return Err(WorkloadError::OutOfOrder {
-                path: self.path.clone(),
-                line,
-                submit_s,
-                previous_s: self.previous_submit_s,
-            });
-        }
-        self.previous_submit = submit;
-        self.previous_submit_s = submit_s;
-        let duration_s = finite(&self.path, line, "duration_s", v.duration_s, row.duration_s)?;
-        let duration = seconds_to_sim(duration_s).ok_or_else(|| {
-            self.bad(
-                line,
-                "duration_s",
-                row.duration_s,
-                "expected seconds from 0 to 100 years",
-            )
-        })?;
-        let cpu = finite(&self.path, line, "cpu_vcpu", v.cpu_vcpu, row.cpu_vcpu)?;
-        let cpu_milli = vcpu_to_milli(cpu).ok_or_else(|| {
-            self.bad(
-                line,
-                "cpu_vcpu",
-                row.cpu_vcpu,
-                "expected a vCPU count above 0 and at most 1,000,000",
-            )
-        })?;
-        let mem = finite(&self.path, line, "memory_mib", v.memory_mib, row.memory_mib)?;
-        if mem <= 0.0 || mem > u32::MAX as f64 {
-            return Err(self.bad(
-                line,
-                "memory_mib",
-                row.memory_mib,
-                "expected MiB above 0 and at most 4,294,967,295",
-            ));
-        }
-        let storage_gib = if let Some(s) = v.storage_gib {
-            let s = finite(&self.path, line, "storage_gib", s, row.storage_gib)?;
-            if !(0.0..=1_000_000.0).contains(&s) {
-                return Err(self.bad(
-                    line,
-                    "storage_gib",
-                    row.storage_gib,
-                    "expected GiB from 0 upwards",
-                ));
-            }
-            s.ceil() as u32
-        } else {
-            0
-        };
-        let group = match row.group.trim() {
-            "" => None,
-            g => Some(self.group(g)),
-        };
-        let memory_mib = mem.ceil() as u32;
-        let usage = self.usage(line, row, v, (cpu_milli, memory_mib))?;
-        Ok(Task {
-            id: 0,
-            label: Some(task_id.into()),
-            submit,
-            duration,
-            cpu_milli,
-            memory_mib,
-            storage_gib,
-            group,
-            usage,
-        })
-    }
-
-    /// The row's usage columns, checked: vCPU for CPU, MiB for memory, each
-    /// finite and from 0 up.
-    pub(crate) fn usage(
-        &self,
-        line: u64,
-        row: &RawRow<'_>,
-        v: &Values,
-        request: (u32, u32),
-    ) -> Result<Option<Box<super::usage::Usage>>, WorkloadError> {
-        if v.usage.iter().all(Option::is_none) {
-            return Ok(None);
-        }
-        let mut out = [None; 4];
-        for (i, x) in v.usage.iter().enumerate() {
-            let Some(x) = *x else { continue };
-            let column = USAGE_COLUMNS[i];
-            let x = finite(&self.path, line, column, x, row.usage[i])?;
-            // vCPU to milli tolerating float noise (0.333 × 1000), as
-            // `cpu_vcpu` is read, so a converted trace reads back exactly.
-            let scaled = if i < 2 { x * 1000.0 } else { x };
-            if !(0.0..=u32::MAX as f64).contains(&scaled) {
-                let unit = if i < 2 { "vCPU" } else { "MiB" };
-                return Err(self.bad(
-                    line,
-                    column,
-                    row.usage[i],
-                    &format!("expected {unit} from 0 upwards"),
-                ));
-            }
-            let noise = if i < 2 { 1e-6 } else { 0.0 };
-            out[i] = Some(((scaled - noise).ceil() as u32).max(1));
-        }
-        Ok(
-            super::usage::Usage::from_parts((out[0], out[1]), (out[2], out[3]), request)
-                .map(Box::new),
-        )
     }
 }
 
@@ -499,9 +230,6 @@ impl Iterator for CsvRows {
     }
 }
 
-/// The usage columns, in `RawRow::usage` order.
-const USAGE_COLUMNS: [&str; 4] = ["cpu_avg", "cpu_max", "memory_avg_mib", "memory_max_mib"];
-
 /// Rows read (and written) per chunk of a Parquet trace: bounded memory
 /// whatever the file's size.
 const CHUNK_ROWS: usize = 64 * 1024;
@@ -540,16 +268,25 @@ pub fn open_parquet(
         .flatten()
         .map(|i| names[*i].clone())
         .collect();
+    // The optional columns a chunk may skip where they are all null: the
+    // group, and storage and usage when they hold numbers (a column of
+    // text there decides how the chunk is read, so it is always read).
+    let skippable: Vec<String> = (5..KNOWN)
+        .filter_map(|k| map.index[k].map(|i| (k, &names[i])))
+        .filter(|(k, n)| *k == 6 || file.is_numeric(n))
+        .map(|(_, n)| n.clone())
+        .collect();
     let info = TraceInfo {
         notes: map.notes.clone(),
     };
     let stream = ParquetRows {
         path: path.to_path_buf(),
         rows: file.rows(),
-        file,
-        wanted,
+        source: Chunks::Idle(file, wanted, skippable),
         present: map.index.map(|i| i.map(|c| names[c].clone())),
         offset: 0,
+        tasks: VecDeque::new(),
+        error: None,
         chunk: Vec::new().into_iter(),
         checker: {
             let mut c = RowChecker::new(path);
@@ -562,14 +299,96 @@ pub fn open_parquet(
     Ok((info, Box::new(stream)))
 }
 
-struct ParquetRows {
-    path: PathBuf,
+/// Where a Parquet trace's decoded chunks come from: nothing yet (the
+/// decoder starts at the first row asked for, so a stream opened and
+/// dropped decodes nothing), then a thread that decodes the next chunk
+/// while the rows of this one are read (issue 24).
+enum Chunks {
+    /// The file, the columns to read, and those that may be skipped where
+    /// they are all null.
+    Idle(ParquetFile, Vec<String>, Vec<String>),
+    Decoder(Receiver<Result<(Table, usize), WorkloadError>>),
+    Gone,
+}
+
+/// Chunks decoded ahead of the one being read: with one in the channel and
+/// one being decoded, at most three chunks' columns are in memory.
+const DECODED_AHEAD: usize = 1;
+
+/// The chunks to read, in order: (first row, rows, the row group holding
+/// them). Chunks of at most `CHUNK_ROWS` rows within each row group; when
+/// the row groups do not add up to the file's rows, plain slices with no
+/// group.
+fn chunk_plan(file: &ParquetFile) -> Vec<(usize, usize, Option<usize>)> {
+    let rows = file.rows();
+    let groups = file.row_group_rows();
+    let mut plan = Vec::new();
+    if groups.iter().sum::<usize>() == rows {
+        let mut start = 0;
+        for (g, n) in groups.into_iter().enumerate() {
+            let mut at = 0;
+            while at < n {
+                let len = CHUNK_ROWS.min(n - at);
+                plan.push((start + at, len, Some(g)));
+                at += len;
+            }
+            start += n;
+        }
+    } else {
+        let mut at = 0;
+        while at < rows {
+            let len = CHUNK_ROWS.min(rows - at);
+            plan.push((at, len, None));
+            at += len;
+        }
+    }
+    plan
+}
+
+/// The decoder thread: reads the file's chunks in order (decoding them
+/// here, not on polars' threads: this thread is the one that runs ahead of
+/// the rows) and sends each one with its number of rows (or the error that stops it); ends at the end,
+/// at an error, or when the stream is dropped. A column of `skippable`
+/// that the file's statistics say is all null in a chunk's row group is
+/// not read there: the rows read it as absent, which for those columns (an
+/// optional number, the group) is what a null gives.
+fn decode_chunks(
     file: ParquetFile,
     wanted: Vec<String>,
+    skippable: Vec<String>,
+    path: PathBuf,
+    tx: SyncSender<Result<(Table, usize), WorkloadError>>,
+) {
+    for (offset, len, group) in chunk_plan(&file) {
+        let columns: Vec<String> = wanted
+            .iter()
+            .filter(|n| !group.is_some_and(|g| skippable.contains(n) && file.all_null(g, n)))
+            .cloned()
+            .collect();
+        let chunk = file
+            .read_on_this_thread(&columns, offset, len)
+            .map(|t| (t, len))
+            .map_err(|e| read_err(&path, e));
+        let failed = chunk.is_err();
+        if tx.send(chunk).is_err() || failed {
+            return;
+        }
+    }
+}
+
+struct ParquetRows {
+    path: PathBuf,
+    source: Chunks,
     /// Column names for the known fields, in `ColumnMap` order.
     present: [Option<String>; KNOWN],
     rows: usize,
     offset: usize,
+    /// The chunk's tasks not yet handed over (the queue is reused).
+    tasks: VecDeque<Task>,
+    /// The error that stopped the chunk, after its tasks.
+    error: Option<WorkloadError>,
+    /// A chunk read by the general path (numbers stored as text, ids of
+    /// numbers).
     chunk: std::vec::IntoIter<Result<Task, WorkloadError>>,
     checker: RowChecker,
     failed: bool,
@@ -578,12 +397,68 @@ struct ParquetRows {
 }
 
 impl ParquetRows {
-    fn read_chunk(&mut self) -> Result<Vec<Result<Task, WorkloadError>>, WorkloadError> {
-        let len = CHUNK_ROWS.min(self.rows - self.offset);
-        let df = self
-            .file
-            .read(&self.wanted, self.offset, len)
-            .map_err(|e| read_err(&self.path, e))?;
+    /// The next decoded chunk, from the decoder thread (started here the
+    /// first time).
+    fn next_table(&mut self) -> Result<(Table, usize), WorkloadError> {
+        if let Chunks::Idle(..) = self.source
+            && let Chunks::Idle(file, wanted, skippable) =
+                std::mem::replace(&mut self.source, Chunks::Gone)
+        {
+            let (tx, rx) = sync_channel(DECODED_AHEAD);
+            let path = self.path.clone();
+            std::thread::Builder::new()
+                .name("parquet decoder".into())
+                .spawn(move || decode_chunks(file, wanted, skippable, path, tx))
+                .map_err(|source| WorkloadError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            self.source = Chunks::Decoder(rx);
+        }
+        match &self.source {
+            Chunks::Decoder(rx) => rx.recv().map_err(|_| {
+                parquet_err(
+                    &self.path,
+                    "the decoder thread stopped before the file's end",
+                )
+            })?,
+            _ => Err(parquet_err(
+                &self.path,
+                "the decoder thread could not be started",
+            )),
+        }
+    }
+
+    /// Reads the next chunk: its tasks into `tasks` (and the error that
+    /// stopped it into `error`) when its columns are typed, else into
+    /// `chunk` through the general path.
+    fn read_next(&mut self) -> Result<(), WorkloadError> {
+        let (df, len) = self.next_table()?;
+        let typed = super::native_parquet::TypedChunk::new(&df, &self.present)
+            .map_err(|e| parquet_err(&self.path, e))?;
+        if let Some(typed) = typed {
+            self.error = super::native_parquet::read_rows(
+                &typed,
+                len,
+                self.offset,
+                &mut self.checker,
+                super::native_parquet::Sink {
+                    tasks: &mut self.tasks,
+                    skip: self.skip.as_ref(),
+                },
+            );
+            self.offset += len;
+            return Ok(());
+        }
+        self.chunk = self.read_chunk(&df, len)?.into_iter();
+        Ok(())
+    }
+
+    fn read_chunk(
+        &mut self,
+        df: &Table,
+        len: usize,
+    ) -> Result<Vec<Result<Task, WorkloadError>>, WorkloadError> {
         // Numeric columns are read as numbers; text columns (and numbers
         // stored as text) as text, borrowed from the table, parsed and
         // checked per row.
@@ -601,7 +476,8 @@ impl ParquetRows {
             .iter()
             .enumerate()
             .map(|(idx, name)| -> Result<_, WorkloadError> {
-                let Some(n) = name else {
+                // A column not read in this chunk (all null) is absent.
+                let Some(n) = name.as_ref().filter(|n| df.has(n)) else {
                     return Ok(None);
                 };
                 let perr = |e| parquet_err(&self.path, e);
@@ -757,6 +633,13 @@ impl Iterator for ParquetRows {
             return None;
         }
         loop {
+            if let Some(t) = self.tasks.pop_front() {
+                return Some(Ok(t));
+            }
+            if let Some(e) = self.error.take() {
+                self.failed = true;
+                return Some(Err(e));
+            }
             if let Some(t) = self.chunk.next() {
                 self.failed = t.is_err();
                 return Some(t);
@@ -764,12 +647,9 @@ impl Iterator for ParquetRows {
             if self.offset >= self.rows {
                 return None;
             }
-            match self.read_chunk() {
-                Ok(c) => self.chunk = c.into_iter(),
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+            if let Err(e) = self.read_next() {
+                self.failed = true;
+                return Some(Err(e));
             }
         }
     }
