@@ -6,10 +6,11 @@ use super::chart_series::{ChartSeries, Line};
 use super::format::{format_usd_cents, seconds_group_column};
 use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, Ticks, draw_err, max_of, platform_color, register_font,
-    render_both, ticks, time_axis, titled, with_legend,
+    render_both_to, ticks, time_axis, titled, with_legend,
 };
 use super::summary::Summary;
 use crate::Error;
+use crate::io::staged::Staged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -580,61 +581,64 @@ impl Draw for BreakdownChart<'_> {
     }
 }
 
-/// Draws every chart of a run into `dir` (PNG and SVG) and returns them.
+/// Draws the four charts of a run into `out` (each on a thread of its own,
+/// its PNG and SVG on two: issue 24), in the order the report shows them.
 pub fn render_all(
+    out: &Staged,
     dir: &Path,
     summary: &Summary,
     series: &[ChartSeries],
 ) -> Result<Vec<Chart>, Error> {
     register_font();
     let n = series.len().max(1) as u32;
+    let cost = CostChart {
+        series,
+        whole_bill_usd: series
+            .iter()
+            .map(|p| {
+                summary
+                    .platforms
+                    .iter()
+                    .find(|s| s.name == p.platform)
+                    .map(|s| s.cost.total_usd)
+            })
+            .collect(),
+    };
+    let capacity = CapacityChart { series };
+    let start = StartChart { summary };
+    let breakdown = BreakdownChart { summary };
+    let join = |h: std::thread::ScopedJoinHandle<'_, Result<String, Error>>| {
+        h.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    };
+    let (cost, capacity, start, breakdown) = std::thread::scope(|s| {
+        let cost = s.spawn(|| render_both_to(out, dir, "cost", (1000, 560), &cost));
+        let capacity =
+            s.spawn(|| render_both_to(out, dir, "capacity", (1200, 60 + 300 * n), &capacity));
+        let start = s.spawn(|| render_both_to(out, dir, "time_to_start", (1000, 560), &start));
+        let breakdown = render_both_to(out, dir, "cost_breakdown", (1000, 560), &breakdown);
+        (join(cost), join(capacity), join(start), breakdown)
+    });
     Ok(vec![
         Chart {
             name: "cost".into(),
             title: "Cumulative compute cost over time".into(),
-            svg: render_both(
-                dir,
-                "cost",
-                (1000, 560),
-                &CostChart {
-                    series,
-                    whole_bill_usd: series
-                        .iter()
-                        .map(|p| {
-                            summary
-                                .platforms
-                                .iter()
-                                .find(|s| s.name == p.platform)
-                                .map(|s| s.cost.total_usd)
-                        })
-                        .collect(),
-                },
-            )?,
+            svg: cost?,
         },
         Chart {
             name: "capacity".into(),
             title: "Capacity over time".into(),
-            svg: render_both(
-                dir,
-                "capacity",
-                (1200, 60 + 300 * n),
-                &CapacityChart { series },
-            )?,
+            svg: capacity?,
         },
         Chart {
             name: "time_to_start".into(),
             title: "Time-to-start distribution".into(),
-            svg: render_both(dir, "time_to_start", (1000, 560), &StartChart { summary })?,
+            svg: start?,
         },
         Chart {
             name: "cost_breakdown".into(),
             title: "Cost breakdown".into(),
-            svg: render_both(
-                dir,
-                "cost_breakdown",
-                (1000, 560),
-                &BreakdownChart { summary },
-            )?,
+            svg: breakdown?,
         },
     ])
 }

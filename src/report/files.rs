@@ -3,8 +3,9 @@
 
 use super::summary::Summary;
 use crate::Error;
-use crate::io::files::write_atomic;
+use crate::io::staged::Staged;
 use crate::io::table::Table;
+use crate::platform::series::SeriesRecorder;
 use std::path::Path;
 
 /// The marker of a run's folder: a folder holding it holds a run.
@@ -55,43 +56,73 @@ pub fn is_run_file(name: &str) -> bool {
     CHARTS.contains(&stem) || service
 }
 
-/// Writes every file of a run into `dir`: the summary (`json` is its text),
+/// Writes every file of a run into `out`, files of `dir`: the summary,
 /// the time series, `tasks.parquet` from the task records' writer (none
-/// when task records are off), the charts and the HTML report. Returns the file
-/// names written.
+/// when task records are off), the charts and the HTML report. Returns the
+/// summary, its JSON text and the file names written.
+///
+/// The time series is written on a second thread while `summarize` builds
+/// the summary from the run on this one (issue 24: neither reads what the
+/// other writes); the charts follow, each on threads of its own.
 pub fn write_all(
+    out: &Staged,
     dir: &Path,
-    summary: &Summary,
-    json: &str,
-    result: &crate::simulate::RunOutput,
+    result: &mut crate::simulate::RunOutput,
+    summarize: impl FnOnce(&mut crate::simulate::RunOutput) -> Result<Summary, Error>,
     tasks: Option<&super::tasks::TaskRecords>,
-) -> Result<Vec<String>, Error> {
+) -> Result<(Summary, String, Vec<String>), Error> {
     let mut phases = crate::io::timings::Phases::start();
-    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
-    let mut minutes = None;
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    write_atomic(
-        &dir.join("summary.csv"),
-        super::csv::render(summary).as_bytes(),
-    )?;
-    if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
-        write_atomic(&dir.join("rightsizing.csv"), text.as_bytes())?;
-        files.push("rightsizing.csv".into());
-    }
     // Streamed from each platform's recorder (issue 24: a run of 440
     // simulated days has 638,000 rows a platform, most of them in the
     // recorder's spool file); the charts keep a few thousand points a line.
-    let recorders: Vec<(&str, Option<&crate::platform::series::SeriesRecorder>)> = result
+    let recorders: Vec<(String, Option<SeriesRecorder>)> = result
         .platforms
-        .iter()
-        .map(|p| (p.spec.name(), p.series.as_ref()))
+        .iter_mut()
+        .map(|p| (p.spec.name().to_string(), p.series.take()))
         .collect();
-    phases.mark("  summary.json, summary.csv");
-    let per_platform = super::timeseries::write_streamed(dir, &recorders)?;
+    let (summarized, per_platform) = std::thread::scope(|s| {
+        let series = s.spawn(|| {
+            let refs: Vec<(&str, Option<&SeriesRecorder>)> = recorders
+                .iter()
+                .map(|(name, r)| (name.as_str(), r.as_ref()))
+                .collect();
+            let written = super::timeseries::write_streamed(out, dir, &refs);
+            crate::io::timings::event("  time series files written");
+            written
+        });
+        let summarized = summarize(result).and_then(|summary| {
+            let json = serde_json::to_string_pretty(&summary)
+                .map_err(|e| Error::Internal(format!("the summary as JSON: {e}")))?
+                + "\n";
+            out.write(&dir.join("summary.json"), json.as_bytes())?;
+            out.write(
+                &dir.join("summary.csv"),
+                super::csv::render(&summary).as_bytes(),
+            )?;
+            Ok((summary, json))
+        });
+        phases.mark("  summarize, summary.json, .csv");
+        let series = series
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summarized, series)
+    });
+    // The recorders go back to the run (the FOCUS export reads them).
+    for (p, (_, r)) in result.platforms.iter_mut().zip(recorders) {
+        p.series = r;
+    }
+    let (summary, json) = summarized?;
+    let per_platform = per_platform?;
+    phases.mark("  time series files");
+    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
+    let mut minutes = None;
+    if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
+        out.write(&dir.join("rightsizing.csv"), text.as_bytes())?;
+        files.push("rightsizing.csv".into());
+    }
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
-    phases.mark("  time series files");
-    let charts = super::charts::render_all(dir, summary, &per_platform)?;
+    let charts = super::charts::render_all(out, dir, &summary, &per_platform)?;
     phases.mark("  charts");
     if let Some(tasks) = tasks {
         tasks.finish()?;
@@ -111,9 +142,9 @@ pub fn write_all(
         files.push("service_minutes.csv".into());
         minutes = Some(df);
     }
-    files.extend(finish_report(dir, summary, charts, minutes.as_ref())?);
+    files.extend(finish_report(out, dir, &summary, charts, minutes.as_ref())?);
     phases.mark("  service charts, report.html");
-    Ok(files)
+    Ok((summary, json, files))
 }
 
 /// Draws the charts and writes `report.html` in `dir` from a run's summary
@@ -136,13 +167,17 @@ fn render_series(
     per_platform: &[super::chart_series::ChartSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let charts = super::charts::render_all(dir, summary, per_platform)?;
-    finish_report(dir, summary, charts, service_minutes)
+    let out = Staged::new();
+    let charts = super::charts::render_all(&out, dir, summary, per_platform)?;
+    let files = finish_report(&out, dir, summary, charts, service_minutes)?;
+    out.commit(None)?;
+    Ok(files)
 }
 
 /// Adds the service charts to the platform `charts` already drawn and
-/// writes `report.html`; returns the file names of all of them.
+/// writes `report.html` into `out`; returns the file names of all of them.
 fn finish_report(
+    out: &Staged,
     dir: &Path,
     summary: &Summary,
     mut charts: Vec<super::plot::Chart>,
@@ -155,7 +190,7 @@ fn finish_report(
             summary,
         )?);
     }
-    write_atomic(
+    out.write(
         &dir.join("report.html"),
         super::html::render(summary, &charts).as_bytes(),
     )?;
