@@ -581,14 +581,36 @@ impl Draw for BreakdownChart<'_> {
     }
 }
 
-/// Draws the four charts of a run into `out` (each on a thread of its own,
-/// its PNG and SVG on two: issue 24), in the order the report shows them.
+/// Draws the four charts of a run into `out`, in the order the report
+/// shows them: [`series_charts`] then [`summary_charts`], each chart on
+/// threads of its own (issue 24).
 pub fn render_all(
     out: &Staged,
     dir: &Path,
     summary: &Summary,
     series: &[ChartSeries],
 ) -> Result<Vec<Chart>, Error> {
+    let (by_series, by_summary) = std::thread::scope(|s| {
+        let by_summary = s.spawn(|| summary_charts(out, dir, summary));
+        let by_series = series_charts(out, dir, summary, series);
+        (by_series, join(by_summary))
+    });
+    Ok(by_series?.into_iter().chain(by_summary?).collect())
+}
+
+/// The result of a chart's thread.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The charts drawn from the time series: cumulative cost and capacity.
+pub fn series_charts(
+    out: &Staged,
+    dir: &Path,
+    summary: &Summary,
+    series: &[ChartSeries],
+) -> Result<[Chart; 2], Error> {
     register_font();
     let n = series.len().max(1) as u32;
     let cost = CostChart {
@@ -605,21 +627,12 @@ pub fn render_all(
             .collect(),
     };
     let capacity = CapacityChart { series };
-    let start = StartChart { summary };
-    let breakdown = BreakdownChart { summary };
-    let join = |h: std::thread::ScopedJoinHandle<'_, Result<String, Error>>| {
-        h.join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    };
-    let (cost, capacity, start, breakdown) = std::thread::scope(|s| {
+    let (cost, capacity) = std::thread::scope(|s| {
         let cost = s.spawn(|| render_both_to(out, dir, "cost", (1000, 560), &cost));
-        let capacity =
-            s.spawn(|| render_both_to(out, dir, "capacity", (1200, 60 + 300 * n), &capacity));
-        let start = s.spawn(|| render_both_to(out, dir, "time_to_start", (1000, 560), &start));
-        let breakdown = render_both_to(out, dir, "cost_breakdown", (1000, 560), &breakdown);
-        (join(cost), join(capacity), join(start), breakdown)
+        let capacity = render_both_to(out, dir, "capacity", (1200, 60 + 300 * n), &capacity);
+        (join(cost), capacity)
     });
-    Ok(vec![
+    Ok([
         Chart {
             name: "cost".into(),
             title: "Cumulative compute cost over time".into(),
@@ -630,6 +643,21 @@ pub fn render_all(
             title: "Capacity over time".into(),
             svg: capacity?,
         },
+    ])
+}
+
+/// The charts drawn from the summary alone: time to start and the cost
+/// breakdown (a run draws them while its time series is being written).
+pub fn summary_charts(out: &Staged, dir: &Path, summary: &Summary) -> Result<[Chart; 2], Error> {
+    register_font();
+    let start = StartChart { summary };
+    let breakdown = BreakdownChart { summary };
+    let (start, breakdown) = std::thread::scope(|s| {
+        let start = s.spawn(|| render_both_to(out, dir, "time_to_start", (1000, 560), &start));
+        let breakdown = render_both_to(out, dir, "cost_breakdown", (1000, 560), &breakdown);
+        (join(start), breakdown)
+    });
+    Ok([
         Chart {
             name: "time_to_start".into(),
             title: "Time-to-start distribution".into(),

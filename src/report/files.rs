@@ -7,6 +7,7 @@ use crate::io::staged::Staged;
 use crate::io::table::Table;
 use crate::platform::series::SeriesRecorder;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The marker of a run's folder: a folder holding it holds a run.
 pub const RUN_MARKER: &str = "summary.json";
@@ -63,7 +64,9 @@ pub fn is_run_file(name: &str) -> bool {
 ///
 /// The time series is written on a second thread while `summarize` builds
 /// the summary from the run on this one (issue 24: neither reads what the
-/// other writes); the charts follow, each on threads of its own.
+/// other writes); the two charts drawn from the summary alone start as
+/// soon as it is built, the two drawn from the series once it is written,
+/// each on threads of its own.
 pub fn write_all(
     out: &Staged,
     dir: &Path,
@@ -80,7 +83,9 @@ pub fn write_all(
         .iter_mut()
         .map(|p| (p.spec.name().to_string(), p.series.take()))
         .collect();
-    let (summarized, per_platform) = std::thread::scope(|s| {
+    // The summary, set once built, for the charts' threads to read.
+    let built: OnceLock<(Summary, String)> = OnceLock::new();
+    let charts = std::thread::scope(|s| -> Result<Vec<super::plot::Chart>, Error> {
         let series = s.spawn(|| {
             let refs: Vec<(&str, Option<&SeriesRecorder>)> = recorders
                 .iter()
@@ -102,18 +107,30 @@ pub fn write_all(
             Ok((summary, json))
         });
         phases.mark("  summarize, summary.json, .csv");
-        let series = series
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (summarized, series)
+        // The charts of the summary alone while the series is written.
+        let by_summary = summarized.map(|done| {
+            let summary = &built.get_or_init(|| done).0;
+            (
+                summary,
+                s.spawn(move || super::charts::summary_charts(out, dir, summary)),
+            )
+        });
+        let per_platform = join(series);
+        phases.mark("  time series files");
+        let (summary, by_summary) = by_summary?;
+        let by_series = super::charts::series_charts(out, dir, summary, &per_platform?);
+        let by_summary = join(by_summary);
+        Ok(by_series?.into_iter().chain(by_summary?).collect())
     });
     // The recorders go back to the run (the FOCUS export reads them).
     for (p, (_, r)) in result.platforms.iter_mut().zip(recorders) {
         p.series = r;
     }
-    let (summary, json) = summarized?;
-    let per_platform = per_platform?;
-    phases.mark("  time series files");
+    let charts = charts?;
+    phases.mark("  charts");
+    let (summary, json) = built
+        .into_inner()
+        .ok_or_else(|| Error::Internal("the summary was not built".into()))?;
     let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
     let mut minutes = None;
     if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
@@ -122,8 +139,6 @@ pub fn write_all(
     }
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
-    let charts = super::charts::render_all(out, dir, &summary, &per_platform)?;
-    phases.mark("  charts");
     if let Some(tasks) = tasks {
         tasks.finish()?;
         files.push("tasks.parquet".into());
@@ -145,6 +160,12 @@ pub fn write_all(
     files.extend(finish_report(out, dir, &summary, charts, minutes.as_ref())?);
     phases.mark("  service charts, report.html");
     Ok((summary, json, files))
+}
+
+/// The result of a thread.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Draws the charts and writes `report.html` in `dir` from a run's summary
