@@ -142,6 +142,21 @@ impl Staged {
                 });
             }
         }
+        // A folder under a file's name would stop the renames part-way:
+        // refused before any file is put in place.
+        if failed.is_none()
+            && let Some(p) = files
+                .iter()
+                .find(|p| std::fs::symlink_metadata(&p.path).is_ok_and(|m| m.is_dir()))
+        {
+            failed = Some(WriteError {
+                path: p.path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "a folder of that name is in the way; remove it, or choose another folder with --out",
+                ),
+            });
+        }
         files.sort_by(|a, b| {
             let rank = |p: &Pending| Some(p.path.as_path()) != first;
             rank(a).cmp(&rank(b)).then_with(|| a.path.cmp(&b.path))
