@@ -118,7 +118,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
         },
         records.as_ref(),
     )?;
-    phases.mark("summarize, write the files");
+    phases.mark("summarize, draw, write (staged)");
     if args.focus {
         let rows: Vec<_> = result
             .platforms
@@ -152,7 +152,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
         }
     }
     out.commit(Some(&dir.join(crate::report::RUN_MARKER)))?;
-    phases.mark("flush and put the files in place");
+    phases.mark("write the files: flush, rename");
     // With --force: what the earlier run wrote and this one did not (its
     // service charts, tasks.parquet) would read as this run's.
     let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;
