@@ -357,7 +357,7 @@ pub fn write_streamed(
                 Ok(batch)
             };
             let written = write_csv_batches(f, &like, &mut next).map_err(|e| e.0);
-            drop(next);
+            // The Parquet writer's loop ends with the sender.
             drop(to_parquet);
             written
         });
