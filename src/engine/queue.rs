@@ -3,8 +3,8 @@
 //! Events are never scheduled before the clock, and the clock never goes
 //! back, so each new key is above the last one popped: the keys only grow.
 //! A radix heap uses that: an event sits in the bucket of the highest
-//! hexadecimal digit where its key differs from the last key popped, and
-//! its value there, so the lowest non-empty bucket holds the earliest
+//! byte where its key differs from the last key popped, and its value
+//! there, so the lowest non-empty bucket holds the earliest
 //! events, and a pop redistributes only that
 //! bucket into lower ones (each event moves down a few times in all). On the
 //! 1 M-task Fargate replay `BinaryHeap::pop` was a third of the simulation
@@ -35,44 +35,57 @@ impl<E> Entry<E> {
     }
 }
 
-/// Buckets: 0 for the key equal to the last popped, then 16 for each of
-/// the 32 hexadecimal digits of a key (bucket 16 × p + d holds the keys
-/// whose highest digit that differs from the last popped is digit p, where
-/// they have d; d is never 0 there, as the key is above the last popped).
-const BUCKETS: usize = 512;
+/// Bits in a digit of a key: a byte.
+const DIGIT: u32 = 8;
+
+/// Buckets at each digit: one per value of the digit.
+const PER_DIGIT: usize = 1 << DIGIT;
+
+/// Digits in a word of the key.
+const DIGITS_PER_WORD: usize = 64 / DIGIT as usize;
+
+/// Buckets: 0 for the key equal to the last popped, then 256 for each of
+/// the 16 bytes of a key (bucket 256 × p + d holds the keys whose highest
+/// byte that differs from the last popped is byte p, where they have d; d
+/// is never 0 there, as the key is above the last popped).
+const BUCKETS: usize = 2 * DIGITS_PER_WORD * PER_DIGIT;
 
 /// Words of the occupied-bucket bitmap.
 const WORDS: usize = BUCKETS / 64;
 
 /// The bucket of `key` given the last key popped, reading the two keys as
-/// one 128-bit number (time above sequence) in hexadecimal digits: the
-/// highest digit where they differ, and the key's value there; 0 when
-/// they are equal. Buckets are in key order, so the lowest non-empty one
-/// holds the smallest key; a digit rather than a bit per level moves an
-/// event down about a quarter as many times (issue 24: redistribution was
-/// a fifth of the 1 M-task Fargate replay's simulation thread, about 200
-/// instructions an event with a bit per level). Kept as two u64s so an
+/// one 128-bit number (time above sequence) in bytes: the highest byte
+/// where they differ, and the key's value there; 0 when they are equal.
+/// Buckets are in key order, so the lowest non-empty one holds the
+/// smallest key. A wider digit moves an event down fewer times (issue 24:
+/// redistribution was a fifth of the 1 M-task Fargate replay's simulation
+/// thread with a bit per level; hexadecimal digits took it to a sixth, and
+/// a Fargate stop, scheduled 35 s and more ahead, still moved down two or
+/// three times; by bytes it moves about once). Kept as two u64s so an
 /// entry is 8-byte aligned (a u128 would make it 16, and each move larger).
 #[inline]
 fn bucket_of(key: Key, last: Key) -> usize {
     let (word, x, base) = if key.0 != last.0 {
-        (key.0, key.0 ^ last.0, 16)
+        (key.0, key.0 ^ last.0, DIGITS_PER_WORD)
     } else if key.1 != last.1 {
         (key.1, key.1 ^ last.1, 0)
     } else {
         return 0;
     };
-    let digit = (63 - x.leading_zeros()) as usize / 4;
-    let value = (word >> (4 * digit)) as usize & 15;
-    16 * (base + digit) + value
+    let digit = ((63 - x.leading_zeros()) / DIGIT) as usize;
+    let value = (word >> (DIGIT as usize * digit)) as usize & (PER_DIGIT - 1);
+    PER_DIGIT * (base + digit) + value
 }
 
 /// Events waiting to fire, and the simulated clock.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b set when bucket b (1 to 511) holds events, in words of 64
+    /// Bit b set when bucket b (1 and up) holds events, in words of 64
     /// (a redistribution sets a bit for every event it moves).
     occupied: [u64; WORDS],
+    /// Bit w set when word w of `occupied` is not 0: the lowest bucket is
+    /// found in two steps, not by a scan of 64 words.
+    words: u64,
     /// The last key popped (no pending key is below it).
     last: Key,
     /// The smallest pending key, when known (found by a peek, kept up to
@@ -96,6 +109,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: [0; WORDS],
+            words: 0,
             last: (0, 0),
             min: None,
             len: 0,
@@ -179,6 +193,17 @@ impl<E> EventQueue<E> {
     fn mark(&mut self, b: usize) {
         if b > 0 {
             self.occupied[b >> 6] |= 1 << (b & 63);
+            self.words |= 1 << (b >> 6);
+        }
+    }
+
+    /// Notes that bucket `b` (not 0) is empty.
+    #[inline]
+    fn unmark(&mut self, b: usize) {
+        let w = b >> 6;
+        self.occupied[w] &= !(1 << (b & 63));
+        if self.occupied[w] == 0 {
+            self.words &= !(1 << w);
         }
     }
 
@@ -188,10 +213,8 @@ impl<E> EventQueue<E> {
         if !self.buckets[0].is_empty() {
             Some(0)
         } else {
-            self.occupied
-                .iter()
-                .position(|&w| w != 0)
-                .map(|i| 64 * i + self.occupied[i].trailing_zeros() as usize)
+            let i = self.words.trailing_zeros() as usize;
+            (i < WORDS).then(|| 64 * i + self.occupied[i].trailing_zeros() as usize)
         }
     }
 
@@ -214,11 +237,27 @@ impl<E> EventQueue<E> {
     /// Removes the earliest event and moves the clock to it.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.buckets[0].is_empty() {
+        let e = if !self.buckets[0].is_empty() {
+            self.buckets[0].pop()?
+        } else {
             let b = self.lowest()?;
-            self.redistribute(b);
-        }
-        let e = self.buckets[0].pop()?;
+            if self.buckets[b].len() == 1 {
+                // The lowest bucket holds one event, the earliest:
+                // redistributing would make its key the last popped and
+                // move it alone to bucket 0, to be popped from there at
+                // once. Taken directly (issue 24: a Fargate replay's stops
+                // are far enough apart that nearly every pop finds its
+                // event alone in its bucket, and the call and the move
+                // were about 160 instructions an event).
+                let e = self.buckets[b].pop()?;
+                self.unmark(b);
+                self.last = e.key();
+                e
+            } else {
+                self.redistribute(b);
+                self.buckets[0].pop()?
+            }
+        };
         self.len -= 1;
         self.min = None;
         let time = e.time;
@@ -238,7 +277,7 @@ impl<E> EventQueue<E> {
     #[inline(never)]
     fn redistribute(&mut self, b: usize) {
         let mut moving = std::mem::take(&mut self.buckets[b]);
-        self.occupied[b >> 6] &= !(1 << (b & 63));
+        self.unmark(b);
         // The smallest pending key is in the lowest bucket: a peek
         // has usually found it already.
         let last = match self.min {
@@ -386,6 +425,47 @@ mod tests {
             assert_eq!(q.pop(), Some(expected));
         }
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn lone_events_and_byte_boundaries_pop_in_key_order() {
+        // Times on both sides of byte boundaries of the time word (a lone
+        // event in its bucket is popped without a redistribution; a full
+        // bucket is redistributed), ties at each (the sequence word), and
+        // the bitmap's last words (the top byte of the time).
+        let mut times = Vec::new();
+        for shift in [0u32, 8, 16, 24, 32, 40, 48, 56] {
+            let b = 1u64 << shift;
+            times.extend([b - 1, b, b + 1]);
+        }
+        times.extend([u64::MAX - 1, (1 << 63) + 5]);
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let mut seq = 0u64;
+        for (i, &t) in times.iter().enumerate() {
+            for _ in 0..1 + i % 3 {
+                seq += 1;
+                q.schedule_at(t, seq);
+                reference.insert((t, seq));
+            }
+        }
+        // Pop half, then push more behind the clock's new position.
+        for _ in 0..reference.len() / 2 {
+            let expected = reference.pop_first().expect("not empty");
+            assert_eq!(q.pop(), Some(expected));
+        }
+        let now = q.now();
+        for d in [0u64, 1, 255, 256, 65_536, 1 << 24] {
+            seq += 1;
+            q.schedule_at(now + d, seq);
+            reference.insert((now + d, seq));
+        }
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(q.peek_key(), Some(expected));
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
     }
 
     #[test]

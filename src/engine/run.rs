@@ -223,7 +223,13 @@ fn run_loop<M: Model, E: From<Stopped>>(
         } else {
             let arrival = next_arrival.take().expect("peeked");
             queue.advance_to(arrival.at());
-            next_arrival = arrivals.next().transpose()?;
+            // Written straight into its place (`transpose()?` moved the
+            // task through two more temporaries: issue 24).
+            match arrivals.next() {
+                Some(Ok(next)) => next_arrival = Some(next),
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
             model.on_arrival(arrival, &mut queue);
         }
     }

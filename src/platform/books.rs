@@ -131,6 +131,15 @@ pub struct Tally {
     pub run_task_us: u128,
     /// Run time lost to interruptions.
     pub wasted_task_us: u128,
+    /// Lost work (issue 34): the billed time of attempts that did not
+    /// finish (interrupted or evicted), summed over those attempts.
+    pub wasted_billed_us: u128,
+    /// … and their cost: what they were billed (serverless) or their share
+    /// of their instances (EC2), exact.
+    pub wasted_cost: Money,
+    /// Run time lost to interruptions per workload group (tasks without a
+    /// group are not counted here), to name the groups a fix should cover.
+    pub wasted_by_group: BTreeMap<std::sync::Arc<str>, u128>,
     pub control_plane: Money,
     /// Each task's time in the system (submit to its last departure, or to
     /// the end), summed: λW of Little's law, times the run's length.
@@ -225,6 +234,27 @@ impl Tally {
     /// Counts a submitted task, and apart when it is a replica.
     #[inline]
     /// Adds a task's cost to its group, when group costs are kept.
+    /// An attempt that did not finish (interrupted, evicted): its billed
+    /// span, its cost and its lost run time join the lost work.
+    pub fn add_wasted_attempt(
+        &mut self,
+        group: Option<&std::sync::Arc<str>>,
+        billed_us: u128,
+        cost: Money,
+        run_us: u128,
+    ) {
+        self.wasted_billed_us += billed_us;
+        self.wasted_cost += cost;
+        if let Some(g) = group {
+            match self.wasted_by_group.get_mut(g) {
+                Some(w) => *w += run_us,
+                None => {
+                    self.wasted_by_group.insert(g.clone(), run_us);
+                }
+            }
+        }
+    }
+
     pub fn add_group_cost(&mut self, group: Option<&std::sync::Arc<str>>, cost: Money) {
         if let (Some(map), Some(g)) = (self.group_costs.as_mut(), group) {
             match map.get_mut(g) {

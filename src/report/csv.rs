@@ -79,6 +79,11 @@ fn columns(p: &PlatformSummary) -> (Vec<String>, Vec<String>) {
     put("tasks_running_at_end", t.running_at_end.to_string());
     put("tasks_waiting_at_end", t.waiting_at_end.to_string());
     put("tasks_wasted_seconds", t.wasted_seconds.to_string());
+    put(
+        "tasks_wasted_billed_seconds",
+        t.wasted_billed_seconds.to_string(),
+    );
+    put("tasks_wasted_cost_usd", t.wasted_cost_usd.to_string());
     let cl = p.cluster.as_ref();
     let f = |g: &dyn Fn(&super::summary::ClusterSummary) -> String| cl.map(g).unwrap_or_default();
     put(

@@ -493,6 +493,8 @@ pub struct Explanation {
     /// The change that would cut the wait the most.
     pub wait_change: Option<String>,
     pub note: String,
+    /// Work each platform threw away and ran again (issue 34), with the fix.
+    pub lost_work: Vec<String>,
 }
 
 const NOTE: &str = "The estimates scale this run's bill by catalog rate ratios; run the change as a scenario (--set …) to know for sure.";
@@ -518,6 +520,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         savings: Vec::new(),
         wait_change: None,
         note: NOTE.into(),
+        lost_work: Vec::new(),
     };
     if ps.is_empty() {
         return e;
@@ -739,7 +742,38 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
     }
     e.savings.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
     e.wait_change = latency_change(ps);
+    lost_work(&mut e, ps);
     e
+}
+
+/// Issue 34: each platform's thrown-away work, when it ran late because of
+/// it, and the fix; a cheapest option that threw work away says so.
+fn lost_work(e: &mut Explanation, ps: &[PlatformSummary]) {
+    use super::lost_work as lw;
+    for p in ps {
+        let Some(mut line) = lw::sentence(p) else {
+            continue;
+        };
+        if let Some(later) = lw::finished_later(p, ps).filter(|_| lw::notable(p)) {
+            line.push_str(&format!("; {later}"));
+        }
+        line.push('.');
+        if let Some(fix) = lw::fix(p).filter(|_| lw::notable(p)) {
+            line.push_str(&format!(" {fix}."));
+        }
+        e.lost_work.push(line);
+    }
+    if let Some(c) = e.cheapest.as_mut() {
+        for name in &c.platforms {
+            if let Some(cav) = ps
+                .iter()
+                .find(|p| &p.name == name)
+                .and_then(lw::crown_caveat)
+            {
+                c.text.push_str(&format!(" Caution: {cav}."));
+            }
+        }
+    }
 }
 
 /// The explanation as the text `explain` prints.
@@ -780,6 +814,12 @@ pub fn render(e: &Explanation) -> String {
         out.push_str("\nWhat made tasks wait\n");
         for w in &e.waits {
             out.push_str(&format!("- {w}\n"));
+        }
+    }
+    if !e.lost_work.is_empty() {
+        out.push_str("\nWork thrown away and run again\n");
+        for line in &e.lost_work {
+            out.push_str(&format!("- {line}\n"));
         }
     }
     if !e.not_run.is_empty() {

@@ -53,6 +53,29 @@ fn completed_part(p: &PlatformSummary) -> String {
     }
 }
 
+/// Issue 34: the cheapest option's caveat when it threw work away and ran
+/// it again, then each option's lost work and its fix.
+fn lost_work_verdict(ps: &[PlatformSummary], compared: &[&PlatformSummary]) -> Vec<String> {
+    use super::lost_work;
+    let mut out = Vec::new();
+    if let Some(c) = compared
+        .first()
+        .filter(|_| compared.len() > 1)
+        .and_then(|p| lost_work::crown_caveat(p))
+    {
+        out.push(format!("Caution: {c}."));
+    }
+    for p in ps.iter().filter(|p| lost_work::notable(p)) {
+        if let Some(s) = lost_work::sentence(p) {
+            out.push(format!("Lost work: {s}."));
+        }
+        if let Some(f) = lost_work::fix(p) {
+            out.push(format!("{f}."));
+        }
+    }
+    out
+}
+
 /// A few sentences a reader can act on, computed from the summary. Only
 /// options that did the same work are compared ([`compare::field`]); the
 /// others are named with the work they left undone.
@@ -180,6 +203,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             }
         }
     }
+    out.extend(lost_work_verdict(ps, &compared));
     for (p, why) in field.excluded.iter().filter(|_| ps.len() > 1) {
         out.push(format!(
             "{} is not compared: {}; its {} pays for only the work it did.",

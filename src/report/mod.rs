@@ -14,6 +14,7 @@ pub mod files;
 pub mod focus;
 pub mod format;
 pub mod html;
+pub mod lost_work;
 pub mod plot;
 pub mod progress;
 pub mod real_bill;

@@ -278,6 +278,18 @@ pub struct Tasks {
     /// at the end up to the end), seconds.
     #[serde(default)]
     pub run_seconds: f64,
+    /// Lost work (issue 34): billed time of the attempts that did not
+    /// finish (interrupted by Spot, evicted by consolidation), seconds.
+    #[serde(default)]
+    pub wasted_billed_seconds: f64,
+    /// … and what those attempts cost: billed (serverless) or their share
+    /// of their instances (EC2), dollars; part of the total, not added to it.
+    #[serde(default)]
+    pub wasted_cost_usd: f64,
+    /// `wasted_seconds` by workload group (generator, service or trace
+    /// group); absent when no grouped task lost work.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub wasted_seconds_by_group: BTreeMap<String, f64>,
     /// What became of the services' replicas on Fargate and EC2 (absent
     /// when the platform ran none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -690,6 +702,13 @@ fn tasks(t: &Tally) -> Tasks {
         }),
         wasted_seconds: t.wasted_task_us as f64 / 1e6,
         run_seconds: t.run_task_us as f64 / 1e6,
+        wasted_billed_seconds: t.wasted_billed_us as f64 / 1e6,
+        wasted_cost_usd: t.wasted_cost.usd(),
+        wasted_seconds_by_group: t
+            .wasted_by_group
+            .iter()
+            .map(|(g, us)| (g.to_string(), *us as f64 / 1e6))
+            .collect(),
     }
 }
 

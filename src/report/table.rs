@@ -141,6 +141,23 @@ fn warnings(summary: &Summary) -> String {
         if let Some(line) = super::compare::unbounded_backlog(p) {
             out.push_str(&format!("warning: {line}\n"));
         }
+        out.push_str(&lost_work_lines(p));
+    }
+    out
+}
+
+/// Issue 34: the work an option threw away and ran again, with the fix
+/// the scenario can express, when it is notable.
+fn lost_work_lines(p: &super::PlatformSummary) -> String {
+    let mut out = String::new();
+    if !super::lost_work::notable(p) {
+        return out;
+    }
+    if let Some(line) = super::lost_work::sentence(p) {
+        out.push_str(&format!("warning: {line}\n"));
+    }
+    if let Some(fix) = super::lost_work::fix(p) {
+        out.push_str(&format!("hint: {fix}\n"));
     }
     out
 }

@@ -1,6 +1,7 @@
 //! The integration tests: one crate, so the binary and library link once.
 
 mod account;
+mod around_regions;
 mod autoscaled_rules;
 mod backlog;
 mod balancer;
@@ -29,10 +30,12 @@ mod karpenter_churn;
 mod lambda_managed;
 mod layers;
 mod long_series;
+mod lost_work;
 mod newcomer;
 mod own_usage;
 mod properties;
 mod regions;
+mod regions_more;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;

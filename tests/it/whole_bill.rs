@@ -310,7 +310,7 @@ for name, total in rows:
 #[test]
 fn a_missing_regional_rate_names_what_to_add() {
     let text = r#"name = "r"
-region = "eu-west-2"
+region = "eu-central-1"
 horizon = "1h"
 [workload]
 [[workload.generators]]
@@ -322,7 +322,8 @@ sizes = [{ cpu = 1, memory = "2GiB" }]
 name = "f"
 kind = "fargate"
 "#;
-    // Fargate in London needs only the address rate, which every Region has.
+    // Fargate in Frankfurt needs only the address rate, which every Region
+    // has; Frankfurt has no custom metric rate (tests/it/around_regions.rs).
     let case = Case::new(text, None);
     let ran = run(&case, &[]);
     assert!(charge(ran.platform("f"), "public_ipv4") > 0.0);
@@ -338,7 +339,7 @@ kind = "fargate"
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("custom_metric_month")
-            && err.contains("eu-west-2")
+            && err.contains("eu-central-1")
             && err.contains("leave_out"),
         "{err}"
     );

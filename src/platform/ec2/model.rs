@@ -994,6 +994,16 @@ impl Ec2Model {
             // An interrupted run is wasted time, counted by the caller.
             self.books.tally.run_task_us += run_span as u128;
         }
+        if outcome == Outcome::Interrupted {
+            // Lost work (issue 34): the attempt's span on the instance and
+            // its share of the instance, thrown away with its run.
+            self.books.tally.add_wasted_attempt(
+                r.task.group.as_ref(),
+                span,
+                share,
+                run_span as u128,
+            );
+        }
         if ReplicaWatch::is_replica(r.task.id) {
             let retrying =
                 outcome == Outcome::Interrupted && (self.spec.retry_interrupted || self.evicting);

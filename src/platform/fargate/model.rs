@@ -240,7 +240,33 @@ impl FargateModel {
                     .record(running - w.task.submit);
             }
         }
-        let flight = InFlight {
+        self.stats[w.provider.index()].launches += 1;
+        let task_id = w.task.id;
+        let replica = ReplicaWatch::is_replica(task_id);
+        let meter = Meter {
+            billing_start,
+            running,
+            cpu_milli: w.size.cpu_milli,
+            memory_mib: w.size.memory_mib,
+            task_cpu_milli: w.task.cpu_milli,
+            task_memory_mib: w.task.memory_mib,
+            storage_extra_gib: w.storage_extra_gib,
+            live: true,
+            provider: provider_index(w.provider),
+            replica,
+            ..Meter::default()
+        };
+        // The slot is chosen first and the task written into it, not built
+        // aside and copied there (issue 24).
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                self.generations.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.slots[slot as usize] = Some(InFlight {
             task: w.task,
             size: w.size,
             storage_extra_gib: w.storage_extra_gib,
@@ -251,36 +277,10 @@ impl FargateModel {
             running,
             interrupted,
             plan: w.plan,
-        };
-        self.stats[w.provider.index()].launches += 1;
-        let task_id = flight.task.id;
-        let meter = Meter {
-            billing_start,
-            running,
-            cpu_milli: flight.size.cpu_milli,
-            memory_mib: flight.size.memory_mib,
-            task_cpu_milli: flight.task.cpu_milli,
-            task_memory_mib: flight.task.memory_mib,
-            storage_extra_gib: flight.storage_extra_gib,
-            live: true,
-            provider: provider_index(flight.provider),
-            replica: ReplicaWatch::is_replica(task_id),
-            ..Meter::default()
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(flight);
-                s
-            }
-            None => {
-                self.slots.push(Some(flight));
-                self.generations.push(0);
-                (self.slots.len() - 1) as u32
-            }
-        };
+        });
         self.meters.set(slot, meter, now);
         self.books.tally.in_flight += 1;
-        if ReplicaWatch::is_replica(task_id) {
+        if replica {
             self.replicas.started(task_id, slot, running);
         }
         // A replica runs until its service stops it: no stop event unless
@@ -615,7 +615,18 @@ impl FargateModel {
         original.ok() != Some(f.size) && first != Some(f.size)
     }
 
-    fn emit(
+    /// Adds a task's cost to its group and writes its record, when the run
+    /// keeps either (checked inline: the call was 25 instructions a task
+    /// for neither, issue 24).
+    #[inline]
+    fn emit(&mut self, f: &InFlight, end: SimTime, billed: (SimTime, Money), outcome: Outcome) {
+        if self.books.sink.is_some() || self.books.tally.group_costs.is_some() {
+            self.emit_kept(f, end, billed, outcome);
+        }
+    }
+
+    #[inline(never)]
+    fn emit_kept(
         &mut self,
         f: &InFlight,
         end: SimTime,
@@ -899,6 +910,12 @@ impl Platform for FargateModel {
                         r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
                     }
                     self.books.tally.wasted_task_us += wasted;
+                    self.books.tally.add_wasted_attempt(
+                        f.task.group.as_ref(),
+                        billed.0 as u128,
+                        billed.1,
+                        wasted,
+                    );
                     self.emit(&f, now, billed, Outcome::Interrupted);
                     if ReplicaWatch::is_replica(f.task.id) {
                         let retrying = self.spec.on_interruption == OnInterruption::Retry;

@@ -53,31 +53,50 @@ fn rows_for(grid: &FargateCatalog, os: Os) -> impl Iterator<Item = &SizeRow> {
 /// has few distinct task sizes, and a model's grid, OS, launch type and
 /// sizing rule do not change during a run, so the answer for a request is
 /// always the same (issue 24: `fit` walked the grid for every task).
-/// Direct-mapped, 16 entries; only sizes found are kept.
+/// 16 entries in pairs: a request may sit in either entry of its pair, so
+/// two requests that hash alike are both kept; only sizes found are kept.
+/// The hash multiplies the request by a large odd constant and keeps the
+/// top bits (issue 24: the sum `cpu × 31 + memory` kept only the low bits,
+/// which are zero for round sizes; four of the seven sizes of the peers'
+/// traces shared one entry and 43 % of the tasks walked the grid again).
 #[derive(Clone, Debug, Default)]
 pub struct FitMemo {
     entries: [Option<(u32, u32, FargateSize)>; 16],
 }
 
 impl FitMemo {
+    /// The first entry of the request's pair (the other is the next one).
     #[inline]
     fn slot(cpu_milli: u32, memory_mib: u32) -> usize {
-        (cpu_milli.wrapping_mul(31).wrapping_add(memory_mib) as usize) & 15
+        let key = ((cpu_milli as u64) << 32) | memory_mib as u64;
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 61) as usize * 2
     }
 
     /// The size found before for this request, if kept.
     #[inline]
     pub fn get(&self, cpu_milli: u32, memory_mib: u32) -> Option<FargateSize> {
-        match self.entries[Self::slot(cpu_milli, memory_mib)] {
-            Some((c, m, size)) if c == cpu_milli && m == memory_mib => Some(size),
-            _ => None,
+        let s = Self::slot(cpu_milli, memory_mib);
+        for e in &self.entries[s..s + 2] {
+            if let Some((c, m, size)) = *e
+                && c == cpu_milli
+                && m == memory_mib
+            {
+                return Some(size);
+            }
         }
+        None
     }
 
-    /// Keeps the size found for this request.
+    /// Keeps the size found for this request in the first entry of its
+    /// pair; what was there moves to the second, and what was in the
+    /// second (the older of the two) is forgotten.
     #[inline]
     pub fn put(&mut self, cpu_milli: u32, memory_mib: u32, size: FargateSize) {
-        self.entries[Self::slot(cpu_milli, memory_mib)] = Some((cpu_milli, memory_mib, size));
+        let s = Self::slot(cpu_milli, memory_mib);
+        if self.entries[s].is_some() {
+            self.entries[s + 1] = self.entries[s];
+        }
+        self.entries[s] = Some((cpu_milli, memory_mib, size));
     }
 }
 
@@ -187,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn the_fit_memo_gives_what_fit_gives_and_forgets_on_a_collision() {
+    fn the_fit_memo_gives_what_fit_gives_and_keeps_two_requests_a_pair() {
         let mut memo = FitMemo::default();
         for cpu in [100, 250, 256, 500, 1000, 1500, 2000, 4000, 8000] {
             for mem in (256..20_000).step_by(97) {
@@ -197,15 +216,38 @@ mod tests {
                 }
             }
         }
-        // 512 and 528 MiB at 0.25 vCPU share an entry: the later one
-        // replaces the earlier, which is then asked of `fit` again.
+        // The seven sizes of the peers' traces are all kept at once.
         let mut memo = FitMemo::default();
-        let (a, b) = (fit_ecs(250, 512).unwrap(), fit_ecs(250, 528).unwrap());
-        memo.put(250, 512, a);
-        memo.put(250, 528, b);
-        assert_eq!(memo.get(250, 512), None);
-        assert_eq!(memo.get(250, 528), Some(b));
-        assert_eq!(memo.get(500, 512), None);
+        let peers = [
+            (250, 512),
+            (300, 700),
+            (500, 1024),
+            (1000, 2048),
+            (1000, 3000),
+            (2000, 4096),
+            (4000, 8192),
+        ];
+        for (c, m) in peers {
+            memo.put(c, m, fit_ecs(c, m).unwrap());
+        }
+        for (c, m) in peers {
+            assert_eq!(memo.get(c, m), Some(fit_ecs(c, m).unwrap()));
+        }
+        // Three requests of one pair: the third replaces the first, which
+        // is then asked of `fit` again; the two newest are kept.
+        let same: Vec<u32> = (512..4096)
+            .filter(|&m| FitMemo::slot(250, m) == FitMemo::slot(250, 512))
+            .take(3)
+            .collect();
+        assert_eq!(same.len(), 3);
+        let mut memo = FitMemo::default();
+        for &m in &same {
+            memo.put(250, m, fit_ecs(250, m).unwrap());
+        }
+        assert_eq!(memo.get(250, same[0]), None);
+        assert_eq!(memo.get(250, same[1]), Some(fit_ecs(250, same[1]).unwrap()));
+        assert_eq!(memo.get(250, same[2]), Some(fit_ecs(250, same[2]).unwrap()));
+        assert_eq!(memo.get(500, same[2]), None);
     }
 
     #[test]
