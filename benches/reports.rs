@@ -77,17 +77,28 @@ fn main() {
         )
         .expect("runs");
         let simulated = started.elapsed().as_secs_f64();
-        let mut s = summary::summarize(&scenario, &mut result);
-        s.assumptions = assumptions::list(&scenario, &catalog);
-        let json = serde_json::to_string_pretty(&s).expect("json");
+        // The summary is built beside the time series' writing, as a run does.
         let t = Instant::now();
-        let files = fargate_sim::report::write_all(dir.path(), &s, &json, &result, Some(&records))
-            .expect("writes");
+        let out = fargate_sim::io::staged::Staged::new();
+        let (_, _, files) = fargate_sim::report::write_all(
+            &out,
+            dir.path(),
+            &mut result,
+            |result| {
+                let mut s = summary::summarize(&scenario, result);
+                s.assumptions = assumptions::list(&scenario, &catalog);
+                Ok(s)
+            },
+            Some(&records),
+        )
+        .expect("writes");
+        out.commit(Some(&dir.path().join("summary.json")))
+            .expect("puts the files in place");
         (simulated, t.elapsed().as_secs_f64(), files)
     });
     let (simulated, writing, _) = files;
     println!("simulate with series and task records  {simulated:8.3} s");
-    println!("write every file                       {writing:8.3} s");
+    println!("summarize and write every file         {writing:8.3} s");
     println!(
         "total with reports (best run)          {full:8.3} s  (+{:.0}% over simulate only)",
         (full / plain - 1.0) * 100.0

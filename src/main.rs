@@ -675,6 +675,8 @@ fn command_name(c: &Command) -> String {
 }
 
 fn main() {
+    // FARGATE_SIM_TIMINGS=1: the phases count from here (issue 24).
+    fargate_sim::io::timings::event("main");
     // Ctrl-C and SIGTERM set a flag the engine polls: the run stops, its
     // temporary files are removed and no half-written result is left.
     let _ = ctrlc::set_handler(|| {
@@ -693,4 +695,5 @@ fn main() {
         eprintln!("{}", e.render_for(advice));
         std::process::exit(e.exit_code());
     }
+    fargate_sim::io::timings::event("exit");
 }

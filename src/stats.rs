@@ -166,8 +166,11 @@ impl SpanStats {
         let mut wanted = ranks.clone();
         wanted.sort_unstable();
         wanted.dedup();
-        select_ranks(&mut self.exact, 0, &wanted);
-        ranks.iter().map(|&r| Some(self.exact[r])).collect()
+        let values = rank_values(&self.exact, &wanted);
+        ranks
+            .iter()
+            .map(|r| wanted.binary_search(r).ok().map(|i| values[i]))
+            .collect()
     }
 
     /// The summary a report prints, in seconds.
@@ -186,18 +189,87 @@ impl SpanStats {
     }
 }
 
-/// Puts the element of each rank in `ranks` (sorted, distinct, relative
-/// to `offset`, the position of `v` in the whole) where a full sort would.
-fn select_ranks(v: &mut [SimTime], offset: usize, ranks: &[usize]) {
-    if ranks.is_empty() || v.is_empty() {
-        return;
+/// Slices this long or shorter are sorted rather than counted.
+const SORT_BELOW: usize = 512;
+/// log2 of the buckets of one counting pass (4,096 counters: 16 KB, in the
+/// first-level cache).
+const RADIX_BITS: u32 = 12;
+
+/// The value of each rank in `ranks` (sorted, distinct, each below
+/// `v.len()`): the value a full sort would put there. Instead of a
+/// selection per rank (101 percentiles of a million samples took about
+/// 15 ms, issue 24), one pass counts the samples in 4,096 buckets of equal
+/// width over their range, a second gathers the samples of the buckets
+/// that hold a wanted rank, and each of those is searched the same way; a
+/// bucket one value wide is its answer, a short one is sorted.
+fn rank_values(v: &[SimTime], ranks: &[usize]) -> Vec<SimTime> {
+    if ranks.is_empty() {
+        return Vec::new();
     }
-    let mid = ranks.len() / 2;
-    let at = ranks[mid] - offset;
-    v.select_nth_unstable(at);
-    let (left, rest) = v.split_at_mut(at);
-    select_ranks(left, offset, &ranks[..mid]);
-    select_ranks(&mut rest[1..], offset + at + 1, &ranks[mid + 1..]);
+    if v.len() <= SORT_BELOW {
+        let mut sorted = v.to_vec();
+        sorted.sort_unstable();
+        return ranks.iter().map(|&r| sorted[r]).collect();
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((SimTime::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let span = hi - lo;
+    if span == 0 {
+        return vec![lo; ranks.len()];
+    }
+    let shift = (64 - span.leading_zeros()).saturating_sub(RADIX_BITS);
+    let buckets = (span >> shift) as usize + 1;
+    let bucket = |x: SimTime| ((x - lo) >> shift) as usize;
+    let mut counts = vec![0u32; buckets];
+    for &x in v {
+        counts[bucket(x)] += 1;
+    }
+    // The bucket of each rank, and the ranks within it; `slot` numbers the
+    // buckets that hold a wanted rank.
+    const NONE: u32 = u32::MAX;
+    let mut slot = vec![NONE; buckets];
+    let mut wanted: Vec<(usize, usize, Vec<usize>)> = Vec::new(); // (bucket, first rank, ranks)
+    let mut before = 0usize;
+    let mut next = 0;
+    for (b, &c) in counts.iter().enumerate() {
+        let end = before + c as usize;
+        while next < ranks.len() && ranks[next] < end {
+            if slot[b] == NONE {
+                slot[b] = wanted.len() as u32;
+                wanted.push((b, before, Vec::new()));
+            }
+            let w = wanted.last_mut().expect("a slot was just made");
+            w.2.push(ranks[next] - before);
+            next += 1;
+        }
+        before = end;
+        if next == ranks.len() {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(ranks.len());
+    if shift == 0 {
+        // Each bucket is one value.
+        for (b, _, rs) in &wanted {
+            out.extend(rs.iter().map(|_| lo + *b as SimTime));
+        }
+        return out;
+    }
+    let mut gathered: Vec<Vec<SimTime>> = wanted
+        .iter()
+        .map(|(b, _, _)| Vec::with_capacity(counts[*b] as usize))
+        .collect();
+    for &x in v {
+        let s = slot[bucket(x)];
+        if s != NONE {
+            gathered[s as usize].push(x);
+        }
+    }
+    for ((_, _, rs), g) in wanted.iter().zip(&gathered) {
+        out.extend(rank_values(g, rs));
+    }
+    out
 }
 
 /// Quantiles of a span distribution, in seconds (`null` when no samples).
@@ -362,5 +434,64 @@ mod queueing_tests {
         assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
         // M/M/1 at λ = 8, μ = 10: Wq = ρ / (μ − λ) = 0.4 s.
         assert!((mmc_mean_wait(1, 8.0, 10.0) - 0.4).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod rank_tests {
+    use super::*;
+
+    /// The counting search finds what a full sort puts at each rank, on
+    /// samples spread, tied, bunched, all equal and at the ends of u64.
+    #[test]
+    fn ranks_by_counting_are_those_of_a_sort() {
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 11
+        };
+        let shapes: Vec<Vec<u64>> = vec![
+            (0..300_000).map(|_| next() % 1_000_000_000).collect(),
+            (0..100_000).map(|_| 35_000_000 + next() % 3).collect(),
+            vec![42; 70_000],
+            (0..5_000)
+                .map(|i| if i % 2 == 0 { 0 } else { u64::MAX })
+                .collect(),
+            (0..50_000)
+                .map(|i| {
+                    if i % 1000 == 0 {
+                        next()
+                    } else {
+                        5 + next() % 7
+                    }
+                })
+                .collect(),
+            (0..513).map(|_| next() % 10).collect(),
+            vec![9],
+        ];
+        for v in shapes {
+            let n = v.len();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let mut ranks: Vec<usize> = (0..=100).map(|p| (n - 1) * p / 100).collect();
+            ranks.dedup();
+            assert_eq!(
+                rank_values(&v, &ranks),
+                ranks.iter().map(|&r| sorted[r]).collect::<Vec<_>>(),
+                "n = {n}"
+            );
+            // Through SpanStats: nearest ranks, in the order asked.
+            let mut s = SpanStats::new();
+            v.iter().for_each(|&t| s.record(t));
+            let q = s.quantiles(&[0.99, 0.5, 0.0, 1.0, 0.5]);
+            let at = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+            assert_eq!(
+                q,
+                [0.99, 0.5, 0.0, 1.0, 0.5].map(|p| Some(at(p))).to_vec(),
+                "n = {n}"
+            );
+        }
     }
 }

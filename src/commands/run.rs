@@ -5,6 +5,7 @@
 use crate::Error;
 use crate::engine::Progress;
 use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
+use crate::io::staged::Staged;
 use crate::platform::{PlatformSpec, RecordSink};
 use crate::report::progress::ProgressLine;
 use crate::report::tasks::TaskRecords;
@@ -106,13 +107,22 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
     phases.mark("simulate (trace read beside)");
-    let mut summary = summary::summarize(&scenario, &mut result);
-    summary.assumptions = assumptions::list(&scenario, &catalog);
-    summary.real_bill = crate::report::real_bill::compare(&scenario, &result)?;
-    let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-    phases.mark("summarize");
-    let mut files = crate::report::write_all(&dir, &summary, &json, &result, records.as_ref())?;
-    phases.mark("write the files");
+    // Every file goes in place at the end, once all are written (issue 24:
+    // their flushes to disk overlap the work instead of following it).
+    let out = Staged::new();
+    let (summary, json, mut files) = crate::report::write_all(
+        &out,
+        &dir,
+        &mut result,
+        |result| {
+            let mut summary = summary::summarize(&scenario, result);
+            summary.assumptions = assumptions::list(&scenario, &catalog);
+            summary.real_bill = crate::report::real_bill::compare(&scenario, result)?;
+            Ok(summary)
+        },
+        records.as_ref(),
+    )?;
+    phases.mark("summarize, draw, write (staged)");
     if args.focus {
         let rows: Vec<_> = result
             .platforms
@@ -122,7 +132,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
         let text = crate::report::focus::csv(&rows);
         crate::report::focus::validate(&text)
             .map_err(|m| Error::Internal(format!("the FOCUS export broke its own rules: {m}")))?;
-        crate::io::files::write_atomic(&dir.join("focus.csv"), text.as_bytes())?;
+        out.write(&dir.join("focus.csv"), text.as_bytes())?;
         files.push("focus.csv".to_string());
     }
     // A right-sizing run also writes what each group used, for
@@ -141,10 +151,12 @@ pub fn run(args: &Args) -> Result<String, Error> {
             .flat_map(|r| r.percentiles())
             .collect();
         if let Some(text) = crate::report::usage::usage_csv(stream, &percentiles)? {
-            crate::io::files::write_atomic(&dir.join("usage.csv"), text.as_bytes())?;
+            out.write(&dir.join("usage.csv"), text.as_bytes())?;
             files.push("usage.csv".to_string());
         }
     }
+    out.commit(Some(&dir.join(crate::report::RUN_MARKER)))?;
+    phases.mark("write the files: flush, rename");
     // With --force: what the earlier run wrote and this one did not (its
     // service charts, tasks.parquet) would read as this run's.
     let removed = remove_stale(&dir, &files, crate::report::is_run_file)?;

@@ -6,10 +6,11 @@ use super::chart_series::{ChartSeries, Line};
 use super::format::{format_usd_cents, seconds_group_column};
 use super::plot::{
     Chart, Draw, Entry, FAMILY, Swatch, Ticks, draw_err, max_of, platform_color, register_font,
-    render_both, ticks, time_axis, titled, with_legend,
+    render_both_to, ticks, time_axis, titled, with_legend,
 };
 use super::summary::Summary;
 use crate::Error;
+use crate::io::staged::Staged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -580,61 +581,92 @@ impl Draw for BreakdownChart<'_> {
     }
 }
 
-/// Draws every chart of a run into `dir` (PNG and SVG) and returns them.
+/// Draws the four charts of a run into `out`, in the order the report
+/// shows them: [`series_charts`] then [`summary_charts`], each chart on
+/// threads of its own (issue 24).
 pub fn render_all(
+    out: &Staged,
     dir: &Path,
     summary: &Summary,
     series: &[ChartSeries],
 ) -> Result<Vec<Chart>, Error> {
+    let (by_series, by_summary) = std::thread::scope(|s| {
+        let by_summary = s.spawn(|| summary_charts(out, dir, summary));
+        let by_series = series_charts(out, dir, summary, series);
+        (by_series, join(by_summary))
+    });
+    Ok(by_series?.into_iter().chain(by_summary?).collect())
+}
+
+/// The result of a chart's thread.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The charts drawn from the time series: cumulative cost and capacity.
+pub fn series_charts(
+    out: &Staged,
+    dir: &Path,
+    summary: &Summary,
+    series: &[ChartSeries],
+) -> Result<[Chart; 2], Error> {
     register_font();
     let n = series.len().max(1) as u32;
-    Ok(vec![
+    let cost = CostChart {
+        series,
+        whole_bill_usd: series
+            .iter()
+            .map(|p| {
+                summary
+                    .platforms
+                    .iter()
+                    .find(|s| s.name == p.platform)
+                    .map(|s| s.cost.total_usd)
+            })
+            .collect(),
+    };
+    let capacity = CapacityChart { series };
+    let (cost, capacity) = std::thread::scope(|s| {
+        let cost = s.spawn(|| render_both_to(out, dir, "cost", (1000, 560), &cost));
+        let capacity = render_both_to(out, dir, "capacity", (1200, 60 + 300 * n), &capacity);
+        (join(cost), capacity)
+    });
+    Ok([
         Chart {
             name: "cost".into(),
             title: "Cumulative compute cost over time".into(),
-            svg: render_both(
-                dir,
-                "cost",
-                (1000, 560),
-                &CostChart {
-                    series,
-                    whole_bill_usd: series
-                        .iter()
-                        .map(|p| {
-                            summary
-                                .platforms
-                                .iter()
-                                .find(|s| s.name == p.platform)
-                                .map(|s| s.cost.total_usd)
-                        })
-                        .collect(),
-                },
-            )?,
+            svg: cost?,
         },
         Chart {
             name: "capacity".into(),
             title: "Capacity over time".into(),
-            svg: render_both(
-                dir,
-                "capacity",
-                (1200, 60 + 300 * n),
-                &CapacityChart { series },
-            )?,
+            svg: capacity?,
         },
+    ])
+}
+
+/// The charts drawn from the summary alone: time to start and the cost
+/// breakdown (a run draws them while its time series is being written).
+pub fn summary_charts(out: &Staged, dir: &Path, summary: &Summary) -> Result<[Chart; 2], Error> {
+    register_font();
+    let start = StartChart { summary };
+    let breakdown = BreakdownChart { summary };
+    let (start, breakdown) = std::thread::scope(|s| {
+        let start = s.spawn(|| render_both_to(out, dir, "time_to_start", (1000, 560), &start));
+        let breakdown = render_both_to(out, dir, "cost_breakdown", (1000, 560), &breakdown);
+        (join(start), breakdown)
+    });
+    Ok([
         Chart {
             name: "time_to_start".into(),
             title: "Time-to-start distribution".into(),
-            svg: render_both(dir, "time_to_start", (1000, 560), &StartChart { summary })?,
+            svg: start?,
         },
         Chart {
             name: "cost_breakdown".into(),
             title: "Cost breakdown".into(),
-            svg: render_both(
-                dir,
-                "cost_breakdown",
-                (1000, 560),
-                &BreakdownChart { summary },
-            )?,
+            svg: breakdown?,
         },
     ])
 }

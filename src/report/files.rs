@@ -3,9 +3,11 @@
 
 use super::summary::Summary;
 use crate::Error;
-use crate::io::files::write_atomic;
+use crate::io::staged::Staged;
 use crate::io::table::Table;
+use crate::platform::series::SeriesRecorder;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The marker of a run's folder: a folder holding it holds a run.
 pub const RUN_MARKER: &str = "summary.json";
@@ -55,44 +57,88 @@ pub fn is_run_file(name: &str) -> bool {
     CHARTS.contains(&stem) || service
 }
 
-/// Writes every file of a run into `dir`: the summary (`json` is its text),
+/// Writes every file of a run into `out`, files of `dir`: the summary,
 /// the time series, `tasks.parquet` from the task records' writer (none
-/// when task records are off), the charts and the HTML report. Returns the file
-/// names written.
+/// when task records are off), the charts and the HTML report. Returns the
+/// summary, its JSON text and the file names written.
+///
+/// The time series is written on a second thread while `summarize` builds
+/// the summary from the run on this one (issue 24: neither reads what the
+/// other writes); the two charts drawn from the summary alone start as
+/// soon as it is built, the two drawn from the series once it is written,
+/// each on threads of its own.
 pub fn write_all(
+    out: &Staged,
     dir: &Path,
-    summary: &Summary,
-    json: &str,
-    result: &crate::simulate::RunOutput,
+    result: &mut crate::simulate::RunOutput,
+    summarize: impl FnOnce(&mut crate::simulate::RunOutput) -> Result<Summary, Error>,
     tasks: Option<&super::tasks::TaskRecords>,
-) -> Result<Vec<String>, Error> {
+) -> Result<(Summary, String, Vec<String>), Error> {
     let mut phases = crate::io::timings::Phases::start();
-    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
-    let mut minutes = None;
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    write_atomic(
-        &dir.join("summary.csv"),
-        super::csv::render(summary).as_bytes(),
-    )?;
-    if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
-        write_atomic(&dir.join("rightsizing.csv"), text.as_bytes())?;
-        files.push("rightsizing.csv".into());
-    }
     // Streamed from each platform's recorder (issue 24: a run of 440
     // simulated days has 638,000 rows a platform, most of them in the
     // recorder's spool file); the charts keep a few thousand points a line.
-    let recorders: Vec<(&str, Option<&crate::platform::series::SeriesRecorder>)> = result
+    let recorders: Vec<(String, Option<SeriesRecorder>)> = result
         .platforms
-        .iter()
-        .map(|p| (p.spec.name(), p.series.as_ref()))
+        .iter_mut()
+        .map(|p| (p.spec.name().to_string(), p.series.take()))
         .collect();
-    phases.mark("  summary.json, summary.csv");
-    let per_platform = super::timeseries::write_streamed(dir, &recorders)?;
+    // The summary, set once built, for the charts' threads to read.
+    let built: OnceLock<(Summary, String)> = OnceLock::new();
+    let charts = std::thread::scope(|s| -> Result<Vec<super::plot::Chart>, Error> {
+        let series = s.spawn(|| {
+            let refs: Vec<(&str, Option<&SeriesRecorder>)> = recorders
+                .iter()
+                .map(|(name, r)| (name.as_str(), r.as_ref()))
+                .collect();
+            let written = super::timeseries::write_streamed(out, dir, &refs);
+            crate::io::timings::event("  time series files written");
+            written
+        });
+        let summarized = summarize(result).and_then(|summary| {
+            let json = serde_json::to_string_pretty(&summary)
+                .map_err(|e| Error::Internal(format!("the summary as JSON: {e}")))?
+                + "\n";
+            out.write(&dir.join("summary.json"), json.as_bytes())?;
+            out.write(
+                &dir.join("summary.csv"),
+                super::csv::render(&summary).as_bytes(),
+            )?;
+            Ok((summary, json))
+        });
+        phases.mark("  summarize, summary.json, .csv");
+        // The charts of the summary alone while the series is written.
+        let by_summary = summarized.map(|done| {
+            let summary = &built.get_or_init(|| done).0;
+            (
+                summary,
+                s.spawn(move || super::charts::summary_charts(out, dir, summary)),
+            )
+        });
+        let per_platform = join(series);
+        phases.mark("  time series files");
+        let (summary, by_summary) = by_summary?;
+        let by_series = super::charts::series_charts(out, dir, summary, &per_platform?);
+        let by_summary = join(by_summary);
+        Ok(by_series?.into_iter().chain(by_summary?).collect())
+    });
+    // The recorders go back to the run (the FOCUS export reads them).
+    for (p, (_, r)) in result.platforms.iter_mut().zip(recorders) {
+        p.series = r;
+    }
+    let charts = charts?;
+    phases.mark("  charts");
+    let (summary, json) = built
+        .into_inner()
+        .ok_or_else(|| Error::Internal("the summary was not built".into()))?;
+    let mut files = vec!["summary.json".to_string(), "summary.csv".to_string()];
+    let mut minutes = None;
+    if let Some(text) = super::rightsizing_groups::csv(&summary.platforms) {
+        out.write(&dir.join("rightsizing.csv"), text.as_bytes())?;
+        files.push("rightsizing.csv".into());
+    }
     files.push("timeseries.parquet".into());
     files.push("timeseries.csv".into());
-    phases.mark("  time series files");
-    let charts = super::charts::render_all(dir, summary, &per_platform)?;
-    phases.mark("  charts");
     if let Some(tasks) = tasks {
         tasks.finish()?;
         files.push("tasks.parquet".into());
@@ -111,9 +157,15 @@ pub fn write_all(
         files.push("service_minutes.csv".into());
         minutes = Some(df);
     }
-    files.extend(finish_report(dir, summary, charts, minutes.as_ref())?);
+    files.extend(finish_report(out, dir, &summary, charts, minutes.as_ref())?);
     phases.mark("  service charts, report.html");
-    Ok(files)
+    Ok((summary, json, files))
+}
+
+/// The result of a thread.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Draws the charts and writes `report.html` in `dir` from a run's summary
@@ -136,13 +188,17 @@ fn render_series(
     per_platform: &[super::chart_series::ChartSeries],
     service_minutes: Option<&Table>,
 ) -> Result<Vec<String>, Error> {
-    let charts = super::charts::render_all(dir, summary, per_platform)?;
-    finish_report(dir, summary, charts, service_minutes)
+    let out = Staged::new();
+    let charts = super::charts::render_all(&out, dir, summary, per_platform)?;
+    let files = finish_report(&out, dir, summary, charts, service_minutes)?;
+    out.commit(None)?;
+    Ok(files)
 }
 
 /// Adds the service charts to the platform `charts` already drawn and
-/// writes `report.html`; returns the file names of all of them.
+/// writes `report.html` into `out`; returns the file names of all of them.
 fn finish_report(
+    out: &Staged,
     dir: &Path,
     summary: &Summary,
     mut charts: Vec<super::plot::Chart>,
@@ -155,7 +211,7 @@ fn finish_report(
             summary,
         )?);
     }
-    write_atomic(
+    out.write(
         &dir.join("report.html"),
         super::html::render(summary, &charts).as_bytes(),
     )?;

@@ -9,7 +9,7 @@
 //! visible); the data files keep every row.
 
 use crate::Error;
-use crate::io::files::write_atomic;
+use crate::io::staged::Staged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -436,38 +436,67 @@ pub(super) fn render_both(
     dir: &Path,
     name: &str,
     size: (u32, u32),
-    chart: &impl Draw,
+    chart: &(impl Draw + Sync),
+) -> Result<String, Error> {
+    let out = Staged::new();
+    let svg = render_both_to(&out, dir, name, size, chart)?;
+    out.commit(None)?;
+    Ok(svg)
+}
+
+/// [`render_both`] into a set of files put in place later: the bitmap is
+/// drawn on a second thread while this one draws the SVG (issue 24: the
+/// PNG's rasterising and compression are most of a chart's time).
+pub(super) fn render_both_to(
+    out: &Staged,
+    dir: &Path,
+    name: &str,
+    size: (u32, u32),
+    chart: &(impl Draw + Sync),
 ) -> Result<String, Error> {
     let out_err = |path: &Path, m: String| Error::Output {
         path: path.to_path_buf(),
         source: std::io::Error::other(m),
     };
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        chart
-            .draw(&area)
-            .map_err(|m| out_err(&dir.join(format!("{name}.svg")), m))?;
-        area.present()
-            .map_err(|e| out_err(&dir.join(format!("{name}.svg")), draw_err(e)))?;
-    }
-    write_atomic(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
     // The bitmap backend picks the encoder from the extension, so the
     // temporary name keeps `.png` at its end.
     let final_png = dir.join(format!("{name}.png"));
     let tmp = dir.join(format!(".{name}.tmp-{}.png", std::process::id()));
-    let result = (|| {
-        let area = BitMapBackend::new(&tmp, size).into_drawing_area();
-        chart.draw(&area)?;
-        area.present().map_err(draw_err)?;
-        drop(area);
-        std::fs::rename(&tmp, &final_png).map_err(|e| e.to_string())
-    })();
-    if let Err(m) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(out_err(&final_png, m));
-    }
-    Ok(svg)
+    let draw_png = || -> Result<(), Error> {
+        let result = (|| {
+            let area = BitMapBackend::new(&tmp, size).into_drawing_area();
+            chart.draw(&area)?;
+            area.present().map_err(draw_err)
+        })();
+        if let Err(m) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(out_err(&final_png, m));
+        }
+        Ok(out.adopt(tmp.clone(), &final_png)?)
+    };
+    let draw_svg = || -> Result<String, Error> {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            chart
+                .draw(&area)
+                .map_err(|m| out_err(&dir.join(format!("{name}.svg")), m))?;
+            area.present()
+                .map_err(|e| out_err(&dir.join(format!("{name}.svg")), draw_err(e)))?;
+        }
+        out.write(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
+        Ok(svg)
+    };
+    let (svg, png) = std::thread::scope(|s| {
+        let png = s.spawn(draw_png);
+        let svg = draw_svg();
+        let png = png
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (svg, png)
+    });
+    png?;
+    svg
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 
 use super::chart_series::{ChartRow, ChartSeries};
 use crate::Error;
-use crate::io::files::write_atomic_with;
+use crate::io::staged::Staged;
 use crate::io::table::{
     self, Compression, ParquetBatches, ParquetFile, ReadError, Table, TableError, write_csv_batches,
 };
 use crate::platform::series::{SeriesRecorder, SeriesRow, SeriesRows};
 use crate::pricing::Money;
 use crate::time::sim_to_seconds;
+use std::io::Write;
 use std::path::Path;
 
 /// The columns, in file order, with their meaning (docs/outputs.md repeats this).
@@ -207,9 +208,6 @@ pub fn row_groups(n: usize) -> Vec<usize> {
     groups
 }
 
-/// Rows a CSV batch holds while `timeseries.csv` is written.
-const CSV_BATCH: usize = 1 << 16;
-
 /// Every platform's rows in order, taken a batch at a time as tables.
 struct RowWalk<'a> {
     platforms: &'a [(&'a str, Option<&'a SeriesRecorder>)],
@@ -289,67 +287,86 @@ fn chart_row(r: &SeriesRow) -> ChartRow {
 /// Writes `timeseries.parquet` and `timeseries.csv` into `dir` from each
 /// platform's recorder (none: no rows), streaming the rows (issue 24: a
 /// run of 440 simulated days has 638,000 rows a platform, most of them in
-/// the recorder's spool file): the Parquet file one row group at a time,
-/// the CSV 65,536 rows at a time, the same bytes as [`frame`] then
-/// [`write`]. Returns what the charts draw of each platform.
+/// the recorder's spool file), the same bytes as [`frame`] then [`write`].
+/// Returns what the charts draw of each platform.
+///
+/// The rows are walked once, a Parquet row group at a time: each group's
+/// table goes to the Parquet file on a second thread and to the CSV here
+/// (polars formats each CSV value on its own, so the text does not depend
+/// on how the rows are cut), and the charts' lines take each row as it
+/// passes. The files join `out`, put in place when the run's files are
+/// all written.
 pub fn write_streamed(
+    out: &Staged,
     dir: &Path,
     platforms: &[(&str, Option<&SeriesRecorder>)],
 ) -> Result<Vec<ChartSeries>, Error> {
-    let n: u64 = platforms
-        .iter()
-        .map(|(_, r)| r.map_or(0, |r| r.len()))
-        .sum();
-    let n = usize::try_from(n).map_err(|_| Error::Internal("a time series too long".into()))?;
-    let like = Columns::with_capacity(0).table()?;
-    // Parquet, counting each platform's rows with instance gauges.
-    let mut instance_rows = vec![0usize; platforms.len()];
-    let mut failed: Option<Error> = None;
-    write_atomic_with(&dir.join("timeseries.parquet"), |f| {
-        let mut out = ParquetBatches::new(f, &like, Compression::default()).map_err(|e| e.0)?;
-        let mut walk = RowWalk::new(platforms);
-        for size in row_groups(n) {
-            let batch = walk.next_batch(size, &mut |i, r| {
-                if r.gauges.instances_launching.is_some() && r.gauges.instances_running.is_some() {
-                    instance_rows[i] += 1;
-                }
-            });
-            match batch {
-                Ok(Some(t)) => out.write(&t).map_err(|e| e.0)?,
-                Ok(None) => break,
-                Err(e) => {
-                    let text = e.to_string();
-                    failed = Some(e);
-                    return Err(text);
-                }
+    let spool_error = |(path, source)| Error::Output { path, source };
+    // Each platform's rows, and those with both instance gauges (the
+    // charts' thinning plan needs the counts before the first row).
+    let mut charts: Vec<ChartSeries> = Vec::with_capacity(platforms.len());
+    let mut n = 0usize;
+    for (name, recorder) in platforms {
+        let (mut rows, mut instances) = (0usize, 0usize);
+        for r in recorder.iter().flat_map(|r| r.rows()) {
+            let r = r.map_err(spool_error)?;
+            rows += 1;
+            if r.gauges.instances_launching.is_some() && r.gauges.instances_running.is_some() {
+                instances += 1;
             }
         }
-        out.finish().map_err(|e| e.0)
-    })
-    .map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
-    // CSV, and the charts' lines.
-    let mut charts: Vec<ChartSeries> = platforms
-        .iter()
-        .zip(&instance_rows)
-        .map(|((name, r), inst)| {
-            let rows = r.map_or(0, |r| r.len()) as usize;
-            ChartSeries::new(name, rows, *inst)
-        })
-        .collect();
+        n += rows;
+        charts.push(ChartSeries::new(name, rows, instances));
+    }
+    let like = Columns::with_capacity(0).table()?;
+    let (to_parquet, batches) = std::sync::mpsc::sync_channel::<Table>(1);
     let mut failed: Option<Error> = None;
-    write_atomic_with(&dir.join("timeseries.csv"), |f| {
-        let mut walk = RowWalk::new(platforms);
-        let mut next = || -> Result<Option<Table>, TableError> {
-            walk.next_batch(CSV_BATCH, &mut |i, r| charts[i].push(&chart_row(r)))
-                .map_err(|e| {
-                    let text = e.to_string();
-                    failed = Some(e);
-                    TableError(text)
-                })
-        };
-        write_csv_batches(f, &like, &mut next).map_err(|e| e.0)
-    })
-    .map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
+    std::thread::scope(|s| {
+        let parquet = s.spawn(|| {
+            out.write_with(&dir.join("timeseries.parquet"), |f| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                let mut file =
+                    ParquetBatches::on_this_thread(&mut w, &like, Compression::default())
+                        .map_err(|e| e.0)?;
+                for t in batches {
+                    file.write(&t).map_err(|e| e.0)?;
+                }
+                file.finish().map_err(|e| e.0)?;
+                w.flush().map_err(|e| e.to_string())
+            })
+        });
+        let csv = out.write_with(&dir.join("timeseries.csv"), |f| {
+            let mut walk = RowWalk::new(platforms);
+            let mut groups = row_groups(n).into_iter();
+            let mut next = || -> Result<Option<Table>, TableError> {
+                let Some(size) = groups.next() else {
+                    return Ok(None);
+                };
+                let batch = walk
+                    .next_batch(size, &mut |i, r| charts[i].push(&chart_row(r)))
+                    .map_err(|e| {
+                        let text = e.to_string();
+                        failed = Some(e);
+                        TableError(text)
+                    })?;
+                if let Some(t) = &batch {
+                    // A Parquet writer that failed has stopped reading: its
+                    // own error says why.
+                    let _ = to_parquet.send(t.clone());
+                }
+                Ok(batch)
+            };
+            let written = write_csv_batches(f, &like, &mut next).map_err(|e| e.0);
+            // The Parquet writer's loop ends with the sender.
+            drop(to_parquet);
+            written
+        });
+        let parquet = parquet
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        csv.map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
+        parquet.map_err(Error::from)
+    })?;
     for c in &mut charts {
         c.finish();
     }

@@ -43,6 +43,7 @@ mod rightsizing_2017;
 mod rightsizing_google;
 mod rightsizing_groups;
 mod rightsizing_percentile;
+mod run_files;
 mod services;
 mod starter_trace;
 mod strategy;
