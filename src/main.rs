@@ -662,7 +662,9 @@ fn main() {
         }
     };
     if let Err(e) = run(cli) {
-        eprintln!("{}", e.render());
+        // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe,
+        // as in `fargate-sim ... 2>&1 | head -1`.
+        let _ = writeln!(std::io::stderr().lock(), "{}", e.render());
         std::process::exit(e.exit_code());
     }
     fargate_sim::io::timings::event("exit");
