@@ -692,7 +692,9 @@ fn main() {
     };
     let advice = commands::write_advice::advice(&command_name(&cli.command));
     if let Err(e) = run(cli) {
-        eprintln!("{}", e.render_for(advice));
+        // Not `eprintln!`: it panics (exit 101) when stderr is a closed pipe,
+        // as in `fargate-sim ... 2>&1 | head -1`.
+        let _ = writeln!(std::io::stderr().lock(), "{}", e.render_for(advice));
         std::process::exit(e.exit_code());
     }
     fargate_sim::io::timings::event("exit");

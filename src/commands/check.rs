@@ -9,6 +9,7 @@ use crate::scenario::{self, LoadOptions};
 use crate::time::{SimTime, format_span};
 use crate::units::format_vcpu;
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What `validate` found in a scenario and its workload: what it prints,
@@ -315,7 +316,10 @@ pub fn bundled_scenarios() -> Option<PathBuf> {
     let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let dir = [here, built].into_iter().find(|d| d.is_dir());
     if dir.is_none() {
-        eprintln!("note: no scenarios/ folder here; skipping the bundled-scenario checks");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "note: no scenarios/ folder here; skipping the bundled-scenario checks"
+        );
     }
     dir
 }

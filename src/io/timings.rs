@@ -6,6 +6,7 @@
 //! and the seconds since the first mark, so phases on other threads (the
 //! trace reader) line up with the main thread's.
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -55,7 +56,8 @@ impl Phases {
         let now = Instant::now();
         let cpu = thread_cpu_s();
         if enabled() {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "timing: {what:<30} {:>7.3} s wall {:>7.3} s CPU   (at {:.3} s)",
                 (now - self.last).as_secs_f64(),
                 cpu - self.cpu,
@@ -71,7 +73,8 @@ impl Phases {
 /// CPU seconds that thread has run.
 pub fn event(what: &str) {
     if enabled() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "timing: {what:<30} {:>7} s wall {:>7.3} s CPU   (at {:.3} s)",
             "",
             thread_cpu_s(),

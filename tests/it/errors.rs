@@ -463,3 +463,18 @@ fn a_missing_ec2_price_names_prices_import_and_pricing() {
         ],
     );
 }
+
+/// An error printed to a pipe whose reader has gone (`... 2>&1 | head -0`)
+/// must not turn into a panic: the exit code stays the error's (2), never 101.
+#[test]
+fn an_error_into_a_closed_pipe_is_not_a_panic() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fargate-sim"))
+        .args(["run", "no-such-scenario.toml"])
+        .stdout(writer.try_clone().expect("a second end"))
+        .stderr(writer)
+        .status()
+        .expect("the binary runs");
+    assert_eq!(status.code(), Some(2), "{status:?}");
+}
