@@ -151,8 +151,8 @@ const REGIONS: [Rates; 9] = [
     Rates {
         region: "sa-east-1",
         gp3: 0.152,
-        alb_hour: None,
-        alb_lcu: None,
+        alb_hour: Some(0.034),
+        alb_lcu: Some(0.011),
         nat: 0.093,
         logs: Some(0.90),
         ecr: Some(0.10),
@@ -226,9 +226,8 @@ bill = {{ subnet = "private", container_insights = true }}
 /// 0.24 + 0.0191667 + 0.05292 + 0.0167999 = $9.4610255.
 ///
 /// A Region without custom metrics (Ohio, Frankfurt, São Paulo) refuses the
-/// run naming `custom_metric_month` and the `leave_out` that does without;
-/// São Paulo also lacks the ALB rates, so its run leaves the load balancer
-/// out and bills the rest.
+/// run naming `custom_metric_month` and the `leave_out` that does without,
+/// then bills the rest.
 #[test]
 fn each_region_bills_every_charge_at_its_own_rates() {
     for r in &REGIONS {
@@ -414,7 +413,7 @@ max = 1
 
 /// What a Region still lacks is refused at load time, by the binary too
 /// (exit 2, never a panic), naming the key, the Region, where to add it and
-/// the `leave_out` that does without: an ALB in São Paulo, an NLB in London
+/// the `leave_out` that does without: an NLB in Ohio, an NLB in London
 /// (its hour is sourced, its NLCU is not), an NLB in Singapore.
 #[test]
 fn a_region_still_missing_a_key_names_what_to_add() {
@@ -427,7 +426,7 @@ service_time = "20ms"
 requests = { curve = "constant", rate = "1/s", arrivals = "even" }
 "#;
     for (region, balancer, key) in [
-        ("sa-east-1", "alb", "alb_hour"),
+        ("us-east-2", "nlb", "nlb_hour"),
         ("eu-west-2", "nlb", "nlb_nlcu_hour"),
         ("ap-southeast-1", "nlb", "nlb_hour"),
     ] {
@@ -453,7 +452,7 @@ requests = { curve = "constant", rate = "1/s", arrivals = "even" }
 
 /// The built-in catalog: every Region with Fargate rates has an
 /// `[[around.rates]]` block with a source, and the issue's EBS, IPv4 and NAT
-/// rates in each (the ALB in all but São Paulo).
+/// rates in each (the ALB in all of them).
 #[test]
 fn every_fargate_region_has_sourced_rates_around_compute() {
     let catalog = Catalog::builtin();

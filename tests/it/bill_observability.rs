@@ -220,7 +220,7 @@ max = 1
     )
     .unwrap();
     // m5.large's line (m6i.large has the same prices and comes later).
-    let line = "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.107\", ap-northeast-1 = \"0.124\", us-east-2 = \"0.096\", us-west-2 = \"0.096\", eu-central-1 = \"0.115\", eu-west-2 = \"0.111\", ap-southeast-1 = \"0.12\" }";
+    let line = "on_demand_usd_per_hour = { us-east-1 = \"0.096\", eu-west-1 = \"0.107\", ap-northeast-1 = \"0.124\", us-east-2 = \"0.096\", us-west-2 = \"0.096\", eu-central-1 = \"0.115\", eu-west-2 = \"0.111\", ap-southeast-1 = \"0.12\", sa-east-1 = \"0.153\" }";
     assert!(builtin.contains(line));
     std::fs::write(
         case.dir().join("cat.toml"),

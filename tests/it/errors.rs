@@ -446,10 +446,10 @@ fn a_near_miss_key_or_region_gets_did_you_mean() {
 
 #[test]
 fn a_missing_ec2_price_names_prices_import_and_pricing() {
-    // sa-east-1 has Fargate rates in the built-in catalog but no EC2 prices.
+    // sa-east-1 has Fargate rates in the built-in catalog but no r6i prices.
     let s = GOOD.replace(
         "kind = \"fargate\"",
-        "kind = \"ec2\"\ninstance_types = [\"m5.large\"]\nregion = \"sa-east-1\"",
+        "kind = \"ec2\"\ninstance_types = [\"r6i.large\"]\nregion = \"sa-east-1\"",
     );
     check(
         &s,
@@ -457,7 +457,7 @@ fn a_missing_ec2_price_names_prices_import_and_pricing() {
         &[],
         &[
             "platforms[0].instance_types[0]",
-            "no sa-east-1 price for m5.large",
+            "no sa-east-1 price for r6i.large",
             "fargate-sim prices import",
             "--pricing",
         ],

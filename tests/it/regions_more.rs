@@ -1,9 +1,10 @@
 //! EC2 in the five more Regions the built-in catalog prices (issue 25's last
 //! item): us-east-2, us-west-2, eu-central-1, eu-west-2 and ap-southeast-1,
 //! each from the AWS offer rows in [3P] skypilot-catalog (see the comment
-//! above the first [[ec2.instance_types]] in data/pricing.toml). sa-east-1
-//! has Fargate rates but no sourced instance price: a run there still names
-//! `prices import`. Bills worked by hand from data/pricing.toml.
+//! above the first [[ec2.instance_types]] in data/pricing.toml), and
+//! sa-east-1 for 30 of the 36 types from a copy of its AmazonEC2 offer file;
+//! its r5 and r6i types have no sourced price, so a run with one of them
+//! names `prices import`. Bills worked by hand from data/pricing.toml.
 
 use crate::common::{Case, bin, run, usd};
 use fargate_sim::pricing::{Catalog, Price};
@@ -101,7 +102,8 @@ fn other_families_in_frankfurt_london_and_singapore() {
 /// All 36 types are priced in every new Region. Ohio and Oregon equal
 /// N. Virginia except c7g in Ohio (the offer rows price it $0.0723 per
 /// c7g.large-hour there, $0.0725 in N. Virginia); Frankfurt, London and
-/// Singapore are dearer than N. Virginia for every type. sa-east-1 has none.
+/// Singapore are dearer than N. Virginia for every type. São Paulo is dearer
+/// still for the 30 types it prices, and has no r5 or r6i price.
 #[test]
 fn every_catalog_type_is_priced_in_the_new_regions() {
     let c = Catalog::builtin();
@@ -123,8 +125,26 @@ fn every_catalog_type_is_priced_in_the_new_regions() {
                 _ => assert!(r.pico_usd > us.pico_usd, "{} in {region}", t.name),
             }
         }
-        assert!(!t.on_demand.contains_key("sa-east-1"), "{}", t.name);
+        let sao_paulo = t.on_demand.get("sa-east-1").map(|p| p.price);
+        if t.name.starts_with("r5.") || t.name.starts_with("r6i.") {
+            assert_eq!(sao_paulo, None, "{}", t.name);
+        } else {
+            let sp = sao_paulo.unwrap_or_else(|| panic!("{} has no sa-east-1 price", t.name));
+            for region in NEW {
+                let r = t.on_demand[region].price;
+                assert!(
+                    sp.pico_usd > r.pico_usd,
+                    "{} in sa-east-1 and {region}",
+                    t.name
+                );
+            }
+        }
     }
+    let priced = types
+        .iter()
+        .filter(|t| t.on_demand.contains_key("sa-east-1"))
+        .count();
+    assert_eq!(priced, 30);
     let price = |name: &str, region: &str| c.instance_type(name).unwrap().on_demand[region].price;
     for (name, region, want) in [
         ("c7g.large", "us-east-2", "0.0723"),
@@ -137,6 +157,12 @@ fn every_catalog_type_is_priced_in_the_new_regions() {
         ("c7g.2xlarge", "eu-west-2", "0.3434"),
         ("r5.large", "ap-southeast-1", "0.152"),
         ("c5.xlarge", "ap-southeast-1", "0.196"),
+        ("m5.large", "sa-east-1", "0.153"),
+        ("m6i.4xlarge", "sa-east-1", "1.224"),
+        ("m7g.xlarge", "sa-east-1", "0.2601"),
+        ("c7g.2xlarge", "sa-east-1", "0.4443"),
+        ("c6i.large", "sa-east-1", "0.131"),
+        ("t3.medium", "sa-east-1", "0.0672"),
     ] {
         assert_eq!(
             price(name, region),
@@ -146,23 +172,22 @@ fn every_catalog_type_is_priced_in_the_new_regions() {
     }
 }
 
-/// `fargate-sim prices ec2` has a column for each of the eight Regions with
+/// `fargate-sim prices ec2` has a column for each of the nine Regions with
 /// instance prices; limited to Frankfurt (JSON) it shows Frankfurt only.
 #[test]
-fn prices_list_the_eight_instance_regions() {
+fn prices_list_the_nine_instance_regions() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = bin(&["prices", "ec2"], dir.path());
     assert_eq!(code, 0, "{err}");
     for region in NEW
         .iter()
-        .chain(&["us-east-1", "eu-west-1", "ap-northeast-1"])
+        .chain(&["us-east-1", "eu-west-1", "ap-northeast-1", "sa-east-1"])
     {
         assert!(
             out.contains(&format!("{region} per hour")),
             "no {region} in\n{out}"
         );
     }
-    assert!(!out.contains("sa-east-1 per hour"), "{out}");
     let (code, out, err) = bin(
         &[
             "prices",
@@ -188,13 +213,12 @@ fn prices_list_the_eight_instance_regions() {
     }
 }
 
-/// sa-east-1 has Fargate rates but no sourced instance price: the listing
-/// limited to it shows no instance price for any of the 36 types, and an EC2
-/// run there (here a Graviton type) is refused at load (exit 2, no panic),
-/// naming the type, the Region, `prices import` and the listing. (The same
-/// refusal for m5.large is in regions.rs and tests/broken.)
+/// São Paulo: the listing limited to it prices 30 of the 36 types, not r5
+/// or r6i; an EC2 run there with an r5 type is refused at load (exit 2, no
+/// panic), naming the type, the Region, `prices import` and the listing.
+/// (The same refusal is in regions.rs and tests/broken.)
 #[test]
-fn sao_paulo_has_no_instance_price_and_names_prices_import() {
+fn sao_paulo_prices_thirty_types_and_names_prices_import_for_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = bin(
         &["prices", "ec2", "--region", "sa-east-1", "--format", "json"],
@@ -205,22 +229,56 @@ fn sao_paulo_has_no_instance_price_and_names_prices_import() {
     let types = json["ec2"]["instance_types"].as_array().unwrap();
     assert_eq!(types.len(), 36);
     for t in types {
-        assert!(
-            t["on_demand_usd_per_hour"].as_object().unwrap().is_empty(),
-            "{t}"
-        );
+        let prices = t["on_demand_usd_per_hour"].as_object().unwrap();
+        let name = t["name"].as_str().unwrap();
+        let unpriced = name.starts_with("r5.") || name.starts_with("r6i.");
+        assert_eq!(prices.is_empty(), unpriced, "{t}");
+        if name == "c5.xlarge" {
+            assert_eq!(prices["sa-east-1"], 0.262);
+        }
     }
-    let case = Case::new(&cluster("sa-east-1", "c7g.large"), None);
+    let case = Case::new(&cluster("sa-east-1", "r5.xlarge"), None);
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");
     for want in [
         "platforms[0].instance_types[0]",
-        "no sa-east-1 price for c7g.large",
+        "no sa-east-1 price for r5.xlarge",
         "fargate-sim prices import",
         "fargate-sim prices ec2 --region sa-east-1",
     ] {
         assert!(err.contains(want), "no `{want}` in\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Two instances for 2 h in São Paulo, worked by hand from the offer rows:
+///   m5.large:    4 instance-hours x $0.153  = $0.612
+///   c7g.2xlarge: 4 x $0.4443 = $1.7772 (the offer's four decimals, not 4 x
+///                the large's $0.1111)
+///   t3.medium:   4 x $0.0672 = $0.2688
+/// plus 2 public IPv4 addresses x 2 h x $0.005 = $0.02.
+#[test]
+fn two_instances_for_two_hours_in_sao_paulo() {
+    for (itype, compute, text) in [
+        ("m5.large", 0.612, "0.612"),
+        ("c7g.2xlarge", 1.7772, "1.7772"),
+        ("t3.medium", 0.2688, "0.2688"),
+    ] {
+        let ran = run(&Case::new(&cluster("sa-east-1", itype), None), &[]);
+        let p = ran.platform("c");
+        let hours = p.cluster.as_ref().unwrap().instance_hours;
+        assert!((hours - 4.0).abs() < 1e-12, "{itype}: {hours}");
+        assert_eq!(ran.total_atto("c"), usd(text), "{itype}");
+        assert!(
+            (p.cost.compute_usd - compute).abs() < 1e-12,
+            "{itype}: {}",
+            p.cost.compute_usd
+        );
+        assert!(
+            (p.cost.total_usd - (compute + 0.02)).abs() < 1e-12,
+            "{itype}: {}",
+            p.cost.total_usd
+        );
+    }
 }
