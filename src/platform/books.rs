@@ -231,9 +231,6 @@ impl Tally {
         is_replica(task_id).then_some(&mut self.replicas)
     }
 
-    /// Counts a submitted task, and apart when it is a replica.
-    #[inline]
-    /// Adds a task's cost to its group, when group costs are kept.
     /// An attempt that did not finish (interrupted, evicted): its billed
     /// span, its cost and its lost run time join the lost work.
     pub fn add_wasted_attempt(
@@ -255,6 +252,7 @@ impl Tally {
         }
     }
 
+    /// Adds a task's cost to its group, when group costs are kept.
     pub fn add_group_cost(&mut self, group: Option<&std::sync::Arc<str>>, cost: Money) {
         if let (Some(map), Some(g)) = (self.group_costs.as_mut(), group) {
             match map.get_mut(g) {
@@ -266,6 +264,8 @@ impl Tally {
         }
     }
 
+    /// Counts a submitted task, and apart when it is a replica.
+    #[inline]
     pub fn submit(&mut self, task_id: u64) {
         self.submitted += 1;
         if let Some(r) = self.replica(task_id) {

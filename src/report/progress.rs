@@ -261,7 +261,12 @@ impl ProgressLine {
                 let mut shown = false;
                 let mut next_plain = PLAIN_EVERY;
                 while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(200));
+                    // Parked, not asleep: `halt` wakes it, so a run that ends
+                    // does not wait out the rest of a 200 ms tick.
+                    std::thread::park_timeout(Duration::from_millis(200));
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let elapsed = started.elapsed();
                     if elapsed < Duration::from_secs(1) {
                         continue;
@@ -296,6 +301,7 @@ impl ProgressLine {
     fn halt(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }
