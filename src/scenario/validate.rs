@@ -532,6 +532,13 @@ fn ec2(
         let t = catalog.instance_type(n).map_err(|m| invalid(&k, m))?;
         if !t.on_demand.contains_key(&region) {
             let hint = catalog.region_hint(&region);
+            // In a list of several types, the simplest fix is to drop this
+            // one (not when the Region itself looks mistyped).
+            let drop = if names.len() > 1 && hint.is_empty() {
+                format!("; or take {n} out of instance_types")
+            } else {
+                String::new()
+            };
             let fix = if hint.is_empty() {
                 format!(
                     "; write a catalog that has it from an AWS Price List offer file with `fargate-sim prices import AmazonEC2.json --out my-pricing.toml`, then run with `--pricing my-pricing.toml` (or pricing = \"my-pricing.toml\" in the scenario); `fargate-sim prices ec2 --region {region}` lists what the catalog has there"
@@ -542,7 +549,7 @@ fn ec2(
             return Err(invalid(
                 &k,
                 format!(
-                    "the pricing catalog ({}) has no {region} price for {n}{fix}",
+                    "the pricing catalog ({}) has no {region} price for {n}{fix}{drop}",
                     catalog.origin
                 ),
             ));

@@ -282,3 +282,31 @@ fn two_instances_for_two_hours_in_sao_paulo() {
         );
     }
 }
+
+/// A list of several types with one unpriced in the Region: the refusal
+/// also offers the simplest fix, dropping that type from the list (a
+/// single-type list is not offered an empty one).
+#[test]
+fn an_unpriced_type_in_a_list_can_be_dropped() {
+    let text = cluster("sa-east-1", "m5.large").replace(
+        "instance_types = [\"m5.large\"]",
+        "instance_types = [\"m5.large\", \"r6i.xlarge\"]",
+    );
+    let case = Case::new(&text, None);
+    let err = fargate_sim::scenario::load(&case.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("platforms[0].instance_types[1]"), "{err}");
+    assert!(err.contains("no sa-east-1 price for r6i.xlarge"), "{err}");
+    assert!(
+        err.contains("or take r6i.xlarge out of instance_types"),
+        "{err}"
+    );
+    let one = Case::new(&cluster("sa-east-1", "r6i.xlarge"), None);
+    let err = fargate_sim::scenario::load(&one.path, &Default::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(!err.contains("out of instance_types"), "{err}");
+}
