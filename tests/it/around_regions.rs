@@ -60,9 +60,9 @@ const REGIONS: [Rates; 9] = [
         ecr: Some(0.10),
         inter_region: 0.02,
         cross_zone: 0.01,
-        metric: None,
-        endpoint_hour: None,
-        endpoint_gb: None,
+        metric: Some(0.30),
+        endpoint_hour: Some(0.01),
+        endpoint_gb: Some(0.01),
     },
     Rates {
         region: "us-west-2",
@@ -102,7 +102,7 @@ const REGIONS: [Rates; 9] = [
         ecr: Some(0.10),
         inter_region: 0.02,
         cross_zone: 0.01,
-        metric: None,
+        metric: Some(0.30),
         endpoint_hour: Some(0.012),
         endpoint_gb: Some(0.01),
     },
@@ -158,9 +158,9 @@ const REGIONS: [Rates; 9] = [
         ecr: Some(0.10),
         inter_region: 0.138,
         cross_zone: 0.01,
-        metric: None,
-        endpoint_hour: None,
-        endpoint_gb: None,
+        metric: Some(0.30),
+        endpoint_hour: Some(0.021),
+        endpoint_gb: Some(0.01),
     },
 ];
 
@@ -225,37 +225,18 @@ bill = {{ subnet = "private", container_insights = true }}
 /// 1.999989 x $0.0084 = 0.03 + 0.30 + 1.50 + 7.182 + 0.000138889 + 0.12 +
 /// 0.24 + 0.0191667 + 0.05292 + 0.0167999 = $9.4610255.
 ///
-/// A Region without custom metrics (Ohio, Frankfurt, São Paulo) refuses the
-/// run naming `custom_metric_month` and the `leave_out` that does without,
-/// then bills the rest.
+/// Every Region prices custom metrics (Container Insights here) and the ALB
+/// since 2026-12-01, so each run bills every charge.
 #[test]
 fn each_region_bills_every_charge_at_its_own_rates() {
     for r in &REGIONS {
         let case = Case::new(&scenario(r.region), None);
-        let mut leave_out: Vec<&str> = Vec::new();
-        if r.metric.is_none() {
-            let err = fargate_sim::scenario::load(&case.path, &Default::default())
-                .err()
-                .unwrap_or_else(|| panic!("{} has no custom metric rate", r.region))
-                .to_string();
-            assert!(
-                err.contains("custom_metric_month")
-                    && err.contains(r.region)
-                    && err.contains("[[around.rates]]")
-                    && err.contains("leave_out = [\"metrics\"]"),
-                "{err}"
-            );
-            leave_out.push("\"metrics\"");
-        }
-        if r.alb_hour.is_none() {
-            leave_out.push("\"load_balancer\"");
-        }
-        let over = format!("platforms.f.bill.leave_out=[{}]", leave_out.join(","));
-        let overrides: Vec<&str> = if leave_out.is_empty() {
-            vec![]
-        } else {
-            vec![over.as_str()]
-        };
+        assert!(
+            r.metric.is_some() && r.alb_hour.is_some(),
+            "{}: every Region has these rates",
+            r.region
+        );
+        let overrides: Vec<&str> = vec![];
         let ran = run(&case, &overrides);
         let p = ran.platform("f");
         // 10 batch tasks and the service's 2 replicas: 12 tasks billed.
@@ -308,8 +289,7 @@ fn each_region_bills_every_charge_at_its_own_rates() {
 /// Interface endpoints for ECR and CloudWatch Logs where the Region prices
 /// them: 3 endpoints x 3 zones x 2 h x `endpoint_hour`, the 12 GiB of logs x
 /// `endpoint_gb`; NAT then carries only the 12 GiB of egress (image layers
-/// come through the free S3 gateway endpoint). Ohio and São Paulo have no
-/// endpoint rate: refused, naming `endpoint_hour`.
+/// come through the free S3 gateway endpoint). Every Region prices them.
 #[test]
 fn interface_endpoints_at_each_regions_rate() {
     for r in &REGIONS {
@@ -318,22 +298,8 @@ fn interface_endpoints_at_each_regions_rate() {
         // Only the endpoints and NAT matter here.
         overrides
             .push("platforms.f.bill.leave_out=[\"metrics\",\"load_balancer\",\"logs\",\"ecr\"]");
-        let options = fargate_sim::scenario::LoadOptions {
-            overrides: overrides.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
         let (Some(hour), Some(gb)) = (r.endpoint_hour, r.endpoint_gb) else {
-            let err = fargate_sim::scenario::load(&case.path, &options)
-                .err()
-                .unwrap_or_else(|| panic!("{} has no endpoint rate", r.region))
-                .to_string();
-            assert!(
-                err.contains("endpoint_hour")
-                    && err.contains(r.region)
-                    && err.contains("leave_out = [\"vpc_endpoints\"]"),
-                "{err}"
-            );
-            continue;
+            panic!("{} has no endpoint rate", r.region);
         };
         let ran = run(&case, &overrides);
         let p = ran.platform("f");
@@ -413,8 +379,8 @@ max = 1
 
 /// What a Region still lacks is refused at load time, by the binary too
 /// (exit 2, never a panic), naming the key, the Region, where to add it and
-/// the `leave_out` that does without: an NLB in Ohio, an NLB in London
-/// (its hour is sourced, its NLCU is not), an NLB in Singapore.
+/// the `leave_out` that does without: an NLB in Ohio, Oregon or Frankfurt
+/// (the hour is sourced there, the NLCU rate is not).
 #[test]
 fn a_region_still_missing_a_key_names_what_to_add() {
     let service = r#"[[workload.services]]
@@ -426,9 +392,9 @@ service_time = "20ms"
 requests = { curve = "constant", rate = "1/s", arrivals = "even" }
 "#;
     for (region, balancer, key) in [
-        ("us-east-2", "nlb", "nlb_hour"),
-        ("eu-west-2", "nlb", "nlb_nlcu_hour"),
-        ("ap-southeast-1", "nlb", "nlb_hour"),
+        ("us-east-2", "nlb", "nlb_nlcu_hour"),
+        ("us-west-2", "nlb", "nlb_nlcu_hour"),
+        ("eu-central-1", "nlb", "nlb_nlcu_hour"),
     ] {
         let text = format!(
             "name = \"m\"\nregion = \"{region}\"\nhorizon = \"1h\"\n[workload]\n{service}load_balancer = \"{balancer}\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n"

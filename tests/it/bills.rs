@@ -180,10 +180,15 @@ fn a_region_uses_its_own_rates_and_a_missing_price_is_an_error() {
         "{err}"
     );
     assert!(err.contains("is priced in us-east-1, sa-east-1"), "{err}");
-    // No r5 price in sa-east-1 in the built-in catalog (30 of the 36 types
-    // have one there).
-    let text = "name = \"r\"\nregion = \"sa-east-1\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"e\"\nkind = \"ec2\"\ninstance_types = [\"r5.large\"]\n";
+    // A catalog without r5.large's sa-east-1 price (the built-in one prices
+    // every type in every Region it has).
+    let text = "name = \"r\"\nregion = \"sa-east-1\"\npricing = \"cat.toml\"\n[workload]\ntrace = \"trace.csv\"\n[[platforms]]\nname = \"e\"\nkind = \"ec2\"\ninstance_types = [\"r5.large\"]\n";
     let case = Case::new(text, Some(&format!("{HEADER}a,0,3600,1,2048,\n")));
+    std::fs::write(
+        case.dir().join("cat.toml"),
+        crate::common::catalog_without_price("r5.large", "sa-east-1"),
+    )
+    .unwrap();
     let err = fargate_sim::scenario::load(&case.path, &Default::default())
         .err()
         .unwrap()

@@ -103,6 +103,29 @@ pub fn usd(text: &str) -> u128 {
     whole.parse::<u128>().unwrap() * 1_000_000_000_000_000_000 + frac.parse::<u128>().unwrap()
 }
 
+/// The built-in pricing catalog's text with `itype`'s on-demand price in
+/// `region` taken out: every Region of the built-in catalog prices all 36
+/// types, so a test of a run that needs a price the catalog lacks writes
+/// this beside its scenario and names it with `pricing = "…"` or
+/// `--pricing`.
+pub fn catalog_without_price(itype: &str, region: &str) -> String {
+    let builtin =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pricing.toml"))
+            .unwrap();
+    let block = builtin
+        .find(&format!("\nname = \"{itype}\"\n"))
+        .unwrap_or_else(|| panic!("no {itype} in data/pricing.toml"));
+    let line = block + builtin[block..].find("on_demand_usd_per_hour = {").unwrap();
+    let end = line + builtin[line..].find('\n').unwrap();
+    let key = format!(", {region} = \"");
+    let at = line
+        + builtin[line..end]
+            .find(&key)
+            .unwrap_or_else(|| panic!("{itype} has no {region} price"));
+    let close = at + key.len() + builtin[at + key.len()..].find('"').unwrap() + 1;
+    format!("{}{}", &builtin[..at], &builtin[close..])
+}
+
 /// Excerpts of the real trace samples, shipped with the repository: the same
 /// folders, file names and formats as the full samples (see each folder's
 /// SOURCE.md for the origin, the licence and how the excerpt was cut).

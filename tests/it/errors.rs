@@ -446,7 +446,14 @@ fn a_near_miss_key_or_region_gets_did_you_mean() {
 
 #[test]
 fn a_missing_ec2_price_names_prices_import_and_pricing() {
-    // sa-east-1 has Fargate rates in the built-in catalog but no r6i prices.
+    // A catalog with Fargate rates in sa-east-1 but no r6i.large price there.
+    let cat = tempfile::tempdir().unwrap();
+    let path = cat.path().join("cat.toml");
+    std::fs::write(
+        &path,
+        crate::common::catalog_without_price("r6i.large", "sa-east-1"),
+    )
+    .unwrap();
     let s = GOOD.replace(
         "kind = \"fargate\"",
         "kind = \"ec2\"\ninstance_types = [\"r6i.large\"]\nregion = \"sa-east-1\"",
@@ -454,7 +461,7 @@ fn a_missing_ec2_price_names_prices_import_and_pricing() {
     check(
         &s,
         TRACE,
-        &[],
+        &["--pricing", path.to_str().unwrap()],
         &[
             "platforms[0].instance_types[0]",
             "no sa-east-1 price for r6i.large",

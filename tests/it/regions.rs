@@ -115,12 +115,22 @@ fn every_catalog_type_has_an_irish_and_a_tokyo_price() {
     );
 }
 
-/// A type without a price in the run's Region (r5.large in sa-east-1, where
-/// 30 of the 36 types are priced, see regions_more.rs) is refused at load,
-/// naming the type, the Region and `prices import`.
+/// A type without a price in the run's Region (r5.large in sa-east-1, in a
+/// catalog that lacks it: the built-in one prices every type in each of its
+/// Regions) is refused at load, naming the type, the Region and
+/// `prices import`.
 #[test]
 fn a_region_without_an_instance_price_still_names_prices_import() {
-    let case = Case::new(&cluster_of("sa-east-1", "r5.large"), None);
+    let text = cluster_of("sa-east-1", "r5.large").replace(
+        "region = \"sa-east-1\"\n",
+        "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
+    );
+    let case = Case::new(&text, None);
+    std::fs::write(
+        case.dir().join("cat.toml"),
+        crate::common::catalog_without_price("r5.large", "sa-east-1"),
+    )
+    .unwrap();
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");

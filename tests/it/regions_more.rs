@@ -2,9 +2,10 @@
 //! item): us-east-2, us-west-2, eu-central-1, eu-west-2 and ap-southeast-1,
 //! each from the AWS offer rows in [3P] skypilot-catalog (see the comment
 //! above the first [[ec2.instance_types]] in data/pricing.toml), and
-//! sa-east-1 for 30 of the 36 types from a copy of its AmazonEC2 offer file;
-//! its r5 and r6i types have no sourced price, so a run with one of them
-//! names `prices import`. Bills worked by hand from data/pricing.toml.
+//! sa-east-1 from a copy of its AmazonEC2 offer file (r5 and r6i from two
+//! older generated copies). A catalog without a type's price in the run's
+//! Region refuses the run naming `prices import`. Bills worked by hand
+//! from data/pricing.toml.
 
 use crate::common::{Case, bin, run, usd};
 use fargate_sim::pricing::{Catalog, Price};
@@ -102,8 +103,8 @@ fn other_families_in_frankfurt_london_and_singapore() {
 /// All 36 types are priced in every new Region. Ohio and Oregon equal
 /// N. Virginia except c7g in Ohio (the offer rows price it $0.0723 per
 /// c7g.large-hour there, $0.0725 in N. Virginia); Frankfurt, London and
-/// Singapore are dearer than N. Virginia for every type. São Paulo is dearer
-/// still for the 30 types it prices, and has no r5 or r6i price.
+/// Singapore are dearer than N. Virginia for every type, and São Paulo
+/// dearer than all of them.
 #[test]
 fn every_catalog_type_is_priced_in_the_new_regions() {
     let c = Catalog::builtin();
@@ -125,26 +126,20 @@ fn every_catalog_type_is_priced_in_the_new_regions() {
                 _ => assert!(r.pico_usd > us.pico_usd, "{} in {region}", t.name),
             }
         }
-        let sao_paulo = t.on_demand.get("sa-east-1").map(|p| p.price);
-        if t.name.starts_with("r5.") || t.name.starts_with("r6i.") {
-            assert_eq!(sao_paulo, None, "{}", t.name);
-        } else {
-            let sp = sao_paulo.unwrap_or_else(|| panic!("{} has no sa-east-1 price", t.name));
-            for region in NEW {
-                let r = t.on_demand[region].price;
-                assert!(
-                    sp.pico_usd > r.pico_usd,
-                    "{} in sa-east-1 and {region}",
-                    t.name
-                );
-            }
+        let sp = t
+            .on_demand
+            .get("sa-east-1")
+            .unwrap_or_else(|| panic!("{} has no sa-east-1 price", t.name))
+            .price;
+        for region in NEW {
+            let r = t.on_demand[region].price;
+            assert!(
+                sp.pico_usd > r.pico_usd,
+                "{} in sa-east-1 and {region}",
+                t.name
+            );
         }
     }
-    let priced = types
-        .iter()
-        .filter(|t| t.on_demand.contains_key("sa-east-1"))
-        .count();
-    assert_eq!(priced, 30);
     let price = |name: &str, region: &str| c.instance_type(name).unwrap().on_demand[region].price;
     for (name, region, want) in [
         ("c7g.large", "us-east-2", "0.0723"),
@@ -163,6 +158,8 @@ fn every_catalog_type_is_priced_in_the_new_regions() {
         ("c7g.2xlarge", "sa-east-1", "0.4443"),
         ("c6i.large", "sa-east-1", "0.131"),
         ("t3.medium", "sa-east-1", "0.0672"),
+        ("r5.large", "sa-east-1", "0.201"),
+        ("r6i.2xlarge", "sa-east-1", "0.804"),
     ] {
         assert_eq!(
             price(name, region),
@@ -213,12 +210,12 @@ fn prices_list_the_nine_instance_regions() {
     }
 }
 
-/// São Paulo: the listing limited to it prices 30 of the 36 types, not r5
-/// or r6i; an EC2 run there with an r5 type is refused at load (exit 2, no
-/// panic), naming the type, the Region, `prices import` and the listing.
-/// (The same refusal is in regions.rs and tests/broken.)
+/// São Paulo: the listing limited to it prices all 36 types. With a catalog
+/// that lacks r5.xlarge there, an EC2 run with it is refused at load (exit
+/// 2, no panic), naming the type, the Region, `prices import` and the
+/// listing. (The same refusal is in regions.rs and errors.rs.)
 #[test]
-fn sao_paulo_prices_thirty_types_and_names_prices_import_for_the_rest() {
+fn sao_paulo_prices_every_type_and_a_missing_one_names_prices_import() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = bin(
         &["prices", "ec2", "--region", "sa-east-1", "--format", "json"],
@@ -230,14 +227,24 @@ fn sao_paulo_prices_thirty_types_and_names_prices_import_for_the_rest() {
     assert_eq!(types.len(), 36);
     for t in types {
         let prices = t["on_demand_usd_per_hour"].as_object().unwrap();
-        let name = t["name"].as_str().unwrap();
-        let unpriced = name.starts_with("r5.") || name.starts_with("r6i.");
-        assert_eq!(prices.is_empty(), unpriced, "{t}");
-        if name == "c5.xlarge" {
+        assert_eq!(prices.len(), 1, "{t}");
+        if t["name"] == "c5.xlarge" {
             assert_eq!(prices["sa-east-1"], 0.262);
         }
+        if t["name"] == "r5.xlarge" {
+            assert_eq!(prices["sa-east-1"], 0.402);
+        }
     }
-    let case = Case::new(&cluster("sa-east-1", "r5.xlarge"), None);
+    let text = cluster("sa-east-1", "r5.xlarge").replace(
+        "region = \"sa-east-1\"\n",
+        "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
+    );
+    let case = Case::new(&text, None);
+    std::fs::write(
+        case.dir().join("cat.toml"),
+        crate::common::catalog_without_price("r5.xlarge", "sa-east-1"),
+    )
+    .unwrap();
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");
@@ -257,6 +264,7 @@ fn sao_paulo_prices_thirty_types_and_names_prices_import_for_the_rest() {
 ///   c7g.2xlarge: 4 x $0.4443 = $1.7772 (the offer's four decimals, not 4 x
 ///                the large's $0.1111)
 ///   t3.medium:   4 x $0.0672 = $0.2688
+///   r6i.xlarge:  4 x $0.402  = $1.608
 /// plus 2 public IPv4 addresses x 2 h x $0.005 = $0.02.
 #[test]
 fn two_instances_for_two_hours_in_sao_paulo() {
@@ -264,6 +272,7 @@ fn two_instances_for_two_hours_in_sao_paulo() {
         ("m5.large", 0.612, "0.612"),
         ("c7g.2xlarge", 1.7772, "1.7772"),
         ("t3.medium", 0.2688, "0.2688"),
+        ("r6i.xlarge", 1.608, "1.608"),
     ] {
         let ran = run(&Case::new(&cluster("sa-east-1", itype), None), &[]);
         let p = ran.platform("c");
@@ -288,11 +297,18 @@ fn two_instances_for_two_hours_in_sao_paulo() {
 /// single-type list is not offered an empty one).
 #[test]
 fn an_unpriced_type_in_a_list_can_be_dropped() {
-    let text = cluster("sa-east-1", "m5.large").replace(
-        "instance_types = [\"m5.large\"]",
-        "instance_types = [\"m5.large\", \"r6i.xlarge\"]",
-    );
+    let text = cluster("sa-east-1", "m5.large")
+        .replace(
+            "instance_types = [\"m5.large\"]",
+            "instance_types = [\"m5.large\", \"r6i.xlarge\"]",
+        )
+        .replace(
+            "region = \"sa-east-1\"\n",
+            "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
+        );
+    let catalog = crate::common::catalog_without_price("r6i.xlarge", "sa-east-1");
     let case = Case::new(&text, None);
+    std::fs::write(case.dir().join("cat.toml"), &catalog).unwrap();
     let err = fargate_sim::scenario::load(&case.path, &Default::default())
         .err()
         .unwrap()
@@ -303,7 +319,14 @@ fn an_unpriced_type_in_a_list_can_be_dropped() {
         err.contains("or take r6i.xlarge out of instance_types"),
         "{err}"
     );
-    let one = Case::new(&cluster("sa-east-1", "r6i.xlarge"), None);
+    let one = Case::new(
+        &cluster("sa-east-1", "r6i.xlarge").replace(
+            "region = \"sa-east-1\"\n",
+            "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
+        ),
+        None,
+    );
+    std::fs::write(one.dir().join("cat.toml"), &catalog).unwrap();
     let err = fargate_sim::scenario::load(&one.path, &Default::default())
         .err()
         .unwrap()

@@ -323,24 +323,25 @@ name = "f"
 kind = "fargate"
 "#;
     // Fargate in Frankfurt needs only the address rate, which every Region
-    // has; Frankfurt has no custom metric rate (tests/it/around_regions.rs).
+    // has; Frankfurt has the NLB's hour but no NLCU rate
+    // (tests/it/around_regions.rs).
     let case = Case::new(text, None);
     let ran = run(&case, &[]);
     assert!(charge(ran.platform("f"), "public_ipv4") > 0.0);
-    let nat = Case::new(
+    let nlb = Case::new(
         &text.replace(
-            "kind = \"fargate\"",
-            "kind = \"fargate\"\nbill = { container_insights = true }",
+            "[workload]\n",
+            "[workload]\n[[workload.services]]\nname = \"api\"\ncpu = 1\nmemory = \"2GiB\"\nreplicas = { min = 1, max = 1 }\nservice_time = \"20ms\"\nrequests = { curve = \"constant\", rate = \"1/s\", arrivals = \"even\" }\nload_balancer = \"nlb\"\n",
         ),
         None,
     );
-    std::fs::write(nat.dir().join("s.toml"), &nat.text).unwrap();
-    let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], nat.dir());
+    std::fs::write(nlb.dir().join("s.toml"), &nlb.text).unwrap();
+    let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], nlb.dir());
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("custom_metric_month")
+        err.contains("nlb_nlcu_hour")
             && err.contains("eu-central-1")
-            && err.contains("leave_out"),
+            && err.contains("leave_out = [\"load_balancer\"]"),
         "{err}"
     );
 }
