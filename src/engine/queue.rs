@@ -405,7 +405,7 @@ mod tests {
         // stays near what is pending.
         let mut q = EventQueue::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |x: &mut u64| {
+        let next = |x: &mut u64| {
             *x ^= *x << 13;
             *x ^= *x >> 7;
             *x ^= *x << 17;

@@ -60,7 +60,7 @@ pub fn undone_work(p: &PlatformSummary) -> Option<String> {
         } else {
             t.unschedulable_reasons
                 .iter()
-                .map(|(r, n)| format!("{} {r}", count(*n)))
+                .map(|(r, n)| format!("{} because {r}", count(*n)))
                 .collect()
         };
         parts.push(format!(

@@ -652,12 +652,16 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         .iter()
         .filter(|p| p.tasks.unschedulable > 0)
         .map(|p| {
-            let reasons: Vec<String> = p
-                .tasks
-                .unschedulable_reasons
-                .iter()
-                .map(|(r, n)| format!("{n} {r}"))
-                .collect();
+            // One reason alone needs no count; several say how many each.
+            let reasons: Vec<String> = if p.tasks.unschedulable_reasons.len() == 1 {
+                p.tasks.unschedulable_reasons.keys().cloned().collect()
+            } else {
+                p.tasks
+                    .unschedulable_reasons
+                    .iter()
+                    .map(|(r, n)| format!("{n} because {r}"))
+                    .collect()
+            };
             let too_large = p
                 .tasks
                 .unschedulable_reasons

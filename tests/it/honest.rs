@@ -365,7 +365,7 @@ kind = "fargate"
     let (code, out, err) = bin(&["validate", "scenario.toml"], case.dir());
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("warning: platform `fargate` can never run 3 of 3 task(s): 3 32 vCPU is above the largest size (16 vCPU); a run counts them as not run and leaves them out of its cost\n"),
+        out.contains("warning: platform `fargate` can never run 3 of 3 task(s): 32 vCPU is above the largest size (16 vCPU); a run counts them as not run and leaves them out of its cost\n"),
         "{out}"
     );
     let (code, out, err) = bin(&["run", "scenario.toml", "--out", "r"], case.dir());
@@ -374,6 +374,39 @@ kind = "fargate"
         out.contains("warning: fargate: 3 of 3 tasks not run (3 could never run: 32 vCPU is above the largest size (16 vCPU))\n"),
         "{out}"
     );
+}
+
+/// Two reasons a task cannot run: each says how many tasks it stops, in
+/// words ("2 because …"), not a count run into the reason's own number.
+#[test]
+fn several_reasons_a_task_cannot_run_each_say_how_many() {
+    let scenario = r#"
+name = "too-big"
+[workload]
+trace = "trace.csv"
+[[platforms]]
+name = "fargate"
+kind = "fargate"
+"#;
+    let mut t = trace(2, 60, 32.0, 65536);
+    t.push_str("t9,0,60,1,200000\n");
+    let case = Case::new(scenario, Some(&t));
+    let (code, out, err) = bin(&["validate", "scenario.toml"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    let both = [
+        "2 because 32 vCPU is above the largest size (16 vCPU)",
+        "1 because 200000 MiB is above the largest size (120 GiB)",
+    ];
+    assert!(out.contains("can never run 3 of 3 task(s): "), "{out}");
+    for want in both {
+        assert!(out.contains(want), "no `{want}` in\n{out}");
+    }
+    let (code, out, err) = bin(&["run", "scenario.toml", "--out", "r"], case.dir());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(3 could never run: "), "{out}");
+    for want in both {
+        assert!(out.contains(want), "no `{want}` in\n{out}");
+    }
 }
 
 #[test]
