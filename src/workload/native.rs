@@ -9,6 +9,7 @@
 //! (`trace convert`, tests, benchmarks) are here too.
 
 pub(crate) use super::native_rows::{RawRow, RowChecker, Values};
+use super::native_rows::{null_number, show_number};
 use super::task::{Task, TaskStream, WorkloadError};
 use crate::io::csv::{quote, split_csv, split_csv_ranges};
 use crate::io::lines::ByteLines;
@@ -539,50 +540,9 @@ impl ParquetRows {
                         };
                         self.checker
                             .check_values(line, &row, &values)
-                            .map_err(|e| match e {
-                                // Numbers carry no text: show the value.
-                                WorkloadError::BadValue {
-                                    path,
-                                    line,
-                                    column,
-                                    value,
-                                    expected,
-                                } if value.is_empty() => {
-                                    let idx = [
-                                        "",
-                                        "submit_s",
-                                        "duration_s",
-                                        "cpu_vcpu",
-                                        "memory_mib",
-                                        "storage_gib",
-                                    ]
-                                    .iter()
-                                    .position(|c| *c == column);
-                                    let value = idx
-                                        .and_then(num)
-                                        .map_or_else(String::new, |v| v.to_string());
-                                    WorkloadError::BadValue {
-                                        path,
-                                        line,
-                                        column,
-                                        value,
-                                        expected,
-                                    }
-                                }
-                                other => other,
-                            })
+                            .map_err(|e| show_number(e, num))
                     }
-                    _ => {
-                        let missing = (1..=4).find(|c| num(*c).is_none()).unwrap_or(1);
-                        Err(WorkloadError::BadValue {
-                            path: self.path.clone(),
-                            line,
-                            column: ["", "submit_s", "duration_s", "cpu_vcpu", "memory_mib"]
-                                [missing],
-                            value: "null".into(),
-                            expected: "expected a number".into(),
-                        })
-                    }
+                    _ => Err(null_number(self.path.clone(), line, num)),
                 }
             } else {
                 let owned: Vec<String> = (1..=5)

@@ -20,7 +20,7 @@
 //! `vcpu_to_milli`, `RowChecker::group`), and for memory and storage it
 //! takes a whole number `x` in range, where `x.ceil() as u32` is `x as u32`.
 
-use super::native_rows::{RawRow, RowChecker, Values};
+use super::native_rows::{RawRow, RowChecker, Values, null_number, show_number};
 use super::task::{Task, WorkloadError};
 use crate::io::table::{NumberColumn, Numbers, StrColumn, Strs, Table, TableError};
 use crate::time::seconds_to_sim;
@@ -258,14 +258,7 @@ fn general_task(
     let (Some(submit_s), Some(duration_s), Some(cpu_vcpu), Some(memory_mib)) =
         (num(1), num(2), num(3), num(4))
     else {
-        let missing = (1..=4).find(|c| num(*c).is_none()).unwrap_or(1);
-        return Err(WorkloadError::BadValue {
-            path: checker.path.clone(),
-            line,
-            column: ["", "submit_s", "duration_s", "cpu_vcpu", "memory_mib"][missing],
-            value: "null".into(),
-            expected: "expected a number".into(),
-        });
+        return Err(null_number(checker.path.clone(), line, num));
     };
     let values = Values {
         submit_s,
@@ -277,36 +270,5 @@ fn general_task(
     };
     checker
         .check_values(line, &row, &values)
-        .map_err(|e| match e {
-            // Numbers carry no text: show the value.
-            WorkloadError::BadValue {
-                path,
-                line,
-                column,
-                value,
-                expected,
-            } if value.is_empty() => {
-                let idx = [
-                    "",
-                    "submit_s",
-                    "duration_s",
-                    "cpu_vcpu",
-                    "memory_mib",
-                    "storage_gib",
-                ]
-                .iter()
-                .position(|c| *c == column);
-                let value = idx
-                    .and_then(num)
-                    .map_or_else(String::new, |v| v.to_string());
-                WorkloadError::BadValue {
-                    path,
-                    line,
-                    column,
-                    value,
-                    expected,
-                }
-            }
-            other => other,
-        })
+        .map_err(|e| show_number(e, num))
 }

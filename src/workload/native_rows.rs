@@ -296,3 +296,55 @@ impl RowChecker {
 
 /// The usage columns, in `RawRow::usage` order.
 const USAGE_COLUMNS: [&str; 4] = ["cpu_avg", "cpu_max", "memory_avg_mib", "memory_max_mib"];
+
+/// The number columns, by index in the native trace's column order.
+const NUMBER_COLUMNS: [&str; 6] = [
+    "",
+    "submit_s",
+    "duration_s",
+    "cpu_vcpu",
+    "memory_mib",
+    "storage_gib",
+];
+
+/// A value error of a row read from typed number columns: such a column
+/// has no text to show, so the error shows the number (`num` gives the
+/// row's value of a column by index).
+pub fn show_number(e: WorkloadError, num: impl Fn(usize) -> Option<f64>) -> WorkloadError {
+    match e {
+        WorkloadError::BadValue {
+            path,
+            line,
+            column,
+            value,
+            expected,
+        } if value.is_empty() => {
+            let value = NUMBER_COLUMNS
+                .iter()
+                .position(|c| *c == column)
+                .and_then(num)
+                .map_or_else(String::new, |v| v.to_string());
+            WorkloadError::BadValue {
+                path,
+                line,
+                column,
+                value,
+                expected,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The error of a row whose required number is null: the first of the four
+/// required columns (`num` gives the row's value by index) that has none.
+pub fn null_number(path: PathBuf, line: u64, num: impl Fn(usize) -> Option<f64>) -> WorkloadError {
+    let missing = (1..=4).find(|c| num(*c).is_none()).unwrap_or(1);
+    WorkloadError::BadValue {
+        path,
+        line,
+        column: NUMBER_COLUMNS[missing],
+        value: "null".into(),
+        expected: "expected a number".into(),
+    }
+}

@@ -32,6 +32,22 @@ impl Case {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// A case whose scenario (with a line `region = "REGION"`) prices from
+    /// `cat.toml` beside it: the built-in catalog without `itype`'s price in
+    /// `region` (see [`catalog_without_price`]).
+    pub fn without_price(scenario: &str, itype: &str, region: &str) -> Case {
+        let line = format!("region = \"{region}\"\n");
+        assert!(scenario.contains(&line), "no `{line}` in the scenario");
+        let text = scenario.replacen(&line, &format!("{line}pricing = \"cat.toml\"\n"), 1);
+        let case = Case::new(&text, None);
+        std::fs::write(
+            case.dir().join("cat.toml"),
+            catalog_without_price(itype, region),
+        )
+        .unwrap();
+        case
+    }
 }
 
 /// The result of running a case through the library.

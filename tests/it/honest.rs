@@ -351,9 +351,8 @@ kind = "fargate"
     assert!(!printed.contains("running at end"), "{printed}");
 }
 
-#[test]
-fn validate_and_run_say_which_tasks_can_never_run() {
-    let scenario = r#"
+/// Fargate alone, on `trace.csv`.
+const TOO_BIG: &str = r#"
 name = "too-big"
 [workload]
 trace = "trace.csv"
@@ -361,7 +360,10 @@ trace = "trace.csv"
 name = "fargate"
 kind = "fargate"
 "#;
-    let case = Case::new(scenario, Some(&trace(3, 60, 32.0, 65536)));
+
+#[test]
+fn validate_and_run_say_which_tasks_can_never_run() {
+    let case = Case::new(TOO_BIG, Some(&trace(3, 60, 32.0, 65536)));
     let (code, out, err) = bin(&["validate", "scenario.toml"], case.dir());
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -380,17 +382,9 @@ kind = "fargate"
 /// words ("2 because …"), not a count run into the reason's own number.
 #[test]
 fn several_reasons_a_task_cannot_run_each_say_how_many() {
-    let scenario = r#"
-name = "too-big"
-[workload]
-trace = "trace.csv"
-[[platforms]]
-name = "fargate"
-kind = "fargate"
-"#;
     let mut t = trace(2, 60, 32.0, 65536);
     t.push_str("t9,0,60,1,200000\n");
-    let case = Case::new(scenario, Some(&t));
+    let case = Case::new(TOO_BIG, Some(&t));
     let (code, out, err) = bin(&["validate", "scenario.toml"], case.dir());
     assert_eq!(code, 0, "{err}");
     let both = [

@@ -121,16 +121,11 @@ fn every_catalog_type_has_an_irish_and_a_tokyo_price() {
 /// `prices import`.
 #[test]
 fn a_region_without_an_instance_price_still_names_prices_import() {
-    let text = cluster_of("sa-east-1", "r5.large").replace(
-        "region = \"sa-east-1\"\n",
-        "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
+    let case = Case::without_price(
+        &cluster_of("sa-east-1", "r5.large"),
+        "r5.large",
+        "sa-east-1",
     );
-    let case = Case::new(&text, None);
-    std::fs::write(
-        case.dir().join("cat.toml"),
-        crate::common::catalog_without_price("r5.large", "sa-east-1"),
-    )
-    .unwrap();
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");

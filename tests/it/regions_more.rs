@@ -235,16 +235,7 @@ fn sao_paulo_prices_every_type_and_a_missing_one_names_prices_import() {
             assert_eq!(prices["sa-east-1"], 0.402);
         }
     }
-    let text = cluster("sa-east-1", "r5.xlarge").replace(
-        "region = \"sa-east-1\"\n",
-        "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
-    );
-    let case = Case::new(&text, None);
-    std::fs::write(
-        case.dir().join("cat.toml"),
-        crate::common::catalog_without_price("r5.xlarge", "sa-east-1"),
-    )
-    .unwrap();
+    let case = Case::without_price(&cluster("sa-east-1", "r5.xlarge"), "r5.xlarge", "sa-east-1");
     std::fs::copy(&case.path, case.dir().join("s.toml")).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], case.dir());
     assert_eq!(code, 2, "{err}");
@@ -297,18 +288,11 @@ fn two_instances_for_two_hours_in_sao_paulo() {
 /// single-type list is not offered an empty one).
 #[test]
 fn an_unpriced_type_in_a_list_can_be_dropped() {
-    let text = cluster("sa-east-1", "m5.large")
-        .replace(
-            "instance_types = [\"m5.large\"]",
-            "instance_types = [\"m5.large\", \"r6i.xlarge\"]",
-        )
-        .replace(
-            "region = \"sa-east-1\"\n",
-            "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
-        );
-    let catalog = crate::common::catalog_without_price("r6i.xlarge", "sa-east-1");
-    let case = Case::new(&text, None);
-    std::fs::write(case.dir().join("cat.toml"), &catalog).unwrap();
+    let text = cluster("sa-east-1", "m5.large").replace(
+        "instance_types = [\"m5.large\"]",
+        "instance_types = [\"m5.large\", \"r6i.xlarge\"]",
+    );
+    let case = Case::without_price(&text, "r6i.xlarge", "sa-east-1");
     let err = fargate_sim::scenario::load(&case.path, &Default::default())
         .err()
         .unwrap()
@@ -319,14 +303,11 @@ fn an_unpriced_type_in_a_list_can_be_dropped() {
         err.contains("or take r6i.xlarge out of instance_types"),
         "{err}"
     );
-    let one = Case::new(
-        &cluster("sa-east-1", "r6i.xlarge").replace(
-            "region = \"sa-east-1\"\n",
-            "region = \"sa-east-1\"\npricing = \"cat.toml\"\n",
-        ),
-        None,
+    let one = Case::without_price(
+        &cluster("sa-east-1", "r6i.xlarge"),
+        "r6i.xlarge",
+        "sa-east-1",
     );
-    std::fs::write(one.dir().join("cat.toml"), &catalog).unwrap();
     let err = fargate_sim::scenario::load(&one.path, &Default::default())
         .err()
         .unwrap()
