@@ -379,8 +379,8 @@ max = 1
 
 /// What a Region still lacks is refused at load time, by the binary too
 /// (exit 2, never a panic), naming the key, the Region, where to add it and
-/// the `leave_out` that does without: an NLB in Ohio, Oregon or Frankfurt
-/// (the hour is sourced there, the NLCU rate is not).
+/// the `leave_out` that does without: an NLB in Ohio or Oregon (the hour is
+/// sourced there, the NLCU rate is not).
 #[test]
 fn a_region_still_missing_a_key_names_what_to_add() {
     let service = r#"[[workload.services]]
@@ -394,7 +394,6 @@ requests = { curve = "constant", rate = "1/s", arrivals = "even" }
     for (region, balancer, key) in [
         ("us-east-2", "nlb", "nlb_nlcu_hour"),
         ("us-west-2", "nlb", "nlb_nlcu_hour"),
-        ("eu-central-1", "nlb", "nlb_nlcu_hour"),
     ] {
         let text = format!(
             "name = \"m\"\nregion = \"{region}\"\nhorizon = \"1h\"\n[workload]\n{service}load_balancer = \"{balancer}\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n"

@@ -306,11 +306,12 @@ for name, total in rows:
 }
 
 /// A Region without a rate is refused with what to add; a leave_out does
-/// without it.
+/// without it. Frankfurt prices the NLB's capacity unit as N. Virginia does
+/// ($0.006) and its hour at $0.027 (against $0.0225).
 #[test]
 fn a_missing_regional_rate_names_what_to_add() {
     let text = r#"name = "r"
-region = "eu-central-1"
+region = "us-east-2"
 horizon = "1h"
 [workload]
 [[workload.generators]]
@@ -322,26 +323,46 @@ sizes = [{ cpu = 1, memory = "2GiB" }]
 name = "f"
 kind = "fargate"
 "#;
-    // Fargate in Frankfurt needs only the address rate, which every Region
-    // has; Frankfurt has the NLB's hour but no NLCU rate
-    // (tests/it/around_regions.rs).
+    // Fargate in Ohio needs only the address rate, which every Region has;
+    // Ohio has the NLB's hour but no NLCU rate (tests/it/around_regions.rs).
     let case = Case::new(text, None);
     let ran = run(&case, &[]);
     assert!(charge(ran.platform("f"), "public_ipv4") > 0.0);
-    let nlb = Case::new(
-        &text.replace(
-            "[workload]\n",
-            "[workload]\n[[workload.services]]\nname = \"api\"\ncpu = 1\nmemory = \"2GiB\"\nreplicas = { min = 1, max = 1 }\nservice_time = \"20ms\"\nrequests = { curve = \"constant\", rate = \"1/s\", arrivals = \"even\" }\nload_balancer = \"nlb\"\n",
-        ),
-        None,
+    let with_nlb = text.replace(
+        "[workload]\n",
+        "[workload]\n[[workload.services]]\nname = \"api\"\ncpu = 1\nmemory = \"2GiB\"\nreplicas = { min = 1, max = 1 }\nservice_time = \"20ms\"\nrequests = { curve = \"constant\", rate = \"1/s\", arrivals = \"even\" }\nload_balancer = \"nlb\"\n",
     );
+    let nlb = Case::new(&with_nlb, None);
     std::fs::write(nlb.dir().join("s.toml"), &nlb.text).unwrap();
     let (code, _, err) = bin(&["run", "s.toml", "-q", "--out", "o"], nlb.dir());
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("nlb_nlcu_hour")
-            && err.contains("eu-central-1")
+            && err.contains("us-east-2")
             && err.contains("leave_out = [\"load_balancer\"]"),
         "{err}"
+    );
+    // The same NLB in Frankfurt and in N. Virginia: the same capacity units
+    // at the same $0.006, an hour at $0.027 against $0.0225.
+    let bill = |region: &str| {
+        let case = Case::new(
+            &with_nlb.replace("region = \"us-east-2\"", &format!("region = \"{region}\"")),
+            None,
+        );
+        let ran = run(&case, &[]);
+        let p = ran.platform("f");
+        (
+            charge(p, "load_balancer_hours"),
+            charge(p, "load_balancer_capacity"),
+        )
+    };
+    let (frankfurt_hours, frankfurt_units) = bill("eu-central-1");
+    let (virginia_hours, virginia_units) = bill("us-east-1");
+    assert!((frankfurt_hours - 0.027).abs() < 1e-12, "{frankfurt_hours}");
+    assert!((virginia_hours - 0.0225).abs() < 1e-12, "{virginia_hours}");
+    assert!(virginia_units > 0.0);
+    assert!(
+        (frankfurt_units - virginia_units).abs() < 1e-15,
+        "{frankfurt_units} {virginia_units}"
     );
 }
