@@ -2,13 +2,15 @@
 //! ([`csv`]), lines read from large blocks ([`lines`]) and tables of typed
 //! columns read and written as Parquet or CSV ([`table`], the only module
 //! that calls the dataframe library), and phase timings for developers
-//! ([`timings`]), and sets of files put in place together ([`staged`]).
+//! ([`timings`]), sets of files put in place together ([`staged`]), and
+//! helper threads that yield their core to the simulation ([`priority`]).
 //! Nothing here knows a task, a platform or a scenario; nothing here
 //! imports the rest of the crate.
 
 pub mod csv;
 pub mod files;
 pub mod lines;
+pub mod priority;
 pub mod staged;
 pub mod table;
 pub mod timings;

@@ -94,6 +94,7 @@ fn read(
     mut senders: Vec<Option<SyncSender<Message>>>,
     recycled: Receiver<Vec<Task>>,
 ) {
+    crate::io::priority::lower_this_thread();
     let mut last_counts = BTreeMap::new();
     loop {
         let mut tasks = recycled

@@ -409,7 +409,10 @@ impl ParquetRows {
             let path = self.path.clone();
             std::thread::Builder::new()
                 .name("parquet decoder".into())
-                .spawn(move || decode_chunks(file, wanted, skippable, path, tx))
+                .spawn(move || {
+                    crate::io::priority::lower_this_thread();
+                    decode_chunks(file, wanted, skippable, path, tx)
+                })
                 .map_err(|source| WorkloadError::Io {
                     path: self.path.clone(),
                     source,

@@ -211,6 +211,7 @@ fn split(
     inputs: Vec<SyncSender<Input>>,
     spare: Receiver<Vec<u8>>,
 ) {
+    crate::io::priority::lower_this_thread();
     let mut k = 0usize;
     let mut send = |msg: Input| -> bool {
         let ok = inputs[k % inputs.len()].send(msg).is_ok();
@@ -305,6 +306,7 @@ fn parse_blocks(
     on_bad_row: OnBadRow,
     check_order: bool,
 ) {
+    crate::io::priority::lower_this_thread();
     let mut checker = RowChecker::new(path);
     checker.check_order = false;
     let mut ranges = Vec::with_capacity(16);
