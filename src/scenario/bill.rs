@@ -295,8 +295,14 @@ pub fn settings(
             endpoint_count: defaults.vpc_endpoints_per_zone,
         };
         if !matches!(spec, PlatformSpec::Function(_)) {
-            check_rates(&s, is_ec2, region, catalog)
-                .map_err(|m| invalid(format!("platforms[{i}].region"), m))?;
+            // The key that set the Region: the platform's own, or the
+            // scenario's that it inherits.
+            let field = if p.region.is_some() {
+                format!("platforms[{i}].region")
+            } else {
+                "region".to_string()
+            };
+            check_rates(&s, is_ec2, region, catalog).map_err(|m| invalid(field, m))?;
         }
         out.push(s);
     }

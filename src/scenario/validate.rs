@@ -305,13 +305,20 @@ fn fargate(
             "Fargate Spot is Linux only; use capacity = \"on_demand\"",
         ));
     }
+    // The key that set the Region: the platform's own, or the scenario's
+    // that it inherits.
+    let region_key = if f.region.is_some() {
+        format!("{key}.region")
+    } else {
+        "region".to_string()
+    };
     let region = f.region.clone().unwrap_or_else(|| region.to_string());
     for p in Provider::BOTH.into_iter().filter(|p| strategy.uses(*p)) {
         catalog
             .fargate_rates(&region, os, arch, p.capacity())
             .map_err(|m| {
                 let hint = catalog.region_hint(&region);
-                invalid(format!("{key}.region"), format!("{m}{hint}"))
+                invalid(&region_key, format!("{m}{hint}"))
             })?;
     }
     // "Accounts launching only Amazon EKS pods have a burst rate of 20"

@@ -422,8 +422,19 @@ fn a_near_miss_key_or_region_gets_did_you_mean() {
         &[],
         &["spott", "did you mean `spot`?"],
     );
+    // The scenario's own `region`, inherited by the platform, is the key
+    // named; a platform's own is named as the platform's.
     check(
         &GOOD.replace("name = \"ok\"", "name = \"ok\"\nregion = \"us-east1\""),
+        TRACE,
+        &[],
+        &["`region`", "us-east1", "did you mean `us-east-1`?"],
+    );
+    check(
+        &GOOD.replace(
+            "kind = \"fargate\"",
+            "kind = \"fargate\"\nregion = \"us-east1\"",
+        ),
         TRACE,
         &[],
         &[
