@@ -10,8 +10,14 @@
 //! gives the simulation thread its turns first; where a core is free the
 //! helper runs at full speed all the same.
 
-/// Nice value added to a background thread.
-const NICER_BY: i32 = 5;
+/// Nice value added to a background thread. At +10 a helper weighs about a
+/// tenth of the simulation thread with the scheduler, so four helpers
+/// together still weigh less than it and it keeps its core; at +5 (a third
+/// each) four of them outweighed it. Measured on two cores (docs/performance.md,
+/// issue 24 sixth round): +5 took the 1 M-task 5/s run from 0.182 to 0.176 s,
+/// +10 to 0.169 s; +19 gained no more there and cost the three-platform
+/// Alibaba run, whose one reader feeds three simulation threads, 0.8 s.
+const NICER_BY: i32 = 10;
 
 /// Lowers the calling thread's scheduling priority (Linux keeps a nice value
 /// per thread). Best effort: a failure changes nothing but speed, so it is
