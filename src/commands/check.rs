@@ -234,15 +234,8 @@ impl Validation {
             if p.never_runs_reasons.is_empty() {
                 continue;
             }
-            // One reason alone needs no count; several say how many each.
-            let why: Vec<String> = if p.never_runs_reasons.len() == 1 {
-                p.never_runs_reasons.keys().cloned().collect()
-            } else {
-                p.never_runs_reasons
-                    .iter()
-                    .map(|(r, k)| format!("{k} because {r}"))
-                    .collect()
-            };
+            let why =
+                crate::report::compare::counted_reasons(&p.never_runs_reasons, |n| n.to_string());
             text.push_str(&format!(
                 "warning: platform `{}` can never run {} of {n} task(s): {}; a run counts them as not run and leaves them out of its cost\n",
                 p.name,

@@ -37,6 +37,22 @@ fn count(n: u64) -> String {
     thousands(&n.to_string())
 }
 
+/// Why tasks could never run, each reason in words: one reason alone as it
+/// is, several each with how many it stopped (`count` writes the number).
+/// The one wording of validate, the verdicts and `explain`.
+pub fn counted_reasons(
+    reasons: &std::collections::BTreeMap<String, u64>,
+    count: impl Fn(u64) -> String,
+) -> Vec<String> {
+    if reasons.len() == 1 {
+        return reasons.keys().cloned().collect();
+    }
+    reasons
+        .iter()
+        .map(|(r, n)| format!("{} because {r}", count(*n)))
+        .collect()
+}
+
 /// The undone work of an option in words ("2,820 of 2,820 tasks not run
 /// (2,820 could never run: …)"), or None when it left none.
 pub fn undone_work(p: &PlatformSummary) -> Option<String> {
@@ -55,14 +71,7 @@ pub fn undone_work(p: &PlatformSummary) -> Option<String> {
         ));
     }
     if t.unschedulable > 0 {
-        let reasons: Vec<String> = if t.unschedulable_reasons.len() == 1 {
-            t.unschedulable_reasons.keys().cloned().collect()
-        } else {
-            t.unschedulable_reasons
-                .iter()
-                .map(|(r, n)| format!("{} because {r}", count(*n)))
-                .collect()
-        };
+        let reasons = counted_reasons(&t.unschedulable_reasons, count);
         parts.push(format!(
             "{} could never run: {}",
             count(t.unschedulable),

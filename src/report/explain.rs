@@ -652,16 +652,8 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         .iter()
         .filter(|p| p.tasks.unschedulable > 0)
         .map(|p| {
-            // One reason alone needs no count; several say how many each.
-            let reasons: Vec<String> = if p.tasks.unschedulable_reasons.len() == 1 {
-                p.tasks.unschedulable_reasons.keys().cloned().collect()
-            } else {
-                p.tasks
-                    .unschedulable_reasons
-                    .iter()
-                    .map(|(r, n)| format!("{n} because {r}"))
-                    .collect()
-            };
+            let reasons =
+                compare::counted_reasons(&p.tasks.unschedulable_reasons, |n| n.to_string());
             let too_large = p
                 .tasks
                 .unschedulable_reasons

@@ -4,7 +4,7 @@
 //! request sizes (`[[workload.services]]` keys), checked into
 //! `pricing::around::Settings`, one per platform.
 
-use super::check::{Invalid, invalid};
+use super::check::{Invalid, invalid, region_key};
 use super::raw::{PlatformKind, RawScenario};
 use super::raw_bill::{BillDefaults, Switch};
 use crate::platform::PlatformSpec;
@@ -295,13 +295,7 @@ pub fn settings(
             endpoint_count: defaults.vpc_endpoints_per_zone,
         };
         if !matches!(spec, PlatformSpec::Function(_)) {
-            // The key that set the Region: the platform's own, or the
-            // scenario's that it inherits.
-            let field = if p.region.is_some() {
-                format!("platforms[{i}].region")
-            } else {
-                "region".to_string()
-            };
+            let field = region_key(&format!("platforms[{i}]"), p.region.is_some());
             check_rates(&s, is_ec2, region, catalog).map_err(|m| invalid(field, m))?;
         }
         out.push(s);

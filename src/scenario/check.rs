@@ -23,6 +23,17 @@ pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
     }
 }
 
+/// The key that set a platform's Region, for an error about it: the
+/// platform's own `region` when it has one (`platform` is its key, such as
+/// `platforms[0]`), else the scenario's `region` that it inherits.
+pub fn region_key(platform: &str, own_region: bool) -> String {
+    if own_region {
+        format!("{platform}.region")
+    } else {
+        "region".to_string()
+    }
+}
+
 pub fn duration(key: &str, text: &str) -> Result<SimTime, Invalid> {
     parse_duration(text).map_err(|m| invalid(key, m))
 }

@@ -305,13 +305,7 @@ fn fargate(
             "Fargate Spot is Linux only; use capacity = \"on_demand\"",
         ));
     }
-    // The key that set the Region: the platform's own, or the scenario's
-    // that it inherits.
-    let region_key = if f.region.is_some() {
-        format!("{key}.region")
-    } else {
-        "region".to_string()
-    };
+    let region_key = check::region_key(key, f.region.is_some());
     let region = f.region.clone().unwrap_or_else(|| region.to_string());
     for p in Provider::BOTH.into_iter().filter(|p| strategy.uses(*p)) {
         catalog

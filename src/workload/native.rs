@@ -360,6 +360,7 @@ fn decode_chunks(
     path: PathBuf,
     tx: SyncSender<Result<(Table, usize), WorkloadError>>,
 ) {
+    crate::io::priority::lower_this_thread();
     for (offset, len, group) in chunk_plan(&file) {
         let columns: Vec<String> = wanted
             .iter()
@@ -409,10 +410,7 @@ impl ParquetRows {
             let path = self.path.clone();
             std::thread::Builder::new()
                 .name("parquet decoder".into())
-                .spawn(move || {
-                    crate::io::priority::lower_this_thread();
-                    decode_chunks(file, wanted, skippable, path, tx)
-                })
+                .spawn(move || decode_chunks(file, wanted, skippable, path, tx))
                 .map_err(|source| WorkloadError::Io {
                     path: self.path.clone(),
                     source,

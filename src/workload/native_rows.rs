@@ -310,30 +310,17 @@ const NUMBER_COLUMNS: [&str; 6] = [
 /// A value error of a row read from typed number columns: such a column
 /// has no text to show, so the error shows the number (`num` gives the
 /// row's value of a column by index).
-pub fn show_number(e: WorkloadError, num: impl Fn(usize) -> Option<f64>) -> WorkloadError {
-    match e {
-        WorkloadError::BadValue {
-            path,
-            line,
-            column,
-            value,
-            expected,
-        } if value.is_empty() => {
-            let value = NUMBER_COLUMNS
-                .iter()
-                .position(|c| *c == column)
-                .and_then(num)
-                .map_or_else(String::new, |v| v.to_string());
-            WorkloadError::BadValue {
-                path,
-                line,
-                column,
-                value,
-                expected,
-            }
-        }
-        other => other,
+pub fn show_number(mut e: WorkloadError, num: impl Fn(usize) -> Option<f64>) -> WorkloadError {
+    if let WorkloadError::BadValue { column, value, .. } = &mut e
+        && value.is_empty()
+    {
+        *value = NUMBER_COLUMNS
+            .iter()
+            .position(|c| c == column)
+            .and_then(num)
+            .map_or_else(String::new, |v| v.to_string());
     }
+    e
 }
 
 /// The error of a row whose required number is null: the first of the four
