@@ -379,8 +379,8 @@ max = 1
 
 /// What a Region still lacks is refused at load time, by the binary too
 /// (exit 2, never a panic), naming the key, the Region, where to add it and
-/// the `leave_out` that does without: an NLB in Ohio or Oregon (the hour is
-/// sourced there, the NLCU rate is not).
+/// the `leave_out` that does without: an NLB in Ohio (the hour is sourced
+/// there, the NLCU rate is not).
 #[test]
 fn a_region_still_missing_a_key_names_what_to_add() {
     let service = r#"[[workload.services]]
@@ -391,28 +391,24 @@ replicas = { min = 1, max = 1 }
 service_time = "20ms"
 requests = { curve = "constant", rate = "1/s", arrivals = "even" }
 "#;
-    for (region, balancer, key) in [
-        ("us-east-2", "nlb", "nlb_nlcu_hour"),
-        ("us-west-2", "nlb", "nlb_nlcu_hour"),
-    ] {
-        let text = format!(
-            "name = \"m\"\nregion = \"{region}\"\nhorizon = \"1h\"\n[workload]\n{service}load_balancer = \"{balancer}\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n"
-        );
-        let case = Case::new(&text, None);
-        std::fs::write(case.dir().join("m.toml"), &text).unwrap();
-        let (code, _, err) = bin(&["run", "m.toml", "-q", "--out", "o"], case.dir());
-        assert_eq!(code, 2, "{region}: {err}");
-        assert!(
-            err.contains(&format!("`{key}`"))
-                && err.contains(region)
-                && err.contains("[[around.rates]]")
-                && err.contains("leave_out = [\"load_balancer\"]"),
-            "{region}: {err}"
-        );
-        // Left out, the run goes through and bills no load balancer.
-        let ran = run(&case, &["platforms.f.bill.leave_out=[\"load_balancer\"]"]);
-        assert_eq!(charge(ran.platform("f"), "load_balancer_hours"), 0.0);
-    }
+    let (region, balancer, key) = ("us-east-2", "nlb", "nlb_nlcu_hour");
+    let text = format!(
+        "name = \"m\"\nregion = \"{region}\"\nhorizon = \"1h\"\n[workload]\n{service}load_balancer = \"{balancer}\"\n[[platforms]]\nname = \"f\"\nkind = \"fargate\"\n"
+    );
+    let case = Case::new(&text, None);
+    std::fs::write(case.dir().join("m.toml"), &text).unwrap();
+    let (code, _, err) = bin(&["run", "m.toml", "-q", "--out", "o"], case.dir());
+    assert_eq!(code, 2, "{region}: {err}");
+    assert!(
+        err.contains(&format!("`{key}`"))
+            && err.contains(region)
+            && err.contains("[[around.rates]]")
+            && err.contains("leave_out = [\"load_balancer\"]"),
+        "{region}: {err}"
+    );
+    // Left out, the run goes through and bills no load balancer.
+    let ran = run(&case, &["platforms.f.bill.leave_out=[\"load_balancer\"]"]);
+    assert_eq!(charge(ran.platform("f"), "load_balancer_hours"), 0.0);
 }
 
 /// The built-in catalog: every Region with Fargate rates has an

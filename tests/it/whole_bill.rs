@@ -342,8 +342,8 @@ kind = "fargate"
             && err.contains("leave_out = [\"load_balancer\"]"),
         "{err}"
     );
-    // The same NLB in Frankfurt and in N. Virginia: the same capacity units
-    // at the same $0.006, an hour at $0.027 against $0.0225.
+    // The same NLB in Frankfurt, Oregon and N. Virginia: the same capacity
+    // units at the same $0.006, an hour at $0.027 against $0.0225.
     let bill = |region: &str| {
         let case = Case::new(
             &with_nlb.replace("region = \"us-east-2\"", &format!("region = \"{region}\"")),
@@ -358,7 +358,10 @@ kind = "fargate"
     };
     let (frankfurt_hours, frankfurt_units) = bill("eu-central-1");
     let (virginia_hours, virginia_units) = bill("us-east-1");
+    let (oregon_hours, oregon_units) = bill("us-west-2");
     assert!((frankfurt_hours - 0.027).abs() < 1e-12, "{frankfurt_hours}");
+    assert!((oregon_hours - 0.0225).abs() < 1e-12, "{oregon_hours}");
+    assert_eq!(oregon_units, virginia_units);
     assert!((virginia_hours - 0.0225).abs() < 1e-12, "{virginia_hours}");
     assert!(virginia_units > 0.0);
     assert!(
