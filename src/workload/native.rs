@@ -166,6 +166,8 @@ struct CsvRows {
     failed: bool,
 }
 
+impl crate::workload::TaskSource for CsvRows {}
+
 impl Iterator for CsvRows {
     type Item = Result<Task, WorkloadError>;
 
@@ -585,6 +587,8 @@ impl ParquetRows {
         Ok(out)
     }
 }
+
+impl crate::workload::TaskSource for ParquetRows {}
 
 impl Iterator for ParquetRows {
     type Item = Result<Task, WorkloadError>;

@@ -296,6 +296,8 @@ fn sort_chunks(
     })
 }
 
+impl crate::workload::TaskSource for Sorted {}
+
 impl Iterator for Sorted {
     type Item = Result<Task, WorkloadError>;
 

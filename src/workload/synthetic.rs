@@ -241,6 +241,8 @@ fn exp_sample(rng: &mut Pcg64Mcg, rate: f64) -> f64 {
     -(1.0 - rng.random::<f64>()).ln() / rate
 }
 
+impl crate::workload::TaskSource for GeneratorIter {}
+
 impl Iterator for GeneratorIter {
     type Item = Result<Task, super::task::WorkloadError>;
 

@@ -243,20 +243,74 @@ impl WorkloadError {
 }
 
 /// A stream of tasks in submit order.
-pub type TaskStream = Box<dyn Iterator<Item = Result<Task, WorkloadError>> + Send>;
+pub type TaskStream = Box<dyn TaskSource>;
+
+/// What a [`TaskStream`] is made of: an iterator of tasks that can also hand
+/// over a run of them at once.
+///
+/// A reader that forwards tasks in bulk (the fan-out to the platforms)
+/// calls [`TaskSource::next_run`]; a source that already holds its tasks in
+/// a vector (a parsed block of a native CSV trace) gives that vector itself
+/// instead of moving each task out of it and into another (issue 24). Every
+/// other source keeps the default, which takes its tasks one by one.
+pub trait TaskSource: Iterator<Item = Result<Task, WorkloadError>> + Send {
+    /// Fills `run`, given empty (its allocation may be kept by the source
+    /// for reuse), with the next tasks: up to `max` of them, or however many
+    /// a whole block holds. Ok(true) when more may follow, Ok(false) when
+    /// the stream ended with the tasks in `run` (do not ask again), Err when
+    /// it failed after them.
+    fn next_run(&mut self, run: &mut Vec<Task>, max: usize) -> Result<bool, WorkloadError> {
+        fill_run(self, run, max)
+    }
+}
+
+/// Moves tasks one by one from `source` into `run` until it holds `max` or
+/// the source ends (the default [`TaskSource::next_run`]).
+pub fn fill_run<S: Iterator<Item = Result<Task, WorkloadError>> + ?Sized>(
+    source: &mut S,
+    run: &mut Vec<Task>,
+    max: usize,
+) -> Result<bool, WorkloadError> {
+    while run.len() < max {
+        match source.next() {
+            Some(Ok(t)) => run.push(t),
+            Some(Err(e)) => return Err(e),
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+impl TaskSource for TaskStream {
+    #[inline]
+    fn next_run(&mut self, run: &mut Vec<Task>, max: usize) -> Result<bool, WorkloadError> {
+        (**self).next_run(run, max)
+    }
+}
+
+/// The iterator adapters that task streams are built from take their tasks
+/// one by one.
+type TaskResult = Result<Task, WorkloadError>;
+impl<I: Iterator + Send, F: FnMut(I::Item) -> TaskResult + Send> TaskSource
+    for std::iter::Map<I, F>
+{
+}
+impl<I: Iterator + Send, F: FnMut(I::Item) -> Option<TaskResult> + Send> TaskSource
+    for std::iter::FilterMap<I, F>
+{
+}
+impl<I: TaskSource, P: FnMut(&TaskResult) -> bool + Send> TaskSource for std::iter::Filter<I, P> {}
+impl<F: FnMut() -> Option<TaskResult> + Send> TaskSource for std::iter::FromFn<F> {}
+impl TaskSource for std::vec::IntoIter<TaskResult> {}
 
 /// Interleaves time-ordered sources into one time-ordered stream, renumbering
 /// task ids in merged order. Ties go to the source listed first.
 pub fn merge(sources: Vec<TaskStream>) -> TaskStream {
     if sources.len() == 1 {
-        let mut next_id = 0u64;
-        return Box::new(sources.into_iter().next().expect("one").map(move |r| {
-            r.map(|mut t| {
-                t.id = next_id;
-                next_id += 1;
-                t
-            })
-        }));
+        return Box::new(Numbered {
+            inner: sources.into_iter().next().expect("one"),
+            next_id: 0,
+        });
     }
     Box::new(Merge {
         heads: sources.into_iter().map(|s| (None, s)).collect(),
@@ -265,11 +319,46 @@ pub fn merge(sources: Vec<TaskStream>) -> TaskStream {
     })
 }
 
+/// One source, its tasks numbered in order; a run from the source is
+/// numbered in place.
+struct Numbered {
+    inner: TaskStream,
+    next_id: u64,
+}
+
+impl Iterator for Numbered {
+    type Item = Result<Task, WorkloadError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|r| {
+            r.map(|mut t| {
+                t.id = self.next_id;
+                self.next_id += 1;
+                t
+            })
+        })
+    }
+}
+
+impl TaskSource for Numbered {
+    fn next_run(&mut self, run: &mut Vec<Task>, max: usize) -> Result<bool, WorkloadError> {
+        let more = self.inner.next_run(run, max);
+        for t in run.iter_mut() {
+            t.id = self.next_id;
+            self.next_id += 1;
+        }
+        more
+    }
+}
+
 struct Merge {
     heads: Vec<(Option<Task>, TaskStream)>,
     primed: bool,
     next_id: u64,
 }
+
+impl TaskSource for Merge {}
 
 impl Iterator for Merge {
     type Item = Result<Task, WorkloadError>;

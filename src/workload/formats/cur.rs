@@ -868,6 +868,8 @@ impl ParquetLines {
     }
 }
 
+impl crate::workload::TaskSource for ParquetLines {}
+
 impl Iterator for ParquetLines {
     type Item = Result<Task, WorkloadError>;
 

@@ -31,8 +31,12 @@ use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-/// Bytes per block (a block is extended to the end of its last line).
-const BLOCK: usize = 512 * 1024;
+/// Bytes per block (a block is extended to the end of its last line): about
+/// 4,000 tasks of a native trace, handed to the platforms whole, so a block
+/// is also what a platform takes at a time (issue 24: 512 KB blocks of
+/// 16,000 tasks, 32 deep, left the simulation reading tasks written out of
+/// its caches long before).
+const BLOCK: usize = 128 * 1024;
 /// Fields of a line kept on the stack, as the adapter's stream does.
 const STACK_FIELDS: usize = 32;
 
@@ -520,6 +524,95 @@ fn not_utf8(line: u64, source: &dyn std::fmt::Display) -> std::io::Error {
     ))
 }
 
+impl Current {
+    /// Counts the rows skipped before the block's next task (before its
+    /// end, once every task is taken).
+    fn count_skips(&mut self, skipped: &SkipCounter) {
+        while self.next_skip <= self.taken {
+            if let Some((_, reason)) = self.parsed.skips.get(self.skip_at) {
+                skipped.add(reason);
+            }
+            self.skip_at += 1;
+            self.next_skip = self
+                .parsed
+                .skips
+                .get(self.skip_at)
+                .map_or(usize::MAX, |s| s.0);
+        }
+    }
+}
+
+impl Ordered {
+    /// Ends the block in hand, all of its tasks taken: its emptied queue
+    /// goes back to its worker, and why it stopped, if it stopped early, is
+    /// the stream's error.
+    fn close_block(&mut self) -> Option<WorkloadError> {
+        let cur = self.block.as_mut()?;
+        if self.check_order && cur.taken > 0 {
+            let last = cur.parsed.last_submit;
+            self.previous = (last, last as f64 / 1e6);
+        }
+        // The worker may have finished: then the queue just goes.
+        let _ = self.recycle[cur.worker].send(std::mem::take(&mut cur.parsed.tasks));
+        let line = self.lines_before + cur.parsed.lines;
+        let stop = cur.parsed.stop.take();
+        self.lines_before = line;
+        self.block = None;
+        Some(match stop? {
+            Stop::Bad(b) => bad_row_error(&self.path, line, b),
+            Stop::Order { submit, previous_s } => WorkloadError::OutOfOrder {
+                path: self.path.clone(),
+                line,
+                submit_s: submit as f64 / 1e6,
+                previous_s,
+            },
+            Stop::NotUtf8 => {
+                let source = std::io::Error::new(
+                    ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                );
+                WorkloadError::Io {
+                    path: self.path.clone(),
+                    source: not_utf8(line, &source),
+                }
+            }
+        })
+    }
+
+    /// Takes the next block from its worker: Ok(true) when one is in hand,
+    /// Ok(false) at the end of the trace.
+    fn receive(&mut self) -> Result<bool, WorkloadError> {
+        let slot = self.next % self.results.len();
+        self.next += 1;
+        match self.results[slot].recv() {
+            Ok(Output::Parsed(parsed)) => {
+                let next_skip = parsed.skips.first().map_or(usize::MAX, |s| s.0);
+                self.block = Some(Current {
+                    parsed,
+                    worker: slot,
+                    taken: 0,
+                    skip_at: 0,
+                    next_skip,
+                });
+                Ok(true)
+            }
+            Ok(Output::Failed(source)) => Err(self.io_error(source)),
+            Ok(Output::End) => Ok(false),
+            Err(_) => Err(WorkloadError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other("the trace reader stopped unexpectedly"),
+            }),
+        }
+    }
+
+    /// The error that ends the stream; nothing follows it.
+    fn end_with(&mut self, e: WorkloadError) -> WorkloadError {
+        self.finished = true;
+        self.block = None;
+        e
+    }
+}
+
 impl Iterator for Ordered {
     type Item = Result<Task, WorkloadError>;
 
@@ -529,18 +622,7 @@ impl Iterator for Ordered {
                 return None;
             }
             if let Some(cur) = &mut self.block {
-                // Rows skipped before the next task count now.
-                while cur.next_skip <= cur.taken {
-                    if let Some((_, reason)) = cur.parsed.skips.get(cur.skip_at) {
-                        self.skipped.add(reason);
-                    }
-                    cur.skip_at += 1;
-                    cur.next_skip = cur
-                        .parsed
-                        .skips
-                        .get(cur.skip_at)
-                        .map_or(usize::MAX, |s| s.0);
-                }
+                cur.count_skips(&self.skipped);
                 if let Some(t) = cur.parsed.tasks.pop_front() {
                     // The worker checked the order within the block; the
                     // block's first task is checked against the last one's.
@@ -556,67 +638,67 @@ impl Iterator for Ordered {
                     cur.taken += 1;
                     return Some(Ok(t));
                 }
-                if self.check_order && cur.taken > 0 {
-                    let last = cur.parsed.last_submit;
-                    self.previous = (last, last as f64 / 1e6);
-                }
-                // The worker may have finished: then the queue just goes.
-                let _ = self.recycle[cur.worker].send(std::mem::take(&mut cur.parsed.tasks));
-                let line = self.lines_before + cur.parsed.lines;
-                let stop = cur.parsed.stop.take();
-                self.lines_before = line;
-                self.block = None;
-                let e = match stop {
+                match self.close_block() {
                     None => continue,
-                    Some(Stop::Bad(b)) => bad_row_error(&self.path, line, b),
-                    Some(Stop::Order { submit, previous_s }) => WorkloadError::OutOfOrder {
-                        path: self.path.clone(),
-                        line,
-                        submit_s: submit as f64 / 1e6,
-                        previous_s,
-                    },
-                    Some(Stop::NotUtf8) => {
-                        let source = std::io::Error::new(
-                            ErrorKind::InvalidData,
-                            "stream did not contain valid UTF-8",
-                        );
-                        WorkloadError::Io {
-                            path: self.path.clone(),
-                            source: not_utf8(line, &source),
-                        }
-                    }
-                };
-                return self.fail(e);
+                    Some(e) => return self.fail(e),
+                }
             }
-            let slot = self.next % self.results.len();
-            self.next += 1;
-            match self.results[slot].recv() {
-                Ok(Output::Parsed(parsed)) => {
-                    let next_skip = parsed.skips.first().map_or(usize::MAX, |s| s.0);
-                    self.block = Some(Current {
-                        parsed,
-                        worker: slot,
-                        taken: 0,
-                        skip_at: 0,
-                        next_skip,
-                    });
-                }
-                Ok(Output::Failed(source)) => {
-                    let e = self.io_error(source);
-                    return self.fail(e);
-                }
-                Ok(Output::End) => {
+            match self.receive() {
+                Ok(true) => {}
+                Ok(false) => {
                     self.finished = true;
                     return None;
                 }
-                Err(_) => {
-                    let e = WorkloadError::Io {
-                        path: self.path.clone(),
-                        source: std::io::Error::other("the trace reader stopped unexpectedly"),
-                    };
-                    return self.fail(e);
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+}
+
+impl crate::workload::TaskSource for Ordered {
+    /// Hands over a parsed block whole: the worker's vector of tasks becomes
+    /// `run`, and `run`'s empty one goes back to the worker for a later
+    /// block, so no task is moved on this thread (issue 24). The block's
+    /// skipped rows are counted as it is handed over. A block begun one task
+    /// at a time, or whose first task is out of order, goes on one by one.
+    fn next_run(&mut self, run: &mut Vec<Task>, _max: usize) -> Result<bool, WorkloadError> {
+        loop {
+            if self.finished {
+                return Ok(false);
+            }
+            let Some(cur) = &mut self.block else {
+                match self.receive() {
+                    Ok(true) => continue,
+                    Ok(false) => {
+                        self.finished = true;
+                        return Ok(false);
+                    }
+                    Err(e) => return Err(self.end_with(e)),
+                }
+            };
+            let left = cur.parsed.tasks.len();
+            if left == 0 {
+                cur.count_skips(&self.skipped);
+                match self.close_block() {
+                    None => continue,
+                    Some(e) => return Err(self.end_with(e)),
                 }
             }
+            let first_out_of_order = self.check_order
+                && cur.taken == 0
+                && cur
+                    .parsed
+                    .tasks
+                    .front()
+                    .is_some_and(|t| t.submit < self.previous.0);
+            if cur.taken > 0 || first_out_of_order || !run.is_empty() {
+                return crate::workload::fill_run(self, run, run.len() + left);
+            }
+            let spare = std::collections::VecDeque::from(std::mem::take(run));
+            *run = Vec::from(std::mem::replace(&mut cur.parsed.tasks, spare));
+            cur.taken = run.len();
+            cur.count_skips(&self.skipped);
+            return Ok(true);
         }
     }
 }
@@ -701,7 +783,88 @@ mod tests {
         for g in got {
             assert_eq!(g, want);
         }
+        runs_as_tasks(content, name, on_bad_row, &want);
         want
+    }
+
+    /// Read a run at a time (whole blocks handed over), or one task and then
+    /// runs in turn, the stream gives the same tasks, error and final skip
+    /// counts as the adapter (`want`, from [`both`]); the skip counts it
+    /// shows along the way are only as of each run's end.
+    fn runs_as_tasks(content: &[u8], name: &str, on_bad_row: OnBadRow, want: &[String]) {
+        use crate::workload::TaskSource;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        // Each side wrote its own temporary file: errors and notes name the
+        // file without its folder here.
+        let unrooted = |line: &str| match line.find(&format!("/{name}")) {
+            Some(b) => {
+                let a = line[..b].rfind([' ', '"']).map_or(0, |i| i + 1);
+                format!("{}{}", &line[..a], &line[b + 1..])
+            }
+            None => line.to_string(),
+        };
+        let strip = |line: &String| match line.find(" skipped ") {
+            Some(i) if !line.starts_with("end") => line[..i].to_string(),
+            _ => unrooted(line),
+        };
+        let want: Vec<String> = want.iter().map(strip).collect();
+        for bytes in [1, 7, 64, 1 << 20] {
+            for workers in [1, 2] {
+                for one_by_one_first in [false, true] {
+                    let counter = SkipCounter::default();
+                    let blocks = Blocks { bytes, workers };
+                    let Some((mut stream, notes)) =
+                        open_with(&path, on_bad_row, true, &counter, blocks).unwrap_or(None)
+                    else {
+                        continue;
+                    };
+                    let mut got = vec![unrooted(&format!("notes {notes:?}"))];
+                    let show = |t: &Task| {
+                        format!(
+                            "{:?} {} {} {} {} {} {:?} {}",
+                            t.label.as_ref().map(|l| l.as_str().to_string()),
+                            t.submit,
+                            t.duration,
+                            t.cpu_milli,
+                            t.memory_mib,
+                            t.storage_gib,
+                            t.group,
+                            t.usage.is_some(),
+                        )
+                    };
+                    let mut turn = 0;
+                    loop {
+                        turn += 1;
+                        if one_by_one_first && turn % 2 == 1 {
+                            match stream.next() {
+                                Some(Ok(t)) => got.push(show(&t)),
+                                Some(Err(e)) => got.push(unrooted(&format!("error: {e}"))),
+                                None => {}
+                            }
+                            if got.last().is_some_and(|l| l.starts_with("error")) {
+                                break;
+                            }
+                            continue;
+                        }
+                        let mut run = Vec::new();
+                        let more = stream.next_run(&mut run, 5);
+                        got.extend(run.iter().map(show));
+                        match more {
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => {
+                                got.push(unrooted(&format!("error: {e}")));
+                                break;
+                            }
+                        }
+                    }
+                    got.push(format!("end, skipped {:?}", counter.counts()));
+                    assert_eq!(got, want, "blocks of {bytes} bytes, {workers} workers");
+                }
+            }
+        }
     }
 
     const HEAD: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib,group\n";

@@ -231,6 +231,8 @@ impl AdapterStream {
     }
 }
 
+impl crate::workload::TaskSource for AdapterStream {}
+
 impl Iterator for AdapterStream {
     type Item = Result<Task, WorkloadError>;
 
