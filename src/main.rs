@@ -223,6 +223,12 @@ struct RunArgs {
     /// charge and hour.
     #[arg(long)]
     focus: bool,
+    /// Run N times in all, the others with other seeds (those of a sweep's
+    /// replications), and judge the gap between the cheapest options against
+    /// their noise; the files are still this run's (summary.json gains
+    /// `replications`).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replications: u32,
 }
 
 #[derive(clap::Args)]
@@ -495,6 +501,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             allow_huge: a.allow_huge,
             force: a.force,
             focus: a.focus,
+            replications: a.replications,
         })?,
         Command::Trace { command } => match command {
             TraceCommand::Inspect {

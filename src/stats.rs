@@ -285,6 +285,27 @@ pub struct SpanSummary {
     pub exact: bool,
 }
 
+/// Mean, sample standard deviation and 95% Student-t confidence half-width
+/// of `xs` (the last two None with fewer than two values); None when empty.
+/// The one interval of sweeps, `run --replications` and the self-check.
+pub fn mean_ci(xs: &[f64]) -> Option<(f64, Option<f64>, Option<f64>)> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if xs.is_empty() {
+        return None;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return Some((mean, None, None));
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    let sd = var.sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN);
+    Some((mean, Some(sd), Some(t * sd / n.sqrt())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::io::files::{prepare_dir, remove_stale, safe_file_name};
 use crate::io::staged::Staged;
 use crate::platform::{PlatformSpec, RecordSink};
 use crate::report::progress::ProgressLine;
+use crate::report::replications::Replications;
 use crate::report::tasks::TaskRecords;
 use crate::report::{assumptions, summary, table};
 use crate::scenario::{self, LoadOptions};
@@ -38,6 +39,9 @@ pub struct Args {
     pub force: bool,
     /// Also write `focus.csv`, the bill as FOCUS rows.
     pub focus: bool,
+    /// Runs in all (at least 1): the others repeat the scenario with the
+    /// seeds of a sweep's replications, to measure its noise.
+    pub replications: u32,
 }
 
 /// Runs the scenario and writes its files; returns the text to print
@@ -107,6 +111,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
     phases.mark("simulate (trace read beside)");
+    let others = other_replications(&scenario, &catalog, args.replications, args.quiet)?;
     // Every file goes in place at the end, once all are written (issue 24:
     // their flushes to disk overlap the work instead of following it).
     let out = Staged::new();
@@ -118,6 +123,13 @@ pub fn run(args: &Args) -> Result<String, Error> {
             let mut summary = summary::summarize(&scenario, result);
             summary.assumptions = assumptions::list(&scenario, &catalog);
             summary.real_bill = crate::report::real_bill::compare(&scenario, result)?;
+            if let Some((seeds, runs)) = &others {
+                let mut all = vec![summary.platforms.clone()];
+                all.extend(runs.iter().cloned());
+                let mut seeds_all = vec![scenario.seed];
+                seeds_all.extend(seeds);
+                summary.replications = Some(Replications::from_runs(seeds_all, &all));
+            }
             Ok(summary)
         },
         records.as_ref(),
@@ -171,6 +183,12 @@ pub fn run(args: &Args) -> Result<String, Error> {
                 text.push_str(&crate::report::real_bill::render_text(r));
             }
             text.push_str(&table::render(&summary));
+            if let Some(r) = &summary.replications {
+                text.push_str(&crate::report::replications::render_text(
+                    r,
+                    &summary.platforms,
+                ));
+            }
             if let Ok(source) = std::fs::read_to_string(path)
                 && let Ok(Some(sweep)) = crate::experiment::Sweep::parse(&source, path)
             {
@@ -197,6 +215,43 @@ pub fn run(args: &Args) -> Result<String, Error> {
         }
     }
     Ok(text)
+}
+
+/// The other runs of `run --replications N` (none for one): their seeds and
+/// each one's platform summaries. They write no file; only their totals
+/// are kept, for the verdicts to tell a real gap from noise.
+type OtherRuns = (Vec<u64>, Vec<Vec<crate::report::PlatformSummary>>);
+
+fn other_replications(
+    scenario: &crate::scenario::Scenario,
+    catalog: &crate::pricing::Catalog,
+    replications: u32,
+    quiet: bool,
+) -> Result<Option<OtherRuns>, Error> {
+    if replications <= 1 {
+        return Ok(None);
+    }
+    let mut seeds = Vec::new();
+    let mut runs = Vec::new();
+    for r in 1..replications {
+        if !quiet {
+            eprintln!("replication {} of {replications}", r + 1);
+        }
+        let mut again = scenario.clone();
+        again.seed = crate::experiment::plan::replication_seed(scenario.seed, r);
+        let mut output = simulate::run_with(
+            &again,
+            catalog,
+            None,
+            simulate::RunOptions {
+                series_every: None,
+                progress: None,
+            },
+        )?;
+        seeds.push(again.seed);
+        runs.push(summary::summarize(&again, &mut output).platforms);
+    }
+    Ok(Some((seeds, runs)))
 }
 
 /// The simulated time the workload's tasks span (up to the last submit),

@@ -11,26 +11,9 @@
 use super::plan::{Point, PointRuns, Sweep};
 use crate::Error;
 use crate::io::table::{self, Column, ReadError, Table};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::path::Path;
 
-/// Mean, sample standard deviation and 95% CI half-width of `xs`.
-pub fn mean_ci(xs: &[f64]) -> Option<(f64, Option<f64>, Option<f64>)> {
-    if xs.is_empty() {
-        return None;
-    }
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return Some((mean, None, None));
-    }
-    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
-    let sd = var.sqrt();
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
-    Some((mean, Some(sd), Some(t * sd / n.sqrt())))
-}
+pub use crate::stats::mean_ci;
 
 /// Axis columns are numbers when every value is one, else text.
 enum AxisCol {

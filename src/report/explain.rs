@@ -616,6 +616,32 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
                     usd(only.cost.total_usd)
                 ),
             ),
+            [first, second, ..] if summary.replications.is_some() => {
+                let r = summary.replications.as_ref().expect("guarded");
+                let judged = super::replications::judge(r, &first.name, &second.name);
+                let said = super::replications::gap_sentence(r, &first.name, &second.name)
+                    .unwrap_or_default();
+                match judged {
+                    Some(super::replications::Judged::First(_)) | None => (
+                        vec![first.name.clone()],
+                        format!(
+                            "Cheapest: {} at {}. {said}",
+                            first.name,
+                            usd(first.cost.total_usd)
+                        ),
+                    ),
+                    Some(_) => (
+                        vec![first.name.clone(), second.name.clone()],
+                        format!(
+                            "Cheapest: {} and {} cannot be told apart ({} and {} in this run). {said}",
+                            first.name,
+                            second.name,
+                            usd(first.cost.total_usd),
+                            usd(second.cost.total_usd)
+                        ),
+                    ),
+                }
+            }
             [first, second, ..]
                 if compare::same_cost(first.cost.total_usd, second.cost.total_usd) =>
             {
@@ -630,10 +656,20 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
                     ),
                 )
             }
-            [first, ..] => (
-                vec![first.name.clone()],
-                format!("Cheapest: {} at {}.", first.name, usd(first.cost.total_usd)),
-            ),
+            [first, second, ..] => {
+                let hint =
+                    super::replications::one_run_hint(first.cost.total_usd, second.cost.total_usd)
+                        .map(|h| format!(" {h}"))
+                        .unwrap_or_default();
+                (
+                    vec![first.name.clone()],
+                    format!(
+                        "Cheapest: {} at {}.{hint}",
+                        first.name,
+                        usd(first.cost.total_usd)
+                    ),
+                )
+            }
         };
         e.cheapest = Some(Cheapest { platforms, text });
         e.not_compared = field

@@ -6,6 +6,7 @@
 use super::compare;
 use super::format::{format_seconds, format_usd_cents as format_usd, thousands};
 use super::plot::{Chart, platform_color};
+use super::replications::{self, Judged};
 use super::summary::{PlatformSummary, Summary};
 
 /// Escapes text for HTML.
@@ -125,7 +126,24 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         let cheapest = compared[0];
         let runner = compared[1];
         let diff = runner.cost.total_usd - cheapest.cost.total_usd;
-        if compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd) {
+        let judged = s
+            .replications
+            .as_ref()
+            .and_then(|r| replications::judge(r, &cheapest.name, &runner.name));
+        if let Some(Judged::Neither(g) | Judged::Second(g)) = judged {
+            out.push(format!(
+                "{} and {} cannot be told apart on cost: {} and {} in this run, and {} runs (this one and {} with other seeds) do not show {} cheaper beyond their noise.",
+                cheapest.name,
+                runner.name,
+                format_usd(cheapest.cost.total_usd),
+                format_usd(runner.cost.total_usd),
+                g.runs,
+                g.runs - 1,
+                cheapest.name
+            ));
+        } else if judged.is_none()
+            && compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd)
+        {
             out.push(format!(
                 "{} and {} cost about the same ({} and {}, within {:.0}%).",
                 cheapest.name,
@@ -139,7 +157,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 "{} is the cheapest option at {}: {} ({:.1}%) less than the next, {} at {}.",
                 cheapest.name,
                 format_usd(cheapest.cost.total_usd),
-                format_usd(diff),
+                replications::gap_usd(diff),
                 if runner.cost.total_usd > 0.0 {
                     diff / runner.cost.total_usd * 100.0
                 } else {
@@ -148,6 +166,15 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 runner.name,
                 format_usd(runner.cost.total_usd)
             ));
+        }
+        match s.replications.as_ref() {
+            Some(r) => out.extend(replications::gap_sentence(r, &cheapest.name, &runner.name)),
+            None if !compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd) => out
+                .extend(replications::one_run_hint(
+                    cheapest.cost.total_usd,
+                    runner.cost.total_usd,
+                )),
+            None => {}
         }
         if compared.len() > 2 {
             let last = compared[compared.len() - 1];

@@ -19,6 +19,7 @@ pub mod lost_work;
 pub mod plot;
 pub mod progress;
 pub mod real_bill;
+pub mod replications;
 pub mod rightsizing;
 pub mod rightsizing_groups;
 pub mod rightsizing_lines;

@@ -31,6 +31,35 @@ pub struct Summary {
     /// came from AWS cost data (`format = "aws-cur"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_bill: Option<crate::report::real_bill::RealBillSummary>,
+    /// The run repeated with other seeds (`run --replications N`), when
+    /// asked: each option's total in every run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replications: Option<Replications>,
+}
+
+/// The runs' totals, written into `summary.json` as `replications`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Replications {
+    /// The seed of each run, this run's first.
+    pub seeds: Vec<u64>,
+    /// Each option's totals, in the order of the summary's platforms.
+    pub platforms: Vec<ReplicatedCost>,
+}
+
+/// One option over the runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReplicatedCost {
+    pub name: String,
+    /// The whole bill (compute and around it) of each run, in seed order.
+    pub cost_total_usd: Vec<f64>,
+    pub mean_usd: f64,
+    /// Sample standard deviation over the runs.
+    pub sd_usd: f64,
+    /// The 95% Student-t interval of the mean.
+    pub ci95_usd: [f64; 2],
+    /// Runs in which the option left work undone (see `report::compare`): its
+    /// totals there pay for less work than the others'.
+    pub runs_with_work_undone: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -901,5 +930,6 @@ pub fn summarize(scenario: &Scenario, output: &mut RunOutput) -> Summary {
             .map(|p| p.skipped_rows.clone())
             .unwrap_or_default(),
         real_bill: None,
+        replications: None,
     }
 }

@@ -37,6 +37,7 @@ mod parquet_trace;
 mod properties;
 mod regions;
 mod regions_more;
+mod replications;
 mod reports;
 mod rightsizing;
 mod rightsizing_2017;

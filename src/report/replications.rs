@@ -1,0 +1,280 @@
+//! A run repeated with other seeds (`run --replications N`): each option's
+//! whole-bill total in every run, and whether the gap between two options
+//! is larger than the runs' noise.
+//!
+//! One run cannot tell a real difference from the luck of its random draws
+//! (start-up times, Spot interruptions, sampled arrivals). The runs here use
+//! the seeds a sweep's replications use, the first being the run's own, so
+//! the files written stay those of the single run. The options of one run
+//! share its workload's random streams, so the gap between two options is
+//! judged on the paired differences, run by run, whose spread is far
+//! smaller than that of either total (common random numbers).
+
+use super::summary::PlatformSummary;
+pub use super::summary::{ReplicatedCost, Replications};
+
+/// The gap between two options over the runs: `dearer` minus `cheaper`,
+/// run by run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gap {
+    /// The mean of the paired differences, USD.
+    pub mean_usd: f64,
+    /// Its 95% Student-t half-width.
+    pub half_width_usd: f64,
+    pub runs: usize,
+}
+
+impl Gap {
+    /// Whether the interval lies wholly above zero: `dearer` costs more
+    /// beyond the runs' noise.
+    pub fn is_finding(&self) -> bool {
+        self.mean_usd - self.half_width_usd > 0.0
+    }
+}
+
+impl Replications {
+    /// Builds the record from each run's platform summaries (this run's
+    /// first), all with the same platforms in the same order.
+    pub fn from_runs(seeds: Vec<u64>, runs: &[Vec<PlatformSummary>]) -> Replications {
+        let names: Vec<&str> = runs
+            .first()
+            .map(|ps| ps.iter().map(|p| p.name.as_str()).collect())
+            .unwrap_or_default();
+        let platforms = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let totals: Vec<f64> = runs.iter().map(|ps| ps[i].cost.total_usd).collect();
+                let (mean, sd, half) = crate::stats::mean_ci(&totals).unwrap_or((0.0, None, None));
+                let half = half.unwrap_or(0.0);
+                let undone = runs
+                    .iter()
+                    .filter(|ps| {
+                        let best = ps.iter().map(|p| p.tasks.completed).max().unwrap_or(0);
+                        super::compare::excluded_because(&ps[i], best).is_some()
+                    })
+                    .count() as u32;
+                ReplicatedCost {
+                    name: name.to_string(),
+                    cost_total_usd: totals,
+                    mean_usd: mean,
+                    sd_usd: sd.unwrap_or(0.0),
+                    ci95_usd: [mean - half, mean + half],
+                    runs_with_work_undone: undone,
+                }
+            })
+            .collect();
+        Replications { seeds, platforms }
+    }
+
+    /// The paired gap `dearer − cheaper`, or None when either is unknown
+    /// or there are fewer than two runs.
+    pub fn gap(&self, cheaper: &str, dearer: &str) -> Option<Gap> {
+        let find = |n: &str| self.platforms.iter().find(|p| p.name == n);
+        let (a, b) = (find(cheaper)?, find(dearer)?);
+        let diffs: Vec<f64> = a
+            .cost_total_usd
+            .iter()
+            .zip(&b.cost_total_usd)
+            .map(|(x, y)| y - x)
+            .collect();
+        if diffs.len() < 2 {
+            return None;
+        }
+        let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
+        Some(Gap {
+            mean_usd: mean,
+            half_width_usd: half.unwrap_or(0.0),
+            runs: diffs.len(),
+        })
+    }
+
+    /// Whether any option left work undone in one of the runs.
+    pub fn any_work_undone(&self) -> bool {
+        self.platforms.iter().any(|p| p.runs_with_work_undone > 0)
+    }
+}
+
+/// A gap below this share of the dearer option's total is, from one run,
+/// only worth calling with replications: the verdicts then say how to
+/// measure the noise.
+pub const ONE_RUN_HINT_SHARE: f64 = 0.05;
+
+/// What the runs say of the two options this run found cheapest and next.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Judged {
+    /// The cheaper of this run is cheaper beyond the noise.
+    First(Gap),
+    /// The other one is cheaper beyond the noise, whatever this run said.
+    Second(Gap),
+    /// The gap is within the noise.
+    Neither(Gap),
+}
+
+/// Judges `cheaper` (this run's cheapest) against `dearer` over the runs.
+pub fn judge(r: &Replications, cheaper: &str, dearer: &str) -> Option<Judged> {
+    let g = r.gap(cheaper, dearer)?;
+    Some(if g.is_finding() {
+        Judged::First(g)
+    } else if g.mean_usd + g.half_width_usd < 0.0 {
+        Judged::Second(g)
+    } else {
+        Judged::Neither(g)
+    })
+}
+
+/// Dollars to the cent, or to a hundredth of a cent under a cent (the
+/// gaps between options of a small run, and their intervals).
+pub fn gap_usd(v: f64) -> String {
+    if v.abs() < 0.01 {
+        let text = format!("{:.4}", v.abs());
+        let zero = text.trim_start_matches(['0', '.']).is_empty();
+        format!("{}${text}", if v < 0.0 && !zero { "-" } else { "" })
+    } else {
+        super::format::format_usd_cents(v)
+    }
+}
+
+/// The sentence that judges the gap between this run's cheapest option
+/// and the next over the runs, with the interval of the difference.
+pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<String> {
+    let j = judge(r, cheaper, dearer)?;
+    let (Judged::First(g) | Judged::Second(g) | Judged::Neither(g)) = j;
+    let interval = format!(
+        "95% interval of {dearer} minus {cheaper}: {} to {}",
+        gap_usd(g.mean_usd - g.half_width_usd),
+        gap_usd(g.mean_usd + g.half_width_usd)
+    );
+    Some(match j {
+        Judged::First(_) => format!(
+            "Over {} runs (this one and {} with other seeds), {cheaper} costs {} less than {dearer} on average ({interval}): more than the runs' noise.",
+            g.runs,
+            g.runs - 1,
+            gap_usd(g.mean_usd)
+        ),
+        Judged::Second(_) => format!(
+            "Over {} runs (this one and {} with other seeds), {dearer} costs {} less than {cheaper} on average ({interval}): this run's order was luck.",
+            g.runs,
+            g.runs - 1,
+            gap_usd(-g.mean_usd)
+        ),
+        Judged::Neither(_) => format!(
+            "Over {} runs (this one and {} with other seeds), {dearer} costs {} more than {cheaper} on average ({interval}): within the runs' noise, so neither is cheaper on this evidence.",
+            g.runs,
+            g.runs - 1,
+            gap_usd(g.mean_usd)
+        ),
+    })
+}
+
+/// The lines `run` prints under its table: each option's mean total and
+/// interval over the runs, and the judgement of the two cheapest of this
+/// run among those that did the work.
+pub fn render_text(r: &Replications, platforms: &[PlatformSummary]) -> String {
+    let usd = super::format::format_usd_cents;
+    let mut text = format!(
+        "over {} runs (this one and {} with other seeds), total cost mean and 95% interval:\n",
+        r.seeds.len(),
+        r.seeds.len().saturating_sub(1)
+    );
+    for p in &r.platforms {
+        text.push_str(&format!(
+            "  {:<14} {} ({} to {}){}\n",
+            p.name,
+            usd(p.mean_usd),
+            usd(p.ci95_usd[0]),
+            usd(p.ci95_usd[1]),
+            if p.runs_with_work_undone > 0 {
+                format!(
+                    "; left work undone in {} of the runs",
+                    p.runs_with_work_undone
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let mut compared = super::compare::field(platforms).compared;
+    compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+    if let [first, second, ..] = compared.as_slice()
+        && let Some(s) = gap_sentence(r, &first.name, &second.name)
+    {
+        text.push_str(&s);
+        text.push('\n');
+    }
+    text
+}
+
+/// The advice for a single run whose two cheapest options are within
+/// [`ONE_RUN_HINT_SHARE`] of each other, or None.
+pub fn one_run_hint(cheaper_usd: f64, dearer_usd: f64) -> Option<String> {
+    let close = dearer_usd > 0.0 && (dearer_usd - cheaper_usd) < ONE_RUN_HINT_SHARE * dearer_usd;
+    close.then(|| {
+        "This is one run: `fargate-sim run --replications 5` repeats it with other seeds and says whether a gap this small is more than noise.".to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(a: &[f64], b: &[f64]) -> Replications {
+        let one = |name: &str, xs: &[f64]| {
+            let (mean, sd, half) = crate::stats::mean_ci(xs).unwrap();
+            ReplicatedCost {
+                name: name.into(),
+                cost_total_usd: xs.to_vec(),
+                mean_usd: mean,
+                sd_usd: sd.unwrap_or(0.0),
+                ci95_usd: [mean - half.unwrap_or(0.0), mean + half.unwrap_or(0.0)],
+                runs_with_work_undone: 0,
+            }
+        };
+        Replications {
+            seeds: (0..a.len() as u64).collect(),
+            platforms: vec![one("a", a), one("b", b)],
+        }
+    }
+
+    /// Paired differences by hand: b − a = 1, 2, 3 → mean 2, sd 1, half
+    /// t(0.975, 2) × 1 / √3 = 4.302653 / 1.732051 = 2.484138.
+    #[test]
+    fn the_gap_is_judged_on_paired_differences() {
+        let r = record(&[10.0, 20.0, 30.0], &[11.0, 22.0, 33.0]);
+        let g = r.gap("a", "b").unwrap();
+        assert!((g.mean_usd - 2.0).abs() < 1e-12);
+        assert!((g.half_width_usd - 2.484138).abs() < 1e-5, "{g:?}");
+        // 2 − 2.48 < 0: not a finding, although b costs more in every run.
+        assert!(!g.is_finding());
+        // The totals spread far more than their differences: a constant
+        // gap of $1 is a finding however much the totals vary.
+        let r = record(&[10.0, 20.0, 30.0], &[11.0, 21.0, 31.0]);
+        let g = r.gap("a", "b").unwrap();
+        assert_eq!((g.mean_usd, g.half_width_usd), (1.0, 0.0));
+        assert!(g.is_finding());
+        assert!(
+            gap_sentence(&r, "a", "b")
+                .unwrap()
+                .contains("more than the runs' noise")
+        );
+        assert!(matches!(judge(&r, "a", "b"), Some(Judged::First(_))));
+        assert!(matches!(judge(&r, "b", "a"), Some(Judged::Second(_))));
+        let noisy = record(&[10.0, 20.0, 30.0], &[11.0, 22.0, 33.0]);
+        assert!(matches!(judge(&noisy, "a", "b"), Some(Judged::Neither(_))));
+        assert_eq!(gap_usd(0.00004), "$0.0000");
+        assert_eq!(gap_usd(-0.00004), "$0.0000");
+        assert_eq!(gap_usd(-0.005), "-$0.0050");
+        assert_eq!(gap_usd(0.063), "$0.06");
+        assert_eq!(gap_usd(1234.5), "$1,234.50");
+        // Unknown names, or one run: no judgement.
+        assert!(r.gap("a", "c").is_none());
+        assert!(record(&[1.0], &[2.0]).gap("a", "b").is_none());
+    }
+
+    #[test]
+    fn a_close_single_run_gets_the_hint_and_a_wide_gap_does_not() {
+        assert!(one_run_hint(98.0, 100.0).is_some());
+        assert!(one_run_hint(94.0, 100.0).is_none());
+        assert!(one_run_hint(0.0, 0.0).is_none());
+    }
+}
