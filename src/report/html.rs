@@ -130,6 +130,11 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             .replications
             .as_ref()
             .and_then(|r| replications::judge(r, &cheapest.name, &runner.name));
+        // Whether the cheapest is called cheaper than the next (the
+        // latency sentences below speak of a saving only then).
+        let called = !matches!(judged, Some(Judged::Neither(_) | Judged::Second(_)))
+            && (judged.is_some()
+                || !compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd));
         if let Some(Judged::Neither(g) | Judged::Second(g)) = judged {
             out.push(format!(
                 "{} and {} cannot be told apart on cost: {} and {} in this run, and {} runs (this one and {} with other seeds) do not show {} cheaper beyond their noise.",
@@ -209,8 +214,9 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             let f95 = p95(f).unwrap_or(c95);
             if f.name == cheapest.name {
                 out.push(format!(
-                    "{} is also the fastest to start tasks: p95 time to start {}.",
+                    "{} is {}the fastest to start tasks: p95 time to start {}.",
                     cheapest.name,
+                    if called { "also " } else { "" },
                     format_seconds(c95)
                 ));
             } else if compare::same_latency(c95, f95) {
@@ -220,6 +226,14 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                     f.name,
                     format_seconds(c95),
                     format_seconds(f95)
+                ));
+            } else if !called {
+                out.push(format!(
+                    "{} is the fastest to start tasks: p95 time to start {}, against {} on {}.",
+                    f.name,
+                    format_seconds(f95),
+                    format_seconds(c95),
+                    cheapest.name
                 ));
             } else {
                 out.push(format!(

@@ -145,7 +145,18 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
         gap_usd(g.mean_usd - g.half_width_usd),
         gap_usd(g.mean_usd + g.half_width_usd)
     );
-    Some(match j {
+    let undone: Vec<String> = [cheaper, dearer]
+        .iter()
+        .filter_map(|n| r.platforms.iter().find(|p| p.name == *n))
+        .filter(|p| p.runs_with_work_undone > 0)
+        .map(|p| {
+            format!(
+                " {} left work undone in {} of the runs, so its totals there pay for less work than the other's.",
+                p.name, p.runs_with_work_undone
+            )
+        })
+        .collect();
+    let said = match j {
         Judged::First(_) => format!(
             "Over {} runs (this one and {} with other seeds), {cheaper} costs {} less than {dearer} on average ({interval}): more than the runs' noise.",
             g.runs,
@@ -164,7 +175,8 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
             g.runs - 1,
             gap_usd(g.mean_usd)
         ),
-    })
+    };
+    Some(said + &undone.concat())
 }
 
 /// The lines `run` prints under its table: each option's mean total and
@@ -266,6 +278,13 @@ mod tests {
         assert_eq!(gap_usd(-0.005), "-$0.0050");
         assert_eq!(gap_usd(0.063), "$0.06");
         assert_eq!(gap_usd(1234.5), "$1,234.50");
+        let mut partial = r.clone();
+        partial.platforms[1].runs_with_work_undone = 2;
+        assert!(
+            gap_sentence(&partial, "a", "b")
+                .unwrap()
+                .ends_with("b left work undone in 2 of the runs, so its totals there pay for less work than the other's.")
+        );
         // Unknown names, or one run: no judgement.
         assert!(r.gap("a", "c").is_none());
         assert!(record(&[1.0], &[2.0]).gap("a", "b").is_none());

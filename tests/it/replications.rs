@@ -92,6 +92,8 @@ fn a_close_call_from_one_run_is_hinted_and_replications_find_it_is_noise() {
     let html = std::fs::read_to_string(case.dir().join("eight/report.html")).unwrap();
     assert!(html.contains("b and a cannot be told apart on cost"));
     assert!(!html.contains("b is the cheapest option"));
+    // No saving was called, so none is weighed against latency.
+    assert!(!html.contains("also the fastest") && !html.contains("The saving has"));
 }
 
 /// The same twins with b on Spot: 70% off is far beyond the runs' noise.
