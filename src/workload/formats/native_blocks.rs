@@ -710,6 +710,21 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// A task's fields as the comparisons below show them.
+    fn task_line(t: &Task) -> String {
+        format!(
+            "{:?} {} {} {} {} {} {:?} {}",
+            t.label.as_ref().map(|l| l.as_str().to_string()),
+            t.submit,
+            t.duration,
+            t.cpu_milli,
+            t.memory_mib,
+            t.storage_gib,
+            t.group,
+            t.usage.is_some(),
+        )
+    }
+
     /// Every task, error and skip count, read both ways.
     fn both(content: &[u8], name: &str, on_bad_row: OnBadRow) -> (Vec<String>, Vec<Vec<String>>) {
         let dir = tempfile::tempdir().unwrap();
@@ -727,15 +742,8 @@ mod tests {
                     for r in o.stream {
                         match r {
                             Ok(t) => out.push(format!(
-                                "{:?} {} {} {} {} {} {:?} {} skipped {:?}",
-                                t.label.as_ref().map(|l| l.as_str().to_string()),
-                                t.submit,
-                                t.duration,
-                                t.cpu_milli,
-                                t.memory_mib,
-                                t.storage_gib,
-                                t.group,
-                                t.usage.is_some(),
+                                "{} skipped {:?}",
+                                task_line(&t),
                                 counter.counts()
                             )),
                             Err(e) => out.push(format!("error: {e}")),
@@ -821,19 +829,7 @@ mod tests {
                         continue;
                     };
                     let mut got = vec![unrooted(&format!("notes {notes:?}"))];
-                    let show = |t: &Task| {
-                        format!(
-                            "{:?} {} {} {} {} {} {:?} {}",
-                            t.label.as_ref().map(|l| l.as_str().to_string()),
-                            t.submit,
-                            t.duration,
-                            t.cpu_milli,
-                            t.memory_mib,
-                            t.storage_gib,
-                            t.group,
-                            t.usage.is_some(),
-                        )
-                    };
+                    let show = task_line;
                     let mut turn = 0;
                     loop {
                         turn += 1;
