@@ -204,22 +204,80 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         let (lo, hi) = all95
             .iter()
             .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-        if all95.len() == compared.len() && compare::same_latency(lo, hi) {
+        let slowest = compared
+            .iter()
+            .copied()
+            .filter(|p| p95(p).is_some())
+            .max_by(|a, b| p95(a).unwrap_or(0.0).total_cmp(&p95(b).unwrap_or(0.0)));
+        // The next fastest after the fastest, for a claim about the fastest.
+        let next_fastest = fastest.and_then(|f| {
+            compared
+                .iter()
+                .copied()
+                .filter(|p| p.name != f.name && p95(p).is_some())
+                .min_by(|a, b| {
+                    p95(a)
+                        .unwrap_or(f64::MAX)
+                        .total_cmp(&p95(b).unwrap_or(f64::MAX))
+                })
+        });
+        // Two start times are the same unless the runs, when there are
+        // several, show this run's faster one faster beyond their noise.
+        let same_start = |a: &PlatformSummary, b: &PlatformSummary| -> bool {
+            let (Some(x), Some(y)) = (p95(a), p95(b)) else {
+                return false;
+            };
+            let (faster, slower) = if x <= y { (a, b) } else { (b, a) };
+            match s
+                .replications
+                .as_ref()
+                .and_then(|r| r.start_gap(&faster.name, &slower.name))
+            {
+                Some(g) => !g.is_finding(),
+                None => compare::same_latency(x, y),
+            }
+        };
+        let over_runs = s.replications.as_ref().map_or(String::new(), |r| {
+            format!(
+                " in this run, and within the noise of {} runs",
+                r.seeds.len()
+            )
+        });
+        let all_same = all95.len() == compared.len()
+            && match (fastest, slowest) {
+                (Some(f), Some(l)) => same_start(f, l),
+                _ => true,
+            };
+        if all_same && !all95.is_empty() {
             out.push(format!(
-                "Tasks start in about the same time on every option compared (p95 between {} and {}): the choice is about cost.",
+                "Tasks start in about the same time on every option compared (p95 between {} and {}{over_runs}): {}.",
                 format_seconds(lo),
-                format_seconds(hi)
+                format_seconds(hi),
+                if called {
+                    "the choice is about cost"
+                } else {
+                    "on this evidence neither cost nor start time sets the cheapest two apart"
+                }
             ));
         } else if let (Some(f), Some(c95)) = (fastest, p95(cheapest)) {
             let f95 = p95(f).unwrap_or(c95);
-            if f.name == cheapest.name {
+            let tied = next_fastest.filter(|n| s.replications.is_some() && same_start(f, n));
+            if let Some(n) = tied {
+                out.push(format!(
+                    "{} and {} start tasks about as fast (p95 {} and {}{over_runs}).",
+                    f.name,
+                    n.name,
+                    format_seconds(f95),
+                    format_seconds(p95(n).unwrap_or(f95))
+                ));
+            } else if f.name == cheapest.name {
                 out.push(format!(
                     "{} is {}the fastest to start tasks: p95 time to start {}.",
                     cheapest.name,
                     if called { "also " } else { "" },
                     format_seconds(c95)
                 ));
-            } else if compare::same_latency(c95, f95) {
+            } else if same_start(cheapest, f) {
                 out.push(format!(
                     "{} starts tasks about as fast as the fastest option, {} (p95 {} against {}).",
                     cheapest.name,

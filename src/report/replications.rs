@@ -11,16 +11,17 @@
 //! smaller than that of either total (common random numbers).
 
 use super::summary::PlatformSummary;
-pub use super::summary::{ReplicatedCost, Replications};
+pub use super::summary::{ReplicatedOption, Replications};
 
-/// The gap between two options over the runs: `dearer` minus `cheaper`,
-/// run by run.
+/// The gap between two options over the runs: the dearer (or slower) minus
+/// the other, run by run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Gap {
-    /// The mean of the paired differences, USD.
-    pub mean_usd: f64,
+    /// The mean of the paired differences (USD for totals, seconds for
+    /// start times).
+    pub mean: f64,
     /// Its 95% Student-t half-width.
-    pub half_width_usd: f64,
+    pub half_width: f64,
     pub runs: usize,
 }
 
@@ -28,7 +29,7 @@ impl Gap {
     /// Whether the interval lies wholly above zero: `dearer` costs more
     /// beyond the runs' noise.
     pub fn is_finding(&self) -> bool {
-        self.mean_usd - self.half_width_usd > 0.0
+        self.mean - self.half_width > 0.0
     }
 }
 
@@ -54,8 +55,12 @@ impl Replications {
                         super::compare::excluded_because(&ps[i], best).is_some()
                     })
                     .count() as u32;
-                ReplicatedCost {
+                ReplicatedOption {
                     name: name.to_string(),
+                    start_p95_s: runs
+                        .iter()
+                        .map(|ps| ps[i].latency.time_to_start.p95)
+                        .collect(),
                     cost_total_usd: totals,
                     mean_usd: mean,
                     sd_usd: sd.unwrap_or(0.0),
@@ -83,8 +88,30 @@ impl Replications {
         }
         let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
         Some(Gap {
-            mean_usd: mean,
-            half_width_usd: half.unwrap_or(0.0),
+            mean,
+            half_width: half.unwrap_or(0.0),
+            runs: diffs.len(),
+        })
+    }
+
+    /// The paired gap of the start p95, `slower − faster`, over the runs in
+    /// which both started tasks; None with fewer than two such runs.
+    pub fn start_gap(&self, faster: &str, slower: &str) -> Option<Gap> {
+        let find = |n: &str| self.platforms.iter().find(|p| p.name == n);
+        let (a, b) = (find(faster)?, find(slower)?);
+        let diffs: Vec<f64> = a
+            .start_p95_s
+            .iter()
+            .zip(&b.start_p95_s)
+            .filter_map(|(x, y)| Some((*y)? - (*x)?))
+            .collect();
+        if diffs.len() < 2 {
+            return None;
+        }
+        let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
+        Some(Gap {
+            mean,
+            half_width: half.unwrap_or(0.0),
             runs: diffs.len(),
         })
     }
@@ -116,7 +143,7 @@ pub fn judge(r: &Replications, cheaper: &str, dearer: &str) -> Option<Judged> {
     let g = r.gap(cheaper, dearer)?;
     Some(if g.is_finding() {
         Judged::First(g)
-    } else if g.mean_usd + g.half_width_usd < 0.0 {
+    } else if g.mean + g.half_width < 0.0 {
         Judged::Second(g)
     } else {
         Judged::Neither(g)
@@ -142,8 +169,8 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
     let (Judged::First(g) | Judged::Second(g) | Judged::Neither(g)) = j;
     let interval = format!(
         "95% interval of {dearer} minus {cheaper}: {} to {}",
-        gap_usd(g.mean_usd - g.half_width_usd),
-        gap_usd(g.mean_usd + g.half_width_usd)
+        gap_usd(g.mean - g.half_width),
+        gap_usd(g.mean + g.half_width)
     );
     let undone: Vec<String> = [cheaper, dearer]
         .iter()
@@ -161,19 +188,19 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
             "Over {} runs (this one and {} with other seeds), {cheaper} costs {} less than {dearer} on average ({interval}): more than the runs' noise.",
             g.runs,
             g.runs - 1,
-            gap_usd(g.mean_usd)
+            gap_usd(g.mean)
         ),
         Judged::Second(_) => format!(
             "Over {} runs (this one and {} with other seeds), {dearer} costs {} less than {cheaper} on average ({interval}): this run's order was luck.",
             g.runs,
             g.runs - 1,
-            gap_usd(-g.mean_usd)
+            gap_usd(-g.mean)
         ),
         Judged::Neither(_) => format!(
             "Over {} runs (this one and {} with other seeds), {dearer} costs {} more than {cheaper} on average ({interval}): within the runs' noise, so neither is cheaper on this evidence.",
             g.runs,
             g.runs - 1,
-            gap_usd(g.mean_usd)
+            gap_usd(g.mean)
         ),
     };
     Some(said + &undone.concat())
@@ -233,13 +260,14 @@ mod tests {
     fn record(a: &[f64], b: &[f64]) -> Replications {
         let one = |name: &str, xs: &[f64]| {
             let (mean, sd, half) = crate::stats::mean_ci(xs).unwrap();
-            ReplicatedCost {
+            ReplicatedOption {
                 name: name.into(),
                 cost_total_usd: xs.to_vec(),
                 mean_usd: mean,
                 sd_usd: sd.unwrap_or(0.0),
                 ci95_usd: [mean - half.unwrap_or(0.0), mean + half.unwrap_or(0.0)],
                 runs_with_work_undone: 0,
+                start_p95_s: xs.iter().map(|x| Some(*x)).collect(),
             }
         };
         Replications {
@@ -254,15 +282,15 @@ mod tests {
     fn the_gap_is_judged_on_paired_differences() {
         let r = record(&[10.0, 20.0, 30.0], &[11.0, 22.0, 33.0]);
         let g = r.gap("a", "b").unwrap();
-        assert!((g.mean_usd - 2.0).abs() < 1e-12);
-        assert!((g.half_width_usd - 2.484138).abs() < 1e-5, "{g:?}");
+        assert!((g.mean - 2.0).abs() < 1e-12);
+        assert!((g.half_width - 2.484138).abs() < 1e-5, "{g:?}");
         // 2 − 2.48 < 0: not a finding, although b costs more in every run.
         assert!(!g.is_finding());
         // The totals spread far more than their differences: a constant
         // gap of $1 is a finding however much the totals vary.
         let r = record(&[10.0, 20.0, 30.0], &[11.0, 21.0, 31.0]);
         let g = r.gap("a", "b").unwrap();
-        assert_eq!((g.mean_usd, g.half_width_usd), (1.0, 0.0));
+        assert_eq!((g.mean, g.half_width), (1.0, 0.0));
         assert!(g.is_finding());
         assert!(
             gap_sentence(&r, "a", "b")
@@ -285,6 +313,9 @@ mod tests {
                 .unwrap()
                 .ends_with("b left work undone in 2 of the runs, so its totals there pay for less work than the other's.")
         );
+        // Start times are paired the same way (the helper uses the totals
+        // as p95 seconds too).
+        assert_eq!(r.start_gap("a", "b"), r.gap("a", "b"));
         // Unknown names, or one run: no judgement.
         assert!(r.gap("a", "c").is_none());
         assert!(record(&[1.0], &[2.0]).gap("a", "b").is_none());

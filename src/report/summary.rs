@@ -43,12 +43,12 @@ pub struct Replications {
     /// The seed of each run, this run's first.
     pub seeds: Vec<u64>,
     /// Each option's totals, in the order of the summary's platforms.
-    pub platforms: Vec<ReplicatedCost>,
+    pub platforms: Vec<ReplicatedOption>,
 }
 
-/// One option over the runs.
+/// One option over the runs: its whole bill and its start p95 in each.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ReplicatedCost {
+pub struct ReplicatedOption {
     pub name: String,
     /// The whole bill (compute and around it) of each run, in seed order.
     pub cost_total_usd: Vec<f64>,
@@ -60,6 +60,10 @@ pub struct ReplicatedCost {
     /// Runs in which the option left work undone (see `report::compare`): its
     /// totals there pay for less work than the others'.
     pub runs_with_work_undone: u32,
+    /// The p95 time from submit to running of each run, in seed order
+    /// (null in a run that started no task).
+    #[serde(default)]
+    pub start_p95_s: Vec<Option<f64>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
