@@ -111,7 +111,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
     phases.mark("simulate (trace read beside)");
-    let others = other_replications(&scenario, &catalog, args.replications, args.quiet)?;
+    let others = other_replications(args, scenario.seed)?;
     // Every file goes in place at the end, once all are written (issue 24:
     // their flushes to disk overlap the work instead of following it).
     let out = Staged::new();
@@ -123,12 +123,14 @@ pub fn run(args: &Args) -> Result<String, Error> {
             let mut summary = summary::summarize(&scenario, result);
             summary.assumptions = assumptions::list(&scenario, &catalog);
             summary.real_bill = crate::report::real_bill::compare(&scenario, result)?;
-            if let Some((seeds, runs)) = &others {
-                let mut all = vec![summary.platforms.clone()];
-                all.extend(runs.iter().cloned());
-                let mut seeds_all = vec![scenario.seed];
-                seeds_all.extend(seeds);
-                summary.replications = Some(Replications::from_runs(seeds_all, &all));
+            if !others.is_empty() {
+                let seeds = (0..args.replications)
+                    .map(|r| crate::experiment::plan::replication_seed(scenario.seed, r))
+                    .collect();
+                let mut runs: Vec<&[summary::PlatformSummary]> = vec![&summary.platforms];
+                runs.extend(others.iter().map(Vec::as_slice));
+                let record = Replications::from_runs(seeds, &runs);
+                summary.replications = Some(record);
             }
             Ok(summary)
         },
@@ -217,41 +219,28 @@ pub fn run(args: &Args) -> Result<String, Error> {
     Ok(text)
 }
 
-/// The other runs of `run --replications N` (none for one): their seeds and
-/// each one's platform summaries. They write no file; only their totals
-/// are kept, for the verdicts to tell a real gap from noise.
-type OtherRuns = (Vec<u64>, Vec<Vec<crate::report::PlatformSummary>>);
-
+/// The platform summaries of the other runs of `run --replications N`
+/// (none for one), run as a sweep runs its replications
+/// ([`crate::experiment::plan::Base::run`]): they write no file, and only
+/// their totals and start times are kept, for the verdicts to tell a real
+/// gap from noise.
 fn other_replications(
-    scenario: &crate::scenario::Scenario,
-    catalog: &crate::pricing::Catalog,
-    replications: u32,
-    quiet: bool,
-) -> Result<Option<OtherRuns>, Error> {
-    if replications <= 1 {
-        return Ok(None);
+    args: &Args,
+    seed: u64,
+) -> Result<Vec<Vec<crate::report::PlatformSummary>>, Error> {
+    if args.replications <= 1 {
+        return Ok(Vec::new());
     }
-    let mut seeds = Vec::new();
-    let mut runs = Vec::new();
-    for r in 1..replications {
-        if !quiet {
-            eprintln!("replication {} of {replications}", r + 1);
-        }
-        let mut again = scenario.clone();
-        again.seed = crate::experiment::plan::replication_seed(scenario.seed, r);
-        let mut output = simulate::run_with(
-            &again,
-            catalog,
-            None,
-            simulate::RunOptions {
-                series_every: None,
-                progress: None,
-            },
-        )?;
-        seeds.push(again.seed);
-        runs.push(summary::summarize(&again, &mut output).platforms);
-    }
-    Ok(Some((seeds, runs)))
+    let base = crate::experiment::plan::Base::read(&args.scenario, args.load.clone())?;
+    (1..args.replications)
+        .map(|r| {
+            if !args.quiet {
+                eprintln!("replication {} of {}", r + 1, args.replications);
+            }
+            let again = crate::experiment::plan::replication_seed(seed, r);
+            Ok(base.run(&[], Some(again))?.platforms)
+        })
+        .collect()
 }
 
 /// The simulated time the workload's tasks span (up to the last submit),

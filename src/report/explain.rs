@@ -616,59 +616,31 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
                     usd(only.cost.total_usd)
                 ),
             ),
-            [first, second, ..] if summary.replications.is_some() => {
-                let r = summary.replications.as_ref().expect("guarded");
-                let judged = super::replications::judge(r, &first.name, &second.name);
-                let said = super::replications::gap_sentence(r, &first.name, &second.name)
-                    .unwrap_or_default();
-                match judged {
-                    Some(super::replications::Judged::First(_)) | None => (
-                        vec![first.name.clone()],
-                        format!(
-                            "Cheapest: {} at {}. {said}",
-                            first.name,
-                            usd(first.cost.total_usd)
-                        ),
+            [first, second, ..] => {
+                use super::replications::{CostCall, cost_call, gap_sentence, one_run_hint};
+                let (a, b) = (usd(first.cost.total_usd), usd(second.cost.total_usd));
+                let (f, s) = (&first.name, &second.name);
+                // Over replications, the judgement follows; in one run, a
+                // close call says how to measure its noise.
+                let after = match &summary.replications {
+                    Some(r) => gap_sentence(r, f, s).map(|g| format!(" {g}")),
+                    None => one_run_hint(first.cost.total_usd, second.cost.total_usd)
+                        .map(|h| format!(" {h}")),
+                }
+                .unwrap_or_default();
+                match cost_call(summary, first, second) {
+                    CostCall::Cheaper => (vec![f.clone()], format!("Cheapest: {f} at {a}.{after}")),
+                    CostCall::AboutSame => (
+                        vec![f.clone(), s.clone()],
+                        format!("Cheapest: {f} and {s} cost about the same ({a} and {b})."),
                     ),
-                    Some(_) => (
-                        vec![first.name.clone(), second.name.clone()],
+                    CostCall::Untold(_) => (
+                        vec![f.clone(), s.clone()],
                         format!(
-                            "Cheapest: {} and {} cannot be told apart ({} and {} in this run). {said}",
-                            first.name,
-                            second.name,
-                            usd(first.cost.total_usd),
-                            usd(second.cost.total_usd)
+                            "Cheapest: {f} and {s} cannot be told apart ({a} and {b} in this run).{after}"
                         ),
                     ),
                 }
-            }
-            [first, second, ..]
-                if compare::same_cost(first.cost.total_usd, second.cost.total_usd) =>
-            {
-                (
-                    vec![first.name.clone(), second.name.clone()],
-                    format!(
-                        "Cheapest: {} and {} cost about the same ({} and {}).",
-                        first.name,
-                        second.name,
-                        usd(first.cost.total_usd),
-                        usd(second.cost.total_usd)
-                    ),
-                )
-            }
-            [first, second, ..] => {
-                let hint =
-                    super::replications::one_run_hint(first.cost.total_usd, second.cost.total_usd)
-                        .map(|h| format!(" {h}"))
-                        .unwrap_or_default();
-                (
-                    vec![first.name.clone()],
-                    format!(
-                        "Cheapest: {} at {}.{hint}",
-                        first.name,
-                        usd(first.cost.total_usd)
-                    ),
-                )
             }
         };
         e.cheapest = Some(Cheapest { platforms, text });

@@ -37,6 +37,18 @@ pub fn format_usd_cents(v: f64) -> String {
     )
 }
 
+/// Dollars to the cent, or to a hundredth of a cent under a cent (the
+/// gaps between options of a small run, and their intervals).
+pub fn format_usd_fine(v: f64) -> String {
+    if v.abs() < 0.01 {
+        let text = format!("{:.4}", v.abs());
+        let zero = text.trim_start_matches(['0', '.']).is_empty();
+        format!("{}${text}", if v < 0.0 && !zero { "-" } else { "" })
+    } else {
+        format_usd_cents(v)
+    }
+}
+
 /// Seconds for an axis or label; under a second in milliseconds (a
 /// sub-second start is `350ms`, never `0s`).
 pub fn format_seconds(s: f64) -> String {

@@ -4,9 +4,9 @@
 //! source.
 
 use super::compare;
-use super::format::{format_seconds, format_usd_cents as format_usd, thousands};
+use super::format::{format_seconds, format_usd_cents as format_usd, format_usd_fine, thousands};
 use super::plot::{Chart, platform_color};
-use super::replications::{self, Judged};
+use super::replications::{self, CostCall};
 use super::summary::{PlatformSummary, Summary};
 
 /// Escapes text for HTML.
@@ -126,17 +126,12 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         let cheapest = compared[0];
         let runner = compared[1];
         let diff = runner.cost.total_usd - cheapest.cost.total_usd;
-        let judged = s
-            .replications
-            .as_ref()
-            .and_then(|r| replications::judge(r, &cheapest.name, &runner.name));
-        // Whether the cheapest is called cheaper than the next (the
-        // latency sentences below speak of a saving only then).
-        let called = !matches!(judged, Some(Judged::Neither(_) | Judged::Second(_)))
-            && (judged.is_some()
-                || !compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd));
-        if let Some(Judged::Neither(g) | Judged::Second(g)) = judged {
-            out.push(format!(
+        let call = replications::cost_call(s, cheapest, runner);
+        // The latency sentences below speak of a saving only when the
+        // cheapest is called cheaper.
+        let called = call == CostCall::Cheaper;
+        match call {
+            CostCall::Untold(g) => out.push(format!(
                 "{} and {} cannot be told apart on cost: {} and {} in this run, and {} runs (this one and {} with other seeds) do not show {} cheaper beyond their noise.",
                 cheapest.name,
                 runner.name,
@@ -145,24 +140,20 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 g.runs,
                 g.runs - 1,
                 cheapest.name
-            ));
-        } else if judged.is_none()
-            && compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd)
-        {
-            out.push(format!(
+            )),
+            CostCall::AboutSame => out.push(format!(
                 "{} and {} cost about the same ({} and {}, within {:.0}%).",
                 cheapest.name,
                 runner.name,
                 format_usd(cheapest.cost.total_usd),
                 format_usd(runner.cost.total_usd),
                 compare::COST_NOISE_SHARE * 100.0
-            ));
-        } else {
-            out.push(format!(
+            )),
+            CostCall::Cheaper => out.push(format!(
                 "{} is the cheapest option at {}: {} ({:.1}%) less than the next, {} at {}.",
                 cheapest.name,
                 format_usd(cheapest.cost.total_usd),
-                replications::gap_usd(diff),
+                format_usd_fine(diff),
                 if runner.cost.total_usd > 0.0 {
                     diff / runner.cost.total_usd * 100.0
                 } else {
@@ -170,15 +161,14 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 },
                 runner.name,
                 format_usd(runner.cost.total_usd)
-            ));
+            )),
         }
         match s.replications.as_ref() {
             Some(r) => out.extend(replications::gap_sentence(r, &cheapest.name, &runner.name)),
-            None if !compare::same_cost(cheapest.cost.total_usd, runner.cost.total_usd) => out
-                .extend(replications::one_run_hint(
-                    cheapest.cost.total_usd,
-                    runner.cost.total_usd,
-                )),
+            None if called => out.extend(replications::one_run_hint(
+                cheapest.cost.total_usd,
+                runner.cost.total_usd,
+            )),
             None => {}
         }
         if compared.len() > 2 {
@@ -191,52 +181,20 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 cheapest.name
             ));
         }
-        let fastest = compared
+        // The options that started tasks, fastest first (p95).
+        let mut by_start: Vec<&PlatformSummary> = compared
             .iter()
             .copied()
             .filter(|p| p95(p).is_some())
-            .min_by(|a, b| {
-                p95(a)
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&p95(b).unwrap_or(f64::MAX))
-            });
-        let all95: Vec<f64> = compared.iter().copied().filter_map(p95).collect();
-        let (lo, hi) = all95
-            .iter()
-            .fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-        let slowest = compared
-            .iter()
-            .copied()
-            .filter(|p| p95(p).is_some())
-            .max_by(|a, b| p95(a).unwrap_or(0.0).total_cmp(&p95(b).unwrap_or(0.0)));
-        // The next fastest after the fastest, for a claim about the fastest.
-        let next_fastest = fastest.and_then(|f| {
-            compared
-                .iter()
-                .copied()
-                .filter(|p| p.name != f.name && p95(p).is_some())
-                .min_by(|a, b| {
-                    p95(a)
-                        .unwrap_or(f64::MAX)
-                        .total_cmp(&p95(b).unwrap_or(f64::MAX))
-                })
-        });
-        // Two start times are the same unless the runs, when there are
-        // several, show this run's faster one faster beyond their noise.
-        let same_start = |a: &PlatformSummary, b: &PlatformSummary| -> bool {
-            let (Some(x), Some(y)) = (p95(a), p95(b)) else {
-                return false;
-            };
-            let (faster, slower) = if x <= y { (a, b) } else { (b, a) };
-            match s
-                .replications
-                .as_ref()
-                .and_then(|r| r.start_gap(&faster.name, &slower.name))
-            {
-                Some(g) => !g.is_finding(),
-                None => compare::same_latency(x, y),
-            }
-        };
+            .collect();
+        by_start.sort_by(|a, b| p95(a).unwrap_or(0.0).total_cmp(&p95(b).unwrap_or(0.0)));
+        let all95: Vec<f64> = by_start.iter().copied().filter_map(p95).collect();
+        let (fastest, next_fastest) = (by_start.first().copied(), by_start.get(1).copied());
+        let (lo, hi) = (
+            all95.first().copied().unwrap_or(0.0),
+            all95.last().copied().unwrap_or(0.0),
+        );
+        let same_start = |a, b| replications::same_start(s, a, b);
         let over_runs = s.replications.as_ref().map_or(String::new(), |r| {
             format!(
                 " in this run, and within the noise of {} runs",
@@ -244,11 +202,11 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             )
         });
         let all_same = all95.len() == compared.len()
-            && match (fastest, slowest) {
+            && match (fastest, by_start.last()) {
                 (Some(f), Some(l)) => same_start(f, l),
-                _ => true,
+                _ => false,
             };
-        if all_same && !all95.is_empty() {
+        if all_same {
             out.push(format!(
                 "Tasks start in about the same time on every option compared (p95 between {} and {}{over_runs}): {}.",
                 format_seconds(lo),

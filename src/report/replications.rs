@@ -10,7 +10,8 @@
 //! judged on the paired differences, run by run, whose spread is far
 //! smaller than that of either total (common random numbers).
 
-use super::summary::PlatformSummary;
+use super::format::format_usd_fine;
+use super::summary::{PlatformSummary, Summary};
 pub use super::summary::{ReplicatedOption, Replications};
 
 /// The gap between two options over the runs: the dearer (or slower) minus
@@ -26,6 +27,20 @@ pub struct Gap {
 }
 
 impl Gap {
+    /// The mean and interval of paired differences; None with fewer than
+    /// two.
+    fn of(diffs: Vec<f64>) -> Option<Gap> {
+        if diffs.len() < 2 {
+            return None;
+        }
+        let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
+        Some(Gap {
+            mean,
+            half_width: half.unwrap_or(0.0),
+            runs: diffs.len(),
+        })
+    }
+
     /// Whether the interval lies wholly above zero: `dearer` costs more
     /// beyond the runs' noise.
     pub fn is_finding(&self) -> bool {
@@ -36,7 +51,7 @@ impl Gap {
 impl Replications {
     /// Builds the record from each run's platform summaries (this run's
     /// first), all with the same platforms in the same order.
-    pub fn from_runs(seeds: Vec<u64>, runs: &[Vec<PlatformSummary>]) -> Replications {
+    pub fn from_runs(seeds: Vec<u64>, runs: &[&[PlatformSummary]]) -> Replications {
         let names: Vec<&str> = runs
             .first()
             .map(|ps| ps.iter().map(|p| p.name.as_str()).collect())
@@ -72,53 +87,35 @@ impl Replications {
         Replications { seeds, platforms }
     }
 
-    /// The paired gap `dearer − cheaper`, or None when either is unknown
-    /// or there are fewer than two runs.
+    /// One option's record, by name.
+    fn option(&self, name: &str) -> Option<&ReplicatedOption> {
+        self.platforms.iter().find(|p| p.name == name)
+    }
+
+    /// The paired gap of the totals, `dearer − cheaper`, or None when
+    /// either is unknown or there are fewer than two runs.
     pub fn gap(&self, cheaper: &str, dearer: &str) -> Option<Gap> {
-        let find = |n: &str| self.platforms.iter().find(|p| p.name == n);
-        let (a, b) = (find(cheaper)?, find(dearer)?);
-        let diffs: Vec<f64> = a
-            .cost_total_usd
-            .iter()
-            .zip(&b.cost_total_usd)
-            .map(|(x, y)| y - x)
-            .collect();
-        if diffs.len() < 2 {
-            return None;
-        }
-        let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
-        Some(Gap {
-            mean,
-            half_width: half.unwrap_or(0.0),
-            runs: diffs.len(),
-        })
+        let (a, b) = (self.option(cheaper)?, self.option(dearer)?);
+        Gap::of(
+            a.cost_total_usd
+                .iter()
+                .zip(&b.cost_total_usd)
+                .map(|(x, y)| y - x)
+                .collect(),
+        )
     }
 
     /// The paired gap of the start p95, `slower − faster`, over the runs in
     /// which both started tasks; None with fewer than two such runs.
     pub fn start_gap(&self, faster: &str, slower: &str) -> Option<Gap> {
-        let find = |n: &str| self.platforms.iter().find(|p| p.name == n);
-        let (a, b) = (find(faster)?, find(slower)?);
-        let diffs: Vec<f64> = a
-            .start_p95_s
-            .iter()
-            .zip(&b.start_p95_s)
-            .filter_map(|(x, y)| Some((*y)? - (*x)?))
-            .collect();
-        if diffs.len() < 2 {
-            return None;
-        }
-        let (mean, _, half) = crate::stats::mean_ci(&diffs)?;
-        Some(Gap {
-            mean,
-            half_width: half.unwrap_or(0.0),
-            runs: diffs.len(),
-        })
-    }
-
-    /// Whether any option left work undone in one of the runs.
-    pub fn any_work_undone(&self) -> bool {
-        self.platforms.iter().any(|p| p.runs_with_work_undone > 0)
+        let (a, b) = (self.option(faster)?, self.option(slower)?);
+        Gap::of(
+            a.start_p95_s
+                .iter()
+                .zip(&b.start_p95_s)
+                .filter_map(|(x, y)| Some((*y)? - (*x)?))
+                .collect(),
+        )
     }
 }
 
@@ -150,18 +147,6 @@ pub fn judge(r: &Replications, cheaper: &str, dearer: &str) -> Option<Judged> {
     })
 }
 
-/// Dollars to the cent, or to a hundredth of a cent under a cent (the
-/// gaps between options of a small run, and their intervals).
-pub fn gap_usd(v: f64) -> String {
-    if v.abs() < 0.01 {
-        let text = format!("{:.4}", v.abs());
-        let zero = text.trim_start_matches(['0', '.']).is_empty();
-        format!("{}${text}", if v < 0.0 && !zero { "-" } else { "" })
-    } else {
-        super::format::format_usd_cents(v)
-    }
-}
-
 /// The sentence that judges the gap between this run's cheapest option
 /// and the next over the runs, with the interval of the difference.
 pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<String> {
@@ -169,12 +154,12 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
     let (Judged::First(g) | Judged::Second(g) | Judged::Neither(g)) = j;
     let interval = format!(
         "95% interval of {dearer} minus {cheaper}: {} to {}",
-        gap_usd(g.mean - g.half_width),
-        gap_usd(g.mean + g.half_width)
+        format_usd_fine(g.mean - g.half_width),
+        format_usd_fine(g.mean + g.half_width)
     );
     let undone: Vec<String> = [cheaper, dearer]
         .iter()
-        .filter_map(|n| r.platforms.iter().find(|p| p.name == *n))
+        .filter_map(|n| r.option(n))
         .filter(|p| p.runs_with_work_undone > 0)
         .map(|p| {
             format!(
@@ -183,24 +168,23 @@ pub fn gap_sentence(r: &Replications, cheaper: &str, dearer: &str) -> Option<Str
             )
         })
         .collect();
+    let over = format!(
+        "Over {} runs (this one and {} with other seeds)",
+        g.runs,
+        g.runs - 1
+    );
     let said = match j {
         Judged::First(_) => format!(
-            "Over {} runs (this one and {} with other seeds), {cheaper} costs {} less than {dearer} on average ({interval}): more than the runs' noise.",
-            g.runs,
-            g.runs - 1,
-            gap_usd(g.mean)
+            "{over}, {cheaper} costs {} less than {dearer} on average ({interval}): more than the runs' noise.",
+            format_usd_fine(g.mean)
         ),
         Judged::Second(_) => format!(
-            "Over {} runs (this one and {} with other seeds), {dearer} costs {} less than {cheaper} on average ({interval}): this run's order was luck.",
-            g.runs,
-            g.runs - 1,
-            gap_usd(-g.mean)
+            "{over}, {dearer} costs {} less than {cheaper} on average ({interval}): this run's order was luck.",
+            format_usd_fine(-g.mean)
         ),
         Judged::Neither(_) => format!(
-            "Over {} runs (this one and {} with other seeds), {dearer} costs {} more than {cheaper} on average ({interval}): within the runs' noise, so neither is cheaper on this evidence.",
-            g.runs,
-            g.runs - 1,
-            gap_usd(g.mean)
+            "{over}, {dearer} costs {} more than {cheaper} on average ({interval}): within the runs' noise, so neither is cheaper on this evidence.",
+            format_usd_fine(g.mean)
         ),
     };
     Some(said + &undone.concat())
@@ -242,6 +226,55 @@ pub fn render_text(r: &Replications, platforms: &[PlatformSummary]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// What the verdicts (report.html, `explain`) say of this run's cheapest
+/// option against the next: the one rule both follow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CostCall {
+    /// Cheaper: beyond the runs' noise, or in one run beyond the fixed
+    /// floor of [`super::compare::same_cost`].
+    Cheaper,
+    /// One run, within that floor: "about the same".
+    AboutSame,
+    /// Over replications, not cheaper beyond their noise.
+    Untold(Gap),
+}
+
+/// The call on `cheaper` (this run's cheapest) against `dearer`.
+pub fn cost_call(s: &Summary, cheaper: &PlatformSummary, dearer: &PlatformSummary) -> CostCall {
+    match s
+        .replications
+        .as_ref()
+        .and_then(|r| judge(r, &cheaper.name, &dearer.name))
+    {
+        Some(Judged::First(_)) => CostCall::Cheaper,
+        Some(Judged::Neither(g) | Judged::Second(g)) => CostCall::Untold(g),
+        None if super::compare::same_cost(cheaper.cost.total_usd, dearer.cost.total_usd) => {
+            CostCall::AboutSame
+        }
+        None => CostCall::Cheaper,
+    }
+}
+
+/// Whether two options start tasks about as fast (p95): with replications,
+/// unless the runs show this run's faster one faster beyond their noise;
+/// in one run, by [`super::compare::same_latency`]. False when either
+/// started no task.
+pub fn same_start(s: &Summary, a: &PlatformSummary, b: &PlatformSummary) -> bool {
+    let p95 = |p: &PlatformSummary| p.latency.time_to_start.p95;
+    let (Some(x), Some(y)) = (p95(a), p95(b)) else {
+        return false;
+    };
+    let (faster, slower) = if x <= y { (a, b) } else { (b, a) };
+    match s
+        .replications
+        .as_ref()
+        .and_then(|r| r.start_gap(&faster.name, &slower.name))
+    {
+        Some(g) => !g.is_finding(),
+        None => super::compare::same_latency(x, y),
+    }
 }
 
 /// The advice for a single run whose two cheapest options are within
@@ -301,11 +334,11 @@ mod tests {
         assert!(matches!(judge(&r, "b", "a"), Some(Judged::Second(_))));
         let noisy = record(&[10.0, 20.0, 30.0], &[11.0, 22.0, 33.0]);
         assert!(matches!(judge(&noisy, "a", "b"), Some(Judged::Neither(_))));
-        assert_eq!(gap_usd(0.00004), "$0.0000");
-        assert_eq!(gap_usd(-0.00004), "$0.0000");
-        assert_eq!(gap_usd(-0.005), "-$0.0050");
-        assert_eq!(gap_usd(0.063), "$0.06");
-        assert_eq!(gap_usd(1234.5), "$1,234.50");
+        assert_eq!(format_usd_fine(0.00004), "$0.0000");
+        assert_eq!(format_usd_fine(-0.00004), "$0.0000");
+        assert_eq!(format_usd_fine(-0.005), "-$0.0050");
+        assert_eq!(format_usd_fine(0.063), "$0.06");
+        assert_eq!(format_usd_fine(1234.5), "$1,234.50");
         let mut partial = r.clone();
         partial.platforms[1].runs_with_work_undone = 2;
         assert!(
