@@ -751,14 +751,10 @@ fn tasks(t: &Tally) -> Tasks {
 fn latency(t: &mut Tally) -> Latency {
     let (wait, startup, tts) = (&mut t.wait, &mut t.startup, &mut t.time_to_start);
     let time_to_start = |tts: &mut crate::stats::SpanStats| {
-        (
-            tts.summary(),
-            tts.quantiles(&(0..=100).map(|p| p as f64 / 100.0).collect::<Vec<_>>())
-                .into_iter()
-                .flatten()
-                .map(sim_to_seconds)
-                .collect(),
-        )
+        let percentiles: Vec<f64> = (0..=100).map(|p| p as f64 / 100.0).collect();
+        let (summary, found) = tts.summary_and_quantiles(&percentiles);
+        let found: Vec<f64> = found.into_iter().flatten().map(sim_to_seconds).collect();
+        (summary, found)
     };
     let ((wait, startup), (tts, percentiles)) = if tts.count() < 1 << 16 {
         ((wait.summary(), startup.summary()), time_to_start(tts))
