@@ -16,31 +16,13 @@ const SUB_BITS: u32 = 10;
 const SUB: u64 = 1 << SUB_BITS;
 
 /// A distribution of spans of simulated time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SpanStats {
     count: u64,
     sum: u128,
-    /// The smallest sample (`SimTime::MAX` when empty): with `max`, the
-    /// range the exact quantiles search, known without a pass over the
-    /// samples (issue 24: the passes for min and max were a third of the
-    /// quantiles' time on a million samples).
-    min: SimTime,
     max: SimTime,
     exact: Vec<SimTime>,
     histogram: Vec<u64>,
-}
-
-impl Default for SpanStats {
-    fn default() -> Self {
-        SpanStats {
-            count: 0,
-            sum: 0,
-            min: SimTime::MAX,
-            max: 0,
-            exact: Vec::new(),
-            histogram: Vec::new(),
-        }
-    }
 }
 
 fn bucket_of(v: u64) -> usize {
@@ -73,7 +55,6 @@ impl SpanStats {
     pub fn record(&mut self, v: SimTime) {
         self.count += 1;
         self.sum += v as u128;
-        self.min = self.min.min(v);
         self.max = self.max.max(v);
         if self.histogram.is_empty() {
             if self.exact.len() == self.exact.capacity() {
@@ -123,7 +104,6 @@ impl SpanStats {
     pub fn clear(&mut self) {
         self.count = 0;
         self.sum = 0;
-        self.min = SimTime::MAX;
         self.max = 0;
         self.exact.clear();
         self.histogram = Vec::new();
@@ -186,7 +166,7 @@ impl SpanStats {
         let mut wanted = ranks.clone();
         wanted.sort_unstable();
         wanted.dedup();
-        let values = rank_values_within(&self.exact, &wanted, (self.min, self.max));
+        let values = rank_values(&self.exact, &wanted);
         ranks
             .iter()
             .map(|r| wanted.binary_search(r).ok().map(|i| values[i]))
@@ -238,23 +218,6 @@ const RADIX_BITS: u32 = 12;
 /// that hold a wanted rank, and each of those is searched the same way; a
 /// bucket one value wide is its answer, a short one is sorted.
 fn rank_values(v: &[SimTime], ranks: &[usize]) -> Vec<SimTime> {
-    if ranks.is_empty() || v.len() <= SORT_BELOW {
-        return rank_values_within(v, ranks, (0, SimTime::MAX));
-    }
-    let range = v
-        .iter()
-        .fold((SimTime::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    rank_values_within(v, ranks, range)
-}
-
-/// [`rank_values`] of samples known to lie in `(lo, hi)`, both included
-/// (the smallest and largest sample: a wider range is still right, and
-/// only costs more counting passes).
-fn rank_values_within(
-    v: &[SimTime],
-    ranks: &[usize],
-    (lo, hi): (SimTime, SimTime),
-) -> Vec<SimTime> {
     if ranks.is_empty() {
         return Vec::new();
     }
@@ -263,7 +226,9 @@ fn rank_values_within(
         sorted.sort_unstable();
         return ranks.iter().map(|&r| sorted[r]).collect();
     }
-    debug_assert!(lo <= hi);
+    let (lo, hi) = v
+        .iter()
+        .fold((SimTime::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     let span = hi - lo;
     if span == 0 {
         return vec![lo; ranks.len()];
@@ -563,13 +528,6 @@ mod rank_tests {
                 [0.99, 0.5, 0.0, 1.0, 0.5].map(|p| Some(at(p))).to_vec(),
                 "n = {n}"
             );
-            // A range wider than the samples' gives the same values.
-            let (lo, hi) = (sorted[0], sorted[n - 1]);
-            assert_eq!(
-                rank_values_within(&v, &ranks, (lo / 2, hi.saturating_add(hi / 3 + 1))),
-                rank_values(&v, &ranks),
-                "n = {n}"
-            );
             // The summary and the percentiles in one search: the same as
             // each on its own, and as nearest ranks of the sort.
             let percentiles: Vec<f64> = (0..=100).map(|p| p as f64 / 100.0).collect();
@@ -583,19 +541,5 @@ mod rank_tests {
                 "n = {n}"
             );
         }
-    }
-
-    #[test]
-    fn the_range_follows_the_samples_and_a_cleared_distribution_starts_again() {
-        let mut s = SpanStats::new();
-        for v in [700, 3, 90_000] {
-            s.record(v);
-        }
-        assert_eq!((s.min, s.max), (3, 90_000));
-        s.clear();
-        assert_eq!(s.summary().p50, None);
-        s.record(5);
-        assert_eq!((s.min, s.max), (5, 5));
-        assert_eq!(s.quantiles(&[0.0, 1.0]), vec![Some(5), Some(5)]);
     }
 }
