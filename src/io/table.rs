@@ -324,48 +324,12 @@ impl Table {
     /// Writes the table as CSV with a header line.
     pub fn write_csv(&mut self, out: impl Write) -> Result<(), TableError> {
         let mut w = std::io::BufWriter::new(out);
-        write_csv_header(&mut w, self.df.schema())?;
         pl::CsvWriter::new(&mut w)
-            .include_header(false)
+            .include_header(true)
             .finish(&mut self.df)
             .map_err(err)?;
         w.flush().map_err(err)
     }
-}
-
-/// Writes the header line of a CSV file of `schema`'s columns, as polars'
-/// writer would: names separated by commas, a name quoted when it is empty
-/// or holds a comma, a quote or a line break (quotes doubled). Polars
-/// builds its header through an empty column of nulls, and the first such
-/// column in a process zeroes an 8 MB buffer: 5 ms of the tail of a
-/// 1 M-task run, for one line of text (issue 24).
-fn write_csv_header(w: &mut impl Write, schema: &pl::Schema) -> Result<(), TableError> {
-    let mut line = Vec::new();
-    for (i, name) in schema.iter_names().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        let name = name.as_bytes();
-        if name.is_empty() {
-            line.extend_from_slice(b"\"\"");
-        } else if name
-            .iter()
-            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        {
-            line.push(b'"');
-            for &b in name {
-                if b == b'"' {
-                    line.push(b'"');
-                }
-                line.push(b);
-            }
-            line.push(b'"');
-        } else {
-            line.extend_from_slice(name);
-        }
-    }
-    line.push(b'\n');
-    w.write_all(&line).map_err(err)
 }
 
 /// Writes `table` as `dir/stem.parquet` and `dir/stem.csv`, each atomically.
@@ -725,10 +689,9 @@ pub fn write_csv_batches(
     next: &mut dyn FnMut() -> Result<Option<Table>, TableError>,
 ) -> Result<(), TableError> {
     let mut w = std::io::BufWriter::new(out);
-    write_csv_header(&mut w, like.df.schema())?;
     {
         let mut batches = pl::CsvWriter::new(&mut w)
-            .include_header(false)
+            .include_header(true)
             .batched(like.df.schema())
             .map_err(err)?;
         while let Some(batch) = next()? {
@@ -969,38 +932,6 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_header_line_is_the_one_polars_writes() {
-        // Plain names, and names polars quotes: empty, with a comma, a
-        // quote or a line break.
-        let names = [
-            "time_s",
-            "",
-            "a,b",
-            "say \"hi\"",
-            "two\nlines",
-            "cr\rhere",
-            "ünï",
-        ];
-        let columns: Vec<pl::Column> = names
-            .iter()
-            .map(|n| pl::Column::new((*n).into(), [1i64]))
-            .collect();
-        let mut df = pl::DataFrame::new(1, columns).unwrap();
-        let mut theirs = Vec::new();
-        pl::CsvWriter::new(&mut theirs)
-            .include_header(true)
-            .finish(&mut df)
-            .unwrap();
-        let mut ours = Vec::new();
-        write_csv_header(&mut ours, df.schema()).unwrap();
-        let header_end = theirs.len() - b"1,1,1,1,1,1,1\n".len();
-        assert_eq!(
-            String::from_utf8_lossy(&ours),
-            String::from_utf8_lossy(&theirs[..header_end])
-        );
-    }
 
     #[test]
     fn a_table_round_trips_through_parquet_with_its_types() {
