@@ -222,7 +222,8 @@ fn waiting(p: &PlatformSummary) -> Option<String> {
 
 /// For the platform whose tasks wait longest to run (p95), the change that
 /// attacks the larger part of that wait, with the seconds at stake.
-fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
+fn latency_change(summary: &Summary) -> Option<String> {
+    let ps = &summary.platforms;
     let p = ps
         .iter()
         .filter(|p| p.latency.time_to_start.p95.is_some())
@@ -240,23 +241,20 @@ fn latency_change(ps: &[PlatformSummary]) -> Option<String> {
         return None;
     }
     // Options whose p95 is within the noise of the slowest are named
-    // together: a second between them is a random draw, not a finding.
+    // together: a second between them is a random draw, not a finding. The
+    // verdict's rule (`replications::same_start`): with replications, the
+    // paired interval of the runs; in one run, a fixed share.
+    let same = |q: &PlatformSummary| super::replications::same_start(summary, q, p);
     let tied: Vec<&str> = ps
         .iter()
-        .filter(|q| {
-            q.kind == p.kind
-                && q.latency
-                    .time_to_start
-                    .p95
-                    .is_some_and(|t| compare::same_latency(t, total))
-        })
+        .filter(|q| q.kind == p.kind && (q.name == p.name || same(q)))
         .map(|q| q.name.as_str())
         .collect();
     let fastest = ps
         .iter()
         .filter_map(|q| q.latency.time_to_start.p95.map(|t| (q, t)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|(q, t)| q.name != p.name && !compare::same_latency(*t, total));
+        .filter(|(q, _)| q.name != p.name && !same(q));
     let compare = fastest.map_or(String::new(), |(q, t)| {
         format!(
             " (for comparison, {} starts 95% of its tasks within {})",
@@ -745,7 +743,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
         });
     }
     e.savings.sort_by(|a, b| b.dollars.total_cmp(&a.dollars));
-    e.wait_change = latency_change(ps);
+    e.wait_change = latency_change(summary);
     lost_work(&mut e, ps);
     e
 }
