@@ -58,22 +58,15 @@ impl Exact {
             Exact::Wide(v) => v.clone(),
         }
     }
+}
 
-    /// The 64-bit samples, widened from 32 bits when they were narrow (the
-    /// room reserved stays the same).
-    #[cold]
-    #[inline(never)]
-    fn widen(&mut self) -> &mut Vec<SimTime> {
-        if let Exact::Narrow(v) = self {
-            let mut wide = Vec::with_capacity(v.capacity());
-            wide.extend(v.iter().map(|&x| x as SimTime));
-            *self = Exact::Wide(wide);
-        }
-        match self {
-            Exact::Wide(v) => v,
-            Exact::Narrow(_) => unreachable!("widened just above"),
-        }
-    }
+/// The 32-bit samples as 64-bit ones, with the same room reserved.
+#[cold]
+#[inline(never)]
+fn widen(narrow: &Vec<u32>) -> Vec<SimTime> {
+    let mut wide = Vec::with_capacity(narrow.capacity());
+    wide.extend(narrow.iter().map(|&x| x as SimTime));
+    wide
 }
 
 /// Makes room for more exact samples: doubling up to 65,536, then room
@@ -137,7 +130,12 @@ impl SpanStats {
             let kept = match &mut self.exact {
                 Exact::Narrow(n) if v <= u32::MAX as SimTime => push_exact(n, v as u32),
                 Exact::Wide(w) => push_exact(w, v),
-                Exact::Narrow(_) => push_exact(self.exact.widen(), v),
+                Exact::Narrow(n) => {
+                    let mut wide = widen(n);
+                    let kept = push_exact(&mut wide, v);
+                    self.exact = Exact::Wide(wide);
+                    kept
+                }
             };
             if kept > EXACT_LIMIT {
                 self.spill_to_histogram();

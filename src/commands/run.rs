@@ -111,7 +111,11 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let mut result = result?;
     let simulated = started.elapsed().as_secs_f64();
     phases.mark("simulate (trace read beside)");
-    let others = other_replications(args, scenario.seed)?;
+    // Every run's seed, this run's first (a sweep's replications').
+    let seeds: Vec<u64> = (0..args.replications)
+        .map(|r| crate::experiment::plan::replication_seed(scenario.seed, r))
+        .collect();
+    let others = other_replications(args, &seeds[1..])?;
     // Every file goes in place at the end, once all are written (issue 24:
     // their flushes to disk overlap the work instead of following it).
     let out = Staged::new();
@@ -124,12 +128,9 @@ pub fn run(args: &Args) -> Result<String, Error> {
             summary.assumptions = assumptions::list(&scenario, &catalog);
             summary.real_bill = crate::report::real_bill::compare(&scenario, result)?;
             if !others.is_empty() {
-                let seeds = (0..args.replications)
-                    .map(|r| crate::experiment::plan::replication_seed(scenario.seed, r))
-                    .collect();
                 let mut runs: Vec<&[summary::PlatformSummary]> = vec![&summary.platforms];
                 runs.extend(others.iter().map(Vec::as_slice));
-                let record = Replications::from_runs(seeds, &runs);
+                let record = Replications::from_runs(seeds.clone(), &runs);
                 summary.replications = Some(record);
             }
             Ok(summary)
@@ -219,26 +220,27 @@ pub fn run(args: &Args) -> Result<String, Error> {
     Ok(text)
 }
 
-/// The platform summaries of the other runs of `run --replications N`
-/// (none for one), run as a sweep runs its replications
-/// ([`crate::experiment::plan::Base::run`]): they write no file, and only
-/// their totals and start times are kept, for the verdicts to tell a real
-/// gap from noise.
+/// The platform summaries of the other runs of `run --replications N`,
+/// one for each of `seeds` (none for one run), run as a sweep runs its
+/// replications ([`crate::experiment::plan::Base::run`]): they write no
+/// file, and only their totals and start times are kept, for the verdicts
+/// to tell a real gap from noise.
 fn other_replications(
     args: &Args,
-    seed: u64,
+    seeds: &[u64],
 ) -> Result<Vec<Vec<crate::report::PlatformSummary>>, Error> {
-    if args.replications <= 1 {
+    if seeds.is_empty() {
         return Ok(Vec::new());
     }
     let base = crate::experiment::plan::Base::read(&args.scenario, args.load.clone())?;
-    (1..args.replications)
-        .map(|r| {
+    seeds
+        .iter()
+        .enumerate()
+        .map(|(i, &seed)| {
             if !args.quiet {
-                eprintln!("replication {} of {}", r + 1, args.replications);
+                eprintln!("replication {} of {}", i + 2, args.replications);
             }
-            let again = crate::experiment::plan::replication_seed(seed, r);
-            Ok(base.run(&[], Some(again))?.platforms)
+            Ok(base.run(&[], Some(seed))?.platforms)
         })
         .collect()
 }

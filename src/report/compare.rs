@@ -143,6 +143,15 @@ pub struct Field<'a> {
     pub excluded: Vec<(&'a PlatformSummary, String)>,
 }
 
+impl<'a> Field<'a> {
+    /// The compared options, cheapest first (by whole bill).
+    pub fn by_cost(&self) -> Vec<&'a PlatformSummary> {
+        let mut compared = self.compared.clone();
+        compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+        compared
+    }
+}
+
 /// Splits the options: only those that did the same work are compared.
 pub fn field(ps: &[PlatformSummary]) -> Field<'_> {
     let best = ps.iter().map(|p| p.tasks.completed).max().unwrap_or(0);

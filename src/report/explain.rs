@@ -599,8 +599,7 @@ pub fn explanation(summary: &Summary, catalog: &Catalog) -> Explanation {
     }
     let field = compare::field(ps);
     if ps.len() > 1 {
-        let mut compared = field.compared.clone();
-        compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+        let compared = field.by_cost();
         let (platforms, text) = match compared.as_slice() {
             [] => (
                 Vec::new(),

@@ -100,8 +100,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
         return out;
     }
     let field = compare::field(ps);
-    let mut compared = field.compared.clone();
-    compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
+    let compared = field.by_cost();
     if ps.len() == 1 {
         let only = &ps[0];
         out.push(format!(
@@ -188,11 +187,10 @@ pub fn verdict(s: &Summary) -> Vec<String> {
             .filter(|p| p95(p).is_some())
             .collect();
         by_start.sort_by(|a, b| p95(a).unwrap_or(0.0).total_cmp(&p95(b).unwrap_or(0.0)));
-        let all95: Vec<f64> = by_start.iter().copied().filter_map(p95).collect();
         let (fastest, next_fastest) = (by_start.first().copied(), by_start.get(1).copied());
         let (lo, hi) = (
-            all95.first().copied().unwrap_or(0.0),
-            all95.last().copied().unwrap_or(0.0),
+            fastest.and_then(p95).unwrap_or(0.0),
+            by_start.last().copied().and_then(p95).unwrap_or(0.0),
         );
         let same_start = |a, b| replications::same_start(s, a, b);
         let over_runs = s.replications.as_ref().map_or(String::new(), |r| {
@@ -201,7 +199,7 @@ pub fn verdict(s: &Summary) -> Vec<String> {
                 r.seeds.len()
             )
         });
-        let all_same = all95.len() == compared.len()
+        let all_same = by_start.len() == compared.len()
             && match (fastest, by_start.last()) {
                 (Some(f), Some(l)) => same_start(f, l),
                 _ => false,

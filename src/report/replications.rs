@@ -66,8 +66,10 @@ impl Replications {
                 let undone = runs
                     .iter()
                     .filter(|ps| {
-                        let best = ps.iter().map(|p| p.tasks.completed).max().unwrap_or(0);
-                        super::compare::excluded_because(&ps[i], best).is_some()
+                        super::compare::field(ps)
+                            .excluded
+                            .iter()
+                            .any(|(p, _)| p.name == **name)
                     })
                     .count() as u32;
                 ReplicatedOption {
@@ -95,24 +97,29 @@ impl Replications {
     /// The paired gap of the totals, `dearer − cheaper`, or None when
     /// either is unknown or there are fewer than two runs.
     pub fn gap(&self, cheaper: &str, dearer: &str) -> Option<Gap> {
-        let (a, b) = (self.option(cheaper)?, self.option(dearer)?);
-        Gap::of(
-            a.cost_total_usd
-                .iter()
-                .zip(&b.cost_total_usd)
-                .map(|(x, y)| y - x)
-                .collect(),
-        )
+        self.paired(cheaper, dearer, |p| {
+            p.cost_total_usd.iter().copied().map(Some).collect()
+        })
     }
 
     /// The paired gap of the start p95, `slower − faster`, over the runs in
     /// which both started tasks; None with fewer than two such runs.
     pub fn start_gap(&self, faster: &str, slower: &str) -> Option<Gap> {
-        let (a, b) = (self.option(faster)?, self.option(slower)?);
+        self.paired(faster, slower, |p| p.start_p95_s.clone())
+    }
+
+    /// The gap of `value`, `second − first`, run by run, over the runs in
+    /// which both have one.
+    fn paired(
+        &self,
+        first: &str,
+        second: &str,
+        value: impl Fn(&ReplicatedOption) -> Vec<Option<f64>>,
+    ) -> Option<Gap> {
+        let (a, b) = (value(self.option(first)?), value(self.option(second)?));
         Gap::of(
-            a.start_p95_s
-                .iter()
-                .zip(&b.start_p95_s)
+            a.iter()
+                .zip(&b)
                 .filter_map(|(x, y)| Some((*y)? - (*x)?))
                 .collect(),
         )
@@ -217,9 +224,7 @@ pub fn render_text(r: &Replications, platforms: &[PlatformSummary]) -> String {
             }
         ));
     }
-    let mut compared = super::compare::field(platforms).compared;
-    compared.sort_by(|a, b| a.cost.total_usd.total_cmp(&b.cost.total_usd));
-    if let [first, second, ..] = compared.as_slice()
+    if let [first, second, ..] = super::compare::field(platforms).by_cost().as_slice()
         && let Some(s) = gap_sentence(r, &first.name, &second.name)
     {
         text.push_str(&s);

@@ -829,13 +829,12 @@ mod tests {
                         continue;
                     };
                     let mut got = vec![unrooted(&format!("notes {notes:?}"))];
-                    let show = task_line;
                     let mut turn = 0;
                     loop {
                         turn += 1;
                         if one_by_one_first && turn % 2 == 1 {
                             match stream.next() {
-                                Some(Ok(t)) => got.push(show(&t)),
+                                Some(Ok(t)) => got.push(task_line(&t)),
                                 Some(Err(e)) => got.push(unrooted(&format!("error: {e}"))),
                                 None => {}
                             }
@@ -846,7 +845,7 @@ mod tests {
                         }
                         let mut run = Vec::new();
                         let more = stream.next_run(&mut run, 5);
-                        got.extend(run.iter().map(show));
+                        got.extend(run.iter().map(task_line));
                         match more {
                             Ok(true) => {}
                             Ok(false) => break,
