@@ -11,7 +11,8 @@ Two trace shapes from the peers' own generator (../shared/peers/gen_trace.py):
 does (time to start grows past the 35 s start-up). Builds the simcore peer with
 its own target directory (PEER_TARGET, default ../peer-target beside the
 repository), installs SimPy with pip when it is missing (or skips its ratio and
-says how), runs the programs interleaved RUNS times after a warm-up, and prints
+says how), runs the programs interleaved RUNS times after a warm-up (each
+fargate-sim run into an empty folder, every run after a `sync`), and prints
 the median wall times, the ratios and whether the bills agree to 1e-6.
 Run by `cargo bench --bench peers`; not part of `cargo test`."""
 import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
@@ -61,10 +62,24 @@ startup = {{ provisioning = {{ dist = "constant", value = "0s" }}, image_pull = 
     return p
 
 
+def quiet_disk():
+    """Writes back what earlier runs left dirty, so that no run pays for
+    another's files (a 57 MB tasks.parquet is written back by the kernel
+    some seconds after its run, on the same two cores)."""
+    os.sync()
+
+
 def fargate_sim(bin_, scen, out, records):
     cmd = [bin_, "run", scen, "--out", out, "--force", "--quiet"]
     if not records:
         cmd.append("--no-task-records")
+    # Each run writes into an empty folder, as a first run does. Left in
+    # place, the folder of a run with `tasks.parquet` makes the next run
+    # without it delete that file when it replaces the results: unlinking
+    # 57 MB took 10 to 16 ms on this machine's ext4, 8 % of the run
+    # (issue 24, ninth round; the earlier rounds' figures include it).
+    shutil.rmtree(out, ignore_errors=True)
+    quiet_disk()
     wall, _ = timed(cmd)
     with open(os.path.join(out, "summary.json")) as f:
         s = json.load(f)
@@ -76,6 +91,7 @@ def fargate_sim(bin_, scen, out, records):
 
 
 def peer(cmd):
+    quiet_disk()
     wall, out = timed(cmd)
     return wall, json.loads(out.strip().splitlines()[-1])["cost_usd"]
 
