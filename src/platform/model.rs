@@ -50,6 +50,16 @@ pub trait Platform {
         false
     }
 
+    /// The key of the model's own next happening, kept beside the queue
+    /// (see [`crate::engine::Model::next_own`]); none by default.
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        None
+    }
+
+    /// The happening [`Platform::next_own`] named comes, at `queue.now()`.
+    fn on_own(&mut self, _queue: &mut impl Schedule<Self::Event>) {}
+
     fn books(&self) -> &Books;
     fn books_mut(&mut self) -> &mut Books;
 
@@ -118,6 +128,16 @@ impl<P: Platform> Model for P {
     #[inline]
     fn busy(&self) -> bool {
         Platform::busy(self)
+    }
+
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        Platform::next_own(self)
+    }
+
+    #[inline]
+    fn on_own(&mut self, queue: &mut impl Schedule<Self::Event>) {
+        Platform::on_own(self, queue)
     }
 
     #[inline]

@@ -1183,14 +1183,28 @@ impl<P: ReplicaHost> Model for ServiceHost<P> {
         }
     }
 
+    /// The earlier of the services' next request and the platform's own
+    /// next happening (a launch token, say).
     #[inline]
     fn next_own(&self) -> Option<(SimTime, u64)> {
-        self.own.map(|(key, _)| key)
+        let request = self.own.map(|(key, _)| key);
+        match (request, self.platform.next_own()) {
+            (Some(r), Some(p)) => Some(r.min(p)),
+            (r, p) => r.or(p),
+        }
     }
 
     fn on_own(&mut self, queue: &mut impl Schedule<Self::Event>) {
-        if let Some((_, service)) = self.own {
-            self.on_request(service as usize, queue);
+        let platform = self.platform.next_own();
+        match self.own {
+            Some((key, service)) if platform.is_none_or(|p| key < p) => {
+                self.on_request(service as usize, queue)
+            }
+            _ => {
+                self.platform
+                    .on_own(&mut Mapped::new(queue, HostEvent::Platform));
+                self.read_news(queue);
+            }
         }
     }
 

@@ -250,3 +250,80 @@ spot = { interruptions_per_hour = 0 }
     let c = ran.platform("e").cluster.as_ref().unwrap();
     assert_eq!(c.spot_instances_launched, 3);
 }
+
+/// Launch times of platform `p`'s tasks by task id, in seconds.
+fn launches_by_task(ran: &crate::common::Ran) -> Vec<(u64, f64)> {
+    let mut l: Vec<(u64, f64)> = ran
+        .records_of("p")
+        .iter()
+        .map(|r| (r.task_id, r.launch.unwrap() as f64 / 1e6))
+        .collect();
+    l.sort_by_key(|&(id, _)| id);
+    l
+}
+
+#[test]
+fn each_provider_drains_its_own_launch_bucket_at_the_refill_rate() {
+    // Eight tasks at once, FARGATE weight 1 and FARGATE_SPOT weight 3: a
+    // task goes to FARGATE when (FARGATE's tasks + 1) × 3 ≤ (Spot's + 1)
+    // × 1, so tasks 2 and 6 to FARGATE and 0, 1, 3, 4, 5 and 7 to Spot.
+    // Each provider's bucket holds one token and gains two a second, so
+    // each provider launches its k-th task at k × 0.5 s, the two buckets'
+    // wake-ups coming at the same instants until FARGATE's queue is empty.
+    let text = burst(
+        8,
+        "1h",
+        "capacity = { on_demand = 1, spot = 3 }\nspot = { interruptions_per_hour = 0 }\nlaunch_limit = { burst = 1, refill = \"2/s\" }",
+    );
+    let ran = run(&Case::new(&text, None), &[]);
+    assert_eq!(
+        launches_by_task(&ran),
+        [
+            (0, 0.0),
+            (1, 0.5),
+            (2, 0.0),
+            (3, 1.0),
+            (4, 1.5),
+            (5, 2.0),
+            (6, 0.5),
+            (7, 2.5)
+        ]
+    );
+    let cp = &ran.platform("p").capacity_providers;
+    assert_eq!((cp[0].launches, cp[1].launches), (2, 6));
+    // Waits: 0.5 on FARGATE; 0.5 + 1 + 1.5 + 2 + 2.5 on Spot: 8 s in all.
+    let w = &ran.platform("p").latency.wait;
+    assert_eq!(w.max, Some(2.5));
+    assert!((w.mean.unwrap() - 8.0 / 8.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_service_replica_takes_its_token_before_the_batch_waiting_beside_it() {
+    // One replica of a quiet service deployed at time 0 ("cold": it
+    // launches then, where a warm one is running already) takes the
+    // bucket's only token; four batch tasks submitted at 0 then launch one
+    // every half second as the bucket refills, while the service's own
+    // requests come and go beside them.
+    let service = r#"
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = { min = 1, max = 1 }
+start = "cold"
+concurrency = 1
+queue_limit = 100
+timeout = "none"
+service_time = "100ms"
+requests = { curve = "constant", rate = "1/s", arrivals = "even" }
+"#;
+    let base = burst(4, "1h", "launch_limit = { burst = 1, refill = \"2/s\" }");
+    let text = base.replacen("[[platforms]]", &format!("{service}\n[[platforms]]"), 1);
+    let ran = run(&Case::new(&text, None), &["horizon=\"10s\""]);
+    let batch: Vec<f64> = launches_by_task(&ran)
+        .into_iter()
+        .filter(|&(id, _)| !fargate_sim::platform::books::is_replica(id))
+        .map(|(_, at)| at)
+        .collect();
+    assert_eq!(batch, [0.5, 1.0, 1.5, 2.0]);
+}

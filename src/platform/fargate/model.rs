@@ -30,9 +30,6 @@ use rand_pcg::Pcg64Mcg;
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A launch token should be available for the head of this
-    /// provider's queue.
-    Token(Provider),
     /// The task in this slot stops (done or interrupted), unless the slot
     /// has moved on to another generation (a replica stopped by its service).
     Stop { slot: u32, generation: u32 },
@@ -65,7 +62,11 @@ pub struct FargateModel {
     /// Launch token buckets by provider: the ECS throttling quotas give
     /// on-demand and Spot tasks a bucket each.
     buckets: [TokenBucket; 2],
-    token_pending: [bool; 2],
+    /// When each provider's bucket has a token again for the head of its
+    /// queue, with the key an event then would have had: kept beside the
+    /// queue, not in it ([`Platform::next_own`]: a backlog drained at the
+    /// refill rate was a wake-up event a task, issue 24).
+    token_at: [Option<(SimTime, u64)>; 2],
     /// Tasks waiting for a launch token, by provider (on disk past two
     /// chunks: `platform/spill.rs`).
     queues: [Queue; 2],
@@ -140,7 +141,7 @@ impl FargateModel {
         let bucket = || TokenBucket::new(spec.launch_burst, spec.launch_refill_per_s);
         Ok(FargateModel {
             buckets: [bucket(), bucket()],
-            token_pending: [false; 2],
+            token_at: [None; 2],
             queues: [
                 Queue::for_provider(Provider::OnDemand),
                 Queue::for_provider(Provider::Spot),
@@ -298,9 +299,8 @@ impl FargateModel {
         let i = p.index();
         while !self.queues[i].is_empty() {
             if !self.buckets[i].try_take(now) {
-                if !self.token_pending[i] {
-                    self.token_pending[i] = true;
-                    queue.schedule_at(self.buckets[i].next_token_at(), Event::Token(p));
+                if self.token_at[i].is_none() {
+                    self.token_at[i] = Some(queue.ticket(self.buckets[i].next_token_at()));
                 }
                 return;
             }
@@ -866,14 +866,29 @@ impl Platform for FargateModel {
         }
     }
 
+    #[inline]
+    fn next_own(&self) -> Option<(SimTime, u64)> {
+        match self.token_at {
+            [Some(a), Some(b)] => Some(a.min(b)),
+            [a, b] => a.or(b),
+        }
+    }
+
+    /// A launch token is there again for the head of a provider's queue.
+    fn on_own(&mut self, queue: &mut impl Schedule<Event>) {
+        let p = match self.token_at {
+            [Some(a), Some(b)] if b < a => Provider::Spot,
+            [None, Some(_)] => Provider::Spot,
+            _ => Provider::OnDemand,
+        };
+        self.token_at[p.index()] = None;
+        self.drain_queue(p, queue);
+        let waiting = self.waiting();
+        self.books.tally.backlog.observe(queue.now(), waiting);
+    }
+
     fn on_event(&mut self, event: Event, queue: &mut impl Schedule<Event>) {
         match event {
-            Event::Token(p) => {
-                self.token_pending[p.index()] = false;
-                self.drain_queue(p, queue);
-                let waiting = self.waiting();
-                self.books.tally.backlog.observe(queue.now(), waiting);
-            }
             Event::ServiceLaunch => {
                 let (released, next) = self.service_launch.woken(queue.now());
                 for w in released {
