@@ -75,7 +75,8 @@ pub struct FargateModel {
     held: [u64; 2],
     stats: [ProviderStats; 2],
     slots: Vec<Option<InFlight>>,
-    /// What the time series reads of each slot's task.
+    /// What the time series reads of each slot's task (nothing when the
+    /// run records no time series).
     meters: Meters,
     /// The size `fit` gave each recent request (the first attempt's).
     fit_memo: FitMemo,
@@ -244,7 +245,11 @@ impl FargateModel {
         self.stats[w.provider.index()].launches += 1;
         let task_id = w.task.id;
         let replica = ReplicaWatch::is_replica(task_id);
-        let meter = Meter {
+        // The meters serve the time series alone: a run without one (a
+        // sweep's or a batch's point) keeps none (issue 24: a sixth of the
+        // 1 M-task replay's simulation thread).
+        let metered = self.books.series.is_some();
+        let meter = metered.then(|| Meter {
             billing_start,
             running,
             cpu_milli: w.size.cpu_milli,
@@ -256,7 +261,7 @@ impl FargateModel {
             provider: provider_index(w.provider),
             replica,
             ..Meter::default()
-        };
+        });
         // The slot is chosen first and the task written into it, not built
         // aside and copied there (issue 24).
         let slot = match self.free.pop() {
@@ -279,7 +284,9 @@ impl FargateModel {
             interrupted,
             plan: w.plan,
         });
-        self.meters.set(slot, meter, now);
+        if let Some(meter) = meter {
+            self.meters.set(slot, meter, now);
+        }
         self.books.tally.in_flight += 1;
         if replica {
             self.replicas.started(task_id, slot, running);
