@@ -600,3 +600,65 @@ initial = 1
         }
     }
 }
+
+/// The summary of a case run through the library, with or without a time
+/// series.
+fn summary_with_series(case: &Case, series: Option<u64>) -> Summary {
+    let (scenario, catalog) =
+        load_str(&case.text, &case.path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = simulate::run_with(
+        &scenario,
+        &catalog,
+        None,
+        RunOptions {
+            series_every: series.map(|s| s * 1_000_000),
+            progress: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(out.platforms[0].series.is_some(), series.is_some());
+    fargate_sim::report::summary::summarize(&scenario, &mut out)
+}
+
+#[test]
+fn the_time_series_only_watches_a_run() {
+    // A sweep's points record no time series, and a Fargate platform then
+    // keeps no meters: the bills, counts and latencies must not move.
+    // Spot and on-demand tasks, a launch bucket that empties, a service.
+    let case = Case::new(
+        r#"
+name = "watched"
+seed = 3
+horizon = "2h"
+[workload]
+[[workload.generators]]
+name = "jobs"
+arrivals = { process = "poisson", rate = "40/min" }
+duration = { dist = "exponential", mean = "7min" }
+sizes = [{ cpu = 0.5, memory = "1GiB" }, { cpu = 2, memory = "8GiB" }]
+[[workload.services]]
+name = "api"
+cpu = 0.25
+memory = "512MiB"
+replicas = { min = 1, max = 4 }
+concurrency = 4
+queue_limit = 100
+timeout = "none"
+service_time = "80ms"
+requests = { curve = "constant", rate = "20/s" }
+[[platforms]]
+name = "fg"
+kind = "fargate"
+capacity = { on_demand = 1, spot = 1 }
+launch_limit = { burst = 5, refill = "0.2/s" }
+"#,
+        None,
+    );
+    let watched = summary_with_series(&case, Some(60));
+    let alone = summary_with_series(&case, None);
+    let json = |s: &Summary| serde_json::to_value(&s.platforms).unwrap();
+    assert_eq!(json(&watched), json(&alone));
+    let p = &alone.platforms[0];
+    assert!(p.tasks.completed > 1_000, "{}", p.tasks.completed);
+    assert!(p.latency.wait.max.unwrap() > 10.0, "the bucket empties");
+}
