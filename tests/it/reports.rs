@@ -14,8 +14,12 @@ use std::path::Path;
 
 const HEADER: &str = "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\n";
 
-/// Runs a case through the library with a time series every `every_s` seconds.
-fn series(case: &Case, every_s: u64) -> Vec<(String, Vec<SeriesRow>, u128)> {
+/// Runs a case through the library, with a time series every `every_s`
+/// seconds or none.
+fn run_lib(
+    case: &Case,
+    every_s: Option<u64>,
+) -> (fargate_sim::scenario::Scenario, simulate::RunOutput) {
     let (scenario, catalog) =
         load_str(&case.text, &case.path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let out = simulate::run_with(
@@ -23,12 +27,19 @@ fn series(case: &Case, every_s: u64) -> Vec<(String, Vec<SeriesRow>, u128)> {
         &catalog,
         None,
         RunOptions {
-            series_every: Some(every_s * 1_000_000),
+            series_every: every_s.map(|s| s * 1_000_000),
             progress: None,
         },
     )
     .unwrap();
-    out.platforms
+    (scenario, out)
+}
+
+/// Runs a case through the library with a time series every `every_s` seconds.
+fn series(case: &Case, every_s: u64) -> Vec<(String, Vec<SeriesRow>, u128)> {
+    run_lib(case, Some(every_s))
+        .1
+        .platforms
         .into_iter()
         .map(|p| {
             (
@@ -603,20 +614,9 @@ initial = 1
 
 /// The summary of a case run through the library, with or without a time
 /// series.
-fn summary_with_series(case: &Case, series: Option<u64>) -> Summary {
-    let (scenario, catalog) =
-        load_str(&case.text, &case.path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let mut out = simulate::run_with(
-        &scenario,
-        &catalog,
-        None,
-        RunOptions {
-            series_every: series.map(|s| s * 1_000_000),
-            progress: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(out.platforms[0].series.is_some(), series.is_some());
+fn summary_with_series(case: &Case, every_s: Option<u64>) -> Summary {
+    let (scenario, mut out) = run_lib(case, every_s);
+    assert_eq!(out.platforms[0].series.is_some(), every_s.is_some());
     fargate_sim::report::summary::summarize(&scenario, &mut out)
 }
 
