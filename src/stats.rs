@@ -42,6 +42,37 @@ impl Default for Exact {
 }
 
 impl Exact {
+    fn clear(&mut self) {
+        match self {
+            Exact::Narrow(v) => v.clear(),
+            Exact::Wide(v) => v.clear(),
+        }
+    }
+
+    /// The sample of rank `i` (from 0), the samples reordered around it.
+    fn select(&mut self, i: usize) -> SimTime {
+        match self {
+            Exact::Narrow(v) => *v.select_nth_unstable(i).1 as SimTime,
+            Exact::Wide(v) => *v.select_nth_unstable(i).1,
+        }
+    }
+
+    /// The samples of the sorted `ranks` (see [`rank_values`]).
+    fn rank_values(&self, ranks: &[usize]) -> Vec<SimTime> {
+        match self {
+            Exact::Narrow(v) => rank_values(v, ranks),
+            Exact::Wide(v) => rank_values(v, ranks),
+        }
+    }
+
+    /// Hands every sample to `f`.
+    fn for_each(self, mut f: impl FnMut(SimTime)) {
+        match self {
+            Exact::Narrow(v) => v.into_iter().for_each(|x| f(x as SimTime)),
+            Exact::Wide(v) => v.into_iter().for_each(f),
+        }
+    }
+
     #[cfg(test)]
     fn capacity(&self) -> usize {
         match self {
@@ -150,15 +181,9 @@ impl SpanStats {
     #[cold]
     #[inline(never)]
     fn spill_to_histogram(&mut self) {
-        self.histogram = vec![0; bucket_of(u64::MAX) + 1];
-        match std::mem::take(&mut self.exact) {
-            Exact::Narrow(v) => v
-                .into_iter()
-                .for_each(|x| self.histogram[bucket_of(x as SimTime)] += 1),
-            Exact::Wide(v) => v
-                .into_iter()
-                .for_each(|x| self.histogram[bucket_of(x)] += 1),
-        }
+        let mut histogram = vec![0; bucket_of(u64::MAX) + 1];
+        std::mem::take(&mut self.exact).for_each(|x| histogram[bucket_of(x)] += 1);
+        self.histogram = histogram;
     }
 
     pub fn count(&self) -> u64 {
@@ -170,10 +195,7 @@ impl SpanStats {
         self.count = 0;
         self.sum = 0;
         self.max = 0;
-        match &mut self.exact {
-            Exact::Narrow(v) => v.clear(),
-            Exact::Wide(v) => v.clear(),
-        }
+        self.exact.clear();
         self.histogram = Vec::new();
     }
 
@@ -201,10 +223,7 @@ impl SpanStats {
         let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
         if self.histogram.is_empty() {
             let i = (rank - 1) as usize;
-            return Some(match &mut self.exact {
-                Exact::Narrow(v) => *v.select_nth_unstable(i).1 as SimTime,
-                Exact::Wide(v) => *v.select_nth_unstable(i).1,
-            });
+            return Some(self.exact.select(i));
         }
         let mut seen = 0;
         for (b, n) in self.histogram.iter().enumerate() {
@@ -236,10 +255,7 @@ impl SpanStats {
         let mut wanted = ranks.clone();
         wanted.sort_unstable();
         wanted.dedup();
-        let values = match &self.exact {
-            Exact::Narrow(v) => rank_values(v, &wanted),
-            Exact::Wide(v) => rank_values(v, &wanted),
-        };
+        let values = self.exact.rank_values(&wanted);
         ranks
             .iter()
             .map(|r| wanted.binary_search(r).ok().map(|i| values[i]))

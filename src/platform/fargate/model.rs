@@ -873,6 +873,8 @@ impl Platform for FargateModel {
         }
     }
 
+    /// Asked at every event: written out, as `token_at.into_iter().flatten()
+    /// .min()` cost the 1 M-task 20/s replay 21 ms (15 paired runs).
     #[inline]
     fn next_own(&self) -> Option<(SimTime, u64)> {
         match self.token_at {
