@@ -15,6 +15,7 @@ With RECORDS=1 in the environment the runs write tasks.parquet too
 """
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(rounds):
             for i, b in enumerate(bins):
-                cmd = [b, "run", toml, "--quiet", "--force", "--out", os.path.join(tmp, str(i))]
+                out = os.path.join(tmp, str(i))
+                # An empty folder and a quiet disk for each run: replacing the
+                # previous run's tasks.parquet would time its deletion too.
+                shutil.rmtree(out, ignore_errors=True)
+                os.sync()
+                cmd = [b, "run", toml, "--quiet", "--force", "--out", out]
                 if not records:
                     cmd.append("--no-task-records")
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)

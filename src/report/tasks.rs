@@ -80,11 +80,18 @@ pub const BATCH: usize = 64 * 1024;
 /// Records per chunk a sink hands over: small, so the chunks in flight take
 /// little memory (the writer gathers a row group's columns itself).
 const CHUNK: usize = 4096;
-/// Chunks waiting for the writer.
-const QUEUE: usize = 2;
+/// Chunks waiting for the writer: more than a row group's worth, so the
+/// simulation goes on while the writer encodes one (about 9 ms for 65,536
+/// rows, in which a 1 M-task replay fills 12 to 13 chunks). With 2, the
+/// simulation thread waited out every row group: the peers' 1 M-task runs
+/// with `tasks.parquet` took 0.325 and 0.406 s instead of 0.276 and 0.338
+/// (docs/performance.md, issue 24 tenth round). A chunk is 0.6 MB (4,096
+/// records of 144 bytes): the queue holds at most 12 MB, and the pool as
+/// much again; the 5/s run's peak grew from 64 to 78 MB.
+const QUEUE: usize = 20;
 /// Emptied chunks kept for the sinks to fill again (fresh memory for each
 /// chunk would cost the simulation thread its page faults).
-const POOL: usize = 2;
+const POOL: usize = QUEUE + 2;
 
 fn opt64(v: Option<SimTime>) -> u64 {
     v.unwrap_or(NONE64)
