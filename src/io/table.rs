@@ -477,6 +477,9 @@ pub enum Values {
     /// Texts as codes into the names: written as a dictionary of the
     /// names used, in the order first used.
     Coded(Vec<u8>, &'static [&'static str]),
+    /// Numbers as codes into their distinct values (keys, values): written
+    /// as that dictionary, for a column of a few values that repeat.
+    F64Coded(Vec<u32>, Vec<f64>),
     /// One text repeated: (the text, the number of rows).
     Repeat(String, usize),
 }
@@ -488,6 +491,7 @@ impl Values {
             Values::U32(v, _) => v.len(),
             Values::F64(v, _) => v.len(),
             Values::Coded(v, _) => v.len(),
+            Values::F64Coded(v, _) => v.len(),
             Values::Repeat(_, n) => *n,
         }
     }
@@ -548,6 +552,18 @@ impl Values {
                 }
                 dictionary(keys, &used)?
             }
+            Values::F64Coded(keys, values) => {
+                let dtype = ArrowDataType::Dictionary(
+                    IntegerType::UInt32,
+                    Box::new(ArrowDataType::Float64),
+                    false,
+                );
+                let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
+                let values = pa::PrimitiveArray::new(ArrowDataType::Float64, values.into(), None);
+                let a = pa::DictionaryArray::<u32>::try_new(dtype, keys, Box::new(values))
+                    .map_err(err)?;
+                (Box::new(a), true)
+            }
             Values::Repeat(text, n) => {
                 let names: &[&str] = if n == 0 { &[] } else { &[text.as_str()] };
                 dictionary(vec![0; n], names)?
@@ -560,7 +576,7 @@ impl Values {
 /// in its Parquet type, for the statistics of a page. polars finds them
 /// with a scalar loop over (min, max) pairs that keeps NaN: 14 % of the
 /// task records' writer thread (issue 24, tenth round). Here eight lanes
-/// are compared at a time; a column with a NaN (or a null) is left to
+/// are compared at a time; a column with a NaN, an infinity or a null is left to
 /// polars, so the statistics are always polars' own values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Extremes {
@@ -571,7 +587,7 @@ enum Extremes {
 
 impl Extremes {
     /// Of `len` rows from `offset`; None for an array of another type, with
-    /// nulls, with a NaN, or without rows.
+    /// nulls, with a NaN or an infinity, or without rows.
     fn of(array: &dyn pa::Array, offset: usize, len: usize) -> Option<Extremes> {
         if array.null_count() > 0 || len == 0 {
             return None;
@@ -632,12 +648,15 @@ impl Extremes {
     }
 }
 
-/// The smallest and largest of `v`, or None if it is empty or holds a NaN.
+/// The smallest and largest of `v`, or None if it is empty or holds a NaN
+/// (or an infinity: `x - x` flags both, in a form that vectorizes, and
+/// polars takes over, so an infinity costs only speed).
+#[allow(clippy::eq_op)] // `x - x` is the test: 0 unless x is NaN or infinite.
 fn f64_extremes(v: &[f64]) -> Option<(f64, f64)> {
     const LANES: usize = 8;
     let mut lo = [f64::INFINITY; LANES];
     let mut hi = [f64::NEG_INFINITY; LANES];
-    let mut nan = [false; LANES];
+    let mut odd = [0.0f64; LANES];
     let chunks = v.chunks_exact(LANES);
     let rest = chunks.remainder();
     for c in chunks {
@@ -645,15 +664,15 @@ fn f64_extremes(v: &[f64]) -> Option<(f64, f64)> {
             let x = c[i];
             lo[i] = if x < lo[i] { x } else { lo[i] };
             hi[i] = if x > hi[i] { x } else { hi[i] };
-            nan[i] |= x.is_nan();
+            odd[i] += x - x;
         }
     }
     for &x in rest {
         lo[0] = if x < lo[0] { x } else { lo[0] };
         hi[0] = if x > hi[0] { x } else { hi[0] };
-        nan[0] |= x.is_nan();
+        odd[0] += x - x;
     }
-    if v.is_empty() || nan.iter().any(|&n| n) {
+    if v.is_empty() || odd.iter().any(|&o| o != 0.0) {
         return None;
     }
     let lo = lo
@@ -1221,7 +1240,8 @@ mod tests {
 
     /// Statistics found by `Extremes` are polars' own, to the byte: over
     /// several pages of a row group (a million numbers), with zeros of both
-    /// signs, negative numbers, a NaN or a null (left to polars), plain and
+    /// signs, negative numbers, a NaN, an infinity or a null (left to
+    /// polars), plain and
     /// delta-encoded.
     #[test]
     fn own_statistics_are_the_bytes_polars_writes() {
@@ -1319,10 +1339,8 @@ mod tests {
         w[3] = f64::NAN;
         assert_eq!(f64_extremes(&w), None);
         assert_eq!(f64_extremes(&[]), None);
-        assert_eq!(
-            f64_extremes(&[f64::INFINITY]),
-            Some((f64::INFINITY, f64::INFINITY))
-        );
+        // An infinity is left to polars too.
+        assert_eq!(f64_extremes(&[1.0, f64::INFINITY]), None);
         assert_eq!(int_extremes(&[3u32, 9, 1, 4]), Some((1, 9)));
         assert_eq!(int_extremes::<u64>(&[]), None);
     }
