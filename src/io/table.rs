@@ -480,6 +480,8 @@ pub enum Values {
     /// Numbers as codes into their distinct values (keys, values): written
     /// as that dictionary, for a column of a few values that repeat.
     F64Coded(Vec<u32>, Vec<f64>),
+    /// The same for whole numbers.
+    U32Coded(Vec<u32>, Vec<u32>),
     /// One text repeated: (the text, the number of rows).
     Repeat(String, usize),
 }
@@ -492,6 +494,7 @@ impl Values {
             Values::F64(v, _) => v.len(),
             Values::Coded(v, _) => v.len(),
             Values::F64Coded(v, _) => v.len(),
+            Values::U32Coded(v, _) => v.len(),
             Values::Repeat(_, n) => *n,
         }
     }
@@ -507,6 +510,17 @@ impl Values {
             );
             let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
             pa::DictionaryArray::<u32>::try_new(dtype, keys, Box::new(values))
+                .map(|a| (Box::new(a) as Box<dyn pa::Array>, true))
+                .map_err(err)
+        };
+        let numbers = |keys: Vec<u32>, values: Box<dyn pa::Array>| {
+            let dtype = ArrowDataType::Dictionary(
+                IntegerType::UInt32,
+                Box::new(values.dtype().clone()),
+                false,
+            );
+            let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
+            pa::DictionaryArray::<u32>::try_new(dtype, keys, values)
                 .map(|a| (Box::new(a) as Box<dyn pa::Array>, true))
                 .map_err(err)
         };
@@ -552,18 +566,22 @@ impl Values {
                 }
                 dictionary(keys, &used)?
             }
-            Values::F64Coded(keys, values) => {
-                let dtype = ArrowDataType::Dictionary(
-                    IntegerType::UInt32,
-                    Box::new(ArrowDataType::Float64),
-                    false,
-                );
-                let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
-                let values = pa::PrimitiveArray::new(ArrowDataType::Float64, values.into(), None);
-                let a = pa::DictionaryArray::<u32>::try_new(dtype, keys, Box::new(values))
-                    .map_err(err)?;
-                (Box::new(a), true)
-            }
+            Values::F64Coded(keys, values) => numbers(
+                keys,
+                Box::new(pa::PrimitiveArray::new(
+                    ArrowDataType::Float64,
+                    values.into(),
+                    None,
+                )),
+            )?,
+            Values::U32Coded(keys, values) => numbers(
+                keys,
+                Box::new(pa::PrimitiveArray::new(
+                    ArrowDataType::UInt32,
+                    values.into(),
+                    None,
+                )),
+            )?,
             Values::Repeat(text, n) => {
                 let names: &[&str] = if n == 0 { &[] } else { &[text.as_str()] };
                 dictionary(vec![0; n], names)?

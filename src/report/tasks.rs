@@ -504,9 +504,9 @@ impl Writer {
         if n > 0 {
             let cols = std::mem::take(&mut self.cols);
             let platform = self.platforms.get(self.current).map_or("", String::as_str);
-            // `snappy` keeps the file polars' own writer made (vCPUs plain).
-            let code_vcpus = self.compression != TaskRecordsCompression::Snappy;
-            out.write(cols.values(platform, code_vcpus))
+            // `snappy` keeps the file polars' own writer made.
+            let code_sizes = self.compression != TaskRecordsCompression::Snappy;
+            out.write(cols.values(platform, code_sizes))
                 .map_err(|e| e.0)?;
             self.rows += n as u64;
             // The next row group's room, once this one's memory is free.
@@ -568,41 +568,43 @@ fn vcpu(milli: u32) -> f64 {
     milli as f64 / 1000.0
 }
 
-/// Distinct vCPU sizes a row group's column may hold as a dictionary.
-const VCPU_SIZES: usize = 256;
+/// Distinct sizes a row group's column may hold as a dictionary.
+const SIZES: usize = 256;
 
-/// A row group's vCPU column (in milli-vCPU) as codes into its distinct
-/// sizes in vCPU, in the order first seen; None past [`VCPU_SIZES`] sizes.
-/// A task's vCPU is one of a few sizes (Fargate's grid, a fleet's
-/// requests), so the dictionary and its bit-packed codes replace 8 bytes a
-/// row that Snappy had to squeeze (issue 24, tenth round).
-fn vcpu_codes(milli: &[u32]) -> Option<(Vec<u32>, Vec<f64>)> {
-    const SLOTS: usize = 4 * VCPU_SIZES;
-    // (milli-vCPU, code + 1); a code of 0 marks an empty slot.
+/// A row group's column of sizes (milli-vCPU, MiB) as codes into its
+/// distinct values, in the order first seen; None past [`SIZES`] values.
+/// A task's size is one of a few (Fargate's grid, a fleet's requests), so
+/// the dictionary and its bit-packed codes replace 8-byte floats that
+/// Snappy had to squeeze, and polars' own choice for the memory columns
+/// (a pass for their range, then a bitmap of the values used and the
+/// codes; issue 24, tenth round).
+fn size_codes(values: &[u32]) -> Option<(Vec<u32>, Vec<u32>)> {
+    const SLOTS: usize = 4 * SIZES;
+    // (value, code + 1); a code of 0 marks an empty slot.
     let mut table = [(0u32, 0u32); SLOTS];
     let mut sizes = Vec::new();
-    let mut keys = Vec::with_capacity(milli.len());
+    let mut keys = Vec::with_capacity(values.len());
     let mut last = None;
-    for &m in milli {
+    for &v in values {
         let code = match last {
-            Some((lm, c)) if lm == m => c,
+            Some((lv, c)) if lv == v => c,
             _ => {
-                let mut slot = (m.wrapping_mul(0x9E37_79B9) >> 22) as usize % SLOTS;
+                let mut slot = (v.wrapping_mul(0x9E37_79B9) >> 22) as usize % SLOTS;
                 let c = loop {
                     match table[slot] {
-                        (k, c) if c != 0 && k == m => break c - 1,
+                        (k, c) if c != 0 && k == v => break c - 1,
                         (_, 0) => {
-                            if sizes.len() == VCPU_SIZES {
+                            if sizes.len() == SIZES {
                                 return None;
                             }
-                            sizes.push(vcpu(m));
-                            table[slot] = (m, sizes.len() as u32);
+                            sizes.push(v);
+                            table[slot] = (v, sizes.len() as u32);
                             break sizes.len() as u32 - 1;
                         }
                         _ => slot = (slot + 1) % SLOTS,
                     }
                 };
-                last = Some((m, c));
+                last = Some((v, c));
                 c
             }
         };
@@ -697,13 +699,18 @@ impl Cols {
     }
 
     /// The file's columns (in [`COLUMNS`] order), for rows of `platform`;
-    /// with `code_vcpus`, the vCPU columns as dictionaries of their sizes
-    /// (see [`vcpu_codes`]) where they have few enough.
-    fn values(self, platform: &str, code_vcpus: bool) -> Vec<Values> {
+    /// with `code_sizes`, the vCPU and memory columns as dictionaries of
+    /// their sizes (see [`size_codes`]) where they have few enough.
+    fn values(self, platform: &str, code_sizes: bool) -> Vec<Values> {
         let n = self.len();
-        let vcpus = |milli: Vec<u32>| match code_vcpus.then(|| vcpu_codes(&milli)).flatten() {
-            Some((keys, sizes)) => Values::F64Coded(keys, sizes),
+        let codes = |v: &[u32]| code_sizes.then(|| size_codes(v)).flatten();
+        let vcpus = |milli: Vec<u32>| match codes(&milli) {
+            Some((keys, sizes)) => Values::F64Coded(keys, sizes.into_iter().map(vcpu).collect()),
             None => Values::F64(milli.into_iter().map(vcpu).collect(), None),
+        };
+        let mibs = |mib: Vec<u32>| match codes(&mib) {
+            Some((keys, sizes)) => Values::U32Coded(keys, sizes),
+            None => Values::U32(mib, None),
         };
         vec![
             Values::Repeat(platform.to_string(), n),
@@ -715,9 +722,9 @@ impl Cols {
             Values::F64(self.running, Some(self.running_ok)),
             Values::F64(self.end, Some(self.end_ok)),
             vcpus(self.cpu_req),
-            Values::U32(self.mem_req, None),
+            mibs(self.mem_req),
             vcpus(self.cpu_billed),
-            Values::U32(self.mem_billed, None),
+            mibs(self.mem_billed),
             Values::U32(self.instance, Some(self.instance_ok)),
             Values::F64(self.billed, None),
             Values::F64(self.run, None),
@@ -753,7 +760,7 @@ fn like() -> Result<Table, String> {
 
 /// How `tasks.parquet` is written: integers and texts that repeat
 /// (attempts, memory sizes, instances, outcomes, the platform) as
-/// dictionaries, wherever they pay (the vCPU sizes too, coded by
+/// dictionaries, wherever they pay (the vCPU and memory sizes coded by
 /// `Cols::values`, except with Snappy), times and amounts as they are; then
 /// each column compressed as `compression` says. With
 /// [`TaskRecordsCompression::Snappy`] the file is the same bytes polars'
@@ -773,7 +780,7 @@ fn file_options(compression: TaskRecordsCompression) -> ColumnsOptions {
         // Snappy gains a third or less on the times and amounts (their
         // low digits do not repeat) for most of its CPU time; the billed
         // seconds and the small columns shrink three to five times. The
-        // vCPU columns are dictionaries here (`Cols::values`).
+        // vCPU and memory columns are dictionaries here (`Cols::values`).
         C::Light => encodings
             .iter()
             .enumerate()
@@ -894,21 +901,21 @@ mod tests {
     }
 
     #[test]
-    fn vcpu_sizes_are_coded_in_the_order_first_seen() {
-        let (keys, sizes) = vcpu_codes(&[500, 500, 250, 4_000, 250, 500, 16_000]).unwrap();
+    fn sizes_are_coded_in_the_order_first_seen() {
+        let (keys, sizes) = size_codes(&[500, 500, 250, 4_000, 250, 500, 16_000]).unwrap();
         assert_eq!(keys, vec![0, 0, 1, 2, 1, 0, 3]);
-        assert_eq!(sizes, vec![0.5, 0.25, 4.0, 16.0]);
-        assert_eq!(vcpu_codes(&[]), Some((vec![], vec![])));
+        assert_eq!(sizes, vec![500, 250, 4_000, 16_000]);
+        assert_eq!(size_codes(&[]), Some((vec![], vec![])));
         // Sizes that share a slot of the table keep their own codes; one
-        // size past VCPU_SIZES leaves the column plain.
-        let many: Vec<u32> = (0..VCPU_SIZES as u32).map(|i| i * 1_024).collect();
-        let (keys, sizes) = vcpu_codes(&many).unwrap();
-        assert_eq!(keys, (0..VCPU_SIZES as u32).collect::<Vec<_>>());
-        assert_eq!(sizes[255], 255.0 * 1.024);
+        // size past SIZES leaves the column plain.
+        let many: Vec<u32> = (0..SIZES as u32).map(|i| i * 1_024).collect();
+        let (keys, sizes) = size_codes(&many).unwrap();
+        assert_eq!(keys, (0..SIZES as u32).collect::<Vec<_>>());
+        assert_eq!(sizes, many);
         let again: Vec<u32> = many.iter().rev().copied().collect();
-        let (keys, _) = vcpu_codes(&[many.clone(), again].concat()).unwrap();
-        assert_eq!(keys[VCPU_SIZES], VCPU_SIZES as u32 - 1);
-        assert_eq!(vcpu_codes(&[many, vec![7]].concat()), None);
+        let (keys, _) = size_codes(&[many.clone(), again].concat()).unwrap();
+        assert_eq!(keys[SIZES], SIZES as u32 - 1);
+        assert_eq!(size_codes(&[many, vec![7]].concat()), None);
     }
 
     #[test]

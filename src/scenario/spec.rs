@@ -42,13 +42,13 @@ pub struct ReportSpec {
 /// the same rows and values whichever is chosen, in more or fewer bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TaskRecordsCompression {
-    /// The vCPU sizes as dictionaries, Snappy on the columns that shrink
+    /// The vCPU and memory sizes as dictionaries, Snappy on the columns that shrink
     /// (sizes, counts, texts, billed seconds), ids as differences and the
     /// times and amounts as they are: about half the CPU of `Snappy` for a
     /// file about 30 % larger.
     #[default]
     Light,
-    /// Snappy on every column, the vCPUs plain (the file before issue 24's
+    /// Snappy on every column, the sizes as polars chooses (the file before issue 24's
     /// fourth round, byte for byte).
     Snappy,
     /// LZ4 (Parquet's `LZ4_RAW`) on every column.
