@@ -1190,6 +1190,20 @@ mod tests {
         );
     }
 
+    /// A file of `like`'s columns at `path`, written with statistics and
+    /// these encodings.
+    fn with_statistics(
+        path: &Path,
+        like: &Table,
+        columns: Vec<(Encode, Compression)>,
+    ) -> ParquetColumns<std::fs::File> {
+        let options = ColumnsOptions {
+            statistics: true,
+            columns,
+        };
+        ParquetColumns::new(std::fs::File::create(path).unwrap(), like, options).unwrap()
+    }
+
     /// Ids that count up take a few bytes as differences (bit width 0 after
     /// the first), against 8 bytes each as they are; values, nulls and
     /// texts read back the same either way.
@@ -1206,20 +1220,16 @@ mod tests {
         let n = 65_536usize;
         let write = |name: &str, id: Encode| {
             let path = dir.path().join(name);
-            let mut w = ParquetColumns::new(
-                std::fs::File::create(&path).unwrap(),
+            let mut w = with_statistics(
+                &path,
                 &like,
-                ColumnsOptions {
-                    statistics: true,
-                    columns: vec![
-                        (id, Compression::Uncompressed),
-                        (Encode::Plain, Compression::Uncompressed),
-                        (Encode::Plain, Compression::Snappy),
-                        (Encode::Plain, Compression::Lz4Raw),
-                    ],
-                },
-            )
-            .unwrap();
+                vec![
+                    (id, Compression::Uncompressed),
+                    (Encode::Plain, Compression::Uncompressed),
+                    (Encode::Plain, Compression::Snappy),
+                    (Encode::Plain, Compression::Lz4Raw),
+                ],
+            );
             let mut valid = Validity::with_capacity(n);
             for i in 0..n {
                 valid.push(i % 3 != 0);
@@ -1275,21 +1285,17 @@ mod tests {
         let n = 1_000_003usize;
         let write = |name: &str, own: bool| {
             let path = dir.path().join(name);
-            let mut w = ParquetColumns::new(
-                std::fs::File::create(&path).unwrap(),
+            let mut w = with_statistics(
+                &path,
                 &like,
-                ColumnsOptions {
-                    statistics: true,
-                    columns: vec![
-                        (Encode::Delta, Compression::Uncompressed),
-                        (Encode::Plain, Compression::Snappy),
-                        (Encode::Plain, Compression::Uncompressed),
-                        (Encode::Plain, Compression::Uncompressed),
-                        (Encode::Plain, Compression::Uncompressed),
-                    ],
-                },
-            )
-            .unwrap();
+                vec![
+                    (Encode::Delta, Compression::Uncompressed),
+                    (Encode::Plain, Compression::Snappy),
+                    (Encode::Plain, Compression::Uncompressed),
+                    (Encode::Plain, Compression::Uncompressed),
+                    (Encode::Plain, Compression::Uncompressed),
+                ],
+            );
             w.own_extremes = own;
             let mut valid = Validity::with_capacity(n);
             for i in 0..n {
