@@ -501,18 +501,7 @@ impl Values {
 
     /// The Arrow array, and whether it is a dictionary already.
     fn array(self) -> Result<(Box<dyn pa::Array>, bool), TableError> {
-        let dictionary = |keys: Vec<u32>, names: &[&str]| {
-            let values = pa::Utf8ViewArray::from_slice_values(names);
-            let dtype = ArrowDataType::Dictionary(
-                IntegerType::UInt32,
-                Box::new(ArrowDataType::Utf8View),
-                false,
-            );
-            let keys = pa::PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), None);
-            pa::DictionaryArray::<u32>::try_new(dtype, keys, Box::new(values))
-                .map(|a| (Box::new(a) as Box<dyn pa::Array>, true))
-                .map_err(err)
-        };
+        // Codes into `values`, as a dictionary array (texts or numbers).
         let numbers = |keys: Vec<u32>, values: Box<dyn pa::Array>| {
             let dtype = ArrowDataType::Dictionary(
                 IntegerType::UInt32,
@@ -523,6 +512,9 @@ impl Values {
             pa::DictionaryArray::<u32>::try_new(dtype, keys, values)
                 .map(|a| (Box::new(a) as Box<dyn pa::Array>, true))
                 .map_err(err)
+        };
+        let dictionary = |keys: Vec<u32>, names: &[&str]| {
+            numbers(keys, Box::new(pa::Utf8ViewArray::from_slice_values(names)))
         };
         Ok(match self {
             Values::U64(v) => (
@@ -663,6 +655,43 @@ impl Extremes {
         let buffer = CowBuffer::Owned(std::mem::take(page.buffer_mut()));
         let rows = page.num_rows().unwrap_or(0);
         DataPage::new(header, buffer, page.descriptor, rows)
+    }
+}
+
+/// A column's pages given statistics from [`Extremes`], one page after the
+/// other.
+#[derive(Clone)]
+struct OwnStatistics {
+    /// The whole column's (the only page's, most often).
+    whole: Extremes,
+    array: Box<dyn pa::Array>,
+    /// The next page's first row.
+    offset: usize,
+}
+
+impl OwnStatistics {
+    /// For a column `Extremes` can read; None leaves it to polars.
+    fn of(array: &dyn pa::Array) -> Option<OwnStatistics> {
+        Some(OwnStatistics {
+            whole: Extremes::of(array, 0, array.len())?,
+            array: array.to_boxed(),
+            offset: 0,
+        })
+    }
+
+    /// The column's next page, with its statistics.
+    fn next(&mut self, page: DataPage) -> DataPage {
+        let rows = page.num_rows().unwrap_or(0);
+        let e = if self.offset == 0 && rows == self.array.len() {
+            Some(self.whole)
+        } else {
+            Extremes::of(self.array.as_ref(), self.offset, rows)
+        };
+        self.offset += rows;
+        match e {
+            Some(e) => e.on(page),
+            None => page,
+        }
     }
 }
 
@@ -817,7 +846,7 @@ impl<W: Write> ParquetColumns<W> {
                 pw::Encoding::Plain | pw::Encoding::DeltaBinaryPacked
                     if self.options.has_statistics() && self.own_extremes =>
                 {
-                    Extremes::of(array.as_ref(), 0, array.len()).map(|e| (e, array.clone()))
+                    OwnStatistics::of(array.as_ref())
                 }
                 _ => None,
             };
@@ -831,23 +860,10 @@ impl<W: Write> ParquetColumns<W> {
             let pages =
                 pw::array_to_columns(array, type_.clone(), options, &[encoding]).map_err(err)?;
             for pages in pages {
-                let mut offset = 0;
-                let own = own.clone();
+                let mut own = own.clone();
                 let pages = pages.map(move |page| {
-                    let page = match (page, &own) {
-                        (Ok(pw::Page::Data(p)), Some((whole, array))) => {
-                            let rows = p.num_rows().unwrap_or(0);
-                            let e = if offset == 0 && rows == array.len() {
-                                Some(*whole)
-                            } else {
-                                Extremes::of(array.as_ref(), offset, rows)
-                            };
-                            offset += rows;
-                            Ok(pw::Page::Data(match e {
-                                Some(e) => e.on(p),
-                                None => p,
-                            }))
-                        }
+                    let page = match (page, &mut own) {
+                        (Ok(pw::Page::Data(p)), Some(own)) => Ok(pw::Page::Data(own.next(p))),
                         (page, _) => page,
                     };
                     page.map_err(|e| {
