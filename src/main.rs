@@ -10,6 +10,11 @@ use fargate_sim::scenario::LoadOptions;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The system allocator, with large page-aligned blocks mapped fresh
+/// (`io/alloc.rs`: polars' 8 MB zeroed buffer).
+#[global_allocator]
+static ALLOCATOR: fargate_sim::io::alloc::Allocator = fargate_sim::io::alloc::Allocator;
+
 #[derive(Parser)]
 #[command(
     name = "fargate-sim",

@@ -3,10 +3,12 @@
 //! columns read and written as Parquet or CSV ([`table`], the only module
 //! that calls the dataframe library), and phase timings for developers
 //! ([`timings`]), sets of files put in place together ([`staged`]), and
-//! helper threads that yield their core to the simulation ([`priority`]).
+//! helper threads that yield their core to the simulation ([`priority`]),
+//! and the program's allocator ([`alloc`]).
 //! Nothing here knows a task, a platform or a scenario; nothing here
 //! imports the rest of the crate.
 
+pub mod alloc;
 pub mod csv;
 pub mod files;
 pub mod lines;
