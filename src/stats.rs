@@ -248,6 +248,13 @@ impl SpanStats {
         if !self.histogram.is_empty() {
             return qs.iter().map(|&q| self.quantile(q)).collect();
         }
+        // Every sample is at most the largest, so a sum of count × largest
+        // means all of them are equal: no search (issue 24: ranging a
+        // million samples took 1.1 to 1.6 ms, and a constant start-up or a
+        // wait that is always zero is a common distribution).
+        if self.sum == self.count as u128 * self.max as u128 {
+            return vec![Some(self.max); qs.len()];
+        }
         let ranks: Vec<usize> = qs
             .iter()
             .map(|&q| (((q * self.count as f64).ceil() as u64).clamp(1, self.count) - 1) as usize)
@@ -607,6 +614,24 @@ mod queueing_tests {
 #[cfg(test)]
 mod rank_tests {
     use super::*;
+
+    /// Samples that are all equal are known to be so from their sum and
+    /// largest; one sample off makes a search that finds it.
+    #[test]
+    fn equal_samples_need_no_search_and_one_different_is_found() {
+        let mut s = SpanStats::new();
+        (0..100_000).for_each(|_| s.record(35_000_000));
+        assert_eq!(s.quantiles(&[0.0, 0.5, 1.0]), vec![Some(35_000_000); 3]);
+        s.record(34_999_999);
+        assert_eq!(
+            s.quantiles(&[0.0, 0.5, 1.0]),
+            vec![Some(34_999_999), Some(35_000_000), Some(35_000_000)]
+        );
+        let mut zeros = SpanStats::new();
+        (0..1_000).for_each(|_| zeros.record(0));
+        assert_eq!(zeros.quantiles(&[0.99]), vec![Some(0)]);
+        assert_eq!(SpanStats::new().quantiles(&[0.5]), vec![None]);
+    }
 
     /// The counting search finds what a full sort puts at each rank, on
     /// samples spread, tied, bunched, all equal and at the ends of u64.
