@@ -112,7 +112,13 @@ pub fn write_all(
             let summary = &built.get_or_init(|| done).0;
             (
                 summary,
-                s.spawn(move || super::charts::summary_charts(out, dir, summary)),
+                s.spawn(move || {
+                    // Behind the series' chain (its files, then the two
+                    // charts drawn from it), the longer one: these take
+                    // the cores it leaves (their threads inherit this).
+                    crate::io::priority::lower_this_thread();
+                    super::charts::summary_charts(out, dir, summary)
+                }),
             )
         });
         let per_platform = join(series);
