@@ -687,6 +687,7 @@ fn command_name(c: &Command) -> String {
 }
 
 fn main() {
+    fargate_sim::io::alloc::tune();
     // FARGATE_SIM_TIMINGS=1: the phases count from here (issue 24).
     fargate_sim::io::timings::event("main");
     // Ctrl-C and SIGTERM set a flag the engine polls: the run stops, its
