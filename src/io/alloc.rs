@@ -59,13 +59,15 @@ const MAPPED_FROM: usize = 1 << 20;
 pub struct Allocator;
 
 /// Whether a block of `layout` is mapped on its own. Only the alignment
-/// `mmap` gives, so that every other block is the system allocator's.
+/// `mmap` gives, so that every other block is the system allocator's;
+/// none where there is no `mmap`.
 #[inline]
 fn mapped(layout: &Layout) -> bool {
-    layout.align() == PAGE && layout.size() >= MAPPED_FROM
+    cfg!(unix) && layout.align() == PAGE && layout.size() >= MAPPED_FROM
 }
 
 /// `size` bytes of fresh zeroed pages, or null.
+#[cfg(unix)]
 fn map(size: usize) -> *mut u8 {
     // SAFETY: an anonymous private mapping at an address the kernel picks
     // touches no memory of ours.
@@ -84,6 +86,26 @@ fn map(size: usize) -> *mut u8 {
     } else {
         p.cast()
     }
+}
+
+/// Gives back a mapping made by [`map`].
+///
+/// # Safety
+/// `ptr` is a mapping of `size` bytes that [`map`] made.
+#[cfg(unix)]
+unsafe fn unmap(ptr: *mut u8, size: usize) {
+    // SAFETY: as the caller promises.
+    unsafe { libc::munmap(ptr.cast(), size) };
+}
+
+#[cfg(not(unix))]
+fn map(_: usize) -> *mut u8 {
+    unreachable!("nothing is mapped where there is no mmap")
+}
+
+#[cfg(not(unix))]
+unsafe fn unmap(_: *mut u8, _: usize) {
+    unreachable!("nothing is mapped where there is no mmap")
 }
 
 // SAFETY: each method hands a block of `layout` to the system allocator or
@@ -116,7 +138,7 @@ unsafe impl GlobalAlloc for Allocator {
         if mapped(&layout) {
             // SAFETY: `ptr` is a mapping of `layout.size()` bytes made by
             // `map` (the same layout was mapped).
-            unsafe { libc::munmap(ptr.cast(), layout.size()) };
+            unsafe { unmap(ptr, layout.size()) };
         } else {
             // SAFETY: the system allocator gave `ptr` for `layout`.
             unsafe { System.dealloc(ptr, layout) }
