@@ -283,10 +283,16 @@ pub fn render(
                         .join(", ")
                 ));
             }
+            // With one replication a point is one run: no mean, no band.
+            let banded = series.iter().any(|s| !s.band.is_empty());
             let chart = XyChart {
                 title: caption.clone(),
                 x_desc: key.clone(),
-                y_desc: format!("{metric} (mean, 95% band)"),
+                y_desc: if banded {
+                    format!("{metric} (mean, 95% band)")
+                } else {
+                    format!("{metric} (one run a point)")
+                },
                 money_y: money,
                 money_x: false,
                 scatter: false,

@@ -54,6 +54,9 @@ fn results_do_not_depend_on_jobs_or_shards() {
     run(&["--out", "s2", "--shard", "2/3"]);
     let read = |p: &str| std::fs::read(d.path().join(p)).unwrap();
     assert_eq!(read("j1/results.csv"), read("j2/results.csv"));
+    // Three replications: means with their 95% band.
+    let svg = String::from_utf8(read("j1/sweep_cost_total_usd__workload.load_scale.svg")).unwrap();
+    assert!(svg.contains("cost_total_usd (mean, 95% band)"), "{svg}");
     assert_eq!(read("j1/results.parquet"), read("j2/results.parquet"));
     // 3 × 2 points, 2 platforms, 3 replications + 1 aggregate row each.
     let csv = String::from_utf8(read("j1/results.csv")).unwrap();
@@ -476,6 +479,14 @@ fn force_removes_stale_sweep_files_and_refuses_folders_that_are_not_results() {
     );
     assert!(second.contains(&"sweep_cost_total_usd__workload.load_scale.svg".to_string()));
     assert!(second.contains(&"notes.md".to_string()));
+    // One replication: each point is one run, and the axis says so.
+    let svg = std::fs::read_to_string(
+        d.path()
+            .join("x/sweep_cost_total_usd__workload.load_scale.svg"),
+    )
+    .unwrap();
+    assert!(svg.contains("cost_total_usd (one run a point)"), "{svg}");
+    assert!(!svg.contains("95% band"));
     // A batch replacing the sweep leaves no sweep chart or manifest behind.
     ok(&["batch", "plain.toml", "--out", "x", "--force", "-q"]);
     assert_eq!(
