@@ -66,46 +66,42 @@ fn mapped(layout: &Layout) -> bool {
     cfg!(unix) && layout.align() == PAGE && layout.size() >= MAPPED_FROM
 }
 
-/// `size` bytes of fresh zeroed pages, or null.
-#[cfg(unix)]
+/// `size` bytes of fresh zeroed pages, or null (always null where there is
+/// no `mmap`; [`mapped`] sends no block here then).
 fn map(size: usize) -> *mut u8 {
-    // SAFETY: an anonymous private mapping at an address the kernel picks
-    // touches no memory of ours.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            size,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        std::ptr::null_mut()
-    } else {
-        p.cast()
+    #[cfg(unix)]
+    {
+        // SAFETY: an anonymous private mapping at an address the kernel
+        // picks touches no memory of ours.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p != libc::MAP_FAILED {
+            return p.cast();
+        }
     }
+    let _ = size;
+    std::ptr::null_mut()
 }
 
 /// Gives back a mapping made by [`map`].
 ///
 /// # Safety
 /// `ptr` is a mapping of `size` bytes that [`map`] made.
-#[cfg(unix)]
 unsafe fn unmap(ptr: *mut u8, size: usize) {
+    #[cfg(unix)]
     // SAFETY: as the caller promises.
-    unsafe { libc::munmap(ptr.cast(), size) };
-}
-
-#[cfg(not(unix))]
-fn map(_: usize) -> *mut u8 {
-    unreachable!("nothing is mapped where there is no mmap")
-}
-
-#[cfg(not(unix))]
-unsafe fn unmap(_: *mut u8, _: usize) {
-    unreachable!("nothing is mapped where there is no mmap")
+    unsafe {
+        libc::munmap(ptr.cast(), size)
+    };
+    let _ = (ptr, size);
 }
 
 // SAFETY: each method hands a block of `layout` to the system allocator or
