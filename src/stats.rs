@@ -25,25 +25,34 @@ pub struct SpanStats {
     histogram: Vec<u64>,
 }
 
-/// The exact samples: as 32-bit numbers while every one fits (spans under
-/// 71 minutes), then as 64-bit ones. Half the bytes: a 1 M-task run's three
-/// latency distributions wrote 24 MB from the simulation thread, its
-/// critical path, and took a page fault for each 4 KB of it (issue 24).
+/// The exact samples: none while every sample is the same (a wait that is
+/// always zero, a constant start-up: the three latency distributions of a
+/// 1 M-task run below the launch rate wrote 12 MB of one repeated number
+/// from the simulation thread, issue 24), then as 32-bit numbers while
+/// every one fits (spans under 71 minutes), then as 64-bit ones. Half the
+/// bytes: 64-bit samples were 24 MB written on the simulation thread, its
+/// critical path, with a page fault for each 4 KB of it (issue 24).
 #[derive(Clone, Debug)]
 enum Exact {
+    /// `count` samples, every one `value` (any value when there are none).
+    Same {
+        value: SimTime,
+        count: usize,
+    },
     Narrow(Vec<u32>),
     Wide(Vec<SimTime>),
 }
 
 impl Default for Exact {
     fn default() -> Self {
-        Exact::Narrow(Vec::new())
+        Exact::Same { value: 0, count: 0 }
     }
 }
 
 impl Exact {
     fn clear(&mut self) {
         match self {
+            Exact::Same { count, .. } => *count = 0,
             Exact::Narrow(v) => v.clear(),
             Exact::Wide(v) => v.clear(),
         }
@@ -52,6 +61,7 @@ impl Exact {
     /// The sample of rank `i` (from 0), the samples reordered around it.
     fn select(&mut self, i: usize) -> SimTime {
         match self {
+            Exact::Same { value, .. } => *value,
             Exact::Narrow(v) => *v.select_nth_unstable(i).1 as SimTime,
             Exact::Wide(v) => *v.select_nth_unstable(i).1,
         }
@@ -60,6 +70,7 @@ impl Exact {
     /// The samples of the sorted `ranks` (see [`rank_values`]).
     fn rank_values(&self, ranks: &[usize]) -> Vec<SimTime> {
         match self {
+            Exact::Same { value, .. } => vec![*value; ranks.len()],
             Exact::Narrow(v) => rank_values(v, ranks),
             Exact::Wide(v) => rank_values(v, ranks),
         }
@@ -68,14 +79,36 @@ impl Exact {
     /// Hands every sample to `f`.
     fn for_each(self, mut f: impl FnMut(SimTime)) {
         match self {
+            Exact::Same { value, count } => (0..count).for_each(|_| f(value)),
             Exact::Narrow(v) => v.into_iter().for_each(|x| f(x as SimTime)),
             Exact::Wide(v) => v.into_iter().for_each(f),
+        }
+    }
+
+    /// The samples kept one by one, from `count` copies of `value`, grown
+    /// as `record` would have grown them (the first sample that differs).
+    #[cold]
+    #[inline(never)]
+    fn one_by_one(value: SimTime, count: usize) -> Exact {
+        if value <= u32::MAX as SimTime {
+            let mut v = Vec::new();
+            (0..count).for_each(|_| {
+                push_exact(&mut v, value as u32);
+            });
+            Exact::Narrow(v)
+        } else {
+            let mut v = Vec::new();
+            (0..count).for_each(|_| {
+                push_exact(&mut v, value);
+            });
+            Exact::Wide(v)
         }
     }
 
     #[cfg(test)]
     fn capacity(&self) -> usize {
         match self {
+            Exact::Same { .. } => 0,
             Exact::Narrow(v) => v.capacity(),
             Exact::Wide(v) => v.capacity(),
         }
@@ -85,6 +118,7 @@ impl Exact {
     #[cfg(test)]
     fn values(&self) -> Vec<SimTime> {
         match self {
+            Exact::Same { value, count } => vec![*value; *count],
             Exact::Narrow(v) => v.iter().map(|&x| x as SimTime).collect(),
             Exact::Wide(v) => v.clone(),
         }
@@ -157,23 +191,54 @@ impl SpanStats {
         self.count += 1;
         self.sum += v as u128;
         self.max = self.max.max(v);
-        if self.histogram.is_empty() {
-            let kept = match &mut self.exact {
-                Exact::Narrow(n) if v <= u32::MAX as SimTime => push_exact(n, v as u32),
-                Exact::Wide(w) => push_exact(w, v),
-                Exact::Narrow(n) => {
-                    let mut wide = widen(n);
-                    let kept = push_exact(&mut wide, v);
-                    self.exact = Exact::Wide(wide);
-                    kept
-                }
-            };
-            if kept > EXACT_LIMIT {
-                self.spill_to_histogram();
-            }
-        } else {
+        if !self.histogram.is_empty() {
             self.histogram[bucket_of(v)] += 1;
+            return;
         }
+        match &mut self.exact {
+            Exact::Same { value, count } if *value == v || *count == 0 => {
+                *value = v;
+                *count += 1;
+            }
+            _ => self.keep(v),
+        }
+    }
+
+    /// Keeps `v` among the exact samples.
+    #[inline]
+    fn keep(&mut self, v: SimTime) {
+        let kept = match &mut self.exact {
+            Exact::Narrow(n) if v <= u32::MAX as SimTime => push_exact(n, v as u32),
+            Exact::Narrow(n) => {
+                let mut wide = widen(n);
+                let kept = push_exact(&mut wide, v);
+                self.exact = Exact::Wide(wide);
+                kept
+            }
+            Exact::Wide(w) => push_exact(w, v),
+            &mut Exact::Same { value, count } => return self.first_different(value, count, v),
+        };
+        if kept > EXACT_LIMIT {
+            self.spill_to_histogram();
+        }
+    }
+
+    /// `v` after `count` samples that were all `value`: from now on the
+    /// samples are kept one by one (or counted in the histogram when there
+    /// are more than the exact ones may be).
+    #[cold]
+    #[inline(never)]
+    fn first_different(&mut self, value: SimTime, count: usize, v: SimTime) {
+        if count >= EXACT_LIMIT {
+            let mut histogram = vec![0; bucket_of(u64::MAX) + 1];
+            histogram[bucket_of(value)] += count as u64;
+            histogram[bucket_of(v)] += 1;
+            self.histogram = histogram;
+            self.exact = Exact::default();
+            return;
+        }
+        self.exact = Exact::one_by_one(value, count);
+        self.keep(v);
     }
 
     /// Moves the exact samples into the histogram (once, out of line so
@@ -631,6 +696,54 @@ mod rank_tests {
         (0..1_000).for_each(|_| zeros.record(0));
         assert_eq!(zeros.quantiles(&[0.99]), vec![Some(0)]);
         assert_eq!(SpanStats::new().quantiles(&[0.5]), vec![None]);
+    }
+
+    /// Equal samples are counted, not kept; the first that differs makes
+    /// them kept one by one (narrow or wide, as their values need), and
+    /// past the exact limit it moves them to the histogram instead.
+    #[test]
+    fn equal_samples_are_counted_until_one_differs() {
+        let mut s = SpanStats::new();
+        (0..70_000).for_each(|_| s.record(0));
+        assert_eq!(s.exact.capacity(), 0);
+        assert_eq!(s.exact.values().len(), 70_000);
+        assert_eq!(s.quantile(0.99), Some(0));
+        s.record(3);
+        assert!(matches!(s.exact, Exact::Narrow(_)));
+        let mut want = vec![0; 70_000];
+        want.push(3);
+        assert_eq!(s.exact.values(), want);
+        // Grown as if kept from the first: room for every exact sample.
+        assert_eq!(s.exact.capacity(), EXACT_LIMIT + 1);
+        assert_eq!(s.quantiles(&[0.5, 1.0]), vec![Some(0), Some(3)]);
+        assert_eq!((s.count(), s.max()), (70_001, 3));
+
+        // A value that does not fit 32 bits: kept wide.
+        let mut w = SpanStats::new();
+        (0..10).for_each(|_| w.record(7_200_000_000));
+        w.record(1);
+        assert!(matches!(w.exact, Exact::Wide(_)));
+        assert_eq!(w.quantiles(&[0.0, 0.5]), vec![Some(1), Some(7_200_000_000)]);
+
+        // More equal samples than may be kept exactly, then another: the
+        // histogram, with every sample counted.
+        let mut h = SpanStats::new();
+        (0..EXACT_LIMIT + 5).for_each(|_| h.record(35_000_000));
+        assert!(h.is_exact());
+        assert_eq!(h.quantile(0.5), Some(35_000_000));
+        h.record(1_000);
+        assert!(!h.is_exact());
+        assert_eq!(h.count(), EXACT_LIMIT as u64 + 6);
+        assert_eq!(h.histogram.iter().sum::<u64>(), h.count());
+        assert_eq!(h.quantile(0.0), Some(1_000));
+        let p50 = h.quantile(0.5).unwrap();
+        assert!(p50.abs_diff(35_000_000) <= 35_000_000 / 1024, "{p50}");
+
+        // Cleared, it counts equal samples again.
+        h.clear();
+        (0..3).for_each(|_| h.record(8));
+        assert!(h.is_exact());
+        assert_eq!(h.quantiles(&[0.0, 1.0]), vec![Some(8), Some(8)]);
     }
 
     /// The counting search finds what a full sort puts at each rank, on
