@@ -3,9 +3,16 @@
 
 use std::io::{ErrorKind, Read};
 
-/// Bytes read from the source at a time (the buffer grows only for a line
-/// longer than this).
+/// Bytes read from the source at a time once under way (the buffer grows
+/// past this only for a line longer than it).
 const BLOCK: usize = 1 << 20;
+
+/// The first read's size: the buffer doubles from here to [`BLOCK`], one
+/// read at a time. A reader that wants only the first lines (a trace's
+/// format found from its header, then its first line again for the
+/// columns) read and faulted in a whole block each time: 2 MiB on the
+/// start-up path of every run of a large text trace (issue 24).
+const FIRST_READ: usize = 64 << 10;
 
 /// The lines of a byte stream, split at `\n`.
 pub struct ByteLines {
@@ -18,17 +25,20 @@ pub struct ByteLines {
     /// Bytes from `start` already searched for a newline.
     searched: usize,
     eof: bool,
+    /// Whether a read was made (the buffer grows from the second on).
+    read_once: bool,
 }
 
 impl ByteLines {
     pub fn new(source: Box<dyn Read + Send>) -> ByteLines {
         ByteLines {
             source,
-            buf: vec![0; BLOCK],
+            buf: vec![0; FIRST_READ],
             start: 0,
             end: 0,
             searched: 0,
             eof: false,
+            read_once: false,
         }
     }
 
@@ -60,9 +70,12 @@ impl ByteLines {
                 self.end -= self.start;
                 self.start = 0;
             }
-            if self.end == self.buf.len() {
+            // Full (a line longer than the buffer), or still ramping up to
+            // whole blocks: twice the room.
+            if self.end == self.buf.len() || (self.read_once && self.buf.len() < BLOCK) {
                 self.buf.resize(self.buf.len() * 2, 0);
             }
+            self.read_once = true;
             match self.source.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
@@ -95,6 +108,42 @@ mod tests {
             out.push(line.to_vec());
         }
         out
+    }
+
+    /// A reader of `n` bytes of empty lines that notes the room each read
+    /// offers.
+    struct Noting(usize, std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+    impl std::io::Read for Noting {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.1.lock().unwrap().push(out.len());
+            let k = self.0.min(out.len());
+            out[..k].fill(b'\n');
+            self.0 -= k;
+            Ok(k)
+        }
+    }
+
+    /// The first read is small and reads double to whole blocks: a reader
+    /// of the first line reads 64 KiB, not a block.
+    #[test]
+    fn reads_start_small_and_double_to_a_block() {
+        let sizes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut l = ByteLines::new(Box::new(Noting(4 << 20, sizes.clone())));
+        assert_eq!(l.next_line().unwrap(), Some(&b""[..]));
+        assert_eq!(*sizes.lock().unwrap(), vec![64 << 10]);
+        let mut n = 1;
+        while l.next_line().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 4 << 20);
+        // Each read is offered the whole buffer (every line was taken):
+        // 64 KiB, doubling to 1 MiB, then 1 MiB to the end.
+        let seen = sizes.lock().unwrap().clone();
+        assert_eq!(
+            &seen[..5],
+            &[64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20]
+        );
+        assert!(seen[5..].iter().all(|&s| s == 1 << 20), "{seen:?}");
     }
 
     #[test]
