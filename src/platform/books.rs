@@ -6,7 +6,7 @@
 use super::backlog::Backlog;
 use super::series::{Gauges, SeriesRecorder};
 use crate::pricing::Money;
-use crate::stats::SpanStats;
+use crate::stats::StartLatency;
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -145,9 +145,8 @@ pub struct Tally {
     /// the end), summed: λW of Little's law, times the run's length.
     pub time_in_system_us: u128,
     /// Of the workload's tasks only (service replicas are not recorded).
-    pub wait: SpanStats,
-    pub startup: SpanStats,
-    pub time_to_start: SpanStats,
+    /// The wait, start-up and time to start of each task's first attempt.
+    pub starts: StartLatency,
     /// The service replicas among the counts above: capacity a service
     /// asked for, not the workload's tasks, so the summary reports them
     /// apart.

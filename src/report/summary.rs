@@ -745,34 +745,15 @@ fn tasks(t: &Tally) -> Tasks {
     }
 }
 
-/// The latency block: the wait and start-up quantiles on a second thread
-/// while this one does the time to start's, when there are enough samples
-/// for a thread to pay (issue 24: a million samples a metric, 15 ms).
+/// The latency block (see [`crate::stats::StartLatency::summaries`]).
 fn latency(t: &mut Tally) -> Latency {
-    let (wait, startup, tts) = (&mut t.wait, &mut t.startup, &mut t.time_to_start);
-    let time_to_start = |tts: &mut crate::stats::SpanStats| {
-        let percentiles: Vec<f64> = (0..=100).map(|p| p as f64 / 100.0).collect();
-        let (summary, found) = tts.summary_and_quantiles(&percentiles);
-        let found: Vec<f64> = found.into_iter().flatten().map(sim_to_seconds).collect();
-        (summary, found)
-    };
-    let ((wait, startup), (tts, percentiles)) = if tts.count() < 1 << 16 {
-        ((wait.summary(), startup.summary()), time_to_start(tts))
-    } else {
-        std::thread::scope(|s| {
-            let other = s.spawn(|| (wait.summary(), startup.summary()));
-            let mine = time_to_start(tts);
-            let other = other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (other, mine)
-        })
-    };
+    let percentiles: Vec<f64> = (0..=100).map(|p| p as f64 / 100.0).collect();
+    let (wait, startup, time_to_start, found) = t.starts.summaries(&percentiles);
     Latency {
         wait,
         startup,
-        time_to_start: tts,
-        time_to_start_percentiles_s: percentiles,
+        time_to_start,
+        time_to_start_percentiles_s: found.into_iter().flatten().map(sim_to_seconds).collect(),
     }
 }
 

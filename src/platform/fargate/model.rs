@@ -234,12 +234,11 @@ impl FargateModel {
         if w.attempt == 0 && !warm && !ReplicaWatch::is_replica(w.task.id) {
             let started_in_time = self.horizon.is_none_or(|h| running <= h);
             if started_in_time {
-                self.books.tally.wait.record(now - w.task.submit);
-                self.books.tally.startup.record(running - now);
+                // The time to start, running - submit, is their sum.
                 self.books
                     .tally
-                    .time_to_start
-                    .record(running - w.task.submit);
+                    .starts
+                    .record(now - w.task.submit, running - now);
             }
         }
         self.stats[w.provider.index()].launches += 1;

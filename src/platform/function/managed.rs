@@ -213,9 +213,7 @@ impl ManagedModel {
             self.stats.warm_start_latency.record(latency);
         }
         if self.horizon.is_none_or(|h| now <= h) {
-            self.books.tally.wait.record(latency);
-            self.books.tally.startup.record(0);
-            self.books.tally.time_to_start.record(latency);
+            self.books.tally.starts.record(latency, 0);
         }
         self.books.tally.in_flight += 1;
         let end = now.saturating_add(task.duration);

@@ -580,9 +580,11 @@ impl FunctionModel {
             }
             None => {
                 if self.horizon.is_none_or(|h| start <= h) {
-                    self.books.tally.wait.record(now - task.submit);
-                    self.books.tally.startup.record(start - now);
-                    self.books.tally.time_to_start.record(latency);
+                    // The time to start, `latency`, is their sum.
+                    self.books
+                        .tally
+                        .starts
+                        .record(now - task.submit, start - now);
                 }
                 self.books.tally.in_flight += 1;
             }
