@@ -88,23 +88,21 @@ impl Exact {
         }
     }
 
-    /// The samples kept one by one, from `count` copies of `value`, grown
-    /// as `record` would have grown them (the first sample that differs).
+    /// `count` copies of `value`, kept one by one as `record` would have
+    /// kept them, room included (when a sample that differs comes).
     #[cold]
     #[inline(never)]
     fn one_by_one(value: SimTime, count: usize) -> Exact {
-        if value <= u32::MAX as SimTime {
+        fn repeated<T: Copy>(x: T, count: usize) -> Vec<T> {
             let mut v = Vec::new();
             (0..count).for_each(|_| {
-                push_exact(&mut v, value as u32);
+                push_exact(&mut v, x);
             });
-            Exact::Narrow(v)
-        } else {
-            let mut v = Vec::new();
-            (0..count).for_each(|_| {
-                push_exact(&mut v, value);
-            });
-            Exact::Wide(v)
+            v
+        }
+        match u32::try_from(value) {
+            Ok(narrow) => Exact::Narrow(repeated(narrow, count)),
+            Err(_) => Exact::Wide(repeated(value, count)),
         }
     }
 
@@ -289,19 +287,27 @@ impl SpanStats {
         debug_assert!(self.histogram.is_empty());
         let exact = match &self.exact {
             &Exact::Same { value, count } => Exact::Same {
-                value: value + by,
+                value: value.saturating_add(by),
                 count,
             },
-            Exact::Narrow(v) if self.max + by <= u32::MAX as SimTime => {
+            Exact::Narrow(v) if self.max.saturating_add(by) <= u32::MAX as SimTime => {
                 Exact::Narrow(v.iter().map(|&x| x + by as u32).collect())
             }
-            Exact::Narrow(v) => Exact::Wide(v.iter().map(|&x| x as SimTime + by).collect()),
-            Exact::Wide(v) => Exact::Wide(v.iter().map(|&x| x + by).collect()),
+            Exact::Narrow(v) => Exact::Wide(
+                v.iter()
+                    .map(|&x| (x as SimTime).saturating_add(by))
+                    .collect(),
+            ),
+            Exact::Wide(v) => Exact::Wide(v.iter().map(|&x| x.saturating_add(by)).collect()),
         };
         SpanStats {
             count: self.count,
             sum: self.sum + self.count as u128 * by as u128,
-            max: if self.count > 0 { self.max + by } else { 0 },
+            max: if self.count > 0 {
+                self.max.saturating_add(by)
+            } else {
+                0
+            },
             exact,
             histogram: Vec::new(),
         }
@@ -490,14 +496,14 @@ impl StartLatency {
             all.extend(SUMMARY_QUANTILES);
             let mut found = varying.quantiles(&all);
             let own = found.split_off(qs.len());
-            let shifted = |q: &Option<SimTime>| q.map(|v| v + shift);
+            let shifted = |q: &Option<SimTime>| q.map(|v| v.saturating_add(shift));
             // The time to start's count, sum and largest, as recording
             // each sum would have made them.
             let moved = SpanStats {
                 count: varying.count,
                 sum: varying.sum + varying.count as u128 * shift as u128,
                 max: if varying.count > 0 {
-                    varying.max + shift
+                    varying.max.saturating_add(shift)
                 } else {
                     0
                 },
