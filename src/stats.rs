@@ -281,6 +281,22 @@ impl SpanStats {
             && self.histogram.is_empty()
     }
 
+    /// The count, sum and largest of every sample plus `by`, as recording
+    /// each so would have made them (no samples kept).
+    fn plus_totals(&self, by: SimTime) -> SpanStats {
+        SpanStats {
+            count: self.count,
+            sum: self.sum + self.count as u128 * by as u128,
+            max: if self.count > 0 {
+                self.max.saturating_add(by)
+            } else {
+                0
+            },
+            exact: Exact::default(),
+            histogram: Vec::new(),
+        }
+    }
+
     /// The distribution of every sample plus `by`, as if each had been
     /// recorded so (its samples kept exactly, in the order recorded).
     fn plus(&self, by: SimTime) -> SpanStats {
@@ -301,15 +317,8 @@ impl SpanStats {
             Exact::Wide(v) => Exact::Wide(v.iter().map(|&x| x.saturating_add(by)).collect()),
         };
         SpanStats {
-            count: self.count,
-            sum: self.sum + self.count as u128 * by as u128,
-            max: if self.count > 0 {
-                self.max.saturating_add(by)
-            } else {
-                0
-            },
             exact,
-            histogram: Vec::new(),
+            ..self.plus_totals(by)
         }
     }
 
@@ -487,31 +496,21 @@ impl StartLatency {
         qs: &[f64],
     ) -> (SpanSummary, SpanSummary, SpanSummary, Vec<Option<SimTime>>) {
         if !self.kept {
-            let (wait, startup) = (&mut self.wait, &mut self.startup);
-            let (varying, shift, wait_varies) = match wait.same() {
-                Some(w) => (startup, w, false),
-                None => (wait, self.startup.same().unwrap_or(0), true),
+            let wait_varies = self.wait.same().is_none();
+            let (varying, shift) = if wait_varies {
+                (&mut self.wait, self.startup.same().unwrap_or(0))
+            } else {
+                (&mut self.startup, self.wait.same().unwrap_or(0))
             };
             let mut all = qs.to_vec();
             all.extend(SUMMARY_QUANTILES);
             let mut found = varying.quantiles(&all);
             let own = found.split_off(qs.len());
             let shifted = |q: &Option<SimTime>| q.map(|v| v.saturating_add(shift));
-            // The time to start's count, sum and largest, as recording
-            // each sum would have made them.
-            let moved = SpanStats {
-                count: varying.count,
-                sum: varying.sum + varying.count as u128 * shift as u128,
-                max: if varying.count > 0 {
-                    varying.max.saturating_add(shift)
-                } else {
-                    0
-                },
-                exact: Exact::default(),
-                histogram: Vec::new(),
-            };
             let summary = varying.summary_of(&own);
-            let tts = moved.summary_of(&own.iter().map(shifted).collect::<Vec<_>>());
+            let tts = varying
+                .plus_totals(shift)
+                .summary_of(&own.iter().map(shifted).collect::<Vec<_>>());
             let found = found.iter().map(shifted).collect();
             return if wait_varies {
                 (summary, self.startup.summary(), tts, found)
