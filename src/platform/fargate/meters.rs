@@ -10,12 +10,20 @@
 //! The figures are the same integers the walk added up: the usage accrued
 //! by a row at `at` is Σ size × (at − billing start) over the tasks past
 //! their billing start, kept as `at` × Σ size − Σ size × billing start.
+//!
+//! A task is added at its launch and taken away at its stop from what the
+//! model holds of it then; nothing is kept by slot. The tasks a row may
+//! still have to correct for wait in launch order, and leave from the
+//! front once settled: a copy of each task's meter by slot, touched again
+//! at its stop minutes of simulated time later, had been a tenth of the
+//! peers' 20/s replay's simulation thread.
 
 use super::strategy::Provider;
 use crate::platform::series::Gauges;
 use crate::time::SimTime;
+use std::collections::VecDeque;
 
-/// One slot's task, as the rows see it.
+/// One launched task, as the rows see it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Meter {
     pub billing_start: SimTime,
@@ -27,50 +35,52 @@ pub struct Meter {
     pub task_cpu_milli: u32,
     pub task_memory_mib: u32,
     pub storage_extra_gib: u32,
-    /// Whether the slot holds a task, its provider, and whether it is a
-    /// service replica.
-    pub live: bool,
+    /// Its provider, and whether it is a service replica.
     pub provider: u8,
     pub replica: bool,
-    /// Whether the slot is in [`Meters::recent`] (kept by [`Meters`];
-    /// a new meter leaves it at its default).
-    pub(super) recent: bool,
 }
 
 impl Meter {
     /// Whether a row at any time after `now` finds the task past both its
-    /// billing start and its running time.
+    /// billing start and its running time (true at every time after).
     #[inline]
     fn settled(&self, now: SimTime) -> bool {
         self.billing_start < now && self.running <= now
     }
 }
 
-/// Sums over the live slots.
+/// A launched task that a row may still find before its billing start or
+/// its running time.
+#[derive(Clone, Copy, Debug)]
+struct Unsettled {
+    meter: Meter,
+    /// Its launch and slot: the task's identity while it is in flight.
+    launch: SimTime,
+    slot: u32,
+    /// Cleared when the task stops before it settles.
+    live: bool,
+}
+
+/// Sums over the tasks in flight.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Totals {
     tasks: u64,
     replicas: u64,
-    cpu_milli: u64,
-    memory_mib: u64,
     task_cpu_milli: u64,
     task_memory_mib: u64,
     /// By provider: Σ size and Σ size × billing start, for milli-vCPU,
-    /// MiB and extra GiB.
-    sizes: [[u128; 3]; 2],
+    /// MiB and extra GiB (the billed sizes of all providers are the sums
+    /// of the first).
+    sizes: [[u64; 3]; 2],
     sizes_by_start: [[u128; 3]; 2],
 }
 
 impl Totals {
-    /// Adds (`sign` true) or takes away the meter's task.
+    /// Adds (`add` true) or takes away the meter's task.
     #[inline]
     fn apply(&mut self, m: &Meter, add: bool) {
         let p = m.provider as usize & 1;
-        let s = [
-            m.cpu_milli as u128,
-            m.memory_mib as u128,
-            m.storage_extra_gib as u128,
-        ];
+        let s = [m.cpu_milli, m.memory_mib, m.storage_extra_gib];
         let bs = m.billing_start as u128;
         macro_rules! go {
             ($op:ident) => {{
@@ -79,13 +89,11 @@ impl Totals {
                 } else {
                     self.tasks = self.tasks.$op(1);
                 }
-                self.cpu_milli = self.cpu_milli.$op(m.cpu_milli as u64);
-                self.memory_mib = self.memory_mib.$op(m.memory_mib as u64);
                 self.task_cpu_milli = self.task_cpu_milli.$op(m.task_cpu_milli as u64);
                 self.task_memory_mib = self.task_memory_mib.$op(m.task_memory_mib as u64);
                 for k in 0..3 {
-                    self.sizes[p][k] = self.sizes[p][k].$op(s[k]);
-                    self.sizes_by_start[p][k] = self.sizes_by_start[p][k].$op(s[k] * bs);
+                    self.sizes[p][k] = self.sizes[p][k].$op(s[k] as u64);
+                    self.sizes_by_start[p][k] = self.sizes_by_start[p][k].$op(s[k] as u128 * bs);
                 }
             }};
         }
@@ -97,88 +105,79 @@ impl Totals {
     }
 }
 
-/// The meters of every slot, by slot, and their totals.
+/// The totals of the tasks in flight, and those not yet settled.
 #[derive(Debug, Default)]
 pub struct Meters {
-    slots: Vec<Meter>,
-    /// Slots whose task was not yet settled when last looked at (see
-    /// [`Meter::settled`]); a row corrects the totals for these only.
-    recent: Vec<u32>,
-    /// The length of `recent` after its last pruning.
-    pruned: usize,
+    /// Launched tasks a row may have to correct for, in launch order: each
+    /// not settled at its launch (see [`Meter::settled`]); those stopped or
+    /// settled leave from the front at a later launch.
+    unsettled: VecDeque<Unsettled>,
     totals: Totals,
 }
 
 impl Meters {
-    /// Slot `slot` now holds the task `m` measures, launched at `now`.
+    /// The task `m` measures was launched into `slot` at `now`.
     #[inline]
-    pub fn set(&mut self, slot: u32, mut m: Meter, now: SimTime) {
-        let i = slot as usize;
-        if i >= self.slots.len() {
-            self.slots.resize(i + 1, Meter::default());
-        }
-        let old = self.slots[i];
-        if old.live {
-            self.totals.apply(&old, false);
-        }
-        m.live = true;
-        m.recent = old.recent;
-        if !m.recent && !m.settled(now) {
-            m.recent = true;
-            self.recent.push(slot);
+    pub fn launched(&mut self, slot: u32, m: Meter, now: SimTime) {
+        // Rows come at times after `now` from here on: what is settled now
+        // stays settled for all of them.
+        while let Some(u) = self.unsettled.front()
+            && (!u.live || u.meter.settled(now))
+        {
+            self.unsettled.pop_front();
         }
         self.totals.apply(&m, true);
-        self.slots[i] = m;
-        // Pruned when it has grown to four times what the last pruning
-        // left (twice was a scan of the list every launch, 2 % of a 1 M-task
-        // replay's simulation thread; a row reads at most four times the
-        // unsettled tasks, and rows are few).
-        if self.recent.len() > (4 * self.pruned).max(64) {
-            self.prune(now);
+        if !m.settled(now) {
+            self.unsettled.push_back(Unsettled {
+                meter: m,
+                launch: now,
+                slot,
+                live: true,
+            });
         }
     }
 
-    /// Drops from `recent` the slots empty or settled at `now` (no row
-    /// comes before `now` any more).
-    #[cold]
-    fn prune(&mut self, now: SimTime) {
-        let slots = &mut self.slots;
-        self.recent.retain(|&s| {
-            let m = &mut slots[s as usize];
-            let keep = m.live && !m.settled(now);
-            m.recent = keep;
-            keep
-        });
-        self.pruned = self.recent.len();
-    }
-
-    /// Slot `slot` is empty again.
+    /// The task `m` measures, launched into `slot` at `launch`, stopped at
+    /// `now`.
     #[inline]
-    pub fn clear(&mut self, slot: u32) {
-        if let Some(m) = self.slots.get_mut(slot as usize)
-            && m.live
-        {
-            m.live = false;
-            let m = *m;
-            self.totals.apply(&m, false);
+    pub fn stopped(&mut self, slot: u32, m: &Meter, launch: SimTime, now: SimTime) {
+        self.totals.apply(m, false);
+        if !m.settled(now) {
+            // Stopped during its start-up (rare): not settled at its launch
+            // either, so still waiting here, and no row may correct for it.
+            self.forget(slot, launch);
         }
     }
 
-    /// Every slot is empty.
+    #[cold]
+    #[inline(never)]
+    fn forget(&mut self, slot: u32, launch: SimTime) {
+        let found = self
+            .unsettled
+            .iter_mut()
+            .rev()
+            .find(|u| u.live && u.slot == slot && u.launch == launch);
+        debug_assert!(found.is_some(), "an unsettled task is kept");
+        if let Some(u) = found {
+            u.live = false;
+        }
+    }
+
+    /// Every task is gone.
     pub fn clear_all(&mut self) {
         *self = Meters::default();
     }
 
     /// The gauges of the tasks in flight at `at` (the waiting count is the
     /// model's), and each provider's usage accrued past its billing start
-    /// by `at`: milli-vCPU·µs, MiB·µs and extra GiB·µs. `at` is no earlier
-    /// than any launch's time.
+    /// by `at`: milli-vCPU·µs, MiB·µs and extra GiB·µs. `at` is after every
+    /// launch's time.
     pub fn read(&self, at: SimTime) -> (Gauges, [[u128; 3]; 2]) {
         let mut t = self.totals;
         let mut starting = 0;
-        for &s in &self.recent {
-            let m = &self.slots[s as usize];
-            if !m.live {
+        for u in &self.unsettled {
+            let m = &u.meter;
+            if !u.live {
                 continue;
             }
             if !m.replica && m.running > at {
@@ -199,14 +198,14 @@ impl Meters {
             tasks_starting: starting,
             tasks_running: t.tasks - starting,
             replicas_running: t.replicas,
-            cpu_milli_provisioned: t.cpu_milli,
-            memory_mib_provisioned: t.memory_mib,
+            cpu_milli_provisioned: t.sizes[0][0].wrapping_add(t.sizes[1][0]),
+            memory_mib_provisioned: t.sizes[0][1].wrapping_add(t.sizes[1][1]),
             cpu_milli_allocated: t.task_cpu_milli,
             memory_mib_allocated: t.task_memory_mib,
             ..Gauges::default()
         };
         let usage = std::array::from_fn(|p| {
-            std::array::from_fn(|k| (at as u128) * t.sizes[p][k] - t.sizes_by_start[p][k])
+            std::array::from_fn(|k| (at as u128) * (t.sizes[p][k] as u128) - t.sizes_by_start[p][k])
         });
         (g, usage)
     }
@@ -223,10 +222,10 @@ mod tests {
     use super::*;
 
     /// What a row read by walking every live slot, as the model did.
-    fn scan(slots: &[Option<Meter>], at: SimTime) -> (Gauges, [[u128; 3]; 2]) {
+    fn scan(slots: &[Option<(Meter, SimTime)>], at: SimTime) -> (Gauges, [[u128; 3]; 2]) {
         let mut g = Gauges::default();
         let mut usage = [[0u128; 3]; 2];
-        for m in slots.iter().flatten() {
+        for (m, _) in slots.iter().flatten() {
             if m.replica {
                 g.replicas_running += 1;
             } else if m.running <= at {
@@ -261,9 +260,11 @@ mod tests {
             (x >> 33) % n
         };
         let mut meters = Meters::default();
-        let mut model: Vec<Option<Meter>> = Vec::new();
+        let mut model: Vec<Option<(Meter, SimTime)>> = Vec::new();
         let mut now: SimTime = 0;
         let mut rows = 0;
+        // Stops during a task's start-up, which a row must then forget.
+        let mut stopped_unsettled = 0;
         for step in 0..200_000 {
             now += rnd(400_000);
             match rnd(10) {
@@ -277,10 +278,8 @@ mod tests {
                         task_cpu_milli: 100 + rnd(4000) as u32,
                         task_memory_mib: 100 + rnd(30_000) as u32,
                         storage_extra_gib: rnd(3) as u32 * 10,
-                        live: true,
                         provider: rnd(2) as u8,
                         replica: rnd(8) == 0,
-                        recent: false,
                     };
                     let slot = match model.iter().position(Option::is_none) {
                         Some(s) => s,
@@ -289,16 +288,17 @@ mod tests {
                             model.len() - 1
                         }
                     };
-                    model[slot] = Some(m);
-                    meters.set(slot as u32, m, now);
+                    model[slot] = Some((m, now));
+                    meters.launched(slot as u32, m, now);
                 }
                 5..=8 => {
                     let live: Vec<usize> =
                         (0..model.len()).filter(|&s| model[s].is_some()).collect();
                     if !live.is_empty() {
                         let s = live[rnd(live.len() as u64) as usize];
-                        model[s] = None;
-                        meters.clear(s as u32);
+                        let (m, launch) = model[s].take().expect("live");
+                        stopped_unsettled += usize::from(!m.settled(now));
+                        meters.stopped(s as u32, &m, launch, now);
                     }
                 }
                 _ => {
@@ -325,6 +325,7 @@ mod tests {
             }
         }
         assert!(rows > 10_000);
-        assert!(meters.recent.len() < 1_000, "{}", meters.recent.len());
+        assert!(stopped_unsettled > 1_000, "{stopped_unsettled}");
+        assert!(meters.unsettled.len() < 1_000, "{}", meters.unsettled.len());
     }
 }

@@ -244,23 +244,6 @@ impl FargateModel {
         self.stats[w.provider.index()].launches += 1;
         let task_id = w.task.id;
         let replica = ReplicaWatch::is_replica(task_id);
-        // The meters serve the time series alone: a run without one (a
-        // sweep's or a batch's point) keeps none (issue 24: a sixth of the
-        // 1 M-task replay's simulation thread).
-        let metered = self.books.series.is_some();
-        let meter = metered.then(|| Meter {
-            billing_start,
-            running,
-            cpu_milli: w.size.cpu_milli,
-            memory_mib: w.size.memory_mib,
-            task_cpu_milli: w.task.cpu_milli,
-            task_memory_mib: w.task.memory_mib,
-            storage_extra_gib: w.storage_extra_gib,
-            live: true,
-            provider: provider_index(w.provider),
-            replica,
-            ..Meter::default()
-        });
         // The slot is chosen first and the task written into it, not built
         // aside and copied there (issue 24).
         let slot = match self.free.pop() {
@@ -283,8 +266,12 @@ impl FargateModel {
             interrupted,
             plan: w.plan,
         });
-        if let Some(meter) = meter {
-            self.meters.set(slot, meter, now);
+        // The meters serve the time series alone: a run without one (a
+        // sweep's or a batch's point) keeps none (issue 24: a sixth of the
+        // 1 M-task replay's simulation thread).
+        if self.books.series.is_some() {
+            let meter = meter_of(self.slots[slot as usize].as_ref().expect("written above"));
+            self.meters.launched(slot, meter, now);
         }
         self.books.tally.in_flight += 1;
         if replica {
@@ -295,6 +282,14 @@ impl FargateModel {
         if stop != SimTime::MAX {
             let generation = self.generations[slot as usize];
             queue.schedule_at(stop, Event::Stop { slot, generation });
+        }
+    }
+
+    /// Takes the task `f`, stopped at `now`, out of the meters.
+    #[inline]
+    fn meter_stopped(&mut self, slot: u32, f: &InFlight, now: SimTime) {
+        if self.books.series.is_some() {
+            self.meters.stopped(slot, &meter_of(f), f.launch, now);
         }
     }
 
@@ -915,7 +910,7 @@ impl Platform for FargateModel {
                 let f = self.slots[slot as usize]
                     .take()
                     .expect("a stop event has its task");
-                self.meters.clear(slot);
+                self.meter_stopped(slot, &f, queue.now());
                 self.generations[slot as usize] += 1;
                 self.free.push(slot);
                 self.books.tally.in_flight -= 1;
@@ -998,7 +993,7 @@ impl ReplicaHost for FargateModel {
         let f = self.slots[slot as usize]
             .take()
             .expect("a launched replica has its slot");
-        self.meters.clear(slot);
+        self.meter_stopped(slot, &f, now);
         self.generations[slot as usize] += 1;
         self.free.push(slot);
         self.books.tally.in_flight -= 1;
@@ -1033,6 +1028,22 @@ impl ReplicaHost for FargateModel {
 
     fn finish_at(&mut self, end: SimTime) {
         FargateModel::finish(self, end)
+    }
+}
+
+/// What the time series reads of a launched task.
+#[inline]
+fn meter_of(f: &InFlight) -> Meter {
+    Meter {
+        billing_start: f.billing_start,
+        running: f.running,
+        cpu_milli: f.size.cpu_milli,
+        memory_mib: f.size.memory_mib,
+        task_cpu_milli: f.task.cpu_milli,
+        task_memory_mib: f.task.memory_mib,
+        storage_extra_gib: f.storage_extra_gib,
+        provider: provider_index(f.provider),
+        replica: ReplicaWatch::is_replica(f.task.id),
     }
 }
 
