@@ -305,11 +305,13 @@ impl FargateModel {
                 }
                 return;
             }
-            let Some(w) = self.queues[i].pop_front() else {
-                self.spill_failure(i);
-                return;
-            };
-            self.launch(w, now, false, queue);
+            match self.queues[i].pop_front() {
+                Some(w) => self.launch(w, now, false, queue),
+                None => {
+                    self.spill_failure(i);
+                    return;
+                }
+            }
         }
     }
 
@@ -334,9 +336,15 @@ impl FargateModel {
             self.launch(w, queue.now(), false, queue);
             return;
         }
-        self.queues[p.index()].push_back(w);
-        self.spill_failure(p.index());
-        self.drain_queue(p, queue);
+        // The tasks ahead of it wait for a token that comes after now (their
+        // wake-up is arranged): no token can be taken before it, so it only
+        // joins them (`drain_queue` would find none, issue 24).
+        let token_later = matches!(self.token_at[i], Some((at, _)) if at > queue.now());
+        self.queues[i].push_back(w);
+        self.spill_failure(i);
+        if !token_later {
+            self.drain_queue(p, queue);
+        }
     }
 
     /// Adds a stopped (or cut) task's billed usage; returns the billed span
