@@ -143,10 +143,7 @@ impl FargateModel {
         Ok(FargateModel {
             buckets: [bucket(), bucket()],
             token_at: [None; 2],
-            queues: [
-                Queue::for_provider(Provider::OnDemand),
-                Queue::for_provider(Provider::Spot),
-            ],
+            queues: [Queue::empty(), Queue::empty()],
             held: [0; 2],
             stats: Default::default(),
             slots: Vec::new(),
@@ -205,10 +202,17 @@ impl FargateModel {
         }
     }
 
-    /// Launches a task now. `warm`: it was running before the run began (a
+    /// Launches a task now on `provider`. `warm`: it was running before the run began (a
     /// replica of a service that starts in steady state): no provisioning
     /// or image pull, billed from now, no start-up to record.
-    fn launch(&mut self, w: Waiting, now: SimTime, warm: bool, queue: &mut impl Schedule<Event>) {
+    fn launch(
+        &mut self,
+        w: Waiting,
+        provider: Provider,
+        now: SimTime,
+        warm: bool,
+        queue: &mut impl Schedule<Event>,
+    ) {
         let (provisioning, pull) = if warm {
             (0, 0)
         } else {
@@ -222,7 +226,7 @@ impl FargateModel {
         let natural_stop = running.saturating_add(w.plan.run);
         let mut stop = natural_stop;
         let mut interrupted = false;
-        if w.provider == Provider::Spot && self.interruption_rate_per_us > 0.0 {
+        if provider == Provider::Spot && self.interruption_rate_per_us > 0.0 {
             let u: f64 = self.spot_rng.random();
             let notice_after = -(1.0 - u).ln() / self.interruption_rate_per_us;
             let forced = now as f64 + notice_after + self.spec.interruption_notice as f64;
@@ -241,7 +245,7 @@ impl FargateModel {
                     .record(now - w.task.submit, running - now);
             }
         }
-        self.stats[w.provider.index()].launches += 1;
+        self.stats[provider.index()].launches += 1;
         let task_id = w.task.id;
         let replica = ReplicaWatch::is_replica(task_id);
         // The slot is chosen first and the task written into it, not built
@@ -259,7 +263,7 @@ impl FargateModel {
             size: w.size,
             storage_extra_gib: w.storage_extra_gib,
             attempt: w.attempt,
-            provider: w.provider,
+            provider,
             launch: now,
             billing_start,
             running,
@@ -306,7 +310,7 @@ impl FargateModel {
                 return;
             }
             match self.queues[i].pop_front() {
-                Some(w) => self.launch(w, now, false, queue),
+                Some(w) => self.launch(w, p, now, false, queue),
                 None => {
                     self.spill_failure(i);
                     return;
@@ -315,25 +319,23 @@ impl FargateModel {
         }
     }
 
-    /// Gives a task to the provider the strategy picks now.
-    fn assign(&mut self, mut w: Waiting) -> Waiting {
+    /// The provider the strategy gives a task now, which then holds it.
+    fn assign(&mut self) -> Provider {
         let p = self.spec.strategy.pick(self.held);
         self.held[p.index()] += 1;
-        w.provider = p;
-        w
+        p
     }
 
     /// Queues a task on the provider the strategy picks, and launches what
     /// tokens allow.
     fn enqueue(&mut self, w: Waiting, queue: &mut impl Schedule<Event>) {
-        let w = self.assign(w);
-        let p = w.provider;
+        let p = self.assign();
         let i = p.index();
         // Nothing ahead of it and a token to spare: it launches now, as
         // `drain_queue` would launch it after the push, without the move
         // into the queue and out again (issue 24).
         if self.queues[i].is_empty() && self.buckets[i].try_take(queue.now()) {
-            self.launch(w, queue.now(), false, queue);
+            self.launch(w, p, queue.now(), false, queue);
             return;
         }
         // The tasks ahead of it wait for a token that comes after now (their
@@ -458,7 +460,6 @@ impl FargateModel {
             size,
             storage_extra_gib: storage - free,
             attempt: 0,
-            provider: Provider::OnDemand,
             plan,
         })
     }
@@ -585,7 +586,6 @@ impl FargateModel {
                     size,
                     storage_extra_gib: f.storage_extra_gib,
                     attempt: f.attempt + 1,
-                    provider: f.provider,
                     plan,
                 };
                 self.enqueue(w, queue);
@@ -957,7 +957,6 @@ impl Platform for FargateModel {
                                 size: f.size,
                                 storage_extra_gib: f.storage_extra_gib,
                                 attempt: f.attempt + 1,
-                                provider: f.provider,
                                 plan: f.plan,
                             };
                             self.enqueue(w, queue);
@@ -1024,8 +1023,8 @@ impl ReplicaHost for FargateModel {
         for task in replicas {
             self.books.tally.submit(task.id);
             if let Some(w) = self.admit(task) {
-                let w = self.assign(w);
-                self.launch(w, now, true, queue);
+                let p = self.assign();
+                self.launch(w, p, now, true, queue);
             }
         }
     }

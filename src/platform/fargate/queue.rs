@@ -6,7 +6,6 @@
 //! the results do not change.
 
 use super::sizing::FargateSize;
-use super::strategy::Provider;
 use crate::platform::rightsize::Attempt;
 use crate::platform::spill::{
     Codec, SpillQueue, TaskGroups, get_label, get_u32, get_u64, get_usage, put_label, put_u32,
@@ -15,13 +14,15 @@ use crate::platform::spill::{
 use crate::workload::Task;
 use std::io::Read;
 
-/// A task waiting for a launch token.
+/// A task waiting for a launch token. Its provider is the queue's it
+/// waits in (or, before it is queued, the one the strategy will pick):
+/// kept out of it, the record is 128 bytes, which the compiler moves
+/// inline, not by a call to `memcpy` (issue 24).
 pub struct Waiting {
     pub task: Task,
     pub size: FargateSize,
     pub storage_extra_gib: u32,
     pub attempt: u32,
-    pub provider: Provider,
     /// What this attempt does at `size` (right-sizing: a stretched run or
     /// a kill for memory); the workload's run otherwise.
     pub plan: Attempt,
@@ -31,7 +32,6 @@ pub struct Waiting {
 /// as a number (groups are kept once, in memory: there are as many as the
 /// trace's jobs, not its tasks).
 pub struct WaitingCodec {
-    provider: Provider,
     groups: TaskGroups,
     text: Vec<u8>,
 }
@@ -93,7 +93,6 @@ impl Codec<Waiting> for WaitingCodec {
             size,
             storage_extra_gib,
             attempt,
-            provider: self.provider,
             plan,
         })
     }
@@ -103,11 +102,10 @@ impl Codec<Waiting> for WaitingCodec {
 pub type Queue = SpillQueue<Waiting, WaitingCodec>;
 
 impl Queue {
-    /// The empty queue of provider `p`.
-    pub fn for_provider(p: Provider) -> Queue {
+    /// An empty launch queue.
+    pub fn empty() -> Queue {
         SpillQueue::with_chunk(
             WaitingCodec {
-                provider: p,
                 groups: TaskGroups::default(),
                 text: Vec::new(),
             },
@@ -128,7 +126,6 @@ mod tests {
     #[test]
     fn a_waiting_task_round_trips_through_the_codec() {
         let mut codec = WaitingCodec {
-            provider: Provider::Spot,
             groups: TaskGroups::default(),
             text: Vec::new(),
         };
@@ -167,7 +164,6 @@ mod tests {
                 },
                 storage_extra_gib: 5,
                 attempt: i as u32,
-                provider: Provider::Spot,
                 plan: Attempt {
                     run: 7 + i,
                     oom: i == 1,
@@ -185,8 +181,8 @@ mod tests {
             assert_eq!(back.task, w.task);
             assert_eq!(back.size, w.size);
             assert_eq!(
-                (back.storage_extra_gib, back.attempt, back.provider),
-                (w.storage_extra_gib, w.attempt, w.provider)
+                (back.storage_extra_gib, back.attempt),
+                (w.storage_extra_gib, w.attempt)
             );
             assert_eq!(
                 (back.plan.run, back.plan.oom, back.plan.extra),
@@ -195,5 +191,7 @@ mod tests {
         }
         assert!(r.is_empty());
         assert_eq!(codec.groups.len(), 1, "a group is written once");
+        // 128 bytes at most: moved inline, not by a call to `memcpy`.
+        assert!(std::mem::size_of::<Waiting>() <= 128);
     }
 }
