@@ -401,11 +401,21 @@ impl SpanStats {
     /// samples (the time to start's percentiles include the summary's
     /// three: a second search cost as much as the first, issue 24).
     pub fn summary_and_quantiles(&mut self, qs: &[f64]) -> (SpanSummary, Vec<Option<SimTime>>) {
+        let (found, q) = self.quantiles_with_summary_ones(qs);
+        (self.summary_of(&q), found)
+    }
+
+    /// The quantiles `qs`, and the summary's ([`SUMMARY_QUANTILES`]), from
+    /// one search of the samples.
+    fn quantiles_with_summary_ones(
+        &mut self,
+        qs: &[f64],
+    ) -> (Vec<Option<SimTime>>, Vec<Option<SimTime>>) {
         let mut all = qs.to_vec();
         all.extend(SUMMARY_QUANTILES);
         let mut found = self.quantiles(&all);
         let q = found.split_off(qs.len());
-        (self.summary_of(&q), found)
+        (found, q)
     }
 
     /// The summary, given its quantiles p50, p95 and p99.
@@ -502,10 +512,7 @@ impl StartLatency {
             } else {
                 (&mut self.startup, self.wait.same().unwrap_or(0))
             };
-            let mut all = qs.to_vec();
-            all.extend(SUMMARY_QUANTILES);
-            let mut found = varying.quantiles(&all);
-            let own = found.split_off(qs.len());
+            let (found, own) = varying.quantiles_with_summary_ones(qs);
             let shifted = |q: &Option<SimTime>| q.map(|v| v.saturating_add(shift));
             let summary = varying.summary_of(&own);
             let tts = varying

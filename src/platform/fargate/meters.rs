@@ -24,7 +24,7 @@ use crate::time::SimTime;
 use std::collections::VecDeque;
 
 /// One launched task, as the rows see it.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Meter {
     pub billing_start: SimTime,
     pub running: SimTime,
@@ -149,6 +149,7 @@ impl Meters {
         }
     }
 
+    /// Marks the unsettled task launched into `slot` at `launch` as gone.
     #[cold]
     #[inline(never)]
     fn forget(&mut self, slot: u32, launch: SimTime) {

@@ -202,9 +202,9 @@ impl FargateModel {
         }
     }
 
-    /// Launches a task now on `provider`. `warm`: it was running before the run began (a
-    /// replica of a service that starts in steady state): no provisioning
-    /// or image pull, billed from now, no start-up to record.
+    /// Launches a task now on `provider`. `warm`: it was running before the
+    /// run began (a replica of a service that starts in steady state): no
+    /// provisioning or image pull, billed from now, no start-up to record.
     fn launch(
         &mut self,
         w: Waiting,
@@ -248,8 +248,6 @@ impl FargateModel {
         self.stats[provider.index()].launches += 1;
         let task_id = w.task.id;
         let replica = ReplicaWatch::is_replica(task_id);
-        // The slot is chosen first and the task written into it, not built
-        // aside and copied there (issue 24).
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -302,6 +300,12 @@ impl FargateModel {
     fn drain_queue(&mut self, p: Provider, queue: &mut impl Schedule<Event>) {
         let now = queue.now();
         let i = p.index();
+        // The queue waits for a token due after now (its wake-up is
+        // arranged): none can be taken before it (issue 24: skipping the
+        // bucket's refill, which is additive, changes nothing).
+        if matches!(self.token_at[i], Some((at, _)) if at > now) {
+            return;
+        }
         while !self.queues[i].is_empty() {
             if !self.buckets[i].try_take(now) {
                 if self.token_at[i].is_none() {
@@ -338,15 +342,9 @@ impl FargateModel {
             self.launch(w, p, queue.now(), false, queue);
             return;
         }
-        // The tasks ahead of it wait for a token that comes after now (their
-        // wake-up is arranged): no token can be taken before it, so it only
-        // joins them (`drain_queue` would find none, issue 24).
-        let token_later = matches!(self.token_at[i], Some((at, _)) if at > queue.now());
         self.queues[i].push_back(w);
         self.spill_failure(i);
-        if !token_later {
-            self.drain_queue(p, queue);
-        }
+        self.drain_queue(p, queue);
     }
 
     /// Adds a stopped (or cut) task's billed usage; returns the billed span
