@@ -64,9 +64,10 @@ pub fn is_run_file(name: &str) -> bool {
 ///
 /// The time series is written on a second thread while `summarize` builds
 /// the summary from the run on this one (issue 24: neither reads what the
-/// other writes); the two charts drawn from the summary alone start as
-/// soon as it is built, the two drawn from the series once it is written,
-/// each on threads of its own.
+/// other writes); the charts' lines are taken from the recorders on a third.
+/// The two charts drawn from the summary alone start as soon as it is
+/// built, the two drawn from the series once their lines are ready too,
+/// each on threads of its own, while the files are still being written.
 pub fn write_all(
     out: &Staged,
     dir: &Path,
@@ -85,12 +86,18 @@ pub fn write_all(
         .collect();
     // The summary, set once built, for the charts' threads to read.
     let built: OnceLock<(Summary, String)> = OnceLock::new();
+    let refs: Vec<(&str, Option<&SeriesRecorder>)> = recorders
+        .iter()
+        .map(|(name, r)| (name.as_str(), r.as_ref()))
+        .collect();
     let charts = std::thread::scope(|s| -> Result<Vec<super::plot::Chart>, Error> {
-        let series = s.spawn(|| {
-            let refs: Vec<(&str, Option<&SeriesRecorder>)> = recorders
-                .iter()
-                .map(|(name, r)| (name.as_str(), r.as_ref()))
-                .collect();
+        // The charts' lines first, apart from the files, so the two charts
+        // drawn from them need not wait for the files (issue 24).
+        let lines = s.spawn(|| super::timeseries::chart_series(&refs));
+        let files = s.spawn(|| {
+            // Nothing waits on the files but the end: they take the cores
+            // the charts leave (the Parquet writer's thread inherits this).
+            crate::io::priority::lower_this_thread();
             let written = super::timeseries::write_streamed(out, dir, &refs);
             crate::io::timings::event("  time series files written");
             written
@@ -107,25 +114,25 @@ pub fn write_all(
             Ok((summary, json))
         });
         phases.mark("  summarize, summary.json, .csv");
-        // The charts of the summary alone while the series is written.
+        // The charts of the summary alone beside those of the series.
         let by_summary = summarized.map(|done| {
             let summary = &built.get_or_init(|| done).0;
             (
                 summary,
                 s.spawn(move || {
-                    // Behind the series' chain (its files, then the two
-                    // charts drawn from it), the longer one: these take
-                    // the cores it leaves (their threads inherit this).
+                    // Behind the capacity chart, the longest to draw: these
+                    // take the cores it leaves (their threads inherit this).
                     crate::io::priority::lower_this_thread();
                     super::charts::summary_charts(out, dir, summary)
                 }),
             )
         });
-        let per_platform = join(series);
-        phases.mark("  time series files");
+        let per_platform = join(lines);
         let (summary, by_summary) = by_summary?;
         let by_series = super::charts::series_charts(out, dir, summary, &per_platform?);
         let by_summary = join(by_summary);
+        join(files)?;
+        phases.mark("  time series files");
         Ok(by_series?.into_iter().chain(by_summary?).collect())
     });
     // The recorders go back to the run (the FOCUS export reads them).

@@ -472,7 +472,9 @@ pub(super) fn render_both_to(
             let _ = std::fs::remove_file(&tmp);
             return Err(out_err(&final_png, m));
         }
-        Ok(out.adopt(tmp.clone(), &final_png)?)
+        let r = out.adopt(tmp.clone(), &final_png);
+        crate::io::timings::event(&format!("      png {name}"));
+        Ok(r?)
     };
     let draw_svg = || -> Result<String, Error> {
         let mut svg = String::new();
@@ -485,6 +487,7 @@ pub(super) fn render_both_to(
                 .map_err(|e| out_err(&dir.join(format!("{name}.svg")), draw_err(e)))?;
         }
         out.write(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
+        crate::io::timings::event(&format!("      svg {name}"));
         Ok(svg)
     };
     let (svg, png) = std::thread::scope(|s| {

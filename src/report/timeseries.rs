@@ -228,12 +228,8 @@ impl<'a> RowWalk<'a> {
     }
 
     /// The next `size` rows (fewer at the end) as a table, `None` when
-    /// none are left; `row` sees each row with its platform's index.
-    fn next_batch(
-        &mut self,
-        size: usize,
-        row: &mut dyn FnMut(usize, &SeriesRow),
-    ) -> Result<Option<Table>, Error> {
+    /// none are left.
+    fn next_batch(&mut self, size: usize) -> Result<Option<Table>, Error> {
         let mut c = Columns::with_capacity(size);
         while c.len() < size && self.at < self.platforms.len() {
             let (platform, recorder) = self.platforms[self.at];
@@ -250,7 +246,6 @@ impl<'a> RowWalk<'a> {
                     let r = r.map_err(|(path, source)| Error::Output { path, source })?;
                     c.push(platform, &r, self.previous);
                     self.previous = r.cost_cumulative;
-                    row(self.at, &r);
                 }
                 None => {
                     self.rows = None;
@@ -284,40 +279,58 @@ fn chart_row(r: &SeriesRow) -> ChartRow {
     }
 }
 
-/// Writes `timeseries.parquet` and `timeseries.csv` into `dir` from each
-/// platform's recorder (none: no rows), streaming the rows (issue 24: a
-/// run of 440 simulated days has 638,000 rows a platform, most of them in
-/// the recorder's spool file), the same bytes as [`frame`] then [`write`].
-/// Returns what the charts draw of each platform.
-///
-/// The rows are walked once, a Parquet row group at a time: each group's
-/// table goes to the Parquet file on a second thread and to the CSV here
-/// (polars formats each CSV value on its own, so the text does not depend
-/// on how the rows are cut), and the charts' lines take each row as it
-/// passes. The files join `out`, put in place when the run's files are
-/// all written.
-pub fn write_streamed(
-    out: &Staged,
-    dir: &Path,
+/// What the charts draw of each platform, from its recorder (none: no
+/// rows): one pass to count the rows (the lines' thinning plan needs the
+/// counts before the first row), one to take them. Apart from the files
+/// ([`write_streamed`]), so the charts can be drawn while those are written
+/// (issue 24: the capacity chart, the longest to draw, was the last step
+/// of a run).
+pub fn chart_series(
     platforms: &[(&str, Option<&SeriesRecorder>)],
 ) -> Result<Vec<ChartSeries>, Error> {
     let spool_error = |(path, source)| Error::Output { path, source };
-    // Each platform's rows, and those with both instance gauges (the
-    // charts' thinning plan needs the counts before the first row).
     let mut charts: Vec<ChartSeries> = Vec::with_capacity(platforms.len());
-    let mut n = 0usize;
     for (name, recorder) in platforms {
-        let (mut rows, mut instances) = (0usize, 0usize);
+        // Rows with both instance gauges.
+        let mut instances = 0usize;
         for r in recorder.iter().flat_map(|r| r.rows()) {
             let r = r.map_err(spool_error)?;
-            rows += 1;
             if r.gauges.instances_launching.is_some() && r.gauges.instances_running.is_some() {
                 instances += 1;
             }
         }
-        n += rows;
-        charts.push(ChartSeries::new(name, rows, instances));
+        let rows = recorder.map_or(0, |r| r.len() as usize);
+        let mut chart = ChartSeries::new(name, rows, instances);
+        for r in recorder.iter().flat_map(|r| r.rows()) {
+            chart.push(&chart_row(&r.map_err(spool_error)?));
+        }
+        chart.finish();
+        charts.push(chart);
     }
+    // As the table is read back: a platform without rows has no series.
+    charts.retain(|c| c.tasks_running.len > 0);
+    Ok(charts)
+}
+
+/// Writes `timeseries.parquet` and `timeseries.csv` into `dir` from each
+/// platform's recorder (none: no rows), streaming the rows (issue 24: a
+/// run of 440 simulated days has 638,000 rows a platform, most of them in
+/// the recorder's spool file), the same bytes as [`frame`] then [`write`].
+///
+/// The rows are walked once, a Parquet row group at a time: each group's
+/// table goes to the Parquet file on a second thread and to the CSV here
+/// (polars formats each CSV value on its own, so the text does not depend
+/// on how the rows are cut). The files join `out`, put in place when the
+/// run's files are all written.
+pub fn write_streamed(
+    out: &Staged,
+    dir: &Path,
+    platforms: &[(&str, Option<&SeriesRecorder>)],
+) -> Result<(), Error> {
+    let n: usize = platforms
+        .iter()
+        .map(|(_, r)| r.map_or(0, |r| r.len() as usize))
+        .sum();
     let like = Columns::with_capacity(0).table()?;
     let (to_parquet, batches) = std::sync::mpsc::sync_channel::<Table>(1);
     let mut failed: Option<Error> = None;
@@ -342,13 +355,11 @@ pub fn write_streamed(
                 let Some(size) = groups.next() else {
                     return Ok(None);
                 };
-                let batch = walk
-                    .next_batch(size, &mut |i, r| charts[i].push(&chart_row(r)))
-                    .map_err(|e| {
-                        let text = e.to_string();
-                        failed = Some(e);
-                        TableError(text)
-                    })?;
+                let batch = walk.next_batch(size).map_err(|e| {
+                    let text = e.to_string();
+                    failed = Some(e);
+                    TableError(text)
+                })?;
                 if let Some(t) = &batch {
                     // A Parquet writer that failed has stopped reading: its
                     // own error says why.
@@ -366,13 +377,7 @@ pub fn write_streamed(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         csv.map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
         parquet.map_err(Error::from)
-    })?;
-    for c in &mut charts {
-        c.finish();
-    }
-    // As the table is read back: a platform without rows has no series.
-    charts.retain(|c| c.tasks_running.len > 0);
-    Ok(charts)
+    })
 }
 
 /// Writes `timeseries.parquet` and `timeseries.csv` into `dir`.
