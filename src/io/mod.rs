@@ -16,3 +16,4 @@ pub mod priority;
 pub mod staged;
 pub mod table;
 pub mod timings;
+pub mod writeback;
