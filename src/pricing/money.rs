@@ -145,20 +145,32 @@ impl Price {
     /// applied to milli-vCPU·µs has 10⁹ base units per priced unit).
     /// Exact to the atto-dollar (rounded down); saturates instead of wrapping.
     ///
-    /// One 128-bit division, not three: a division of 128-bit numbers is a
-    /// library call of about a hundred cycles, and pricing each task's
-    /// attempt (four parts, three divisions each) was a sixth of the
-    /// simulation thread of a 1 M-task run writing `tasks.parquet`
-    /// (issue 24). The remainder comes from the quotient, and the
-    /// fraction's division fits 64 bits whenever the remainder times 10⁶
-    /// does (a unit of up to 18 × 10¹² base units: an hour is 3.6 × 10⁹ µs).
+    /// One division: pricing each task's attempt (four parts, three
+    /// divisions each as first written) was a sixth of the simulation
+    /// thread of a 1 M-task run writing `tasks.parquet` (issue 24). Where
+    /// the product in atto-dollars would not fit 128 bits, the quotient
+    /// comes first and the remainder's fraction after it, a second
+    /// division that fits 64 bits whenever the remainder times 10⁶ does
+    /// (a unit of up to 18 × 10¹² base units: an hour is 3.6 × 10⁹ µs).
     #[inline]
     pub fn cost(self, quantity: u128, units_per_priced_unit: u128) -> Money {
         if quantity == 0 || self.pico_usd == 0 {
             return Money::ZERO;
         }
         let units = units_per_priced_unit;
-        let product = quantity.saturating_mul(self.pico_usd);
+        // Within 64 bits each (every task's attempt), the product is one
+        // widening multiplication that cannot saturate.
+        let product = match (u64::try_from(quantity), u64::try_from(self.pico_usd)) {
+            (Ok(q), Ok(p)) => u128::from(q) * u128::from(p),
+            _ => quantity.saturating_mul(self.pico_usd),
+        };
+        // While the product in atto-dollars fits 128 bits (every real bill),
+        // the cost is one division of it: ⌊P·10⁶/u⌋ = ⌊P/u⌋·10⁶ +
+        // ⌊(P mod u)·10⁶/u⌋, the two parts below (issue 24: a division is
+        // tens of cycles, and an attempt's pricing made two a part).
+        if let Some(atto) = product.checked_mul(ATTO_PER_PICO) {
+            return Money(atto / units);
+        }
         let quotient = product / units;
         let remainder = product - quotient * units;
         let whole = quotient.saturating_mul(ATTO_PER_PICO);
@@ -339,6 +351,34 @@ mod tests {
             let price = Price { pico_usd: pico };
             // Now and then a quantity whose product saturates.
             let quantity = if huge { u128::MAX / 3 + quantity } else { quantity };
+            proptest::prop_assert_eq!(
+                price.cost(quantity, units),
+                cost_by_three_divisions(price, quantity, units)
+            );
+        }
+
+        /// Within 64 bits (the path every task's attempt takes): quantities
+        /// of real attempts and any others, units of one up to 2⁶⁴ − 1.
+        #[test]
+        fn the_64_bit_path_costs_what_three_divisions_did(
+            pico in 0u64..=u64::MAX,
+            quantity in 0u64..=u64::MAX,
+            attempt in (1u64..=4_000_000, 1u64..=100_000_000_000),
+            units in 1u64..=u64::MAX,
+            real in proptest::bool::ANY,
+        ) {
+            let price = Price { pico_usd: u128::from(pico % 100_000_000_000_000) };
+            // A milli-vCPU × µs quantity at a per-hour rate, or anything.
+            let (quantity, units) = if real {
+                (u128::from(attempt.0) * u128::from(attempt.1), 1000 * 3_600_000_000)
+            } else {
+                (u128::from(quantity), u128::from(units))
+            };
+            proptest::prop_assert_eq!(
+                price.cost(quantity, units),
+                cost_by_three_divisions(price, quantity, units)
+            );
+            let price = Price { pico_usd: u128::from(pico) };
             proptest::prop_assert_eq!(
                 price.cost(quantity, units),
                 cost_by_three_divisions(price, quantity, units)
