@@ -380,7 +380,9 @@ fn parse_block(
             )
         }
     };
-    let mut previous: Option<(u64, f64)> = None;
+    // The submit time of the task before, for the order check (0 before
+    // the block's first task: nothing is earlier).
+    let mut previous: u64 = 0;
     let mut at = 0;
     while at < text.len() {
         let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
@@ -390,38 +392,37 @@ fn parse_block(
         if is_blank(line) {
             continue;
         }
-        let row = match rows.fast.row(checker, line) {
-            Some(t) => Ok(t),
-            None => general_row(line, &rows.map, checker, ranges),
-        };
-        match row {
-            Ok(t) => {
-                if check_order {
-                    if let Some((submit, previous_s)) = previous
-                        && t.submit < submit
-                    {
-                        out.stop = Some(Stop::Order {
-                            submit: t.submit,
-                            previous_s,
-                        });
+        let t = match rows.fast.row(checker, line) {
+            Some(t) => t,
+            None => match general_row(line, &rows.map, checker, ranges) {
+                Ok(t) => t,
+                Err(b) => match on_bad_row {
+                    OnBadRow::Skip => {
+                        out.skips.push((out.tasks.len(), b.reason));
+                        continue;
+                    }
+                    OnBadRow::Error => {
+                        out.stop = Some(Stop::Bad(b));
                         return out;
                     }
-                    previous = Some((t.submit, t.submit as f64 / 1e6));
-                }
-                if out.tasks.is_empty() {
-                    out.first_task_line = out.lines;
-                }
-                out.last_submit = t.submit;
-                out.tasks.push_back(t);
-            }
-            Err(b) => match on_bad_row {
-                OnBadRow::Skip => out.skips.push((out.tasks.len(), b.reason)),
-                OnBadRow::Error => {
-                    out.stop = Some(Stop::Bad(b));
-                    return out;
-                }
+                },
             },
+        };
+        if check_order {
+            if t.submit < previous {
+                out.stop = Some(Stop::Order {
+                    submit: t.submit,
+                    previous_s: previous as f64 / 1e6,
+                });
+                return out;
+            }
+            previous = t.submit;
         }
+        if out.tasks.is_empty() {
+            out.first_task_line = out.lines;
+        }
+        out.last_submit = t.submit;
+        out.tasks.push_back(t);
     }
     if bad_utf8 {
         out.lines += 1;
