@@ -78,7 +78,6 @@ impl Write for Writeback {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     /// The bytes reach the file as written, across several steps, and the
     /// requests follow the writes.
@@ -96,11 +95,7 @@ mod tests {
         // Two full steps were handed over (at 9 and 18 MiB).
         assert_eq!(w.started, 18 << 20);
         w.file().sync_all().unwrap();
-        let mut back = Vec::new();
-        std::fs::File::open(&path)
-            .unwrap()
-            .read_to_end(&mut back)
-            .unwrap();
+        let back = std::fs::read(&path).unwrap();
         assert_eq!(back.len(), 18 << 20);
         assert!(back.chunks(3 << 20).all(|c| c == block.as_slice()));
     }

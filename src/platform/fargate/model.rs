@@ -235,7 +235,9 @@ impl FargateModel {
                 interrupted = true;
             }
         }
-        if w.attempt == 0 && !warm && !ReplicaWatch::is_replica(w.task.id) {
+        let task_id = w.task.id;
+        let replica = ReplicaWatch::is_replica(task_id);
+        if w.attempt == 0 && !warm && !replica {
             let started_in_time = self.horizon.is_none_or(|h| running <= h);
             if started_in_time {
                 // The time to start, running - submit, is their sum.
@@ -246,8 +248,6 @@ impl FargateModel {
             }
         }
         self.stats[provider.index()].launches += 1;
-        let task_id = w.task.id;
-        let replica = ReplicaWatch::is_replica(task_id);
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {

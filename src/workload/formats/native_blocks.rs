@@ -23,6 +23,7 @@ use super::adapter::{BadRow, OnBadRow, SkipCounter};
 use super::native_csv::{bad_row_error, native_row};
 use super::native_fast::FastRow;
 use crate::io::csv::{split_csv, split_csv_ranges};
+use crate::time::sim_to_seconds;
 use crate::workload::native::{ColumnMap, RowChecker};
 use crate::workload::text::{TextLines, is_gzip};
 use crate::workload::{Task, TaskStream, WorkloadError};
@@ -155,7 +156,7 @@ pub fn open_with(
             next: 0,
             block: None,
             lines_before: 1,
-            previous: (0, 0.0),
+            previous: 0,
             check_order,
             skipped: skipped.clone(),
             finished: false,
@@ -186,7 +187,7 @@ enum Stop {
     /// A bad row when bad rows stop the run.
     Bad(BadRow),
     /// A task earlier than the one before it in the block.
-    Order { submit: u64, previous_s: f64 },
+    Order { submit: u64, previous: u64 },
     /// A line that is not UTF-8.
     NotUtf8,
 }
@@ -419,7 +420,7 @@ fn parse_block(
             if t.submit < previous {
                 out.stop = Some(Stop::Order {
                     submit: t.submit,
-                    previous_s: previous as f64 / 1e6,
+                    previous,
                 });
                 return out;
             }
@@ -485,8 +486,8 @@ struct Ordered {
     block: Option<Current>,
     /// Lines before the current block (the header's included).
     lines_before: u64,
-    /// The last task's submit time, and in seconds.
-    previous: (u64, f64),
+    /// The last task's submit time.
+    previous: u64,
     check_order: bool,
     skipped: SkipCounter,
     finished: bool,
@@ -557,8 +558,7 @@ impl Ordered {
     fn close_block(&mut self) -> Option<WorkloadError> {
         let cur = self.block.as_mut()?;
         if self.check_order && cur.taken > 0 {
-            let last = cur.parsed.last_submit;
-            self.previous = (last, last as f64 / 1e6);
+            self.previous = cur.parsed.last_submit;
         }
         // The worker may have finished: then the queue just goes.
         let _ = self.recycle[cur.worker].send(std::mem::take(&mut cur.parsed.tasks));
@@ -568,11 +568,11 @@ impl Ordered {
         self.block = None;
         Some(match stop? {
             Stop::Bad(b) => bad_row_error(&self.path, line, b),
-            Stop::Order { submit, previous_s } => WorkloadError::OutOfOrder {
+            Stop::Order { submit, previous } => WorkloadError::OutOfOrder {
                 path: self.path.clone(),
                 line,
-                submit_s: submit as f64 / 1e6,
-                previous_s,
+                submit_s: sim_to_seconds(submit),
+                previous_s: sim_to_seconds(previous),
             },
             Stop::NotUtf8 => {
                 let source = std::io::Error::new(
@@ -634,12 +634,12 @@ impl Iterator for Ordered {
                 if let Some(t) = cur.parsed.tasks.pop_front() {
                     // The worker checked the order within the block; the
                     // block's first task is checked against the last one's.
-                    if self.check_order && cur.taken == 0 && t.submit < self.previous.0 {
+                    if self.check_order && cur.taken == 0 && t.submit < self.previous {
                         let e = WorkloadError::OutOfOrder {
                             path: self.path.clone(),
                             line: self.lines_before + cur.parsed.first_task_line,
-                            submit_s: t.submit as f64 / 1e6,
-                            previous_s: self.previous.1,
+                            submit_s: sim_to_seconds(t.submit),
+                            previous_s: sim_to_seconds(self.previous),
                         };
                         return self.fail(e);
                     }
@@ -698,7 +698,7 @@ impl crate::workload::TaskSource for Ordered {
                     .parsed
                     .tasks
                     .front()
-                    .is_some_and(|t| t.submit < self.previous.0);
+                    .is_some_and(|t| t.submit < self.previous);
             if cur.taken > 0 || first_out_of_order || !run.is_empty() {
                 return crate::workload::fill_run(self, run, run.len() + left);
             }
