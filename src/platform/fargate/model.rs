@@ -558,6 +558,107 @@ impl FargateModel {
         Some((next, plan))
     }
 
+    /// The task in `slot` stops at `queue.now()`: it is billed, counted
+    /// and recorded where it lies, and its slot is freed. An interrupted or
+    /// killed attempt, which may run again, is moved out of its slot first.
+    ///
+    /// The slots are lent out of the model meanwhile, so that the task is
+    /// read in place while the model's books are written: moving it out of
+    /// its slot copied 160 bytes a task, 4 % of the simulation thread's time
+    /// on the peers' 20/s replay (issue 24).
+    fn stop(&mut self, slot: u32, queue: &mut impl Schedule<Event>) {
+        let now = queue.now();
+        let mut slots = std::mem::take(&mut self.slots);
+        let f = slots[slot as usize]
+            .as_ref()
+            .expect("a stop event has its task");
+        self.meter_stopped(slot, f, now);
+        self.generations[slot as usize] += 1;
+        self.free.push(slot);
+        self.books.tally.in_flight -= 1;
+        self.held[f.provider.index()] -= 1;
+        let billed = self.bill(f, now, true);
+        if f.interrupted || f.plan.oom {
+            let f = slots[slot as usize].take().expect("read above");
+            self.slots = slots;
+            if f.interrupted {
+                self.interrupted(f, now, billed, queue);
+            } else {
+                self.out_of_memory(f, now, billed, queue);
+            }
+            return;
+        }
+        self.stats[f.provider.index()].completed += 1;
+        self.books.tally.completed += 1;
+        if let Some(r) = self.books.tally.replica(f.task.id) {
+            r.completed += 1;
+        }
+        self.books.tally.stayed(f.task.submit, now);
+        self.books.tally.run_task_us += f.plan.run as u128;
+        if f.plan.extra > 0 {
+            let rs = &mut self.books.tally.rightsizing;
+            rs.slowed += 1;
+            rs.slowed_extra_us += f.plan.extra as u128;
+            let g = rs.group(f.task.group.as_ref());
+            g.slowed += 1;
+            g.slowed_extra_us += f.plan.extra as u128;
+        }
+        self.emit(f, now, billed, Outcome::Completed);
+        slots[slot as usize] = None;
+        self.slots = slots;
+    }
+
+    /// A Spot task interrupted at `now`: its lost work is counted, and it
+    /// is queued again or counted failed, as `on_interruption` says.
+    fn interrupted(
+        &mut self,
+        f: InFlight,
+        now: SimTime,
+        billed: (SimTime, Money),
+        queue: &mut impl Schedule<Event>,
+    ) {
+        let wasted = now.saturating_sub(f.running.min(now)) as u128;
+        let st = &mut self.stats[f.provider.index()];
+        st.interrupted += 1;
+        st.wasted_us += wasted;
+        self.books.tally.interrupted += 1;
+        if let Some(r) = self.books.tally.replica(f.task.id) {
+            r.interrupted += 1;
+            r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
+        }
+        self.books.tally.wasted_task_us += wasted;
+        self.books.tally.add_wasted_attempt(
+            f.task.group.as_ref(),
+            billed.0 as u128,
+            billed.1,
+            wasted,
+        );
+        self.emit(&f, now, billed, Outcome::Interrupted);
+        if ReplicaWatch::is_replica(f.task.id) {
+            let retrying = self.spec.on_interruption == OnInterruption::Retry;
+            self.replicas.ended(f.task.id, billed.1, retrying);
+        }
+        match self.spec.on_interruption {
+            // ECS starts the replacement by the strategy again
+            // ("Fargate doesn't replace Spot capacity with
+            // on-demand capacity", [AWS] fargate-capacity-providers).
+            OnInterruption::Retry => {
+                let w = Waiting {
+                    task: f.task,
+                    size: f.size,
+                    storage_extra_gib: f.storage_extra_gib,
+                    attempt: f.attempt + 1,
+                    plan: f.plan,
+                };
+                self.enqueue(w, queue);
+            }
+            OnInterruption::Fail => {
+                self.books.tally.failed += 1;
+                self.books.tally.stayed(f.task.submit, now);
+            }
+        }
+    }
+
     /// A task killed for memory: its run is lost (billed all the same) and
     /// it is launched again at the size `after_oom` gives.
     fn out_of_memory(
@@ -913,77 +1014,7 @@ impl Platform for FargateModel {
                 if self.generations[slot as usize] != generation {
                     return; // a replica its service stopped before this
                 }
-                let f = self.slots[slot as usize]
-                    .take()
-                    .expect("a stop event has its task");
-                self.meter_stopped(slot, &f, queue.now());
-                self.generations[slot as usize] += 1;
-                self.free.push(slot);
-                self.books.tally.in_flight -= 1;
-                self.held[f.provider.index()] -= 1;
-                let now = queue.now();
-                let billed = self.bill(&f, now, true);
-                let st = &mut self.stats[f.provider.index()];
-                if f.interrupted {
-                    let wasted = now.saturating_sub(f.running.min(now)) as u128;
-                    st.interrupted += 1;
-                    st.wasted_us += wasted;
-                    self.books.tally.interrupted += 1;
-                    if let Some(r) = self.books.tally.replica(f.task.id) {
-                        r.interrupted += 1;
-                        r.failed += u64::from(self.spec.on_interruption == OnInterruption::Fail);
-                    }
-                    self.books.tally.wasted_task_us += wasted;
-                    self.books.tally.add_wasted_attempt(
-                        f.task.group.as_ref(),
-                        billed.0 as u128,
-                        billed.1,
-                        wasted,
-                    );
-                    self.emit(&f, now, billed, Outcome::Interrupted);
-                    if ReplicaWatch::is_replica(f.task.id) {
-                        let retrying = self.spec.on_interruption == OnInterruption::Retry;
-                        self.replicas.ended(f.task.id, billed.1, retrying);
-                    }
-                    match self.spec.on_interruption {
-                        // ECS starts the replacement by the strategy again
-                        // ("Fargate doesn't replace Spot capacity with
-                        // on-demand capacity", [AWS] fargate-capacity-providers).
-                        OnInterruption::Retry => {
-                            let w = Waiting {
-                                task: f.task,
-                                size: f.size,
-                                storage_extra_gib: f.storage_extra_gib,
-                                attempt: f.attempt + 1,
-                                plan: f.plan,
-                            };
-                            self.enqueue(w, queue);
-                        }
-                        OnInterruption::Fail => {
-                            self.books.tally.failed += 1;
-                            self.books.tally.stayed(f.task.submit, now);
-                        }
-                    }
-                } else if f.plan.oom {
-                    self.out_of_memory(f, now, billed, queue);
-                } else {
-                    st.completed += 1;
-                    self.books.tally.completed += 1;
-                    if let Some(r) = self.books.tally.replica(f.task.id) {
-                        r.completed += 1;
-                    }
-                    self.books.tally.stayed(f.task.submit, now);
-                    self.books.tally.run_task_us += f.plan.run as u128;
-                    if f.plan.extra > 0 {
-                        let rs = &mut self.books.tally.rightsizing;
-                        rs.slowed += 1;
-                        rs.slowed_extra_us += f.plan.extra as u128;
-                        let g = rs.group(f.task.group.as_ref());
-                        g.slowed += 1;
-                        g.slowed_extra_us += f.plan.extra as u128;
-                    }
-                    self.emit(&f, now, billed, Outcome::Completed);
-                }
+                self.stop(slot, queue);
             }
         }
     }
