@@ -580,7 +580,7 @@ impl FargateModel {
         let billed = self.bill(f, now, true);
         if f.interrupted || f.plan.oom {
             let f = slots[slot as usize].take().expect("read above");
-            self.slots = slots;
+            self.give_back_slots(slots);
             if f.interrupted {
                 self.interrupted(f, now, billed, queue);
             } else {
@@ -605,7 +605,22 @@ impl FargateModel {
         }
         self.emit(f, now, billed, Outcome::Completed);
         slots[slot as usize] = None;
-        self.slots = slots;
+        self.give_back_slots(slots);
+    }
+
+    /// Puts the slots [`FargateModel::stop`] lent out back in place. What
+    /// stood there meanwhile is the empty vector `take` left, which owns no
+    /// memory: it is forgotten, not dropped (the compiler cannot see it is
+    /// still empty, and its drop was a call a task: issue 24).
+    #[inline]
+    fn give_back_slots(&mut self, slots: Vec<Option<InFlight>>) {
+        let stand_in = std::mem::replace(&mut self.slots, slots);
+        debug_assert_eq!(
+            stand_in.capacity(),
+            0,
+            "nothing was put in the slots lent out"
+        );
+        std::mem::forget(stand_in);
     }
 
     /// A Spot task interrupted at `now`: its lost work is counted, and it
