@@ -560,7 +560,8 @@ impl FargateModel {
 
     /// The task in `slot` stops at `queue.now()`: it is billed, counted
     /// and recorded where it lies, and its slot is freed. An interrupted or
-    /// killed attempt, which may run again, is moved out of its slot first.
+    /// killed attempt, which may run again, is moved out of its slot once
+    /// billed, and counted and recorded from there.
     ///
     /// The slots are lent out of the model meanwhile, so that the task is
     /// read in place while the model's books are written: moving it out of
@@ -615,10 +616,12 @@ impl FargateModel {
     #[inline]
     fn give_back_slots(&mut self, slots: Vec<Option<InFlight>>) {
         let stand_in = std::mem::replace(&mut self.slots, slots);
-        debug_assert_eq!(
+        // Checked in every build (the tests run in release): anything put
+        // in the stand-in would be lost.
+        assert_eq!(
             stand_in.capacity(),
             0,
-            "nothing was put in the slots lent out"
+            "nothing is put in the slots lent out"
         );
         std::mem::forget(stand_in);
     }
