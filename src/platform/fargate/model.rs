@@ -51,6 +51,20 @@ struct InFlight {
     plan: Attempt,
 }
 
+impl InFlight {
+    /// The task's next attempt, at `size` doing `plan`, after this one
+    /// was interrupted or killed.
+    fn next_attempt(self, size: FargateSize, plan: Attempt) -> Waiting {
+        Waiting {
+            task: self.task,
+            size,
+            storage_extra_gib: self.storage_extra_gib,
+            attempt: self.attempt + 1,
+            plan,
+        }
+    }
+}
+
 /// Fargate (and later its peers) as an engine [`Model`].
 pub struct FargateModel {
     spec: FargateSpec,
@@ -573,12 +587,7 @@ impl FargateModel {
         let f = slots[slot as usize]
             .as_ref()
             .expect("a stop event has its task");
-        self.meter_stopped(slot, f, now);
-        self.generations[slot as usize] += 1;
-        self.free.push(slot);
-        self.books.tally.in_flight -= 1;
-        self.held[f.provider.index()] -= 1;
-        let billed = self.bill(f, now, true);
+        let billed = self.release(slot, f, now);
         if f.interrupted || f.plan.oom {
             let f = slots[slot as usize].take().expect("read above");
             self.give_back_slots(slots);
@@ -607,6 +616,20 @@ impl FargateModel {
         self.emit(f, now, billed, Outcome::Completed);
         slots[slot as usize] = None;
         self.give_back_slots(slots);
+    }
+
+    /// Frees `slot`, whose task `f` stops at `now`: the meters, the
+    /// provider's hold and the count in flight let it go, and it is billed
+    /// (its billed span and cost returned). Always inlined: out of line it
+    /// cost the stop of every task a call (29 instructions, issue 24).
+    #[inline(always)]
+    fn release(&mut self, slot: u32, f: &InFlight, now: SimTime) -> (SimTime, Money) {
+        self.meter_stopped(slot, f, now);
+        self.generations[slot as usize] += 1;
+        self.free.push(slot);
+        self.books.tally.in_flight -= 1;
+        self.held[f.provider.index()] -= 1;
+        self.bill(f, now, true)
     }
 
     /// Puts the slots [`FargateModel::stop`] lent out back in place. What
@@ -661,14 +684,8 @@ impl FargateModel {
             // ("Fargate doesn't replace Spot capacity with
             // on-demand capacity", [AWS] fargate-capacity-providers).
             OnInterruption::Retry => {
-                let w = Waiting {
-                    task: f.task,
-                    size: f.size,
-                    storage_extra_gib: f.storage_extra_gib,
-                    attempt: f.attempt + 1,
-                    plan: f.plan,
-                };
-                self.enqueue(w, queue);
+                let (size, plan) = (f.size, f.plan);
+                self.enqueue(f.next_attempt(size, plan), queue);
             }
             OnInterruption::Fail => {
                 self.books.tally.failed += 1;
@@ -697,16 +714,7 @@ impl FargateModel {
         g.oom_lost_us += lost as u128;
         self.emit(&f, now, billed, Outcome::OomKilled);
         match self.after_kill(&f.task, f.size) {
-            Some((size, plan)) => {
-                let w = Waiting {
-                    task: f.task,
-                    size,
-                    storage_extra_gib: f.storage_extra_gib,
-                    attempt: f.attempt + 1,
-                    plan,
-                };
-                self.enqueue(w, queue);
-            }
+            Some((size, plan)) => self.enqueue(f.next_attempt(size, plan), queue),
             None => {
                 self.books.tally.failed += 1;
                 self.books.tally.stayed(f.task.submit, now);
@@ -1047,12 +1055,7 @@ impl ReplicaHost for FargateModel {
         let f = self.slots[slot as usize]
             .take()
             .expect("a launched replica has its slot");
-        self.meter_stopped(slot, &f, now);
-        self.generations[slot as usize] += 1;
-        self.free.push(slot);
-        self.books.tally.in_flight -= 1;
-        self.held[f.provider.index()] -= 1;
-        let billed = self.bill(&f, now, true);
+        let billed = self.release(slot, &f, now);
         self.stats[f.provider.index()].completed += 1;
         self.books.tally.completed += 1;
         self.books.tally.replicas.completed += 1;
