@@ -262,6 +262,20 @@ impl FargateModel {
             }
         }
         self.stats[provider.index()].launches += 1;
+        // The meter is read from the attempt before it moves into its slot:
+        // read back from the slot, it waited for the copy just made there
+        // (the copy's stores are not forwarded to the loads; issue 24).
+        let meter = self.books.series.is_some().then(|| Meter {
+            billing_start,
+            running,
+            cpu_milli: w.size.cpu_milli,
+            memory_mib: w.size.memory_mib,
+            task_cpu_milli: w.task.cpu_milli,
+            task_memory_mib: w.task.memory_mib,
+            storage_extra_gib: w.storage_extra_gib,
+            provider: provider_index(provider),
+            replica,
+        });
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -285,8 +299,7 @@ impl FargateModel {
         // The meters serve the time series alone: a run without one (a
         // sweep's or a batch's point) keeps none (issue 24: a sixth of the
         // 1 M-task replay's simulation thread).
-        if self.books.series.is_some() {
-            let meter = meter_of(self.slots[slot as usize].as_ref().expect("written above"));
+        if let Some(meter) = meter {
             self.meters.launched(slot, meter, now);
         }
         self.books.tally.in_flight += 1;
