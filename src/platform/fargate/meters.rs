@@ -116,8 +116,11 @@ pub struct Meters {
 }
 
 impl Meters {
-    /// The task `m` measures was launched into `slot` at `now`.
-    #[inline]
+    /// The task `m` measures was launched into `slot` at `now`. Always
+    /// inlined: called, its meter went by memory, written field by field
+    /// and read back in 16-byte words for the queue, and the wide reads
+    /// waited for the narrow writes to reach the cache (issue 24).
+    #[inline(always)]
     pub fn launched(&mut self, slot: u32, m: Meter, now: SimTime) {
         // Rows come at times after `now` from here on: what is settled now
         // stays settled for all of them.

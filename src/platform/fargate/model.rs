@@ -262,20 +262,6 @@ impl FargateModel {
             }
         }
         self.stats[provider.index()].launches += 1;
-        // The meter is read from the attempt before it moves into its slot:
-        // read back from the slot, it waited for the copy just made there
-        // (the copy's stores are not forwarded to the loads; issue 24).
-        let meter = self.books.series.is_some().then(|| Meter {
-            billing_start,
-            running,
-            cpu_milli: w.size.cpu_milli,
-            memory_mib: w.size.memory_mib,
-            task_cpu_milli: w.task.cpu_milli,
-            task_memory_mib: w.task.memory_mib,
-            storage_extra_gib: w.storage_extra_gib,
-            provider: provider_index(provider),
-            replica,
-        });
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -284,6 +270,27 @@ impl FargateModel {
                 (self.slots.len() - 1) as u32
             }
         };
+        // The meters serve the time series alone: a run without one (a
+        // sweep's or a batch's point) keeps none (issue 24: a sixth of the
+        // 1 M-task replay's simulation thread). The meter is read from the
+        // attempt before it moves into its slot, and handed over at once:
+        // read back from the slot, or kept in memory across that copy, it
+        // was read in wide words that waited for the narrow writes just
+        // made (stores are not forwarded to a load that spans several).
+        if self.books.series.is_some() {
+            let meter = Meter {
+                billing_start,
+                running,
+                cpu_milli: w.size.cpu_milli,
+                memory_mib: w.size.memory_mib,
+                task_cpu_milli: w.task.cpu_milli,
+                task_memory_mib: w.task.memory_mib,
+                storage_extra_gib: w.storage_extra_gib,
+                provider: provider_index(provider),
+                replica,
+            };
+            self.meters.launched(slot, meter, now);
+        }
         self.slots[slot as usize] = Some(InFlight {
             task: w.task,
             size: w.size,
@@ -296,12 +303,6 @@ impl FargateModel {
             interrupted,
             plan: w.plan,
         });
-        // The meters serve the time series alone: a run without one (a
-        // sweep's or a batch's point) keeps none (issue 24: a sixth of the
-        // 1 M-task replay's simulation thread).
-        if let Some(meter) = meter {
-            self.meters.launched(slot, meter, now);
-        }
         self.books.tally.in_flight += 1;
         if replica {
             self.replicas.started(task_id, slot, running);
