@@ -278,17 +278,14 @@ impl FargateModel {
         // was read in wide words that waited for the narrow writes just
         // made (stores are not forwarded to a load that spans several).
         if self.books.series.is_some() {
-            let meter = Meter {
-                billing_start,
-                running,
-                cpu_milli: w.size.cpu_milli,
-                memory_mib: w.size.memory_mib,
-                task_cpu_milli: w.task.cpu_milli,
-                task_memory_mib: w.task.memory_mib,
-                storage_extra_gib: w.storage_extra_gib,
-                provider: provider_index(provider),
+            let meter = meter(
+                (billing_start, running),
+                w.size,
+                &w.task,
+                w.storage_extra_gib,
+                provider,
                 replica,
-            };
+            );
             self.meters.launched(slot, meter, now);
         }
         self.slots[slot as usize] = Some(InFlight {
@@ -1102,20 +1099,42 @@ impl ReplicaHost for FargateModel {
     }
 }
 
-/// What the time series reads of a launched task.
+/// What the time series reads of a launched task: its billing start and
+/// running time, its billed `size`, its request, its extra storage and its
+/// provider.
+#[inline(always)]
+fn meter(
+    (billing_start, running): (SimTime, SimTime),
+    size: FargateSize,
+    task: &Task,
+    storage_extra_gib: u32,
+    provider: Provider,
+    replica: bool,
+) -> Meter {
+    Meter {
+        billing_start,
+        running,
+        cpu_milli: size.cpu_milli,
+        memory_mib: size.memory_mib,
+        task_cpu_milli: task.cpu_milli,
+        task_memory_mib: task.memory_mib,
+        storage_extra_gib,
+        provider: provider_index(provider),
+        replica,
+    }
+}
+
+/// The meter of the task in flight `f`.
 #[inline]
 fn meter_of(f: &InFlight) -> Meter {
-    Meter {
-        billing_start: f.billing_start,
-        running: f.running,
-        cpu_milli: f.size.cpu_milli,
-        memory_mib: f.size.memory_mib,
-        task_cpu_milli: f.task.cpu_milli,
-        task_memory_mib: f.task.memory_mib,
-        storage_extra_gib: f.storage_extra_gib,
-        provider: provider_index(f.provider),
-        replica: ReplicaWatch::is_replica(f.task.id),
-    }
+    meter(
+        (f.billing_start, f.running),
+        f.size,
+        &f.task,
+        f.storage_extra_gib,
+        f.provider,
+        ReplicaWatch::is_replica(f.task.id),
+    )
 }
 
 /// How an error names a task: its trace label, else its position.
