@@ -4,7 +4,8 @@
 //! that calls the dataframe library), and phase timings for developers
 //! ([`timings`]), sets of files put in place together ([`staged`]), and
 //! helper threads that yield their core to the simulation ([`priority`]),
-//! and the program's allocator ([`alloc`]).
+//! the program's allocator ([`alloc`]), and TOML text made cheaper to
+//! parse ([`toml_text`]).
 //! Nothing here knows a task, a platform or a scenario; nothing here
 //! imports the rest of the crate.
 
@@ -16,4 +17,5 @@ pub mod priority;
 pub mod staged;
 pub mod table;
 pub mod timings;
+pub mod toml_text;
 pub mod writeback;

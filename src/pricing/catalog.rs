@@ -174,10 +174,22 @@ pub struct SavingsPlanRates {
 }
 
 impl Catalog {
-    /// The catalog compiled into the binary.
+    /// The catalog compiled into the binary: parsed once a process (its
+    /// comment lines left out), then copied.
     pub fn builtin() -> Catalog {
-        Catalog::parse(BUILTIN_PRICING, "built-in")
-            .expect("the built-in catalog is checked by the test suite")
+        Catalog::builtin_ref().clone()
+    }
+
+    /// The built-in catalog, parsed by the first caller; a second caller
+    /// meanwhile waits for it (`scenario::load` starts it on a thread of
+    /// its own while it reads the scenario: issue 24).
+    pub fn builtin_ref() -> &'static Catalog {
+        static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let text = crate::io::toml_text::blank_comment_lines(BUILTIN_PRICING);
+            Catalog::parse(&text, "built-in")
+                .expect("the built-in catalog is checked by the test suite")
+        })
     }
 
     /// Reads a catalog file.

@@ -399,10 +399,16 @@ struct RawSpot {
 }
 
 impl Defaults {
-    /// The built-in defaults.
+    /// The built-in defaults: parsed once a process (their comment lines
+    /// left out), then copied.
     pub fn builtin() -> Defaults {
-        let raw: Raw =
-            toml::from_str(BUILTIN_DEFAULTS).expect("built-in defaults parse (checked by tests)");
+        static BUILTIN: std::sync::OnceLock<Defaults> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(Defaults::parse_builtin).clone()
+    }
+
+    fn parse_builtin() -> Defaults {
+        let text = crate::io::toml_text::blank_comment_lines(BUILTIN_DEFAULTS);
+        let raw: Raw = toml::from_str(&text).expect("built-in defaults parse (checked by tests)");
         let f = raw.fargate;
         let dist = |d: &crate::scenario::raw::RawDist, key: &str| {
             crate::scenario::check::span_dist(d, key)

@@ -69,7 +69,26 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Scenario, Catalog), S
 }
 
 /// As [`load`], from text already read; `path` names it and anchors relative paths.
+///
+/// The built-in catalog, when `--pricing` does not replace it and it is not
+/// parsed yet, is parsed on a second thread while this one reads the
+/// scenario and the built-in defaults (issue 24: the two parses were most
+/// of the time before a run's first event). A scenario that names its own
+/// catalog leaves it parsed and unused.
 pub fn load_str(
+    text: &str,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(Scenario, Catalog), ScenarioError> {
+    std::thread::scope(|s| {
+        if options.pricing.is_none() {
+            s.spawn(Catalog::builtin_ref);
+        }
+        load_text(text, path, options)
+    })
+}
+
+fn load_text(
     text: &str,
     path: &Path,
     options: &LoadOptions,
@@ -118,12 +137,13 @@ pub fn load_str(
         raw.seed = Some(seed.min(i64::MAX as u64) as i64);
     }
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The defaults first: the built-in catalog is being parsed meanwhile.
+    let defaults = Defaults::builtin();
     let catalog = match (&options.pricing, &raw.pricing) {
         (Some(p), _) => Catalog::load(p)?,
         (None, Some(p)) => Catalog::load(&base_dir.join(p))?,
         (None, None) => Catalog::builtin(),
     };
-    let defaults = Defaults::builtin();
     let mut scenario =
         super::validate::scenario(&raw, &base_dir, &catalog, &defaults).map_err(|inv| {
             ScenarioError::Invalid {
