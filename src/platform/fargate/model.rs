@@ -288,7 +288,16 @@ impl FargateModel {
             );
             self.meters.launched(slot, meter, now);
         }
-        self.slots[slot as usize] = Some(InFlight {
+        // Written in place: the slot is empty (a free slot's record was
+        // taken at its stop), so its old value is dropped first, and then
+        // nothing stands between the record and its slot. Built on the
+        // stack and copied (a `memcpy` call of 160 bytes, whose wide loads
+        // waited for the narrow stores just made) it was 6 % of the
+        // simulation thread at 5/s (issue 24).
+        let cell = &mut self.slots[slot as usize];
+        debug_assert!(cell.is_none(), "a free slot is empty");
+        *cell = None;
+        *cell = Some(InFlight {
             task: w.task,
             size: w.size,
             storage_extra_gib: w.storage_extra_gib,
