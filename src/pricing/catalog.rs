@@ -15,6 +15,9 @@ use std::path::Path;
 /// The catalog shipped with the tool.
 pub const BUILTIN_PRICING: &str = include_str!("../../data/pricing.toml");
 
+/// [`BUILTIN_PRICING`] once parsed (see [`Catalog::builtin_ref`]).
+static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+
 /// Why Fargate Spot has no ARM64 rate and a scenario may not ask for it.
 pub const ARM64_SPOT: &str = "Fargate Spot does not run ARM64 tasks (AWS: \"Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider\", Amazon ECS Developer Guide, Fargate capacity providers)";
 
@@ -184,12 +187,16 @@ impl Catalog {
     /// meanwhile waits for it (`scenario::load` starts it on a thread of
     /// its own while it reads the scenario: issue 24).
     pub fn builtin_ref() -> &'static Catalog {
-        static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
         BUILTIN.get_or_init(|| {
             let text = crate::io::toml_text::blank_comment_lines(BUILTIN_PRICING);
             Catalog::parse(&text, "built-in")
                 .expect("the built-in catalog is checked by the test suite")
         })
+    }
+
+    /// Whether the built-in catalog has been parsed in this process.
+    pub fn builtin_parsed() -> bool {
+        BUILTIN.get().is_some()
     }
 
     /// Reads a catalog file.

@@ -81,7 +81,7 @@ pub fn load_str(
     options: &LoadOptions,
 ) -> Result<(Scenario, Catalog), ScenarioError> {
     std::thread::scope(|s| {
-        if options.pricing.is_none() {
+        if options.pricing.is_none() && !Catalog::builtin_parsed() {
             s.spawn(Catalog::builtin_ref);
         }
         load_text(text, path, options)
