@@ -37,13 +37,33 @@ pub enum ScenarioError {
 }
 
 /// What to do about a scenario file that could not be read.
-fn read_hint(path: &Path) -> &'static str {
+fn read_hint(path: &Path) -> String {
     if path.is_dir() {
-        "; that is a folder: give the scenario file (.toml) to read"
+        "; that is a folder: give the scenario file (.toml) to read".into()
     } else if !path.exists() {
-        "; check the path, or write a starter with `fargate-sim new FILE`"
+        "; check the path, or write a starter with `fargate-sim new FILE`".into()
     } else {
-        ""
+        not_a_scenario_hint(path).unwrap_or_default()
+    }
+}
+
+/// What to do when the file given as a scenario is named as a trace or an
+/// export is (a user's first try is often `run trace.csv`): toml's own
+/// message says only that a key has no value.
+fn not_a_scenario_hint(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let shown = path.display();
+    let trace = [".csv", ".csv.gz", ".gz", ".swf", ".parquet", ".tsv"];
+    if trace.iter().any(|ext| name.ends_with(ext)) {
+        Some(format!(
+            "\nhint: {shown} looks like a trace, not a scenario: write a scenario that replays it with `fargate-sim new --trace {shown} scenario.toml`, then run `fargate-sim run scenario.toml`"
+        ))
+    } else if name.ends_with(".json") {
+        Some(format!(
+            "\nhint: {shown} looks like an export, not a scenario: write a scenario from an ECS or Kubernetes export with `fargate-sim new --from {shown} scenario.toml`, then run `fargate-sim run scenario.toml`"
+        ))
+    } else {
+        None
     }
 }
 
@@ -103,6 +123,8 @@ fn load_text(
         let mut message = e.to_string();
         if let Some(h) = hints::hint(e.message(), &key, hints::Form::File) {
             message = format!("{}\nhint: {h}", message.trim_end());
+        } else if let Some(h) = not_a_scenario_hint(path) {
+            message = format!("{}{h}", message.trim_end());
         }
         ScenarioError::Parse {
             path: path.to_path_buf(),

@@ -298,3 +298,51 @@ initial = 1
         "{err}"
     );
 }
+
+/// `run trace.csv` (a trace given where a scenario goes) and `run
+/// tasks.json` (an export) fail with toml's message and then a hint that
+/// names the command that writes a scenario around the file; a binary
+/// Parquet trace, which is not text at all, gets the same hint.
+#[test]
+fn a_trace_given_as_a_scenario_points_at_new_trace() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(
+        p.join("jobs.csv"),
+        "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\nt1,0,60,1,2048\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("tasks.json"), "{\"tasks\": []}\n").unwrap();
+    std::fs::write(p.join("t.parquet"), [b'P', b'A', b'R', b'1', 0xff, 0xfe, 0]).unwrap();
+    let (code, _, err) = bin(&["run", "jobs.csv"], p);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("scenario jobs.csv: TOML parse error at line 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: jobs.csv looks like a trace, not a scenario: write a scenario that replays it with `fargate-sim new --trace jobs.csv scenario.toml`"),
+        "{err}"
+    );
+    let (code, _, err) = bin(&["run", "t.parquet"], p);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read scenario t.parquet"), "{err}");
+    assert!(
+        err.contains("`fargate-sim new --trace t.parquet scenario.toml`"),
+        "{err}"
+    );
+    let (code, _, err) = bin(&["run", "tasks.json"], p);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`fargate-sim new --from tasks.json scenario.toml`"),
+        "{err}"
+    );
+    // The hint's command works on the trace as named.
+    let (code, _, err) = bin(&["new", "--trace", "jobs.csv", "scenario.toml"], p);
+    assert_eq!(code, 0, "{err}");
+    // A scenario with a TOML mistake keeps toml's message alone.
+    std::fs::write(p.join("bad.toml"), "name = \n").unwrap();
+    let (code, _, err) = bin(&["run", "bad.toml"], p);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("looks like a trace"), "{err}");
+}
