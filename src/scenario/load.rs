@@ -47,23 +47,20 @@ fn read_hint(path: &Path) -> String {
     }
 }
 
-/// What to do when the file given as a scenario is named as a trace or an
-/// export is (a user's first try is often `run trace.csv`): toml's own
-/// message says only that a key has no value.
+/// What to do when the file given as a scenario is a trace or an export
+/// (a user's first try is often `run trace.csv`): toml's own message says
+/// only that a key has no value. The file is told by the same detection
+/// `new --trace` uses, so the hint names a command that reads it.
 fn not_a_scenario_hint(path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    use crate::workload::formats::Format;
     let shown = path.display();
-    let trace = [".csv", ".csv.gz", ".gz", ".swf", ".parquet", ".tsv"];
-    if trace.iter().any(|ext| name.ends_with(ext)) {
-        Some(format!(
-            "\nhint: {shown} looks like a trace, not a scenario: write a scenario that replays it with `fargate-sim new --trace {shown} scenario.toml`, then run `fargate-sim run scenario.toml`"
-        ))
-    } else if name.ends_with(".json") {
-        Some(format!(
+    match Format::detect(path).ok()? {
+        Format::EcsTasks | Format::KubernetesPods => Some(format!(
             "\nhint: {shown} looks like an export, not a scenario: write a scenario from an ECS or Kubernetes export with `fargate-sim new --from {shown} scenario.toml`, then run `fargate-sim run scenario.toml`"
-        ))
-    } else {
-        None
+        )),
+        _ => Some(format!(
+            "\nhint: {shown} looks like a trace, not a scenario: write a scenario that replays it with `fargate-sim new --trace {shown} scenario.toml`, then run `fargate-sim run scenario.toml`"
+        )),
     }
 }
 

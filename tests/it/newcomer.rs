@@ -300,7 +300,7 @@ initial = 1
 }
 
 /// `run trace.csv` (a trace given where a scenario goes) and `run
-/// tasks.json` (an export) fail with toml's message and then a hint that
+/// tasks.json` (an ECS export) fail with toml's message and then a hint that
 /// names the command that writes a scenario around the file; a binary
 /// Parquet trace, which is not text at all, gets the same hint.
 #[test]
@@ -312,7 +312,11 @@ fn a_trace_given_as_a_scenario_points_at_new_trace() {
         "task_id,submit_s,duration_s,cpu_vcpu,memory_mib\nt1,0,60,1,2048\n",
     )
     .unwrap();
-    std::fs::write(p.join("tasks.json"), "{\"tasks\": []}\n").unwrap();
+    std::fs::write(
+        p.join("tasks.json"),
+        "{\"tasks\": [{\"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/c/abc\"}]}\n",
+    )
+    .unwrap();
     std::fs::write(p.join("t.parquet"), [b'P', b'A', b'R', b'1', 0xff, 0xfe, 0]).unwrap();
     let (code, _, err) = bin(&["run", "jobs.csv"], p);
     assert_eq!(code, 2, "{err}");
